@@ -1,0 +1,12 @@
+//! caretaker's checks and the vocabulary they speak.
+//!
+//! Every check is split in three: a *probe* that talks to the world under a timeout, a *parse*
+//! step of pure functions from raw output to facts, and a *judge* step of pure functions from facts
+//! and thresholds to [`Finding`]s. Only probes touch the network.
+
+pub mod clauses;
+pub mod directory;
+pub mod model;
+
+pub use clauses::{Clause, ClauseMap, ClauseMapError};
+pub use model::{CheckId, Evidence, Finding, Severity, Status, Target, TargetKind};

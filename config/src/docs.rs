@@ -1,0 +1,218 @@
+//! Documentation of every key in `caretaker.toml`: one table that feeds `caretaker init`'s
+//! commented sample and the caretaker.toml(5) man page, so they cannot drift apart.
+
+/// One documented key.
+#[derive(Debug, Clone, Copy)]
+pub struct FieldDoc {
+    /// Key path with `[]` for array tables: `directory[].url`.
+    pub key: &'static str,
+    /// The type in words.
+    pub kind: &'static str,
+    /// `required`, or the default.
+    pub default: &'static str,
+    /// What it is for.
+    pub doc: &'static str,
+}
+
+const fn f(key: &'static str, kind: &'static str, default: &'static str, doc: &'static str) -> FieldDoc {
+    FieldDoc { key, kind, default, doc }
+}
+
+/// Every key, in file order.
+pub const FIELDS: &[FieldDoc] = &[
+    f("version", "integer", "required", "Format version of this file. Must be 1."),
+    f("school.name", "string", "\"Our school\"", "The school's name, as printed on reports and the console."),
+    f("store.path", "path", "$XDG_DATA_HOME/caretaker/caretaker.db, or /var/lib/caretaker/caretaker.db when the config is under /etc", "The SQLite file where runs and findings are kept. Created mode 0600. Relative paths are taken from this file's folder."),
+    f("audit.timeout_secs", "integer (1-86400)", "120", "The longest one check may take, in seconds; a check still running then is stopped and reported as an error."),
+    f("audit.concurrency", "integer (1-256)", "8", "How many checks run at once."),
+    f("policy.map", "path", "the built-in map for section 7.4", "A clause map (TOML) naming the school's policy clauses and which checks evidence each. Write the built-in one with `caretaker init --policy-map FILE` and edit it."),
+    f("directory[].name", "string", "required", "A short name for this directory, used in every finding (letters, digits, '-', '_'), e.g. \"ad\"."),
+    f("directory[].kind", "\"active-directory\" or \"openldap\"", "required", "Which kind of directory server this is."),
+    f("directory[].url", "LDAP URL", "required", "ldaps://host:636, or ldap://host:389 with starttls = true."),
+    f("directory[].starttls", "boolean", "false", "Upgrade an ldap:// connection with StartTLS before binding."),
+    f("directory[].ca_file", "path", "the system's trusted certificate authorities", "PEM file of the certificate authorities that signed the server's certificate."),
+    f("directory[].allow_insecure", "boolean", "false", "Allow plain ldap:// without StartTLS. The bind password then crosses the network in clear: only for a lab."),
+    f("directory[].bind_dn", "string", "required", "The account caretaker binds as; read-only rights are enough (for OpenLDAP, `search` access to userPassword lets it find accounts with no password without reading any)."),
+    f("directory[].bind_password_file", "path", "one of the two is required", "File holding the bind password, mode 0600 or stricter (caretaker refuses a file others can read)."),
+    f("directory[].bind_password_env", "string", "one of the two is required", "Name of an environment variable holding the bind password."),
+    f("directory[].base_dn", "DN", "required", "Where to search, e.g. \"DC=school,DC=sch,DC=uk\"."),
+    f("directory[].default_policy", "DN", "OpenLDAP: olcPPolicyDefault from cn=config when readable, else cn=default,ou=Policies,<base_dn>", "OpenLDAP only: the ppolicy default policy, which applies to every account without a pwdPolicySubentry."),
+    f("directory[].timeout_secs", "integer (1-600)", "10", "Seconds allowed for each network step: connecting, binding, each page of a search."),
+    f("directory[].page_size", "integer (1-10000)", "500", "Entries per page of a paged search (simple paged results)."),
+    f("directory[].stale_after_days", "integer (1-3650)", "180", "An enabled account not used for this many days is stale. Active Directory: lastLogonTimestamp, allowing for msDS-LogonTimeSyncInterval; OpenLDAP: pwdLastSuccess."),
+    f("directory[].shared_login_patterns", "list of globs", "[\"guest*\", \"pupil*\", \"student*\", \"class*\", \"*.class\", \"staff*\", \"teacher*\", \"test*\", \"temp*\", \"supply*\", \"visitor*\", \"user*\", \"exam*\", \"library*\"]", "Account names that look shared or generic (case-insensitive). Policy 7.4.1: everyone has their own login, except the youngest (exempt year groups)."),
+    f("directory[].admin_account_patterns", "list of globs", "[\"*-admin\", \"*_admin\", \"*.admin\", \"adm-*\", \"admin-*\", \"administrator\"]", "Names of separate admin accounts. A member of a privileged group whose name does not match is an everyday account with admin rights."),
+    f("directory[].privileged_groups", "list of DNs", "Active Directory: Domain Admins, Enterprise Admins, Schema Admins, Administrators; OpenLDAP: the admins population's groups", "Groups whose members hold admin rights."),
+    f("directory[].max_privileged", "integer", "5", "More members than this across the privileged groups is a warning."),
+    f("directory[].never_expires", "\"ignore\", \"warn\" or \"fail\"", "\"warn\"", "How to report accounts whose password never expires (NCSC advises against forced expiry, so by default this is only reported)."),
+    f("directory[].populations.staff.ous", "list of DNs", "[]", "OUs (at any depth) holding staff accounts."),
+    f("directory[].populations.staff.groups", "list of DNs", "[]", "Groups whose members are staff."),
+    f("directory[].populations.staff.min_password_length", "integer", "12", "The shortest password the directory may accept for staff (NCSC, Cyber Essentials, DfE standards)."),
+    f("directory[].populations.staff.max_lockout_threshold", "integer", "10", "The most failed logins allowed before lockout for staff; lockout must be on."),
+    f("directory[].populations.pupils.ous", "list of DNs", "[]", "OUs (at any depth) holding pupil accounts."),
+    f("directory[].populations.pupils.groups", "list of DNs", "[]", "Groups whose members are pupils."),
+    f("directory[].populations.pupils.min_password_length", "integer", "8", "The shortest password the directory may accept for pupils."),
+    f("directory[].populations.pupils.max_lockout_threshold", "integer", "10", "The most failed logins allowed before lockout for pupils."),
+    f("directory[].populations.admins.ous", "list of DNs", "[]", "OUs holding admin accounts."),
+    f("directory[].populations.admins.groups", "list of DNs", "[]", "Groups whose members are admins (Active Directory: Domain Admins is always counted)."),
+    f("directory[].populations.admins.min_password_length", "integer", "12", "The shortest password the directory may accept for admins."),
+    f("directory[].populations.admins.max_lockout_threshold", "integer", "10", "The most failed logins allowed before lockout for admins."),
+    f("directory[].year_groups[].name", "string", "required", "The year group as the school names it: \"EYFS\", \"Reception\", \"Year 1\"."),
+    f("directory[].year_groups[].ou", "DN", "an ou or a group is required", "The OU holding this year group's accounts."),
+    f("directory[].year_groups[].group", "DN", "an ou or a group is required", "The group whose members are this year group."),
+    f("directory[].year_groups[].exempt", "boolean", "false", "The youngest users, exempt from individual logins (policy 7.4: all but Early Years and Foundation Stage)."),
+    f("directory[].year_groups[].roll", "integer", "none", "Pupils on roll, compared with the individual accounts found."),
+];
+
+/// The commented sample written by `caretaker init`.
+pub fn sample() -> String {
+    let mut s = String::new();
+    s.push_str(
+        "# caretaker.toml: what caretaker checks, and where.\n\
+         # Every key is described in caretaker.toml(5). Secrets are never written here: name a file\n\
+         # (mode 0600) or an environment variable that holds them.\n\n",
+    );
+    s.push_str(SAMPLE_BODY);
+    s
+}
+
+const SAMPLE_BODY: &str = r#"# Format version of this file.
+version = 1
+
+[school]
+# The school's name, as printed on reports and the console.
+name = "St. Example's Primary"
+
+[store]
+# Where runs and findings are kept (created mode 0600). Default: ~/.local/share/caretaker/ or,
+# for a system install (config in /etc/caretaker), /var/lib/caretaker/.
+# path = "/var/lib/caretaker/caretaker.db"
+
+[audit]
+# The longest one check may take, in seconds.
+timeout_secs = 120
+# How many checks run at once.
+concurrency = 8
+
+[policy]
+# A clause map for a policy numbered differently from section 7.4 (see `caretaker init --policy-map`).
+# map = "/etc/caretaker/policy.toml"
+
+# One [[directory]] table per directory. Active Directory:
+[[directory]]
+name = "ad"
+kind = "active-directory"
+# LDAPS, or ldap:// with starttls = true. Plain LDAP needs allow_insecure = true (lab only).
+url = "ldaps://dc1.school.sch.uk:636"
+starttls = false
+# The certificate authority that signed the domain controller's certificate.
+ca_file = "/etc/caretaker/school-ca.pem"
+allow_insecure = false
+# A read-only account.
+bind_dn = "CN=caretaker,OU=Service Accounts,DC=school,DC=sch,DC=uk"
+# The password: a file of mode 0600, or an environment variable (bind_password_env = "NAME").
+bind_password_file = "/etc/caretaker/ad.pass"
+base_dn = "DC=school,DC=sch,DC=uk"
+# OpenLDAP only: the ppolicy default policy's DN.
+# default_policy = "cn=default,ou=Policies,dc=school,dc=sch,dc=uk"
+# Seconds for each network step.
+timeout_secs = 10
+page_size = 500
+# Enabled accounts unused for longer than this are stale.
+stale_after_days = 180
+# Names that look shared or generic, and names of separate admin accounts.
+shared_login_patterns = ["guest*", "pupil*", "student*", "class*", "*.class", "staff*", "teacher*", "test*", "temp*", "supply*", "visitor*", "user*", "exam*", "library*"]
+admin_account_patterns = ["*-admin", "*_admin", "*.admin", "adm-*", "admin-*", "administrator"]
+# Groups that hold admin rights; empty means Domain/Enterprise/Schema Admins and Administrators.
+privileged_groups = []
+max_privileged = 5
+# Passwords that never expire: "ignore", "warn" or "fail".
+never_expires = "warn"
+
+[directory.populations.staff]
+ous = ["OU=Staff,DC=school,DC=sch,DC=uk"]
+groups = []
+min_password_length = 12
+max_lockout_threshold = 10
+
+[directory.populations.pupils]
+ous = ["OU=Pupils,DC=school,DC=sch,DC=uk"]
+groups = []
+min_password_length = 8
+max_lockout_threshold = 10
+
+[directory.populations.admins]
+ous = []
+groups = ["CN=Domain Admins,CN=Users,DC=school,DC=sch,DC=uk"]
+min_password_length = 12
+max_lockout_threshold = 10
+
+# Year groups. The youngest (EYFS, Reception) are exempt from individual logins, as policy 7.4 says.
+[[directory.year_groups]]
+name = "Reception"
+ou = "OU=Reception,OU=Pupils,DC=school,DC=sch,DC=uk"
+exempt = true
+
+[[directory.year_groups]]
+name = "Year 1"
+ou = "OU=Year 1,OU=Pupils,DC=school,DC=sch,DC=uk"
+# group = "CN=Year 1,OU=Groups,DC=school,DC=sch,DC=uk"
+exempt = false
+roll = 30
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every key path in a TOML value, with `[]` for arrays of tables.
+    fn keys(prefix: &str, v: &toml::Value, out: &mut Vec<String>) {
+        if let toml::Value::Table(t) = v {
+            for (k, child) in t {
+                let path = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                match child {
+                    toml::Value::Table(_) => keys(&path, child, out),
+                    toml::Value::Array(a) if a.iter().all(|x| x.is_table()) && !a.is_empty() => {
+                        for x in a {
+                            keys(&format!("{path}[]"), x, out);
+                        }
+                    }
+                    _ => out.push(path),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_sample_parses_and_every_key_in_it_is_documented() {
+        let text = sample();
+        let cfg = crate::load::parse_str(&text, std::path::Path::new("sample.toml"));
+        assert!(cfg.is_ok(), "{:?}", cfg.err());
+        let value: toml::Value = toml::from_str(&text).unwrap();
+        let mut found = Vec::new();
+        keys("", &value, &mut found);
+        for k in &found {
+            assert!(FIELDS.iter().any(|f| f.key == k), "sample key {k} is not documented in FIELDS");
+        }
+    }
+
+    #[test]
+    fn every_documented_key_is_accepted_by_the_schema() {
+        // Each documented leaf, written into a minimal file, must not be an unknown key.
+        for f in FIELDS {
+            assert!(!f.doc.is_empty() && !f.kind.is_empty() && !f.default.is_empty(), "{}", f.key);
+        }
+        let text = sample().replace("# path = ", "path = ").replace("# map = ", "map = ").replace("# group = ", "group = ").replace("# default_policy = ", "default_policy = ")
+            + "\n";
+        let value: toml::Value = toml::from_str(&text).unwrap();
+        let mut found = Vec::new();
+        keys("", &value, &mut found);
+        // bind_password_env is the alternative to bind_password_file: documented, not in the sample.
+        for f in FIELDS {
+            if f.key.ends_with("bind_password_env") {
+                continue;
+            }
+            assert!(found.iter().any(|k| k == f.key), "documented key {} missing from the sample", f.key);
+        }
+    }
+}

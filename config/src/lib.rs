@@ -1,0 +1,11 @@
+//! `caretaker.toml`: the schema, loading, validation with file:line:column errors, and secret
+//! references (files of mode 0600, or environment variables; never inline). No network.
+
+pub mod docs;
+pub mod load;
+pub mod schema;
+pub mod secret;
+
+pub use load::{default_store_path, find_and_load, load, search_path, ConfigError, Loaded};
+pub use schema::*;
+pub use secret::Secret;

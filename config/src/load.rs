@@ -1,0 +1,568 @@
+//! Finding, reading and validating `caretaker.toml`. Every error names the file, line, column and
+//! key, quotes the bad value, and says what was expected.
+
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::schema::{Config, DirectoryKind};
+use crate::secret::{read_secret_env, read_secret_file};
+
+/// A configuration that could not be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub file: PathBuf,
+    /// 1-based; 0 when the problem is not at a place in the file (it cannot be read at all).
+    pub line: usize,
+    /// 1-based; 0 as for `line`.
+    pub column: usize,
+    /// The key, as a path: `directory[0].url`. Empty for the file as a whole.
+    pub key: String,
+    /// The bad value as written, when there is one.
+    pub found: Option<String>,
+    /// What was expected, or what is wrong, in words.
+    pub expected: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if self.line > 0 {
+            write!(f, ":{}:{}", self.line, self.column)?;
+        }
+        f.write_str(": ")?;
+        if !self.key.is_empty() {
+            write!(f, "key `{}`: ", self.key)?;
+        }
+        f.write_str(&self.expected)?;
+        if let Some(found) = &self.found {
+            write!(f, " (found {found})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// A loaded, validated configuration and where it came from.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub config: Config,
+    /// The file it was read from.
+    pub path: PathBuf,
+    /// SHA-256 of the file's bytes, hex: recorded with every run.
+    pub digest: String,
+    /// The store file, resolved (config `store.path`, else the default for this kind of install).
+    pub store_path: PathBuf,
+    /// The clause map file, resolved, when the config names one.
+    pub policy_map: Option<PathBuf>,
+}
+
+/// Where a configuration is looked for, in order: `--config`, `$CARETAKER_CONFIG`,
+/// `/etc/caretaker/caretaker.toml`, `~/.config/caretaker/caretaker.toml`.
+pub fn search_path(explicit: Option<&Path>) -> Vec<PathBuf> {
+    let mut v = Vec::new();
+    if let Some(p) = explicit {
+        v.push(p.to_path_buf());
+        return v;
+    }
+    if let Some(p) = std::env::var_os("CARETAKER_CONFIG").filter(|s| !s.is_empty()) {
+        v.push(PathBuf::from(p));
+        return v;
+    }
+    v.push(PathBuf::from("/etc/caretaker/caretaker.toml"));
+    if let Some(home) = std::env::var_os("HOME").filter(|s| !s.is_empty()) {
+        v.push(PathBuf::from(home).join(".config/caretaker/caretaker.toml"));
+    }
+    v
+}
+
+/// Finds and loads the configuration. An explicit path or `$CARETAKER_CONFIG` that does not exist
+/// is an error; otherwise the first of the default places that exists is used.
+pub fn find_and_load(explicit: Option<&Path>) -> Result<Loaded, ConfigError> {
+    let candidates = search_path(explicit);
+    let chosen = if explicit.is_some() || std::env::var_os("CARETAKER_CONFIG").is_some_and(|s| !s.is_empty()) {
+        candidates.first().cloned()
+    } else {
+        candidates.iter().find(|p| p.exists()).cloned()
+    };
+    match chosen {
+        Some(p) => load(&p),
+        None => Err(ConfigError {
+            file: PathBuf::from("caretaker.toml"),
+            line: 0,
+            column: 0,
+            key: String::new(),
+            found: None,
+            expected: format!(
+                "no configuration found (looked in {}); write one with `caretaker init`, or pass --config",
+                candidates.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+            ),
+        }),
+    }
+}
+
+/// Loads and validates one file.
+pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
+    let bytes = std::fs::read(path).map_err(|e| ConfigError {
+        file: path.to_path_buf(),
+        line: 0,
+        column: 0,
+        key: String::new(),
+        found: None,
+        expected: format!("cannot read the configuration file: {e}"),
+    })?;
+    let text = String::from_utf8(bytes.clone()).map_err(|e| ConfigError {
+        file: path.to_path_buf(),
+        line: 0,
+        column: 0,
+        key: String::new(),
+        found: None,
+        expected: format!("the file is not UTF-8 text (bad byte at offset {})", e.utf8_error().valid_up_to()),
+    })?;
+    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut config = parse_str(&text, path)?;
+    let located = Locator::new(&text, path);
+    validate(&config, &located)?;
+    resolve_paths(&mut config, &base);
+    read_secrets(&mut config, &located)?;
+    let digest = hex::encode(Sha256::digest(&bytes));
+    let store_path = match &config.store.path {
+        Some(p) => p.clone(),
+        None => default_store_path(path),
+    };
+    let policy_map = config.policy.map.clone();
+    Ok(Loaded { config, path: path.to_path_buf(), digest, store_path, policy_map })
+}
+
+/// The store's default place: `/var/lib/caretaker/caretaker.db` for a system install (config under
+/// `/etc`), otherwise `$XDG_DATA_HOME/caretaker/caretaker.db` (`~/.local/share/…`).
+pub fn default_store_path(config_path: &Path) -> PathBuf {
+    if config_path.starts_with("/etc") {
+        return PathBuf::from("/var/lib/caretaker/caretaker.db");
+    }
+    let data = std::env::var_os("XDG_DATA_HOME")
+        .filter(|s| !s.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    data.join("caretaker/caretaker.db")
+}
+
+/// Parses text into the schema (no validation beyond types and unknown keys).
+pub fn parse_str(text: &str, path: &Path) -> Result<Config, ConfigError> {
+    toml::from_str::<Config>(text).map_err(|e| {
+        let locator = Locator::new(text, path);
+        locator.from_toml_error(&e)
+    })
+}
+
+fn resolve_paths(config: &mut Config, base: &Path) {
+    let fix = |p: &mut PathBuf| {
+        if p.is_relative() {
+            *p = base.join(&*p);
+        }
+    };
+    if let Some(p) = config.store.path.as_mut() {
+        fix(p);
+    }
+    if let Some(p) = config.policy.map.as_mut() {
+        fix(p);
+    }
+    for d in &mut config.directories {
+        if let Some(p) = d.ca_file.as_mut() {
+            fix(p);
+        }
+        if let Some(p) = d.bind_password_file.as_mut() {
+            fix(p);
+        }
+    }
+}
+
+fn read_secrets(config: &mut Config, at: &Locator<'_>) -> Result<(), ConfigError> {
+    for (i, d) in config.directories.iter_mut().enumerate() {
+        if let Some(file) = &d.bind_password_file {
+            let secret = read_secret_file(file).map_err(|p| {
+                at.error(&[Seg::key("directory"), Seg::Index(i), Seg::key("bind_password_file")], None, p.0)
+            })?;
+            d.bind_password = Some(secret);
+        } else if let Some(var) = &d.bind_password_env {
+            let secret = read_secret_env(var).map_err(|p| {
+                at.error(&[Seg::key("directory"), Seg::Index(i), Seg::key("bind_password_env")], None, p.0)
+            })?;
+            d.bind_password = Some(secret);
+        }
+    }
+    Ok(())
+}
+
+fn validate(config: &Config, at: &Locator<'_>) -> Result<(), ConfigError> {
+    if config.version != 1 {
+        return Err(at.error(
+            &[Seg::key("version")],
+            Some(config.version.to_string()),
+            "this caretaker reads configuration version 1",
+        ));
+    }
+    if config.school.name.trim().is_empty() {
+        return Err(at.error(&[Seg::key("school"), Seg::key("name")], Some("\"\"".into()), "the school's name, not empty"));
+    }
+    if !(1..=86_400).contains(&config.audit.timeout_secs) {
+        return Err(at.error(
+            &[Seg::key("audit"), Seg::key("timeout_secs")],
+            Some(config.audit.timeout_secs.to_string()),
+            "a whole number of seconds from 1 to 86400",
+        ));
+    }
+    if !(1..=256).contains(&config.audit.concurrency) {
+        return Err(at.error(
+            &[Seg::key("audit"), Seg::key("concurrency")],
+            Some(config.audit.concurrency.to_string()),
+            "how many checks run at once: from 1 to 256",
+        ));
+    }
+    let mut names = std::collections::BTreeSet::new();
+    for (i, d) in config.directories.iter().enumerate() {
+        let key = |k: &str| vec![Seg::key("directory"), Seg::Index(i), Seg::key(k)];
+        if d.name.is_empty() || !d.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            return Err(at.error(
+                &key("name"),
+                Some(format!("{:?}", d.name)),
+                "a short name of letters, digits, '-' or '_' (it appears in every finding)",
+            ));
+        }
+        if !names.insert(d.name.clone()) {
+            return Err(at.error(&key("name"), Some(format!("{:?}", d.name)), "a name not used by another [[directory]]"));
+        }
+        let lower = d.url.to_ascii_lowercase();
+        let scheme_ok = lower.starts_with("ldaps://") || lower.starts_with("ldap://");
+        if !scheme_ok || d.url.len() <= "ldap://".len() {
+            return Err(at.error(
+                &key("url"),
+                Some(format!("{:?}", d.url)),
+                "an LDAP URL: ldaps://host:636 (or ldap://host:389 with starttls = true)",
+            ));
+        }
+        if d.starttls && lower.starts_with("ldaps://") {
+            return Err(at.error(
+                &key("starttls"),
+                Some("true".into()),
+                "starttls only with an ldap:// URL (ldaps:// is already encrypted)",
+            ));
+        }
+        if d.bind_dn.trim().is_empty() {
+            return Err(at.error(&key("bind_dn"), Some("\"\"".into()), "the DN (or user principal name) caretaker binds as"));
+        }
+        match (&d.bind_password_file, &d.bind_password_env) {
+            (Some(_), Some(_)) => {
+                return Err(at.error(
+                    &key("bind_password_env"),
+                    None,
+                    "either bind_password_file or bind_password_env, not both",
+                ))
+            }
+            (None, None) => {
+                return Err(at.error(
+                    &[Seg::key("directory"), Seg::Index(i)],
+                    None,
+                    "a bind password reference: bind_password_file = \"/etc/caretaker/ldap.pass\" (mode 0600) or \
+                     bind_password_env = \"VARIABLE\"",
+                ))
+            }
+            _ => {}
+        }
+        if d.base_dn.trim().is_empty() || !d.base_dn.contains('=') {
+            return Err(at.error(&key("base_dn"), Some(format!("{:?}", d.base_dn)), "a DN such as \"DC=school,DC=sch,DC=uk\""));
+        }
+        if !(1..=600).contains(&d.timeout_secs) {
+            return Err(at.error(&key("timeout_secs"), Some(d.timeout_secs.to_string()), "a whole number of seconds from 1 to 600"));
+        }
+        if !(1..=10_000).contains(&d.page_size) {
+            return Err(at.error(&key("page_size"), Some(d.page_size.to_string()), "entries per page, from 1 to 10000"));
+        }
+        if !(1..=3650).contains(&d.stale_after_days) {
+            return Err(at.error(&key("stale_after_days"), Some(d.stale_after_days.to_string()), "a number of days from 1 to 3650"));
+        }
+        for (field, pats) in [("shared_login_patterns", &d.shared_login_patterns), ("admin_account_patterns", &d.admin_account_patterns)] {
+            for (j, p) in pats.iter().enumerate() {
+                if let Err(e) = globset::Glob::new(p) {
+                    return Err(at.error(
+                        &[Seg::key("directory"), Seg::Index(i), Seg::key(field), Seg::Index(j)],
+                        Some(format!("{p:?}")),
+                        format!("a glob pattern such as \"class*\" ({})", e.kind()),
+                    ));
+                }
+            }
+        }
+        for (pname, pop) in [("staff", &d.populations.staff), ("pupils", &d.populations.pupils), ("admins", &d.populations.admins)] {
+            let pkey = |k: &str| vec![Seg::key("directory"), Seg::Index(i), Seg::key("populations"), Seg::key(pname), Seg::key(k)];
+            if let Some(n) = pop.min_password_length {
+                if !(1..=128).contains(&n) {
+                    return Err(at.error(&pkey("min_password_length"), Some(n.to_string()), "a length from 1 to 128"));
+                }
+            }
+            if let Some(n) = pop.max_lockout_threshold {
+                if !(1..=1000).contains(&n) {
+                    return Err(at.error(
+                        &pkey("max_lockout_threshold"),
+                        Some(n.to_string()),
+                        "the most failed attempts allowed before lockout, from 1 to 1000",
+                    ));
+                }
+            }
+        }
+        if d.kind == DirectoryKind::ActiveDirectory && d.populations.admins.groups.is_empty() && d.privileged_groups.is_empty() {
+            // Fine: the built-in admin groups are used.
+        }
+        let mut yg_names = std::collections::BTreeSet::new();
+        for (j, y) in d.year_groups.iter().enumerate() {
+            let ykey = |k: &str| vec![Seg::key("directory"), Seg::Index(i), Seg::key("year_groups"), Seg::Index(j), Seg::key(k)];
+            if y.name.trim().is_empty() || !yg_names.insert(y.name.clone()) {
+                return Err(at.error(&ykey("name"), Some(format!("{:?}", y.name)), "a year group name, not empty and not repeated"));
+            }
+            if y.ou.is_none() && y.group.is_none() {
+                return Err(at.error(
+                    &[Seg::key("directory"), Seg::Index(i), Seg::key("year_groups"), Seg::Index(j)],
+                    None,
+                    "an `ou` or a `group` saying where this year group's accounts are",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One step of a key path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seg {
+    Key(String),
+    Index(usize),
+}
+
+impl Seg {
+    pub fn key(k: &str) -> Seg {
+        Seg::Key(k.to_string())
+    }
+}
+
+/// `directory[0].url`.
+pub fn path_string(path: &[Seg]) -> String {
+    let mut s = String::new();
+    for seg in path {
+        match seg {
+            Seg::Key(k) => {
+                if !s.is_empty() {
+                    s.push('.');
+                }
+                s.push_str(k);
+            }
+            Seg::Index(i) => s.push_str(&format!("[{i}]")),
+        }
+    }
+    s
+}
+
+/// Turns byte spans and key paths into file:line:column errors for one document.
+struct Locator<'a> {
+    text: &'a str,
+    file: &'a Path,
+    doc: Option<toml_edit::Document<&'a str>>,
+}
+
+impl<'a> Locator<'a> {
+    fn new(text: &'a str, file: &'a Path) -> Self {
+        Locator { text, file, doc: toml_edit::Document::parse(text).ok() }
+    }
+
+    fn line_col(&self, offset: usize) -> (usize, usize) {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let before = &self.text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map(|n| n + 1).unwrap_or(0);
+        (line, before[line_start..].chars().count() + 1)
+    }
+
+    /// An error at the key `path` (its value if it has one, else its table).
+    fn error(&self, path: &[Seg], found: Option<String>, expected: impl Into<String>) -> ConfigError {
+        let span = self.doc.as_ref().and_then(|d| span_of(d.as_item(), path));
+        let (line, column) = span.map(|s| self.line_col(s.start)).unwrap_or((1, 1));
+        ConfigError {
+            file: self.file.to_path_buf(),
+            line,
+            column,
+            key: path_string(path),
+            found,
+            expected: expected.into(),
+        }
+    }
+
+    /// A parse or type error from the toml crate, located and keyed.
+    fn from_toml_error(&self, e: &toml::de::Error) -> ConfigError {
+        let message = e.message().trim().to_string();
+        let span = e.span();
+        let (line, column) = span.clone().map(|s| self.line_col(s.start)).unwrap_or((0, 0));
+        let mut key = String::new();
+        let mut found = None;
+        if let (Some(doc), Some(span)) = (&self.doc, span.clone()) {
+            if let Some((path, is_key)) = locate(doc.as_item(), &span) {
+                key = path_string(&path);
+                if !is_key {
+                    found = self.text.get(span.clone()).map(|s| s.trim().to_string()).filter(|s| !s.is_empty() && s.len() < 200);
+                }
+            }
+        }
+        // Unknown fields: serde names the key itself.
+        if let Some(rest) = message.strip_prefix("unknown field `") {
+            let name = rest.split('`').next().unwrap_or("");
+            if !key.ends_with(name) {
+                key = if key.is_empty() { name.to_string() } else { format!("{key}.{name}") };
+            }
+            let hint = if name.ends_with("password") || name == "password" || name == "secret" {
+                "secrets are never written in the configuration: use bind_password_file = \"/path\" (mode 0600) \
+                 or bind_password_env = \"VARIABLE\""
+                    .to_string()
+            } else {
+                format!("a known key: {message}")
+            };
+            return ConfigError { file: self.file.to_path_buf(), line, column, key, found: None, expected: hint };
+        }
+        if let Some(rest) = message.strip_prefix("missing field `") {
+            let name = rest.split('`').next().unwrap_or("");
+            let key = if key.is_empty() { name.to_string() } else { format!("{key}.{name}") };
+            return ConfigError {
+                file: self.file.to_path_buf(),
+                line,
+                column,
+                key,
+                found: None,
+                expected: format!("the required key `{name}` is missing here"),
+            };
+        }
+        let expected = match message.strip_prefix("invalid type: ") {
+            Some(rest) => rest.split_once(", expected ").map(|(_, exp)| exp.to_string()).unwrap_or(message.clone()),
+            None => message.clone(),
+        };
+        let expected = if key.is_empty() && found.is_none() {
+            format!("not valid TOML: {expected}")
+        } else {
+            expected
+        };
+        ConfigError { file: self.file.to_path_buf(), line, column, key, found, expected }
+    }
+}
+
+/// The span of the value (or table) at `path`.
+fn span_of(item: &toml_edit::Item, path: &[Seg]) -> Option<Range<usize>> {
+    let Some((first, rest)) = path.split_first() else {
+        return item.span();
+    };
+    match (first, item) {
+        (Seg::Key(k), toml_edit::Item::Table(t)) => {
+            let (key, child) = t.get_key_value(k)?;
+            if rest.is_empty() {
+                child.span().or_else(|| key.span())
+            } else {
+                span_of(child, rest).or_else(|| key.span())
+            }
+        }
+        (Seg::Key(k), toml_edit::Item::Value(toml_edit::Value::InlineTable(t))) => {
+            let (key, child) = t.get_key_value(k)?;
+            let child = child.clone();
+            if rest.is_empty() {
+                key.span()
+            } else {
+                span_of(&child, rest).or_else(|| key.span())
+            }
+        }
+        (Seg::Index(i), toml_edit::Item::ArrayOfTables(a)) => {
+            let t = a.get(*i)?;
+            let item = toml_edit::Item::Table(t.clone());
+            if rest.is_empty() {
+                t.span()
+            } else {
+                span_of(&item, rest).or_else(|| t.span())
+            }
+        }
+        (Seg::Index(i), toml_edit::Item::Value(toml_edit::Value::Array(a))) => {
+            let v = a.get(*i)?;
+            if rest.is_empty() {
+                v.span()
+            } else {
+                span_of(&toml_edit::Item::Value(v.clone()), rest)
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The key path of the innermost key or value whose span holds `span.start`; the bool says whether
+/// the span is on the key itself.
+fn locate(item: &toml_edit::Item, span: &Range<usize>) -> Option<(Vec<Seg>, bool)> {
+    let mut best: Option<(Vec<Seg>, bool, usize)> = None;
+    let mut path = Vec::new();
+    walk(item, span, &mut path, &mut best);
+    best.map(|(p, k, _)| (p, k))
+}
+
+fn consider(best: &mut Option<(Vec<Seg>, bool, usize)>, path: &[Seg], is_key: bool, s: Option<Range<usize>>, target: &Range<usize>) {
+    if let Some(s) = s {
+        if s.start <= target.start && target.start < s.end.max(s.start + 1) {
+            let width = s.end - s.start;
+            if best.as_ref().is_none_or(|(_, _, w)| width <= *w) {
+                *best = Some((path.to_vec(), is_key, width));
+            }
+        }
+    }
+}
+
+fn walk(item: &toml_edit::Item, target: &Range<usize>, path: &mut Vec<Seg>, best: &mut Option<(Vec<Seg>, bool, usize)>) {
+    match item {
+        toml_edit::Item::Table(t) => {
+            consider(best, path, false, t.span(), target);
+            for (k, _) in t.iter() {
+                if let Some((key, child)) = t.get_key_value(k) {
+                    path.push(Seg::key(k));
+                    consider(best, path, true, key.span(), target);
+                    walk(child, target, path, best);
+                    path.pop();
+                }
+            }
+        }
+        toml_edit::Item::ArrayOfTables(a) => {
+            for (i, t) in a.iter().enumerate() {
+                path.push(Seg::Index(i));
+                walk(&toml_edit::Item::Table(t.clone()), target, path, best);
+                path.pop();
+            }
+        }
+        toml_edit::Item::Value(v) => {
+            consider(best, path, false, v.span(), target);
+            match v {
+                toml_edit::Value::Array(a) => {
+                    for (i, x) in a.iter().enumerate() {
+                        path.push(Seg::Index(i));
+                        walk(&toml_edit::Item::Value(x.clone()), target, path, best);
+                        path.pop();
+                    }
+                }
+                toml_edit::Value::InlineTable(t) => {
+                    for (k, _) in t.iter() {
+                        if let Some((key, child)) = t.get_key_value(k) {
+                            path.push(Seg::key(k));
+                            consider(best, path, true, key.span(), target);
+                            walk(child, target, path, best);
+                            path.pop();
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        toml_edit::Item::None => {}
+    }
+}
