@@ -443,9 +443,11 @@ impl<'a> Locator<'a> {
                 expected: format!("the required key `{name}` is missing here"),
             };
         }
-        let expected = match message.strip_prefix("invalid type: ") {
-            Some(rest) => rest.split_once(", expected ").map(|(_, exp)| exp.to_string()).unwrap_or(message.clone()),
-            None => message.clone(),
+        let expected = match message.split_once(", expected ") {
+            Some((what, exp)) if what.starts_with("invalid type") || what.starts_with("invalid value") => {
+                humanize_expected(exp)
+            }
+            _ => message.clone(),
         };
         let expected = if key.is_empty() && found.is_none() {
             format!("not valid TOML: {expected}")
@@ -453,6 +455,18 @@ impl<'a> Locator<'a> {
             expected
         };
         ConfigError { file: self.file.to_path_buf(), line, column, key, found, expected }
+    }
+}
+
+/// serde's names for types, in words.
+fn humanize_expected(exp: &str) -> String {
+    match exp.trim() {
+        "u8" | "u16" | "u32" | "u64" | "usize" => "a whole number, 0 or more".to_string(),
+        "i8" | "i16" | "i32" | "i64" | "isize" => "a whole number".to_string(),
+        "a boolean" => "true or false".to_string(),
+        "a sequence" => "a list, such as [\"a\", \"b\"]".to_string(),
+        "a string" => "text in double quotes".to_string(),
+        other => other.to_string(),
     }
 }
 

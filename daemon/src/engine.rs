@@ -1,0 +1,335 @@
+//! The engine: runs the enabled checks concurrently (bounded), each under a timeout, stores the
+//! findings of each as it finishes, and settles the run's verdict.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use caretaker_checks::{CheckId, ClauseMap, Evidence, Finding, Target, TargetKind};
+use caretaker_config::Loaded;
+use tokio::sync::Semaphore;
+
+use crate::store::{NewRun, RunState, Store, StoreError, Trigger, Verdict};
+
+/// A check's work, ready to run.
+pub type CheckFuture = Pin<Box<dyn Future<Output = Vec<Finding>> + Send + 'static>>;
+
+/// One schedulable piece of work: one directory, one host, one vantage point. It yields findings
+/// for one or more check ids.
+pub struct Unit {
+    /// `directory:ad`.
+    pub name: String,
+    /// The check ids this unit reports on.
+    pub check_ids: Vec<CheckId>,
+    /// What error findings are about if the unit cannot finish.
+    pub target: Target,
+    /// Plain words for what the unit checks ("the directory \"ad\"").
+    pub what: String,
+    pub work: CheckFuture,
+}
+
+impl std::fmt::Debug for Unit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Unit").field("name", &self.name).field("check_ids", &self.check_ids).finish()
+    }
+}
+
+/// Every check id caretaker knows, for validating `--only`.
+pub fn known_check_ids() -> Vec<CheckId> {
+    caretaker_checks::directory::CHECK_IDS.iter().map(|s| CheckId::new(*s)).collect()
+}
+
+/// A selector given to `--only` that names no check.
+#[derive(Debug, thiserror::Error)]
+#[error("no check is called {selector:?}; the checks are: {known}")]
+pub struct UnknownCheck {
+    pub selector: String,
+    pub known: String,
+}
+
+/// Checks `--only` selectors against the known check ids.
+pub fn validate_selectors(only: &[String]) -> Result<(), UnknownCheck> {
+    let known = known_check_ids();
+    for sel in only {
+        if !known.iter().any(|id| id.matches(sel)) {
+            let mut families: Vec<String> = known.iter().map(|id| id.family().to_string()).collect();
+            families.dedup();
+            let list = families.into_iter().chain(known.iter().map(|id| id.to_string())).collect::<Vec<_>>().join(", ");
+            return Err(UnknownCheck { selector: sel.clone(), known: list });
+        }
+    }
+    Ok(())
+}
+
+/// The units the configuration asks for.
+pub fn units_from_config(loaded: &Loaded, now: time::OffsetDateTime) -> Vec<Unit> {
+    let mut units = Vec::new();
+    for dir in &loaded.config.directories {
+        let d = dir.clone();
+        units.push(Unit {
+            name: format!("directory:{}", dir.name),
+            check_ids: caretaker_checks::directory::CHECK_IDS.iter().map(|s| CheckId::new(*s)).collect(),
+            target: Target::new(TargetKind::Directory, dir.name.clone(), ""),
+            what: format!("the directory \"{}\" ({})", dir.name, dir.url),
+            work: Box::pin(async move { caretaker_checks::directory::audit(&d, now).await }),
+        });
+    }
+    units
+}
+
+/// What to run and how.
+#[derive(Debug, Clone)]
+pub struct AuditRequest {
+    pub trigger: Trigger,
+    pub who: String,
+    /// `--only` selectors; empty for everything.
+    pub only: Vec<String>,
+    pub timeout: Duration,
+    pub concurrency: usize,
+    pub config_digest: String,
+    pub school: String,
+}
+
+impl AuditRequest {
+    /// A request built from the configuration's `[audit]` settings.
+    pub fn from_config(loaded: &Loaded, trigger: Trigger, who: String, only: Vec<String>) -> Self {
+        AuditRequest {
+            trigger,
+            who,
+            only,
+            timeout: Duration::from_secs(loaded.config.audit.timeout_secs),
+            concurrency: loaded.config.audit.concurrency,
+            config_digest: loaded.digest.clone(),
+            school: loaded.config.school.name.clone(),
+        }
+    }
+}
+
+/// What an audit produced.
+#[derive(Debug, Clone)]
+pub struct AuditOutcome {
+    pub run_id: i64,
+    pub state: RunState,
+    pub verdict: Verdict,
+    pub findings: Vec<Finding>,
+}
+
+/// Runs `units` under `req`, writing to `store`. `cancel` completing (SIGTERM, Ctrl-C) stops the
+/// audit: findings already stored stay, and the run is marked interrupted.
+pub async fn run_audit(
+    store: &Store,
+    map: &ClauseMap,
+    units: Vec<Unit>,
+    req: &AuditRequest,
+    cancel: impl Future<Output = ()>,
+) -> Result<AuditOutcome, StoreError> {
+    let run_id = store.begin_run(&NewRun {
+        trigger: req.trigger,
+        who: req.who.clone(),
+        config_digest: req.config_digest.clone(),
+        school: req.school.clone(),
+        only: req.only.clone(),
+    })?;
+    let selected: Vec<Unit> = units
+        .into_iter()
+        .filter(|u| req.only.is_empty() || u.check_ids.iter().any(|id| req.only.iter().any(|s| id.matches(s))))
+        .collect();
+    let sem = Arc::new(Semaphore::new(req.concurrency.max(1)));
+    let mut tasks = tokio::task::JoinSet::new();
+    for (index, unit) in selected.into_iter().enumerate() {
+        let sem = sem.clone();
+        let timeout = req.timeout;
+        tasks.spawn(async move {
+            let Unit { name, check_ids, target, what, work } = unit;
+            let _permit = sem.acquire_owned().await;
+            // The work runs in its own task so that a panic inside a check becomes an error
+            // finding for that check, not the end of the audit.
+            let handle = tokio::spawn(work);
+            let abort = handle.abort_handle();
+            let findings = match tokio::time::timeout(timeout, handle).await {
+                Ok(Ok(findings)) => findings,
+                Ok(Err(join)) => unit_errors(
+                    &check_ids,
+                    &target,
+                    &format!("Could not finish checking {what}: the check stopped unexpectedly."),
+                    &join.to_string(),
+                ),
+                Err(_) => {
+                    abort.abort();
+                    unit_errors(
+                        &check_ids,
+                        &target,
+                        &format!("Could not finish checking {what} within {}.", seconds(timeout)),
+                        &format!("stopped after {} (audit.timeout_secs)", seconds(timeout)),
+                    )
+                }
+            };
+            tracing::debug!(unit = %name, findings = findings.len(), "check finished");
+            (index, findings)
+        });
+    }
+
+    let mut by_unit: Vec<(usize, Vec<Finding>)> = Vec::new();
+    let mut cancelled = false;
+    tokio::pin!(cancel);
+    loop {
+        tokio::select! {
+            biased;
+            _ = &mut cancel, if !cancelled => {
+                cancelled = true;
+                tasks.abort_all();
+            }
+            next = tasks.join_next() => {
+                let Some(res) = next else { break };
+                let Ok((index, mut findings)) = res else { continue };
+                findings.retain(|f| req.only.is_empty() || req.only.iter().any(|s| f.check.matches(s)));
+                for f in &mut findings {
+                    f.clauses = map.clauses_for(&f.check);
+                }
+                store.add_findings(run_id, &findings)?;
+                by_unit.push((index, findings));
+            }
+        }
+    }
+    // Report in configuration order, whatever order the checks finished in.
+    by_unit.sort_by_key(|(i, _)| *i);
+    let findings: Vec<Finding> = by_unit.into_iter().flat_map(|(_, f)| f).collect();
+    let (state, verdict) = if cancelled {
+        (RunState::Interrupted, Verdict::Incomplete)
+    } else {
+        (RunState::Complete, Verdict::of(&findings))
+    };
+    store.finish_run(run_id, state, Some(verdict))?;
+    Ok(AuditOutcome { run_id, state, verdict, findings })
+}
+
+/// "120 seconds", "0.3 seconds".
+fn seconds(d: Duration) -> String {
+    if d.subsec_millis() == 0 {
+        format!("{} seconds", d.as_secs())
+    } else {
+        format!("{:.1} seconds", d.as_secs_f64())
+    }
+}
+
+fn unit_errors(check_ids: &[CheckId], target: &Target, summary: &str, reason: &str) -> Vec<Finding> {
+    check_ids
+        .iter()
+        .map(|id| Finding::error(id.as_str(), target.clone(), summary, Evidence::new("caretaker").with("reason", reason)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use caretaker_checks::{Severity, Status};
+
+    fn unit(name: &str, delay: Duration, status: Status) -> Unit {
+        let n = name.to_string();
+        Unit {
+            name: name.to_string(),
+            check_ids: vec![CheckId::new("directory.lockout"), CheckId::new("directory.guest")],
+            target: Target::new(TargetKind::Directory, name, ""),
+            what: format!("the directory \"{name}\""),
+            work: Box::pin(async move {
+                tokio::time::sleep(delay).await;
+                vec![Finding::new(
+                    "directory.lockout",
+                    Target::new(TargetKind::Policy, "staff", n),
+                    status,
+                    Severity::High,
+                    "Lockout.",
+                    Evidence::default(),
+                )]
+            }),
+        }
+    }
+
+    fn req(only: &[&str]) -> AuditRequest {
+        AuditRequest {
+            trigger: Trigger::Manual,
+            who: "t".into(),
+            only: only.iter().map(|s| s.to_string()).collect(),
+            timeout: Duration::from_millis(300),
+            concurrency: 2,
+            config_digest: "d".into(),
+            school: "s".into(),
+        }
+    }
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("c.db")).unwrap();
+        (dir, store)
+    }
+
+    #[tokio::test]
+    async fn a_slow_check_becomes_error_findings_and_the_rest_still_report() {
+        let (_d, store) = store();
+        let units = vec![unit("slow", Duration::from_secs(30), Status::Pass), unit("fast", Duration::ZERO, Status::Fail)];
+        let out = run_audit(&store, &ClauseMap::builtin(), units, &req(&[]), std::future::pending()).await.unwrap();
+        assert_eq!(out.verdict, Verdict::NonCompliant);
+        let errors: Vec<_> = out.findings.iter().filter(|f| f.status == Status::Error).collect();
+        assert_eq!(errors.len(), 2, "one error per check id of the slow unit");
+        assert!(errors[0].summary.contains("within 0.3 seconds"), "{}", errors[0].summary);
+        assert_eq!(errors[0].target.name, "slow");
+        // Findings come back in configuration order and carry their clauses.
+        assert_eq!(out.findings.last().unwrap().target.scope, "fast");
+        assert_eq!(out.findings.last().unwrap().clauses, vec!["7.4/logins", "7.4.1/strong-passwords"]);
+        assert_eq!(store.findings(out.run_id).unwrap().len(), 3);
+        assert_eq!(store.run(Some(out.run_id)).unwrap().unwrap().state, RunState::Complete);
+    }
+
+    #[tokio::test]
+    async fn a_panicking_check_is_an_error_not_a_crash() {
+        let (_d, store) = store();
+        let mut u = unit("boom", Duration::ZERO, Status::Pass);
+        u.work = Box::pin(async {
+            let v: Vec<Finding> = Vec::new();
+            if v.is_empty() {
+                panic!("probe blew up");
+            }
+            v
+        });
+        let out = run_audit(&store, &ClauseMap::builtin(), vec![u], &req(&[]), std::future::pending()).await.unwrap();
+        assert_eq!(out.verdict, Verdict::Incomplete);
+        assert!(out.findings.iter().all(|f| f.status == Status::Error));
+        assert!(out.findings[0].summary.contains("stopped unexpectedly"));
+    }
+
+    #[tokio::test]
+    async fn only_filters_findings_and_cancel_interrupts() {
+        let (_d, store) = store();
+        let out = run_audit(
+            &store,
+            &ClauseMap::builtin(),
+            vec![unit("a", Duration::ZERO, Status::Pass)],
+            &req(&["directory.guest"]),
+            std::future::pending(),
+        )
+        .await
+        .unwrap();
+        assert!(out.findings.is_empty(), "the unit ran but its lockout finding is filtered out");
+        assert_eq!(out.verdict, Verdict::Incomplete);
+
+        let out = run_audit(
+            &store,
+            &ClauseMap::builtin(),
+            vec![unit("a", Duration::from_secs(30), Status::Pass)],
+            &AuditRequest { timeout: Duration::from_secs(60), ..req(&[]) },
+            tokio::time::sleep(Duration::from_millis(50)),
+        )
+        .await
+        .unwrap();
+        assert_eq!(out.state, RunState::Interrupted);
+        assert_eq!(store.run(Some(out.run_id)).unwrap().unwrap().state, RunState::Interrupted);
+    }
+
+    #[test]
+    fn unknown_selectors_are_refused() {
+        assert!(validate_selectors(&["directory".into(), "directory.guest".into()]).is_ok());
+        let err = validate_selectors(&["directroy".into()]).unwrap_err().to_string();
+        assert!(err.contains("directroy") && err.contains("directory.guest"), "{err}");
+    }
+}

@@ -1,0 +1,10 @@
+//! caretaker's engine and store: runs the checks concurrently under timeouts, keeps runs and
+//! findings in SQLite, and shapes reports. The scheduler, the local API (Unix socket) and the
+//! risk-assessment log will live here too.
+
+pub mod engine;
+pub mod report;
+pub mod store;
+
+pub use engine::{run_audit, units_from_config, AuditOutcome, AuditRequest, Unit};
+pub use store::{RunRecord, RunState, Store, StoreError, Trigger, Verdict};

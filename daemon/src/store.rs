@@ -1,0 +1,690 @@
+//! The store: runs and their findings in SQLite (WAL, versioned migrations, file mode 0600).
+//!
+//! Every write is a transaction. A run is written as `running` before any check starts and its
+//! findings are added as each check finishes, so a crash leaves a run that the next process to
+//! open the store marks `interrupted`, never a corrupt store.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use caretaker_checks::{CheckId, Evidence, Finding, Severity, Status, Target, TargetKind};
+use rusqlite::{params, Connection, OptionalExtension};
+
+/// Why the store could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot create the store's folder {path}: {source}")]
+    Folder { path: PathBuf, source: std::io::Error },
+    #[error("cannot create the store file {path} (mode 0600): {source}")]
+    Create { path: PathBuf, source: std::io::Error },
+    #[error("the store {path} is readable by other users (mode {mode:04o}); run `chmod 600 {path}`")]
+    Permissions { path: PathBuf, mode: u32 },
+    #[error("store {path}: {source}")]
+    Sqlite { path: PathBuf, source: rusqlite::Error },
+    #[error("the store {path} was written by a newer caretaker (schema {found}, this one knows up to {known})")]
+    TooNew { path: PathBuf, found: i64, known: i64 },
+    #[error("no run {0} in the store")]
+    NoSuchRun(i64),
+    #[error("the store holds a value it cannot read: {0}")]
+    Corrupt(String),
+}
+
+/// What started a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    Manual,
+    Cron,
+    Schedule,
+    Console,
+}
+
+impl Trigger {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Trigger::Manual => "manual",
+            Trigger::Cron => "cron",
+            Trigger::Schedule => "schedule",
+            Trigger::Console => "console",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Trigger> {
+        [Trigger::Manual, Trigger::Cron, Trigger::Schedule, Trigger::Console].into_iter().find(|t| t.as_str() == s)
+    }
+}
+
+/// Where a run stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunState {
+    Running,
+    Complete,
+    Interrupted,
+}
+
+impl RunState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunState::Running => "running",
+            RunState::Complete => "complete",
+            RunState::Interrupted => "interrupted",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RunState> {
+        [RunState::Running, RunState::Complete, RunState::Interrupted].into_iter().find(|t| t.as_str() == s)
+    }
+}
+
+/// The outcome of a run, as the exit code of `caretaker audit` reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Nothing failed and everything could be checked. Exit 0.
+    Compliant,
+    /// At least one failing finding that is not waived. Exit 1.
+    NonCompliant,
+    /// Some check could not run (or nothing was checked), and nothing failed. Exit 2.
+    Incomplete,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Compliant => "compliant",
+            Verdict::NonCompliant => "non-compliant",
+            Verdict::Incomplete => "incomplete",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Verdict> {
+        [Verdict::Compliant, Verdict::NonCompliant, Verdict::Incomplete].into_iter().find(|t| t.as_str() == s)
+    }
+
+    /// The documented exit code.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Verdict::Compliant => 0,
+            Verdict::NonCompliant => 1,
+            Verdict::Incomplete => 2,
+        }
+    }
+
+    /// The verdict for a set of findings: any unwaived fail → non-compliant; else any error, or no
+    /// findings at all → incomplete; else compliant.
+    pub fn of(findings: &[Finding]) -> Verdict {
+        if findings.iter().any(|f| f.status == Status::Fail) {
+            Verdict::NonCompliant
+        } else if findings.is_empty() || findings.iter().any(|f| f.status == Status::Error) {
+            Verdict::Incomplete
+        } else {
+            Verdict::Compliant
+        }
+    }
+}
+
+/// A new run's details.
+#[derive(Debug, Clone)]
+pub struct NewRun {
+    pub trigger: Trigger,
+    pub who: String,
+    pub config_digest: String,
+    pub school: String,
+    /// The `--only` selectors, empty for a full audit.
+    pub only: Vec<String>,
+}
+
+/// A stored run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunRecord {
+    pub id: i64,
+    pub trigger: String,
+    pub who: String,
+    pub config_digest: String,
+    pub school: String,
+    pub started_at: String,
+    pub ended_at: Option<String>,
+    pub state: RunState,
+    pub verdict: Option<Verdict>,
+    pub only: Vec<String>,
+    /// Findings per status, filled by [`Store::runs`] and [`Store::run`].
+    pub counts: StatusCounts,
+}
+
+/// How many findings of each status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StatusCounts {
+    pub pass: u64,
+    pub fail: u64,
+    pub warn: u64,
+    pub error: u64,
+    pub waived: u64,
+}
+
+impl StatusCounts {
+    pub fn add(&mut self, s: Status, n: u64) {
+        match s {
+            Status::Pass => self.pass += n,
+            Status::Fail => self.fail += n,
+            Status::Warn => self.warn += n,
+            Status::Error => self.error += n,
+            Status::Waived => self.waived += n,
+        }
+    }
+
+    pub fn of(findings: &[Finding]) -> StatusCounts {
+        let mut c = StatusCounts::default();
+        for f in findings {
+            c.add(f.status, 1);
+        }
+        c
+    }
+
+    pub fn total(&self) -> u64 {
+        self.pass + self.fail + self.warn + self.error + self.waived
+    }
+}
+
+/// The migrations, in order; `PRAGMA user_version` says how many have been applied.
+const MIGRATIONS: &[&str] = &[
+    // 1: runs and findings.
+    "CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        trigger TEXT NOT NULL,
+        who TEXT NOT NULL,
+        config_digest TEXT NOT NULL,
+        school TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        ended_at TEXT,
+        state TEXT NOT NULL CHECK (state IN ('running', 'complete', 'interrupted')),
+        verdict TEXT CHECK (verdict IN ('compliant', 'non-compliant', 'incomplete')),
+        only_checks TEXT NOT NULL DEFAULT '[]',
+        host TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        pid_start TEXT NOT NULL
+    );
+    CREATE TABLE findings (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        check_id TEXT NOT NULL,
+        target_kind TEXT NOT NULL,
+        target_name TEXT NOT NULL,
+        target_scope TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pass', 'fail', 'warn', 'error', 'waived')),
+        severity TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        evidence TEXT NOT NULL,
+        remediation TEXT,
+        clauses TEXT NOT NULL,
+        fingerprint TEXT NOT NULL
+    );
+    CREATE INDEX findings_by_run ON findings(run_id);
+    CREATE INDEX findings_by_fingerprint ON findings(fingerprint, run_id);",
+];
+
+/// The store. Cheap to clone; one connection behind a mutex.
+#[derive(Debug, Clone)]
+pub struct Store {
+    path: PathBuf,
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl Store {
+    /// Opens (creating, mode 0600, in a 0700 folder) and migrates the store, then marks as
+    /// interrupted every run left `running` by a process that is gone.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            if !parent.exists() {
+                std::fs::DirBuilder::new()
+                    .recursive(true)
+                    .mode(0o700)
+                    .create(parent)
+                    .map_err(|source| StoreError::Folder { path: parent.to_path_buf(), source })?;
+            }
+        }
+        if !path.exists() {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(path)
+                .map_err(|source| StoreError::Create { path: path.to_path_buf(), source })?;
+        }
+        let mode = std::fs::metadata(path)
+            .map_err(|source| StoreError::Create { path: path.to_path_buf(), source })?
+            .permissions()
+            .mode()
+            & 0o777;
+        if mode & 0o077 != 0 {
+            return Err(StoreError::Permissions { path: path.to_path_buf(), mode });
+        }
+        let sql = |source| StoreError::Sqlite { path: path.to_path_buf(), source };
+        let conn = Connection::open(path).map_err(sql)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(sql)?;
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(sql)?;
+        conn.pragma_update(None, "synchronous", "NORMAL").map_err(sql)?;
+        conn.pragma_update(None, "foreign_keys", "ON").map_err(sql)?;
+        let store = Store { path: path.to_path_buf(), conn: Arc::new(Mutex::new(conn)) };
+        store.migrate()?;
+        // The WAL and shared-memory files hold data too: keep them private.
+        for suffix in ["-wal", "-shm"] {
+            let mut p = path.as_os_str().to_owned();
+            p.push(suffix);
+            let p = PathBuf::from(p);
+            if p.exists() {
+                let _ = std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600));
+            }
+        }
+        store.mark_abandoned_runs()?;
+        Ok(store)
+    }
+
+    /// The store's file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A poisoned lock only means another thread panicked mid-call; SQLite's own transaction
+        // rollback keeps the data sound, so carry on with the connection.
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn sql(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite { path: self.path.clone(), source }
+    }
+
+    fn migrate(&self) -> Result<(), StoreError> {
+        let mut conn = self.lock();
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(|e| self.sql(e))?;
+        let known = MIGRATIONS.len() as i64;
+        if version > known {
+            return Err(StoreError::TooNew { path: self.path.clone(), found: version, known });
+        }
+        for (i, m) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = conn.transaction().map_err(|e| self.sql(e))?;
+            tx.execute_batch(m).map_err(|e| self.sql(e))?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64).map_err(|e| self.sql(e))?;
+            tx.commit().map_err(|e| self.sql(e))?;
+        }
+        Ok(())
+    }
+
+    /// Marks `running` runs whose process is gone (or from another boot of another host) as
+    /// interrupted. Returns how many.
+    pub fn mark_abandoned_runs(&self) -> Result<usize, StoreError> {
+        let conn = self.lock();
+        let host = host_name();
+        let mut stmt = conn
+            .prepare("SELECT id, host, pid, pid_start FROM runs WHERE state = 'running'")
+            .map_err(|e| self.sql(e))?;
+        let rows: Vec<(i64, String, i64, String)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .map_err(|e| self.sql(e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.sql(e))?;
+        drop(stmt);
+        let now = caretaker_checks::model::now_rfc3339();
+        let mut n = 0;
+        for (id, run_host, pid, pid_start) in rows {
+            let alive = run_host == host && process_start(pid as u32).as_deref() == Some(pid_start.as_str());
+            if !alive {
+                n += conn
+                    .execute(
+                        "UPDATE runs SET state = 'interrupted', ended_at = COALESCE(ended_at, ?2) WHERE id = ?1 AND state = 'running'",
+                        params![id, now],
+                    )
+                    .map_err(|e| self.sql(e))?;
+            }
+        }
+        Ok(n)
+    }
+
+    /// Records a new run as `running` and returns its id.
+    pub fn begin_run(&self, run: &NewRun) -> Result<i64, StoreError> {
+        let conn = self.lock();
+        let pid = std::process::id();
+        let only = serde_json::to_string(&run.only).unwrap_or_else(|_| "[]".into());
+        conn.execute(
+            "INSERT INTO runs (trigger, who, config_digest, school, started_at, state, only_checks, host, pid, pid_start)
+             VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6, ?7, ?8, ?9)",
+            params![
+                run.trigger.as_str(),
+                run.who,
+                run.config_digest,
+                run.school,
+                caretaker_checks::model::now_rfc3339(),
+                only,
+                host_name(),
+                pid as i64,
+                process_start(pid).unwrap_or_default(),
+            ],
+        )
+        .map_err(|e| self.sql(e))?;
+        Ok(conn.last_insert_rowid())
+    }
+
+    /// Adds findings to a run, in one transaction.
+    pub fn add_findings(&self, run_id: i64, findings: &[Finding]) -> Result<(), StoreError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction().map_err(|e| self.sql(e))?;
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "INSERT INTO findings (run_id, check_id, target_kind, target_name, target_scope, status, severity,
+                        summary, evidence, remediation, clauses, fingerprint)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                )
+                .map_err(|e| self.sql(e))?;
+            for f in findings {
+                stmt.execute(params![
+                    run_id,
+                    f.check.as_str(),
+                    f.target.kind.as_str(),
+                    f.target.name,
+                    f.target.scope,
+                    f.status.as_str(),
+                    f.severity.as_str(),
+                    f.summary,
+                    serde_json::to_string(&f.evidence).unwrap_or_else(|_| "{}".into()),
+                    f.remediation,
+                    serde_json::to_string(&f.clauses).unwrap_or_else(|_| "[]".into()),
+                    fingerprint(f),
+                ])
+                .map_err(|e| self.sql(e))?;
+            }
+        }
+        tx.commit().map_err(|e| self.sql(e))
+    }
+
+    /// Closes a run with its state and verdict.
+    pub fn finish_run(&self, run_id: i64, state: RunState, verdict: Option<Verdict>) -> Result<(), StoreError> {
+        let conn = self.lock();
+        let n = conn
+            .execute(
+                "UPDATE runs SET state = ?2, verdict = ?3, ended_at = ?4 WHERE id = ?1",
+                params![run_id, state.as_str(), verdict.map(Verdict::as_str), caretaker_checks::model::now_rfc3339()],
+            )
+            .map_err(|e| self.sql(e))?;
+        if n == 0 {
+            return Err(StoreError::NoSuchRun(run_id));
+        }
+        Ok(())
+    }
+
+    /// The most recent runs, newest first.
+    pub fn runs(&self, limit: usize) -> Result<Vec<RunRecord>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare(
+                "SELECT id, trigger, who, config_digest, school, started_at, ended_at, state, verdict, only_checks
+                 FROM runs ORDER BY id DESC LIMIT ?1",
+            )
+            .map_err(|e| self.sql(e))?;
+        let mut runs: Vec<RunRecord> = stmt
+            .query_map(params![limit as i64], row_to_run)
+            .map_err(|e| self.sql(e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.sql(e))?;
+        drop(stmt);
+        let mut counts = conn
+            .prepare_cached("SELECT status, COUNT(*) FROM findings WHERE run_id = ?1 GROUP BY status")
+            .map_err(|e| self.sql(e))?;
+        for run in &mut runs {
+            let rows: Vec<(String, i64)> = counts
+                .query_map(params![run.id], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(|e| self.sql(e))?
+                .collect::<Result<_, _>>()
+                .map_err(|e| self.sql(e))?;
+            for (s, n) in rows {
+                if let Some(s) = Status::parse(&s) {
+                    run.counts.add(s, n as u64);
+                }
+            }
+        }
+        Ok(runs)
+    }
+
+    /// One run by id, or the latest when `id` is `None`.
+    pub fn run(&self, id: Option<i64>) -> Result<Option<RunRecord>, StoreError> {
+        let id = match id {
+            Some(id) => id,
+            None => {
+                let conn = self.lock();
+                let latest: Option<i64> = conn
+                    .query_row("SELECT MAX(id) FROM runs", [], |r| r.get(0))
+                    .optional()
+                    .map_err(|e| self.sql(e))?
+                    .flatten();
+                match latest {
+                    Some(id) => id,
+                    None => return Ok(None),
+                }
+            }
+        };
+        let record = {
+            let conn = self.lock();
+            conn.query_row(
+                "SELECT id, trigger, who, config_digest, school, started_at, ended_at, state, verdict, only_checks
+                 FROM runs WHERE id = ?1",
+                params![id],
+                row_to_run,
+            )
+            .optional()
+            .map_err(|e| self.sql(e))?
+        };
+        let Some(mut record) = record else { return Ok(None) };
+        record.counts = StatusCounts::of(&self.findings(id)?);
+        Ok(Some(record))
+    }
+
+    /// A run's findings, in the order they were recorded.
+    pub fn findings(&self, run_id: i64) -> Result<Vec<Finding>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT check_id, target_kind, target_name, target_scope, status, severity, summary, evidence,
+                        remediation, clauses
+                 FROM findings WHERE run_id = ?1 ORDER BY id",
+            )
+            .map_err(|e| self.sql(e))?;
+        let rows = stmt
+            .query_map(params![run_id], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, String>(6)?,
+                    r.get::<_, String>(7)?,
+                    r.get::<_, Option<String>>(8)?,
+                    r.get::<_, String>(9)?,
+                ))
+            })
+            .map_err(|e| self.sql(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (check, kind, name, scope, status, severity, summary, evidence, remediation, clauses) =
+                row.map_err(|e| self.sql(e))?;
+            let corrupt = |what: &str, v: &str| StoreError::Corrupt(format!("{what} {v:?} in run {run_id}"));
+            out.push(Finding {
+                check: CheckId::new(check),
+                target: Target {
+                    kind: TargetKind::parse(&kind).ok_or_else(|| corrupt("target kind", &kind))?,
+                    name,
+                    scope,
+                },
+                status: Status::parse(&status).ok_or_else(|| corrupt("status", &status))?,
+                severity: Severity::parse(&severity).ok_or_else(|| corrupt("severity", &severity))?,
+                summary,
+                evidence: serde_json::from_str::<Evidence>(&evidence).map_err(|e| corrupt("evidence", &e.to_string()))?,
+                remediation,
+                clauses: serde_json::from_str(&clauses).map_err(|e| corrupt("clauses", &e.to_string()))?,
+            });
+        }
+        Ok(out)
+    }
+}
+
+fn row_to_run(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRecord> {
+    let state: String = r.get(7)?;
+    let verdict: Option<String> = r.get(8)?;
+    let only: String = r.get(9)?;
+    Ok(RunRecord {
+        id: r.get(0)?,
+        trigger: r.get(1)?,
+        who: r.get(2)?,
+        config_digest: r.get(3)?,
+        school: r.get(4)?,
+        started_at: r.get(5)?,
+        ended_at: r.get(6)?,
+        state: RunState::parse(&state).unwrap_or(RunState::Interrupted),
+        verdict: verdict.as_deref().and_then(Verdict::parse),
+        only: serde_json::from_str(&only).unwrap_or_default(),
+        counts: StatusCounts::default(),
+    })
+}
+
+/// What identifies "the same finding" across runs: check and target.
+pub fn fingerprint(f: &Finding) -> String {
+    format!("{}|{}|{}|{}", f.check, f.target.kind.as_str(), f.target.scope, f.target.name)
+}
+
+/// This machine's name.
+pub fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|_| "localhost".to_string())
+}
+
+/// A process's start time in clock ticks since boot (field 22 of /proc/PID/stat), with the boot id,
+/// so that a reused pid is not mistaken for the process that started a run.
+pub fn process_start(pid: u32) -> Option<String> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) is in parentheses and may hold spaces: count from the last ')'.
+    let rest = stat.get(stat.rfind(')')? + 2..)?;
+    let start = rest.split_whitespace().nth(19)?;
+    let boot = std::fs::read_to_string("/proc/sys/kernel/random/boot_id").unwrap_or_default();
+    Some(format!("{}:{start}", boot.trim()))
+}
+
+/// The name of the OS user running this process (from /etc/passwd, else `$USER`, else the uid).
+pub fn os_user() -> String {
+    use std::os::unix::fs::MetadataExt;
+    let uid = std::fs::metadata("/proc/self").map(|m| m.uid()).ok();
+    if let Some(uid) = uid {
+        if let Ok(passwd) = std::fs::read_to_string("/etc/passwd") {
+            for line in passwd.lines() {
+                let mut parts = line.split(':');
+                let name = parts.next();
+                let id = parts.nth(1);
+                if let (Some(name), Some(id)) = (name, id) {
+                    if id.parse::<u32>().ok() == Some(uid) {
+                        return name.to_string();
+                    }
+                }
+            }
+        }
+    }
+    std::env::var("USER").ok().filter(|u| !u.is_empty()).unwrap_or_else(|| match uid {
+        Some(uid) => format!("uid {uid}"),
+        None => "unknown".to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn finding(status: Status) -> Finding {
+        Finding::new(
+            "directory.lockout",
+            Target::new(TargetKind::Policy, "staff", "ad"),
+            status,
+            Severity::High,
+            "Staff accounts are never locked after wrong passwords.",
+            Evidence::new("ldaps://dc").with("lockoutThreshold", 0),
+        )
+        .fix("samba-tool domain passwordsettings set --account-lockout-threshold=10")
+    }
+
+    fn new_run() -> NewRun {
+        NewRun {
+            trigger: Trigger::Manual,
+            who: "tester".into(),
+            config_digest: "abc".into(),
+            school: "St. Example's".into(),
+            only: vec![],
+        }
+    }
+
+    #[test]
+    fn created_private_and_round_trips_findings() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/caretaker.db");
+        let store = Store::open(&path).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let parent_mode = std::fs::metadata(path.parent().unwrap()).unwrap().permissions().mode() & 0o777;
+        assert_eq!(parent_mode, 0o700);
+        let id = store.begin_run(&new_run()).unwrap();
+        let f = finding(Status::Fail);
+        store.add_findings(id, std::slice::from_ref(&f)).unwrap();
+        store.finish_run(id, RunState::Complete, Some(Verdict::NonCompliant)).unwrap();
+        let back = store.findings(id).unwrap();
+        assert_eq!(back, vec![f]);
+        let run = store.run(None).unwrap().unwrap();
+        assert_eq!(run.id, id);
+        assert_eq!(run.state, RunState::Complete);
+        assert_eq!(run.verdict, Some(Verdict::NonCompliant));
+        assert_eq!(run.counts.fail, 1);
+    }
+
+    #[test]
+    fn a_world_readable_store_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("caretaker.db");
+        drop(Store::open(&path).unwrap());
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let err = Store::open(&path).unwrap_err().to_string();
+        assert!(err.contains("chmod 600"), "{err}");
+    }
+
+    #[test]
+    fn a_run_left_running_by_a_dead_process_is_marked_interrupted() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("caretaker.db");
+        let store = Store::open(&path).unwrap();
+        let mine = store.begin_run(&new_run()).unwrap();
+        let dead = store.begin_run(&new_run()).unwrap();
+        // Pretend the second run belongs to a process that no longer exists.
+        store.lock().execute("UPDATE runs SET pid_start = 'gone:1' WHERE id = ?1", params![dead]).unwrap();
+        assert_eq!(store.mark_abandoned_runs().unwrap(), 1);
+        assert_eq!(store.run(Some(dead)).unwrap().unwrap().state, RunState::Interrupted);
+        // Our own, live run is left alone.
+        assert_eq!(store.run(Some(mine)).unwrap().unwrap().state, RunState::Running);
+    }
+
+    #[test]
+    fn verdicts() {
+        assert_eq!(Verdict::of(&[]), Verdict::Incomplete);
+        assert_eq!(Verdict::of(&[finding(Status::Pass)]), Verdict::Compliant);
+        assert_eq!(Verdict::of(&[finding(Status::Pass), finding(Status::Warn)]), Verdict::Compliant);
+        assert_eq!(Verdict::of(&[finding(Status::Error), finding(Status::Pass)]), Verdict::Incomplete);
+        assert_eq!(Verdict::of(&[finding(Status::Error), finding(Status::Fail)]), Verdict::NonCompliant);
+        assert_eq!(Verdict::of(&[finding(Status::Waived)]), Verdict::Compliant);
+    }
+
+    #[test]
+    fn a_store_from_the_future_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("caretaker.db");
+        drop(Store::open(&path).unwrap());
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+        drop(conn);
+        assert!(matches!(Store::open(&path), Err(StoreError::TooNew { found: 99, .. })));
+    }
+}

@@ -1,0 +1,274 @@
+//! `caretaker`: a thin dispatcher from the command line to the engine, the store and the output.
+//! Exit codes: 0 compliant, 1 non-compliant, 2 incomplete, 64 usage, 78 configuration.
+
+use std::io::Write as _;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use caretaker::cli::{AuditArgs, Cli, Command, ConfigCommand, Format, InitArgs, RunsArgs, ShowArgs, TriggerArg};
+use caretaker::render;
+use caretaker_checks::ClauseMap;
+use caretaker_config::Loaded;
+use caretaker_daemon::engine::{self, AuditRequest};
+use caretaker_daemon::report;
+use caretaker_daemon::store::{os_user, RunState, Store, Trigger, Verdict};
+use clap::Parser as _;
+
+const EXIT_INCOMPLETE: u8 = 2;
+const EXIT_USAGE: u8 = 64;
+const EXIT_CONFIG: u8 = 78;
+
+/// An outcome with its documented exit code.
+struct Fail {
+    code: u8,
+    error: anyhow::Error,
+}
+
+fn fail(code: u8, error: impl Into<anyhow::Error>) -> Fail {
+    Fail { code, error: error.into() }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => ExitCode::SUCCESS,
+                _ => ExitCode::from(EXIT_USAGE),
+            };
+        }
+    };
+    init_tracing(cli.verbose);
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(Fail { code, error }) => {
+            eprintln!("caretaker: {error:#}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn init_tracing(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CARETAKER_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+fn run(cli: Cli) -> Result<u8, Fail> {
+    let config = cli.config.as_deref();
+    match cli.command {
+        None => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let _ = cmd.print_help();
+            Ok(EXIT_USAGE)
+        }
+        Some(Command::Console) => Err(fail(EXIT_USAGE, anyhow::anyhow!(caretaker_tui::NOT_YET))),
+        Some(Command::Init(args)) => init(&args),
+        Some(Command::Config(ConfigCommand::Check)) => {
+            let loaded = load_config(config)?;
+            let map = load_map(&loaded)?;
+            println!(
+                "{}: usable. {} director{}, {} clauses in the policy map, store at {}.",
+                loaded.path.display(),
+                loaded.config.directories.len(),
+                if loaded.config.directories.len() == 1 { "y" } else { "ies" },
+                map.clauses.len(),
+                loaded.store_path.display()
+            );
+            Ok(0)
+        }
+        Some(Command::Checks) => {
+            let map = match caretaker_config::find_and_load(config) {
+                Ok(loaded) => load_map(&loaded)?,
+                Err(_) => ClauseMap::builtin(),
+            };
+            print!("{}", render::checks_list(&map, &engine::known_check_ids()));
+            Ok(0)
+        }
+        Some(Command::Audit(args)) => audit(config, &args),
+        Some(Command::Runs(args)) => runs(config, &args),
+        Some(Command::Show(args)) => show(config, &args),
+    }
+}
+
+fn load_config(path: Option<&std::path::Path>) -> Result<Loaded, Fail> {
+    caretaker_config::find_and_load(path).map_err(|e| fail(EXIT_CONFIG, e))
+}
+
+fn load_map(loaded: &Loaded) -> Result<ClauseMap, Fail> {
+    match &loaded.policy_map {
+        None => Ok(ClauseMap::builtin()),
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("{}: key `policy.map`: cannot read {}", loaded.path.display(), p.display()))
+                .map_err(|e| fail(EXIT_CONFIG, e))?;
+            ClauseMap::from_toml(&text, &p.display().to_string()).map_err(|e| fail(EXIT_CONFIG, e))
+        }
+    }
+}
+
+fn open_store(loaded: &Loaded) -> Result<Store, Fail> {
+    Store::open(&loaded.store_path).map_err(|e| fail(EXIT_INCOMPLETE, e))
+}
+
+fn audit(config: Option<&std::path::Path>, args: &AuditArgs) -> Result<u8, Fail> {
+    engine::validate_selectors(&args.only).map_err(|e| fail(EXIT_USAGE, e))?;
+    let loaded = load_config(config)?;
+    let map = load_map(&loaded)?;
+    let store = open_store(&loaded)?;
+    let trigger = match args.trigger {
+        TriggerArg::Manual => Trigger::Manual,
+        TriggerArg::Cron => Trigger::Cron,
+        TriggerArg::Schedule => Trigger::Schedule,
+    };
+    let req = AuditRequest::from_config(&loaded, trigger, os_user(), args.only.clone());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+        .map_err(|e| fail(EXIT_INCOMPLETE, e))?;
+    let outcome = runtime
+        .block_on(async {
+            let units = engine::units_from_config(&loaded, time::OffsetDateTime::now_utc());
+            engine::run_audit(&store, &map, units, &req, shutdown_signal()).await
+        })
+        .map_err(|e| fail(EXIT_INCOMPLETE, e))?;
+    // Let no check linger past the verdict (a probe stuck in a blocking call, say).
+    runtime.shutdown_timeout(std::time::Duration::from_millis(100));
+
+    let verdict = if outcome.state == RunState::Interrupted { Verdict::Incomplete } else { outcome.verdict };
+    if args.quiet && verdict == Verdict::Compliant {
+        return Ok(0);
+    }
+    let run = store
+        .run(Some(outcome.run_id))
+        .map_err(|e| fail(EXIT_INCOMPLETE, e))?
+        .ok_or_else(|| fail(EXIT_INCOMPLETE, anyhow::anyhow!("run {} vanished from the store", outcome.run_id)))?;
+    print_run(&loaded.config.school.name, &map, &run, &outcome.findings, args.format)?;
+    Ok(verdict.exit_code() as u8)
+}
+
+/// Completes on SIGTERM or SIGINT.
+async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let term = signal(SignalKind::terminate());
+    let int = signal(SignalKind::interrupt());
+    match (term, int) {
+        (Ok(mut term), Ok(mut int)) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+        }
+        _ => std::future::pending::<()>().await,
+    }
+    eprintln!("caretaker: stopping; the run is recorded as interrupted");
+}
+
+fn print_run(
+    school: &str,
+    map: &ClauseMap,
+    run: &caretaker_daemon::RunRecord,
+    findings: &[caretaker_checks::Finding],
+    format: Format,
+) -> Result<(), Fail> {
+    let text = match format {
+        Format::Text => render::report(school, map, run, findings),
+        Format::Json => {
+            let doc = report::document(school, map, run, findings);
+            let mut s = serde_json::to_string_pretty(&doc).map_err(|e| fail(EXIT_INCOMPLETE, e))?;
+            s.push('\n');
+            s
+        }
+    };
+    write_stdout(&text)
+}
+
+fn write_stdout(text: &str) -> Result<(), Fail> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => Ok(()),
+        // A closed pipe (`caretaker show | head`) is not an error worth reporting.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(fail(EXIT_INCOMPLETE, e)),
+    }
+}
+
+fn runs(config: Option<&std::path::Path>, args: &RunsArgs) -> Result<u8, Fail> {
+    let loaded = load_config(config)?;
+    let store = open_store(&loaded)?;
+    let runs = store.runs(args.limit).map_err(|e| fail(EXIT_INCOMPLETE, e))?;
+    match args.format {
+        Format::Text => write_stdout(&render::runs_table(&runs))?,
+        Format::Json => {
+            let v: Vec<serde_json::Value> = runs
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "id": r.id, "trigger": r.trigger, "who": r.who, "config_digest": r.config_digest,
+                        "started_at": r.started_at, "ended_at": r.ended_at, "state": r.state.as_str(),
+                        "verdict": r.verdict.map(Verdict::as_str),
+                        "counts": {"pass": r.counts.pass, "fail": r.counts.fail, "warn": r.counts.warn,
+                                   "error": r.counts.error, "waived": r.counts.waived},
+                    })
+                })
+                .collect();
+            let mut s = serde_json::to_string_pretty(&v).map_err(|e| fail(EXIT_INCOMPLETE, e))?;
+            s.push('\n');
+            write_stdout(&s)?;
+        }
+    }
+    Ok(0)
+}
+
+fn show(config: Option<&std::path::Path>, args: &ShowArgs) -> Result<u8, Fail> {
+    let loaded = load_config(config)?;
+    let map = load_map(&loaded)?;
+    let store = open_store(&loaded)?;
+    let Some(run) = store.run(args.run).map_err(|e| fail(EXIT_INCOMPLETE, e))? else {
+        let what = args.run.map(|id| format!("no run {id} in the store")).unwrap_or_else(|| "no runs stored yet".into());
+        return Err(fail(EXIT_USAGE, anyhow::anyhow!("{what} ({}); see `caretaker runs`", loaded.store_path.display())));
+    };
+    let findings = store.findings(run.id).map_err(|e| fail(EXIT_INCOMPLETE, e))?;
+    print_run(&loaded.config.school.name, &map, &run, &findings, args.format)?;
+    Ok(0)
+}
+
+fn init(args: &InitArgs) -> Result<u8, Fail> {
+    write_new(&args.path, &caretaker_config::docs::sample(), args.force)?;
+    eprintln!("wrote {}: edit it, then run `caretaker config check --config {}`", args.path.display(), args.path.display());
+    if let Some(p) = &args.policy_map {
+        write_new(p, caretaker_checks::clauses::BUILTIN_MAP_TOML, args.force)?;
+        eprintln!("wrote {}: point `policy.map` at it", p.display());
+    }
+    Ok(0)
+}
+
+fn write_new(path: &std::path::Path, text: &str, force: bool) -> Result<(), Fail> {
+    use std::os::unix::fs::OpenOptionsExt;
+    if path.exists() && !force {
+        return Err(fail(EXIT_USAGE, anyhow::anyhow!("{} exists; pass --force to overwrite it", path.display())));
+    }
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))
+            .map_err(|e| fail(EXIT_CONFIG, e))?;
+    }
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o644)
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))
+        .map_err(|e| fail(EXIT_CONFIG, e))?;
+    f.write_all(text.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))
+        .map_err(|e| fail(EXIT_CONFIG, e))
+}

@@ -1,0 +1,202 @@
+//! Text output: the report grouped by policy clause, the list of runs, the list of checks.
+
+use std::fmt::Write as _;
+
+use caretaker_checks::{ClauseMap, Finding};
+use caretaker_daemon::report::{clause_lines, ClauseStatus};
+use caretaker_daemon::store::{RunRecord, RunState, StatusCounts, Verdict};
+use tabled::settings::object::Columns;
+use tabled::settings::{Style, Width};
+use tabled::{Table, Tabled};
+
+#[derive(Tabled)]
+struct FindingRow {
+    #[tabled(rename = "STATUS")]
+    status: String,
+    #[tabled(rename = "CHECK")]
+    check: String,
+    #[tabled(rename = "TARGET")]
+    target: String,
+    #[tabled(rename = "FINDING")]
+    summary: String,
+}
+
+/// Width of the finding column before it wraps.
+const SUMMARY_WIDTH: usize = 64;
+
+/// The whole text report for one run.
+pub fn report(school: &str, map: &ClauseMap, run: &RunRecord, findings: &[Finding]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "caretaker · {school} · run {} · {} · {} by {}{}",
+        run.id,
+        run.started_at,
+        run.trigger,
+        run.who,
+        if run.only.is_empty() { String::new() } else { format!(" · only {}", run.only.join(",")) }
+    );
+    out.push('\n');
+
+    // Clause by clause, in the policy's order.
+    let lines = clause_lines(map, findings);
+    for section in &map.sections {
+        let mine: Vec<_> = lines.iter().filter(|l| l.section == section.id).collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, " {}  {}", section.id, section.title);
+        for l in mine {
+            let _ = writeln!(out, "  {:<6} {:<40} {}", l.status.word(), l.title, one_line(&l.reason, 70));
+        }
+    }
+    out.push('\n');
+
+    // The findings, one line each, under the first clause each evidences.
+    let mut listed = vec![false; findings.len()];
+    for clause in &map.clauses {
+        let rows: Vec<(usize, &Finding)> = findings
+            .iter()
+            .enumerate()
+            .filter(|(i, f)| !listed[*i] && f.clauses.first() == Some(&clause.id))
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let status = ClauseStatus::of(rows.iter().map(|(_, f)| *f));
+        let _ = writeln!(out, "{} {} · {}", clause.id, clause.title, status.word());
+        let mut sorted = rows.clone();
+        sorted.sort_by_key(|(i, f)| (f.status.rank(), *i));
+        for (i, _) in &sorted {
+            listed[*i] = true;
+        }
+        out.push_str(&table(sorted.into_iter().map(|(_, f)| f)));
+        out.push_str("\n\n");
+    }
+    let unmapped: Vec<&Finding> = findings.iter().enumerate().filter(|(i, _)| !listed[*i]).map(|(_, f)| f).collect();
+    if !unmapped.is_empty() {
+        let _ = writeln!(out, "Not mapped to a clause of the policy");
+        out.push_str(&table(unmapped.into_iter()));
+        out.push_str("\n\n");
+    }
+    out.push_str(&verdict_line(run, findings));
+    out.push('\n');
+    out
+}
+
+fn table<'a>(findings: impl Iterator<Item = &'a Finding>) -> String {
+    let rows: Vec<FindingRow> = findings
+        .map(|f| FindingRow {
+            status: f.status.as_str().to_uppercase(),
+            check: f.check.as_str().to_string(),
+            target: target_label(f),
+            summary: f.summary.clone(),
+        })
+        .collect();
+    let mut t = Table::new(rows);
+    t.with(Style::sharp()).modify(Columns::one(3), Width::wrap(SUMMARY_WIDTH).keep_words(true));
+    t.to_string()
+}
+
+fn target_label(f: &Finding) -> String {
+    if f.target.scope.is_empty() {
+        f.target.name.clone()
+    } else {
+        format!("{} ({})", f.target.name, f.target.scope)
+    }
+}
+
+fn one_line(s: &str, max: usize) -> String {
+    let s = s.replace('\n', " ");
+    if s.chars().count() <= max {
+        s
+    } else {
+        let cut: String = s.chars().take(max.saturating_sub(1)).collect();
+        format!("{cut}…")
+    }
+}
+
+/// The one-line verdict that closes a report.
+pub fn verdict_line(run: &RunRecord, findings: &[Finding]) -> String {
+    let c = StatusCounts::of(findings);
+    let verdict = match run.state {
+        RunState::Interrupted => "INTERRUPTED: the audit was stopped before it finished".to_string(),
+        RunState::Running => "RUNNING: the audit has not finished".to_string(),
+        RunState::Complete => match run.verdict.unwrap_or(Verdict::Incomplete) {
+            Verdict::Compliant => "COMPLIANT".to_string(),
+            Verdict::NonCompliant => "NOT COMPLIANT".to_string(),
+            Verdict::Incomplete if findings.is_empty() => "INCOMPLETE: nothing was checked".to_string(),
+            Verdict::Incomplete => "INCOMPLETE: some checks could not be done".to_string(),
+        },
+    };
+    format!(
+        "{verdict} · {} failing, {} could not be checked, {} warnings, {} waived, {} passing · run {} (exit {})",
+        c.fail,
+        c.error,
+        c.warn,
+        c.waived,
+        c.pass,
+        run.id,
+        run.verdict.unwrap_or(Verdict::Incomplete).exit_code()
+    )
+}
+
+#[derive(Tabled)]
+struct RunRow {
+    #[tabled(rename = "RUN")]
+    id: i64,
+    #[tabled(rename = "STARTED")]
+    started: String,
+    #[tabled(rename = "TRIGGER")]
+    trigger: String,
+    #[tabled(rename = "WHO")]
+    who: String,
+    #[tabled(rename = "STATE")]
+    state: String,
+    #[tabled(rename = "VERDICT")]
+    verdict: String,
+    #[tabled(rename = "FAIL")]
+    fail: u64,
+    #[tabled(rename = "ERROR")]
+    error: u64,
+    #[tabled(rename = "WARN")]
+    warn: u64,
+    #[tabled(rename = "PASS")]
+    pass: u64,
+}
+
+/// The table printed by `caretaker runs`.
+pub fn runs_table(runs: &[RunRecord]) -> String {
+    if runs.is_empty() {
+        return "No runs stored yet: run `caretaker audit`.\n".to_string();
+    }
+    let rows: Vec<RunRow> = runs
+        .iter()
+        .map(|r| RunRow {
+            id: r.id,
+            started: r.started_at.clone(),
+            trigger: r.trigger.clone(),
+            who: r.who.clone(),
+            state: r.state.as_str().to_string(),
+            verdict: r.verdict.map(|v| v.as_str().to_string()).unwrap_or_else(|| "-".into()),
+            fail: r.counts.fail,
+            error: r.counts.error,
+            warn: r.counts.warn,
+            pass: r.counts.pass,
+        })
+        .collect();
+    let mut t = Table::new(rows);
+    t.with(Style::sharp());
+    format!("{t}\n")
+}
+
+/// The list printed by `caretaker checks`.
+pub fn checks_list(map: &ClauseMap, ids: &[caretaker_checks::CheckId]) -> String {
+    let mut out = String::new();
+    for id in ids {
+        let clauses = map.clauses_for(id);
+        let _ = writeln!(out, "{:<36} {}", id.as_str(), if clauses.is_empty() { "-".to_string() } else { clauses.join(", ") });
+    }
+    out
+}
+

@@ -1,0 +1,154 @@
+//! Every broken configuration in tests/invalid_configs/ is refused with exit 78 and a message that
+//! names the file, the line of the mistake (marked `# <- here` in the fixture), the key and what
+//! was expected (the fixture's `# expect-key:` and `# expect-text:` lines).
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+
+use crate::util::{caretaker, run};
+
+fn fixtures() -> Vec<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/invalid_configs");
+    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn every_broken_config_names_file_line_key_and_expectation() {
+    let files = fixtures();
+    assert!(files.len() >= 10, "at least ten broken configurations, found {}", files.len());
+    let home = tempfile::tempdir().unwrap();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let line = text.lines().position(|l| l.contains("# <- here")).expect("fixture marks its bad line") + 1;
+        let header = |name: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(&format!("# {name}:")))
+                .map(|s| s.trim().to_string())
+                .unwrap_or_else(|| panic!("{} has no {name} line", file.display()))
+        };
+        let key = header("expect-key");
+        let expected = header("expect-text");
+
+        let mut c = caretaker(home.path());
+        c.arg("config").arg("check").arg("--config").arg(&file);
+        let (code, _out, err) = run(c);
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        assert_eq!(code, 78, "{name}: exit code; stderr: {err}");
+        let place = format!("{}:{line}:", file.display());
+        assert!(err.contains(&place), "{name}: expected {place} in: {err}");
+        if !key.is_empty() {
+            assert!(err.contains(&format!("key `{key}`")), "{name}: expected key `{key}` in: {err}");
+        }
+        assert!(err.contains(&expected), "{name}: expected {expected:?} in: {err}");
+    }
+}
+
+fn write_config(dir: &std::path::Path, directory_extra: &str) -> PathBuf {
+    let path = dir.join("caretaker.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "version = 1\n[[directory]]\nname = \"ad\"\nkind = \"active-directory\"\nurl = \"ldaps://127.0.0.1:1\"\n\
+             bind_dn = \"cn=x\"\nbase_dn = \"dc=x\"\n{directory_extra}\n"
+        ),
+    )
+    .unwrap();
+    path
+}
+
+#[test]
+fn a_secret_file_others_can_read_is_refused_with_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("ad.pass");
+    std::fs::write(&secret, "s3cret-s3cret\n").unwrap();
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let config = write_config(dir.path(), "bind_password_file = \"ad.pass\"");
+    let mut c = caretaker(dir.path());
+    c.args(["config", "check", "--config"]).arg(&config);
+    let (code, _, err) = run(c);
+    assert_eq!(code, 78, "{err}");
+    assert!(err.contains(&format!("{}:8:", config.display())), "{err}");
+    assert!(err.contains("key `directory[0].bind_password_file`"), "{err}");
+    assert!(err.contains(&format!("chmod 600 {}", secret.display())), "{err}");
+    assert!(!err.contains("s3cret"), "the secret itself is never printed: {err}");
+
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let mut c = caretaker(dir.path());
+    c.args(["config", "check", "--config"]).arg(&config);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("usable"), "{out}");
+}
+
+#[test]
+fn a_missing_environment_secret_names_the_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), "bind_password_env = \"CARETAKER_TEST_NOT_SET\"");
+    let mut c = caretaker(dir.path());
+    c.env_remove("CARETAKER_TEST_NOT_SET").args(["config", "check", "--config"]).arg(&config);
+    let (code, _, err) = run(c);
+    assert_eq!(code, 78, "{err}");
+    assert!(err.contains("CARETAKER_TEST_NOT_SET is not set"), "{err}");
+    assert!(err.contains("key `directory[0].bind_password_env`"), "{err}");
+}
+
+#[test]
+fn the_config_is_found_through_the_environment_and_the_home_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    // Nothing anywhere: a configuration error that says where it looked.
+    let mut c = caretaker(dir.path());
+    c.args(["config", "check"]);
+    let (code, _, err) = run(c);
+    if std::path::Path::new("/etc/caretaker/caretaker.toml").exists() {
+        return; // this machine has a system configuration; the lookup order is covered below
+    }
+    assert_eq!(code, 78, "{err}");
+    assert!(err.contains(".config/caretaker/caretaker.toml") && err.contains("caretaker init"), "{err}");
+
+    // ~/.config/caretaker/caretaker.toml, written by `caretaker init`.
+    let home_cfg = dir.path().join(".config/caretaker/caretaker.toml");
+    let mut c = caretaker(dir.path());
+    c.arg("init").arg(&home_cfg);
+    assert_eq!(run(c).0, 0);
+    let mut c = caretaker(dir.path());
+    c.args(["config", "check"]);
+    let (_, _, err) = run(c);
+    assert!(err.contains(&home_cfg.display().to_string()), "the home config is the one read: {err}");
+
+    // $CARETAKER_CONFIG wins over the home folder.
+    let other = write_config(dir.path(), "bind_password_env = \"CARETAKER_TEST_PW\"");
+    let mut c = caretaker(dir.path());
+    c.env("CARETAKER_CONFIG", &other).env("CARETAKER_TEST_PW", "pw").args(["config", "check"]);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(&other.display().to_string()), "{out}");
+}
+
+#[test]
+fn init_refuses_to_overwrite_and_usage_errors_exit_64() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.toml");
+    let mut c = caretaker(dir.path());
+    c.arg("init").arg(&path);
+    assert_eq!(run(c).0, 0);
+    let mut c = caretaker(dir.path());
+    c.arg("init").arg(&path);
+    let (code, _, err) = run(c);
+    assert_eq!(code, 64, "{err}");
+    assert!(err.contains("--force"), "{err}");
+
+    let mut c = caretaker(dir.path());
+    c.args(["audit", "--frobnicate"]);
+    assert_eq!(run(c).0, 64);
+    let mut c = caretaker(dir.path());
+    c.args(["audit", "--only", "directroy", "--config"]).arg(&path);
+    let (code, _, err) = run(c);
+    assert_eq!(code, 64, "{err}");
+    assert!(err.contains("no check is called \"directroy\""), "{err}");
+}

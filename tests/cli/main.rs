@@ -1,0 +1,7 @@
+//! End-to-end tests of the `caretaker` binary: one test binary (to save link time), one module per
+//! subject. Tests that need servers start the sample school's real slapd and Samba AD DC.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod config_errors;
+mod util;
