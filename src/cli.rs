@@ -10,9 +10,17 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// 7.4 of the policy, what meets the policy and what does not, with the evidence behind every
 /// finding. Results are kept in a store so that runs can be compared.
 #[derive(Debug, Parser)]
-#[command(name = "caretaker", version, about, long_about, propagate_version = true)]
-#[command(after_help = "Exit codes: 0 compliant, 1 non-compliant, 2 incomplete (something could not be \
-checked), 64 usage error, 78 configuration error.")]
+#[command(
+    name = "caretaker",
+    version,
+    about,
+    long_about,
+    propagate_version = true
+)]
+#[command(
+    after_help = "Exit codes: 0 compliant, 1 non-compliant, 2 incomplete (something could not be \
+checked), 64 usage error, 78 configuration error."
+)]
 pub struct Cli {
     /// The configuration file (default: $CARETAKER_CONFIG, /etc/caretaker/caretaker.toml,
     /// ~/.config/caretaker/caretaker.toml).

@@ -5,7 +5,9 @@ use std::io::Write as _;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use caretaker::cli::{AuditArgs, Cli, Command, ConfigCommand, Format, InitArgs, RunsArgs, ShowArgs, TriggerArg};
+use caretaker::cli::{
+    AuditArgs, Cli, Command, ConfigCommand, Format, InitArgs, RunsArgs, ShowArgs, TriggerArg,
+};
 use caretaker::render;
 use caretaker_checks::ClauseMap;
 use caretaker_config::Loaded;
@@ -25,7 +27,10 @@ struct Fail {
 }
 
 fn fail(code: u8, error: impl Into<anyhow::Error>) -> Fail {
-    Fail { code, error: error.into() }
+    Fail {
+        code,
+        error: error.into(),
+    }
 }
 
 fn main() -> ExitCode {
@@ -34,7 +39,9 @@ fn main() -> ExitCode {
         Err(e) => {
             let _ = e.print();
             return match e.kind() {
-                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => ExitCode::SUCCESS,
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    ExitCode::SUCCESS
+                }
                 _ => ExitCode::from(EXIT_USAGE),
             };
         }
@@ -57,7 +64,10 @@ fn init_tracing(verbose: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("CARETAKER_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 fn run(cli: Cli) -> Result<u8, Fail> {
@@ -77,7 +87,11 @@ fn run(cli: Cli) -> Result<u8, Fail> {
                 "{}: usable. {} director{}, {} clauses in the policy map, store at {}.",
                 loaded.path.display(),
                 loaded.config.directories.len(),
-                if loaded.config.directories.len() == 1 { "y" } else { "ies" },
+                if loaded.config.directories.len() == 1 {
+                    "y"
+                } else {
+                    "ies"
+                },
                 map.clauses.len(),
                 loaded.store_path.display()
             );
@@ -106,7 +120,13 @@ fn load_map(loaded: &Loaded) -> Result<ClauseMap, Fail> {
         None => Ok(ClauseMap::builtin()),
         Some(p) => {
             let text = std::fs::read_to_string(p)
-                .with_context(|| format!("{}: key `policy.map`: cannot read {}", loaded.path.display(), p.display()))
+                .with_context(|| {
+                    format!(
+                        "{}: key `policy.map`: cannot read {}",
+                        loaded.path.display(),
+                        p.display()
+                    )
+                })
                 .map_err(|e| fail(EXIT_CONFIG, e))?;
             ClauseMap::from_toml(&text, &p.display().to_string()).map_err(|e| fail(EXIT_CONFIG, e))
         }
@@ -142,15 +162,30 @@ fn audit(config: Option<&std::path::Path>, args: &AuditArgs) -> Result<u8, Fail>
     // Let no check linger past the verdict (a probe stuck in a blocking call, say).
     runtime.shutdown_timeout(std::time::Duration::from_millis(100));
 
-    let verdict = if outcome.state == RunState::Interrupted { Verdict::Incomplete } else { outcome.verdict };
+    let verdict = if outcome.state == RunState::Interrupted {
+        Verdict::Incomplete
+    } else {
+        outcome.verdict
+    };
     if args.quiet && verdict == Verdict::Compliant {
         return Ok(0);
     }
     let run = store
         .run(Some(outcome.run_id))
         .map_err(|e| fail(EXIT_INCOMPLETE, e))?
-        .ok_or_else(|| fail(EXIT_INCOMPLETE, anyhow::anyhow!("run {} vanished from the store", outcome.run_id)))?;
-    print_run(&loaded.config.school.name, &map, &run, &outcome.findings, args.format)?;
+        .ok_or_else(|| {
+            fail(
+                EXIT_INCOMPLETE,
+                anyhow::anyhow!("run {} vanished from the store", outcome.run_id),
+            )
+        })?;
+    print_run(
+        &loaded.config.school.name,
+        &map,
+        &run,
+        &outcome.findings,
+        args.format,
+    )?;
     Ok(verdict.exit_code() as u8)
 }
 
@@ -203,7 +238,9 @@ fn write_stdout(text: &str) -> Result<(), Fail> {
 fn runs(config: Option<&std::path::Path>, args: &RunsArgs) -> Result<u8, Fail> {
     let loaded = load_config(config)?;
     let store = open_store(&loaded)?;
-    let runs = store.runs(args.limit).map_err(|e| fail(EXIT_INCOMPLETE, e))?;
+    let runs = store
+        .runs(args.limit)
+        .map_err(|e| fail(EXIT_INCOMPLETE, e))?;
     match args.format {
         Format::Text => write_stdout(&render::runs_table(&runs))?,
         Format::Json => {
@@ -232,17 +269,38 @@ fn show(config: Option<&std::path::Path>, args: &ShowArgs) -> Result<u8, Fail> {
     let map = load_map(&loaded)?;
     let store = open_store(&loaded)?;
     let Some(run) = store.run(args.run).map_err(|e| fail(EXIT_INCOMPLETE, e))? else {
-        let what = args.run.map(|id| format!("no run {id} in the store")).unwrap_or_else(|| "no runs stored yet".into());
-        return Err(fail(EXIT_USAGE, anyhow::anyhow!("{what} ({}); see `caretaker runs`", loaded.store_path.display())));
+        let what = args
+            .run
+            .map(|id| format!("no run {id} in the store"))
+            .unwrap_or_else(|| "no runs stored yet".into());
+        return Err(fail(
+            EXIT_USAGE,
+            anyhow::anyhow!(
+                "{what} ({}); see `caretaker runs`",
+                loaded.store_path.display()
+            ),
+        ));
     };
-    let findings = store.findings(run.id).map_err(|e| fail(EXIT_INCOMPLETE, e))?;
-    print_run(&loaded.config.school.name, &map, &run, &findings, args.format)?;
+    let findings = store
+        .findings(run.id)
+        .map_err(|e| fail(EXIT_INCOMPLETE, e))?;
+    print_run(
+        &loaded.config.school.name,
+        &map,
+        &run,
+        &findings,
+        args.format,
+    )?;
     Ok(0)
 }
 
 fn init(args: &InitArgs) -> Result<u8, Fail> {
     write_new(&args.path, &caretaker_config::docs::sample(), args.force)?;
-    eprintln!("wrote {}: edit it, then run `caretaker config check --config {}`", args.path.display(), args.path.display());
+    eprintln!(
+        "wrote {}: edit it, then run `caretaker config check --config {}`",
+        args.path.display(),
+        args.path.display()
+    );
     if let Some(p) = &args.policy_map {
         write_new(p, caretaker_checks::clauses::BUILTIN_MAP_TOML, args.force)?;
         eprintln!("wrote {}: point `policy.map` at it", p.display());
@@ -253,7 +311,10 @@ fn init(args: &InitArgs) -> Result<u8, Fail> {
 fn write_new(path: &std::path::Path, text: &str, force: bool) -> Result<(), Fail> {
     use std::os::unix::fs::OpenOptionsExt;
     if path.exists() && !force {
-        return Err(fail(EXIT_USAGE, anyhow::anyhow!("{} exists; pass --force to overwrite it", path.display())));
+        return Err(fail(
+            EXIT_USAGE,
+            anyhow::anyhow!("{} exists; pass --force to overwrite it", path.display()),
+        ));
     }
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)

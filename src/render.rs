@@ -34,7 +34,11 @@ pub fn report(school: &str, map: &ClauseMap, run: &RunRecord, findings: &[Findin
         run.started_at,
         run.trigger,
         run.who,
-        if run.only.is_empty() { String::new() } else { format!(" · only {}", run.only.join(",")) }
+        if run.only.is_empty() {
+            String::new()
+        } else {
+            format!(" · only {}", run.only.join(","))
+        }
     );
     out.push('\n');
 
@@ -47,7 +51,13 @@ pub fn report(school: &str, map: &ClauseMap, run: &RunRecord, findings: &[Findin
         }
         let _ = writeln!(out, " {}  {}", section.id, section.title);
         for l in mine {
-            let _ = writeln!(out, "  {:<6} {:<40} {}", l.status.word(), l.title, one_line(&l.reason, 70));
+            let _ = writeln!(
+                out,
+                "  {:<6} {:<40} {}",
+                l.status.word(),
+                l.title,
+                one_line(&l.reason, 70)
+            );
         }
     }
     out.push('\n');
@@ -73,7 +83,12 @@ pub fn report(school: &str, map: &ClauseMap, run: &RunRecord, findings: &[Findin
         out.push_str(&table(sorted.into_iter().map(|(_, f)| f)));
         out.push_str("\n\n");
     }
-    let unmapped: Vec<&Finding> = findings.iter().enumerate().filter(|(i, _)| !listed[*i]).map(|(_, f)| f).collect();
+    let unmapped: Vec<&Finding> = findings
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !listed[*i])
+        .map(|(_, f)| f)
+        .collect();
     if !unmapped.is_empty() {
         let _ = writeln!(out, "Not mapped to a clause of the policy");
         out.push_str(&table(unmapped.into_iter()));
@@ -94,7 +109,8 @@ fn table<'a>(findings: impl Iterator<Item = &'a Finding>) -> String {
         })
         .collect();
     let mut t = Table::new(rows);
-    t.with(Style::sharp()).modify(Columns::one(3), Width::wrap(SUMMARY_WIDTH).keep_words(true));
+    t.with(Style::sharp())
+        .modify(Columns::one(3), Width::wrap(SUMMARY_WIDTH).keep_words(true));
     t.to_string()
 }
 
@@ -120,12 +136,16 @@ fn one_line(s: &str, max: usize) -> String {
 pub fn verdict_line(run: &RunRecord, findings: &[Finding]) -> String {
     let c = StatusCounts::of(findings);
     let verdict = match run.state {
-        RunState::Interrupted => "INTERRUPTED: the audit was stopped before it finished".to_string(),
+        RunState::Interrupted => {
+            "INTERRUPTED: the audit was stopped before it finished".to_string()
+        }
         RunState::Running => "RUNNING: the audit has not finished".to_string(),
         RunState::Complete => match run.verdict.unwrap_or(Verdict::Incomplete) {
             Verdict::Compliant => "COMPLIANT".to_string(),
             Verdict::NonCompliant => "NOT COMPLIANT".to_string(),
-            Verdict::Incomplete if findings.is_empty() => "INCOMPLETE: nothing was checked".to_string(),
+            Verdict::Incomplete if findings.is_empty() => {
+                "INCOMPLETE: nothing was checked".to_string()
+            }
             Verdict::Incomplete => "INCOMPLETE: some checks could not be done".to_string(),
         },
     };
@@ -178,7 +198,10 @@ pub fn runs_table(runs: &[RunRecord]) -> String {
             trigger: r.trigger.clone(),
             who: r.who.clone(),
             state: r.state.as_str().to_string(),
-            verdict: r.verdict.map(|v| v.as_str().to_string()).unwrap_or_else(|| "-".into()),
+            verdict: r
+                .verdict
+                .map(|v| v.as_str().to_string())
+                .unwrap_or_else(|| "-".into()),
             fail: r.counts.fail,
             error: r.counts.error,
             warn: r.counts.warn,
@@ -195,8 +218,16 @@ pub fn checks_list(map: &ClauseMap, ids: &[caretaker_checks::CheckId]) -> String
     let mut out = String::new();
     for id in ids {
         let clauses = map.clauses_for(id);
-        let _ = writeln!(out, "{:<36} {}", id.as_str(), if clauses.is_empty() { "-".to_string() } else { clauses.join(", ") });
+        let _ = writeln!(
+            out,
+            "{:<36} {}",
+            id.as_str(),
+            if clauses.is_empty() {
+                "-".to_string()
+            } else {
+                clauses.join(", ")
+            }
+        );
     }
     out
 }
-

@@ -64,8 +64,14 @@ pub struct ClauseMap {
 pub enum ClauseMapError {
     #[error("{origin}: {message}")]
     Parse { origin: String, message: String },
-    #[error("{origin}: clause {clause:?} names section {section:?}, which the map does not define")]
-    UnknownSection { origin: String, clause: String, section: String },
+    #[error(
+        "{origin}: clause {clause:?} names section {section:?}, which the map does not define"
+    )]
+    UnknownSection {
+        origin: String,
+        clause: String,
+        section: String,
+    },
     #[error("{origin}: clause id {id:?} is used twice")]
     Duplicate { origin: String, id: String },
     #[error("{origin}: version {version} is not supported (expected 1)")]
@@ -91,7 +97,10 @@ impl ClauseMap {
             message: e.to_string(),
         })?;
         if map.version != 1 {
-            return Err(ClauseMapError::Version { origin: origin.to_string(), version: map.version });
+            return Err(ClauseMapError::Version {
+                origin: origin.to_string(),
+                version: map.version,
+            });
         }
         let mut seen = std::collections::BTreeSet::new();
         for c in &map.clauses {
@@ -103,7 +112,10 @@ impl ClauseMap {
                 });
             }
             if !seen.insert(c.id.clone()) {
-                return Err(ClauseMapError::Duplicate { origin: origin.to_string(), id: c.id.clone() });
+                return Err(ClauseMapError::Duplicate {
+                    origin: origin.to_string(),
+                    id: c.id.clone(),
+                });
             }
         }
         Ok(map)
@@ -111,7 +123,11 @@ impl ClauseMap {
 
     /// The ids of the clauses that findings of `check` are evidence for, in map order.
     pub fn clauses_for(&self, check: &CheckId) -> Vec<String> {
-        self.clauses.iter().filter(|c| c.covers(check)).map(|c| c.id.clone()).collect()
+        self.clauses
+            .iter()
+            .filter(|c| c.covers(check))
+            .map(|c| c.id.clone())
+            .collect()
     }
 
     /// Looks a clause up by id.

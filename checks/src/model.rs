@@ -22,7 +22,13 @@ pub enum Status {
 
 impl Status {
     /// All statuses, worst first, for stable ordering in reports.
-    pub const ALL: [Status; 5] = [Status::Fail, Status::Error, Status::Warn, Status::Waived, Status::Pass];
+    pub const ALL: [Status; 5] = [
+        Status::Fail,
+        Status::Error,
+        Status::Warn,
+        Status::Waived,
+        Status::Pass,
+    ];
 
     /// The lowercase word used in JSON, the store and the text report.
     pub fn as_str(self) -> &'static str {
@@ -70,8 +76,13 @@ pub enum Severity {
 }
 
 impl Severity {
-    pub const ALL: [Severity; 5] =
-        [Severity::Info, Severity::Low, Severity::Medium, Severity::High, Severity::Critical];
+    pub const ALL: [Severity; 5] = [
+        Severity::Info,
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -118,7 +129,8 @@ impl CheckId {
     /// True if `selector` names this check exactly or names its family (or a dotted prefix).
     pub fn matches(&self, selector: &str) -> bool {
         self.0 == selector
-            || (self.0.starts_with(selector) && self.0.as_bytes().get(selector.len()) == Some(&b'.'))
+            || (self.0.starts_with(selector)
+                && self.0.as_bytes().get(selector.len()) == Some(&b'.'))
     }
 }
 
@@ -190,7 +202,11 @@ pub struct Target {
 
 impl Target {
     pub fn new(kind: TargetKind, name: impl Into<String>, scope: impl Into<String>) -> Self {
-        Target { kind, name: name.into(), scope: scope.into() }
+        Target {
+            kind,
+            name: name.into(),
+            scope: scope.into(),
+        }
     }
 
     /// `kind:name` or `kind:name@scope`, used in tables.
@@ -222,7 +238,11 @@ pub struct Evidence {
 
 impl Evidence {
     pub fn new(source: impl Into<String>) -> Self {
-        Evidence { source: source.into(), observed_at: now_rfc3339(), values: Vec::new() }
+        Evidence {
+            source: source.into(),
+            observed_at: now_rfc3339(),
+            values: Vec::new(),
+        }
     }
 
     /// Adds one observed value (builder style).
@@ -238,12 +258,19 @@ impl Evidence {
 
     /// The first value recorded under `key`.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.values.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.values
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     /// `key=value` pairs joined by `sep`, for one-line display.
     pub fn one_line(&self, sep: &str) -> String {
-        self.values.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(sep)
+        self.values
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(sep)
     }
 }
 
@@ -301,7 +328,14 @@ impl Finding {
         summary: impl Into<String>,
         evidence: Evidence,
     ) -> Self {
-        Finding::new(check, target, Status::Error, Severity::High, summary, evidence)
+        Finding::new(
+            check,
+            target,
+            Status::Error,
+            Severity::High,
+            summary,
+            evidence,
+        )
     }
 }
 
@@ -312,8 +346,12 @@ pub fn now_rfc3339() -> String {
 
 /// A time as RFC 3339 in UTC with second precision (`2026-11-23T02:00:03Z`).
 pub fn format_rfc3339(t: time::OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC).replace_nanosecond(0).unwrap_or(t);
-    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_else(|_| t.to_string())
+    let t = t
+        .to_offset(time::UtcOffset::UTC)
+        .replace_nanosecond(0)
+        .unwrap_or(t);
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| t.to_string())
 }
 
 #[cfg(test)]

@@ -14,8 +14,18 @@ pub struct FieldDoc {
     pub doc: &'static str,
 }
 
-const fn f(key: &'static str, kind: &'static str, default: &'static str, doc: &'static str) -> FieldDoc {
-    FieldDoc { key, kind, default, doc }
+const fn f(
+    key: &'static str,
+    kind: &'static str,
+    default: &'static str,
+    doc: &'static str,
+) -> FieldDoc {
+    FieldDoc {
+        key,
+        kind,
+        default,
+        doc,
+    }
 }
 
 /// Every key, in file order.
@@ -161,6 +171,43 @@ exempt = false
 roll = 30
 "#;
 
+/// The caretaker.toml(5) man page, in roff, from [`FIELDS`].
+pub fn man_page(version: &str) -> String {
+    fn esc(s: &str) -> String {
+        s.replace('\\', "\\\\")
+            .replace('-', "\\-")
+            .replace('\'', "\\(aq")
+            .replace('.', "\\&.")
+    }
+    let mut s = String::new();
+    s.push_str(&format!(
+        ".TH caretaker.toml 5 \"\" \"caretaker {version}\" \"File Formats\"\n"
+    ));
+    s.push_str(".SH NAME\ncaretaker.toml \\- what caretaker checks, and where\n");
+    s.push_str(".SH DESCRIPTION\n");
+    s.push_str(
+        "caretaker reads one TOML file, looked for in this order: the \\fB\\-\\-config\\fR option, \
+         \\fB$CARETAKER_CONFIG\\fR, \\fI/etc/caretaker/caretaker.toml\\fR, \
+         \\fI~/.config/caretaker/caretaker.toml\\fR. Unknown keys are refused. An error names the file, \
+         line, column and key, quotes the bad value and says what was expected; \\fBcaretaker config check\\fR \
+         exits 78 on such an error. Secrets are never written in the file: name a file of mode 0600 \
+         (\\fIbind_password_file\\fR) or an environment variable (\\fIbind_password_env\\fR). \
+         \\fBcaretaker init\\fR writes a commented sample.\n",
+    );
+    s.push_str(".SH KEYS\n");
+    for f in FIELDS {
+        s.push_str(&format!(
+            ".TP\n\\fB{}\\fR ({}; default: {})\n{}\n",
+            esc(f.key),
+            esc(f.kind),
+            esc(f.default),
+            esc(f.doc)
+        ));
+    }
+    s.push_str(".SH SEE ALSO\ncaretaker(1)\n");
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,7 +216,11 @@ mod tests {
     fn keys(prefix: &str, v: &toml::Value, out: &mut Vec<String>) {
         if let toml::Value::Table(t) = v {
             for (k, child) in t {
-                let path = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                let path = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
                 match child {
                     toml::Value::Table(_) => keys(&path, child, out),
                     toml::Value::Array(a) if a.iter().all(|x| x.is_table()) && !a.is_empty() => {
@@ -192,7 +243,10 @@ mod tests {
         let mut found = Vec::new();
         keys("", &value, &mut found);
         for k in &found {
-            assert!(FIELDS.iter().any(|f| f.key == k), "sample key {k} is not documented in FIELDS");
+            assert!(
+                FIELDS.iter().any(|f| f.key == k),
+                "sample key {k} is not documented in FIELDS"
+            );
         }
     }
 
@@ -200,9 +254,17 @@ mod tests {
     fn every_documented_key_is_accepted_by_the_schema() {
         // Each documented leaf, written into a minimal file, must not be an unknown key.
         for f in FIELDS {
-            assert!(!f.doc.is_empty() && !f.kind.is_empty() && !f.default.is_empty(), "{}", f.key);
+            assert!(
+                !f.doc.is_empty() && !f.kind.is_empty() && !f.default.is_empty(),
+                "{}",
+                f.key
+            );
         }
-        let text = sample().replace("# path = ", "path = ").replace("# map = ", "map = ").replace("# group = ", "group = ").replace("# default_policy = ", "default_policy = ")
+        let text = sample()
+            .replace("# path = ", "path = ")
+            .replace("# map = ", "map = ")
+            .replace("# group = ", "group = ")
+            .replace("# default_policy = ", "default_policy = ")
             + "\n";
         let value: toml::Value = toml::from_str(&text).unwrap();
         let mut found = Vec::new();
@@ -212,7 +274,11 @@ mod tests {
             if f.key.ends_with("bind_password_env") {
                 continue;
             }
-            assert!(found.iter().any(|k| k == f.key), "documented key {} missing from the sample", f.key);
+            assert!(
+                found.iter().any(|k| k == f.key),
+                "documented key {} missing from the sample",
+                f.key
+            );
         }
     }
 }

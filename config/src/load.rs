@@ -83,7 +83,9 @@ pub fn search_path(explicit: Option<&Path>) -> Vec<PathBuf> {
 /// is an error; otherwise the first of the default places that exists is used.
 pub fn find_and_load(explicit: Option<&Path>) -> Result<Loaded, ConfigError> {
     let candidates = search_path(explicit);
-    let chosen = if explicit.is_some() || std::env::var_os("CARETAKER_CONFIG").is_some_and(|s| !s.is_empty()) {
+    let chosen = if explicit.is_some()
+        || std::env::var_os("CARETAKER_CONFIG").is_some_and(|s| !s.is_empty())
+    {
         candidates.first().cloned()
     } else {
         candidates.iter().find(|p| p.exists()).cloned()
@@ -120,7 +122,10 @@ pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
         column: 0,
         key: String::new(),
         found: None,
-        expected: format!("the file is not UTF-8 text (bad byte at offset {})", e.utf8_error().valid_up_to()),
+        expected: format!(
+            "the file is not UTF-8 text (bad byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ),
     })?;
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let mut config = parse_str(&text, path)?;
@@ -134,7 +139,13 @@ pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
         None => default_store_path(path),
     };
     let policy_map = config.policy.map.clone();
-    Ok(Loaded { config, path: path.to_path_buf(), digest, store_path, policy_map })
+    Ok(Loaded {
+        config,
+        path: path.to_path_buf(),
+        digest,
+        store_path,
+        policy_map,
+    })
 }
 
 /// The store's default place: `/var/lib/caretaker/caretaker.db` for a system install (config under
@@ -155,7 +166,7 @@ pub fn default_store_path(config_path: &Path) -> PathBuf {
 pub fn parse_str(text: &str, path: &Path) -> Result<Config, ConfigError> {
     toml::from_str::<Config>(text).map_err(|e| {
         let locator = Locator::new(text, path);
-        locator.from_toml_error(&e)
+        locator.toml_error(&e)
     })
 }
 
@@ -185,12 +196,28 @@ fn read_secrets(config: &mut Config, at: &Locator<'_>) -> Result<(), ConfigError
     for (i, d) in config.directories.iter_mut().enumerate() {
         if let Some(file) = &d.bind_password_file {
             let secret = read_secret_file(file).map_err(|p| {
-                at.error(&[Seg::key("directory"), Seg::Index(i), Seg::key("bind_password_file")], None, p.0)
+                at.error(
+                    &[
+                        Seg::key("directory"),
+                        Seg::Index(i),
+                        Seg::key("bind_password_file"),
+                    ],
+                    None,
+                    p.0,
+                )
             })?;
             d.bind_password = Some(secret);
         } else if let Some(var) = &d.bind_password_env {
             let secret = read_secret_env(var).map_err(|p| {
-                at.error(&[Seg::key("directory"), Seg::Index(i), Seg::key("bind_password_env")], None, p.0)
+                at.error(
+                    &[
+                        Seg::key("directory"),
+                        Seg::Index(i),
+                        Seg::key("bind_password_env"),
+                    ],
+                    None,
+                    p.0,
+                )
             })?;
             d.bind_password = Some(secret);
         }
@@ -207,7 +234,11 @@ fn validate(config: &Config, at: &Locator<'_>) -> Result<(), ConfigError> {
         ));
     }
     if config.school.name.trim().is_empty() {
-        return Err(at.error(&[Seg::key("school"), Seg::key("name")], Some("\"\"".into()), "the school's name, not empty"));
+        return Err(at.error(
+            &[Seg::key("school"), Seg::key("name")],
+            Some("\"\"".into()),
+            "the school's name, not empty",
+        ));
     }
     if !(1..=86_400).contains(&config.audit.timeout_secs) {
         return Err(at.error(
@@ -226,7 +257,12 @@ fn validate(config: &Config, at: &Locator<'_>) -> Result<(), ConfigError> {
     let mut names = std::collections::BTreeSet::new();
     for (i, d) in config.directories.iter().enumerate() {
         let key = |k: &str| vec![Seg::key("directory"), Seg::Index(i), Seg::key(k)];
-        if d.name.is_empty() || !d.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        if d.name.is_empty()
+            || !d
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
             return Err(at.error(
                 &key("name"),
                 Some(format!("{:?}", d.name)),
@@ -234,7 +270,11 @@ fn validate(config: &Config, at: &Locator<'_>) -> Result<(), ConfigError> {
             ));
         }
         if !names.insert(d.name.clone()) {
-            return Err(at.error(&key("name"), Some(format!("{:?}", d.name)), "a name not used by another [[directory]]"));
+            return Err(at.error(
+                &key("name"),
+                Some(format!("{:?}", d.name)),
+                "a name not used by another [[directory]]",
+            ));
         }
         let lower = d.url.to_ascii_lowercase();
         let scheme_ok = lower.starts_with("ldaps://") || lower.starts_with("ldap://");
@@ -253,7 +293,11 @@ fn validate(config: &Config, at: &Locator<'_>) -> Result<(), ConfigError> {
             ));
         }
         if d.bind_dn.trim().is_empty() {
-            return Err(at.error(&key("bind_dn"), Some("\"\"".into()), "the DN (or user principal name) caretaker binds as"));
+            return Err(at.error(
+                &key("bind_dn"),
+                Some("\"\"".into()),
+                "the DN (or user principal name) caretaker binds as",
+            ));
         }
         match (&d.bind_password_file, &d.bind_password_env) {
             (Some(_), Some(_)) => {
@@ -274,33 +318,73 @@ fn validate(config: &Config, at: &Locator<'_>) -> Result<(), ConfigError> {
             _ => {}
         }
         if d.base_dn.trim().is_empty() || !d.base_dn.contains('=') {
-            return Err(at.error(&key("base_dn"), Some(format!("{:?}", d.base_dn)), "a DN such as \"DC=school,DC=sch,DC=uk\""));
+            return Err(at.error(
+                &key("base_dn"),
+                Some(format!("{:?}", d.base_dn)),
+                "a DN such as \"DC=school,DC=sch,DC=uk\"",
+            ));
         }
         if !(1..=600).contains(&d.timeout_secs) {
-            return Err(at.error(&key("timeout_secs"), Some(d.timeout_secs.to_string()), "a whole number of seconds from 1 to 600"));
+            return Err(at.error(
+                &key("timeout_secs"),
+                Some(d.timeout_secs.to_string()),
+                "a whole number of seconds from 1 to 600",
+            ));
         }
         if !(1..=10_000).contains(&d.page_size) {
-            return Err(at.error(&key("page_size"), Some(d.page_size.to_string()), "entries per page, from 1 to 10000"));
+            return Err(at.error(
+                &key("page_size"),
+                Some(d.page_size.to_string()),
+                "entries per page, from 1 to 10000",
+            ));
         }
         if !(1..=3650).contains(&d.stale_after_days) {
-            return Err(at.error(&key("stale_after_days"), Some(d.stale_after_days.to_string()), "a number of days from 1 to 3650"));
+            return Err(at.error(
+                &key("stale_after_days"),
+                Some(d.stale_after_days.to_string()),
+                "a number of days from 1 to 3650",
+            ));
         }
-        for (field, pats) in [("shared_login_patterns", &d.shared_login_patterns), ("admin_account_patterns", &d.admin_account_patterns)] {
+        for (field, pats) in [
+            ("shared_login_patterns", &d.shared_login_patterns),
+            ("admin_account_patterns", &d.admin_account_patterns),
+        ] {
             for (j, p) in pats.iter().enumerate() {
                 if let Err(e) = globset::Glob::new(p) {
                     return Err(at.error(
-                        &[Seg::key("directory"), Seg::Index(i), Seg::key(field), Seg::Index(j)],
+                        &[
+                            Seg::key("directory"),
+                            Seg::Index(i),
+                            Seg::key(field),
+                            Seg::Index(j),
+                        ],
                         Some(format!("{p:?}")),
                         format!("a glob pattern such as \"class*\" ({})", e.kind()),
                     ));
                 }
             }
         }
-        for (pname, pop) in [("staff", &d.populations.staff), ("pupils", &d.populations.pupils), ("admins", &d.populations.admins)] {
-            let pkey = |k: &str| vec![Seg::key("directory"), Seg::Index(i), Seg::key("populations"), Seg::key(pname), Seg::key(k)];
+        for (pname, pop) in [
+            ("staff", &d.populations.staff),
+            ("pupils", &d.populations.pupils),
+            ("admins", &d.populations.admins),
+        ] {
+            let pkey = |k: &str| {
+                vec![
+                    Seg::key("directory"),
+                    Seg::Index(i),
+                    Seg::key("populations"),
+                    Seg::key(pname),
+                    Seg::key(k),
+                ]
+            };
             if let Some(n) = pop.min_password_length {
                 if !(1..=128).contains(&n) {
-                    return Err(at.error(&pkey("min_password_length"), Some(n.to_string()), "a length from 1 to 128"));
+                    return Err(at.error(
+                        &pkey("min_password_length"),
+                        Some(n.to_string()),
+                        "a length from 1 to 128",
+                    ));
                 }
             }
             if let Some(n) = pop.max_lockout_threshold {
@@ -313,18 +397,38 @@ fn validate(config: &Config, at: &Locator<'_>) -> Result<(), ConfigError> {
                 }
             }
         }
-        if d.kind == DirectoryKind::ActiveDirectory && d.populations.admins.groups.is_empty() && d.privileged_groups.is_empty() {
+        if d.kind == DirectoryKind::ActiveDirectory
+            && d.populations.admins.groups.is_empty()
+            && d.privileged_groups.is_empty()
+        {
             // Fine: the built-in admin groups are used.
         }
         let mut yg_names = std::collections::BTreeSet::new();
         for (j, y) in d.year_groups.iter().enumerate() {
-            let ykey = |k: &str| vec![Seg::key("directory"), Seg::Index(i), Seg::key("year_groups"), Seg::Index(j), Seg::key(k)];
+            let ykey = |k: &str| {
+                vec![
+                    Seg::key("directory"),
+                    Seg::Index(i),
+                    Seg::key("year_groups"),
+                    Seg::Index(j),
+                    Seg::key(k),
+                ]
+            };
             if y.name.trim().is_empty() || !yg_names.insert(y.name.clone()) {
-                return Err(at.error(&ykey("name"), Some(format!("{:?}", y.name)), "a year group name, not empty and not repeated"));
+                return Err(at.error(
+                    &ykey("name"),
+                    Some(format!("{:?}", y.name)),
+                    "a year group name, not empty and not repeated",
+                ));
             }
             if y.ou.is_none() && y.group.is_none() {
                 return Err(at.error(
-                    &[Seg::key("directory"), Seg::Index(i), Seg::key("year_groups"), Seg::Index(j)],
+                    &[
+                        Seg::key("directory"),
+                        Seg::Index(i),
+                        Seg::key("year_groups"),
+                        Seg::Index(j),
+                    ],
                     None,
                     "an `ou` or a `group` saying where this year group's accounts are",
                 ));
@@ -373,7 +477,11 @@ struct Locator<'a> {
 
 impl<'a> Locator<'a> {
     fn new(text: &'a str, file: &'a Path) -> Self {
-        Locator { text, file, doc: toml_edit::Document::parse(text).ok() }
+        Locator {
+            text,
+            file,
+            doc: toml_edit::Document::parse(text).ok(),
+        }
     }
 
     fn line_col(&self, offset: usize) -> (usize, usize) {
@@ -388,7 +496,12 @@ impl<'a> Locator<'a> {
     }
 
     /// An error at the key `path` (its value if it has one, else its table).
-    fn error(&self, path: &[Seg], found: Option<String>, expected: impl Into<String>) -> ConfigError {
+    fn error(
+        &self,
+        path: &[Seg],
+        found: Option<String>,
+        expected: impl Into<String>,
+    ) -> ConfigError {
         let span = self.doc.as_ref().and_then(|d| span_of(d.as_item(), path));
         let (line, column) = span.map(|s| self.line_col(s.start)).unwrap_or((1, 1));
         ConfigError {
@@ -402,17 +515,24 @@ impl<'a> Locator<'a> {
     }
 
     /// A parse or type error from the toml crate, located and keyed.
-    fn from_toml_error(&self, e: &toml::de::Error) -> ConfigError {
+    fn toml_error(&self, e: &toml::de::Error) -> ConfigError {
         let message = e.message().trim().to_string();
         let span = e.span();
-        let (line, column) = span.clone().map(|s| self.line_col(s.start)).unwrap_or((0, 0));
+        let (line, column) = span
+            .clone()
+            .map(|s| self.line_col(s.start))
+            .unwrap_or((0, 0));
         let mut key = String::new();
         let mut found = None;
         if let (Some(doc), Some(span)) = (&self.doc, span.clone()) {
             if let Some((path, is_key)) = locate(doc.as_item(), &span) {
                 key = path_string(&path);
                 if !is_key {
-                    found = self.text.get(span.clone()).map(|s| s.trim().to_string()).filter(|s| !s.is_empty() && s.len() < 200);
+                    found = self
+                        .text
+                        .get(span.clone())
+                        .map(|s| s.trim().to_string())
+                        .filter(|s| !s.is_empty() && s.len() < 200);
                 }
             }
         }
@@ -420,7 +540,11 @@ impl<'a> Locator<'a> {
         if let Some(rest) = message.strip_prefix("unknown field `") {
             let name = rest.split('`').next().unwrap_or("");
             if !key.ends_with(name) {
-                key = if key.is_empty() { name.to_string() } else { format!("{key}.{name}") };
+                key = if key.is_empty() {
+                    name.to_string()
+                } else {
+                    format!("{key}.{name}")
+                };
             }
             let hint = if name.ends_with("password") || name == "password" || name == "secret" {
                 "secrets are never written in the configuration: use bind_password_file = \"/path\" (mode 0600) \
@@ -429,11 +553,22 @@ impl<'a> Locator<'a> {
             } else {
                 format!("a known key: {message}")
             };
-            return ConfigError { file: self.file.to_path_buf(), line, column, key, found: None, expected: hint };
+            return ConfigError {
+                file: self.file.to_path_buf(),
+                line,
+                column,
+                key,
+                found: None,
+                expected: hint,
+            };
         }
         if let Some(rest) = message.strip_prefix("missing field `") {
             let name = rest.split('`').next().unwrap_or("");
-            let key = if key.is_empty() { name.to_string() } else { format!("{key}.{name}") };
+            let key = if key.is_empty() {
+                name.to_string()
+            } else {
+                format!("{key}.{name}")
+            };
             return ConfigError {
                 file: self.file.to_path_buf(),
                 line,
@@ -444,7 +579,9 @@ impl<'a> Locator<'a> {
             };
         }
         let expected = match message.split_once(", expected ") {
-            Some((what, exp)) if what.starts_with("invalid type") || what.starts_with("invalid value") => {
+            Some((what, exp))
+                if what.starts_with("invalid type") || what.starts_with("invalid value") =>
+            {
                 humanize_expected(exp)
             }
             _ => message.clone(),
@@ -454,7 +591,14 @@ impl<'a> Locator<'a> {
         } else {
             expected
         };
-        ConfigError { file: self.file.to_path_buf(), line, column, key, found, expected }
+        ConfigError {
+            file: self.file.to_path_buf(),
+            line,
+            column,
+            key,
+            found,
+            expected,
+        }
     }
 }
 
@@ -523,7 +667,13 @@ fn locate(item: &toml_edit::Item, span: &Range<usize>) -> Option<(Vec<Seg>, bool
     best.map(|(p, k, _)| (p, k))
 }
 
-fn consider(best: &mut Option<(Vec<Seg>, bool, usize)>, path: &[Seg], is_key: bool, s: Option<Range<usize>>, target: &Range<usize>) {
+fn consider(
+    best: &mut Option<(Vec<Seg>, bool, usize)>,
+    path: &[Seg],
+    is_key: bool,
+    s: Option<Range<usize>>,
+    target: &Range<usize>,
+) {
     if let Some(s) = s {
         if s.start <= target.start && target.start < s.end.max(s.start + 1) {
             let width = s.end - s.start;
@@ -534,7 +684,12 @@ fn consider(best: &mut Option<(Vec<Seg>, bool, usize)>, path: &[Seg], is_key: bo
     }
 }
 
-fn walk(item: &toml_edit::Item, target: &Range<usize>, path: &mut Vec<Seg>, best: &mut Option<(Vec<Seg>, bool, usize)>) {
+fn walk(
+    item: &toml_edit::Item,
+    target: &Range<usize>,
+    path: &mut Vec<Seg>,
+    best: &mut Option<(Vec<Seg>, bool, usize)>,
+) {
     match item {
         toml_edit::Item::Table(t) => {
             consider(best, path, false, t.span(), target);

@@ -36,7 +36,9 @@ pub struct School {
 
 impl Default for School {
     fn default() -> Self {
-        School { name: default_school_name() }
+        School {
+            name: default_school_name(),
+        }
     }
 }
 
@@ -66,7 +68,10 @@ pub struct Audit {
 
 impl Default for Audit {
     fn default() -> Self {
-        Audit { timeout_secs: default_audit_timeout(), concurrency: default_concurrency() }
+        Audit {
+            timeout_secs: default_audit_timeout(),
+            concurrency: default_concurrency(),
+        }
     }
 }
 
@@ -196,8 +201,8 @@ fn default_never_expires() -> NeverExpires {
 /// The default shared or generic login name patterns.
 pub fn default_shared_patterns() -> Vec<String> {
     [
-        "guest*", "pupil*", "student*", "class*", "*.class", "staff*", "teacher*", "test*", "temp*",
-        "supply*", "visitor*", "user*", "exam*", "library*",
+        "guest*", "pupil*", "student*", "class*", "*.class", "staff*", "teacher*", "test*",
+        "temp*", "supply*", "visitor*", "user*", "exam*", "library*",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -206,10 +211,17 @@ pub fn default_shared_patterns() -> Vec<String> {
 
 /// The default separate-admin-account name patterns.
 pub fn default_admin_patterns() -> Vec<String> {
-    ["*-admin", "*_admin", "*.admin", "adm-*", "admin-*", "administrator"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect()
+    [
+        "*-admin",
+        "*_admin",
+        "*.admin",
+        "adm-*",
+        "admin-*",
+        "administrator",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
 }
 
 /// `[directory.populations]`: who is staff, who is a pupil, who is an admin.
@@ -226,7 +238,11 @@ pub struct Populations {
 
 impl Default for Populations {
     fn default() -> Self {
-        Populations { staff: Population::staff(), pupils: Population::pupils(), admins: Population::admins() }
+        Populations {
+            staff: Population::staff(),
+            pupils: Population::pupils(),
+            admins: Population::admins(),
+        }
     }
 }
 
@@ -248,7 +264,12 @@ pub struct Population {
 
 impl Population {
     fn staff() -> Self {
-        Population { ous: vec![], groups: vec![], min_password_length: None, max_lockout_threshold: None }
+        Population {
+            ous: vec![],
+            groups: vec![],
+            min_password_length: None,
+            max_lockout_threshold: None,
+        }
     }
     fn pupils() -> Self {
         Population::staff()
@@ -268,16 +289,29 @@ pub struct Thresholds {
 /// Defaults from NCSC Cyber Essentials and the DfE cyber security standards: passwords of at
 /// least 12 characters, lockout after at most 10 attempts. Pupils: 8 characters (Cyber Essentials'
 /// floor where login attempts are limited), changeable per school.
-pub const STAFF_DEFAULTS: Thresholds = Thresholds { min_password_length: 12, max_lockout_threshold: 10 };
-pub const PUPIL_DEFAULTS: Thresholds = Thresholds { min_password_length: 8, max_lockout_threshold: 10 };
-pub const ADMIN_DEFAULTS: Thresholds = Thresholds { min_password_length: 12, max_lockout_threshold: 10 };
+pub const STAFF_DEFAULTS: Thresholds = Thresholds {
+    min_password_length: 12,
+    max_lockout_threshold: 10,
+};
+pub const PUPIL_DEFAULTS: Thresholds = Thresholds {
+    min_password_length: 8,
+    max_lockout_threshold: 10,
+};
+pub const ADMIN_DEFAULTS: Thresholds = Thresholds {
+    min_password_length: 12,
+    max_lockout_threshold: 10,
+};
 
 impl Population {
     /// The population's thresholds with `defaults` filling what the config leaves out.
     pub fn thresholds(&self, defaults: Thresholds) -> Thresholds {
         Thresholds {
-            min_password_length: self.min_password_length.unwrap_or(defaults.min_password_length),
-            max_lockout_threshold: self.max_lockout_threshold.unwrap_or(defaults.max_lockout_threshold),
+            min_password_length: self
+                .min_password_length
+                .unwrap_or(defaults.min_password_length),
+            max_lockout_threshold: self
+                .max_lockout_threshold
+                .unwrap_or(defaults.max_lockout_threshold),
         }
     }
 }

@@ -38,11 +38,13 @@ pub struct SecretProblem(pub String);
 /// Reads a secret file, refusing one that others could read. Trailing newlines are trimmed.
 pub fn read_secret_file(path: &Path) -> Result<Secret, SecretProblem> {
     use std::os::unix::fs::MetadataExt;
-    let meta = std::fs::metadata(path).map_err(|e| {
-        SecretProblem(format!("cannot read secret file {}: {e}", path.display()))
-    })?;
+    let meta = std::fs::metadata(path)
+        .map_err(|e| SecretProblem(format!("cannot read secret file {}: {e}", path.display())))?;
     if !meta.is_file() {
-        return Err(SecretProblem(format!("secret file {} is not a regular file", path.display())));
+        return Err(SecretProblem(format!(
+            "secret file {} is not a regular file",
+            path.display()
+        )));
     }
     let mode = meta.mode() & 0o777;
     if mode & 0o077 != 0 {
@@ -60,7 +62,10 @@ pub fn read_secret_file(path: &Path) -> Result<Secret, SecretProblem> {
         .map_err(|e| SecretProblem(format!("cannot read secret file {}: {e}", path.display())))?;
     let value = text.trim_end_matches(['\n', '\r']).to_string();
     if value.is_empty() {
-        return Err(SecretProblem(format!("secret file {} is empty", path.display())));
+        return Err(SecretProblem(format!(
+            "secret file {} is empty",
+            path.display()
+        )));
     }
     Ok(Secret(value))
 }
@@ -69,8 +74,12 @@ pub fn read_secret_file(path: &Path) -> Result<Secret, SecretProblem> {
 pub fn read_secret_env(name: &str) -> Result<Secret, SecretProblem> {
     match std::env::var(name) {
         Ok(v) if !v.is_empty() => Ok(Secret(v)),
-        Ok(_) => Err(SecretProblem(format!("environment variable {name} is empty"))),
-        Err(_) => Err(SecretProblem(format!("environment variable {name} is not set"))),
+        Ok(_) => Err(SecretProblem(format!(
+            "environment variable {name} is empty"
+        ))),
+        Err(_) => Err(SecretProblem(format!(
+            "environment variable {name} is not set"
+        ))),
     }
 }
 
@@ -97,6 +106,9 @@ mod tests {
         assert!(err.contains("chmod 600"), "{err}");
         assert!(err.contains("its group"), "{err}");
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
-        assert_eq!(read_secret_file(&p).map(|s| s.expose().to_string()), Ok("secret".to_string()));
+        assert_eq!(
+            read_secret_file(&p).map(|s| s.expose().to_string()),
+            Ok("secret".to_string())
+        );
     }
 }

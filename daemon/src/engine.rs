@@ -31,13 +31,19 @@ pub struct Unit {
 
 impl std::fmt::Debug for Unit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Unit").field("name", &self.name).field("check_ids", &self.check_ids).finish()
+        f.debug_struct("Unit")
+            .field("name", &self.name)
+            .field("check_ids", &self.check_ids)
+            .finish()
     }
 }
 
 /// Every check id caretaker knows, for validating `--only`.
 pub fn known_check_ids() -> Vec<CheckId> {
-    caretaker_checks::directory::CHECK_IDS.iter().map(|s| CheckId::new(*s)).collect()
+    caretaker_checks::directory::CHECK_IDS
+        .iter()
+        .map(|s| CheckId::new(*s))
+        .collect()
 }
 
 /// A selector given to `--only` that names no check.
@@ -53,10 +59,18 @@ pub fn validate_selectors(only: &[String]) -> Result<(), UnknownCheck> {
     let known = known_check_ids();
     for sel in only {
         if !known.iter().any(|id| id.matches(sel)) {
-            let mut families: Vec<String> = known.iter().map(|id| id.family().to_string()).collect();
+            let mut families: Vec<String> =
+                known.iter().map(|id| id.family().to_string()).collect();
             families.dedup();
-            let list = families.into_iter().chain(known.iter().map(|id| id.to_string())).collect::<Vec<_>>().join(", ");
-            return Err(UnknownCheck { selector: sel.clone(), known: list });
+            let list = families
+                .into_iter()
+                .chain(known.iter().map(|id| id.to_string()))
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Err(UnknownCheck {
+                selector: sel.clone(),
+                known: list,
+            });
         }
     }
     Ok(())
@@ -69,7 +83,10 @@ pub fn units_from_config(loaded: &Loaded, now: time::OffsetDateTime) -> Vec<Unit
         let d = dir.clone();
         units.push(Unit {
             name: format!("directory:{}", dir.name),
-            check_ids: caretaker_checks::directory::CHECK_IDS.iter().map(|s| CheckId::new(*s)).collect(),
+            check_ids: caretaker_checks::directory::CHECK_IDS
+                .iter()
+                .map(|s| CheckId::new(*s))
+                .collect(),
             target: Target::new(TargetKind::Directory, dir.name.clone(), ""),
             what: format!("the directory \"{}\" ({})", dir.name, dir.url),
             work: Box::pin(async move { caretaker_checks::directory::audit(&d, now).await }),
@@ -133,7 +150,12 @@ pub async fn run_audit(
     })?;
     let selected: Vec<Unit> = units
         .into_iter()
-        .filter(|u| req.only.is_empty() || u.check_ids.iter().any(|id| req.only.iter().any(|s| id.matches(s))))
+        .filter(|u| {
+            req.only.is_empty()
+                || u.check_ids
+                    .iter()
+                    .any(|id| req.only.iter().any(|s| id.matches(s)))
+        })
         .collect();
     let sem = Arc::new(Semaphore::new(req.concurrency.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
@@ -141,7 +163,13 @@ pub async fn run_audit(
         let sem = sem.clone();
         let timeout = req.timeout;
         tasks.spawn(async move {
-            let Unit { name, check_ids, target, what, work } = unit;
+            let Unit {
+                name,
+                check_ids,
+                target,
+                what,
+                work,
+            } = unit;
             let _permit = sem.acquire_owned().await;
             // The work runs in its own task so that a panic inside a check becomes an error
             // finding for that check, not the end of the audit.
@@ -160,7 +188,10 @@ pub async fn run_audit(
                     unit_errors(
                         &check_ids,
                         &target,
-                        &format!("Could not finish checking {what} within {}.", seconds(timeout)),
+                        &format!(
+                            "Could not finish checking {what} within {}.",
+                            seconds(timeout)
+                        ),
                         &format!("stopped after {} (audit.timeout_secs)", seconds(timeout)),
                     )
                 }
@@ -201,7 +232,12 @@ pub async fn run_audit(
         (RunState::Complete, Verdict::of(&findings))
     };
     store.finish_run(run_id, state, Some(verdict))?;
-    Ok(AuditOutcome { run_id, state, verdict, findings })
+    Ok(AuditOutcome {
+        run_id,
+        state,
+        verdict,
+        findings,
+    })
 }
 
 /// "120 seconds", "0.3 seconds".
@@ -213,10 +249,22 @@ fn seconds(d: Duration) -> String {
     }
 }
 
-fn unit_errors(check_ids: &[CheckId], target: &Target, summary: &str, reason: &str) -> Vec<Finding> {
+fn unit_errors(
+    check_ids: &[CheckId],
+    target: &Target,
+    summary: &str,
+    reason: &str,
+) -> Vec<Finding> {
     check_ids
         .iter()
-        .map(|id| Finding::error(id.as_str(), target.clone(), summary, Evidence::new("caretaker").with("reason", reason)))
+        .map(|id| {
+            Finding::error(
+                id.as_str(),
+                target.clone(),
+                summary,
+                Evidence::new("caretaker").with("reason", reason),
+            )
+        })
         .collect()
 }
 
@@ -229,7 +277,10 @@ mod tests {
         let n = name.to_string();
         Unit {
             name: name.to_string(),
-            check_ids: vec![CheckId::new("directory.lockout"), CheckId::new("directory.guest")],
+            check_ids: vec![
+                CheckId::new("directory.lockout"),
+                CheckId::new("directory.guest"),
+            ],
             target: Target::new(TargetKind::Directory, name, ""),
             what: format!("the directory \"{name}\""),
             work: Box::pin(async move {
@@ -267,18 +318,43 @@ mod tests {
     #[tokio::test]
     async fn a_slow_check_becomes_error_findings_and_the_rest_still_report() {
         let (_d, store) = store();
-        let units = vec![unit("slow", Duration::from_secs(30), Status::Pass), unit("fast", Duration::ZERO, Status::Fail)];
-        let out = run_audit(&store, &ClauseMap::builtin(), units, &req(&[]), std::future::pending()).await.unwrap();
+        let units = vec![
+            unit("slow", Duration::from_secs(30), Status::Pass),
+            unit("fast", Duration::ZERO, Status::Fail),
+        ];
+        let out = run_audit(
+            &store,
+            &ClauseMap::builtin(),
+            units,
+            &req(&[]),
+            std::future::pending(),
+        )
+        .await
+        .unwrap();
         assert_eq!(out.verdict, Verdict::NonCompliant);
-        let errors: Vec<_> = out.findings.iter().filter(|f| f.status == Status::Error).collect();
+        let errors: Vec<_> = out
+            .findings
+            .iter()
+            .filter(|f| f.status == Status::Error)
+            .collect();
         assert_eq!(errors.len(), 2, "one error per check id of the slow unit");
-        assert!(errors[0].summary.contains("within 0.3 seconds"), "{}", errors[0].summary);
+        assert!(
+            errors[0].summary.contains("within 0.3 seconds"),
+            "{}",
+            errors[0].summary
+        );
         assert_eq!(errors[0].target.name, "slow");
         // Findings come back in configuration order and carry their clauses.
         assert_eq!(out.findings.last().unwrap().target.scope, "fast");
-        assert_eq!(out.findings.last().unwrap().clauses, vec!["7.4/logins", "7.4.1/strong-passwords"]);
+        assert_eq!(
+            out.findings.last().unwrap().clauses,
+            vec!["7.4/logins", "7.4.1/strong-passwords"]
+        );
         assert_eq!(store.findings(out.run_id).unwrap().len(), 3);
-        assert_eq!(store.run(Some(out.run_id)).unwrap().unwrap().state, RunState::Complete);
+        assert_eq!(
+            store.run(Some(out.run_id)).unwrap().unwrap().state,
+            RunState::Complete
+        );
     }
 
     #[tokio::test]
@@ -292,7 +368,15 @@ mod tests {
             }
             v
         });
-        let out = run_audit(&store, &ClauseMap::builtin(), vec![u], &req(&[]), std::future::pending()).await.unwrap();
+        let out = run_audit(
+            &store,
+            &ClauseMap::builtin(),
+            vec![u],
+            &req(&[]),
+            std::future::pending(),
+        )
+        .await
+        .unwrap();
         assert_eq!(out.verdict, Verdict::Incomplete);
         assert!(out.findings.iter().all(|f| f.status == Status::Error));
         assert!(out.findings[0].summary.contains("stopped unexpectedly"));
@@ -310,26 +394,40 @@ mod tests {
         )
         .await
         .unwrap();
-        assert!(out.findings.is_empty(), "the unit ran but its lockout finding is filtered out");
+        assert!(
+            out.findings.is_empty(),
+            "the unit ran but its lockout finding is filtered out"
+        );
         assert_eq!(out.verdict, Verdict::Incomplete);
 
         let out = run_audit(
             &store,
             &ClauseMap::builtin(),
             vec![unit("a", Duration::from_secs(30), Status::Pass)],
-            &AuditRequest { timeout: Duration::from_secs(60), ..req(&[]) },
+            &AuditRequest {
+                timeout: Duration::from_secs(60),
+                ..req(&[])
+            },
             tokio::time::sleep(Duration::from_millis(50)),
         )
         .await
         .unwrap();
         assert_eq!(out.state, RunState::Interrupted);
-        assert_eq!(store.run(Some(out.run_id)).unwrap().unwrap().state, RunState::Interrupted);
+        assert_eq!(
+            store.run(Some(out.run_id)).unwrap().unwrap().state,
+            RunState::Interrupted
+        );
     }
 
     #[test]
     fn unknown_selectors_are_refused() {
         assert!(validate_selectors(&["directory".into(), "directory.guest".into()]).is_ok());
-        let err = validate_selectors(&["directroy".into()]).unwrap_err().to_string();
-        assert!(err.contains("directroy") && err.contains("directory.guest"), "{err}");
+        let err = validate_selectors(&["directroy".into()])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("directroy") && err.contains("directory.guest"),
+            "{err}"
+        );
     }
 }

@@ -72,8 +72,13 @@ pub fn clause_lines(map: &ClauseMap, findings: &[Finding]) -> Vec<ClauseLine> {
     map.clauses
         .iter()
         .map(|c| {
-            let mine: Vec<&Finding> = findings.iter().filter(|f| f.clauses.iter().any(|id| *id == c.id)).collect();
-            let worst = mine.iter().min_by_key(|f| (f.status.rank(), std::cmp::Reverse(f.severity)));
+            let mine: Vec<&Finding> = findings
+                .iter()
+                .filter(|f| f.clauses.contains(&c.id))
+                .collect();
+            let worst = mine
+                .iter()
+                .min_by_key(|f| (f.status.rank(), std::cmp::Reverse(f.severity)));
             ClauseLine {
                 id: c.id.clone(),
                 section: c.section.clone(),
@@ -195,14 +200,23 @@ pub fn document<'a>(
             .iter()
             .map(|f| FindingDoc {
                 check: f.check.as_str(),
-                target: TargetDoc { kind: f.target.kind.as_str(), name: &f.target.name, scope: &f.target.scope },
+                target: TargetDoc {
+                    kind: f.target.kind.as_str(),
+                    name: &f.target.name,
+                    scope: &f.target.scope,
+                },
                 status: f.status.as_str(),
                 severity: f.severity.as_str(),
                 summary: &f.summary,
                 evidence: EvidenceDoc {
                     source: &f.evidence.source,
                     observed_at: &f.evidence.observed_at,
-                    values: f.evidence.values.iter().map(|(k, v)| KeyValue { key: k, value: v }).collect(),
+                    values: f
+                        .evidence
+                        .values
+                        .iter()
+                        .map(|(k, v)| KeyValue { key: k, value: v })
+                        .collect(),
                 },
                 remediation: f.remediation.as_deref(),
                 clauses: &f.clauses,
@@ -232,15 +246,27 @@ mod tests {
     #[test]
     fn clause_status_is_the_worst_with_the_worst_reason() {
         let map = ClauseMap::builtin();
-        let findings = vec![f(Status::Pass, "ok"), f(Status::Fail, "Staff passwords can be 7 characters.")];
+        let findings = vec![
+            f(Status::Pass, "ok"),
+            f(Status::Fail, "Staff passwords can be 7 characters."),
+        ];
         let lines = clause_lines(&map, &findings);
         let logins = lines.iter().find(|l| l.id == "7.4/logins").unwrap();
         assert_eq!(logins.status, ClauseStatus::Red);
         assert_eq!(logins.reason, "Staff passwords can be 7 characters.");
         assert_eq!(logins.findings, 2);
-        let virus = lines.iter().find(|l| l.id == "7.4/virus-protection").unwrap();
+        let virus = lines
+            .iter()
+            .find(|l| l.id == "7.4/virus-protection")
+            .unwrap();
         assert_eq!(virus.status, ClauseStatus::Grey);
-        assert_eq!(ClauseStatus::of([&f(Status::Error, "x"), &f(Status::Pass, "y")]), ClauseStatus::Amber);
-        assert_eq!(ClauseStatus::of([&f(Status::Pass, "y")]), ClauseStatus::Green);
+        assert_eq!(
+            ClauseStatus::of([&f(Status::Error, "x"), &f(Status::Pass, "y")]),
+            ClauseStatus::Amber
+        );
+        assert_eq!(
+            ClauseStatus::of([&f(Status::Pass, "y")]),
+            ClauseStatus::Green
+        );
     }
 }

@@ -14,15 +14,30 @@ use rusqlite::{params, Connection, OptionalExtension};
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("cannot create the store's folder {path}: {source}")]
-    Folder { path: PathBuf, source: std::io::Error },
+    Folder {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot create the store file {path} (mode 0600): {source}")]
-    Create { path: PathBuf, source: std::io::Error },
-    #[error("the store {path} is readable by other users (mode {mode:04o}); run `chmod 600 {path}`")]
+    Create {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "the store {path} is readable by other users (mode {mode:04o}); run `chmod 600 {path}`"
+    )]
     Permissions { path: PathBuf, mode: u32 },
     #[error("store {path}: {source}")]
-    Sqlite { path: PathBuf, source: rusqlite::Error },
+    Sqlite {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
     #[error("the store {path} was written by a newer caretaker (schema {found}, this one knows up to {known})")]
-    TooNew { path: PathBuf, found: i64, known: i64 },
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
     #[error("no run {0} in the store")]
     NoSuchRun(i64),
     #[error("the store holds a value it cannot read: {0}")]
@@ -49,7 +64,14 @@ impl Trigger {
     }
 
     pub fn parse(s: &str) -> Option<Trigger> {
-        [Trigger::Manual, Trigger::Cron, Trigger::Schedule, Trigger::Console].into_iter().find(|t| t.as_str() == s)
+        [
+            Trigger::Manual,
+            Trigger::Cron,
+            Trigger::Schedule,
+            Trigger::Console,
+        ]
+        .into_iter()
+        .find(|t| t.as_str() == s)
     }
 }
 
@@ -71,7 +93,9 @@ impl RunState {
     }
 
     pub fn parse(s: &str) -> Option<RunState> {
-        [RunState::Running, RunState::Complete, RunState::Interrupted].into_iter().find(|t| t.as_str() == s)
+        [RunState::Running, RunState::Complete, RunState::Interrupted]
+            .into_iter()
+            .find(|t| t.as_str() == s)
     }
 }
 
@@ -96,7 +120,13 @@ impl Verdict {
     }
 
     pub fn parse(s: &str) -> Option<Verdict> {
-        [Verdict::Compliant, Verdict::NonCompliant, Verdict::Incomplete].into_iter().find(|t| t.as_str() == s)
+        [
+            Verdict::Compliant,
+            Verdict::NonCompliant,
+            Verdict::Incomplete,
+        ]
+        .into_iter()
+        .find(|t| t.as_str() == s)
     }
 
     /// The documented exit code.
@@ -238,7 +268,10 @@ impl Store {
                     .recursive(true)
                     .mode(0o700)
                     .create(parent)
-                    .map_err(|source| StoreError::Folder { path: parent.to_path_buf(), source })?;
+                    .map_err(|source| StoreError::Folder {
+                        path: parent.to_path_buf(),
+                        source,
+                    })?;
             }
         }
         if !path.exists() {
@@ -247,23 +280,42 @@ impl Store {
                 .create_new(true)
                 .mode(0o600)
                 .open(path)
-                .map_err(|source| StoreError::Create { path: path.to_path_buf(), source })?;
+                .map_err(|source| StoreError::Create {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
         }
         let mode = std::fs::metadata(path)
-            .map_err(|source| StoreError::Create { path: path.to_path_buf(), source })?
+            .map_err(|source| StoreError::Create {
+                path: path.to_path_buf(),
+                source,
+            })?
             .permissions()
             .mode()
             & 0o777;
         if mode & 0o077 != 0 {
-            return Err(StoreError::Permissions { path: path.to_path_buf(), mode });
+            return Err(StoreError::Permissions {
+                path: path.to_path_buf(),
+                mode,
+            });
         }
-        let sql = |source| StoreError::Sqlite { path: path.to_path_buf(), source };
+        let sql = |source| StoreError::Sqlite {
+            path: path.to_path_buf(),
+            source,
+        };
         let conn = Connection::open(path).map_err(sql)?;
-        conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(sql)?;
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(sql)?;
-        conn.pragma_update(None, "synchronous", "NORMAL").map_err(sql)?;
-        conn.pragma_update(None, "foreign_keys", "ON").map_err(sql)?;
-        let store = Store { path: path.to_path_buf(), conn: Arc::new(Mutex::new(conn)) };
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(sql)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(sql)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(sql)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(sql)?;
+        let store = Store {
+            path: path.to_path_buf(),
+            conn: Arc::new(Mutex::new(conn)),
+        };
         store.migrate()?;
         // The WAL and shared-memory files hold data too: keep them private.
         for suffix in ["-wal", "-shm"] {
@@ -290,20 +342,30 @@ impl Store {
     }
 
     fn sql(&self, source: rusqlite::Error) -> StoreError {
-        StoreError::Sqlite { path: self.path.clone(), source }
+        StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
     }
 
     fn migrate(&self) -> Result<(), StoreError> {
         let mut conn = self.lock();
-        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(|e| self.sql(e))?;
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(|e| self.sql(e))?;
         let known = MIGRATIONS.len() as i64;
         if version > known {
-            return Err(StoreError::TooNew { path: self.path.clone(), found: version, known });
+            return Err(StoreError::TooNew {
+                path: self.path.clone(),
+                found: version,
+                known,
+            });
         }
         for (i, m) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             let tx = conn.transaction().map_err(|e| self.sql(e))?;
             tx.execute_batch(m).map_err(|e| self.sql(e))?;
-            tx.pragma_update(None, "user_version", (i + 1) as i64).map_err(|e| self.sql(e))?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)
+                .map_err(|e| self.sql(e))?;
             tx.commit().map_err(|e| self.sql(e))?;
         }
         Ok(())
@@ -326,7 +388,8 @@ impl Store {
         let now = caretaker_checks::model::now_rfc3339();
         let mut n = 0;
         for (id, run_host, pid, pid_start) in rows {
-            let alive = run_host == host && process_start(pid as u32).as_deref() == Some(pid_start.as_str());
+            let alive = run_host == host
+                && process_start(pid as u32).as_deref() == Some(pid_start.as_str());
             if !alive {
                 n += conn
                     .execute(
@@ -397,12 +460,22 @@ impl Store {
     }
 
     /// Closes a run with its state and verdict.
-    pub fn finish_run(&self, run_id: i64, state: RunState, verdict: Option<Verdict>) -> Result<(), StoreError> {
+    pub fn finish_run(
+        &self,
+        run_id: i64,
+        state: RunState,
+        verdict: Option<Verdict>,
+    ) -> Result<(), StoreError> {
         let conn = self.lock();
         let n = conn
             .execute(
                 "UPDATE runs SET state = ?2, verdict = ?3, ended_at = ?4 WHERE id = ?1",
-                params![run_id, state.as_str(), verdict.map(Verdict::as_str), caretaker_checks::model::now_rfc3339()],
+                params![
+                    run_id,
+                    state.as_str(),
+                    verdict.map(Verdict::as_str),
+                    caretaker_checks::model::now_rfc3339()
+                ],
             )
             .map_err(|e| self.sql(e))?;
         if n == 0 {
@@ -427,7 +500,9 @@ impl Store {
             .map_err(|e| self.sql(e))?;
         drop(stmt);
         let mut counts = conn
-            .prepare_cached("SELECT status, COUNT(*) FROM findings WHERE run_id = ?1 GROUP BY status")
+            .prepare_cached(
+                "SELECT status, COUNT(*) FROM findings WHERE run_id = ?1 GROUP BY status",
+            )
             .map_err(|e| self.sql(e))?;
         for run in &mut runs {
             let rows: Vec<(String, i64)> = counts
@@ -472,7 +547,9 @@ impl Store {
             .optional()
             .map_err(|e| self.sql(e))?
         };
-        let Some(mut record) = record else { return Ok(None) };
+        let Some(mut record) = record else {
+            return Ok(None);
+        };
         record.counts = StatusCounts::of(&self.findings(id)?);
         Ok(Some(record))
     }
@@ -505,9 +582,20 @@ impl Store {
             .map_err(|e| self.sql(e))?;
         let mut out = Vec::new();
         for row in rows {
-            let (check, kind, name, scope, status, severity, summary, evidence, remediation, clauses) =
-                row.map_err(|e| self.sql(e))?;
-            let corrupt = |what: &str, v: &str| StoreError::Corrupt(format!("{what} {v:?} in run {run_id}"));
+            let (
+                check,
+                kind,
+                name,
+                scope,
+                status,
+                severity,
+                summary,
+                evidence,
+                remediation,
+                clauses,
+            ) = row.map_err(|e| self.sql(e))?;
+            let corrupt =
+                |what: &str, v: &str| StoreError::Corrupt(format!("{what} {v:?} in run {run_id}"));
             out.push(Finding {
                 check: CheckId::new(check),
                 target: Target {
@@ -516,11 +604,14 @@ impl Store {
                     scope,
                 },
                 status: Status::parse(&status).ok_or_else(|| corrupt("status", &status))?,
-                severity: Severity::parse(&severity).ok_or_else(|| corrupt("severity", &severity))?,
+                severity: Severity::parse(&severity)
+                    .ok_or_else(|| corrupt("severity", &severity))?,
                 summary,
-                evidence: serde_json::from_str::<Evidence>(&evidence).map_err(|e| corrupt("evidence", &e.to_string()))?,
+                evidence: serde_json::from_str::<Evidence>(&evidence)
+                    .map_err(|e| corrupt("evidence", &e.to_string()))?,
                 remediation,
-                clauses: serde_json::from_str(&clauses).map_err(|e| corrupt("clauses", &e.to_string()))?,
+                clauses: serde_json::from_str(&clauses)
+                    .map_err(|e| corrupt("clauses", &e.to_string()))?,
             });
         }
         Ok(out)
@@ -548,7 +639,13 @@ fn row_to_run(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRecord> {
 
 /// What identifies "the same finding" across runs: check and target.
 pub fn fingerprint(f: &Finding) -> String {
-    format!("{}|{}|{}|{}", f.check, f.target.kind.as_str(), f.target.scope, f.target.name)
+    format!(
+        "{}|{}|{}|{}",
+        f.check,
+        f.target.kind.as_str(),
+        f.target.scope,
+        f.target.name
+    )
 }
 
 /// This machine's name.
@@ -587,10 +684,13 @@ pub fn os_user() -> String {
             }
         }
     }
-    std::env::var("USER").ok().filter(|u| !u.is_empty()).unwrap_or_else(|| match uid {
-        Some(uid) => format!("uid {uid}"),
-        None => "unknown".to_string(),
-    })
+    std::env::var("USER")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| match uid {
+            Some(uid) => format!("uid {uid}"),
+            None => "unknown".to_string(),
+        })
 }
 
 #[cfg(test)]
@@ -627,12 +727,18 @@ mod tests {
         let store = Store::open(&path).unwrap();
         let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
-        let parent_mode = std::fs::metadata(path.parent().unwrap()).unwrap().permissions().mode() & 0o777;
+        let parent_mode = std::fs::metadata(path.parent().unwrap())
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
         assert_eq!(parent_mode, 0o700);
         let id = store.begin_run(&new_run()).unwrap();
         let f = finding(Status::Fail);
         store.add_findings(id, std::slice::from_ref(&f)).unwrap();
-        store.finish_run(id, RunState::Complete, Some(Verdict::NonCompliant)).unwrap();
+        store
+            .finish_run(id, RunState::Complete, Some(Verdict::NonCompliant))
+            .unwrap();
         let back = store.findings(id).unwrap();
         assert_eq!(back, vec![f]);
         let run = store.run(None).unwrap().unwrap();
@@ -660,20 +766,41 @@ mod tests {
         let mine = store.begin_run(&new_run()).unwrap();
         let dead = store.begin_run(&new_run()).unwrap();
         // Pretend the second run belongs to a process that no longer exists.
-        store.lock().execute("UPDATE runs SET pid_start = 'gone:1' WHERE id = ?1", params![dead]).unwrap();
+        store
+            .lock()
+            .execute(
+                "UPDATE runs SET pid_start = 'gone:1' WHERE id = ?1",
+                params![dead],
+            )
+            .unwrap();
         assert_eq!(store.mark_abandoned_runs().unwrap(), 1);
-        assert_eq!(store.run(Some(dead)).unwrap().unwrap().state, RunState::Interrupted);
+        assert_eq!(
+            store.run(Some(dead)).unwrap().unwrap().state,
+            RunState::Interrupted
+        );
         // Our own, live run is left alone.
-        assert_eq!(store.run(Some(mine)).unwrap().unwrap().state, RunState::Running);
+        assert_eq!(
+            store.run(Some(mine)).unwrap().unwrap().state,
+            RunState::Running
+        );
     }
 
     #[test]
     fn verdicts() {
         assert_eq!(Verdict::of(&[]), Verdict::Incomplete);
         assert_eq!(Verdict::of(&[finding(Status::Pass)]), Verdict::Compliant);
-        assert_eq!(Verdict::of(&[finding(Status::Pass), finding(Status::Warn)]), Verdict::Compliant);
-        assert_eq!(Verdict::of(&[finding(Status::Error), finding(Status::Pass)]), Verdict::Incomplete);
-        assert_eq!(Verdict::of(&[finding(Status::Error), finding(Status::Fail)]), Verdict::NonCompliant);
+        assert_eq!(
+            Verdict::of(&[finding(Status::Pass), finding(Status::Warn)]),
+            Verdict::Compliant
+        );
+        assert_eq!(
+            Verdict::of(&[finding(Status::Error), finding(Status::Pass)]),
+            Verdict::Incomplete
+        );
+        assert_eq!(
+            Verdict::of(&[finding(Status::Error), finding(Status::Fail)]),
+            Verdict::NonCompliant
+        );
         assert_eq!(Verdict::of(&[finding(Status::Waived)]), Verdict::Compliant);
     }
 
@@ -685,6 +812,9 @@ mod tests {
         let conn = Connection::open(&path).unwrap();
         conn.pragma_update(None, "user_version", 99).unwrap();
         drop(conn);
-        assert!(matches!(Store::open(&path), Err(StoreError::TooNew { found: 99, .. })));
+        assert!(matches!(
+            Store::open(&path),
+            Err(StoreError::TooNew { found: 99, .. })
+        ));
     }
 }

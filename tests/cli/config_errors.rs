@@ -21,11 +21,19 @@ fn fixtures() -> Vec<PathBuf> {
 #[test]
 fn every_broken_config_names_file_line_key_and_expectation() {
     let files = fixtures();
-    assert!(files.len() >= 10, "at least ten broken configurations, found {}", files.len());
+    assert!(
+        files.len() >= 10,
+        "at least ten broken configurations, found {}",
+        files.len()
+    );
     let home = tempfile::tempdir().unwrap();
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
-        let line = text.lines().position(|l| l.contains("# <- here")).expect("fixture marks its bad line") + 1;
+        let line = text
+            .lines()
+            .position(|l| l.contains("# <- here"))
+            .expect("fixture marks its bad line")
+            + 1;
         let header = |name: &str| {
             text.lines()
                 .find_map(|l| l.strip_prefix(&format!("# {name}:")))
@@ -43,9 +51,15 @@ fn every_broken_config_names_file_line_key_and_expectation() {
         let place = format!("{}:{line}:", file.display());
         assert!(err.contains(&place), "{name}: expected {place} in: {err}");
         if !key.is_empty() {
-            assert!(err.contains(&format!("key `{key}`")), "{name}: expected key `{key}` in: {err}");
+            assert!(
+                err.contains(&format!("key `{key}`")),
+                "{name}: expected key `{key}` in: {err}"
+            );
         }
-        assert!(err.contains(&expected), "{name}: expected {expected:?} in: {err}");
+        assert!(
+            err.contains(&expected),
+            "{name}: expected {expected:?} in: {err}"
+        );
     }
 }
 
@@ -74,9 +88,18 @@ fn a_secret_file_others_can_read_is_refused_with_the_fix() {
     let (code, _, err) = run(c);
     assert_eq!(code, 78, "{err}");
     assert!(err.contains(&format!("{}:8:", config.display())), "{err}");
-    assert!(err.contains("key `directory[0].bind_password_file`"), "{err}");
-    assert!(err.contains(&format!("chmod 600 {}", secret.display())), "{err}");
-    assert!(!err.contains("s3cret"), "the secret itself is never printed: {err}");
+    assert!(
+        err.contains("key `directory[0].bind_password_file`"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("chmod 600 {}", secret.display())),
+        "{err}"
+    );
+    assert!(
+        !err.contains("s3cret"),
+        "the secret itself is never printed: {err}"
+    );
 
     std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
     let mut c = caretaker(dir.path());
@@ -91,11 +114,16 @@ fn a_missing_environment_secret_names_the_variable() {
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), "bind_password_env = \"CARETAKER_TEST_NOT_SET\"");
     let mut c = caretaker(dir.path());
-    c.env_remove("CARETAKER_TEST_NOT_SET").args(["config", "check", "--config"]).arg(&config);
+    c.env_remove("CARETAKER_TEST_NOT_SET")
+        .args(["config", "check", "--config"])
+        .arg(&config);
     let (code, _, err) = run(c);
     assert_eq!(code, 78, "{err}");
     assert!(err.contains("CARETAKER_TEST_NOT_SET is not set"), "{err}");
-    assert!(err.contains("key `directory[0].bind_password_env`"), "{err}");
+    assert!(
+        err.contains("key `directory[0].bind_password_env`"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -109,7 +137,10 @@ fn the_config_is_found_through_the_environment_and_the_home_folder() {
         return; // this machine has a system configuration; the lookup order is covered below
     }
     assert_eq!(code, 78, "{err}");
-    assert!(err.contains(".config/caretaker/caretaker.toml") && err.contains("caretaker init"), "{err}");
+    assert!(
+        err.contains(".config/caretaker/caretaker.toml") && err.contains("caretaker init"),
+        "{err}"
+    );
 
     // ~/.config/caretaker/caretaker.toml, written by `caretaker init`.
     let home_cfg = dir.path().join(".config/caretaker/caretaker.toml");
@@ -119,12 +150,17 @@ fn the_config_is_found_through_the_environment_and_the_home_folder() {
     let mut c = caretaker(dir.path());
     c.args(["config", "check"]);
     let (_, _, err) = run(c);
-    assert!(err.contains(&home_cfg.display().to_string()), "the home config is the one read: {err}");
+    assert!(
+        err.contains(&home_cfg.display().to_string()),
+        "the home config is the one read: {err}"
+    );
 
     // $CARETAKER_CONFIG wins over the home folder.
     let other = write_config(dir.path(), "bind_password_env = \"CARETAKER_TEST_PW\"");
     let mut c = caretaker(dir.path());
-    c.env("CARETAKER_CONFIG", &other).env("CARETAKER_TEST_PW", "pw").args(["config", "check"]);
+    c.env("CARETAKER_CONFIG", &other)
+        .env("CARETAKER_TEST_PW", "pw")
+        .args(["config", "check"]);
     let (code, out, err) = run(c);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains(&other.display().to_string()), "{out}");
@@ -147,7 +183,8 @@ fn init_refuses_to_overwrite_and_usage_errors_exit_64() {
     c.args(["audit", "--frobnicate"]);
     assert_eq!(run(c).0, 64);
     let mut c = caretaker(dir.path());
-    c.args(["audit", "--only", "directroy", "--config"]).arg(&path);
+    c.args(["audit", "--only", "directroy", "--config"])
+        .arg(&path);
     let (code, _, err) = run(c);
     assert_eq!(code, 64, "{err}");
     assert!(err.contains("no check is called \"directroy\""), "{err}");

@@ -4,4 +4,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod config_errors;
+mod directory_failures;
+mod interrupted;
+mod man;
+mod report_schema;
+mod sample_school;
 mod util;

@@ -15,10 +15,40 @@ pub fn caretaker(home: &Path) -> Command {
 
 /// Output as (exit code, stdout, stderr).
 pub fn run(mut c: Command) -> (i32, String, String) {
-    let Output { status, stdout, stderr } = c.output().expect("run caretaker");
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = c.output().expect("run caretaker");
     (
         status.code().unwrap_or(-1),
         String::from_utf8_lossy(&stdout).into_owned(),
         String::from_utf8_lossy(&stderr).into_owned(),
     )
+}
+
+/// Runs `caretaker audit --format json` and returns (exit code, parsed document, stderr).
+pub fn audit_json(home: &Path, config: &Path, extra: &[&str]) -> (i32, serde_json::Value, String) {
+    let mut c = caretaker(home);
+    c.arg("audit")
+        .arg("--config")
+        .arg(config)
+        .args(["--format", "json"])
+        .args(extra);
+    let (code, out, err) = run(c);
+    let doc = serde_json::from_str(&out)
+        .unwrap_or_else(|e| panic!("audit printed no JSON ({e}): {out}\n{err}"));
+    (code, doc, err)
+}
+
+/// The findings of a report document.
+pub fn findings(doc: &serde_json::Value) -> Vec<serde_json::Value> {
+    doc["findings"].as_array().cloned().unwrap_or_default()
+}
+
+/// Writes a secret file, mode 0600.
+pub fn write_secret(path: &Path, value: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, value).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
 }

@@ -1,0 +1,157 @@
+//! `caretaker audit` against the whole sample school (real slapd and Samba AD DC): every planted
+//! problem is reported on the right directory and target with evidence, no clean account is
+//! named, the JSON validates, runs are stored and shown, and policy changes change the findings.
+
+use caretaker_lab::{LabOptions, SampleSchool};
+
+use crate::report_schema::schema_errors;
+use crate::util::{audit_json, caretaker, findings, run};
+
+fn start(openldap: bool, active_directory: bool) -> SampleSchool {
+    SampleSchool::start(LabOptions {
+        openldap,
+        active_directory,
+        dir: None,
+    })
+    .unwrap_or_else(|e| panic!("the sample school did not start: {e}"))
+}
+
+fn is(f: &serde_json::Value, check: &str, scope: &str, name: &str) -> bool {
+    f["check"] == check && f["target"]["scope"] == scope && f["target"]["name"] == name
+}
+
+#[test]
+fn every_planted_problem_is_reported_and_no_clean_account_is() {
+    let lab = start(true, true);
+    let home = tempfile::tempdir().unwrap();
+    let (code, doc, err) = audit_json(home.path(), lab.config_path(), &[]);
+    assert_eq!(code, 1, "not compliant; stderr: {err}");
+    assert!(schema_errors(&doc).is_empty(), "{:?}", schema_errors(&doc));
+    let fs = findings(&doc);
+    let planted = lab.planted_problems();
+    assert!(planted.len() >= 8, "{planted:?}");
+    for p in &planted {
+        let hit = fs.iter().find(|f| is(f, p.check, p.directory, &p.target));
+        let hit =
+            hit.unwrap_or_else(|| panic!("planted problem not reported: {p:?}\nfindings: {fs:#?}"));
+        assert_eq!(hit["status"], "fail", "{p:?}: {hit:#}");
+        assert!(
+            !hit["evidence"]["values"].as_array().unwrap().is_empty(),
+            "evidence for {p:?}"
+        );
+        assert!(hit["remediation"].is_string(), "a fix for {p:?}");
+        assert!(
+            !hit["clauses"].as_array().unwrap().is_empty(),
+            "a clause for {p:?}"
+        );
+    }
+    // Everything that is not a pass is a planted problem: no clean account, no spurious error.
+    for f in &fs {
+        if f["status"] == "pass" {
+            continue;
+        }
+        let expected = planted
+            .iter()
+            .any(|p| is(f, p.check, p.directory, &p.target));
+        assert!(expected, "a finding that was not planted: {f:#}");
+    }
+    // The clean accounts are not named in the text report at all.
+    let mut c = caretaker(home.path());
+    c.args(["show", "--config"]).arg(lab.config_path());
+    let (code, text, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    for clean in ["a.patel", "b.okafor", "r.singh-admin"] {
+        assert!(
+            !text.contains(clean),
+            "clean account {clean} appears in the report:\n{text}"
+        );
+    }
+    for p in &planted {
+        assert!(
+            text.contains(&p.target),
+            "{} missing from the text report",
+            p.target
+        );
+    }
+    assert!(text.contains("NOT COMPLIANT"), "{text}");
+}
+
+#[test]
+fn changing_the_domain_password_policy_changes_the_finding() {
+    let lab = start(false, true);
+    let home = tempfile::tempdir().unwrap();
+    let only = ["--only", "directory.password-policy"];
+    let (code, doc, err) = audit_json(home.path(), lab.config_path(), &only);
+    assert_eq!(code, 1, "{err}");
+    let staff = findings(&doc)
+        .into_iter()
+        .find(|f| is(f, "directory.password-policy", "ad", "staff"))
+        .unwrap();
+    assert_eq!(staff["status"], "fail", "{staff:#}");
+
+    lab.ad()
+        .unwrap()
+        .samba_tool(&["domain", "passwordsettings", "set", "--min-pwd-length=12"])
+        .unwrap();
+    let (code, doc, err) = audit_json(home.path(), lab.config_path(), &only);
+    let staff = findings(&doc)
+        .into_iter()
+        .find(|f| is(f, "directory.password-policy", "ad", "staff"))
+        .unwrap();
+    assert_eq!(staff["status"], "pass", "{staff:#}");
+    assert_eq!(code, 0, "{err} {doc:#}");
+}
+
+#[test]
+fn openldap_lockout_fails_then_passes_and_quiet_prints_nothing_when_compliant() {
+    let lab = start(true, false);
+    let home = tempfile::tempdir().unwrap();
+    let only = ["--only", "directory.lockout"];
+    let (code, doc, _) = audit_json(home.path(), lab.config_path(), &only);
+    assert_eq!(code, 1);
+    let pupils = findings(&doc)
+        .into_iter()
+        .find(|f| is(f, "directory.lockout", "ldap", "pupils"))
+        .unwrap();
+    assert_eq!(pupils["status"], "fail", "{pupils:#}");
+
+    let ldap = lab.openldap().unwrap();
+    ldap.ldapmodify(&format!(
+        "dn: cn=pupils,ou=Policies,{}\nchangetype: modify\nreplace: pwdLockout\npwdLockout: TRUE\n-\nreplace: pwdMaxFailure\npwdMaxFailure: 10\n",
+        ldap.base_dn()
+    ))
+    .unwrap();
+    let (code, doc, _) = audit_json(home.path(), lab.config_path(), &only);
+    assert_eq!(code, 0, "{doc:#}");
+    let mut c = caretaker(home.path());
+    c.args([
+        "audit",
+        "--quiet",
+        "--trigger",
+        "cron",
+        "--only",
+        "directory.lockout",
+        "--config",
+    ])
+    .arg(lab.config_path());
+    let (code, out, err) = run(c);
+    assert_eq!(
+        (code, out.as_str(), err.as_str()),
+        (0, "", ""),
+        "quiet and compliant: nothing at all"
+    );
+
+    // Three runs are stored, newest first, the last by cron.
+    let mut c = caretaker(home.path());
+    c.args(["runs", "--format", "json", "--config"])
+        .arg(lab.config_path());
+    let (code, out, _) = run(c);
+    assert_eq!(code, 0);
+    let runs: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let runs = runs.as_array().unwrap();
+    assert_eq!(runs.len(), 3);
+    assert_eq!(runs[0]["trigger"], "cron");
+    assert_eq!(runs[0]["verdict"], "compliant");
+    assert_eq!(runs[2]["verdict"], "non-compliant");
+    assert!(runs.iter().all(|r| r["state"] == "complete"));
+}
