@@ -1,0 +1,428 @@
+//! caretaker-lab: "St. Example's Primary", a sample school of real directory servers on loopback.
+//!
+//! [`SampleSchool::start`] brings up an OpenLDAP server (slapd with ppolicy) on two free ports of
+//! 127.0.0.1 and a Samba Active Directory domain controller on its own loopback address
+//! 127.0.X.Y, fills both with the school's staff and pupils (with a few problems planted on
+//! purpose, see [`SampleSchool::planted_problems`]), and writes a `caretaker.toml` that audits
+//! them. The README's first command and the integration tests use it; so does the
+//! `caretaker-lab` binary (`up`, `down`, `status`).
+//!
+//! Traffic stays on 127.0.0.0/8. Every wait has a deadline. A missing server is an error that
+//! names the Debian packages to install. Secrets are files of mode 0600 in folders of mode 0700.
+
+mod error;
+mod ldif;
+mod openldap;
+mod process;
+mod samba;
+mod school;
+mod tls;
+mod util;
+
+use std::fmt::Write as _;
+use std::fs;
+use std::net::Ipv4Addr;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use time::OffsetDateTime;
+
+pub use error::LabError;
+pub use ldif::{parse_ldif, LdapEntry};
+pub use openldap::{OpenLdap, LDAP_BASE_DN, LDAP_CARETAKER_DN};
+pub use process::{group_members, pid_alive};
+pub use samba::{SambaAd, AD_BASE_DN, AD_CARETAKER_DN, AD_DOMAIN, AD_REALM};
+pub use school::Planted;
+pub use util::{free_port, write_secret};
+
+/// What to start.
+#[derive(Debug, Clone)]
+pub struct LabOptions {
+    /// Start the OpenLDAP server.
+    pub openldap: bool,
+    /// Start the Samba AD domain controller (needs root).
+    pub active_directory: bool,
+    /// Where the lab keeps its state. `None`: a fresh temporary folder, removed by `stop`.
+    pub dir: Option<PathBuf>,
+}
+
+impl Default for LabOptions {
+    fn default() -> Self {
+        LabOptions {
+            openldap: true,
+            active_directory: true,
+            dir: None,
+        }
+    }
+}
+
+/// The running sample school. Dropping it stops every server it started.
+#[derive(Debug)]
+pub struct SampleSchool {
+    openldap: Option<OpenLdap>,
+    ad: Option<SambaAd>,
+    dir: PathBuf,
+    config_path: PathBuf,
+    user_password: String,
+    startup: Duration,
+    detached: bool,
+    stopped: bool,
+    /// Declared last: removed after the servers have stopped.
+    tempdir: Option<tempfile::TempDir>,
+}
+
+/// The files of a lab folder that the lab writes (and removes before starting again).
+const LAB_FILES: &[&str] = &["caretaker.toml", "README.txt", "pids"];
+const LAB_DIRS: &[&str] = &["ldap", "ad", "tls", "secrets", "logs"];
+
+impl SampleSchool {
+    /// Starts the sample school. With `opts.dir` set, a lab already running there is stopped
+    /// first and its servers' state replaced (other files, e.g. caretaker's store, are kept).
+    /// The servers stay in the caller's process group (Ctrl-C stops them too) and stop when the
+    /// value is dropped.
+    pub fn start(opts: LabOptions) -> Result<SampleSchool, LabError> {
+        Self::start_inner(opts, false)
+    }
+
+    /// Like [`SampleSchool::start`], but the servers get process groups of their own, so that
+    /// after [`SampleSchool::detach`] they outlive this process and its terminal
+    /// (`caretaker-lab up`).
+    pub fn start_detachable(opts: LabOptions) -> Result<SampleSchool, LabError> {
+        Self::start_inner(opts, true)
+    }
+
+    fn start_inner(opts: LabOptions, detachable: bool) -> Result<SampleSchool, LabError> {
+        let started = Instant::now();
+        if opts.active_directory && !nix::unistd::geteuid().is_root() {
+            return Err(LabError::NeedsRoot);
+        }
+        let (tempdir, dir) = match &opts.dir {
+            Some(d) => {
+                util::private_dir(d)?;
+                let d = fs::canonicalize(d).map_err(|e| LabError::io("resolving", d, e))?;
+                stop_dir(&d)?;
+                for f in LAB_FILES {
+                    let p = d.join(f);
+                    if p.exists() {
+                        fs::remove_file(&p).map_err(|e| LabError::io("removing", &p, e))?;
+                    }
+                }
+                for sub in LAB_DIRS {
+                    let p = d.join(sub);
+                    if p.exists() {
+                        fs::remove_dir_all(&p).map_err(|e| LabError::io("removing", &p, e))?;
+                    }
+                }
+                (None, d)
+            }
+            None => {
+                let t = tempfile::Builder::new()
+                    .prefix("caretaker-lab-")
+                    .tempdir()
+                    .map_err(|e| {
+                        LabError::io("creating a temporary folder", std::env::temp_dir(), e)
+                    })?;
+                let d = fs::canonicalize(t.path())
+                    .map_err(|e| LabError::io("resolving", t.path(), e))?;
+                (Some(t), d)
+            }
+        };
+        util::private_dir(&dir.join("secrets"))?;
+        util::private_dir(&dir.join("logs"))?;
+        let ca = tls::LabCa::create(&dir.join("tls"))?;
+        let user_password = util::random_password()?;
+        write_secret(&dir.join("secrets").join("users.pass"), &user_password)?;
+        let now = OffsetDateTime::now_utc();
+
+        // Both servers start at once (Samba's part is the slow one).
+        let (ldap, ad) = std::thread::scope(|s| {
+            let ldap = s.spawn(|| {
+                opts.openldap
+                    .then(|| OpenLdap::start(&dir, &ca, &user_password, now, detachable))
+                    .transpose()
+            });
+            let ad = s.spawn(|| {
+                opts.active_directory
+                    .then(|| SambaAd::start(&dir, &ca, &user_password, now, detachable))
+                    .transpose()
+            });
+            (join(ldap), join(ad))
+        });
+        // On an error, whatever did start is stopped when it is dropped here.
+        let (ldap, ad) = (ldap?, ad?);
+
+        let mut school = SampleSchool {
+            openldap: ldap,
+            ad,
+            config_path: dir.join("caretaker.toml"),
+            dir,
+            user_password,
+            startup: Duration::ZERO,
+            detached: false,
+            stopped: false,
+            tempdir,
+        };
+        school.write_pids()?;
+        util::write_file(&school.config_path, &school.config_toml())?;
+        util::write_file(&school.dir.join("README.txt"), &school.readme())?;
+        school.startup = started.elapsed();
+        Ok(school)
+    }
+
+    fn write_pids(&self) -> Result<(), LabError> {
+        let mut s = String::new();
+        if let Some(l) = &self.openldap {
+            let _ = writeln!(s, "slapd {}", l.pid());
+        }
+        if let Some(a) = &self.ad {
+            let _ = writeln!(s, "samba {} {}", a.pid(), a.address());
+        }
+        util::write_file(&self.dir.join("pids"), &s)
+    }
+
+    /// The lab folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// DIR/caretaker.toml.
+    pub fn config_path(&self) -> &Path {
+        &self.config_path
+    }
+
+    /// The OpenLDAP server, if it was started.
+    pub fn openldap(&self) -> Option<&OpenLdap> {
+        self.openldap.as_ref()
+    }
+
+    /// The Active Directory server, if it was started.
+    pub fn ad(&self) -> Option<&SambaAd> {
+        self.ad.as_ref()
+    }
+
+    /// The password of every ordinary account in both directories (also in
+    /// DIR/secrets/users.pass), for tests that log in as a pupil or a teacher.
+    pub fn user_password(&self) -> &str {
+        &self.user_password
+    }
+
+    /// How long `start` took.
+    pub fn startup_time(&self) -> Duration {
+        self.startup
+    }
+
+    /// The problems planted on purpose in the directories that were started: what caretaker
+    /// must find (and nothing else).
+    pub fn planted_problems(&self) -> Vec<Planted> {
+        school::planted(self.openldap.is_some(), self.ad.is_some())
+    }
+
+    /// Stops every server and removes the loopback address; removes the folder if the lab made
+    /// it. Idempotent; `Drop` calls it.
+    pub fn stop(&mut self) {
+        if self.stopped {
+            return;
+        }
+        self.stopped = true;
+        if let Some(l) = &self.openldap {
+            l.stop();
+        }
+        if let Some(a) = &self.ad {
+            a.stop();
+        }
+        let _ = fs::remove_file(self.dir.join("pids"));
+        if let Some(t) = self.tempdir.take() {
+            let _ = t.close();
+        }
+    }
+
+    /// Leaves the servers running after this value is gone (`caretaker-lab up`); they are
+    /// stopped later with [`stop_dir`]. Returns the lab folder (kept even if it was temporary).
+    /// Use it on a lab from [`SampleSchool::start_detachable`].
+    pub fn detach(mut self) -> PathBuf {
+        self.detached = true;
+        if let Some(l) = &self.openldap {
+            l.detach();
+        }
+        if let Some(a) = &self.ad {
+            a.detach();
+        }
+        if let Some(t) = self.tempdir.take() {
+            let _ = t.keep();
+        }
+        self.dir.clone()
+    }
+
+    fn config_toml(&self) -> String {
+        let mut s = String::from(
+            "# St. Example's Primary: the sample school of caretaker-lab. Written by `caretaker-lab`;\n\
+             # the servers run on loopback only. See README.txt for what is wrong on purpose.\n\
+             version = 1\n\n[school]\nname = \"St. Example's Primary\"\n\n[store]\npath = \"caretaker.db\"\n\n\
+             [audit]\ntimeout_secs = 120\nconcurrency = 8\n",
+        );
+        if let Some(l) = &self.openldap {
+            let base = LDAP_BASE_DN;
+            let _ = write!(
+                s,
+                "\n[[directory]]\nname = \"ldap\"\nkind = \"openldap\"\nurl = \"{url}\"\n\
+                 ca_file = \"tls/ca.pem\"\nbind_dn = \"{LDAP_CARETAKER_DN}\"\n\
+                 bind_password_file = \"secrets/ldap.pass\"\nbase_dn = \"{base}\"\n\
+                 timeout_secs = 10\npage_size = 500\nstale_after_days = 180\n\n\
+                 [directory.populations.staff]\nous = [\"ou=Staff,ou=People,{base}\"]\n\
+                 [directory.populations.pupils]\nous = [\"ou=Pupils,ou=People,{base}\"]\n\
+                 [directory.populations.admins]\ngroups = [\"cn=admins,ou=Groups,{base}\"]\n",
+                url = l.ldaps_url(),
+            );
+            year_groups(&mut s, &format!("ou=Pupils,ou=People,{base}"), "ou");
+        }
+        if let Some(a) = &self.ad {
+            let base = AD_BASE_DN;
+            let _ = write!(
+                s,
+                "\n[[directory]]\nname = \"ad\"\nkind = \"active-directory\"\nurl = \"{url}\"\n\
+                 ca_file = \"tls/ca.pem\"\nbind_dn = \"{AD_CARETAKER_DN}\"\n\
+                 bind_password_file = \"secrets/ad.pass\"\nbase_dn = \"{base}\"\n\
+                 timeout_secs = 10\npage_size = 500\nstale_after_days = 180\n\n\
+                 [directory.populations.staff]\nous = [\"OU=Staff,{base}\"]\n\
+                 [directory.populations.pupils]\nous = [\"OU=Pupils,{base}\"]\n\
+                 [directory.populations.admins]\ngroups = [\"CN=Domain Admins,CN=Users,{base}\"]\n",
+                url = a.ldaps_url(),
+            );
+            year_groups(&mut s, &format!("OU=Pupils,{base}"), "OU");
+        }
+        s
+    }
+
+    fn readme(&self) -> String {
+        let mut s = String::from(
+            "St. Example's Primary: the sample school of caretaker-lab\n\
+             ==========================================================\n\n\
+             Real directory servers on loopback, filled with the school's staff and pupils.\n\
+             caretaker.toml audits them: `caretaker audit --config caretaker.toml`.\n\
+             Stop them with `caretaker-lab down --dir <this folder>`.\n\n",
+        );
+        if let Some(l) = &self.openldap {
+            let _ = writeln!(
+                s,
+                "OpenLDAP:         {} (StartTLS on {}), base {}",
+                l.ldaps_url(),
+                l.ldap_url(),
+                LDAP_BASE_DN
+            );
+        }
+        if let Some(a) = &self.ad {
+            let _ = writeln!(
+                s,
+                "Active Directory: {} (Samba, realm {}), base {}",
+                a.ldaps_url(),
+                AD_REALM,
+                AD_BASE_DN
+            );
+        }
+        s.push_str(
+            "Trust tls/ca.pem. Passwords: secrets/ (ldap.pass, ad.pass: caretaker's read-only\n\
+             accounts; ldap-root.pass, ad-admin.pass: the servers' admins; users.pass: every\n\
+             ordinary account).\n\n\
+             Planted problems (directory check target: what), one per line:\n",
+        );
+        for p in self.planted_problems() {
+            let _ = writeln!(s, "{} {} {}: {}", p.directory, p.check, p.target, p.what);
+        }
+        s.push_str(
+            "\nNot problems: EYFS and Reception use class logins (eyfs.class, reception.class) and\n\
+             are exempt; old.leaver (AD) is disabled; r.singh-admin is a separate admin account.\n",
+        );
+        s
+    }
+}
+
+fn year_groups(s: &mut String, pupils_dn: &str, ou_kw: &str) {
+    for y in school::YEARS {
+        let _ = write!(
+            s,
+            "\n[[directory.year_groups]]\nname = \"{name}\"\nou = \"{ou_kw}={name},{pupils_dn}\"\n\
+             exempt = {exempt}\n",
+            name = y.ou,
+            exempt = y.exempt,
+        );
+        if !y.exempt {
+            // The roll is the number of individual pupil accounts (a shared class login is not one).
+            let _ = writeln!(s, "roll = {}", y.pupils.len());
+        }
+    }
+}
+
+fn join<T>(h: std::thread::ScopedJoinHandle<'_, Result<T, LabError>>) -> Result<T, LabError> {
+    h.join()
+        .unwrap_or_else(|_| Err(LabError::State("a start-up thread panicked".into())))
+}
+
+impl Drop for SampleSchool {
+    fn drop(&mut self) {
+        if !self.detached {
+            self.stop();
+        }
+    }
+}
+
+/// A server recorded in DIR/pids.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedServer {
+    /// `slapd` or `samba`.
+    pub name: String,
+    pub pid: u32,
+    /// Samba's loopback address.
+    pub address: Option<Ipv4Addr>,
+}
+
+/// The servers DIR/pids lists (empty if there is no such file).
+pub fn recorded_servers(dir: &Path) -> Result<Vec<RecordedServer>, LabError> {
+    let path = dir.join("pids");
+    let text = match fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(LabError::io("reading", &path, e)),
+    };
+    let mut out = Vec::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let mut it = line.split_whitespace();
+        let name = it.next().unwrap_or_default().to_string();
+        let pid = it.next().and_then(|p| p.parse().ok());
+        let address = it.next().and_then(|a| a.parse().ok());
+        match (name.as_str(), pid) {
+            ("slapd" | "samba", Some(pid)) => out.push(RecordedServer { name, pid, address }),
+            _ => {
+                return Err(LabError::State(format!(
+                    "{}: unexpected line {line:?}",
+                    path.display()
+                )))
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Whether a recorded server is still running (and is really this lab's).
+pub fn server_running(dir: &Path, s: &RecordedServer) -> bool {
+    process::pid_alive(s.pid) && process::belongs_to(s.pid, dir)
+}
+
+/// Stops the servers a lab in `dir` left running (`caretaker-lab down`): their whole process
+/// groups, then Samba's loopback address. Returns how many were running. No-op without DIR/pids.
+pub fn stop_dir(dir: &Path) -> Result<usize, LabError> {
+    let servers = recorded_servers(dir)?;
+    let mut stopped = 0;
+    for s in &servers {
+        if process::stop_detached(s.pid, dir, Duration::from_secs(10)) {
+            stopped += 1;
+        }
+        if let Some(addr) = s.address {
+            samba::remove_alias(addr)?;
+        }
+    }
+    let pids = dir.join("pids");
+    if pids.exists() {
+        fs::remove_file(&pids).map_err(|e| LabError::io("removing", &pids, e))?;
+    }
+    Ok(stopped)
+}

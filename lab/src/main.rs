@@ -1,0 +1,168 @@
+//! `caretaker-lab`: start, stop and inspect St. Example's Primary, the sample school on loopback.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use caretaker_lab::{recorded_servers, server_running, stop_dir, LabOptions, SampleSchool};
+use clap::{Parser, Subcommand};
+
+/// St. Example's Primary: a sample school of real directory servers (OpenLDAP, Samba Active
+/// Directory) on loopback, for trying caretaker out and for its tests.
+#[derive(Debug, Parser)]
+#[command(name = "caretaker-lab", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// Start the servers in the background and write DIR/caretaker.toml (its path is the last
+    /// line printed). A lab already running in DIR is stopped first. Active Directory needs root.
+    Up {
+        /// The lab folder.
+        #[arg(long, default_value = "lab-state")]
+        dir: PathBuf,
+        /// Leave out the Active Directory server (Samba).
+        #[arg(long)]
+        no_ad: bool,
+        /// Leave out the OpenLDAP server.
+        #[arg(long)]
+        no_openldap: bool,
+    },
+    /// Stop every server the lab in DIR started (exit 0 also when nothing was running).
+    Down {
+        /// The lab folder.
+        #[arg(long, default_value = "lab-state")]
+        dir: PathBuf,
+    },
+    /// Show whether the lab in DIR is running (exit 0: all its servers run; 1: not running).
+    Status {
+        /// The lab folder.
+        #[arg(long, default_value = "lab-state")]
+        dir: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("caretaker-lab: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn absolute(dir: &Path) -> anyhow::Result<PathBuf> {
+    if dir.is_absolute() {
+        Ok(dir.to_path_buf())
+    } else {
+        Ok(std::env::current_dir()
+            .context("reading the current folder")?
+            .join(dir))
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Cmd::Up {
+            dir,
+            no_ad,
+            no_openldap,
+        } => {
+            let dir = absolute(&dir)?;
+            let school = SampleSchool::start_detachable(LabOptions {
+                openldap: !no_openldap,
+                active_directory: !no_ad,
+                dir: Some(dir),
+            })
+            .context("starting the sample school")?;
+            eprintln!(
+                "St. Example's Primary is up in {:.1} s ({}):",
+                school.startup_time().as_secs_f64(),
+                school.dir().display()
+            );
+            if let Some(l) = school.openldap() {
+                eprintln!(
+                    "  OpenLDAP          {}  (pid {}, base {})",
+                    l.ldaps_url(),
+                    l.pid(),
+                    l.base_dn()
+                );
+            }
+            if let Some(a) = school.ad() {
+                eprintln!(
+                    "  Active Directory  {}  (pid {}, realm {})",
+                    a.ldaps_url(),
+                    a.pid(),
+                    a.realm()
+                );
+            }
+            eprintln!(
+                "  {} planted problems: see {}",
+                school.planted_problems().len(),
+                school.dir().join("README.txt").display()
+            );
+            eprintln!(
+                "  next: caretaker audit --config {}",
+                school.config_path().display()
+            );
+            eprintln!(
+                "  stop: caretaker-lab down --dir {}",
+                school.dir().display()
+            );
+            let config = school.config_path().to_path_buf();
+            school.detach();
+            println!("{}", config.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Down { dir } => {
+            let dir = absolute(&dir)?;
+            if !dir.exists() {
+                eprintln!("no lab in {}: nothing to stop", dir.display());
+                return Ok(ExitCode::SUCCESS);
+            }
+            let dir = std::fs::canonicalize(&dir).context("resolving the lab folder")?;
+            let n = stop_dir(&dir).context("stopping the sample school")?;
+            if n == 0 {
+                eprintln!("nothing was running in {}", dir.display());
+            } else {
+                eprintln!("stopped {n} server(s) of {}", dir.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Status { dir } => {
+            let dir = absolute(&dir)?;
+            let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
+            let servers = recorded_servers(&dir)?;
+            if servers.is_empty() {
+                println!("not running: no lab in {}", dir.display());
+                return Ok(ExitCode::FAILURE);
+            }
+            let mut all = true;
+            for s in &servers {
+                let running = server_running(&dir, s);
+                all &= running;
+                let addr = s.address.map(|a| format!(" on {a}")).unwrap_or_default();
+                println!(
+                    "{:<6} pid {:<8}{addr} {}",
+                    s.name,
+                    s.pid,
+                    if running { "running" } else { "NOT running" }
+                );
+            }
+            let config = dir.join("caretaker.toml");
+            if config.exists() {
+                println!("config: {}", config.display());
+            }
+            Ok(if all {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+    }
+}
