@@ -13,24 +13,24 @@ use rusqlite::{params, Connection, OptionalExtension};
 /// Why the store could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("cannot create the store's folder {path}: {source}")]
+    #[error("cannot create the store's folder {path}: {error}")]
     Folder {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
-    #[error("cannot create the store file {path} (mode 0600): {source}")]
+    #[error("cannot create the store file {path} (mode 0600): {error}")]
     Create {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error(
         "the store {path} is readable by other users (mode {mode:04o}); run `chmod 600 {path}`"
     )]
     Permissions { path: PathBuf, mode: u32 },
-    #[error("store {path}: {source}")]
+    #[error("store {path}: {error}")]
     Sqlite {
         path: PathBuf,
-        source: rusqlite::Error,
+        error: rusqlite::Error,
     },
     #[error("the store {path} was written by a newer caretaker (schema {found}, this one knows up to {known})")]
     TooNew {
@@ -268,27 +268,33 @@ impl Store {
                     .recursive(true)
                     .mode(0o700)
                     .create(parent)
-                    .map_err(|source| StoreError::Folder {
+                    .map_err(|error| StoreError::Folder {
                         path: parent.to_path_buf(),
-                        source,
+                        error,
                     })?;
             }
         }
-        if !path.exists() {
-            std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .open(path)
-                .map_err(|source| StoreError::Create {
+        // Created private from the first byte. Another process may create it at the same moment:
+        // then it exists, which is all that is needed.
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+        {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(error) => {
+                return Err(StoreError::Create {
                     path: path.to_path_buf(),
-                    source,
-                })?;
+                    error,
+                })
+            }
         }
         let mode = std::fs::metadata(path)
-            .map_err(|source| StoreError::Create {
+            .map_err(|error| StoreError::Create {
                 path: path.to_path_buf(),
-                source,
+                error,
             })?
             .permissions()
             .mode()
@@ -299,9 +305,40 @@ impl Store {
                 mode,
             });
         }
-        let sql = |source| StoreError::Sqlite {
+        // SQLite does not wait on its busy handler for every lock (switching to WAL is one), so
+        // a store being opened by another process at the same moment can answer "locked": try
+        // again for up to ten seconds.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let mut pause = std::time::Duration::from_millis(20);
+        let store = loop {
+            match Store::connect(path) {
+                Err(StoreError::Sqlite { error, .. })
+                    if is_busy(&error) && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(std::time::Duration::from_millis(500));
+                }
+                other => break other?,
+            }
+        };
+        // The WAL and shared-memory files hold data too: keep them private.
+        for suffix in ["-wal", "-shm"] {
+            let mut p = path.as_os_str().to_owned();
+            p.push(suffix);
+            let p = PathBuf::from(p);
+            if p.exists() {
+                let _ = std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600));
+            }
+        }
+        store.mark_abandoned_runs()?;
+        Ok(store)
+    }
+
+    /// One connection, set up (WAL, busy timeout, foreign keys) and migrated.
+    fn connect(path: &Path) -> Result<Store, StoreError> {
+        let sql = |error| StoreError::Sqlite {
             path: path.to_path_buf(),
-            source,
+            error,
         };
         let conn = Connection::open(path).map_err(sql)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))
@@ -317,16 +354,6 @@ impl Store {
             conn: Arc::new(Mutex::new(conn)),
         };
         store.migrate()?;
-        // The WAL and shared-memory files hold data too: keep them private.
-        for suffix in ["-wal", "-shm"] {
-            let mut p = path.as_os_str().to_owned();
-            p.push(suffix);
-            let p = PathBuf::from(p);
-            if p.exists() {
-                let _ = std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600));
-            }
-        }
-        store.mark_abandoned_runs()?;
         Ok(store)
     }
 
@@ -341,16 +368,21 @@ impl Store {
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn sql(&self, source: rusqlite::Error) -> StoreError {
+    fn sql(&self, error: rusqlite::Error) -> StoreError {
         StoreError::Sqlite {
             path: self.path.clone(),
-            source,
+            error,
         }
     }
 
+    /// Applies the migrations not yet applied, all in one IMMEDIATE transaction: the version is
+    /// read under the write lock, so two processes opening a new store at once cannot both migrate.
     fn migrate(&self) -> Result<(), StoreError> {
         let mut conn = self.lock();
-        let version: i64 = conn
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| self.sql(e))?;
+        let version: i64 = tx
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .map_err(|e| self.sql(e))?;
         let known = MIGRATIONS.len() as i64;
@@ -361,14 +393,15 @@ impl Store {
                 known,
             });
         }
-        for (i, m) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-            let tx = conn.transaction().map_err(|e| self.sql(e))?;
-            tx.execute_batch(m).map_err(|e| self.sql(e))?;
-            tx.pragma_update(None, "user_version", (i + 1) as i64)
-                .map_err(|e| self.sql(e))?;
-            tx.commit().map_err(|e| self.sql(e))?;
+        if version == known {
+            return Ok(());
         }
-        Ok(())
+        for m in MIGRATIONS.iter().skip(version.max(0) as usize) {
+            tx.execute_batch(m).map_err(|e| self.sql(e))?;
+        }
+        tx.pragma_update(None, "user_version", known)
+            .map_err(|e| self.sql(e))?;
+        tx.commit().map_err(|e| self.sql(e))
     }
 
     /// Marks `running` runs whose process is gone (or from another boot of another host) as
@@ -637,6 +670,14 @@ fn row_to_run(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRecord> {
     })
 }
 
+/// SQLite's "busy" and "locked": another connection holds the lock for now.
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
 /// What identifies "the same finding" across runs: check and target.
 pub fn fingerprint(f: &Finding) -> String {
     format!(
@@ -783,6 +824,22 @@ mod tests {
             store.run(Some(mine)).unwrap().unwrap().state,
             RunState::Running
         );
+    }
+
+    #[test]
+    fn stores_opened_at_once_migrate_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("caretaker.db");
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                let p = path.clone();
+                std::thread::spawn(move || Store::open(&p).map(|s| s.runs(1).map(|r| r.len())))
+            })
+            .collect();
+        for h in handles {
+            let r = h.join().unwrap();
+            assert!(matches!(r, Ok(Ok(0))), "{r:?}");
+        }
     }
 
     #[test]

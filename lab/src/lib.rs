@@ -81,17 +81,30 @@ impl SampleSchool {
     /// The servers stay in the caller's process group (Ctrl-C stops them too) and stop when the
     /// value is dropped.
     pub fn start(opts: LabOptions) -> Result<SampleSchool, LabError> {
-        Self::start_inner(opts, false)
+        Self::start_inner(opts, false, 0)
+    }
+
+    /// Like [`SampleSchool::start_detachable`], with `bulk_pupils` extra individual pupils in the
+    /// OpenLDAP directory (`bulk000000`, …, spread over Year 1 to Year 6), for benchmarks.
+    pub fn start_detachable_with_bulk(
+        opts: LabOptions,
+        bulk_pupils: usize,
+    ) -> Result<SampleSchool, LabError> {
+        Self::start_inner(opts, true, bulk_pupils)
     }
 
     /// Like [`SampleSchool::start`], but the servers get process groups of their own, so that
     /// after [`SampleSchool::detach`] they outlive this process and its terminal
     /// (`caretaker-lab up`).
     pub fn start_detachable(opts: LabOptions) -> Result<SampleSchool, LabError> {
-        Self::start_inner(opts, true)
+        Self::start_inner(opts, true, 0)
     }
 
-    fn start_inner(opts: LabOptions, detachable: bool) -> Result<SampleSchool, LabError> {
+    fn start_inner(
+        opts: LabOptions,
+        detachable: bool,
+        bulk_pupils: usize,
+    ) -> Result<SampleSchool, LabError> {
         let started = Instant::now();
         if opts.active_directory && !nix::unistd::geteuid().is_root() {
             return Err(LabError::NeedsRoot);
@@ -138,7 +151,9 @@ impl SampleSchool {
         let (ldap, ad) = std::thread::scope(|s| {
             let ldap = s.spawn(|| {
                 opts.openldap
-                    .then(|| OpenLdap::start(&dir, &ca, &user_password, now, detachable))
+                    .then(|| {
+                        OpenLdap::start(&dir, &ca, &user_password, now, detachable, bulk_pupils)
+                    })
                     .transpose()
             });
             let ad = s.spawn(|| {

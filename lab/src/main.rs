@@ -30,6 +30,9 @@ enum Cmd {
         /// Leave out the OpenLDAP server.
         #[arg(long)]
         no_openldap: bool,
+        /// Add this many extra individual pupils to the OpenLDAP directory (for benchmarks).
+        #[arg(long, default_value_t = 0)]
+        bulk_pupils: usize,
     },
     /// Stop every server the lab in DIR started (exit 0 also when nothing was running).
     Down {
@@ -72,13 +75,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             dir,
             no_ad,
             no_openldap,
+            bulk_pupils,
         } => {
             let dir = absolute(&dir)?;
-            let school = SampleSchool::start_detachable(LabOptions {
-                openldap: !no_openldap,
-                active_directory: !no_ad,
-                dir: Some(dir),
-            })
+            let school = SampleSchool::start_detachable_with_bulk(
+                LabOptions {
+                    openldap: !no_openldap,
+                    active_directory: !no_ad,
+                    dir: Some(dir),
+                },
+                bulk_pupils,
+            )
             .context("starting the sample school")?;
             eprintln!(
                 "St. Example's Primary is up in {:.1} s ({}):",

@@ -85,6 +85,7 @@ impl OpenLdap {
         user_password: &str,
         now: OffsetDateTime,
         detachable: bool,
+        bulk_pupils: usize,
     ) -> Result<OpenLdap, LabError> {
         let slapd = find(SLAPD)?;
         let slapadd = find(SLAPADD)?;
@@ -123,7 +124,7 @@ impl OpenLdap {
         let data = dir.join("school.ldif");
         write_secret(
             &data,
-            &school_ldif(now, user_password, &caretaker_password)?,
+            &school_ldif(now, user_password, &caretaker_password, bulk_pupils)?,
         )?;
         run(
             Command::new(&slapadd)
@@ -425,10 +426,14 @@ fn push_ou(out: &mut String, name: &str, parent: &str) {
 }
 
 /// The whole school as LDIF for slapadd.
+///
+/// `bulk_pupils` extra individual pupils (`bulk000001`, …) are spread over Year 1 to Year 6, for
+/// benchmarks of large directories.
 fn school_ldif(
     now: OffsetDateTime,
     user_password: &str,
     caretaker_password: &str,
+    bulk_pupils: usize,
 ) -> Result<String, LabError> {
     let base = LDAP_BASE_DN;
     let people = format!("ou=People,{base}");
@@ -562,6 +567,27 @@ fn school_ldif(
             pupil_dns.push(format!("uid={},{ou}", acc.uid));
         }
     }
+    // Bulk pupils (benchmarks only): one password hash shared, to keep loading fast.
+    let years: Vec<&school::Year> = YEARS.iter().filter(|y| !y.exempt).collect();
+    if bulk_pupils > 0 && !years.is_empty() {
+        let hash = ssha512(user_password)?;
+        let created = generalized_time(ago(now, 365, 0));
+        for k in 0..bulk_pupils {
+            let y = years[k % years.len()];
+            let ou = format!("ou={},{pupils_ou}", y.ou);
+            let uid = format!("bulk{k:06}");
+            let _ = writeln!(
+                out,
+                "dn: uid={uid},{ou}\nobjectClass: inetOrgPerson\nobjectClass: posixAccount\nuid: {uid}\n\
+                 cn: Bulk Pupil {k}\nsn: Pupil\nuidNumber: {}\ngidNumber: 20000\nhomeDirectory: /home/{uid}\n\
+                 userPassword: {hash}\npwdPolicySubentry: {pupil_policy}\npwdLastSuccess: {}\n\
+                 createTimestamp: {created}\n",
+                100_000 + k,
+                generalized_time(ago(now, 1 + (k as i64) % 20, (k as i64) % 24)),
+            );
+            pupil_dns.push(format!("uid={uid},{ou}"));
+        }
+    }
     // Groups.
     for (cn, desc, members) in [
         ("admins", "Network administrators", &admin_dns),
@@ -587,7 +613,7 @@ mod tests {
     #[test]
     fn ldif_has_the_planted_facts() {
         let now = time::macros::datetime!(2026-01-01 12:00 UTC);
-        let text = school_ldif(now, "Pupil-Pass-1234", "Care-Pass-1234").unwrap();
+        let text = school_ldif(now, "Pupil-Pass-1234", "Care-Pass-1234", 0).unwrap();
         let entries = parse_ldif(&text);
         let by_uid = |uid: &str| {
             entries

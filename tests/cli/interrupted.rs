@@ -30,7 +30,7 @@ fn start_audit(home: &Path, config: &Path) -> Child {
     c.args(["audit", "--config"])
         .arg(config)
         .stdout(Stdio::null())
-        .stderr(Stdio::piped());
+        .stderr(std::fs::File::create(home.join("audit.stderr")).unwrap());
     c.spawn().unwrap()
 }
 
@@ -66,7 +66,11 @@ fn wait_running(home: &Path, config: &Path) {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    panic!("the audit never recorded a running run");
+    let stderr = std::fs::read_to_string(home.join("audit.stderr")).unwrap_or_default();
+    panic!(
+        "the audit never recorded a running run; runs: {:?}; its stderr: {stderr}",
+        runs(home, config)
+    );
 }
 
 #[test]

@@ -1,0 +1,1334 @@
+//! Parse and judge tests fed with the recordings in `checks/fixtures/` (real Samba AD DC and
+//! OpenLDAP output), plus property tests that no parser panics.
+
+use caretaker_config::{Directory, DirectoryKind, NeverExpires, Secret};
+use time::macros::datetime;
+use time::OffsetDateTime;
+
+use super::judge::*;
+use super::ldif::parse_ldif;
+use super::parse::{self, Entry, Facts, NoPassword, Raw};
+use super::{judge, unreachable_findings, ProbeError, CHECK_IDS};
+use crate::model::{Finding, Severity, Status, TargetKind};
+
+const AD_ROOTDSE: &str = include_str!("../../fixtures/ad-rootdse.ldif");
+const AD_DOMAIN: &str = include_str!("../../fixtures/ad-domain.ldif");
+const AD_DOMAIN_REVERSIBLE: &str = include_str!("../../fixtures/ad-domain-reversible.ldif");
+const AD_PSOS: &str = include_str!("../../fixtures/ad-psos.ldif");
+const AD_ACCOUNTS: &str = include_str!("../../fixtures/ad-accounts.ldif");
+const OL_MAIN: &str = include_str!("../../fixtures/openldap-main.ldif");
+const OL_NOPW: &str = include_str!("../../fixtures/openldap-nopassword.ldif");
+const OL_CONFIG: &str = include_str!("../../fixtures/openldap-config.ldif");
+
+/// Shortly after the recordings were made.
+const NOW: OffsetDateTime = datetime!(2026-11-23 12:00 UTC);
+
+fn ldif(text: &str) -> Vec<Entry> {
+    parse_ldif(text).expect("fixture parses")
+}
+
+fn one(text: &str) -> Entry {
+    ldif(text).into_iter().next().expect("one entry")
+}
+
+pub(crate) fn ad_dir() -> Directory {
+    let mut d: Directory = toml::from_str(
+        r#"
+        name = "ad"
+        kind = "active-directory"
+        url = "ldaps://127.0.9.1"
+        bind_dn = "caretaker@stexample.sch.uk"
+        bind_password_env = "UNUSED"
+        base_dn = "DC=stexample,DC=sch,DC=uk"
+        [populations.staff]
+        ous = ["OU=Staff,OU=School,DC=stexample,DC=sch,DC=uk"]
+        [populations.pupils]
+        ous = ["OU=Pupils, OU=School, DC=stexample, DC=sch, DC=uk"]
+        [[year_groups]]
+        name = "EYFS"
+        ou = "OU=EYFS,OU=Pupils,OU=School,DC=stexample,DC=sch,DC=uk"
+        exempt = true
+        [[year_groups]]
+        name = "Year 1"
+        group = "CN=Year 1,OU=School,DC=stexample,DC=sch,DC=uk"
+        roll = 2
+        [[year_groups]]
+        name = "Year 3"
+        ou = "ou=year 3,ou=pupils,ou=school,dc=stexample,dc=sch,dc=uk"
+        roll = 28
+        "#,
+    )
+    .expect("test config");
+    d.bind_password = Some(Secret::new("unused"));
+    d
+}
+
+pub(crate) fn ol_dir() -> Directory {
+    let mut d: Directory = toml::from_str(
+        r#"
+        name = "ldap"
+        kind = "openldap"
+        url = "ldaps://127.0.0.1:38942"
+        bind_dn = "cn=caretaker,ou=system,dc=stexample,dc=sch,dc=uk"
+        bind_password_env = "UNUSED"
+        base_dn = "dc=stexample,dc=sch,dc=uk"
+        [populations.staff]
+        ous = ["ou=staff,ou=people,dc=stexample,dc=sch,dc=uk"]
+        [populations.pupils]
+        ous = ["ou=pupils,ou=people,dc=stexample,dc=sch,dc=uk"]
+        [populations.admins]
+        groups = ["cn=admins,ou=groups,dc=stexample,dc=sch,dc=uk"]
+        [[year_groups]]
+        name = "EYFS"
+        ou = "ou=eyfs,ou=pupils,ou=people,dc=stexample,dc=sch,dc=uk"
+        exempt = true
+        [[year_groups]]
+        name = "Year 1"
+        group = "cn=year1,ou=groups,dc=stexample,dc=sch,dc=uk"
+        roll = 2
+        [[year_groups]]
+        name = "Year 3"
+        ou = "ou=year3,ou=pupils,ou=people,dc=stexample,dc=sch,dc=uk"
+        roll = 2
+        "#,
+    )
+    .expect("test config");
+    d.bind_password = Some(Secret::new("unused"));
+    d
+}
+
+pub(crate) fn ad_raw() -> Raw {
+    Raw {
+        kind: DirectoryKind::ActiveDirectory,
+        source: "ldaps://127.0.9.1".into(),
+        base_dn: "DC=stexample,DC=sch,DC=uk".into(),
+        observed_at: NOW,
+        root_dse: Some(one(AD_ROOTDSE)),
+        domain: Some(one(AD_DOMAIN)),
+        psos: ldif(AD_PSOS),
+        entries: ldif(AD_ACCOUNTS),
+        extra_policies: vec![],
+        no_password: NoPassword::NotApplicable,
+        config: vec![],
+        notes: vec![],
+    }
+}
+
+pub(crate) fn ol_raw() -> Raw {
+    Raw {
+        kind: DirectoryKind::Openldap,
+        source: "ldaps://127.0.0.1:38942".into(),
+        base_dn: "dc=stexample,dc=sch,dc=uk".into(),
+        observed_at: NOW,
+        root_dse: None,
+        domain: None,
+        psos: vec![],
+        entries: ldif(OL_MAIN),
+        extra_policies: vec![],
+        no_password: NoPassword::Known(ldif(OL_NOPW).into_iter().map(|e| e.dn).collect()),
+        config: ldif(OL_CONFIG),
+        notes: vec![],
+    }
+}
+
+fn run(raw: &Raw, dir: &Directory) -> Vec<Finding> {
+    judge(&parse::facts(raw), dir, NOW)
+}
+
+fn of<'a>(fs: &'a [Finding], check: &str) -> Vec<&'a Finding> {
+    fs.iter().filter(|f| f.check.as_str() == check).collect()
+}
+
+fn find<'a>(fs: &'a [Finding], check: &str, target: &str) -> Vec<&'a Finding> {
+    of(fs, check)
+        .into_iter()
+        .filter(|f| f.target.name == target)
+        .collect()
+}
+
+fn statuses(fs: &[&Finding]) -> Vec<Status> {
+    fs.iter().map(|f| f.status).collect()
+}
+
+/// Every finding must be well formed: a sentence, and a fix when it is not a pass.
+fn assert_well_formed(fs: &[Finding]) {
+    for f in fs {
+        assert!(
+            CHECK_IDS.contains(&f.check.as_str()),
+            "unknown check {}",
+            f.check
+        );
+        assert!(
+            f.summary.ends_with('.'),
+            "summary should be a sentence: {}",
+            f.summary
+        );
+        assert!(
+            f.summary.chars().next().is_some_and(|c| !c.is_whitespace()),
+            "{}",
+            f.summary
+        );
+        let unquoted: String = f.summary.split('"').step_by(2).collect();
+        assert_eq!(
+            unquoted.matches(". ").count(),
+            0,
+            "one sentence: {}",
+            f.summary
+        );
+        if f.status != Status::Pass {
+            assert!(
+                f.remediation.as_deref().is_some_and(|r| !r.is_empty()),
+                "no fix for {}: {}",
+                f.check,
+                f.summary
+            );
+        }
+        assert!(!f.evidence.source.is_empty());
+        assert!(!f.evidence.observed_at.is_empty());
+        for (_, v) in &f.evidence.values {
+            assert!(
+                !v.contains("Correct-Horse") && !v.contains("unused"),
+                "secret in evidence"
+            );
+        }
+    }
+}
+
+// ----- parse, from the recordings -------------------------------------------------------------
+
+#[test]
+fn ad_domain_policy_from_the_recording() {
+    let p = parse::ad_domain_policy(&one(AD_DOMAIN));
+    assert_eq!(p.min_length, Ok(7));
+    assert_eq!(p.complexity, Ok(Some(true)));
+    assert_eq!(p.reversible, Ok(false));
+    assert_eq!(p.lockout_threshold, Ok(0));
+    assert_eq!(p.locks(), Ok(false));
+    assert_eq!(p.history, Ok(Some(24)));
+    assert_eq!(
+        p.max_age,
+        Ok(Some(parse::Interval::After(time::Duration::days(42))))
+    );
+    assert_eq!(
+        p.lockout_duration,
+        Ok(Some(parse::Interval::After(time::Duration::minutes(30))))
+    );
+    assert!(p
+        .attributes
+        .iter()
+        .any(|(k, v)| k == "minPwdLength" && v == "7"));
+
+    let r = parse::ad_domain_policy(&one(AD_DOMAIN_REVERSIBLE));
+    assert_eq!(r.reversible, Ok(true));
+    assert_eq!(r.min_length, Ok(12));
+    assert_eq!(r.lockout_threshold, Ok(10));
+    assert_eq!(r.max_age, Ok(Some(parse::Interval::Never)));
+}
+
+#[test]
+fn ad_psos_from_the_recording() {
+    let psos: Vec<_> = ldif(AD_PSOS).iter().map(parse::ad_pso).collect();
+    assert_eq!(psos.len(), 2);
+    let pupils = psos
+        .iter()
+        .find(|p| p.name == "Pupils PSO")
+        .expect("Pupils PSO");
+    assert_eq!(pupils.min_length, Ok(8));
+    assert_eq!(pupils.lockout_threshold, Ok(10));
+    assert_eq!(pupils.complexity, Ok(Some(false)));
+    assert_eq!(pupils.max_age, Ok(Some(parse::Interval::Never)));
+    match &pupils.source {
+        parse::PolicySource::Pso {
+            precedence,
+            applies_to,
+        } => {
+            assert_eq!(precedence, &Ok(10));
+            assert_eq!(
+                applies_to,
+                &vec!["cn=pupils,ou=school,dc=stexample,dc=sch,dc=uk".to_string()]
+            );
+        }
+        other => panic!("not a PSO: {other:?}"),
+    }
+}
+
+#[test]
+fn ad_accounts_from_the_recording() {
+    let f = parse::facts(&ad_raw());
+    let get = |n: &str| {
+        f.accounts
+            .iter()
+            .find(|a| a.name == n)
+            .unwrap_or_else(|| panic!("{n}"))
+    };
+    assert_eq!(get("Guest").rid(), Some(501));
+    assert_eq!(get("Guest").enabled, Ok(false));
+    assert_eq!(get("Administrator").rid(), Some(500));
+    assert_eq!(get("supply1").password_not_required, Ok(true));
+    assert_eq!(get("visitor").never_expires, Ok(true));
+    assert_eq!(get("old.teacher").enabled, Ok(false));
+    assert_eq!(
+        get("p.jones").last_logon,
+        Ok(Some(datetime!(2024-10-01 01:30 UTC)))
+    );
+    assert_eq!(get("eyfs.class").last_logon, Ok(None));
+    assert!(get("t.tech")
+        .policy
+        .as_deref()
+        .is_some_and(|p| p.starts_with("CN=Admins PSO")));
+    assert_eq!(
+        get("j.smith")
+            .primary_group
+            .as_ref()
+            .map(ToString::to_string)
+            .as_deref(),
+        Some("S-1-5-21-896623875-2054882099-3193570844-513")
+    );
+    assert!(f.resultant_pso_seen);
+    assert_eq!(f.logon_sync_days, Ok(14));
+    assert!(f
+        .groups
+        .iter()
+        .any(|g| g.name == "Domain Admins" && g.sid.as_ref().and_then(|s| s.rid()) == Some(512)));
+    assert!(f
+        .server
+        .iter()
+        .any(|(k, v)| k == "vendorName" && v.starts_with("Samba")));
+    // Referrals and computers are not accounts.
+    assert!(f.accounts.iter().all(|a| !a.name.ends_with('$')));
+}
+
+#[test]
+fn openldap_from_the_recording() {
+    let f = parse::facts(&ol_raw());
+    let get = |n: &str| {
+        f.accounts
+            .iter()
+            .find(|a| a.name == n)
+            .unwrap_or_else(|| panic!("{n}"))
+    };
+    assert_eq!(f.accounts.len(), 12);
+    assert_eq!(f.policies.len(), 3);
+    assert_eq!(get("visitor").password_not_required, Ok(true));
+    assert_eq!(get("j.smith").password_not_required, Ok(false));
+    assert_eq!(get("old.teacher").enabled, Ok(false));
+    assert_eq!(
+        get("s.brown").enabled,
+        Ok(true),
+        "a lockout after wrong passwords is not a disabled account"
+    );
+    assert_eq!(
+        get("p.jones").last_logon,
+        Ok(Some(datetime!(2024-10-01 07:30 UTC)))
+    );
+    assert_eq!(
+        get("p.jones").created,
+        Ok(Some(datetime!(2023-09-15 08:00 UTC)))
+    );
+    assert!(get("j.smith")
+        .groups
+        .contains(&"cn=admins,ou=groups,dc=stexample,dc=sch,dc=uk".to_string()));
+    assert!(
+        get("s.brown")
+            .groups
+            .contains(&"cn=staff,ou=groups,dc=stexample,dc=sch,dc=uk".to_string()),
+        "memberUid"
+    );
+    assert!(
+        get("a.ahmed")
+            .groups
+            .contains(&"cn=year1,ou=groups,dc=stexample,dc=sch,dc=uk".to_string()),
+        "uniqueMember"
+    );
+    assert_eq!(
+        f.config_default_policy.as_deref(),
+        Some("cn=default,ou=policies,dc=stexample,dc=sch,dc=uk")
+    );
+    let weak = f.policies.iter().find(|p| p.name == "weak").expect("weak");
+    assert_eq!(weak.min_length, Ok(6));
+    assert_eq!(weak.quality_checked, Ok(false));
+    assert_eq!(weak.lockout_enabled, Ok(false));
+    let default = f
+        .policies
+        .iter()
+        .find(|p| p.name == "default")
+        .expect("default");
+    assert_eq!(default.quality_checked, Ok(true));
+    assert_eq!(default.locks(), Ok(true));
+    assert_eq!(default.lockout_threshold, Ok(5));
+}
+
+// ----- judge: the recorded Active Directory ----------------------------------------------------
+
+#[test]
+fn ad_recording_judged() {
+    let dir = ad_dir();
+    let fs = run(&ad_raw(), &dir);
+    assert_well_formed(&fs);
+    // Report order follows CHECK_IDS.
+    let order: Vec<usize> = fs
+        .iter()
+        .map(|f| {
+            CHECK_IDS
+                .iter()
+                .position(|c| *c == f.check.as_str())
+                .unwrap_or(99)
+        })
+        .collect();
+    assert!(order.windows(2).all(|w| w[0] <= w[1]), "{order:?}");
+
+    assert_eq!(statuses(&of(&fs, CONNECT)), vec![Status::Pass]);
+
+    // Staff: 3 under "Admins PSO" (pass), 4 under the domain policy (7 characters: fail).
+    let staff = find(&fs, PASSWORD_POLICY, "staff");
+    assert_eq!(staff.len(), 2, "{staff:#?}");
+    let fail = staff
+        .iter()
+        .find(|f| f.status == Status::Fail)
+        .expect("staff fail");
+    assert_eq!(fail.summary, "For 4 of 7 staff accounts, passwords can be as short as 7 characters; the policy needs at least 12.");
+    assert_eq!(fail.target.kind, TargetKind::Policy);
+    assert_eq!(fail.target.scope, "ad");
+    assert_eq!(fail.evidence.get("minPwdLength"), Some("7"));
+    assert_eq!(fail.evidence.get("members"), Some("4"));
+    assert!(fail
+        .remediation
+        .as_deref()
+        .is_some_and(|r| r.contains("samba-tool domain passwordsettings set --min-pwd-length=12")));
+    let pass = staff
+        .iter()
+        .find(|f| f.status == Status::Pass)
+        .expect("staff pass");
+    assert_eq!(pass.evidence.get("policy"), Some("Admins PSO"));
+    assert_eq!(pass.evidence.get("found_by"), Some("msDS-ResultantPSO"));
+
+    let pupils = find(&fs, PASSWORD_POLICY, "pupils");
+    assert_eq!(statuses(&pupils), vec![Status::Pass]);
+    assert_eq!(
+        pupils[0].summary,
+        "Pupil passwords must be at least 8 characters, as the policy needs (at least 8)."
+    );
+    let admins = find(&fs, PASSWORD_POLICY, "admins");
+    assert_eq!(statuses(&admins), vec![Status::Pass]);
+    assert_eq!(admins[0].evidence.get("members"), Some("4"));
+
+    let lockout = find(&fs, LOCKOUT, "staff");
+    let never = lockout
+        .iter()
+        .find(|f| f.status == Status::Fail)
+        .expect("no lockout");
+    assert!(never.summary.contains("never lock"), "{}", never.summary);
+    assert!(never
+        .remediation
+        .as_deref()
+        .is_some_and(|r| r.contains("--account-lockout-threshold=10")));
+    assert_eq!(statuses(&find(&fs, LOCKOUT, "pupils")), vec![Status::Pass]);
+
+    let notreq = of(&fs, PASSWORD_NOT_REQUIRED);
+    assert_eq!(notreq.len(), 1);
+    assert_eq!(notreq[0].status, Status::Fail);
+    assert_eq!(notreq[0].severity, Severity::High);
+    assert_eq!(notreq[0].target.name, "supply1");
+    assert_eq!(notreq[0].target.kind, TargetKind::Account);
+    assert!(notreq[0]
+        .remediation
+        .as_deref()
+        .is_some_and(|r| r.contains("userAccountControl: 512")));
+
+    let never_expires = of(&fs, PASSWORD_NEVER_EXPIRES);
+    assert_eq!(statuses(&never_expires), vec![Status::Warn]);
+    assert_eq!(never_expires[0].evidence.get("count"), Some("1"));
+    assert_eq!(never_expires[0].evidence.get("accounts"), Some("visitor"));
+
+    let stale = of(&fs, STALE_ACCOUNTS);
+    assert_eq!(stale.len(), 1, "{stale:#?}");
+    assert_eq!(
+        stale[0].summary,
+        "p.jones has not logged on for 783 days; if they have left, disable the account."
+    );
+    assert_eq!(stale[0].severity, Severity::Medium);
+    assert!(stale[0]
+        .remediation
+        .as_deref()
+        .is_some_and(|r| r.contains("samba-tool user disable p.jones")));
+
+    assert_eq!(statuses(&of(&fs, GUEST)), vec![Status::Pass]);
+
+    let privileged = of(&fs, PRIVILEGED);
+    let names: Vec<&str> = privileged.iter().map(|f| f.target.name.as_str()).collect();
+    assert_eq!(names, vec!["j.smith", "t.tech"], "{privileged:#?}");
+    assert_eq!(
+        privileged[0].summary,
+        "j.smith is a Domain Admin but uses the same account every day: there is no separate admin account."
+    );
+    assert_eq!(privileged[1].evidence.get("through"), Some("IT Team"));
+    assert!(privileged[1]
+        .remediation
+        .as_deref()
+        .is_some_and(|r| r.contains("removemembers 'IT Team' t.tech")));
+
+    let shared = of(&fs, SHARED_LOGINS);
+    let mut names: Vec<&str> = shared.iter().map(|f| f.target.name.as_str()).collect();
+    names.sort_unstable();
+    assert_eq!(names, vec!["class3", "supply1", "visitor"]);
+    let class3 = shared
+        .iter()
+        .find(|f| f.target.name == "class3")
+        .expect("class3");
+    assert_eq!(
+        class3.summary,
+        "class3 is a shared login in Year 3; from Year 1 every pupil needs their own login."
+    );
+
+    let own = of(&fs, OWN_LOGINS);
+    let by: Vec<(&str, Status)> = own
+        .iter()
+        .map(|f| (f.target.name.as_str(), f.status))
+        .collect();
+    assert_eq!(
+        by,
+        vec![
+            ("EYFS", Status::Pass),
+            ("Year 1", Status::Pass),
+            ("Year 3", Status::Warn)
+        ]
+    );
+    assert_eq!(
+        own[0].summary,
+        "EYFS is exempt: the youngest may share a class login (policy 7.4)."
+    );
+    assert_eq!(
+        own[2].summary,
+        "Year 3 has 1 individual login but 28 pupils on roll; some pupils may be sharing."
+    );
+}
+
+#[test]
+fn ad_reversible_encryption_fails() {
+    let mut raw = ad_raw();
+    raw.domain = Some(one(AD_DOMAIN_REVERSIBLE));
+    let fs = run(&raw, &ad_dir());
+    let staff = find(&fs, PASSWORD_POLICY, "staff");
+    let fail = staff
+        .iter()
+        .find(|f| f.status == Status::Fail)
+        .expect("reversible");
+    assert!(
+        fail.summary.contains("turned back into the password"),
+        "{}",
+        fail.summary
+    );
+    assert!(fail
+        .remediation
+        .as_deref()
+        .is_some_and(|r| r.contains("--store-plaintext=off")));
+    // Lockout after 10 is within the policy.
+    assert!(find(&fs, LOCKOUT, "staff")
+        .iter()
+        .all(|f| f.status == Status::Pass));
+}
+
+#[test]
+fn ad_without_resultant_pso_works_it_out_from_applies_to() {
+    let mut raw = ad_raw();
+    for e in &mut raw.entries {
+        e.attrs.remove("msds-resultantpso");
+    }
+    let fs = run(&raw, &ad_dir());
+    let pass = find(&fs, PASSWORD_POLICY, "staff")
+        .into_iter()
+        .find(|f| f.status == Status::Pass)
+        .cloned()
+        .expect("pass");
+    assert_eq!(pass.evidence.get("policy"), Some("Admins PSO"));
+    assert_eq!(
+        pass.evidence.get("found_by"),
+        Some("msDS-PSOAppliesTo (worked out by caretaker)")
+    );
+    assert_eq!(
+        pass.evidence.get("members"),
+        Some("3"),
+        "t.tech through IT Team counts too"
+    );
+    assert_eq!(
+        statuses(&find(&fs, PASSWORD_POLICY, "pupils")),
+        vec![Status::Pass]
+    );
+}
+
+#[test]
+fn ad_pso_linked_to_a_user_beats_group_precedence() {
+    let mut raw = ad_raw();
+    raw.psos.push(
+        Entry::new(
+            "CN=Weak PSO,CN=Password Settings Container,CN=System,DC=stexample,DC=sch,DC=uk",
+        )
+        .with("cn", "Weak PSO")
+        .with("msds-passwordsettingsprecedence", "50")
+        .with("msds-minimumpasswordlength", "4")
+        .with("msds-passwordreversibleencryptionenabled", "FALSE")
+        .with("msds-lockoutthreshold", "3")
+        .with(
+            "msds-psoappliesto",
+            "CN=j.smith,OU=Staff,OU=School,DC=stexample,DC=sch,DC=uk",
+        ),
+    );
+    for e in &mut raw.entries {
+        e.attrs.remove("msds-resultantpso");
+    }
+    let fs = run(&raw, &ad_dir());
+    let weak = find(&fs, PASSWORD_POLICY, "admins")
+        .into_iter()
+        .find(|f| f.evidence.get("policy") == Some("Weak PSO"))
+        .cloned();
+    let weak = weak.expect("j.smith governed by the PSO linked to him");
+    assert_eq!(weak.status, Status::Fail);
+    assert_eq!(weak.evidence.get("example_members"), Some("j.smith"));
+    assert!(weak
+        .remediation
+        .as_deref()
+        .is_some_and(|r| r.contains("pso set 'Weak PSO' --min-pwd-length=12")));
+}
+
+#[test]
+fn ad_unreadable_pso_is_an_error_not_a_pass() {
+    let mut raw = ad_raw();
+    raw.psos.clear();
+    let fs = run(&raw, &ad_dir());
+    let admins = find(&fs, PASSWORD_POLICY, "admins");
+    assert_eq!(statuses(&admins), vec![Status::Error]);
+    assert!(
+        admins[0]
+            .summary
+            .starts_with("Could not check the password rules for 4 admin accounts"),
+        "{}",
+        admins[0].summary
+    );
+    assert!(admins[0]
+        .remediation
+        .as_deref()
+        .is_some_and(|r| r.contains("samba-tool dsacl set")));
+    assert_eq!(statuses(&find(&fs, LOCKOUT, "admins")), vec![Status::Error]);
+}
+
+#[test]
+fn ad_guest_enabled_fails() {
+    let mut raw = ad_raw();
+    for e in &mut raw.entries {
+        if e.first("samaccountname") == Some("Guest") {
+            e.attrs
+                .insert("useraccountcontrol".into(), vec!["66080".into()]);
+        }
+    }
+    let fs = run(&raw, &ad_dir());
+    let g = of(&fs, GUEST);
+    assert_eq!(statuses(&g), vec![Status::Fail]);
+    assert_eq!(g[0].target.name, "Guest");
+    assert!(g[0]
+        .remediation
+        .as_deref()
+        .is_some_and(|r| r.contains("samba-tool user disable Guest")));
+    // The guest is also a shared login now.
+    assert!(find(&fs, SHARED_LOGINS, "Guest")
+        .iter()
+        .any(|f| f.status == Status::Fail));
+}
+
+#[test]
+fn ad_guest_missing_is_an_error() {
+    let mut raw = ad_raw();
+    raw.entries
+        .retain(|e| e.first("samaccountname") != Some("Guest"));
+    let fs = run(&raw, &ad_dir());
+    assert_eq!(statuses(&of(&fs, GUEST)), vec![Status::Error]);
+}
+
+#[test]
+fn ad_too_many_admins_warns() {
+    let mut dir = ad_dir();
+    dir.max_privileged = 3;
+    let fs = run(&ad_raw(), &dir);
+    let w = find(&fs, PRIVILEGED, "ad");
+    assert_eq!(statuses(&w), vec![Status::Warn]);
+    assert_eq!(
+        w[0].summary,
+        "4 accounts in \"ad\" have full admin rights; the policy allows at most 3."
+    );
+}
+
+#[test]
+fn ad_privileged_passes_with_separate_admin_accounts() {
+    let mut raw = ad_raw();
+    for e in &mut raw.entries {
+        if let Some(m) = e.attrs.get_mut("memberof") {
+            m.retain(|g| !(g.starts_with("CN=Domain Admins") && e.dn.starts_with("CN=j.smith,")));
+            m.retain(|g| !(g.starts_with("CN=Domain Admins") && e.dn.starts_with("CN=IT Team")));
+        }
+    }
+    let fs = run(&raw, &ad_dir());
+    let p = of(&fs, PRIVILEGED);
+    assert_eq!(statuses(&p), vec![Status::Pass]);
+    assert_eq!(
+        p[0].evidence.get("accounts"),
+        Some("Administrator, j.smith-admin")
+    );
+}
+
+#[test]
+fn ad_never_expires_ignore_and_fail() {
+    let mut dir = ad_dir();
+    dir.never_expires = NeverExpires::Ignore;
+    assert!(of(&run(&ad_raw(), &dir), PASSWORD_NEVER_EXPIRES).is_empty());
+    dir.never_expires = NeverExpires::Fail;
+    assert_eq!(
+        statuses(&of(&run(&ad_raw(), &dir), PASSWORD_NEVER_EXPIRES)),
+        vec![Status::Fail]
+    );
+    let mut raw = ad_raw();
+    raw.entries
+        .retain(|e| e.first("samaccountname") != Some("visitor"));
+    assert_eq!(
+        statuses(&of(&run(&raw, &dir), PASSWORD_NEVER_EXPIRES)),
+        vec![Status::Pass]
+    );
+}
+
+#[test]
+fn ad_stale_rules() {
+    let dir = ad_dir();
+    // Within the sync-interval slack: 180 + 14 days.
+    let mut raw = ad_raw();
+    let at = |days: i64| {
+        let t = NOW - time::Duration::days(days);
+        ((t.unix_timestamp() + 11_644_473_600) * 10_000_000).to_string()
+    };
+    for e in &mut raw.entries {
+        if e.first("samaccountname") == Some("p.jones") {
+            e.attrs.insert("lastlogontimestamp".into(), vec![at(190)]);
+        }
+    }
+    assert_eq!(
+        statuses(&of(&run(&raw, &dir), STALE_ACCOUNTS)),
+        vec![Status::Pass]
+    );
+    for e in &mut raw.entries {
+        if e.first("samaccountname") == Some("p.jones") {
+            e.attrs.insert("lastlogontimestamp".into(), vec![at(195)]);
+        }
+    }
+    assert_eq!(
+        statuses(&of(&run(&raw, &dir), STALE_ACCOUNTS)),
+        vec![Status::Fail]
+    );
+    // Never logged on, made long ago.
+    for e in &mut raw.entries {
+        if e.first("samaccountname") == Some("p.jones") {
+            e.attrs.remove("lastlogontimestamp");
+            e.attrs
+                .insert("whencreated".into(), vec!["20250101000000.0Z".into()]);
+        }
+    }
+    let fs = run(&raw, &dir);
+    let s = of(&fs, STALE_ACCOUNTS);
+    assert_eq!(statuses(&s), vec![Status::Fail]);
+    assert!(
+        s[0].summary.starts_with("p.jones has never logged on"),
+        "{}",
+        s[0].summary
+    );
+    // Disabled accounts are never reported.
+    for e in &mut raw.entries {
+        if e.first("samaccountname") == Some("p.jones") {
+            e.attrs
+                .insert("useraccountcontrol".into(), vec!["514".into()]);
+        }
+    }
+    assert_eq!(
+        statuses(&of(&run(&raw, &dir), STALE_ACCOUNTS)),
+        vec![Status::Pass]
+    );
+}
+
+#[test]
+fn ad_garbage_values_become_errors_not_passes() {
+    let mut raw = ad_raw();
+    if let Some(d) = raw.domain.as_mut() {
+        d.attrs.insert("minpwdlength".into(), vec!["twelve".into()]);
+        d.attrs.insert("lockoutthreshold".into(), vec!["".into()]);
+    }
+    for e in &mut raw.entries {
+        if e.first("samaccountname") == Some("supply1") {
+            e.attrs
+                .insert("useraccountcontrol".into(), vec!["lots".into()]);
+        }
+        if e.first("samaccountname") == Some("s.brown") {
+            e.attrs.insert(
+                "lastlogontimestamp".into(),
+                vec!["99999999999999999999999".into()],
+            );
+        }
+    }
+    let fs = run(&raw, &ad_dir());
+    let staff = find(&fs, PASSWORD_POLICY, "staff");
+    let err = staff
+        .iter()
+        .find(|f| f.status == Status::Error)
+        .expect("error for the domain policy");
+    assert!(
+        err.summary.contains("minPwdLength is \"twelve\""),
+        "{}",
+        err.summary
+    );
+    assert!(find(&fs, LOCKOUT, "staff")
+        .iter()
+        .any(|f| f.status == Status::Error));
+    let supply = find(&fs, PASSWORD_NOT_REQUIRED, "supply1");
+    assert_eq!(statuses(&supply), vec![Status::Error]);
+    assert!(find(&fs, STALE_ACCOUNTS, "s.brown")
+        .iter()
+        .any(|f| f.status == Status::Error));
+    assert_well_formed(&fs);
+}
+
+#[test]
+fn ad_bad_sync_interval_is_an_error() {
+    let mut raw = ad_raw();
+    if let Some(d) = raw.domain.as_mut() {
+        d.push("msDS-LogonTimeSyncInterval", "fortnight");
+    }
+    let fs = run(&raw, &ad_dir());
+    assert_eq!(statuses(&of(&fs, STALE_ACCOUNTS)), vec![Status::Error]);
+}
+
+// ----- judge: the recorded OpenLDAP --------------------------------------------------------------
+
+#[test]
+fn openldap_recording_judged() {
+    let dir = ol_dir();
+    let fs = run(&ol_raw(), &dir);
+    assert_well_formed(&fs);
+    assert_eq!(statuses(&of(&fs, CONNECT)), vec![Status::Pass]);
+
+    let staff = find(&fs, PASSWORD_POLICY, "staff");
+    assert_eq!(staff.len(), 2);
+    let weak = staff
+        .iter()
+        .find(|f| f.status == Status::Fail)
+        .expect("weak");
+    assert_eq!(
+        weak.summary,
+        "For 1 of 6 staff accounts, passwords are not checked at all, so even a one-letter password is accepted; the policy needs at least 12 characters."
+    );
+    assert_eq!(weak.evidence.get("pwdMinLength"), Some("6"));
+    assert_eq!(weak.evidence.get("found_by"), Some("pwdPolicySubentry"));
+    let fix = weak.remediation.as_deref().unwrap_or_default();
+    assert!(
+        fix.contains("replace: pwdCheckQuality") && fix.contains("pwdMinLength: 12"),
+        "{fix}"
+    );
+    let ok = staff
+        .iter()
+        .find(|f| f.status == Status::Pass)
+        .expect("default");
+    assert_eq!(
+        ok.evidence.get("found_by"),
+        Some("the default policy (olcPPolicyDefault in cn=config)")
+    );
+    assert_eq!(
+        statuses(&find(&fs, PASSWORD_POLICY, "pupils")),
+        vec![Status::Pass]
+    );
+    assert_eq!(
+        statuses(&find(&fs, PASSWORD_POLICY, "admins")),
+        vec![Status::Pass]
+    );
+
+    let lock = find(&fs, LOCKOUT, "staff");
+    let off = lock
+        .iter()
+        .find(|f| f.status == Status::Fail)
+        .expect("weak lockout");
+    assert!(off.summary.contains("never lock"));
+    assert!(off
+        .remediation
+        .as_deref()
+        .is_some_and(|r| r.contains("pwdLockout: TRUE")));
+
+    let np = of(&fs, PASSWORD_NOT_REQUIRED);
+    assert_eq!(np.len(), 1);
+    assert_eq!(
+        (np[0].target.name.as_str(), np[0].status),
+        ("visitor", Status::Fail)
+    );
+
+    assert!(of(&fs, PASSWORD_NEVER_EXPIRES).is_empty());
+    assert!(of(&fs, GUEST).is_empty());
+
+    let stale = of(&fs, STALE_ACCOUNTS);
+    let names: Vec<&str> = stale.iter().map(|f| f.target.name.as_str()).collect();
+    assert_eq!(
+        names,
+        vec!["p.jones", "visitor"],
+        "old.teacher is locked for good, so not reported"
+    );
+    assert!(stale[0]
+        .remediation
+        .as_deref()
+        .is_some_and(|r| r.contains("pwdAccountLockedTime: 000001010000Z")));
+    assert_eq!(stale[1].summary, "visitor has never logged on since the account was made 691 days ago; if it is not needed, disable it.");
+
+    let p = of(&fs, PRIVILEGED);
+    assert_eq!(p.len(), 1);
+    assert_eq!(p[0].target.name, "j.smith");
+    assert!(
+        p[0].summary
+            .starts_with("j.smith is in the admin group admins"),
+        "{}",
+        p[0].summary
+    );
+
+    let mut shared: Vec<&str> = of(&fs, SHARED_LOGINS)
+        .iter()
+        .map(|f| f.target.name.as_str())
+        .collect();
+    shared.sort_unstable();
+    assert_eq!(shared, vec!["class3", "supply.teacher", "visitor"]);
+
+    let own: Vec<(&str, Status)> = of(&fs, OWN_LOGINS)
+        .iter()
+        .map(|f| (f.target.name.as_str(), f.status))
+        .collect();
+    assert_eq!(
+        own,
+        vec![
+            ("EYFS", Status::Pass),
+            ("Year 1", Status::Pass),
+            ("Year 3", Status::Warn)
+        ]
+    );
+}
+
+#[test]
+fn openldap_default_policy_resolution() {
+    // Without cn=config, the conventional cn=default,ou=Policies,<base> is used.
+    let mut raw = ol_raw();
+    raw.config.clear();
+    let fs = run(&raw, &ol_dir());
+    let ok = find(&fs, PASSWORD_POLICY, "staff")
+        .into_iter()
+        .find(|f| f.status == Status::Pass)
+        .cloned()
+        .expect("pass");
+    assert!(ok
+        .evidence
+        .get("found_by")
+        .is_some_and(|h| h.contains("cn=default,ou=Policies")));
+
+    // default_policy from the config wins.
+    let mut dir = ol_dir();
+    dir.default_policy = Some("cn=weak,ou=policies,dc=stexample,dc=sch,dc=uk".into());
+    let fs = run(&ol_raw(), &dir);
+    let admins = find(&fs, PASSWORD_POLICY, "admins");
+    assert_eq!(statuses(&admins), vec![Status::Fail]);
+    assert_eq!(admins[0].summary, "Admin passwords are not checked at all, so even a one-letter password is accepted; the policy needs at least 12 characters.");
+
+    // A default_policy that does not exist is an error.
+    dir.default_policy = Some("cn=nope,ou=policies,dc=stexample,dc=sch,dc=uk".into());
+    let fs = run(&ol_raw(), &dir);
+    assert_eq!(
+        statuses(&find(&fs, PASSWORD_POLICY, "admins")),
+        vec![Status::Error]
+    );
+
+    // No default anywhere: an error that says to set default_policy.
+    let mut raw = ol_raw();
+    raw.config.clear();
+    raw.entries.retain(|e| !e.dn.starts_with("cn=default,"));
+    let fs = run(&raw, &ol_dir());
+    let admins = find(&fs, PASSWORD_POLICY, "admins");
+    assert_eq!(statuses(&admins), vec![Status::Error]);
+    assert!(admins[0]
+        .remediation
+        .as_deref()
+        .is_some_and(|r| r.contains("default_policy")));
+}
+
+#[test]
+fn openldap_policy_boundaries() {
+    let make = |min: &str, quality: &str, lockout: &str, failures: &str| {
+        let mut raw = ol_raw();
+        for e in &mut raw.entries {
+            if e.dn.starts_with("cn=default,") {
+                e.attrs.insert("pwdminlength".into(), vec![min.into()]);
+                e.attrs
+                    .insert("pwdcheckquality".into(), vec![quality.into()]);
+                e.attrs.insert("pwdlockout".into(), vec![lockout.into()]);
+                e.attrs
+                    .insert("pwdmaxfailure".into(), vec![failures.into()]);
+            }
+        }
+        run(&raw, &ol_dir())
+    };
+    let pass = make("12", "1", "TRUE", "10");
+    assert_eq!(
+        statuses(&find(&pass, PASSWORD_POLICY, "admins")),
+        vec![Status::Pass]
+    );
+    assert_eq!(
+        statuses(&find(&pass, LOCKOUT, "admins")),
+        vec![Status::Pass]
+    );
+    let short = make("11", "2", "TRUE", "11");
+    let f = find(&short, PASSWORD_POLICY, "admins");
+    assert_eq!(
+        f[0].summary,
+        "Admin passwords can be as short as 11 characters; the policy needs at least 12."
+    );
+    let l = find(&short, LOCKOUT, "admins");
+    assert_eq!(l[0].summary, "Admin accounts lock only after 11 wrong passwords; the policy needs them to lock after at most 10.");
+    let zero = make("12", "2", "TRUE", "0");
+    assert_eq!(
+        statuses(&find(&zero, LOCKOUT, "admins")),
+        vec![Status::Fail]
+    );
+    let garbage = make("12", "7", "maybe", "10");
+    assert_eq!(
+        statuses(&find(&garbage, PASSWORD_POLICY, "admins")),
+        vec![Status::Error]
+    );
+    assert_eq!(
+        statuses(&find(&garbage, LOCKOUT, "admins")),
+        vec![Status::Error]
+    );
+}
+
+#[test]
+fn openldap_without_lastbind_warns_once() {
+    let mut raw = ol_raw();
+    for e in &mut raw.entries {
+        e.attrs.remove("pwdlastsuccess");
+    }
+    let fs = run(&raw, &ol_dir());
+    let s = of(&fs, STALE_ACCOUNTS);
+    assert_eq!(statuses(&s), vec![Status::Warn]);
+    assert!(s[0]
+        .remediation
+        .as_deref()
+        .is_some_and(|r| r.contains("olcLastBind: TRUE") && r.contains("lastbind on")));
+}
+
+#[test]
+fn openldap_unknown_passwords_is_an_error() {
+    let mut raw = ol_raw();
+    raw.no_password = NoPassword::Unknown("no access".into());
+    let fs = run(&raw, &ol_dir());
+    let np = of(&fs, PASSWORD_NOT_REQUIRED);
+    assert_eq!(statuses(&np), vec![Status::Error]);
+    assert!(np[0]
+        .remediation
+        .as_deref()
+        .is_some_and(|r| r.contains("search")));
+}
+
+#[test]
+fn openldap_no_problems_pass() {
+    let mut raw = ol_raw();
+    raw.no_password = NoPassword::Known(vec![]);
+    raw.entries.retain(|e| {
+        ![
+            "uid=visitor,",
+            "uid=class3,",
+            "uid=p.jones,",
+            "uid=j.smith,",
+            "uid=supply.teacher,",
+        ]
+        .iter()
+        .any(|p| e.dn.starts_with(p))
+    });
+    let fs = run(&raw, &ol_dir());
+    for check in [
+        PASSWORD_POLICY,
+        LOCKOUT,
+        PASSWORD_NOT_REQUIRED,
+        STALE_ACCOUNTS,
+        PRIVILEGED,
+        SHARED_LOGINS,
+    ] {
+        let st = statuses(&of(&fs, check));
+        assert!(
+            !st.is_empty() && st.iter().all(|s| *s == Status::Pass),
+            "{check}: {st:?}"
+        );
+    }
+    let shared = of(&fs, SHARED_LOGINS);
+    assert_eq!(
+        shared[0].evidence.get("exempt_shared_logins"),
+        Some("eyfs.class")
+    );
+}
+
+#[test]
+fn own_logins_rules() {
+    let mut dir = ol_dir();
+    // Year 3 without roll: one individual login is a pass; with no individual login, a fail.
+    if let Some(y) = dir.year_groups.get_mut(2) {
+        y.roll = None;
+    }
+    let fs = run(&ol_raw(), &dir);
+    assert_eq!(
+        statuses(&find(&fs, OWN_LOGINS, "Year 3")),
+        vec![Status::Pass]
+    );
+    let mut raw = ol_raw();
+    raw.entries.retain(|e| !e.dn.starts_with("uid=c.cole,"));
+    let fs = run(&raw, &dir);
+    let y3 = find(&fs, OWN_LOGINS, "Year 3");
+    assert_eq!(statuses(&y3), vec![Status::Fail]);
+    assert_eq!(
+        y3[0].summary,
+        "Year 3 has no individual logins; from Year 1 every pupil needs their own."
+    );
+    assert_eq!(y3[0].target.kind, TargetKind::Group);
+    // No year groups at all: a warning saying how to add them.
+    dir.year_groups.clear();
+    let fs = run(&ol_raw(), &dir);
+    assert_eq!(statuses(&of(&fs, OWN_LOGINS)), vec![Status::Warn]);
+    // A shared login outside any year group is reported by its population.
+    let shared = find(&fs, SHARED_LOGINS, "class3");
+    assert_eq!(
+        shared[0].summary,
+        "class3 looks like a shared pupil login; from Year 1 every pupil needs their own login."
+    );
+}
+
+#[test]
+fn no_populations_warns_instead_of_passing() {
+    let mut dir = ol_dir();
+    dir.populations = Default::default();
+    let fs = run(&ol_raw(), &dir);
+    assert_eq!(statuses(&of(&fs, PASSWORD_POLICY)), vec![Status::Warn]);
+    assert_eq!(statuses(&of(&fs, LOCKOUT)), vec![Status::Warn]);
+    // Without admin groups, OpenLDAP cannot know who is an admin.
+    assert_eq!(statuses(&of(&fs, PRIVILEGED)), vec![Status::Warn]);
+}
+
+#[test]
+fn a_population_configured_where_nobody_is_warns() {
+    let mut dir = ol_dir();
+    dir.populations.staff.ous = vec!["ou=teachers,dc=stexample,dc=sch,dc=uk".into()];
+    dir.populations.staff.groups = vec!["cn=teachers,ou=groups,dc=stexample,dc=sch,dc=uk".into()];
+    let fs = run(&ol_raw(), &dir);
+    let staff = find(&fs, PASSWORD_POLICY, "staff");
+    assert_eq!(statuses(&staff), vec![Status::Warn]);
+    assert_eq!(
+        staff[0].evidence.get("groups_not_found"),
+        Some("cn=teachers,ou=groups,dc=stexample,dc=sch,dc=uk")
+    );
+    assert_eq!(statuses(&find(&fs, LOCKOUT, "staff")), vec![Status::Warn]);
+    // The other populations are still judged.
+    assert_eq!(
+        statuses(&find(&fs, PASSWORD_POLICY, "pupils")),
+        vec![Status::Pass]
+    );
+}
+
+#[test]
+fn configured_privileged_group_that_is_missing_is_an_error() {
+    let mut dir = ol_dir();
+    dir.privileged_groups = vec!["cn=nope,ou=groups,dc=stexample,dc=sch,dc=uk".into()];
+    let fs = run(&ol_raw(), &dir);
+    assert_eq!(statuses(&of(&fs, PRIVILEGED)), vec![Status::Error]);
+}
+
+#[test]
+fn nested_openldap_groups_count() {
+    let mut raw = ol_raw();
+    raw.entries.push(
+        Entry::new("cn=it,ou=groups,dc=stexample,dc=sch,dc=uk")
+            .with("objectclass", "groupOfNames")
+            .with("cn", "it")
+            .with(
+                "member",
+                "uid=s.brown,ou=staff,ou=people,dc=stexample,dc=sch,dc=uk",
+            ),
+    );
+    for e in &mut raw.entries {
+        if e.dn.starts_with("cn=admins,") {
+            e.push("member", "CN=it, OU=groups, DC=stexample, DC=sch, DC=uk");
+        }
+    }
+    let fs = run(&raw, &ol_dir());
+    let sb = find(&fs, PRIVILEGED, "s.brown");
+    assert_eq!(statuses(&sb), vec![Status::Fail]);
+    assert_eq!(sb[0].evidence.get("through"), Some("it"));
+}
+
+#[test]
+fn insecure_and_unreachable_errors_cover_every_check() {
+    let dir = ad_dir();
+    let e = ProbeError {
+        failure: super::Failure::NoAnswer(10),
+        step: "connect".into(),
+        detail: "no connection within 10 s".into(),
+    };
+    let fs = unreachable_findings(&dir, &e);
+    assert_eq!(fs.len(), CHECK_IDS.len());
+    for (f, id) in fs.iter().zip(CHECK_IDS) {
+        assert_eq!(f.check.as_str(), *id);
+        assert_eq!(f.status, Status::Error);
+        assert_eq!(f.target.kind, TargetKind::Directory);
+        assert_eq!(f.target.name, "ad");
+        assert!(f.summary.starts_with("Could not "), "{}", f.summary);
+        assert!(
+            f.summary
+                .contains("did not answer at ldaps://127.0.9.1 within 10 seconds"),
+            "{}",
+            f.summary
+        );
+        assert_eq!(f.evidence.get("reason"), Some("no connection within 10 s"));
+        assert!(f.remediation.is_some());
+    }
+    assert_eq!(fs[1].summary, "Could not check staff and pupil password rules: the directory \"ad\" did not answer at ldaps://127.0.9.1 within 10 seconds (connect).");
+}
+
+#[tokio::test]
+async fn urls_without_a_host_are_refused_without_panicking() {
+    for url in [
+        "ldaps://",
+        "ldap://:389",
+        "ldaps:///dc=x",
+        "ldaps://user@host",
+        "http://host",
+    ] {
+        let mut dir = ad_dir();
+        dir.url = url.into();
+        dir.starttls = true;
+        let fs = super::audit(&dir, NOW).await;
+        assert_eq!(fs.len(), CHECK_IDS.len(), "{url}");
+        assert!(fs.iter().all(|f| f.status == Status::Error), "{url}");
+        assert!(
+            fs[0].summary.contains("not a usable LDAP address"),
+            "{url}: {}",
+            fs[0].summary
+        );
+    }
+}
+
+#[test]
+fn audit_can_run_on_any_runtime_thread() {
+    fn is_send<T: Send>(_: &T) {}
+    let dir = ad_dir();
+    let fut = super::audit(&dir, NOW);
+    is_send(&fut);
+}
+
+#[test]
+fn planned_searches_match_the_recordings() {
+    let ol = super::planned_searches(DirectoryKind::Openldap);
+    let main = ol.iter().find(|s| s.paged).expect("one paged search");
+    assert!(OL_MAIN.contains(&format!("# filter: {}", main.filter)));
+    assert!(OL_MAIN.contains(&format!("# requesting: {} ", main.attrs.join(" "))));
+    let ad = super::planned_searches(DirectoryKind::ActiveDirectory);
+    let accounts = ad.iter().find(|s| s.paged).expect("one paged search");
+    assert!(AD_ACCOUNTS.contains(&format!("# filter: {}", accounts.filter)));
+    assert!(AD_ACCOUNTS.contains(&format!("# requesting: {} ", accounts.attrs.join(" "))));
+    assert_eq!(
+        ol.iter().filter(|s| s.paged).count(),
+        1,
+        "slapd allows one paged search per connection at a time"
+    );
+}
+
+#[test]
+fn facts_are_cloneable_and_debuggable() {
+    let f: Facts = parse::facts(&ol_raw());
+    assert!(format!("{f:?}").contains("visitor"));
+}
+
+// ----- property tests: nothing panics ---------------------------------------------------------
+
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        // No regression files: they would land outside this module's folders.
+        #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn value_parsers_never_panic(s in ".{0,64}") {
+            let _ = parse::parse_i64("a", &s);
+            let _ = parse::parse_u32("a", &s);
+            let _ = parse::parse_bool("a", &s);
+            let _ = parse::parse_uac("a", &s);
+            let _ = parse::parse_filetime("a", &s);
+            let _ = parse::parse_ad_interval("a", &s);
+            let _ = parse::parse_generalized_time("a", &s);
+            let _ = parse::parse_sid("a", s.as_bytes());
+            let _ = super::super::dn::normalize(&s);
+            let _ = super::super::dn::first_rdn_value(&s);
+            let _ = super::super::ldif::decode_base64(&s);
+        }
+
+        #[test]
+        fn normalizing_an_owned_dn_is_the_same(s in "\\PC{0,80}") {
+            prop_assert_eq!(super::super::dn::normalize_owned(s.clone()), super::super::dn::normalize(&s));
+        }
+
+        #[test]
+        fn normalizing_dn_like_text_is_the_same(s in "([a-zA-Z]{1,3} ?= ?[a-zA-Z0-9 .\\\\,+-]{0,12} ?, ?){0,5}") {
+            prop_assert_eq!(super::super::dn::normalize_owned(s.clone()), super::super::dn::normalize(&s));
+            let n = super::super::dn::normalize(&s);
+            prop_assert_eq!(super::super::dn::normalize(&n), n.clone(), "normalizing is idempotent");
+        }
+
+        #[test]
+        fn numeric_parsers_never_panic_on_numbers(n in any::<i64>()) {
+            let s = n.to_string();
+            let _ = parse::parse_filetime("a", &s);
+            let _ = parse::parse_ad_interval("a", &s);
+            let _ = parse::parse_uac("a", &s);
+        }
+
+        #[test]
+        fn generalized_time_never_panics_on_digits(s in "[0-9]{8,16}(\\.[0-9]{0,12})?(Z|[+-][0-9]{2,4})?") {
+            let _ = parse::parse_generalized_time("a", &s);
+        }
+
+        #[test]
+        fn sid_parser_never_panics(b in proptest::collection::vec(any::<u8>(), 0..80)) {
+            let _ = parse::parse_sid("a", &b);
+        }
+
+        #[test]
+        fn ldif_reader_never_panics(s in "(dn|cn|objectSid|#| |search|result)?[:]{0,2}[ -~\\n]{0,200}") {
+            let _ = parse_ldif(&s);
+        }
+
+        #[test]
+        fn ldif_reader_never_panics_on_any_text(s in "\\PC{0,300}") {
+            let _ = parse_ldif(&s);
+        }
+
+        /// Arbitrary values in every attribute the checks read: parse and judge never panic, and
+        /// every finding is still well formed.
+        #[test]
+        fn judge_never_panics_on_garbage(values in proptest::collection::vec("[ -!#-\\-/-~]{0,24}", 24), ad in any::<bool>()) {
+            let (mut raw, dir) = if ad { (ad_raw(), ad_dir()) } else { (ol_raw(), ol_dir()) };
+            let attrs = [
+                "useraccountcontrol", "lastlogontimestamp", "whencreated", "primarygroupid", "msds-resultantpso",
+                "memberof", "pwdpolicysubentry", "pwdlastsuccess", "createtimestamp", "pwdaccountlockedtime",
+                "pwdminlength", "pwdcheckquality", "pwdlockout", "pwdmaxfailure", "member", "memberuid",
+                "minpwdlength", "pwdproperties", "lockoutthreshold", "maxpwdage", "msds-minimumpasswordlength",
+                "msds-passwordsettingsprecedence", "msds-lockoutthreshold", "objectsid",
+            ];
+            for (i, e) in raw.entries.iter_mut().chain(raw.psos.iter_mut()).chain(raw.domain.iter_mut()).enumerate() {
+                let a = attrs[i % attrs.len()];
+                let v = &values[i % values.len()];
+                e.attrs.insert(a.to_string(), vec![v.clone()]);
+            }
+            let fs = judge(&parse::facts(&raw), &dir, NOW);
+            assert_well_formed(&fs);
+        }
+    }
+}

@@ -1,0 +1,500 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! The directory checks against real servers: the sample school of `caretaker-lab` (slapd with
+//! ppolicy, and a Samba AD domain controller), plus sockets of our own for the failure cases.
+//!
+//! A missing server program makes these tests fail with the lab's install hint; they never skip.
+//! The Active Directory test needs root (Samba must listen on 389/636 of its own loopback address).
+
+use std::io::Write as _;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use caretaker_checks::directory::{self, CHECK_IDS};
+use caretaker_checks::{Finding, Status, TargetKind};
+use caretaker_config::{Directory, Secret};
+use caretaker_lab::{LabOptions, SampleSchool};
+use time::OffsetDateTime;
+
+fn start(openldap: bool, ad: bool) -> SampleSchool {
+    SampleSchool::start(LabOptions {
+        openldap,
+        active_directory: ad,
+        dir: None,
+    })
+    .unwrap_or_else(|e| panic!("could not start the sample school: {e}"))
+}
+
+/// The `[[directory]]` called `name` from the lab's caretaker.toml, loaded the way caretaker does.
+fn directory(lab: &SampleSchool, name: &str) -> Directory {
+    let loaded =
+        caretaker_config::load(lab.config_path()).unwrap_or_else(|e| panic!("lab config: {e}"));
+    loaded
+        .config
+        .directories
+        .into_iter()
+        .find(|d| d.name == name)
+        .unwrap_or_else(|| panic!("no [[directory]] {name}"))
+}
+
+async fn audit(dir: &Directory) -> Vec<Finding> {
+    directory::audit(dir, OffsetDateTime::now_utc()).await
+}
+
+fn of<'a>(fs: &'a [Finding], check: &str) -> Vec<&'a Finding> {
+    fs.iter().filter(|f| f.check.as_str() == check).collect()
+}
+
+fn show(fs: &[Finding]) -> String {
+    fs.iter()
+        .map(|f| {
+            format!(
+                "{:5} {:34} {:24} {}",
+                f.status.as_str(),
+                f.check.as_str(),
+                f.target.label(),
+                f.summary
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Every check id answered with an error about the directory, starting with a plain sentence.
+fn assert_all_errors(fs: &[Finding], name: &str, needle: &str) {
+    assert_eq!(fs.len(), CHECK_IDS.len(), "{}", show(fs));
+    for (f, id) in fs.iter().zip(CHECK_IDS) {
+        assert_eq!(f.check.as_str(), *id);
+        assert_eq!(f.status, Status::Error, "{}", show(fs));
+        assert_eq!(f.target.kind, TargetKind::Directory);
+        assert_eq!(f.target.name, name);
+        assert!(f.summary.starts_with("Could not "), "{}", f.summary);
+        assert!(
+            f.summary.contains(needle),
+            "expected {needle:?} in {:?}",
+            f.summary
+        );
+        assert!(
+            f.evidence.get("reason").is_some_and(|r| !r.is_empty()),
+            "{:?}",
+            f.evidence
+        );
+        assert!(f.remediation.as_deref().is_some_and(|r| !r.is_empty()));
+    }
+}
+
+/// A directory config pointing at `url`, without any server behind it.
+fn bare(url: &str) -> Directory {
+    let mut d: Directory = toml::from_str(&format!(
+        r#"
+        name = "ad"
+        kind = "active-directory"
+        url = "{url}"
+        bind_dn = "caretaker@school.local"
+        bind_password_env = "UNUSED"
+        base_dn = "DC=school,DC=local"
+        timeout_secs = 2
+        "#
+    ))
+    .unwrap();
+    d.bind_password = Some(Secret::new("not-a-real-password"));
+    d
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
+}
+
+// ----- OpenLDAP -----------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openldap_sample_school() {
+    let lab = start(true, false);
+    let ldap = lab.openldap().expect("openldap");
+    let dir = directory(&lab, "ldap");
+    let fs = audit(&dir).await;
+    println!("{}", show(&fs));
+
+    assert_eq!(
+        of(&fs, "directory.connect")[0].status,
+        Status::Pass,
+        "{}",
+        show(&fs)
+    );
+    // The compliant default policy passes for staff and admins; the pupils' policy never locks.
+    for pop in ["staff", "admins"] {
+        let p: Vec<_> = of(&fs, "directory.password-policy")
+            .into_iter()
+            .filter(|f| f.target.name == pop)
+            .collect();
+        assert!(
+            !p.is_empty() && p.iter().all(|f| f.status == Status::Pass),
+            "{pop}: {}",
+            show(&fs)
+        );
+        let l: Vec<_> = of(&fs, "directory.lockout")
+            .into_iter()
+            .filter(|f| f.target.name == pop)
+            .collect();
+        assert!(
+            !l.is_empty() && l.iter().all(|f| f.status == Status::Pass),
+            "{pop}: {}",
+            show(&fs)
+        );
+    }
+    // Exactly the planted problems fail, and nothing could not be checked.
+    let mut failing: Vec<(String, String)> = fs
+        .iter()
+        .filter(|f| f.status == Status::Fail)
+        .map(|f| (f.check.as_str().to_string(), f.target.name.clone()))
+        .collect();
+    failing.sort();
+    let mut planted: Vec<(String, String)> = lab
+        .planted_problems()
+        .into_iter()
+        .map(|p| (p.check.to_string(), p.target))
+        .collect();
+    planted.sort();
+    assert_eq!(failing, planted, "{}", show(&fs));
+    assert!(
+        fs.iter().all(|f| f.status != Status::Error),
+        "{}",
+        show(&fs)
+    );
+
+    // Weaken the default policy: staff passwords may now be 7 characters, never checked.
+    let default_dn = fs
+        .iter()
+        .filter(|f| f.check.as_str() == "directory.password-policy" && f.target.name == "staff")
+        .find_map(|f| f.evidence.get("policy_dn").map(str::to_string))
+        .expect("the staff policy's DN in evidence");
+    ldap.ldapmodify(&format!(
+        "dn: {default_dn}\nchangetype: modify\nreplace: pwdMinLength\npwdMinLength: 7\n-\nreplace: pwdMaxFailure\npwdMaxFailure: 50\n"
+    ))
+    .unwrap();
+    let fs = audit(&dir).await;
+    let staff: Vec<_> = of(&fs, "directory.password-policy")
+        .into_iter()
+        .filter(|f| f.target.name == "staff")
+        .collect();
+    let weak = staff
+        .iter()
+        .find(|f| f.status == Status::Fail)
+        .unwrap_or_else(|| panic!("{}", show(&fs)));
+    assert!(
+        weak.summary
+            .contains("as short as 7 characters; the policy needs at least 12"),
+        "{}",
+        weak.summary
+    );
+    assert_eq!(weak.evidence.get("pwdMinLength"), Some("7"));
+    assert!(weak
+        .remediation
+        .as_deref()
+        .unwrap()
+        .contains("pwdMinLength: 12"));
+    let lock: Vec<_> = of(&fs, "directory.lockout")
+        .into_iter()
+        .filter(|f| f.target.name == "staff")
+        .collect();
+    assert!(
+        lock.iter()
+            .any(|f| f.status == Status::Fail && f.summary.contains("after 50 wrong passwords")),
+        "{}",
+        show(&fs)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openldap_over_starttls_and_failures() {
+    let lab = start(true, false);
+    let ldap = lab.openldap().expect("openldap");
+    let good = directory(&lab, "ldap");
+
+    // StartTLS on the plain port reads the same directory.
+    let mut st = good.clone();
+    st.url = ldap.ldap_url().to_string();
+    st.starttls = true;
+    let fs = audit(&st).await;
+    assert_eq!(
+        of(&fs, "directory.connect")[0].status,
+        Status::Pass,
+        "{}",
+        show(&fs)
+    );
+    assert!(
+        fs.iter().all(|f| f.status != Status::Error),
+        "{}",
+        show(&fs)
+    );
+
+    // Plain ldap:// with allow_insecure: it works, and the connection finding says it is not encrypted.
+    let mut plain = good.clone();
+    plain.url = ldap.ldap_url().to_string();
+    plain.allow_insecure = true;
+    let fs = audit(&plain).await;
+    let c = of(&fs, "directory.connect");
+    assert_eq!(c[0].status, Status::Warn, "{}", show(&fs));
+    assert!(c[0].summary.contains("unencrypted"));
+
+    // Wrong password: every check is an error naming invalid credentials.
+    let mut wrong = good.clone();
+    wrong.bind_password = Some(Secret::new("definitely-not-it"));
+    let fs = audit(&wrong).await;
+    assert_all_errors(&fs, "ldap", "invalid credentials");
+    assert!(
+        fs[0].evidence.get("reason").unwrap().contains("49"),
+        "{:?}",
+        fs[0].evidence
+    );
+    for f in &fs {
+        assert!(
+            !f.evidence.one_line(" ").contains("definitely-not-it"),
+            "the password leaked into evidence"
+        );
+        assert!(!f.summary.contains("definitely-not-it"));
+    }
+
+    // A CA that did not sign the server's certificate: an error naming the certificate.
+    let mut untrusted = good.clone();
+    untrusted.ca_file = Some(fixture("tls/unrelated-ca.pem"));
+    let fs = audit(&untrusted).await;
+    assert_all_errors(&fs, "ldap", "certificate");
+    assert!(
+        fs[0].remediation.as_deref().unwrap().contains("ca_file"),
+        "{:?}",
+        fs[0].remediation
+    );
+
+    // No ca_file: the system's trusted CAs do not include the lab CA.
+    let mut system = good.clone();
+    system.ca_file = None;
+    let fs = audit(&system).await;
+    assert_all_errors(&fs, "ldap", "certificate");
+
+    // ldaps:// to the plain port: the TLS handshake fails.
+    let mut mismatch = good.clone();
+    mismatch.url = ldap.ldap_url().replacen("ldap://", "ldaps://", 1);
+    let fs = audit(&mismatch).await;
+    assert_all_errors(&fs, "ldap", "secure connection");
+
+    // A base DN that does not exist.
+    let mut nobase = good.clone();
+    nobase.base_dn = "dc=nowhere,dc=example".into();
+    let fs = audit(&nobase).await;
+    assert!(
+        fs.iter().all(|f| f.status == Status::Error),
+        "{}",
+        show(&fs)
+    );
+
+    // The server stops: connection refused, quickly.
+    ldap.stop();
+    let started = Instant::now();
+    let fs = audit(&good).await;
+    assert_all_errors(&fs, "ldap", "refused the connection");
+    assert!(
+        started.elapsed() < Duration::from_secs(good.timeout_secs),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+// ----- Failures without a directory server ------------------------------------------------------
+
+#[tokio::test]
+async fn plain_ldap_without_allow_insecure_is_refused_before_connecting() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let dir = bare(&format!("ldap://127.0.0.1:{port}"));
+    let fs = audit(&dir).await;
+    assert_all_errors(&fs, "ad", "in clear");
+    assert!(fs[0]
+        .remediation
+        .as_deref()
+        .unwrap()
+        .contains("starttls = true"));
+    // Nobody knocked.
+    assert!(
+        listener.accept().is_err(),
+        "caretaker connected although it should not have"
+    );
+}
+
+#[tokio::test]
+async fn connection_refused_is_an_error_per_check_within_the_timeout() {
+    let port = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let dir = bare(&format!("ldaps://127.0.0.1:{port}"));
+    let started = Instant::now();
+    let fs = audit(&dir).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(dir.timeout_secs),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_all_errors(&fs, "ad", "refused the connection");
+    assert_eq!(
+        fs[1].summary,
+        format!("Could not check staff and pupil password rules: the directory \"ad\" refused the connection at ldaps://127.0.0.1:{port} (nothing is listening there).")
+    );
+}
+
+#[tokio::test]
+async fn a_server_that_never_answers_times_out() {
+    // Accepts TCP connections (the kernel does, from the backlog) but never says a word.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let count = accepted.clone();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in listener.incoming().flatten() {
+            count.fetch_add(1, Ordering::SeqCst);
+            held.push(s);
+        }
+    });
+    for url in [
+        format!("ldaps://127.0.0.1:{port}"),
+        format!("ldap://127.0.0.1:{port}"),
+    ] {
+        let mut dir = bare(&url);
+        dir.timeout_secs = 1;
+        dir.starttls = url.starts_with("ldap://");
+        let started = Instant::now();
+        let fs = audit(&dir).await;
+        let took = started.elapsed();
+        assert!(
+            took >= Duration::from_millis(900) && took < Duration::from_secs(4),
+            "{took:?}"
+        );
+        assert_all_errors(&fs, "ad", "did not answer");
+        assert!(
+            fs[0].summary.contains("within 1 second "),
+            "{}",
+            fs[0].summary
+        );
+    }
+    assert!(accepted.load(Ordering::SeqCst) >= 2);
+}
+
+#[tokio::test]
+async fn an_unreadable_ca_file_is_an_error() {
+    let mut dir = bare("ldaps://127.0.0.1:1");
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("ca.pem");
+    std::fs::File::create(&p)
+        .unwrap()
+        .write_all(b"not a certificate\n")
+        .unwrap();
+    dir.ca_file = Some(p);
+    let fs = audit(&dir).await;
+    assert_all_errors(&fs, "ad", "certificate authority file");
+}
+
+// ----- Active Directory (Samba) ---------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn active_directory_sample_school() {
+    let lab = start(false, true);
+    let ad = lab.ad().expect("ad");
+    let dir = directory(&lab, "ad");
+    let fs = audit(&dir).await;
+    println!("{}", show(&fs));
+    assert_eq!(
+        of(&fs, "directory.connect")[0].status,
+        Status::Pass,
+        "{}",
+        show(&fs)
+    );
+
+    // Every planted problem is reported by the check that must report it.
+    for p in lab.planted_problems() {
+        assert!(
+            fs.iter().any(|f| f.check.as_str() == p.check
+                && f.target.name == p.target
+                && f.status == Status::Fail),
+            "planted problem not found: {p:?}\n{}",
+            show(&fs)
+        );
+    }
+    // The guest account is off; EYFS and Reception are exempt.
+    assert_eq!(of(&fs, "directory.guest")[0].status, Status::Pass);
+    for y in ["EYFS", "Reception"] {
+        assert!(of(&fs, "directory.own-logins")
+            .iter()
+            .any(|f| f.target.name == y && f.status == Status::Pass));
+    }
+    assert!(
+        fs.iter().all(|f| f.status != Status::Error),
+        "{}",
+        show(&fs)
+    );
+
+    // Fix the domain policy with the remediation's own command; staff and admins then pass.
+    ad.samba_tool(&[
+        "domain",
+        "passwordsettings",
+        "set",
+        "--min-pwd-length=12",
+        "--account-lockout-threshold=10",
+    ])
+    .unwrap();
+    let fs = audit(&dir).await;
+    for pop in ["staff", "admins"] {
+        for check in ["directory.password-policy", "directory.lockout"] {
+            let v: Vec<_> = of(&fs, check)
+                .into_iter()
+                .filter(|f| f.target.name == pop)
+                .collect();
+            assert!(
+                !v.is_empty() && v.iter().all(|f| f.status == Status::Pass),
+                "{check} {pop}:\n{}",
+                show(&fs)
+            );
+        }
+    }
+
+    // Switch the guest account on: it fails, with the command to switch it off.
+    ad.samba_tool(&["user", "enable", "Guest"]).unwrap();
+    let fs = audit(&dir).await;
+    let g = of(&fs, "directory.guest");
+    assert_eq!(g[0].status, Status::Fail, "{}", show(&fs));
+    assert!(g[0]
+        .remediation
+        .as_deref()
+        .unwrap()
+        .contains("samba-tool user disable Guest"));
+
+    // Samba refuses a simple bind over plain ldap:// even when caretaker is told to allow it.
+    let mut plain = dir.clone();
+    plain.url = format!("ldap://{}", ad.address());
+    plain.allow_insecure = true;
+    let fs = audit(&plain).await;
+    assert_all_errors(&fs, "ad", "Strong(er) authentication required");
+
+    // StartTLS works.
+    let mut st = dir.clone();
+    st.url = format!("ldap://{}", ad.address());
+    st.starttls = true;
+    let fs = audit(&st).await;
+    assert_eq!(
+        of(&fs, "directory.connect")[0].status,
+        Status::Pass,
+        "{}",
+        show(&fs)
+    );
+
+    // Wrong password.
+    let mut wrong = dir.clone();
+    wrong.bind_password = Some(Secret::new("wrong-password-1"));
+    let fs = audit(&wrong).await;
+    assert_all_errors(&fs, "ad", "invalid credentials");
+}
