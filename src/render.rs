@@ -22,7 +22,7 @@ struct FindingRow {
 }
 
 /// Width of the finding column before it wraps.
-const SUMMARY_WIDTH: usize = 64;
+const SUMMARY_WIDTH: usize = 48;
 
 /// The whole text report for one run.
 pub fn report(school: &str, map: &ClauseMap, run: &RunRecord, findings: &[Finding]) -> String {

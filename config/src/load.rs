@@ -194,33 +194,13 @@ fn resolve_paths(config: &mut Config, base: &Path) {
 
 fn read_secrets(config: &mut Config, at: &Locator<'_>) -> Result<(), ConfigError> {
     for (i, d) in config.directories.iter_mut().enumerate() {
-        if let Some(file) = &d.bind_password_file {
-            let secret = read_secret_file(file).map_err(|p| {
-                at.error(
-                    &[
-                        Seg::key("directory"),
-                        Seg::Index(i),
-                        Seg::key("bind_password_file"),
-                    ],
-                    None,
-                    p.0,
-                )
-            })?;
-            d.bind_password = Some(secret);
-        } else if let Some(var) = &d.bind_password_env {
-            let secret = read_secret_env(var).map_err(|p| {
-                at.error(
-                    &[
-                        Seg::key("directory"),
-                        Seg::Index(i),
-                        Seg::key("bind_password_env"),
-                    ],
-                    None,
-                    p.0,
-                )
-            })?;
-            d.bind_password = Some(secret);
-        }
+        let (key, read) = match (&d.bind_password_file, &d.bind_password_env) {
+            (Some(file), _) => ("bind_password_file", read_secret_file(file)),
+            (None, Some(var)) => ("bind_password_env", read_secret_env(var)),
+            (None, None) => continue,
+        };
+        let path = [Seg::key("directory"), Seg::Index(i), Seg::key(key)];
+        d.bind_password = Some(read.map_err(|p| at.error(&path, None, p.0))?);
     }
     Ok(())
 }
