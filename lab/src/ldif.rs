@@ -95,6 +95,42 @@ fn split_attr(line: &str) -> Option<(String, String)> {
     }
 }
 
+/// An OpenLDAP client tool (`ldapsearch`, `ldapmodify`) that trusts only the lab CA.
+pub(crate) fn ldap_tool(
+    program: &std::path::Path,
+    ca_file: &std::path::Path,
+) -> std::process::Command {
+    let mut cmd = std::process::Command::new(program);
+    cmd.env("LDAPTLS_CACERT", ca_file)
+        .env("LDAPTLS_REQCERT", "demand")
+        .env_remove("LDAPTLS_CERT")
+        .env_remove("LDAPTLS_KEY");
+    cmd
+}
+
+/// A paged `ldapsearch` bound as caretaker's read-only account, parsed.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn caretaker_search(
+    ldapsearch: &std::path::Path,
+    ca_file: &std::path::Path,
+    url: &str,
+    bind_dn: &str,
+    bind_password_file: &std::path::Path,
+    base: &str,
+    scope: &str,
+    filter: &str,
+    attrs: &[&str],
+) -> Result<Vec<LdapEntry>, crate::LabError> {
+    let mut cmd = ldap_tool(ldapsearch, ca_file);
+    cmd.args(["-x", "-LLL", "-o", "ldif_wrap=no", "-E", "pr=500/noprompt"])
+        .args(["-H", url, "-D", bind_dn, "-y"])
+        .arg(bind_password_file)
+        .args(["-b", base, "-s", scope, filter])
+        .args(attrs);
+    let out = crate::process::run(&mut cmd, None, std::time::Duration::from_secs(60))?;
+    Ok(parse_ldif(&out.stdout))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

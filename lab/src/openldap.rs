@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use time::{Duration as Span, OffsetDateTime};
 
-use crate::ldif::{parse_ldif, LdapEntry};
+use crate::ldif::LdapEntry;
 use crate::process::{find, run, Server, Tool, SLAPD_INSTALL};
 use crate::school::{self, Account, ADMINS, LDAP_STAFF, YEARS};
 use crate::tls::LabCa;
@@ -200,12 +200,7 @@ impl OpenLdap {
 
     /// An LDAP tool with the lab CA trusted and certificates checked.
     fn tool(&self, program: &Path) -> Command {
-        let mut cmd = Command::new(program);
-        cmd.env("LDAPTLS_CACERT", &self.ca_file)
-            .env("LDAPTLS_REQCERT", "demand")
-            .env_remove("LDAPTLS_CERT")
-            .env_remove("LDAPTLS_KEY");
-        cmd
+        crate::ldif::ldap_tool(program, &self.ca_file)
     }
 
     /// Applies `ldif` (ldapmodify syntax: `changetype: modify|add|delete`) as the rootdn, over the
@@ -226,13 +221,17 @@ impl OpenLdap {
         filter: &str,
         attrs: &[&str],
     ) -> Result<Vec<LdapEntry>, LabError> {
-        let mut cmd = self.tool(&self.ldapsearch);
-        cmd.args(["-x", "-LLL", "-o", "ldif_wrap=no", "-E", "pr=500/noprompt"])
-            .args(["-H", &self.ldaps_url, "-D", LDAP_CARETAKER_DN, "-y"])
-            .arg(&self.bind_password_file)
-            .args(["-b", base, "-s", scope, filter])
-            .args(attrs);
-        Ok(parse_ldif(&run(&mut cmd, None, TOOL_TIMEOUT)?.stdout))
+        crate::ldif::caretaker_search(
+            &self.ldapsearch,
+            &self.ca_file,
+            &self.ldaps_url,
+            LDAP_CARETAKER_DN,
+            &self.bind_password_file,
+            base,
+            scope,
+            filter,
+            attrs,
+        )
     }
 
     /// Stops slapd (its whole process group). Idempotent.
@@ -614,7 +613,7 @@ mod tests {
     fn ldif_has_the_planted_facts() {
         let now = time::macros::datetime!(2026-01-01 12:00 UTC);
         let text = school_ldif(now, "Pupil-Pass-1234", "Care-Pass-1234", 0).unwrap();
-        let entries = parse_ldif(&text);
+        let entries = crate::ldif::parse_ldif(&text);
         let by_uid = |uid: &str| {
             entries
                 .iter()

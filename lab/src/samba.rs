@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use time::{Duration as Span, OffsetDateTime};
 
-use crate::ldif::{parse_ldif, LdapEntry};
+use crate::ldif::LdapEntry;
 use crate::openldap::{Secret, LDAPMODIFY, LDAPSEARCH};
 use crate::process::{find, run, Server, Tool, SAMBA_INSTALL};
 use crate::school::{self, Account, ADMINS, AD_STAFF, YEARS};
@@ -221,12 +221,7 @@ impl SambaAd {
     }
 
     fn tool(&self, program: &Path) -> Command {
-        let mut cmd = Command::new(program);
-        cmd.env("LDAPTLS_CACERT", &self.ca_file)
-            .env("LDAPTLS_REQCERT", "demand")
-            .env_remove("LDAPTLS_CERT")
-            .env_remove("LDAPTLS_KEY");
-        cmd
+        crate::ldif::ldap_tool(program, &self.ca_file)
     }
 
     fn wait_ready(&self, timeout: Duration) -> Result<(), LabError> {
@@ -310,13 +305,17 @@ impl SambaAd {
         filter: &str,
         attrs: &[&str],
     ) -> Result<Vec<LdapEntry>, LabError> {
-        let mut cmd = self.tool(&self.ldapsearch);
-        cmd.args(["-x", "-LLL", "-o", "ldif_wrap=no", "-E", "pr=500/noprompt"])
-            .args(["-H", &self.ldaps_url, "-D", AD_CARETAKER_DN, "-y"])
-            .arg(&self.bind_password_file)
-            .args(["-b", base, "-s", scope, filter])
-            .args(attrs);
-        Ok(parse_ldif(&run(&mut cmd, None, TOOL_TIMEOUT)?.stdout))
+        crate::ldif::caretaker_search(
+            &self.ldapsearch,
+            &self.ca_file,
+            &self.ldaps_url,
+            AD_CARETAKER_DN,
+            &self.bind_password_file,
+            base,
+            scope,
+            filter,
+            attrs,
+        )
     }
 
     /// Stops samba and removes its loopback address. Idempotent.

@@ -555,11 +555,12 @@ async fn read_ad(
             AD_DOMAIN_ATTRS,
             "read the domain policy"
         ),
-        search_one_level(
+        search_scoped(
             ldap,
             t,
             secs,
             &container,
+            Scope::OneLevel,
             AD_PSO_FILTER,
             AD_PSO_ATTRS,
             "read the fine-grained password policies"
@@ -667,11 +668,12 @@ async fn read_openldap(
             2,
             "test that passwords can be looked for"
         ),
-        search_subtree(
+        search_scoped(
             ldap,
             t,
             secs,
             "cn=config",
+            Scope::Subtree,
             "(objectClass=olcPPolicyConfig)",
             &["olcPPolicyDefault"],
             "read cn=config"
@@ -1099,34 +1101,18 @@ async fn read_one(
     }
 }
 
-async fn search_one_level(
+#[allow(clippy::too_many_arguments)]
+async fn search_scoped(
     ldap: &Ldap,
     t: Duration,
     secs: u64,
     base: &str,
+    scope: Scope,
     filter: &str,
     attrs: &[&str],
     step: &str,
 ) -> Result<Vec<Entry>, ProbeError> {
-    let (rc, text, entries) =
-        plain(ldap, t, secs, base, Scope::OneLevel, filter, attrs, 0, step).await?;
-    match rc {
-        0 => Ok(entries),
-        rc => Err(search_failure(rc, &text, step)),
-    }
-}
-
-async fn search_subtree(
-    ldap: &Ldap,
-    t: Duration,
-    secs: u64,
-    base: &str,
-    filter: &str,
-    attrs: &[&str],
-    step: &str,
-) -> Result<Vec<Entry>, ProbeError> {
-    let (rc, text, entries) =
-        plain(ldap, t, secs, base, Scope::Subtree, filter, attrs, 0, step).await?;
+    let (rc, text, entries) = plain(ldap, t, secs, base, scope, filter, attrs, 0, step).await?;
     match rc {
         0 => Ok(entries),
         rc => Err(search_failure(rc, &text, step)),
