@@ -1018,6 +1018,9 @@ async fn paged(
                 return Err(classify(&e, step, secs, true));
             }
             Ok(Ok(None)) => break,
+            // Continuation references (AD's DomainDnsZones, …) and intermediate messages are not
+            // entries.
+            Ok(Ok(Some(re))) if re.is_ref() || re.is_intermediate() => {}
             Ok(Ok(Some(re))) => match entry_from(re) {
                 Some(e) => {
                     count += 1;
@@ -1031,8 +1034,17 @@ async fn paged(
     if res.rc != 0 {
         return Err(search_failure(res.rc, &res.text, step));
     }
+    // An entry that cannot be read could be the one account that breaks the policy: the search
+    // is incomplete, never quietly shorter.
     if malformed > 0 {
-        tracing::warn!("{step}: {malformed} malformed entries skipped");
+        return Err(ProbeError::new(
+            Failure::Other,
+            step,
+            format!(
+                "{malformed} of {} entries sent by the directory could not be read (malformed)",
+                count + malformed
+            ),
+        ));
     }
     Ok(count)
 }

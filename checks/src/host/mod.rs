@@ -1,0 +1,172 @@
+//! The host checks (policy 7.4: virus protection, updates, encryption, portable media, software,
+//! screen locks) for Linux, Windows and macOS machines.
+//!
+//! One SSH round trip per host ([`transport`]) runs one read-only probe script for the host's OS
+//! family ([`probe_script`]); the script prints one JSON document of raw facts. [`parse`] turns
+//! those bytes into [`HostFacts`] and [`judge`] turns facts, [`HostThresholds`] and the time into
+//! one finding per check id. Nothing is judged on the host.
+
+pub mod judge;
+pub mod parse;
+#[cfg(test)]
+mod tests;
+pub mod transport;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Evidence, Finding, Target, TargetKind};
+
+pub use judge::{judge, HostThresholds};
+pub use parse::{parse, HostFacts, ParseError};
+
+/// Every host check id, in report order.
+pub const CHECK_IDS: &[&str] = &[
+    judge::ANTIVIRUS,
+    judge::UPDATES,
+    judge::ENCRYPTION,
+    judge::REMOVABLE_MEDIA,
+    judge::SCREEN_LOCK,
+    judge::SOFTWARE,
+];
+
+/// The probe script for Linux (POSIX sh), shipped in the binary.
+pub const LINUX_PROBE: &str = include_str!("probe_scripts/linux.sh");
+/// The probe script for Windows (PowerShell 5.1+), shipped in the binary.
+pub const WINDOWS_PROBE: &str = include_str!("probe_scripts/windows.ps1");
+/// The probe script for macOS (sh), shipped in the binary.
+pub const MACOS_PROBE: &str = include_str!("probe_scripts/macos.sh");
+
+/// A machine's operating-system family: which probe runs and which rules apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OsFamily {
+    Linux,
+    Windows,
+    Macos,
+}
+
+impl OsFamily {
+    pub const ALL: [OsFamily; 3] = [OsFamily::Linux, OsFamily::Windows, OsFamily::Macos];
+
+    /// The lowercase word used in configuration and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OsFamily::Linux => "linux",
+            OsFamily::Windows => "windows",
+            OsFamily::Macos => "macos",
+        }
+    }
+
+    /// Parses the word written by [`OsFamily::as_str`] (case-insensitive; `mac`/`darwin` too).
+    pub fn parse(s: &str) -> Option<OsFamily> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "linux" => Some(OsFamily::Linux),
+            "windows" => Some(OsFamily::Windows),
+            "macos" | "mac" | "darwin" | "osx" => Some(OsFamily::Macos),
+            _ => None,
+        }
+    }
+
+    /// The version string each probe writes in its `probe` field.
+    pub fn probe_version(self) -> &'static str {
+        match self {
+            OsFamily::Linux => "caretaker-linux/1",
+            OsFamily::Windows => "caretaker-windows/1",
+            OsFamily::Macos => "caretaker-macos/1",
+        }
+    }
+}
+
+/// The probe script to run on a host of this family.
+pub fn probe_script(os: OsFamily) -> &'static str {
+    match os {
+        OsFamily::Linux => LINUX_PROBE,
+        OsFamily::Windows => WINDOWS_PROBE,
+        OsFamily::Macos => MACOS_PROBE,
+    }
+}
+
+/// One machine to check, as the configuration describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HostInfo {
+    /// Short name a person recognises (`office-pc-1`).
+    pub name: String,
+    /// Where it is reached (`10.0.0.21`, `office-pc-1.school.lan`).
+    pub address: String,
+    pub os: OsFamily,
+    /// Roles from the configuration (`laptop`, `staff`, `server`…); they select rules such as
+    /// "laptops must be encrypted".
+    #[serde(default)]
+    pub roles: Vec<String>,
+    /// True for a lab machine that simulates a host (reported in evidence).
+    #[serde(default)]
+    pub simulated: bool,
+}
+
+impl HostInfo {
+    /// The target every host finding is about.
+    pub fn target(&self) -> Target {
+        Target::new(TargetKind::Host, self.name.clone(), self.address.clone())
+    }
+
+    /// True if the host has this role (case-insensitive).
+    pub fn has_role(&self, role: &str) -> bool {
+        self.roles.iter().any(|r| r.eq_ignore_ascii_case(role))
+    }
+}
+
+/// What each check could not do, as the start of a sentence.
+pub(crate) fn could_not(check: &str) -> &'static str {
+    match check {
+        judge::ANTIVIRUS => "Could not tell whether virus protection is on and up to date",
+        judge::UPDATES => "Could not tell whether updates are being installed",
+        judge::ENCRYPTION => "Could not tell whether the disk is encrypted",
+        judge::REMOVABLE_MEDIA => "Could not tell whether USB memory sticks are controlled",
+        judge::SCREEN_LOCK => "Could not tell whether the screen locks when left unattended",
+        judge::SOFTWARE => "Could not check the installed software against the approved list",
+        _ => "Could not check the machine",
+    }
+}
+
+/// One `error` finding per check id, for a host whose probe output could not be had or read
+/// (unreachable, refused, timed out, garbage). `reason` is plain English ("the machine did not
+/// answer on port 22"), `detail` the technical reason.
+pub fn unreachable_findings(host: &HostInfo, reason: &str, detail: &str) -> Vec<Finding> {
+    CHECK_IDS
+        .iter()
+        .map(|check| {
+            let ev = Evidence::new(host.address.clone())
+                .with("reason", detail)
+                .with("os", host.os.as_str())
+                .with("simulated", host.simulated);
+            Finding::error(
+                *check,
+                host.target(),
+                format!("{}: {reason}.", could_not(check)),
+                ev,
+            )
+            .fix(format!(
+                "Check that {} is switched on and reachable over SSH from caretaker, that its host key is in known_hosts, and that the probe account can log in; then run `caretaker check --only host` again.",
+                host.address
+            ))
+        })
+        .collect()
+}
+
+/// Parses the probe's output and judges it: the whole pure half of a host check. Output that
+/// cannot be parsed becomes one `error` finding per check id.
+pub fn assess(
+    host: &HostInfo,
+    stdout: &[u8],
+    th: &HostThresholds,
+    now: time::OffsetDateTime,
+) -> Vec<Finding> {
+    match parse::parse(stdout, host.os) {
+        Ok(facts) => judge::judge(host, &facts, th, now),
+        Err(e) => unreachable_findings(
+            host,
+            "the check program's answer could not be read",
+            &e.to_string(),
+        ),
+    }
+}
