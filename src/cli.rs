@@ -51,6 +51,9 @@ pub enum Command {
     /// Work with the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Work with the machines checked over SSH.
+    #[command(subcommand)]
+    Hosts(HostsCommand),
     /// Open the console.
     Console,
 }
@@ -117,6 +120,24 @@ pub enum ConfigCommand {
     /// Load and validate the configuration: exit 0 if it is usable, 78 if not (with the file, line,
     /// key and what was expected).
     Check,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HostsCommand {
+    /// Show the SSH host key a machine presents and, once you confirm it is the machine's own key
+    /// (compare with `ssh-keygen -lf` on the machine itself), record it in known_hosts. Until then
+    /// the machine is not checked: caretaker never sends anything to a machine it cannot verify.
+    Trust(TrustArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TrustArgs {
+    /// The machine's `name` in the configuration.
+    pub name: String,
+
+    /// Record the key without asking (for scripts that have checked the fingerprint otherwise).
+    #[arg(long)]
+    pub yes: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

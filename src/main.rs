@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use caretaker::cli::{
-    AuditArgs, Cli, Command, ConfigCommand, Format, InitArgs, RunsArgs, ShowArgs, TriggerArg,
+    AuditArgs, Cli, Command, ConfigCommand, Format, HostsCommand, InitArgs, RunsArgs, ShowArgs,
+    TriggerArg, TrustArgs,
 };
 use caretaker::render;
 use caretaker_checks::ClauseMap;
@@ -106,6 +107,7 @@ fn run(cli: Cli) -> Result<u8, Fail> {
             Ok(0)
         }
         Some(Command::Audit(args)) => audit(config, &args),
+        Some(Command::Hosts(HostsCommand::Trust(args))) => trust(config, &args),
         Some(Command::Runs(args)) => runs(config, &args),
         Some(Command::Show(args)) => show(config, &args),
     }
@@ -291,6 +293,89 @@ fn show(config: Option<&std::path::Path>, args: &ShowArgs) -> Result<u8, Fail> {
         &findings,
         args.format,
     )?;
+    Ok(0)
+}
+
+fn trust(config: Option<&std::path::Path>, args: &TrustArgs) -> Result<u8, Fail> {
+    use caretaker_checks::host::transport::{fetch_host_key, known_hosts_name, trust_host_key};
+    use std::io::IsTerminal as _;
+    let loaded = load_config(config)?;
+    let Some(host) = loaded.config.host_list.iter().find(|h| h.name == args.name) else {
+        let names: Vec<&str> = loaded
+            .config
+            .host_list
+            .iter()
+            .map(|h| h.name.as_str())
+            .collect();
+        return Err(fail(
+            EXIT_USAGE,
+            anyhow::anyhow!(
+                "no [[host]] is called {:?} in {}; the hosts are: {}",
+                args.name,
+                loaded.path.display(),
+                if names.is_empty() {
+                    "(none)".to_string()
+                } else {
+                    names.join(", ")
+                }
+            ),
+        ));
+    };
+    let timeout = std::time::Duration::from_secs(loaded.config.hosts.connect_timeout_secs);
+    let key = fetch_host_key(&host.address, host.port, timeout)
+        .with_context(|| {
+            format!(
+                "cannot read the host key of {} ({}:{})",
+                host.name, host.address, host.port
+            )
+        })
+        .map_err(|e| fail(EXIT_INCOMPLETE, e))?;
+    println!(
+        "{} ({}:{}) presents this {} key:\n  {}",
+        host.name,
+        host.address,
+        host.port,
+        key.key_type,
+        key.fingerprint()
+    );
+    if !args.yes {
+        if !std::io::stdin().is_terminal() {
+            return Err(fail(
+                EXIT_USAGE,
+                anyhow::anyhow!("not recorded: confirm on a terminal, or pass --yes once the fingerprint is checked"),
+            ));
+        }
+        print!("Is this the fingerprint shown on the machine itself (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub)? Type yes to trust it: ");
+        let _ = std::io::stdout().flush();
+        let mut answer = String::new();
+        let _ = std::io::stdin().read_line(&mut answer);
+        if answer.trim() != "yes" {
+            println!("Not recorded.");
+            return Ok(1);
+        }
+    }
+    if let Some(parent) = loaded
+        .known_hosts
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        if !parent.exists() {
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))
+                .map_err(|e| fail(EXIT_INCOMPLETE, e))?;
+        }
+    }
+    trust_host_key(
+        &loaded.known_hosts,
+        &known_hosts_name(&host.address, host.port),
+        &key,
+    )
+    .map_err(|e| fail(EXIT_INCOMPLETE, e))?;
+    println!("Trusted: recorded in {}.", loaded.known_hosts.display());
     Ok(0)
 }
 

@@ -72,6 +72,20 @@ pub const FIELDS: &[FieldDoc] = &[
     f("directory[].year_groups[].group", "DN", "an ou or a group is required", "The group whose members are this year group."),
     f("directory[].year_groups[].exempt", "boolean", "false", "The youngest users, exempt from individual logins (policy 7.4: all but Early Years and Foundation Stage)."),
     f("directory[].year_groups[].roll", "integer", "none", "Pupils on roll, compared with the individual accounts found."),
+    f("hosts.known_hosts", "path", "known_hosts beside the store", "Trusted SSH host keys, in OpenSSH's format. A machine whose key is not there is not checked (an error finding shows its fingerprint; `caretaker hosts trust NAME` records it); a machine whose key changed is a failure (possible interception) and nothing is sent to it."),
+    f("hosts.user", "string", "\"caretaker\"", "The account the probe logs in as on every machine (a [[host]] may override it). It needs no administrator rights for most facts."),
+    f("hosts.key_file", "path", "keys from ssh-agent", "The private key the probe logs in with, mode 0600 or stricter. Passwords are never used."),
+    f("hosts.concurrency", "integer (1-1024)", "32", "How many machines are checked at once."),
+    f("hosts.connect_timeout_secs", "integer (1-600)", "10", "Seconds allowed to connect to a machine and complete the SSH handshake."),
+    f("hosts.command_timeout_secs", "integer (1-3600)", "120", "Seconds allowed for the probe to finish on a machine; a probe still running then is cut off."),
+    f("hosts.max_output_bytes", "integer (1024-1073741824)", "8388608", "The most a probe may print; more is an error for that machine, and reading stops."),
+    f("host[].name", "string", "required", "A short name for the machine, used in findings and in `caretaker hosts trust NAME`."),
+    f("host[].address", "string", "required", "Its address or DNS name."),
+    f("host[].port", "integer", "22", "Its SSH port."),
+    f("host[].user", "string", "hosts.user", "The account to log in as on this machine."),
+    f("host[].os", "\"linux\", \"windows\" or \"macos\"", "required", "Which probe it gets: sh on Linux and macOS, PowerShell over OpenSSH on Windows."),
+    f("host[].roles", "list of strings", "[]", "Roles such as \"laptop\", \"desktop\", \"server\", \"file-server\". Laptops must have an encrypted system disk."),
+    f("host[].simulated", "boolean", "false", "The machine answers with recorded output instead of running the probe (the sample school's Windows and macOS machines); every finding about it says so."),
 ];
 
 /// The commented sample written by `caretaker init`.
@@ -169,6 +183,28 @@ ou = "OU=Year 1,OU=Pupils,DC=school,DC=sch,DC=uk"
 # group = "CN=Year 1,OU=Groups,DC=school,DC=sch,DC=uk"
 exempt = false
 roll = 30
+
+# Machines are checked over SSH: one session and one read-only probe each.
+[hosts]
+# Trusted host keys; default: known_hosts beside the store. Add a machine's key with
+# `caretaker hosts trust NAME` after checking its fingerprint.
+# known_hosts = "/var/lib/caretaker/known_hosts"
+user = "caretaker"
+# The private key (mode 0600); without it, keys come from ssh-agent.
+key_file = "/etc/caretaker/id_ed25519"
+concurrency = 32
+connect_timeout_secs = 10
+command_timeout_secs = 120
+max_output_bytes = 8388608
+
+[[host]]
+name = "office-laptop-1"
+address = "office-laptop-1.school.sch.uk"
+port = 22
+# user = "caretaker"
+os = "windows"
+roles = ["laptop"]
+simulated = false
 "#;
 
 /// The caretaker.toml(5) man page, in roff, from [`FIELDS`].
@@ -265,6 +301,8 @@ mod tests {
             .replace("# map = ", "map = ")
             .replace("# group = ", "group = ")
             .replace("# default_policy = ", "default_policy = ")
+            .replace("# known_hosts = ", "known_hosts = ")
+            .replace("# user = ", "user = ")
             + "\n";
         let value: toml::Value = toml::from_str(&text).unwrap();
         let mut found = Vec::new();

@@ -58,6 +58,8 @@ pub struct Loaded {
     pub store_path: PathBuf,
     /// The clause map file, resolved, when the config names one.
     pub policy_map: Option<PathBuf>,
+    /// The known_hosts file, resolved (config `hosts.known_hosts`, else beside the store).
+    pub known_hosts: PathBuf,
 }
 
 /// Where a configuration is looked for, in order: `--config`, `$CARETAKER_CONFIG`,
@@ -139,7 +141,13 @@ pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
         None => default_store_path(path),
     };
     let policy_map = config.policy.map.clone();
+    let known_hosts = config
+        .hosts
+        .known_hosts
+        .clone()
+        .unwrap_or_else(|| store_path.with_file_name("known_hosts"));
     Ok(Loaded {
+        known_hosts,
         config,
         path: path.to_path_buf(),
         digest,
@@ -182,6 +190,12 @@ fn resolve_paths(config: &mut Config, base: &Path) {
     if let Some(p) = config.policy.map.as_mut() {
         fix(p);
     }
+    if let Some(p) = config.hosts.known_hosts.as_mut() {
+        fix(p);
+    }
+    if let Some(p) = config.hosts.key_file.as_mut() {
+        fix(p);
+    }
     for d in &mut config.directories {
         if let Some(p) = d.ca_file.as_mut() {
             fix(p);
@@ -193,6 +207,11 @@ fn resolve_paths(config: &mut Config, base: &Path) {
 }
 
 fn read_secrets(config: &mut Config, at: &Locator<'_>) -> Result<(), ConfigError> {
+    // The SSH key is read by the SSH library, but refused here if others could read it.
+    if let Some(key) = &config.hosts.key_file {
+        crate::secret::check_private_file(key)
+            .map_err(|p| at.error(&[Seg::key("hosts"), Seg::key("key_file")], None, p.0))?;
+    }
     for (i, d) in config.directories.iter_mut().enumerate() {
         let (key, read) = match (&d.bind_password_file, &d.bind_password_env) {
             (Some(file), _) => ("bind_password_file", read_secret_file(file)),
@@ -234,6 +253,7 @@ fn validate(config: &Config, at: &Locator<'_>) -> Result<(), ConfigError> {
             "how many checks run at once: from 1 to 256",
         ));
     }
+    validate_hosts(config, at)?;
     let mut names = std::collections::BTreeSet::new();
     for (i, d) in config.directories.iter().enumerate() {
         let key = |k: &str| vec![Seg::key("directory"), Seg::Index(i), Seg::key(k)];
@@ -413,6 +433,87 @@ fn validate(config: &Config, at: &Locator<'_>) -> Result<(), ConfigError> {
                     "an `ou` or a `group` saying where this year group's accounts are",
                 ));
             }
+        }
+    }
+    Ok(())
+}
+
+fn validate_hosts(config: &Config, at: &Locator<'_>) -> Result<(), ConfigError> {
+    let h = &config.hosts;
+    let key = |k: &str| vec![Seg::key("hosts"), Seg::key(k)];
+    if !(1..=1024).contains(&h.concurrency) {
+        return Err(at.error(
+            &key("concurrency"),
+            Some(h.concurrency.to_string()),
+            "how many machines at once: from 1 to 1024",
+        ));
+    }
+    for (k, v, max) in [
+        ("connect_timeout_secs", h.connect_timeout_secs, 600),
+        ("command_timeout_secs", h.command_timeout_secs, 3600),
+    ] {
+        if !(1..=max).contains(&v) {
+            return Err(at.error(
+                &key(k),
+                Some(v.to_string()),
+                format!("a whole number of seconds from 1 to {max}"),
+            ));
+        }
+    }
+    if !(1024..=1 << 30).contains(&h.max_output_bytes) {
+        return Err(at.error(
+            &key("max_output_bytes"),
+            Some(h.max_output_bytes.to_string()),
+            "a size in bytes from 1024 to 1073741824",
+        ));
+    }
+    if h.user.trim().is_empty() {
+        return Err(at.error(
+            &key("user"),
+            Some("\"\"".into()),
+            "the account the probe logs in as",
+        ));
+    }
+    let mut names = std::collections::BTreeSet::new();
+    for (i, host) in config.host_list.iter().enumerate() {
+        let hkey = |k: &str| vec![Seg::key("host"), Seg::Index(i), Seg::key(k)];
+        if host.name.is_empty()
+            || !host
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+        {
+            return Err(at.error(
+                &hkey("name"),
+                Some(format!("{:?}", host.name)),
+                "a short name of letters, digits, '-', '_' or '.'",
+            ));
+        }
+        if !names.insert(host.name.clone()) {
+            return Err(at.error(
+                &hkey("name"),
+                Some(format!("{:?}", host.name)),
+                "a name not used by another [[host]]",
+            ));
+        }
+        if host.address.trim().is_empty()
+            || host
+                .address
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control())
+        {
+            return Err(at.error(
+                &hkey("address"),
+                Some(format!("{:?}", host.address)),
+                "an address or DNS name",
+            ));
+        }
+        if host.port == 0 {
+            return Err(at.error(
+                &hkey("port"),
+                Some("0".into()),
+                "a TCP port from 1 to 65535",
+            ));
         }
     }
     Ok(())

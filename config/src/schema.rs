@@ -24,6 +24,102 @@ pub struct Config {
     /// Directories to check (Active Directory domains, OpenLDAP servers).
     #[serde(default, rename = "directory")]
     pub directories: Vec<Directory>,
+    /// How machines are reached over SSH.
+    #[serde(default)]
+    pub hosts: HostsSettings,
+    /// Machines to check over SSH.
+    #[serde(default, rename = "host")]
+    pub host_list: Vec<Host>,
+}
+
+/// `[hosts]`: how machines are reached (one SSH session and one read-only probe per machine).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostsSettings {
+    /// The known_hosts file of trusted host keys. Default: `known_hosts` beside the store.
+    pub known_hosts: Option<PathBuf>,
+    /// The account the probe logs in as.
+    #[serde(default = "default_host_user")]
+    pub user: String,
+    /// Private key file (mode 0600). Unset: keys from ssh-agent.
+    pub key_file: Option<PathBuf>,
+    /// How many machines are checked at once.
+    #[serde(default = "default_host_concurrency")]
+    pub concurrency: usize,
+    /// Seconds allowed to connect and to complete the SSH handshake.
+    #[serde(default = "default_connect_timeout")]
+    pub connect_timeout_secs: u64,
+    /// Seconds allowed for the probe to finish on a machine.
+    #[serde(default = "default_command_timeout")]
+    pub command_timeout_secs: u64,
+    /// The most a probe may print, in bytes.
+    #[serde(default = "default_max_output")]
+    pub max_output_bytes: u64,
+}
+
+impl Default for HostsSettings {
+    fn default() -> Self {
+        HostsSettings {
+            known_hosts: None,
+            user: default_host_user(),
+            key_file: None,
+            concurrency: default_host_concurrency(),
+            connect_timeout_secs: default_connect_timeout(),
+            command_timeout_secs: default_command_timeout(),
+            max_output_bytes: default_max_output(),
+        }
+    }
+}
+
+fn default_host_user() -> String {
+    "caretaker".to_string()
+}
+fn default_host_concurrency() -> usize {
+    32
+}
+fn default_connect_timeout() -> u64 {
+    10
+}
+fn default_command_timeout() -> u64 {
+    120
+}
+fn default_max_output() -> u64 {
+    8 * 1024 * 1024
+}
+
+/// Which operating system a machine runs (which probe it gets).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HostOs {
+    Linux,
+    Windows,
+    Macos,
+}
+
+/// `[[host]]`: one machine.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Host {
+    /// Short name used in findings and in `caretaker hosts trust NAME`. Unique.
+    pub name: String,
+    /// Address or DNS name to reach it at.
+    pub address: String,
+    #[serde(default = "default_ssh_port")]
+    pub port: u16,
+    /// Overrides `hosts.user`.
+    pub user: Option<String>,
+    pub os: HostOs,
+    /// Roles such as `laptop`, `desktop`, `server`, `file-server` (laptops must be encrypted).
+    #[serde(default)]
+    pub roles: Vec<String>,
+    /// This machine answers with recorded output rather than a real probe (the sample school's
+    /// Windows and macOS machines); said plainly in every finding about it.
+    #[serde(default)]
+    pub simulated: bool,
+}
+
+fn default_ssh_port() -> u16 {
+    22
 }
 
 /// `[school]`: who the reports are about.

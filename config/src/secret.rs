@@ -37,6 +37,21 @@ pub struct SecretProblem(pub String);
 
 /// Reads a secret file, refusing one that others could read. Trailing newlines are trimmed.
 pub fn read_secret_file(path: &Path) -> Result<Secret, SecretProblem> {
+    check_private_file(path)?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| SecretProblem(format!("cannot read secret file {}: {e}", path.display())))?;
+    let value = text.trim_end_matches(['\n', '\r']).to_string();
+    if value.is_empty() {
+        return Err(SecretProblem(format!(
+            "secret file {} is empty",
+            path.display()
+        )));
+    }
+    Ok(Secret(value))
+}
+
+/// Refuses a file holding a secret (a password, a private key) that others could read.
+pub fn check_private_file(path: &Path) -> Result<(), SecretProblem> {
     use std::os::unix::fs::MetadataExt;
     let meta = std::fs::metadata(path)
         .map_err(|e| SecretProblem(format!("cannot read secret file {}: {e}", path.display())))?;
@@ -58,16 +73,7 @@ pub fn read_secret_file(path: &Path) -> Result<Secret, SecretProblem> {
             meta.uid()
         )));
     }
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| SecretProblem(format!("cannot read secret file {}: {e}", path.display())))?;
-    let value = text.trim_end_matches(['\n', '\r']).to_string();
-    if value.is_empty() {
-        return Err(SecretProblem(format!(
-            "secret file {} is empty",
-            path.display()
-        )));
-    }
-    Ok(Secret(value))
+    Ok(())
 }
 
 /// Reads a secret from an environment variable.

@@ -26,6 +26,8 @@ pub struct Unit {
     pub target: Target,
     /// Plain words for what the unit checks ("the directory \"ad\"").
     pub what: String,
+    /// Its own time limit, when `audit.timeout_secs` does not fit (many machines in waves).
+    pub timeout: Option<Duration>,
     pub work: CheckFuture,
 }
 
@@ -42,6 +44,7 @@ impl std::fmt::Debug for Unit {
 pub fn known_check_ids() -> Vec<CheckId> {
     caretaker_checks::directory::CHECK_IDS
         .iter()
+        .chain(caretaker_checks::host::CHECK_IDS)
         .map(|s| CheckId::new(*s))
         .collect()
 }
@@ -89,7 +92,33 @@ pub fn units_from_config(loaded: &Loaded, now: time::OffsetDateTime) -> Vec<Unit
                 .collect(),
             target: Target::new(TargetKind::Directory, dir.name.clone(), ""),
             what: format!("the directory \"{}\" ({})", dir.name, dir.url),
+            timeout: None,
             work: Box::pin(async move { caretaker_checks::directory::audit(&d, now).await }),
+        });
+    }
+    let hosts = crate::hosts::inventory(loaded);
+    if !hosts.is_empty() {
+        let n = hosts.len();
+        let concurrency = loaded.config.hosts.concurrency;
+        // Every machine has its own connect and command limits; the unit allows for the waves
+        // they run in, so that a slow machine is reported as such rather than cutting the rest.
+        let per_host =
+            loaded.config.hosts.connect_timeout_secs + loaded.config.hosts.command_timeout_secs;
+        let waves = n.div_ceil(concurrency.max(1)) as u64;
+        let timeout = Duration::from_secs(per_host.saturating_mul(waves) + 30)
+            .max(Duration::from_secs(loaded.config.audit.timeout_secs));
+        units.push(Unit {
+            name: "hosts".to_string(),
+            check_ids: caretaker_checks::host::CHECK_IDS
+                .iter()
+                .map(|s| CheckId::new(*s))
+                .collect(),
+            target: Target::new(TargetKind::System, "hosts", ""),
+            what: format!("the {n} machine{}", if n == 1 { "" } else { "s" }),
+            timeout: Some(timeout),
+            work: Box::pin(async move {
+                crate::hosts::audit_hosts(hosts, concurrency, Default::default(), now).await
+            }),
         });
     }
     units
@@ -158,18 +187,20 @@ pub async fn run_audit(
         })
         .collect();
     let sem = Arc::new(Semaphore::new(req.concurrency.max(1)));
+    let req_timeout = req.timeout;
     let mut tasks = tokio::task::JoinSet::new();
     for (index, unit) in selected.into_iter().enumerate() {
         let sem = sem.clone();
-        let timeout = req.timeout;
         tasks.spawn(async move {
             let Unit {
                 name,
                 check_ids,
                 target,
                 what,
+                timeout,
                 work,
             } = unit;
+            let timeout = timeout.unwrap_or(req_timeout);
             let _permit = sem.acquire_owned().await;
             // The work runs in its own task so that a panic inside a check becomes an error
             // finding for that check, not the end of the audit.
@@ -283,6 +314,7 @@ mod tests {
             ],
             target: Target::new(TargetKind::Directory, name, ""),
             what: format!("the directory \"{name}\""),
+            timeout: None,
             work: Box::pin(async move {
                 tokio::time::sleep(delay).await;
                 vec![Finding::new(

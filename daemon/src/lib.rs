@@ -3,6 +3,7 @@
 //! risk-assessment log will live here too.
 
 pub mod engine;
+pub mod hosts;
 pub mod report;
 pub mod store;
 

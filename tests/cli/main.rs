@@ -5,6 +5,7 @@
 
 mod config_errors;
 mod directory_failures;
+mod hosts;
 mod interrupted;
 mod man;
 mod report_schema;

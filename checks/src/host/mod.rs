@@ -146,7 +146,7 @@ pub fn unreachable_findings(host: &HostInfo, reason: &str, detail: &str) -> Vec<
                 ev,
             )
             .fix(format!(
-                "Check that {} is switched on and reachable over SSH from caretaker, that its host key is in known_hosts, and that the probe account can log in; then run `caretaker check --only host` again.",
+                "Check that {} is switched on and reachable over SSH from caretaker, that its host key is in known_hosts, and that the probe account can log in; then run `caretaker audit --only host` again.",
                 host.address
             ))
         })

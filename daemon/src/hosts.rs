@@ -1,0 +1,179 @@
+//! Host checks in the engine: one SSH session and one read-only probe per machine, at most
+//! `hosts.concurrency` at once (ssh2 is blocking: each runs on a blocking thread), then the pure
+//! parse and judge of `caretaker_checks::host`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use caretaker_checks::host::judge::HostThresholds;
+use caretaker_checks::host::transport::{run_probe, SshAuth, SshError, SshOutcome, SshTarget};
+use caretaker_checks::host::{self, HostInfo, OsFamily};
+use caretaker_checks::{Evidence, Finding, Severity, Status};
+use caretaker_config::{HostOs, Loaded};
+use tokio::sync::Semaphore;
+
+/// The command that runs the probe read from standard input, per OS family.
+pub fn probe_command(os: OsFamily) -> &'static str {
+    match os {
+        OsFamily::Linux | OsFamily::Macos => "/bin/sh -s",
+        OsFamily::Windows => {
+            "powershell.exe -NoLogo -NoProfile -NonInteractive -ExecutionPolicy Bypass -Command -"
+        }
+    }
+}
+
+fn os_family(os: HostOs) -> OsFamily {
+    match os {
+        HostOs::Linux => OsFamily::Linux,
+        HostOs::Windows => OsFamily::Windows,
+        HostOs::Macos => OsFamily::Macos,
+    }
+}
+
+/// Every configured machine, with how to reach it.
+pub fn inventory(loaded: &Loaded) -> Vec<(HostInfo, SshTarget)> {
+    let s = &loaded.config.hosts;
+    let auth = match &s.key_file {
+        Some(k) => SshAuth::KeyFile(k.clone()),
+        None => SshAuth::Agent,
+    };
+    loaded
+        .config
+        .host_list
+        .iter()
+        .map(|h| {
+            let info = HostInfo {
+                name: h.name.clone(),
+                address: h.address.clone(),
+                os: os_family(h.os),
+                roles: h.roles.clone(),
+                simulated: h.simulated,
+            };
+            let mut t = SshTarget::new(
+                h.name.clone(),
+                h.address.clone(),
+                h.port,
+                h.user.clone().unwrap_or_else(|| s.user.clone()),
+                auth.clone(),
+                loaded.known_hosts.clone(),
+            );
+            t.connect_timeout = Duration::from_secs(s.connect_timeout_secs);
+            t.command_timeout = Duration::from_secs(s.command_timeout_secs);
+            t.max_output = usize::try_from(s.max_output_bytes).unwrap_or(usize::MAX);
+            (info, t)
+        })
+        .collect()
+}
+
+/// Probes every machine (bounded) and judges what each said.
+pub async fn audit_hosts(
+    hosts: Vec<(HostInfo, SshTarget)>,
+    concurrency: usize,
+    thresholds: HostThresholds,
+    now: time::OffsetDateTime,
+) -> Vec<Finding> {
+    let sem = Arc::new(Semaphore::new(concurrency.max(1)));
+    let th = Arc::new(thresholds);
+    let mut set = tokio::task::JoinSet::new();
+    for (index, (info, target)) in hosts.into_iter().enumerate() {
+        let sem = sem.clone();
+        let th = th.clone();
+        set.spawn(async move {
+            let _permit = sem.acquire_owned().await;
+            let script = host::probe_script(info.os);
+            let command = probe_command(info.os);
+            let t = target.clone();
+            let result = tokio::task::spawn_blocking(move || {
+                run_probe(&t, command, Some(script.as_bytes()))
+            })
+            .await
+            .unwrap_or_else(|e| {
+                Err(SshError::Internal {
+                    reason: e.to_string(),
+                })
+            });
+            (index, findings_for(&info, &target, result, &th, now))
+        });
+    }
+    let mut out: Vec<(usize, Vec<Finding>)> = Vec::new();
+    while let Some(joined) = set.join_next().await {
+        if let Ok(done) = joined {
+            out.push(done);
+        }
+    }
+    out.sort_by_key(|(i, _)| *i);
+    out.into_iter().flat_map(|(_, f)| f).collect()
+}
+
+/// The findings for one machine from what its SSH session gave.
+pub fn findings_for(
+    info: &HostInfo,
+    target: &SshTarget,
+    result: Result<SshOutcome, SshError>,
+    th: &HostThresholds,
+    now: time::OffsetDateTime,
+) -> Vec<Finding> {
+    match result {
+        Ok(SshOutcome::Output { stdout, stderr_tail, exit, .. }) => {
+            if stdout.is_empty() && exit != Some(0) {
+                host::unreachable_findings(
+                    info,
+                    "the check program failed on the machine",
+                    &format!("exit status {exit:?}; {}", stderr_tail.trim()),
+                )
+            } else {
+                host::assess(info, &stdout, th, now)
+            }
+        }
+        Err(SshError::ChangedHostKey { expected_fp, got_fp }) => host::CHECK_IDS
+            .iter()
+            .map(|check| {
+                Finding::new(
+                    *check,
+                    info.target(),
+                    Status::Fail,
+                    Severity::Critical,
+                    format!(
+                        "{}'s SSH key has changed since it was trusted, which can mean the connection is being \
+                         intercepted: nothing was sent to it, and it was not checked.",
+                        info.name
+                    ),
+                    Evidence::new(format!("{}:{}", target.address, target.port))
+                        .with("trusted_key", expected_fp.as_str())
+                        .with("presented_key", got_fp.as_str())
+                        .with("known_hosts", target.known_hosts.display()),
+                )
+                .fix(format!(
+                    "Find out why the key changed. If the machine was rebuilt, compare the fingerprint shown on its \
+                     own console (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) with {got_fp}, remove the old \
+                     line from {}, then run `caretaker hosts trust {}`.",
+                    target.known_hosts.display(),
+                    info.name
+                ))
+            })
+            .collect(),
+        Err(e) => {
+            let reason = match &e {
+                SshError::UnknownHostKey { .. } => format!(
+                    "its SSH key has not been trusted yet (check it, then run `caretaker hosts trust {}`)",
+                    info.name
+                ),
+                SshError::Refused => format!("no SSH server answered on port {}", target.port),
+                SshError::Timeout { .. } => format!(
+                    "the machine did not answer within {} seconds",
+                    target.connect_timeout.as_secs()
+                ),
+                SshError::AuthRefused => format!("the account \"{}\" could not log in", target.user),
+                SshError::CommandTimedOut => format!(
+                    "the check program did not finish within {} seconds",
+                    target.command_timeout.as_secs()
+                ),
+                SshError::OutputTooLarge { limit } => {
+                    format!("the check program printed more than {limit} bytes")
+                }
+                _ => "the machine could not be reached over SSH".to_string(),
+            };
+            host::unreachable_findings(info, &reason, &e.to_string())
+        }
+    }
+}

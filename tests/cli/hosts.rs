@@ -1,0 +1,171 @@
+//! `caretaker audit` over SSH against a real sshd running the real Linux probe on this machine:
+//! an unknown host key is an error showing its fingerprint and nothing is checked; `caretaker
+//! hosts trust` records it after showing it; the machine is then audited; a changed host key is a
+//! failure ("possible interception"); a machine that is down is an error and the others go on.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+#[path = "../../checks/tests/support/sshd.rs"]
+#[allow(dead_code)]
+mod sshd;
+
+use crate::report_schema::schema_errors;
+use crate::util::{audit_json, caretaker, findings, run};
+
+fn config(dir: &Path, sshd: &sshd::Sshd, closed_port: u16) -> PathBuf {
+    let path = dir.join("caretaker.toml");
+    std::fs::write(
+        &path,
+        format!(
+            r#"version = 1
+[store]
+path = "caretaker.db"
+[hosts]
+known_hosts = "known_hosts"
+user = "{user}"
+key_file = "{key}"
+connect_timeout_secs = 3
+command_timeout_secs = 30
+[[host]]
+name = "staff-laptop-1"
+address = "127.0.0.1"
+port = {port}
+os = "linux"
+roles = ["laptop"]
+[[host]]
+name = "switched-off"
+address = "127.0.0.1"
+port = {closed_port}
+os = "linux"
+"#,
+            user = sshd.user,
+            key = sshd.client_key.display(),
+            port = sshd.port(),
+        ),
+    )
+    .unwrap();
+    path
+}
+
+fn about<'a>(fs: &'a [serde_json::Value], host: &str) -> Vec<&'a serde_json::Value> {
+    fs.iter()
+        .filter(|f| f["target"]["kind"] == "host" && f["target"]["name"] == host)
+        .collect()
+}
+
+#[test]
+fn unknown_then_trusted_then_changed_host_key() {
+    let mut sshd = sshd::Sshd::start(1);
+    let dir = tempfile::tempdir().unwrap();
+    let closed = sshd::free_port();
+    let cfg = config(dir.path(), &sshd, closed);
+    let only = ["--only", "host"];
+
+    // 1. Unknown key: every host check is an error that shows the fingerprint; exit 2.
+    let (code, doc, err) = audit_json(dir.path(), &cfg, &only);
+    assert_eq!(code, 2, "{err} {doc:#}");
+    assert!(schema_errors(&doc).is_empty(), "{:?}", schema_errors(&doc));
+    let fs = findings(&doc);
+    let fingerprint = sshd::keygen_fingerprint(&sshd.host_key_pub());
+    let laptop = about(&fs, "staff-laptop-1");
+    assert_eq!(laptop.len(), 6, "{fs:#?}");
+    for f in &laptop {
+        assert_eq!(f["status"], "error", "{f:#}");
+        assert!(
+            f["summary"]
+                .as_str()
+                .unwrap()
+                .contains("caretaker hosts trust staff-laptop-1"),
+            "{f:#}"
+        );
+        assert!(
+            serde_json::to_string(f).unwrap().contains(&fingerprint),
+            "{f:#}"
+        );
+    }
+    // The machine that is down is an error too, with the reason; it does not stop the others.
+    let off = about(&fs, "switched-off");
+    assert_eq!(off.len(), 6);
+    assert!(off.iter().all(|f| f["status"] == "error"
+        && f["summary"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("no SSH server answered on port {closed}"))));
+
+    // 2. Trust it: the fingerprint shown is ssh-keygen's; known_hosts is private.
+    let mut c = caretaker(dir.path());
+    c.args(["hosts", "trust", "staff-laptop-1", "--yes", "--config"])
+        .arg(&cfg);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(&fingerprint), "{out}");
+    let kh = dir.path().join("known_hosts");
+    assert_eq!(
+        std::fs::metadata(&kh).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    // Without --yes and without a terminal, nothing is recorded.
+    let mut c = caretaker(dir.path());
+    c.args(["hosts", "trust", "staff-laptop-1", "--config"])
+        .arg(&cfg)
+        .stdin(std::process::Stdio::null());
+    assert_eq!(run(c).0, 64);
+
+    // 3. Trusted: the real probe ran on this machine; each check has a verdict from real facts.
+    let (code, doc, err) = audit_json(dir.path(), &cfg, &only);
+    assert!(schema_errors(&doc).is_empty(), "{:?}", schema_errors(&doc));
+    let fs = findings(&doc);
+    let laptop = about(&fs, "staff-laptop-1");
+    assert_eq!(laptop.len(), 6, "{fs:#?}");
+    let statuses: Vec<&str> = laptop
+        .iter()
+        .map(|f| f["status"].as_str().unwrap())
+        .collect();
+    assert!(
+        laptop
+            .iter()
+            .all(|f| !f["summary"].as_str().unwrap().contains("trust")),
+        "no longer an unknown key: {laptop:#?}"
+    );
+    assert!(
+        statuses.iter().filter(|s| **s != "error").count() >= 4,
+        "{statuses:?} {err}"
+    );
+    assert_ne!(
+        code, 0,
+        "this machine is not a compliant laptop (no anti-virus, disk not encrypted)"
+    );
+
+    // 4. The key changes: every check fails with "possible interception".
+    sshd.restart_with_new_host_key();
+    let (code, doc, _) = audit_json(dir.path(), &cfg, &only);
+    assert_eq!(code, 1, "{doc:#}");
+    let fs = findings(&doc);
+    let laptop = about(&fs, "staff-laptop-1");
+    assert_eq!(laptop.len(), 6);
+    for f in &laptop {
+        assert_eq!(f["status"], "fail", "{f:#}");
+        assert!(
+            f["summary"].as_str().unwrap().contains("intercepted"),
+            "{f:#}"
+        );
+        assert!(f["remediation"]
+            .as_str()
+            .unwrap()
+            .contains("caretaker hosts trust staff-laptop-1"));
+    }
+}
+
+#[test]
+fn trusting_an_unknown_name_is_a_usage_error() {
+    let sshd = sshd::Sshd::start(1);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), &sshd, sshd::free_port());
+    let mut c = caretaker(dir.path());
+    c.args(["hosts", "trust", "nobody", "--yes", "--config"])
+        .arg(&cfg);
+    let (code, _, err) = run(c);
+    assert_eq!(code, 64, "{err}");
+    assert!(err.contains("staff-laptop-1, switched-off"), "{err}");
+}
