@@ -79,6 +79,15 @@ pub const FIELDS: &[FieldDoc] = &[
     f("hosts.connect_timeout_secs", "integer (1-600)", "10", "Seconds allowed to connect to a machine and complete the SSH handshake."),
     f("hosts.command_timeout_secs", "integer (1-3600)", "120", "Seconds allowed for the probe to finish on a machine; a probe still running then is cut off."),
     f("hosts.max_output_bytes", "integer (1024-1073741824)", "8388608", "The most a probe may print; more is an error for that machine, and reading stops."),
+    f("hosts.thresholds.signature_warn_hours", "integer", "24", "Anti-virus signatures older than this many hours are a warning (NCSC: update at least daily)."),
+    f("hosts.thresholds.signature_fail_hours", "integer", "72", "Anti-virus signatures older than this many hours are a failure."),
+    f("hosts.thresholds.xprotect_max_days", "integer", "30", "macOS XProtect data older than this many days is a failure (Apple updates it every week or few)."),
+    f("hosts.thresholds.update_max_days", "integer", "14", "No update installed for more than this many days is a failure (Cyber Essentials: critical updates within 14 days)."),
+    f("hosts.thresholds.encryption_required_roles", "list of strings", "[\"laptop\"]", "Machines with any of these roles must have an encrypted system disk (personal data taken off site, policy 7.4)."),
+    f("hosts.thresholds.screen_lock_max_minutes", "integer", "15", "Screens must lock after at most this many minutes idle (policy 7.4: lock screens when unattended)."),
+    f("hosts.allowed_software.linux", "list of globs", "[] (none agreed: a warning)", "Approved Linux packages, case-insensitive globs. Anything else installed is a failure that names the packages."),
+    f("hosts.allowed_software.windows", "list of globs", "[] (none agreed: a warning)", "Approved Windows programs (as listed in Apps & features)."),
+    f("hosts.allowed_software.macos", "list of globs", "[] (none agreed: a warning)", "Approved macOS applications."),
     f("host[].name", "string", "required", "A short name for the machine, used in findings and in `caretaker hosts trust NAME`."),
     f("host[].address", "string", "required", "Its address or DNS name."),
     f("host[].port", "integer", "22", "Its SSH port."),
@@ -196,6 +205,20 @@ concurrency = 32
 connect_timeout_secs = 10
 command_timeout_secs = 120
 max_output_bytes = 8388608
+
+[hosts.thresholds]
+signature_warn_hours = 24
+signature_fail_hours = 72
+xprotect_max_days = 30
+update_max_days = 14
+encryption_required_roles = ["laptop"]
+screen_lock_max_minutes = 15
+
+# Approved software: anything else installed fails, naming the programs. Empty: none agreed yet.
+[hosts.allowed_software]
+linux = []
+windows = ["Microsoft *", "Google Chrome", "Mozilla Firefox*", "Adobe Acrobat Reader*", "SMART Notebook*"]
+macos = ["Safari", "Pages", "Numbers", "Keynote", "Google Chrome", "Microsoft *"]
 
 [[host]]
 name = "office-laptop-1"

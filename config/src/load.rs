@@ -467,6 +467,54 @@ fn validate_hosts(config: &Config, at: &Locator<'_>) -> Result<(), ConfigError> 
             "a size in bytes from 1024 to 1073741824",
         ));
     }
+    let t = &h.thresholds;
+    let tkey = |k: &str| vec![Seg::key("hosts"), Seg::key("thresholds"), Seg::key(k)];
+    if t.signature_warn_hours == 0 || t.signature_warn_hours > t.signature_fail_hours {
+        return Err(at.error(
+            &tkey("signature_warn_hours"),
+            Some(t.signature_warn_hours.to_string()),
+            format!(
+                "hours from 1 to signature_fail_hours ({})",
+                t.signature_fail_hours
+            ),
+        ));
+    }
+    for (k, v) in [
+        ("xprotect_max_days", t.xprotect_max_days),
+        ("update_max_days", t.update_max_days),
+        ("screen_lock_max_minutes", t.screen_lock_max_minutes),
+    ] {
+        if !(1..=3650).contains(&v) {
+            return Err(at.error(
+                &tkey(k),
+                Some(v.to_string()),
+                "a whole number from 1 to 3650",
+            ));
+        }
+    }
+    for (os, list) in [
+        ("linux", &h.allowed_software.linux),
+        ("windows", &h.allowed_software.windows),
+        ("macos", &h.allowed_software.macos),
+    ] {
+        for (j, p) in list.iter().enumerate() {
+            if let Err(e) = globset::Glob::new(p) {
+                return Err(at.error(
+                    &[
+                        Seg::key("hosts"),
+                        Seg::key("allowed_software"),
+                        Seg::key(os),
+                        Seg::Index(j),
+                    ],
+                    Some(format!("{p:?}")),
+                    format!(
+                        "a glob pattern such as \"Microsoft Office*\" ({})",
+                        e.kind()
+                    ),
+                ));
+            }
+        }
+    }
     if h.user.trim().is_empty() {
         return Err(at.error(
             &key("user"),

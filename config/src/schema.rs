@@ -55,6 +55,81 @@ pub struct HostsSettings {
     /// The most a probe may print, in bytes.
     #[serde(default = "default_max_output")]
     pub max_output_bytes: u64,
+    /// What the machines are held to.
+    #[serde(default)]
+    pub thresholds: HostThresholdsConfig,
+    /// Approved software per operating system.
+    #[serde(default)]
+    pub allowed_software: AllowedSoftware,
+}
+
+/// `[hosts.thresholds]`: defaults from NCSC Cyber Essentials and the DfE cyber security standards.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostThresholdsConfig {
+    /// Anti-virus signatures older than this many hours are a warning.
+    #[serde(default = "default_sig_warn")]
+    pub signature_warn_hours: u64,
+    /// Anti-virus signatures older than this many hours are a failure.
+    #[serde(default = "default_sig_fail")]
+    pub signature_fail_hours: u64,
+    /// macOS XProtect data older than this many days is a failure (Apple updates it weekly or so).
+    #[serde(default = "default_xprotect")]
+    pub xprotect_max_days: u64,
+    /// No update installed for more than this many days is a failure.
+    #[serde(default = "default_update_days")]
+    pub update_max_days: u64,
+    /// Machines with any of these roles must have an encrypted system disk.
+    #[serde(default = "default_encryption_roles")]
+    pub encryption_required_roles: Vec<String>,
+    /// Screens must lock after at most this many minutes idle.
+    #[serde(default = "default_screen_lock")]
+    pub screen_lock_max_minutes: u64,
+}
+
+impl Default for HostThresholdsConfig {
+    fn default() -> Self {
+        HostThresholdsConfig {
+            signature_warn_hours: default_sig_warn(),
+            signature_fail_hours: default_sig_fail(),
+            xprotect_max_days: default_xprotect(),
+            update_max_days: default_update_days(),
+            encryption_required_roles: default_encryption_roles(),
+            screen_lock_max_minutes: default_screen_lock(),
+        }
+    }
+}
+
+fn default_sig_warn() -> u64 {
+    24
+}
+fn default_sig_fail() -> u64 {
+    72
+}
+fn default_xprotect() -> u64 {
+    30
+}
+fn default_update_days() -> u64 {
+    14
+}
+fn default_encryption_roles() -> Vec<String> {
+    vec!["laptop".to_string()]
+}
+fn default_screen_lock() -> u64 {
+    15
+}
+
+/// `[hosts.allowed_software]`: approved software, as case-insensitive globs on package or
+/// application names. An empty list means none has been agreed (a warning, not a pass).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AllowedSoftware {
+    #[serde(default)]
+    pub linux: Vec<String>,
+    #[serde(default)]
+    pub windows: Vec<String>,
+    #[serde(default)]
+    pub macos: Vec<String>,
 }
 
 impl Default for HostsSettings {
@@ -67,6 +142,8 @@ impl Default for HostsSettings {
             connect_timeout_secs: default_connect_timeout(),
             command_timeout_secs: default_command_timeout(),
             max_output_bytes: default_max_output(),
+            thresholds: HostThresholdsConfig::default(),
+            allowed_software: AllowedSoftware::default(),
         }
     }
 }

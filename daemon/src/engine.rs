@@ -100,6 +100,7 @@ pub fn units_from_config(loaded: &Loaded, now: time::OffsetDateTime) -> Vec<Unit
     if !hosts.is_empty() {
         let n = hosts.len();
         let concurrency = loaded.config.hosts.concurrency;
+        let thresholds = crate::hosts::thresholds(loaded);
         // Every machine has its own connect and command limits; the unit allows for the waves
         // they run in, so that a slow machine is reported as such rather than cutting the rest.
         let per_host =
@@ -117,7 +118,7 @@ pub fn units_from_config(loaded: &Loaded, now: time::OffsetDateTime) -> Vec<Unit
             what: format!("the {n} machine{}", if n == 1 { "" } else { "s" }),
             timeout: Some(timeout),
             work: Box::pin(async move {
-                crate::hosts::audit_hosts(hosts, concurrency, Default::default(), now).await
+                crate::hosts::audit_hosts(hosts, concurrency, thresholds, now).await
             }),
         });
     }

@@ -30,6 +30,23 @@ fn os_family(os: HostOs) -> OsFamily {
     }
 }
 
+/// The judges' thresholds from `[hosts.thresholds]` and `[hosts.allowed_software]`.
+pub fn thresholds(loaded: &Loaded) -> HostThresholds {
+    let h = &loaded.config.hosts;
+    let t = &h.thresholds;
+    HostThresholds {
+        signature_warn_hours: t.signature_warn_hours,
+        signature_fail_hours: t.signature_fail_hours,
+        xprotect_max_days: t.xprotect_max_days,
+        update_max_days: t.update_max_days,
+        encryption_required_roles: t.encryption_required_roles.clone(),
+        screen_lock_max_secs: t.screen_lock_max_minutes.saturating_mul(60),
+        software_allow_linux: h.allowed_software.linux.clone(),
+        software_allow_windows: h.allowed_software.windows.clone(),
+        software_allow_macos: h.allowed_software.macos.clone(),
+    }
+}
+
 /// Every configured machine, with how to reach it.
 pub fn inventory(loaded: &Loaded) -> Vec<(HostInfo, SshTarget)> {
     let s = &loaded.config.hosts;

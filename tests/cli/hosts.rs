@@ -27,6 +27,9 @@ user = "{user}"
 key_file = "{key}"
 connect_timeout_secs = 3
 command_timeout_secs = 30
+[hosts.allowed_software]
+# Only packages whose names start with "lib": everything else on this machine is unapproved.
+linux = ["lib*"]
 [[host]]
 name = "staff-laptop-1"
 address = "127.0.0.1"
