@@ -11,6 +11,7 @@
 //! names the Debian packages to install. Secrets are files of mode 0600 in folders of mode 0700.
 
 mod error;
+mod hosts;
 mod ldif;
 mod openldap;
 mod process;
@@ -28,6 +29,7 @@ use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 
 pub use error::LabError;
+pub use hosts::LabHost;
 pub use ldif::{parse_ldif, LdapEntry};
 pub use openldap::{OpenLdap, LDAP_BASE_DN, LDAP_CARETAKER_DN};
 pub use process::{group_members, pid_alive};
@@ -56,11 +58,24 @@ impl Default for LabOptions {
     }
 }
 
+/// What to start besides the directories of [`LabOptions`] (kept apart from it so that code that
+/// builds `LabOptions` with a struct literal keeps compiling).
+#[derive(Debug, Clone, Default)]
+pub struct Extras {
+    /// Start the school's machines: one private sshd per machine on its own loopback address
+    /// (needs root). Linux machines run caretaker's real probe against a file tree of their own;
+    /// Windows and macOS machines are simulated (recorded probe output).
+    pub hosts: bool,
+    /// Extra individual pupils in the OpenLDAP directory (for benchmarks).
+    pub bulk_pupils: usize,
+}
+
 /// The running sample school. Dropping it stops every server it started.
 #[derive(Debug)]
 pub struct SampleSchool {
     openldap: Option<OpenLdap>,
     ad: Option<SambaAd>,
+    hosts: Vec<LabHost>,
     dir: PathBuf,
     config_path: PathBuf,
     user_password: String,
@@ -72,8 +87,8 @@ pub struct SampleSchool {
 }
 
 /// The files of a lab folder that the lab writes (and removes before starting again).
-const LAB_FILES: &[&str] = &["caretaker.toml", "README.txt", "pids"];
-const LAB_DIRS: &[&str] = &["ldap", "ad", "tls", "secrets", "logs"];
+const LAB_FILES: &[&str] = &["caretaker.toml", "README.txt", "pids", "known_hosts"];
+const LAB_DIRS: &[&str] = &["ldap", "ad", "tls", "secrets", "logs", "hosts"];
 
 impl SampleSchool {
     /// Starts the sample school. With `opts.dir` set, a lab already running there is stopped
@@ -81,7 +96,20 @@ impl SampleSchool {
     /// The servers stay in the caller's process group (Ctrl-C stops them too) and stop when the
     /// value is dropped.
     pub fn start(opts: LabOptions) -> Result<SampleSchool, LabError> {
-        Self::start_inner(opts, false, 0)
+        Self::start_inner(opts, false, &Extras::default())
+    }
+
+    /// Like [`SampleSchool::start`], with [`Extras`] (e.g. the school's machines).
+    pub fn start_with(opts: LabOptions, extras: Extras) -> Result<SampleSchool, LabError> {
+        Self::start_inner(opts, false, &extras)
+    }
+
+    /// Like [`SampleSchool::start_detachable`], with [`Extras`] (`caretaker-lab up`).
+    pub fn start_detachable_with(
+        opts: LabOptions,
+        extras: Extras,
+    ) -> Result<SampleSchool, LabError> {
+        Self::start_inner(opts, true, &extras)
     }
 
     /// Like [`SampleSchool::start_detachable`], with `bulk_pupils` extra individual pupils in the
@@ -90,23 +118,31 @@ impl SampleSchool {
         opts: LabOptions,
         bulk_pupils: usize,
     ) -> Result<SampleSchool, LabError> {
-        Self::start_inner(opts, true, bulk_pupils)
+        Self::start_inner(
+            opts,
+            true,
+            &Extras {
+                hosts: false,
+                bulk_pupils,
+            },
+        )
     }
 
     /// Like [`SampleSchool::start`], but the servers get process groups of their own, so that
     /// after [`SampleSchool::detach`] they outlive this process and its terminal
     /// (`caretaker-lab up`).
     pub fn start_detachable(opts: LabOptions) -> Result<SampleSchool, LabError> {
-        Self::start_inner(opts, true, 0)
+        Self::start_inner(opts, true, &Extras::default())
     }
 
     fn start_inner(
         opts: LabOptions,
         detachable: bool,
-        bulk_pupils: usize,
+        extras: &Extras,
     ) -> Result<SampleSchool, LabError> {
         let started = Instant::now();
-        if opts.active_directory && !nix::unistd::geteuid().is_root() {
+        let bulk_pupils = extras.bulk_pupils;
+        if (opts.active_directory || extras.hosts) && !nix::unistd::geteuid().is_root() {
             return Err(LabError::NeedsRoot);
         }
         let (tempdir, dir) = match &opts.dir {
@@ -147,8 +183,8 @@ impl SampleSchool {
         write_secret(&dir.join("secrets").join("users.pass"), &user_password)?;
         let now = OffsetDateTime::now_utc();
 
-        // Both servers start at once (Samba's part is the slow one).
-        let (ldap, ad) = std::thread::scope(|s| {
+        // The servers start at once (Samba's part is the slow one).
+        let (ldap, ad, hosts) = std::thread::scope(|s| {
             let ldap = s.spawn(|| {
                 opts.openldap
                     .then(|| {
@@ -161,14 +197,22 @@ impl SampleSchool {
                     .then(|| SambaAd::start(&dir, &ca, &user_password, now, detachable))
                     .transpose()
             });
-            (join(ldap), join(ad))
+            let hosts = s.spawn(|| {
+                if extras.hosts {
+                    hosts::start(&dir, now, detachable)
+                } else {
+                    Ok(Vec::new())
+                }
+            });
+            (join(ldap), join(ad), join(hosts))
         });
         // On an error, whatever did start is stopped when it is dropped here.
-        let (ldap, ad) = (ldap?, ad?);
+        let (ldap, ad, hosts) = (ldap?, ad?, hosts?);
 
         let mut school = SampleSchool {
             openldap: ldap,
             ad,
+            hosts,
             config_path: dir.join("caretaker.toml"),
             dir,
             user_password,
@@ -191,6 +235,9 @@ impl SampleSchool {
         }
         if let Some(a) = &self.ad {
             let _ = writeln!(s, "samba {} {}", a.pid(), a.address());
+        }
+        for h in &self.hosts {
+            let _ = writeln!(s, "sshd {} {} {}", h.pid(), h.address(), h.name());
         }
         util::write_file(&self.dir.join("pids"), &s)
     }
@@ -215,6 +262,21 @@ impl SampleSchool {
         self.ad.as_ref()
     }
 
+    /// The school's machines that were started (empty without [`Extras::hosts`]).
+    pub fn hosts(&self) -> &[LabHost] {
+        &self.hosts
+    }
+
+    /// DIR/known_hosts: the machines' host keys (pre-trusted).
+    pub fn known_hosts(&self) -> PathBuf {
+        self.dir.join("known_hosts")
+    }
+
+    /// DIR/secrets/host_key: the private key every machine authorises for root.
+    pub fn host_key(&self) -> PathBuf {
+        self.dir.join("secrets").join("host_key")
+    }
+
     /// The password of every ordinary account in both directories (also in
     /// DIR/secrets/users.pass), for tests that log in as a pupil or a teacher.
     pub fn user_password(&self) -> &str {
@@ -226,10 +288,14 @@ impl SampleSchool {
         self.startup
     }
 
-    /// The problems planted on purpose in the directories that were started: what caretaker
-    /// must find (and nothing else).
+    /// The problems planted on purpose in the directories and machines that were started: what
+    /// caretaker must find (and nothing else).
     pub fn planted_problems(&self) -> Vec<Planted> {
-        school::planted(self.openldap.is_some(), self.ad.is_some())
+        let mut v = school::planted(self.openldap.is_some(), self.ad.is_some());
+        if !self.hosts.is_empty() {
+            v.extend(hosts::planted());
+        }
+        v
     }
 
     /// Stops every server and removes the loopback address; removes the folder if the lab made
@@ -244,6 +310,9 @@ impl SampleSchool {
         }
         if let Some(a) = &self.ad {
             a.stop();
+        }
+        for h in &self.hosts {
+            h.stop();
         }
         let _ = fs::remove_file(self.dir.join("pids"));
         if let Some(t) = self.tempdir.take() {
@@ -261,6 +330,9 @@ impl SampleSchool {
         }
         if let Some(a) = &self.ad {
             a.detach();
+        }
+        for h in &self.hosts {
+            h.detach();
         }
         if let Some(t) = self.tempdir.take() {
             let _ = t.keep();
@@ -305,6 +377,29 @@ impl SampleSchool {
             );
             year_groups(&mut s, &format!("OU=Pupils,{base}"), "OU");
         }
+        if !self.hosts.is_empty() {
+            s.push_str(
+                "\n[hosts]\nknown_hosts = \"known_hosts\"\nuser = \"root\"\n\
+                 key_file = \"secrets/host_key\"\nconnect_timeout_secs = 5\n\
+                 command_timeout_secs = 20\n",
+            );
+            for h in &self.hosts {
+                let roles: Vec<String> = h.roles().iter().map(|r| format!("\"{r}\"")).collect();
+                let _ = write!(
+                    s,
+                    "\n[[host]]\nname = \"{}\"\naddress = \"{}\"\nport = {}\nos = \"{}\"\n\
+                     roles = [{}]\n",
+                    h.name(),
+                    h.address(),
+                    h.port(),
+                    h.os(),
+                    roles.join(", ")
+                );
+                if h.simulated() {
+                    s.push_str("simulated = true\n");
+                }
+            }
+        }
         s
     }
 
@@ -334,11 +429,43 @@ impl SampleSchool {
                 AD_BASE_DN
             );
         }
+        if !self.hosts.is_empty() {
+            s.push_str(
+                "\nMachines (SSH as root with secrets/host_key; their host keys are in known_hosts):\n",
+            );
+            for h in &self.hosts {
+                let _ = writeln!(
+                    s,
+                    "  {:<13} {:<8} {}:{:<5} {}",
+                    h.name(),
+                    h.os(),
+                    h.address(),
+                    h.port(),
+                    if h.simulated() {
+                        "SIMULATED: answers every command with hosts/<name>/probe-output.json"
+                    } else {
+                        "real probe, reading the files under hosts/<name>/root (CARETAKER_ROOT)"
+                    }
+                );
+            }
+            s.push_str(
+                "The Linux machines run caretaker's real probe, but only against their own small file\n\
+                 tree: commands (findmnt, lsblk, systemctl) still describe the computer the lab runs\n\
+                 on, so their disk-encryption result is this computer's (they are desktops, which\n\
+                 need no encryption). The Windows and macOS machines are SIMULATED: recorded outputs\n\
+                 from checks/fixtures/host/ with one value changed each: office-pc\n\
+                 (windows-defender-docs.json) AutoAdminLogon \"0\" -> \"1\"; ict-suite-01 (the same)\n\
+                 last hotfix InstalledOn 2024-06-02 -> 2024-04-26 (40 days before it was collected)\n\
+                 and hostname ICT-SUITE-01; art-macbook (macos-filevault-on.json) \"FileVault is On.\"\n\
+                 -> \"FileVault is Off.\". Installed software is not planted (no allowlist is set).\n\n",
+            );
+        }
         s.push_str(
             "Trust tls/ca.pem. Passwords: secrets/ (ldap.pass, ad.pass: caretaker's read-only\n\
              accounts; ldap-root.pass, ad-admin.pass: the servers' admins; users.pass: every\n\
              ordinary account).\n\n\
-             Planted problems (directory check target: what), one per line:\n",
+             Planted problems (scope check target: what), one per line; the scope is the\n\
+             directory (ldap, ad) or \"hosts\" for a machine:\n",
         );
         for p in self.planted_problems() {
             let _ = writeln!(s, "{} {} {}: {}", p.directory, p.check, p.target, p.what);
@@ -383,10 +510,10 @@ impl Drop for SampleSchool {
 /// A server recorded in DIR/pids.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordedServer {
-    /// `slapd` or `samba`.
+    /// `slapd`, `samba` or `sshd`.
     pub name: String,
     pub pid: u32,
-    /// Samba's loopback address.
+    /// Samba's or a machine's loopback address.
     pub address: Option<Ipv4Addr>,
 }
 
@@ -405,7 +532,9 @@ pub fn recorded_servers(dir: &Path) -> Result<Vec<RecordedServer>, LabError> {
         let pid = it.next().and_then(|p| p.parse().ok());
         let address = it.next().and_then(|a| a.parse().ok());
         match (name.as_str(), pid) {
-            ("slapd" | "samba", Some(pid)) => out.push(RecordedServer { name, pid, address }),
+            ("slapd" | "samba" | "sshd", Some(pid)) => {
+                out.push(RecordedServer { name, pid, address })
+            }
             _ => {
                 return Err(LabError::State(format!(
                     "{}: unexpected line {line:?}",

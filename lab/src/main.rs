@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use caretaker_lab::{recorded_servers, server_running, stop_dir, LabOptions, SampleSchool};
+use caretaker_lab::{recorded_servers, server_running, stop_dir, Extras, LabOptions, SampleSchool};
 use clap::{Parser, Subcommand};
 
 /// St. Example's Primary: a sample school of real directory servers (OpenLDAP, Samba Active
@@ -30,6 +30,9 @@ enum Cmd {
         /// Leave out the OpenLDAP server.
         #[arg(long)]
         no_openldap: bool,
+        /// Leave out the school's machines (one sshd each; Windows and macOS are simulated).
+        #[arg(long)]
+        no_hosts: bool,
         /// Add this many extra individual pupils to the OpenLDAP directory (for benchmarks).
         #[arg(long, default_value_t = 0)]
         bulk_pupils: usize,
@@ -59,6 +62,12 @@ fn main() -> ExitCode {
     }
 }
 
+fn nix_is_root() -> bool {
+    std::fs::metadata("/proc/self")
+        .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
+        .unwrap_or(false)
+}
+
 fn absolute(dir: &Path) -> anyhow::Result<PathBuf> {
     if dir.is_absolute() {
         Ok(dir.to_path_buf())
@@ -75,16 +84,27 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             dir,
             no_ad,
             no_openldap,
+            no_hosts,
             bulk_pupils,
         } => {
             let dir = absolute(&dir)?;
-            let school = SampleSchool::start_detachable_with_bulk(
+            let is_root = nix_is_root();
+            if !no_hosts && !is_root {
+                eprintln!(
+                    "caretaker-lab: leaving out the school's machines: they need root (loopback \
+                     addresses, sshd logging in as root); --no-hosts silences this"
+                );
+            }
+            let school = SampleSchool::start_detachable_with(
                 LabOptions {
                     openldap: !no_openldap,
                     active_directory: !no_ad,
                     dir: Some(dir),
                 },
-                bulk_pupils,
+                Extras {
+                    hosts: !no_hosts && is_root,
+                    bulk_pupils,
+                },
             )
             .context("starting the sample school")?;
             eprintln!(
@@ -106,6 +126,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     a.ldaps_url(),
                     a.pid(),
                     a.realm()
+                );
+            }
+            for h in school.hosts() {
+                eprintln!(
+                    "  host {:<13} {:<8} {}:{}  (pid {}{})",
+                    h.name(),
+                    h.os(),
+                    h.address(),
+                    h.port(),
+                    h.pid(),
+                    if h.simulated() { ", simulated" } else { "" }
                 );
             }
             eprintln!(

@@ -61,7 +61,7 @@ const PYTHON: Tool = Tool {
     purpose: "Samba's Python bindings (setting system-only attributes such as whenCreated)",
     install: SAMBA_INSTALL,
 };
-const IP: Tool = Tool {
+pub(crate) const IP: Tool = Tool {
     name: "ip",
     purpose: "giving each domain controller its own loopback address",
     install: "apt-get install iproute2",
@@ -394,7 +394,7 @@ impl Drop for SambaAd {
 }
 
 /// Adds `addr/32` to `lo` unless it is there already. Returns whether it was added.
-fn add_alias(ip: &Path, addr: Ipv4Addr) -> Result<bool, LabError> {
+pub(crate) fn add_alias(ip: &Path, addr: Ipv4Addr) -> Result<bool, LabError> {
     if lo_addresses(ip)?.contains(&addr) {
         return Ok(false);
     }
@@ -429,7 +429,7 @@ pub(crate) fn remove_alias(addr: Ipv4Addr) -> Result<(), LabError> {
     Ok(())
 }
 
-fn lo_addresses(ip: &Path) -> Result<Vec<Ipv4Addr>, LabError> {
+pub(crate) fn lo_addresses(ip: &Path) -> Result<Vec<Ipv4Addr>, LabError> {
     let out = run(
         Command::new(ip).args(["-o", "-4", "addr", "show", "dev", "lo"]),
         None,

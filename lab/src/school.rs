@@ -151,7 +151,8 @@ pub(crate) const AD_SHARED_CLASS_YEAR: &str = "Year 3";
 /// One problem planted in the sample school on purpose: caretaker must report it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Planted {
-    /// `"ldap"` (OpenLDAP) or `"ad"` (Active Directory): the `name` of the `[[directory]]`.
+    /// The scope: `"ldap"` (OpenLDAP) or `"ad"` (Active Directory), the `name` of the
+    /// `[[directory]]`; or `"hosts"` for a problem on a machine (`target` is the `[[host]]` name).
     pub directory: &'static str,
     /// The check that must report it, e.g. `directory.stale-accounts`.
     pub check: &'static str,

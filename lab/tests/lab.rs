@@ -720,7 +720,9 @@ fn the_binary_brings_the_lab_up_and_down() {
         recorded_servers(&dir).unwrap()
     };
     let first = up();
-    assert_eq!(first.len(), 2);
+    // slapd, samba and one sshd per machine of the school.
+    assert_eq!(first.len(), 2 + 6, "{first:?}");
+    assert_eq!(first.iter().filter(|s| s.name == "sshd").count(), 6);
     let canon = fs::canonicalize(&dir).unwrap();
     for s in &first {
         assert!(server_running(&canon, s), "{s:?} not running after up");
@@ -743,11 +745,15 @@ fn the_binary_brings_the_lab_up_and_down() {
         assert!(!pid_alive(s.pid), "{s:?} of the first lab still runs");
         assert!(group_members(s.pid).is_empty());
     }
-    let addr = second
-        .iter()
-        .find_map(|s| s.address)
-        .expect("samba's address recorded");
-    assert!(lo_addresses().contains(&format!("{addr}/32")));
+    let addrs: Vec<Ipv4Addr> = second.iter().filter_map(|s| s.address).collect();
+    assert_eq!(
+        addrs.len(),
+        7,
+        "samba's and the machines' addresses recorded"
+    );
+    for addr in &addrs {
+        assert!(lo_addresses().contains(&format!("{addr}/32")));
+    }
 
     let down = lab_bin()
         .arg("down")
@@ -764,10 +770,12 @@ fn the_binary_brings_the_lab_up_and_down() {
         assert!(!pid_alive(s.pid), "{s:?} still runs after down");
         assert!(group_members(s.pid).is_empty());
     }
-    assert!(
-        !lo_addresses().contains(&format!("{addr}/32")),
-        "alias {addr} left on lo"
-    );
+    for addr in &addrs {
+        assert!(
+            !lo_addresses().contains(&format!("{addr}/32")),
+            "alias {addr} left on lo"
+        );
+    }
     let again = lab_bin()
         .arg("down")
         .arg("--dir")
