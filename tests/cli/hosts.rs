@@ -172,3 +172,123 @@ fn trusting_an_unknown_name_is_a_usage_error() {
     assert_eq!(code, 64, "{err}");
     assert!(err.contains("staff-laptop-1, switched-off"), "{err}");
 }
+
+/// One sshd answering on five loopback addresses; four of them misbehave (garbage, non-UTF-8,
+/// 50 MB, never ends within the limit) through `ForceCommand`, the fifth runs the real probe.
+#[test]
+fn misbehaving_machines_are_errors_with_reasons_and_the_rest_are_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all("/run/sshd").unwrap();
+    sshd::keygen(&d.join("hostkey"));
+    sshd::keygen(&d.join("client"));
+    std::fs::copy(d.join("client.pub"), d.join("authorized_keys")).unwrap();
+    let port = sshd::free_port();
+    let machines = [
+        ("garbage", "127.0.61.1", "printf 'this is not JSON {'"),
+        ("not-utf8", "127.0.61.2", "printf '\\377\\376\\000{'"),
+        ("too-big", "127.0.61.3", "head -c 50000000 /dev/zero"),
+        ("never-ends", "127.0.61.4", "sleep 30"),
+        ("healthy", "127.0.61.5", ""),
+    ];
+    let mut cfg = format!(
+        "Port {port}\nHostKey {hk}\nPidFile {d}/sshd.pid\nAuthorizedKeysFile {d}/authorized_keys\n\
+         PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\n",
+        hk = d.join("hostkey").display(),
+        d = d.display()
+    );
+    for (_, addr, _) in &machines {
+        cfg.push_str(&format!("ListenAddress {addr}\n"));
+    }
+    for (_, addr, cmd) in &machines {
+        if !cmd.is_empty() {
+            cfg.push_str(&format!(
+                "Match LocalAddress {addr}\n  ForceCommand {cmd}\n"
+            ));
+        }
+    }
+    std::fs::write(d.join("sshd_config"), cfg).unwrap();
+    let status = std::process::Command::new(sshd::SSHD)
+        .arg("-f")
+        .arg(d.join("sshd_config"))
+        .arg("-E")
+        .arg(d.join("sshd.log"))
+        .status()
+        .expect("apt-get install openssh-server");
+    assert!(
+        status.success(),
+        "{}",
+        std::fs::read_to_string(d.join("sshd.log")).unwrap_or_default()
+    );
+    struct Kill(PathBuf);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            if let Ok(pid) = std::fs::read_to_string(&self.0) {
+                let _ = std::process::Command::new("kill").arg(pid.trim()).status();
+            }
+        }
+    }
+    let _kill = Kill(d.join("sshd.pid"));
+
+    let host_key = std::fs::read_to_string(d.join("hostkey.pub")).unwrap();
+    let host_key: Vec<&str> = host_key.split_whitespace().take(2).collect();
+    let mut known = String::new();
+    let mut config = format!(
+        "version = 1\n[store]\npath = \"caretaker.db\"\n[hosts]\nknown_hosts = \"known_hosts\"\nuser = \"{}\"\n\
+         key_file = \"client\"\nconnect_timeout_secs = 3\ncommand_timeout_secs = 4\nmax_output_bytes = 1048576\n",
+        sshd_user()
+    );
+    for (name, addr, _) in &machines {
+        known.push_str(&format!(
+            "[{addr}]:{port} {} {}\n",
+            host_key[0], host_key[1]
+        ));
+        config.push_str(&format!(
+            "[[host]]\nname = \"{name}\"\naddress = \"{addr}\"\nport = {port}\nos = \"linux\"\n"
+        ));
+    }
+    std::fs::write(d.join("known_hosts"), known).unwrap();
+    std::fs::write(d.join("caretaker.toml"), config).unwrap();
+
+    let started = std::time::Instant::now();
+    let (_code, doc, err) = audit_json(d, &d.join("caretaker.toml"), &["--only", "host"]);
+    // A guard against hanging, not a speed test: 3 s to connect and 4 s for the command.
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(60),
+        "the audit hung"
+    );
+    assert!(schema_errors(&doc).is_empty(), "{:?}", schema_errors(&doc));
+    let fs = findings(&doc);
+    let reason_of = |host: &str| -> String {
+        let mine = about(&fs, host);
+        assert_eq!(mine.len(), 6, "{host}: {fs:#?} {err}");
+        serde_json::to_string(&mine).unwrap()
+    };
+    for (host, words) in [
+        ("garbage", "could not be read"),
+        ("not-utf8", "could not be read"),
+        ("too-big", "printed more than 1048576 bytes"),
+        ("never-ends", "did not finish within 4 seconds"),
+    ] {
+        let text = reason_of(host);
+        assert!(
+            about(&fs, host).iter().all(|f| f["status"] == "error"),
+            "{host}: {text}"
+        );
+        assert!(text.contains(words), "{host}: expected {words:?} in {text}");
+    }
+    let healthy = about(&fs, "healthy");
+    assert_eq!(healthy.len(), 6);
+    assert!(
+        healthy.iter().filter(|f| f["status"] != "error").count() >= 4,
+        "{healthy:#?}"
+    );
+}
+
+fn sshd_user() -> String {
+    let out = std::process::Command::new("id")
+        .arg("-un")
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
