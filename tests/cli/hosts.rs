@@ -174,7 +174,8 @@ fn trusting_an_unknown_name_is_a_usage_error() {
 }
 
 /// One sshd answering on five loopback addresses; four of them misbehave (garbage, non-UTF-8,
-/// 50 MB, never ends within the limit) through `ForceCommand`, the fifth runs the real probe.
+/// 50 MB, never ends within the limit) through `ForceCommand`, the fifth answers as the real probe
+/// did (a recorded output).
 #[test]
 fn misbehaving_machines_are_errors_with_reasons_and_the_rest_are_audited() {
     let dir = tempfile::tempdir().unwrap();
@@ -189,8 +190,11 @@ fn misbehaving_machines_are_errors_with_reasons_and_the_rest_are_audited() {
         ("not-utf8", "127.0.61.2", "printf '\\377\\376\\000{'"),
         ("too-big", "127.0.61.3", "head -c 50000000 /dev/zero"),
         ("never-ends", "127.0.61.4", "sleep 30"),
-        ("healthy", "127.0.61.5", ""),
+        // A recorded answer of the real probe: the real one takes longer than this test's limit.
+        ("healthy", "127.0.61.5", "HEALTHY"),
     ];
+    let recorded = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("checks/fixtures/host/linux-temproot-hardened.json");
     let mut cfg = format!(
         "Port {port}\nHostKey {hk}\nPidFile {d}/sshd.pid\nAuthorizedKeysFile {d}/authorized_keys\n\
          PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\n",
@@ -201,11 +205,13 @@ fn misbehaving_machines_are_errors_with_reasons_and_the_rest_are_audited() {
         cfg.push_str(&format!("ListenAddress {addr}\n"));
     }
     for (_, addr, cmd) in &machines {
-        if !cmd.is_empty() {
-            cfg.push_str(&format!(
-                "Match LocalAddress {addr}\n  ForceCommand {cmd}\n"
-            ));
-        }
+        let cmd = match *cmd {
+            "HEALTHY" => format!("cat {}", recorded.display()),
+            other => other.to_string(),
+        };
+        cfg.push_str(&format!(
+            "Match LocalAddress {addr}\n  ForceCommand {cmd}\n"
+        ));
     }
     std::fs::write(d.join("sshd_config"), cfg).unwrap();
     let status = std::process::Command::new(sshd::SSHD)
