@@ -322,11 +322,12 @@ fn trust(config: Option<&std::path::Path>, args: &TrustArgs) -> Result<u8, Fail>
         ));
     };
     let timeout = std::time::Duration::from_secs(loaded.config.hosts.connect_timeout_secs);
-    let key = fetch_host_key(&host.address, host.port, timeout)
+    let port = host.port(&loaded.config.hosts);
+    let key = fetch_host_key(&host.address, port, timeout)
         .with_context(|| {
             format!(
                 "cannot read the host key of {} ({}:{})",
-                host.name, host.address, host.port
+                host.name, host.address, port
             )
         })
         .map_err(|e| fail(EXIT_INCOMPLETE, e))?;
@@ -334,7 +335,7 @@ fn trust(config: Option<&std::path::Path>, args: &TrustArgs) -> Result<u8, Fail>
         "{} ({}:{}) presents this {} key:\n  {}",
         host.name,
         host.address,
-        host.port,
+        port,
         key.key_type,
         key.fingerprint()
     );
@@ -371,7 +372,7 @@ fn trust(config: Option<&std::path::Path>, args: &TrustArgs) -> Result<u8, Fail>
     }
     trust_host_key(
         &loaded.known_hosts,
-        &known_hosts_name(&host.address, host.port),
+        &known_hosts_name(&host.address, port),
         &key,
     )
     .map_err(|e| fail(EXIT_INCOMPLETE, e))?;

@@ -88,12 +88,18 @@ pub const FIELDS: &[FieldDoc] = &[
     f("hosts.allowed_software.linux", "list of globs", "[] (none agreed: a warning)", "Approved Linux packages, case-insensitive globs. Anything else installed is a failure that names the packages."),
     f("hosts.allowed_software.windows", "list of globs", "[] (none agreed: a warning)", "Approved Windows programs (as listed in Apps & features)."),
     f("hosts.allowed_software.macos", "list of globs", "[] (none agreed: a warning)", "Approved macOS applications."),
+    f("hosts.group[].name", "string", "required", "A group of machines sharing settings, named by their `group` key (an ICT suite, the staff laptops)."),
+    f("hosts.group[].user", "string", "hosts.user", "The account to log in as on the group's machines."),
+    f("hosts.group[].port", "integer", "22", "The SSH port of the group's machines."),
+    f("hosts.group[].os", "\"linux\", \"windows\" or \"macos\"", "none", "The operating system of the group's machines."),
+    f("hosts.group[].roles", "list of strings", "[]", "Roles every machine of the group has."),
     f("host[].name", "string", "required", "A short name for the machine, used in findings and in `caretaker hosts trust NAME`."),
     f("host[].address", "string", "required", "Its address or DNS name."),
-    f("host[].port", "integer", "22", "Its SSH port."),
-    f("host[].user", "string", "hosts.user", "The account to log in as on this machine."),
-    f("host[].os", "\"linux\", \"windows\" or \"macos\"", "required", "Which probe it gets: sh on Linux and macOS, PowerShell over OpenSSH on Windows."),
-    f("host[].roles", "list of strings", "[]", "Roles such as \"laptop\", \"desktop\", \"server\", \"file-server\". Laptops must have an encrypted system disk."),
+    f("host[].port", "integer", "its group's, else 22", "Its SSH port."),
+    f("host[].user", "string", "its group's, else hosts.user", "The account to log in as on this machine."),
+    f("host[].os", "\"linux\", \"windows\" or \"macos\"", "its group's; one of the two is required", "Which probe it gets: sh on Linux and macOS, PowerShell over OpenSSH on Windows."),
+    f("host[].group", "string", "none", "The [[hosts.group]] whose settings it shares."),
+    f("host[].roles", "list of strings", "[]", "Roles such as \"laptop\", \"desktop\", \"server\", \"file-server\" (added to its group's). Laptops must have an encrypted system disk."),
     f("host[].simulated", "boolean", "false", "The machine answers with recorded output instead of running the probe (the sample school's Windows and macOS machines); every finding about it says so."),
 ];
 
@@ -220,12 +226,21 @@ linux = []
 windows = ["Microsoft *", "Google Chrome", "Mozilla Firefox*", "Adobe Acrobat Reader*", "SMART Notebook*"]
 macos = ["Safari", "Pages", "Numbers", "Keynote", "Google Chrome", "Microsoft *"]
 
+# Settings shared by a group of machines.
+[[hosts.group]]
+name = "staff-laptops"
+user = "caretaker"
+port = 22
+os = "windows"
+roles = ["laptop"]
+
 [[host]]
 name = "office-laptop-1"
 address = "office-laptop-1.school.sch.uk"
 port = 22
 # user = "caretaker"
 os = "windows"
+group = "staff-laptops"
 roles = ["laptop"]
 simulated = false
 "#;

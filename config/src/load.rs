@@ -522,6 +522,21 @@ fn validate_hosts(config: &Config, at: &Locator<'_>) -> Result<(), ConfigError> 
             "the account the probe logs in as",
         ));
     }
+    let mut group_names = std::collections::BTreeSet::new();
+    for (i, g) in h.groups.iter().enumerate() {
+        if g.name.trim().is_empty() || !group_names.insert(g.name.clone()) {
+            return Err(at.error(
+                &[
+                    Seg::key("hosts"),
+                    Seg::key("group"),
+                    Seg::Index(i),
+                    Seg::key("name"),
+                ],
+                Some(format!("{:?}", g.name)),
+                "a group name, not empty and not repeated",
+            ));
+        }
+    }
     let mut names = std::collections::BTreeSet::new();
     for (i, host) in config.host_list.iter().enumerate() {
         let hkey = |k: &str| vec![Seg::key("host"), Seg::Index(i), Seg::key(k)];
@@ -556,11 +571,35 @@ fn validate_hosts(config: &Config, at: &Locator<'_>) -> Result<(), ConfigError> 
                 "an address or DNS name",
             ));
         }
-        if host.port == 0 {
+        if host.port == Some(0) {
             return Err(at.error(
                 &hkey("port"),
                 Some("0".into()),
                 "a TCP port from 1 to 65535",
+            ));
+        }
+        if let Some(g) = &host.group {
+            if !h.groups.iter().any(|x| &x.name == g) {
+                let known: Vec<&str> = h.groups.iter().map(|x| x.name.as_str()).collect();
+                return Err(at.error(
+                    &hkey("group"),
+                    Some(format!("{g:?}")),
+                    format!(
+                        "the name of a [[hosts.group]] ({})",
+                        if known.is_empty() {
+                            "none is defined".to_string()
+                        } else {
+                            known.join(", ")
+                        }
+                    ),
+                ));
+            }
+        }
+        if host.os(h).is_none() {
+            return Err(at.error(
+                &[Seg::key("host"), Seg::Index(i)],
+                None,
+                "an `os` (\"linux\", \"windows\" or \"macos\"), here or in the machine's group",
             ));
         }
     }

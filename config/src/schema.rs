@@ -61,6 +61,22 @@ pub struct HostsSettings {
     /// Approved software per operating system.
     #[serde(default)]
     pub allowed_software: AllowedSoftware,
+    /// Groups of machines sharing settings (an ICT suite, the staff laptops).
+    #[serde(default, rename = "group")]
+    pub groups: Vec<HostGroup>,
+}
+
+/// `[[hosts.group]]`: settings shared by the machines that name this group.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostGroup {
+    pub name: String,
+    pub user: Option<String>,
+    pub port: Option<u16>,
+    pub os: Option<HostOs>,
+    /// Roles every machine of the group has (added to the machine's own).
+    #[serde(default)]
+    pub roles: Vec<String>,
 }
 
 /// `[hosts.thresholds]`: defaults from NCSC Cyber Essentials and the DfE cyber security standards.
@@ -144,6 +160,7 @@ impl Default for HostsSettings {
             max_output_bytes: default_max_output(),
             thresholds: HostThresholdsConfig::default(),
             allowed_software: AllowedSoftware::default(),
+            groups: Vec::new(),
         }
     }
 }
@@ -181,11 +198,14 @@ pub struct Host {
     pub name: String,
     /// Address or DNS name to reach it at.
     pub address: String,
-    #[serde(default = "default_ssh_port")]
-    pub port: u16,
-    /// Overrides `hosts.user`.
+    /// SSH port (default: its group's, else 22).
+    pub port: Option<u16>,
+    /// Overrides its group's user and `hosts.user`.
     pub user: Option<String>,
-    pub os: HostOs,
+    /// Required here or in its group.
+    pub os: Option<HostOs>,
+    /// The `[[hosts.group]]` whose settings it shares.
+    pub group: Option<String>,
     /// Roles such as `laptop`, `desktop`, `server`, `file-server` (laptops must be encrypted).
     #[serde(default)]
     pub roles: Vec<String>,
@@ -195,8 +215,44 @@ pub struct Host {
     pub simulated: bool,
 }
 
-fn default_ssh_port() -> u16 {
-    22
+impl Host {
+    fn group<'a>(&self, hosts: &'a HostsSettings) -> Option<&'a HostGroup> {
+        let g = self.group.as_deref()?;
+        hosts.groups.iter().find(|x| x.name == g)
+    }
+
+    /// Its SSH port: its own, else its group's, else 22.
+    pub fn port(&self, hosts: &HostsSettings) -> u16 {
+        self.port
+            .or_else(|| self.group(hosts).and_then(|g| g.port))
+            .unwrap_or(22)
+    }
+
+    /// The account to log in as: its own, else its group's, else `hosts.user`.
+    pub fn user(&self, hosts: &HostsSettings) -> String {
+        self.user
+            .clone()
+            .or_else(|| self.group(hosts).and_then(|g| g.user.clone()))
+            .unwrap_or_else(|| hosts.user.clone())
+    }
+
+    /// Its operating system: its own, else its group's (validation makes sure there is one).
+    pub fn os(&self, hosts: &HostsSettings) -> Option<HostOs> {
+        self.os.or_else(|| self.group(hosts).and_then(|g| g.os))
+    }
+
+    /// Its roles and its group's.
+    pub fn roles(&self, hosts: &HostsSettings) -> Vec<String> {
+        let mut r = self.roles.clone();
+        if let Some(g) = self.group(hosts) {
+            for role in &g.roles {
+                if !r.iter().any(|x| x.eq_ignore_ascii_case(role)) {
+                    r.push(role.clone());
+                }
+            }
+        }
+        r
+    }
 }
 
 /// `[school]`: who the reports are about.
@@ -504,4 +560,43 @@ pub struct YearGroup {
     pub exempt: bool,
     /// How many pupils are on roll, to compare with the individual accounts found.
     pub roll: Option<u32>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_machine_takes_what_it_does_not_say_from_its_group() {
+        let text = r#"
+version = 1
+[hosts]
+user = "caretaker"
+[[hosts.group]]
+name = "ict-suite"
+user = "audit"
+port = 2222
+os = "windows"
+roles = ["desktop"]
+[[host]]
+name = "ict-01"
+address = "ict-01"
+group = "ict-suite"
+roles = ["shared", "DESKTOP"]
+[[host]]
+name = "office"
+address = "office"
+os = "linux"
+port = 22
+"#;
+        let cfg = crate::load::parse_str(text, std::path::Path::new("t.toml")).unwrap();
+        let (ict, office) = (&cfg.host_list[0], &cfg.host_list[1]);
+        assert_eq!(ict.port(&cfg.hosts), 2222);
+        assert_eq!(ict.user(&cfg.hosts), "audit");
+        assert_eq!(ict.os(&cfg.hosts), Some(HostOs::Windows));
+        assert_eq!(ict.roles(&cfg.hosts), vec!["shared", "DESKTOP"]);
+        assert_eq!(office.port(&cfg.hosts), 22);
+        assert_eq!(office.user(&cfg.hosts), "caretaker");
+        assert_eq!(office.os(&cfg.hosts), Some(HostOs::Linux));
+    }
 }

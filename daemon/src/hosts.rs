@@ -62,15 +62,16 @@ pub fn inventory(loaded: &Loaded) -> Vec<(HostInfo, SshTarget)> {
             let info = HostInfo {
                 name: h.name.clone(),
                 address: h.address.clone(),
-                os: os_family(h.os),
-                roles: h.roles.clone(),
+                // Validation makes sure every machine has an OS, its own or its group's.
+                os: os_family(h.os(s).unwrap_or(HostOs::Linux)),
+                roles: h.roles(s),
                 simulated: h.simulated,
             };
             let mut t = SshTarget::new(
                 h.name.clone(),
                 h.address.clone(),
-                h.port,
-                h.user.clone().unwrap_or_else(|| s.user.clone()),
+                h.port(s),
+                h.user(s),
                 auth.clone(),
                 loaded.known_hosts.clone(),
             );
