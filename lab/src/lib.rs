@@ -453,11 +453,14 @@ impl SampleSchool {
                  tree: commands (findmnt, lsblk, systemctl) still describe the computer the lab runs\n\
                  on, so their disk-encryption result is this computer's (they are desktops, which\n\
                  need no encryption). The Windows and macOS machines are SIMULATED: recorded outputs\n\
-                 from checks/fixtures/host/ with one value changed each: office-pc\n\
-                 (windows-defender-docs.json) AutoAdminLogon \"0\" -> \"1\"; ict-suite-01 (the same)\n\
-                 last hotfix InstalledOn 2024-06-02 -> 2024-04-26 (40 days before it was collected)\n\
-                 and hostname ICT-SUITE-01; art-macbook (macos-filevault-on.json) \"FileVault is On.\"\n\
-                 -> \"FileVault is Off.\". Installed software is not planted (no allowlist is set).\n\n",
+                 from checks/fixtures/host/, their dates moved to the lab's start (collected now;\n\
+                 Windows signatures 3 hours old, XProtect 1 day; macOS updates 25, 5 and 1 days\n\
+                 ago; last Windows hotfix 3 days ago) and one value changed each: office-pc\n\
+                 (windows-defender-docs.json) AutoAdminLogon \"0\" -> \"1\"; ict-suite-01 (the same file) last hotfix InstalledOn\n\
+                 40 days ago and hostname ICT-SUITE-01; art-macbook (macos-filevault-on.json)\n\
+                 \"FileVault is On.\" -> \"FileVault is Off.\". Installed software is not planted (no\n\
+                 allowlist is set; the Linux machines report it as unknown, as the probe does not read\n\
+                 packages under CARETAKER_ROOT).\n\n",
             );
         }
         s.push_str(

@@ -386,13 +386,21 @@ fn wait_group_gone(pgid: u32, grace: Duration) -> bool {
 
 /// Whether `pid` is a server this lab folder started (so a recycled pid is never signalled): its
 /// environment carries the lab mark for `lab_dir`, or (Samba overwrites its environment with its
-/// process title) its working folder is `lab_dir`, where the lab starts its servers.
+/// process title) its working folder is `lab_dir`, where the lab starts its servers, or (sshd
+/// overwrites its environment and moves to `/`; its title keeps its arguments) its command line
+/// names its configuration file in `lab_dir/hosts/`.
 pub(crate) fn belongs_to(pid: u32, lab_dir: &Path) -> bool {
     let want = format!("{LAB_MARK}={}", lab_dir.display());
     let marked = fs::read(format!("/proc/{pid}/environ"))
         .map(|env| env.split(|b| *b == 0).any(|kv| kv == want.as_bytes()))
         .unwrap_or(false);
-    marked || fs::read_link(format!("/proc/{pid}/cwd")).is_ok_and(|cwd| cwd == lab_dir)
+    let hosts_config = format!("-f {}/hosts/", lab_dir.display());
+    marked
+        || fs::read_link(format!("/proc/{pid}/cwd")).is_ok_and(|cwd| cwd == lab_dir)
+        || fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| {
+            let title: Vec<u8> = c.iter().map(|b| if *b == 0 { b' ' } else { *b }).collect();
+            String::from_utf8_lossy(&title).contains(&hosts_config)
+        })
 }
 
 /// Stops a detached server by pid (and its process group), if it is still this lab's. Returns
