@@ -49,7 +49,18 @@ struct LinuxTree {
     av_age_days: i64,
     usb_blocked: bool,
     screen_lock: bool,
+    /// Steam installed besides the approved programs.
+    unapproved: bool,
 }
+
+/// The Linux machines' approved programs (the `[hosts.allowed_software]` list is these names).
+pub(crate) const LINUX_APPROVED: &[(&str, &str)] = &[
+    ("libreoffice-writer", "4:7.4.7-1+deb12u5"),
+    ("firefox-esr", "128.5.0esr-1~deb12u1"),
+    ("scratch", "1.4.0.6~dfsg1-6"),
+    ("gcompris-qt", "3.1-2"),
+    ("tuxpaint", "1:0.9.28-1"),
+];
 
 #[derive(Debug, Clone, Copy)]
 enum Kind {
@@ -70,6 +81,7 @@ const COMPLIANT: LinuxTree = LinuxTree {
     av_age_days: 0,
     usb_blocked: true,
     screen_lock: true,
+    unapproved: false,
 };
 
 /// The school's machines. Linux machines are desktops: their encryption fact comes from the real
@@ -100,6 +112,7 @@ const SPECS: &[Spec] = &[
         roles: &["desktop"],
         kind: Kind::Linux(LinuxTree {
             usb_blocked: false,
+            unapproved: true,
             ..COMPLIANT
         }),
     },
@@ -237,6 +250,11 @@ pub(crate) fn planted() -> Vec<Planted> {
             "host.removable-media",
             "classroom-1",
             "classroom-1 (Linux): USB storage is allowed (no modprobe rule, no USBGuard).",
+        ),
+        p(
+            "host.software",
+            "classroom-1",
+            "classroom-1 (Linux): Steam (steam-installer) is installed and is not on the approved list.",
         ),
         p(
             "host.screen-lock",
@@ -554,6 +572,17 @@ fn write_tree(root: &Path, t: LinuxTree, now: OffsetDateTime) -> Result<(), LabE
             b"options snd-hda-intel model=auto\n",
         )?;
     }
+    // The package database dpkg-query reads (with --admindir under CARETAKER_ROOT).
+    let mut status = String::new();
+    let steam = [("steam-installer", "1:1.0.0.78~ds-2")];
+    let extra: &[(&str, &str)] = if t.unapproved { &steam } else { &[] };
+    for (name, version) in LINUX_APPROVED.iter().chain(extra) {
+        status.push_str(&format!(
+            "Package: {name}\nStatus: install ok installed\nPriority: optional\nArchitecture: amd64\n\
+             Version: {version}\nDescription: {name}\n\n"
+        ));
+    }
+    put("var/lib/dpkg/status", status.as_bytes())?;
     put("usr/bin/gnome-shell", b"")?;
     put(
         "etc/gdm3/daemon.conf",
@@ -601,7 +630,7 @@ mod tests {
             !mac.contains("08:01:44") && !mac.contains("1795312800"),
             "{mac}"
         );
-        assert_eq!(planted().len(), 6);
+        assert_eq!(planted().len(), 7);
         for p in planted() {
             assert!(SPECS.iter().any(|s| s.name == p.target));
         }

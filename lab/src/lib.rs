@@ -383,6 +383,17 @@ impl SampleSchool {
                  key_file = \"secrets/host_key\"\nconnect_timeout_secs = 5\n\
                  command_timeout_secs = 20\n",
             );
+            let linux: Vec<String> = hosts::LINUX_APPROVED
+                .iter()
+                .map(|(n, _)| format!("\"{n}\""))
+                .collect();
+            let _ = write!(
+                s,
+                "\n[hosts.allowed_software]\nlinux = [{}]\n\
+                 windows = [\"Microsoft *\", \"Google Chrome\", \"7-Zip *\"]\n\
+                 macos = [\"Safari\", \"Keynote\", \"Google Chrome\"]\n",
+                linux.join(", ")
+            );
             for h in &self.hosts {
                 let roles: Vec<String> = h.roles().iter().map(|r| format!("\"{r}\"")).collect();
                 let _ = write!(

@@ -118,7 +118,7 @@ fn every_machine_answers_with_its_planted_fact_and_stop_leaves_nothing() {
     let readme = fs::read_to_string(school.dir().join("README.txt")).unwrap();
     assert!(readme.contains("SIMULATED"), "{readme}");
     let planted = school.planted_problems();
-    assert_eq!(planted.len(), 6);
+    assert_eq!(planted.len(), 7);
     for p in &planted {
         assert_eq!(p.directory, "hosts");
         assert!(readme.contains(&p.target), "{} not in README", p.target);
@@ -187,6 +187,7 @@ fn every_machine_answers_with_its_planted_fact_and_stop_leaves_nothing() {
             "classroom-1" => {
                 assert!(av_days == 0 && !usb_rules && dconf, "{out}");
                 assert!(out.contains("\"modprobe_rules\":[]"), "{out}");
+                assert!(out.contains("[\"steam-installer\","), "{out}");
             }
             other => panic!("unexpected Linux machine {other}"),
         }

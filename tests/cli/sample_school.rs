@@ -172,3 +172,70 @@ fn openldap_lockout_fails_then_passes_and_quiet_prints_nothing_when_compliant() 
     assert_eq!(runs[2]["verdict"], "non-compliant");
     assert!(runs.iter().all(|r| r["state"] == "complete"));
 }
+
+#[test]
+fn every_planted_host_problem_is_reported_on_its_machine_and_clean_machines_pass() {
+    let lab = SampleSchool::start_with(
+        LabOptions {
+            openldap: false,
+            active_directory: false,
+            dir: None,
+        },
+        caretaker_lab::Extras {
+            hosts: true,
+            bulk_pupils: 0,
+        },
+    )
+    .unwrap_or_else(|e| panic!("the sample school's machines did not start: {e}"));
+    let home = tempfile::tempdir().unwrap();
+    let (code, doc, err) = audit_json(home.path(), lab.config_path(), &["--only", "host"]);
+    assert_eq!(code, 1, "not compliant; stderr: {err}");
+    assert!(schema_errors(&doc).is_empty(), "{:?}", schema_errors(&doc));
+    let fs = findings(&doc);
+    let planted: Vec<_> = lab
+        .planted_problems()
+        .into_iter()
+        .filter(|p| p.directory == "hosts")
+        .collect();
+    assert!(planted.len() >= 7, "{planted:?}");
+    let on = |f: &serde_json::Value, check: &str, host: &str| {
+        f["check"] == check && f["target"]["kind"] == "host" && f["target"]["name"] == host
+    };
+    for p in &planted {
+        let hit = fs
+            .iter()
+            .find(|f| on(f, p.check, &p.target) && f["status"] == "fail");
+        let hit =
+            hit.unwrap_or_else(|| panic!("planted problem not failing: {p:?}\nfindings: {fs:#?}"));
+        assert!(
+            !hit["evidence"]["values"].as_array().unwrap().is_empty(),
+            "evidence for {p:?}"
+        );
+        assert!(hit["remediation"].is_string(), "a fix for {p:?}");
+    }
+    // Every machine has a verdict on every host check; nothing but the planted problems fails,
+    // warns or could not be checked.
+    for h in lab.hosts() {
+        let mine: Vec<_> = fs
+            .iter()
+            .filter(|f| f["target"]["name"] == h.name())
+            .collect();
+        assert_eq!(mine.len(), 6, "{}: {mine:#?}", h.name());
+        if h.simulated() {
+            // Simulated machines say so in their evidence.
+            assert!(mine.iter().all(|f| serde_json::to_string(&f["evidence"])
+                .unwrap()
+                .contains("simulated")));
+        }
+    }
+    for f in &fs {
+        if f["status"] == "pass" {
+            continue;
+        }
+        let name = f["target"]["name"].as_str().unwrap_or("");
+        let expected = planted
+            .iter()
+            .any(|p| on(f, p.check, name) && p.target == name);
+        assert!(expected, "a finding that was not planted: {f:#}");
+    }
+}

@@ -131,10 +131,10 @@ printf '}'
 # --- Installed software (capped at 4000) ---
 MGR=""; TOTAL=""
 printf ',"software":{"packages":['
-if have dpkg-query && [ -z "$R" ]; then
+if have dpkg-query && [ -r "$R/var/lib/dpkg/status" ]; then
   MGR=dpkg
-  TOTAL=$(dpkg-query -W -f '${db:Status-Abbrev}\n' 2>/dev/null | grep -c '^ii')
-  dpkg-query -W -f '${db:Status-Abbrev}\t${Package}\t${Version}\n' 2>/dev/null | grep '^ii' | head -n 4000 |
+  TOTAL=$(dpkg-query --admindir="$R/var/lib/dpkg" -W -f '${db:Status-Abbrev}\n' 2>/dev/null | grep -c '^ii')
+  dpkg-query --admindir="$R/var/lib/dpkg" -W -f '${db:Status-Abbrev}\t${Package}\t${Version}\n' 2>/dev/null | grep '^ii' | head -n 4000 |
     awk -F '\t' 'BEGIN{n=0} {gsub(/[^ -~]/,"",$2); gsub(/[^ -~]/,"",$3); gsub(/[\\"]/,"",$2); gsub(/[\\"]/,"",$3); printf "%s[\"%s\",\"%s\"]", (n++?",":""), $2, $3}'
 elif have rpm && [ -z "$R" ]; then
   MGR=rpm
