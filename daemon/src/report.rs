@@ -87,12 +87,22 @@ pub fn clause_lines(map: &ClauseMap, findings: &[Finding]) -> Vec<ClauseLine> {
                 findings: mine.len(),
                 reason: match worst {
                     Some(f) if f.status == Status::Pass => format!("{} checks pass", mine.len()),
-                    Some(f) => f.summary.clone(),
+                    Some(f) => reason_line(f),
                     None => "not assessed".to_string(),
                 },
             }
         })
         .collect()
+}
+
+/// A finding's summary as a clause's one-line reason: a machine's findings speak of "this
+/// computer", so the line names it.
+fn reason_line(f: &Finding) -> String {
+    if f.target.kind == caretaker_checks::TargetKind::Host && !f.summary.contains(&f.target.name) {
+        format!("{}: {}", f.target.name, f.summary)
+    } else {
+        f.summary.clone()
+    }
 }
 
 #[derive(Debug, Serialize)]
