@@ -257,25 +257,15 @@ fn validate(config: &Config, at: &Locator<'_>) -> Result<(), ConfigError> {
     let mut names = std::collections::BTreeSet::new();
     for (i, d) in config.directories.iter().enumerate() {
         let key = |k: &str| vec![Seg::key("directory"), Seg::Index(i), Seg::key(k)];
-        if d.name.is_empty()
-            || !d
-                .name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        {
-            return Err(at.error(
-                &key("name"),
-                Some(format!("{:?}", d.name)),
-                "a short name of letters, digits, '-' or '_' (it appears in every finding)",
-            ));
-        }
-        if !names.insert(d.name.clone()) {
-            return Err(at.error(
-                &key("name"),
-                Some(format!("{:?}", d.name)),
-                "a name not used by another [[directory]]",
-            ));
-        }
+        unique_name(
+            at,
+            &key("name"),
+            &d.name,
+            &mut names,
+            &['-', '_'],
+            "a short name of letters, digits, '-' or '_' (it appears in every finding)",
+            "[[directory]]",
+        )?;
         let lower = d.url.to_ascii_lowercase();
         let scheme_ok = lower.starts_with("ldaps://") || lower.starts_with("ldap://");
         if !scheme_ok || d.url.len() <= "ldap://".len() {
@@ -540,25 +530,15 @@ fn validate_hosts(config: &Config, at: &Locator<'_>) -> Result<(), ConfigError> 
     let mut names = std::collections::BTreeSet::new();
     for (i, host) in config.host_list.iter().enumerate() {
         let hkey = |k: &str| vec![Seg::key("host"), Seg::Index(i), Seg::key(k)];
-        if host.name.is_empty()
-            || !host
-                .name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
-        {
-            return Err(at.error(
-                &hkey("name"),
-                Some(format!("{:?}", host.name)),
-                "a short name of letters, digits, '-', '_' or '.'",
-            ));
-        }
-        if !names.insert(host.name.clone()) {
-            return Err(at.error(
-                &hkey("name"),
-                Some(format!("{:?}", host.name)),
-                "a name not used by another [[host]]",
-            ));
-        }
+        unique_name(
+            at,
+            &hkey("name"),
+            &host.name,
+            &mut names,
+            &['-', '_', '.'],
+            "a short name of letters, digits, '-', '_' or '.'",
+            "[[host]]",
+        )?;
         if host.address.trim().is_empty()
             || host
                 .address
@@ -602,6 +582,33 @@ fn validate_hosts(config: &Config, at: &Locator<'_>) -> Result<(), ConfigError> 
                 "an `os` (\"linux\", \"windows\" or \"macos\"), here or in the machine's group",
             ));
         }
+    }
+    Ok(())
+}
+
+/// A table's `name`: not empty, letters, digits and `extra` only, and not used twice.
+fn unique_name(
+    at: &Locator<'_>,
+    path: &[Seg],
+    name: &str,
+    seen: &mut std::collections::BTreeSet<String>,
+    extra: &[char],
+    expected: &str,
+    table: &str,
+) -> Result<(), ConfigError> {
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || extra.contains(&c))
+    {
+        return Err(at.error(path, Some(format!("{name:?}")), expected));
+    }
+    if !seen.insert(name.to_string()) {
+        return Err(at.error(
+            path,
+            Some(format!("{name:?}")),
+            format!("a name not used by another {table}"),
+        ));
     }
     Ok(())
 }
