@@ -9,8 +9,8 @@ use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
 use caretaker_checks::host::transport::{
-    fetch_host_key, known_hosts_name, run_many, run_probe, trust_host_key, SshAuth, SshError,
-    SshOutcome,
+    fetch_host_key, known_hosts_name, run_many, run_probe, run_probe_chosen, trust_host_key,
+    SshAuth, SshError, SshOutcome,
 };
 use sshd::{free_port, keygen, keygen_fingerprint, Sshd};
 
@@ -42,6 +42,34 @@ fn output(result: Result<SshOutcome, SshError>) -> (Vec<u8>, String, Option<i32>
         }) => (stdout, stderr_tail, exit),
         Err(e) => panic!("probe failed: {e} ({e:?})"),
     }
+}
+
+/// The command is chosen after the server has identified itself: the chooser sees the banner of
+/// the real sshd (`SSH-2.0-OpenSSH_… Debian-…`), and the command it returns is the one that runs.
+#[test]
+fn command_chosen_from_the_banner() {
+    let server = Sshd::start(1);
+    trust(&server, server.port());
+    let target = server.target(server.port());
+    let mut seen: Option<String> = None;
+    let result = run_probe_chosen(&target, &mut |banner| {
+        seen = banner.map(str::to_string);
+        ("cat".to_string(), Some(b"chosen".to_vec()))
+    });
+    let banner = match &result {
+        Ok(SshOutcome::Output { banner, .. }) => banner.clone(),
+        Err(e) => panic!("probe failed: {e}"),
+    };
+    let (stdout, _, exit) = output(result);
+    assert_eq!(stdout, b"chosen");
+    assert_eq!(exit, Some(0));
+    let seen = seen.expect("the chooser saw a banner");
+    assert!(seen.starts_with("SSH-2.0-OpenSSH_"), "{seen}");
+    assert_eq!(banner.as_deref(), Some(seen.as_str()));
+    assert!(
+        !caretaker_checks::host::banner_says_windows(&seen),
+        "{seen}"
+    );
 }
 
 #[test]

@@ -575,13 +575,6 @@ fn validate_hosts(config: &Config, at: &Locator<'_>) -> Result<(), ConfigError> 
                 ));
             }
         }
-        if host.os(h).is_none() {
-            return Err(at.error(
-                &[Seg::key("host"), Seg::Index(i)],
-                None,
-                "an `os` (\"linux\", \"windows\" or \"macos\"), here or in the machine's group",
-            ));
-        }
     }
     Ok(())
 }

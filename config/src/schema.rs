@@ -188,6 +188,9 @@ pub enum HostOs {
     Linux,
     Windows,
     Macos,
+    /// Detected when the machine is reached: Windows from the SSH server's banner, Linux or
+    /// macOS from `uname -s`, within the one probe.
+    Auto,
 }
 
 /// `[[host]]`: one machine.
@@ -236,9 +239,11 @@ impl Host {
             .unwrap_or_else(|| hosts.user.clone())
     }
 
-    /// Its operating system: its own, else its group's (validation makes sure there is one).
-    pub fn os(&self, hosts: &HostsSettings) -> Option<HostOs> {
-        self.os.or_else(|| self.group(hosts).and_then(|g| g.os))
+    /// Its operating system: its own, else its group's, else detected (`auto`).
+    pub fn os(&self, hosts: &HostsSettings) -> HostOs {
+        self.os
+            .or_else(|| self.group(hosts).and_then(|g| g.os))
+            .unwrap_or(HostOs::Auto)
     }
 
     /// Its roles and its group's.

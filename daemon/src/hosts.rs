@@ -6,27 +6,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use caretaker_checks::host::judge::HostThresholds;
-use caretaker_checks::host::transport::{run_probe, SshAuth, SshError, SshOutcome, SshTarget};
+use caretaker_checks::host::transport::{
+    run_probe_chosen, SshAuth, SshError, SshOutcome, SshTarget,
+};
 use caretaker_checks::host::{self, HostInfo, OsFamily};
 use caretaker_checks::{Evidence, Finding, Severity, Status};
 use caretaker_config::{HostOs, Loaded};
 use tokio::sync::Semaphore;
 
-/// The command that runs the probe read from standard input, per OS family.
-pub fn probe_command(os: OsFamily) -> &'static str {
+fn os_family(os: HostOs) -> Option<OsFamily> {
     match os {
-        OsFamily::Linux | OsFamily::Macos => "/bin/sh -s",
-        OsFamily::Windows => {
-            "powershell.exe -NoLogo -NoProfile -NonInteractive -ExecutionPolicy Bypass -Command -"
-        }
-    }
-}
-
-fn os_family(os: HostOs) -> OsFamily {
-    match os {
-        HostOs::Linux => OsFamily::Linux,
-        HostOs::Windows => OsFamily::Windows,
-        HostOs::Macos => OsFamily::Macos,
+        HostOs::Linux => Some(OsFamily::Linux),
+        HostOs::Windows => Some(OsFamily::Windows),
+        HostOs::Macos => Some(OsFamily::Macos),
+        HostOs::Auto => None,
     }
 }
 
@@ -62,10 +55,11 @@ pub fn inventory(loaded: &Loaded) -> Vec<(HostInfo, SshTarget)> {
             let info = HostInfo {
                 name: h.name.clone(),
                 address: h.address.clone(),
-                // Validation makes sure every machine has an OS, its own or its group's.
-                os: os_family(h.os(s).unwrap_or(HostOs::Linux)),
+                // With `os = "auto"` the probe's output says (see `HostInfo::detect_os`).
+                os: os_family(h.os(s)).unwrap_or(OsFamily::Linux),
                 roles: h.roles(s),
                 simulated: h.simulated,
+                detect_os: os_family(h.os(s)).is_none(),
             };
             let mut t = SshTarget::new(
                 h.name.clone(),
@@ -98,11 +92,13 @@ pub async fn audit_hosts(
         let th = th.clone();
         set.spawn(async move {
             let _permit = sem.acquire_owned().await;
-            let script = host::probe_script(info.os);
-            let command = probe_command(info.os);
             let t = target.clone();
+            let which = info.clone();
             let result = tokio::task::spawn_blocking(move || {
-                run_probe(&t, command, Some(script.as_bytes()))
+                run_probe_chosen(&t, &mut |banner| {
+                    let (command, script) = host::probe_for(&which, banner);
+                    (command.to_string(), Some(script.as_bytes().to_vec()))
+                })
             })
             .await
             .unwrap_or_else(|e| {

@@ -73,6 +73,8 @@ enum Kind {
 struct Spec {
     name: &'static str,
     os: &'static str,
+    /// Written as `os = "auto"` in the school's configuration (caretaker detects it).
+    detect_os: bool,
     roles: &'static [&'static str],
     kind: Kind,
 }
@@ -91,6 +93,7 @@ const SPECS: &[Spec] = &[
     Spec {
         name: "library-pc",
         os: "linux",
+        detect_os: false,
         roles: &["desktop"],
         kind: Kind::Linux(LinuxTree {
             av_age_days: 9,
@@ -100,6 +103,7 @@ const SPECS: &[Spec] = &[
     Spec {
         name: "staffroom-pc",
         os: "linux",
+        detect_os: false,
         roles: &["desktop"],
         kind: Kind::Linux(LinuxTree {
             screen_lock: false,
@@ -109,6 +113,7 @@ const SPECS: &[Spec] = &[
     Spec {
         name: "classroom-1",
         os: "linux",
+        detect_os: true,
         roles: &["desktop"],
         kind: Kind::Linux(LinuxTree {
             usb_blocked: false,
@@ -119,18 +124,21 @@ const SPECS: &[Spec] = &[
     Spec {
         name: "office-pc",
         os: "windows",
+        detect_os: false,
         roles: &["desktop"],
         kind: Kind::Simulated(office_pc),
     },
     Spec {
         name: "ict-suite-01",
         os: "windows",
+        detect_os: false,
         roles: &["desktop"],
         kind: Kind::Simulated(ict_suite),
     },
     Spec {
         name: "art-macbook",
         os: "macos",
+        detect_os: false,
         roles: &["laptop"],
         kind: Kind::Simulated(art_macbook),
     },
@@ -279,6 +287,7 @@ pub(crate) fn planted() -> Vec<Planted> {
 pub struct LabHost {
     name: &'static str,
     os: &'static str,
+    detect_os: bool,
     roles: &'static [&'static str],
     simulated: bool,
     address: Ipv4Addr,
@@ -296,6 +305,15 @@ impl LabHost {
     /// `linux`, `windows` or `macos`.
     pub fn os(&self) -> &str {
         self.os
+    }
+    /// What the school's configuration says of its OS: `auto` where caretaker is left to detect
+    /// it, else [`LabHost::os`].
+    pub fn configured_os(&self) -> &str {
+        if self.detect_os {
+            "auto"
+        } else {
+            self.os
+        }
     }
     pub fn roles(&self) -> &[&'static str] {
         self.roles
@@ -411,6 +429,7 @@ pub(crate) fn start(
         let host = LabHost {
             name: spec.name,
             os: spec.os,
+            detect_os: spec.detect_os,
             roles: spec.roles,
             simulated,
             address,

@@ -403,7 +403,7 @@ impl SampleSchool {
                     h.name(),
                     h.address(),
                     h.port(),
-                    h.os(),
+                    h.configured_os(),
                     roles.join(", ")
                 );
                 if h.simulated() {
@@ -469,9 +469,10 @@ impl SampleSchool {
                  ago; last Windows hotfix 3 days ago) and one value changed each: office-pc\n\
                  (windows-defender-docs.json) AutoAdminLogon \"0\" -> \"1\"; ict-suite-01 (the same file) last hotfix InstalledOn\n\
                  40 days ago and hostname ICT-SUITE-01; art-macbook (macos-filevault-on.json)\n\
-                 \"FileVault is On.\" -> \"FileVault is Off.\". Installed software is not planted (no\n\
-                 allowlist is set; the Linux machines report it as unknown, as the probe does not read\n\
-                 packages under CARETAKER_ROOT).\n\n",
+                 \"FileVault is On.\" -> \"FileVault is Off.\". Each Linux machine has its own package\n\
+                 database (var/lib/dpkg/status under its root) holding the approved programs, and\n\
+                 classroom-1's also holds Steam, which is not approved. classroom-1 is configured with\n\
+                 os = \"auto\": caretaker tells its operating system when it connects.\n\n",
             );
         }
         s.push_str(

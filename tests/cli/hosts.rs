@@ -192,7 +192,11 @@ fn misbehaving_machines_are_errors_with_reasons_and_the_rest_are_audited() {
         ("never-ends", "127.0.61.4", "sleep 30"),
         // A recorded answer of the real probe: the real one takes longer than this test's limit.
         ("healthy", "127.0.61.5", "HEALTHY"),
+        // Its sshd accepts no key at all (AuthorizedKeysFile names no file).
+        ("locked-out", "127.0.61.6", "AUTH-REFUSED"),
     ];
+    // Nothing listens here: connection refused.
+    let switched_off = ("switched-off", "127.0.61.7");
     let recorded = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("checks/fixtures/host/linux-temproot-hardened.json");
     let mut cfg = format!(
@@ -207,6 +211,13 @@ fn misbehaving_machines_are_errors_with_reasons_and_the_rest_are_audited() {
     for (_, addr, cmd) in &machines {
         let cmd = match *cmd {
             "HEALTHY" => format!("cat {}", recorded.display()),
+            "AUTH-REFUSED" => {
+                cfg.push_str(&format!(
+                    "Match LocalAddress {addr}\n  AuthorizedKeysFile {}/no-such-file\n",
+                    d.display()
+                ));
+                continue;
+            }
             other => other.to_string(),
         };
         cfg.push_str(&format!(
@@ -244,7 +255,11 @@ fn misbehaving_machines_are_errors_with_reasons_and_the_rest_are_audited() {
          key_file = \"client\"\nconnect_timeout_secs = 3\ncommand_timeout_secs = 4\nmax_output_bytes = 1048576\n",
         sshd_user()
     );
-    for (name, addr, _) in &machines {
+    let everyone = machines
+        .iter()
+        .map(|(n, a, _)| (*n, *a))
+        .chain([switched_off]);
+    for (name, addr) in everyone {
         known.push_str(&format!(
             "[{addr}]:{port} {} {}\n",
             host_key[0], host_key[1]
@@ -256,8 +271,26 @@ fn misbehaving_machines_are_errors_with_reasons_and_the_rest_are_audited() {
     std::fs::write(d.join("known_hosts"), known).unwrap();
     std::fs::write(d.join("caretaker.toml"), config).unwrap();
 
+    // Run under GNU time for the peak memory: reading stops at the cap, so 50 MB of output never
+    // sits in memory.
+    let time = std::path::Path::new("/usr/bin/time");
+    assert!(
+        time.exists(),
+        "/usr/bin/time is missing: apt-get install time"
+    );
     let started = std::time::Instant::now();
-    let (_code, doc, err) = audit_json(d, &d.join("caretaker.toml"), &["--only", "host"]);
+    let mut c = std::process::Command::new(time);
+    c.args(["-f", "%M", "-o"])
+        .arg(d.join("maxrss"))
+        .arg(env!("CARGO_BIN_EXE_caretaker"))
+        .args(["audit", "--only", "host", "--format", "json", "--config"])
+        .arg(d.join("caretaker.toml"))
+        .env_remove("CARETAKER_CONFIG")
+        .env("HOME", d)
+        .env("NO_COLOR", "1");
+    let (_code, out, err) = run(c);
+    let doc: serde_json::Value =
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("no JSON ({e}): {out}\n{err}"));
     // A guard against hanging, not a speed test: 3 s to connect and 4 s for the command.
     assert!(
         started.elapsed() < std::time::Duration::from_secs(60),
@@ -275,6 +308,8 @@ fn misbehaving_machines_are_errors_with_reasons_and_the_rest_are_audited() {
         ("not-utf8", "could not be read"),
         ("too-big", "printed more than 1048576 bytes"),
         ("never-ends", "did not finish within 4 seconds"),
+        ("locked-out", "could not log in"),
+        ("switched-off", "no SSH server answered on port"),
     ] {
         let text = reason_of(host);
         assert!(
@@ -289,6 +324,19 @@ fn misbehaving_machines_are_errors_with_reasons_and_the_rest_are_audited() {
         healthy.iter().filter(|f| f["status"] != "error").count() >= 4,
         "{healthy:#?}"
     );
+    // Peak resident memory in KiB. The cap is 1 MiB and the machine sent 50 MB; had the output
+    // been kept, the peak would be above 50 MB.
+    // GNU time writes "Command exited with non-zero status 1" first when it did.
+    let kib: u64 = std::fs::read_to_string(d.join("maxrss"))
+        .unwrap()
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .trim()
+        .parse()
+        .unwrap();
+    eprintln!("peak memory of the audit: {kib} KiB");
+    assert!(kib < 40 * 1024, "peak memory {kib} KiB");
 }
 
 fn sshd_user() -> String {

@@ -221,6 +221,25 @@ fn every_planted_host_problem_is_reported_on_its_machine_and_clean_machines_pass
             .filter(|f| f["target"]["name"] == h.name())
             .collect();
         assert_eq!(mine.len(), 6, "{}: {mine:#?}", h.name());
+        if h.configured_os() == "auto" {
+            // Configured with os = "auto": detected over the same single session.
+            for f in &mine {
+                let value = |key: &str| {
+                    f["evidence"]["values"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .find(|v| v["key"] == key)
+                        .map(|v| v["value"].as_str().unwrap_or("").to_string())
+                };
+                assert_eq!(value("os").as_deref(), Some(h.os()), "{f:#}");
+                assert_eq!(
+                    value("os_source").as_deref(),
+                    Some("detected (os = \"auto\")"),
+                    "{f:#}"
+                );
+            }
+        }
         if h.simulated() {
             // Simulated machines say so in their evidence.
             assert!(mine.iter().all(|f| serde_json::to_string(&f["evidence"])

@@ -99,6 +99,9 @@ fn evidence(host: &HostInfo, facts: &HostFacts, values: &[(String, String)]) -> 
     let mut ev = Evidence::new(host.address.clone())
         .with("probe", &facts.probe)
         .with("os", host.os.as_str());
+    if host.detect_os {
+        ev.push("os_source", "detected (os = \"auto\")");
+    }
     if let Some(n) = &facts.os_name {
         ev.push(
             "os_release",

@@ -86,6 +86,53 @@ pub fn probe_script(os: OsFamily) -> &'static str {
     }
 }
 
+/// The command that runs the probe read from standard input, per OS family.
+pub fn probe_command(os: OsFamily) -> &'static str {
+    match os {
+        OsFamily::Linux | OsFamily::Macos => "/bin/sh -s",
+        OsFamily::Windows => {
+            "powershell.exe -NoLogo -NoProfile -NonInteractive -ExecutionPolicy Bypass -Command -"
+        }
+    }
+}
+
+/// True if an SSH server's identification string says it runs on Windows: Microsoft's OpenSSH
+/// port (`SSH-2.0-OpenSSH_for_Windows_8.1`), Bitvise (`… Bitvise SSH Server (WinSSHD)`).
+/// OpenSSH on Linux and macOS says `SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3`, `SSH-2.0-OpenSSH_9.0`.
+pub fn banner_says_windows(banner: &str) -> bool {
+    let b = banner.to_ascii_lowercase();
+    b.contains("for_windows") || b.contains("winsshd") || b.contains("bitvise")
+}
+
+/// For a machine whose OS is detected: the Linux and macOS probes behind one `uname -s` test, so
+/// a Unix-like machine still gets one command. Neither probe uses a here-document, so each can be
+/// carried in one.
+pub fn unix_probe_script() -> &'static str {
+    static SCRIPT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SCRIPT.get_or_init(|| {
+        format!(
+            "# caretaker: Linux or macOS, decided on the machine by uname -s.\n\
+             case \"$(uname -s 2>/dev/null)\" in\n\
+             Darwin)\n/bin/sh <<'CARETAKER_MACOS_PROBE_END'\n{MACOS_PROBE}\nCARETAKER_MACOS_PROBE_END\n;;\n\
+             *)\n/bin/sh <<'CARETAKER_LINUX_PROBE_END'\n{LINUX_PROBE}\nCARETAKER_LINUX_PROBE_END\n;;\n\
+             esac\n"
+        )
+    })
+}
+
+/// What to run on a machine: its family's probe, or, when its OS is detected, the Windows probe
+/// if the banner says Windows and the Linux/macOS one otherwise.
+pub fn probe_for(host: &HostInfo, banner: Option<&str>) -> (&'static str, &'static str) {
+    if !host.detect_os {
+        return (probe_command(host.os), probe_script(host.os));
+    }
+    if banner.is_some_and(banner_says_windows) {
+        (probe_command(OsFamily::Windows), WINDOWS_PROBE)
+    } else {
+        (probe_command(OsFamily::Linux), unix_probe_script())
+    }
+}
+
 /// One machine to check, as the configuration describes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HostInfo {
@@ -101,6 +148,10 @@ pub struct HostInfo {
     /// True for a lab machine that simulates a host (reported in evidence).
     #[serde(default)]
     pub simulated: bool,
+    /// True when the configuration leaves the OS to be detected (`os = "auto"`): the probe is
+    /// chosen by the server's banner and `uname -s`, and `os` is what its output says.
+    #[serde(default)]
+    pub detect_os: bool,
 }
 
 impl HostInfo {
@@ -135,9 +186,14 @@ pub fn unreachable_findings(host: &HostInfo, reason: &str, detail: &str) -> Vec<
     CHECK_IDS
         .iter()
         .map(|check| {
+            let os = if host.detect_os {
+                "not known (to be detected)"
+            } else {
+                host.os.as_str()
+            };
             let ev = Evidence::new(host.address.clone())
                 .with("reason", detail)
-                .with("os", host.os.as_str())
+                .with("os", os)
                 .with("simulated", host.simulated);
             Finding::error(
                 *check,
@@ -161,8 +217,17 @@ pub fn assess(
     th: &HostThresholds,
     now: time::OffsetDateTime,
 ) -> Vec<Finding> {
-    match parse::parse(stdout, host.os) {
-        Ok(facts) => judge::judge(host, &facts, th, now),
+    let parsed = if host.detect_os {
+        parse::parse_any(stdout)
+    } else {
+        parse::parse(stdout, host.os)
+    };
+    match parsed {
+        Ok(facts) => {
+            let mut detected = host.clone();
+            detected.os = facts.os;
+            judge::judge(&detected, &facts, th, now)
+        }
         Err(e) => unreachable_findings(
             host,
             "the check program's answer could not be read",

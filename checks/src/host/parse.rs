@@ -166,6 +166,16 @@ impl HostFacts {
 /// Parses a probe's stdout. `expected` is the OS family the configuration names; a document from
 /// another family's probe is an error (the wrong script ran, or the configuration is wrong).
 pub fn parse(stdout: &[u8], expected: OsFamily) -> Result<HostFacts, ParseError> {
+    parse_inner(stdout, Some(expected))
+}
+
+/// Like [`parse`] for a machine whose OS was not configured: the family is the one the output's
+/// `probe` field names.
+pub fn parse_any(stdout: &[u8]) -> Result<HostFacts, ParseError> {
+    parse_inner(stdout, None)
+}
+
+fn parse_inner(stdout: &[u8], expected: Option<OsFamily>) -> Result<HostFacts, ParseError> {
     if stdout.len() > MAX_OUTPUT_BYTES {
         return Err(ParseError::new(format!(
             "the probe printed {} bytes, more than the {MAX_OUTPUT_BYTES} accepted",
@@ -208,7 +218,7 @@ pub fn parse(stdout: &[u8], expected: OsFamily) -> Result<HostFacts, ParseError>
             clip(&probe, 80)
         )));
     };
-    if family != expected {
+    if let Some(expected) = expected.filter(|e| *e != family) {
         return Err(ParseError::new(format!(
             "expected output from the {} probe, got {:?}",
             expected.as_str(),

@@ -33,6 +33,7 @@ fn host(os: OsFamily, roles: &[&str]) -> HostInfo {
         os,
         roles: roles.iter().map(|s| s.to_string()).collect(),
         simulated: false,
+        detect_os: false,
     }
 }
 
@@ -123,7 +124,12 @@ fn assert_well_formed(findings: &[Finding]) {
     for f in findings {
         assert_eq!(f.target.kind, TargetKind::Host);
         let first = f.summary.chars().next().unwrap_or(' ');
-        assert!(first.is_uppercase(), "{}: {}", f.check, f.summary);
+        assert!(
+            first.is_uppercase() || first.is_ascii_digit(),
+            "{}: {}",
+            f.check,
+            f.summary
+        );
         assert!(f.summary.ends_with('.'), "{}: {}", f.check, f.summary);
         if f.status != Status::Pass {
             assert!(f.remediation.is_some(), "{} has no fix", f.check);
@@ -150,7 +156,7 @@ fn probe_scripts_are_shipped_and_versioned() {
 /// The shell probes never redirect into a file: every `>` is to /dev/null or a descriptor.
 #[test]
 fn shell_probes_write_nothing() {
-    for script in [LINUX_PROBE, MACOS_PROBE] {
+    for script in [LINUX_PROBE, MACOS_PROBE, unix_probe_script()] {
         for (n, line) in script.lines().enumerate() {
             let code = line.split(" #").next().unwrap_or("");
             if code.trim_start().starts_with('#') {
@@ -218,6 +224,97 @@ fn linux_probe_runs_against_a_temp_root() {
     assert!(facts.software.is_none());
     let findings = judge(&host(OsFamily::Linux, &[]), &facts, &allow_all(), NOW);
     assert_well_formed(&findings);
+}
+
+/// Banners as servers send them: Debian 12's and Ubuntu's sshd (their banners add the distribution's package revision), macOS
+/// 13 (`SSH-2.0-OpenSSH_9.0`, as in Apple's OpenSSH 9.0 build), Microsoft's OpenSSH on Windows
+/// (`SSH-2.0-OpenSSH_for_Windows_8.1`, the Windows Server 2022 / Windows 11 optional feature) and
+/// Bitvise SSH Server.
+#[test]
+fn windows_is_told_from_the_banner() {
+    for (banner, windows) in [
+        ("SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3", false),
+        ("SSH-2.0-OpenSSH_8.9p1 Ubuntu-3ubuntu0.10", false),
+        ("SSH-2.0-OpenSSH_9.0", false),
+        ("SSH-2.0-OpenSSH_for_Windows_8.1", true),
+        ("SSH-2.0-OpenSSH_for_Windows_9.5", true),
+        (
+            "SSH-2.0-9.32 FlowSsh: Bitvise SSH Server (WinSSHD) 9.32",
+            true,
+        ),
+        ("", false),
+    ] {
+        assert_eq!(banner_says_windows(banner), windows, "{banner}");
+    }
+    let mut h = host(OsFamily::Linux, &[]);
+    h.detect_os = true;
+    assert_eq!(
+        probe_for(&h, Some("SSH-2.0-OpenSSH_for_Windows_8.1")).1,
+        WINDOWS_PROBE
+    );
+    assert_eq!(
+        probe_for(&h, Some("SSH-2.0-OpenSSH_9.0")).1,
+        unix_probe_script()
+    );
+    assert_eq!(probe_for(&h, None).1, unix_probe_script());
+    h.detect_os = false;
+    h.os = OsFamily::Macos;
+    assert_eq!(
+        probe_for(&h, Some("SSH-2.0-OpenSSH_for_Windows_8.1")).1,
+        MACOS_PROBE
+    );
+}
+
+/// The detecting script, fed on standard input as over SSH, runs the Linux probe here and the
+/// macOS probe where `uname -s` says Darwin (a stand-in `uname` first on PATH); the output names
+/// its family and is judged as that family.
+#[test]
+fn the_detecting_script_runs_the_probe_uname_names() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let run = |path: &str| {
+        let mut child = std::process::Command::new("/bin/sh")
+            .arg("-s")
+            .env("CARETAKER_ROOT", dir.path())
+            .env("PATH", path)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(unix_probe_script().as_bytes()).unwrap();
+        drop(stdin);
+        child.wait_with_output().unwrap()
+    };
+    let out = run("/usr/sbin:/usr/bin:/sbin:/bin");
+    let facts = parse::parse_any(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    assert_eq!(facts.os, OsFamily::Linux);
+
+    let fake = dir.path().join("fakebin");
+    std::fs::create_dir_all(&fake).unwrap();
+    std::fs::write(fake.join("uname"), "#!/bin/sh\necho Darwin\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(fake.join("uname"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = run(&format!("{}:/usr/sbin:/usr/bin:/sbin:/bin", fake.display()));
+    let facts = parse::parse_any(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    assert_eq!(facts.os, OsFamily::Macos);
+
+    let mut h = host(OsFamily::Linux, &[]);
+    h.detect_os = true;
+    let findings = assess(
+        &h,
+        &fixture("windows-defender-docs.json"),
+        &allow_all(),
+        NOW,
+    );
+    assert_well_formed(&findings);
+    assert!(findings.iter().all(|f| f
+        .evidence
+        .values
+        .iter()
+        .any(|(k, v)| k == "os" && v == "windows")));
 }
 
 // ---------------------------------------------------------------------------------------------

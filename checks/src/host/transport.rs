@@ -142,6 +142,8 @@ pub enum SshOutcome {
         host_key: HostKey,
         /// Wall time from the TCP connect to the end of the command.
         elapsed: Duration,
+        /// The server's identification string (`SSH-2.0-OpenSSH_for_Windows_8.1`), if sent.
+        banner: Option<String>,
     },
 }
 
@@ -212,20 +214,28 @@ pub fn run_probe(
     command: &str,
     stdin: Option<&[u8]>,
 ) -> Result<SshOutcome, SshError> {
+    run_probe_chosen(target, &mut |_| {
+        (command.to_string(), stdin.map(<[u8]>::to_vec))
+    })
+}
+
+/// Picks the command and its standard input from the server's banner (see [`run_probe_chosen`]).
+pub type Chooser<'c> = &'c mut dyn FnMut(Option<&str>) -> (String, Option<Vec<u8>>);
+
+/// Like [`run_probe`], but the command and its standard input are chosen once the server has
+/// identified itself and its key has been verified: `choose` gets the server's banner
+/// (`SSH-2.0-OpenSSH_for_Windows_8.1`), for machines whose operating system is detected. Still
+/// one session and one command.
+pub fn run_probe_chosen(target: &SshTarget, choose: Chooser<'_>) -> Result<SshOutcome, SshError> {
     let start = Instant::now();
     validate_address(&target.address)?;
-    if command.contains('\0') {
-        return Err(SshError::InvalidTarget {
-            reason: "command contains a NUL byte".to_string(),
-        });
-    }
     let conn = Connection::open(
         &target.address,
         target.port,
         target.connect_timeout,
         Some(&target.known_hosts),
     )?;
-    let result = conn.probe(target, command, stdin, start);
+    let result = conn.probe(target, choose, start);
     conn.close(result.is_ok());
     result
 }
@@ -527,13 +537,20 @@ impl Connection {
     fn probe(
         &self,
         target: &SshTarget,
-        command: &str,
-        stdin: Option<&[u8]>,
+        choose: Chooser<'_>,
         start: Instant,
     ) -> Result<SshOutcome, SshError> {
         // The key first: on anything but a match, nothing else is sent.
         let host_key = self.verify_host_key(&target.known_hosts)?;
         self.authenticate(target)?;
+        let banner = self.session.banner().map(clip_banner);
+        let (command, stdin) = choose(banner.as_deref());
+        if command.contains('\0') {
+            return Err(SshError::InvalidTarget {
+                reason: "command contains a NUL byte".to_string(),
+            });
+        }
+        let stdin = stdin.as_deref();
 
         let step = |e: ssh2::Error, step: &'static str| {
             if session_code(&e) == Some(LIBSSH2_ERROR_TIMEOUT) {
@@ -552,7 +569,7 @@ impl Connection {
         // Bound the exec request by the command deadline too.
         self.session
             .set_timeout(millis(target.command_timeout.min(self.step_timeout)));
-        channel.exec(command).map_err(|e| step(e, "exec"))?;
+        channel.exec(&command).map_err(|e| step(e, "exec"))?;
 
         self.session.set_blocking(false);
         let finished = pump(&mut channel, target.max_output, stdin, deadline).and_then(|out| {
@@ -585,6 +602,7 @@ impl Connection {
             stderr_tail,
             exit,
             host_key,
+            banner,
             elapsed: start.elapsed(),
         })
     }
@@ -836,6 +854,14 @@ fn session_code(e: &ssh2::Error) -> Option<i32> {
 }
 
 /// Milliseconds for libssh2, at least 1 (0 would mean "no timeout").
+/// The server's banner as printable ASCII, at most 255 characters (RFC 4253 allows 255).
+fn clip_banner(b: &str) -> String {
+    b.chars()
+        .filter(|c| c.is_ascii_graphic() || *c == ' ')
+        .take(255)
+        .collect()
+}
+
 fn millis(d: Duration) -> u32 {
     u32::try_from(d.as_millis()).unwrap_or(u32::MAX).max(1)
 }
