@@ -128,6 +128,16 @@ pub enum HostsCommand {
     /// (compare with `ssh-keygen -lf` on the machine itself), record it in known_hosts. Until then
     /// the machine is not checked: caretaker never sends anything to a machine it cannot verify.
     Trust(TrustArgs),
+    /// List the machines caretaker checks: those in the configuration and those found in Active
+    /// Directory by `[[hosts.discover]]`, with how each is reached and where it was listed.
+    List(HostsListArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HostsListArgs {
+    /// `text` (a table) or `json`.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
 }
 
 #[derive(Debug, Args)]

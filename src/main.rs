@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use caretaker::cli::{
-    AuditArgs, Cli, Command, ConfigCommand, Format, HostsCommand, InitArgs, RunsArgs, ShowArgs,
-    TriggerArg, TrustArgs,
+    AuditArgs, Cli, Command, ConfigCommand, Format, HostsCommand, HostsListArgs, InitArgs,
+    RunsArgs, ShowArgs, TriggerArg, TrustArgs,
 };
 use caretaker::render;
 use caretaker_checks::ClauseMap;
@@ -108,6 +108,7 @@ fn run(cli: Cli) -> Result<u8, Fail> {
         }
         Some(Command::Audit(args)) => audit(config, &args),
         Some(Command::Hosts(HostsCommand::Trust(args))) => trust(config, &args),
+        Some(Command::Hosts(HostsCommand::List(args))) => hosts_list(config, &args),
         Some(Command::Runs(args)) => runs(config, &args),
         Some(Command::Show(args)) => show(config, &args),
     }
@@ -300,17 +301,13 @@ fn trust(config: Option<&std::path::Path>, args: &TrustArgs) -> Result<u8, Fail>
     use caretaker_checks::host::transport::{fetch_host_key, known_hosts_name, trust_host_key};
     use std::io::IsTerminal as _;
     let loaded = load_config(config)?;
-    let Some(host) = loaded.config.host_list.iter().find(|h| h.name == args.name) else {
-        let names: Vec<&str> = loaded
-            .config
-            .host_list
-            .iter()
-            .map(|h| h.name.as_str())
-            .collect();
+    let (machines, _) = inventory(&loaded)?;
+    let Some(machine) = machines.iter().find(|m| m.info.name == args.name) else {
+        let names: Vec<&str> = machines.iter().map(|m| m.info.name.as_str()).collect();
         return Err(fail(
             EXIT_USAGE,
             anyhow::anyhow!(
-                "no [[host]] is called {:?} in {}; the hosts are: {}",
+                "no machine is called {:?} in {} (nor found by [[hosts.discover]]); the machines are: {}",
                 args.name,
                 loaded.path.display(),
                 if names.is_empty() {
@@ -321,8 +318,9 @@ fn trust(config: Option<&std::path::Path>, args: &TrustArgs) -> Result<u8, Fail>
             ),
         ));
     };
+    let host = &machine.info;
     let timeout = std::time::Duration::from_secs(loaded.config.hosts.connect_timeout_secs);
-    let port = host.port(&loaded.config.hosts);
+    let port = machine.target.port;
     let key = fetch_host_key(&host.address, port, timeout)
         .with_context(|| {
             format!(
@@ -378,6 +376,57 @@ fn trust(config: Option<&std::path::Path>, args: &TrustArgs) -> Result<u8, Fail>
     .map_err(|e| fail(EXIT_INCOMPLETE, e))?;
     println!("Trusted: recorded in {}.", loaded.known_hosts.display());
     Ok(0)
+}
+
+/// The configured machines, and those found in the directory when `[[hosts.discover]]` is set
+/// (with the findings of a directory that could not be searched).
+fn inventory(
+    loaded: &Loaded,
+) -> Result<
+    (
+        Vec<caretaker_daemon::hosts::Machine>,
+        Vec<caretaker_checks::Finding>,
+    ),
+    Fail,
+> {
+    if loaded.config.hosts.discover.is_empty() {
+        return Ok((caretaker_daemon::hosts::configured(loaded), Vec::new()));
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+        .map_err(|e| fail(EXIT_INCOMPLETE, e))?;
+    Ok(runtime.block_on(caretaker_daemon::hosts::full_inventory(loaded)))
+}
+
+fn hosts_list(config: Option<&std::path::Path>, args: &HostsListArgs) -> Result<u8, Fail> {
+    let loaded = load_config(config)?;
+    let (machines, problems) = inventory(&loaded)?;
+    match args.format {
+        Format::Json => {
+            let doc = serde_json::json!({
+                "machines": machines.iter().map(|m| serde_json::json!({
+                    "name": m.info.name,
+                    "address": m.info.address,
+                    "port": m.target.port,
+                    "user": m.target.user,
+                    "os": if m.info.detect_os { "auto" } else { m.info.os.as_str() },
+                    "roles": m.info.roles,
+                    "simulated": m.info.simulated,
+                    "audit": m.audit,
+                    "source": m.source,
+                })).collect::<Vec<_>>(),
+                "problems": problems.iter().map(|f| f.summary.clone()).collect::<std::collections::BTreeSet<_>>(),
+            });
+            write_stdout(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(&doc).map_err(|e| fail(EXIT_INCOMPLETE, e))?
+            ))?;
+        }
+        Format::Text => write_stdout(&render::machines_table(&machines, &problems))?,
+    }
+    Ok(if problems.is_empty() { 0 } else { 1 })
 }
 
 fn init(args: &InitArgs) -> Result<u8, Fail> {

@@ -231,3 +231,55 @@ pub fn checks_list(map: &ClauseMap, ids: &[caretaker_checks::CheckId]) -> String
     }
     out
 }
+
+/// `caretaker hosts list`: one line per machine, then what could not be listed.
+pub fn machines_table(
+    machines: &[caretaker_daemon::hosts::Machine],
+    problems: &[Finding],
+) -> String {
+    use caretaker_daemon::hosts::Source;
+    let mut b = tabled::builder::Builder::default();
+    b.push_record(["MACHINE", "ADDRESS", "OS", "ROLES", "LISTED IN", "CHECKED"]);
+    for m in machines {
+        let os = if m.info.detect_os {
+            "detected".to_string()
+        } else {
+            m.info.os.as_str().to_string()
+        };
+        let listed = match &m.source {
+            Source::Config => "configuration".to_string(),
+            Source::Directory {
+                directory,
+                operating_system,
+                ..
+            } => format!("directory \"{directory}\" ({operating_system})"),
+        };
+        b.push_record([
+            m.info.name.clone(),
+            format!("{}:{}", m.info.address, m.target.port),
+            os,
+            m.info.roles.join(", "),
+            listed,
+            if m.audit {
+                "yes"
+            } else {
+                "no (filter vantage point only)"
+            }
+            .to_string(),
+        ]);
+    }
+    let mut out = if machines.is_empty() {
+        "No machines are configured or found.\n".to_string()
+    } else {
+        let mut t = b.build();
+        t.with(tabled::settings::Style::blank());
+        format!("{t}\n")
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    for f in problems {
+        if seen.insert(f.summary.clone()) {
+            out.push_str(&format!("Problem: {}\n", f.summary));
+        }
+    }
+    out
+}

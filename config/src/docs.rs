@@ -93,6 +93,10 @@ pub const FIELDS: &[FieldDoc] = &[
     f("hosts.group[].port", "integer", "22", "The SSH port of the group's machines."),
     f("hosts.group[].os", "\"linux\", \"windows\", \"macos\" or \"auto\"", "\"auto\"", "The operating system of the group's machines."),
     f("hosts.group[].roles", "list of strings", "[]", "Roles every machine of the group has."),
+    f("hosts.discover[].directory", "string", "required", "The name of an Active Directory [[directory]] whose computer objects are machines to check too."),
+    f("hosts.discover[].base_dn", "DN", "required", "The OU searched for computer objects (and the OUs below it). Disabled computer accounts and ones without dNSHostName are skipped."),
+    f("hosts.discover[].group", "string", "none", "The [[hosts.group]] whose settings the machines found share (user, port, os, roles)."),
+    f("hosts.discover[].roles", "list of strings", "[]", "Roles every machine found has. A [[host]] with the same name or address wins over what the directory says."),
     f("host[].name", "string", "required", "A short name for the machine, used in findings and in `caretaker hosts trust NAME`."),
     f("host[].address", "string", "required", "Its address or DNS name."),
     f("host[].port", "integer", "its group's, else 22", "Its SSH port."),
@@ -101,6 +105,7 @@ pub const FIELDS: &[FieldDoc] = &[
     f("host[].group", "string", "none", "The [[hosts.group]] whose settings it shares."),
     f("host[].roles", "list of strings", "[]", "Roles such as \"laptop\", \"desktop\", \"server\", \"file-server\" (added to its group's). Laptops must have an encrypted system disk."),
     f("host[].simulated", "boolean", "false", "The machine answers with recorded output instead of running the probe (the sample school's Windows and macOS machines); every finding about it says so."),
+    f("host[].audit", "boolean", "true", "false for a machine used only as a filter vantage point: the host checks skip it."),
 ];
 
 /// The commented sample written by `caretaker init`.
@@ -234,6 +239,13 @@ port = 22
 os = "windows"
 roles = ["laptop"]
 
+# Windows machines found in Active Directory are checked too (the [[directory]] named "ad").
+[[hosts.discover]]
+directory = "ad"
+base_dn = "OU=Computers,OU=School,DC=school,DC=sch,DC=uk"
+group = "staff-laptops"
+roles = []
+
 [[host]]
 name = "office-laptop-1"
 address = "office-laptop-1.school.sch.uk"
@@ -243,6 +255,7 @@ os = "windows"
 group = "staff-laptops"
 roles = ["laptop"]
 simulated = false
+audit = true
 "#;
 
 /// The caretaker.toml(5) man page, in roff, from [`FIELDS`].

@@ -527,6 +527,52 @@ fn validate_hosts(config: &Config, at: &Locator<'_>) -> Result<(), ConfigError> 
             ));
         }
     }
+    for (i, d) in h.discover.iter().enumerate() {
+        let dkey = |k: &str| {
+            vec![
+                Seg::key("hosts"),
+                Seg::key("discover"),
+                Seg::Index(i),
+                Seg::key(k),
+            ]
+        };
+        let ads: Vec<&str> = config
+            .directories
+            .iter()
+            .filter(|x| x.kind == DirectoryKind::ActiveDirectory)
+            .map(|x| x.name.as_str())
+            .collect();
+        if !ads.contains(&d.directory.as_str()) {
+            return Err(at.error(
+                &dkey("directory"),
+                Some(format!("{:?}", d.directory)),
+                format!(
+                    "the name of an Active Directory [[directory]] ({})",
+                    if ads.is_empty() {
+                        "none is defined".to_string()
+                    } else {
+                        ads.join(", ")
+                    }
+                ),
+            ));
+        }
+        if !d.base_dn.contains('=') {
+            return Err(at.error(
+                &dkey("base_dn"),
+                Some(format!("{:?}", d.base_dn)),
+                "the DN of the OU holding the computers, such as \"OU=Computers,DC=school,DC=local\"",
+            ));
+        }
+        if let Some(g) = &d.group {
+            if !h.groups.iter().any(|x| &x.name == g) {
+                return Err(at.error(
+                    &dkey("group"),
+                    Some(format!("{g:?}")),
+                    "the name of a [[hosts.group]]",
+                ));
+            }
+        }
+    }
     let mut names = std::collections::BTreeSet::new();
     for (i, host) in config.host_list.iter().enumerate() {
         let hkey = |k: &str| vec![Seg::key("host"), Seg::Index(i), Seg::key(k)];

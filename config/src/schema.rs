@@ -64,6 +64,26 @@ pub struct HostsSettings {
     /// Groups of machines sharing settings (an ICT suite, the staff laptops).
     #[serde(default, rename = "group")]
     pub groups: Vec<HostGroup>,
+    /// Machines found in Active Directory, checked as well as the `[[host]]` list.
+    #[serde(default, rename = "discover")]
+    pub discover: Vec<HostDiscover>,
+}
+
+/// `[[hosts.discover]]`: the computer objects under an OU of an Active Directory `[[directory]]`
+/// are machines to check (address from `dNSHostName`, OS from `operatingSystem`). A `[[host]]`
+/// with the same name or address wins over what the directory says.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostDiscover {
+    /// The `name` of an Active Directory `[[directory]]`.
+    pub directory: String,
+    /// The OU searched (with the OUs below it).
+    pub base_dn: String,
+    /// The `[[hosts.group]]` the machines found share settings with.
+    pub group: Option<String>,
+    /// Roles every machine found has (added to its group's).
+    #[serde(default)]
+    pub roles: Vec<String>,
 }
 
 /// `[[hosts.group]]`: settings shared by the machines that name this group.
@@ -161,6 +181,7 @@ impl Default for HostsSettings {
             thresholds: HostThresholdsConfig::default(),
             allowed_software: AllowedSoftware::default(),
             groups: Vec::new(),
+            discover: Vec::new(),
         }
     }
 }
@@ -216,6 +237,13 @@ pub struct Host {
     /// Windows and macOS machines); said plainly in every finding about it.
     #[serde(default)]
     pub simulated: bool,
+    /// False for a machine used only as a filter vantage point: the host checks skip it.
+    #[serde(default = "yes")]
+    pub audit: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Host {
@@ -598,10 +626,10 @@ port = 22
         let (ict, office) = (&cfg.host_list[0], &cfg.host_list[1]);
         assert_eq!(ict.port(&cfg.hosts), 2222);
         assert_eq!(ict.user(&cfg.hosts), "audit");
-        assert_eq!(ict.os(&cfg.hosts), Some(HostOs::Windows));
+        assert_eq!(ict.os(&cfg.hosts), HostOs::Windows);
         assert_eq!(ict.roles(&cfg.hosts), vec!["shared", "DESKTOP"]);
         assert_eq!(office.port(&cfg.hosts), 22);
         assert_eq!(office.user(&cfg.hosts), "caretaker");
-        assert_eq!(office.os(&cfg.hosts), Some(HostOs::Linux));
+        assert_eq!(office.os(&cfg.hosts), HostOs::Linux);
     }
 }

@@ -97,17 +97,30 @@ pub fn units_from_config(loaded: &Loaded, now: time::OffsetDateTime) -> Vec<Unit
         });
     }
     let hosts = crate::hosts::inventory(loaded);
-    if !hosts.is_empty() {
+    let discovering = !loaded.config.hosts.discover.is_empty();
+    if !hosts.is_empty() || discovering {
+        // Machines found in the directory are not known yet: allow waves for up to 256 per
+        // `[[hosts.discover]]` beside the configured ones.
         let n = hosts.len();
+        let expected = n + 256 * loaded.config.hosts.discover.len();
         let concurrency = loaded.config.hosts.concurrency;
         let thresholds = crate::hosts::thresholds(loaded);
         // Every machine has its own connect and command limits; the unit allows for the waves
         // they run in, so that a slow machine is reported as such rather than cutting the rest.
         let per_host =
             loaded.config.hosts.connect_timeout_secs + loaded.config.hosts.command_timeout_secs;
-        let waves = n.div_ceil(concurrency.max(1)) as u64;
+        let waves = expected.div_ceil(concurrency.max(1)) as u64;
         let timeout = Duration::from_secs(per_host.saturating_mul(waves) + 30)
             .max(Duration::from_secs(loaded.config.audit.timeout_secs));
+        let what = if discovering {
+            format!(
+                "the {n} configured machine{} and those found in the directory",
+                if n == 1 { "" } else { "s" }
+            )
+        } else {
+            format!("the {n} machine{}", if n == 1 { "" } else { "s" })
+        };
+        let loaded = loaded.clone();
         units.push(Unit {
             name: "hosts".to_string(),
             check_ids: caretaker_checks::host::CHECK_IDS
@@ -115,10 +128,23 @@ pub fn units_from_config(loaded: &Loaded, now: time::OffsetDateTime) -> Vec<Unit
                 .map(|s| CheckId::new(*s))
                 .collect(),
             target: Target::new(TargetKind::System, "hosts", ""),
-            what: format!("the {n} machine{}", if n == 1 { "" } else { "s" }),
+            what,
             timeout: Some(timeout),
             work: Box::pin(async move {
-                crate::hosts::audit_hosts(hosts, concurrency, thresholds, now).await
+                let (hosts, mut findings) = if discovering {
+                    let (machines, findings) = crate::hosts::full_inventory(&loaded).await;
+                    let hosts = machines
+                        .into_iter()
+                        .filter(|m| m.audit)
+                        .map(|m| (m.info, m.target))
+                        .collect();
+                    (hosts, findings)
+                } else {
+                    (hosts, Vec::new())
+                };
+                findings
+                    .extend(crate::hosts::audit_hosts(hosts, concurrency, thresholds, now).await);
+                findings
             }),
         });
     }

@@ -5,12 +5,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use caretaker_checks::directory::probe::{search_computers, ProbeError};
 use caretaker_checks::host::judge::HostThresholds;
 use caretaker_checks::host::transport::{
     run_probe_chosen, SshAuth, SshError, SshOutcome, SshTarget,
 };
-use caretaker_checks::host::{self, HostInfo, OsFamily};
-use caretaker_checks::{Evidence, Finding, Severity, Status};
+use caretaker_checks::host::{self, discover, HostInfo, OsFamily};
+use caretaker_checks::{Evidence, Finding, Severity, Status, Target, TargetKind};
 use caretaker_config::{HostOs, Loaded};
 use tokio::sync::Semaphore;
 
@@ -40,39 +41,186 @@ pub fn thresholds(loaded: &Loaded) -> HostThresholds {
     }
 }
 
-/// Every configured machine, with how to reach it.
-pub fn inventory(loaded: &Loaded) -> Vec<(HostInfo, SshTarget)> {
+/// Where a machine of the inventory comes from.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Source {
+    /// A `[[host]]` of the configuration.
+    Config,
+    /// A computer object found by `[[hosts.discover]]`.
+    Directory {
+        directory: String,
+        dn: String,
+        operating_system: String,
+    },
+}
+
+/// One machine to check: what it is, how to reach it, where it was listed.
+#[derive(Debug, Clone)]
+pub struct Machine {
+    pub info: HostInfo,
+    pub target: SshTarget,
+    pub source: Source,
+    /// False for a `[[host]]` with `audit = false` (a filter vantage point only).
+    pub audit: bool,
+}
+
+fn ssh_target(loaded: &Loaded, name: &str, address: &str, port: u16, user: String) -> SshTarget {
     let s = &loaded.config.hosts;
     let auth = match &s.key_file {
         Some(k) => SshAuth::KeyFile(k.clone()),
         None => SshAuth::Agent,
     };
+    let mut t = SshTarget::new(
+        name.to_string(),
+        address.to_string(),
+        port,
+        user,
+        auth,
+        loaded.known_hosts.clone(),
+    );
+    t.connect_timeout = Duration::from_secs(s.connect_timeout_secs);
+    t.command_timeout = Duration::from_secs(s.command_timeout_secs);
+    t.max_output = usize::try_from(s.max_output_bytes).unwrap_or(usize::MAX);
+    t
+}
+
+/// Every `[[host]]` of the configuration, in order.
+pub fn configured(loaded: &Loaded) -> Vec<Machine> {
+    let s = &loaded.config.hosts;
     loaded
         .config
         .host_list
         .iter()
         .map(|h| {
+            let os = os_family(h.os(s));
             let info = HostInfo {
                 name: h.name.clone(),
                 address: h.address.clone(),
                 // With `os = "auto"` the probe's output says (see `HostInfo::detect_os`).
-                os: os_family(h.os(s)).unwrap_or(OsFamily::Linux),
+                os: os.unwrap_or(OsFamily::Linux),
                 roles: h.roles(s),
                 simulated: h.simulated,
-                detect_os: os_family(h.os(s)).is_none(),
+                detect_os: os.is_none(),
             };
-            let mut t = SshTarget::new(
-                h.name.clone(),
-                h.address.clone(),
-                h.port(s),
-                h.user(s),
-                auth.clone(),
-                loaded.known_hosts.clone(),
-            );
-            t.connect_timeout = Duration::from_secs(s.connect_timeout_secs);
-            t.command_timeout = Duration::from_secs(s.command_timeout_secs);
-            t.max_output = usize::try_from(s.max_output_bytes).unwrap_or(usize::MAX);
-            (info, t)
+            let target = ssh_target(loaded, &h.name, &h.address, h.port(s), h.user(s));
+            Machine {
+                info,
+                target,
+                source: Source::Config,
+                audit: h.audit,
+            }
+        })
+        .collect()
+}
+
+/// Every configured machine to audit, with how to reach it (no directory search).
+pub fn inventory(loaded: &Loaded) -> Vec<(HostInfo, SshTarget)> {
+    configured(loaded)
+        .into_iter()
+        .filter(|m| m.audit)
+        .map(|m| (m.info, m.target))
+        .collect()
+}
+
+/// The configured machines and those `[[hosts.discover]]` finds in Active Directory, merged: a
+/// `[[host]]` with the same name or address wins, and a machine found twice is listed once. A
+/// directory that cannot be searched gives `error` findings (one per host check) instead of its
+/// machines, and the rest go on.
+pub async fn full_inventory(loaded: &Loaded) -> (Vec<Machine>, Vec<Finding>) {
+    let mut machines = configured(loaded);
+    let mut findings = Vec::new();
+    let s = &loaded.config.hosts;
+    for d in &s.discover {
+        let Some(dir) = loaded
+            .config
+            .directories
+            .iter()
+            .find(|x| x.name == d.directory)
+        else {
+            continue;
+        };
+        match search_computers(dir, &d.base_dn).await {
+            Err(e) => findings.extend(discovery_failed(d, dir, &e)),
+            Ok(entries) => {
+                let (found, skipped) = discover::computers(&entries);
+                for k in skipped {
+                    tracing::info!("not checking {}: {}", k.dn, k.reason);
+                }
+                let group = d
+                    .group
+                    .as_ref()
+                    .and_then(|g| s.groups.iter().find(|x| &x.name == g));
+                for c in found {
+                    let taken = machines.iter().any(|m| {
+                        m.info.name.eq_ignore_ascii_case(&c.name)
+                            || m.info.address.eq_ignore_ascii_case(&c.address)
+                    });
+                    if taken {
+                        continue;
+                    }
+                    let group_os = group.and_then(|g| g.os).and_then(os_family);
+                    let os = group_os.or(c.os);
+                    let mut roles: Vec<String> = group.map(|g| g.roles.clone()).unwrap_or_default();
+                    for r in &d.roles {
+                        if !roles.iter().any(|x| x.eq_ignore_ascii_case(r)) {
+                            roles.push(r.clone());
+                        }
+                    }
+                    let port = group.and_then(|g| g.port).unwrap_or(22);
+                    let user = group
+                        .and_then(|g| g.user.clone())
+                        .unwrap_or_else(|| s.user.clone());
+                    let target = ssh_target(loaded, &c.name, &c.address, port, user);
+                    machines.push(Machine {
+                        info: HostInfo {
+                            name: c.name.clone(),
+                            address: c.address.clone(),
+                            os: os.unwrap_or(OsFamily::Linux),
+                            roles,
+                            simulated: false,
+                            detect_os: os.is_none(),
+                        },
+                        target,
+                        source: Source::Directory {
+                            directory: d.directory.clone(),
+                            dn: c.dn,
+                            operating_system: c.operating_system,
+                        },
+                        audit: true,
+                    });
+                }
+            }
+        }
+    }
+    (machines, findings)
+}
+
+/// One `error` finding per host check when a directory could not be searched for machines: the
+/// machines it lists are unknown, so nothing about them can be said.
+fn discovery_failed(
+    d: &caretaker_config::HostDiscover,
+    dir: &caretaker_config::Directory,
+    e: &ProbeError,
+) -> Vec<Finding> {
+    host::CHECK_IDS
+        .iter()
+        .map(|check| {
+            Finding::error(
+                *check,
+                Target::new(TargetKind::Directory, dir.name.clone(), d.base_dn.clone()),
+                format!(
+                    "{}: the machines under {} could not be listed, because {}",
+                    host::could_not(check),
+                    d.base_dn,
+                    e.reason(dir)
+                ),
+                Evidence::new(dir.url.clone())
+                    .with("step", e.step.as_str())
+                    .with("reason", e.detail.as_str())
+                    .with("base_dn", d.base_dn.as_str()),
+            )
+            .fix(e.fix(dir))
         })
         .collect()
 }

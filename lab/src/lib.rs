@@ -222,6 +222,23 @@ impl SampleSchool {
             tempdir,
         };
         school.write_pids()?;
+        if let Some(ad) = &school.ad {
+            // The Windows machines are computer objects in AD too, for `[[hosts.discover]]`; their
+            // dNSHostName is the lab address they answer on (port 22), so nothing is looked up.
+            let windows: Vec<(String, String, &str)> = school
+                .hosts
+                .iter()
+                .filter(|h| h.os() == "windows" && h.port() == 22)
+                .map(|h| {
+                    (
+                        h.name().to_string(),
+                        h.address().to_string(),
+                        "Windows 11 Education",
+                    )
+                })
+                .collect();
+            ad.add_computers(&windows)?;
+        }
         util::write_file(&school.config_path, &school.config_toml())?;
         util::write_file(&school.dir.join("README.txt"), &school.readme())?;
         school.startup = started.elapsed();
@@ -394,6 +411,15 @@ impl SampleSchool {
                  macos = [\"Safari\", \"Keynote\", \"Google Chrome\"]\n",
                 linux.join(", ")
             );
+            if self.ad.is_some() {
+                let _ = write!(
+                    s,
+                    "\n# The Windows machines are computer objects in AD too: those found there and\n\
+                     # not listed below would be checked as well.\n\
+                     [[hosts.discover]]\ndirectory = \"ad\"\nbase_dn = \"{}\"\n",
+                    samba::COMPUTERS_OU
+                );
+            }
             for h in &self.hosts {
                 let roles: Vec<String> = h.roles().iter().map(|r| format!("\"{r}\"")).collect();
                 let _ = write!(

@@ -35,6 +35,8 @@ use crate::LabError;
 
 /// The AD domain's base DN.
 pub const AD_BASE_DN: &str = "DC=ad,DC=stexample,DC=sch,DC=uk";
+/// The OU holding the school's computer objects (`[[hosts.discover]]` searches it).
+pub const COMPUTERS_OU: &str = "OU=School Computers,DC=ad,DC=stexample,DC=sch,DC=uk";
 /// The Kerberos realm (also the DNS domain, upper-cased).
 pub const AD_REALM: &str = "AD.STEXAMPLE.SCH.UK";
 /// The NetBIOS domain name.
@@ -294,6 +296,40 @@ impl SambaAd {
             .arg("-y")
             .arg(&self.admin_password_file);
         run(&mut cmd, Some(ldif.as_bytes()), TOOL_TIMEOUT).map(|_| ())
+    }
+
+    /// Adds the school's computer objects under [`COMPUTERS_OU`]: one per `(name, dNSHostName,
+    /// operatingSystem)` given (enabled workstation accounts), plus a disabled old laptop and a
+    /// printer with no dNSHostName, which discovery must skip.
+    pub(crate) fn add_computers(
+        &self,
+        machines: &[(String, String, &str)],
+    ) -> Result<(), LabError> {
+        let mut ldif = format!(
+            "dn: {COMPUTERS_OU}\nchangetype: add\nobjectClass: organizationalUnit\nou: School Computers\n\n"
+        );
+        let computer = |cn: &str, dns: Option<&str>, os: &str, uac: u32| {
+            let mut e = format!(
+                "dn: CN={cn},{COMPUTERS_OU}\nchangetype: add\nobjectClass: computer\n\
+                 sAMAccountName: {cn}$\nuserAccountControl: {uac}\noperatingSystem: {os}\n"
+            );
+            if let Some(d) = dns {
+                e.push_str(&format!("dNSHostName: {d}\n"));
+            }
+            e.push('\n');
+            e
+        };
+        for (name, dns, os) in machines {
+            ldif.push_str(&computer(&name.to_ascii_uppercase(), Some(dns), os, 4096));
+        }
+        ldif.push_str(&computer(
+            "OLD-LAPTOP",
+            Some("old-laptop.ad.stexample.sch.uk"),
+            "Windows 7 Professional",
+            4098,
+        ));
+        ldif.push_str(&computer("PRINTER-1", None, "", 4096).replace("operatingSystem: \n", ""));
+        self.ldapmodify(&ldif)
     }
 
     /// Searches as caretaker's read-only account over LDAPS (with the lab CA). `scope` is `base`,

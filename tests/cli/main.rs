@@ -5,6 +5,7 @@
 
 mod config_errors;
 mod directory_failures;
+mod discovery;
 mod hosts;
 mod interrupted;
 mod man;

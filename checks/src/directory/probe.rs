@@ -398,6 +398,68 @@ pub type Sink<'s> = &'s mut (dyn FnMut(Entry) + Send);
 /// users, groups and ppolicy entries) to `sink` as it arrives; the rest is in the returned `Raw`
 /// (whose `entries` stay empty). Never panics; every network step is under `dir.timeout_secs`.
 pub async fn probe_with(dir: &Directory, sink: Sink<'_>) -> Result<Raw, ProbeError> {
+    let observed_at = OffsetDateTime::now_utc();
+    let mut conn = connect(dir).await?;
+    let (t, secs) = (conn.t, conn.secs);
+    let result = read_all(dir, &mut conn.ldap, t, secs, observed_at, sink).await;
+    conn.close().await;
+    result
+}
+
+/// The attributes read from a computer object for discovery.
+pub const COMPUTER_ATTRS: &[&str] = &[
+    "cn",
+    "dNSHostName",
+    "operatingSystem",
+    "operatingSystemVersion",
+    "userAccountControl",
+];
+
+/// Active Directory computer objects (`objectCategory=computer`) under `base_dn`, paged, for
+/// discovering the machines to check. Every step is under `dir.timeout_secs`.
+pub async fn search_computers(dir: &Directory, base_dn: &str) -> Result<Vec<Entry>, ProbeError> {
+    let conn = connect(dir).await?;
+    let (t, secs) = (conn.t, conn.secs);
+    let mut found = Vec::new();
+    let result = paged(
+        &conn.ldap,
+        t,
+        secs,
+        dir.page_size,
+        base_dn,
+        "(objectCategory=computer)",
+        COMPUTER_ATTRS,
+        "search computers",
+        &mut |e| {
+            // A bound on what one OU can hold in memory; far above any school's.
+            if found.len() < 100_000 {
+                found.push(e)
+            }
+        },
+    )
+    .await;
+    conn.close().await;
+    result.map(|_| found)
+}
+
+/// A bound connection to a directory, ready to search.
+struct Connection {
+    ldap: Ldap,
+    driver: tokio::task::JoinHandle<()>,
+    t: Duration,
+    secs: u64,
+}
+
+impl Connection {
+    /// Says goodbye politely, but never waits long for it.
+    async fn close(mut self) {
+        let _ = tokio::time::timeout(Duration::from_secs(1), self.ldap.unbind()).await;
+        self.driver.abort();
+    }
+}
+
+/// Connects (LDAPS or StartTLS unless plain is allowed) and binds as caretaker.
+async fn connect(dir: &Directory) -> Result<Connection, ProbeError> {
     let secs = dir.timeout_secs.max(1);
     let t = Duration::from_secs(secs);
     let url = dir.url.trim();
@@ -442,10 +504,8 @@ pub async fn probe_with(dir: &Directory, sink: Sink<'_>) -> Result<Raw, ProbeErr
             .set_starttls(starttls)
             .set_config(tls_config(dir).await?);
     }
-    let observed_at = OffsetDateTime::now_utc();
     let connect = LdapConnAsync::with_settings(settings, url);
-    let (conn, mut ldap) = match tokio::time::timeout(t + Duration::from_millis(500), connect).await
-    {
+    let (conn, ldap) = match tokio::time::timeout(t + Duration::from_millis(500), connect).await {
         Err(_) => {
             return Err(ProbeError::new(
                 Failure::NoAnswer(secs),
@@ -461,11 +521,46 @@ pub async fn probe_with(dir: &Directory, sink: Sink<'_>) -> Result<Raw, ProbeErr
             tracing::debug!("directory connection ended: {e}");
         }
     });
-    let result = read_all(dir, &mut ldap, t, secs, observed_at, sink).await;
-    // Say goodbye politely, but never wait long for it.
-    let _ = tokio::time::timeout(Duration::from_secs(1), ldap.unbind()).await;
-    driver.abort();
-    result
+    let mut c = Connection {
+        ldap,
+        driver,
+        t,
+        secs,
+    };
+    if let Err(e) = bind(dir, &mut c.ldap, t, secs).await {
+        c.close().await;
+        return Err(e);
+    }
+    Ok(c)
+}
+
+async fn bind(dir: &Directory, ldap: &mut Ldap, t: Duration, secs: u64) -> Result<(), ProbeError> {
+    let password = dir
+        .bind_password
+        .as_ref()
+        .map(|p| p.expose())
+        .unwrap_or_default();
+    match tokio::time::timeout(t, ldap.simple_bind(&dir.bind_dn, password)).await {
+        Err(_) => Err(ProbeError::new(
+            Failure::NoAnswer(secs),
+            "bind",
+            format!("no answer to the bind within {secs} s"),
+        )),
+        Ok(Err(e)) => Err(classify(&e, "bind", secs, true)),
+        Ok(Ok(res)) if res.rc != 0 => {
+            let failure = match res.rc {
+                49 => Failure::InvalidCredentials,
+                8 | 13 => Failure::StrongAuthRequired,
+                rc => Failure::BindRefused(rc),
+            };
+            Err(ProbeError::new(
+                failure,
+                "bind",
+                format!("rc={} {}", res.rc, res.text.trim()),
+            ))
+        }
+        Ok(Ok(_)) => Ok(()),
+    }
 }
 
 async fn read_all(
@@ -476,35 +571,6 @@ async fn read_all(
     observed_at: OffsetDateTime,
     sink: Sink<'_>,
 ) -> Result<Raw, ProbeError> {
-    let password = dir
-        .bind_password
-        .as_ref()
-        .map(|p| p.expose())
-        .unwrap_or_default();
-    match tokio::time::timeout(t, ldap.simple_bind(&dir.bind_dn, password)).await {
-        Err(_) => {
-            return Err(ProbeError::new(
-                Failure::NoAnswer(secs),
-                "bind",
-                format!("no answer to the bind within {secs} s"),
-            ))
-        }
-        Ok(Err(e)) => return Err(classify(&e, "bind", secs, true)),
-        Ok(Ok(res)) => {
-            if res.rc != 0 {
-                let failure = match res.rc {
-                    49 => Failure::InvalidCredentials,
-                    8 | 13 => Failure::StrongAuthRequired,
-                    rc => Failure::BindRefused(rc),
-                };
-                return Err(ProbeError::new(
-                    failure,
-                    "bind",
-                    format!("rc={} {}", res.rc, res.text.trim()),
-                ));
-            }
-        }
-    }
     let root_dse = read_one(ldap, t, secs, "", ROOT_DSE_ATTRS, "read the root DSE")
         .await
         .ok()

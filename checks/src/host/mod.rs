@@ -6,6 +6,7 @@
 //! those bytes into [`HostFacts`] and [`judge`] turns facts, [`HostThresholds`] and the time into
 //! one finding per check id. Nothing is judged on the host.
 
+pub mod discover;
 pub mod judge;
 pub mod parse;
 #[cfg(test)]
@@ -167,7 +168,7 @@ impl HostInfo {
 }
 
 /// What each check could not do, as the start of a sentence.
-pub(crate) fn could_not(check: &str) -> &'static str {
+pub fn could_not(check: &str) -> &'static str {
     match check {
         judge::ANTIVIRUS => "Could not tell whether virus protection is on and up to date",
         judge::UPDATES => "Could not tell whether updates are being installed",
