@@ -54,6 +54,9 @@ pub enum Command {
     /// Work with the machines checked over SSH.
     #[command(subcommand)]
     Hosts(HostsCommand),
+    /// The web-filter check log (policy 7.2; the DfE filtering and monitoring standards).
+    #[command(subcommand)]
+    Filter(FilterCommand),
     /// Open the console.
     Console,
 }
@@ -131,6 +134,37 @@ pub enum HostsCommand {
     /// List the machines caretaker checks: those in the configuration and those found in Active
     /// Directory by `[[hosts.discover]]`, with how each is reached and where it was listed.
     List(HostsListArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FilterCommand {
+    /// Every filter check: when, what triggered it and who, the vantage point and user group,
+    /// every URL tested with its result, and the action taken.
+    Log(FilterLogArgs),
+    /// Record the action taken after a filter check (appended; the latest one is shown). The
+    /// operating-system user running the command is recorded as who took it.
+    Action(FilterActionArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FilterLogArgs {
+    /// Only checks from this date on (YYYY-MM-DD).
+    #[arg(long)]
+    pub since: Option<String>,
+
+    /// `text` (a table) or `json` (every URL with its evidence).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct FilterActionArgs {
+    /// The run (see `caretaker filter log`).
+    pub run: i64,
+    /// The vantage point's name.
+    pub vantage: String,
+    /// What was done ("Reported to the filtering provider; swearing category blocked for pupils").
+    pub action: String,
 }
 
 #[derive(Debug, Args)]

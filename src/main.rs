@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use caretaker::cli::{
-    AuditArgs, Cli, Command, ConfigCommand, Format, HostsCommand, HostsListArgs, InitArgs,
+    AuditArgs, Cli, Command, ConfigCommand, FilterActionArgs, FilterCommand, FilterLogArgs, Format, HostsCommand, HostsListArgs, InitArgs,
     RunsArgs, ShowArgs, TriggerArg, TrustArgs,
 };
 use caretaker::render;
@@ -109,6 +109,8 @@ fn run(cli: Cli) -> Result<u8, Fail> {
         Some(Command::Audit(args)) => audit(config, &args),
         Some(Command::Hosts(HostsCommand::Trust(args))) => trust(config, &args),
         Some(Command::Hosts(HostsCommand::List(args))) => hosts_list(config, &args),
+        Some(Command::Filter(FilterCommand::Log(args))) => filter_log(config, &args),
+        Some(Command::Filter(FilterCommand::Action(args))) => filter_action(config, &args),
         Some(Command::Runs(args)) => runs(config, &args),
         Some(Command::Show(args)) => show(config, &args),
     }
@@ -427,6 +429,60 @@ fn hosts_list(config: Option<&std::path::Path>, args: &HostsListArgs) -> Result<
         Format::Text => write_stdout(&render::machines_table(&machines, &problems))?,
     }
     Ok(if problems.is_empty() { 0 } else { 1 })
+}
+
+fn filter_log(config: Option<&std::path::Path>, args: &FilterLogArgs) -> Result<u8, Fail> {
+    if let Some(since) = &args.since {
+        let ok = since.len() == 10
+            && time::Date::parse(
+                since,
+                time::macros::format_description!("[year]-[month]-[day]"),
+            )
+            .is_ok();
+        if !ok {
+            return Err(fail(
+                EXIT_USAGE,
+                anyhow::anyhow!("--since {since:?}: expected a date as YYYY-MM-DD"),
+            ));
+        }
+    }
+    let loaded = load_config(config)?;
+    let store = open_store(&loaded)?;
+    let checks = caretaker_daemon::filterlog::log(&store, args.since.as_deref())
+        .map_err(|e| fail(EXIT_INCOMPLETE, e))?;
+    match args.format {
+        Format::Json => write_stdout(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&caretaker_daemon::filterlog::json(&checks))
+                .map_err(|e| fail(EXIT_INCOMPLETE, e))?
+        ))?,
+        Format::Text => write_stdout(&render::filter_log(&checks))?,
+    }
+    Ok(0)
+}
+
+fn filter_action(config: Option<&std::path::Path>, args: &FilterActionArgs) -> Result<u8, Fail> {
+    let loaded = load_config(config)?;
+    let store = open_store(&loaded)?;
+    let checks = caretaker_daemon::filterlog::log(&store, None).map_err(|e| fail(EXIT_INCOMPLETE, e))?;
+    if !checks.iter().any(|c| c.run == args.run && c.vantage == args.vantage) {
+        return Err(fail(
+            EXIT_USAGE,
+            anyhow::anyhow!(
+                "run {} has no filter check from {:?} (see `caretaker filter log`)",
+                args.run,
+                args.vantage
+            ),
+        ));
+    }
+    if args.action.trim().is_empty() {
+        return Err(fail(EXIT_USAGE, anyhow::anyhow!("the action is empty")));
+    }
+    store
+        .add_filter_action(args.run, &args.vantage, args.action.trim(), &os_user())
+        .map_err(|e| fail(EXIT_INCOMPLETE, e))?;
+    println!("Recorded for run {} from {}.", args.run, args.vantage);
+    Ok(0)
 }
 
 fn init(args: &InitArgs) -> Result<u8, Fail> {

@@ -6,6 +6,7 @@
 
 pub mod clauses;
 pub mod directory;
+pub mod filter;
 pub mod host;
 pub mod model;
 

@@ -106,6 +106,35 @@ pub const FIELDS: &[FieldDoc] = &[
     f("host[].roles", "list of strings", "[]", "Roles such as \"laptop\", \"desktop\", \"server\", \"file-server\" (added to its group's). Laptops must have an encrypted system disk."),
     f("host[].simulated", "boolean", "false", "The machine answers with recorded output instead of running the probe (the sample school's Windows and macOS machines); every finding about it says so."),
     f("host[].audit", "boolean", "true", "false for a machine used only as a filter vantage point: the host checks skip it."),
+    f("filter.timeout_secs", "integer (1-600)", "15", "Seconds allowed for each URL, from the first connection to the last byte read."),
+    f("filter.connect_timeout_secs", "integer (1-120)", "5", "Seconds allowed to resolve a name and to connect."),
+    f("filter.concurrency", "integer (1-256)", "8", "URLs fetched at once from each vantage point."),
+    f("filter.max_body_bytes", "integer (1024-67108864)", "262144", "The most of each page read; tokens and block pages are looked for in it."),
+    f("filter.max_redirects", "integer (0-20)", "5", "Redirects followed before giving up (a loop is reported as such)."),
+    f("filter.ca_file", "path", "the system's CAs only", "Extra certificate authorities (PEM) trusted for HTTPS tests from this machine, such as the filter's inspection CA."),
+    f("filter.interception_issuers", "list of strings", "[]", "Words in the issuer of the filter's HTTPS-inspection CA: a site answered with a certificate it issued is recorded as inspected by the filter."),
+    f("filter.sinkhole_addresses", "list of IP addresses", "[\"0.0.0.0\", \"127.0.0.1\", \"::\", \"::1\"]", "Addresses a filtering resolver answers blocked names with: resolving to one means blocked by DNS."),
+    f("filter.block_hosts", "list of host names", "[]", "Host names of the filter's block pages: a redirect there means blocked."),
+    f("filter.default_tests", "boolean", "true", "Include the built-in tests: the SWGfL / UK Safer Internet Centre test pages for the IWF list, CTIRU, adult content and offensive language (must be blocked), and CEOP, Childline, NSPCC, IWF reporting, the UK Safer Internet Centre, BBC Bitesize, Wikipedia and GOV.UK (must load)."),
+    f("filter.control.url", "URL", "\"http://detectportal.firefox.com/success.txt\"", "Loaded first from each vantage point: if it does not load, every result from there is an error (\"no internet from here\"), never \"blocked\"."),
+    f("filter.control.token", "string", "\"success\"", "Text the control page contains."),
+    f("filter.block_page[].name", "string", "required", "A filtering product's block page (built in: the IWF splash page, Squid's access-denied page)."),
+    f("filter.block_page[].text", "string", "required", "Text (case-sensitive) only that block page contains."),
+    f("filter.test[].url", "URL", "required", "A page to test (http:// or https://)."),
+    f("filter.test[].category", "string", "required", "Its category: iwf, ctiru, adult, offensive-language, safeguarding, teaching, or your own."),
+    f("filter.test[].expect", "\"block\" or \"load\"", "required", "Whether the filter must block it or let it load."),
+    f("filter.test[].token", "string", "required", "Text (case-sensitive) only the real page contains: found means the page loaded."),
+    f("filter.test[].clause", "string", "by expectation and category", "The policy clause the test serves."),
+    f("filter.vantage[].name", "string", "required", "A short name for the place the tests run from (\"pupil-wifi\")."),
+    f("filter.vantage[].group", "string", "required", "The user group whose filtering it sees: pupil, staff, guest (or your own)."),
+    f("filter.vantage[].site", "string", "none", "The site, for a school on several sites."),
+    f("filter.vantage[].host", "string", "this machine", "A [[host]] the tests run on, over SSH (curl there; Invoke-WebRequest on Windows)."),
+    f("filter.vantage[].proxy", "URL", "direct", "An explicit proxy, http://host:port."),
+    f("filter.vantage[].proxy_user", "string", "none", "The proxy account (with proxy_password_file or proxy_password_env)."),
+    f("filter.vantage[].proxy_password_file", "path", "none", "File holding the proxy password, mode 0600 or stricter."),
+    f("filter.vantage[].proxy_password_env", "string", "none", "Environment variable holding the proxy password."),
+    f("filter.vantage[].resolver", "address", "/etc/resolv.conf's", "This machine only: the DNS server asked (\"10.0.0.1:53\")."),
+
 ];
 
 /// The commented sample written by `caretaker init`.
@@ -256,6 +285,52 @@ group = "staff-laptops"
 roles = ["laptop"]
 simulated = false
 audit = true
+
+# Web-filter tests (policy 7.2), from every [[filter.vantage]]. Each run is kept as a check
+# record: `caretaker filter log`.
+[filter]
+timeout_secs = 15
+connect_timeout_secs = 5
+concurrency = 8
+max_body_bytes = 262144
+max_redirects = 5
+# ca_file = "/etc/caretaker/filter-ca.pem"
+interception_issuers = []
+sinkhole_addresses = ["0.0.0.0", "127.0.0.1", "::", "::1"]
+block_hosts = ["block.school.sch.uk"]
+default_tests = true
+
+[filter.control]
+url = "http://detectportal.firefox.com/success.txt"
+token = "success"
+
+[[filter.block_page]]
+name = "Our filter"
+text = "This site has been blocked"
+
+# The school's own tests, added to the built-in ones.
+[[filter.test]]
+url = "https://www.bbc.co.uk/newsround"
+category = "teaching"
+expect = "load"
+token = "Newsround"
+clause = "7.2/over-blocking"
+
+[[filter.vantage]]
+name = "pupil-wifi"
+group = "pupil"
+site = "main"
+proxy = "http://proxy.school.sch.uk:3128"
+# resolver = "10.0.0.1:53"
+
+[[filter.vantage]]
+name = "staff-laptop"
+group = "staff"
+host = "office-laptop-1"
+proxy = "http://proxy.school.sch.uk:3128"
+proxy_user = "caretaker"
+proxy_password_file = "/etc/caretaker/proxy.pass"
+# proxy_password_env = "CARETAKER_PROXY_PASSWORD"
 "#;
 
 /// The caretaker.toml(5) man page, in roff, from [`FIELDS`].
@@ -354,13 +429,15 @@ mod tests {
             .replace("# default_policy = ", "default_policy = ")
             .replace("# known_hosts = ", "known_hosts = ")
             .replace("# user = ", "user = ")
+            .replace("# ca_file = ", "ca_file = ")
+            .replace("# resolver = ", "resolver = ")
             + "\n";
         let value: toml::Value = toml::from_str(&text).unwrap();
         let mut found = Vec::new();
         keys("", &value, &mut found);
-        // bind_password_env is the alternative to bind_password_file: documented, not in the sample.
+        // The _env keys are the alternatives to the _file ones: documented, not in the sample.
         for f in FIELDS {
-            if f.key.ends_with("bind_password_env") {
+            if f.key.ends_with("bind_password_env") || f.key.ends_with("proxy_password_env") {
                 continue;
             }
             assert!(

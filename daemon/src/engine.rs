@@ -45,6 +45,7 @@ pub fn known_check_ids() -> Vec<CheckId> {
     caretaker_checks::directory::CHECK_IDS
         .iter()
         .chain(caretaker_checks::host::CHECK_IDS)
+        .chain(caretaker_checks::filter::CHECK_IDS)
         .map(|s| CheckId::new(*s))
         .collect()
 }
@@ -148,6 +149,7 @@ pub fn units_from_config(loaded: &Loaded, now: time::OffsetDateTime) -> Vec<Unit
             }),
         });
     }
+    units.extend(crate::filter::units(loaded));
     units
 }
 

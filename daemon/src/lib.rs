@@ -3,6 +3,8 @@
 //! risk-assessment log will live here too.
 
 pub mod engine;
+pub mod filter;
+pub mod filterlog;
 pub mod hosts;
 pub mod report;
 pub mod store;

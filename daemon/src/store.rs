@@ -248,6 +248,17 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX findings_by_run ON findings(run_id);
     CREATE INDEX findings_by_fingerprint ON findings(fingerprint, run_id);",
+    // 2: the action taken after a filter check (appended; the latest counts).
+    "CREATE TABLE filter_actions (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        vantage TEXT NOT NULL,
+        action TEXT NOT NULL,
+        who TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX filter_actions_by_run ON filter_actions(run_id, vantage);
+    CREATE INDEX findings_by_check ON findings(check_id, run_id);",
 ];
 
 /// The store. Cheap to clone; one connection behind a mutex.
@@ -585,6 +596,57 @@ impl Store {
         };
         record.counts = StatusCounts::of(&self.findings(id)?);
         Ok(Some(record))
+    }
+
+    /// Runs with filter tests (findings of `filter.*`), oldest first, started on or after `since`
+    /// (an RFC 3339 prefix such as `2026-09-01`).
+    pub fn filter_runs(&self, since: Option<&str>) -> Result<Vec<RunRecord>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT id, trigger, who, config_digest, school, started_at, ended_at, state, verdict, only_checks
+                 FROM runs r
+                 WHERE started_at >= ?1
+                   AND EXISTS (SELECT 1 FROM findings f WHERE f.run_id = r.id AND f.check_id LIKE 'filter.%')
+                 ORDER BY id",
+            )
+            .map_err(|e| self.sql(e))?;
+        let rows = stmt
+            .query_map(params![since.unwrap_or("")], row_to_run)
+            .map_err(|e| self.sql(e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.sql(e))
+    }
+
+    /// Records the action taken after the filter check of `run_id` from `vantage` (appended: a
+    /// correction is a new entry, and the latest counts).
+    pub fn add_filter_action(
+        &self,
+        run_id: i64,
+        vantage: &str,
+        action: &str,
+        who: &str,
+    ) -> Result<(), StoreError> {
+        let conn = self.lock();
+        conn.execute(
+            "INSERT INTO filter_actions (run_id, vantage, action, who, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![run_id, vantage, action, who, caretaker_checks::model::now_rfc3339()],
+        )
+        .map_err(|e| self.sql(e))?;
+        Ok(())
+    }
+
+    /// The actions recorded for a run's filter checks, oldest first: (vantage, action, who, at).
+    pub fn filter_actions(&self, run_id: i64) -> Result<Vec<(String, String, String, String)>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT vantage, action, who, at FROM filter_actions WHERE run_id = ?1 ORDER BY id",
+            )
+            .map_err(|e| self.sql(e))?;
+        let rows = stmt
+            .query_map(params![run_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .map_err(|e| self.sql(e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.sql(e))
     }
 
     /// A run's findings, in the order they were recorded.

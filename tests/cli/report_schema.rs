@@ -4,7 +4,12 @@ use std::path::PathBuf;
 
 /// Validates one document, returning every error in words.
 pub fn schema_errors(doc: &serde_json::Value) -> Vec<String> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/audit-report.schema.json");
+    errors_against("docs/audit-report.schema.json", doc)
+}
+
+/// Validates one document against a schema in docs/.
+pub fn errors_against(schema: &str, doc: &serde_json::Value) -> Vec<String> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(schema);
     let schema: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();

@@ -1,0 +1,87 @@
+//! The web-filter checks (policy 7.2: the filter blocks everything on the IWF list and other
+//! must-block content, and does not over-block safeguarding and teaching sites).
+//!
+//! Each vantage point (this machine, directly or through a proxy; or a machine reached over SSH
+//! that runs curl) fetches a connectivity control and then every test URL. [`model::Fetch`] holds
+//! the raw facts of one fetch; [`classify`] judges them here, never on the machine.
+
+pub mod classify;
+pub mod curl;
+pub mod fetch;
+pub mod model;
+
+pub use classify::{Rules, VantagePoint, CHECK_IDS};
+pub use model::{Expect, Fetch, FilterTest, Outcome};
+
+/// The clause a test serves by default.
+pub fn default_clause(expect: Expect, category: &str) -> &'static str {
+    match expect {
+        Expect::Load => "7.2/over-blocking",
+        Expect::Block if category.eq_ignore_ascii_case("iwf") => "7.2/iwf-blocked",
+        Expect::Block => "7.2/categories-blocked",
+    }
+}
+
+fn t(url: &str, category: &str, expect: Expect, token: &str) -> FilterTest {
+    FilterTest {
+        url: url.to_string(),
+        category: category.to_string(),
+        expect,
+        token: token.to_string(),
+        clause: default_clause(expect, category).to_string(),
+    }
+}
+
+/// The built-in tests.
+///
+/// Must be blocked: the SWGfL / UK Safer Internet Centre Test Filtering pages, which the IWF and
+/// CTIRU put on their lists for exactly this purpose (testfiltering.com). Must load: the
+/// safeguarding and reporting sites pupils and staff are told to use, and teaching sites. Each
+/// token is text its real page shows (case-sensitive; "TestFiltering" is the service's own name,
+/// which a block page naming the URL in lower case does not contain). A school whose pages
+/// differ sets `default_tests = false` and lists its own `[[filter.test]]`.
+pub fn default_tests() -> Vec<FilterTest> {
+    use Expect::{Block, Load};
+    vec![
+        t("http://iwf.testfiltering.com/", "iwf", Block, "TestFiltering"),
+        t("https://ctiru.testfiltering.com/", "ctiru", Block, "TestFiltering"),
+        t("https://testfiltering.pornhub.com/", "adult", Block, "TestFiltering"),
+        t(
+            "https://swearing.testfiltering.com/",
+            "offensive-language",
+            Block,
+            "TestFiltering",
+        ),
+        t(
+            "https://www.ceop.police.uk/ceop-reporting/",
+            "safeguarding",
+            Load,
+            "CEOP",
+        ),
+        t("https://www.childline.org.uk/", "safeguarding", Load, "Childline"),
+        t("https://www.nspcc.org.uk/", "safeguarding", Load, "NSPCC"),
+        t(
+            "https://report.iwf.org.uk/",
+            "safeguarding",
+            Load,
+            "Internet Watch Foundation",
+        ),
+        t(
+            "https://saferinternet.org.uk/",
+            "safeguarding",
+            Load,
+            "UK Safer Internet Centre",
+        ),
+        t("https://www.bbc.co.uk/bitesize", "teaching", Load, "Bitesize"),
+        t(
+            "https://en.wikipedia.org/wiki/Main_Page",
+            "teaching",
+            Load,
+            "Wikipedia",
+        ),
+        t("https://www.gov.uk/", "teaching", Load, "GOV.UK"),
+    ]
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,145 @@
+//! The judge, on fetches as the fetcher and the curl probe produce them.
+
+use super::classify::{judge_vantage, Rules, VantagePoint, CONTROL, MUST_BLOCK, MUST_LOAD};
+use super::*;
+use crate::model::Status;
+
+fn vp() -> VantagePoint {
+    VantagePoint {
+        name: "pupil-wifi".into(),
+        group: "pupil".into(),
+        site: Some("main".into()),
+        how: "this machine, through the proxy http://10.0.0.1:3128".into(),
+    }
+}
+
+fn response(url: &str, status: u16, body: &str) -> Fetch {
+    let mut f = Fetch::failed(url, Outcome::Response, "");
+    f.detail = None;
+    f.status = Some(status);
+    f.body = body.as_bytes().to_vec();
+    f
+}
+
+fn control() -> FilterTest {
+    FilterTest {
+        url: "http://detectportal.firefox.com/success.txt".into(),
+        category: "control".into(),
+        expect: Expect::Load,
+        token: "success".into(),
+        clause: "7.2/regular-checks".into(),
+    }
+}
+
+fn rules() -> Rules {
+    Rules {
+        sinkholes: vec!["0.0.0.0".parse().unwrap()],
+        block_hosts: vec!["block.school.lan".into()],
+        block_pages: classify::builtin_block_pages(),
+        interception_issuers: vec!["School Filter CA".into()],
+    }
+}
+
+fn tests_and_fetches() -> Vec<(FilterTest, Fetch)> {
+    let d = default_tests();
+    let iwf = d[0].clone();
+    let swearing = d[3].clone();
+    let childline = d[5].clone();
+    let bitesize = d[9].clone();
+    let mut refused = Fetch::failed(&iwf.url, Outcome::ProxyRefused, "CONNECT 403");
+    refused.proxy_status = Some(403);
+    vec![
+        (iwf, refused),
+        (
+            swearing.clone(),
+            response(&swearing.url, 200, "<h1>TestFiltering</h1> offensive words"),
+        ),
+        (
+            childline.clone(),
+            response(&childline.url, 403, "ERR_ACCESS_DENIED"),
+        ),
+        (
+            bitesize.clone(),
+            response(&bitesize.url, 200, "<title>Bitesize</title>"),
+        ),
+    ]
+}
+
+#[test]
+fn each_result_is_judged_by_its_expectation() {
+    let c = response("http://detectportal.firefox.com/success.txt", 200, "success\n");
+    let fs = judge_vantage(&vp(), &control(), &c, &tests_and_fetches(), &rules());
+    let got: Vec<(&str, Status)> = fs.iter().map(|f| (f.check.as_str(), f.status)).collect();
+    assert_eq!(
+        got,
+        [
+            (CONTROL, Status::Pass),
+            (MUST_BLOCK, Status::Pass),
+            (classify::CATEGORIES, Status::Fail),
+            (MUST_LOAD, Status::Fail),
+            (MUST_LOAD, Status::Pass),
+        ]
+    );
+    assert!(fs[2].summary.starts_with("Pupils on pupil-wifi can reach the offensive-language test page"), "{}", fs[2].summary);
+    assert!(fs[3].summary.contains("over-blocking"), "{}", fs[3].summary);
+    assert!(fs[1].summary.contains("by the proxy (HTTP 403)"), "{}", fs[1].summary);
+    for f in &fs {
+        assert_eq!(f.target.scope, "pupil-wifi");
+        assert!(f.summary.ends_with('.'));
+        if f.status == Status::Fail {
+            assert!(f.remediation.is_some());
+        }
+        assert!(f.evidence.source.contains("pupil-wifi (pupil, site main)"));
+    }
+}
+
+#[test]
+fn no_internet_means_no_verdict_at_all() {
+    for c in [
+        Fetch::failed("http://detectportal.firefox.com/success.txt", Outcome::ProxyUnreachable, "refused"),
+        Fetch::failed("http://detectportal.firefox.com/success.txt", Outcome::ConnectTimeout, "no answer"),
+        Fetch::failed("http://detectportal.firefox.com/success.txt", Outcome::NxDomain, "nx"),
+        response("http://detectportal.firefox.com/success.txt", 403, "ERR_ACCESS_DENIED"),
+    ] {
+        let fs = judge_vantage(&vp(), &control(), &c, &tests_and_fetches(), &rules());
+        assert_eq!(fs.len(), 5);
+        assert!(fs.iter().all(|f| f.status == Status::Error), "{fs:#?}");
+        assert!(fs[1..].iter().all(|f| f.summary.contains("no internet from there")));
+        assert!(!fs.iter().any(|f| f.summary.contains("blocks it")));
+    }
+}
+
+#[test]
+fn inspection_by_the_filters_ca_is_recorded() {
+    let d = default_tests();
+    let mut f = response(&d[9].url, 200, "Bitesize");
+    f.tls_issuer = Some("CN=School Filter CA, O=St. Example's".into());
+    let finding = classify::judge_test(&vp(), &d[9], &f, &rules());
+    assert_eq!(finding.status, Status::Pass);
+    assert!(finding
+        .evidence
+        .values
+        .iter()
+        .any(|(k, v)| k == "https_inspection" && v.contains("filter")));
+}
+
+#[test]
+fn the_built_in_tests_cover_the_policy() {
+    let d = default_tests();
+    for cat in ["iwf", "ctiru", "adult", "offensive-language"] {
+        assert!(d.iter().any(|t| t.category == cat && t.expect == Expect::Block), "{cat}");
+    }
+    for host in ["ceop", "childline", "nspcc", "iwf.org.uk", "saferinternet", "bbc.co.uk", "wikipedia", "gov.uk"] {
+        assert!(d.iter().any(|t| t.url.contains(host) && t.expect == Expect::Load), "{host}");
+    }
+    let map = crate::ClauseMap::builtin();
+    for t in &d {
+        assert!(!t.token.is_empty());
+        let check = crate::CheckId::new(classify::check_of(t));
+        assert!(
+            !map.clauses_for(&check).is_empty(),
+            "{} has no clause",
+            check.as_str()
+        );
+    }
+}

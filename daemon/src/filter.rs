@@ -1,0 +1,288 @@
+//! Web-filter tests in the engine: one unit per `[[filter.vantage]]`. From this machine the
+//! fetcher runs here (direct or through the proxy); from a `[[host]]` one SSH session runs the
+//! curl probe there. Either way the control page is fetched first and judged before anything
+//! else, and every result is judged here.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use caretaker_checks::filter::classify::{self, Rules, VantagePoint};
+use caretaker_checks::filter::curl::{self, ProbeRequest};
+use caretaker_checks::filter::fetch::{Fetcher, FetcherSettings, ProxyAuth};
+use caretaker_checks::filter::{default_clause, default_tests, Expect, Fetch, FilterTest};
+use caretaker_checks::host::transport::{run_probe_chosen, SshError, SshOutcome};
+use caretaker_checks::host::{banner_says_windows, probe_command, OsFamily};
+use caretaker_checks::{CheckId, Finding, Target, TargetKind};
+use caretaker_config::{FilterExpect, Loaded, Vantage};
+use tokio::sync::Semaphore;
+
+use crate::engine::Unit;
+
+/// The control test of `[filter.control]`.
+pub fn control(loaded: &Loaded) -> FilterTest {
+    let c = &loaded.config.filter.control;
+    FilterTest {
+        url: c.url.clone(),
+        category: "control".into(),
+        expect: Expect::Load,
+        token: c.token.clone(),
+        clause: "7.2/regular-checks".into(),
+    }
+}
+
+/// The tests: the built-in ones (unless `default_tests = false`) and the school's own.
+pub fn tests(loaded: &Loaded) -> Vec<FilterTest> {
+    let f = &loaded.config.filter;
+    let mut out = if f.default_tests {
+        default_tests()
+    } else {
+        Vec::new()
+    };
+    for t in &f.tests {
+        let expect = match t.expect {
+            FilterExpect::Block => Expect::Block,
+            FilterExpect::Load => Expect::Load,
+        };
+        out.push(FilterTest {
+            url: t.url.clone(),
+            category: t.category.clone(),
+            expect,
+            token: t.token.clone(),
+            clause: t
+                .clause
+                .clone()
+                .unwrap_or_else(|| default_clause(expect, &t.category).to_string()),
+        });
+    }
+    out
+}
+
+/// What tells a block from a page, from `[filter]`.
+pub fn rules(loaded: &Loaded) -> Rules {
+    let f = &loaded.config.filter;
+    let mut block_pages = classify::builtin_block_pages();
+    block_pages.extend(
+        f.block_pages
+            .iter()
+            .map(|b| (b.name.clone(), b.text.clone())),
+    );
+    Rules {
+        sinkholes: f
+            .sinkhole_addresses
+            .iter()
+            .filter_map(|a| a.parse().ok())
+            .collect(),
+        block_hosts: f.block_hosts.clone(),
+        block_pages,
+        interception_issuers: f.interception_issuers.clone(),
+    }
+}
+
+fn point(v: &Vantage) -> VantagePoint {
+    let route = match &v.proxy {
+        Some(p) => format!("through the proxy {p}"),
+        None => "direct (no proxy)".to_string(),
+    };
+    let how = match &v.host {
+        Some(h) => format!("on {h} over SSH, {route}"),
+        None => format!("this machine, {route}"),
+    };
+    VantagePoint {
+        name: v.name.clone(),
+        group: v.group.clone(),
+        site: v.site.clone(),
+        how,
+    }
+}
+
+/// One unit per vantage point.
+pub fn units(loaded: &Loaded) -> Vec<Unit> {
+    let f = &loaded.config.filter;
+    let tests = Arc::new(tests(loaded));
+    let control = Arc::new(control(loaded));
+    let rules = Arc::new(rules(loaded));
+    let n = tests.len() + 1;
+    // Every URL in waves of `concurrency`, each within its limit, plus room for SSH.
+    let waves = n.div_ceil(f.concurrency.max(1)) as u64;
+    let timeout = Duration::from_secs(
+        (f.timeout_secs + f.connect_timeout_secs).saturating_mul(waves + 1)
+            + loaded.config.hosts.connect_timeout_secs
+            + 30,
+    );
+    let machines = crate::hosts::configured(loaded);
+    f.vantages
+        .iter()
+        .map(|v| {
+            let vp = point(v);
+            let (tests, control, rules) = (tests.clone(), control.clone(), rules.clone());
+            let what = format!("the web filter from {} ({})", v.name, v.group);
+            let work: crate::engine::CheckFuture = match &v.host {
+                None => {
+                    let settings = FetcherSettings {
+                        timeout: Duration::from_secs(f.timeout_secs),
+                        connect_timeout: Duration::from_secs(f.connect_timeout_secs),
+                        max_body: usize::try_from(f.max_body_bytes).unwrap_or(usize::MAX),
+                        max_redirects: f.max_redirects,
+                        proxy: v.proxy.clone(),
+                        proxy_auth: match (&v.proxy_user, &v.proxy_password) {
+                            (Some(user), Some(password)) => Some(ProxyAuth {
+                                user: user.clone(),
+                                password: password.clone(),
+                            }),
+                            _ => None,
+                        },
+                        resolver: v.resolver.clone(),
+                        ca_files: f.ca_file.iter().cloned().collect(),
+                    };
+                    let concurrency = f.concurrency;
+                    Box::pin(async move {
+                        match Fetcher::new(&settings) {
+                            Err(e) => unreachable(&vp, &control, &tests, &e.to_string()),
+                            Ok(fetcher) => {
+                                let (c, results) =
+                                    run_local(&fetcher, &control, &tests, concurrency).await;
+                                classify::judge_vantage(&vp, &control, &c, &results, &rules)
+                            }
+                        }
+                    })
+                }
+                Some(host) => {
+                    let machine = machines.iter().find(|m| &m.info.name == host).cloned();
+                    let req = ProbeRequest {
+                        urls: std::iter::once(control.url.clone())
+                            .chain(tests.iter().map(|t| t.url.clone()))
+                            .collect(),
+                        proxy: v.proxy.clone(),
+                        proxy_credentials: match (&v.proxy_user, &v.proxy_password) {
+                            (Some(user), Some(password)) => {
+                                Some((user.clone(), password.expose().to_string()))
+                            }
+                            _ => None,
+                        },
+                        timeout_secs: f.timeout_secs,
+                        connect_timeout_secs: f.connect_timeout_secs,
+                        max_body_bytes: usize::try_from(f.max_body_bytes).unwrap_or(usize::MAX),
+                        max_redirects: f.max_redirects,
+                        concurrency: f.concurrency,
+                    };
+                    let waves_secs = (f.timeout_secs + f.connect_timeout_secs)
+                        .saturating_mul(waves + 1)
+                        + 10;
+                    Box::pin(async move {
+                        let Some(machine) = machine else {
+                            return unreachable(&vp, &control, &tests, "its [[host]] is not configured");
+                        };
+                        match run_remote(machine, req, waves_secs).await {
+                            Err(reason) => unreachable(&vp, &control, &tests, &reason),
+                            Ok(mut fetches) => {
+                                if fetches.is_empty() {
+                                    return unreachable(&vp, &control, &tests, "the probe returned nothing");
+                                }
+                                let c = fetches.remove(0);
+                                let results: Vec<(FilterTest, Fetch)> =
+                                    tests.iter().cloned().zip(fetches).collect();
+                                classify::judge_vantage(&vp, &control, &c, &results, &rules)
+                            }
+                        }
+                    })
+                }
+            };
+            Unit {
+                name: format!("filter:{}", v.name),
+                check_ids: classify::CHECK_IDS.iter().map(|s| CheckId::new(*s)).collect(),
+                target: Target::new(TargetKind::System, format!("filter:{}", v.name), ""),
+                what,
+                timeout: Some(timeout),
+                work,
+            }
+        })
+        .collect()
+}
+
+/// Every test of a vantage point as `error`, when it could not be used at all.
+fn unreachable(vp: &VantagePoint, control: &FilterTest, tests: &[FilterTest], reason: &str) -> Vec<Finding> {
+    classify::judge_unreachable(vp, control, tests, reason)
+}
+
+/// The control, then every test at most `concurrency` at once, from this machine.
+pub async fn run_local(
+    fetcher: &Fetcher,
+    control: &FilterTest,
+    tests: &[FilterTest],
+    concurrency: usize,
+) -> (Fetch, Vec<(FilterTest, Fetch)>) {
+    let c = fetcher.fetch(&control.url).await;
+    let sem = Arc::new(Semaphore::new(concurrency.max(1)));
+    let mut set = tokio::task::JoinSet::new();
+    for (i, t) in tests.iter().enumerate() {
+        let sem = sem.clone();
+        let fetcher = fetcher.clone();
+        let t = t.clone();
+        set.spawn(async move {
+            let _permit = sem.acquire_owned().await;
+            let got = fetcher.fetch(&t.url).await;
+            (i, t, got)
+        });
+    }
+    let mut out = Vec::with_capacity(tests.len());
+    while let Some(joined) = set.join_next().await {
+        if let Ok(done) = joined {
+            out.push(done);
+        }
+    }
+    out.sort_by_key(|(i, _, _)| *i);
+    (c, out.into_iter().map(|(_, t, f)| (t, f)).collect())
+}
+
+/// One SSH session on the vantage machine running the curl probe (or Invoke-WebRequest on
+/// Windows); the fetches it reports, in request order.
+async fn run_remote(
+    machine: crate::hosts::Machine,
+    req: ProbeRequest,
+    command_secs: u64,
+) -> Result<Vec<Fetch>, String> {
+    let sh = curl::sh_script(&req).map_err(|e| e.reason)?;
+    let ps1 = curl::ps1_script(&req).map_err(|e| e.reason)?;
+    let urls = req.urls.clone();
+    let mut target = machine.target.clone();
+    // The probe waits on every URL: its limit is the filter's, not the host checks'.
+    target.command_timeout = target.command_timeout.max(Duration::from_secs(command_secs));
+    let info = machine.info.clone();
+    let result = tokio::task::spawn_blocking(move || {
+        run_probe_chosen(&target, &mut |banner| {
+            let windows = if info.detect_os {
+                banner.is_some_and(banner_says_windows)
+            } else {
+                info.os == OsFamily::Windows
+            };
+            if windows {
+                (probe_command(OsFamily::Windows).to_string(), Some(ps1.as_bytes().to_vec()))
+            } else {
+                (probe_command(OsFamily::Linux).to_string(), Some(sh.as_bytes().to_vec()))
+            }
+        })
+    })
+    .await
+    .map_err(|e| format!("the SSH task failed: {e}"))?;
+    match result {
+        Ok(SshOutcome::Output { stdout, stderr_tail, exit, .. }) => {
+            if stdout.is_empty() && exit != Some(0) {
+                return Err(format!(
+                    "the probe failed on {} (exit {exit:?}: {})",
+                    machine.info.name,
+                    stderr_tail.trim()
+                ));
+            }
+            curl::parse(&stdout, &urls).map_err(|e| format!("the probe's answer could not be read: {}", e.reason))
+        }
+        Err(SshError::ChangedHostKey { .. }) => Err(format!(
+            "{}'s SSH key has changed since it was trusted (possible interception); nothing was sent to it",
+            machine.info.name
+        )),
+        Err(SshError::UnknownHostKey { .. }) => Err(format!(
+            "{}'s SSH key has not been trusted yet (`caretaker hosts trust {}`)",
+            machine.info.name, machine.info.name
+        )),
+        Err(e) => Err(format!("{} could not be reached over SSH: {e}", machine.info.name)),
+    }
+}
