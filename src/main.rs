@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use caretaker::cli::{
-    AuditArgs, Cli, Command, ConfigCommand, FilterActionArgs, FilterCommand, FilterLogArgs, Format, HostsCommand, HostsListArgs, InitArgs,
-    RunsArgs, ShowArgs, TriggerArg, TrustArgs,
+    AuditArgs, Cli, Command, ConfigCommand, FilterActionArgs, FilterCommand, FilterLogArgs, Format,
+    HostsCommand, HostsListArgs, InitArgs, RunsArgs, ShowArgs, TriggerArg, TrustArgs,
 };
 use caretaker::render;
 use caretaker_checks::ClauseMap;
@@ -464,8 +464,12 @@ fn filter_log(config: Option<&std::path::Path>, args: &FilterLogArgs) -> Result<
 fn filter_action(config: Option<&std::path::Path>, args: &FilterActionArgs) -> Result<u8, Fail> {
     let loaded = load_config(config)?;
     let store = open_store(&loaded)?;
-    let checks = caretaker_daemon::filterlog::log(&store, None).map_err(|e| fail(EXIT_INCOMPLETE, e))?;
-    if !checks.iter().any(|c| c.run == args.run && c.vantage == args.vantage) {
+    let checks =
+        caretaker_daemon::filterlog::log(&store, None).map_err(|e| fail(EXIT_INCOMPLETE, e))?;
+    if !checks
+        .iter()
+        .any(|c| c.run == args.run && c.vantage == args.vantage)
+    {
         return Err(fail(
             EXIT_USAGE,
             anyhow::anyhow!(

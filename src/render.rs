@@ -287,14 +287,26 @@ pub fn machines_table(
 /// `caretaker filter log`: one line per filter check, then its problems.
 pub fn filter_log(checks: &[caretaker_daemon::filterlog::FilterCheck]) -> String {
     if checks.is_empty() {
-        return "No filter checks yet: add a [[filter.vantage]] and run `caretaker audit`.\n".to_string();
+        return "No filter checks yet: add a [[filter.vantage]] and run `caretaker audit`.\n"
+            .to_string();
     }
     let mut b = tabled::builder::Builder::default();
-    b.push_record(["WHEN", "RUN", "TRIGGERED BY", "VANTAGE (GROUP)", "RESULT", "ACTION"]);
+    b.push_record([
+        "WHEN",
+        "RUN",
+        "TRIGGERED BY",
+        "VANTAGE (GROUP)",
+        "RESULT",
+        "ACTION",
+    ]);
     for c in checks {
         let tested = c.results.len();
         let fails = c.results.iter().filter(|r| r.status == "fail").count();
-        let unclear = c.results.iter().filter(|r| r.status == "warn" || r.status == "error").count();
+        let unclear = c
+            .results
+            .iter()
+            .filter(|r| r.status == "warn" || r.status == "error")
+            .count();
         let result = if c.control != "pass" {
             format!("not tested: no internet from there ({tested} URLs)")
         } else if fails == 0 && unclear == 0 {
@@ -310,14 +322,24 @@ pub fn filter_log(checks: &[caretaker_daemon::filterlog::FilterCheck]) -> String
             format!("{tested} URLs: {}", parts.join(", "))
         };
         b.push_record([
-            c.started_at.get(..16).unwrap_or(&c.started_at).replace('T', " "),
+            c.started_at
+                .get(..16)
+                .unwrap_or(&c.started_at)
+                .replace('T', " "),
             c.run.to_string(),
             format!("{} ({})", c.trigger, c.who),
             format!("{} ({})", c.vantage, c.group),
             result,
             c.action
                 .as_ref()
-                .map(|a| format!("{} ({}, {})", a.action, a.who, a.at.get(..10).unwrap_or(&a.at)))
+                .map(|a| {
+                    format!(
+                        "{} ({}, {})",
+                        a.action,
+                        a.who,
+                        a.at.get(..10).unwrap_or(&a.at)
+                    )
+                })
                 .unwrap_or_else(|| "none recorded".into()),
         ]);
     }
@@ -326,7 +348,14 @@ pub fn filter_log(checks: &[caretaker_daemon::filterlog::FilterCheck]) -> String
     let mut out = format!("{t}\n");
     for c in checks {
         for r in c.problems() {
-            let _ = writeln!(out, "run {} {}: {} {}", c.run, c.vantage, r.status.to_uppercase(), r.summary);
+            let _ = writeln!(
+                out,
+                "run {} {}: {} {}",
+                c.run,
+                c.vantage,
+                r.status.to_uppercase(),
+                r.summary
+            );
         }
     }
     out

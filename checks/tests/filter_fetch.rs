@@ -83,7 +83,8 @@ fn dnsmasq() -> (Dnsmasq, SocketAddr) {
 /// Sends one A query for page.test and says whether an answer came.
 fn dig(addr: SocketAddr) -> bool {
     let s = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-    s.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
+    s.set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
     let mut q = vec![0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0];
     for label in ["page", "test"] {
         q.push(label.len() as u8);
@@ -129,22 +130,32 @@ async fn web() -> u16 {
                         let _ = s.write_all(body.as_bytes()).await;
                     }
                     "/loop" => {
-                        let _ = s.write_all(head("302 Found", "Location: /loop\r\n", 0).as_bytes()).await;
+                        let _ = s
+                            .write_all(head("302 Found", "Location: /loop\r\n", 0).as_bytes())
+                            .await;
                     }
                     "/a" | "/b" => {
                         let to = if path == "/a" { "/b" } else { "/a" };
                         let _ = s
-                            .write_all(head("301 Moved", &format!("Location: {to}\r\n"), 0).as_bytes())
+                            .write_all(
+                                head("301 Moved", &format!("Location: {to}\r\n"), 0).as_bytes(),
+                            )
                             .await;
                     }
                     "/to-block" => {
                         let _ = s
-                            .write_all(head("302 Found", "Location: http://block.test/why\r\n", 0).as_bytes())
+                            .write_all(
+                                head("302 Found", "Location: http://block.test/why\r\n", 0)
+                                    .as_bytes(),
+                            )
                             .await;
                     }
                     "/blocked" => {
-                        let body = "<p>This page has been blocked by the St. Example's web filter.</p>";
-                        let _ = s.write_all(head("403 Forbidden", "", body.len()).as_bytes()).await;
+                        let body =
+                            "<p>This page has been blocked by the St. Example's web filter.</p>";
+                        let _ = s
+                            .write_all(head("403 Forbidden", "", body.len()).as_bytes())
+                            .await;
                         let _ = s.write_all(body.as_bytes()).await;
                     }
                     "/big" => {
@@ -190,13 +201,59 @@ async fn untrusted_tls(dir: &Path) -> u16 {
             .expect("openssl is missing: apt-get install openssl");
         assert!(st.success(), "openssl {args:?}");
     };
-    run(&["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=Unknown Inspection CA/O=Somebody Else"]);
-    run(&["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "srv.key", "-out", "srv.csr", "-subj", "/CN=tls.test"]);
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=Unknown Inspection CA/O=Somebody Else",
+    ]);
+    run(&[
+        "req",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        "srv.key",
+        "-out",
+        "srv.csr",
+        "-subj",
+        "/CN=tls.test",
+    ]);
     std::fs::write(dir.join("ext"), "subjectAltName=DNS:tls.test\n").unwrap();
-    run(&["x509", "-req", "-in", "srv.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "srv.pem", "-days", "2", "-extfile", "ext"]);
-    let certs: Vec<_> = rustls_pemfile::certs(&mut &std::fs::read(dir.join("srv.pem")).unwrap()[..])
-        .collect::<Result<_, _>>()
-        .unwrap();
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "srv.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "srv.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "ext",
+    ]);
+    let certs: Vec<_> =
+        rustls_pemfile::certs(&mut &std::fs::read(dir.join("srv.pem")).unwrap()[..])
+            .collect::<Result<_, _>>()
+            .unwrap();
     let key = rustls_pemfile::private_key(&mut &std::fs::read(dir.join("srv.key")).unwrap()[..])
         .unwrap()
         .unwrap();
@@ -295,7 +352,10 @@ async fn every_way_a_fetch_ends_is_told_apart_within_its_limits() {
         let l = f.fetch(&format!("http://page.test:{port}{path}")).await;
         assert_eq!(l.outcome, Outcome::TooManyRedirects, "{l:?}");
         assert!(l.detail.as_deref().unwrap_or("").contains("loop"), "{l:?}");
-        assert!(matches!(classify("x", &l, &r), Seen::Unclear { error: false, .. }));
+        assert!(matches!(
+            classify("x", &l, &r),
+            Seen::Unclear { error: false, .. }
+        ));
         assert!(t0.elapsed() < limit);
     }
 
@@ -319,11 +379,16 @@ async fn every_way_a_fetch_ends_is_told_apart_within_its_limits() {
     let tls = f.fetch(&format!("https://tls.test:{tls_port}/")).await;
     assert_eq!(tls.outcome, Outcome::TlsUntrusted, "{tls:?}");
     assert!(
-        tls.tls_issuer.as_deref().unwrap_or("").contains("Unknown Inspection CA"),
+        tls.tls_issuer
+            .as_deref()
+            .unwrap_or("")
+            .contains("Unknown Inspection CA"),
         "{tls:?}"
     );
     match classify("x", &tls, &r) {
-        Seen::Unclear { reason, .. } => assert!(reason.contains("Unknown Inspection CA"), "{reason}"),
+        Seen::Unclear { reason, .. } => {
+            assert!(reason.contains("Unknown Inspection CA"), "{reason}")
+        }
         other => panic!("{other:?}"),
     }
     assert!(t0.elapsed() < limit);
@@ -361,14 +426,19 @@ async fn a_proxy_that_is_down_is_an_error_not_a_block() {
         l.local_addr().unwrap().port()
     };
     let f = Fetcher::new(&settings(None, Some(format!("http://127.0.0.1:{closed}")))).unwrap();
-    for url in ["http://iwf.testfiltering.com/", "https://swearing.testfiltering.com/"] {
+    for url in [
+        "http://iwf.testfiltering.com/",
+        "https://swearing.testfiltering.com/",
+    ] {
         let got = f.fetch(url).await;
         assert_eq!(got.outcome, Outcome::ProxyUnreachable, "{got:?}");
-        assert_eq!(got.proxy.as_deref(), Some(format!("http://127.0.0.1:{closed}").as_str()));
+        assert_eq!(
+            got.proxy.as_deref(),
+            Some(format!("http://127.0.0.1:{closed}").as_str())
+        );
         assert!(matches!(
             classify("TestFiltering", &got, &rules()),
             Seen::Unclear { error: true, .. }
         ));
     }
 }
-

@@ -1030,7 +1030,11 @@ fn validate_filter(config: &Config, at: &Locator<'_>) -> Result<(), ConfigError>
     for (j, a) in f.sinkhole_addresses.iter().enumerate() {
         if a.parse::<std::net::IpAddr>().is_err() {
             return Err(at.error(
-                &[Seg::key("filter"), Seg::key("sinkhole_addresses"), Seg::Index(j)],
+                &[
+                    Seg::key("filter"),
+                    Seg::key("sinkhole_addresses"),
+                    Seg::Index(j),
+                ],
                 Some(format!("{a:?}")),
                 "an IP address such as \"0.0.0.0\"",
             ));
@@ -1054,7 +1058,12 @@ fn validate_filter(config: &Config, at: &Locator<'_>) -> Result<(), ConfigError>
         for (k, v) in [("name", &b.name), ("text", &b.text)] {
             if v.trim().is_empty() {
                 return Err(at.error(
-                    &[Seg::key("filter"), Seg::key("block_page"), Seg::Index(i), Seg::key(k)],
+                    &[
+                        Seg::key("filter"),
+                        Seg::key("block_page"),
+                        Seg::Index(i),
+                        Seg::key(k),
+                    ],
                     Some("\"\"".into()),
                     "not empty",
                 ));
@@ -1062,7 +1071,14 @@ fn validate_filter(config: &Config, at: &Locator<'_>) -> Result<(), ConfigError>
         }
     }
     for (i, t) in f.tests.iter().enumerate() {
-        let tkey = |k: &str| vec![Seg::key("filter"), Seg::key("test"), Seg::Index(i), Seg::key(k)];
+        let tkey = |k: &str| {
+            vec![
+                Seg::key("filter"),
+                Seg::key("test"),
+                Seg::Index(i),
+                Seg::key(k),
+            ]
+        };
         if let Err(e) = web_url(&t.url) {
             return Err(at.error(
                 &tkey("url"),
@@ -1087,7 +1103,14 @@ fn validate_filter(config: &Config, at: &Locator<'_>) -> Result<(), ConfigError>
     }
     let mut names = std::collections::BTreeSet::new();
     for (i, v) in f.vantages.iter().enumerate() {
-        let vkey = |k: &str| vec![Seg::key("filter"), Seg::key("vantage"), Seg::Index(i), Seg::key(k)];
+        let vkey = |k: &str| {
+            vec![
+                Seg::key("filter"),
+                Seg::key("vantage"),
+                Seg::Index(i),
+                Seg::key(k),
+            ]
+        };
         unique_name(
             at,
             &vkey("name"),
@@ -1121,9 +1144,12 @@ fn validate_filter(config: &Config, at: &Locator<'_>) -> Result<(), ConfigError>
             }
         }
         if let Some(p) = &v.proxy {
-            let ok = url::Url::parse(p)
-                .ok()
-                .filter(|u| u.scheme() == "http" && u.host_str().is_some() && u.username().is_empty() && u.password().is_none());
+            let ok = url::Url::parse(p).ok().filter(|u| {
+                u.scheme() == "http"
+                    && u.host_str().is_some()
+                    && u.username().is_empty()
+                    && u.password().is_none()
+            });
             if ok.is_none() {
                 return Err(at.error(
                     &vkey("proxy"),
@@ -1141,7 +1167,8 @@ fn validate_filter(config: &Config, at: &Locator<'_>) -> Result<(), ConfigError>
             ));
         }
         if let Some(r) = &v.resolver {
-            let ok = r.parse::<std::net::SocketAddr>().is_ok() || r.parse::<std::net::IpAddr>().is_ok();
+            let ok =
+                r.parse::<std::net::SocketAddr>().is_ok() || r.parse::<std::net::IpAddr>().is_ok();
             if !ok {
                 return Err(at.error(
                     &vkey("resolver"),
@@ -1153,4 +1180,3 @@ fn validate_filter(config: &Config, at: &Locator<'_>) -> Result<(), ConfigError>
     }
     Ok(())
 }
-

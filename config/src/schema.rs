@@ -598,7 +598,6 @@ pub struct YearGroup {
     pub roll: Option<u32>,
 }
 
-
 /// `[filter]`: web-filter tests (policy 7.2: the IWF list and other must-block content is blocked,
 /// safeguarding and teaching sites are not), from every `[[filter.vantage]]`.
 #[derive(Debug, Clone, Deserialize)]

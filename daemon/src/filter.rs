@@ -104,8 +104,11 @@ pub fn units(loaded: &Loaded) -> Vec<Unit> {
     let n = tests.len() + 1;
     // Every URL in waves of `concurrency`, each within its limit, plus room for SSH.
     let waves = n.div_ceil(f.concurrency.max(1)) as u64;
+    let remote_waves = n.div_ceil(f.concurrency.clamp(1, 32)) as u64;
     let timeout = Duration::from_secs(
-        (f.timeout_secs + f.connect_timeout_secs).saturating_mul(waves + 1)
+        (f.timeout_secs + f.connect_timeout_secs)
+            .saturating_mul(waves + 1)
+            .max((2 * f.timeout_secs + f.connect_timeout_secs).saturating_mul(remote_waves) + 10)
             + loaded.config.hosts.connect_timeout_secs
             + 30,
     );
@@ -161,22 +164,38 @@ pub fn units(loaded: &Loaded) -> Vec<Unit> {
                         },
                         timeout_secs: f.timeout_secs,
                         connect_timeout_secs: f.connect_timeout_secs,
-                        max_body_bytes: usize::try_from(f.max_body_bytes).unwrap_or(usize::MAX),
+                        // The probe's own bounds (it keeps its output under 80 MB).
+                        max_body_bytes: usize::try_from(f.max_body_bytes)
+                            .unwrap_or(usize::MAX)
+                            .min(256 * 1024),
                         max_redirects: f.max_redirects,
-                        concurrency: f.concurrency,
+                        concurrency: f.concurrency.min(32),
                     };
-                    let waves_secs = (f.timeout_secs + f.connect_timeout_secs)
-                        .saturating_mul(waves + 1)
+                    // Each URL may take its limit twice on the machine (curl, then openssl for
+                    // the issuer of a refused certificate), in waves of `concurrency`.
+                    let remote_waves = n.div_ceil(f.concurrency.clamp(1, 32)) as u64;
+                    let waves_secs = (2 * f.timeout_secs + f.connect_timeout_secs)
+                        .saturating_mul(remote_waves)
                         + 10;
                     Box::pin(async move {
                         let Some(machine) = machine else {
-                            return unreachable(&vp, &control, &tests, "its [[host]] is not configured");
+                            return unreachable(
+                                &vp,
+                                &control,
+                                &tests,
+                                "its [[host]] is not configured",
+                            );
                         };
                         match run_remote(machine, req, waves_secs).await {
                             Err(reason) => unreachable(&vp, &control, &tests, &reason),
                             Ok(mut fetches) => {
                                 if fetches.is_empty() {
-                                    return unreachable(&vp, &control, &tests, "the probe returned nothing");
+                                    return unreachable(
+                                        &vp,
+                                        &control,
+                                        &tests,
+                                        "the probe returned nothing",
+                                    );
                                 }
                                 let c = fetches.remove(0);
                                 let results: Vec<(FilterTest, Fetch)> =
@@ -189,7 +208,10 @@ pub fn units(loaded: &Loaded) -> Vec<Unit> {
             };
             Unit {
                 name: format!("filter:{}", v.name),
-                check_ids: classify::CHECK_IDS.iter().map(|s| CheckId::new(*s)).collect(),
+                check_ids: classify::CHECK_IDS
+                    .iter()
+                    .map(|s| CheckId::new(*s))
+                    .collect(),
                 target: Target::new(TargetKind::System, format!("filter:{}", v.name), ""),
                 what,
                 timeout: Some(timeout),
@@ -200,7 +222,12 @@ pub fn units(loaded: &Loaded) -> Vec<Unit> {
 }
 
 /// Every test of a vantage point as `error`, when it could not be used at all.
-fn unreachable(vp: &VantagePoint, control: &FilterTest, tests: &[FilterTest], reason: &str) -> Vec<Finding> {
+fn unreachable(
+    vp: &VantagePoint,
+    control: &FilterTest,
+    tests: &[FilterTest],
+    reason: &str,
+) -> Vec<Finding> {
     classify::judge_unreachable(vp, control, tests, reason)
 }
 
@@ -246,7 +273,9 @@ async fn run_remote(
     let urls = req.urls.clone();
     let mut target = machine.target.clone();
     // The probe waits on every URL: its limit is the filter's, not the host checks'.
-    target.command_timeout = target.command_timeout.max(Duration::from_secs(command_secs));
+    target.command_timeout = target
+        .command_timeout
+        .max(Duration::from_secs(command_secs));
     let info = machine.info.clone();
     let result = tokio::task::spawn_blocking(move || {
         run_probe_chosen(&target, &mut |banner| {
@@ -256,9 +285,15 @@ async fn run_remote(
                 info.os == OsFamily::Windows
             };
             if windows {
-                (probe_command(OsFamily::Windows).to_string(), Some(ps1.as_bytes().to_vec()))
+                (
+                    probe_command(OsFamily::Windows).to_string(),
+                    Some(ps1.as_bytes().to_vec()),
+                )
             } else {
-                (probe_command(OsFamily::Linux).to_string(), Some(sh.as_bytes().to_vec()))
+                (
+                    probe_command(OsFamily::Linux).to_string(),
+                    Some(sh.as_bytes().to_vec()),
+                )
             }
         })
     })

@@ -636,7 +636,10 @@ impl Store {
     }
 
     /// The actions recorded for a run's filter checks, oldest first: (vantage, action, who, at).
-    pub fn filter_actions(&self, run_id: i64) -> Result<Vec<(String, String, String, String)>, StoreError> {
+    pub fn filter_actions(
+        &self,
+        run_id: i64,
+    ) -> Result<Vec<(String, String, String, String)>, StoreError> {
         let conn = self.lock();
         let mut stmt = conn
             .prepare_cached(
@@ -644,7 +647,9 @@ impl Store {
             )
             .map_err(|e| self.sql(e))?;
         let rows = stmt
-            .query_map(params![run_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .query_map(params![run_id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
             .map_err(|e| self.sql(e))?;
         rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.sql(e))
     }

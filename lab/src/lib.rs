@@ -11,6 +11,7 @@
 //! names the Debian packages to install. Secrets are files of mode 0600 in folders of mode 0700.
 
 mod error;
+pub mod filter;
 mod hosts;
 mod ldif;
 mod openldap;
@@ -68,6 +69,10 @@ pub struct Extras {
     pub hosts: bool,
     /// Extra individual pupils in the OpenLDAP directory (for benchmarks).
     pub bulk_pupils: usize,
+    /// Start the school's web filter (needs root): squid with a block page, dnsmasq as the
+    /// resolver, nginx as "the internet" (the test sites, no traffic leaves the machine), and
+    /// pupil, staff and guest machines in network namespaces of their own.
+    pub filter: bool,
 }
 
 /// The running sample school. Dropping it stops every server it started.
@@ -76,6 +81,7 @@ pub struct SampleSchool {
     openldap: Option<OpenLdap>,
     ad: Option<SambaAd>,
     hosts: Vec<LabHost>,
+    filter: Option<filter::FilterLab>,
     dir: PathBuf,
     config_path: PathBuf,
     user_password: String,
@@ -88,7 +94,7 @@ pub struct SampleSchool {
 
 /// The files of a lab folder that the lab writes (and removes before starting again).
 const LAB_FILES: &[&str] = &["caretaker.toml", "README.txt", "pids", "known_hosts"];
-const LAB_DIRS: &[&str] = &["ldap", "ad", "tls", "secrets", "logs", "hosts"];
+const LAB_DIRS: &[&str] = &["ldap", "ad", "tls", "secrets", "logs", "hosts", "filter"];
 
 impl SampleSchool {
     /// Starts the sample school. With `opts.dir` set, a lab already running there is stopped
@@ -124,6 +130,7 @@ impl SampleSchool {
             &Extras {
                 hosts: false,
                 bulk_pupils,
+                filter: false,
             },
         )
     }
@@ -142,7 +149,9 @@ impl SampleSchool {
     ) -> Result<SampleSchool, LabError> {
         let started = Instant::now();
         let bulk_pupils = extras.bulk_pupils;
-        if (opts.active_directory || extras.hosts) && !nix::unistd::geteuid().is_root() {
+        if (opts.active_directory || extras.hosts || extras.filter)
+            && !nix::unistd::geteuid().is_root()
+        {
             return Err(LabError::NeedsRoot);
         }
         let (tempdir, dir) = match &opts.dir {
@@ -208,11 +217,23 @@ impl SampleSchool {
         });
         // On an error, whatever did start is stopped when it is dropped here.
         let (ldap, ad, hosts) = (ldap?, ad?, hosts?);
+        let filter = if extras.filter {
+            let client_pub = hosts::ensure_client_key(&dir)?;
+            Some(filter::FilterLab::start(
+                &dir,
+                &ca,
+                &client_pub,
+                detachable,
+            )?)
+        } else {
+            None
+        };
 
         let mut school = SampleSchool {
             openldap: ldap,
             ad,
             hosts,
+            filter,
             config_path: dir.join("caretaker.toml"),
             dir,
             user_password,
@@ -222,6 +243,16 @@ impl SampleSchool {
             tempdir,
         };
         school.write_pids()?;
+        if let Some(f) = &school.filter {
+            // The vantage machines' host keys are trusted like the other machines'.
+            let path = school.known_hosts();
+            let mut known = fs::read_to_string(&path).unwrap_or_default();
+            for line in f.known_hosts_lines() {
+                known.push_str(&line);
+                known.push('\n');
+            }
+            util::write_file(&path, &known)?;
+        }
         if let Some(ad) = &school.ad {
             // The Windows machines are computer objects in AD too, for `[[hosts.discover]]`; their
             // dNSHostName is the lab address they answer on (port 22), so nothing is looked up.
@@ -284,6 +315,11 @@ impl SampleSchool {
         &self.hosts
     }
 
+    /// The web filter, if it was started.
+    pub fn filter(&self) -> Option<&filter::FilterLab> {
+        self.filter.as_ref()
+    }
+
     /// DIR/known_hosts: the machines' host keys (pre-trusted).
     pub fn known_hosts(&self) -> PathBuf {
         self.dir.join("known_hosts")
@@ -312,6 +348,9 @@ impl SampleSchool {
         if !self.hosts.is_empty() {
             v.extend(hosts::planted());
         }
+        if let Some(f) = &self.filter {
+            v.extend(f.planted());
+        }
         v
     }
 
@@ -330,6 +369,9 @@ impl SampleSchool {
         }
         for h in &self.hosts {
             h.stop();
+        }
+        if let Some(f) = &self.filter {
+            f.stop();
         }
         let _ = fs::remove_file(self.dir.join("pids"));
         if let Some(t) = self.tempdir.take() {
@@ -350,6 +392,9 @@ impl SampleSchool {
         }
         for h in &self.hosts {
             h.detach();
+        }
+        if let Some(f) = &self.filter {
+            f.detach();
         }
         if let Some(t) = self.tempdir.take() {
             let _ = t.keep();
@@ -394,12 +439,14 @@ impl SampleSchool {
             );
             year_groups(&mut s, &format!("OU=Pupils,{base}"), "OU");
         }
-        if !self.hosts.is_empty() {
+        if !self.hosts.is_empty() || self.filter.is_some() {
             s.push_str(
                 "\n[hosts]\nknown_hosts = \"known_hosts\"\nuser = \"root\"\n\
                  key_file = \"secrets/host_key\"\nconnect_timeout_secs = 5\n\
                  command_timeout_secs = 20\n",
             );
+        }
+        if !self.hosts.is_empty() {
             let linux: Vec<String> = hosts::LINUX_APPROVED
                 .iter()
                 .map(|(n, _)| format!("\"{n}\""))
@@ -435,6 +482,39 @@ impl SampleSchool {
                 if h.simulated() {
                     s.push_str("simulated = true\n");
                 }
+            }
+        }
+        if let Some(f) = &self.filter {
+            let _ = write!(
+                s,
+                "\n# The web filter (see README.txt): this machine through the office proxy, and the\n\
+                 # pupil, staff and guest machines over SSH, where curl runs the tests.\n\
+                 [filter]\ntimeout_secs = 10\nconnect_timeout_secs = 3\nconcurrency = 8\n\
+                 ca_file = \"tls/ca.pem\"\nblock_hosts = [\"block.stexample.lab\"]\n\n\
+                 [[filter.block_page]]\nname = \"St. Example's web filter\"\n\
+                 text = \"This page has been blocked by the St. Example's web filter.\"\n\n\
+                 [[filter.vantage]]\nname = \"admin-office\"\ngroup = \"staff\"\nsite = \"office\"\n\
+                 proxy = \"{}\"\n",
+                f.office_proxy()
+            );
+            for v in f.vantages() {
+                let _ = write!(
+                    s,
+                    "\n[[filter.vantage]]\nname = \"{n}\"\ngroup = \"{g}\"\nsite = \"main\"\nhost = \"{n}\"\n",
+                    n = v.name,
+                    g = v.group
+                );
+                if let Some(p) = &v.proxy {
+                    let _ = writeln!(s, "proxy = \"{p}\"");
+                }
+            }
+            for v in f.vantages() {
+                let _ = write!(
+                    s,
+                    "\n[[host]]\nname = \"{}\"\naddress = \"{}\"\nport = {}\nos = \"linux\"\n\
+                     roles = [\"filter-vantage\"]\n# Only a vantage point for the filter tests.\naudit = false\n",
+                    v.name, v.address, v.port
+                );
             }
         }
         s
@@ -506,7 +586,7 @@ impl SampleSchool {
              accounts; ldap-root.pass, ad-admin.pass: the servers' admins; users.pass: every\n\
              ordinary account).\n\n\
              Planted problems (scope check target: what), one per line; the scope is the\n\
-             directory (ldap, ad) or \"hosts\" for a machine:\n",
+             directory (ldap, ad), \"hosts\" for a machine, or \"filter\" for a vantage point:\n",
         );
         for p in self.planted_problems() {
             let _ = writeln!(s, "{} {} {}: {}", p.directory, p.check, p.target, p.what);
@@ -515,6 +595,10 @@ impl SampleSchool {
             "\nNot problems: EYFS and Reception use class logins (eyfs.class, reception.class) and\n\
              are exempt; old.leaver (AD) is disabled; r.singh-admin is a separate admin account.\n",
         );
+        if let Some(f) = &self.filter {
+            s.push('\n');
+            s.push_str(&f.readme());
+        }
         s
     }
 }
@@ -605,6 +689,7 @@ pub fn stop_dir(dir: &Path) -> Result<usize, LabError> {
             samba::remove_alias(addr)?;
         }
     }
+    stopped += filter::stop_dir(dir)?;
     let pids = dir.join("pids");
     if pids.exists() {
         fs::remove_file(&pids).map_err(|e| LabError::io("removing", &pids, e))?;

@@ -33,6 +33,10 @@ enum Cmd {
         /// Leave out the school's machines (one sshd each; Windows and macOS are simulated).
         #[arg(long)]
         no_hosts: bool,
+        /// Leave out the web filter (squid, dnsmasq, nginx and three vantage machines in network
+        /// namespaces; needs root).
+        #[arg(long)]
+        no_filter: bool,
         /// Add this many extra individual pupils to the OpenLDAP directory (for benchmarks).
         #[arg(long, default_value_t = 0)]
         bulk_pupils: usize,
@@ -85,6 +89,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             no_ad,
             no_openldap,
             no_hosts,
+            no_filter,
             bulk_pupils,
         } => {
             let dir = absolute(&dir)?;
@@ -104,6 +109,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Extras {
                     hosts: !no_hosts && is_root,
                     bulk_pupils,
+                    filter: !no_filter && is_root,
                 },
             )
             .context("starting the sample school")?;
@@ -138,6 +144,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     h.pid(),
                     if h.simulated() { ", simulated" } else { "" }
                 );
+            }
+            if let Some(f) = school.filter() {
+                for v in f.vantages() {
+                    eprintln!(
+                        "  vantage {:<12} {:<6} {}  ({})",
+                        v.name,
+                        v.group,
+                        v.address,
+                        v.proxy
+                            .as_deref()
+                            .map(|p| format!("proxy {p}"))
+                            .unwrap_or_else(|| "no proxy".into())
+                    );
+                }
+                eprintln!("  office proxy      {}", f.office_proxy());
             }
             eprintln!(
                 "  {} planted problems: see {}",

@@ -6,6 +6,7 @@
 mod config_errors;
 mod directory_failures;
 mod discovery;
+mod filter;
 mod hosts;
 mod interrupted;
 mod man;

@@ -91,14 +91,18 @@ pub enum Seen {
     Blocked(BlockedBy),
     /// Nothing can be said; `error` when the cause is on caretaker's side of the filter (the
     /// proxy or resolver is down), otherwise a warning.
-    Unclear { reason: String, error: bool },
+    Unclear {
+        reason: String,
+        error: bool,
+    },
 }
 
 /// The host of a URL, lower-case (`None` if it has none).
 fn host_of(url: &str) -> Option<String> {
-    url::Url::parse(url)
-        .ok()
-        .and_then(|u| u.host_str().map(|h| h.trim_matches(['[', ']']).to_ascii_lowercase()))
+    url::Url::parse(url).ok().and_then(|u| {
+        u.host_str()
+            .map(|h| h.trim_matches(['[', ']']).to_ascii_lowercase())
+    })
 }
 
 fn contains(haystack: &[u8], needle: &str) -> bool {
@@ -142,8 +146,13 @@ pub fn classify(token: &str, fetch: &Fetch, rules: &Rules) -> Seen {
             sinkholed[0]
         )));
     }
+    // The page's own text in a successful answer: it loaded. (A proxy's error page can quote
+    // words of anything, so the status counts too.)
+    let loaded = fetch.outcome == Outcome::Response
+        && fetch.status.is_some_and(|c| (200..300).contains(&c))
+        && contains(&fetch.body, token);
     // A redirect to a block host is a block, however the fetch of the block page itself went.
-    if !(fetch.outcome == Outcome::Response && contains(&fetch.body, token)) {
+    if !loaded {
         for hop in fetch.redirects.iter().chain(fetch.final_url.iter()) {
             if let Some(h) = host_of(hop) {
                 if rules.block_hosts.iter().any(|b| b.eq_ignore_ascii_case(&h)) {
@@ -162,7 +171,7 @@ pub fn classify(token: &str, fetch: &Fetch, rules: &Rules) -> Seen {
     };
     match fetch.outcome {
         Outcome::Response => {
-            if contains(&fetch.body, token) {
+            if loaded {
                 return Seen::Loaded;
             }
             if let Some(name) = block_page(&fetch.body, rules) {
@@ -171,6 +180,9 @@ pub fn classify(token: &str, fetch: &Fetch, rules: &Rules) -> Seen {
             match fetch.status {
                 Some(code @ (403 | 451)) => Seen::Blocked(BlockedBy::Status(code)),
                 Some(407) => broken("the proxy asks for a login (HTTP 407)".into()),
+                Some(code @ 502..=504) if fetch.proxy.is_some() => broken(format!(
+                    "the proxy could not reach the site (HTTP {code})"
+                )),
                 Some(code) => unclear(format!(
                     "the site answered with HTTP {code}, but neither the page's own text ({token:?}) nor a known block page was in it{}",
                     if fetch.body_truncated { " (as far as it was read)" } else { "" }
@@ -180,6 +192,9 @@ pub fn classify(token: &str, fetch: &Fetch, rules: &Rules) -> Seen {
         }
         Outcome::ProxyRefused => match fetch.proxy_status {
             Some(407) => broken("the proxy asks for a login (HTTP 407)".into()),
+            Some(code) if code >= 500 => broken(format!(
+                "the proxy could not reach the site (HTTP {code})"
+            )),
             Some(code) if code >= 400 => {
                 if let Some(name) = block_page(&fetch.body, rules) {
                     Seen::Blocked(BlockedBy::BlockPage(name.to_string()))
@@ -275,7 +290,9 @@ impl VantagePoint {
 fn page_words(test: &FilterTest) -> String {
     let host = host_of(&test.url).unwrap_or_else(|| test.url.clone());
     match test.category.to_ascii_lowercase().as_str() {
-        "iwf" => "the IWF test page (on the Internet Watch Foundation's child sexual abuse list)".into(),
+        "iwf" => {
+            "the IWF test page (on the Internet Watch Foundation's child sexual abuse list)".into()
+        }
         "ctiru" => "the CTIRU test page (on the police list of unlawful terrorist content)".into(),
         "adult" => "the adult-content test page".into(),
         "offensive-language" => "the offensive-language test page".into(),
@@ -435,8 +452,7 @@ pub fn judge_vantage(
     let mut out = Vec::with_capacity(results.len() + 1);
     let control_ev = evidence(vp, control, control_fetch, rules);
     let control_target = target(vp, control);
-    let loaded = control_fetch.outcome == Outcome::Response
-        && contains(&control_fetch.body, &control.token);
+    let loaded = classify(&control.token, control_fetch, rules) == Seen::Loaded;
     if loaded {
         out.push(Finding::new(
             CONTROL,
@@ -472,7 +488,8 @@ pub fn judge_vantage(
         .fix("Check the vantage point's network, proxy and resolver; then run `caretaker audit --only filter` again."),
     );
     for (test, fetch) in results {
-        let ev = evidence(vp, test, fetch, rules).with("not_judged", "the control page did not load");
+        let ev =
+            evidence(vp, test, fetch, rules).with("not_judged", "the control page did not load");
         let verb = match test.expect {
             Expect::Block => "is blocked",
             Expect::Load => "loads",

@@ -44,7 +44,10 @@ impl ProxyAuth {
     /// The `Proxy-Authorization` value (Basic).
     fn header(&self) -> String {
         let raw = format!("{}:{}", self.user, self.password.expose());
-        format!("Basic {}", crate::host::transport::base64_encode(raw.as_bytes()))
+        format!(
+            "Basic {}",
+            crate::host::transport::base64_encode(raw.as_bytes())
+        )
     }
 }
 
@@ -171,7 +174,8 @@ impl Fetcher {
         }
         for path in &s.ca_files {
             let shown = path.display().to_string();
-            let pem = std::fs::read(path).map_err(|e| SetupError::CaFile(shown.clone(), e.to_string()))?;
+            let pem = std::fs::read(path)
+                .map_err(|e| SetupError::CaFile(shown.clone(), e.to_string()))?;
             let mut reader: &[u8] = &pem;
             let mut added = 0;
             for cert in rustls_pemfile::certs(&mut reader) {
@@ -182,7 +186,10 @@ impl Fetcher {
                 added += 1;
             }
             if added == 0 {
-                return Err(SetupError::CaFile(shown, "it holds no PEM certificate".into()));
+                return Err(SetupError::CaFile(
+                    shown,
+                    "it holds no PEM certificate".into(),
+                ));
             }
         }
         Ok(Fetcher {
@@ -245,12 +252,16 @@ impl Fetcher {
                 Ok(u) if matches!(u.scheme(), "http" | "https") => u,
                 _ => {
                     f.outcome = Outcome::Other;
-                    f.detail = Some(format!("a redirect to {location:?}, which is not a web address"));
+                    f.detail = Some(format!(
+                        "a redirect to {location:?}, which is not a web address"
+                    ));
                     return;
                 }
             };
             f.redirects.push(next.as_str().to_string());
-            if f.redirects.len() > self.max_redirects as usize || !seen.insert(next.as_str().to_string()) {
+            if f.redirects.len() > self.max_redirects as usize
+                || !seen.insert(next.as_str().to_string())
+            {
                 f.outcome = Outcome::TooManyRedirects;
                 f.detail = Some(if f.redirects.len() > self.max_redirects as usize {
                     format!("more than {} redirects", self.max_redirects)
@@ -267,9 +278,15 @@ impl Fetcher {
     /// One request. `Some(location)` when the answer is a redirect to follow; otherwise the fetch
     /// is over and `f` says how.
     async fn one(&self, url: &url::Url, f: &mut Fetch) -> Option<String> {
-        let host = url.host_str().unwrap_or_default().trim_matches(['[', ']']).to_string();
+        let host = url
+            .host_str()
+            .unwrap_or_default()
+            .trim_matches(['[', ']'])
+            .to_string();
         let https = url.scheme() == "https";
-        let port = url.port_or_known_default().unwrap_or(if https { 443 } else { 80 });
+        let port = url
+            .port_or_known_default()
+            .unwrap_or(if https { 443 } else { 80 });
         f.body.clear();
         f.body_truncated = false;
         f.status = None;
@@ -323,7 +340,11 @@ impl Fetcher {
         if let Some(p) = &self.proxy {
             match connect_tunnel(&mut tcp, &host, port, p, self.max_body).await {
                 Ok(()) => {}
-                Err(Tunnel::Refused { status, body, truncated }) => {
+                Err(Tunnel::Refused {
+                    status,
+                    body,
+                    truncated,
+                }) => {
                     f.outcome = Outcome::ProxyRefused;
                     f.proxy_status = Some(status);
                     f.body = body;
@@ -357,17 +378,21 @@ impl Fetcher {
         let mut config = match ClientConfig::builder_with_provider(provider.clone())
             .with_safe_default_protocol_versions()
         {
-            Ok(b) => b.with_root_certificates(self.roots.clone()).with_no_client_auth(),
+            Ok(b) => b
+                .with_root_certificates(self.roots.clone())
+                .with_no_client_auth(),
             Err(e) => {
                 f.outcome = Outcome::TlsFailed;
                 f.detail = Some(format!("TLS setup: {e}"));
                 return None;
             }
         };
-        config.dangerous().set_certificate_verifier(Arc::new(Recorder {
-            inner: verifier,
-            issuer: seen_issuer.clone(),
-        }));
+        config
+            .dangerous()
+            .set_certificate_verifier(Arc::new(Recorder {
+                inner: verifier,
+                issuer: seen_issuer.clone(),
+            }));
         let Ok(name) = ServerName::try_from(host.clone()) else {
             f.outcome = Outcome::Other;
             f.detail = Some(format!("{host:?} is not a usable server name"));
@@ -379,7 +404,10 @@ impl Fetcher {
         let tls = match tls {
             Err(_) => {
                 f.outcome = Outcome::ConnectTimeout;
-                f.detail = Some(format!("no TLS handshake within {} s", self.connect_timeout.as_secs()));
+                f.detail = Some(format!(
+                    "no TLS handshake within {} s",
+                    self.connect_timeout.as_secs()
+                ));
                 return None;
             }
             Ok(Err(e)) => {
@@ -405,14 +433,15 @@ impl Fetcher {
     where
         S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
-        let (mut sender, conn) = match hyper::client::conn::http1::handshake::<_, Empty>(TokioIo::new(io)).await {
-            Ok(pair) => pair,
-            Err(e) => {
-                f.outcome = Outcome::Other;
-                f.detail = Some(format!("HTTP handshake: {e}"));
-                return None;
-            }
-        };
+        let (mut sender, conn) =
+            match hyper::client::conn::http1::handshake::<_, Empty>(TokioIo::new(io)).await {
+                Ok(pair) => pair,
+                Err(e) => {
+                    f.outcome = Outcome::Other;
+                    f.detail = Some(format!("HTTP handshake: {e}"));
+                    return None;
+                }
+            };
         let driver = tokio::spawn(async move {
             let _ = conn.await;
         });
@@ -426,7 +455,10 @@ impl Fetcher {
             .method("GET")
             .uri(uri)
             .header("host", host_header)
-            .header("user-agent", concat!("caretaker-filter-test/", env!("CARGO_PKG_VERSION")))
+            .header(
+                "user-agent",
+                concat!("caretaker-filter-test/", env!("CARGO_PKG_VERSION")),
+            )
             .header("accept", "text/html,*/*")
             .header("accept-encoding", "identity")
             .header("connection", "close");
@@ -448,7 +480,11 @@ impl Fetcher {
             Ok(r) => r,
             Err(e) => {
                 driver.abort();
-                f.outcome = if is_reset(&e) { Outcome::ConnectReset } else { Outcome::Other };
+                f.outcome = if is_reset(&e) {
+                    Outcome::ConnectReset
+                } else {
+                    Outcome::Other
+                };
                 f.detail = Some(format!("no answer to the request: {e}"));
                 return None;
             }
@@ -504,13 +540,22 @@ impl Fetcher {
         match lookup {
             Err(_) => Err((
                 Outcome::ResolveTimeout,
-                format!("no answer from the resolver within {} s", self.connect_timeout.as_secs()),
+                format!(
+                    "no answer from the resolver within {} s",
+                    self.connect_timeout.as_secs()
+                ),
             )),
-            Ok(Err(e)) if e.is_nx_domain() => Err((Outcome::NxDomain, format!("{host}: NXDOMAIN ({e})"))),
-            Ok(Err(e)) if e.is_no_records_found() => Err((Outcome::ResolveFailed, format!("{host}: no address ({e})"))),
+            Ok(Err(e)) if e.is_nx_domain() => {
+                Err((Outcome::NxDomain, format!("{host}: NXDOMAIN ({e})")))
+            }
+            Ok(Err(e)) if e.is_no_records_found() => {
+                Err((Outcome::ResolveFailed, format!("{host}: no address ({e})")))
+            }
             Ok(Err(e)) => {
                 let text = e.to_string();
-                if text.to_ascii_lowercase().contains("timed out") || text.to_ascii_lowercase().contains("timeout") {
+                if text.to_ascii_lowercase().contains("timed out")
+                    || text.to_ascii_lowercase().contains("timeout")
+                {
                     Err((Outcome::ResolveTimeout, format!("{host}: {text}")))
                 } else {
                     Err((Outcome::ResolveFailed, format!("{host}: {text}")))
@@ -531,10 +576,17 @@ impl Fetcher {
         let addrs: Vec<SocketAddr> = if let Ok(ip) = host.parse::<IpAddr>() {
             vec![SocketAddr::new(ip, port)]
         } else {
-            match tokio::time::timeout(self.connect_timeout, tokio::net::lookup_host((host, port))).await {
+            match tokio::time::timeout(self.connect_timeout, tokio::net::lookup_host((host, port)))
+                .await
+            {
                 Ok(Ok(a)) => a.take(4).collect(),
                 Ok(Err(e)) => return Err((Outcome::ResolveFailed, format!("{host}: {e}"))),
-                Err(_) => return Err((Outcome::ResolveTimeout, format!("{host}: no answer from the resolver"))),
+                Err(_) => {
+                    return Err((
+                        Outcome::ResolveTimeout,
+                        format!("{host}: no answer from the resolver"),
+                    ))
+                }
             }
         };
         let ips: Vec<IpAddr> = addrs.iter().map(SocketAddr::ip).collect();
@@ -542,7 +594,11 @@ impl Fetcher {
     }
 
     /// Connects to the first address that answers (at most two tried).
-    async fn connect_any(&self, addrs: &[IpAddr], port: u16) -> Result<TcpStream, (Outcome, String)> {
+    async fn connect_any(
+        &self,
+        addrs: &[IpAddr],
+        port: u16,
+    ) -> Result<TcpStream, (Outcome, String)> {
         let mut last = (Outcome::Other, "no address".to_string());
         for ip in addrs.iter().take(2) {
             let sa = SocketAddr::new(*ip, port);
@@ -556,7 +612,9 @@ impl Fetcher {
                         std::io::ErrorKind::ConnectionRefused => Outcome::ConnectRefused,
                         std::io::ErrorKind::ConnectionReset => Outcome::ConnectReset,
                         std::io::ErrorKind::TimedOut => Outcome::ConnectTimeout,
-                        _ if e.raw_os_error() == Some(113) || e.raw_os_error() == Some(101) => Outcome::Unreachable,
+                        _ if e.raw_os_error() == Some(113) || e.raw_os_error() == Some(101) => {
+                            Outcome::Unreachable
+                        }
                         _ => Outcome::Other,
                     };
                     last = (outcome, format!("{sa}: {e}"));
@@ -564,7 +622,10 @@ impl Fetcher {
                 Err(_) => {
                     last = (
                         Outcome::ConnectTimeout,
-                        format!("{sa}: no answer within {} s", self.connect_timeout.as_secs()),
+                        format!(
+                            "{sa}: no answer within {} s",
+                            self.connect_timeout.as_secs()
+                        ),
                     )
                 }
             }
@@ -579,7 +640,9 @@ fn is_reset(e: &hyper::Error) -> bool {
         if let Some(io) = s.downcast_ref::<std::io::Error>() {
             return matches!(
                 io.kind(),
-                std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::UnexpectedEof
+                std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::BrokenPipe
+                    | std::io::ErrorKind::UnexpectedEof
             );
         }
         src = s.source();
@@ -588,7 +651,9 @@ fn is_reset(e: &hyper::Error) -> bool {
 }
 
 fn tls_failure(e: &std::io::Error) -> (Outcome, String) {
-    if let Some(rustls::Error::InvalidCertificate(c)) = e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+    if let Some(rustls::Error::InvalidCertificate(c)) =
+        e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>())
+    {
         let untrusted = matches!(
             c,
             rustls::CertificateError::UnknownIssuer
@@ -596,18 +661,32 @@ fn tls_failure(e: &std::io::Error) -> (Outcome, String) {
                 | rustls::CertificateError::UnknownRevocationStatus
         );
         let detail = format!("certificate not accepted: {c:?}");
-        return (if untrusted { Outcome::TlsUntrusted } else { Outcome::TlsFailed }, detail);
+        return (
+            if untrusted {
+                Outcome::TlsUntrusted
+            } else {
+                Outcome::TlsFailed
+            },
+            detail,
+        );
     }
     match e.kind() {
-        std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::BrokenPipe => {
-            (Outcome::ConnectReset, format!("the connection was reset during TLS: {e}"))
-        }
+        std::io::ErrorKind::ConnectionReset
+        | std::io::ErrorKind::UnexpectedEof
+        | std::io::ErrorKind::BrokenPipe => (
+            Outcome::ConnectReset,
+            format!("the connection was reset during TLS: {e}"),
+        ),
         _ => (Outcome::TlsFailed, format!("TLS: {e}")),
     }
 }
 
 enum Tunnel {
-    Refused { status: u16, body: Vec<u8>, truncated: bool },
+    Refused {
+        status: u16,
+        body: Vec<u8>,
+        truncated: bool,
+    },
     Broken(String),
 }
 
@@ -639,10 +718,15 @@ async fn connect_tunnel(
             break i + 4;
         }
         if buf.len() > 16 * 1024 {
-            return Err(Tunnel::Broken("the proxy's answer has no end of headers".into()));
+            return Err(Tunnel::Broken(
+                "the proxy's answer has no end of headers".into(),
+            ));
         }
         let mut chunk = [0u8; 1024];
-        let n = tcp.read(&mut chunk).await.map_err(|e| Tunnel::Broken(e.to_string()))?;
+        let n = tcp
+            .read(&mut chunk)
+            .await
+            .map_err(|e| Tunnel::Broken(e.to_string()))?;
         if n == 0 {
             return Err(Tunnel::Broken("the proxy closed the connection".into()));
         }
@@ -674,7 +758,11 @@ async fn connect_tunnel(
     }
     let truncated = body.len() > max_body || length.is_some_and(|l| l > max_body);
     body.truncate(max_body);
-    Err(Tunnel::Refused { status, body, truncated })
+    Err(Tunnel::Refused {
+        status,
+        body,
+        truncated,
+    })
 }
 
 /// Verifies like webpki, but first notes the issuer of the certificate shown.

@@ -43,9 +43,24 @@ fn t(url: &str, category: &str, expect: Expect, token: &str) -> FilterTest {
 pub fn default_tests() -> Vec<FilterTest> {
     use Expect::{Block, Load};
     vec![
-        t("http://iwf.testfiltering.com/", "iwf", Block, "TestFiltering"),
-        t("https://ctiru.testfiltering.com/", "ctiru", Block, "TestFiltering"),
-        t("https://testfiltering.pornhub.com/", "adult", Block, "TestFiltering"),
+        t(
+            "http://iwf.testfiltering.com/",
+            "iwf",
+            Block,
+            "TestFiltering",
+        ),
+        t(
+            "https://ctiru.testfiltering.com/",
+            "ctiru",
+            Block,
+            "TestFiltering",
+        ),
+        t(
+            "https://testfiltering.pornhub.com/",
+            "adult",
+            Block,
+            "TestFiltering",
+        ),
         t(
             "https://swearing.testfiltering.com/",
             "offensive-language",
@@ -58,7 +73,12 @@ pub fn default_tests() -> Vec<FilterTest> {
             Load,
             "CEOP",
         ),
-        t("https://www.childline.org.uk/", "safeguarding", Load, "Childline"),
+        t(
+            "https://www.childline.org.uk/",
+            "safeguarding",
+            Load,
+            "Childline",
+        ),
         t("https://www.nspcc.org.uk/", "safeguarding", Load, "NSPCC"),
         t(
             "https://report.iwf.org.uk/",
@@ -72,7 +92,12 @@ pub fn default_tests() -> Vec<FilterTest> {
             Load,
             "UK Safer Internet Centre",
         ),
-        t("https://www.bbc.co.uk/bitesize", "teaching", Load, "Bitesize"),
+        t(
+            "https://www.bbc.co.uk/bitesize",
+            "teaching",
+            Load,
+            "Bitesize",
+        ),
         t(
             "https://en.wikipedia.org/wiki/Main_Page",
             "teaching",

@@ -67,7 +67,11 @@ fn tests_and_fetches() -> Vec<(FilterTest, Fetch)> {
 
 #[test]
 fn each_result_is_judged_by_its_expectation() {
-    let c = response("http://detectportal.firefox.com/success.txt", 200, "success\n");
+    let c = response(
+        "http://detectportal.firefox.com/success.txt",
+        200,
+        "success\n",
+    );
     let fs = judge_vantage(&vp(), &control(), &c, &tests_and_fetches(), &rules());
     let got: Vec<(&str, Status)> = fs.iter().map(|f| (f.check.as_str(), f.status)).collect();
     assert_eq!(
@@ -80,9 +84,19 @@ fn each_result_is_judged_by_its_expectation() {
             (MUST_LOAD, Status::Pass),
         ]
     );
-    assert!(fs[2].summary.starts_with("Pupils on pupil-wifi can reach the offensive-language test page"), "{}", fs[2].summary);
+    assert!(
+        fs[2]
+            .summary
+            .starts_with("Pupils on pupil-wifi can reach the offensive-language test page"),
+        "{}",
+        fs[2].summary
+    );
     assert!(fs[3].summary.contains("over-blocking"), "{}", fs[3].summary);
-    assert!(fs[1].summary.contains("by the proxy (HTTP 403)"), "{}", fs[1].summary);
+    assert!(
+        fs[1].summary.contains("by the proxy (HTTP 403)"),
+        "{}",
+        fs[1].summary
+    );
     for f in &fs {
         assert_eq!(f.target.scope, "pupil-wifi");
         assert!(f.summary.ends_with('.'));
@@ -96,15 +110,33 @@ fn each_result_is_judged_by_its_expectation() {
 #[test]
 fn no_internet_means_no_verdict_at_all() {
     for c in [
-        Fetch::failed("http://detectportal.firefox.com/success.txt", Outcome::ProxyUnreachable, "refused"),
-        Fetch::failed("http://detectportal.firefox.com/success.txt", Outcome::ConnectTimeout, "no answer"),
-        Fetch::failed("http://detectportal.firefox.com/success.txt", Outcome::NxDomain, "nx"),
-        response("http://detectportal.firefox.com/success.txt", 403, "ERR_ACCESS_DENIED"),
+        Fetch::failed(
+            "http://detectportal.firefox.com/success.txt",
+            Outcome::ProxyUnreachable,
+            "refused",
+        ),
+        Fetch::failed(
+            "http://detectportal.firefox.com/success.txt",
+            Outcome::ConnectTimeout,
+            "no answer",
+        ),
+        Fetch::failed(
+            "http://detectportal.firefox.com/success.txt",
+            Outcome::NxDomain,
+            "nx",
+        ),
+        response(
+            "http://detectportal.firefox.com/success.txt",
+            403,
+            "ERR_ACCESS_DENIED",
+        ),
     ] {
         let fs = judge_vantage(&vp(), &control(), &c, &tests_and_fetches(), &rules());
         assert_eq!(fs.len(), 5);
         assert!(fs.iter().all(|f| f.status == Status::Error), "{fs:#?}");
-        assert!(fs[1..].iter().all(|f| f.summary.contains("no internet from there")));
+        assert!(fs[1..]
+            .iter()
+            .all(|f| f.summary.contains("no internet from there")));
         assert!(!fs.iter().any(|f| f.summary.contains("blocks it")));
     }
 }
@@ -127,10 +159,27 @@ fn inspection_by_the_filters_ca_is_recorded() {
 fn the_built_in_tests_cover_the_policy() {
     let d = default_tests();
     for cat in ["iwf", "ctiru", "adult", "offensive-language"] {
-        assert!(d.iter().any(|t| t.category == cat && t.expect == Expect::Block), "{cat}");
+        assert!(
+            d.iter()
+                .any(|t| t.category == cat && t.expect == Expect::Block),
+            "{cat}"
+        );
     }
-    for host in ["ceop", "childline", "nspcc", "iwf.org.uk", "saferinternet", "bbc.co.uk", "wikipedia", "gov.uk"] {
-        assert!(d.iter().any(|t| t.url.contains(host) && t.expect == Expect::Load), "{host}");
+    for host in [
+        "ceop",
+        "childline",
+        "nspcc",
+        "iwf.org.uk",
+        "saferinternet",
+        "bbc.co.uk",
+        "wikipedia",
+        "gov.uk",
+    ] {
+        assert!(
+            d.iter()
+                .any(|t| t.url.contains(host) && t.expect == Expect::Load),
+            "{host}"
+        );
     }
     let map = crate::ClauseMap::builtin();
     for t in &d {
@@ -142,4 +191,29 @@ fn the_built_in_tests_cover_the_policy() {
             check.as_str()
         );
     }
+}
+
+/// A proxy that cannot reach the site answers 502/503/504 (its error page may even quote the
+/// token): never "loaded", never "blocked".
+#[test]
+fn a_proxy_that_cannot_reach_the_site_is_neither_loaded_nor_blocked() {
+    let r = rules();
+    let mut page = response(
+        "http://detectportal.firefox.com/success.txt",
+        503,
+        "unsuccessful: success",
+    );
+    page.proxy = Some("http://10.0.0.1:3128".into());
+    assert!(matches!(
+        classify::classify("success", &page, &r),
+        classify::Seen::Unclear { error: true, .. }
+    ));
+    let mut tunnel = Fetch::failed("https://www.gov.uk/", Outcome::ProxyRefused, "CONNECT 503");
+    tunnel.proxy_status = Some(503);
+    assert!(matches!(
+        classify::classify("GOV.UK", &tunnel, &r),
+        classify::Seen::Unclear { error: true, .. }
+    ));
+    let fs = judge_vantage(&vp(), &control(), &page, &tests_and_fetches(), &r);
+    assert!(fs.iter().all(|f| f.status == Status::Error));
 }

@@ -1,0 +1,256 @@
+//! The servers' configuration files: dnsmasq (the lab resolver), nginx (the sites), squid (the
+//! school's filtering proxy, with the planted problems) and each vantage machine's sshd.
+
+use std::fmt::Write as _;
+use std::net::Ipv4Addr;
+use std::path::Path;
+
+use super::net::{Plan, GROUPS};
+use super::sites::{self, Kind, SITES};
+
+/// squid's port names (`myportname` ACLs).
+pub(crate) const PUPIL_PORT: &str = "pupil";
+pub(crate) const STAFF_PORT: &str = "staff";
+pub(crate) const OFFICE_PORT: &str = "office";
+pub(crate) const PROXY_PORT: u16 = 3128;
+
+/// squid's block page template name (in the lab's error directory).
+pub(crate) const BLOCK_TEMPLATE: &str = "ERR_ST_EXAMPLE_BLOCKED";
+
+/// The host over-blocked on the staff network (planted).
+pub(crate) const CHILDLINE: &str = "www.childline.org.uk";
+/// The host the pupil network forgets to block (planted).
+pub(crate) const SWEARING: &str = "swearing.testfiltering.com";
+
+pub(crate) fn dnsmasq(plan: &Plan) -> String {
+    let mut s = String::from(
+        "# caretaker-lab web filter: the lab resolver. It knows the lab's sites and nothing else\n\
+         # (NXDOMAIN for every other name) and has no upstream servers.\n\
+         no-resolv\nno-hosts\nno-poll\nbind-interfaces\nport=53\ncache-size=0\n\
+         user=nobody\ngroup=nogroup\nlog-facility=-\nlog-queries\nlocal=/#/\n",
+    );
+    let _ = writeln!(s, "listen-address={}", plan.resolver());
+    for (_, octet, _) in GROUPS {
+        let _ = writeln!(s, "listen-address={}", plan.gateway(octet));
+    }
+    for host in sites::hosts() {
+        let _ = writeln!(s, "host-record={host},{}", plan.web());
+    }
+    s
+}
+
+pub(crate) fn nginx(plan: &Plan, web: &Path, logs: &Path, cert: &Path, key: &Path) -> String {
+    let w = web.display();
+    let l = logs.display();
+    let mut s = format!(
+        "# caretaker-lab web filter: the lab's internet, every site on {a}, chosen by Host / SNI.\n\
+         daemon off;\nmaster_process on;\nworker_processes 1;\nuser root root;\n\
+         pid {w}/nginx.pid;\nlock_file {w}/nginx.lock;\nerror_log {l}/nginx-error.log warn;\n\
+         events {{\n    worker_connections 512;\n}}\n\
+         http {{\n\
+         \x20   access_log {l}/nginx-access.log;\n\
+         \x20   client_body_temp_path {w}/tmp/body;\n\
+         \x20   proxy_temp_path {w}/tmp/proxy;\n\
+         \x20   fastcgi_temp_path {w}/tmp/fastcgi;\n\
+         \x20   uwsgi_temp_path {w}/tmp/uwsgi;\n\
+         \x20   scgi_temp_path {w}/tmp/scgi;\n\
+         \x20   types {{\n        text/html html;\n        text/plain txt;\n    }}\n\
+         \x20   default_type text/plain;\n\
+         \x20   server_tokens off;\n\
+         \x20   ssl_certificate {cert};\n\
+         \x20   ssl_certificate_key {key};\n\
+         \x20   ssl_protocols TLSv1.2 TLSv1.3;\n\
+         \x20   server {{\n\
+         \x20       listen {a}:80 default_server;\n\
+         \x20       listen {a}:443 ssl default_server;\n\
+         \x20       server_name _;\n\
+         \x20       return 404 \"No such site on the lab's internet.\\n\";\n\
+         \x20   }}\n",
+        a = plan.web(),
+        cert = cert.display(),
+        key = key.display(),
+    );
+    for site in SITES {
+        let (file, _) = site.page();
+        let _ = write!(
+            s,
+            "    server {{\n        listen {a}:80;\n        listen {a}:443 ssl;\n\
+             \x20       server_name {host};\n        root {w}/sites/{host};\n\
+             \x20       location / {{\n            try_files /{file} =404;\n        }}\n    }}\n",
+            a = plan.web(),
+            host = site.host,
+        );
+    }
+    s.push_str("}\n");
+    s
+}
+
+/// squid: the pupil and staff ports on their gateways, the office port on loopback. `errors` is
+/// the error directory as squid sees it (an inherited descriptor: squid reads it after it has
+/// become the `proxy` user, who cannot enter the lab folder).
+pub(crate) fn squid(
+    plan: &Plan,
+    office_port: u16,
+    squid_dir: &Path,
+    errors: &str,
+    user: &str,
+) -> String {
+    let gw = |group: &str| {
+        GROUPS
+            .iter()
+            .find(|(g, _, _)| *g == group)
+            .map(|(_, o, _)| plan.gateway(*o))
+            .unwrap_or(Ipv4Addr::UNSPECIFIED)
+    };
+    let blocked: Vec<&str> = sites::must_block_hosts()
+        .filter(|h| *h != SWEARING)
+        .collect();
+    let mut s = format!(
+        "# caretaker-lab web filter: St. Example's filtering proxy.\n\
+         # Planted problems: the pupil port lets {SWEARING} through; the staff port also\n\
+         # blocks {CHILDLINE}. The office port filters correctly.\n\
+         http_port {pupil}:{PROXY_PORT} name={PUPIL_PORT}\n\
+         http_port {staff}:{PROXY_PORT} name={STAFF_PORT}\n\
+         http_port 127.0.0.1:{office_port} name={OFFICE_PORT}\n\
+         visible_hostname proxy.stexample.lab\n\
+         cache_effective_user {user}\n\
+         pid_filename {dir}/squid.pid\n\
+         cache_log /dev/stderr\n\
+         access_log stdio:/dev/stdout\n\
+         logfile_rotate 0\n\
+         coredump_dir none\n\
+         netdb_filename none\n\
+         pinger_enable off\n\
+         cache deny all\n\
+         cache_mem 8 MB\n\
+         server_persistent_connections off\n\
+         shutdown_lifetime 0 seconds\n\
+         connect_timeout 10 seconds\n\
+         read_timeout 60 seconds\n\
+         dns_nameservers {resolver}\n\
+         hosts_file none\n\
+         error_directory {errors}\n\
+         \n\
+         acl {PUPIL_PORT}_port myportname {PUPIL_PORT}\n\
+         acl {STAFF_PORT}_port myportname {STAFF_PORT}\n\
+         acl {OFFICE_PORT}_port myportname {OFFICE_PORT}\n\
+         acl must_block dstdomain -n {blocked}\n\
+         acl offensive_language dstdomain -n {SWEARING}\n\
+         acl childline dstdomain -n {CHILDLINE}\n\
+         acl SSL_ports port 443\n\
+         acl Safe_ports port 80 443\n\
+         acl CONNECT method CONNECT\n\
+         # Only the lab's internet: an address typed in (not a name, which only the lab resolver\n\
+         # answers) must be one of its own.\n\
+         acl address_typed dstdom_regex -n ^[0-9.]+$ ^\\[?[0-9a-fA-F]*:[0-9a-fA-F:.]*\\]?$\n\
+         acl lab_internet dst {internet}\n\
+         \n\
+         http_access deny !Safe_ports\n\
+         http_access deny CONNECT !SSL_ports\n\
+         http_access deny address_typed !lab_internet\n\
+         # Pupils: the offensive-language test site is missing from the list (planted).\n\
+         http_access deny {PUPIL_PORT}_port must_block\n\
+         # Staff: the whole list, and Childline too (planted over-blocking).\n\
+         http_access deny {STAFF_PORT}_port must_block\n\
+         http_access deny {STAFF_PORT}_port offensive_language\n\
+         http_access deny {STAFF_PORT}_port childline\n\
+         # The office (caretaker's own vantage point on this machine): the list, nothing else.\n\
+         http_access deny {OFFICE_PORT}_port must_block\n\
+         http_access deny {OFFICE_PORT}_port offensive_language\n\
+         http_access allow all\n\
+         deny_info {BLOCK_TEMPLATE} must_block\n\
+         deny_info {BLOCK_TEMPLATE} offensive_language\n\
+         deny_info {BLOCK_TEMPLATE} childline\n",
+        pupil = gw("pupil"),
+        staff = gw("staff"),
+        dir = squid_dir.display(),
+        resolver = plan.resolver(),
+        blocked = blocked.join(" "),
+        internet = plan.internet_prefix(),
+    );
+    debug_assert!(SITES
+        .iter()
+        .any(|s| s.host == SWEARING && s.kind == Kind::MustBlock));
+    s.push('\n');
+    s
+}
+
+/// A vantage machine's sshd.
+pub(crate) fn sshd(address: Ipv4Addr, host_key: &Path, authorized_keys: &Path) -> String {
+    format!(
+        "# caretaker-lab web filter: a vantage machine's SSH server.\n\
+         ListenAddress {address}:22\nAddressFamily inet\nHostKey {key}\nPidFile none\n\
+         AuthorizedKeysFile {auth}\nPubkeyAuthentication yes\nPasswordAuthentication no\n\
+         KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\n\
+         PermitRootLogin prohibit-password\nAllowUsers root\nPrintMotd no\nPrintLastLog no\n\
+         LogLevel VERBOSE\n",
+        key = host_key.display(),
+        auth = authorized_keys.display(),
+    )
+}
+
+/// A vantage machine's /etc/hosts.
+pub(crate) fn etc_hosts(address: Ipv4Addr, name: &str) -> String {
+    format!("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n{address}\t{name}\n")
+}
+
+/// The host's nsswitch.conf with host names looked up in files and DNS only (not, say,
+/// systemd-resolved, which lives outside the machine's namespace).
+pub(crate) fn nsswitch(host: &str) -> String {
+    let mut out = String::new();
+    let mut seen = false;
+    for line in host.lines() {
+        if line.trim_start().starts_with("hosts:") {
+            if !seen {
+                out.push_str("hosts:          files dns\n");
+            }
+            seen = true;
+        } else {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    if !seen {
+        out.push_str("hosts:          files dns\n");
+    }
+    out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn squid_plants_exactly_two_problems() {
+        let plan = Plan { r: 231 };
+        let s = squid(
+            &plan,
+            40000,
+            Path::new("/x/filter/squid"),
+            "/dev/fd/3",
+            "proxy",
+        );
+        assert!(s.contains("http_port 10.231.1.1:3128 name=pupil"), "{s}");
+        assert!(s.contains("http_port 10.231.2.1:3128 name=staff"), "{s}");
+        assert!(s.contains("http_port 127.0.0.1:40000 name=office"), "{s}");
+        assert!(s.contains(
+            "acl must_block dstdomain -n iwf.testfiltering.com ctiru.testfiltering.com testfiltering.pornhub.com\n"
+        ));
+        assert!(!s.contains("deny pupil_port offensive_language"));
+        assert!(!s.contains("deny office_port childline"));
+        assert!(s.contains("deny staff_port childline"));
+        assert!(s.contains("dns_nameservers 127.231.0.53\n"));
+        let d = dnsmasq(&plan);
+        assert!(d.contains("host-record=www.gov.uk,10.231.9.80\n"), "{d}");
+        assert!(d.contains("listen-address=10.231.3.1\n"));
+        assert!(d.contains("local=/#/\n"));
+    }
+
+    #[test]
+    fn nsswitch_keeps_all_but_hosts() {
+        let n = nsswitch("passwd: files systemd\nhosts: files resolve [!UNAVAIL=return] dns\n");
+        assert_eq!(n, "passwd: files systemd\nhosts:          files dns\n");
+        assert!(nsswitch("").contains("hosts:"));
+    }
+}

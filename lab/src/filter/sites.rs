@@ -1,0 +1,271 @@
+//! The lab's "internet": the sites the web filter is tested against (caretaker's built-in test
+//! list, exact), their pages, and the block page.
+
+/// What the school's filter must do with a site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// On a must-block list (IWF, CTIRU, adult, offensive language).
+    MustBlock,
+    /// A safeguarding or teaching site that must load (over-blocking).
+    MustLoad,
+    /// The connectivity control (Firefox's captive-portal check).
+    Control,
+    /// The school filter's own block page.
+    BlockPage,
+}
+
+/// One site of the lab's internet.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Site {
+    pub host: &'static str,
+    /// The URL caretaker tests (any path on the host serves the same page).
+    pub url: &'static str,
+    /// Text (case-sensitive) that only this site's page contains (the tests look for it).
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub token: &'static str,
+    pub kind: Kind,
+    title: &'static str,
+    text: &'static str,
+}
+
+/// The sentence of the filter's block page (squid's and the block host's).
+pub(crate) const BLOCK_SENTENCE: &str =
+    "This page has been blocked by the St. Example's web filter.";
+
+/// The block host's name.
+pub(crate) const BLOCK_HOST: &str = "block.stexample.lab";
+
+/// The connectivity control's URL and body.
+pub(crate) const CONTROL_URL: &str = "http://detectportal.firefox.com/success.txt";
+pub(crate) const CONTROL_BODY: &str = "success\n";
+
+const fn site(
+    host: &'static str,
+    url: &'static str,
+    token: &'static str,
+    kind: Kind,
+    title: &'static str,
+    text: &'static str,
+) -> Site {
+    Site {
+        host,
+        url,
+        token,
+        kind,
+        title,
+        text,
+    }
+}
+
+pub(crate) const SITES: &[Site] = &[
+    site(
+        "iwf.testfiltering.com",
+        "http://iwf.testfiltering.com/",
+        "TestFiltering",
+        Kind::MustBlock,
+        "TestFiltering: IWF list test page",
+        "This is a TestFiltering test page in the IWF list category. A school web filter must \
+         block it: if you can read this, the filter on this network let it through.",
+    ),
+    site(
+        "ctiru.testfiltering.com",
+        "https://ctiru.testfiltering.com/",
+        "TestFiltering",
+        Kind::MustBlock,
+        "TestFiltering: CTIRU list test page",
+        "This is a TestFiltering test page in the CTIRU (unlawful terrorist content) category. A \
+         school web filter must block it: if you can read this, the filter on this network let \
+         it through.",
+    ),
+    site(
+        "testfiltering.pornhub.com",
+        "https://testfiltering.pornhub.com/",
+        "TestFiltering",
+        Kind::MustBlock,
+        "TestFiltering: adult content test page",
+        "This is a TestFiltering test page in the adult content category. A school web filter \
+         must block it: if you can read this, the filter on this network let it through.",
+    ),
+    site(
+        "swearing.testfiltering.com",
+        "https://swearing.testfiltering.com/",
+        "TestFiltering",
+        Kind::MustBlock,
+        "TestFiltering: offensive language test page",
+        "This is a TestFiltering test page in the offensive language category. A school web \
+         filter must block it: if you can read this, the filter on this network let it through.",
+    ),
+    site(
+        "www.ceop.police.uk",
+        "https://www.ceop.police.uk/ceop-reporting/",
+        "CEOP",
+        Kind::MustLoad,
+        "CEOP Safety Centre: make a report",
+        "Are you worried about online sexual abuse or the way someone has been communicating \
+         with you online? Make a report to one of CEOP's Child Protection Advisors.",
+    ),
+    site(
+        "www.childline.org.uk",
+        "https://www.childline.org.uk/",
+        "Childline",
+        Kind::MustLoad,
+        "Childline: get help and advice",
+        "Childline is here to help anyone under 19 in the UK with any issue they're going \
+         through. You can talk about anything: call 0800 1111.",
+    ),
+    site(
+        "www.nspcc.org.uk",
+        "https://www.nspcc.org.uk/",
+        "NSPCC",
+        Kind::MustLoad,
+        "NSPCC: the UK children's charity",
+        "The NSPCC works to prevent child abuse and neglect. If you're worried about a child, \
+         contact the NSPCC helpline.",
+    ),
+    site(
+        "report.iwf.org.uk",
+        "https://report.iwf.org.uk/",
+        "Internet Watch Foundation",
+        Kind::MustLoad,
+        "Internet Watch Foundation: report child sexual abuse imagery",
+        "Report images and videos of child sexual abuse to the Internet Watch Foundation. You \
+         can report anonymously and confidentially.",
+    ),
+    site(
+        "saferinternet.org.uk",
+        "https://saferinternet.org.uk/",
+        "UK Safer Internet Centre",
+        Kind::MustLoad,
+        "UK Safer Internet Centre",
+        "Online safety tips, advice and resources to help children and young people stay safe \
+         online, from the UK Safer Internet Centre.",
+    ),
+    site(
+        "www.bbc.co.uk",
+        "https://www.bbc.co.uk/bitesize",
+        "Bitesize",
+        Kind::MustLoad,
+        "Bitesize: free homework help",
+        "Bitesize: free online learning resources for all ages, from primary school to GCSE.",
+    ),
+    site(
+        "en.wikipedia.org",
+        "https://en.wikipedia.org/wiki/Main_Page",
+        "Wikipedia",
+        Kind::MustLoad,
+        "Wikipedia, the free encyclopedia",
+        "Welcome to Wikipedia, the free encyclopedia that anyone can edit.",
+    ),
+    site(
+        "www.gov.uk",
+        "https://www.gov.uk/",
+        "GOV.UK",
+        Kind::MustLoad,
+        "Welcome to GOV.UK",
+        "GOV.UK: the best place to find government services and information.",
+    ),
+    site(
+        "detectportal.firefox.com",
+        CONTROL_URL,
+        "success",
+        Kind::Control,
+        "",
+        "",
+    ),
+    site(
+        BLOCK_HOST,
+        "http://block.stexample.lab/",
+        BLOCK_SENTENCE,
+        Kind::BlockPage,
+        "Page blocked",
+        BLOCK_SENTENCE,
+    ),
+];
+
+/// The HTML of the filter's block page (the block host serves it; squid's deny page is the same).
+pub(crate) fn block_page() -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>Page blocked</title></head>\n\
+         <body>\n<h1>Page blocked</h1>\n<p>{BLOCK_SENTENCE}</p>\n\
+         <p>If you think this page should not be blocked, tell your teacher or the school office.</p>\n\
+         </body>\n</html>\n"
+    )
+}
+
+impl Site {
+    /// The file the web server sends for any path on this host, and its name.
+    pub fn page(&self) -> (&'static str, String) {
+        match self.kind {
+            Kind::Control => ("success.txt", CONTROL_BODY.to_string()),
+            Kind::BlockPage => ("index.html", block_page()),
+            Kind::MustBlock | Kind::MustLoad => (
+                "index.html",
+                format!(
+                    "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>{t}</title></head>\n\
+                     <body>\n<h1>{t}</h1>\n<p>{x}</p>\n\
+                     <p><small>A stand-in page on the lab network of caretaker's sample school, not the real site.</small></p>\n\
+                     </body>\n</html>\n",
+                    t = self.title,
+                    x = self.text
+                ),
+            ),
+        }
+    }
+}
+
+/// The test URL of `host` (empty for a host that is not in the list).
+pub(crate) fn url_of(host: &str) -> &'static str {
+    SITES.iter().find(|s| s.host == host).map_or("", |s| s.url)
+}
+
+/// Every host name of the lab's internet.
+pub(crate) fn hosts() -> impl Iterator<Item = &'static str> {
+    SITES.iter().map(|s| s.host)
+}
+
+/// The test hosts on the must-block list.
+pub(crate) fn must_block_hosts() -> impl Iterator<Item = &'static str> {
+    SITES
+        .iter()
+        .filter(|s| s.kind == Kind::MustBlock)
+        .map(|s| s.host)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    const TOKENS: &[&str] = &[
+        "TestFiltering",
+        "CEOP",
+        "Childline",
+        "NSPCC",
+        "Internet Watch Foundation",
+        "UK Safer Internet Centre",
+        "Bitesize",
+        "Wikipedia",
+        "GOV.UK",
+    ];
+
+    #[test]
+    fn every_page_holds_its_own_token_and_no_other() {
+        for s in SITES {
+            let (_, body) = s.page();
+            assert!(body.contains(s.token), "{}: {body}", s.host);
+            for t in TOKENS.iter().filter(|t| **t != s.token) {
+                assert!(!body.contains(t), "{} holds {t}: {body}", s.host);
+            }
+            assert!(s.url.contains(&format!("://{}/", s.host)), "{}", s.url);
+            if s.kind != Kind::BlockPage {
+                assert!(!body.contains("blocked by"), "{}", s.host);
+            }
+        }
+        assert_eq!(SITES[12].page().1, "success\n");
+        assert_eq!(must_block_hosts().count(), 4);
+        assert_eq!(SITES.iter().filter(|s| s.kind == Kind::MustLoad).count(), 8);
+        for t in TOKENS {
+            assert!(!block_page().contains(t), "{t}");
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! Web-filter tests against the sample school's real filter: squid with per-network rules and a
+//! block page, dnsmasq as the resolver, nginx as "the internet", and pupil, staff and guest
+//! machines in network namespaces of their own reached over SSH (curl runs there), plus this
+//! machine through the office proxy. Each planted problem is reported from its vantage point and
+//! group with evidence, correct filtering passes, and with the upstream cut nothing is "blocked".
+
+use caretaker_lab::{Extras, LabOptions, SampleSchool};
+
+use crate::report_schema::{errors_against, schema_errors};
+use crate::util::{audit_json, caretaker, findings, run};
+
+fn start() -> SampleSchool {
+    SampleSchool::start_with(
+        LabOptions {
+            openldap: false,
+            active_directory: false,
+            dir: None,
+        },
+        Extras {
+            hosts: false,
+            bulk_pupils: 0,
+            filter: true,
+        },
+    )
+    .unwrap_or_else(|e| panic!("the sample school's web filter did not start: {e}"))
+}
+
+fn value(f: &serde_json::Value, key: &str) -> String {
+    f["evidence"]["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["key"] == key)
+        .map(|v| v["value"].as_str().unwrap_or("").to_string())
+        .unwrap_or_default()
+}
+
+#[test]
+fn every_planted_filter_problem_is_reported_from_its_vantage_point() {
+    let lab = start();
+    let filter = lab.filter().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let (code, doc, err) = audit_json(home.path(), lab.config_path(), &["--only", "filter"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(schema_errors(&doc).is_empty(), "{:?}", schema_errors(&doc));
+    let fs = findings(&doc);
+    let planted = filter.planted_filter();
+    assert!(planted.len() >= 3);
+    for p in &planted {
+        let hit = fs
+            .iter()
+            .find(|f| {
+                f["check"] == p.check
+                    && f["target"]["name"] == p.url
+                    && f["target"]["scope"] == p.vantage.as_str()
+            })
+            .unwrap_or_else(|| panic!("nothing about {p:?}: {fs:#?}"));
+        assert_eq!(hit["status"], "fail", "{p:?}: {hit:#}");
+        assert_eq!(value(hit, "group"), p.group, "{hit:#}");
+        assert!(!value(hit, "outcome").is_empty(), "{hit:#}");
+        assert!(hit["remediation"].is_string());
+    }
+    // Everything else passes: the control from every vantage point, every test that is right.
+    let vantages = ["admin-office", "pupil-pc", "staff-pc", "guest-laptop"];
+    for v in vantages {
+        let control = fs
+            .iter()
+            .find(|f| f["check"] == "filter.control" && f["target"]["scope"] == v)
+            .unwrap_or_else(|| panic!("no control from {v}"));
+        assert_eq!(control["status"], "pass", "{control:#}");
+        let mine = fs.iter().filter(|f| f["target"]["scope"] == v).count();
+        assert_eq!(mine, 13, "{v}: the control and 12 tests");
+    }
+    for f in &fs {
+        if f["status"] == "pass" {
+            continue;
+        }
+        let planted_here = planted.iter().any(|p| {
+            f["check"] == p.check
+                && f["target"]["name"] == p.url
+                && f["target"]["scope"] == p.vantage.as_str()
+        });
+        assert!(planted_here, "not planted: {f:#}");
+    }
+    // How each block was seen, as evidence: the proxy's refusal and the block page.
+    let pupil_ctiru = fs
+        .iter()
+        .find(|f| {
+            f["target"]["scope"] == "pupil-pc"
+                && f["target"]["name"] == "https://ctiru.testfiltering.com/"
+        })
+        .unwrap();
+    assert_eq!(pupil_ctiru["status"], "pass");
+    assert_eq!(value(pupil_ctiru, "proxy_status"), "403", "{pupil_ctiru:#}");
+    let office_iwf = fs
+        .iter()
+        .find(|f| {
+            f["target"]["scope"] == "admin-office"
+                && f["target"]["name"] == "http://iwf.testfiltering.com/"
+        })
+        .unwrap();
+    assert!(
+        value(office_iwf, "matched").contains("St. Example's web filter"),
+        "{office_iwf:#}"
+    );
+    let guest_page = fs
+        .iter()
+        .find(|f| {
+            f["target"]["scope"] == "guest-laptop" && f["target"]["name"] == "https://www.gov.uk/"
+        })
+        .unwrap();
+    assert_eq!(guest_page["status"], "pass");
+    assert!(
+        value(guest_page, "certificate_issuer").contains("lab CA"),
+        "{guest_page:#}"
+    );
+
+    // The check record: one per vantage point, with the URLs, and the action filled in later.
+    let mut c = caretaker(home.path());
+    c.args(["filter", "log", "--format", "json", "--config"])
+        .arg(lab.config_path());
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    let log: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let problems = errors_against("docs/filter-log.schema.json", &log);
+    assert!(problems.is_empty(), "{problems:?}");
+    let checks = log["checks"].as_array().unwrap();
+    assert_eq!(checks.len(), 4);
+    let staff = checks.iter().find(|c| c["vantage"] == "staff-pc").unwrap();
+    assert_eq!(staff["group"], "staff");
+    assert_eq!(staff["results"].as_array().unwrap().len(), 12);
+    assert!(staff["action"].is_null());
+    let run_id = staff["run"].as_i64().unwrap().to_string();
+
+    let mut c = caretaker(home.path());
+    c.args([
+        "filter",
+        "action",
+        &run_id,
+        "staff-pc",
+        "Childline allowed for staff after a risk assessment",
+        "--config",
+    ])
+    .arg(lab.config_path());
+    let (code, _, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    let mut c = caretaker(home.path());
+    c.args(["filter", "log", "--since", "2000-01-01", "--config"])
+        .arg(lab.config_path());
+    let (code, text, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    assert!(text.contains("Childline allowed for staff"), "{text}");
+    assert!(text.contains("staff-pc (staff)"), "{text}");
+    let mut c = caretaker(home.path());
+    c.args(["filter", "action", &run_id, "nowhere", "x", "--config"])
+        .arg(lab.config_path());
+    let (code, _, err) = run(c);
+    assert_eq!(code, 64, "{err}");
+}
+
+#[test]
+fn with_the_upstream_cut_nothing_is_reported_as_blocked() {
+    let lab = start();
+    let filter = lab.filter().unwrap();
+    filter.cut_upstream().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let (code, doc, err) = audit_json(home.path(), lab.config_path(), &["--only", "filter"]);
+    filter.restore_upstream().unwrap();
+    let fs = findings(&doc);
+    let not_errors: Vec<_> = fs.iter().filter(|f| f["status"] != "error").collect();
+    assert!(not_errors.is_empty(), "{not_errors:#?}");
+    assert_eq!(code, 2, "incomplete, not failing: {err}");
+    assert_eq!(fs.len(), 4 * 13);
+    for f in &fs {
+        assert_eq!(f["status"], "error", "{f:#}");
+        let summary = f["summary"].as_str().unwrap();
+        assert!(!summary.contains("blocks it"), "{summary}");
+        if f["check"] != "filter.control" {
+            assert!(summary.contains("no internet from there"), "{summary}");
+        }
+    }
+}
