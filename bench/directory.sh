@@ -12,7 +12,7 @@ RUNS="${2:-5}"
 command -v ldapsearch >/dev/null || { echo "needs ldapsearch: apt-get install ldap-utils" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "needs /usr/bin/time: apt-get install time" >&2; exit 1; }
 
-cargo build --release -q --bins
+cargo build --release -q --workspace --bins
 cargo build --release -q -p caretaker-checks --example directory_searches
 state=$(mktemp -d /tmp/caretaker-bench-XXXXXX)
 trap 'target/release/caretaker-lab down --dir "$state" >/dev/null 2>&1 || true; rm -rf "$state"' EXIT

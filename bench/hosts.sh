@@ -17,7 +17,7 @@ command -v parallel-ssh >/dev/null || { echo "needs parallel-ssh: apt-get instal
 [ -x /usr/bin/time ] || { echo "needs /usr/bin/time: apt-get install time" >&2; exit 1; }
 [ "$N" -le 250 ] || { echo "at most 250 machines (one /24 of loopback addresses)" >&2; exit 1; }
 
-cargo build --release -q --bins
+cargo build --release -q --workspace --bins
 d=$(mktemp -d /tmp/caretaker-hosts-bench-XXXXXX)
 trap 'for p in "$d"/sshd*.pid; do [ -f "$p" ] && kill "$(cat "$p")" 2>/dev/null; done; [ -n "${KEEP:-}" ] || rm -rf "$d"' EXIT
 mkdir -p /run/sshd
