@@ -442,3 +442,120 @@ async fn a_proxy_that_is_down_is_an_error_not_a_block() {
         ));
     }
 }
+
+struct Squid(Child);
+impl Drop for Squid {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A real squid on 127.0.0.1 that asks for a Basic login (basic_ncsa_auth, an apr1 password
+/// file), for the fetcher's proxy login from a secret.
+fn squid_with_login(dir: &Path, password: &str) -> (Squid, u16) {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = Path::new("/usr/sbin/squid");
+    assert!(bin.exists(), "squid is missing: apt-get install squid");
+    // squid runs as `proxy`: it must reach its files.
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let hash = Command::new("openssl")
+        .args(["passwd", "-apr1", password])
+        .output()
+        .expect("openssl is missing: apt-get install openssl");
+    let hash = String::from_utf8(hash.stdout).unwrap();
+    std::fs::write(dir.join("passwd"), format!("caretaker:{}", hash.trim())).unwrap();
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let d = dir.display();
+    std::fs::write(
+        dir.join("squid.conf"),
+        format!(
+            "http_port 127.0.0.1:{port}\npid_filename none\ncache_log {d}/cache.log\naccess_log none\n\
+             cache deny all\ncache_mem 8 MB\ncoredump_dir none\nhosts_file none\nshutdown_lifetime 0 seconds\n\
+             visible_hostname caretaker-test-proxy\npinger_enable off\nnetdb_filename none\n\
+             auth_param basic program /usr/lib/squid/basic_ncsa_auth {d}/passwd\n\
+             auth_param basic realm caretaker-test\nacl authed proxy_auth REQUIRED\n\
+             acl CONNECT method CONNECT\nhttp_access deny !authed\nhttp_access allow localhost\n\
+             http_access deny all\n"
+        ),
+    )
+    .unwrap();
+    for f in ["passwd", "squid.conf"] {
+        let _ = Command::new("chown").arg("proxy").arg(dir.join(f)).status();
+    }
+    let _ = std::fs::write(dir.join("cache.log"), "");
+    let _ = Command::new("chown")
+        .arg("proxy")
+        .arg(dir.join("cache.log"))
+        .status();
+    let child = Command::new(bin)
+        .args(["-N", "-f"])
+        .arg(dir.join("squid.conf"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start squid");
+    let guard = Squid(child);
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while Instant::now() < deadline {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return (guard, port);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!(
+        "squid did not start: {}",
+        std::fs::read_to_string(dir.join("cache.log")).unwrap_or_default()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proxy_login_from_a_secret_is_sent_and_a_wrong_one_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let password = "pa ss'w\"rd";
+    let (_squid, port) = squid_with_login(dir.path(), password);
+    let web_port = web().await;
+    let tls_dir = tempfile::tempdir().unwrap();
+    let tls_port = untrusted_tls(tls_dir.path()).await;
+    let proxy = format!("http://127.0.0.1:{port}");
+    let with = |pw: &str| {
+        let mut s = settings(None, Some(proxy.clone()));
+        s.proxy_auth = Some(caretaker_checks::filter::fetch::ProxyAuth {
+            user: "caretaker".into(),
+            password: caretaker_config::Secret::new(pw.to_string()),
+        });
+        Fetcher::new(&s).unwrap()
+    };
+    let good = with(password);
+    let page = good
+        .fetch(&format!("http://127.0.0.1:{web_port}/page"))
+        .await;
+    assert_eq!(page.status, Some(200), "{page:?}");
+    assert_eq!(classify("Bitesize", &page, &rules()), Seen::Loaded);
+    // Through the tunnel (opened with the login) to a site whose certificate is not trusted.
+    let tunnel = good.fetch(&format!("https://127.0.0.1:{tls_port}/")).await;
+    assert!(
+        matches!(tunnel.outcome, Outcome::TlsUntrusted | Outcome::TlsFailed),
+        "{tunnel:?}"
+    );
+    assert!(tunnel.tls_issuer.is_some(), "the tunnel opened: {tunnel:?}");
+
+    let wrong = with("not the password");
+    let refused = wrong
+        .fetch(&format!("http://127.0.0.1:{web_port}/page"))
+        .await;
+    assert_eq!(refused.status, Some(407), "{refused:?}");
+    assert!(matches!(
+        classify("Bitesize", &refused, &rules()),
+        Seen::Unclear { error: true, .. }
+    ));
+    let refused = wrong.fetch(&format!("https://127.0.0.1:{tls_port}/")).await;
+    assert_eq!(refused.outcome, Outcome::ProxyRefused, "{refused:?}");
+    assert_eq!(refused.proxy_status, Some(407));
+    // The password is never in what the fetch keeps.
+    let shown = format!("{refused:?} {page:?}");
+    assert!(!shown.contains("pa ss"), "{shown}");
+}
