@@ -392,8 +392,8 @@ pub fn ps1_script(req: &ProbeRequest) -> Result<String, ScriptError> {
     let (proxy, _) = c.proxy.clone().unwrap_or_default();
     let (user_b64, password_b64) = match &req.proxy_credentials {
         Some((user, password)) => (
-            base64_encode(user.as_bytes()),
-            base64_encode(password.as_bytes()),
+            crate::b64::encode(user.as_bytes()),
+            crate::b64::encode(password.as_bytes()),
         ),
         None => (String::new(), String::new()),
     };
@@ -600,7 +600,7 @@ fn common_facts(m: &Map<String, Value>, client: Option<&Map<String, Value>>) -> 
         }
     }
     let (body, problem) = match (m.get("body_b64"), m.get("body_hex")) {
-        (Some(Value::String(b)), _) => match base64_decode(b) {
+        (Some(Value::String(b)), _) => match crate::b64::decode(b) {
             Some(v) => (v, None),
             None => (Vec::new(), Some("the body sent back is not valid base64")),
         },
@@ -1070,59 +1070,6 @@ fn without_userinfo(p: &str) -> String {
 
 // ---------------------------------------------------------------------------------------------
 // Encodings (no dependency for so little).
-
-const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-fn base64_encode(data: &[u8]) -> String {
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk.first().copied().unwrap_or(0),
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        let sym = |shift: u32| char::from(B64[((n >> shift) & 63) as usize]);
-        out.push(sym(18));
-        out.push(sym(12));
-        out.push(if chunk.len() > 1 { sym(6) } else { '=' });
-        out.push(if chunk.len() > 2 { sym(0) } else { '=' });
-    }
-    out
-}
-
-/// Standard base64, whitespace ignored, padding optional; `None` on any other character.
-fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(text.len() / 4 * 3 + 3);
-    let mut acc: u32 = 0;
-    let mut bits = 0u32;
-    let mut padding = false;
-    for c in text.bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            b'=' => {
-                padding = true;
-                continue;
-            }
-            b' ' | b'\n' | b'\r' | b'\t' => continue,
-            _ => return None,
-        };
-        if padding {
-            return None;
-        }
-        acc = ((acc << 6) | u32::from(v)) & 0xffff;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push(((acc >> bits) & 0xff) as u8);
-        }
-    }
-    Some(out)
-}
 
 fn hex_decode(text: &str) -> Option<Vec<u8>> {
     let digits: Vec<u8> = text
@@ -1826,11 +1773,11 @@ mod tests {
             b"foobar",
             b"\x00\xff\xfe",
         ] {
-            assert_eq!(base64_decode(&base64_encode(data)).unwrap(), data);
+            assert_eq!(crate::b64::decode(&crate::b64::encode(data)).unwrap(), data);
         }
-        assert_eq!(base64_decode("Zm9v\nYmFy").unwrap(), b"foobar");
-        assert!(base64_decode("Zm9v!").is_none());
-        assert!(base64_decode("Zg==Zg").is_none());
+        assert_eq!(crate::b64::decode("Zm9v\nYmFy").unwrap(), b"foobar");
+        assert!(crate::b64::decode("Zm9v!").is_none());
+        assert!(crate::b64::decode("Zg==Zg").is_none());
         assert_eq!(hex_decode("00ff 7a").unwrap(), vec![0, 255, 0x7a]);
         assert!(hex_decode("0").is_none());
         assert!(hex_decode("zz").is_none());
@@ -1984,11 +1931,11 @@ mod tests {
         assert!(ps.contains("$ProxyUri = 'http://10.0.0.1:3128'\n"));
         assert!(ps.contains(&format!(
             "$ProxyUserB64 = '{}'",
-            base64_encode(b"caretaker")
+            crate::b64::encode(b"caretaker")
         )));
         assert!(ps.contains(&format!(
             "$ProxyPassB64 = '{}'",
-            base64_encode("it's \"q\" \\ $(x) `y`".as_bytes())
+            crate::b64::encode("it's \"q\" \\ $(x) `y`".as_bytes())
         )));
         assert!(!ps.contains("it's"));
         assert!(ps.contains("  'https://[::1]:8443/x?a=$(id)&b=;|{c,d}[1-3]*'\n"));
@@ -2350,7 +2297,7 @@ mod tests {
         let password = format!("it's \"q\" \\ $(x) `y` {nonce}");
         let expected = format!(
             "Basic {}",
-            base64_encode(format!("caretaker:{password}").as_bytes())
+            crate::b64::encode(format!("caretaker:{password}").as_bytes())
         );
         let seen_auth = Arc::new(Mutex::new(Vec::<String>::new()));
         let seen2 = seen_auth.clone();

@@ -44,10 +44,7 @@ impl ProxyAuth {
     /// The `Proxy-Authorization` value (Basic).
     fn header(&self) -> String {
         let raw = format!("{}:{}", self.user, self.password.expose());
-        format!(
-            "Basic {}",
-            crate::host::transport::base64_encode(raw.as_bytes())
-        )
+        format!("Basic {}", crate::b64::encode(raw.as_bytes()))
     }
 }
 

@@ -109,7 +109,7 @@ impl HostKey {
 
     /// The blob in base64, as in known_hosts and `.pub` files.
     pub fn base64(&self) -> String {
-        base64_encode(&self.blob)
+        crate::b64::encode(&self.blob)
     }
 
     /// One known_hosts line (without newline) for `name` (see [`known_hosts_name`]).
@@ -466,7 +466,7 @@ impl Connection {
                 if !matches {
                     continue;
                 }
-                if let Some(blob) = base64_decode(host.key()) {
+                if let Some(blob) = crate::b64::decode(host.key()) {
                     let fp = fingerprint_of_blob(&blob);
                     if !fps.contains(&fp) {
                         fps.push(fp);
@@ -899,7 +899,7 @@ impl Tail {
 
 fn fingerprint_of_blob(blob: &[u8]) -> String {
     let digest = Sha256::digest(blob);
-    let b64 = base64_encode(&digest);
+    let b64 = crate::b64::encode(&digest);
     format!("SHA256:{}", b64.trim_end_matches('='))
 }
 
@@ -922,43 +922,6 @@ fn key_type_of_blob(blob: &[u8]) -> Option<String> {
     }
 }
 
-const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-pub(crate) fn base64_encode(data: &[u8]) -> String {
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk.first().copied().unwrap_or(0),
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        let sym = |shift: u32| char::from(B64[((n >> shift) & 63) as usize]);
-        out.push(sym(18));
-        out.push(sym(12));
-        out.push(if chunk.len() > 1 { sym(6) } else { '=' });
-        out.push(if chunk.len() > 2 { sym(0) } else { '=' });
-    }
-    out
-}
-
-fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    let text = text.trim().trim_end_matches('=');
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let mut acc: u32 = 0;
-    let mut bits = 0;
-    for c in text.bytes() {
-        let v = B64.iter().position(|&x| x == c)?;
-        acc = ((acc << 6) | u32::try_from(v).ok()?) & 0xffff;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push(((acc >> bits) & 0xff) as u8);
-        }
-    }
-    Some(out)
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -967,12 +930,12 @@ mod tests {
     #[test]
     fn base64_round_trip() {
         for data in [&b""[..], b"f", b"fo", b"foo", b"foob", b"fooba", b"foobar"] {
-            let enc = base64_encode(data);
-            assert_eq!(base64_decode(&enc).unwrap(), data);
+            let enc = crate::b64::encode(data);
+            assert_eq!(crate::b64::decode(&enc).unwrap(), data);
         }
-        assert_eq!(base64_encode(b"foobar"), "Zm9vYmFy");
-        assert_eq!(base64_encode(b"fo"), "Zm8=");
-        assert!(base64_decode("Zm9v!").is_none());
+        assert_eq!(crate::b64::encode(b"foobar"), "Zm9vYmFy");
+        assert_eq!(crate::b64::encode(b"fo"), "Zm8=");
+        assert!(crate::b64::decode("Zm9v!").is_none());
     }
 
     #[test]
