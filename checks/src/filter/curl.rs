@@ -955,16 +955,7 @@ fn remove_dot_segments(path: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 // Lenient field readers.
 
-/// Cuts a string to at most `max` characters.
-fn clip(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let mut out: String = s.chars().take(max).collect();
-        out.push('…');
-        out
-    }
-}
+use crate::host::parse::clip;
 
 /// A scalar as trimmed text (at most 4096 characters); `None` for null, containers, "".
 fn as_text(v: &Value) -> Option<String> {
