@@ -57,6 +57,20 @@ pub enum Command {
     /// The web-filter check log (policy 7.2; the DfE filtering and monitoring standards).
     #[command(subcommand)]
     Filter(FilterCommand),
+    /// Filter changes: the risk-assessment log.
+    ///
+    /// The policy says every change to the school's
+    /// filtering is risk assessed by staff with educational and technical experience before it
+    /// is made, with consent from the Leadership Team where appropriate, and logged. Records are
+    /// append-only and chained by hash; a correction is a new record that supersedes the old one.
+    #[command(subcommand)]
+    Assess(AssessCommand),
+    /// The site log: the paper "Internet Site Log Sheet".
+    ///
+    /// Sites reported by staff to be blocked or unblocked, kept in the same append-only log as
+    /// the risk assessments.
+    #[command(subcommand)]
+    Sites(SitesCommand),
     /// Open the console.
     Console,
 }
@@ -165,6 +179,121 @@ pub struct FilterActionArgs {
     pub vantage: String,
     /// What was done ("Reported to the filtering provider; swearing category blocked for pupils").
     pub action: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AssessCommand {
+    /// Record a risk assessment of a filter change from a TOML file and print its number. Every
+    /// field is checked first: exit 64 naming each field that is missing or wrong. The
+    /// operating-system user running the command is recorded as who entered it.
+    ///
+    /// The file: `requested_by`, `reason`, `mitigations`, `risk_level` (low, medium, high),
+    /// `educational_assessor`, `technical_assessor` (two different people), `decision` (approve,
+    /// reject, defer), optional `applied_on` and `review_by` (YYYY-MM-DD), optional `supersedes`
+    /// (the number of the record it corrects) and `from_site`; a `[change]` table with `action`
+    /// (block, unblock), `site` or `category`, and `groups` (["pupil"], ["staff", "pupil"]); a
+    /// `[risks]` table with `content`, `contact` and `conduct`; and a `[consent]` table with `by`
+    /// and `on`, required from the risk level set by `assess.consent_from` (default medium).
+    Add(AssessAddArgs),
+    /// List the risk assessments, newest last: only the current version of each unless --all.
+    List(AssessListArgs),
+    /// Show one risk assessment with its history (what it corrects and what corrected it) and
+    /// the filter checks made after the change.
+    Show(AssessShowArgs),
+    /// Check that nothing in the log was changed, removed or inserted outside caretaker: every
+    /// record's hash and its link to the one before. Exit 0 if the chain is intact, 1 naming
+    /// every broken record.
+    Verify,
+    /// Print every record (all kinds, all versions) with who entered it, when, and its hash.
+    Export(AssessExportArgs),
+    /// Run the web-filter tests now (like `caretaker audit --only filter`) and record the run
+    /// against a risk assessment, as evidence that the must-block list (the IWF list and the
+    /// other must-block categories) is still blocked after the change. Exit 0 if every
+    /// must-block test passed, 1 if any did not, 2 if they could not be judged.
+    CheckFilter(AssessCheckFilterArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AssessAddArgs {
+    /// The risk assessment, as TOML (see `caretaker assess add --help`).
+    #[arg(long, value_name = "RECORD.toml")]
+    pub file: PathBuf,
+
+    /// Take the change from this site-log entry: its URL, and its recommendation (block or
+    /// unblock) as the action, unless the file says otherwise.
+    #[arg(long, value_name = "ID")]
+    pub from_site: Option<i64>,
+}
+
+#[derive(Debug, Args)]
+pub struct AssessListArgs {
+    /// Also list versions that a later record corrected.
+    #[arg(long)]
+    pub all: bool,
+
+    /// `text` (a table) or `json`.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct AssessShowArgs {
+    /// The record's number, as `caretaker assess list` shows it.
+    pub id: i64,
+
+    /// `text` or `json`.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct AssessExportArgs {
+    /// `json` (one document) or `csv` (one row per record; the body as canonical JSON).
+    #[arg(long, value_enum, default_value = "json")]
+    pub format: ExportFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct AssessCheckFilterArgs {
+    /// The risk assessment's number.
+    pub id: i64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SitesCommand {
+    /// Record a site-log entry from a TOML file and print its number: `reported_by`, `date`
+    /// (YYYY-MM-DD), `time` (HH:MM), `workstation`, `url`, `recommendation` (block, unblock),
+    /// `resolution` (may be empty), and optional `supersedes` (the entry it corrects). Exit 64
+    /// naming each field that is missing or wrong.
+    Add(SitesAddArgs),
+    /// List the site log: only the current version of each entry unless --all.
+    List(SitesListArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SitesAddArgs {
+    /// The entry, as TOML.
+    #[arg(long, value_name = "ENTRY.toml")]
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct SitesListArgs {
+    /// Also list versions that a later entry corrected.
+    #[arg(long)]
+    pub all: bool,
+
+    /// `text` (a table) or `json`.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// One JSON document: the chain's state and every record.
+    Json,
+    /// Comma-separated values, one row per record, with a header row.
+    Csv,
 }
 
 #[derive(Debug, Args)]

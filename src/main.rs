@@ -1,6 +1,8 @@
 //! `caretaker`: a thin dispatcher from the command line to the engine, the store and the output.
 //! Exit codes: 0 compliant, 1 non-compliant, 2 incomplete, 64 usage, 78 configuration.
 
+mod assess_cmd;
+
 use std::io::Write as _;
 use std::process::ExitCode;
 
@@ -111,6 +113,8 @@ fn run(cli: Cli) -> Result<u8, Fail> {
         Some(Command::Hosts(HostsCommand::List(args))) => hosts_list(config, &args),
         Some(Command::Filter(FilterCommand::Log(args))) => filter_log(config, &args),
         Some(Command::Filter(FilterCommand::Action(args))) => filter_action(config, &args),
+        Some(Command::Assess(cmd)) => assess_cmd::assess(config, cmd),
+        Some(Command::Sites(cmd)) => assess_cmd::sites(config, cmd),
         Some(Command::Runs(args)) => runs(config, &args),
         Some(Command::Show(args)) => show(config, &args),
     }
@@ -152,20 +156,7 @@ fn audit(config: Option<&std::path::Path>, args: &AuditArgs) -> Result<u8, Fail>
         TriggerArg::Cron => Trigger::Cron,
         TriggerArg::Schedule => Trigger::Schedule,
     };
-    let req = AuditRequest::from_config(&loaded, trigger, os_user(), args.only.clone());
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")
-        .map_err(|e| fail(EXIT_INCOMPLETE, e))?;
-    let outcome = runtime
-        .block_on(async {
-            let units = engine::units_from_config(&loaded, time::OffsetDateTime::now_utc());
-            engine::run_audit(&store, &map, units, &req, shutdown_signal()).await
-        })
-        .map_err(|e| fail(EXIT_INCOMPLETE, e))?;
-    // Let no check linger past the verdict (a probe stuck in a blocking call, say).
-    runtime.shutdown_timeout(std::time::Duration::from_millis(100));
+    let outcome = run_checks(&loaded, &map, &store, trigger, args.only.clone())?;
 
     let verdict = if outcome.state == RunState::Interrupted {
         Verdict::Incomplete
@@ -192,6 +183,32 @@ fn audit(config: Option<&std::path::Path>, args: &AuditArgs) -> Result<u8, Fail>
         args.format,
     )?;
     Ok(verdict.exit_code() as u8)
+}
+
+/// Runs the checks selected by `only` (all when empty) in this process and stores the run: the
+/// path of `caretaker audit`, shared by `caretaker assess check-filter`.
+fn run_checks(
+    loaded: &Loaded,
+    map: &ClauseMap,
+    store: &Store,
+    trigger: Trigger,
+    only: Vec<String>,
+) -> Result<engine::AuditOutcome, Fail> {
+    let req = AuditRequest::from_config(loaded, trigger, os_user(), only);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+        .map_err(|e| fail(EXIT_INCOMPLETE, e))?;
+    let outcome = runtime
+        .block_on(async {
+            let units = engine::units_from_config(loaded, time::OffsetDateTime::now_utc());
+            engine::run_audit(store, map, units, &req, shutdown_signal()).await
+        })
+        .map_err(|e| fail(EXIT_INCOMPLETE, e))?;
+    // Let no check linger past the verdict (a probe stuck in a blocking call, say).
+    runtime.shutdown_timeout(std::time::Duration::from_millis(100));
+    Ok(outcome)
 }
 
 /// Completes on SIGTERM or SIGINT.

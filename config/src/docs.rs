@@ -134,6 +134,7 @@ pub const FIELDS: &[FieldDoc] = &[
     f("filter.vantage[].proxy_password_file", "path", "none", "File holding the proxy password, mode 0600 or stricter."),
     f("filter.vantage[].proxy_password_env", "string", "none", "Environment variable holding the proxy password."),
     f("filter.vantage[].resolver", "address", "/etc/resolv.conf's", "This machine only: the DNS server asked (\"10.0.0.1:53\")."),
+    f("assess.consent_from", "\"low\", \"medium\", \"high\" or \"never\"", "\"medium\"", "Filter changes (`caretaker assess`): the lowest risk level at which a change needs leadership consent (who gave it and when) before it can be recorded. Every change needs an educational and a technical assessor whatever this says (policy: \"risk assessed by staff with educational and technical experience ... where appropriate with consent from the Leadership Team\")."),
 
 ];
 
@@ -331,6 +332,11 @@ proxy = "http://proxy.school.sch.uk:3128"
 proxy_user = "caretaker"
 proxy_password_file = "/etc/caretaker/proxy.pass"
 # proxy_password_env = "CARETAKER_PROXY_PASSWORD"
+
+# Filter changes are risk assessed and logged (`caretaker assess`, `caretaker sites`).
+[assess]
+# The lowest risk level that needs leadership consent: "low", "medium", "high" or "never".
+consent_from = "medium"
 "#;
 
 /// The caretaker.toml(5) man page, in roff, from [`FIELDS`].

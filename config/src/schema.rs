@@ -33,6 +33,59 @@ pub struct Config {
     /// Web-filter tests.
     #[serde(default)]
     pub filter: FilterSettings,
+    /// Filter changes: the risk-assessment log.
+    #[serde(default)]
+    pub assess: AssessSettings,
+}
+
+/// `[assess]`: the risk assessment of filter changes (policy: "risk assessed by staff with
+/// educational and technical experience ... where appropriate with consent from the Leadership
+/// Team").
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssessSettings {
+    /// The lowest risk level at which leadership consent is required.
+    #[serde(default)]
+    pub consent_from: ConsentFrom,
+}
+
+/// From which risk level a filter change needs leadership consent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ConsentFrom {
+    /// Every change.
+    Low,
+    /// Medium- and high-risk changes (default).
+    #[default]
+    Medium,
+    /// High-risk changes only.
+    High,
+    /// No change needs it (consent may still be recorded).
+    Never,
+}
+
+impl ConsentFrom {
+    /// The word used in the file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConsentFrom::Low => "low",
+            ConsentFrom::Medium => "medium",
+            ConsentFrom::High => "high",
+            ConsentFrom::Never => "never",
+        }
+    }
+
+    /// The inverse of [`ConsentFrom::as_str`].
+    pub fn parse(s: &str) -> Option<ConsentFrom> {
+        [
+            ConsentFrom::Low,
+            ConsentFrom::Medium,
+            ConsentFrom::High,
+            ConsentFrom::Never,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == s)
+    }
 }
 
 /// `[hosts]`: how machines are reached (one SSH session and one read-only probe per machine).

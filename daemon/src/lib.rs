@@ -2,6 +2,7 @@
 //! findings in SQLite, and shapes reports. The scheduler, the local API (Unix socket) and the
 //! risk-assessment log will live here too.
 
+pub mod assess;
 pub mod engine;
 pub mod filter;
 pub mod filterlog;

@@ -42,6 +42,9 @@ pub enum StoreError {
     NoSuchRun(i64),
     #[error("the store holds a value it cannot read: {0}")]
     Corrupt(String),
+    /// A record the filter-change log will not take (what it corrects or points at is wrong).
+    #[error("{0}")]
+    Refused(String),
 }
 
 /// What started a run.
@@ -213,6 +216,31 @@ impl StatusCounts {
     }
 }
 
+/// The trigger that refuses every change to a stored record (migration 3).
+macro_rules! records_no_update {
+    () => {
+        "CREATE TRIGGER records_no_update BEFORE UPDATE ON records
+    BEGIN
+        SELECT RAISE(ABORT, 'records are append-only: a correction is a new record that supersedes the old one');
+    END"
+    };
+}
+
+/// The trigger that refuses every deletion of a stored record (migration 3).
+macro_rules! records_no_delete {
+    () => {
+        "CREATE TRIGGER records_no_delete BEFORE DELETE ON records
+    BEGIN
+        SELECT RAISE(ABORT, 'records are append-only: nothing is ever deleted');
+    END"
+    };
+}
+
+/// The SQL of the trigger `records_no_update`, as migration 3 created it.
+pub const RECORDS_NO_UPDATE: &str = records_no_update!();
+/// The SQL of the trigger `records_no_delete`, as migration 3 created it.
+pub const RECORDS_NO_DELETE: &str = records_no_delete!();
+
 /// The migrations, in order; `PRAGMA user_version` says how many have been applied.
 const MIGRATIONS: &[&str] = &[
     // 1: runs and findings.
@@ -259,6 +287,26 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX filter_actions_by_run ON filter_actions(run_id, vantage);
     CREATE INDEX findings_by_check ON findings(check_id, run_id);",
+    // 3: the filter-change log (risk assessments, the site log, filter checks after a change):
+    // append-only, each record chained to the one before by its hash (see crate::assess).
+    concat!(
+        "CREATE TABLE records (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL,
+        body TEXT NOT NULL,
+        entered_by TEXT NOT NULL,
+        entered_at TEXT NOT NULL,
+        supersedes INTEGER REFERENCES records(id),
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL UNIQUE
+    );
+    CREATE INDEX records_by_supersedes ON records(supersedes);
+    ",
+        records_no_update!(),
+        ";\n    ",
+        records_no_delete!(),
+        ";"
+    ),
 ];
 
 /// The store. Cheap to clone; one connection behind a mutex.
@@ -718,6 +766,205 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Appends a record to the filter-change log (see [`crate::assess`]) in one IMMEDIATE
+    /// transaction: the last record's hash is read under the write lock, so two processes
+    /// appending at once still make one chain. `body` is stored as canonical JSON; `entered_by`
+    /// is the operating-system user who entered it (never typed). A correction (`supersedes`)
+    /// must name an existing record of the same kind that nothing has corrected yet; otherwise
+    /// [`StoreError::Refused`] says why.
+    pub fn append_record(
+        &self,
+        kind: crate::assess::RecordKind,
+        body: &serde_json::Value,
+        supersedes: Option<i64>,
+        entered_by: &str,
+    ) -> Result<crate::assess::StoredRecord, StoreError> {
+        use crate::assess::{canonical_json, record_hash, RecordKind, StoredRecord, GENESIS};
+        let body = canonical_json(body);
+        let mut conn = self.lock();
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| self.sql(e))?;
+        if let Some(old) = supersedes {
+            let old_kind: Option<String> = tx
+                .query_row(
+                    "SELECT kind FROM records WHERE id = ?1",
+                    params![old],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(|e| self.sql(e))?;
+            match old_kind {
+                None => {
+                    return Err(StoreError::Refused(format!(
+                        "supersedes: there is no record #{old} to correct"
+                    )))
+                }
+                Some(k) if k != kind.as_str() => {
+                    let noun = RecordKind::parse(&k)
+                        .map(RecordKind::noun)
+                        .unwrap_or("record");
+                    return Err(StoreError::Refused(format!(
+                        "supersedes: #{old} is a {noun}; a {} can only correct a {}",
+                        kind.noun(),
+                        kind.noun()
+                    )));
+                }
+                Some(_) => {}
+            }
+            let by: Option<i64> = tx
+                .query_row(
+                    "SELECT MIN(id) FROM records WHERE supersedes = ?1",
+                    params![old],
+                    |r| r.get(0),
+                )
+                .map_err(|e| self.sql(e))?;
+            if let Some(by) = by {
+                return Err(StoreError::Refused(format!(
+                    "supersedes: #{old} has already been corrected by #{by}; correct the current version instead"
+                )));
+            }
+        }
+        let last: Option<(i64, String)> = tx
+            .query_row(
+                "SELECT id, hash FROM records ORDER BY id DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(|e| self.sql(e))?;
+        let sequence: Option<i64> = tx
+            .query_row(
+                "SELECT seq FROM sqlite_sequence WHERE name = 'records'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.sql(e))?;
+        let id = sequence
+            .unwrap_or(0)
+            .max(last.as_ref().map(|l| l.0).unwrap_or(0))
+            + 1;
+        let prev_hash = last.map(|l| l.1).unwrap_or_else(|| GENESIS.to_string());
+        let entered_at = caretaker_checks::model::now_rfc3339();
+        let hash = record_hash(
+            &prev_hash,
+            id,
+            kind.as_str(),
+            &body,
+            entered_by,
+            &entered_at,
+            supersedes,
+        );
+        tx.execute(
+            "INSERT INTO records (id, kind, body, entered_by, entered_at, supersedes, prev_hash, hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![id, kind.as_str(), body, entered_by, entered_at, supersedes, prev_hash, hash],
+        )
+        .map_err(|e| self.sql(e))?;
+        tx.commit().map_err(|e| self.sql(e))?;
+        Ok(StoredRecord {
+            id,
+            kind: kind.as_str().to_string(),
+            body,
+            entered_by: entered_by.to_string(),
+            entered_at,
+            supersedes,
+            prev_hash,
+            hash,
+        })
+    }
+
+    /// Every record of the filter-change log, oldest first, as stored.
+    pub fn records(&self) -> Result<Vec<crate::assess::StoredRecord>, StoreError> {
+        let conn = self.lock();
+        read_records(&conn).map_err(|e| self.sql(e))
+    }
+
+    /// One record of the filter-change log.
+    pub fn record(&self, id: i64) -> Result<Option<crate::assess::StoredRecord>, StoreError> {
+        let conn = self.lock();
+        conn.query_row(
+            "SELECT id, kind, body, entered_by, entered_at, supersedes, prev_hash, hash
+             FROM records WHERE id = ?1",
+            params![id],
+            row_to_record,
+        )
+        .optional()
+        .map_err(|e| self.sql(e))
+    }
+
+    /// Walks the whole filter-change log (read in one transaction) and reports every record
+    /// whose hash or link does not match, every id missing, and append-only triggers removed.
+    pub fn verify_records(&self) -> Result<crate::assess::ChainReport, StoreError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction().map_err(|e| self.sql(e))?;
+        let rows = read_records(&tx).map_err(|e| self.sql(e))?;
+        let sequence: Option<i64> = tx
+            .query_row(
+                "SELECT seq FROM sqlite_sequence WHERE name = 'records'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.sql(e))?;
+        let mut stmt = tx
+            .prepare(
+                "SELECT name, COALESCE(sql, '') FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'records'",
+            )
+            .map_err(|e| self.sql(e))?;
+        let triggers: Vec<(String, String)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(|e| self.sql(e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.sql(e))?;
+        drop(stmt);
+        tx.finish().map_err(|e| self.sql(e))?;
+        Ok(crate::assess::check_chain(&rows, sequence, &triggers))
+    }
+}
+
+fn read_records(conn: &Connection) -> rusqlite::Result<Vec<crate::assess::StoredRecord>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, kind, body, entered_by, entered_at, supersedes, prev_hash, hash
+         FROM records ORDER BY id",
+    )?;
+    let rows = stmt.query_map([], row_to_record)?;
+    rows.collect()
+}
+
+/// A record row, read leniently: a row edited outside caretaker (a number where text belongs,
+/// text where a number belongs) is still read, and its hash then tells.
+fn row_to_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<crate::assess::StoredRecord> {
+    use rusqlite::types::ValueRef;
+    let text = |i: usize| -> rusqlite::Result<String> {
+        Ok(match r.get_ref(i)? {
+            ValueRef::Null => String::new(),
+            ValueRef::Integer(n) => n.to_string(),
+            ValueRef::Real(x) => x.to_string(),
+            ValueRef::Text(t) | ValueRef::Blob(t) => String::from_utf8_lossy(t).into_owned(),
+        })
+    };
+    let supersedes = match r.get_ref(5)? {
+        ValueRef::Integer(n) => Some(n),
+        ValueRef::Text(t) => std::str::from_utf8(t)
+            .ok()
+            .and_then(|s| s.trim().parse().ok()),
+        _ => None,
+    };
+    Ok(crate::assess::StoredRecord {
+        id: r.get(0)?,
+        kind: text(1)?,
+        body: text(2)?,
+        entered_by: text(3)?,
+        entered_at: text(4)?,
+        supersedes,
+        prev_hash: text(6)?,
+        hash: text(7)?,
+    })
+}
+
 fn row_to_run(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRecord> {
     let state: String = r.get(7)?;
     let verdict: Option<String> = r.get(8)?;
@@ -735,6 +982,48 @@ fn row_to_run(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRecord> {
         only: serde_json::from_str(&only).unwrap_or_default(),
         counts: StatusCounts::default(),
     })
+}
+
+/// When findings of one check and target (one [`fingerprint`]) with one status were seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sightings {
+    pub first_run: i64,
+    pub first_started_at: String,
+    pub last_run: i64,
+    pub last_started_at: String,
+    /// In how many runs.
+    pub runs: u64,
+}
+
+impl Store {
+    /// When findings with this fingerprint and status were seen, across every stored run (for the
+    /// console's "first seen / last seen"). Read-only; served by the index on the fingerprint.
+    pub fn sightings(
+        &self,
+        fingerprint: &str,
+        status: Status,
+    ) -> Result<Option<Sightings>, StoreError> {
+        let conn = self.lock();
+        conn.query_row(
+            "SELECT s.first, (SELECT started_at FROM runs WHERE id = s.first),
+                    s.last, (SELECT started_at FROM runs WHERE id = s.last), s.n
+             FROM (SELECT MIN(run_id) AS first, MAX(run_id) AS last, COUNT(DISTINCT run_id) AS n
+                   FROM findings WHERE fingerprint = ?1 AND status = ?2) s
+             WHERE s.n > 0",
+            params![fingerprint, status.as_str()],
+            |r| {
+                Ok(Sightings {
+                    first_run: r.get(0)?,
+                    first_started_at: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                    last_run: r.get(2)?,
+                    last_started_at: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+                    runs: r.get::<_, i64>(4)?.max(0) as u64,
+                })
+            },
+        )
+        .optional()
+        .map_err(|e| self.sql(e))
+    }
 }
 
 /// SQLite's "busy" and "locked": another connection holds the lock for now.

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod assess;
 mod config_errors;
 mod directory_failures;
 mod discovery;

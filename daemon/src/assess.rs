@@ -1,0 +1,2189 @@
+//! Filter changes: the risk-assessment log, the site log and the filter checks after a change.
+//!
+//! The policy says "Changes to the school filtering policy will be risk assessed by staff with
+//! educational and technical experience prior to any changes and where appropriate with consent
+//! from the Leadership Team ... All changes to the school filtering policy will be logged and
+//! recorded". Three kinds of record serve it, all in one append-only table of the store:
+//!
+//! - a [`RiskAssessment`] of one change (block or unblock a site or a category, for some user
+//!   groups), assessed by two different people, one with educational and one with technical
+//!   experience, with leadership consent from a configurable risk level (`[assess] consent_from`);
+//! - a [`SiteLogEntry`], the paper "Internet Site Log Sheet" (who reported which site, where and
+//!   when, and whether it should be blocked or unblocked);
+//! - a [`Verification`]: a filter test run after the change, linked to its assessment, saying
+//!   whether every must-block test still passed.
+//!
+//! Records are never changed or deleted: a correction is a new record that `supersedes` the old
+//! one. Each record carries the hash of the one before it ([`record_hash`]), so [`check_chain`]
+//! finds a record edited, removed or inserted behind the program's back.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use caretaker_checks::{Finding, Status};
+use caretaker_config::ConsentFrom;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+
+use crate::store::{RunRecord, Store, StoreError};
+
+/// The `prev_hash` of the first record.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// The triggers that make the table append-only, as created by migration 3 (name, SQL).
+pub const TRIGGERS: &[(&str, &str)] = &[
+    ("records_no_update", crate::store::RECORDS_NO_UPDATE),
+    ("records_no_delete", crate::store::RECORDS_NO_DELETE),
+];
+
+// ---------------------------------------------------------------------------------------------
+// Kinds and enumerations
+// ---------------------------------------------------------------------------------------------
+
+/// What a record is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RecordKind {
+    /// A risk assessment of a filter change.
+    Assessment,
+    /// An entry of the site log (the paper "Internet Site Log Sheet").
+    Site,
+    /// A filter test run linked to an assessment.
+    Verification,
+}
+
+impl RecordKind {
+    /// The word stored in the `kind` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordKind::Assessment => "assessment",
+            RecordKind::Site => "site",
+            RecordKind::Verification => "verification",
+        }
+    }
+
+    /// The inverse of [`RecordKind::as_str`].
+    pub fn parse(s: &str) -> Option<RecordKind> {
+        [
+            RecordKind::Assessment,
+            RecordKind::Site,
+            RecordKind::Verification,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+
+    /// In words: "risk assessment", "site-log entry", "filter check".
+    pub fn noun(self) -> &'static str {
+        match self {
+            RecordKind::Assessment => "risk assessment",
+            RecordKind::Site => "site-log entry",
+            RecordKind::Verification => "filter check",
+        }
+    }
+}
+
+impl fmt::Display for RecordKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Block or unblock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangeAction {
+    Block,
+    Unblock,
+}
+
+impl ChangeAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeAction::Block => "block",
+            ChangeAction::Unblock => "unblock",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ChangeAction> {
+        [ChangeAction::Block, ChangeAction::Unblock]
+            .into_iter()
+            .find(|a| a.as_str() == s)
+    }
+
+    /// "Block" or "Unblock".
+    pub fn title(self) -> &'static str {
+        match self {
+            ChangeAction::Block => "Block",
+            ChangeAction::Unblock => "Unblock",
+        }
+    }
+}
+
+/// The risk a change carries, as its assessors judged it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RiskLevel {
+    Low,
+    Medium,
+    High,
+}
+
+impl RiskLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RiskLevel::Low => "low",
+            RiskLevel::Medium => "medium",
+            RiskLevel::High => "high",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RiskLevel> {
+        [RiskLevel::Low, RiskLevel::Medium, RiskLevel::High]
+            .into_iter()
+            .find(|l| l.as_str() == s)
+    }
+
+    /// Whether a change at this level needs leadership consent under `rule`.
+    pub fn needs_consent(self, rule: ConsentFrom) -> bool {
+        match rule {
+            ConsentFrom::Low => true,
+            ConsentFrom::Medium => self >= RiskLevel::Medium,
+            ConsentFrom::High => self >= RiskLevel::High,
+            ConsentFrom::Never => false,
+        }
+    }
+}
+
+/// What was decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Decision {
+    Approve,
+    Reject,
+    Defer,
+}
+
+impl Decision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Approve => "approve",
+            Decision::Reject => "reject",
+            Decision::Defer => "defer",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Decision> {
+        [Decision::Approve, Decision::Reject, Decision::Defer]
+            .into_iter()
+            .find(|d| d.as_str() == s)
+    }
+
+    /// "approved", "rejected", "deferred".
+    pub fn past(self) -> &'static str {
+        match self {
+            Decision::Approve => "approved",
+            Decision::Reject => "rejected",
+            Decision::Defer => "deferred",
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The records as stored
+// ---------------------------------------------------------------------------------------------
+
+/// The change assessed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Change {
+    pub action: ChangeAction,
+    /// A web address or host name (`www.example.org`, `https://www.example.org/page`); or
+    pub site: Option<String>,
+    /// a category of the filter (`social-networking`). Exactly one of the two is set.
+    pub category: Option<String>,
+    /// The user groups it is for (`pupil`, `staff`, `guest`, `Year 5`): never empty.
+    pub groups: Vec<String>,
+}
+
+impl Change {
+    /// "site www.example.org" or "category social-networking".
+    pub fn what(&self) -> String {
+        match (&self.site, &self.category) {
+            (Some(s), _) => format!("site {s}"),
+            (None, Some(c)) => format!("category {c}"),
+            (None, None) => "(nothing)".to_string(),
+        }
+    }
+
+    /// "Unblock site www.example.org for pupil, staff".
+    pub fn sentence(&self) -> String {
+        format!(
+            "{} {} for {}",
+            self.action.title(),
+            self.what(),
+            self.groups.join(", ")
+        )
+    }
+}
+
+/// The risks considered, under the three headings of online safety.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Risks {
+    pub content: String,
+    pub contact: String,
+    pub conduct: String,
+}
+
+/// Leadership consent: who gave it and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Consent {
+    pub by: String,
+    /// YYYY-MM-DD.
+    pub on: String,
+}
+
+/// A risk assessment of one filter change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RiskAssessment {
+    pub change: Change,
+    pub requested_by: String,
+    /// The educational reason.
+    pub reason: String,
+    pub risks: Risks,
+    pub mitigations: String,
+    pub risk_level: RiskLevel,
+    pub educational_assessor: String,
+    pub technical_assessor: String,
+    pub consent: Option<Consent>,
+    /// The `[assess] consent_from` rule in force when the record was made.
+    pub consent_from: String,
+    pub decision: Decision,
+    /// When the change was made in the filter (YYYY-MM-DD).
+    pub applied_on: Option<String>,
+    /// When it is to be reviewed (YYYY-MM-DD).
+    pub review_by: Option<String>,
+    /// The site-log entry it came from.
+    pub from_site: Option<i64>,
+    /// The earlier assessment this one corrects.
+    pub supersedes: Option<i64>,
+}
+
+impl RiskAssessment {
+    /// Whether consent was required by the rule recorded with it.
+    pub fn consent_required(&self) -> bool {
+        ConsentFrom::parse(&self.consent_from)
+            .map(|rule| self.risk_level.needs_consent(rule))
+            .unwrap_or(true)
+    }
+
+    /// One line: "Unblock site www.x for pupil; low risk; approved; applied 2026-11-23".
+    pub fn summary(&self) -> String {
+        let mut s = format!(
+            "{}; {} risk; {}",
+            self.change.sentence(),
+            self.risk_level.as_str(),
+            self.decision.past()
+        );
+        if let Some(d) = &self.applied_on {
+            s.push_str(&format!("; applied {d}"));
+        }
+        s
+    }
+}
+
+/// One line of the paper "Internet Site Log Sheet".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteLogEntry {
+    pub reported_by: String,
+    /// YYYY-MM-DD.
+    pub date: String,
+    /// HH:MM.
+    pub time: String,
+    pub workstation: String,
+    pub url: String,
+    pub recommendation: ChangeAction,
+    /// What was done about it (may be empty until it is resolved).
+    pub resolution: String,
+    /// The earlier entry this one corrects.
+    pub supersedes: Option<i64>,
+}
+
+impl SiteLogEntry {
+    pub fn summary(&self) -> String {
+        format!(
+            "{} reported by {} at {} on {} {}; recommends {}{}",
+            self.url,
+            self.reported_by,
+            self.workstation,
+            self.date,
+            self.time,
+            self.recommendation.as_str(),
+            if self.resolution.is_empty() {
+                String::new()
+            } else {
+                format!("; resolution: {}", self.resolution)
+            }
+        )
+    }
+}
+
+/// A must-block test that did not pass in a verification run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotBlocked {
+    pub check: String,
+    pub vantage: String,
+    pub group: String,
+    pub url: String,
+    /// `fail` (it loaded), `warn` or `error` (it could not be judged), `waived`.
+    pub status: String,
+    pub summary: String,
+}
+
+/// A filter test run after a change, linked to its assessment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Verification {
+    /// The assessment's record id.
+    pub assessment: i64,
+    /// The audit run that re-ran the filter tests.
+    pub run: i64,
+    pub run_started_at: String,
+    /// Every must-block test (`filter.must-block`, `filter.categories`) passed, and there was at
+    /// least one.
+    pub must_block_passed: bool,
+    /// How many must-block tests the run holds, and how many passed.
+    pub must_block_tests: u64,
+    pub passed: u64,
+    /// The ones that did not pass.
+    pub not_blocked: Vec<NotBlocked>,
+}
+
+impl Verification {
+    /// Judges a run's stored findings for assessment `assessment`.
+    pub fn from_run(assessment: i64, run: &RunRecord, findings: &[Finding]) -> Verification {
+        use caretaker_checks::filter::classify::{CATEGORIES, MUST_BLOCK};
+        let mine: Vec<&Finding> = findings
+            .iter()
+            .filter(|f| [MUST_BLOCK, CATEGORIES].contains(&f.check.as_str()))
+            .collect();
+        let passed = mine.iter().filter(|f| f.status == Status::Pass).count() as u64;
+        let not_blocked: Vec<NotBlocked> = mine
+            .iter()
+            .filter(|f| f.status != Status::Pass)
+            .map(|f| NotBlocked {
+                check: f.check.to_string(),
+                vantage: f.target.scope.clone(),
+                group: f
+                    .evidence
+                    .values
+                    .iter()
+                    .find(|(k, _)| k == "group")
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default(),
+                url: f.target.name.clone(),
+                status: f.status.as_str().to_string(),
+                summary: f.summary.clone(),
+            })
+            .collect();
+        Verification {
+            assessment,
+            run: run.id,
+            run_started_at: run.started_at.clone(),
+            must_block_passed: !mine.is_empty() && not_blocked.is_empty(),
+            must_block_tests: mine.len() as u64,
+            passed,
+            not_blocked,
+        }
+    }
+
+    pub fn summary(&self) -> String {
+        if self.must_block_passed {
+            format!(
+                "filter tests of run {} after #{}: the must-block list is still blocked ({} of {} passed)",
+                self.run, self.assessment, self.passed, self.must_block_tests
+            )
+        } else if self.must_block_tests == 0 {
+            format!(
+                "filter tests of run {} after #{}: NOT shown blocked (the run holds no must-block tests)",
+                self.run, self.assessment
+            )
+        } else {
+            format!(
+                "filter tests of run {} after #{}: the must-block list is NOT all blocked ({} of {} not blocked)",
+                self.run,
+                self.assessment,
+                self.must_block_tests - self.passed,
+                self.must_block_tests
+            )
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Input: drafts from a TOML file (or the console), validated into records
+// ---------------------------------------------------------------------------------------------
+
+/// A field that is not as expected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    /// The key, as in the TOML file: `technical_assessor`, `change.groups`, `consent.on`.
+    pub field: String,
+    /// What is wrong and what was expected, in plain English.
+    pub problem: String,
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.problem)
+    }
+}
+
+fn err(field: &str, problem: impl Into<String>) -> FieldError {
+    FieldError {
+        field: field.to_string(),
+        problem: problem.into(),
+    }
+}
+
+/// Text, or a TOML date or time literal written without quotes (`date = 2026-11-20`).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum TextOrDate {
+    Text(String),
+    Date(toml::value::Datetime),
+}
+
+fn text_or_date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(Option::<TextOrDate>::deserialize(d)?.map(|v| match v {
+        TextOrDate::Text(s) => s,
+        TextOrDate::Date(d) => d.to_string(),
+    }))
+}
+
+/// `[change]` of a draft.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeDraft {
+    pub action: Option<String>,
+    pub site: Option<String>,
+    pub category: Option<String>,
+    pub groups: Option<Vec<String>>,
+}
+
+/// `[risks]` of a draft.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RisksDraft {
+    pub content: Option<String>,
+    pub contact: Option<String>,
+    pub conduct: Option<String>,
+}
+
+/// `[consent]` of a draft.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentDraft {
+    pub by: Option<String>,
+    #[serde(default, deserialize_with = "text_or_date")]
+    pub on: Option<String>,
+}
+
+/// A risk assessment as typed (a TOML file, or the console's form): anything may be missing or
+/// wrong until [`AssessmentDraft::validate`] says otherwise.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssessmentDraft {
+    #[serde(default)]
+    pub change: ChangeDraft,
+    pub requested_by: Option<String>,
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub risks: RisksDraft,
+    pub mitigations: Option<String>,
+    pub risk_level: Option<String>,
+    pub educational_assessor: Option<String>,
+    pub technical_assessor: Option<String>,
+    pub consent: Option<ConsentDraft>,
+    pub decision: Option<String>,
+    #[serde(default, deserialize_with = "text_or_date")]
+    pub applied_on: Option<String>,
+    #[serde(default, deserialize_with = "text_or_date")]
+    pub review_by: Option<String>,
+    pub from_site: Option<i64>,
+    pub supersedes: Option<i64>,
+}
+
+/// A site-log entry as typed.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteDraft {
+    pub reported_by: Option<String>,
+    #[serde(default, deserialize_with = "text_or_date")]
+    pub date: Option<String>,
+    #[serde(default, deserialize_with = "text_or_date")]
+    pub time: Option<String>,
+    pub workstation: Option<String>,
+    pub url: Option<String>,
+    pub recommendation: Option<String>,
+    pub resolution: Option<String>,
+    pub supersedes: Option<i64>,
+}
+
+/// A TOML file that is not even a draft: not TOML, an unknown key, a list where text belongs.
+fn toml_problem(what: &str, e: &toml::de::Error) -> FieldError {
+    // toml's message names the line and quotes it; keep it, in one paragraph.
+    let message = e.message().trim().to_string();
+    let field = message
+        .strip_prefix("unknown field `")
+        .and_then(|r| r.split('`').next())
+        .unwrap_or("(file)")
+        .to_string();
+    let line = e.span().map(|_| {
+        e.to_string()
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim_start_matches("TOML parse error at ")
+            .to_string()
+    });
+    FieldError {
+        field,
+        problem: format!(
+            "not a valid {what}{}: {message}",
+            line.map(|l| format!(" ({l})")).unwrap_or_default()
+        ),
+    }
+}
+
+impl AssessmentDraft {
+    /// Reads a draft from TOML text.
+    pub fn from_toml(text: &str) -> Result<AssessmentDraft, FieldError> {
+        toml::from_str(text).map_err(|e| toml_problem("risk assessment", &e))
+    }
+
+    /// Prefills the change from a site-log entry: its URL, and its recommendation as the action.
+    /// What the draft says itself wins.
+    pub fn prefill_from_site(&mut self, id: i64, entry: &SiteLogEntry) {
+        if self.change.site.is_none() && self.change.category.is_none() {
+            self.change.site = Some(entry.url.clone());
+        }
+        if self.change.action.is_none() {
+            self.change.action = Some(entry.recommendation.as_str().to_string());
+        }
+        if self.from_site.is_none() {
+            self.from_site = Some(id);
+        }
+    }
+
+    /// Checks every field; returns the record, or every problem found (each naming its field).
+    pub fn validate(&self, rule: ConsentFrom) -> Result<RiskAssessment, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let c = &self.change;
+        let action = match text(&c.action) {
+            None => {
+                errors.push(err(
+                    "change.action",
+                    "missing: say whether the change is to \"block\" or \"unblock\"",
+                ));
+                None
+            }
+            Some(a) => ChangeAction::parse(&a.to_lowercase()).or_else(|| {
+                errors.push(err(
+                    "change.action",
+                    format!("{a:?} is not a change: expected \"block\" or \"unblock\""),
+                ));
+                None
+            }),
+        };
+        let site = text(&c.site);
+        let category = text(&c.category);
+        match (&site, &category) {
+            (Some(_), Some(_)) => errors.push(err(
+                "change.site",
+                "give either change.site (a site) or change.category (a category of the filter), not both: one change per record",
+            )),
+            (None, None) => errors.push(err(
+                "change.site",
+                "missing: name the site (a web address or host name such as www.example.org) or, instead, the category of the filter (change.category = \"social-networking\")",
+            )),
+            (Some(s), None) => {
+                if let Err(p) = check_site(s) {
+                    errors.push(err("change.site", p));
+                }
+            }
+            (None, Some(cat)) => {
+                if cat.contains('\n') {
+                    errors.push(err("change.category", "must be one line"));
+                }
+            }
+        }
+        let mut groups = Vec::new();
+        match &c.groups {
+            None => errors.push(err(
+                "change.groups",
+                "missing: say which user groups the change is for, as a list such as [\"pupil\"] or [\"staff\", \"pupil\"]",
+            )),
+            Some(g) if g.is_empty() => errors.push(err(
+                "change.groups",
+                "is empty: name at least one user group, such as [\"pupil\"] or [\"staff\", \"pupil\"]",
+            )),
+            Some(g) => {
+                let mut seen = BTreeSet::new();
+                for (i, name) in g.iter().enumerate() {
+                    let name = name.trim();
+                    if name.is_empty() {
+                        errors.push(err(
+                            "change.groups",
+                            format!("entry {} is empty: every group needs a name", i + 1),
+                        ));
+                    } else if !seen.insert(name.to_lowercase()) {
+                        errors.push(err(
+                            "change.groups",
+                            format!("{name:?} is listed twice"),
+                        ));
+                    } else {
+                        groups.push(name.to_string());
+                    }
+                }
+            }
+        }
+        let requested_by = required(
+            &mut errors,
+            "requested_by",
+            &self.requested_by,
+            "who asked for the change",
+        );
+        let reason = required(
+            &mut errors,
+            "reason",
+            &self.reason,
+            "the educational reason for the change",
+        );
+        let content = required(
+            &mut errors,
+            "risks.content",
+            &self.risks.content,
+            "the content risks considered (what could be seen); write \"none\" if there are none",
+        );
+        let contact = required(
+            &mut errors,
+            "risks.contact",
+            &self.risks.contact,
+            "the contact risks considered (who could get in touch); write \"none\" if there are none",
+        );
+        let conduct = required(
+            &mut errors,
+            "risks.conduct",
+            &self.risks.conduct,
+            "the conduct risks considered (what users could do); write \"none\" if there are none",
+        );
+        let mitigations = required(
+            &mut errors,
+            "mitigations",
+            &self.mitigations,
+            "how the risks are reduced; write \"none needed\" if there is nothing to do",
+        );
+        let risk_level = match text(&self.risk_level) {
+            None => {
+                errors.push(err(
+                    "risk_level",
+                    "missing: the risk level, \"low\", \"medium\" or \"high\"",
+                ));
+                None
+            }
+            Some(l) => RiskLevel::parse(&l.to_lowercase()).or_else(|| {
+                errors.push(err(
+                    "risk_level",
+                    format!("{l:?} is not a risk level: expected \"low\", \"medium\" or \"high\""),
+                ));
+                None
+            }),
+        };
+        let educational = required(
+            &mut errors,
+            "educational_assessor",
+            &self.educational_assessor,
+            "the member of staff with educational experience who assessed the change (the policy asks for staff \"with educational and technical experience\")",
+        );
+        let technical = required(
+            &mut errors,
+            "technical_assessor",
+            &self.technical_assessor,
+            "the member of staff with technical experience who assessed the change (the policy asks for staff \"with educational and technical experience\")",
+        );
+        if let (Some(e), Some(t)) = (&educational, &technical) {
+            if same_person(e, t) {
+                errors.push(err(
+                    "technical_assessor",
+                    format!(
+                        "is the same person as educational_assessor ({t:?}): the policy asks for both educational and technical experience, so two different people must assess the change"
+                    ),
+                ));
+            }
+        }
+        let consent = match &self.consent {
+            None => None,
+            Some(cd) => {
+                let by = required(
+                    &mut errors,
+                    "consent.by",
+                    &cd.by,
+                    "who on the Leadership Team gave consent",
+                );
+                let on = match text(&cd.on) {
+                    None => {
+                        errors.push(err(
+                            "consent.on",
+                            "missing: the date consent was given, as YYYY-MM-DD",
+                        ));
+                        None
+                    }
+                    Some(d) => date(&mut errors, "consent.on", &d),
+                };
+                match (by, on) {
+                    (Some(by), Some(on)) => Some(Consent { by, on }),
+                    _ => None,
+                }
+            }
+        };
+        if let Some(level) = risk_level {
+            if level.needs_consent(rule) && self.consent.is_none() {
+                errors.push(err(
+                    "consent",
+                    format!(
+                        "missing: a {}-risk change needs consent from the Leadership Team (assess.consent_from = \"{}\"); add a [consent] table with by = \"name\" and on = \"YYYY-MM-DD\"",
+                        level.as_str(),
+                        rule.as_str()
+                    ),
+                ));
+            }
+        }
+        let decision = match text(&self.decision) {
+            None => {
+                errors.push(err(
+                    "decision",
+                    "missing: the decision, \"approve\", \"reject\" or \"defer\"",
+                ));
+                None
+            }
+            Some(d) => Decision::parse(&d.to_lowercase()).or_else(|| {
+                errors.push(err(
+                    "decision",
+                    format!(
+                        "{d:?} is not a decision: expected \"approve\", \"reject\" or \"defer\""
+                    ),
+                ));
+                None
+            }),
+        };
+        let applied_on = text(&self.applied_on).and_then(|d| date(&mut errors, "applied_on", &d));
+        let review_by = text(&self.review_by).and_then(|d| date(&mut errors, "review_by", &d));
+        if let (Some(d), Some(applied)) = (decision, &applied_on) {
+            if d != Decision::Approve {
+                errors.push(err(
+                    "applied_on",
+                    format!(
+                        "a change that was not approved (decision = \"{}\") cannot have been applied; leave applied_on out",
+                        d.as_str()
+                    ),
+                ));
+            } else if let Some(c) = &consent {
+                if applied.as_str() < c.on.as_str() {
+                    errors.push(err(
+                        "applied_on",
+                        format!(
+                            "{applied} is before consent was given ({}): the policy asks for consent before the change is made",
+                            c.on
+                        ),
+                    ));
+                }
+            }
+        }
+        if let (Some(applied), Some(review)) = (&applied_on, &review_by) {
+            if review.as_str() < applied.as_str() {
+                errors.push(err(
+                    "review_by",
+                    format!("{review} is before the change was applied ({applied})"),
+                ));
+            }
+        }
+        for (field, v) in [
+            ("from_site", self.from_site),
+            ("supersedes", self.supersedes),
+        ] {
+            if let Some(id) = v {
+                if id < 1 {
+                    errors.push(err(
+                        field,
+                        format!("{id} is not a record number (they start at 1)"),
+                    ));
+                }
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        match (
+            action,
+            risk_level,
+            decision,
+            requested_by,
+            reason,
+            content,
+            contact,
+            conduct,
+            mitigations,
+            educational,
+            technical,
+        ) {
+            (
+                Some(action),
+                Some(risk_level),
+                Some(decision),
+                Some(requested_by),
+                Some(reason),
+                Some(content),
+                Some(contact),
+                Some(conduct),
+                Some(mitigations),
+                Some(educational_assessor),
+                Some(technical_assessor),
+            ) => Ok(RiskAssessment {
+                change: Change {
+                    action,
+                    site,
+                    category,
+                    groups,
+                },
+                requested_by,
+                reason,
+                risks: Risks {
+                    content,
+                    contact,
+                    conduct,
+                },
+                mitigations,
+                risk_level,
+                educational_assessor,
+                technical_assessor,
+                consent,
+                consent_from: rule.as_str().to_string(),
+                decision,
+                applied_on,
+                review_by,
+                from_site: self.from_site,
+                supersedes: self.supersedes,
+            }),
+            // Every None above pushed an error.
+            _ => Err(vec![err("(record)", "incomplete")]),
+        }
+    }
+}
+
+impl SiteDraft {
+    /// Reads a draft from TOML text.
+    pub fn from_toml(text: &str) -> Result<SiteDraft, FieldError> {
+        toml::from_str(text).map_err(|e| toml_problem("site-log entry", &e))
+    }
+
+    /// Checks every field; returns the entry, or every problem found.
+    pub fn validate(&self) -> Result<SiteLogEntry, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let reported_by = required(
+            &mut errors,
+            "reported_by",
+            &self.reported_by,
+            "the name of whoever reported the site",
+        );
+        let date_v = match text(&self.date) {
+            None => {
+                errors.push(err(
+                    "date",
+                    "missing: the date the site was seen, as YYYY-MM-DD",
+                ));
+                None
+            }
+            Some(d) => date(&mut errors, "date", &d),
+        };
+        let time_v = match text(&self.time) {
+            None => {
+                errors.push(err(
+                    "time",
+                    "missing: the time the site was seen, as HH:MM (24-hour clock)",
+                ));
+                None
+            }
+            Some(t) => clock(&mut errors, "time", &t),
+        };
+        let workstation = required(
+            &mut errors,
+            "workstation",
+            &self.workstation,
+            "the computer or device the site was seen on",
+        );
+        let url = match text(&self.url) {
+            None => {
+                errors.push(err(
+                    "url",
+                    "missing: the web address of the site (www.example.org or https://www.example.org/page)",
+                ));
+                None
+            }
+            Some(u) => match check_site(&u) {
+                Ok(()) => Some(u),
+                Err(p) => {
+                    errors.push(err("url", p));
+                    None
+                }
+            },
+        };
+        let recommendation = match text(&self.recommendation) {
+            None => {
+                errors.push(err("recommendation", "missing: \"block\" or \"unblock\""));
+                None
+            }
+            Some(r) => ChangeAction::parse(&r.to_lowercase()).or_else(|| {
+                errors.push(err(
+                    "recommendation",
+                    format!("{r:?} is not a recommendation: expected \"block\" or \"unblock\""),
+                ));
+                None
+            }),
+        };
+        if let Some(id) = self.supersedes {
+            if id < 1 {
+                errors.push(err(
+                    "supersedes",
+                    format!("{id} is not a record number (they start at 1)"),
+                ));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        match (
+            reported_by,
+            date_v,
+            time_v,
+            workstation,
+            url,
+            recommendation,
+        ) {
+            (
+                Some(reported_by),
+                Some(date),
+                Some(time),
+                Some(workstation),
+                Some(url),
+                Some(recommendation),
+            ) => Ok(SiteLogEntry {
+                reported_by,
+                date,
+                time,
+                workstation,
+                url,
+                recommendation,
+                resolution: self
+                    .resolution
+                    .as_deref()
+                    .map(str::trim)
+                    .unwrap_or_default()
+                    .to_string(),
+                supersedes: self.supersedes,
+            }),
+            _ => Err(vec![err("(record)", "incomplete")]),
+        }
+    }
+}
+
+/// Trimmed text, `None` when missing or blank.
+fn text(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+fn required(
+    errors: &mut Vec<FieldError>,
+    field: &str,
+    v: &Option<String>,
+    what: &str,
+) -> Option<String> {
+    let t = text(v);
+    if t.is_none() {
+        errors.push(err(field, format!("missing: {what}")));
+    }
+    t
+}
+
+/// Two names for the same person: equal ignoring case, spaces and punctuation.
+fn same_person(a: &str, b: &str) -> bool {
+    let norm = |s: &str| -> String {
+        s.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    norm(a) == norm(b)
+}
+
+fn date(errors: &mut Vec<FieldError>, field: &str, s: &str) -> Option<String> {
+    let ok = s.len() == 10
+        && time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).is_ok();
+    if ok {
+        Some(s.to_string())
+    } else {
+        errors.push(err(
+            field,
+            format!("{s:?} is not a date: expected YYYY-MM-DD, such as 2026-11-23"),
+        ));
+        None
+    }
+}
+
+fn clock(errors: &mut Vec<FieldError>, field: &str, s: &str) -> Option<String> {
+    let hm = time::macros::format_description!("[hour]:[minute]");
+    let hms = time::macros::format_description!("[hour]:[minute]:[second]");
+    let parsed = if s.len() == 5 {
+        time::Time::parse(s, hm).ok()
+    } else if s.len() == 8 {
+        time::Time::parse(s, hms).ok()
+    } else {
+        None
+    };
+    match parsed {
+        Some(t) => Some(format!("{:02}:{:02}", t.hour(), t.minute())),
+        None => {
+            errors.push(err(
+                field,
+                format!("{s:?} is not a time: expected HH:MM on the 24-hour clock, such as 14:05"),
+            ));
+            None
+        }
+    }
+}
+
+/// A web address (`http(s)://host/...`) or a host name (`www.example.org`, `*.example.org`).
+fn check_site(s: &str) -> Result<(), String> {
+    let expected = "expected a web address or host name such as www.example.org or https://www.example.org/page";
+    if s.chars().any(char::is_whitespace) {
+        return Err(format!("{s:?} contains spaces: {expected}"));
+    }
+    let rest = match s.split_once("://") {
+        Some((scheme, rest)) => {
+            if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
+                return Err(format!(
+                    "{s:?} is not a web address (only http:// and https://): {expected}"
+                ));
+            }
+            rest
+        }
+        None => s,
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = authority.rsplit('@').next().unwrap_or_default();
+    let host = match host.rsplit_once(':') {
+        Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => h,
+        _ => host,
+    };
+    let labels_ok = !host.is_empty()
+        && host.contains('.')
+        && host.split('.').enumerate().all(|(i, l)| {
+            (i == 0 && l == "*")
+                || (!l.is_empty()
+                    && !l.starts_with('-')
+                    && !l.ends_with('-')
+                    && l.chars().all(|c| c.is_alphanumeric() || c == '-'))
+        });
+    if labels_ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{s:?} is not a web address or host name: {expected}"
+        ))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Canonical JSON and the hash chain
+// ---------------------------------------------------------------------------------------------
+
+/// JSON with object keys sorted (by Unicode code point) at every depth and no whitespace:
+/// what is stored in `body` and hashed. The same as Python's
+/// `json.dumps(v, sort_keys=True, separators=(",", ":"), ensure_ascii=False)` for the values
+/// records hold (strings, integers, booleans, null).
+pub fn canonical_json(v: &serde_json::Value) -> String {
+    let mut out = String::new();
+    write_canonical(v, &mut out);
+    out
+}
+
+fn write_canonical(v: &serde_json::Value, out: &mut String) {
+    match v {
+        serde_json::Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, k) in keys.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&serde_json::Value::String((*k).clone()).to_string());
+                out.push(':');
+                if let Some(child) = map.get(*k) {
+                    write_canonical(child, out);
+                }
+            }
+            out.push('}');
+        }
+        serde_json::Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(item, out);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+/// A record's hash: lowercase hex SHA-256 over its fields as netstrings (`<byte length>:<bytes>,`)
+/// in this order: prev_hash, id (decimal), kind, body (canonical JSON), entered_by, entered_at,
+/// supersedes (decimal, or empty).
+pub fn record_hash(
+    prev_hash: &str,
+    id: i64,
+    kind: &str,
+    body: &str,
+    entered_by: &str,
+    entered_at: &str,
+    supersedes: Option<i64>,
+) -> String {
+    let mut h = Sha256::new();
+    let id = id.to_string();
+    let sup = supersedes.map(|s| s.to_string()).unwrap_or_default();
+    for field in [
+        prev_hash,
+        id.as_str(),
+        kind,
+        body,
+        entered_by,
+        entered_at,
+        sup.as_str(),
+    ] {
+        h.update(field.len().to_string().as_bytes());
+        h.update(b":");
+        h.update(field.as_bytes());
+        h.update(b",");
+    }
+    hex::encode(h.finalize())
+}
+
+/// One row of the `records` table, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredRecord {
+    pub id: i64,
+    pub kind: String,
+    /// Canonical JSON.
+    pub body: String,
+    /// The operating-system user who entered it (never typed).
+    pub entered_by: String,
+    /// RFC 3339, UTC.
+    pub entered_at: String,
+    pub supersedes: Option<i64>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl StoredRecord {
+    /// The hash its fields give (equal to `hash` unless the row was changed).
+    pub fn computed_hash(&self) -> String {
+        record_hash(
+            &self.prev_hash,
+            self.id,
+            &self.kind,
+            &self.body,
+            &self.entered_by,
+            &self.entered_at,
+            self.supersedes,
+        )
+    }
+
+    pub fn record_kind(&self) -> Option<RecordKind> {
+        RecordKind::parse(&self.kind)
+    }
+
+    /// The body as JSON (a string if it is not JSON).
+    pub fn body_json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|_| serde_json::Value::String(self.body.clone()))
+    }
+
+    pub fn assessment(&self) -> Option<RiskAssessment> {
+        (self.kind == RecordKind::Assessment.as_str())
+            .then(|| serde_json::from_str(&self.body).ok())
+            .flatten()
+    }
+
+    pub fn site(&self) -> Option<SiteLogEntry> {
+        (self.kind == RecordKind::Site.as_str())
+            .then(|| serde_json::from_str(&self.body).ok())
+            .flatten()
+    }
+
+    pub fn verification(&self) -> Option<Verification> {
+        (self.kind == RecordKind::Verification.as_str())
+            .then(|| serde_json::from_str(&self.body).ok())
+            .flatten()
+    }
+
+    /// One line in plain English.
+    pub fn summary(&self) -> String {
+        match self.record_kind() {
+            Some(RecordKind::Assessment) => self.assessment().map(|a| a.summary()),
+            Some(RecordKind::Site) => self.site().map(|s| s.summary()),
+            Some(RecordKind::Verification) => self.verification().map(|v| v.summary()),
+            None => None,
+        }
+        .unwrap_or_else(|| format!("unreadable {} record", self.kind))
+    }
+}
+
+/// Something wrong with the chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChainProblem {
+    /// The record (None for the table as a whole).
+    pub id: Option<i64>,
+    /// Its kind, when the row is there to say.
+    pub kind: Option<String>,
+    /// What is wrong, in plain English.
+    pub why: String,
+}
+
+impl fmt::Display for ChainProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.id, &self.kind) {
+            (Some(id), Some(kind)) => write!(f, "#{id} ({kind}): {}", self.why),
+            (Some(id), None) => write!(f, "#{id}: {}", self.why),
+            (None, _) => write!(f, "the log as a whole: {}", self.why),
+        }
+    }
+}
+
+/// What [`check_chain`] found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChainReport {
+    pub records: usize,
+    pub last_id: Option<i64>,
+    pub last_hash: Option<String>,
+    pub problems: Vec<ChainProblem>,
+}
+
+impl ChainReport {
+    pub fn intact(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// Walks the whole chain (`rows` in id order): every record's hash over its own fields, its link
+/// to the record before, no id missing (nor any removed from the end, by `sequence`, SQLite's
+/// last id handed out), bodies that read as their kind, corrections and links that point at
+/// earlier records of the right kind, and the append-only triggers in place (`triggers`: name and
+/// SQL of those on the table).
+pub fn check_chain(
+    rows: &[StoredRecord],
+    sequence: Option<i64>,
+    triggers: &[(String, String)],
+) -> ChainReport {
+    let mut problems = Vec::new();
+    let mut kinds: BTreeMap<i64, String> = BTreeMap::new();
+    let mut superseded: BTreeMap<i64, i64> = BTreeMap::new();
+    let mut prev: Option<&StoredRecord> = None;
+    for row in rows {
+        let problem = |why: String| ChainProblem {
+            id: Some(row.id),
+            kind: Some(row.kind.clone()),
+            why,
+        };
+        let expected_id = prev.map(|p| p.id + 1).unwrap_or(1);
+        if row.id > expected_id {
+            let missing = if row.id - expected_id == 1 {
+                format!("#{expected_id} is")
+            } else {
+                format!("#{expected_id} to #{} are", row.id - 1)
+            };
+            for id in expected_id..row.id.min(expected_id + 20) {
+                problems.push(ChainProblem {
+                    id: Some(id),
+                    kind: None,
+                    why: "missing: the record was removed from the store".to_string(),
+                });
+            }
+            problems.push(problem(format!(
+                "the record{} before it: {missing} missing, so the log has been cut",
+                if row.id - expected_id == 1 { "" } else { "s" }
+            )));
+        }
+        let expected_prev = prev.map(|p| p.hash.as_str()).unwrap_or(GENESIS);
+        if row.prev_hash != expected_prev {
+            let before = prev
+                .map(|p| format!("#{}", p.id))
+                .unwrap_or_else(|| "the start of the log".to_string());
+            problems.push(problem(format!(
+                "its link to the record before it ({before}) does not match: a record before it was removed, replaced or inserted"
+            )));
+        }
+        if row.computed_hash() != row.hash {
+            problems.push(problem(
+                "its contents do not match its hash: the row was changed after it was recorded"
+                    .to_string(),
+            ));
+        }
+        match row.record_kind() {
+            None => problems.push(problem(format!(
+                "{:?} is not a kind of record caretaker writes",
+                row.kind
+            ))),
+            Some(kind) => {
+                let body_supersedes = match kind {
+                    RecordKind::Assessment => row.assessment().map(|a| a.supersedes),
+                    RecordKind::Site => row.site().map(|s| s.supersedes),
+                    RecordKind::Verification => row.verification().map(|_| None),
+                };
+                match body_supersedes {
+                    None => problems.push(problem(format!(
+                        "its contents are not a readable {}",
+                        kind.noun()
+                    ))),
+                    Some(s) if s != row.supersedes => problems.push(problem(
+                        "the record it corrects differs between its contents and its supersedes column"
+                            .to_string(),
+                    )),
+                    Some(_) => {}
+                }
+                if let Some(s) = row.supersedes {
+                    match kinds.get(&s) {
+                        None => problems.push(problem(format!(
+                            "it corrects #{s}, which is not an earlier record"
+                        ))),
+                        Some(k) if k != &row.kind => problems.push(problem(format!(
+                            "it corrects #{s}, which is a {k}, not a {}",
+                            row.kind
+                        ))),
+                        Some(_) => {}
+                    }
+                    if let Some(other) = superseded.insert(s, row.id) {
+                        problems.push(problem(format!(
+                            "it corrects #{s}, which #{other} had already corrected"
+                        )));
+                    }
+                }
+                if let Some(v) = row.verification() {
+                    if kinds.get(&v.assessment).map(String::as_str)
+                        != Some(RecordKind::Assessment.as_str())
+                    {
+                        problems.push(problem(format!(
+                            "it checks #{}, which is not an earlier risk assessment",
+                            v.assessment
+                        )));
+                    }
+                }
+                if let Some(a) = row.assessment() {
+                    if let Some(site) = a.from_site {
+                        if kinds.get(&site).map(String::as_str) != Some(RecordKind::Site.as_str()) {
+                            problems.push(problem(format!(
+                                "it comes from #{site}, which is not an earlier site-log entry"
+                            )));
+                        }
+                    }
+                }
+            }
+        }
+        kinds.insert(row.id, row.kind.clone());
+        prev = Some(row);
+    }
+    let last_id = prev.map(|p| p.id);
+    if let Some(seq) = sequence {
+        let last = last_id.unwrap_or(0);
+        if seq > last {
+            problems.push(ChainProblem {
+                id: Some(last + 1),
+                kind: None,
+                why: format!(
+                    "missing: records #{} to #{seq} were written and are gone, removed from the end of the log",
+                    last + 1
+                ),
+            });
+        }
+    } else if !rows.is_empty() {
+        problems.push(ChainProblem {
+            id: None,
+            kind: None,
+            why: "SQLite's record of the last id handed out is gone (sqlite_sequence was edited)"
+                .to_string(),
+        });
+    }
+    for (name, sql) in TRIGGERS {
+        match triggers.iter().find(|(n, _)| n == name) {
+            None => problems.push(ChainProblem {
+                id: None,
+                kind: None,
+                why: format!(
+                    "the append-only protection (trigger {name}) has been removed outside caretaker"
+                ),
+            }),
+            Some((_, found)) if found.trim() != sql.trim() => problems.push(ChainProblem {
+                id: None,
+                kind: None,
+                why: format!(
+                    "the append-only protection (trigger {name}) has been changed outside caretaker"
+                ),
+            }),
+            Some(_) => {}
+        }
+    }
+    ChainReport {
+        records: rows.len(),
+        last_id,
+        last_hash: prev.map(|p| p.hash.clone()),
+        problems,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Appending, and reading the log back
+// ---------------------------------------------------------------------------------------------
+
+fn refused(msg: String) -> StoreError {
+    StoreError::Refused(msg)
+}
+
+fn to_value<T: Serialize>(v: &T) -> Result<serde_json::Value, StoreError> {
+    serde_json::to_value(v).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// Appends a risk assessment entered by `entered_by` (the operating-system user). Refused (as
+/// [`StoreError::Refused`]) when `from_site` is not a site-log entry or `supersedes` is not the
+/// current version of an assessment.
+pub fn add_assessment(
+    store: &Store,
+    a: &RiskAssessment,
+    entered_by: &str,
+) -> Result<StoredRecord, StoreError> {
+    if let Some(site) = a.from_site {
+        match store.record(site)? {
+            Some(r) if r.kind == RecordKind::Site.as_str() => {}
+            Some(r) => {
+                return Err(refused(format!(
+                    "from_site: #{site} is a {}, not a site-log entry (see `caretaker sites list`)",
+                    r.kind
+                )))
+            }
+            None => {
+                return Err(refused(format!(
+                    "from_site: there is no record #{site} (see `caretaker sites list`)"
+                )))
+            }
+        }
+    }
+    store.append_record(
+        RecordKind::Assessment,
+        &to_value(a)?,
+        a.supersedes,
+        entered_by,
+    )
+}
+
+/// Appends a site-log entry.
+pub fn add_site(
+    store: &Store,
+    s: &SiteLogEntry,
+    entered_by: &str,
+) -> Result<StoredRecord, StoreError> {
+    store.append_record(RecordKind::Site, &to_value(s)?, s.supersedes, entered_by)
+}
+
+/// Appends a verification. Refused unless its assessment is a risk assessment.
+pub fn add_verification(
+    store: &Store,
+    v: &Verification,
+    entered_by: &str,
+) -> Result<StoredRecord, StoreError> {
+    match store.record(v.assessment)? {
+        Some(r) if r.kind == RecordKind::Assessment.as_str() => {}
+        _ => {
+            return Err(refused(format!(
+                "there is no risk assessment #{} (see `caretaker assess list`)",
+                v.assessment
+            )))
+        }
+    }
+    store.append_record(RecordKind::Verification, &to_value(v)?, None, entered_by)
+}
+
+/// The whole log, read at once, with the links between records worked out.
+#[derive(Debug, Clone)]
+pub struct Log {
+    pub records: Vec<StoredRecord>,
+    /// Record id → the record that corrects it.
+    pub superseded_by: BTreeMap<i64, i64>,
+}
+
+impl Log {
+    pub fn read(store: &Store) -> Result<Log, StoreError> {
+        Ok(Log::from_records(store.records()?))
+    }
+
+    pub fn from_records(records: Vec<StoredRecord>) -> Log {
+        let superseded_by = records
+            .iter()
+            .filter_map(|r| r.supersedes.map(|s| (s, r.id)))
+            .collect();
+        Log {
+            records,
+            superseded_by,
+        }
+    }
+
+    pub fn get(&self, id: i64) -> Option<&StoredRecord> {
+        self.records
+            .binary_search_by_key(&id, |r| r.id)
+            .ok()
+            .and_then(|i| self.records.get(i))
+    }
+
+    /// Records of a kind, oldest first; only current versions unless `all`.
+    pub fn of_kind(&self, kind: RecordKind, all: bool) -> Vec<&StoredRecord> {
+        self.records
+            .iter()
+            .filter(|r| r.kind == kind.as_str())
+            .filter(|r| all || !self.superseded_by.contains_key(&r.id))
+            .collect()
+    }
+
+    /// Every version of the record `id`, oldest first: what it corrects, itself, what corrects it.
+    pub fn history(&self, id: i64) -> Vec<&StoredRecord> {
+        let mut back = Vec::new();
+        let mut cur = self.get(id);
+        let mut guard = 0;
+        while let Some(r) = cur {
+            back.push(r);
+            cur = r.supersedes.and_then(|s| self.get(s));
+            guard += 1;
+            if guard > self.records.len() {
+                break;
+            }
+        }
+        back.reverse();
+        let mut next = self.superseded_by.get(&id).copied();
+        while let Some(n) = next {
+            match self.get(n) {
+                Some(r) if back.len() <= self.records.len() => {
+                    back.push(r);
+                    next = self.superseded_by.get(&n).copied();
+                }
+                _ => break,
+            }
+        }
+        back
+    }
+
+    /// The current version of the record `id` (itself if nothing corrects it).
+    pub fn latest(&self, id: i64) -> i64 {
+        self.history(id).last().map(|r| r.id).unwrap_or(id)
+    }
+
+    /// Filter checks linked to any version of assessment `id`, oldest first.
+    pub fn verifications_of(&self, id: i64) -> Vec<(&StoredRecord, Verification)> {
+        let versions: BTreeSet<i64> = self.history(id).iter().map(|r| r.id).collect();
+        self.records
+            .iter()
+            .filter_map(|r| r.verification().map(|v| (r, v)))
+            .filter(|(_, v)| versions.contains(&v.assessment))
+            .collect()
+    }
+
+    /// Assessments made from site-log entry `id` (any version of it).
+    pub fn assessments_from_site(&self, id: i64) -> Vec<i64> {
+        let versions: BTreeSet<i64> = self.history(id).iter().map(|r| r.id).collect();
+        self.records
+            .iter()
+            .filter(|r| !self.superseded_by.contains_key(&r.id))
+            .filter_map(|r| r.assessment().map(|a| (r.id, a)))
+            .filter(|(_, a)| a.from_site.is_some_and(|s| versions.contains(&s)))
+            .map(|(id, _)| id)
+            .collect()
+    }
+
+    /// A record as a JSON object: its stored columns, `superseded_by`, and its contents under
+    /// `body` (parsed).
+    pub fn json(&self, r: &StoredRecord) -> serde_json::Value {
+        serde_json::json!({
+            "id": r.id,
+            "kind": r.kind,
+            "entered_by": r.entered_by,
+            "entered_at": r.entered_at,
+            "supersedes": r.supersedes,
+            "superseded_by": self.superseded_by.get(&r.id),
+            "prev_hash": r.prev_hash,
+            "hash": r.hash,
+            "summary": r.summary(),
+            "body": r.body_json(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+requested_by = "Mrs Patel (Year 5 teacher)"
+reason = "Science simulation used in the forces unit"
+mitigations = "Supervised use only; comments hidden by a site setting"
+risk_level = "low"
+educational_assessor = "Mrs Patel"
+technical_assessor = "R. Singh (network manager)"
+decision = "approve"
+applied_on = 2026-11-23
+review_by = "2027-03-31"
+
+[change]
+action = "unblock"
+site = "www.example-science-sim.org"
+groups = ["Year 5", "Year 6"]
+
+[risks]
+content = "User comments section"
+contact = "none"
+conduct = "none"
+"#;
+
+    fn good() -> AssessmentDraft {
+        AssessmentDraft::from_toml(GOOD).unwrap()
+    }
+
+    fn fields(errors: &[FieldError]) -> Vec<&str> {
+        errors.iter().map(|e| e.field.as_str()).collect()
+    }
+
+    #[test]
+    fn a_complete_low_risk_assessment_is_valid_without_consent() {
+        let a = good().validate(ConsentFrom::Medium).unwrap();
+        assert_eq!(a.change.action, ChangeAction::Unblock);
+        assert_eq!(a.change.groups, ["Year 5", "Year 6"]);
+        assert_eq!(a.applied_on.as_deref(), Some("2026-11-23"));
+        assert_eq!(a.consent_from, "medium");
+        assert!(!a.consent_required());
+        assert_eq!(
+            a.summary(),
+            "Unblock site www.example-science-sim.org for Year 5, Year 6; low risk; approved; applied 2026-11-23"
+        );
+    }
+
+    #[test]
+    fn a_missing_technical_assessor_is_named() {
+        let mut d = good();
+        d.technical_assessor = Some("   ".into());
+        let e = d.validate(ConsentFrom::Medium).unwrap_err();
+        assert_eq!(fields(&e), ["technical_assessor"]);
+        assert!(e[0].problem.contains("technical experience"), "{}", e[0]);
+    }
+
+    #[test]
+    fn the_same_person_cannot_be_both_assessors() {
+        let mut d = good();
+        d.technical_assessor = Some("mrs  patel".into());
+        let e = d.validate(ConsentFrom::Medium).unwrap_err();
+        assert_eq!(fields(&e), ["technical_assessor"]);
+        assert!(e[0].problem.contains("two different people"), "{}", e[0]);
+    }
+
+    #[test]
+    fn consent_is_required_from_the_configured_level() {
+        let mut d = good();
+        d.risk_level = Some("high".into());
+        let e = d.validate(ConsentFrom::Medium).unwrap_err();
+        assert_eq!(fields(&e), ["consent"]);
+        assert!(e[0].problem.contains("high-risk"), "{}", e[0]);
+        assert!(
+            e[0].problem.contains("consent_from = \"medium\""),
+            "{}",
+            e[0]
+        );
+        // Not needed when the school asks for it only... never.
+        assert!(d.validate(ConsentFrom::Never).is_ok());
+        assert!(d.validate(ConsentFrom::High).is_err());
+        // A low-risk change needs it when consent_from = "low".
+        assert_eq!(
+            fields(&good().validate(ConsentFrom::Low).unwrap_err()),
+            ["consent"]
+        );
+        d.consent = Some(ConsentDraft {
+            by: Some("Mr Head (headteacher)".into()),
+            on: Some("2026-11-22".into()),
+        });
+        let a = d.validate(ConsentFrom::Medium).unwrap();
+        assert!(a.consent_required());
+        assert_eq!(a.consent.unwrap().by, "Mr Head (headteacher)");
+    }
+
+    #[test]
+    fn consent_after_the_change_was_applied_is_refused() {
+        let mut d = good();
+        d.consent = Some(ConsentDraft {
+            by: Some("Mr Head".into()),
+            on: Some("2026-11-24".into()),
+        });
+        let e = d.validate(ConsentFrom::Medium).unwrap_err();
+        assert_eq!(fields(&e), ["applied_on"]);
+        assert!(e[0].problem.contains("before consent"), "{}", e[0]);
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once_with_its_field() {
+        let d = AssessmentDraft::from_toml(
+            "risk_level = \"extreme\"\ndecision = \"maybe\"\napplied_on = \"23/11/2026\"\n[change]\naction = \"allow\"\nsite = \"not a site\"\ngroups = []\n",
+        )
+        .unwrap();
+        let e = d.validate(ConsentFrom::Medium).unwrap_err();
+        let f = fields(&e);
+        for want in [
+            "change.action",
+            "change.site",
+            "change.groups",
+            "requested_by",
+            "reason",
+            "risks.content",
+            "risks.contact",
+            "risks.conduct",
+            "mitigations",
+            "risk_level",
+            "educational_assessor",
+            "technical_assessor",
+            "decision",
+            "applied_on",
+        ] {
+            assert!(f.contains(&want), "{want} not in {f:?}");
+        }
+        let text: Vec<String> = e.iter().map(|e| e.to_string()).collect();
+        assert!(
+            text.iter()
+                .any(|t| t.contains("\"extreme\" is not a risk level")),
+            "{text:#?}"
+        );
+        assert!(
+            text.iter().any(|t| t.contains("expected YYYY-MM-DD")),
+            "{text:#?}"
+        );
+    }
+
+    #[test]
+    fn a_site_or_a_category_not_both() {
+        let mut d = good();
+        d.change.category = Some("social-networking".into());
+        assert_eq!(
+            fields(&d.validate(ConsentFrom::Medium).unwrap_err()),
+            ["change.site"]
+        );
+        d.change.site = None;
+        let a = d.validate(ConsentFrom::Medium).unwrap();
+        assert_eq!(a.change.what(), "category social-networking");
+        for ok in [
+            "www.example.org",
+            "https://www.example.org/page?x=1",
+            "http://example.org:8080/",
+            "*.example.org",
+        ] {
+            assert!(check_site(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "example",
+            "ftp://example.org",
+            "www.exa mple.org",
+            "https://",
+        ] {
+            assert!(check_site(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_key_is_named() {
+        let e = AssessmentDraft::from_toml("technical_asessor = \"R. Singh\"\n").unwrap_err();
+        assert_eq!(e.field, "technical_asessor");
+        assert!(e.problem.contains("line 1"), "{e}");
+    }
+
+    #[test]
+    fn a_site_log_entry_like_the_paper_sheet() {
+        let d = SiteDraft::from_toml(
+            "reported_by = \"Mrs Patel\"\ndate = 2026-11-20\ntime = \"10:15\"\nworkstation = \"ICT-07\"\nurl = \"https://www.example-science-sim.org/forces\"\nrecommendation = \"unblock\"\n",
+        )
+        .unwrap();
+        let s = d.validate().unwrap();
+        assert_eq!(s.date, "2026-11-20");
+        assert_eq!(s.resolution, "");
+        let mut bad = d.clone();
+        bad.time = Some("25:00".into());
+        bad.recommendation = Some("allow".into());
+        bad.workstation = None;
+        let e = bad.validate().unwrap_err();
+        assert_eq!(fields(&e), ["time", "workstation", "recommendation"]);
+        let mut draft = AssessmentDraft::default();
+        draft.prefill_from_site(4, &s);
+        assert_eq!(draft.change.action.as_deref(), Some("unblock"));
+        assert_eq!(draft.change.site.as_deref(), Some(s.url.as_str()));
+        assert_eq!(draft.from_site, Some(4));
+    }
+
+    #[test]
+    fn canonical_json_sorts_keys_and_has_no_spaces() {
+        let v = serde_json::json!({"b": [1, {"z": null, "a": "é\n"}], "a": true});
+        assert_eq!(
+            canonical_json(&v),
+            r#"{"a":true,"b":[1,{"a":"é\n","z":null}]}"#
+        );
+    }
+
+    #[test]
+    fn the_hash_covers_every_field() {
+        let base = record_hash(
+            GENESIS,
+            1,
+            "site",
+            "{}",
+            "root",
+            "2026-11-23T10:00:00Z",
+            None,
+        );
+        assert_eq!(base.len(), 64);
+        assert_ne!(
+            base,
+            record_hash(
+                GENESIS,
+                2,
+                "site",
+                "{}",
+                "root",
+                "2026-11-23T10:00:00Z",
+                None
+            )
+        );
+        assert_ne!(
+            base,
+            record_hash(
+                GENESIS,
+                1,
+                "site",
+                "{}",
+                "rsingh",
+                "2026-11-23T10:00:00Z",
+                None
+            )
+        );
+        assert_ne!(
+            base,
+            record_hash(
+                GENESIS,
+                1,
+                "site",
+                "{}",
+                "root",
+                "2026-11-23T10:00:00Z",
+                Some(1)
+            )
+        );
+        // Field boundaries count: moving text from one field to the next changes the hash.
+        assert_ne!(
+            record_hash(GENESIS, 1, "site", "{}", "ab", "c", None),
+            record_hash(GENESIS, 1, "site", "{}", "a", "bc", None)
+        );
+    }
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("caretaker.db")).unwrap();
+        (dir, store)
+    }
+
+    fn site() -> SiteLogEntry {
+        SiteDraft::from_toml(
+            "reported_by = \"Mrs Patel\"\ndate = \"2026-11-20\"\ntime = \"10:15\"\nworkstation = \"ICT-07\"\nurl = \"www.example-science-sim.org\"\nrecommendation = \"unblock\"\n",
+        )
+        .unwrap()
+        .validate()
+        .unwrap()
+    }
+
+    #[test]
+    fn appended_records_chain_and_corrections_supersede() {
+        let (_dir, store) = store();
+        let s = add_site(&store, &site(), "tester").unwrap();
+        assert_eq!(s.id, 1);
+        assert_eq!(s.prev_hash, GENESIS);
+        let mut d = good();
+        d.from_site = Some(s.id);
+        let a1 =
+            add_assessment(&store, &d.validate(ConsentFrom::Medium).unwrap(), "tester").unwrap();
+        assert_eq!(a1.prev_hash, s.hash);
+        assert_eq!(a1.entered_by, "tester");
+        d.reason = Some("Forces unit, Year 5 and 6".into());
+        d.supersedes = Some(a1.id);
+        let a2 =
+            add_assessment(&store, &d.validate(ConsentFrom::Medium).unwrap(), "tester").unwrap();
+        assert_eq!(a2.supersedes, Some(a1.id));
+        // The old version stays, but is no longer current; correcting it again is refused.
+        let again = add_assessment(&store, &d.validate(ConsentFrom::Medium).unwrap(), "tester")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            again.contains(&format!(
+                "#{} has already been corrected by #{}",
+                a1.id, a2.id
+            )),
+            "{again}"
+        );
+        // A site entry cannot correct an assessment, nor come from one.
+        let mut wrong = site();
+        wrong.supersedes = Some(a2.id);
+        assert!(matches!(
+            add_site(&store, &wrong, "tester"),
+            Err(StoreError::Refused(_))
+        ));
+        d.supersedes = None;
+        d.from_site = Some(a2.id);
+        assert!(matches!(
+            add_assessment(&store, &d.validate(ConsentFrom::Medium).unwrap(), "tester"),
+            Err(StoreError::Refused(_))
+        ));
+
+        let log = Log::read(&store).unwrap();
+        let current: Vec<i64> = log
+            .of_kind(RecordKind::Assessment, false)
+            .iter()
+            .map(|r| r.id)
+            .collect();
+        assert_eq!(current, [a2.id]);
+        assert_eq!(log.of_kind(RecordKind::Assessment, true).len(), 2);
+        let history: Vec<i64> = log.history(a1.id).iter().map(|r| r.id).collect();
+        assert_eq!(history, [a1.id, a2.id]);
+        assert_eq!(log.latest(a1.id), a2.id);
+        assert_eq!(log.assessments_from_site(s.id), [a2.id]);
+
+        let report = store.verify_records().unwrap();
+        assert!(report.intact(), "{:?}", report.problems);
+        assert_eq!(report.records, 3);
+        assert_eq!(report.last_hash.as_deref(), Some(a2.hash.as_str()));
+    }
+
+    #[test]
+    fn appends_from_several_connections_at_once_make_one_chain() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("caretaker.db");
+        drop(Store::open(&path).unwrap());
+        let handles: Vec<_> = (0..6)
+            .map(|_| {
+                let p = path.clone();
+                std::thread::spawn(move || {
+                    let store = Store::open(&p).unwrap();
+                    for _ in 0..5 {
+                        add_site(&store, &site(), "tester").unwrap();
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap();
+        }
+        let report = Store::open(&path).unwrap().verify_records().unwrap();
+        assert!(report.intact(), "{:#?}", report.problems);
+        assert_eq!((report.records, report.last_id), (30, Some(30)));
+    }
+
+    #[test]
+    fn the_table_refuses_updates_and_deletes() {
+        let (_dir, store) = store();
+        add_site(&store, &site(), "tester").unwrap();
+        let conn = rusqlite::Connection::open(store.path()).unwrap();
+        let e = conn
+            .execute("UPDATE records SET entered_by = 'someone else'", [])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("append-only"), "{e}");
+        let e = conn
+            .execute("DELETE FROM records", [])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("append-only"), "{e}");
+        assert!(store.verify_records().unwrap().intact());
+    }
+
+    /// Tampers with the store the way someone with the sqlite3 shell could.
+    fn tamper(store: &Store, sql: &str) {
+        let conn = rusqlite::Connection::open(store.path()).unwrap();
+        conn.execute_batch(sql).unwrap();
+    }
+
+    fn chain_of(n: usize) -> (tempfile::TempDir, Store) {
+        let (dir, store) = store();
+        for _ in 0..n {
+            add_site(&store, &site(), "tester").unwrap();
+        }
+        (dir, store)
+    }
+
+    fn ids_named(report: &ChainReport) -> Vec<i64> {
+        report.problems.iter().filter_map(|p| p.id).collect()
+    }
+
+    #[test]
+    fn an_edited_row_is_found() {
+        let (_dir, store) = chain_of(4);
+        tamper(
+            &store,
+            "DROP TRIGGER records_no_update;
+             UPDATE records SET body = replace(body, 'Mrs Patel', 'Mr Smith') WHERE id = 2;",
+        );
+        let report = store.verify_records().unwrap();
+        assert!(!report.intact());
+        assert_eq!(ids_named(&report), [2], "{:#?}", report.problems);
+        assert!(report.problems[0]
+            .why
+            .contains("changed after it was recorded"));
+        assert!(report
+            .problems
+            .iter()
+            .any(|p| p.id.is_none() && p.why.contains("records_no_update")));
+    }
+
+    #[test]
+    fn an_edit_with_its_hash_recomputed_breaks_the_next_link() {
+        let (_dir, store) = chain_of(3);
+        let r2 = store.record(2).unwrap().unwrap();
+        let forged = StoredRecord {
+            entered_by: "someone else".into(),
+            ..r2.clone()
+        };
+        let hash = forged.computed_hash();
+        tamper(
+            &store,
+            &format!(
+                "DROP TRIGGER records_no_update;
+                 UPDATE records SET entered_by = 'someone else', hash = '{hash}' WHERE id = 2;"
+            ),
+        );
+        let report = store.verify_records().unwrap();
+        assert_eq!(ids_named(&report), [3], "{:#?}", report.problems);
+        assert!(report.problems[0].why.contains("link"));
+    }
+
+    #[test]
+    fn removed_rows_are_found_in_the_middle_and_at_the_end() {
+        let (_dir, store) = chain_of(5);
+        tamper(
+            &store,
+            "DROP TRIGGER records_no_delete; DELETE FROM records WHERE id IN (3, 5);",
+        );
+        let report = store.verify_records().unwrap();
+        let ids = ids_named(&report);
+        assert!(ids.contains(&3), "{:#?}", report.problems);
+        assert!(ids.contains(&4), "{:#?}", report.problems);
+        assert!(ids.contains(&5), "{:#?}", report.problems);
+        // Appending after the removal keeps numbering past the gap: the gap stays visible.
+        let next = add_site(&store, &site(), "tester").unwrap();
+        assert_eq!(next.id, 6);
+        let report = store.verify_records().unwrap();
+        assert!(ids_named(&report).contains(&5), "{:#?}", report.problems);
+    }
+
+    #[test]
+    fn an_inserted_row_is_found() {
+        let (_dir, store) = chain_of(2);
+        let r1 = store.record(1).unwrap().unwrap();
+        tamper(
+            &store,
+            &format!(
+                "INSERT INTO records (id, kind, body, entered_by, entered_at, supersedes, prev_hash, hash)
+                 VALUES (7, 'site', '{}', 'intruder', '{}', NULL, '{}', 'x');",
+                r1.body.replace('\'', "''"),
+                r1.entered_at,
+                r1.hash
+            ),
+        );
+        let report = store.verify_records().unwrap();
+        let ids = ids_named(&report);
+        assert!(ids.contains(&7), "{:#?}", report.problems);
+    }
+
+    #[test]
+    fn a_verification_from_stored_findings() {
+        use caretaker_checks::{Evidence, Severity, Target, TargetKind};
+        let f = |check: &str, status: Status| {
+            Finding::new(
+                check,
+                Target::new(
+                    TargetKind::Policy,
+                    "http://iwf.testfiltering.com/",
+                    "pupil-pc",
+                ),
+                status,
+                Severity::High,
+                "x",
+                Evidence::new("x").with("group", "pupil"),
+            )
+        };
+        let run = RunRecord {
+            id: 7,
+            trigger: "manual".into(),
+            who: "root".into(),
+            config_digest: String::new(),
+            school: String::new(),
+            started_at: "2026-11-23T10:00:00Z".into(),
+            ended_at: None,
+            state: crate::RunState::Complete,
+            verdict: None,
+            only: vec![],
+            counts: Default::default(),
+        };
+        let ok = Verification::from_run(
+            3,
+            &run,
+            &[
+                f("filter.control", Status::Pass),
+                f("filter.must-block", Status::Pass),
+                f("filter.categories", Status::Pass),
+                f("filter.must-load", Status::Fail),
+            ],
+        );
+        assert!(ok.must_block_passed);
+        assert_eq!((ok.must_block_tests, ok.passed), (2, 2));
+        let bad = Verification::from_run(
+            3,
+            &run,
+            &[
+                f("filter.must-block", Status::Pass),
+                f("filter.categories", Status::Fail),
+            ],
+        );
+        assert!(!bad.must_block_passed);
+        assert_eq!(bad.not_blocked[0].group, "pupil");
+        assert!(bad.summary().contains("NOT all blocked"));
+        let none = Verification::from_run(3, &run, &[f("filter.control", Status::Pass)]);
+        assert!(!none.must_block_passed, "no tests is not a pass");
+        let errors = Verification::from_run(3, &run, &[f("filter.must-block", Status::Error)]);
+        assert!(
+            !errors.must_block_passed,
+            "could not be judged is not a pass"
+        );
+    }
+}

@@ -1,0 +1,439 @@
+//! `caretaker assess` and `caretaker sites`: the filter-change log (risk assessments, the site
+//! log, and filter checks after a change), append-only and chained by hash in the store.
+
+use std::path::Path;
+
+use anyhow::anyhow;
+use caretaker::cli::{
+    AssessAddArgs, AssessCheckFilterArgs, AssessCommand, AssessExportArgs, AssessListArgs,
+    AssessShowArgs, ExportFormat, Format, SitesAddArgs, SitesCommand, SitesListArgs,
+};
+use caretaker::render_assess;
+use caretaker_daemon::assess::{
+    self, AssessmentDraft, FieldError, Log, RecordKind, SiteDraft, StoredRecord, Verification,
+};
+use caretaker_daemon::store::{os_user, RunState, Store, StoreError, Trigger};
+
+use crate::{
+    fail, load_config, load_map, open_store, run_checks, write_stdout, Fail, EXIT_CONFIG,
+    EXIT_INCOMPLETE, EXIT_USAGE,
+};
+
+/// The largest record file read.
+const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
+pub(crate) fn assess(config: Option<&Path>, cmd: AssessCommand) -> Result<u8, Fail> {
+    match cmd {
+        AssessCommand::Add(args) => add(config, &args),
+        AssessCommand::List(args) => list(config, &args),
+        AssessCommand::Show(args) => show(config, &args),
+        AssessCommand::Verify => verify(config),
+        AssessCommand::Export(args) => export(config, &args),
+        AssessCommand::CheckFilter(args) => check_filter(config, &args),
+    }
+}
+
+pub(crate) fn sites(config: Option<&Path>, cmd: SitesCommand) -> Result<u8, Fail> {
+    match cmd {
+        SitesCommand::Add(args) => sites_add(config, &args),
+        SitesCommand::List(args) => sites_list(config, &args),
+    }
+}
+
+/// A store error as an exit: refused records are the user's to fix (64), the rest are 2.
+fn store_fail(e: StoreError) -> Fail {
+    match e {
+        StoreError::Refused(_) => fail(EXIT_USAGE, anyhow!("{e}; nothing was recorded")),
+        other => fail(EXIT_INCOMPLETE, other),
+    }
+}
+
+fn read_record_file(path: &Path) -> Result<String, Fail> {
+    let cannot = |e: &dyn std::fmt::Display| {
+        fail(
+            EXIT_USAGE,
+            anyhow!("cannot read {}: {e}; nothing was recorded", path.display()),
+        )
+    };
+    let meta = std::fs::metadata(path).map_err(|e| cannot(&e))?;
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(cannot(&format!(
+            "it is {} bytes, and a record file may be at most {MAX_FILE_BYTES}",
+            meta.len()
+        )));
+    }
+    std::fs::read_to_string(path).map_err(|e| cannot(&e))
+}
+
+/// Exit 64 listing every field that is wrong.
+fn invalid(path: &Path, what: &str, errors: &[FieldError]) -> Fail {
+    let mut msg = format!(
+        "{} is not a valid {what}, so nothing was recorded ({} problem{}):",
+        path.display(),
+        errors.len(),
+        if errors.len() == 1 { "" } else { "s" }
+    );
+    for e in errors {
+        msg.push_str(&format!("\n  {e}"));
+    }
+    fail(EXIT_USAGE, anyhow!(msg))
+}
+
+fn json_out(v: &serde_json::Value) -> Result<(), Fail> {
+    let mut s = serde_json::to_string_pretty(v).map_err(|e| fail(EXIT_INCOMPLETE, e))?;
+    s.push('\n');
+    write_stdout(&s)
+}
+
+fn read_log(store: &Store) -> Result<Log, Fail> {
+    Log::read(store).map_err(store_fail)
+}
+
+fn add(config: Option<&Path>, args: &AssessAddArgs) -> Result<u8, Fail> {
+    let loaded = load_config(config)?;
+    let text = read_record_file(&args.file)?;
+    let mut draft = AssessmentDraft::from_toml(&text)
+        .map_err(|e| invalid(&args.file, "risk assessment", &[e]))?;
+    let store = open_store(&loaded)?;
+    if let Some(site_id) = args.from_site {
+        if let Some(other) = draft.from_site.filter(|s| *s != site_id) {
+            return Err(invalid(
+                &args.file,
+                "risk assessment",
+                &[FieldError {
+                    field: "from_site".into(),
+                    problem: format!(
+                        "the file says #{other} but --from-site says #{site_id}: give one"
+                    ),
+                }],
+            ));
+        }
+        let log = read_log(&store)?;
+        let entry = match log.get(site_id) {
+            Some(r) if r.kind == RecordKind::Site.as_str() => r.site(),
+            Some(r) => {
+                return Err(fail(
+                    EXIT_USAGE,
+                    anyhow!(
+                        "--from-site {site_id}: #{site_id} is a {}, not a site-log entry (see `caretaker sites list`)",
+                        r.record_kind().map(RecordKind::noun).unwrap_or("record")
+                    ),
+                ))
+            }
+            None => None,
+        };
+        let Some(entry) = entry else {
+            return Err(fail(
+                EXIT_USAGE,
+                anyhow!(
+                    "--from-site {site_id}: there is no site-log entry #{site_id} (see `caretaker sites list`)"
+                ),
+            ));
+        };
+        if let Some(by) = log.superseded_by.get(&site_id) {
+            return Err(fail(
+                EXIT_USAGE,
+                anyhow!(
+                    "--from-site {site_id}: that entry was corrected by #{by}; use --from-site {}",
+                    log.latest(site_id)
+                ),
+            ));
+        }
+        draft.prefill_from_site(site_id, &entry);
+    }
+    let rule = loaded.config.assess.consent_from;
+    let record = draft
+        .validate(rule)
+        .map_err(|e| invalid(&args.file, "risk assessment", &e))?;
+    let stored = assess::add_assessment(&store, &record, &os_user()).map_err(store_fail)?;
+    write_stdout(&format!("{}\n", stored.id))?;
+    eprintln!(
+        "Recorded risk assessment #{}{} as {}: {}.",
+        stored.id,
+        record
+            .supersedes
+            .map(|s| format!(" (corrects #{s})"))
+            .unwrap_or_default(),
+        stored.entered_by,
+        record.summary()
+    );
+    if record.decision == assess::Decision::Approve {
+        eprintln!(
+            "Once the change is made in the filter, run `caretaker assess check-filter {}`.",
+            stored.id
+        );
+    }
+    Ok(0)
+}
+
+/// An assessment for listings in JSON: the record, and its filter checks.
+fn assessment_json(log: &Log, r: &StoredRecord) -> serde_json::Value {
+    let mut v = log.json(r);
+    v["verifications"] = log
+        .verifications_of(r.id)
+        .iter()
+        .map(|(rec, _)| log.json(rec))
+        .collect();
+    v
+}
+
+fn list(config: Option<&Path>, args: &AssessListArgs) -> Result<u8, Fail> {
+    let loaded = load_config(config)?;
+    let store = open_store(&loaded)?;
+    let log = read_log(&store)?;
+    let rows = log.of_kind(RecordKind::Assessment, args.all);
+    match args.format {
+        Format::Text => write_stdout(&render_assess::assessments_table(&log, &rows))?,
+        Format::Json => json_out(&serde_json::Value::Array(
+            rows.iter().map(|r| assessment_json(&log, r)).collect(),
+        ))?,
+    }
+    Ok(0)
+}
+
+fn show(config: Option<&Path>, args: &AssessShowArgs) -> Result<u8, Fail> {
+    let loaded = load_config(config)?;
+    let store = open_store(&loaded)?;
+    let log = read_log(&store)?;
+    let Some(r) = log.get(args.id) else {
+        return Err(fail(
+            EXIT_USAGE,
+            anyhow!(
+                "there is no record #{} (see `caretaker assess list` and `caretaker sites list`)",
+                args.id
+            ),
+        ));
+    };
+    match args.format {
+        Format::Text => write_stdout(&render_assess::record_detail(&log, r))?,
+        Format::Json => {
+            let mut v = if r.kind == RecordKind::Assessment.as_str() {
+                assessment_json(&log, r)
+            } else {
+                log.json(r)
+            };
+            v["history"] = log
+                .history(r.id)
+                .iter()
+                .map(|h| {
+                    serde_json::json!({
+                        "id": h.id,
+                        "entered_by": h.entered_by,
+                        "entered_at": h.entered_at,
+                        "supersedes": h.supersedes,
+                        "current": !log.superseded_by.contains_key(&h.id),
+                    })
+                })
+                .collect();
+            if let Some(site) = r.assessment().and_then(|a| a.from_site) {
+                v["from_site_entry"] = log
+                    .get(site)
+                    .map(|s| log.json(s))
+                    .unwrap_or(serde_json::Value::Null);
+            }
+            json_out(&v)?;
+        }
+    }
+    Ok(0)
+}
+
+fn verify(config: Option<&Path>) -> Result<u8, Fail> {
+    let loaded = load_config(config)?;
+    let store = open_store(&loaded)?;
+    let report = store.verify_records().map_err(store_fail)?;
+    write_stdout(&render_assess::chain_report(&report))?;
+    Ok(if report.intact() { 0 } else { 1 })
+}
+
+fn export(config: Option<&Path>, args: &AssessExportArgs) -> Result<u8, Fail> {
+    let loaded = load_config(config)?;
+    let store = open_store(&loaded)?;
+    let log = read_log(&store)?;
+    let report = store.verify_records().map_err(store_fail)?;
+    if !report.intact() {
+        eprint!(
+            "caretaker: warning: {}",
+            render_assess::chain_report(&report)
+        );
+    }
+    match args.format {
+        ExportFormat::Csv => write_stdout(&render_assess::csv(&log))?,
+        ExportFormat::Json => json_out(&serde_json::json!({
+            "school": loaded.config.school.name,
+            "exported_at": caretaker_checks::model::now_rfc3339(),
+            "exported_by": os_user(),
+            "hash": "lowercase hex SHA-256 over netstrings (<byte length>:<bytes>,) of prev_hash, id, kind, body, entered_by, entered_at, supersedes (empty when none); body is canonical JSON: keys sorted, no spaces",
+            "chain": {
+                "records": report.records,
+                "intact": report.intact(),
+                "last_hash": report.last_hash,
+                "problems": report.problems,
+            },
+            "records": log.records.iter().map(|r| log.json(r)).collect::<Vec<_>>(),
+        }))?,
+    }
+    Ok(0)
+}
+
+fn check_filter(config: Option<&Path>, args: &AssessCheckFilterArgs) -> Result<u8, Fail> {
+    let loaded = load_config(config)?;
+    let map = load_map(&loaded)?;
+    let store = open_store(&loaded)?;
+    let log = read_log(&store)?;
+    match log.get(args.id) {
+        Some(r) if r.kind == RecordKind::Assessment.as_str() => {}
+        Some(r) => {
+            return Err(fail(
+                EXIT_USAGE,
+                anyhow!(
+                    "#{} is a {}, not a risk assessment (see `caretaker assess list`)",
+                    args.id,
+                    r.record_kind().map(RecordKind::noun).unwrap_or("record")
+                ),
+            ))
+        }
+        None => {
+            return Err(fail(
+                EXIT_USAGE,
+                anyhow!(
+                    "there is no risk assessment #{} (see `caretaker assess list`)",
+                    args.id
+                ),
+            ))
+        }
+    }
+    if let Some(by) = log.superseded_by.get(&args.id) {
+        eprintln!(
+            "caretaker: note: #{} was corrected by #{by}; the check is recorded against #{} as asked.",
+            args.id, args.id
+        );
+    }
+    if loaded.config.filter.vantages.is_empty() {
+        return Err(fail(
+            EXIT_CONFIG,
+            anyhow!(
+                "{}: no [[filter.vantage]] is configured, so the filter cannot be tested from anywhere; nothing was recorded",
+                loaded.path.display()
+            ),
+        ));
+    }
+    eprintln!("Running the web-filter tests now (as `caretaker audit --only filter`)…");
+    let outcome = run_checks(
+        &loaded,
+        &map,
+        &store,
+        Trigger::Manual,
+        vec!["filter".to_string()],
+    )?;
+    if outcome.state == RunState::Interrupted {
+        return Err(fail(
+            EXIT_INCOMPLETE,
+            anyhow!(
+                "the filter tests (run {}) were interrupted; no filter check was recorded against #{}",
+                outcome.run_id,
+                args.id
+            ),
+        ));
+    }
+    let run = store
+        .run(Some(outcome.run_id))
+        .map_err(store_fail)?
+        .ok_or_else(|| {
+            fail(
+                EXIT_INCOMPLETE,
+                anyhow!("run {} vanished from the store", outcome.run_id),
+            )
+        })?;
+    let findings = store.findings(run.id).map_err(store_fail)?;
+    let v = Verification::from_run(args.id, &run, &findings);
+    let stored = assess::add_verification(&store, &v, &os_user()).map_err(store_fail)?;
+    let mut out = String::new();
+    if v.must_block_passed {
+        out.push_str(&format!(
+            "The must-block list is still blocked: all {} must-block tests passed in run {}.\n",
+            v.must_block_tests, v.run
+        ));
+    } else if v.must_block_tests == 0 {
+        out.push_str(&format!(
+            "Run {} holds no must-block tests, so it does NOT show that the must-block list is blocked.\n",
+            v.run
+        ));
+    } else {
+        out.push_str(&format!(
+            "The must-block list is NOT all blocked: {} of {} must-block tests did not pass in run {}:\n",
+            v.must_block_tests - v.passed,
+            v.must_block_tests,
+            v.run
+        ));
+        for m in &v.not_blocked {
+            out.push_str(&format!(
+                "  {:<5} {} ({}) {}\n        {}\n",
+                m.status.to_uppercase(),
+                m.vantage,
+                m.group,
+                m.url,
+                m.summary
+            ));
+        }
+    }
+    out.push_str(&format!(
+        "Recorded as #{}: filter check of run {} after risk assessment #{}, by {}. The whole run: `caretaker show {}`.\n",
+        stored.id, v.run, args.id, stored.entered_by, v.run
+    ));
+    write_stdout(&out)?;
+    Ok(if v.must_block_passed {
+        0
+    } else if v.not_blocked.iter().any(|m| m.status == "fail") {
+        1
+    } else {
+        2
+    })
+}
+
+fn sites_add(config: Option<&Path>, args: &SitesAddArgs) -> Result<u8, Fail> {
+    let loaded = load_config(config)?;
+    let text = read_record_file(&args.file)?;
+    let draft =
+        SiteDraft::from_toml(&text).map_err(|e| invalid(&args.file, "site-log entry", &[e]))?;
+    let entry = draft
+        .validate()
+        .map_err(|e| invalid(&args.file, "site-log entry", &e))?;
+    let store = open_store(&loaded)?;
+    let stored = assess::add_site(&store, &entry, &os_user()).map_err(store_fail)?;
+    write_stdout(&format!("{}\n", stored.id))?;
+    eprintln!(
+        "Recorded site-log entry #{}{} as {}: {}.",
+        stored.id,
+        entry
+            .supersedes
+            .map(|s| format!(" (corrects #{s})"))
+            .unwrap_or_default(),
+        stored.entered_by,
+        entry.summary()
+    );
+    eprintln!(
+        "To assess the change: `caretaker assess add --from-site {} --file RECORD.toml`.",
+        stored.id
+    );
+    Ok(0)
+}
+
+fn sites_list(config: Option<&Path>, args: &SitesListArgs) -> Result<u8, Fail> {
+    let loaded = load_config(config)?;
+    let store = open_store(&loaded)?;
+    let log = read_log(&store)?;
+    let rows = log.of_kind(RecordKind::Site, args.all);
+    match args.format {
+        Format::Text => write_stdout(&render_assess::sites_table(&log, &rows))?,
+        Format::Json => json_out(&serde_json::Value::Array(
+            rows.iter()
+                .map(|r| {
+                    let mut v = log.json(r);
+                    v["assessed_in"] = serde_json::json!(log.assessments_from_site(r.id));
+                    v
+                })
+                .collect(),
+        ))?,
+    }
+    Ok(0)
+}
