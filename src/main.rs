@@ -49,7 +49,15 @@ fn main() -> ExitCode {
             };
         }
     };
-    init_tracing(cli.verbose);
+    // The console draws on the terminal: log lines on stderr would land on top of it.
+    let console = match &cli.command {
+        Some(Command::Console) => true,
+        None => std::io::IsTerminal::is_terminal(&std::io::stdout()),
+        Some(_) => false,
+    };
+    if !console {
+        init_tracing(cli.verbose);
+    }
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(Fail { code, error }) => {
@@ -76,12 +84,13 @@ fn init_tracing(verbose: u8) {
 fn run(cli: Cli) -> Result<u8, Fail> {
     let config = cli.config.as_deref();
     match cli.command {
+        None if std::io::IsTerminal::is_terminal(&std::io::stdout()) => console(config),
         None => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             let _ = cmd.print_help();
             Ok(EXIT_USAGE)
         }
-        Some(Command::Console) => Err(fail(EXIT_USAGE, anyhow::anyhow!(caretaker_tui::NOT_YET))),
+        Some(Command::Console) => console(config),
         Some(Command::Init(args)) => init(&args),
         Some(Command::Config(ConfigCommand::Check)) => {
             let loaded = load_config(config)?;
@@ -118,6 +127,16 @@ fn run(cli: Cli) -> Result<u8, Fail> {
         Some(Command::Runs(args)) => runs(config, &args),
         Some(Command::Show(args)) => show(config, &args),
     }
+}
+
+/// The console: compliance clause by clause, the evidence, audits on demand.
+fn console(config: Option<&std::path::Path>) -> Result<u8, Fail> {
+    let loaded = load_config(config)?;
+    let map = load_map(&loaded)?;
+    caretaker_tui::run(loaded, map).map_err(|e| match e {
+        caretaker_tui::TuiError::NotATerminal => fail(EXIT_USAGE, e),
+        other => fail(EXIT_INCOMPLETE, other),
+    })
 }
 
 fn load_config(path: Option<&std::path::Path>) -> Result<Loaded, Fail> {

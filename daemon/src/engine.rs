@@ -190,6 +190,19 @@ pub struct AuditOutcome {
     pub findings: Vec<Finding>,
 }
 
+/// What an audit reports as it goes (for the console's progress view).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Progress {
+    /// The run is recorded as `running` and `units` units (after `--only`) are about to start.
+    Started { run_id: i64, units: usize },
+    /// One unit finished and its findings (after `--only`) are stored.
+    UnitDone {
+        unit: String,
+        findings: usize,
+        failing: usize,
+    },
+}
+
 /// Runs `units` under `req`, writing to `store`. `cancel` completing (SIGTERM, Ctrl-C) stops the
 /// audit: findings already stored stay, and the run is marked interrupted.
 pub async fn run_audit(
@@ -198,6 +211,18 @@ pub async fn run_audit(
     units: Vec<Unit>,
     req: &AuditRequest,
     cancel: impl Future<Output = ()>,
+) -> Result<AuditOutcome, StoreError> {
+    run_audit_with_progress(store, map, units, req, cancel, |_| {}).await
+}
+
+/// [`run_audit`], telling `progress` when the run starts and as each unit's findings are stored.
+pub async fn run_audit_with_progress(
+    store: &Store,
+    map: &ClauseMap,
+    units: Vec<Unit>,
+    req: &AuditRequest,
+    cancel: impl Future<Output = ()>,
+    mut progress: impl FnMut(Progress),
 ) -> Result<AuditOutcome, StoreError> {
     let run_id = store.begin_run(&NewRun {
         trigger: req.trigger,
@@ -215,6 +240,10 @@ pub async fn run_audit(
                     .any(|id| req.only.iter().any(|s| id.matches(s)))
         })
         .collect();
+    progress(Progress::Started {
+        run_id,
+        units: selected.len(),
+    });
     let sem = Arc::new(Semaphore::new(req.concurrency.max(1)));
     let req_timeout = req.timeout;
     let mut tasks = tokio::task::JoinSet::new();
@@ -257,7 +286,7 @@ pub async fn run_audit(
                 }
             };
             tracing::debug!(unit = %name, findings = findings.len(), "check finished");
-            (index, findings)
+            (index, name, findings)
         });
     }
 
@@ -273,12 +302,20 @@ pub async fn run_audit(
             }
             next = tasks.join_next() => {
                 let Some(res) = next else { break };
-                let Ok((index, mut findings)) = res else { continue };
+                let Ok((index, unit, mut findings)) = res else { continue };
                 findings.retain(|f| req.only.is_empty() || req.only.iter().any(|s| f.check.matches(s)));
                 for f in &mut findings {
                     f.clauses = map.clauses_for(&f.check);
                 }
                 store.add_findings(run_id, &findings)?;
+                progress(Progress::UnitDone {
+                    unit,
+                    findings: findings.len(),
+                    failing: findings
+                        .iter()
+                        .filter(|f| f.status == caretaker_checks::Status::Fail)
+                        .count(),
+                });
                 by_unit.push((index, findings));
             }
         }
@@ -477,6 +514,44 @@ mod tests {
         assert_eq!(
             store.run(Some(out.run_id)).unwrap().unwrap().state,
             RunState::Interrupted
+        );
+    }
+
+    #[tokio::test]
+    async fn progress_is_told_as_the_audit_goes() {
+        let (_d, store) = store();
+        let mut seen = Vec::new();
+        let out = run_audit_with_progress(
+            &store,
+            &ClauseMap::builtin(),
+            vec![
+                unit("a", Duration::ZERO, Status::Fail),
+                unit("b", Duration::from_millis(20), Status::Pass),
+            ],
+            &req(&[]),
+            std::future::pending(),
+            |p| seen.push(p),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            seen,
+            vec![
+                Progress::Started {
+                    run_id: out.run_id,
+                    units: 2
+                },
+                Progress::UnitDone {
+                    unit: "a".into(),
+                    findings: 1,
+                    failing: 1
+                },
+                Progress::UnitDone {
+                    unit: "b".into(),
+                    findings: 1,
+                    failing: 0
+                },
+            ]
         );
     }
 

@@ -1,5 +1,83 @@
-//! caretaker's console. Not built yet: `caretaker console` says so and points at the CLI.
+//! caretaker's console: "are we compliant with 7.4, and if not, where and why", in an SSH
+//! terminal (80×24 is enough, colour optional).
+//!
+//! The shape is the Elm architecture:
+//! - [`state`]: plain data; [`action::Action`]: everything that can happen (a key's meaning, a
+//!   tick, data arriving);
+//! - [`update::update`]: a plain function from state and action to new state and
+//!   [`action::Effect`]s (no I/O);
+//! - [`view::draw`]: drawing only, from the state;
+//! - [`source::Source`]: the console's one way to its data ([`source::InProcess`]: the store and
+//!   the engine in this process; a daemon client later), called off the UI task;
+//! - [`keys::KEYS`]: every key, once, for the key handler, the footer and the `?` help;
+//! - [`app`]: the event loop; [`terminal`]: set-up and restore (also on error and panic).
 
-/// What the console says until it exists.
-pub const NOT_YET: &str = "the console is not available in this version; use `caretaker audit`, \
-`caretaker runs` and `caretaker show`";
+pub mod action;
+pub mod app;
+pub mod keys;
+pub mod model;
+pub mod sample;
+pub mod source;
+pub mod state;
+pub mod terminal;
+pub mod update;
+pub mod view;
+
+use std::io::IsTerminal as _;
+use std::sync::Arc;
+
+use caretaker_checks::ClauseMap;
+use caretaker_config::Loaded;
+
+pub use source::{InProcess, Source, SourceError};
+pub use state::State;
+
+/// Why the console could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum TuiError {
+    #[error(
+        "the console needs a terminal, and standard output is not one; for text use `caretaker show` (or `caretaker show --format json` for programs)"
+    )]
+    NotATerminal,
+    #[error("{0}")]
+    Source(#[from] SourceError),
+    #[error("the terminal: {0}")]
+    Terminal(std::io::Error),
+    #[error("cannot start the console's runtime: {0}")]
+    Runtime(std::io::Error),
+}
+
+/// True unless NO_COLOR is set to something (<https://no-color.org>).
+pub fn color_wanted() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// Runs the console over the configured store until the user quits. Exit code 0.
+pub fn run(loaded: Loaded, map: ClauseMap) -> Result<u8, TuiError> {
+    if !std::io::stdout().is_terminal() {
+        return Err(TuiError::NotATerminal);
+    }
+    // Read while this is the only thread (the time crate refuses later).
+    let offset = time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC);
+    let source = InProcess::open(loaded, map)?;
+    run_with(Arc::new(source), offset)
+}
+
+/// Runs the console over any source (times shown at `offset`). Exit code 0.
+pub fn run_with(source: Arc<dyn Source>, offset: time::UtcOffset) -> Result<u8, TuiError> {
+    if !std::io::stdout().is_terminal() {
+        return Err(TuiError::NotATerminal);
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(TuiError::Runtime)?;
+    let state = State::new(time::OffsetDateTime::now_utc(), offset, color_wanted());
+    let result = {
+        let mut tui = terminal::Tui::enter().map_err(TuiError::Terminal)?;
+        runtime.block_on(app::run(&mut tui.terminal, source, state))
+        // `tui` is dropped here: the terminal is restored before anything is printed.
+    };
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    result.map(|_| 0)
+}

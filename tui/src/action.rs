@@ -1,0 +1,102 @@
+//! What can happen to the console ([`Action`]: a key's meaning, a tick, data arriving) and what
+//! the console asks the outside world to do ([`Effect`]: load something, start an audit).
+
+use caretaker_checks::Finding;
+use caretaker_daemon::store::RunRecord;
+
+use crate::model::{CellHistory, Diff, Picture, Seen};
+use crate::source::{AuditEvent, AuditScope};
+use crate::state::Screen;
+
+/// Everything that changes the console's state. [`crate::update::update`] is the only place that
+/// applies one.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    // What keys mean (see `keys::KEYS`).
+    Quit,
+    /// Close what is open (help, search, detail, history, comparison), leave a drill-down, or quit.
+    Back,
+    Up,
+    Down,
+    Left,
+    Right,
+    Top,
+    Bottom,
+    PageUp,
+    PageDown,
+    NextScreen,
+    PrevScreen,
+    GoTo(Screen),
+    /// Enter: drill into the selection.
+    Open,
+    /// Start typing a search for the current list.
+    Search,
+    Help,
+    /// Space on Runs: mark a run to compare.
+    ToggleMark,
+    /// Findings: the next status filter.
+    CycleStatus,
+    /// Findings: the next sort order.
+    CycleSort,
+    /// Clear the search and status filter of the current screen.
+    ClearFilters,
+    /// Audit everything now.
+    AuditAll,
+    /// Audit what is selected (a clause's checks, a check, a machine).
+    AuditSelection,
+    /// Load everything again from the source.
+    Reload,
+
+    // Typing a search.
+    SearchInput(char),
+    SearchBackspace,
+    /// Enter: keep the search.
+    SearchDone,
+    /// Esc: drop the edit.
+    SearchCancel,
+
+    // Time and terminal.
+    Tick(time::OffsetDateTime),
+    Resize(u16, u16),
+
+    // Data arriving from the source.
+    PictureLoaded {
+        request: u64,
+        result: Result<Box<Picture>, String>,
+    },
+    RunsLoaded(Result<Vec<RunRecord>, String>),
+    SeenLoaded {
+        key: String,
+        result: Result<Option<Seen>, String>,
+    },
+    FilterLogLoaded {
+        url: String,
+        vantage: String,
+        result: Result<Vec<CellHistory>, String>,
+    },
+    DiffLoaded(Result<Box<Diff>, String>),
+    Audit(AuditEvent),
+}
+
+/// What `update` asks the app to do; the app does it off the UI task and answers with actions.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Build the current picture ([`Action::PictureLoaded`] with the same `request`).
+    LoadPicture { request: u64 },
+    /// The stored runs ([`Action::RunsLoaded`]).
+    LoadRuns { limit: usize },
+    /// When a finding was first and last seen ([`Action::SeenLoaded`]).
+    LoadSeen { key: String, finding: Box<Finding> },
+    /// One filter cell's history over recent runs ([`Action::FilterLogLoaded`]).
+    LoadFilterLog {
+        url: String,
+        vantage: String,
+        runs: usize,
+    },
+    /// Two runs' findings, compared ([`Action::DiffLoaded`]).
+    LoadDiff { older: i64, newer: i64 },
+    /// Start an audit ([`Action::Audit`] events follow).
+    StartAudit(AuditScope),
+    /// Stop the running audit (the run is recorded as interrupted).
+    CancelAudit,
+}

@@ -1,0 +1,728 @@
+//! `update(state, action) -> effects`: the one place the console's state changes. A plain
+//! function: no I/O, no clock, no terminal; what needs the outside world is returned as
+//! [`Effect`]s for the app to carry out.
+
+use caretaker_checks::{Finding, TargetKind};
+use caretaker_daemon::store::fingerprint;
+
+use crate::action::{Action, Effect};
+use crate::model::{verdict_word, StatusFilter};
+use crate::source::{AuditEvent, AuditScope};
+use crate::state::Screen;
+use crate::state::{
+    AuditView, HistoryView, Loadable, Message, SearchEdit, State, HISTORY_RUNS, RUNS_LIMIT,
+};
+
+/// How many rows PageUp / PageDown move.
+fn page(state: &State) -> usize {
+    usize::from(state.size.1.saturating_sub(10)).max(5)
+}
+
+/// The key under which a finding's first / last seen is kept.
+pub fn seen_key(f: &Finding) -> String {
+    format!("{}|{}", fingerprint(f), f.status.as_str())
+}
+
+fn say(state: &mut State, text: impl Into<String>) {
+    state.message = Some(Message {
+        text: text.into(),
+        error: false,
+    });
+}
+
+fn complain(state: &mut State, text: impl Into<String>) {
+    state.message = Some(Message {
+        text: text.into(),
+        error: true,
+    });
+}
+
+/// Applies `action` to `state`; returns what the app must do.
+pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
+    let is_key = matches!(
+        action,
+        Action::Quit
+            | Action::Back
+            | Action::Up
+            | Action::Down
+            | Action::Left
+            | Action::Right
+            | Action::Top
+            | Action::Bottom
+            | Action::PageUp
+            | Action::PageDown
+            | Action::NextScreen
+            | Action::PrevScreen
+            | Action::GoTo(_)
+            | Action::Open
+            | Action::Search
+            | Action::Help
+            | Action::ToggleMark
+            | Action::CycleStatus
+            | Action::CycleSort
+            | Action::ClearFilters
+            | Action::AuditAll
+            | Action::AuditSelection
+    );
+    if is_key {
+        state.message = None;
+    }
+    let mut effects = apply(state, action);
+    clamp(state);
+    effects.extend(want_seen(state));
+    effects
+}
+
+fn apply(state: &mut State, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Quit => {
+            state.quit = true;
+            if state.auditing() {
+                return vec![Effect::CancelAudit];
+            }
+            Vec::new()
+        }
+        Action::Back => back(state),
+        Action::Up => {
+            move_by(state, -1);
+            Vec::new()
+        }
+        Action::Down => {
+            move_by(state, 1);
+            Vec::new()
+        }
+        Action::PageUp => {
+            move_by(state, -(page(state) as isize));
+            Vec::new()
+        }
+        Action::PageDown => {
+            move_by(state, page(state) as isize);
+            Vec::new()
+        }
+        Action::Top => {
+            move_by(state, isize::MIN / 2);
+            Vec::new()
+        }
+        Action::Bottom => {
+            move_by(state, isize::MAX / 2);
+            Vec::new()
+        }
+        Action::Left => {
+            if state.help.is_none() && state.screen == Screen::Filter {
+                state.filter.col = state.filter.col.saturating_sub(1);
+                state.filter.history = None;
+            } else {
+                go(state, state.screen.prev());
+            }
+            Vec::new()
+        }
+        Action::Right => {
+            if state.help.is_none() && state.screen == Screen::Filter {
+                state.filter.col += 1;
+                state.filter.history = None;
+            } else {
+                go(state, state.screen.next());
+            }
+            Vec::new()
+        }
+        Action::NextScreen => {
+            go(state, state.screen.next());
+            Vec::new()
+        }
+        Action::PrevScreen => {
+            go(state, state.screen.prev());
+            Vec::new()
+        }
+        Action::GoTo(s) => {
+            go(state, s);
+            Vec::new()
+        }
+        Action::Help => {
+            state.help = match state.help {
+                Some(_) => None,
+                None => Some(0),
+            };
+            Vec::new()
+        }
+        Action::Open => open(state),
+        Action::Search => {
+            state.help = None;
+            state.search = Some(SearchEdit {
+                before: state.query(state.screen).to_string(),
+            });
+            Vec::new()
+        }
+        Action::SearchInput(c) => {
+            if state.search.is_some() {
+                state.queries[state.screen.index()].push(c);
+                reset_selection(state);
+            }
+            Vec::new()
+        }
+        Action::SearchBackspace => {
+            if state.search.is_some() {
+                state.queries[state.screen.index()].pop();
+                reset_selection(state);
+            }
+            Vec::new()
+        }
+        Action::SearchDone => {
+            state.search = None;
+            Vec::new()
+        }
+        Action::SearchCancel => {
+            if let Some(edit) = state.search.take() {
+                state.queries[state.screen.index()] = edit.before;
+                reset_selection(state);
+            }
+            Vec::new()
+        }
+        Action::ToggleMark => {
+            toggle_mark(state);
+            compare_marked(state)
+        }
+        Action::CycleStatus => {
+            if state.screen == Screen::Findings {
+                state.findings.status = state.findings.status.next();
+                reset_selection(state);
+            }
+            Vec::new()
+        }
+        Action::CycleSort => {
+            if state.screen == Screen::Findings {
+                state.findings.sort = state.findings.sort.next();
+                reset_selection(state);
+            }
+            Vec::new()
+        }
+        Action::ClearFilters => {
+            state.queries[state.screen.index()].clear();
+            if state.screen == Screen::Findings {
+                state.findings.status = StatusFilter::All;
+            }
+            reset_selection(state);
+            Vec::new()
+        }
+        Action::AuditAll => start_audit(state, AuditScope::everything()),
+        Action::AuditSelection => match selection_scope(state) {
+            Ok(scope) => start_audit(state, scope),
+            Err(why) => {
+                complain(state, why);
+                Vec::new()
+            }
+        },
+        Action::Reload => reload(state),
+        Action::Tick(now) => {
+            state.now = now;
+            Vec::new()
+        }
+        Action::Resize(w, h) => {
+            state.size = (w, h);
+            Vec::new()
+        }
+        Action::PictureLoaded { request, result } => {
+            if request != state.picture_request {
+                return Vec::new();
+            }
+            match result {
+                Ok(p) => state.picture = Loadable::Ready(p),
+                Err(e) => {
+                    if state.picture.ready().is_some() {
+                        complain(state, format!("Could not reload: {e}"));
+                    } else {
+                        state.picture = Loadable::Failed(e);
+                    }
+                }
+            }
+            // The runs only once the picture is in: the first frame never waits behind them.
+            if std::mem::take(&mut state.runs_pending) {
+                return vec![Effect::LoadRuns { limit: RUNS_LIMIT }];
+            }
+            Vec::new()
+        }
+        Action::RunsLoaded(result) => {
+            state.runs = match result {
+                Ok(r) => Loadable::Ready(r),
+                Err(e) => Loadable::Failed(e),
+            };
+            Vec::new()
+        }
+        Action::SeenLoaded { key, result } => {
+            state.seen.insert(
+                key,
+                match result {
+                    Ok(s) => Loadable::Ready(s),
+                    Err(e) => Loadable::Failed(e),
+                },
+            );
+            Vec::new()
+        }
+        Action::FilterLogLoaded {
+            url,
+            vantage,
+            result,
+        } => {
+            if let Some(h) = &mut state.filter.history {
+                if h.url == url && h.vantage == vantage {
+                    h.entries = match result {
+                        Ok(entries) => Loadable::Ready(entries),
+                        Err(e) => Loadable::Failed(e),
+                    };
+                }
+            }
+            Vec::new()
+        }
+        Action::DiffLoaded(result) => {
+            if let Some((older, newer, d)) = &mut state.runs_view.diff {
+                *d = match result {
+                    Ok(diff) if diff.older == *older && diff.newer == *newer => {
+                        Loadable::Ready(*diff)
+                    }
+                    Ok(_) => return Vec::new(),
+                    Err(e) => Loadable::Failed(e),
+                };
+            }
+            Vec::new()
+        }
+        Action::Audit(ev) => audit_event(state, ev),
+    }
+}
+
+/// Moves the selection of what has focus (help, zoomed detail, history, the screen's list).
+fn move_by(state: &mut State, delta: isize) {
+    let step = |v: usize, max: usize| -> usize {
+        let v = v as isize + delta;
+        v.clamp(0, max.saturating_sub(1) as isize) as usize
+    };
+    if let Some(scroll) = state.help {
+        state.help = Some(step(usize::from(scroll), 200) as u16);
+        return;
+    }
+    match state.screen {
+        Screen::Compliance => state.compliance = step(state.compliance, state.row_count()),
+        Screen::Findings if state.findings.zoom => {
+            state.findings.scroll = step(usize::from(state.findings.scroll), 500) as u16;
+        }
+        Screen::Findings => {
+            state.findings.selected = step(state.findings.selected, state.row_count())
+        }
+        Screen::Hosts => state.hosts = step(state.hosts, state.row_count()),
+        Screen::Directory => state.directory = step(state.directory, state.row_count()),
+        Screen::Filter => {
+            state.filter.row = step(state.filter.row, state.row_count());
+            state.filter.history = None;
+        }
+        Screen::Runs => {
+            state.runs_view.selected = step(state.runs_view.selected, state.row_count())
+        }
+    }
+}
+
+fn go(state: &mut State, screen: Screen) {
+    state.help = None;
+    state.search = None;
+    state.came_from = None;
+    state.screen = screen;
+}
+
+fn reset_selection(state: &mut State) {
+    match state.screen {
+        Screen::Compliance => state.compliance = 0,
+        Screen::Findings => {
+            state.findings.selected = 0;
+            state.findings.scroll = 0;
+        }
+        Screen::Hosts => state.hosts = 0,
+        Screen::Directory => state.directory = 0,
+        Screen::Filter => {
+            state.filter.row = 0;
+            state.filter.history = None;
+        }
+        Screen::Runs => state.runs_view.selected = 0,
+    }
+}
+
+/// Keeps every selection inside its list.
+fn clamp(state: &mut State) {
+    let fit = |v: &mut usize, n: usize| *v = (*v).min(n.saturating_sub(1));
+    match state.screen {
+        Screen::Compliance => {
+            let n = state.clause_rows().len();
+            fit(&mut state.compliance, n);
+        }
+        Screen::Findings => {
+            let n = state.finding_rows().len();
+            fit(&mut state.findings.selected, n);
+        }
+        Screen::Hosts => {
+            let n = state.host_rows().len();
+            fit(&mut state.hosts, n);
+        }
+        Screen::Directory => {
+            let n = state.directory_rows().1.len();
+            fit(&mut state.directory, n);
+        }
+        Screen::Filter => {
+            let m = state.filter_view();
+            fit(&mut state.filter.row, m.rows.len());
+            fit(&mut state.filter.col, m.vantages.len());
+        }
+        Screen::Runs => {
+            let n = state.run_rows().len();
+            fit(&mut state.runs_view.selected, n);
+        }
+    }
+}
+
+/// Esc: close the innermost thing open; at the top, quit.
+fn back(state: &mut State) -> Vec<Effect> {
+    if state.help.is_some() {
+        state.help = None;
+        return Vec::new();
+    }
+    match state.screen {
+        Screen::Findings if state.findings.zoom => {
+            state.findings.zoom = false;
+            state.findings.scroll = 0;
+            return Vec::new();
+        }
+        Screen::Filter if state.filter.history.is_some() => {
+            state.filter.history = None;
+            return Vec::new();
+        }
+        Screen::Runs if state.runs_view.diff.is_some() || !state.runs_view.marked.is_empty() => {
+            state.runs_view.diff = None;
+            state.runs_view.marked.clear();
+            return Vec::new();
+        }
+        _ => {}
+    }
+    if let Some(from) = state.came_from.take() {
+        // Leaving a drill-down drops the search it set.
+        state.queries[state.screen.index()].clear();
+        state.findings.status = StatusFilter::All;
+        state.screen = from;
+        return Vec::new();
+    }
+    apply(state, Action::Quit)
+}
+
+/// Shows the Findings screen with `query`, remembering where it came from.
+fn drill(state: &mut State, query: String) {
+    let from = state.screen;
+    state.queries[Screen::Findings.index()] = query;
+    state.findings.status = StatusFilter::All;
+    state.findings.selected = 0;
+    state.findings.zoom = false;
+    state.findings.scroll = 0;
+    state.screen = Screen::Findings;
+    state.came_from = Some(from);
+}
+
+/// Enter.
+fn open(state: &mut State) -> Vec<Effect> {
+    if state.help.is_some() {
+        return Vec::new();
+    }
+    match state.screen {
+        Screen::Compliance => {
+            let row = state.clause_rows().get(state.compliance).copied();
+            let id = row.and_then(|i| state.picture().map(|p| p.clauses[i].line.id.clone()));
+            if let Some(id) = id {
+                drill(state, format!("clause:{id}"));
+            }
+            Vec::new()
+        }
+        Screen::Findings => {
+            if state.selected_finding().is_some() {
+                state.findings.zoom = !state.findings.zoom;
+                state.findings.scroll = 0;
+            }
+            Vec::new()
+        }
+        Screen::Hosts => {
+            if let Some(h) = state.host_rows().get(state.hosts) {
+                let q = format!("host:{}", h.name);
+                drill(state, q);
+            }
+            Vec::new()
+        }
+        Screen::Directory => {
+            let (blocks, rows) = state.directory_rows();
+            if let Some((b, c)) = rows.get(state.directory) {
+                let q = format!(
+                    "dir:{} check:{}",
+                    blocks[*b].name, blocks[*b].checks[*c].check
+                );
+                drill(state, q);
+            }
+            Vec::new()
+        }
+        Screen::Filter => {
+            let m = state.filter_view();
+            let (Some(row), Some(col)) = (
+                m.rows.get(state.filter.row),
+                m.vantages.get(state.filter.col),
+            ) else {
+                return Vec::new();
+            };
+            if state.filter.history.is_some() {
+                state.filter.history = None;
+                return Vec::new();
+            }
+            state.filter.history = Some(HistoryView {
+                url: row.url.clone(),
+                vantage: col.name.clone(),
+                entries: Loadable::Loading,
+            });
+            vec![Effect::LoadFilterLog {
+                url: row.url.clone(),
+                vantage: col.name.clone(),
+                runs: HISTORY_RUNS,
+            }]
+        }
+        Screen::Runs => {
+            if state.runs_view.marked.len() == 2 {
+                return compare_marked(state);
+            }
+            // The selected run against the one before it.
+            let rows = state.run_rows();
+            let Some(runs) = state.runs.ready() else {
+                return Vec::new();
+            };
+            let Some(&i) = rows.get(state.runs_view.selected) else {
+                return Vec::new();
+            };
+            let newer = runs[i].id;
+            let Some(older) = runs.get(i + 1).map(|r| r.id) else {
+                say(
+                    state,
+                    format!("Run {newer} is the first stored run: nothing to compare it with."),
+                );
+                return Vec::new();
+            };
+            compare(state, older, newer)
+        }
+    }
+}
+
+fn toggle_mark(state: &mut State) {
+    if state.screen != Screen::Runs {
+        return;
+    }
+    let rows = state.run_rows();
+    let id = rows
+        .get(state.runs_view.selected)
+        .and_then(|i| state.runs.ready().and_then(|r| r.get(*i)))
+        .map(|r| r.id);
+    let Some(id) = id else { return };
+    let marked = &mut state.runs_view.marked;
+    if let Some(p) = marked.iter().position(|m| *m == id) {
+        marked.remove(p);
+        state.runs_view.diff = None;
+    } else {
+        if marked.len() == 2 {
+            marked.remove(0);
+        }
+        marked.push(id);
+    }
+}
+
+fn compare_marked(state: &mut State) -> Vec<Effect> {
+    if state.screen != Screen::Runs || state.runs_view.marked.len() != 2 {
+        return Vec::new();
+    }
+    let (a, b) = (state.runs_view.marked[0], state.runs_view.marked[1]);
+    compare(state, a.min(b), a.max(b))
+}
+
+fn compare(state: &mut State, older: i64, newer: i64) -> Vec<Effect> {
+    state.runs_view.diff = Some((older, newer, Loadable::Loading));
+    vec![Effect::LoadDiff { older, newer }]
+}
+
+fn start_audit(state: &mut State, scope: AuditScope) -> Vec<Effect> {
+    state.help = None;
+    if let Some(a) = &state.audit {
+        complain(
+            state,
+            format!("An audit of {} is already running.", a.scope.clone()),
+        );
+        return Vec::new();
+    }
+    state.audit = Some(AuditView {
+        scope: scope.describe(),
+        started: state.now,
+        run_id: None,
+        units: 0,
+        done: 0,
+        findings: 0,
+        failing: 0,
+        last_unit: None,
+    });
+    vec![Effect::StartAudit(scope)]
+}
+
+/// What `R` audits on the current screen.
+fn selection_scope(state: &State) -> Result<AuditScope, String> {
+    let Some(p) = state.picture() else {
+        return Err("Nothing is selected yet: press r to audit everything.".into());
+    };
+    match state.screen {
+        Screen::Compliance => {
+            let c = state
+                .clause_rows()
+                .get(state.compliance)
+                .and_then(|i| p.map.clause(&p.clauses[*i].line.id));
+            let Some(c) = c else {
+                return Err("No clause is selected.".into());
+            };
+            // Only the selectors that name checks this version has.
+            let known = caretaker_daemon::engine::known_check_ids();
+            let selectors: Vec<String> = c
+                .checks
+                .iter()
+                .filter(|s| known.iter().any(|id| id.matches(s)))
+                .cloned()
+                .collect();
+            if selectors.is_empty() {
+                Err(format!(
+                    "No check evidences \"{}\" yet: it is attested by hand.",
+                    c.title
+                ))
+            } else {
+                Ok(AuditScope::checks(selectors))
+            }
+        }
+        Screen::Findings => {
+            let f = state
+                .selected_finding()
+                .map(|i| &p.findings[i])
+                .ok_or("No finding is selected.")?;
+            if f.target.kind == TargetKind::Host {
+                Ok(AuditScope::host(&f.target.name))
+            } else {
+                Ok(AuditScope::checks(vec![f.check.as_str().to_string()]))
+            }
+        }
+        Screen::Hosts => state
+            .host_rows()
+            .get(state.hosts)
+            .map(|h| AuditScope::host(&h.name))
+            .ok_or_else(|| "No machine is selected.".to_string()),
+        Screen::Directory => {
+            let (blocks, rows) = state.directory_rows();
+            rows.get(state.directory)
+                .map(|(b, c)| AuditScope::checks(vec![blocks[*b].checks[*c].check.clone()]))
+                .ok_or_else(|| "No check is selected.".to_string())
+        }
+        Screen::Filter => Ok(AuditScope::checks(vec!["filter".into()])),
+        Screen::Runs => {
+            let rows = state.run_rows();
+            let run = rows
+                .get(state.runs_view.selected)
+                .and_then(|i| state.runs.ready().and_then(|r| r.get(*i)))
+                .ok_or("No run is selected.")?;
+            Ok(AuditScope::checks(run.only.clone()))
+        }
+    }
+}
+
+/// Everything again from the source; what is on screen stays until the answers arrive. The
+/// picture first; the runs (a year of them: slower) when it is in.
+pub fn reload(state: &mut State) -> Vec<Effect> {
+    state.picture_request += 1;
+    if state.picture.ready().is_none() {
+        state.picture = Loadable::Loading;
+    }
+    if state.runs.ready().is_none() {
+        state.runs = Loadable::Loading;
+    }
+    state.runs_pending = true;
+    state.seen.clear();
+    state.filter.history = None;
+    vec![Effect::LoadPicture {
+        request: state.picture_request,
+    }]
+}
+
+fn audit_event(state: &mut State, ev: AuditEvent) -> Vec<Effect> {
+    match ev {
+        AuditEvent::Started { run_id, units } => {
+            if let Some(a) = &mut state.audit {
+                a.run_id = Some(run_id);
+                a.units = units;
+            }
+            Vec::new()
+        }
+        AuditEvent::UnitDone {
+            unit,
+            findings,
+            failing,
+        } => {
+            if let Some(a) = &mut state.audit {
+                a.done += 1;
+                a.findings += findings;
+                a.failing += failing;
+                a.last_unit = Some(unit);
+            }
+            Vec::new()
+        }
+        AuditEvent::Finished {
+            run_id,
+            state: run_state,
+            verdict,
+            counts,
+        } => {
+            let scope = state
+                .audit
+                .take()
+                .map(|a| a.scope)
+                .unwrap_or_else(|| "everything".into());
+            let word = verdict_word(&caretaker_daemon::store::RunRecord {
+                id: run_id,
+                trigger: String::new(),
+                who: String::new(),
+                config_digest: String::new(),
+                school: String::new(),
+                started_at: String::new(),
+                ended_at: None,
+                state: run_state,
+                verdict: Some(verdict),
+                only: Vec::new(),
+                counts,
+            });
+            say(
+                state,
+                format!(
+                    "Audit of {scope} finished (run {run_id}): {word} · {} failing, {} could not be checked, {} warnings, {} passing.",
+                    counts.fail, counts.error, counts.warn, counts.pass
+                ),
+            );
+            reload(state)
+        }
+        AuditEvent::Failed(e) => {
+            state.audit = None;
+            complain(state, format!("The audit failed: {e}"));
+            reload(state)
+        }
+    }
+}
+
+/// When the Findings screen shows a finding whose first / last seen is not known, ask for it.
+fn want_seen(state: &mut State) -> Option<Effect> {
+    if state.screen != Screen::Findings {
+        return None;
+    }
+    let i = state.selected_finding()?;
+    let f = state.picture()?.findings.get(i)?.clone();
+    let key = seen_key(&f);
+    if state.seen.contains_key(&key) {
+        return None;
+    }
+    state.seen.insert(key.clone(), Loadable::Loading);
+    Some(Effect::LoadSeen {
+        key,
+        finding: Box::new(f),
+    })
+}

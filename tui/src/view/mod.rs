@@ -1,0 +1,265 @@
+//! Drawing: a pure function of the [`State`]. Every status is a word (RED, AMBER, GREEN, GREY;
+//! FAIL, WARN, PASS, ERROR); colour is only added to it. Fits 80×24.
+
+mod compliance;
+mod directory;
+mod filter;
+mod findings;
+mod help;
+mod hosts;
+mod runs;
+pub mod text;
+
+use caretaker_daemon::store::{RunState, Verdict};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::Frame;
+
+use crate::keys;
+use crate::model::Picture;
+use crate::state::{Loadable, Screen, State, STALE_AFTER};
+use text::{ago, fit, parse_time, when, Theme};
+
+/// Draws the whole console.
+pub fn draw(frame: &mut Frame, state: &State) {
+    let theme = Theme { color: state.color };
+    let audit_h = if state.audit.is_some() { 3 } else { 0 };
+    let [header, tabs, body, audit, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(0),
+        Constraint::Length(audit_h),
+        Constraint::Length(1),
+    ])
+    .areas(frame.area());
+    draw_header(frame, header, state, &theme);
+    draw_tabs(frame, tabs, state, &theme);
+    if let Some(scroll) = state.help {
+        help::draw(frame, body, state, scroll, &theme);
+    } else {
+        draw_body(frame, body, state, &theme);
+    }
+    if audit_h > 0 {
+        draw_audit(frame, audit, state, &theme);
+    }
+    draw_footer(frame, footer, state, &theme);
+}
+
+fn draw_body(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let p = match &state.picture {
+        Loadable::Ready(p) => p,
+        Loadable::Idle | Loadable::Loading => {
+            return notice(
+                frame,
+                area,
+                "Reading the latest audit from the store…",
+                theme,
+            );
+        }
+        Loadable::Failed(e) => {
+            return notice(
+                frame,
+                area,
+                &format!("Could not read the store: {e}"),
+                theme,
+            );
+        }
+    };
+    if p.latest.is_none() && state.screen != Screen::Runs {
+        return notice(
+            frame,
+            area,
+            "No audit has been stored yet. Press r to audit the school now (or run `caretaker audit`).",
+            theme,
+        );
+    }
+    match state.screen {
+        Screen::Compliance => compliance::draw(frame, area, state, p, theme),
+        Screen::Findings => findings::draw(frame, area, state, p, theme),
+        Screen::Hosts => hosts::draw(frame, area, state, theme),
+        Screen::Directory => directory::draw(frame, area, state, theme),
+        Screen::Filter => filter::draw(frame, area, state, p, theme),
+        Screen::Runs => runs::draw(frame, area, state, theme),
+    }
+}
+
+/// A message in the middle of an empty body.
+fn notice(frame: &mut Frame, area: Rect, msg: &str, theme: &Theme) {
+    let width = usize::from(area.width.saturating_sub(4)).max(10);
+    let mut lines = vec![Line::raw("")];
+    lines.extend(
+        text::wrap(msg, width)
+            .into_iter()
+            .map(|l| Line::styled(format!("  {l}"), theme.heading())),
+    );
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// The run the picture is based on (its oldest: the latest complete full run), and whether it is
+/// older than a night and two hours.
+pub fn base_run(
+    p: &Picture,
+    now: time::OffsetDateTime,
+) -> Option<(&caretaker_daemon::RunRecord, bool)> {
+    let base = p.runs.last()?;
+    let stale = parse_time(&base.started_at).is_none_or(|t| now - t > STALE_AFTER);
+    Some((base, stale))
+}
+
+fn draw_header(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let school = state
+        .picture()
+        .map(|p| p.school.as_str())
+        .unwrap_or_default();
+    let left = if school.is_empty() {
+        " caretaker".to_string()
+    } else {
+        format!(" caretaker · {school}")
+    };
+    let mut right: Vec<Span> = Vec::new();
+    match state.picture() {
+        None => right.push(Span::styled("loading… ", theme.dim())),
+        Some(p) => match base_run(p, state.now) {
+            None => right.push(Span::styled("no audit yet ", theme.bad())),
+            Some((base, stale)) => {
+                if stale {
+                    right.push(Span::styled("STALE · ", theme.bad()));
+                }
+                right.push(Span::raw(format!(
+                    "last audit: run {} · {} ({})",
+                    base.id,
+                    when(&base.started_at, state.now, state.offset),
+                    ago(&base.started_at, state.now)
+                )));
+                let later = p.runs.len().saturating_sub(1);
+                if later > 0 {
+                    right.push(Span::raw(format!(
+                        " + {later} later partial run{}",
+                        if later == 1 { "" } else { "s" }
+                    )));
+                }
+                right.push(Span::raw(" "));
+            }
+        },
+    }
+    let right_w: usize = right.iter().map(|s| s.content.chars().count()).sum();
+    let left_w = usize::from(area.width).saturating_sub(right_w);
+    let mut spans = vec![Span::styled(fit(&left, left_w), theme.heading())];
+    spans.extend(right);
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn draw_tabs(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let mut spans = vec![Span::raw(" ")];
+    for (i, s) in Screen::ALL.iter().enumerate() {
+        let label = format!("{} {}", i + 1, s.title());
+        if *s == state.screen {
+            spans.push(Span::styled(format!("[{label}]"), theme.accent()));
+        } else {
+            spans.push(Span::styled(format!(" {label} "), theme.dim()));
+        }
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn draw_footer(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let width = usize::from(area.width);
+    let line = if state.search.is_some() {
+        Line::from(vec![
+            Span::styled(" / ", theme.accent()),
+            Span::raw(format!("{}█", state.query(state.screen))),
+            Span::styled("  Enter keep · Esc cancel", theme.dim()),
+        ])
+    } else if let Some(m) = &state.message {
+        let style = if m.error {
+            theme.bad()
+        } else {
+            theme.heading()
+        };
+        Line::styled(
+            format!(" {}", text::cut(&m.text, width.saturating_sub(1))),
+            style,
+        )
+    } else {
+        let mut s = String::from(" ");
+        for hint in keys::footer(state.screen) {
+            if s.chars().count() + hint.chars().count() + 2 > width {
+                break;
+            }
+            s.push_str(hint);
+            s.push_str("  ");
+        }
+        Line::styled(s.trim_end().to_string(), theme.dim())
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+fn draw_audit(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let Some(a) = &state.audit else { return };
+    let run = a
+        .run_id
+        .map(|id| format!(" · run {id}"))
+        .unwrap_or_default();
+    let title = format!(
+        " Audit of {}{run} · running {} ",
+        a.scope,
+        text::elapsed(state.now - a.started)
+    );
+    let block = Block::new()
+        .borders(Borders::TOP)
+        .title(Span::styled(title, theme.accent()));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let width = usize::from(inner.width);
+    let first = if a.units == 0 {
+        "  Starting: reading the configuration and recording the run…".to_string()
+    } else {
+        format!(
+            "  {} of {} checked · {} finding{} so far, {} failing{}",
+            a.done,
+            a.units,
+            a.findings,
+            if a.findings == 1 { "" } else { "s" },
+            a.failing,
+            a.last_unit
+                .as_deref()
+                .map(|u| format!(" · last: {u}"))
+                .unwrap_or_default()
+        )
+    };
+    let bar_w = width.saturating_sub(10).min(60);
+    let done = a.done.min(a.units);
+    let filled = (bar_w * done).checked_div(a.units).unwrap_or(0);
+    let pct = (100 * done).checked_div(a.units).unwrap_or(0);
+    let bar = Line::from(vec![
+        Span::raw("  "),
+        Span::styled("█".repeat(filled), theme.accent()),
+        Span::styled("░".repeat(bar_w - filled), theme.dim()),
+        Span::raw(format!(" {pct:>3}%")),
+    ]);
+    frame.render_widget(
+        Paragraph::new(vec![Line::raw(text::cut(&first, width)), bar]),
+        inner,
+    );
+}
+
+/// The overall verdict of the picture in words.
+pub fn verdict(p: &Picture) -> (&'static str, bool) {
+    if p.latest
+        .as_ref()
+        .is_some_and(|r| r.state == RunState::Running && p.runs.is_empty())
+    {
+        return ("RUNNING", false);
+    }
+    match Verdict::of(&p.findings) {
+        Verdict::Compliant => ("COMPLIANT", true),
+        Verdict::NonCompliant => ("NOT COMPLIANT", false),
+        Verdict::Incomplete => ("INCOMPLETE", false),
+    }
+}
+
+/// The help screen's lines (every binding of the key table), `width` wide, for `current` first.
+pub fn help_lines(width: usize, current: Screen) -> Vec<Line<'static>> {
+    help::lines(width, current, &Theme { color: false })
+}

@@ -1,0 +1,341 @@
+//! Snapshots of every screen at 80×24 and 120×40, fed by the sample school through the same
+//! update loop the console runs (effects answered by the sample source, synchronously).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use caretaker_checks::Status;
+use caretaker_tui::action::{Action, Effect};
+use caretaker_tui::keys::KEYS;
+use caretaker_tui::sample::{self, Sample};
+use caretaker_tui::source::AuditEvent;
+use caretaker_tui::state::{Screen, State};
+use caretaker_tui::update::update;
+use caretaker_tui::view;
+use common::{act, console};
+use ratatui::backend::TestBackend;
+use ratatui::style::Color;
+use ratatui::Terminal;
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
+
+fn render(state: &State) -> TestBackend {
+    let (w, h) = state.size;
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| view::draw(f, state)).unwrap();
+    t.backend().clone()
+}
+
+fn snap(name: &str, state: &State) {
+    let (w, h) = state.size;
+    insta::assert_snapshot!(format!("{name}_{w}x{h}"), render(state));
+}
+
+fn text(backend: &TestBackend) -> String {
+    backend.to_string()
+}
+
+#[test]
+fn compliance() {
+    for (w, h) in SIZES {
+        let (mut state, source) = console(w, h);
+        act(&mut state, &source, Action::Down);
+        act(&mut state, &source, Action::Down);
+        snap("compliance", &state);
+    }
+}
+
+#[test]
+fn compliance_says_stale_when_the_latest_audit_is_over_26_hours_old() {
+    let (mut state, source) = console(80, 24);
+    let later = sample::now() + time::Duration::days(3);
+    act(&mut state, &source, Action::Tick(later));
+    let t = text(&render(&state));
+    assert!(t.contains("STALE"), "{t}");
+    snap("compliance_stale", &state);
+    // 26 hours after the run is still fresh; 27 is not.
+    let run = time::macros::datetime!(2026-11-23 02:00:07 UTC);
+    act(
+        &mut state,
+        &source,
+        Action::Tick(run + time::Duration::hours(25)),
+    );
+    assert!(!text(&render(&state)).contains("STALE"));
+    act(
+        &mut state,
+        &source,
+        Action::Tick(run + time::Duration::hours(27)),
+    );
+    assert!(text(&render(&state)).contains("STALE"));
+}
+
+/// Compliance → Enter on "Logins and passwords" → its findings.
+fn logins_findings(w: u16, h: u16) -> (State, Sample) {
+    let (mut state, source) = console(w, h);
+    let logins = state
+        .clause_rows()
+        .iter()
+        .position(|i| state.picture().unwrap().clauses[*i].line.id == "7.4/logins")
+        .unwrap();
+    for _ in 0..logins {
+        act(&mut state, &source, Action::Down);
+    }
+    act(&mut state, &source, Action::Open);
+    assert_eq!(state.screen, Screen::Findings);
+    (state, source)
+}
+
+#[test]
+fn findings() {
+    for (w, h) in SIZES {
+        let (mut state, source) = logins_findings(w, h);
+        act(&mut state, &source, Action::Down);
+        snap("findings", &state);
+    }
+}
+
+#[test]
+fn finding_in_full() {
+    for (w, h) in SIZES {
+        let (mut state, source) = logins_findings(w, h);
+        act(&mut state, &source, Action::Open);
+        assert!(state.findings.zoom);
+        snap("finding_detail", &state);
+    }
+}
+
+#[test]
+fn findings_search_being_typed() {
+    let (mut state, source) = console(80, 24);
+    act(&mut state, &source, Action::GoTo(Screen::Findings));
+    act(&mut state, &source, Action::Search);
+    for c in "host:office-pc status:fail".chars() {
+        act(&mut state, &source, Action::SearchInput(c));
+    }
+    assert_eq!(state.finding_rows().len(), 1);
+    snap("findings_search", &state);
+}
+
+#[test]
+fn hosts() {
+    for (w, h) in SIZES {
+        let (mut state, source) = console(w, h);
+        act(&mut state, &source, Action::GoTo(Screen::Hosts));
+        snap("hosts", &state);
+    }
+}
+
+#[test]
+fn directory() {
+    for (w, h) in SIZES {
+        let (mut state, source) = console(w, h);
+        act(&mut state, &source, Action::GoTo(Screen::Directory));
+        act(&mut state, &source, Action::Down);
+        snap("directory", &state);
+    }
+}
+
+/// The Filter screen with the guest network's adult-content cell (LOADED ✗) selected.
+fn filter_on_guest_adult(w: u16, h: u16) -> (State, Sample) {
+    let (mut state, source) = console(w, h);
+    act(&mut state, &source, Action::GoTo(Screen::Filter));
+    for _ in 0..2 {
+        act(&mut state, &source, Action::Down);
+        act(&mut state, &source, Action::Right);
+    }
+    let m = state.filter_view();
+    assert_eq!(m.rows[state.filter.row].category, "adult");
+    assert_eq!(m.vantages[state.filter.col].name, "guest-wifi");
+    (state, source)
+}
+
+#[test]
+fn filter() {
+    for (w, h) in SIZES {
+        let (state, _) = filter_on_guest_adult(w, h);
+        let t = text(&render(&state));
+        assert!(t.contains("LOADED ✗") && t.contains("BLOCKED ✗"), "{t}");
+        snap("filter", &state);
+    }
+}
+
+#[test]
+fn filter_cell_history() {
+    for (w, h) in SIZES {
+        let (mut state, source) = filter_on_guest_adult(w, h);
+        act(&mut state, &source, Action::Open);
+        snap("filter_history", &state);
+    }
+}
+
+#[test]
+fn runs() {
+    for (w, h) in SIZES {
+        let (mut state, source) = console(w, h);
+        act(&mut state, &source, Action::GoTo(Screen::Runs));
+        snap("runs", &state);
+    }
+}
+
+#[test]
+fn runs_compared() {
+    for (w, h) in SIZES {
+        let (mut state, source) = console(w, h);
+        act(&mut state, &source, Action::GoTo(Screen::Runs));
+        act(&mut state, &source, Action::ToggleMark);
+        for _ in 0..3 {
+            act(&mut state, &source, Action::Down);
+        }
+        act(&mut state, &source, Action::ToggleMark);
+        assert_eq!(state.runs_view.marked, vec![8, 5]);
+        snap("runs_diff", &state);
+    }
+}
+
+#[test]
+fn help() {
+    for (w, h) in SIZES {
+        let (mut state, source) = console(w, h);
+        act(&mut state, &source, Action::Help);
+        snap("help", &state);
+    }
+}
+
+#[test]
+fn audit_progress() {
+    for (w, h) in SIZES {
+        let (mut state, source) = console(w, h);
+        let effects = update(&mut state, Action::AuditAll);
+        assert!(matches!(effects.as_slice(), [Effect::StartAudit(_)]));
+        act(
+            &mut state,
+            &source,
+            Action::Audit(AuditEvent::Started {
+                run_id: 9,
+                units: 6,
+            }),
+        );
+        for (unit, n, failing) in [
+            ("directory:ad", 19, 7),
+            ("directory:ldap", 6, 4),
+            ("hosts", 36, 7),
+        ] {
+            act(
+                &mut state,
+                &source,
+                Action::Audit(AuditEvent::UnitDone {
+                    unit: unit.into(),
+                    findings: n,
+                    failing,
+                }),
+            );
+        }
+        act(
+            &mut state,
+            &source,
+            Action::Tick(sample::now() + time::Duration::seconds(42)),
+        );
+        snap("audit_progress", &state);
+    }
+}
+
+#[test]
+fn no_store_yet_and_loading() {
+    let mut state = State::new(sample::now(), time::UtcOffset::UTC, true);
+    state.size = (80, 24);
+    let _ = update(&mut state, Action::Reload);
+    snap("loading", &state);
+    let empty = caretaker_tui::model::Picture::build(
+        sample::SCHOOL,
+        &caretaker_checks::ClauseMap::builtin(),
+        None,
+        Vec::new(),
+    );
+    let request = state.picture_request;
+    let _ = update(
+        &mut state,
+        Action::PictureLoaded {
+            request,
+            result: Ok(Box::new(empty)),
+        },
+    );
+    snap("no_audit_yet", &state);
+}
+
+/// NO_COLOR: no cell carries a colour, and the words alone say RED / AMBER / GREEN / GREY and
+/// FAIL / PASS / ERROR.
+#[test]
+fn no_color_words_carry_the_meaning() {
+    let source = Sample::new();
+    let mut state = State::new(sample::now(), time::UtcOffset::UTC, false);
+    act(&mut state, &source, Action::Resize(80, 24));
+    act(&mut state, &source, Action::Reload);
+    for screen in Screen::ALL {
+        act(&mut state, &source, Action::GoTo(screen));
+        let backend = render(&state);
+        for cell in backend.buffer().content() {
+            assert_eq!(
+                cell.fg,
+                Color::Reset,
+                "{screen:?}: a coloured cell under NO_COLOR"
+            );
+            assert_eq!(
+                cell.bg,
+                Color::Reset,
+                "{screen:?}: a coloured cell under NO_COLOR"
+            );
+        }
+    }
+    act(&mut state, &source, Action::GoTo(Screen::Compliance));
+    let t = text(&render(&state));
+    for word in ["RED", "AMBER", "GREEN", "GREY", "NOT COMPLIANT"] {
+        assert!(t.contains(word), "{word} missing:\n{t}");
+    }
+    snap("no_color_compliance", &state);
+    act(&mut state, &source, Action::GoTo(Screen::Hosts));
+    let t = text(&render(&state));
+    for word in ["FAIL", "PASS", "ERROR"] {
+        assert!(t.contains(word), "{word} missing:\n{t}");
+    }
+    snap("no_color_hosts", &state);
+}
+
+/// Every key of the key table is on the help screen, with its help text.
+#[test]
+fn help_lists_every_key() {
+    let (mut state, source) = console(120, 40);
+    act(&mut state, &source, Action::Help);
+    let all: String = caretaker_tui::view::help_lines(200, Screen::Compliance)
+        .iter()
+        .map(|l| l.to_string())
+        .collect::<Vec<_>>()
+        .join("\n");
+    for b in KEYS {
+        let label = b.keys_label();
+        assert!(
+            all.lines()
+                .any(|l| l.contains(&label) && l.contains(b.help)),
+            "help does not list {label} ({})",
+            b.help
+        );
+    }
+    // And scrolling reaches the end of it on the smallest screen.
+    let (mut small, source) = console(80, 24);
+    act(&mut small, &source, Action::Help);
+    for _ in 0..60 {
+        act(&mut small, &source, Action::Down);
+    }
+    let t = text(&render(&small));
+    assert!(t.contains("quit"), "{t}");
+}
+
+#[test]
+fn statuses_are_words_in_the_findings_list() {
+    let (mut state, source) = console(80, 24);
+    act(&mut state, &source, Action::GoTo(Screen::Findings));
+    let p = state.picture().unwrap();
+    assert!(p.findings.iter().any(|f| f.status == Status::Error));
+    let t = text(&render(&state));
+    assert!(t.contains("FAIL"), "{t}");
+}

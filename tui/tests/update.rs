@@ -1,0 +1,616 @@
+//! `update` for every action: a plain function, tested without a terminal.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use caretaker_checks::Status;
+use caretaker_daemon::store::{RunState, StatusCounts, Verdict};
+use caretaker_tui::action::{Action, Effect};
+use caretaker_tui::model::{CellHistory, Diff, Sort, StatusFilter};
+use caretaker_tui::sample::{self, Sample};
+use caretaker_tui::source::{AuditEvent, AuditScope, Source};
+use caretaker_tui::state::{Loadable, Screen, State};
+use caretaker_tui::update::update;
+use common::{act, console};
+
+fn loaded() -> (State, Sample) {
+    console(80, 24)
+}
+
+#[test]
+fn quit_stops_and_cancels_a_running_audit() {
+    let (mut s, _) = loaded();
+    assert!(update(&mut s, Action::Quit).is_empty());
+    assert!(s.quit);
+    let (mut s, _) = loaded();
+    let _ = update(&mut s, Action::AuditAll);
+    assert_eq!(update(&mut s, Action::Quit), vec![Effect::CancelAudit]);
+    assert!(s.quit);
+}
+
+#[test]
+fn back_closes_the_innermost_thing_then_leaves_the_drill_down_then_quits() {
+    let (mut s, src) = loaded();
+    act(&mut s, &src, Action::Help);
+    act(&mut s, &src, Action::Back);
+    assert_eq!(s.help, None);
+    act(&mut s, &src, Action::Open); // Compliance → Findings of the first clause
+    assert_eq!(s.screen, Screen::Findings);
+    assert_eq!(s.came_from, Some(Screen::Compliance));
+    act(&mut s, &src, Action::Open); // the detail in full
+    assert!(s.findings.zoom);
+    act(&mut s, &src, Action::Back);
+    assert!(!s.findings.zoom);
+    act(&mut s, &src, Action::Back);
+    assert_eq!(s.screen, Screen::Compliance);
+    assert_eq!(s.query(Screen::Findings), "");
+    assert!(!s.quit);
+    act(&mut s, &src, Action::Back);
+    assert!(s.quit);
+
+    let (mut s, src) = loaded();
+    act(&mut s, &src, Action::GoTo(Screen::Filter));
+    act(&mut s, &src, Action::Open);
+    assert!(s.filter.history.is_some());
+    act(&mut s, &src, Action::Back);
+    assert!(s.filter.history.is_none());
+    act(&mut s, &src, Action::GoTo(Screen::Runs));
+    act(&mut s, &src, Action::ToggleMark);
+    act(&mut s, &src, Action::Back);
+    assert!(s.runs_view.marked.is_empty() && s.runs_view.diff.is_none());
+    assert!(!s.quit);
+}
+
+#[test]
+fn up_and_down_move_within_the_list_and_scroll_help_and_detail() {
+    let (mut s, src) = loaded();
+    act(&mut s, &src, Action::Up);
+    assert_eq!(s.compliance, 0);
+    act(&mut s, &src, Action::Down);
+    assert_eq!(s.compliance, 1);
+    for _ in 0..100 {
+        act(&mut s, &src, Action::Down);
+    }
+    assert_eq!(s.compliance, s.clause_rows().len() - 1);
+    act(&mut s, &src, Action::Help);
+    act(&mut s, &src, Action::Down);
+    assert_eq!(s.help, Some(1));
+    assert_eq!(s.compliance, s.clause_rows().len() - 1, "help has focus");
+    act(&mut s, &src, Action::Help);
+    act(&mut s, &src, Action::GoTo(Screen::Findings));
+    act(&mut s, &src, Action::Open);
+    act(&mut s, &src, Action::Down);
+    assert_eq!(s.findings.scroll, 1);
+    assert_eq!(s.findings.selected, 0);
+}
+
+#[test]
+fn top_bottom_and_pages() {
+    let (mut s, src) = loaded();
+    act(&mut s, &src, Action::GoTo(Screen::Findings));
+    let n = s.finding_rows().len();
+    act(&mut s, &src, Action::Bottom);
+    assert_eq!(s.findings.selected, n - 1);
+    act(&mut s, &src, Action::Top);
+    assert_eq!(s.findings.selected, 0);
+    act(&mut s, &src, Action::PageDown);
+    let page = s.findings.selected;
+    assert!(page >= 5, "{page}");
+    act(&mut s, &src, Action::PageUp);
+    assert_eq!(s.findings.selected, 0);
+}
+
+#[test]
+fn left_and_right_move_between_vantage_points_on_filter_and_screens_elsewhere() {
+    let (mut s, src) = loaded();
+    act(&mut s, &src, Action::Right);
+    assert_eq!(s.screen, Screen::Findings);
+    act(&mut s, &src, Action::Left);
+    assert_eq!(s.screen, Screen::Compliance);
+    act(&mut s, &src, Action::GoTo(Screen::Filter));
+    act(&mut s, &src, Action::Right);
+    act(&mut s, &src, Action::Right);
+    act(&mut s, &src, Action::Right);
+    assert_eq!(s.filter.col, 2, "clamped to the three vantage points");
+    act(&mut s, &src, Action::Left);
+    assert_eq!(s.filter.col, 1);
+    assert_eq!(s.screen, Screen::Filter);
+}
+
+#[test]
+fn screens_cycle_and_go_to() {
+    let (mut s, src) = loaded();
+    act(&mut s, &src, Action::PrevScreen);
+    assert_eq!(s.screen, Screen::Runs);
+    act(&mut s, &src, Action::NextScreen);
+    assert_eq!(s.screen, Screen::Compliance);
+    for screen in Screen::ALL {
+        act(&mut s, &src, Action::GoTo(screen));
+        assert_eq!(s.screen, screen);
+    }
+}
+
+#[test]
+fn open_drills_in_on_every_screen() {
+    let (mut s, src) = loaded();
+    act(&mut s, &src, Action::Open);
+    assert_eq!(s.query(Screen::Findings), "clause:7.4/virus-protection");
+    assert!(s.finding_rows().len() >= 12);
+
+    let (mut s, src) = loaded();
+    act(&mut s, &src, Action::GoTo(Screen::Hosts));
+    let first = s.host_rows()[0].name.clone();
+    act(&mut s, &src, Action::Open);
+    assert_eq!(s.screen, Screen::Findings);
+    assert_eq!(s.query(Screen::Findings), format!("host:{first}"));
+    assert_eq!(s.finding_rows().len(), 6);
+
+    let (mut s, src) = loaded();
+    act(&mut s, &src, Action::GoTo(Screen::Directory));
+    act(&mut s, &src, Action::Down);
+    act(&mut s, &src, Action::Open);
+    assert_eq!(
+        s.query(Screen::Findings),
+        "dir:ad check:directory.password-policy"
+    );
+    assert_eq!(s.finding_rows().len(), 3);
+
+    let (mut s, _) = loaded();
+    let _ = update(&mut s, Action::GoTo(Screen::Filter));
+    let effects = update(&mut s, Action::Open);
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::LoadFilterLog { vantage, .. }] if vantage == "pupil-wifi"
+    ));
+
+    let (mut s, _) = loaded();
+    let _ = update(&mut s, Action::GoTo(Screen::Runs));
+    assert_eq!(
+        update(&mut s, Action::Open),
+        vec![Effect::LoadDiff { older: 7, newer: 8 }]
+    );
+    let _ = update(&mut s, Action::Bottom);
+    assert!(update(&mut s, Action::Open).is_empty());
+    assert!(s
+        .message
+        .as_ref()
+        .unwrap()
+        .text
+        .contains("first stored run"));
+}
+
+#[test]
+fn search_filters_live_and_esc_restores() {
+    let (mut s, src) = loaded();
+    act(&mut s, &src, Action::GoTo(Screen::Hosts));
+    act(&mut s, &src, Action::Search);
+    assert!(s.search.is_some());
+    for c in "office".chars() {
+        act(&mut s, &src, Action::SearchInput(c));
+    }
+    assert_eq!(s.host_rows().len(), 1);
+    act(&mut s, &src, Action::SearchBackspace);
+    assert_eq!(s.query(Screen::Hosts), "offic");
+    act(&mut s, &src, Action::SearchDone);
+    assert!(s.search.is_none());
+    assert_eq!(s.host_rows().len(), 1);
+    act(&mut s, &src, Action::Search);
+    act(&mut s, &src, Action::SearchInput('x'));
+    act(&mut s, &src, Action::SearchCancel);
+    assert_eq!(s.query(Screen::Hosts), "offic");
+    // Typing without a search open does nothing.
+    act(&mut s, &src, Action::SearchInput('z'));
+    assert_eq!(s.query(Screen::Hosts), "offic");
+}
+
+#[test]
+fn help_toggles() {
+    let (mut s, src) = loaded();
+    act(&mut s, &src, Action::Help);
+    assert_eq!(s.help, Some(0));
+    act(&mut s, &src, Action::Help);
+    assert_eq!(s.help, None);
+}
+
+#[test]
+fn marking_two_runs_compares_them() {
+    let (mut s, _) = loaded();
+    let _ = update(&mut s, Action::GoTo(Screen::Runs));
+    assert!(update(&mut s, Action::ToggleMark).is_empty());
+    let _ = update(&mut s, Action::Down);
+    let _ = update(&mut s, Action::Down);
+    assert_eq!(
+        update(&mut s, Action::ToggleMark),
+        vec![Effect::LoadDiff { older: 6, newer: 8 }]
+    );
+    // A third mark drops the first.
+    let _ = update(&mut s, Action::Down);
+    assert_eq!(
+        update(&mut s, Action::ToggleMark),
+        vec![Effect::LoadDiff { older: 5, newer: 6 }]
+    );
+    assert_eq!(s.runs_view.marked, vec![6, 5]);
+    // Unmarking drops the comparison.
+    let _ = update(&mut s, Action::ToggleMark);
+    assert_eq!(s.runs_view.marked, vec![6]);
+    assert!(s.runs_view.diff.is_none());
+    // Not on other screens.
+    let _ = update(&mut s, Action::GoTo(Screen::Hosts));
+    let _ = update(&mut s, Action::ToggleMark);
+    assert_eq!(s.runs_view.marked, vec![6]);
+}
+
+#[test]
+fn status_filter_and_sort_cycle_on_findings_only() {
+    let (mut s, src) = loaded();
+    act(&mut s, &src, Action::CycleStatus);
+    assert_eq!(s.findings.status, StatusFilter::All);
+    act(&mut s, &src, Action::GoTo(Screen::Findings));
+    let all = s.finding_rows().len();
+    act(&mut s, &src, Action::CycleStatus);
+    assert_eq!(s.findings.status, StatusFilter::Problems);
+    let problems = s.finding_rows().len();
+    assert!(problems < all);
+    act(&mut s, &src, Action::CycleStatus);
+    assert_eq!(s.findings.status, StatusFilter::Only(Status::Fail));
+    act(&mut s, &src, Action::CycleSort);
+    assert_eq!(s.findings.sort, Sort::Check);
+    let rows = s.finding_rows();
+    let p = s.picture().unwrap();
+    assert!(rows
+        .windows(2)
+        .all(|w| p.findings[w[0]].check <= p.findings[w[1]].check));
+}
+
+#[test]
+fn clear_filters() {
+    let (mut s, src) = loaded();
+    act(&mut s, &src, Action::GoTo(Screen::Findings));
+    act(&mut s, &src, Action::CycleStatus);
+    act(&mut s, &src, Action::Search);
+    act(&mut s, &src, Action::SearchInput('q'));
+    act(&mut s, &src, Action::SearchDone);
+    act(&mut s, &src, Action::ClearFilters);
+    assert_eq!(s.query(Screen::Findings), "");
+    assert_eq!(s.findings.status, StatusFilter::All);
+}
+
+#[test]
+fn audit_all_starts_once() {
+    let (mut s, _) = loaded();
+    assert_eq!(
+        update(&mut s, Action::AuditAll),
+        vec![Effect::StartAudit(AuditScope::everything())]
+    );
+    assert_eq!(s.audit.as_ref().unwrap().scope, "everything");
+    assert!(update(&mut s, Action::AuditAll).is_empty());
+    assert!(s.message.as_ref().unwrap().error);
+}
+
+#[test]
+fn audit_selection_depends_on_the_screen() {
+    let scope = |screen: Screen, downs: usize| {
+        let (mut s, src) = loaded();
+        act(&mut s, &src, Action::GoTo(screen));
+        for _ in 0..downs {
+            act(&mut s, &src, Action::Down);
+        }
+        match update(&mut s, Action::AuditSelection).as_slice() {
+            [Effect::StartAudit(scope)] => scope.clone(),
+            other => panic!("{screen:?}: {other:?}"),
+        }
+    };
+    assert_eq!(
+        scope(Screen::Compliance, 0),
+        AuditScope::checks(vec!["host.antivirus".into(), "host.updates".into()])
+    );
+    let f = scope(Screen::Findings, 0);
+    assert!(f.host.is_some() || f.selectors.len() == 1, "{f:?}");
+    assert_eq!(scope(Screen::Hosts, 0), AuditScope::host("classroom-1"));
+    assert_eq!(
+        scope(Screen::Directory, 2),
+        AuditScope::checks(vec!["directory.lockout".into()])
+    );
+    assert_eq!(
+        scope(Screen::Filter, 0),
+        AuditScope::checks(vec!["filter".into()])
+    );
+    assert_eq!(scope(Screen::Runs, 0), AuditScope::everything());
+
+    // "Files on the network checked" has no check in this version: said, nothing started.
+    let (mut s, src) = loaded();
+    let grey = s
+        .clause_rows()
+        .iter()
+        .position(|i| s.picture().unwrap().clauses[*i].line.id == "7.4/network-files")
+        .unwrap();
+    for _ in 0..grey {
+        act(&mut s, &src, Action::Down);
+    }
+    assert!(update(&mut s, Action::AuditSelection).is_empty());
+    assert!(s
+        .message
+        .as_ref()
+        .unwrap()
+        .text
+        .contains("attested by hand"));
+    assert!(s.audit.is_none());
+}
+
+#[test]
+fn reload_asks_again_and_keeps_what_is_shown() {
+    let (mut s, _) = loaded();
+    let before = s.picture_request;
+    let effects = update(&mut s, Action::Reload);
+    assert_eq!(s.picture_request, before + 1);
+    assert_eq!(
+        effects,
+        vec![Effect::LoadPicture {
+            request: before + 1
+        }]
+    );
+    assert!(
+        s.picture().is_some(),
+        "the old picture stays until the new one arrives"
+    );
+    // The runs are asked for once the picture is in, so that the first frame never waits.
+    let picture = s.picture().unwrap().clone();
+    let effects = update(
+        &mut s,
+        Action::PictureLoaded {
+            request: before + 1,
+            result: Ok(Box::new(picture)),
+        },
+    );
+    assert!(
+        matches!(effects.as_slice(), [Effect::LoadRuns { .. }]),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn tick_and_resize() {
+    let (mut s, _) = loaded();
+    let later = sample::now() + time::Duration::minutes(5);
+    let _ = update(&mut s, Action::Tick(later));
+    assert_eq!(s.now, later);
+    let _ = update(&mut s, Action::Resize(120, 40));
+    assert_eq!(s.size, (120, 40));
+}
+
+#[test]
+fn picture_answers_old_and_failed() {
+    let (mut s, src) = loaded();
+    let old = s.picture_request;
+    let _ = update(&mut s, Action::Reload);
+    let _ = update(
+        &mut s,
+        Action::PictureLoaded {
+            request: old,
+            result: Err("stale answer".into()),
+        },
+    );
+    assert!(
+        s.message.is_none(),
+        "an answer to an older request is dropped"
+    );
+    let request = s.picture_request;
+    let _ = update(
+        &mut s,
+        Action::PictureLoaded {
+            request,
+            result: Err("database is locked".into()),
+        },
+    );
+    assert!(s.picture().is_some());
+    assert!(s
+        .message
+        .as_ref()
+        .unwrap()
+        .text
+        .contains("database is locked"));
+
+    let mut fresh = State::new(sample::now(), time::UtcOffset::UTC, true);
+    let _ = update(&mut fresh, Action::Reload);
+    let request = fresh.picture_request;
+    let _ = update(
+        &mut fresh,
+        Action::PictureLoaded {
+            request,
+            result: Err("no store".into()),
+        },
+    );
+    assert_eq!(fresh.picture, Loadable::Failed("no store".into()));
+    let _ = update(
+        &mut fresh,
+        Action::PictureLoaded {
+            request,
+            result: Ok(Box::new(src.picture())),
+        },
+    );
+    assert!(fresh.picture().is_some());
+}
+
+#[test]
+fn runs_answers() {
+    let (mut s, src) = loaded();
+    let _ = update(&mut s, Action::RunsLoaded(Err("gone".into())));
+    assert_eq!(s.runs, Loadable::Failed("gone".into()));
+    let _ = update(&mut s, Action::RunsLoaded(Ok(src.runs(3).unwrap())));
+    assert_eq!(s.runs.ready().unwrap().len(), 3);
+}
+
+#[test]
+fn first_and_last_seen_is_asked_once_per_finding() {
+    let (mut s, _) = loaded();
+    let effects = update(&mut s, Action::GoTo(Screen::Findings));
+    let [Effect::LoadSeen { key, .. }] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    let key = key.clone();
+    assert_eq!(s.seen.get(&key), Some(&Loadable::Loading));
+    assert!(update(&mut s, Action::Tick(sample::now())).is_empty());
+    let _ = update(
+        &mut s,
+        Action::SeenLoaded {
+            key: key.clone(),
+            result: Ok(None),
+        },
+    );
+    assert_eq!(s.seen.get(&key), Some(&Loadable::Ready(None)));
+    let _ = update(
+        &mut s,
+        Action::SeenLoaded {
+            key: key.clone(),
+            result: Err("x".into()),
+        },
+    );
+    assert_eq!(s.seen.get(&key), Some(&Loadable::Failed("x".into())));
+}
+
+#[test]
+fn filter_history_answers_only_for_the_open_cell() {
+    let (mut s, _) = loaded();
+    let _ = update(&mut s, Action::GoTo(Screen::Filter));
+    let _ = update(&mut s, Action::Open);
+    let h = s.filter.history.clone().unwrap();
+    let entry = CellHistory {
+        run: 8,
+        started_at: "2026-11-23T02:00:01Z".into(),
+        trigger: "cron".into(),
+        who: "root".into(),
+        status: Status::Pass,
+        summary: "blocked".into(),
+        action: None,
+    };
+    let _ = update(
+        &mut s,
+        Action::FilterLogLoaded {
+            url: "https://elsewhere/".into(),
+            vantage: h.vantage.clone(),
+            result: Ok(vec![entry.clone()]),
+        },
+    );
+    assert_eq!(
+        s.filter.history.as_ref().unwrap().entries,
+        Loadable::Loading
+    );
+    let _ = update(
+        &mut s,
+        Action::FilterLogLoaded {
+            url: h.url.clone(),
+            vantage: h.vantage.clone(),
+            result: Ok(vec![entry.clone()]),
+        },
+    );
+    assert_eq!(
+        s.filter.history.as_ref().unwrap().entries,
+        Loadable::Ready(vec![entry])
+    );
+}
+
+#[test]
+fn diff_answers_only_for_the_comparison_shown() {
+    let (mut s, _) = loaded();
+    let _ = update(&mut s, Action::GoTo(Screen::Runs));
+    let _ = update(&mut s, Action::Open); // 7 → 8
+    let other = Diff {
+        older: 1,
+        newer: 2,
+        new: vec![],
+        resolved: vec![],
+        still: 0,
+    };
+    let _ = update(&mut s, Action::DiffLoaded(Ok(Box::new(other))));
+    assert!(matches!(s.runs_view.diff, Some((7, 8, Loadable::Loading))));
+    let mine = Diff {
+        older: 7,
+        newer: 8,
+        ..Diff {
+            older: 0,
+            newer: 0,
+            new: vec![],
+            resolved: vec![],
+            still: 3,
+        }
+    };
+    let _ = update(&mut s, Action::DiffLoaded(Ok(Box::new(mine))));
+    assert!(matches!(s.runs_view.diff, Some((7, 8, Loadable::Ready(ref d))) if d.still == 3));
+    let _ = update(&mut s, Action::DiffLoaded(Err("locked".into())));
+    assert!(matches!(
+        s.runs_view.diff,
+        Some((7, 8, Loadable::Failed(_)))
+    ));
+}
+
+#[test]
+fn audit_progress_then_reload_when_it_ends() {
+    let (mut s, _) = loaded();
+    let _ = update(&mut s, Action::AuditAll);
+    let _ = update(
+        &mut s,
+        Action::Audit(AuditEvent::Started {
+            run_id: 9,
+            units: 3,
+        }),
+    );
+    let _ = update(
+        &mut s,
+        Action::Audit(AuditEvent::UnitDone {
+            unit: "directory:ad".into(),
+            findings: 19,
+            failing: 7,
+        }),
+    );
+    let a = s.audit.clone().unwrap();
+    assert_eq!(
+        (a.run_id, a.units, a.done, a.findings, a.failing),
+        (Some(9), 3, 1, 19, 7)
+    );
+    assert_eq!(a.last_unit.as_deref(), Some("directory:ad"));
+    let mut counts = StatusCounts::default();
+    counts.add(Status::Fail, 7);
+    counts.add(Status::Pass, 12);
+    let effects = update(
+        &mut s,
+        Action::Audit(AuditEvent::Finished {
+            run_id: 9,
+            state: RunState::Complete,
+            verdict: Verdict::NonCompliant,
+            counts,
+        }),
+    );
+    assert!(s.audit.is_none());
+    assert!(
+        matches!(effects[0], Effect::LoadPicture { .. }),
+        "{effects:?}"
+    );
+    let m = s.message.clone().unwrap();
+    assert!(
+        m.text.contains("run 9") && m.text.contains("NOT COMPLIANT"),
+        "{}",
+        m.text
+    );
+
+    let _ = update(&mut s, Action::AuditAll);
+    let effects = update(
+        &mut s,
+        Action::Audit(AuditEvent::Failed("no config".into())),
+    );
+    assert!(s.audit.is_none());
+    assert!(s.message.as_ref().unwrap().error);
+    assert!(!effects.is_empty());
+}
+
+#[test]
+fn a_key_clears_the_message_and_data_does_not() {
+    let (mut s, _) = loaded();
+    let _ = update(&mut s, Action::AuditAll);
+    let _ = update(&mut s, Action::AuditAll);
+    assert!(s.message.is_some());
+    let _ = update(&mut s, Action::Tick(sample::now()));
+    assert!(s.message.is_some());
+    let _ = update(&mut s, Action::Down);
+    assert!(s.message.is_none());
+}
