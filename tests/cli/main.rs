@@ -5,6 +5,7 @@
 
 mod assess;
 mod config_errors;
+mod console;
 mod directory_failures;
 mod discovery;
 mod filter;

@@ -1,0 +1,171 @@
+//! The real `caretaker console` in tmux against the sample school, answered by keys alone:
+//! which clause is red and why, which staff accounts are stale, whether the IWF page is blocked
+//! for pupils, which laptops are unencrypted; and `q` leaves.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use caretaker_lab::{Extras, LabOptions, SampleSchool};
+
+use crate::util::audit_json;
+
+struct Tmux {
+    name: String,
+}
+
+impl Tmux {
+    fn start(home: &Path, config: &Path, width: u16, height: u16) -> Tmux {
+        let tmux = Path::new("/usr/bin/tmux");
+        assert!(tmux.exists(), "tmux is missing: apt-get install tmux");
+        let name = format!("caretaker-test-{}-{width}", std::process::id());
+        let cmd = format!(
+            "env HOME={} NO_COLOR=1 TERM=xterm-256color {} console --config {}; sleep 30",
+            home.display(),
+            env!("CARGO_BIN_EXE_caretaker"),
+            config.display()
+        );
+        let st = Command::new(tmux)
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                &name,
+                "-x",
+                &width.to_string(),
+                "-y",
+                &height.to_string(),
+                &cmd,
+            ])
+            .status()
+            .unwrap();
+        assert!(st.success(), "tmux did not start");
+        Tmux { name }
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["capture-pane", "-p", "-t", &self.name])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            let st = Command::new("tmux")
+                .args(["send-keys", "-t", &self.name, k])
+                .status()
+                .unwrap();
+            assert!(st.success());
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    }
+
+    /// Waits (at most 20 s) until the screen shows `needle`; returns the screen.
+    fn wait_for(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let s = self.screen();
+            if s.contains(needle) {
+                return s;
+            }
+            assert!(Instant::now() < deadline, "{needle:?} never appeared:\n{s}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.name])
+            .status();
+    }
+}
+
+#[test]
+fn the_network_managers_questions_are_answered_by_keys_alone() {
+    let lab = SampleSchool::start_with(
+        LabOptions {
+            openldap: true,
+            active_directory: false,
+            dir: None,
+        },
+        Extras {
+            hosts: true,
+            bulk_pupils: 0,
+            filter: true,
+        },
+    )
+    .unwrap_or_else(|e| panic!("the sample school did not start: {e}"));
+    let home = tempfile::tempdir().unwrap();
+    let (code, _, err) = audit_json(home.path(), lab.config_path(), &[]);
+    assert_eq!(code, 1, "{err}");
+
+    let t = Tmux::start(home.path(), lab.config_path(), 120, 40);
+    // Which clause is red, and why: the Compliance screen, first.
+    let s = t.wait_for("Logins and passwords");
+    let red: Vec<&str> = s.lines().filter(|l| l.contains(" RED ")).collect();
+    assert!(!red.is_empty(), "{s}");
+    let logins = red
+        .iter()
+        .find(|l| l.contains("Logins and passwords"))
+        .unwrap_or_else(|| panic!("logins should be red:\n{s}"));
+    assert!(logins.len() > 60, "a reason follows the clause: {logins}");
+    assert!(!logins.contains("not assessed"), "{logins}");
+
+    // Which staff accounts are stale: the Findings screen, searched.
+    let stale: Vec<String> = lab
+        .planted_problems()
+        .into_iter()
+        .filter(|p| p.check == "directory.stale-accounts")
+        .map(|p| p.target)
+        .collect();
+    assert!(!stale.is_empty());
+    t.keys(&["2"]);
+    t.wait_for("Findings");
+    t.keys(&["/"]);
+    for c in "check:stale".chars() {
+        t.keys(&[&c.to_string()]);
+    }
+    t.keys(&["Enter"]);
+    let s = t.wait_for("stale");
+    for account in &stale {
+        assert!(s.contains(account.as_str()), "{account} not shown:\n{s}");
+    }
+
+    // Is the IWF page blocked for pupils: the Filter screen's matrix.
+    t.keys(&["5"]);
+    let s = t.wait_for("pupil-pc");
+    let header = s
+        .lines()
+        .find(|l| l.contains("pupil-pc"))
+        .unwrap()
+        .to_string();
+    // A column is a character (the screen has "…" and "›" in it, one column each).
+    let col = header[..header.find("pupil-pc").unwrap()].chars().count();
+    let iwf = s
+        .lines()
+        .find(|l| l.contains("IWF"))
+        .unwrap_or_else(|| panic!("no IWF row:\n{s}"));
+    let cell: String = iwf.chars().skip(col).take(10).collect();
+    assert_eq!(cell.trim(), "blocked", "{header}\n{iwf}");
+
+    // Which laptops are unencrypted: the Hosts screen.
+    t.keys(&["3"]);
+    let s = t.wait_for("art-macbook");
+    let mac = s.lines().find(|l| l.contains("art-macbook")).unwrap();
+    assert!(mac.contains("FAIL"), "{s}");
+
+    t.keys(&["q"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let s = t.screen();
+        if !s.contains("Compliance") && !s.contains("art-macbook") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "q did not leave:\n{s}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
