@@ -1472,6 +1472,12 @@ fn to_value<T: Serialize>(v: &T) -> Result<serde_json::Value, StoreError> {
     serde_json::to_value(v).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
+/// The body a record of `value` is stored with by [`Store::append_record`]: canonical JSON
+/// (for building records outside the store, such as the console's sample log).
+pub fn record_body<T: Serialize>(value: &T) -> Result<String, StoreError> {
+    Ok(canonical_json(&to_value(value)?))
+}
+
 /// Appends a risk assessment entered by `entered_by` (the operating-system user). Refused (as
 /// [`StoreError::Refused`]) when `from_site` is not a site-log entry or `supersedes` is not the
 /// current version of an assessment.

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use caretaker_lab::{Extras, LabOptions, SampleSchool};
 
-use crate::util::audit_json;
+use crate::util::{audit_json, caretaker, run};
 
 struct Tmux {
     name: String,
@@ -20,7 +20,8 @@ impl Tmux {
         assert!(tmux.exists(), "tmux is missing: apt-get install tmux");
         let name = format!("caretaker-test-{}-{width}", std::process::id());
         let cmd = format!(
-            "env HOME={} NO_COLOR=1 TERM=xterm-256color {} console --config {}; sleep 30",
+            "env HOME={} XDG_DATA_HOME={}/data NO_COLOR=1 TERM=xterm-256color {} console --config {}; sleep 30",
+            home.display(),
             home.display(),
             env!("CARGO_BIN_EXE_caretaker"),
             config.display()
@@ -59,6 +60,29 @@ impl Tmux {
                 .unwrap();
             assert!(st.success());
             std::thread::sleep(Duration::from_millis(150));
+        }
+    }
+
+    /// Types `text` as it is (no key names).
+    fn text(&self, text: &str) {
+        let st = Command::new("tmux")
+            .args(["send-keys", "-l", "-t", &self.name, text])
+            .status()
+            .unwrap();
+        assert!(st.success());
+        std::thread::sleep(Duration::from_millis(150));
+    }
+
+    /// Waits until the console has quit (its screen is gone).
+    fn wait_gone(&self, needle: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let s = self.screen();
+            if !s.contains(needle) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "q did not leave:\n{s}");
+            std::thread::sleep(Duration::from_millis(100));
         }
     }
 
@@ -168,4 +192,101 @@ fn the_network_managers_questions_are_answered_by_keys_alone() {
         assert!(Instant::now() < deadline, "q did not leave:\n{s}");
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// A high-risk unblock recorded from the console's form lands in the hash-chained log as typed,
+/// entered by the operating-system user, and the chain verifies.
+#[test]
+fn a_risk_assessment_is_recorded_from_the_console() {
+    let lab = SampleSchool::start_with(
+        LabOptions {
+            openldap: false,
+            active_directory: false,
+            dir: None,
+        },
+        Extras {
+            hosts: false,
+            bulk_pupils: 0,
+            filter: true,
+        },
+    )
+    .unwrap_or_else(|e| panic!("the sample school did not start: {e}"));
+    let home = tempfile::tempdir().unwrap();
+    let (code, _, err) = audit_json(home.path(), lab.config_path(), &[]);
+    assert!(code == 0 || code == 1, "{err}");
+
+    let t = Tmux::start(home.path(), lab.config_path(), 100, 32);
+    t.wait_for("Compliance");
+    t.keys(&["7"]);
+    t.wait_for("No filter change has been assessed yet");
+    t.keys(&["n"]);
+    t.wait_for("New filter change");
+    // Change: unblock; the site; no category; for pupils.
+    t.keys(&["Right", "Tab"]);
+    t.text("www.example-science-sim.org");
+    t.keys(&["Tab", "Tab"]);
+    t.text("pupil");
+    let typed = [
+        "Mrs Patel (Year 5 teacher)",
+        "Science simulation used in the forces unit",
+        "user comments section",
+        "none",
+        "none",
+        "supervised use only; comments hidden",
+    ];
+    for v in typed {
+        t.keys(&["Tab"]);
+        t.text(v);
+    }
+    // Risk level: high (← from nothing chosen).
+    t.keys(&["Tab", "Left"]);
+    t.wait_for("REQUIRED at high risk");
+    t.keys(&["Tab"]);
+    t.text("Mrs Patel");
+    t.keys(&["Tab"]);
+    t.text("R. Singh (network)");
+    t.keys(&["Tab"]);
+    t.text("Mrs Head (headteacher)");
+    t.keys(&["Tab"]);
+    t.text("2026-11-20");
+    // Decision: approve.
+    t.keys(&["Tab", "Space"]);
+    t.keys(&["C-s"]);
+    let s = t.wait_for("recorded as #1 by");
+    let me = caretaker_daemon::store::os_user();
+    assert!(s.contains(&format!("recorded as #1 by {me}")), "{s}");
+    assert!(s.contains("Mrs Head (headteacher)"), "{s}");
+    t.keys(&["q"]);
+    t.wait_gone("Risk assessments");
+
+    let mut c = caretaker(home.path());
+    c.args(["assess", "list", "--format", "json", "--config"])
+        .arg(lab.config_path());
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    let list: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let records = list.as_array().unwrap();
+    assert_eq!(records.len(), 1, "{list:#}");
+    let r = &records[0];
+    assert_eq!(r["entered_by"], me.as_str(), "{r:#}");
+    let b = &r["body"];
+    assert_eq!(b["change"]["action"], "unblock", "{r:#}");
+    assert_eq!(b["change"]["site"], "www.example-science-sim.org");
+    assert_eq!(b["change"]["groups"], serde_json::json!(["pupil"]));
+    assert_eq!(b["requested_by"], "Mrs Patel (Year 5 teacher)");
+    assert_eq!(b["reason"], "Science simulation used in the forces unit");
+    assert_eq!(b["risks"]["content"], "user comments section");
+    assert_eq!(b["mitigations"], "supervised use only; comments hidden");
+    assert_eq!(b["risk_level"], "high");
+    assert_eq!(b["educational_assessor"], "Mrs Patel");
+    assert_eq!(b["technical_assessor"], "R. Singh (network)");
+    assert_eq!(b["consent"]["by"], "Mrs Head (headteacher)");
+    assert_eq!(b["consent"]["on"], "2026-11-20");
+    assert_eq!(b["decision"], "approve");
+
+    let mut c = caretaker(home.path());
+    c.args(["assess", "verify", "--config"])
+        .arg(lab.config_path());
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{out}{err}");
 }

@@ -4,7 +4,9 @@
 use caretaker_checks::Finding;
 use caretaker_daemon::store::RunRecord;
 
-use crate::model::{CellHistory, Diff, Picture, Seen};
+use caretaker_daemon::assess::{RiskAssessment, StoredRecord};
+
+use crate::model::{CellHistory, ChangeLog, Diff, Picture, Seen};
 use crate::source::{AuditEvent, AuditScope};
 use crate::state::Screen;
 
@@ -46,6 +48,23 @@ pub enum Action {
     AuditSelection,
     /// Load everything again from the source.
     Reload,
+    /// Record a risk assessment (from a site-log entry on the Site log screen).
+    NewAssessment,
+
+    // The risk-assessment form.
+    /// The next line (Tab, ↓).
+    FormNext,
+    /// The previous line (Shift-Tab, ↑).
+    FormPrev,
+    /// The next (true) or previous choice of a choice line (→ / ←).
+    FormCycle(bool),
+    /// A character typed (Space cycles a choice).
+    FormInput(char),
+    FormBackspace,
+    /// Ctrl-S: check every field; save if all are right.
+    FormSave,
+    /// Esc: leave the form, saving nothing.
+    FormCancel,
 
     // Typing a search.
     SearchInput(char),
@@ -75,6 +94,8 @@ pub enum Action {
         result: Result<Vec<CellHistory>, String>,
     },
     DiffLoaded(Result<Box<Diff>, String>),
+    ChangesLoaded(Result<Box<ChangeLog>, String>),
+    AssessmentSaved(Result<Box<StoredRecord>, String>),
     Audit(AuditEvent),
 }
 
@@ -95,6 +116,10 @@ pub enum Effect {
     },
     /// Two runs' findings, compared ([`Action::DiffLoaded`]).
     LoadDiff { older: i64, newer: i64 },
+    /// The filter-change log ([`Action::ChangesLoaded`]).
+    LoadChanges,
+    /// Append a risk assessment ([`Action::AssessmentSaved`]).
+    SaveAssessment(Box<RiskAssessment>),
     /// Start an audit ([`Action::Audit`] events follow).
     StartAudit(AuditScope),
     /// Stop the running audit (the run is recorded as interrupted).

@@ -133,6 +133,15 @@ pub fn answer(source: &dyn Source, effect: Effect) -> Option<Action> {
             });
             Action::DiffLoaded(result.map_err(|e| e.to_string()))
         }
+        Effect::LoadChanges => {
+            Action::ChangesLoaded(source.change_log().map(Box::new).map_err(|e| e.to_string()))
+        }
+        Effect::SaveAssessment(a) => Action::AssessmentSaved(
+            source
+                .add_assessment(&a)
+                .map(Box::new)
+                .map_err(|e| e.to_string()),
+        ),
         Effect::StartAudit(_) | Effect::CancelAudit => return None,
     })
 }

@@ -99,6 +99,8 @@ const HOSTS: &[Screen] = &[Screen::Hosts];
 const DIRECTORY: &[Screen] = &[Screen::Directory];
 const FILTER: &[Screen] = &[Screen::Filter];
 const RUNS: &[Screen] = &[Screen::Runs];
+const ASSESSMENTS: &[Screen] = &[Screen::Assessments];
+const SITES: &[Screen] = &[Screen::Sites];
 
 const fn b(
     key: Key,
@@ -137,6 +139,8 @@ pub const KEYS: &[Binding] = &[
     b(Key::Char('4'), None, Action::GoTo(Screen::Directory), "Directory: checks and accounts per directory", ALL, None),
     b(Key::Char('5'), None, Action::GoTo(Screen::Filter), "Filter: test pages by vantage point", ALL, None),
     b(Key::Char('6'), None, Action::GoTo(Screen::Runs), "Runs: history, trend, what changed", ALL, None),
+    b(Key::Char('7'), None, Action::GoTo(Screen::Assessments), "Risk assessments: the filter changes assessed", ALL, None),
+    b(Key::Char('8'), None, Action::GoTo(Screen::Sites), "Site log: sites reported to be blocked or unblocked", ALL, None),
     b(Key::Enter, None, Action::Open, "the findings of the clause", COMPLIANCE, Some("Enter findings")),
     b(Key::Enter, None, Action::Open, "the finding in full (evidence, fix, first and last seen)", FINDINGS, Some("Enter detail")),
     b(Key::Enter, None, Action::Open, "the findings of the machine", HOSTS, Some("Enter findings")),
@@ -144,6 +148,8 @@ pub const KEYS: &[Binding] = &[
     b(Key::Enter, None, Action::Open, "the history of the result", FILTER, Some("Enter history")),
     b(Key::Enter, None, Action::Open, "what changed since the run before (or between two marked)", RUNS, Some("Enter changes")),
     b(Key::Char(' '), None, Action::ToggleMark, "mark a run; with two marked, what changed between them", RUNS, Some("Space mark")),
+    b(Key::Char('n'), None, Action::NewAssessment, "record a risk assessment of a filter change", ASSESSMENTS, Some("n new")),
+    b(Key::Char('n'), None, Action::NewAssessment, "record a risk assessment of the selected site", SITES, Some("n assess")),
     b(Key::Char('f'), None, Action::CycleStatus, "status filter: all, problems, fail, error, warn, waived, pass", FINDINGS, Some("f status")),
     b(Key::Char('s'), None, Action::CycleSort, "sort: worst first, check, target, severity", FINDINGS, Some("s sort")),
     b(Key::Char('/'), None, Action::Search, "search this list (Findings also: status: host: account: dir: check: clause: vantage:)", ALL, Some("/ search")),
@@ -155,6 +161,20 @@ pub const KEYS: &[Binding] = &[
     b(Key::Esc, None, Action::Back, "back: close what is open, leave a drill-down; at the top, quit", ALL, None),
     b(Key::Char('q'), None, Action::Quit, "quit", ALL, Some("q quit")),
     b(Key::Ctrl('c'), None, Action::Quit, "quit", ALL, None),
+];
+
+/// The keys of the risk-assessment form (any other character is typed into the line).
+#[rustfmt::skip]
+pub const FORM_KEYS: &[Binding] = &[
+    b(Key::Tab, Some(Key::Down), Action::FormNext, "next line of the form", ALL, Some("Tab/↑↓ line")),
+    b(Key::BackTab, Some(Key::Up), Action::FormPrev, "previous line of the form", ALL, None),
+    b(Key::Right, None, Action::FormCycle(true), "next choice (change, risk level, decision)", ALL, Some("←→ choose")),
+    b(Key::Left, None, Action::FormCycle(false), "previous choice", ALL, None),
+    b(Key::Char(' '), None, Action::FormInput(' '), "next choice on a choice line; a space in text", ALL, None),
+    b(Key::Backspace, None, Action::FormBackspace, "delete the last character (clears a choice)", ALL, None),
+    b(Key::Ctrl('s'), None, Action::FormSave, "check every line and save; nothing is saved until all are right", ALL, Some("Ctrl-s save")),
+    b(Key::Esc, None, Action::FormCancel, "cancel: nothing is saved", ALL, Some("Esc cancel")),
+    b(Key::Ctrl('c'), None, Action::Quit, "quit (nothing is saved)", ALL, None),
 ];
 
 impl Binding {
@@ -172,8 +192,19 @@ impl Binding {
     }
 }
 
-/// What `key` means in `state`: typing while a search is open, else the key table.
+/// What `key` means in `state`: the form's keys and typing while a form is open, typing while a
+/// search is open, else the key table.
 pub fn action_for(key: Key, state: &State) -> Option<Action> {
+    if state.form.is_some() {
+        return FORM_KEYS
+            .iter()
+            .find(|b| b.key == key || b.vim == Some(key))
+            .map(|b| b.action.clone())
+            .or(match key {
+                Key::Char(c) => Some(Action::FormInput(c)),
+                _ => None,
+            });
+    }
     if state.search.is_some() {
         return match key {
             Key::Enter => Some(Action::SearchDone),
@@ -217,12 +248,25 @@ mod tests {
     }
 
     #[test]
+    fn no_form_key_means_two_things() {
+        let mut seen: Vec<Key> = Vec::new();
+        for b in FORM_KEYS {
+            for k in std::iter::once(b.key).chain(b.vim) {
+                assert!(!seen.contains(&k), "{k:?} is bound twice in the form");
+                seen.push(k);
+            }
+        }
+    }
+
+    #[test]
     fn footers_name_their_keys() {
-        for b in KEYS {
+        for b in KEYS.iter().chain(FORM_KEYS) {
             if let Some(f) = b.footer {
                 let label = b.key.label();
                 assert!(
-                    f.starts_with(&label) || (b.key == Key::Down && f.starts_with("↑↓")),
+                    f.starts_with(&label)
+                        || (b.key == Key::Down && f.starts_with("↑↓"))
+                        || (b.key == Key::Right && f.starts_with("←→")),
                     "footer {f:?} does not start with {label:?}"
                 );
             }

@@ -14,6 +14,7 @@
 
 pub mod action;
 pub mod app;
+pub mod form;
 pub mod keys;
 pub mod model;
 pub mod sample;

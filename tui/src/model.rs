@@ -1007,3 +1007,22 @@ mod tests {
         assert_eq!(d.still, 1);
     }
 }
+
+/// The filter-change log (risk assessments, the site log, filter checks after a change), as
+/// stored, with what the console needs to add to it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangeLog {
+    /// Every record, oldest first.
+    pub records: Vec<caretaker_daemon::assess::StoredRecord>,
+    /// `[assess] consent_from`: from which risk level leadership consent is required.
+    pub consent_from: caretaker_config::ConsentFrom,
+    /// Who a record entered here is recorded as (the operating-system user).
+    pub user: String,
+}
+
+impl ChangeLog {
+    /// The log with its links worked out (the daemon's [`caretaker_daemon::assess::Log`]).
+    pub fn log(&self) -> caretaker_daemon::assess::Log {
+        caretaker_daemon::assess::Log::from_records(self.records.clone())
+    }
+}

@@ -3,13 +3,20 @@
 //! the console's tests and snapshots, and for trying the console without a school.
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 
 use caretaker_checks::{ClauseMap, Evidence, Finding, Severity, Status, Target, TargetKind};
 use caretaker_daemon::filterlog::{FilterCheck, UrlResult};
 use caretaker_daemon::store::{fingerprint, RunRecord, RunState, StatusCounts, Verdict};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::model::{Picture, Seen};
+use caretaker_config::ConsentFrom;
+use caretaker_daemon::assess::{
+    record_body, record_hash, Change, ChangeAction, Consent, Decision, RecordKind, RiskAssessment,
+    RiskLevel, Risks, SiteLogEntry, StoredRecord, Verification, GENESIS,
+};
+
+use crate::model::{ChangeLog, Picture, Seen};
 use crate::source::{overview_from, AuditEvent, AuditHandle, AuditScope, Source, SourceError};
 
 /// The sample's "now": 07:30 on the morning after its latest nightly run.
@@ -29,7 +36,12 @@ pub struct Sample {
     map: ClauseMap,
     runs: Vec<RunRecord>,
     findings: BTreeMap<i64, Vec<Finding>>,
+    /// The filter-change log (risk assessments added by the console are appended).
+    records: Arc<Mutex<Vec<StoredRecord>>>,
 }
+
+/// Who the sample's records are entered by.
+pub const USER: &str = "r.singh";
 
 impl Default for Sample {
     fn default() -> Self {
@@ -705,6 +717,14 @@ impl Sample {
             map,
             runs,
             findings,
+            records: Arc::new(Mutex::new(change_log())),
+        }
+    }
+
+    fn records(&self) -> Vec<StoredRecord> {
+        match self.records.lock() {
+            Ok(r) => r.clone(),
+            Err(p) => p.into_inner().clone(),
         }
     }
 
@@ -809,6 +829,34 @@ impl Source for Sample {
         Ok(out)
     }
 
+    fn change_log(&self) -> Result<ChangeLog, SourceError> {
+        Ok(ChangeLog {
+            records: self.records(),
+            consent_from: ConsentFrom::Medium,
+            user: USER.into(),
+        })
+    }
+
+    fn add_assessment(&self, a: &RiskAssessment) -> Result<StoredRecord, SourceError> {
+        let body = record_body(a).map_err(|e| SourceError(e.to_string()))?;
+        let mut records = match self.records.lock() {
+            Ok(r) => r,
+            Err(p) => p.into_inner(),
+        };
+        let at = caretaker_checks::model::format_rfc3339(now());
+        push(
+            &mut records,
+            RecordKind::Assessment,
+            body,
+            a.supersedes,
+            &at,
+        );
+        records
+            .last()
+            .cloned()
+            .ok_or_else(|| SourceError("nothing was recorded".into()))
+    }
+
     fn start_audit(&self, scope: AuditScope) -> Result<AuditHandle, SourceError> {
         let (tx, events) = mpsc::unbounded_channel();
         let (cancel, _cancelled) = oneshot::channel();
@@ -846,4 +894,217 @@ impl Source for Sample {
         });
         Ok(AuditHandle { events, cancel })
     }
+}
+
+/// Appends a record to `records`, chained as the store chains it.
+fn push(
+    records: &mut Vec<StoredRecord>,
+    kind: RecordKind,
+    body: String,
+    supersedes: Option<i64>,
+    at: &str,
+) {
+    let id = records.last().map(|r| r.id).unwrap_or(0) + 1;
+    let prev_hash = records
+        .last()
+        .map(|r| r.hash.clone())
+        .unwrap_or_else(|| GENESIS.to_string());
+    let hash = record_hash(&prev_hash, id, kind.as_str(), &body, USER, at, supersedes);
+    records.push(StoredRecord {
+        id,
+        kind: kind.as_str().to_string(),
+        body,
+        entered_by: USER.to_string(),
+        entered_at: at.to_string(),
+        supersedes,
+        prev_hash,
+        hash,
+    });
+}
+
+fn json(body: Result<String, caretaker_daemon::store::StoreError>) -> String {
+    body.unwrap_or_default()
+}
+
+fn site(
+    reported_by: &str,
+    date: &str,
+    time: &str,
+    at: &str,
+    url: &str,
+    unblock: bool,
+) -> SiteLogEntry {
+    SiteLogEntry {
+        reported_by: reported_by.into(),
+        date: date.into(),
+        time: time.into(),
+        workstation: at.into(),
+        url: url.into(),
+        recommendation: if unblock {
+            ChangeAction::Unblock
+        } else {
+            ChangeAction::Block
+        },
+        resolution: String::new(),
+        supersedes: None,
+    }
+}
+
+/// The sample's filter-change log: three site-log entries, two assessments (one corrected) and
+/// the filter checks after them.
+fn change_log() -> Vec<StoredRecord> {
+    let mut r = Vec::new();
+    let mut sim = site(
+        "Mrs Patel (Year 5 teacher)",
+        "2026-11-17",
+        "14:05",
+        "Y5-PC-03",
+        "www.example-science-sim.org",
+        true,
+    );
+    push(
+        &mut r,
+        RecordKind::Site,
+        json(record_body(&sim)),
+        None,
+        "2026-11-17T15:10:00Z",
+    );
+    let science = RiskAssessment {
+        change: Change {
+            action: ChangeAction::Unblock,
+            site: Some("www.example-science-sim.org".into()),
+            category: None,
+            groups: vec!["Year 5".into(), "Year 6".into()],
+        },
+        requested_by: "Mrs Patel (Year 5 teacher)".into(),
+        reason: "Science simulation used in the forces unit".into(),
+        risks: Risks {
+            content: "user comments section".into(),
+            contact: "none".into(),
+            conduct: "none".into(),
+        },
+        mitigations: "supervised use only; comments hidden by site setting".into(),
+        risk_level: RiskLevel::Low,
+        educational_assessor: "Mrs Patel".into(),
+        technical_assessor: "R. Singh (network)".into(),
+        consent: None,
+        consent_from: "medium".into(),
+        decision: Decision::Approve,
+        applied_on: Some("2026-11-18".into()),
+        review_by: Some("2027-03-31".into()),
+        from_site: Some(1),
+        supersedes: None,
+    };
+    push(
+        &mut r,
+        RecordKind::Assessment,
+        json(record_body(&science)),
+        None,
+        "2026-11-17T16:42:00Z",
+    );
+    let verified = Verification {
+        assessment: 2,
+        run: 3,
+        run_started_at: started(3),
+        must_block_passed: true,
+        must_block_tests: 6,
+        passed: 6,
+        not_blocked: Vec::new(),
+    };
+    push(
+        &mut r,
+        RecordKind::Verification,
+        json(record_body(&verified)),
+        None,
+        "2026-11-18T09:03:00Z",
+    );
+    let games = site(
+        "Mr Jones (librarian)",
+        "2026-11-19",
+        "12:40",
+        "LIB-PC-01",
+        "games.example.net",
+        false,
+    );
+    push(
+        &mut r,
+        RecordKind::Site,
+        json(record_body(&games)),
+        None,
+        "2026-11-19T13:00:00Z",
+    );
+    let mut social = RiskAssessment {
+        change: Change {
+            action: ChangeAction::Unblock,
+            site: None,
+            category: Some("video-sharing".into()),
+            groups: vec!["staff".into()],
+        },
+        requested_by: "Mr Brown (deputy head)".into(),
+        reason: "Teaching videos for lessons, played from the staff laptop".into(),
+        risks: Risks {
+            content: "unsuitable videos one click away from the teaching ones".into(),
+            contact: "comments and messages from strangers".into(),
+            conduct: "pupils watching over a shoulder".into(),
+        },
+        mitigations: "restricted mode on; videos checked before the lesson".into(),
+        risk_level: RiskLevel::Medium,
+        educational_assessor: "Mr Brown (deputy head)".into(),
+        technical_assessor: "R. Singh (network)".into(),
+        consent: Some(Consent {
+            by: "Mrs Head (headteacher)".into(),
+            on: "2026-11-20".into(),
+        }),
+        consent_from: "medium".into(),
+        decision: Decision::Approve,
+        applied_on: None,
+        review_by: Some("2027-07-20".into()),
+        from_site: None,
+        supersedes: None,
+    };
+    push(
+        &mut r,
+        RecordKind::Assessment,
+        json(record_body(&social)),
+        None,
+        "2026-11-20T10:15:00Z",
+    );
+    social.applied_on = Some("2026-11-21".into());
+    social.supersedes = Some(5);
+    push(
+        &mut r,
+        RecordKind::Assessment,
+        json(record_body(&social)),
+        Some(5),
+        "2026-11-21T08:55:00Z",
+    );
+    let failed = Verification {
+        assessment: 6,
+        run: 6,
+        run_started_at: started(6),
+        must_block_passed: false,
+        must_block_tests: 6,
+        passed: 5,
+        not_blocked: Vec::new(),
+    };
+    push(
+        &mut r,
+        RecordKind::Verification,
+        json(record_body(&failed)),
+        None,
+        "2026-11-21T09:20:00Z",
+    );
+    sim.url = "www.example-coding-club.org".into();
+    sim.reported_by = "Ms Ahmed (computing lead)".into();
+    sim.date = "2026-11-22".into();
+    sim.time = "09:30".into();
+    sim.workstation = "ICT-PC-12".into();
+    push(
+        &mut r,
+        RecordKind::Site,
+        json(record_body(&sim)),
+        None,
+        "2026-11-22T10:00:00Z",
+    );
+    r
 }

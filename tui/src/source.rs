@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use caretaker_checks::{ClauseMap, Finding};
 use caretaker_config::Loaded;
+use caretaker_daemon::assess::{self, RiskAssessment, StoredRecord};
 use caretaker_daemon::engine::{self, AuditRequest, Progress};
 use caretaker_daemon::filterlog::FilterCheck;
 use caretaker_daemon::store::{
@@ -15,7 +16,7 @@ use caretaker_daemon::store::{
 };
 use tokio::sync::{mpsc, oneshot};
 
-use crate::model::{Picture, Seen, PICTURE_RUNS};
+use crate::model::{ChangeLog, Picture, Seen, PICTURE_RUNS};
 
 /// Why a source could not answer, in words for the status line.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -110,6 +111,10 @@ pub trait Source: Send + Sync + 'static {
     fn filter_log(&self, runs: usize) -> Result<Vec<FilterCheck>, SourceError>;
     /// Starts an audit and returns at once; progress arrives on the handle.
     fn start_audit(&self, scope: AuditScope) -> Result<AuditHandle, SourceError>;
+    /// The filter-change log: risk assessments, the site log, filter checks after a change.
+    fn change_log(&self) -> Result<ChangeLog, SourceError>;
+    /// Appends a (validated) risk assessment, entered by the operating-system user.
+    fn add_assessment(&self, a: &RiskAssessment) -> Result<StoredRecord, SourceError>;
 }
 
 impl<S: Source + ?Sized> Source for Arc<S> {
@@ -130,6 +135,12 @@ impl<S: Source + ?Sized> Source for Arc<S> {
     }
     fn start_audit(&self, scope: AuditScope) -> Result<AuditHandle, SourceError> {
         (**self).start_audit(scope)
+    }
+    fn change_log(&self) -> Result<ChangeLog, SourceError> {
+        (**self).change_log()
+    }
+    fn add_assessment(&self, a: &RiskAssessment) -> Result<StoredRecord, SourceError> {
+        (**self).add_assessment(a)
     }
 }
 
@@ -234,6 +245,18 @@ impl Source for InProcess {
         };
         caretaker_daemon::filterlog::log(&self.store, Some(&oldest.started_at))
             .map_err(SourceError::of)
+    }
+
+    fn change_log(&self) -> Result<ChangeLog, SourceError> {
+        Ok(ChangeLog {
+            records: self.store.records().map_err(SourceError::of)?,
+            consent_from: self.loaded.config.assess.consent_from,
+            user: os_user(),
+        })
+    }
+
+    fn add_assessment(&self, a: &RiskAssessment) -> Result<StoredRecord, SourceError> {
+        assess::add_assessment(&self.store, a, &os_user()).map_err(SourceError::of)
     }
 
     fn start_audit(&self, scope: AuditScope) -> Result<AuditHandle, SourceError> {

@@ -3,16 +3,18 @@
 
 use std::collections::BTreeMap;
 
+use caretaker_daemon::assess::RecordKind;
 use caretaker_daemon::store::RunRecord;
 use time::{OffsetDateTime, UtcOffset};
 
+use crate::form::AssessForm;
+
 use crate::model::{
-    directory_blocks, filter_matrix, host_rows, select_findings, CellHistory, Diff, DirBlock,
-    FilterMatrix, HostRow, Picture, Query, Seen, Sort, StatusFilter,
+    directory_blocks, filter_matrix, host_rows, select_findings, CellHistory, ChangeLog, Diff,
+    DirBlock, FilterMatrix, HostRow, Picture, Query, Seen, Sort, StatusFilter,
 };
 
-/// The screens, in tab order. (Risk assessments, the site log and attestations come later, as
-/// more tabs.)
+/// The screens, in tab order. (Attestations come later, as another tab.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Screen {
     Compliance,
@@ -21,16 +23,20 @@ pub enum Screen {
     Directory,
     Filter,
     Runs,
+    Assessments,
+    Sites,
 }
 
 impl Screen {
-    pub const ALL: [Screen; 6] = [
+    pub const ALL: [Screen; 8] = [
         Screen::Compliance,
         Screen::Findings,
         Screen::Hosts,
         Screen::Directory,
         Screen::Filter,
         Screen::Runs,
+        Screen::Assessments,
+        Screen::Sites,
     ];
 
     pub fn title(self) -> &'static str {
@@ -41,6 +47,18 @@ impl Screen {
             Screen::Directory => "Directory",
             Screen::Filter => "Filter",
             Screen::Runs => "Runs",
+            Screen::Assessments => "Risk assessments",
+            Screen::Sites => "Site log",
+        }
+    }
+
+    /// The title on a narrow tab bar.
+    pub fn short(self) -> &'static str {
+        match self {
+            Screen::Directory => "Dir",
+            Screen::Assessments => "Assess",
+            Screen::Sites => "Sites",
+            other => other.title(),
         }
     }
 
@@ -167,7 +185,7 @@ pub struct State {
     /// A search being typed (for the current screen).
     pub search: Option<SearchEdit>,
     /// The search of each screen, by [`Screen::index`].
-    pub queries: [String; 6],
+    pub queries: [String; 8],
     pub picture: Loadable<Box<Picture>>,
     /// The latest picture asked for; older answers are dropped.
     pub picture_request: u64,
@@ -183,6 +201,16 @@ pub struct State {
     pub filter: FilterView,
     pub runs_view: RunsView,
     pub audit: Option<AuditView>,
+    /// The filter-change log (loaded when a screen of it is first shown).
+    pub changes: Loadable<Box<ChangeLog>>,
+    /// Risk assessments: the selected row.
+    pub assessments: usize,
+    /// Site log: the selected row.
+    pub sites: usize,
+    /// A record to select once the log is (re)loaded (the one just entered).
+    pub select_record: Option<i64>,
+    /// A risk assessment being entered (drawn over the screen it was started from).
+    pub form: Option<AssessForm>,
     pub message: Option<Message>,
     pub quit: bool,
 }
@@ -211,6 +239,11 @@ impl State {
             filter: FilterView::default(),
             runs_view: RunsView::default(),
             audit: None,
+            changes: Loadable::Idle,
+            assessments: 0,
+            sites: 0,
+            select_record: None,
+            form: None,
             message: None,
             quit: false,
         }
@@ -336,6 +369,40 @@ impl State {
             .collect()
     }
 
+    pub fn changes(&self) -> Option<&ChangeLog> {
+        self.changes.ready().map(|b| b.as_ref())
+    }
+
+    /// Current versions of the records of `kind`, newest first, that the screen's search keeps.
+    fn record_rows(&self, kind: RecordKind, screen: Screen) -> Vec<i64> {
+        let Some(c) = self.changes() else {
+            return Vec::new();
+        };
+        let log = c.log();
+        let q = self.parsed(screen);
+        let mut rows: Vec<i64> = log
+            .of_kind(kind, false)
+            .into_iter()
+            .filter(|r| {
+                let id = format!("#{}", r.id);
+                q.matches_text(&[&id, &r.summary(), &r.entered_by, &r.entered_at])
+            })
+            .map(|r| r.id)
+            .collect();
+        rows.reverse();
+        rows
+    }
+
+    /// Risk assessments: the ids listed (current versions, newest first).
+    pub fn assessment_rows(&self) -> Vec<i64> {
+        self.record_rows(RecordKind::Assessment, Screen::Assessments)
+    }
+
+    /// Site log: the ids listed (current versions, newest first).
+    pub fn site_rows(&self) -> Vec<i64> {
+        self.record_rows(RecordKind::Site, Screen::Sites)
+    }
+
     /// How many rows the current screen lists (its selection stays below this).
     pub fn row_count(&self) -> usize {
         match self.screen {
@@ -345,6 +412,8 @@ impl State {
             Screen::Directory => self.directory_rows().1.len(),
             Screen::Filter => self.filter_view().rows.len(),
             Screen::Runs => self.run_rows().len(),
+            Screen::Assessments => self.assessment_rows().len(),
+            Screen::Sites => self.site_rows().len(),
         }
     }
 

@@ -5,7 +5,10 @@
 use caretaker_checks::{Finding, TargetKind};
 use caretaker_daemon::store::fingerprint;
 
+use caretaker_daemon::assess::StoredRecord;
+
 use crate::action::{Action, Effect};
+use crate::form::{AssessForm, Field};
 use crate::model::{verdict_word, StatusFilter};
 use crate::source::{AuditEvent, AuditScope};
 use crate::state::Screen;
@@ -63,6 +66,14 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             | Action::ClearFilters
             | Action::AuditAll
             | Action::AuditSelection
+            | Action::NewAssessment
+            | Action::FormNext
+            | Action::FormPrev
+            | Action::FormCycle(_)
+            | Action::FormInput(_)
+            | Action::FormBackspace
+            | Action::FormSave
+            | Action::FormCancel
     );
     if is_key {
         state.message = None;
@@ -70,6 +81,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     let mut effects = apply(state, action);
     clamp(state);
     effects.extend(want_seen(state));
+    effects.extend(want_changes(state));
     effects
 }
 
@@ -212,6 +224,66 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
             }
         },
         Action::Reload => reload(state),
+        Action::NewAssessment => new_assessment(state),
+        Action::FormNext => {
+            if let Some(f) = &mut state.form {
+                f.step(true);
+            }
+            Vec::new()
+        }
+        Action::FormPrev => {
+            if let Some(f) = &mut state.form {
+                f.step(false);
+            }
+            Vec::new()
+        }
+        Action::FormCycle(forward) => {
+            if let Some(f) = &mut state.form {
+                f.cycle(forward);
+            }
+            Vec::new()
+        }
+        Action::FormInput(c) => {
+            if let Some(f) = &mut state.form {
+                f.input(c);
+            }
+            Vec::new()
+        }
+        Action::FormBackspace => {
+            if let Some(f) = &mut state.form {
+                f.backspace();
+            }
+            Vec::new()
+        }
+        Action::FormSave => save_form(state),
+        Action::FormCancel => {
+            if state.form.take().is_some() {
+                say(state, "Risk assessment cancelled: nothing was recorded.");
+            }
+            Vec::new()
+        }
+        Action::ChangesLoaded(result) => {
+            match result {
+                Ok(c) => {
+                    state.changes = Loadable::Ready(c);
+                    if let Some(id) = state.select_record.take() {
+                        select_record(state, id);
+                    }
+                }
+                Err(e) => {
+                    if state.changes.ready().is_some() {
+                        complain(
+                            state,
+                            format!("Could not reload the filter-change log: {e}"),
+                        );
+                    } else {
+                        state.changes = Loadable::Failed(e);
+                    }
+                }
+            }
+            Vec::new()
+        }
+        Action::AssessmentSaved(result) => assessment_saved(state, result),
         Action::Tick(now) => {
             state.now = now;
             Vec::new()
@@ -315,6 +387,8 @@ fn move_by(state: &mut State, delta: isize) {
         Screen::Runs => {
             state.runs_view.selected = step(state.runs_view.selected, state.row_count())
         }
+        Screen::Assessments => state.assessments = step(state.assessments, state.row_count()),
+        Screen::Sites => state.sites = step(state.sites, state.row_count()),
     }
 }
 
@@ -339,6 +413,8 @@ fn reset_selection(state: &mut State) {
             state.filter.history = None;
         }
         Screen::Runs => state.runs_view.selected = 0,
+        Screen::Assessments => state.assessments = 0,
+        Screen::Sites => state.sites = 0,
     }
 }
 
@@ -371,11 +447,22 @@ fn clamp(state: &mut State) {
             let n = state.run_rows().len();
             fit(&mut state.runs_view.selected, n);
         }
+        Screen::Assessments => {
+            let n = state.assessment_rows().len();
+            fit(&mut state.assessments, n);
+        }
+        Screen::Sites => {
+            let n = state.site_rows().len();
+            fit(&mut state.sites, n);
+        }
     }
 }
 
 /// Esc: close the innermost thing open; at the top, quit.
 fn back(state: &mut State) -> Vec<Effect> {
+    if state.form.is_some() {
+        return apply(state, Action::FormCancel);
+    }
     if state.help.is_some() {
         state.help = None;
         return Vec::new();
@@ -503,6 +590,8 @@ fn open(state: &mut State) -> Vec<Effect> {
             };
             compare(state, older, newer)
         }
+        // The detail of the selected record is always shown beside the list.
+        Screen::Assessments | Screen::Sites => Vec::new(),
     }
 }
 
@@ -625,6 +714,8 @@ fn selection_scope(state: &State) -> Result<AuditScope, String> {
                 .ok_or("No run is selected.")?;
             Ok(AuditScope::checks(run.only.clone()))
         }
+        // After a filter change: the filter tests.
+        Screen::Assessments | Screen::Sites => Ok(AuditScope::checks(vec!["filter".into()])),
     }
 }
 
@@ -641,9 +732,17 @@ pub fn reload(state: &mut State) -> Vec<Effect> {
     state.runs_pending = true;
     state.seen.clear();
     state.filter.history = None;
-    vec![Effect::LoadPicture {
+    let mut effects = vec![Effect::LoadPicture {
         request: state.picture_request,
-    }]
+    }];
+    // The filter-change log again if it was loaded (else when its screen is first shown).
+    if !matches!(state.changes, Loadable::Idle | Loadable::Loading) {
+        if state.changes.ready().is_none() {
+            state.changes = Loadable::Loading;
+        }
+        effects.push(Effect::LoadChanges);
+    }
+    effects
 }
 
 fn audit_event(state: &mut State, ev: AuditEvent) -> Vec<Effect> {
@@ -725,4 +824,147 @@ fn want_seen(state: &mut State) -> Option<Effect> {
         key,
         finding: Box::new(f),
     })
+}
+
+/// When a screen of the filter-change log is shown and the log is not loaded, ask for it.
+fn want_changes(state: &mut State) -> Option<Effect> {
+    if !matches!(state.screen, Screen::Assessments | Screen::Sites)
+        || !matches!(state.changes, Loadable::Idle)
+    {
+        return None;
+    }
+    state.changes = Loadable::Loading;
+    Some(Effect::LoadChanges)
+}
+
+/// Selects record `id` on its screen (clearing a search that hides it).
+fn select_record(state: &mut State, id: i64) {
+    for screen in [Screen::Assessments, Screen::Sites] {
+        let rows = |s: &State| match screen {
+            Screen::Sites => s.site_rows(),
+            _ => s.assessment_rows(),
+        };
+        let mut pos = rows(state).iter().position(|r| *r == id);
+        if pos.is_none() && !state.query(screen).is_empty() {
+            state.queries[screen.index()].clear();
+            pos = rows(state).iter().position(|r| *r == id);
+        }
+        if let Some(p) = pos {
+            match screen {
+                Screen::Sites => state.sites = p,
+                _ => state.assessments = p,
+            }
+            return;
+        }
+    }
+}
+
+/// `n`: a new risk assessment; from the Site log, of the selected entry.
+fn new_assessment(state: &mut State) -> Vec<Effect> {
+    state.help = None;
+    state.search = None;
+    let Some(c) = state.changes() else {
+        complain(
+            state,
+            "The filter-change log is still loading; try again in a moment.",
+        );
+        return Vec::new();
+    };
+    let form = match state.screen {
+        Screen::Assessments => AssessForm::new(),
+        Screen::Sites => {
+            let log = c.log();
+            let entry = state
+                .site_rows()
+                .get(state.sites)
+                .and_then(|id| log.get(*id))
+                .and_then(|r| r.site().map(|s| (r.id, s)));
+            match entry {
+                Some((id, entry)) => AssessForm::from_site(id, &entry),
+                None => {
+                    complain(state, "No site-log entry is selected.");
+                    return Vec::new();
+                }
+            }
+        }
+        _ => return Vec::new(),
+    };
+    state.form = Some(form);
+    Vec::new()
+}
+
+/// Ctrl-S: every problem next to its line, or the record appended through the source.
+fn save_form(state: &mut State) -> Vec<Effect> {
+    let Some(rule) = state.changes().map(|c| c.consent_from) else {
+        return Vec::new();
+    };
+    let Some(form) = &mut state.form else {
+        return Vec::new();
+    };
+    if form.saving {
+        return Vec::new();
+    }
+    match form.draft().validate(rule) {
+        Err(errors) => {
+            let n = errors.len();
+            if let Some(first) = errors.first() {
+                form.field = Field::of_error(&first.field).index();
+            }
+            form.errors = errors;
+            complain(
+                state,
+                format!(
+                    "{n} problem{} (shown beside {}): nothing was recorded.",
+                    if n == 1 { "" } else { "s" },
+                    if n == 1 { "its line" } else { "their lines" }
+                ),
+            );
+            Vec::new()
+        }
+        Ok(record) => {
+            form.errors.clear();
+            form.saving = true;
+            say(state, "Recording the risk assessment…");
+            vec![Effect::SaveAssessment(Box::new(record))]
+        }
+    }
+}
+
+fn assessment_saved(state: &mut State, result: Result<Box<StoredRecord>, String>) -> Vec<Effect> {
+    match result {
+        Err(e) => {
+            if let Some(f) = &mut state.form {
+                f.saving = false;
+            }
+            complain(state, format!("Not recorded: {e}"));
+            Vec::new()
+        }
+        Ok(rec) => {
+            state.form = None;
+            state.help = None;
+            state.search = None;
+            state.came_from = None;
+            state.screen = Screen::Assessments;
+            say(
+                state,
+                format!(
+                    "Risk assessment recorded as #{} by {}: {}",
+                    rec.id,
+                    rec.entered_by,
+                    rec.assessment()
+                        .map(|a| a.summary())
+                        .unwrap_or_else(|| rec.summary())
+                ),
+            );
+            if let Loadable::Ready(c) = &mut state.changes {
+                if !c.records.iter().any(|r| r.id == rec.id) {
+                    c.records.push(*rec.clone());
+                }
+            }
+            select_record(state, rec.id);
+            // Read the log again (links, corrections) and keep the new record selected.
+            state.select_record = Some(rec.id);
+            vec![Effect::LoadChanges]
+        }
+    }
 }

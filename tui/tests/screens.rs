@@ -311,7 +311,7 @@ fn help_lists_every_key() {
         .map(|l| l.to_string())
         .collect::<Vec<_>>()
         .join("\n");
-    for b in KEYS {
+    for b in KEYS.iter().chain(caretaker_tui::keys::FORM_KEYS) {
         let label = b.keys_label();
         assert!(
             all.lines()
@@ -338,4 +338,117 @@ fn statuses_are_words_in_the_findings_list() {
     assert!(p.findings.iter().any(|f| f.status == Status::Error));
     let t = text(&render(&state));
     assert!(t.contains("FAIL"), "{t}");
+}
+
+#[test]
+fn risk_assessments() {
+    for (w, h) in SIZES {
+        let (mut state, source) = console(w, h);
+        act(&mut state, &source, Action::GoTo(Screen::Assessments));
+        // Newest first, the corrected #5 hidden behind its correction #6.
+        assert_eq!(state.assessment_rows(), vec![6, 2]);
+        snap("assessments", &state);
+    }
+}
+
+#[test]
+fn site_log() {
+    for (w, h) in SIZES {
+        let (mut state, source) = console(w, h);
+        act(&mut state, &source, Action::GoTo(Screen::Sites));
+        act(&mut state, &source, Action::Down);
+        act(&mut state, &source, Action::Down);
+        snap("sites", &state);
+    }
+}
+
+/// The form at each stage: empty, after Ctrl-S with every problem, filled in.
+#[test]
+fn assessment_form() {
+    for (w, h) in SIZES {
+        let (mut state, source) = console(w, h);
+        act(&mut state, &source, Action::GoTo(Screen::Assessments));
+        act(&mut state, &source, Action::NewAssessment);
+        snap("form_empty", &state);
+        // A few lines typed, then saved: every problem beside its line.
+        act(&mut state, &source, Action::FormCycle(true));
+        act(&mut state, &source, Action::FormNext);
+        for c in "www.example.org".chars() {
+            act(&mut state, &source, Action::FormInput(c));
+        }
+        act(&mut state, &source, Action::FormSave);
+        let t = text(&render(&state));
+        assert!(t.contains("nothing"), "{t}");
+        snap("form_errors", &state);
+    }
+    for (w, h) in SIZES {
+        let (mut state, source) = console(w, h);
+        act(&mut state, &source, Action::GoTo(Screen::Sites));
+        act(&mut state, &source, Action::NewAssessment);
+        fill(&mut state, &source);
+        snap("form_filled", &state);
+    }
+}
+
+/// Types a high-risk assessment into the open form (the change comes from the site log).
+fn fill(state: &mut State, source: &Sample) {
+    use caretaker_tui::form::Field;
+    let typed: [(Field, &str); 13] = [
+        (Field::Groups, "pupil"),
+        (Field::RequestedBy, "Ms Ahmed (computing lead)"),
+        (Field::Reason, "After-school coding club projects"),
+        (Field::Content, "projects by strangers"),
+        (Field::Contact, "project comments"),
+        (Field::Conduct, "none"),
+        (
+            Field::Mitigations,
+            "club account with comments off; supervised",
+        ),
+        (Field::Educational, "Ms Ahmed"),
+        (Field::Technical, "R. Singh (network)"),
+        (Field::ConsentBy, "Mrs Head (headteacher)"),
+        (Field::ConsentOn, "2026-11-22"),
+        (Field::AppliedOn, "2026-11-23"),
+        (Field::ReviewBy, "2027-07-20"),
+    ];
+    for (f, v) in typed {
+        while state.form.as_ref().unwrap().current() != f {
+            act(state, source, Action::FormNext);
+        }
+        for c in v.chars() {
+            act(state, source, Action::FormInput(c));
+        }
+    }
+    while state.form.as_ref().unwrap().current() != Field::RiskLevel {
+        act(state, source, Action::FormPrev);
+    }
+    act(state, source, Action::FormCycle(false)); // high
+    while state.form.as_ref().unwrap().current() != Field::Decision {
+        act(state, source, Action::FormNext);
+    }
+    act(state, source, Action::FormInput(' ')); // approve
+}
+
+/// Saved through the source: back on the list, the new record selected and in full.
+#[test]
+fn a_saved_assessment_is_selected_on_the_list() {
+    let (mut state, source) = console(120, 40);
+    act(&mut state, &source, Action::GoTo(Screen::Sites));
+    act(&mut state, &source, Action::NewAssessment);
+    fill(&mut state, &source);
+    act(&mut state, &source, Action::FormSave);
+    assert!(state.form.is_none());
+    assert_eq!(state.screen, Screen::Assessments);
+    assert_eq!(state.assessment_rows()[state.assessments], 9);
+    let t = text(&render(&state));
+    assert!(t.contains("recorded as #9 by r.singh"), "{t}");
+    assert!(
+        t.contains("Unblock site www.example-coding-club.org for pupil"),
+        "{t}"
+    );
+    assert!(
+        t.contains("given by Mrs Head (headteacher) on 2026-11-22"),
+        "{t}"
+    );
+    snap("assessment_saved", &state);
 }

@@ -122,7 +122,7 @@ fn left_and_right_move_between_vantage_points_on_filter_and_screens_elsewhere() 
 fn screens_cycle_and_go_to() {
     let (mut s, src) = loaded();
     act(&mut s, &src, Action::PrevScreen);
-    assert_eq!(s.screen, Screen::Runs);
+    assert_eq!(s.screen, Screen::Sites);
     act(&mut s, &src, Action::NextScreen);
     assert_eq!(s.screen, Screen::Compliance);
     for screen in Screen::ALL {
@@ -613,4 +613,250 @@ fn a_key_clears_the_message_and_data_does_not() {
     assert!(s.message.is_some());
     let _ = update(&mut s, Action::Down);
     assert!(s.message.is_none());
+}
+
+mod assessment_form {
+    use super::*;
+    use caretaker_tui::form::Field;
+    use caretaker_tui::keys::{action_for, Key};
+
+    fn form_on(screen: Screen) -> (State, Sample) {
+        let (mut state, source) = loaded();
+        act(&mut state, &source, Action::GoTo(screen));
+        assert!(state.changes.ready().is_some());
+        act(&mut state, &source, Action::NewAssessment);
+        assert!(state.form.is_some());
+        (state, source)
+    }
+
+    fn field(state: &State) -> Field {
+        state.form.as_ref().unwrap().current()
+    }
+
+    fn value(state: &State, f: Field) -> String {
+        state.form.as_ref().unwrap().value(f).to_string()
+    }
+
+    fn go_to(state: &mut State, f: Field) {
+        while field(state) != f {
+            update(state, Action::FormNext);
+        }
+    }
+
+    fn type_in(state: &mut State, f: Field, text: &str) {
+        go_to(state, f);
+        for c in text.chars() {
+            update(state, Action::FormInput(c));
+        }
+    }
+
+    #[test]
+    fn the_log_loads_when_its_screen_is_first_shown() {
+        let (mut state, _) = loaded();
+        assert_eq!(state.changes, Loadable::Idle);
+        assert_eq!(
+            update(&mut state, Action::GoTo(Screen::Assessments)),
+            vec![Effect::LoadChanges]
+        );
+        assert_eq!(state.changes, Loadable::Loading);
+        // Asked once.
+        assert_eq!(update(&mut state, Action::Down), Vec::<Effect>::new());
+    }
+
+    #[test]
+    fn keys_type_into_the_form_and_move_between_lines() {
+        let (mut state, _) = form_on(Screen::Assessments);
+        assert_eq!(
+            action_for(Key::Char('q'), &state),
+            Some(Action::FormInput('q'))
+        );
+        assert_eq!(
+            action_for(Key::Char('n'), &state),
+            Some(Action::FormInput('n'))
+        );
+        assert_eq!(action_for(Key::Tab, &state), Some(Action::FormNext));
+        assert_eq!(action_for(Key::Down, &state), Some(Action::FormNext));
+        assert_eq!(action_for(Key::BackTab, &state), Some(Action::FormPrev));
+        assert_eq!(action_for(Key::Up, &state), Some(Action::FormPrev));
+        assert_eq!(
+            action_for(Key::Right, &state),
+            Some(Action::FormCycle(true))
+        );
+        assert_eq!(action_for(Key::Ctrl('s'), &state), Some(Action::FormSave));
+        assert_eq!(action_for(Key::Esc, &state), Some(Action::FormCancel));
+
+        assert_eq!(field(&state), Field::Action);
+        update(&mut state, Action::FormPrev);
+        assert_eq!(field(&state), Field::ReviewBy, "wraps to the last line");
+        update(&mut state, Action::FormNext);
+        update(&mut state, Action::FormNext);
+        assert_eq!(field(&state), Field::Site);
+        for c in "www.exampel".chars() {
+            update(&mut state, Action::FormInput(c));
+        }
+        update(&mut state, Action::FormBackspace);
+        update(&mut state, Action::FormBackspace);
+        for c in "le.org".chars() {
+            update(&mut state, Action::FormInput(c));
+        }
+        assert_eq!(value(&state, Field::Site), "www.example.org");
+        // A space is typed into text.
+        type_in(&mut state, Field::Groups, "Year 5");
+        assert_eq!(value(&state, Field::Groups), "Year 5");
+    }
+
+    #[test]
+    fn choices_cycle_with_arrows_and_space() {
+        let (mut state, _) = form_on(Screen::Assessments);
+        go_to(&mut state, Field::RiskLevel);
+        update(&mut state, Action::FormCycle(true));
+        assert_eq!(value(&state, Field::RiskLevel), "low");
+        update(&mut state, Action::FormInput(' '));
+        assert_eq!(value(&state, Field::RiskLevel), "medium");
+        update(&mut state, Action::FormCycle(true));
+        update(&mut state, Action::FormCycle(true));
+        assert_eq!(value(&state, Field::RiskLevel), "low", "wraps");
+        update(&mut state, Action::FormCycle(false));
+        assert_eq!(value(&state, Field::RiskLevel), "high");
+        // Letters do not change a choice; Backspace clears it.
+        update(&mut state, Action::FormInput('x'));
+        assert_eq!(value(&state, Field::RiskLevel), "high");
+        update(&mut state, Action::FormBackspace);
+        assert_eq!(value(&state, Field::RiskLevel), "");
+        // Arrows do nothing on text.
+        go_to(&mut state, Field::Reason);
+        update(&mut state, Action::FormCycle(true));
+        assert_eq!(value(&state, Field::Reason), "");
+        assert_eq!(
+            state.screen,
+            Screen::Assessments,
+            "arrows do not change screen"
+        );
+    }
+
+    #[test]
+    fn ctrl_s_shows_every_problem_beside_its_line_and_saves_nothing() {
+        let (mut state, _) = form_on(Screen::Assessments);
+        type_in(&mut state, Field::Site, "www.example.org");
+        type_in(&mut state, Field::Educational, "R. Singh");
+        type_in(&mut state, Field::Technical, "r.singh");
+        go_to(&mut state, Field::RiskLevel);
+        update(&mut state, Action::FormCycle(false)); // high: consent needed
+        let effects = update(&mut state, Action::FormSave);
+        assert_eq!(effects, Vec::<Effect>::new(), "nothing is saved");
+        let form = state.form.as_ref().unwrap();
+        assert!(!form.saving);
+        assert_eq!(form.current(), Field::Action, "the first problem's line");
+        for f in [
+            Field::Action,
+            Field::Groups,
+            Field::RequestedBy,
+            Field::Technical,
+            Field::ConsentBy,
+            Field::Decision,
+        ] {
+            assert!(!form.errors_of(f).is_empty(), "no problem shown for {f:?}");
+        }
+        assert!(form.errors_of(Field::Site).is_empty());
+        assert!(form.errors_of(Field::ConsentBy)[0]
+            .problem
+            .contains("high-risk"));
+        assert!(form.errors_of(Field::Technical)[0]
+            .problem
+            .contains("same person"));
+        let m = state.message.as_ref().unwrap();
+        assert!(m.error && m.text.contains("nothing was recorded"), "{m:?}");
+    }
+
+    #[test]
+    fn a_valid_form_is_appended_through_the_source() {
+        let (mut state, _) = form_on(Screen::Assessments);
+        type_in(&mut state, Field::Category, "social-networking");
+        type_in(&mut state, Field::Groups, "staff");
+        for (f, v) in [
+            (Field::RequestedBy, "Mr Brown"),
+            (Field::Reason, "School page"),
+            (Field::Content, "none"),
+            (Field::Contact, "messages"),
+            (Field::Conduct, "none"),
+            (Field::Mitigations, "staff only"),
+            (Field::Educational, "Mr Brown"),
+            (Field::Technical, "R. Singh"),
+        ] {
+            type_in(&mut state, f, v);
+        }
+        go_to(&mut state, Field::Action);
+        update(&mut state, Action::FormInput(' '));
+        go_to(&mut state, Field::RiskLevel);
+        update(&mut state, Action::FormCycle(true)); // low: no consent needed
+        go_to(&mut state, Field::Decision);
+        update(&mut state, Action::FormCycle(true));
+        let effects = update(&mut state, Action::FormSave);
+        let [Effect::SaveAssessment(a)] = effects.as_slice() else {
+            panic!("{effects:?}");
+        };
+        assert_eq!(
+            a.change.sentence(),
+            "Unblock category social-networking for staff"
+        );
+        assert_eq!(a.consent, None);
+        assert_eq!(a.consent_from, "medium");
+        assert!(state.form.as_ref().unwrap().saving);
+        // Saving twice sends it once.
+        assert_eq!(update(&mut state, Action::FormSave), Vec::<Effect>::new());
+        // A refusal keeps the form.
+        update(
+            &mut state,
+            Action::AssessmentSaved(Err("the store is locked".into())),
+        );
+        assert!(!state.form.as_ref().unwrap().saving);
+        assert!(state
+            .message
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("Not recorded"));
+    }
+
+    #[test]
+    fn the_site_log_prefills_the_change() {
+        let (mut state, _) = loaded();
+        let source = Sample::new();
+        act(&mut state, &source, Action::GoTo(Screen::Sites));
+        act(&mut state, &source, Action::Down); // #4 games.example.net, block
+        act(&mut state, &source, Action::NewAssessment);
+        let form = state.form.as_ref().unwrap();
+        assert_eq!(form.value(Field::Site), "games.example.net");
+        assert_eq!(form.value(Field::Action), "block");
+        assert_eq!(form.from_site, Some(4));
+        assert_eq!(form.current(), Field::Groups);
+    }
+
+    #[test]
+    fn esc_cancels_and_saves_nothing() {
+        let (mut state, _) = form_on(Screen::Assessments);
+        type_in(&mut state, Field::Site, "www.example.org");
+        assert_eq!(update(&mut state, Action::FormCancel), Vec::<Effect>::new());
+        assert!(state.form.is_none());
+        assert!(!state.quit);
+        assert!(state
+            .message
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("nothing was recorded"));
+        // Back (Esc outside the key table's form mode) also closes it before quitting.
+        act(&mut state, &Sample::new(), Action::NewAssessment);
+        update(&mut state, Action::Back);
+        assert!(state.form.is_none() && !state.quit);
+    }
+
+    #[test]
+    fn n_needs_the_log_and_a_selected_site() {
+        let (mut state, _) = loaded();
+        state.screen = Screen::Assessments;
+        update(&mut state, Action::NewAssessment);
+        assert!(state.form.is_none());
+        assert!(state.message.as_ref().unwrap().error);
+    }
 }

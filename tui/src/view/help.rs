@@ -5,7 +5,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 
-use crate::keys::KEYS;
+use crate::keys::{FORM_KEYS, KEYS};
 use crate::state::{Screen, State};
 use crate::view::text::{cut, fit, wrap, Theme};
 
@@ -29,6 +29,10 @@ pub fn lines(width: usize, current: Screen, theme: &Theme) -> Vec<Line<'static>>
     for s in Screen::ALL.iter().copied().filter(|s| *s != current) {
         groups.push((format!("On {}", s.title()), on(s)));
     }
+    groups.push((
+        "In the risk-assessment form (other keys type into the line)".to_string(),
+        FORM_KEYS.iter().collect(),
+    ));
     groups.retain(|(_, b)| !b.is_empty());
     for (title, bindings) in groups {
         out.push(Line::styled(format!(" {title}"), theme.heading()));

@@ -1,10 +1,12 @@
 //! Drawing: a pure function of the [`State`]. Every status is a word (RED, AMBER, GREEN, GREY;
 //! FAIL, WARN, PASS, ERROR); colour is only added to it. Fits 80×24.
 
+mod changes;
 mod compliance;
 mod directory;
 mod filter;
 mod findings;
+mod form;
 mod help;
 mod hosts;
 mod runs;
@@ -47,6 +49,16 @@ pub fn draw(frame: &mut Frame, state: &State) {
 }
 
 fn draw_body(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    // The filter-change log does not need an audit.
+    if let Some(f) = &state.form {
+        let rule = state.changes().map(|c| c.consent_from).unwrap_or_default();
+        return form::draw(frame, area, f, rule, theme);
+    }
+    match state.screen {
+        Screen::Assessments => return changes::draw_assessments(frame, area, state, theme),
+        Screen::Sites => return changes::draw_sites(frame, area, state, theme),
+        _ => {}
+    }
     let p = match &state.picture {
         Loadable::Ready(p) => p,
         Loadable::Idle | Loadable::Loading => {
@@ -81,6 +93,7 @@ fn draw_body(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         Screen::Directory => directory::draw(frame, area, state, theme),
         Screen::Filter => filter::draw(frame, area, state, p, theme),
         Screen::Runs => runs::draw(frame, area, state, theme),
+        Screen::Assessments | Screen::Sites => {}
     }
 }
 
@@ -151,9 +164,15 @@ fn draw_header(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 }
 
 fn draw_tabs(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let full: usize = Screen::ALL
+        .iter()
+        .map(|s| s.title().chars().count() + 4)
+        .sum::<usize>()
+        + 1;
+    let narrow = full > usize::from(area.width);
     let mut spans = vec![Span::raw(" ")];
     for (i, s) in Screen::ALL.iter().enumerate() {
-        let label = format!("{} {}", i + 1, s.title());
+        let label = format!("{} {}", i + 1, if narrow { s.short() } else { s.title() });
         if *s == state.screen {
             spans.push(Span::styled(format!("[{label}]"), theme.accent()));
         } else {
@@ -165,7 +184,22 @@ fn draw_tabs(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 
 fn draw_footer(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let width = usize::from(area.width);
-    let line = if state.search.is_some() {
+    let line = if let (Some(form), None) = (&state.form, &state.message) {
+        let user = state.changes().map(|c| c.user.as_str()).unwrap_or("you");
+        let at = state.now.to_offset(state.offset);
+        let mut s = format!(
+            " Ctrl-s save (recorded as {user}, {}-{:02}-{:02} {:02}:{:02})  Esc cancel  Tab/↑↓ line",
+            at.year(),
+            u8::from(at.month()),
+            at.day(),
+            at.hour(),
+            at.minute()
+        );
+        if form.current().is_choice() {
+            s.push_str("  ←→ Space choose");
+        }
+        Line::styled(text::cut(&s, width), theme.dim())
+    } else if state.search.is_some() {
         Line::from(vec![
             Span::styled(" / ", theme.accent()),
             Span::raw(format!("{}█", state.query(state.screen))),

@@ -1,0 +1,305 @@
+//! The risk-assessment form: one field per line, edited in [`crate::update::update`], checked by
+//! the daemon's [`AssessmentDraft::validate`] (the same rules as `caretaker assess add`).
+
+use caretaker_config::ConsentFrom;
+use caretaker_daemon::assess::{
+    AssessmentDraft, ChangeDraft, ConsentDraft, FieldError, RiskLevel, RisksDraft, SiteLogEntry,
+};
+
+/// A line of the form, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Field {
+    Action,
+    Site,
+    Category,
+    Groups,
+    RequestedBy,
+    Reason,
+    Content,
+    Contact,
+    Conduct,
+    Mitigations,
+    RiskLevel,
+    Educational,
+    Technical,
+    ConsentBy,
+    ConsentOn,
+    Decision,
+    AppliedOn,
+    ReviewBy,
+}
+
+impl Field {
+    pub const ALL: [Field; 18] = [
+        Field::Action,
+        Field::Site,
+        Field::Category,
+        Field::Groups,
+        Field::RequestedBy,
+        Field::Reason,
+        Field::Content,
+        Field::Contact,
+        Field::Conduct,
+        Field::Mitigations,
+        Field::RiskLevel,
+        Field::Educational,
+        Field::Technical,
+        Field::ConsentBy,
+        Field::ConsentOn,
+        Field::Decision,
+        Field::AppliedOn,
+        Field::ReviewBy,
+    ];
+
+    pub fn index(self) -> usize {
+        Field::ALL.iter().position(|f| *f == self).unwrap_or(0)
+    }
+
+    /// The label on its line.
+    pub fn label(self) -> &'static str {
+        match self {
+            Field::Action => "Change",
+            Field::Site => "Site",
+            Field::Category => "or category",
+            Field::Groups => "For (groups)",
+            Field::RequestedBy => "Requested by",
+            Field::Reason => "Reason",
+            Field::Content => "Risks: content",
+            Field::Contact => "Risks: contact",
+            Field::Conduct => "Risks: conduct",
+            Field::Mitigations => "Mitigations",
+            Field::RiskLevel => "Risk level",
+            Field::Educational => "Educational assessor",
+            Field::Technical => "Technical assessor",
+            Field::ConsentBy => "Leadership consent",
+            Field::ConsentOn => "Consent given on",
+            Field::Decision => "Decision",
+            Field::AppliedOn => "Applied on",
+            Field::ReviewBy => "Review by",
+        }
+    }
+
+    /// The words it cycles through, for a choice; empty for text.
+    pub fn choices(self) -> &'static [&'static str] {
+        match self {
+            Field::Action => &["unblock", "block"],
+            Field::RiskLevel => &["low", "medium", "high"],
+            Field::Decision => &["approve", "reject", "defer"],
+            _ => &[],
+        }
+    }
+
+    pub fn is_choice(self) -> bool {
+        !self.choices().is_empty()
+    }
+
+    /// What to type, shown while the field is empty.
+    pub fn hint(self) -> &'static str {
+        match self {
+            Field::Action | Field::RiskLevel | Field::Decision => "←/→ or Space to choose",
+            Field::Site => "www.example.org (or a category below)",
+            Field::Category => "a filter category, instead of a site",
+            Field::Groups => "pupil, staff, Year 5 (commas between)",
+            Field::RequestedBy => "who asked for the change",
+            Field::Reason => "the educational reason",
+            Field::Content => "what could be seen, or none",
+            Field::Contact => "who could get in touch, or none",
+            Field::Conduct => "what users could do, or none",
+            Field::Mitigations => "how the risks are reduced",
+            Field::Educational | Field::Technical => "name (role)",
+            Field::ConsentBy => "who on the Leadership Team",
+            Field::ConsentOn | Field::AppliedOn | Field::ReviewBy => "YYYY-MM-DD",
+        }
+    }
+
+    /// The line a problem reported by [`AssessmentDraft::validate`] for `key` belongs to.
+    pub fn of_error(key: &str) -> Field {
+        match key {
+            "change.action" => Field::Action,
+            "change.category" => Field::Category,
+            "change.groups" => Field::Groups,
+            "requested_by" => Field::RequestedBy,
+            "reason" => Field::Reason,
+            "risks.content" => Field::Content,
+            "risks.contact" => Field::Contact,
+            "risks.conduct" => Field::Conduct,
+            "mitigations" => Field::Mitigations,
+            "risk_level" => Field::RiskLevel,
+            "educational_assessor" => Field::Educational,
+            "technical_assessor" => Field::Technical,
+            "consent" | "consent.by" => Field::ConsentBy,
+            "consent.on" => Field::ConsentOn,
+            "decision" => Field::Decision,
+            "applied_on" => Field::AppliedOn,
+            "review_by" => Field::ReviewBy,
+            // change.site, from_site, supersedes and anything else: the change itself.
+            _ => Field::Site,
+        }
+    }
+}
+
+/// A risk assessment being typed.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AssessForm {
+    /// The line being edited (index into [`Field::ALL`]).
+    pub field: usize,
+    /// What each line holds, by [`Field::index`] (a choice holds its word, or nothing yet).
+    pub values: [String; 18],
+    /// The site-log entry it was started from.
+    pub from_site: Option<i64>,
+    /// The problems found by the last Ctrl-S (nothing was saved).
+    pub errors: Vec<FieldError>,
+    /// Saved, waiting for the store's answer.
+    pub saving: bool,
+}
+
+impl AssessForm {
+    pub fn new() -> AssessForm {
+        AssessForm::default()
+    }
+
+    /// A form with the change taken from a site-log entry (its address and recommendation).
+    pub fn from_site(id: i64, entry: &SiteLogEntry) -> AssessForm {
+        let mut draft = AssessmentDraft::default();
+        draft.prefill_from_site(id, entry);
+        let mut form = AssessForm::new();
+        form.set(Field::Action, draft.change.action.unwrap_or_default());
+        form.set(Field::Site, draft.change.site.unwrap_or_default());
+        form.from_site = draft.from_site;
+        // The change is filled in: start at who it is for.
+        form.field = Field::Groups.index();
+        form
+    }
+
+    pub fn current(&self) -> Field {
+        Field::ALL[self.field.min(Field::ALL.len() - 1)]
+    }
+
+    pub fn value(&self, f: Field) -> &str {
+        &self.values[f.index()]
+    }
+
+    pub fn set(&mut self, f: Field, v: impl Into<String>) {
+        self.values[f.index()] = v.into();
+    }
+
+    /// Moves to the next (or previous) line, wrapping.
+    pub fn step(&mut self, forward: bool) {
+        let n = Field::ALL.len();
+        self.field = if forward {
+            (self.field + 1) % n
+        } else {
+            (self.field + n - 1) % n
+        };
+    }
+
+    /// The next (or previous) word of a choice; nothing on a text line.
+    pub fn cycle(&mut self, forward: bool) {
+        let f = self.current();
+        let choices = f.choices();
+        if choices.is_empty() {
+            return;
+        }
+        let n = choices.len();
+        let now = choices.iter().position(|c| *c == self.value(f));
+        let next = match (now, forward) {
+            (None, true) => 0,
+            (None, false) => n - 1,
+            (Some(i), true) => (i + 1) % n,
+            (Some(i), false) => (i + n - 1) % n,
+        };
+        self.set(f, choices[next]);
+    }
+
+    /// A key typed: added to a text line; Space cycles a choice.
+    pub fn input(&mut self, c: char) {
+        let f = self.current();
+        if f.is_choice() {
+            if c == ' ' {
+                self.cycle(true);
+            }
+            return;
+        }
+        if !c.is_control() {
+            self.values[f.index()].push(c);
+        }
+    }
+
+    pub fn backspace(&mut self) {
+        let f = self.current();
+        if f.is_choice() {
+            self.set(f, "");
+        } else {
+            self.values[f.index()].pop();
+        }
+    }
+
+    fn text(&self, f: Field) -> Option<String> {
+        let v = self.value(f).trim();
+        (!v.is_empty()).then(|| v.to_string())
+    }
+
+    /// The form as a draft, for [`AssessmentDraft::validate`].
+    pub fn draft(&self) -> AssessmentDraft {
+        let groups = self.text(Field::Groups).map(|g| {
+            g.split(',')
+                .map(|s| s.trim().to_string())
+                .collect::<Vec<_>>()
+        });
+        let by = self.text(Field::ConsentBy);
+        let on = self.text(Field::ConsentOn);
+        AssessmentDraft {
+            change: ChangeDraft {
+                action: self.text(Field::Action),
+                site: self.text(Field::Site),
+                category: self.text(Field::Category),
+                groups,
+            },
+            requested_by: self.text(Field::RequestedBy),
+            reason: self.text(Field::Reason),
+            risks: RisksDraft {
+                content: self.text(Field::Content),
+                contact: self.text(Field::Contact),
+                conduct: self.text(Field::Conduct),
+            },
+            mitigations: self.text(Field::Mitigations),
+            risk_level: self.text(Field::RiskLevel),
+            educational_assessor: self.text(Field::Educational),
+            technical_assessor: self.text(Field::Technical),
+            consent: (by.is_some() || on.is_some()).then_some(ConsentDraft { by, on }),
+            decision: self.text(Field::Decision),
+            applied_on: self.text(Field::AppliedOn),
+            review_by: self.text(Field::ReviewBy),
+            from_site: self.from_site,
+            supersedes: None,
+        }
+    }
+
+    /// The problems of line `f`.
+    pub fn errors_of(&self, f: Field) -> Vec<&FieldError> {
+        self.errors
+            .iter()
+            .filter(|e| Field::of_error(&e.field) == f)
+            .collect()
+    }
+
+    /// Whether consent is required for the level chosen (`None` until a level is chosen).
+    pub fn consent_required(&self, rule: ConsentFrom) -> Option<bool> {
+        RiskLevel::parse(self.value(Field::RiskLevel)).map(|l| l.needs_consent(rule))
+    }
+}
+
+/// What the consent line says about the rule: "required for a high-risk change", "not required
+/// below \"medium\"".
+pub fn consent_note(form: &AssessForm, rule: ConsentFrom) -> (String, bool) {
+    match (form.consent_required(rule), rule) {
+        (_, ConsentFrom::Never) => ("not required (consent_from \"never\")".to_string(), false),
+        (_, ConsentFrom::Low) => ("REQUIRED for every change".to_string(), true),
+        (Some(true), _) => (
+            format!("REQUIRED at {} risk", form.value(Field::RiskLevel)),
+            true,
+        ),
+        (Some(false), r) => (format!("not required below \"{}\"", r.as_str()), false),
+        (None, r) => (format!("required from \"{}\" risk", r.as_str()), false),
+    }
+}

@@ -1,0 +1,441 @@
+//! Risk assessments and the Site log: the filter-change log's current records, newest first,
+//! and the selected one in full, in plain English.
+
+use caretaker_daemon::assess::{Log, RiskAssessment, SiteLogEntry, StoredRecord};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+use crate::model::ChangeLog;
+use crate::state::{Loadable, Screen, State};
+use crate::view::text::{cut, date, fit, scroll_start, wrap, Theme};
+
+/// Width of the labels of the detail.
+const LABEL_W: usize = 14;
+
+/// The log, or a line saying why it is not shown yet.
+fn loaded<'a>(
+    frame: &mut Frame,
+    area: Rect,
+    state: &'a State,
+    theme: &Theme,
+) -> Option<&'a ChangeLog> {
+    let line = match &state.changes {
+        Loadable::Ready(c) => return Some(c),
+        Loadable::Failed(e) => Line::styled(
+            format!("  Could not read the filter-change log: {e}"),
+            theme.bad(),
+        ),
+        _ => Line::styled("  Reading the filter-change log…", theme.dim()),
+    };
+    frame.render_widget(Paragraph::new(line), area);
+    None
+}
+
+/// Title, column header, list, detail: the list as long as it needs, up to a third of the body.
+fn areas(area: Rect, rows: usize) -> [Rect; 4] {
+    let body = area.height.saturating_sub(2);
+    let list_h = (rows.max(1) as u16).min((body / 3).max(3));
+    Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(list_h),
+        Constraint::Min(0),
+    ])
+    .areas(area)
+}
+
+fn title(frame: &mut Frame, area: Rect, state: &State, screen: Screen, t: String, theme: &Theme) {
+    let q = state.query(screen);
+    let t = if q.is_empty() {
+        t
+    } else {
+        format!("{t} · \"{q}\"")
+    };
+    frame.render_widget(
+        Paragraph::new(Line::styled(
+            cut(&t, usize::from(area.width)),
+            theme.heading(),
+        )),
+        area,
+    );
+}
+
+/// A labelled paragraph of the detail, wrapped under its label.
+fn field(out: &mut Vec<Line<'static>>, width: usize, label: &str, value: &str, theme: &Theme) {
+    let w = width.saturating_sub(LABEL_W + 2).max(10);
+    for (i, l) in wrap(value, w).into_iter().enumerate() {
+        let head = if i == 0 {
+            fit(label, LABEL_W)
+        } else {
+            " ".repeat(LABEL_W)
+        };
+        out.push(Line::from(vec![
+            Span::styled(format!("  {head}"), theme.dim()),
+            Span::raw(l),
+        ]));
+    }
+}
+
+/// "by r.singh on 21 Nov 08:55 · corrects #5".
+fn entered(r: &StoredRecord, state: &State, log: &Log) -> String {
+    let mut s = format!(
+        "by {} on {}",
+        r.entered_by,
+        date(&r.entered_at, state.now, state.offset).trim_start()
+    );
+    if let Some(old) = r.supersedes {
+        s.push_str(&format!(" · corrects #{old}"));
+    }
+    if let Some(new) = log.superseded_by.get(&r.id) {
+        s.push_str(&format!(" · corrected by #{new}"));
+    }
+    s
+}
+
+/// What the record says about consent, in words.
+pub fn consent_words(a: &RiskAssessment) -> String {
+    let required = a.consent_required();
+    match (&a.consent, required) {
+        (Some(c), true) => format!(
+            "given by {} on {} (required from \"{}\" risk)",
+            c.by, c.on, a.consent_from
+        ),
+        (Some(c), false) => format!("given by {} on {} (not required)", c.by, c.on),
+        (None, true) => format!(
+            "NONE, although a {}-risk change needs it (from \"{}\")",
+            a.risk_level.as_str(),
+            a.consent_from
+        ),
+        (None, false) if a.consent_from == "never" => {
+            "not required (assess.consent_from = \"never\")".to_string()
+        }
+        (None, false) => format!("not required below \"{}\" risk", a.consent_from),
+    }
+}
+
+/// The assessment in full, in plain English (as many lines as it needs).
+pub fn assessment_lines(
+    r: &StoredRecord,
+    a: &RiskAssessment,
+    log: &Log,
+    state: &State,
+    width: usize,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let mut out = vec![Line::styled(
+        cut(
+            &format!(
+                "─ #{} {} · {} risk · {} ",
+                r.id,
+                a.change.sentence(),
+                a.risk_level.as_str(),
+                a.decision.past()
+            ),
+            width,
+        ),
+        theme.accent(),
+    )];
+    let mut f = |label: &str, value: &str| field(&mut out, width, label, value, theme);
+    f("Asked by", &a.requested_by);
+    f("Why", &a.reason);
+    f("Risks", &format!("content: {}", a.risks.content));
+    f("", &format!("contact: {}", a.risks.contact));
+    f("", &format!("conduct: {}", a.risks.conduct));
+    f("Mitigations", &a.mitigations);
+    f(
+        "Assessed by",
+        &format!(
+            "{} (educational) and {} (technical)",
+            a.educational_assessor, a.technical_assessor
+        ),
+    );
+    f("Consent", &consent_words(a));
+    let mut decision = a.decision.past().to_string();
+    match &a.applied_on {
+        Some(d) => decision.push_str(&format!(" · applied in the filter on {d}")),
+        None if a.decision == caretaker_daemon::assess::Decision::Approve => {
+            decision.push_str(" · not yet applied in the filter")
+        }
+        None => {}
+    }
+    if let Some(d) = &a.review_by {
+        decision.push_str(&format!(" · review by {d}"));
+    }
+    f("Decision", &decision);
+    let mut e = entered(r, state, log);
+    if let Some(site) = a.from_site {
+        e.push_str(&format!(" · from site-log entry #{site}"));
+    }
+    f("Entered", &e);
+    let checks = log.verifications_of(r.id);
+    if checks.is_empty() {
+        let none = if a.decision == caretaker_daemon::assess::Decision::Approve {
+            format!(
+                "none yet: once the change is made, `caretaker assess check-filter {}` re-runs the filter tests",
+                r.id
+            )
+        } else {
+            "none (not approved)".to_string()
+        };
+        f("Filter checks", &none);
+    }
+    for (i, (_, v)) in checks.iter().enumerate() {
+        f(if i == 0 { "Filter checks" } else { "" }, &v.summary());
+    }
+    out
+}
+
+/// The site-log entry in full.
+pub fn site_lines(
+    r: &StoredRecord,
+    s: &SiteLogEntry,
+    log: &Log,
+    state: &State,
+    width: usize,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let mut out = vec![Line::styled(
+        cut(
+            &format!(
+                "─ #{} {} · recommends {} ",
+                r.id,
+                s.url,
+                s.recommendation.as_str()
+            ),
+            width,
+        ),
+        theme.accent(),
+    )];
+    let assessed: Vec<String> = log
+        .assessments_from_site(r.id)
+        .into_iter()
+        .filter_map(|id| {
+            log.get(id)
+                .and_then(|a| a.assessment())
+                .map(|a| format!("#{id} {}", a.summary()))
+        })
+        .collect();
+    let mut f = |label: &str, value: &str| field(&mut out, width, label, value, theme);
+    f("Site", &s.url);
+    f("Reported by", &s.reported_by);
+    f(
+        "Where, when",
+        &format!("{} on {} at {}", s.workstation, s.date, s.time),
+    );
+    f("Recommends", s.recommendation.as_str());
+    f(
+        "Resolution",
+        if s.resolution.is_empty() {
+            "none recorded"
+        } else {
+            &s.resolution
+        },
+    );
+    f("Entered", &entered(r, state, log));
+    if assessed.is_empty() {
+        f(
+            "Assessed",
+            "not yet: press n to record a risk assessment of it",
+        );
+    }
+    for (i, a) in assessed.iter().enumerate() {
+        f(if i == 0 { "Assessed" } else { "" }, a);
+    }
+    out
+}
+
+fn list_lines(
+    rows: &[i64],
+    selected: usize,
+    height: usize,
+    theme: &Theme,
+    mut line: impl FnMut(i64) -> String,
+) -> Vec<Line<'static>> {
+    let start = scroll_start(selected, rows.len(), height);
+    rows.iter()
+        .enumerate()
+        .skip(start)
+        .take(height)
+        .map(|(pos, id)| {
+            let sel = pos == selected;
+            let l = Line::raw(format!("{}{}", if sel { "› " } else { "  " }, line(*id)));
+            if sel {
+                l.style(theme.selected())
+            } else {
+                l
+            }
+        })
+        .collect()
+}
+
+pub fn draw_assessments(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let Some(c) = loaded(frame, area, state, theme) else {
+        return;
+    };
+    let log = c.log();
+    let rows = state.assessment_rows();
+    let width = usize::from(area.width);
+    let [t, header, list, detail] = areas(area, rows.len());
+    title(
+        frame,
+        t,
+        state,
+        Screen::Assessments,
+        format!(
+            " Risk assessments · {} filter change{} · newest first · consent from \"{}\" risk",
+            rows.len(),
+            if rows.len() == 1 { "" } else { "s" },
+            c.consent_from.as_str()
+        ),
+        theme,
+    );
+    let (risk_w, dec_w, check_w) = (7, 10, 15);
+    let change_w = width.saturating_sub(2 + 5 + 13 + risk_w + dec_w + check_w);
+    let h = format!(
+        "  {}{}{}{}{}{}",
+        fit("#", 5),
+        fit("ENTERED", 13),
+        fit("CHANGE", change_w),
+        fit("RISK", risk_w),
+        fit("DECISION", dec_w),
+        "FILTER CHECK"
+    );
+    frame.render_widget(
+        Paragraph::new(Line::styled(cut(&h, width), theme.dim())),
+        header,
+    );
+    let mut lines = list_lines(
+        &rows,
+        state.assessments,
+        usize::from(list.height),
+        theme,
+        |id| {
+            let Some(r) = log.get(id) else {
+                return String::new();
+            };
+            let Some(a) = r.assessment() else {
+                return fit(&format!("#{id}"), 5) + "(unreadable)";
+            };
+            let check = match log.verifications_of(id).last() {
+                Some((_, v)) if v.must_block_passed => "still blocked",
+                Some(_) => "NOT blocked",
+                None => "—",
+            };
+            format!(
+                "{}{}{}{}{}{}",
+                fit(&format!("#{id}"), 5),
+                fit(
+                    date(&r.entered_at, state.now, state.offset).trim_start(),
+                    13
+                ),
+                fit(&a.change.sentence(), change_w),
+                fit(a.risk_level.as_str(), risk_w),
+                fit(a.decision.past(), dec_w),
+                check
+            )
+        },
+    );
+    if rows.is_empty() {
+        lines.push(Line::styled(
+            if state.query(Screen::Assessments).is_empty() {
+                "  No filter change has been assessed yet: press n to record one."
+            } else {
+                "  No risk assessment matches the search (x clears it)."
+            },
+            theme.dim(),
+        ));
+    }
+    frame.render_widget(Paragraph::new(lines), list);
+    let Some(r) = rows.get(state.assessments).and_then(|id| log.get(*id)) else {
+        return;
+    };
+    let Some(a) = r.assessment() else { return };
+    let out = assessment_lines(r, &a, &log, state, width, theme);
+    frame.render_widget(Paragraph::new(out), detail);
+}
+
+pub fn draw_sites(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let Some(c) = loaded(frame, area, state, theme) else {
+        return;
+    };
+    let log = c.log();
+    let rows = state.site_rows();
+    let width = usize::from(area.width);
+    let [t, header, list, detail] = areas(area, rows.len());
+    title(
+        frame,
+        t,
+        state,
+        Screen::Sites,
+        format!(
+            " Site log · {} site{} reported · newest first",
+            rows.len(),
+            if rows.len() == 1 { "" } else { "s" }
+        ),
+        theme,
+    );
+    let wide = width >= 100;
+    let (when_w, by_w, rec_w) = (18, if wide { 28 } else { 0 }, 11);
+    let url_w = width.saturating_sub(2 + 5 + when_w + by_w + rec_w + 10);
+    let mut h = format!(
+        "  {}{}{}",
+        fit("#", 5),
+        fit("REPORTED", when_w),
+        fit("SITE", url_w)
+    );
+    if wide {
+        h.push_str(&fit("BY", by_w));
+    }
+    h.push_str(&fit("RECOMMENDS", rec_w));
+    h.push_str("ASSESSED");
+    frame.render_widget(
+        Paragraph::new(Line::styled(cut(&h, width), theme.dim())),
+        header,
+    );
+    let mut lines = list_lines(&rows, state.sites, usize::from(list.height), theme, |id| {
+        let Some(s) = log.get(id).and_then(|r| r.site()) else {
+            return fit(&format!("#{id}"), 5) + "(unreadable)";
+        };
+        let assessed = log
+            .assessments_from_site(id)
+            .iter()
+            .map(|a| format!("#{a}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut l = format!(
+            "{}{}{}",
+            fit(&format!("#{id}"), 5),
+            fit(&format!("{} {}", s.date, s.time), when_w),
+            fit(&s.url, url_w)
+        );
+        if wide {
+            l.push_str(&fit(&s.reported_by, by_w));
+        }
+        l.push_str(&fit(s.recommendation.as_str(), rec_w));
+        l.push_str(if assessed.is_empty() {
+            "not yet"
+        } else {
+            &assessed
+        });
+        l
+    });
+    if rows.is_empty() {
+        lines.push(Line::styled(
+            if state.query(Screen::Sites).is_empty() {
+                "  No site has been logged yet (`caretaker sites add FILE`)."
+            } else {
+                "  No site-log entry matches the search (x clears it)."
+            },
+            theme.dim(),
+        ));
+    }
+    frame.render_widget(Paragraph::new(lines), list);
+    let Some(r) = rows.get(state.sites).and_then(|id| log.get(*id)) else {
+        return;
+    };
+    let Some(s) = r.site() else { return };
+    let out = site_lines(r, &s, &log, state, width, theme);
+    frame.render_widget(Paragraph::new(out), detail);
+}

@@ -1,0 +1,137 @@
+//! The risk-assessment form: one line per field, the policy's words beside the two assessors,
+//! whether consent is required, and every problem found under its line.
+
+use caretaker_config::ConsentFrom;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+use crate::form::{consent_note, AssessForm, Field};
+use crate::view::text::{cut, fit, wrap, Theme};
+
+const LABEL_W: usize = 22;
+
+pub fn draw(frame: &mut Frame, area: Rect, form: &AssessForm, rule: ConsentFrom, theme: &Theme) {
+    let width = usize::from(area.width);
+    let current = form.current();
+    // The current line's problems in full at the bottom.
+    let full: Vec<String> = form
+        .errors_of(current)
+        .iter()
+        .flat_map(|e| wrap(&format!("✗ {}", e.problem), width.saturating_sub(4)))
+        .collect();
+    let bottom_h = (full.len() as u16).min(area.height / 4);
+    let [title, body, bottom] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(0),
+        Constraint::Length(bottom_h),
+    ])
+    .areas(area);
+
+    let mut t = " New filter change · risk assessment".to_string();
+    if let Some(site) = form.from_site {
+        t.push_str(&format!(" · from site-log entry #{site}"));
+    }
+    if !form.errors.is_empty() {
+        let n = form.errors.len();
+        t.push_str(&format!(
+            " · {n} problem{}, nothing saved",
+            if n == 1 { "" } else { "s" }
+        ));
+    }
+    if form.saving {
+        t.push_str(" · saving…");
+    }
+    frame.render_widget(
+        Paragraph::new(Line::styled(cut(&t, width), theme.heading())),
+        title,
+    );
+
+    let note_w = if width >= 100 { 40 } else { 28 };
+    let full_w = width.saturating_sub(2 + LABEL_W + 1).max(8);
+    let mut lines: Vec<Line> = Vec::new();
+    let mut current_at = 0;
+    for f in Field::ALL {
+        let sel = f == current;
+        if sel {
+            current_at = lines.len();
+        }
+        let (note, loud) = match f {
+            Field::Educational => ("← \"staff with educational".to_string(), false),
+            Field::Technical => ("   and technical experience\"".to_string(), false),
+            Field::ConsentBy => consent_note(form, rule),
+            _ => (String::new(), false),
+        };
+        let value_w = if note.is_empty() {
+            full_w
+        } else {
+            full_w.saturating_sub(note_w).max(8)
+        };
+        let v = form.value(f);
+        let mut spans = vec![
+            Span::styled(if sel { "› " } else { "  " }, theme.accent()),
+            Span::styled(fit(f.label(), LABEL_W), theme.dim()),
+        ];
+        if v.is_empty() {
+            let hint = if sel && !f.is_choice() {
+                format!("█ {}", f.hint())
+            } else {
+                f.hint().to_string()
+            };
+            spans.push(Span::styled(fit(&hint, value_w), theme.dim()));
+        } else {
+            let shown = if sel && !f.is_choice() {
+                // The end of what is typed, and the cursor.
+                let n = v.chars().count();
+                let skip = (n + 1).saturating_sub(value_w);
+                format!("{}█", v.chars().skip(skip).collect::<String>())
+            } else if f.is_choice() {
+                format!("‹ {v} ›")
+            } else {
+                v.to_string()
+            };
+            spans.push(Span::raw(fit(&shown, value_w)));
+        }
+        if !note.is_empty() {
+            spans.push(Span::styled(
+                format!(" {}", cut(&note, note_w)),
+                if loud { theme.bad() } else { theme.dim() },
+            ));
+        }
+        let mut line = Line::from(spans);
+        if sel {
+            line = line.style(theme.selected());
+        }
+        lines.push(line);
+        for e in form.errors_of(f) {
+            lines.push(Line::styled(
+                cut(
+                    &format!("{}✗ {}", " ".repeat(LABEL_W + 2), e.problem),
+                    width,
+                ),
+                theme.bad(),
+            ));
+        }
+    }
+    // Keep the current line (and its problems) in view.
+    let height = usize::from(body.height);
+    let own = 1 + form.errors_of(current).len();
+    let start = if lines.len() <= height {
+        0
+    } else {
+        (current_at + own)
+            .saturating_sub(height)
+            .max(current_at.saturating_sub(height / 2))
+            .min(current_at)
+            .min(lines.len() - height)
+    };
+    let shown: Vec<Line> = lines.into_iter().skip(start).take(height).collect();
+    frame.render_widget(Paragraph::new(shown), body);
+
+    let bottom_lines: Vec<Line> = full
+        .into_iter()
+        .map(|l| Line::styled(format!("  {l}"), theme.bad()))
+        .collect();
+    frame.render_widget(Paragraph::new(bottom_lines), bottom);
+}
