@@ -7,8 +7,6 @@
 
 use std::path::{Path, PathBuf};
 
-use caretaker_lab::{Extras, LabOptions, SampleSchool};
-
 use crate::util::{caretaker, run};
 
 /// A school with no directory and no machines: only the store matters here.
@@ -473,19 +471,7 @@ fn the_chain_catches_a_row_edited_or_removed_behind_the_programs_back() {
 
 #[test]
 fn a_filter_check_after_a_change_records_that_the_must_block_list_is_not_all_blocked() {
-    let lab = SampleSchool::start_with(
-        LabOptions {
-            openldap: false,
-            active_directory: false,
-            dir: None,
-        },
-        Extras {
-            hosts: false,
-            bulk_pupils: 0,
-            filter: true,
-        },
-    )
-    .unwrap_or_else(|e| panic!("the sample school's web filter did not start: {e}"));
+    let lab = crate::util::filter_school();
     let filter = lab.filter().unwrap();
     let home = tempfile::tempdir().unwrap();
     let dir = home.path();

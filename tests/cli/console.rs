@@ -198,19 +198,7 @@ fn the_network_managers_questions_are_answered_by_keys_alone() {
 /// entered by the operating-system user, and the chain verifies.
 #[test]
 fn a_risk_assessment_is_recorded_from_the_console() {
-    let lab = SampleSchool::start_with(
-        LabOptions {
-            openldap: false,
-            active_directory: false,
-            dir: None,
-        },
-        Extras {
-            hosts: false,
-            bulk_pupils: 0,
-            filter: true,
-        },
-    )
-    .unwrap_or_else(|e| panic!("the sample school did not start: {e}"));
+    let lab = crate::util::filter_school();
     let home = tempfile::tempdir().unwrap();
     let (code, _, err) = audit_json(home.path(), lab.config_path(), &[]);
     assert!(code == 0 || code == 1, "{err}");

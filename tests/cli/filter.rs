@@ -4,40 +4,12 @@
 //! machine through the office proxy. Each planted problem is reported from its vantage point and
 //! group with evidence, correct filtering passes, and with the upstream cut nothing is "blocked".
 
-use caretaker_lab::{Extras, LabOptions, SampleSchool};
-
 use crate::report_schema::{errors_against, schema_errors};
-use crate::util::{audit_json, caretaker, findings, run};
-
-fn start() -> SampleSchool {
-    SampleSchool::start_with(
-        LabOptions {
-            openldap: false,
-            active_directory: false,
-            dir: None,
-        },
-        Extras {
-            hosts: false,
-            bulk_pupils: 0,
-            filter: true,
-        },
-    )
-    .unwrap_or_else(|e| panic!("the sample school's web filter did not start: {e}"))
-}
-
-fn value(f: &serde_json::Value, key: &str) -> String {
-    f["evidence"]["values"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|v| v["key"] == key)
-        .map(|v| v["value"].as_str().unwrap_or("").to_string())
-        .unwrap_or_default()
-}
+use crate::util::{audit_json, caretaker, evidence_value, filter_school, findings, run};
 
 #[test]
 fn every_planted_filter_problem_is_reported_from_its_vantage_point() {
-    let lab = start();
+    let lab = filter_school();
     let filter = lab.filter().unwrap();
     let home = tempfile::tempdir().unwrap();
     let (code, doc, err) = audit_json(home.path(), lab.config_path(), &["--only", "filter"]);
@@ -56,8 +28,8 @@ fn every_planted_filter_problem_is_reported_from_its_vantage_point() {
             })
             .unwrap_or_else(|| panic!("nothing about {p:?}: {fs:#?}"));
         assert_eq!(hit["status"], "fail", "{p:?}: {hit:#}");
-        assert_eq!(value(hit, "group"), p.group, "{hit:#}");
-        assert!(!value(hit, "outcome").is_empty(), "{hit:#}");
+        assert_eq!(evidence_value(hit, "group"), p.group, "{hit:#}");
+        assert!(!evidence_value(hit, "outcome").is_empty(), "{hit:#}");
         assert!(hit["remediation"].is_string());
     }
     // Everything else passes: the control from every vantage point, every test that is right.
@@ -91,7 +63,11 @@ fn every_planted_filter_problem_is_reported_from_its_vantage_point() {
         })
         .unwrap();
     assert_eq!(pupil_ctiru["status"], "pass");
-    assert_eq!(value(pupil_ctiru, "proxy_status"), "403", "{pupil_ctiru:#}");
+    assert_eq!(
+        evidence_value(pupil_ctiru, "proxy_status"),
+        "403",
+        "{pupil_ctiru:#}"
+    );
     let office_iwf = fs
         .iter()
         .find(|f| {
@@ -100,7 +76,7 @@ fn every_planted_filter_problem_is_reported_from_its_vantage_point() {
         })
         .unwrap();
     assert!(
-        value(office_iwf, "matched").contains("St. Example's web filter"),
+        evidence_value(office_iwf, "matched").contains("St. Example's web filter"),
         "{office_iwf:#}"
     );
     let guest_page = fs
@@ -111,7 +87,7 @@ fn every_planted_filter_problem_is_reported_from_its_vantage_point() {
         .unwrap();
     assert_eq!(guest_page["status"], "pass");
     assert!(
-        value(guest_page, "certificate_issuer").contains("lab CA"),
+        evidence_value(guest_page, "certificate_issuer").contains("lab CA"),
         "{guest_page:#}"
     );
 
@@ -160,7 +136,7 @@ fn every_planted_filter_problem_is_reported_from_its_vantage_point() {
 
 #[test]
 fn with_the_upstream_cut_nothing_is_reported_as_blocked() {
-    let lab = start();
+    let lab = filter_school();
     let filter = lab.filter().unwrap();
     filter.cut_upstream().unwrap();
     let home = tempfile::tempdir().unwrap();

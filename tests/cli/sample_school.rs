@@ -225,20 +225,9 @@ fn every_planted_host_problem_is_reported_on_its_machine_and_clean_machines_pass
         if h.configured_os() == "auto" {
             // Configured with os = "auto": detected over the same single session.
             for f in &mine {
-                let value = |key: &str| {
-                    f["evidence"]["values"]
-                        .as_array()
-                        .unwrap()
-                        .iter()
-                        .find(|v| v["key"] == key)
-                        .map(|v| v["value"].as_str().unwrap_or("").to_string())
-                };
-                assert_eq!(value("os").as_deref(), Some(h.os()), "{f:#}");
-                assert_eq!(
-                    value("os_source").as_deref(),
-                    Some("detected (os = \"auto\")"),
-                    "{f:#}"
-                );
+                let value = |key: &str| crate::util::evidence_value(f, key);
+                assert_eq!(value("os"), h.os(), "{f:#}");
+                assert_eq!(value("os_source"), "detected (os = \"auto\")", "{f:#}");
             }
         }
         if h.simulated() {

@@ -52,3 +52,32 @@ pub fn write_secret(path: &Path, value: &str) {
     std::fs::write(path, value).unwrap();
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
 }
+
+/// The sample school's web filter alone (squid, dnsmasq, nginx, the pupil, staff and guest
+/// machines), for the tests of the filter, its log and the console.
+pub fn filter_school() -> caretaker_lab::SampleSchool {
+    caretaker_lab::SampleSchool::start_with(
+        caretaker_lab::LabOptions {
+            openldap: false,
+            active_directory: false,
+            dir: None,
+        },
+        caretaker_lab::Extras {
+            hosts: false,
+            bulk_pupils: 0,
+            filter: true,
+        },
+    )
+    .unwrap_or_else(|e| panic!("the sample school's web filter did not start: {e}"))
+}
+
+/// The value of an evidence key of a finding in a report document (empty if absent).
+pub fn evidence_value(f: &serde_json::Value, key: &str) -> String {
+    f["evidence"]["values"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|v| v["key"] == key)
+        .map(|v| v["value"].as_str().unwrap_or("").to_string())
+        .unwrap_or_default()
+}
