@@ -1222,13 +1222,23 @@ mod tests {
         String::from_utf8_lossy(&f.body).into_owned()
     }
 
-    /// Writes the recording scripts to `$CARETAKER_FILTER_RECORD_DIR` (run by record.sh).
+    /// Renders the scripts the fixtures were recorded with and checks each is valid sh. With
+    /// `$CARETAKER_FILTER_RECORD_DIR` set (by record/record.sh) they are left there to be run.
     #[test]
-    #[ignore = "run by checks/fixtures/filter/record/record.sh"]
     fn render_recording_scripts() {
-        let dir = std::env::var("CARETAKER_FILTER_RECORD_DIR").unwrap();
+        let temp = tempfile::tempdir().unwrap();
+        let dir = std::env::var_os("CARETAKER_FILTER_RECORD_DIR")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| temp.path().to_path_buf());
         for (name, req) in recording_requests() {
-            std::fs::write(format!("{dir}/{name}.sh"), sh_script(&req).unwrap()).unwrap();
+            let path = dir.join(format!("{name}.sh"));
+            std::fs::write(&path, sh_script(&req).unwrap()).unwrap();
+            let st = std::process::Command::new("sh")
+                .arg("-n")
+                .arg(&path)
+                .status()
+                .unwrap();
+            assert!(st.success(), "{name}.sh is not valid sh");
         }
     }
 
