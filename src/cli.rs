@@ -71,6 +71,25 @@ pub enum Command {
     /// the risk assessments.
     #[command(subcommand)]
     Sites(SitesCommand),
+    /// Waive one finding until a date, with a justification and who approved it.
+    ///
+    /// While the waiver is in force (until the end of --until, unless withdrawn), audits store
+    /// the finding as `waived` instead of failing, with the waiver in its evidence; it stays in
+    /// every report. Find the fingerprint with `caretaker show --fingerprints`. Recorded in the
+    /// append-only log with the operating-system user who entered it (`caretaker assess verify`).
+    Waive(WaiveArgs),
+    /// List or withdraw waivers.
+    #[command(subcommand)]
+    Waivers(WaiversCommand),
+    /// Attest that a clause no machine can check is met, until a date.
+    ///
+    /// Only clauses marked `attestation = true` in the clause map (see `caretaker checks`). A
+    /// clause with no findings is GREEN while the attestation is in force and AMBER once it has
+    /// expired; findings, when there are any, still decide.
+    Attest(AttestArgs),
+    /// List or withdraw attestations.
+    #[command(subcommand)]
+    Attestations(AttestationsCommand),
     /// Open the console.
     Console,
 }
@@ -114,6 +133,87 @@ pub struct ShowArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+
+    /// List the run's findings that do not pass with their fingerprints (what `caretaker waive`
+    /// takes) instead of the report.
+    #[arg(long)]
+    pub fingerprints: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WaiveArgs {
+    /// The finding's fingerprint, as `caretaker show --fingerprints` prints it
+    /// (`check|kind|scope|name`; quote it in the shell).
+    pub fingerprint: String,
+
+    /// Why the finding is accepted for now.
+    #[arg(long, value_name = "TEXT")]
+    pub justification: String,
+
+    /// The name of who approved the waiver (the headteacher, a governor).
+    #[arg(long, value_name = "NAME")]
+    pub approved_by: String,
+
+    /// The last day the waiver is in force (YYYY-MM-DD, today or later, at most a year ahead).
+    #[arg(long, value_name = "DATE")]
+    pub until: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WaiversCommand {
+    /// The waivers: in force or expired, not withdrawn; --all also lists withdrawn ones and the
+    /// withdrawals.
+    List(RecordsListArgs),
+    /// Withdraw a waiver now: its finding counts again from the next audit.
+    Withdraw(WithdrawArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AttestArgs {
+    /// The clause's id in the clause map (`7.4/network-files`).
+    pub clause: String,
+
+    /// What was done and seen ("The shared drive is scanned weekly by the antivirus").
+    #[arg(long, value_name = "TEXT")]
+    pub statement: String,
+
+    /// The name of who attests.
+    #[arg(long, value_name = "NAME")]
+    pub by: String,
+
+    /// The last day the attestation holds (YYYY-MM-DD, today or later, at most a year ahead).
+    #[arg(long, value_name = "DATE")]
+    pub until: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AttestationsCommand {
+    /// The attestations: in force or expired, not withdrawn; --all also lists withdrawn ones and
+    /// the withdrawals.
+    List(RecordsListArgs),
+    /// Withdraw an attestation now.
+    Withdraw(WithdrawArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RecordsListArgs {
+    /// Also list withdrawn records and the withdrawals.
+    #[arg(long)]
+    pub all: bool,
+
+    /// `text` (a table) or `json`.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct WithdrawArgs {
+    /// The record's number, as the list shows it.
+    pub id: i64,
+
+    /// Why it is withdrawn.
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
 }
 
 #[derive(Debug, Args)]

@@ -2,6 +2,7 @@
 //! Exit codes: 0 compliant, 1 non-compliant, 2 incomplete, 64 usage, 78 configuration.
 
 mod assess_cmd;
+mod waive_cmd;
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -125,7 +126,12 @@ fn run(cli: Cli) -> Result<u8, Fail> {
         Some(Command::Assess(cmd)) => assess_cmd::assess(config, cmd),
         Some(Command::Sites(cmd)) => assess_cmd::sites(config, cmd),
         Some(Command::Runs(args)) => runs(config, &args),
+        Some(Command::Show(args)) if args.fingerprints => waive_cmd::fingerprints(config, &args),
         Some(Command::Show(args)) => show(config, &args),
+        Some(Command::Waive(args)) => waive_cmd::waive(config, &args),
+        Some(Command::Waivers(cmd)) => waive_cmd::waivers(config, cmd),
+        Some(Command::Attest(args)) => waive_cmd::attest(config, &args),
+        Some(Command::Attestations(cmd)) => waive_cmd::attestations(config, cmd),
     }
 }
 
@@ -200,6 +206,7 @@ fn audit(config: Option<&std::path::Path>, args: &AuditArgs) -> Result<u8, Fail>
         &run,
         &outcome.findings,
         args.format,
+        &store,
     )?;
     Ok(verdict.exit_code() as u8)
 }
@@ -253,11 +260,13 @@ fn print_run(
     run: &caretaker_daemon::RunRecord,
     findings: &[caretaker_checks::Finding],
     format: Format,
+    store: &Store,
 ) -> Result<(), Fail> {
+    let (attestations, today) = waive_cmd::attestations_today(store)?;
     let text = match format {
-        Format::Text => render::report(school, map, run, findings),
+        Format::Text => render::report_attested(school, map, run, findings, &attestations, today),
         Format::Json => {
-            let doc = report::document(school, map, run, findings);
+            let doc = report::document_attested(school, map, run, findings, &attestations, today);
             let mut s = serde_json::to_string_pretty(&doc).map_err(|e| fail(EXIT_INCOMPLETE, e))?;
             s.push('\n');
             s
@@ -331,6 +340,7 @@ fn show(config: Option<&std::path::Path>, args: &ShowArgs) -> Result<u8, Fail> {
         &run,
         &findings,
         args.format,
+        &store,
     )?;
     Ok(0)
 }

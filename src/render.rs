@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use caretaker_checks::{ClauseMap, Finding};
-use caretaker_daemon::report::{clause_lines, ClauseStatus};
+use caretaker_daemon::report::{clause_lines_attested, ClauseStatus};
 use caretaker_daemon::store::{RunRecord, RunState, StatusCounts, Verdict};
 use tabled::settings::object::Columns;
 use tabled::settings::{Style, Width};
@@ -26,6 +26,25 @@ const SUMMARY_WIDTH: usize = 48;
 
 /// The whole text report for one run.
 pub fn report(school: &str, map: &ClauseMap, run: &RunRecord, findings: &[Finding]) -> String {
+    report_attested(
+        school,
+        map,
+        run,
+        findings,
+        &[],
+        caretaker_daemon::assess::today(),
+    )
+}
+
+/// [`report`], with the clauses judged with people's attestations on `today`.
+pub fn report_attested(
+    school: &str,
+    map: &ClauseMap,
+    run: &RunRecord,
+    findings: &[Finding],
+    attestations: &[(i64, caretaker_daemon::assess::Attestation)],
+    today: time::Date,
+) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -43,7 +62,7 @@ pub fn report(school: &str, map: &ClauseMap, run: &RunRecord, findings: &[Findin
     out.push('\n');
 
     // Clause by clause, in the policy's order.
-    let lines = clause_lines(map, findings);
+    let lines = clause_lines_attested(map, findings, attestations, today);
     for section in &map.sections {
         let mine: Vec<_> = lines.iter().filter(|l| l.section == section.id).collect();
         if mine.is_empty() {

@@ -50,6 +50,10 @@ pub enum RecordKind {
     Site,
     /// A filter test run linked to an assessment.
     Verification,
+    /// A waiver of one finding (by its fingerprint), until a date.
+    Waiver,
+    /// A person's attestation that a clause no machine can check is met, until a date.
+    Attestation,
 }
 
 impl RecordKind {
@@ -59,6 +63,8 @@ impl RecordKind {
             RecordKind::Assessment => "assessment",
             RecordKind::Site => "site",
             RecordKind::Verification => "verification",
+            RecordKind::Waiver => "waiver",
+            RecordKind::Attestation => "attestation",
         }
     }
 
@@ -68,6 +74,8 @@ impl RecordKind {
             RecordKind::Assessment,
             RecordKind::Site,
             RecordKind::Verification,
+            RecordKind::Waiver,
+            RecordKind::Attestation,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -79,6 +87,8 @@ impl RecordKind {
             RecordKind::Assessment => "risk assessment",
             RecordKind::Site => "site-log entry",
             RecordKind::Verification => "filter check",
+            RecordKind::Waiver => "waiver",
+            RecordKind::Attestation => "attestation",
         }
     }
 }
@@ -1247,12 +1257,26 @@ impl StoredRecord {
             .flatten()
     }
 
+    pub fn waiver(&self) -> Option<Waiver> {
+        (self.kind == RecordKind::Waiver.as_str())
+            .then(|| serde_json::from_str(&self.body).ok())
+            .flatten()
+    }
+
+    pub fn attestation(&self) -> Option<Attestation> {
+        (self.kind == RecordKind::Attestation.as_str())
+            .then(|| serde_json::from_str(&self.body).ok())
+            .flatten()
+    }
+
     /// One line in plain English.
     pub fn summary(&self) -> String {
         match self.record_kind() {
             Some(RecordKind::Assessment) => self.assessment().map(|a| a.summary()),
             Some(RecordKind::Site) => self.site().map(|s| s.summary()),
             Some(RecordKind::Verification) => self.verification().map(|v| v.summary()),
+            Some(RecordKind::Waiver) => self.waiver().map(|w| w.summary()),
+            Some(RecordKind::Attestation) => self.attestation().map(|a| a.summary()),
             None => None,
         }
         .unwrap_or_else(|| format!("unreadable {} record", self.kind))
@@ -1359,6 +1383,8 @@ pub fn check_chain(
                     RecordKind::Assessment => row.assessment().map(|a| a.supersedes),
                     RecordKind::Site => row.site().map(|s| s.supersedes),
                     RecordKind::Verification => row.verification().map(|_| None),
+                    RecordKind::Waiver => row.waiver().map(|w| w.supersedes),
+                    RecordKind::Attestation => row.attestation().map(|a| a.supersedes),
                 };
                 match body_supersedes {
                     None => problems.push(problem(format!(
@@ -1647,6 +1673,220 @@ impl Log {
             "body": r.body_json(),
         })
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Waivers and attestations
+// ---------------------------------------------------------------------------------------------
+
+/// The longest a waiver or an attestation may run: a year from the day it is recorded.
+pub const MAX_DAYS_AHEAD: i64 = 366;
+
+/// A waiver of one finding: while in force (today ≤ `until`, not withdrawn) the engine stores a
+/// failing, warning or erroring finding with this fingerprint as `waived`, with the waiver in its
+/// evidence. Withdrawn by a new record that supersedes it with `withdrawn = true`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Waiver {
+    /// The finding's fingerprint (check and target; see `store::fingerprint`).
+    pub fingerprint: String,
+    /// The check id, target and summary of the finding when it was waived, for display.
+    pub check: String,
+    pub target: String,
+    pub summary: String,
+    pub justification: String,
+    /// Who approved it (a typed name).
+    pub approved_by: String,
+    /// The last day it is in force (YYYY-MM-DD).
+    pub until: String,
+    /// True on the record that withdraws the waiver it supersedes.
+    #[serde(default)]
+    pub withdrawn: bool,
+    /// Why it was withdrawn.
+    #[serde(default)]
+    pub withdrawn_reason: Option<String>,
+    /// The record it supersedes (the waiver withdrawn).
+    #[serde(default)]
+    pub supersedes: Option<i64>,
+}
+
+impl Waiver {
+    /// In force on `today`: not withdrawn and `today` ≤ `until`.
+    pub fn in_force(&self, today: time::Date) -> bool {
+        !self.withdrawn && parse_date(&self.until).is_some_and(|until| today <= until)
+    }
+
+    /// One line in plain English.
+    pub fn summary(&self) -> String {
+        if self.withdrawn {
+            format!(
+                "Waiver of {} on {} withdrawn: {}",
+                self.check,
+                self.target,
+                self.withdrawn_reason.as_deref().unwrap_or("")
+            )
+        } else {
+            format!(
+                "{} on {} waived until {}, approved by {}: {}",
+                self.check, self.target, self.until, self.approved_by, self.justification
+            )
+        }
+    }
+}
+
+/// An attestation by a person that a clause no machine can check is met, until a date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attestation {
+    /// The clause id from the clause map (`7.4/network-files`).
+    pub clause: String,
+    /// Its title when attested, for display.
+    pub clause_title: String,
+    pub statement: String,
+    /// Who attests (a typed name).
+    pub attested_by: String,
+    /// The last day it holds (YYYY-MM-DD).
+    pub until: String,
+    #[serde(default)]
+    pub withdrawn: bool,
+    #[serde(default)]
+    pub withdrawn_reason: Option<String>,
+    #[serde(default)]
+    pub supersedes: Option<i64>,
+}
+
+impl Attestation {
+    /// In force on `today`: not withdrawn and `today` ≤ `until`.
+    pub fn in_force(&self, today: time::Date) -> bool {
+        !self.withdrawn && parse_date(&self.until).is_some_and(|until| today <= until)
+    }
+
+    /// One line in plain English.
+    pub fn summary(&self) -> String {
+        if self.withdrawn {
+            format!(
+                "Attestation of {} withdrawn: {}",
+                self.clause,
+                self.withdrawn_reason.as_deref().unwrap_or("")
+            )
+        } else {
+            format!(
+                "{} attested by {} until {}: {}",
+                self.clause, self.attested_by, self.until, self.statement
+            )
+        }
+    }
+}
+
+/// A date as YYYY-MM-DD.
+pub fn parse_date(s: &str) -> Option<time::Date> {
+    if s.len() != 10 {
+        return None;
+    }
+    time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).ok()
+}
+
+/// Today's date (UTC), as waivers and attestations are judged by.
+pub fn today() -> time::Date {
+    time::OffsetDateTime::now_utc().date()
+}
+
+/// Checks an expiry date given on `today` for the flag `flag`: a date, today or later, and at most
+/// [`MAX_DAYS_AHEAD`] days ahead. The error names the flag and what was expected.
+pub fn validate_until(flag: &str, s: &str, today: time::Date) -> Result<String, String> {
+    let s = s.trim();
+    let Some(d) = parse_date(s) else {
+        return Err(format!(
+            "{flag} {s:?} is not a date: expected YYYY-MM-DD, such as {}",
+            today + time::Duration::days(90)
+        ));
+    };
+    if d < today {
+        return Err(format!(
+            "{flag} {s} is in the past: expected today ({today}) or a later date"
+        ));
+    }
+    let latest = today + time::Duration::days(MAX_DAYS_AHEAD);
+    if d > latest {
+        return Err(format!(
+            "{flag} {s} is more than a year ahead: expected {latest} at the latest (a waiver or attestation is reviewed at least once a year)"
+        ));
+    }
+    Ok(s.to_string())
+}
+
+/// Checks that a typed text (a justification, a name) for `flag` is not blank.
+pub fn validate_text(flag: &str, s: &str, what: &str) -> Result<String, String> {
+    let t = s.trim();
+    if t.is_empty() {
+        Err(format!("{flag} is empty: expected {what}"))
+    } else {
+        Ok(t.to_string())
+    }
+}
+
+/// Marks every finding that is failing, warning or erroring and has a waiver in force on `today`
+/// (`waivers`: the current record id and waiver) as `waived`, adding the waiver to its evidence
+/// (`waiver` #id, `waiver_justification`, `waiver_approved_by`, `waiver_until`). The summary is
+/// unchanged. Passing findings, and waivers withdrawn or expired, change nothing.
+pub fn apply_waivers(findings: &mut [Finding], waivers: &[(i64, Waiver)], today: time::Date) {
+    for f in findings.iter_mut() {
+        if !matches!(f.status, Status::Fail | Status::Warn | Status::Error) {
+            continue;
+        }
+        let fp = crate::store::fingerprint(f);
+        let waiver = waivers
+            .iter()
+            .filter(|(_, w)| w.fingerprint == fp && w.in_force(today))
+            .max_by(|a, b| a.1.until.cmp(&b.1.until).then(a.0.cmp(&b.0)));
+        if let Some((id, w)) = waiver {
+            f.status = Status::Waived;
+            f.evidence.push("waiver", format!("#{id}"));
+            f.evidence.push("waiver_justification", &w.justification);
+            f.evidence.push("waiver_approved_by", &w.approved_by);
+            f.evidence.push("waiver_until", &w.until);
+        }
+    }
+}
+
+impl Log {
+    /// The current (not superseded, not withdrawn) waivers, with their record ids, oldest first;
+    /// in force or expired.
+    pub fn waivers(&self) -> Vec<(i64, Waiver)> {
+        self.of_kind(RecordKind::Waiver, false)
+            .into_iter()
+            .filter_map(|r| r.waiver().map(|w| (r.id, w)))
+            .filter(|(_, w)| !w.withdrawn)
+            .collect()
+    }
+
+    /// The current (not superseded, not withdrawn) attestations, with their record ids.
+    pub fn attestations(&self) -> Vec<(i64, Attestation)> {
+        self.of_kind(RecordKind::Attestation, false)
+            .into_iter()
+            .filter_map(|r| r.attestation().map(|a| (r.id, a)))
+            .filter(|(_, a)| !a.withdrawn)
+            .collect()
+    }
+}
+
+/// Appends a waiver (or, with `withdrawn` and `supersedes`, the withdrawal of one).
+pub fn add_waiver(store: &Store, w: &Waiver, entered_by: &str) -> Result<StoredRecord, StoreError> {
+    store.append_record(RecordKind::Waiver, &to_value(w)?, w.supersedes, entered_by)
+}
+
+/// Appends an attestation (or, with `withdrawn` and `supersedes`, the withdrawal of one).
+pub fn add_attestation(
+    store: &Store,
+    a: &Attestation,
+    entered_by: &str,
+) -> Result<StoredRecord, StoreError> {
+    store.append_record(
+        RecordKind::Attestation,
+        &to_value(a)?,
+        a.supersedes,
+        entered_by,
+    )
 }
 
 #[cfg(test)]
@@ -2191,5 +2431,153 @@ conduct = "none"
             !errors.must_block_passed,
             "could not be judged is not a pass"
         );
+    }
+
+    fn date(s: &str) -> time::Date {
+        parse_date(s).unwrap()
+    }
+
+    fn failing(check: &str, name: &str, status: Status) -> Finding {
+        Finding::new(
+            check,
+            caretaker_checks::Target::new(caretaker_checks::TargetKind::Account, name, "openldap"),
+            status,
+            caretaker_checks::Severity::High,
+            "p.jones has not logged on for 400 days.",
+            caretaker_checks::Evidence::new("ldaps://dc").with("lastLogon", "400 days"),
+        )
+    }
+
+    fn waiver_for(f: &Finding, until: &str) -> Waiver {
+        Waiver {
+            fingerprint: crate::store::fingerprint(f),
+            check: f.check.to_string(),
+            target: f.target.name.clone(),
+            summary: f.summary.clone(),
+            justification: "On maternity leave until January".into(),
+            approved_by: "Mrs Head".into(),
+            until: until.into(),
+            withdrawn: false,
+            withdrawn_reason: None,
+            supersedes: None,
+        }
+    }
+
+    #[test]
+    fn waivers_apply_until_their_last_day_and_not_after() {
+        let stale = failing("directory.stale-accounts", "p.jones", Status::Fail);
+        let other = failing("directory.stale-accounts", "q.other", Status::Fail);
+        let passing = failing("directory.guest", "p.jones", Status::Pass);
+        let waivers = vec![
+            (7, waiver_for(&stale, "2026-12-31")),
+            (8, waiver_for(&passing, "2026-12-31")),
+        ];
+        let all = vec![stale.clone(), other.clone(), passing.clone()];
+
+        // On the last day it is in force: waived, summary unchanged, the waiver in the evidence.
+        let mut on_the_day = all.clone();
+        apply_waivers(&mut on_the_day, &waivers, date("2026-12-31"));
+        assert_eq!(on_the_day[0].status, Status::Waived);
+        assert_eq!(on_the_day[0].summary, stale.summary);
+        let ev: std::collections::BTreeMap<_, _> = on_the_day[0]
+            .evidence
+            .values
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(ev.get("waiver"), Some(&"#7"));
+        assert_eq!(
+            ev.get("waiver_justification"),
+            Some(&"On maternity leave until January")
+        );
+        assert_eq!(ev.get("waiver_approved_by"), Some(&"Mrs Head"));
+        assert_eq!(ev.get("waiver_until"), Some(&"2026-12-31"));
+        assert_eq!(
+            ev.get("lastLogon"),
+            Some(&"400 days"),
+            "the evidence is kept"
+        );
+        assert_eq!(on_the_day[1], other, "another target is not waived");
+        assert_eq!(on_the_day[2], passing, "a pass stays a pass");
+
+        // The day after it expired: the finding counts again, untouched.
+        let mut after = all.clone();
+        apply_waivers(&mut after, &waivers, date("2027-01-01"));
+        assert_eq!(after, all);
+
+        // A withdrawn waiver changes nothing; warnings and errors are waived too.
+        let mut withdrawn = waiver_for(&stale, "2026-12-31");
+        withdrawn.withdrawn = true;
+        let mut w = all.clone();
+        apply_waivers(&mut w, &[(9, withdrawn)], date("2026-06-01"));
+        assert_eq!(w, all);
+        let mut warn = vec![failing("directory.stale-accounts", "p.jones", Status::Warn)];
+        apply_waivers(&mut warn, &waivers, date("2026-06-01"));
+        assert_eq!(warn[0].status, Status::Waived);
+    }
+
+    #[test]
+    fn expiry_dates_must_be_today_or_later_and_within_a_year() {
+        let today = date("2026-11-23");
+        assert_eq!(
+            validate_until("--until", "2026-11-23", today).unwrap(),
+            "2026-11-23"
+        );
+        assert!(validate_until("--until", "2027-11-23", today).is_ok());
+        let e = validate_until("--until", "2026-11-22", today).unwrap_err();
+        assert!(e.contains("--until") && e.contains("in the past"), "{e}");
+        let e = validate_until("--until", "2027-11-25", today).unwrap_err();
+        assert!(e.contains("more than a year ahead"), "{e}");
+        let e = validate_until("--until", "next friday", today).unwrap_err();
+        assert!(e.contains("YYYY-MM-DD"), "{e}");
+        assert!(validate_until("--until", "2026-02-30", today).is_err());
+        let e = validate_text("--approved-by", "  ", "the name of who approved it").unwrap_err();
+        assert!(e.contains("--approved-by is empty"), "{e}");
+    }
+
+    #[test]
+    fn waivers_and_attestations_join_the_chain_and_withdrawals_supersede() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("c.db")).unwrap();
+        let f = failing("directory.stale-accounts", "p.jones", Status::Fail);
+        let w = add_waiver(&store, &waiver_for(&f, "2026-12-31"), "root").unwrap();
+        let a = Attestation {
+            clause: "7.4/network-files".into(),
+            clause_title: "Files on the network checked".into(),
+            statement: "Weekly scan of the shared drive".into(),
+            attested_by: "R. Singh".into(),
+            until: "2027-03-31".into(),
+            withdrawn: false,
+            withdrawn_reason: None,
+            supersedes: None,
+        };
+        let a_rec = add_attestation(&store, &a, "root").unwrap();
+        let log = Log::read(&store).unwrap();
+        assert_eq!(log.waivers().len(), 1);
+        assert_eq!(log.attestations(), vec![(a_rec.id, a.clone())]);
+        assert!(log
+            .get(w.id)
+            .unwrap()
+            .summary()
+            .contains("waived until 2026-12-31"));
+
+        let mut withdrawal = waiver_for(&f, "2026-12-31");
+        withdrawal.withdrawn = true;
+        withdrawal.withdrawn_reason = Some("Left the school".into());
+        withdrawal.supersedes = Some(w.id);
+        add_waiver(&store, &withdrawal, "root").unwrap();
+        // A waiver cannot withdraw an attestation.
+        let mut wrong = withdrawal.clone();
+        wrong.supersedes = Some(a_rec.id);
+        assert!(matches!(
+            add_waiver(&store, &wrong, "root"),
+            Err(StoreError::Refused(_))
+        ));
+        let log = Log::read(&store).unwrap();
+        assert!(log.waivers().is_empty(), "withdrawn");
+        assert_eq!(log.of_kind(RecordKind::Waiver, true).len(), 2);
+        let report = store.verify_records().unwrap();
+        assert!(report.intact(), "{:?}", report.problems);
+        assert_eq!(report.records, 3);
     }
 }

@@ -224,6 +224,9 @@ pub async fn run_audit_with_progress(
     cancel: impl Future<Output = ()>,
     mut progress: impl FnMut(Progress),
 ) -> Result<AuditOutcome, StoreError> {
+    // The waivers in force today (read once: a waiver recorded mid-run counts from the next run).
+    let waivers = crate::assess::Log::read(store)?.waivers();
+    let today = crate::assess::today();
     let run_id = store.begin_run(&NewRun {
         trigger: req.trigger,
         who: req.who.clone(),
@@ -307,6 +310,7 @@ pub async fn run_audit_with_progress(
                 for f in &mut findings {
                     f.clauses = map.clauses_for(&f.check);
                 }
+                crate::assess::apply_waivers(&mut findings, &waivers, today);
                 store.add_findings(run_id, &findings)?;
                 progress(Progress::UnitDone {
                     unit,

@@ -4,6 +4,7 @@
 use caretaker_checks::{ClauseMap, Finding, Status};
 use serde::Serialize;
 
+use crate::assess::Attestation;
 use crate::store::{RunRecord, StatusCounts, Verdict};
 
 /// The JSON document's format name and version.
@@ -69,6 +70,20 @@ pub struct ClauseLine {
 
 /// Every clause of the map with its status in this set of findings, in map order.
 pub fn clause_lines(map: &ClauseMap, findings: &[Finding]) -> Vec<ClauseLine> {
+    clause_lines_attested(map, findings, &[], crate::assess::today())
+}
+
+/// [`clause_lines`], with people's attestations (`attestations`: record id and attestation, the
+/// current versions) judged on `today`. Findings decide a clause whenever there are any: an
+/// attestation never hides a failing finding. A clause with no findings is GREEN while an
+/// attestation of it is in force ("attested by NAME until DATE: STATEMENT"), AMBER once the
+/// latest has expired ("attestation by NAME expired on DATE"), GREY otherwise.
+pub fn clause_lines_attested(
+    map: &ClauseMap,
+    findings: &[Finding],
+    attestations: &[(i64, Attestation)],
+    today: time::Date,
+) -> Vec<ClauseLine> {
     map.clauses
         .iter()
         .map(|c| {
@@ -79,20 +94,57 @@ pub fn clause_lines(map: &ClauseMap, findings: &[Finding]) -> Vec<ClauseLine> {
             let worst = mine
                 .iter()
                 .min_by_key(|f| (f.status.rank(), std::cmp::Reverse(f.severity)));
+            let (status, reason) = match worst {
+                Some(f) if f.status == Status::Pass => (
+                    ClauseStatus::of(mine.iter().copied()),
+                    format!("{} checks pass", mine.len()),
+                ),
+                Some(f) => (ClauseStatus::of(mine.iter().copied()), reason_line(f)),
+                None => attested(&c.id, attestations, today)
+                    .unwrap_or((ClauseStatus::Grey, "not assessed".to_string())),
+            };
             ClauseLine {
                 id: c.id.clone(),
                 section: c.section.clone(),
                 title: c.title.clone(),
-                status: ClauseStatus::of(mine.iter().copied()),
+                status,
                 findings: mine.len(),
-                reason: match worst {
-                    Some(f) if f.status == Status::Pass => format!("{} checks pass", mine.len()),
-                    Some(f) => reason_line(f),
-                    None => "not assessed".to_string(),
-                },
+                reason,
             }
         })
         .collect()
+}
+
+/// A clause's status and reason from its attestations alone: the one in force that runs
+/// longest, else the one that expired last; `None` when there is none.
+fn attested(
+    clause: &str,
+    attestations: &[(i64, Attestation)],
+    today: time::Date,
+) -> Option<(ClauseStatus, String)> {
+    let mine = attestations
+        .iter()
+        .filter(|(_, a)| a.clause == clause && !a.withdrawn);
+    let latest = |it: &mut dyn Iterator<Item = &(i64, Attestation)>| {
+        it.max_by(|x, y| x.1.until.cmp(&y.1.until).then(x.0.cmp(&y.0)))
+            .map(|(_, a)| a.clone())
+    };
+    let in_force = latest(&mut mine.clone().filter(|(_, a)| a.in_force(today)));
+    if let Some(a) = in_force {
+        return Some((
+            ClauseStatus::Green,
+            format!(
+                "attested by {} until {}: {}",
+                a.attested_by, a.until, a.statement
+            ),
+        ));
+    }
+    latest(&mut mine.into_iter()).map(|a| {
+        (
+            ClauseStatus::Amber,
+            format!("attestation by {} expired on {}", a.attested_by, a.until),
+        )
+    })
 }
 
 /// A finding's summary as a clause's one-line reason: a machine's findings speak of "this
@@ -143,6 +195,8 @@ pub struct CountsDoc {
 #[derive(Debug, Serialize)]
 pub struct FindingDoc<'a> {
     pub check: &'a str,
+    /// What identifies the finding across runs (check and target); what a waiver names.
+    pub fingerprint: String,
     pub target: TargetDoc<'a>,
     pub status: &'static str,
     pub severity: &'static str,
@@ -179,6 +233,19 @@ pub fn document<'a>(
     run: &'a RunRecord,
     findings: &'a [Finding],
 ) -> ReportDocument<'a> {
+    document_attested(school, map, run, findings, &[], crate::assess::today())
+}
+
+/// [`document`], with the clauses judged with people's attestations on `today` (see
+/// [`clause_lines_attested`]).
+pub fn document_attested<'a>(
+    school: &'a str,
+    map: &'a ClauseMap,
+    run: &'a RunRecord,
+    findings: &'a [Finding],
+    attestations: &[(i64, Attestation)],
+    today: time::Date,
+) -> ReportDocument<'a> {
     let counts = StatusCounts::of(findings);
     let verdict = run.verdict.unwrap_or(Verdict::Incomplete);
     ReportDocument {
@@ -205,11 +272,12 @@ pub fn document<'a>(
             error: counts.error,
             waived: counts.waived,
         },
-        clauses: clause_lines(map, findings),
+        clauses: clause_lines_attested(map, findings, attestations, today),
         findings: findings
             .iter()
             .map(|f| FindingDoc {
                 check: f.check.as_str(),
+                fingerprint: crate::store::fingerprint(f),
                 target: TargetDoc {
                     kind: f.target.kind.as_str(),
                     name: &f.target.name,
@@ -277,6 +345,110 @@ mod tests {
         assert_eq!(
             ClauseStatus::of([&f(Status::Pass, "y")]),
             ClauseStatus::Green
+        );
+    }
+
+    fn attestation(clause: &str, by: &str, until: &str) -> Attestation {
+        Attestation {
+            clause: clause.into(),
+            clause_title: "Files on the network checked".into(),
+            statement: "The shared drive is scanned weekly".into(),
+            attested_by: by.into(),
+            until: until.into(),
+            withdrawn: false,
+            withdrawn_reason: None,
+            supersedes: None,
+        }
+    }
+
+    fn line<'a>(lines: &'a [ClauseLine], id: &str) -> &'a ClauseLine {
+        lines.iter().find(|l| l.id == id).unwrap()
+    }
+
+    #[test]
+    fn an_attestation_makes_an_unchecked_clause_green_until_it_expires() {
+        let map = ClauseMap::builtin();
+        let day = |s| crate::assess::parse_date(s).unwrap();
+        let atts = vec![(
+            4,
+            attestation("7.4/network-files", "R. Singh", "2026-12-31"),
+        )];
+        let lines = clause_lines_attested(&map, &[], &atts, day("2026-12-31"));
+        let files = line(&lines, "7.4/network-files");
+        assert_eq!(files.status, ClauseStatus::Green);
+        assert_eq!(
+            files.reason,
+            "attested by R. Singh until 2026-12-31: The shared drive is scanned weekly"
+        );
+        assert_eq!(files.findings, 0);
+        // Other clauses are untouched.
+        assert_eq!(
+            line(&lines, "7.4/virus-protection").status,
+            ClauseStatus::Grey
+        );
+
+        // The day after: AMBER, saying who and when it expired.
+        let lines = clause_lines_attested(&map, &[], &atts, day("2027-01-01"));
+        let files = line(&lines, "7.4/network-files");
+        assert_eq!(files.status, ClauseStatus::Amber);
+        assert_eq!(
+            files.reason,
+            "attestation by R. Singh expired on 2026-12-31"
+        );
+
+        // A newer attestation in force wins over the expired one; a withdrawn one counts for
+        // nothing.
+        let mut more = atts.clone();
+        more.push((
+            6,
+            attestation("7.4/network-files", "J. Bloggs", "2027-06-30"),
+        ));
+        let lines = clause_lines_attested(&map, &[], &more, day("2027-01-01"));
+        assert!(line(&lines, "7.4/network-files")
+            .reason
+            .contains("J. Bloggs"));
+        let mut withdrawn = attestation("7.4/network-files", "R. Singh", "2027-06-30");
+        withdrawn.withdrawn = true;
+        let lines = clause_lines_attested(&map, &[], &[(8, withdrawn)], day("2027-01-01"));
+        assert_eq!(line(&lines, "7.4/network-files").status, ClauseStatus::Grey);
+
+        // Findings decide whenever there are any: an attestation never hides a failure.
+        let mut fail = f(Status::Fail, "The file scan found malware.");
+        fail.clauses = vec!["7.4/network-files".into()];
+        let lines = clause_lines_attested(&map, &[fail], &atts, day("2026-12-01"));
+        let files = line(&lines, "7.4/network-files");
+        assert_eq!(files.status, ClauseStatus::Red);
+        assert_eq!(files.reason, "The file scan found malware.");
+
+        // Without attestations, the same as before.
+        let plain = clause_lines(&map, &[]);
+        assert_eq!(line(&plain, "7.4/network-files").status, ClauseStatus::Grey);
+        assert_eq!(line(&plain, "7.4/network-files").reason, "not assessed");
+    }
+
+    #[test]
+    fn waived_findings_make_a_clause_amber_and_carry_a_fingerprint() {
+        let map = ClauseMap::builtin();
+        let lines = clause_lines(&map, &[f(Status::Waived, "Staff passwords can be 7.")]);
+        assert_eq!(line(&lines, "7.4/logins").status, ClauseStatus::Amber);
+        let run = RunRecord {
+            id: 1,
+            trigger: "manual".into(),
+            who: "root".into(),
+            config_digest: "d".into(),
+            school: "s".into(),
+            started_at: "2026-11-23T02:00:00Z".into(),
+            ended_at: None,
+            state: crate::store::RunState::Complete,
+            verdict: Some(Verdict::Compliant),
+            only: vec![],
+            counts: StatusCounts::default(),
+        };
+        let findings = vec![f(Status::Waived, "x")];
+        let doc = document("s", &map, &run, &findings);
+        assert_eq!(
+            doc.findings[0].fingerprint,
+            "directory.password-policy|policy|ad|staff"
         );
     }
 }

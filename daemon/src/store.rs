@@ -1026,6 +1026,32 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The most recent stored finding with this fingerprint (the worst, if the run has several),
+    /// with its run (for recording what a
+    /// waiver is about). Served by the index on the fingerprint.
+    pub fn latest_finding(&self, fingerprint: &str) -> Result<Option<(i64, Finding)>, StoreError> {
+        let run: Option<i64> = {
+            let conn = self.lock();
+            conn.query_row(
+                "SELECT MAX(run_id) FROM findings WHERE fingerprint = ?1",
+                params![fingerprint],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.sql(e))?
+            .flatten()
+        };
+        let Some(run) = run else { return Ok(None) };
+        Ok(self
+            .findings(run)?
+            .into_iter()
+            .filter(|f| self::fingerprint(f) == fingerprint)
+            .min_by_key(|f| f.status.rank())
+            .map(|f| (run, f)))
+    }
+}
+
 /// SQLite's "busy" and "locked": another connection holds the lock for now.
 fn is_busy(e: &rusqlite::Error) -> bool {
     matches!(

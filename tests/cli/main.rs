@@ -15,3 +15,4 @@ mod man;
 mod report_schema;
 mod sample_school;
 mod util;
+mod waivers;
