@@ -123,7 +123,7 @@ fn table<'a>(findings: impl Iterator<Item = &'a Finding>) -> String {
         .map(|f| FindingRow {
             status: f.status.as_str().to_uppercase(),
             check: f.check.as_str().to_string(),
-            target: target_label(f),
+            target: f.target.display_name(),
             summary: f.summary.clone(),
         })
         .collect();
@@ -131,14 +131,6 @@ fn table<'a>(findings: impl Iterator<Item = &'a Finding>) -> String {
     t.with(Style::sharp())
         .modify(Columns::one(3), Width::wrap(SUMMARY_WIDTH).keep_words(true));
     t.to_string()
-}
-
-fn target_label(f: &Finding) -> String {
-    if f.target.scope.is_empty() {
-        f.target.name.clone()
-    } else {
-        format!("{} ({})", f.target.name, f.target.scope)
-    }
 }
 
 fn one_line(s: &str, max: usize) -> String {

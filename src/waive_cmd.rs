@@ -53,15 +53,6 @@ pub(crate) fn attestations_today(
     Ok((read_log(store)?.attestations(), assess::today()))
 }
 
-/// `name (scope)`, or the name alone.
-fn target_label(t: &caretaker_checks::Target) -> String {
-    if t.scope.is_empty() {
-        t.name.clone()
-    } else {
-        format!("{} ({})", t.name, t.scope)
-    }
-}
-
 /// Checks the typed texts and the date, collecting every problem.
 fn check_fields(texts: &[(&str, &str, &str)], until: &str) -> Result<String, Fail> {
     let today = assess::today();
@@ -120,7 +111,7 @@ pub(crate) fn fingerprints(config: Option<&Path>, args: &ShowArgs) -> Result<u8,
                 "fingerprint": fingerprint(f),
                 "status": f.status.as_str(),
                 "check": f.check.as_str(),
-                "target": target_label(&f.target),
+                "target": f.target.display_name(),
                 "summary": f.summary,
             })).collect::<Vec<_>>(),
         }))?,
@@ -206,7 +197,7 @@ pub(crate) fn waive(config: Option<&Path>, args: &WaiveArgs) -> Result<u8, Fail>
     let w = Waiver {
         fingerprint: fp.to_string(),
         check: finding.check.to_string(),
-        target: target_label(&finding.target),
+        target: finding.target.display_name(),
         summary: finding.summary.clone(),
         justification: args.justification.trim().to_string(),
         approved_by: args.approved_by.trim().to_string(),

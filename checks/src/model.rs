@@ -201,6 +201,15 @@ pub struct Target {
 }
 
 impl Target {
+    /// `j.smith (ad)`, or the name alone when there is no scope: how people see a target.
+    pub fn display_name(&self) -> String {
+        if self.scope.is_empty() {
+            self.name.clone()
+        } else {
+            format!("{} ({})", self.name, self.scope)
+        }
+    }
+
     pub fn new(kind: TargetKind, name: impl Into<String>, scope: impl Into<String>) -> Self {
         Target {
             kind,

@@ -278,3 +278,58 @@ fn a_risk_assessment_is_recorded_from_the_console() {
     let (code, out, err) = run(c);
     assert_eq!(code, 0, "{out}{err}");
 }
+
+/// A clause no machine can check, attested from the console's form, turns GREEN on the
+/// Compliance screen and is listed on the Attestations screen; `caretaker attestations list`
+/// shows it as typed.
+#[test]
+fn a_clause_is_attested_from_the_console_and_turns_green() {
+    let lab = crate::util::filter_school();
+    let home = tempfile::tempdir().unwrap();
+    let (code, _, err) = audit_json(home.path(), lab.config_path(), &[]);
+    assert!(code == 0 || code == 1, "{err}");
+    let until = (time::OffsetDateTime::now_utc().date() + time::Duration::days(30)).to_string();
+
+    // A width of its own: the tmux session is named by the process and the width.
+    let t = Tmux::start(home.path(), lab.config_path(), 110, 32);
+    t.wait_for("Compliance");
+    t.keys(&["/"]);
+    t.text("network-files");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("Files on the network checked");
+    assert!(s.contains("GREY"), "{s}");
+    t.keys(&["a"]);
+    t.wait_for("Attest a clause");
+    t.text("Share permissions reviewed: pupils cannot open the staff shares");
+    t.keys(&["Tab"]);
+    t.text("Mr Brown (deputy head)");
+    t.keys(&["Tab"]);
+    t.text(&until);
+    t.keys(&["C-s"]);
+    let s = t.wait_for("Attestation #1 recorded");
+    let s = if s.contains("GREEN") {
+        s
+    } else {
+        t.wait_for("GREEN")
+    };
+    assert!(
+        s.lines()
+            .any(|l| l.contains("GREEN") && l.contains("Files on the network checked")),
+        "{s}"
+    );
+    assert!(s.contains("attested by Mr Brown"), "{s}");
+    t.keys(&["9"]);
+    let s = t.wait_for("Attestations and waivers");
+    assert!(s.contains("in force"), "{s}");
+    t.keys(&["q"]);
+    t.wait_gone("Attestations and waivers");
+
+    let mut c = caretaker(home.path());
+    c.args(["attestations", "list", "--format", "json", "--config"])
+        .arg(lab.config_path());
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("7.4/network-files"), "{out}");
+    assert!(out.contains("Mr Brown (deputy head)"), "{out}");
+    assert!(out.contains(&until), "{out}");
+}

@@ -4,7 +4,7 @@
 use caretaker_checks::Finding;
 use caretaker_daemon::store::RunRecord;
 
-use caretaker_daemon::assess::{RiskAssessment, StoredRecord};
+use caretaker_daemon::assess::{Attestation, RiskAssessment, StoredRecord, Waiver};
 
 use crate::model::{CellHistory, ChangeLog, Diff, Picture, Seen};
 use crate::source::{AuditEvent, AuditScope};
@@ -50,6 +50,10 @@ pub enum Action {
     Reload,
     /// Record a risk assessment (from a site-log entry on the Site log screen).
     NewAssessment,
+    /// Findings: waive the selected finding (a form).
+    Waive,
+    /// Compliance: attest the selected clause (a form), if the policy map lets a person.
+    Attest,
 
     // The risk-assessment form.
     /// The next line (Tab, ↓).
@@ -96,6 +100,8 @@ pub enum Action {
     DiffLoaded(Result<Box<Diff>, String>),
     ChangesLoaded(Result<Box<ChangeLog>, String>),
     AssessmentSaved(Result<Box<StoredRecord>, String>),
+    /// A waiver or an attestation appended (or why not).
+    RecordSaved(Result<Box<StoredRecord>, String>),
     Audit(AuditEvent),
 }
 
@@ -120,6 +126,10 @@ pub enum Effect {
     LoadChanges,
     /// Append a risk assessment ([`Action::AssessmentSaved`]).
     SaveAssessment(Box<RiskAssessment>),
+    /// Append a waiver ([`Action::RecordSaved`]).
+    SaveWaiver(Box<Waiver>),
+    /// Append an attestation ([`Action::RecordSaved`]).
+    SaveAttestation(Box<Attestation>),
     /// Start an audit ([`Action::Audit`] events follow).
     StartAudit(AuditScope),
     /// Stop the running audit (the run is recorded as interrupted).

@@ -142,6 +142,18 @@ pub fn answer(source: &dyn Source, effect: Effect) -> Option<Action> {
                 .map(Box::new)
                 .map_err(|e| e.to_string()),
         ),
+        Effect::SaveWaiver(w) => Action::RecordSaved(
+            source
+                .add_waiver(&w)
+                .map(Box::new)
+                .map_err(|e| e.to_string()),
+        ),
+        Effect::SaveAttestation(a) => Action::RecordSaved(
+            source
+                .add_attestation(&a)
+                .map(Box::new)
+                .map_err(|e| e.to_string()),
+        ),
         Effect::StartAudit(_) | Effect::CancelAudit => return None,
     })
 }

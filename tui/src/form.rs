@@ -3,7 +3,8 @@
 
 use caretaker_config::ConsentFrom;
 use caretaker_daemon::assess::{
-    AssessmentDraft, ChangeDraft, ConsentDraft, FieldError, RiskLevel, RisksDraft, SiteLogEntry,
+    self, AssessmentDraft, Attestation, ChangeDraft, ConsentDraft, FieldError, RiskLevel,
+    RisksDraft, SiteLogEntry, Waiver,
 };
 
 /// A line of the form, in order.
@@ -302,4 +303,177 @@ pub fn consent_note(form: &AssessForm, rule: ConsentFrom) -> (String, bool) {
         (Some(false), r) => (format!("not required below \"{}\"", r.as_str()), false),
         (None, r) => (format!("required from \"{}\" risk", r.as_str()), false),
     }
+}
+
+/// What a [`RecordForm`] records: a waiver of one finding, or an attestation of one clause.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecordTarget {
+    /// The finding as it was when waived (see [`caretaker_daemon::assess::Waiver`]).
+    Waiver {
+        fingerprint: String,
+        check: String,
+        target: String,
+        summary: String,
+    },
+    /// A clause the policy map marks `attestation = true`.
+    Attestation { clause: String, title: String },
+}
+
+/// A waiver or an attestation being typed: three text lines (the words, who, until when),
+/// checked by the daemon's rules ([`assess::validate_text`], [`assess::validate_until`]: the
+/// same as `caretaker waive` and `caretaker attest`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordForm {
+    pub target: RecordTarget,
+    /// The line being edited (0, 1, 2).
+    pub field: usize,
+    /// What each line holds.
+    pub values: [String; 3],
+    /// The problems found by the last Ctrl-S, by line (nothing was saved).
+    pub errors: Vec<(usize, String)>,
+    /// Saved, waiting for the store's answer.
+    pub saving: bool,
+}
+
+/// The line of a [`RecordForm`] that holds the date.
+pub const UNTIL: usize = 2;
+
+impl RecordForm {
+    pub fn new(target: RecordTarget) -> RecordForm {
+        RecordForm {
+            target,
+            field: 0,
+            values: Default::default(),
+            errors: Vec::new(),
+            saving: false,
+        }
+    }
+
+    pub fn is_waiver(&self) -> bool {
+        matches!(self.target, RecordTarget::Waiver { .. })
+    }
+
+    /// "waiver" or "attestation".
+    pub fn noun(&self) -> &'static str {
+        if self.is_waiver() {
+            "waiver"
+        } else {
+            "attestation"
+        }
+    }
+
+    /// The labels of the three lines.
+    pub fn labels(&self) -> [&'static str; 3] {
+        if self.is_waiver() {
+            ["Justification", "Approved by", "Until"]
+        } else {
+            ["Statement", "Attested by", "Until"]
+        }
+    }
+
+    /// What to type, shown while a line is empty (also what an empty line is told it lacks).
+    pub fn hints(&self) -> [&'static str; 3] {
+        if self.is_waiver() {
+            [
+                "why the finding is accepted for now",
+                "the name of who approved the waiver",
+                "YYYY-MM-DD, the last day it holds (at most a year ahead)",
+            ]
+        } else {
+            [
+                "what was done and seen, in a sentence",
+                "the name of who attests",
+                "YYYY-MM-DD, the last day it holds (at most a year ahead)",
+            ]
+        }
+    }
+
+    pub fn step(&mut self, forward: bool) {
+        self.field = if forward {
+            (self.field + 1) % 3
+        } else {
+            (self.field + 2) % 3
+        };
+    }
+
+    pub fn input(&mut self, c: char) {
+        if !c.is_control() {
+            if let Some(v) = self.values.get_mut(self.field) {
+                v.push(c);
+            }
+        }
+    }
+
+    pub fn backspace(&mut self) {
+        if let Some(v) = self.values.get_mut(self.field) {
+            v.pop();
+        }
+    }
+
+    /// The problems of line `i`.
+    pub fn errors_of(&self, i: usize) -> Vec<&str> {
+        self.errors
+            .iter()
+            .filter(|(f, _)| *f == i)
+            .map(|(_, e)| e.as_str())
+            .collect()
+    }
+
+    /// Checks every line on `today` (UTC, as the daemon judges): the record, or every problem
+    /// with its line.
+    pub fn validate(&self, today: time::Date) -> Result<FormRecord, Vec<(usize, String)>> {
+        let labels = self.labels();
+        let hints = self.hints();
+        let mut errors = Vec::new();
+        let mut texts = Vec::new();
+        for i in 0..2 {
+            match assess::validate_text(labels[i], &self.values[i], hints[i]) {
+                Ok(t) => texts.push(t),
+                Err(e) => errors.push((i, e)),
+            }
+        }
+        let until = assess::validate_until(labels[UNTIL], &self.values[UNTIL], today)
+            .map_err(|e| errors.push((UNTIL, e)));
+        let (Ok(until), true, [words, who]) = (until, errors.is_empty(), texts.as_slice()) else {
+            return Err(errors);
+        };
+        Ok(match &self.target {
+            RecordTarget::Waiver {
+                fingerprint,
+                check,
+                target,
+                summary,
+            } => FormRecord::Waiver(Box::new(Waiver {
+                fingerprint: fingerprint.clone(),
+                check: check.clone(),
+                target: target.clone(),
+                summary: summary.clone(),
+                justification: words.clone(),
+                approved_by: who.clone(),
+                until,
+                withdrawn: false,
+                withdrawn_reason: None,
+                supersedes: None,
+            })),
+            RecordTarget::Attestation { clause, title } => {
+                FormRecord::Attestation(Box::new(Attestation {
+                    clause: clause.clone(),
+                    clause_title: title.clone(),
+                    statement: words.clone(),
+                    attested_by: who.clone(),
+                    until,
+                    withdrawn: false,
+                    withdrawn_reason: None,
+                    supersedes: None,
+                }))
+            }
+        })
+    }
+}
+
+/// What a valid [`RecordForm`] records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FormRecord {
+    Waiver(Box<Waiver>),
+    Attestation(Box<Attestation>),
 }

@@ -141,6 +141,7 @@ pub const KEYS: &[Binding] = &[
     b(Key::Char('6'), None, Action::GoTo(Screen::Runs), "Runs: history, trend, what changed", ALL, None),
     b(Key::Char('7'), None, Action::GoTo(Screen::Assessments), "Risk assessments: the filter changes assessed", ALL, None),
     b(Key::Char('8'), None, Action::GoTo(Screen::Sites), "Site log: sites reported to be blocked or unblocked", ALL, None),
+    b(Key::Char('9'), None, Action::GoTo(Screen::Attestations), "Attestations: the waivers and attestations in force, and expired", ALL, None),
     b(Key::Enter, None, Action::Open, "the findings of the clause", COMPLIANCE, Some("Enter findings")),
     b(Key::Enter, None, Action::Open, "the finding in full (evidence, fix, first and last seen)", FINDINGS, Some("Enter detail")),
     b(Key::Enter, None, Action::Open, "the findings of the machine", HOSTS, Some("Enter findings")),
@@ -150,6 +151,8 @@ pub const KEYS: &[Binding] = &[
     b(Key::Char(' '), None, Action::ToggleMark, "mark a run; with two marked, what changed between them", RUNS, Some("Space mark")),
     b(Key::Char('n'), None, Action::NewAssessment, "record a risk assessment of a filter change", ASSESSMENTS, Some("n new")),
     b(Key::Char('n'), None, Action::NewAssessment, "record a risk assessment of the selected site", SITES, Some("n assess")),
+    b(Key::Char('a'), None, Action::Attest, "attest the clause (one the policy map lets a person attest)", COMPLIANCE, Some("a attest")),
+    b(Key::Char('w'), None, Action::Waive, "waive the finding until a date (justification, approved by)", FINDINGS, Some("w waive")),
     b(Key::Char('f'), None, Action::CycleStatus, "status filter: all, problems, fail, error, warn, waived, pass", FINDINGS, Some("f status")),
     b(Key::Char('s'), None, Action::CycleSort, "sort: worst first, check, target, severity", FINDINGS, Some("s sort")),
     b(Key::Char('/'), None, Action::Search, "search this list (Findings also: status: host: account: dir: check: clause: vantage:)", ALL, Some("/ search")),
@@ -163,7 +166,7 @@ pub const KEYS: &[Binding] = &[
     b(Key::Ctrl('c'), None, Action::Quit, "quit", ALL, None),
 ];
 
-/// The keys of the risk-assessment form (any other character is typed into the line).
+/// The keys of the forms (risk assessment, waiver, attestation) (any other character is typed into the line).
 #[rustfmt::skip]
 pub const FORM_KEYS: &[Binding] = &[
     b(Key::Tab, Some(Key::Down), Action::FormNext, "next line of the form", ALL, Some("Tab/↑↓ line")),
@@ -195,7 +198,7 @@ impl Binding {
 /// What `key` means in `state`: the form's keys and typing while a form is open, typing while a
 /// search is open, else the key table.
 pub fn action_for(key: Key, state: &State) -> Option<Action> {
-    if state.form.is_some() {
+    if state.form.is_some() || state.record_form.is_some() {
         return FORM_KEYS
             .iter()
             .find(|b| b.key == key || b.vim == Some(key))

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use caretaker_checks::{ClauseMap, Finding, Status, TargetKind};
-use caretaker_daemon::report::{clause_lines, ClauseLine, ClauseStatus};
+use caretaker_daemon::report::{clause_lines, clause_lines_attested, ClauseLine, ClauseStatus};
 use caretaker_daemon::store::{fingerprint, RunRecord, RunState, StatusCounts, Verdict};
 
 /// How many runs, newest first, the current picture may be assembled from.
@@ -100,6 +100,23 @@ impl Picture {
             from_run,
             clauses,
         }
+    }
+
+    /// The picture with the clauses judged with people's attestations (the current ones, with
+    /// their record ids) on `today`: a clause no finding evidences is GREEN while attested,
+    /// AMBER once its attestation has expired (see [`clause_lines_attested`]).
+    pub fn with_attestations(
+        mut self,
+        attestations: &[(i64, caretaker_daemon::assess::Attestation)],
+        today: time::Date,
+    ) -> Picture {
+        let lines = clause_lines_attested(&self.map, &self.findings, attestations, today);
+        for (row, line) in self.clauses.iter_mut().zip(lines) {
+            if row.line.id == line.id {
+                row.line = line;
+            }
+        }
+        self
     }
 
     /// The run a finding comes from.
@@ -441,8 +458,7 @@ pub fn target_label(f: &Finding) -> String {
             f.target.scope
         ),
         TargetKind::Host | TargetKind::Directory | TargetKind::System => f.target.name.clone(),
-        _ if f.target.scope.is_empty() => f.target.name.clone(),
-        _ => format!("{} ({})", f.target.name, f.target.scope),
+        _ => f.target.display_name(),
     }
 }
 

@@ -12,8 +12,9 @@ use tokio::sync::{mpsc, oneshot};
 
 use caretaker_config::ConsentFrom;
 use caretaker_daemon::assess::{
-    record_body, record_hash, Change, ChangeAction, Consent, Decision, RecordKind, RiskAssessment,
-    RiskLevel, Risks, SiteLogEntry, StoredRecord, Verification, GENESIS,
+    record_body, record_hash, Attestation, Change, ChangeAction, Consent, Decision, Log,
+    RecordKind, RiskAssessment, RiskLevel, Risks, SiteLogEntry, StoredRecord, Verification, Waiver,
+    GENESIS,
 };
 
 use crate::model::{ChangeLog, Picture, Seen};
@@ -713,11 +714,13 @@ impl Sample {
             findings.insert(id, fs);
         }
         runs.reverse();
+        let mut records = change_log();
+        waivers_and_attestations(&mut records, &map, findings.get(&RUNS));
         Sample {
             map,
             runs,
             findings,
-            records: Arc::new(Mutex::new(change_log())),
+            records: Arc::new(Mutex::new(records)),
         }
     }
 
@@ -726,6 +729,25 @@ impl Sample {
             Ok(r) => r.clone(),
             Err(p) => p.into_inner().clone(),
         }
+    }
+
+    /// Appends a record entered now by [`USER`].
+    fn append(
+        &self,
+        kind: RecordKind,
+        body: String,
+        supersedes: Option<i64>,
+    ) -> Result<StoredRecord, SourceError> {
+        let mut records = match self.records.lock() {
+            Ok(r) => r,
+            Err(p) => p.into_inner(),
+        };
+        let at = caretaker_checks::model::format_rfc3339(now());
+        push(&mut records, kind, body, supersedes, &at);
+        records
+            .last()
+            .cloned()
+            .ok_or_else(|| SourceError("nothing was recorded".into()))
     }
 
     pub fn map(&self) -> &ClauseMap {
@@ -748,7 +770,9 @@ impl Sample {
 
 impl Source for Sample {
     fn overview(&self) -> Result<Picture, SourceError> {
-        overview_from(SCHOOL, &self.map, self.runs.clone(), |id| self.findings(id))
+        let picture = overview_from(SCHOOL, &self.map, self.runs.clone(), |id| self.findings(id))?;
+        let log = Log::from_records(self.records());
+        Ok(picture.with_attestations(&log.attestations(), now().date()))
     }
 
     fn runs(&self, limit: usize) -> Result<Vec<RunRecord>, SourceError> {
@@ -855,6 +879,16 @@ impl Source for Sample {
             .last()
             .cloned()
             .ok_or_else(|| SourceError("nothing was recorded".into()))
+    }
+
+    fn add_waiver(&self, w: &Waiver) -> Result<StoredRecord, SourceError> {
+        let body = record_body(w).map_err(|e| SourceError(e.to_string()))?;
+        self.append(RecordKind::Waiver, body, w.supersedes)
+    }
+
+    fn add_attestation(&self, a: &Attestation) -> Result<StoredRecord, SourceError> {
+        let body = record_body(a).map_err(|e| SourceError(e.to_string()))?;
+        self.append(RecordKind::Attestation, body, a.supersedes)
     }
 
     fn start_audit(&self, scope: AuditScope) -> Result<AuditHandle, SourceError> {
@@ -1107,4 +1141,63 @@ fn change_log() -> Vec<StoredRecord> {
         "2026-11-22T10:00:00Z",
     );
     r
+}
+
+/// After the filter-change log: an attestation of `7.4/network-files` that expired yesterday
+/// (#9) and a waiver of p.jones's stale account entered this morning, after the last audit, so
+/// the finding is still FAIL until the next one (#10).
+fn waivers_and_attestations(
+    r: &mut Vec<StoredRecord>,
+    map: &ClauseMap,
+    latest: Option<&Vec<Finding>>,
+) {
+    let clause = "7.4/network-files";
+    let files = Attestation {
+        clause: clause.into(),
+        clause_title: map
+            .clause(clause)
+            .map(|c| c.title.clone())
+            .unwrap_or_default(),
+        statement:
+            "Shared drive permissions reviewed: pupils cannot open the staff and office shares"
+                .into(),
+        attested_by: "Mr Brown (deputy head)".into(),
+        until: "2026-11-22".into(),
+        withdrawn: false,
+        withdrawn_reason: None,
+        supersedes: None,
+    };
+    push(
+        r,
+        RecordKind::Attestation,
+        json(record_body(&files)),
+        None,
+        "2026-11-22T11:00:00Z",
+    );
+    let stale = latest.and_then(|fs| {
+        fs.iter()
+            .find(|f| f.check.as_str() == "directory.stale-accounts" && f.target.name == "p.jones")
+    });
+    if let Some(f) = stale {
+        let w = Waiver {
+            fingerprint: fingerprint(f),
+            check: f.check.as_str().to_string(),
+            target: f.target.display_name(),
+            summary: f.summary.clone(),
+            justification: "On maternity leave until January; the account is kept for her return"
+                .into(),
+            approved_by: "Mrs Head (headteacher)".into(),
+            until: "2027-01-31".into(),
+            withdrawn: false,
+            withdrawn_reason: None,
+            supersedes: None,
+        };
+        push(
+            r,
+            RecordKind::Waiver,
+            json(record_body(&w)),
+            None,
+            "2026-11-23T07:00:00Z",
+        );
+    }
 }

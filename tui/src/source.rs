@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use caretaker_checks::{ClauseMap, Finding};
 use caretaker_config::Loaded;
-use caretaker_daemon::assess::{self, RiskAssessment, StoredRecord};
+use caretaker_daemon::assess::{self, Attestation, Log, RiskAssessment, StoredRecord, Waiver};
 use caretaker_daemon::engine::{self, AuditRequest, Progress};
 use caretaker_daemon::filterlog::FilterCheck;
 use caretaker_daemon::store::{
@@ -115,6 +115,10 @@ pub trait Source: Send + Sync + 'static {
     fn change_log(&self) -> Result<ChangeLog, SourceError>;
     /// Appends a (validated) risk assessment, entered by the operating-system user.
     fn add_assessment(&self, a: &RiskAssessment) -> Result<StoredRecord, SourceError>;
+    /// Appends a (validated) waiver, entered by the operating-system user.
+    fn add_waiver(&self, w: &Waiver) -> Result<StoredRecord, SourceError>;
+    /// Appends a (validated) attestation, entered by the operating-system user.
+    fn add_attestation(&self, a: &Attestation) -> Result<StoredRecord, SourceError>;
 }
 
 impl<S: Source + ?Sized> Source for Arc<S> {
@@ -141,6 +145,12 @@ impl<S: Source + ?Sized> Source for Arc<S> {
     }
     fn add_assessment(&self, a: &RiskAssessment) -> Result<StoredRecord, SourceError> {
         (**self).add_assessment(a)
+    }
+    fn add_waiver(&self, w: &Waiver) -> Result<StoredRecord, SourceError> {
+        (**self).add_waiver(w)
+    }
+    fn add_attestation(&self, a: &Attestation) -> Result<StoredRecord, SourceError> {
+        (**self).add_attestation(a)
     }
 }
 
@@ -211,9 +221,11 @@ impl InProcess {
 impl Source for InProcess {
     fn overview(&self) -> Result<Picture, SourceError> {
         let runs = self.store.runs(PICTURE_RUNS).map_err(SourceError::of)?;
-        overview_from(&self.loaded.config.school.name, &self.map, runs, |id| {
+        let picture = overview_from(&self.loaded.config.school.name, &self.map, runs, |id| {
             self.store.findings(id).map_err(SourceError::of)
-        })
+        })?;
+        let log = Log::read(&self.store).map_err(SourceError::of)?;
+        Ok(picture.with_attestations(&log.attestations(), assess::today()))
     }
 
     fn runs(&self, limit: usize) -> Result<Vec<RunRecord>, SourceError> {
@@ -257,6 +269,14 @@ impl Source for InProcess {
 
     fn add_assessment(&self, a: &RiskAssessment) -> Result<StoredRecord, SourceError> {
         assess::add_assessment(&self.store, a, &os_user()).map_err(SourceError::of)
+    }
+
+    fn add_waiver(&self, w: &Waiver) -> Result<StoredRecord, SourceError> {
+        assess::add_waiver(&self.store, w, &os_user()).map_err(SourceError::of)
+    }
+
+    fn add_attestation(&self, a: &Attestation) -> Result<StoredRecord, SourceError> {
+        assess::add_attestation(&self.store, a, &os_user()).map_err(SourceError::of)
     }
 
     fn start_audit(&self, scope: AuditScope) -> Result<AuditHandle, SourceError> {

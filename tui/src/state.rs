@@ -7,14 +7,14 @@ use caretaker_daemon::assess::RecordKind;
 use caretaker_daemon::store::RunRecord;
 use time::{OffsetDateTime, UtcOffset};
 
-use crate::form::AssessForm;
+use crate::form::{AssessForm, RecordForm};
 
 use crate::model::{
     directory_blocks, filter_matrix, host_rows, select_findings, CellHistory, ChangeLog, Diff,
     DirBlock, FilterMatrix, HostRow, Picture, Query, Seen, Sort, StatusFilter,
 };
 
-/// The screens, in tab order. (Attestations come later, as another tab.)
+/// The screens, in tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Screen {
     Compliance,
@@ -25,10 +25,11 @@ pub enum Screen {
     Runs,
     Assessments,
     Sites,
+    Attestations,
 }
 
 impl Screen {
-    pub const ALL: [Screen; 8] = [
+    pub const ALL: [Screen; 9] = [
         Screen::Compliance,
         Screen::Findings,
         Screen::Hosts,
@@ -37,6 +38,7 @@ impl Screen {
         Screen::Runs,
         Screen::Assessments,
         Screen::Sites,
+        Screen::Attestations,
     ];
 
     pub fn title(self) -> &'static str {
@@ -49,15 +51,18 @@ impl Screen {
             Screen::Runs => "Runs",
             Screen::Assessments => "Risk assessments",
             Screen::Sites => "Site log",
+            Screen::Attestations => "Attestations",
         }
     }
 
-    /// The title on a narrow tab bar.
+    /// The title on a narrow tab bar (all nine fit in 80 columns).
     pub fn short(self) -> &'static str {
         match self {
+            Screen::Findings => "Finds",
             Screen::Directory => "Dir",
-            Screen::Assessments => "Assess",
-            Screen::Sites => "Sites",
+            Screen::Assessments => "Risk",
+            Screen::Sites => "Site",
+            Screen::Attestations => "Attest",
             other => other.title(),
         }
     }
@@ -185,7 +190,7 @@ pub struct State {
     /// A search being typed (for the current screen).
     pub search: Option<SearchEdit>,
     /// The search of each screen, by [`Screen::index`].
-    pub queries: [String; 8],
+    pub queries: [String; 9],
     pub picture: Loadable<Box<Picture>>,
     /// The latest picture asked for; older answers are dropped.
     pub picture_request: u64,
@@ -211,6 +216,10 @@ pub struct State {
     pub select_record: Option<i64>,
     /// A risk assessment being entered (drawn over the screen it was started from).
     pub form: Option<AssessForm>,
+    /// Attestations and waivers: the selected row.
+    pub attestations: usize,
+    /// A waiver or an attestation being entered (drawn over the screen it was started from).
+    pub record_form: Option<RecordForm>,
     pub message: Option<Message>,
     pub quit: bool,
 }
@@ -244,6 +253,8 @@ impl State {
             sites: 0,
             select_record: None,
             form: None,
+            attestations: 0,
+            record_form: None,
             message: None,
             quit: false,
         }
@@ -403,6 +414,29 @@ impl State {
         self.record_rows(RecordKind::Site, Screen::Sites)
     }
 
+    /// Attestations and waivers: the ids listed (current, not withdrawn; newest first).
+    pub fn attestation_rows(&self) -> Vec<i64> {
+        let Some(c) = self.changes() else {
+            return Vec::new();
+        };
+        let log = c.log();
+        let q = self.parsed(Screen::Attestations);
+        let mut rows: Vec<i64> = log
+            .of_kind(RecordKind::Waiver, false)
+            .into_iter()
+            .chain(log.of_kind(RecordKind::Attestation, false))
+            .filter(|r| {
+                let withdrawn = r.waiver().map(|w| w.withdrawn).unwrap_or(false)
+                    || r.attestation().map(|a| a.withdrawn).unwrap_or(false);
+                let id = format!("#{}", r.id);
+                !withdrawn && q.matches_text(&[&id, &r.summary(), &r.entered_by, &r.entered_at])
+            })
+            .map(|r| r.id)
+            .collect();
+        rows.sort_unstable_by(|a, b| b.cmp(a));
+        rows
+    }
+
     /// How many rows the current screen lists (its selection stays below this).
     pub fn row_count(&self) -> usize {
         match self.screen {
@@ -414,6 +448,7 @@ impl State {
             Screen::Runs => self.run_rows().len(),
             Screen::Assessments => self.assessment_rows().len(),
             Screen::Sites => self.site_rows().len(),
+            Screen::Attestations => self.attestation_rows().len(),
         }
     }
 

@@ -2,13 +2,13 @@
 //! function: no I/O, no clock, no terminal; what needs the outside world is returned as
 //! [`Effect`]s for the app to carry out.
 
-use caretaker_checks::{Finding, TargetKind};
+use caretaker_checks::{Finding, Status, TargetKind};
 use caretaker_daemon::store::fingerprint;
 
 use caretaker_daemon::assess::StoredRecord;
 
 use crate::action::{Action, Effect};
-use crate::form::{AssessForm, Field};
+use crate::form::{AssessForm, Field, FormRecord, RecordForm, RecordTarget};
 use crate::model::{verdict_word, StatusFilter};
 use crate::source::{AuditEvent, AuditScope};
 use crate::state::Screen;
@@ -67,6 +67,8 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             | Action::AuditAll
             | Action::AuditSelection
             | Action::NewAssessment
+            | Action::Waive
+            | Action::Attest
             | Action::FormNext
             | Action::FormPrev
             | Action::FormCycle(_)
@@ -225,14 +227,20 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         },
         Action::Reload => reload(state),
         Action::NewAssessment => new_assessment(state),
+        Action::Waive => waive(state),
+        Action::Attest => attest(state),
         Action::FormNext => {
             if let Some(f) = &mut state.form {
+                f.step(true);
+            } else if let Some(f) = &mut state.record_form {
                 f.step(true);
             }
             Vec::new()
         }
         Action::FormPrev => {
             if let Some(f) = &mut state.form {
+                f.step(false);
+            } else if let Some(f) = &mut state.record_form {
                 f.step(false);
             }
             Vec::new()
@@ -246,19 +254,34 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         Action::FormInput(c) => {
             if let Some(f) = &mut state.form {
                 f.input(c);
+            } else if let Some(f) = &mut state.record_form {
+                f.input(c);
             }
             Vec::new()
         }
         Action::FormBackspace => {
             if let Some(f) = &mut state.form {
                 f.backspace();
+            } else if let Some(f) = &mut state.record_form {
+                f.backspace();
             }
             Vec::new()
         }
+        Action::FormSave if state.record_form.is_some() => save_record_form(state),
         Action::FormSave => save_form(state),
         Action::FormCancel => {
             if state.form.take().is_some() {
                 say(state, "Risk assessment cancelled: nothing was recorded.");
+            } else if let Some(f) = state.record_form.take() {
+                let noun = f.noun();
+                say(
+                    state,
+                    format!(
+                        "{}{} cancelled: nothing was recorded.",
+                        noun[..1].to_uppercase(),
+                        &noun[1..]
+                    ),
+                );
             }
             Vec::new()
         }
@@ -284,6 +307,7 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::AssessmentSaved(result) => assessment_saved(state, result),
+        Action::RecordSaved(result) => record_saved(state, result),
         Action::Tick(now) => {
             state.now = now;
             Vec::new()
@@ -389,6 +413,7 @@ fn move_by(state: &mut State, delta: isize) {
         }
         Screen::Assessments => state.assessments = step(state.assessments, state.row_count()),
         Screen::Sites => state.sites = step(state.sites, state.row_count()),
+        Screen::Attestations => state.attestations = step(state.attestations, state.row_count()),
     }
 }
 
@@ -415,6 +440,7 @@ fn reset_selection(state: &mut State) {
         Screen::Runs => state.runs_view.selected = 0,
         Screen::Assessments => state.assessments = 0,
         Screen::Sites => state.sites = 0,
+        Screen::Attestations => state.attestations = 0,
     }
 }
 
@@ -455,12 +481,16 @@ fn clamp(state: &mut State) {
             let n = state.site_rows().len();
             fit(&mut state.sites, n);
         }
+        Screen::Attestations => {
+            let n = state.attestation_rows().len();
+            fit(&mut state.attestations, n);
+        }
     }
 }
 
 /// Esc: close the innermost thing open; at the top, quit.
 fn back(state: &mut State) -> Vec<Effect> {
-    if state.form.is_some() {
+    if state.form.is_some() || state.record_form.is_some() {
         return apply(state, Action::FormCancel);
     }
     if state.help.is_some() {
@@ -591,7 +621,7 @@ fn open(state: &mut State) -> Vec<Effect> {
             compare(state, older, newer)
         }
         // The detail of the selected record is always shown beside the list.
-        Screen::Assessments | Screen::Sites => Vec::new(),
+        Screen::Assessments | Screen::Sites | Screen::Attestations => Vec::new(),
     }
 }
 
@@ -716,6 +746,10 @@ fn selection_scope(state: &State) -> Result<AuditScope, String> {
         }
         // After a filter change: the filter tests.
         Screen::Assessments | Screen::Sites => Ok(AuditScope::checks(vec!["filter".into()])),
+        Screen::Attestations => Err(
+            "Attestations and waivers are not audited: press r to audit everything (a waiver shows from the next audit)."
+                .into(),
+        ),
     }
 }
 
@@ -826,11 +860,14 @@ fn want_seen(state: &mut State) -> Option<Effect> {
     })
 }
 
-/// When a screen of the filter-change log is shown and the log is not loaded, ask for it.
+/// When a screen of the log of records is shown (or a waiver or attestation is being entered)
+/// and the log is not loaded, ask for it.
 fn want_changes(state: &mut State) -> Option<Effect> {
-    if !matches!(state.screen, Screen::Assessments | Screen::Sites)
-        || !matches!(state.changes, Loadable::Idle)
-    {
+    let shown = matches!(
+        state.screen,
+        Screen::Assessments | Screen::Sites | Screen::Attestations
+    ) || state.record_form.is_some();
+    if !shown || !matches!(state.changes, Loadable::Idle) {
         return None;
     }
     state.changes = Loadable::Loading;
@@ -967,4 +1004,166 @@ fn assessment_saved(state: &mut State, result: Result<Box<StoredRecord>, String>
             vec![Effect::LoadChanges]
         }
     }
+}
+
+/// `w` on Findings: a form to waive the selected finding (not a passing one).
+fn waive(state: &mut State) -> Vec<Effect> {
+    state.help = None;
+    state.search = None;
+    if state.screen != Screen::Findings {
+        return Vec::new();
+    }
+    let Some(f) = state
+        .selected_finding()
+        .and_then(|i| state.picture().and_then(|p| p.findings.get(i)))
+        .cloned()
+    else {
+        complain(state, "No finding is selected: nothing to waive.");
+        return Vec::new();
+    };
+    if f.status == Status::Pass {
+        complain(
+            state,
+            format!(
+                "\"{}\" passes: there is nothing to waive (only failing, warning or erroring findings are).",
+                f.summary
+            ),
+        );
+        return Vec::new();
+    }
+    state.record_form = Some(RecordForm::new(RecordTarget::Waiver {
+        fingerprint: fingerprint(&f),
+        check: f.check.as_str().to_string(),
+        target: f.target.display_name(),
+        summary: f.summary.clone(),
+    }));
+    Vec::new()
+}
+
+/// `a` on Compliance: a form to attest the selected clause, if the policy map lets a person.
+fn attest(state: &mut State) -> Vec<Effect> {
+    state.help = None;
+    state.search = None;
+    if state.screen != Screen::Compliance {
+        return Vec::new();
+    }
+    let Some(p) = state.picture() else {
+        complain(
+            state,
+            "The clauses are still loading; try again in a moment.",
+        );
+        return Vec::new();
+    };
+    let attestable: Vec<String> = p
+        .map
+        .clauses
+        .iter()
+        .filter(|c| c.attestation)
+        .map(|c| c.id.clone())
+        .collect();
+    let clause = state
+        .clause_rows()
+        .get(state.compliance)
+        .and_then(|i| p.clauses.get(*i))
+        .and_then(|row| p.map.clause(&row.line.id))
+        .cloned();
+    let Some(c) = clause else {
+        complain(state, "No clause is selected: nothing to attest.");
+        return Vec::new();
+    };
+    if !c.attestation {
+        let which = if attestable.is_empty() {
+            "none in this policy map".to_string()
+        } else {
+            attestable.join(", ")
+        };
+        complain(
+            state,
+            format!(
+                "{} is checked by the audit, not attested by a person. Clauses that can be attested: {which}.",
+                c.id
+            ),
+        );
+        return Vec::new();
+    }
+    state.record_form = Some(RecordForm::new(RecordTarget::Attestation {
+        clause: c.id.clone(),
+        title: c.title.clone(),
+    }));
+    Vec::new()
+}
+
+/// Ctrl-S on a waiver or attestation: every problem beside its line, or the record appended
+/// through the source.
+fn save_record_form(state: &mut State) -> Vec<Effect> {
+    let today = state.now.date();
+    let Some(form) = &mut state.record_form else {
+        return Vec::new();
+    };
+    if form.saving {
+        return Vec::new();
+    }
+    match form.validate(today) {
+        Err(errors) => {
+            let n = errors.len();
+            if let Some((line, _)) = errors.first() {
+                form.field = *line;
+            }
+            form.errors = errors;
+            complain(
+                state,
+                format!(
+                    "{n} problem{} (shown beside {}): nothing was recorded.",
+                    if n == 1 { "" } else { "s" },
+                    if n == 1 { "its line" } else { "their lines" }
+                ),
+            );
+            Vec::new()
+        }
+        Ok(record) => {
+            form.errors.clear();
+            form.saving = true;
+            let noun = form.noun();
+            say(state, format!("Recording the {noun}…"));
+            vec![match record {
+                FormRecord::Waiver(w) => Effect::SaveWaiver(w),
+                FormRecord::Attestation(a) => Effect::SaveAttestation(a),
+            }]
+        }
+    }
+}
+
+fn record_saved(state: &mut State, result: Result<Box<StoredRecord>, String>) -> Vec<Effect> {
+    let rec = match result {
+        Err(e) => {
+            if let Some(f) = &mut state.record_form {
+                f.saving = false;
+            }
+            complain(state, format!("Not recorded: {e}"));
+            return Vec::new();
+        }
+        Ok(rec) => rec,
+    };
+    state.record_form = None;
+    let text = if let Some(w) = rec.waiver() {
+        format!(
+            "Waiver #{} recorded: {} on {} is waived until {} (approved by {}). It shows as WAIVED after the next audit (r audits now).",
+            rec.id, w.check, w.target, w.until, w.approved_by
+        )
+    } else if let Some(a) = rec.attestation() {
+        format!(
+            "Attestation #{} recorded: {} attested by {} until {}; it shows GREEN while no finding says otherwise.",
+            rec.id, a.clause, a.attested_by, a.until
+        )
+    } else {
+        format!("Recorded as #{}: {}", rec.id, rec.summary())
+    };
+    say(state, text);
+    if let Loadable::Ready(c) = &mut state.changes {
+        if !c.records.iter().any(|r| r.id == rec.id) {
+            c.records.push(*rec);
+        }
+    }
+    // The clauses again (an attestation turns its clause GREEN) and the log with it.
+    reload(state)
 }

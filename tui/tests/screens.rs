@@ -439,9 +439,9 @@ fn a_saved_assessment_is_selected_on_the_list() {
     act(&mut state, &source, Action::FormSave);
     assert!(state.form.is_none());
     assert_eq!(state.screen, Screen::Assessments);
-    assert_eq!(state.assessment_rows()[state.assessments], 9);
+    assert_eq!(state.assessment_rows()[state.assessments], 11);
     let t = text(&render(&state));
-    assert!(t.contains("recorded as #9 by r.singh"), "{t}");
+    assert!(t.contains("recorded as #11 by r.singh"), "{t}");
     assert!(
         t.contains("Unblock site www.example-coding-club.org for pupil"),
         "{t}"
@@ -451,4 +451,75 @@ fn a_saved_assessment_is_selected_on_the_list() {
         "{t}"
     );
     snap("assessment_saved", &state);
+}
+
+#[test]
+fn attestations_and_waivers() {
+    for (w, h) in SIZES {
+        let (mut state, source) = console(w, h);
+        act(&mut state, &source, Action::GoTo(Screen::Attestations));
+        let t = text(&render(&state));
+        assert!(t.contains("1 in force, 1 expired"), "{t}");
+        assert!(t.contains("EXPIRED"), "{t}");
+        assert!(t.contains("Mrs Head (headteacher)"), "{t}");
+        snap("attestations", &state);
+        act(&mut state, &source, Action::Down);
+        snap("attestation_expired", &state);
+    }
+}
+
+fn type_text(state: &mut State, s: &str) {
+    for c in s.chars() {
+        update(state, Action::FormInput(c));
+    }
+}
+
+#[test]
+fn waiver_form() {
+    for (w, h) in SIZES {
+        let (mut state, source) = console(w, h);
+        act(&mut state, &source, Action::GoTo(Screen::Findings));
+        state.queries[Screen::Findings.index()] = "status:fail k.lee".into();
+        act(&mut state, &source, Action::Top);
+        act(&mut state, &source, Action::Waive);
+        snap("waiver_form_empty", &state);
+        type_text(&mut state, "Account of a governor, used once a term");
+        update(&mut state, Action::FormNext);
+        update(&mut state, Action::FormNext);
+        type_text(&mut state, "31/03/2027");
+        act(&mut state, &source, Action::FormSave);
+        let t = text(&render(&state));
+        assert!(t.contains("2 problems"), "{t}");
+        assert!(t.contains("is not a date"), "{t}");
+        snap("waiver_form_errors", &state);
+    }
+}
+
+#[test]
+fn attestation_form() {
+    for (w, h) in SIZES {
+        let (mut state, source) = console(w, h);
+        let p = state.picture().unwrap();
+        let pos = state
+            .clause_rows()
+            .iter()
+            .position(|i| p.clauses[*i].line.id == "7.4/network-files")
+            .unwrap();
+        state.compliance = pos;
+        act(&mut state, &source, Action::Attest);
+        type_text(
+            &mut state,
+            "Share permissions reviewed with the IT technician",
+        );
+        update(&mut state, Action::FormNext);
+        type_text(&mut state, "Mr Brown (deputy head)");
+        update(&mut state, Action::FormNext);
+        type_text(&mut state, "2027-07-31");
+        snap("attestation_form", &state);
+        act(&mut state, &source, Action::FormSave);
+        let t = text(&render(&state));
+        assert!(t.contains("Attestation #11 recorded"), "{t}");
+        assert!(t.contains("attested by Mr Brown"), "{t}");
+        snap("attestation_saved", &state);
+    }
 }

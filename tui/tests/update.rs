@@ -122,7 +122,7 @@ fn left_and_right_move_between_vantage_points_on_filter_and_screens_elsewhere() 
 fn screens_cycle_and_go_to() {
     let (mut s, src) = loaded();
     act(&mut s, &src, Action::PrevScreen);
-    assert_eq!(s.screen, Screen::Sites);
+    assert_eq!(s.screen, Screen::Attestations);
     act(&mut s, &src, Action::NextScreen);
     assert_eq!(s.screen, Screen::Compliance);
     for screen in Screen::ALL {
@@ -858,5 +858,179 @@ mod assessment_form {
         update(&mut state, Action::NewAssessment);
         assert!(state.form.is_none());
         assert!(state.message.as_ref().unwrap().error);
+    }
+}
+
+mod waivers_and_attestations {
+    use super::*;
+    use caretaker_daemon::report::ClauseStatus;
+
+    fn type_text(state: &mut State, s: &str) {
+        for c in s.chars() {
+            update(state, Action::FormInput(c));
+        }
+    }
+
+    fn select_finding(state: &mut State, src: &Sample, query: &str) {
+        act(state, src, Action::GoTo(Screen::Findings));
+        state.queries[Screen::Findings.index()] = query.into();
+        act(state, src, Action::Top);
+    }
+
+    fn select_clause(state: &mut State, src: &Sample, id: &str) {
+        act(state, src, Action::GoTo(Screen::Compliance));
+        let p = state.picture().unwrap();
+        let pos = state
+            .clause_rows()
+            .iter()
+            .position(|i| p.clauses[*i].line.id == id)
+            .unwrap();
+        state.compliance = pos;
+    }
+
+    fn clause_line(state: &State, id: &str) -> (ClauseStatus, String) {
+        let p = state.picture().unwrap();
+        let row = p.clauses.iter().find(|c| c.line.id == id).unwrap();
+        (row.line.status, row.line.reason.clone())
+    }
+
+    #[test]
+    fn the_sample_has_an_expired_attestation_and_a_waiver_in_force_newest_first() {
+        let (mut s, src) = loaded();
+        act(&mut s, &src, Action::GoTo(Screen::Attestations));
+        assert_eq!(s.attestation_rows(), vec![10, 9]);
+        let (status, reason) = clause_line(&s, "7.4/network-files");
+        assert_eq!(status, ClauseStatus::Amber);
+        assert!(reason.contains("expired on 2026-11-22"), "{reason}");
+        act(&mut s, &src, Action::Down);
+        assert_eq!(s.attestations, 1);
+        act(&mut s, &src, Action::Down);
+        assert_eq!(s.attestations, 1, "clamped");
+    }
+
+    #[test]
+    fn w_waives_a_failing_finding_with_the_daemon_rules() {
+        let (mut s, src) = loaded();
+        select_finding(&mut s, &src, "status:fail k.lee");
+        act(&mut s, &src, Action::Waive);
+        let form = s.record_form.as_ref().expect("the waiver form");
+        assert!(form.is_waiver());
+        // Nothing typed: every line is wrong, and nothing is saved.
+        assert_eq!(update(&mut s, Action::FormSave), Vec::<Effect>::new());
+        let form = s.record_form.as_ref().unwrap();
+        assert_eq!(form.errors.len(), 3, "{:?}", form.errors);
+        assert_eq!(form.field, 0);
+        assert!(s.message.as_ref().unwrap().error);
+        type_text(&mut s, "Account of a governor, used once a term");
+        update(&mut s, Action::FormNext);
+        type_text(&mut s, "Mrs Head (headteacher)");
+        update(&mut s, Action::FormNext);
+        type_text(&mut s, "2026-11-01");
+        update(&mut s, Action::FormSave);
+        let form = s.record_form.as_ref().unwrap();
+        assert_eq!(form.errors.len(), 1);
+        assert!(
+            form.errors[0].1.contains("in the past"),
+            "{:?}",
+            form.errors
+        );
+        assert_eq!(form.field, 2);
+        for _ in 0..10 {
+            update(&mut s, Action::FormBackspace);
+        }
+        type_text(&mut s, "2027-03-31");
+        let effects = update(&mut s, Action::FormSave);
+        let [Effect::SaveWaiver(w)] = effects.as_slice() else {
+            panic!("{effects:?}");
+        };
+        assert_eq!(
+            w.fingerprint.split('|').next(),
+            Some("directory.password-not-required")
+        );
+        assert_eq!(w.target, "k.lee (ad)");
+        assert_eq!(w.until, "2027-03-31");
+        assert_eq!(w.approved_by, "Mrs Head (headteacher)");
+        // Saving twice sends it once.
+        assert_eq!(update(&mut s, Action::FormSave), Vec::<Effect>::new());
+        let w = w.clone();
+        let saved = src.add_waiver(&w).map(Box::new).map_err(|e| e.to_string());
+        act(&mut s, &src, Action::RecordSaved(saved));
+        assert!(s.record_form.is_none());
+        let m = &s.message.as_ref().unwrap().text;
+        assert!(m.contains("Waiver #11 recorded"), "{m}");
+        assert!(m.contains("WAIVED after the next audit"), "{m}");
+        act(&mut s, &src, Action::GoTo(Screen::Attestations));
+        assert_eq!(s.attestation_rows()[0], 11);
+    }
+
+    #[test]
+    fn a_passing_finding_cannot_be_waived() {
+        let (mut s, src) = loaded();
+        select_finding(&mut s, &src, "status:pass");
+        act(&mut s, &src, Action::Waive);
+        assert!(s.record_form.is_none());
+        let m = s.message.as_ref().unwrap();
+        assert!(m.error && m.text.contains("nothing to waive"), "{}", m.text);
+    }
+
+    #[test]
+    fn a_attests_only_clauses_the_map_marks_and_says_which() {
+        let (mut s, src) = loaded();
+        select_clause(&mut s, &src, "7.4/logins");
+        act(&mut s, &src, Action::Attest);
+        assert!(s.record_form.is_none());
+        let m = s.message.as_ref().unwrap();
+        assert!(m.error, "{}", m.text);
+        assert!(m.text.contains("7.4/network-files"), "{}", m.text);
+        assert!(m.text.contains("7.4/portable-media"), "{}", m.text);
+    }
+
+    #[test]
+    fn an_attestation_turns_its_clause_green_and_esc_cancels() {
+        let (mut s, src) = loaded();
+        select_clause(&mut s, &src, "7.4/network-files");
+        act(&mut s, &src, Action::Attest);
+        assert!(!s.record_form.as_ref().unwrap().is_waiver());
+        type_text(&mut s, "x");
+        act(&mut s, &src, Action::Back);
+        assert!(s.record_form.is_none());
+        assert!(s
+            .message
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("Attestation cancelled"));
+
+        act(&mut s, &src, Action::Attest);
+        type_text(&mut s, "Share permissions reviewed with the IT technician");
+        update(&mut s, Action::FormNext);
+        type_text(&mut s, "Mr Brown (deputy head)");
+        update(&mut s, Action::FormNext);
+        type_text(&mut s, "2027-07-31");
+        act(&mut s, &src, Action::FormSave);
+        assert!(s.record_form.is_none());
+        let m = &s.message.as_ref().unwrap().text;
+        assert!(m.contains("Attestation #11 recorded"), "{m}");
+        let (status, reason) = clause_line(&s, "7.4/network-files");
+        assert_eq!(status, ClauseStatus::Green);
+        assert!(
+            reason.starts_with("attested by Mr Brown (deputy head) until 2027-07-31"),
+            "{reason}"
+        );
+    }
+
+    #[test]
+    fn a_refused_record_keeps_the_form() {
+        let (mut s, src) = loaded();
+        select_clause(&mut s, &src, "7.4/network-files");
+        act(&mut s, &src, Action::Attest);
+        s.record_form.as_mut().unwrap().saving = true;
+        update(
+            &mut s,
+            Action::RecordSaved(Err("the store is locked".into())),
+        );
+        let form = s.record_form.as_ref().unwrap();
+        assert!(!form.saving);
+        assert!(s.message.as_ref().unwrap().text.contains("Not recorded"));
     }
 }

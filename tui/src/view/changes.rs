@@ -439,3 +439,197 @@ pub fn draw_sites(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let out = site_lines(r, &s, &log, state, width, theme);
     frame.render_widget(Paragraph::new(out), detail);
 }
+
+/// A waiver's or an attestation's state on `today`: in force, or expired.
+fn in_force(r: &StoredRecord, today: time::Date) -> bool {
+    r.waiver()
+        .map(|w| w.in_force(today))
+        .or_else(|| r.attestation().map(|a| a.in_force(today)))
+        .unwrap_or(false)
+}
+
+/// The waiver or attestation in full.
+pub fn attestation_lines(
+    r: &StoredRecord,
+    log: &Log,
+    state: &State,
+    width: usize,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let today = state.now.date();
+    let live = in_force(r, today);
+    let word = if live { "in force" } else { "EXPIRED" };
+    let mut out = Vec::new();
+    if let Some(w) = r.waiver() {
+        out.push(Line::styled(
+            cut(
+                &format!(
+                    "─ #{} waiver of {} on {} · {word} ",
+                    r.id, w.check, w.target
+                ),
+                width,
+            ),
+            if live { theme.accent() } else { theme.bad() },
+        ));
+        let mut f = |label: &str, value: &str| field(&mut out, width, label, value, theme);
+        f(
+            "Waives",
+            &format!("{} on {}: {}", w.check, w.target, w.summary),
+        );
+        f("Justification", &w.justification);
+        f("Approved by", &w.approved_by);
+        f(
+            "Until",
+            &if live {
+                format!(
+                    "{} (the finding is stored as WAIVED, not failing, until then)",
+                    w.until
+                )
+            } else {
+                format!("{}: expired, the finding counts as failing again", w.until)
+            },
+        );
+        f("Fingerprint", &w.fingerprint);
+    } else if let Some(a) = r.attestation() {
+        out.push(Line::styled(
+            cut(
+                &format!("─ #{} attestation of {} · {word} ", r.id, a.clause),
+                width,
+            ),
+            if live { theme.accent() } else { theme.bad() },
+        ));
+        let mut f = |label: &str, value: &str| field(&mut out, width, label, value, theme);
+        f("Attests", &format!("{} {}", a.clause, a.clause_title));
+        f("Statement", &a.statement);
+        f("Attested by", &a.attested_by);
+        f(
+            "Until",
+            &if live {
+                format!(
+                    "{} (the clause is GREEN until then unless a finding says otherwise)",
+                    a.until
+                )
+            } else {
+                format!(
+                    "{}: expired, the clause is AMBER until it is attested again",
+                    a.until
+                )
+            },
+        );
+    } else {
+        return vec![Line::styled(
+            cut(&format!("─ #{} (unreadable) ", r.id), width),
+            theme.bad(),
+        )];
+    }
+    field(&mut out, width, "Entered", &entered(r, state, log), theme);
+    out
+}
+
+pub fn draw_attestations(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let Some(c) = loaded(frame, area, state, theme) else {
+        return;
+    };
+    let log = c.log();
+    let today = state.now.date();
+    let rows = state.attestation_rows();
+    let expired = rows
+        .iter()
+        .filter_map(|id| log.get(*id))
+        .filter(|r| !in_force(r, today))
+        .count();
+    let width = usize::from(area.width);
+    let [t, header, list, detail] = areas(area, rows.len());
+    title(
+        frame,
+        t,
+        state,
+        Screen::Attestations,
+        format!(
+            " Attestations and waivers · {} in force, {expired} expired · newest first",
+            rows.len() - expired,
+        ),
+        theme,
+    );
+    let wide = width >= 100;
+    let (state_w, kind_w, until_w, by_w) = (9, 8, 12, if wide { 26 } else { 0 });
+    let what_w = width.saturating_sub(2 + 5 + state_w + kind_w + until_w + by_w);
+    let mut h = format!(
+        "  {}{}{}{}{}",
+        fit("#", 5),
+        fit("STATE", state_w),
+        fit("KIND", kind_w),
+        fit("UNTIL", until_w),
+        fit("WHAT", what_w)
+    );
+    if wide {
+        h.push_str("BY");
+    }
+    frame.render_widget(
+        Paragraph::new(Line::styled(cut(&h, width), theme.dim())),
+        header,
+    );
+    let mut lines = list_lines(
+        &rows,
+        state.attestations,
+        usize::from(list.height),
+        theme,
+        |id| {
+            let Some(r) = log.get(id) else {
+                return String::new();
+            };
+            let (kind, until, what, by) = if let Some(w) = r.waiver() {
+                (
+                    "waiver",
+                    w.until,
+                    format!("{} on {}", w.check, w.target),
+                    w.approved_by,
+                )
+            } else if let Some(a) = r.attestation() {
+                (
+                    "attest",
+                    a.until,
+                    format!("{} {}", a.clause, a.clause_title),
+                    a.attested_by,
+                )
+            } else {
+                return fit(&format!("#{id}"), 5) + "(unreadable)";
+            };
+            let mut l = format!(
+                "{}{}{}{}{}",
+                fit(&format!("#{id}"), 5),
+                fit(
+                    if in_force(r, today) {
+                        "in force"
+                    } else {
+                        "EXPIRED"
+                    },
+                    state_w
+                ),
+                fit(kind, kind_w),
+                fit(&until, until_w),
+                fit(&what, what_w)
+            );
+            if wide {
+                l.push_str(&cut(&by, by_w));
+            }
+            l
+        },
+    );
+    if rows.is_empty() {
+        lines.push(Line::styled(
+            if state.query(Screen::Attestations).is_empty() {
+                "  No waiver or attestation yet: w on a finding waives it, a on a clause attests it."
+            } else {
+                "  No waiver or attestation matches the search (x clears it)."
+            },
+            theme.dim(),
+        ));
+    }
+    frame.render_widget(Paragraph::new(lines), list);
+    let Some(r) = rows.get(state.attestations).and_then(|id| log.get(*id)) else {
+        return;
+    };
+    let out = attestation_lines(r, &log, state, width, theme);
+    frame.render_widget(Paragraph::new(out), detail);
+}

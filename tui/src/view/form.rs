@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use crate::form::{consent_note, AssessForm, Field};
+use crate::form::{consent_note, AssessForm, Field, RecordForm, RecordTarget};
 use crate::view::text::{cut, fit, wrap, Theme};
 
 const LABEL_W: usize = 22;
@@ -134,4 +134,106 @@ pub fn draw(frame: &mut Frame, area: Rect, form: &AssessForm, rule: ConsentFrom,
         .map(|l| Line::styled(format!("  {l}"), theme.bad()))
         .collect();
     frame.render_widget(Paragraph::new(bottom_lines), bottom);
+}
+
+/// The waiver or attestation form: what it is about, three lines, every problem under its line.
+pub fn draw_record(frame: &mut Frame, area: Rect, form: &RecordForm, theme: &Theme) {
+    let width = usize::from(area.width);
+    let label_w = 16;
+    let mut lines: Vec<Line> = Vec::new();
+    let mut t = match &form.target {
+        RecordTarget::Waiver { .. } => " Waive a finding".to_string(),
+        RecordTarget::Attestation { .. } => " Attest a clause".to_string(),
+    };
+    if !form.errors.is_empty() {
+        let n = form.errors.len();
+        t.push_str(&format!(
+            " · {n} problem{}, nothing saved",
+            if n == 1 { "" } else { "s" }
+        ));
+    }
+    if form.saving {
+        t.push_str(" · saving…");
+    }
+    lines.push(Line::styled(cut(&t, width), theme.heading()));
+    let about: Vec<(&str, String)> = match &form.target {
+        RecordTarget::Waiver {
+            check,
+            target,
+            summary,
+            ..
+        } => vec![
+            ("Finding", format!("{check} on {target}")),
+            ("", summary.clone()),
+            (
+                "",
+                "While the waiver is in force, each audit stores this finding as WAIVED, not failing; it stays listed.".to_string(),
+            ),
+        ],
+        RecordTarget::Attestation { clause, title } => vec![
+            ("Clause", format!("{clause} {title}")),
+            (
+                "",
+                "No check can see this; a person says it is met. While in force, and no finding says otherwise, the clause is GREEN; once expired, AMBER.".to_string(),
+            ),
+        ],
+    };
+    for (label, value) in about {
+        for (i, l) in wrap(&value, width.saturating_sub(label_w + 3).max(10))
+            .into_iter()
+            .enumerate()
+        {
+            let head = if i == 0 { label } else { "" };
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {}", fit(head, label_w)), theme.dim()),
+                Span::raw(l),
+            ]));
+        }
+    }
+    lines.push(Line::raw(""));
+    let value_w = width.saturating_sub(2 + label_w + 1).max(8);
+    let (labels, hints) = (form.labels(), form.hints());
+    for i in 0..3 {
+        let sel = i == form.field;
+        let v = &form.values[i];
+        let mut spans = vec![
+            Span::styled(if sel { "› " } else { "  " }, theme.accent()),
+            Span::styled(fit(labels[i], label_w), theme.dim()),
+        ];
+        if v.is_empty() {
+            let hint = if sel {
+                format!("█ {}", hints[i])
+            } else {
+                hints[i].to_string()
+            };
+            spans.push(Span::styled(fit(&hint, value_w), theme.dim()));
+        } else if sel {
+            let n = v.chars().count();
+            let skip = (n + 1).saturating_sub(value_w);
+            spans.push(Span::raw(fit(
+                &format!("{}█", v.chars().skip(skip).collect::<String>()),
+                value_w,
+            )));
+        } else {
+            spans.push(Span::raw(fit(v, value_w)));
+        }
+        let mut line = Line::from(spans);
+        if sel {
+            line = line.style(theme.selected());
+        }
+        lines.push(line);
+        for e in form.errors_of(i) {
+            for (j, l) in wrap(&format!("✗ {e}"), width.saturating_sub(label_w + 3).max(10))
+                .into_iter()
+                .enumerate()
+            {
+                let l = if j == 0 { l } else { format!("  {l}") };
+                lines.push(Line::styled(
+                    format!("{}{l}", " ".repeat(label_w + 2)),
+                    theme.bad(),
+                ));
+            }
+        }
+    }
+    frame.render_widget(Paragraph::new(lines), area);
 }

@@ -54,9 +54,13 @@ fn draw_body(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         let rule = state.changes().map(|c| c.consent_from).unwrap_or_default();
         return form::draw(frame, area, f, rule, theme);
     }
+    if let Some(f) = &state.record_form {
+        return form::draw_record(frame, area, f, theme);
+    }
     match state.screen {
         Screen::Assessments => return changes::draw_assessments(frame, area, state, theme),
         Screen::Sites => return changes::draw_sites(frame, area, state, theme),
+        Screen::Attestations => return changes::draw_attestations(frame, area, state, theme),
         _ => {}
     }
     let p = match &state.picture {
@@ -93,7 +97,7 @@ fn draw_body(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         Screen::Directory => directory::draw(frame, area, state, theme),
         Screen::Filter => filter::draw(frame, area, state, p, theme),
         Screen::Runs => runs::draw(frame, area, state, theme),
-        Screen::Assessments | Screen::Sites => {}
+        Screen::Assessments | Screen::Sites | Screen::Attestations => {}
     }
 }
 
@@ -170,11 +174,17 @@ fn draw_tabs(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         .sum::<usize>()
         + 1;
     let narrow = full > usize::from(area.width);
+    // Narrow: the short titles, one space between tabs (80 columns hold all nine).
     let mut spans = vec![Span::raw(" ")];
     for (i, s) in Screen::ALL.iter().enumerate() {
         let label = format!("{} {}", i + 1, if narrow { s.short() } else { s.title() });
+        if narrow && i > 0 {
+            spans.push(Span::raw(" "));
+        }
         if *s == state.screen {
             spans.push(Span::styled(format!("[{label}]"), theme.accent()));
+        } else if narrow {
+            spans.push(Span::styled(label, theme.dim()));
         } else {
             spans.push(Span::styled(format!(" {label} "), theme.dim()));
         }
@@ -198,6 +208,18 @@ fn draw_footer(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         if form.current().is_choice() {
             s.push_str("  ←→ Space choose");
         }
+        Line::styled(text::cut(&s, width), theme.dim())
+    } else if let (Some(_), None) = (&state.record_form, &state.message) {
+        let user = state.changes().map(|c| c.user.as_str()).unwrap_or("you");
+        let at = state.now.to_offset(state.offset);
+        let s = format!(
+            " Ctrl-s save (recorded as {user}, {}-{:02}-{:02} {:02}:{:02})  Esc cancel  Tab/↑↓ line",
+            at.year(),
+            u8::from(at.month()),
+            at.day(),
+            at.hour(),
+            at.minute()
+        );
         Line::styled(text::cut(&s, width), theme.dim())
     } else if state.search.is_some() {
         Line::from(vec![
