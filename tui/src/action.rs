@@ -4,7 +4,7 @@
 use caretaker_checks::Finding;
 use caretaker_daemon::store::RunRecord;
 
-use caretaker_daemon::assess::{Attestation, RiskAssessment, StoredRecord, Waiver};
+use caretaker_daemon::assess::{Attestation, RiskAssessment, SiteLogEntry, StoredRecord, Waiver};
 
 use crate::model::{CellHistory, ChangeLog, Diff, Picture, Seen};
 use crate::source::{AuditEvent, AuditScope};
@@ -54,6 +54,8 @@ pub enum Action {
     Waive,
     /// Compliance: attest the selected clause (a form), if the policy map lets a person.
     Attest,
+    /// Site log: enter a reported site (a form).
+    NewSite,
 
     // The risk-assessment form.
     /// The next line (Tab, ↓).
@@ -102,6 +104,8 @@ pub enum Action {
     AssessmentSaved(Result<Box<StoredRecord>, String>),
     /// A waiver or an attestation appended (or why not).
     RecordSaved(Result<Box<StoredRecord>, String>),
+    /// A site-log entry appended (or why not).
+    SiteSaved(Result<Box<StoredRecord>, String>),
     Audit(AuditEvent),
 }
 
@@ -130,6 +134,8 @@ pub enum Effect {
     SaveWaiver(Box<Waiver>),
     /// Append an attestation ([`Action::RecordSaved`]).
     SaveAttestation(Box<Attestation>),
+    /// Append a site-log entry ([`Action::SiteSaved`]).
+    SaveSite(Box<SiteLogEntry>),
     /// Start an audit ([`Action::Audit`] events follow).
     StartAudit(AuditScope),
     /// Stop the running audit (the run is recorded as interrupted).

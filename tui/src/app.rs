@@ -154,6 +154,9 @@ pub fn answer(source: &dyn Source, effect: Effect) -> Option<Action> {
                 .map(Box::new)
                 .map_err(|e| e.to_string()),
         ),
+        Effect::SaveSite(s) => {
+            Action::SiteSaved(source.add_site(&s).map(Box::new).map_err(|e| e.to_string()))
+        }
         Effect::StartAudit(_) | Effect::CancelAudit => return None,
     })
 }

@@ -4,7 +4,7 @@
 use caretaker_config::ConsentFrom;
 use caretaker_daemon::assess::{
     self, AssessmentDraft, Attestation, ChangeDraft, ConsentDraft, FieldError, RiskLevel,
-    RisksDraft, SiteLogEntry, Waiver,
+    RisksDraft, SiteDraft, SiteLogEntry, Waiver,
 };
 
 /// A line of the form, in order.
@@ -476,4 +476,158 @@ impl RecordForm {
 pub enum FormRecord {
     Waiver(Box<Waiver>),
     Attestation(Box<Attestation>),
+}
+
+/// The lines of a [`SiteForm`], in order: (label, the key [`SiteDraft::validate`] reports a
+/// problem under, what to type while the line is empty).
+pub const SITE_LINES: [(&str, &str, &str); 7] = [
+    (
+        "Reported by",
+        "reported_by",
+        "who reported the site (name, role)",
+    ),
+    ("Date", "date", "YYYY-MM-DD, when the site was seen"),
+    ("Time", "time", "HH:MM (24-hour clock)"),
+    (
+        "Workstation",
+        "workstation",
+        "the computer or device it was seen on",
+    ),
+    (
+        "URL",
+        "url",
+        "www.example.org or https://www.example.org/page",
+    ),
+    ("Recommendation", "recommendation", "←/→ or Space to choose"),
+    (
+        "Resolution",
+        "resolution",
+        "what was done about it (may be left empty)",
+    ),
+];
+
+/// The line of a [`SiteForm`] that is a choice (block / unblock).
+pub const SITE_RECOMMENDATION: usize = 5;
+
+/// The choices of the recommendation line.
+pub const SITE_CHOICES: [&str; 2] = ["block", "unblock"];
+
+/// A line of the paper Internet Site Log Sheet being typed, checked by the daemon's
+/// [`SiteDraft::validate`] (the same rules as `caretaker sites add`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SiteForm {
+    /// The line being edited (index into [`SITE_LINES`]).
+    pub field: usize,
+    /// What each line holds (the recommendation holds its word, or nothing yet).
+    pub values: [String; 7],
+    /// The problems found by the last Ctrl-S (nothing was saved).
+    pub errors: Vec<FieldError>,
+    /// Saved, waiting for the store's answer.
+    pub saving: bool,
+}
+
+impl SiteForm {
+    /// An empty entry, dated `at` (the date and time, local, as on the paper sheet).
+    pub fn new(at: time::OffsetDateTime) -> SiteForm {
+        let mut form = SiteForm::default();
+        form.values[1] = format!("{}-{:02}-{:02}", at.year(), u8::from(at.month()), at.day());
+        form.values[2] = format!("{:02}:{:02}", at.hour(), at.minute());
+        form
+    }
+
+    pub fn is_choice(&self) -> bool {
+        self.field == SITE_RECOMMENDATION
+    }
+
+    pub fn value(&self, i: usize) -> &str {
+        self.values.get(i).map(String::as_str).unwrap_or_default()
+    }
+
+    pub fn step(&mut self, forward: bool) {
+        let n = SITE_LINES.len();
+        self.field = if forward {
+            (self.field + 1) % n
+        } else {
+            (self.field + n - 1) % n
+        };
+    }
+
+    /// The next (or previous) recommendation; nothing on a text line.
+    pub fn cycle(&mut self, forward: bool) {
+        if !self.is_choice() {
+            return;
+        }
+        let n = SITE_CHOICES.len();
+        let now = SITE_CHOICES
+            .iter()
+            .position(|c| *c == self.values[SITE_RECOMMENDATION]);
+        let next = match (now, forward) {
+            (None, true) => 0,
+            (None, false) => n - 1,
+            (Some(i), true) => (i + 1) % n,
+            (Some(i), false) => (i + n - 1) % n,
+        };
+        self.values[SITE_RECOMMENDATION] = SITE_CHOICES[next].to_string();
+    }
+
+    /// A key typed: added to a text line; Space cycles the recommendation.
+    pub fn input(&mut self, c: char) {
+        if self.is_choice() {
+            if c == ' ' {
+                self.cycle(true);
+            }
+            return;
+        }
+        if !c.is_control() {
+            if let Some(v) = self.values.get_mut(self.field) {
+                v.push(c);
+            }
+        }
+    }
+
+    pub fn backspace(&mut self) {
+        let choice = self.is_choice();
+        if let Some(v) = self.values.get_mut(self.field) {
+            if choice {
+                v.clear();
+            } else {
+                v.pop();
+            }
+        }
+    }
+
+    fn text(&self, i: usize) -> Option<String> {
+        let v = self.value(i).trim();
+        (!v.is_empty()).then(|| v.to_string())
+    }
+
+    /// The form as a draft, for [`SiteDraft::validate`].
+    pub fn draft(&self) -> SiteDraft {
+        SiteDraft {
+            reported_by: self.text(0),
+            date: self.text(1),
+            time: self.text(2),
+            workstation: self.text(3),
+            url: self.text(4),
+            recommendation: self.text(5),
+            resolution: self.text(6),
+            supersedes: None,
+        }
+    }
+
+    /// The line a problem reported for `key` belongs to (the URL for anything unknown).
+    pub fn line_of(key: &str) -> usize {
+        SITE_LINES
+            .iter()
+            .position(|(_, k, _)| *k == key)
+            .unwrap_or(4)
+    }
+
+    /// The problems of line `i`.
+    pub fn errors_of(&self, i: usize) -> Vec<&FieldError> {
+        self.errors
+            .iter()
+            .filter(|e| SiteForm::line_of(&e.field) == i)
+            .collect()
+    }
 }

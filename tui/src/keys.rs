@@ -151,6 +151,7 @@ pub const KEYS: &[Binding] = &[
     b(Key::Char(' '), None, Action::ToggleMark, "mark a run; with two marked, what changed between them", RUNS, Some("Space mark")),
     b(Key::Char('n'), None, Action::NewAssessment, "record a risk assessment of a filter change", ASSESSMENTS, Some("n new")),
     b(Key::Char('n'), None, Action::NewAssessment, "record a risk assessment of the selected site", SITES, Some("n assess")),
+    b(Key::Char('e'), None, Action::NewSite, "enter a reported site (the Internet Site Log Sheet)", SITES, Some("e enter")),
     b(Key::Char('a'), None, Action::Attest, "attest the clause (one the policy map lets a person attest)", COMPLIANCE, Some("a attest")),
     b(Key::Char('w'), None, Action::Waive, "waive the finding until a date (justification, approved by)", FINDINGS, Some("w waive")),
     b(Key::Char('f'), None, Action::CycleStatus, "status filter: all, problems, fail, error, warn, waived, pass", FINDINGS, Some("f status")),
@@ -166,12 +167,12 @@ pub const KEYS: &[Binding] = &[
     b(Key::Ctrl('c'), None, Action::Quit, "quit", ALL, None),
 ];
 
-/// The keys of the forms (risk assessment, waiver, attestation) (any other character is typed into the line).
+/// The keys of the forms (risk assessment, site log, waiver, attestation) (any other character is typed into the line).
 #[rustfmt::skip]
 pub const FORM_KEYS: &[Binding] = &[
     b(Key::Tab, Some(Key::Down), Action::FormNext, "next line of the form", ALL, Some("Tab/↑↓ line")),
     b(Key::BackTab, Some(Key::Up), Action::FormPrev, "previous line of the form", ALL, None),
-    b(Key::Right, None, Action::FormCycle(true), "next choice (change, risk level, decision)", ALL, Some("←→ choose")),
+    b(Key::Right, None, Action::FormCycle(true), "next choice (change, risk level, decision, recommendation)", ALL, Some("←→ choose")),
     b(Key::Left, None, Action::FormCycle(false), "previous choice", ALL, None),
     b(Key::Char(' '), None, Action::FormInput(' '), "next choice on a choice line; a space in text", ALL, None),
     b(Key::Backspace, None, Action::FormBackspace, "delete the last character (clears a choice)", ALL, None),
@@ -198,7 +199,7 @@ impl Binding {
 /// What `key` means in `state`: the form's keys and typing while a form is open, typing while a
 /// search is open, else the key table.
 pub fn action_for(key: Key, state: &State) -> Option<Action> {
-    if state.form.is_some() || state.record_form.is_some() {
+    if state.form.is_some() || state.record_form.is_some() || state.site_form.is_some() {
         return FORM_KEYS
             .iter()
             .find(|b| b.key == key || b.vim == Some(key))

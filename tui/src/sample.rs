@@ -891,6 +891,11 @@ impl Source for Sample {
         self.append(RecordKind::Attestation, body, a.supersedes)
     }
 
+    fn add_site(&self, s: &SiteLogEntry) -> Result<StoredRecord, SourceError> {
+        let body = record_body(s).map_err(|e| SourceError(e.to_string()))?;
+        self.append(RecordKind::Site, body, s.supersedes)
+    }
+
     fn start_audit(&self, scope: AuditScope) -> Result<AuditHandle, SourceError> {
         let (tx, events) = mpsc::unbounded_channel();
         let (cancel, _cancelled) = oneshot::channel();

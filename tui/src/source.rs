@@ -8,7 +8,9 @@ use std::sync::Arc;
 
 use caretaker_checks::{ClauseMap, Finding};
 use caretaker_config::Loaded;
-use caretaker_daemon::assess::{self, Attestation, Log, RiskAssessment, StoredRecord, Waiver};
+use caretaker_daemon::assess::{
+    self, Attestation, Log, RiskAssessment, SiteLogEntry, StoredRecord, Waiver,
+};
 use caretaker_daemon::engine::{self, AuditRequest, Progress};
 use caretaker_daemon::filterlog::FilterCheck;
 use caretaker_daemon::store::{
@@ -119,6 +121,8 @@ pub trait Source: Send + Sync + 'static {
     fn add_waiver(&self, w: &Waiver) -> Result<StoredRecord, SourceError>;
     /// Appends a (validated) attestation, entered by the operating-system user.
     fn add_attestation(&self, a: &Attestation) -> Result<StoredRecord, SourceError>;
+    /// Appends a (validated) site-log entry, entered by the operating-system user.
+    fn add_site(&self, s: &SiteLogEntry) -> Result<StoredRecord, SourceError>;
 }
 
 impl<S: Source + ?Sized> Source for Arc<S> {
@@ -151,6 +155,9 @@ impl<S: Source + ?Sized> Source for Arc<S> {
     }
     fn add_attestation(&self, a: &Attestation) -> Result<StoredRecord, SourceError> {
         (**self).add_attestation(a)
+    }
+    fn add_site(&self, s: &SiteLogEntry) -> Result<StoredRecord, SourceError> {
+        (**self).add_site(s)
     }
 }
 
@@ -277,6 +284,10 @@ impl Source for InProcess {
 
     fn add_attestation(&self, a: &Attestation) -> Result<StoredRecord, SourceError> {
         assess::add_attestation(&self.store, a, &os_user()).map_err(SourceError::of)
+    }
+
+    fn add_site(&self, s: &SiteLogEntry) -> Result<StoredRecord, SourceError> {
+        assess::add_site(&self.store, s, &os_user()).map_err(SourceError::of)
     }
 
     fn start_audit(&self, scope: AuditScope) -> Result<AuditHandle, SourceError> {

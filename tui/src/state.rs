@@ -7,7 +7,7 @@ use caretaker_daemon::assess::RecordKind;
 use caretaker_daemon::store::RunRecord;
 use time::{OffsetDateTime, UtcOffset};
 
-use crate::form::{AssessForm, RecordForm};
+use crate::form::{AssessForm, RecordForm, SiteForm};
 
 use crate::model::{
     directory_blocks, filter_matrix, host_rows, select_findings, CellHistory, ChangeLog, Diff,
@@ -220,6 +220,8 @@ pub struct State {
     pub attestations: usize,
     /// A waiver or an attestation being entered (drawn over the screen it was started from).
     pub record_form: Option<RecordForm>,
+    /// A site-log entry being entered (drawn over the Site log).
+    pub site_form: Option<SiteForm>,
     pub message: Option<Message>,
     pub quit: bool,
 }
@@ -255,6 +257,7 @@ impl State {
             form: None,
             attestations: 0,
             record_form: None,
+            site_form: None,
             message: None,
             quit: false,
         }

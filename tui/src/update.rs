@@ -8,7 +8,7 @@ use caretaker_daemon::store::fingerprint;
 use caretaker_daemon::assess::StoredRecord;
 
 use crate::action::{Action, Effect};
-use crate::form::{AssessForm, Field, FormRecord, RecordForm, RecordTarget};
+use crate::form::{AssessForm, Field, FormRecord, RecordForm, RecordTarget, SiteForm};
 use crate::model::{verdict_word, StatusFilter};
 use crate::source::{AuditEvent, AuditScope};
 use crate::state::Screen;
@@ -69,6 +69,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             | Action::NewAssessment
             | Action::Waive
             | Action::Attest
+            | Action::NewSite
             | Action::FormNext
             | Action::FormPrev
             | Action::FormCycle(_)
@@ -229,10 +230,13 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         Action::NewAssessment => new_assessment(state),
         Action::Waive => waive(state),
         Action::Attest => attest(state),
+        Action::NewSite => new_site(state),
         Action::FormNext => {
             if let Some(f) = &mut state.form {
                 f.step(true);
             } else if let Some(f) = &mut state.record_form {
+                f.step(true);
+            } else if let Some(f) = &mut state.site_form {
                 f.step(true);
             }
             Vec::new()
@@ -242,11 +246,15 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
                 f.step(false);
             } else if let Some(f) = &mut state.record_form {
                 f.step(false);
+            } else if let Some(f) = &mut state.site_form {
+                f.step(false);
             }
             Vec::new()
         }
         Action::FormCycle(forward) => {
             if let Some(f) = &mut state.form {
+                f.cycle(forward);
+            } else if let Some(f) = &mut state.site_form {
                 f.cycle(forward);
             }
             Vec::new()
@@ -256,6 +264,8 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
                 f.input(c);
             } else if let Some(f) = &mut state.record_form {
                 f.input(c);
+            } else if let Some(f) = &mut state.site_form {
+                f.input(c);
             }
             Vec::new()
         }
@@ -264,14 +274,19 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
                 f.backspace();
             } else if let Some(f) = &mut state.record_form {
                 f.backspace();
+            } else if let Some(f) = &mut state.site_form {
+                f.backspace();
             }
             Vec::new()
         }
         Action::FormSave if state.record_form.is_some() => save_record_form(state),
+        Action::FormSave if state.site_form.is_some() => save_site_form(state),
         Action::FormSave => save_form(state),
         Action::FormCancel => {
             if state.form.take().is_some() {
                 say(state, "Risk assessment cancelled: nothing was recorded.");
+            } else if state.site_form.take().is_some() {
+                say(state, "Site-log entry cancelled: nothing was recorded.");
             } else if let Some(f) = state.record_form.take() {
                 let noun = f.noun();
                 say(
@@ -308,6 +323,7 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::AssessmentSaved(result) => assessment_saved(state, result),
         Action::RecordSaved(result) => record_saved(state, result),
+        Action::SiteSaved(result) => site_saved(state, result),
         Action::Tick(now) => {
             state.now = now;
             Vec::new()
@@ -490,7 +506,7 @@ fn clamp(state: &mut State) {
 
 /// Esc: close the innermost thing open; at the top, quit.
 fn back(state: &mut State) -> Vec<Effect> {
-    if state.form.is_some() || state.record_form.is_some() {
+    if state.form.is_some() || state.record_form.is_some() || state.site_form.is_some() {
         return apply(state, Action::FormCancel);
     }
     if state.help.is_some() {
@@ -1166,4 +1182,88 @@ fn record_saved(state: &mut State, result: Result<Box<StoredRecord>, String>) ->
     }
     // The clauses again (an attestation turns its clause GREEN) and the log with it.
     reload(state)
+}
+
+/// `e` on the Site log: a form for a reported site, dated now (local time, as on the paper sheet).
+fn new_site(state: &mut State) -> Vec<Effect> {
+    state.help = None;
+    state.search = None;
+    if state.screen != Screen::Sites {
+        return Vec::new();
+    }
+    state.site_form = Some(SiteForm::new(state.now.to_offset(state.offset)));
+    Vec::new()
+}
+
+/// Ctrl-S on a site-log entry: every problem beside its line, or the entry appended through the
+/// source.
+fn save_site_form(state: &mut State) -> Vec<Effect> {
+    let Some(form) = &mut state.site_form else {
+        return Vec::new();
+    };
+    if form.saving {
+        return Vec::new();
+    }
+    match form.draft().validate() {
+        Err(errors) => {
+            let n = errors.len();
+            if let Some(first) = errors.first() {
+                form.field = SiteForm::line_of(&first.field);
+            }
+            form.errors = errors;
+            complain(
+                state,
+                format!(
+                    "{n} problem{} (shown beside {}): nothing was recorded.",
+                    if n == 1 { "" } else { "s" },
+                    if n == 1 { "its line" } else { "their lines" }
+                ),
+            );
+            Vec::new()
+        }
+        Ok(entry) => {
+            form.errors.clear();
+            form.saving = true;
+            say(state, "Recording the site-log entry…");
+            vec![Effect::SaveSite(Box::new(entry))]
+        }
+    }
+}
+
+fn site_saved(state: &mut State, result: Result<Box<StoredRecord>, String>) -> Vec<Effect> {
+    let rec = match result {
+        Err(e) => {
+            if let Some(f) = &mut state.site_form {
+                f.saving = false;
+            }
+            complain(state, format!("Not recorded: {e}"));
+            return Vec::new();
+        }
+        Ok(rec) => rec,
+    };
+    state.site_form = None;
+    state.help = None;
+    state.search = None;
+    state.came_from = None;
+    state.screen = Screen::Sites;
+    say(
+        state,
+        format!(
+            "Site-log entry recorded as #{} by {}: {}",
+            rec.id,
+            rec.entered_by,
+            rec.site()
+                .map(|s| s.summary())
+                .unwrap_or_else(|| rec.summary())
+        ),
+    );
+    if let Loadable::Ready(c) = &mut state.changes {
+        if !c.records.iter().any(|r| r.id == rec.id) {
+            c.records.push(*rec.clone());
+        }
+    }
+    select_record(state, rec.id);
+    // Read the log again and keep the new entry selected.
+    state.select_record = Some(rec.id);
+    vec![Effect::LoadChanges]
 }

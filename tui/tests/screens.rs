@@ -523,3 +523,50 @@ fn attestation_form() {
         snap("attestation_saved", &state);
     }
 }
+
+/// The site-log form: empty (dated now), then after Ctrl-S with problems beside their lines.
+#[test]
+fn site_form() {
+    for (w, h) in SIZES {
+        let (mut state, source) = console(w, h);
+        act(&mut state, &source, Action::GoTo(Screen::Sites));
+        act(&mut state, &source, Action::NewSite);
+        let t = text(&render(&state));
+        assert!(t.contains("2026-11-23"), "{t}");
+        assert!(t.contains("07:30"), "{t}");
+        snap("site_form_empty", &state);
+        type_text(&mut state, "Mrs Patel (Year 4)");
+        for _ in 0..4 {
+            update(&mut state, Action::FormNext);
+        }
+        type_text(&mut state, "not a site");
+        act(&mut state, &source, Action::FormSave);
+        let t = text(&render(&state));
+        assert!(t.contains("problems, nothing saved"), "{t}");
+        snap("site_form_errors", &state);
+    }
+}
+
+/// Saved through the source: back on the Site log with the new entry selected.
+#[test]
+fn a_saved_site_is_selected_on_the_list() {
+    let (mut state, source) = console(120, 40);
+    act(&mut state, &source, Action::GoTo(Screen::Sites));
+    act(&mut state, &source, Action::NewSite);
+    type_text(&mut state, "Mrs Patel (Year 4)");
+    for _ in 0..3 {
+        update(&mut state, Action::FormNext);
+    }
+    type_text(&mut state, "CLASS4-PC07");
+    update(&mut state, Action::FormNext);
+    type_text(&mut state, "www.example-museum.org");
+    update(&mut state, Action::FormNext);
+    update(&mut state, Action::FormCycle(false));
+    act(&mut state, &source, Action::FormSave);
+    assert!(state.site_form.is_none());
+    assert_eq!(state.screen, Screen::Sites);
+    let t = text(&render(&state));
+    assert!(t.contains("recorded as #11 by r.singh"), "{t}");
+    assert!(t.contains("www.example-museum.org"), "{t}");
+    snap("site_saved", &state);
+}

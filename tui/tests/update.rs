@@ -1034,3 +1034,216 @@ mod waivers_and_attestations {
         assert!(s.message.as_ref().unwrap().text.contains("Not recorded"));
     }
 }
+
+mod site_log_form {
+    use super::*;
+    use caretaker_tui::form::{SiteForm, SITE_RECOMMENDATION};
+
+    fn type_text(state: &mut State, s: &str) {
+        for c in s.chars() {
+            update(state, Action::FormInput(c));
+        }
+    }
+
+    fn to_line(state: &mut State, line: usize) {
+        while state.site_form.as_ref().unwrap().field != line {
+            update(state, Action::FormNext);
+        }
+    }
+
+    fn open() -> (State, Sample) {
+        let (mut state, src) = loaded();
+        act(&mut state, &src, Action::GoTo(Screen::Sites));
+        assert_eq!(update(&mut state, Action::NewSite), Vec::<Effect>::new());
+        (state, src)
+    }
+
+    #[test]
+    fn e_opens_the_form_dated_now_and_only_on_the_site_log() {
+        let (mut state, _) = open();
+        let form = state.site_form.as_ref().unwrap();
+        let now = sample::now();
+        assert_eq!(
+            form.value(1),
+            format!(
+                "{}-{:02}-{:02}",
+                now.year(),
+                u8::from(now.month()),
+                now.day()
+            )
+        );
+        assert_eq!(
+            form.value(2),
+            format!("{:02}:{:02}", now.hour(), now.minute())
+        );
+        assert_eq!(form.field, 0);
+        assert!(form.value(0).is_empty() && form.value(SITE_RECOMMENDATION).is_empty());
+        // The form's keys while it is open: `e` and `q` are typed.
+        use caretaker_tui::keys::{action_for, Key};
+        assert_eq!(
+            action_for(Key::Char('e'), &state),
+            Some(Action::FormInput('e'))
+        );
+        state.site_form = None;
+        assert_eq!(action_for(Key::Char('e'), &state), Some(Action::NewSite));
+        state.screen = Screen::Assessments;
+        assert_ne!(action_for(Key::Char('e'), &state), Some(Action::NewSite));
+        update(&mut state, Action::NewSite);
+        assert!(state.site_form.is_none());
+    }
+
+    #[test]
+    fn the_recommendation_cycles_and_text_lines_take_typing() {
+        let (mut state, _) = open();
+        type_text(&mut state, "Mrs Patel (Year 4)");
+        to_line(&mut state, SITE_RECOMMENDATION);
+        type_text(&mut state, "x");
+        assert_eq!(
+            state.site_form.as_ref().unwrap().value(SITE_RECOMMENDATION),
+            ""
+        );
+        update(&mut state, Action::FormCycle(true));
+        assert_eq!(
+            state.site_form.as_ref().unwrap().value(SITE_RECOMMENDATION),
+            "block"
+        );
+        update(&mut state, Action::FormInput(' '));
+        assert_eq!(
+            state.site_form.as_ref().unwrap().value(SITE_RECOMMENDATION),
+            "unblock"
+        );
+        update(&mut state, Action::FormCycle(false));
+        assert_eq!(
+            state.site_form.as_ref().unwrap().value(SITE_RECOMMENDATION),
+            "block"
+        );
+        update(&mut state, Action::FormBackspace);
+        assert_eq!(
+            state.site_form.as_ref().unwrap().value(SITE_RECOMMENDATION),
+            ""
+        );
+        update(&mut state, Action::FormPrev);
+        update(&mut state, Action::FormBackspace);
+        type_text(&mut state, "");
+        let form = state.site_form.as_ref().unwrap();
+        assert_eq!(form.value(0), "Mrs Patel (Year 4)");
+    }
+
+    #[test]
+    fn save_with_problems_shows_them_beside_their_lines_and_saves_nothing() {
+        let (mut state, _) = open();
+        // Reported by left empty; a bad time; no URL, no recommendation.
+        to_line(&mut state, 2);
+        for _ in 0..5 {
+            update(&mut state, Action::FormBackspace);
+        }
+        type_text(&mut state, "25:99");
+        assert_eq!(update(&mut state, Action::FormSave), Vec::<Effect>::new());
+        let form = state.site_form.as_ref().unwrap();
+        assert!(!form.saving);
+        assert_eq!(form.field, 0, "the first problem's line is selected");
+        for line in [0, 2, 3, 4, SITE_RECOMMENDATION] {
+            assert!(
+                !form.errors_of(line).is_empty(),
+                "no problem on line {line}"
+            );
+        }
+        assert!(form.errors_of(1).is_empty() && form.errors_of(6).is_empty());
+        assert_eq!(SiteForm::line_of("recommendation"), SITE_RECOMMENDATION);
+        let m = state.message.as_ref().unwrap();
+        assert!(
+            m.error && m.text.contains("nothing was recorded"),
+            "{}",
+            m.text
+        );
+    }
+
+    fn fill(state: &mut State) {
+        type_text(state, "Mrs Patel (Year 4)");
+        to_line(state, 3);
+        type_text(state, "CLASS4-PC07");
+        update(state, Action::FormNext);
+        type_text(state, "www.example-museum.org");
+        update(state, Action::FormNext);
+        update(state, Action::FormCycle(false)); // unblock
+    }
+
+    #[test]
+    fn a_valid_entry_is_saved_through_the_source_and_selected() {
+        let (mut state, src) = open();
+        let before = src.change_log().unwrap().records.len();
+        fill(&mut state);
+        let effects = update(&mut state, Action::FormSave);
+        let [Effect::SaveSite(entry)] = effects.as_slice() else {
+            panic!("{effects:?}");
+        };
+        assert_eq!(entry.url, "www.example-museum.org");
+        assert_eq!(entry.recommendation.as_str(), "unblock");
+        assert_eq!(entry.resolution, "");
+        assert!(state.site_form.as_ref().unwrap().saving);
+        // A second Ctrl-S while saving does nothing.
+        assert!(update(&mut state, Action::FormSave).is_empty());
+        let saved = caretaker_tui::app::answer(&src, effects[0].clone()).unwrap();
+        assert_eq!(update(&mut state, saved), vec![Effect::LoadChanges]);
+        assert!(state.site_form.is_none());
+        let n = before as i64 + 1;
+        assert_eq!(state.screen, Screen::Sites);
+        assert_eq!(state.site_rows()[state.sites], n);
+        let m = state.message.as_ref().unwrap();
+        assert!(!m.error);
+        assert!(
+            m.text
+                .contains(&format!("recorded as #{n} by {}", sample::USER)),
+            "{}",
+            m.text
+        );
+        // Still selected after the log is read again.
+        let reloaded = caretaker_tui::app::answer(&src, Effect::LoadChanges).unwrap();
+        act(&mut state, &src, reloaded);
+        assert_eq!(state.site_rows()[state.sites], n);
+        assert!(state
+            .changes()
+            .unwrap()
+            .log()
+            .get(n)
+            .unwrap()
+            .site()
+            .is_some());
+    }
+
+    #[test]
+    fn a_refused_save_keeps_the_form() {
+        let (mut state, _) = open();
+        fill(&mut state);
+        let _ = update(&mut state, Action::FormSave);
+        update(
+            &mut state,
+            Action::SiteSaved(Err("the store is read-only".into())),
+        );
+        let form = state.site_form.as_ref().unwrap();
+        assert!(!form.saving);
+        assert!(state
+            .message
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("Not recorded"));
+    }
+
+    #[test]
+    fn esc_cancels_and_saves_nothing() {
+        let (mut state, _) = open();
+        type_text(&mut state, "someone");
+        assert!(update(&mut state, Action::FormCancel).is_empty());
+        assert!(state.site_form.is_none() && !state.quit);
+        assert!(state
+            .message
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("nothing was recorded"));
+        update(&mut state, Action::NewSite);
+        update(&mut state, Action::Back);
+        assert!(state.site_form.is_none() && !state.quit);
+    }
+}

@@ -7,7 +7,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use crate::form::{consent_note, AssessForm, Field, RecordForm, RecordTarget};
+use crate::form::{
+    consent_note, AssessForm, Field, RecordForm, RecordTarget, SiteForm, SITE_LINES,
+    SITE_RECOMMENDATION,
+};
 use crate::view::text::{cut, fit, wrap, Theme};
 
 const LABEL_W: usize = 22;
@@ -226,6 +229,82 @@ pub fn draw_record(frame: &mut Frame, area: Rect, form: &RecordForm, theme: &The
             for (j, l) in wrap(&format!("✗ {e}"), width.saturating_sub(label_w + 3).max(10))
                 .into_iter()
                 .enumerate()
+            {
+                let l = if j == 0 { l } else { format!("  {l}") };
+                lines.push(Line::styled(
+                    format!("{}{l}", " ".repeat(label_w + 2)),
+                    theme.bad(),
+                ));
+            }
+        }
+    }
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// The site-log form: a line of the paper Internet Site Log Sheet, every problem under its line.
+pub fn draw_site(frame: &mut Frame, area: Rect, form: &SiteForm, theme: &Theme) {
+    let width = usize::from(area.width);
+    let label_w = 16;
+    let mut lines: Vec<Line> = Vec::new();
+    let mut t = " New site-log entry (the Internet Site Log Sheet)".to_string();
+    if !form.errors.is_empty() {
+        let n = form.errors.len();
+        t.push_str(&format!(
+            " · {n} problem{}, nothing saved",
+            if n == 1 { "" } else { "s" }
+        ));
+    }
+    if form.saving {
+        t.push_str(" · saving…");
+    }
+    lines.push(Line::styled(cut(&t, width), theme.heading()));
+    for l in wrap(
+        "As on the paper sheet: who reported it, when and where it was seen, and what they recommend. A risk assessment of the change follows (n on the entry).",
+        width.saturating_sub(4).max(10),
+    ) {
+        lines.push(Line::styled(format!("  {l}"), theme.dim()));
+    }
+    lines.push(Line::raw(""));
+    let value_w = width.saturating_sub(2 + label_w + 1).max(8);
+    for (i, (label, _, hint)) in SITE_LINES.iter().enumerate() {
+        let sel = i == form.field;
+        let choice = i == SITE_RECOMMENDATION;
+        let v = form.value(i);
+        let mut spans = vec![
+            Span::styled(if sel { "› " } else { "  " }, theme.accent()),
+            Span::styled(fit(label, label_w), theme.dim()),
+        ];
+        if v.is_empty() {
+            let hint = if sel && !choice {
+                format!("█ {hint}")
+            } else {
+                hint.to_string()
+            };
+            spans.push(Span::styled(fit(&hint, value_w), theme.dim()));
+        } else if choice {
+            spans.push(Span::raw(fit(&format!("‹ {v} ›"), value_w)));
+        } else if sel {
+            let n = v.chars().count();
+            let skip = (n + 1).saturating_sub(value_w);
+            spans.push(Span::raw(fit(
+                &format!("{}█", v.chars().skip(skip).collect::<String>()),
+                value_w,
+            )));
+        } else {
+            spans.push(Span::raw(fit(v, value_w)));
+        }
+        let mut line = Line::from(spans);
+        if sel {
+            line = line.style(theme.selected());
+        }
+        lines.push(line);
+        for e in form.errors_of(i) {
+            for (j, l) in wrap(
+                &format!("✗ {}", e.problem),
+                width.saturating_sub(label_w + 3).max(10),
+            )
+            .into_iter()
+            .enumerate()
             {
                 let l = if j == 0 { l } else { format!("  {l}") };
                 lines.push(Line::styled(

@@ -30,7 +30,7 @@ pub fn lines(width: usize, current: Screen, theme: &Theme) -> Vec<Line<'static>>
         groups.push((format!("On {}", s.title()), on(s)));
     }
     groups.push((
-        "In the risk-assessment form (other keys type into the line)".to_string(),
+        "In a form (other keys type into the line)".to_string(),
         FORM_KEYS.iter().collect(),
     ));
     groups.retain(|(_, b)| !b.is_empty());

@@ -57,6 +57,9 @@ fn draw_body(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     if let Some(f) = &state.record_form {
         return form::draw_record(frame, area, f, theme);
     }
+    if let Some(f) = &state.site_form {
+        return form::draw_site(frame, area, f, theme);
+    }
     match state.screen {
         Screen::Assessments => return changes::draw_assessments(frame, area, state, theme),
         Screen::Sites => return changes::draw_sites(frame, area, state, theme),
@@ -220,6 +223,21 @@ fn draw_footer(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             at.hour(),
             at.minute()
         );
+        Line::styled(text::cut(&s, width), theme.dim())
+    } else if let (Some(form), None) = (&state.site_form, &state.message) {
+        let user = state.changes().map(|c| c.user.as_str()).unwrap_or("you");
+        let at = state.now.to_offset(state.offset);
+        let mut s = format!(
+            " Ctrl-s save (recorded as {user}, {}-{:02}-{:02} {:02}:{:02})  Esc cancel  Tab/↑↓ line",
+            at.year(),
+            u8::from(at.month()),
+            at.day(),
+            at.hour(),
+            at.minute()
+        );
+        if form.is_choice() {
+            s.push_str("  ←→ Space choose");
+        }
         Line::styled(text::cut(&s, width), theme.dim())
     } else if state.search.is_some() {
         Line::from(vec![
