@@ -448,18 +448,7 @@ pub fn parse_report(stdout: &[u8], urls: &[String]) -> Result<ProbeReport, Parse
     }
     // The document is ASCII by construction; a stray byte can only be inside a string.
     let text = String::from_utf8_lossy(stdout);
-    let text = text.trim_start_matches('\u{feff}').trim();
-    if text.is_empty() {
-        return Err(ParseError::new("the probe printed nothing"));
-    }
-    let doc: Value = serde_json::from_str(text).map_err(|e| {
-        ParseError::new(format!("the probe's output is not one JSON document: {e}"))
-    })?;
-    let Value::Object(obj) = doc else {
-        return Err(ParseError::new(
-            "the probe's output is JSON but not an object",
-        ));
-    };
+    let obj = crate::host::parse::json_object(&text).map_err(ParseError::new)?;
     let windows = match obj.get("probe") {
         Some(Value::String(p)) if p == PROBE => false,
         Some(Value::String(p)) if p == PROBE_WINDOWS => true,

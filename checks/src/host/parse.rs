@@ -184,19 +184,7 @@ fn parse_inner(stdout: &[u8], expected: Option<OsFamily>) -> Result<HostFacts, P
     }
     let text = std::str::from_utf8(stdout)
         .map_err(|e| ParseError::new(format!("the probe's output is not UTF-8 text: {e}")))?;
-    // PowerShell may start with a byte-order mark; shells may add blank lines.
-    let text = text.trim_start_matches('\u{feff}').trim();
-    if text.is_empty() {
-        return Err(ParseError::new("the probe printed nothing"));
-    }
-    let doc: Value = serde_json::from_str(text).map_err(|e| {
-        ParseError::new(format!("the probe's output is not one JSON document: {e}"))
-    })?;
-    let Value::Object(obj) = doc else {
-        return Err(ParseError::new(
-            "the probe's output is JSON but not an object",
-        ));
-    };
+    let obj = json_object(text).map_err(ParseError::new)?;
     let probe = match obj.get("probe") {
         Some(Value::String(s)) => s.clone(),
         Some(_) => return Err(ParseError::new("the \"probe\" field is not a string")),
@@ -260,6 +248,21 @@ fn parse_inner(stdout: &[u8], expected: Option<OsFamily>) -> Result<HostFacts, P
 
 // ---------------------------------------------------------------------------------------------
 // Lenient field readers.
+
+/// A probe's output as its one JSON object. PowerShell may start with a byte-order mark, shells
+/// may add blank lines. The error is the reason, in words.
+pub(crate) fn json_object(text: &str) -> Result<Map<String, Value>, String> {
+    let text = text.trim_start_matches('\u{feff}').trim();
+    if text.is_empty() {
+        return Err("the probe printed nothing".into());
+    }
+    let doc: Value = serde_json::from_str(text)
+        .map_err(|e| format!("the probe's output is not one JSON document: {e}"))?;
+    match doc {
+        Value::Object(obj) => Ok(obj),
+        _ => Err("the probe's output is JSON but not an object".into()),
+    }
+}
 
 /// Cuts a string to at most `max` characters.
 pub(crate) fn clip(s: &str, max: usize) -> String {
