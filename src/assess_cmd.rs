@@ -10,7 +10,7 @@ use caretaker::cli::{
 };
 use caretaker::render_assess;
 use caretaker_daemon::assess::{
-    self, AssessmentDraft, FieldError, Log, RecordKind, SiteDraft, StoredRecord, Verification,
+    self, AssessmentDraft, FieldError, Log, RecordKind, SiteDraft, StoredRecord,
 };
 use caretaker_daemon::store::{os_user, RunState, Store, StoreError, Trigger};
 
@@ -335,18 +335,8 @@ fn check_filter(config: Option<&Path>, args: &AssessCheckFilterArgs) -> Result<u
             ),
         ));
     }
-    let run = store
-        .run(Some(outcome.run_id))
-        .map_err(store_fail)?
-        .ok_or_else(|| {
-            fail(
-                EXIT_INCOMPLETE,
-                anyhow!("run {} vanished from the store", outcome.run_id),
-            )
-        })?;
-    let findings = store.findings(run.id).map_err(store_fail)?;
-    let v = Verification::from_run(args.id, &run, &findings);
-    let stored = assess::add_verification(&store, &v, &os_user()).map_err(store_fail)?;
+    let (stored, v) =
+        assess::verify_with_run(&store, args.id, outcome.run_id, &os_user()).map_err(store_fail)?;
     let mut out = String::new();
     if v.must_block_passed {
         out.push_str(&format!(

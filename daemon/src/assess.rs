@@ -1563,6 +1563,28 @@ pub fn add_verification(
     store.append_record(RecordKind::Verification, &to_value(v)?, None, entered_by)
 }
 
+/// Judges run `run`'s filter findings for risk assessment `assessment` and appends the
+/// verification that links them (the CLI's `assess check-filter` and the console's `v`).
+pub fn verify_with_run(
+    store: &Store,
+    assessment: i64,
+    run: i64,
+    entered_by: &str,
+) -> Result<(StoredRecord, Verification), StoreError> {
+    let record = store
+        .run(Some(run))?
+        .ok_or_else(|| refused(format!("run {run} is not in the store")))?;
+    if record.state == crate::store::RunState::Running {
+        return Err(refused(format!(
+            "run {run} has not finished; a filter check is recorded only for a finished run"
+        )));
+    }
+    let findings = store.findings(run)?;
+    let v = Verification::from_run(assessment, &record, &findings);
+    let stored = add_verification(store, &v, entered_by)?;
+    Ok((stored, v))
+}
+
 /// The whole log, read at once, with the links between records worked out.
 #[derive(Debug, Clone)]
 pub struct Log {

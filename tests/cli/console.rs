@@ -244,6 +244,21 @@ fn a_risk_assessment_is_recorded_from_the_console() {
     let me = caretaker_daemon::store::os_user();
     assert!(s.contains(&format!("recorded as #1 by {me}")), "{s}");
     assert!(s.contains("Mrs Head (headteacher)"), "{s}");
+
+    // The change is made: v runs the filter tests and records the run against #1.
+    t.keys(&["v"]);
+    let s = t.wait_for("Recorded as #2");
+    assert!(s.contains("after #1"), "{s}");
+    // The sample school's pupils reach the offensive-language page: the check says so.
+    assert!(s.contains("NOT all blocked"), "{s}");
+
+    // A correction: the review date, added later; saved as #3, superseding #1.
+    t.keys(&["c"]);
+    t.wait_for("Correcting risk assessment #1");
+    t.keys(&["BTab"]);
+    t.text("2027-03-31");
+    t.keys(&["C-s"]);
+    t.wait_for("recorded as #3 by");
     t.keys(&["q"]);
     t.wait_gone("Risk assessments");
 
@@ -256,6 +271,9 @@ fn a_risk_assessment_is_recorded_from_the_console() {
     let records = list.as_array().unwrap();
     assert_eq!(records.len(), 1, "{list:#}");
     let r = &records[0];
+    assert_eq!(r["id"], 3, "only the correction is current: {r:#}");
+    assert_eq!(r["supersedes"], 1, "{r:#}");
+    assert_eq!(r["body"]["review_by"], "2027-03-31", "{r:#}");
     assert_eq!(r["entered_by"], me.as_str(), "{r:#}");
     let b = &r["body"];
     assert_eq!(b["change"]["action"], "unblock", "{r:#}");
@@ -271,6 +289,27 @@ fn a_risk_assessment_is_recorded_from_the_console() {
     assert_eq!(b["consent"]["by"], "Mrs Head (headteacher)");
     assert_eq!(b["consent"]["on"], "2026-11-20");
     assert_eq!(b["decision"], "approve");
+
+    // The filter check recorded from the console, linked to #1 and to a stored run.
+    let mut c = caretaker(home.path());
+    c.args(["assess", "show", "1", "--format", "json", "--config"])
+        .arg(lab.config_path());
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    let shown: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(shown["superseded_by"], 3, "{shown:#}");
+    let checks = shown["verifications"].as_array().unwrap();
+    assert_eq!(checks.len(), 1, "{shown:#}");
+    let v = &checks[0]["body"];
+    assert_eq!(v["assessment"], 1, "{v:#}");
+    assert_eq!(v["must_block_passed"], false, "{v:#}");
+    assert!(v["must_block_tests"].as_u64().unwrap() > 0, "{v:#}");
+    let run_id = v["run"].as_i64().unwrap();
+    let mut c = caretaker(home.path());
+    c.args(["show", &run_id.to_string(), "--format", "json", "--config"])
+        .arg(lab.config_path());
+    let (code, out, err) = run(c);
+    assert!(code == 0 || code == 1, "run {run_id} is stored: {out}{err}");
 
     let mut c = caretaker(home.path());
     c.args(["assess", "verify", "--config"])

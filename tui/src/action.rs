@@ -56,6 +56,12 @@ pub enum Action {
     Attest,
     /// Site log: enter a reported site (a form).
     NewSite,
+    /// Risk assessments, Site log: correct the selected record (a form holding it, saved as a new
+    /// record that supersedes it).
+    Correct,
+    /// Risk assessments: run the filter tests now and record the run against the selected
+    /// assessment.
+    Verify,
 
     // The risk-assessment form.
     /// The next line (Tab, ↓).
@@ -106,6 +112,8 @@ pub enum Action {
     RecordSaved(Result<Box<StoredRecord>, String>),
     /// A site-log entry appended (or why not).
     SiteSaved(Result<Box<StoredRecord>, String>),
+    /// A filter check after a change appended (or why not).
+    VerificationSaved(Result<Box<StoredRecord>, String>),
     Audit(AuditEvent),
 }
 
@@ -136,6 +144,9 @@ pub enum Effect {
     SaveAttestation(Box<Attestation>),
     /// Append a site-log entry ([`Action::SiteSaved`]).
     SaveSite(Box<SiteLogEntry>),
+    /// Record finished run `run` against risk assessment `assessment`
+    /// ([`Action::VerificationSaved`]).
+    SaveVerification { assessment: i64, run: i64 },
     /// Start an audit ([`Action::Audit`] events follow).
     StartAudit(AuditScope),
     /// Stop the running audit (the run is recorded as interrupted).

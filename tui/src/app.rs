@@ -157,6 +157,12 @@ pub fn answer(source: &dyn Source, effect: Effect) -> Option<Action> {
         Effect::SaveSite(s) => {
             Action::SiteSaved(source.add_site(&s).map(Box::new).map_err(|e| e.to_string()))
         }
+        Effect::SaveVerification { assessment, run } => Action::VerificationSaved(
+            source
+                .add_verification(assessment, run)
+                .map(Box::new)
+                .map_err(|e| e.to_string()),
+        ),
         Effect::StartAudit(_) | Effect::CancelAudit => return None,
     })
 }

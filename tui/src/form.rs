@@ -3,8 +3,8 @@
 
 use caretaker_config::ConsentFrom;
 use caretaker_daemon::assess::{
-    self, AssessmentDraft, Attestation, ChangeDraft, ConsentDraft, FieldError, RiskLevel,
-    RisksDraft, SiteDraft, SiteLogEntry, Waiver,
+    self, AssessmentDraft, Attestation, ChangeDraft, ConsentDraft, FieldError, RiskAssessment,
+    RiskLevel, RisksDraft, SiteDraft, SiteLogEntry, Waiver,
 };
 
 /// A line of the form, in order.
@@ -139,6 +139,29 @@ impl Field {
     }
 }
 
+/// The next (or previous) line of `n`, wrapping.
+fn step_line(field: &mut usize, n: usize, forward: bool) {
+    *field = if forward {
+        (*field + 1) % n
+    } else {
+        (*field + n - 1) % n
+    };
+}
+
+/// The next (or previous) of `choices` after `now` (the first, or last, when `now` is none of
+/// them).
+fn next_choice<'a>(choices: &[&'a str], now: &str, forward: bool) -> &'a str {
+    let n = choices.len();
+    let at = choices.iter().position(|c| *c == now);
+    let next = match (at, forward) {
+        (None, true) => 0,
+        (None, false) => n.saturating_sub(1),
+        (Some(i), true) => (i + 1) % n,
+        (Some(i), false) => (i + n - 1) % n,
+    };
+    choices.get(next).copied().unwrap_or_default()
+}
+
 /// A risk assessment being typed.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AssessForm {
@@ -148,6 +171,8 @@ pub struct AssessForm {
     pub values: [String; 18],
     /// The site-log entry it was started from.
     pub from_site: Option<i64>,
+    /// The assessment it corrects (saved as a new record that supersedes it).
+    pub supersedes: Option<i64>,
     /// The problems found by the last Ctrl-S (nothing was saved).
     pub errors: Vec<FieldError>,
     /// Saved, waiting for the store's answer.
@@ -172,6 +197,45 @@ impl AssessForm {
         form
     }
 
+    /// A correction of assessment `id`: every line as it was recorded, saved as a new record
+    /// that supersedes it (the date applied, say, once the change is made in the filter).
+    pub fn correcting(id: i64, a: &RiskAssessment) -> AssessForm {
+        let mut form = AssessForm::new();
+        let c = &a.change;
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        for (f, v) in [
+            (Field::Action, c.action.as_str().to_string()),
+            (Field::Site, text(&c.site)),
+            (Field::Category, text(&c.category)),
+            (Field::Groups, c.groups.join(", ")),
+            (Field::RequestedBy, a.requested_by.clone()),
+            (Field::Reason, a.reason.clone()),
+            (Field::Content, a.risks.content.clone()),
+            (Field::Contact, a.risks.contact.clone()),
+            (Field::Conduct, a.risks.conduct.clone()),
+            (Field::Mitigations, a.mitigations.clone()),
+            (Field::RiskLevel, a.risk_level.as_str().to_string()),
+            (Field::Educational, a.educational_assessor.clone()),
+            (Field::Technical, a.technical_assessor.clone()),
+            (
+                Field::ConsentBy,
+                a.consent.as_ref().map(|k| k.by.clone()).unwrap_or_default(),
+            ),
+            (
+                Field::ConsentOn,
+                a.consent.as_ref().map(|k| k.on.clone()).unwrap_or_default(),
+            ),
+            (Field::Decision, a.decision.as_str().to_string()),
+            (Field::AppliedOn, text(&a.applied_on)),
+            (Field::ReviewBy, text(&a.review_by)),
+        ] {
+            form.set(f, v);
+        }
+        form.from_site = a.from_site;
+        form.supersedes = Some(id);
+        form
+    }
+
     pub fn current(&self) -> Field {
         Field::ALL[self.field.min(Field::ALL.len() - 1)]
     }
@@ -186,30 +250,16 @@ impl AssessForm {
 
     /// Moves to the next (or previous) line, wrapping.
     pub fn step(&mut self, forward: bool) {
-        let n = Field::ALL.len();
-        self.field = if forward {
-            (self.field + 1) % n
-        } else {
-            (self.field + n - 1) % n
-        };
+        step_line(&mut self.field, Field::ALL.len(), forward);
     }
 
     /// The next (or previous) word of a choice; nothing on a text line.
     pub fn cycle(&mut self, forward: bool) {
         let f = self.current();
-        let choices = f.choices();
-        if choices.is_empty() {
-            return;
+        if f.is_choice() {
+            let next = next_choice(f.choices(), self.value(f), forward);
+            self.set(f, next);
         }
-        let n = choices.len();
-        let now = choices.iter().position(|c| *c == self.value(f));
-        let next = match (now, forward) {
-            (None, true) => 0,
-            (None, false) => n - 1,
-            (Some(i), true) => (i + 1) % n,
-            (Some(i), false) => (i + n - 1) % n,
-        };
-        self.set(f, choices[next]);
     }
 
     /// A key typed: added to a text line; Space cycles a choice.
@@ -272,7 +322,7 @@ impl AssessForm {
             applied_on: self.text(Field::AppliedOn),
             review_by: self.text(Field::ReviewBy),
             from_site: self.from_site,
-            supersedes: None,
+            supersedes: self.supersedes,
         }
     }
 
@@ -389,11 +439,7 @@ impl RecordForm {
     }
 
     pub fn step(&mut self, forward: bool) {
-        self.field = if forward {
-            (self.field + 1) % 3
-        } else {
-            (self.field + 2) % 3
-        };
+        step_line(&mut self.field, 3, forward);
     }
 
     pub fn input(&mut self, c: char) {
@@ -520,6 +566,8 @@ pub struct SiteForm {
     pub field: usize,
     /// What each line holds (the recommendation holds its word, or nothing yet).
     pub values: [String; 7],
+    /// The entry it corrects (saved as a new entry that supersedes it).
+    pub supersedes: Option<i64>,
     /// The problems found by the last Ctrl-S (nothing was saved).
     pub errors: Vec<FieldError>,
     /// Saved, waiting for the store's answer.
@@ -535,6 +583,27 @@ impl SiteForm {
         form
     }
 
+    /// A correction of entry `id` (its resolution, say, once the site is dealt with): every
+    /// line as it was recorded, saved as a new entry that supersedes it.
+    pub fn correcting(id: i64, e: &SiteLogEntry) -> SiteForm {
+        let mut form = SiteForm {
+            values: [
+                e.reported_by.clone(),
+                e.date.clone(),
+                e.time.clone(),
+                e.workstation.clone(),
+                e.url.clone(),
+                e.recommendation.as_str().to_string(),
+                e.resolution.clone(),
+            ],
+            supersedes: Some(id),
+            ..SiteForm::default()
+        };
+        // Most often what changes: the resolution.
+        form.field = SITE_LINES.len() - 1;
+        form
+    }
+
     pub fn is_choice(&self) -> bool {
         self.field == SITE_RECOMMENDATION
     }
@@ -544,30 +613,15 @@ impl SiteForm {
     }
 
     pub fn step(&mut self, forward: bool) {
-        let n = SITE_LINES.len();
-        self.field = if forward {
-            (self.field + 1) % n
-        } else {
-            (self.field + n - 1) % n
-        };
+        step_line(&mut self.field, SITE_LINES.len(), forward);
     }
 
     /// The next (or previous) recommendation; nothing on a text line.
     pub fn cycle(&mut self, forward: bool) {
-        if !self.is_choice() {
-            return;
+        if self.is_choice() {
+            let next = next_choice(&SITE_CHOICES, &self.values[SITE_RECOMMENDATION], forward);
+            self.values[SITE_RECOMMENDATION] = next.to_string();
         }
-        let n = SITE_CHOICES.len();
-        let now = SITE_CHOICES
-            .iter()
-            .position(|c| *c == self.values[SITE_RECOMMENDATION]);
-        let next = match (now, forward) {
-            (None, true) => 0,
-            (None, false) => n - 1,
-            (Some(i), true) => (i + 1) % n,
-            (Some(i), false) => (i + n - 1) % n,
-        };
-        self.values[SITE_RECOMMENDATION] = SITE_CHOICES[next].to_string();
     }
 
     /// A key typed: added to a text line; Space cycles the recommendation.
@@ -611,7 +665,7 @@ impl SiteForm {
             url: self.text(4),
             recommendation: self.text(5),
             resolution: self.text(6),
-            supersedes: None,
+            supersedes: self.supersedes,
         }
     }
 

@@ -863,22 +863,7 @@ impl Source for Sample {
 
     fn add_assessment(&self, a: &RiskAssessment) -> Result<StoredRecord, SourceError> {
         let body = record_body(a).map_err(|e| SourceError(e.to_string()))?;
-        let mut records = match self.records.lock() {
-            Ok(r) => r,
-            Err(p) => p.into_inner(),
-        };
-        let at = caretaker_checks::model::format_rfc3339(now());
-        push(
-            &mut records,
-            RecordKind::Assessment,
-            body,
-            a.supersedes,
-            &at,
-        );
-        records
-            .last()
-            .cloned()
-            .ok_or_else(|| SourceError("nothing was recorded".into()))
+        self.append(RecordKind::Assessment, body, a.supersedes)
     }
 
     fn add_waiver(&self, w: &Waiver) -> Result<StoredRecord, SourceError> {
@@ -894,6 +879,20 @@ impl Source for Sample {
     fn add_site(&self, s: &SiteLogEntry) -> Result<StoredRecord, SourceError> {
         let body = record_body(s).map_err(|e| SourceError(e.to_string()))?;
         self.append(RecordKind::Site, body, s.supersedes)
+    }
+
+    /// The sample's audits replay its newest run, so a run it has not stored is judged by that
+    /// run's findings.
+    fn add_verification(&self, assessment: i64, run: i64) -> Result<StoredRecord, SourceError> {
+        let newest = self
+            .runs
+            .first()
+            .ok_or_else(|| SourceError("the sample holds no runs".into()))?;
+        let mut record = newest.clone();
+        record.id = run;
+        let v = Verification::from_run(assessment, &record, &self.findings(newest.id)?);
+        let body = record_body(&v).map_err(|e| SourceError(e.to_string()))?;
+        self.append(RecordKind::Verification, body, None)
     }
 
     fn start_audit(&self, scope: AuditScope) -> Result<AuditHandle, SourceError> {

@@ -123,6 +123,9 @@ pub trait Source: Send + Sync + 'static {
     fn add_attestation(&self, a: &Attestation) -> Result<StoredRecord, SourceError>;
     /// Appends a (validated) site-log entry, entered by the operating-system user.
     fn add_site(&self, s: &SiteLogEntry) -> Result<StoredRecord, SourceError>;
+    /// Judges finished run `run`'s filter tests for risk assessment `assessment` and appends
+    /// the verification that links them, entered by the operating-system user.
+    fn add_verification(&self, assessment: i64, run: i64) -> Result<StoredRecord, SourceError>;
 }
 
 impl<S: Source + ?Sized> Source for Arc<S> {
@@ -158,6 +161,9 @@ impl<S: Source + ?Sized> Source for Arc<S> {
     }
     fn add_site(&self, s: &SiteLogEntry) -> Result<StoredRecord, SourceError> {
         (**self).add_site(s)
+    }
+    fn add_verification(&self, assessment: i64, run: i64) -> Result<StoredRecord, SourceError> {
+        (**self).add_verification(assessment, run)
     }
 }
 
@@ -288,6 +294,12 @@ impl Source for InProcess {
 
     fn add_site(&self, s: &SiteLogEntry) -> Result<StoredRecord, SourceError> {
         assess::add_site(&self.store, s, &os_user()).map_err(SourceError::of)
+    }
+
+    fn add_verification(&self, assessment: i64, run: i64) -> Result<StoredRecord, SourceError> {
+        assess::verify_with_run(&self.store, assessment, run, &os_user())
+            .map(|(stored, _)| stored)
+            .map_err(SourceError::of)
     }
 
     fn start_audit(&self, scope: AuditScope) -> Result<AuditHandle, SourceError> {

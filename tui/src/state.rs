@@ -156,6 +156,9 @@ pub struct AuditView {
     pub findings: usize,
     pub failing: usize,
     pub last_unit: Option<String>,
+    /// The risk assessment whose change this audit checks (`v`): the run is recorded against it
+    /// when it finishes.
+    pub verifies: Option<i64>,
 }
 
 /// A line for the status bar.

@@ -3,9 +3,8 @@
 //! [`Effect`]s for the app to carry out.
 
 use caretaker_checks::{Finding, Status, TargetKind};
-use caretaker_daemon::store::fingerprint;
-
-use caretaker_daemon::assess::StoredRecord;
+use caretaker_daemon::assess::{Decision, StoredRecord};
+use caretaker_daemon::store::{fingerprint, RunState};
 
 use crate::action::{Action, Effect};
 use crate::form::{AssessForm, Field, FormRecord, RecordForm, RecordTarget, SiteForm};
@@ -70,6 +69,8 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             | Action::Waive
             | Action::Attest
             | Action::NewSite
+            | Action::Correct
+            | Action::Verify
             | Action::FormNext
             | Action::FormPrev
             | Action::FormCycle(_)
@@ -231,6 +232,8 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Waive => waive(state),
         Action::Attest => attest(state),
         Action::NewSite => new_site(state),
+        Action::Correct => correct(state),
+        Action::Verify => verify(state),
         Action::FormNext => {
             if let Some(f) = &mut state.form {
                 f.step(true);
@@ -324,6 +327,7 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         Action::AssessmentSaved(result) => assessment_saved(state, result),
         Action::RecordSaved(result) => record_saved(state, result),
         Action::SiteSaved(result) => site_saved(state, result),
+        Action::VerificationSaved(result) => verification_saved(state, result),
         Action::Tick(now) => {
             state.now = now;
             Vec::new()
@@ -677,6 +681,11 @@ fn compare(state: &mut State, older: i64, newer: i64) -> Vec<Effect> {
 }
 
 fn start_audit(state: &mut State, scope: AuditScope) -> Vec<Effect> {
+    start_audit_for(state, scope, None)
+}
+
+/// Starts an audit; with `verifies`, its run is recorded against that risk assessment.
+fn start_audit_for(state: &mut State, scope: AuditScope, verifies: Option<i64>) -> Vec<Effect> {
     state.help = None;
     if let Some(a) = &state.audit {
         complain(
@@ -694,6 +703,7 @@ fn start_audit(state: &mut State, scope: AuditScope) -> Vec<Effect> {
         findings: 0,
         failing: 0,
         last_unit: None,
+        verifies,
     });
     vec![Effect::StartAudit(scope)]
 }
@@ -823,11 +833,11 @@ fn audit_event(state: &mut State, ev: AuditEvent) -> Vec<Effect> {
             verdict,
             counts,
         } => {
-            let scope = state
+            let (scope, verifies) = state
                 .audit
                 .take()
-                .map(|a| a.scope)
-                .unwrap_or_else(|| "everything".into());
+                .map(|a| (a.scope, a.verifies))
+                .unwrap_or_else(|| ("everything".into(), None));
             let word = verdict_word(&caretaker_daemon::store::RunRecord {
                 id: run_id,
                 trigger: String::new(),
@@ -841,14 +851,32 @@ fn audit_event(state: &mut State, ev: AuditEvent) -> Vec<Effect> {
                 only: Vec::new(),
                 counts,
             });
-            say(
-                state,
-                format!(
-                    "Audit of {scope} finished (run {run_id}): {word} · {} failing, {} could not be checked, {} warnings, {} passing.",
-                    counts.fail, counts.error, counts.warn, counts.pass
+            let mut effects = Vec::new();
+            match verifies {
+                Some(id) if run_state == RunState::Complete => {
+                    say(
+                        state,
+                        format!("Filter tests finished (run {run_id}); recording them against risk assessment #{id}…"),
+                    );
+                    effects.push(Effect::SaveVerification {
+                        assessment: id,
+                        run: run_id,
+                    });
+                }
+                Some(id) => complain(
+                    state,
+                    format!("The filter tests (run {run_id}) were interrupted: nothing was recorded against risk assessment #{id}."),
                 ),
-            );
-            reload(state)
+                None => say(
+                    state,
+                    format!(
+                        "Audit of {scope} finished (run {run_id}): {word} · {} failing, {} could not be checked, {} warnings, {} passing.",
+                        counts.fail, counts.error, counts.warn, counts.pass
+                    ),
+                ),
+            }
+            effects.extend(reload(state));
+            effects
         }
         AuditEvent::Failed(e) => {
             state.audit = None;
@@ -1265,5 +1293,143 @@ fn site_saved(state: &mut State, result: Result<Box<StoredRecord>, String>) -> V
     select_record(state, rec.id);
     // Read the log again and keep the new entry selected.
     state.select_record = Some(rec.id);
+    vec![Effect::LoadChanges]
+}
+
+/// The current version of the selected record on the Risk assessments or Site log screen.
+fn selected_record(state: &State) -> Option<StoredRecord> {
+    let c = state.changes()?;
+    let id = match state.screen {
+        Screen::Assessments => state.assessment_rows().get(state.assessments).copied(),
+        Screen::Sites => state.site_rows().get(state.sites).copied(),
+        _ => None,
+    }?;
+    c.records.iter().find(|r| r.id == id).cloned()
+}
+
+/// `c`: a form holding the selected assessment or site-log entry, saved as a new record that
+/// supersedes it.
+fn correct(state: &mut State) -> Vec<Effect> {
+    state.help = None;
+    state.search = None;
+    if state.changes().is_none() {
+        complain(
+            state,
+            "The filter-change log is still loading; try again in a moment.",
+        );
+        return Vec::new();
+    }
+    let Some(rec) = selected_record(state) else {
+        complain(state, "Nothing is selected: nothing to correct.");
+        return Vec::new();
+    };
+    match (state.screen, rec.assessment(), rec.site()) {
+        (Screen::Assessments, Some(a), _) => {
+            state.form = Some(AssessForm::correcting(rec.id, &a));
+        }
+        (Screen::Sites, _, Some(e)) => {
+            state.site_form = Some(SiteForm::correcting(rec.id, &e));
+        }
+        _ => complain(
+            state,
+            format!("#{} cannot be read as it was recorded, so it cannot be corrected here (see `caretaker assess verify`).", rec.id),
+        ),
+    }
+    Vec::new()
+}
+
+/// `v`: the filter tests now, their run recorded against the selected (approved) assessment.
+fn verify(state: &mut State) -> Vec<Effect> {
+    state.help = None;
+    state.search = None;
+    if state.screen != Screen::Assessments {
+        return Vec::new();
+    }
+    if state.changes().is_none() {
+        complain(
+            state,
+            "The filter-change log is still loading; try again in a moment.",
+        );
+        return Vec::new();
+    }
+    let Some(rec) = selected_record(state) else {
+        complain(state, "No risk assessment is selected: nothing to verify.");
+        return Vec::new();
+    };
+    let Some(a) = rec.assessment() else {
+        complain(
+            state,
+            format!(
+                "#{} cannot be read as it was recorded (see `caretaker assess verify`).",
+                rec.id
+            ),
+        );
+        return Vec::new();
+    };
+    if a.decision != Decision::Approve {
+        complain(
+            state,
+            format!(
+                "#{} was {}: no change was made to the filter, so there is nothing to verify.",
+                rec.id,
+                a.decision.past()
+            ),
+        );
+        return Vec::new();
+    }
+    let effects = start_audit_for(
+        state,
+        AuditScope::checks(vec!["filter".into()]),
+        Some(rec.id),
+    );
+    if !effects.is_empty() {
+        say(
+            state,
+            format!(
+                "Running the web-filter tests for #{} ({}); the run is recorded against it when they finish.",
+                rec.id,
+                a.change.sentence()
+            ),
+        );
+    }
+    effects
+}
+
+fn verification_saved(state: &mut State, result: Result<Box<StoredRecord>, String>) -> Vec<Effect> {
+    let rec = match result {
+        Err(e) => {
+            complain(state, format!("The filter check was not recorded: {e}"));
+            return Vec::new();
+        }
+        Ok(rec) => rec,
+    };
+    let text = match rec.verification() {
+        Some(v) if v.must_block_passed => format!(
+            "Recorded as #{}: the must-block list is still blocked after #{} ({} of {} must-block tests passed in run {}).",
+            rec.id, v.assessment, v.passed, v.must_block_tests, v.run
+        ),
+        Some(v) if v.must_block_tests == 0 => format!(
+            "Recorded as #{}: run {} holds no must-block tests, so it does NOT show the must-block list blocked after #{}.",
+            rec.id, v.run, v.assessment
+        ),
+        Some(v) => format!(
+            "Recorded as #{}: the must-block list is NOT all blocked after #{}: {} of {} must-block tests did not pass in run {}.",
+            rec.id,
+            v.assessment,
+            v.must_block_tests - v.passed,
+            v.must_block_tests,
+            v.run
+        ),
+        None => format!("Recorded as #{}: {}", rec.id, rec.summary()),
+    };
+    match rec.verification() {
+        Some(v) if v.must_block_passed => say(state, text),
+        _ => complain(state, text),
+    }
+    if let Loadable::Ready(c) = &mut state.changes {
+        if !c.records.iter().any(|r| r.id == rec.id) {
+            c.records.push(*rec);
+        }
+    }
     vec![Effect::LoadChanges]
 }

@@ -570,3 +570,50 @@ fn a_saved_site_is_selected_on_the_list() {
     assert!(t.contains("www.example-museum.org"), "{t}");
     snap("site_saved", &state);
 }
+
+/// `c` on a risk assessment and on a site-log entry: the form holding the record, titled as a
+/// correction.
+#[test]
+fn correction_forms() {
+    for (w, h) in SIZES {
+        let (mut state, source) = console(w, h);
+        act(&mut state, &source, Action::GoTo(Screen::Assessments));
+        act(&mut state, &source, Action::Correct);
+        let t = text(&render(&state));
+        assert!(t.contains("Correcting risk assessment #6"), "{t}");
+        assert!(t.contains("video-sharing"), "{t}");
+        snap("assessment_correction", &state);
+        act(&mut state, &source, Action::FormCancel);
+        act(&mut state, &source, Action::GoTo(Screen::Sites));
+        act(&mut state, &source, Action::Correct);
+        let t = text(&render(&state));
+        assert!(t.contains("Correcting site-log entry #"), "{t}");
+        snap("site_correction", &state);
+    }
+}
+
+/// `v`: the filter tests run, then the run is recorded against the assessment and shown.
+#[test]
+fn verification_recorded() {
+    for (w, h) in SIZES {
+        let (mut state, source) = console(w, h);
+        act(&mut state, &source, Action::GoTo(Screen::Assessments));
+        act(&mut state, &source, Action::Verify);
+        let t = text(&render(&state));
+        assert!(t.contains("Running the web-filter tests for #6"), "{t}");
+        act(
+            &mut state,
+            &source,
+            Action::Audit(AuditEvent::Finished {
+                run_id: sample::RUNS + 1,
+                state: caretaker_daemon::store::RunState::Complete,
+                verdict: caretaker_daemon::store::Verdict::NonCompliant,
+                counts: Default::default(),
+            }),
+        );
+        let t = text(&render(&state));
+        assert!(t.contains("Recorded as #11"), "{t}");
+        assert!(t.contains(&format!("run {}", sample::RUNS + 1)), "{t}");
+        snap("verification_recorded", &state);
+    }
+}

@@ -1247,3 +1247,210 @@ mod site_log_form {
         assert!(state.site_form.is_none() && !state.quit);
     }
 }
+
+mod corrections_and_verification {
+    use super::*;
+    use caretaker_daemon::assess::Decision;
+    use caretaker_tui::form::{Field, SITE_LINES};
+
+    fn on(screen: Screen) -> (State, Sample) {
+        let (mut s, src) = loaded();
+        act(&mut s, &src, Action::GoTo(screen));
+        (s, src)
+    }
+
+    fn finished(run_id: i64, state: RunState) -> Action {
+        Action::Audit(AuditEvent::Finished {
+            run_id,
+            state,
+            verdict: Verdict::NonCompliant,
+            counts: StatusCounts::default(),
+        })
+    }
+
+    /// `c` on an assessment: the form holds it as recorded; saved, it is a new record that
+    /// supersedes it, and only the new one is listed.
+    #[test]
+    fn correcting_an_assessment_saves_a_record_that_supersedes_it() {
+        let (mut s, src) = on(Screen::Assessments);
+        assert_eq!(s.assessment_rows(), vec![6, 2]);
+        act(&mut s, &src, Action::Correct);
+        let form = s.form.clone().expect("the correction form");
+        assert_eq!(form.supersedes, Some(6));
+        assert_eq!(form.value(Field::Category), "video-sharing");
+        assert_eq!(form.value(Field::Groups), "staff");
+        assert_eq!(form.value(Field::ConsentBy), "Mrs Head (headteacher)");
+        assert_eq!(form.value(Field::AppliedOn), "2026-11-21");
+        assert_eq!(form.value(Field::Decision), "approve");
+        // Saved unchanged, it validates as it did when it was recorded.
+        while s.form.as_ref().unwrap().current() != Field::ReviewBy {
+            act(&mut s, &src, Action::FormNext);
+        }
+        for _ in 0.."2027-07-20".len() {
+            act(&mut s, &src, Action::FormBackspace);
+        }
+        for c in "2027-01-31".chars() {
+            act(&mut s, &src, Action::FormInput(c));
+        }
+        let effects = update(&mut s, Action::FormSave);
+        let [Effect::SaveAssessment(a)] = effects.as_slice() else {
+            panic!("{effects:?}");
+        };
+        assert_eq!(a.supersedes, Some(6));
+        assert_eq!(a.review_by.as_deref(), Some("2027-01-31"));
+        let saved = Action::AssessmentSaved(
+            src.add_assessment(a)
+                .map(Box::new)
+                .map_err(|e| e.to_string()),
+        );
+        act(&mut s, &src, saved);
+        assert!(s.form.is_none());
+        assert_eq!(s.assessment_rows(), vec![11, 2]);
+        assert_eq!(s.assessment_rows()[s.assessments], 11);
+    }
+
+    #[test]
+    fn correcting_a_site_entry_starts_at_its_resolution() {
+        let (mut s, src) = on(Screen::Sites);
+        let first = s.site_rows()[0];
+        act(&mut s, &src, Action::Correct);
+        let form = s.site_form.clone().expect("the correction form");
+        assert_eq!(form.supersedes, Some(first));
+        assert_eq!(form.field, SITE_LINES.len() - 1);
+        assert_eq!(form.value(4), "www.example-coding-club.org");
+        for c in "Assessed; unblocked for the club".chars() {
+            act(&mut s, &src, Action::FormInput(c));
+        }
+        act(&mut s, &src, Action::FormSave);
+        assert!(s.site_form.is_none(), "{:?}", s.message);
+        let rows = s.site_rows();
+        assert_eq!(rows[0], 11);
+        assert!(!rows.contains(&first), "{rows:?}");
+        let log = s.changes().unwrap().log();
+        assert_eq!(log.get(11).unwrap().supersedes, Some(first));
+        assert!(log
+            .get(11)
+            .unwrap()
+            .site()
+            .unwrap()
+            .resolution
+            .ends_with("unblocked for the club"));
+    }
+
+    #[test]
+    fn correct_and_verify_do_nothing_elsewhere_and_say_why_while_loading() {
+        let (mut s, src) = loaded();
+        assert!(update(&mut s, Action::Correct).is_empty());
+        assert!(s.form.is_none() && s.site_form.is_none());
+        assert!(update(&mut s, Action::Verify).is_empty());
+        assert!(s.audit.is_none());
+        act(&mut s, &src, Action::GoTo(Screen::Assessments));
+        s.changes = Loadable::Loading;
+        assert!(update(&mut s, Action::Verify).is_empty());
+        assert!(s.message.as_ref().unwrap().text.contains("still loading"));
+        assert!(update(&mut s, Action::Correct).is_empty());
+        assert!(s.form.is_none());
+    }
+
+    /// `v`: the filter tests, then the finished run recorded against the assessment.
+    #[test]
+    fn verify_runs_the_filter_tests_and_records_the_run() {
+        let (mut s, src) = on(Screen::Assessments);
+        let effects = update(&mut s, Action::Verify);
+        assert_eq!(
+            effects,
+            vec![Effect::StartAudit(AuditScope::checks(
+                vec!["filter".into()]
+            ))]
+        );
+        assert_eq!(s.audit.as_ref().unwrap().verifies, Some(6));
+        // Another audit cannot start while it runs.
+        assert!(update(&mut s, Action::Verify).is_empty());
+        let effects = update(&mut s, finished(9, RunState::Complete));
+        assert!(
+            effects.contains(&Effect::SaveVerification {
+                assessment: 6,
+                run: 9
+            }),
+            "{effects:?}"
+        );
+        assert!(s.audit.is_none());
+        let saved = Action::VerificationSaved(
+            src.add_verification(6, 9)
+                .map(Box::new)
+                .map_err(|e| e.to_string()),
+        );
+        act(&mut s, &src, saved);
+        let log = s.changes().unwrap().log();
+        let checks = log.verifications_of(6);
+        assert_eq!(checks.last().unwrap().1.run, 9);
+        let m = s.message.clone().unwrap();
+        assert!(
+            m.text.contains("Recorded as #11") && m.text.contains("after #6"),
+            "{}",
+            m.text
+        );
+    }
+
+    #[test]
+    fn an_interrupted_verification_records_nothing() {
+        let (mut s, _) = on(Screen::Assessments);
+        let _ = update(&mut s, Action::Verify);
+        let effects = update(&mut s, finished(9, RunState::Interrupted));
+        assert!(
+            !effects
+                .iter()
+                .any(|e| matches!(e, Effect::SaveVerification { .. })),
+            "{effects:?}"
+        );
+        let m = s.message.clone().unwrap();
+        assert!(
+            m.error
+                && m.text
+                    .contains("nothing was recorded against risk assessment #6"),
+            "{}",
+            m.text
+        );
+    }
+
+    #[test]
+    fn a_rejected_change_is_not_verified() {
+        let (mut s, src) = on(Screen::Assessments);
+        act(&mut s, &src, Action::Correct);
+        while s.form.as_ref().unwrap().current() != Field::Decision {
+            act(&mut s, &src, Action::FormNext);
+        }
+        act(&mut s, &src, Action::FormCycle(true)); // reject
+                                                    // A rejected change is not applied.
+        act(&mut s, &src, Action::FormNext);
+        for _ in 0.."2026-11-21".len() {
+            act(&mut s, &src, Action::FormBackspace);
+        }
+        act(&mut s, &src, Action::FormSave);
+        assert!(s.form.is_none(), "{:?}", s.message);
+        let rec = s.changes().unwrap().log().get(11).cloned().unwrap();
+        assert_eq!(rec.assessment().unwrap().decision, Decision::Reject);
+        assert!(update(&mut s, Action::Verify).is_empty());
+        assert!(s.audit.is_none());
+        let m = s.message.clone().unwrap();
+        assert!(m.error && m.text.contains("#11 was rejected"), "{}", m.text);
+    }
+
+    #[test]
+    fn a_verification_the_store_refuses_is_said() {
+        let (mut s, src) = on(Screen::Assessments);
+        act(
+            &mut s,
+            &src,
+            Action::VerificationSaved(Err("there is no risk assessment #99".into())),
+        );
+        let m = s.message.clone().unwrap();
+        assert!(
+            m.error
+                && m.text
+                    .contains("not recorded: there is no risk assessment #99"),
+            "{}",
+            m.text
+        );
+    }
+}

@@ -156,7 +156,7 @@ pub fn assessment_lines(
     match &a.applied_on {
         Some(d) => decision.push_str(&format!(" · applied in the filter on {d}")),
         None if a.decision == caretaker_daemon::assess::Decision::Approve => {
-            decision.push_str(" · not yet applied in the filter")
+            decision.push_str(" · not yet applied in the filter (c records the date)")
         }
         None => {}
     }
@@ -173,7 +173,7 @@ pub fn assessment_lines(
     if checks.is_empty() {
         let none = if a.decision == caretaker_daemon::assess::Decision::Approve {
             format!(
-                "none yet: once the change is made, `caretaker assess check-filter {}` re-runs the filter tests",
+                "none yet: once the change is made, v (or `caretaker assess check-filter {}`) re-runs the filter tests and records the run here",
                 r.id
             )
         } else {
@@ -181,7 +181,8 @@ pub fn assessment_lines(
         };
         f("Filter checks", &none);
     }
-    for (i, (_, v)) in checks.iter().enumerate() {
+    // Newest first: the check that says how the filter stands now.
+    for (i, (_, v)) in checks.iter().rev().enumerate() {
         f(if i == 0 { "Filter checks" } else { "" }, &v.summary());
     }
     out

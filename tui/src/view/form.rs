@@ -32,8 +32,13 @@ pub fn draw(frame: &mut Frame, area: Rect, form: &AssessForm, rule: ConsentFrom,
     ])
     .areas(area);
 
-    let mut t = " New filter change · risk assessment".to_string();
-    if let Some(site) = form.from_site {
+    let mut t = match form.supersedes {
+        Some(id) => {
+            format!(" Correcting risk assessment #{id} · saved as a new record; #{id} stays")
+        }
+        None => " New filter change · risk assessment".to_string(),
+    };
+    if let (Some(site), None) = (form.from_site, form.supersedes) {
         t.push_str(&format!(" · from site-log entry #{site}"));
     }
     if !form.errors.is_empty() {
@@ -246,7 +251,10 @@ pub fn draw_site(frame: &mut Frame, area: Rect, form: &SiteForm, theme: &Theme) 
     let width = usize::from(area.width);
     let label_w = 16;
     let mut lines: Vec<Line> = Vec::new();
-    let mut t = " New site-log entry (the Internet Site Log Sheet)".to_string();
+    let mut t = match form.supersedes {
+        Some(id) => format!(" Correcting site-log entry #{id} · saved as a new entry; #{id} stays"),
+        None => " New site-log entry (the Internet Site Log Sheet)".to_string(),
+    };
     if !form.errors.is_empty() {
         let n = form.errors.len();
         t.push_str(&format!(
