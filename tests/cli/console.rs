@@ -16,11 +16,24 @@ struct Tmux {
 
 impl Tmux {
     fn start(home: &Path, config: &Path, width: u16, height: u16) -> Tmux {
+        Tmux::start_with(home, config, width, height, "", "sleep 30")
+    }
+
+    /// The console with `env` (`NAME=value …`) added to its environment, then `after` in the
+    /// same pane once it has ended.
+    fn start_with(
+        home: &Path,
+        config: &Path,
+        width: u16,
+        height: u16,
+        env: &str,
+        after: &str,
+    ) -> Tmux {
         let tmux = Path::new("/usr/bin/tmux");
         assert!(tmux.exists(), "tmux is missing: apt-get install tmux");
         let name = format!("caretaker-test-{}-{width}", std::process::id());
         let cmd = format!(
-            "env HOME={} XDG_DATA_HOME={}/data NO_COLOR=1 TERM=xterm-256color {} console --config {}; sleep 30",
+            "env HOME={} XDG_DATA_HOME={}/data NO_COLOR=1 TERM=xterm-256color {env} {} console --config {}; {after}",
             home.display(),
             home.display(),
             env!("CARGO_BIN_EXE_caretaker"),
@@ -71,6 +84,15 @@ impl Tmux {
             .unwrap();
         assert!(st.success());
         std::thread::sleep(Duration::from_millis(150));
+    }
+
+    /// A tmux format of the pane: `#{alternate_on}`, `#{cursor_flag}`, `#{pane_pid}`.
+    fn format(&self, f: &str) -> String {
+        let out = Command::new("tmux")
+            .args(["display-message", "-p", "-t", &self.name, f])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
 
     /// Waits until the console has quit (its screen is gone).
@@ -371,4 +393,76 @@ fn a_clause_is_attested_from_the_console_and_turns_green() {
     assert!(out.contains("7.4/network-files"), "{out}");
     assert!(out.contains("Mr Brown (deputy head)"), "{out}");
     assert!(out.contains(&until), "{out}");
+}
+
+/// The terminal as the shell left it: out of the alternate screen, the cursor shown, and the
+/// line discipline back (`stty -a`, run in the pane after the console, says `icanon` and `echo`,
+/// not `-icanon` and `-echo`).
+fn assert_restored(t: &Tmux, how: &str) {
+    let s = t.wait_for("speed");
+    assert_eq!(t.format("#{alternate_on}"), "0", "{how}: still on the alternate screen");
+    assert_eq!(t.format("#{cursor_flag}"), "1", "{how}: the cursor is hidden");
+    let flags: Vec<&str> = s.split_whitespace().collect();
+    for flag in ["icanon", "echo", "isig"] {
+        assert!(
+            flags.contains(&flag) && !flags.contains(&format!("-{flag}").as_str()),
+            "{how}: {flag} not restored:\n{s}"
+        );
+    }
+}
+
+fn bare_config(dir: &Path) -> std::path::PathBuf {
+    let config = dir.join("caretaker.toml");
+    std::fs::write(
+        &config,
+        "version = 1\n[school]\nname = \"St. Example's Primary\"\n[store]\npath = \"caretaker.db\"\n",
+    )
+    .unwrap();
+    config
+}
+
+/// Whatever ends the console (q, a panic, SIGTERM from the system), the terminal is given back
+/// as it was found.
+#[test]
+fn the_terminal_is_restored_after_quit_panic_and_sigterm() {
+    let home = tempfile::tempdir().unwrap();
+    let config = bare_config(home.path());
+    let after = "stty -a; sleep 30";
+
+    let t = Tmux::start_with(home.path(), &config, 81, 24, "", after);
+    t.wait_for("Compliance");
+    assert_eq!(t.format("#{alternate_on}"), "1", "the console uses the alternate screen");
+    t.keys(&["q"]);
+    assert_restored(&t, "after q");
+    drop(t);
+
+    // Debug builds panic on purpose after the first frame when asked to.
+    let t = Tmux::start_with(
+        home.path(),
+        &config,
+        82,
+        24,
+        "RUST_BACKTRACE=0 CARETAKER_CONSOLE_PANIC_AFTER_FIRST_FRAME=1",
+        after,
+    );
+    let s = t.wait_for("speed");
+    assert!(
+        s.contains("panic after the first frame, as asked"),
+        "the panic message is printed on the restored terminal:\n{s}"
+    );
+    assert_restored(&t, "after a panic");
+    drop(t);
+
+    let t = Tmux::start_with(home.path(), &config, 83, 24, "", after);
+    t.wait_for("Compliance");
+    let shell = t.format("#{pane_pid}");
+    let out = Command::new("pgrep")
+        .args(["-P", &shell, "-x", "caretaker"])
+        .output()
+        .unwrap();
+    let pid = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(!pid.is_empty(), "no console process under the pane's shell {shell}");
+    let st = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(st.success());
+    assert_restored(&t, "after SIGTERM");
 }

@@ -209,6 +209,11 @@ where
         terminal
             .draw(|frame| view::draw(frame, &state))
             .map_err(backend_err)?;
+        // How the tests see the terminal restored after a panic (debug builds only).
+        #[cfg(debug_assertions)]
+        if std::env::var_os("CARETAKER_CONSOLE_PANIC_AFTER_FIRST_FRAME").is_some() {
+            panic!("caretaker console: panic after the first frame, as asked");
+        }
         let action = tokio::select! {
             Some(action) = rx.recv() => action,
             event = events.next() => match event {

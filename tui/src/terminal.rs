@@ -3,6 +3,7 @@
 //! before the panic message is printed).
 
 use std::io::{stdout, Stdout};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use crossterm::cursor::{Hide, Show};
@@ -27,8 +28,17 @@ impl std::fmt::Debug for Tui {
     }
 }
 
-/// Leaves raw mode and the alternate screen and shows the cursor; safe to call more than once.
+/// Whether the console has the terminal (raw mode, alternate screen) and has not given it back.
+static ENTERED: AtomicBool = AtomicBool::new(false);
+
+/// Leaves raw mode and the alternate screen and shows the cursor, once: called again (the panic
+/// hook, then the drop) it does nothing, since leaving the alternate screen a second time moves
+/// the cursor back to where it was on entering, and what was printed since (the panic message)
+/// would be written over.
 pub fn restore() -> std::io::Result<()> {
+    if !ENTERED.swap(false, Ordering::SeqCst) {
+        return Ok(());
+    }
     let raw = disable_raw_mode();
     let screen = execute!(stdout(), LeaveAlternateScreen, Show);
     raw.and(screen)
@@ -47,6 +57,7 @@ impl Tui {
             terminal: Terminal::new(CrosstermBackend::new(stdout()))?,
             previous_hook: Some(previous),
         };
+        ENTERED.store(true, Ordering::SeqCst);
         enable_raw_mode()?;
         execute!(stdout(), EnterAlternateScreen, Hide)?;
         tui.terminal.clear()?;
