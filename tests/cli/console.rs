@@ -400,8 +400,16 @@ fn a_clause_is_attested_from_the_console_and_turns_green() {
 /// not `-icanon` and `-echo`).
 fn assert_restored(t: &Tmux, how: &str) {
     let s = t.wait_for("speed");
-    assert_eq!(t.format("#{alternate_on}"), "0", "{how}: still on the alternate screen");
-    assert_eq!(t.format("#{cursor_flag}"), "1", "{how}: the cursor is hidden");
+    assert_eq!(
+        t.format("#{alternate_on}"),
+        "0",
+        "{how}: still on the alternate screen"
+    );
+    assert_eq!(
+        t.format("#{cursor_flag}"),
+        "1",
+        "{how}: the cursor is hidden"
+    );
     let flags: Vec<&str> = s.split_whitespace().collect();
     for flag in ["icanon", "echo", "isig"] {
         assert!(
@@ -431,7 +439,11 @@ fn the_terminal_is_restored_after_quit_panic_and_sigterm() {
 
     let t = Tmux::start_with(home.path(), &config, 81, 24, "", after);
     t.wait_for("Compliance");
-    assert_eq!(t.format("#{alternate_on}"), "1", "the console uses the alternate screen");
+    assert_eq!(
+        t.format("#{alternate_on}"),
+        "1",
+        "the console uses the alternate screen"
+    );
     t.keys(&["q"]);
     assert_restored(&t, "after q");
     drop(t);
@@ -461,7 +473,10 @@ fn the_terminal_is_restored_after_quit_panic_and_sigterm() {
         .output()
         .unwrap();
     let pid = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    assert!(!pid.is_empty(), "no console process under the pane's shell {shell}");
+    assert!(
+        !pid.is_empty(),
+        "no console process under the pane's shell {shell}"
+    );
     let st = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
     assert!(st.success());
     assert_restored(&t, "after SIGTERM");

@@ -167,6 +167,16 @@ pub fn answer(source: &dyn Source, effect: Effect) -> Option<Action> {
     })
 }
 
+/// How the tests see the terminal restored after a panic: debug builds panic after drawing
+/// when `CARETAKER_CONSOLE_PANIC_AFTER_FIRST_FRAME` is set.
+#[cfg(debug_assertions)]
+#[allow(clippy::panic, reason = "a panic on purpose, asked for by the environment")]
+fn panic_if_asked() {
+    if std::env::var_os("CARETAKER_CONSOLE_PANIC_AFTER_FIRST_FRAME").is_some() {
+        panic!("caretaker console: panic after the first frame, as asked");
+    }
+}
+
 fn now() -> time::OffsetDateTime {
     time::OffsetDateTime::now_utc()
 }
@@ -209,11 +219,8 @@ where
         terminal
             .draw(|frame| view::draw(frame, &state))
             .map_err(backend_err)?;
-        // How the tests see the terminal restored after a panic (debug builds only).
         #[cfg(debug_assertions)]
-        if std::env::var_os("CARETAKER_CONSOLE_PANIC_AFTER_FIRST_FRAME").is_some() {
-            panic!("caretaker console: panic after the first frame, as asked");
-        }
+        panic_if_asked();
         let action = tokio::select! {
             Some(action) = rx.recv() => action,
             event = events.next() => match event {

@@ -101,6 +101,7 @@ const FILTER: &[Screen] = &[Screen::Filter];
 const RUNS: &[Screen] = &[Screen::Runs];
 const ASSESSMENTS: &[Screen] = &[Screen::Assessments];
 const SITES: &[Screen] = &[Screen::Sites];
+const ATTESTATIONS: &[Screen] = &[Screen::Attestations];
 
 const fn b(
     key: Key,
@@ -148,6 +149,9 @@ pub const KEYS: &[Binding] = &[
     b(Key::Enter, None, Action::Open, "the findings of the check", DIRECTORY, Some("Enter findings")),
     b(Key::Enter, None, Action::Open, "the history of the result", FILTER, Some("Enter history")),
     b(Key::Enter, None, Action::Open, "what changed since the run before (or between two marked)", RUNS, Some("Enter changes")),
+    b(Key::Enter, None, Action::Open, "the assessment in full over the list (↑↓ scroll; Enter or Esc back)", ASSESSMENTS, Some("Enter full")),
+    b(Key::Enter, None, Action::Open, "the entry in full over the list (↑↓ scroll; Enter or Esc back)", SITES, Some("Enter full")),
+    b(Key::Enter, None, Action::Open, "the waiver or attestation in full (↑↓ scroll; Enter or Esc back)", ATTESTATIONS, Some("Enter full")),
     b(Key::Char(' '), None, Action::ToggleMark, "mark a run; with two marked, what changed between them", RUNS, Some("Space mark")),
     b(Key::Char('n'), None, Action::NewAssessment, "record a risk assessment of a filter change", ASSESSMENTS, Some("n new")),
     b(Key::Char('n'), None, Action::NewAssessment, "record a risk assessment of the selected site", SITES, Some("n assess")),

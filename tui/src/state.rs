@@ -221,6 +221,9 @@ pub struct State {
     pub form: Option<AssessForm>,
     /// Attestations and waivers: the selected row.
     pub attestations: usize,
+    /// Risk assessments, Site log, Attestations: the selected record in full over the list, and
+    /// its first line shown.
+    pub record_zoom: Option<u16>,
     /// A waiver or an attestation being entered (drawn over the screen it was started from).
     pub record_form: Option<RecordForm>,
     /// A site-log entry being entered (drawn over the Site log).
@@ -259,6 +262,7 @@ impl State {
             select_record: None,
             form: None,
             attestations: 0,
+            record_zoom: None,
             record_form: None,
             site_form: None,
             message: None,

@@ -414,6 +414,10 @@ fn move_by(state: &mut State, delta: isize) {
         state.help = Some(step(usize::from(scroll), 200) as u16);
         return;
     }
+    if let Some(scroll) = state.record_zoom {
+        state.record_zoom = Some(step(usize::from(scroll), 500) as u16);
+        return;
+    }
     match state.screen {
         Screen::Compliance => state.compliance = step(state.compliance, state.row_count()),
         Screen::Findings if state.findings.zoom => {
@@ -441,6 +445,7 @@ fn go(state: &mut State, screen: Screen) {
     state.help = None;
     state.search = None;
     state.came_from = None;
+    state.record_zoom = None;
     state.screen = screen;
 }
 
@@ -515,6 +520,9 @@ fn back(state: &mut State) -> Vec<Effect> {
     }
     if state.help.is_some() {
         state.help = None;
+        return Vec::new();
+    }
+    if state.record_zoom.take().is_some() {
         return Vec::new();
     }
     match state.screen {
@@ -640,8 +648,20 @@ fn open(state: &mut State) -> Vec<Effect> {
             };
             compare(state, older, newer)
         }
-        // The detail of the selected record is always shown beside the list.
-        Screen::Assessments | Screen::Sites | Screen::Attestations => Vec::new(),
+        // The selected record in full over the list (Enter again, or Esc, goes back).
+        Screen::Assessments | Screen::Sites | Screen::Attestations => {
+            let any = match state.screen {
+                Screen::Assessments => !state.assessment_rows().is_empty(),
+                Screen::Sites => !state.site_rows().is_empty(),
+                _ => !state.attestation_rows().is_empty(),
+            };
+            state.record_zoom = match state.record_zoom {
+                Some(_) => None,
+                None if any => Some(0),
+                None => None,
+            };
+            Vec::new()
+        }
     }
 }
 

@@ -617,3 +617,26 @@ fn verification_recorded() {
         snap("verification_recorded", &state);
     }
 }
+
+/// Enter on a risk assessment: the record in full over the list, scrolled to its end at 80×24.
+#[test]
+fn assessment_in_full() {
+    for (w, h) in SIZES {
+        let (mut state, source) = console(w, h);
+        act(&mut state, &source, Action::GoTo(Screen::Assessments));
+        act(&mut state, &source, Action::Open);
+        let t = text(&render(&state));
+        assert!(t.contains("Enter or Esc: back to the list"), "{t}");
+        assert!(t.contains("Asked by"), "{t}");
+        snap("assessment_in_full", &state);
+        for _ in 0..30 {
+            act(&mut state, &source, Action::Down);
+        }
+        let t = text(&render(&state));
+        assert!(
+            t.contains("Filter checks"),
+            "the end of the record is reached:\n{t}"
+        );
+        snap("assessment_in_full_end", &state);
+    }
+}

@@ -1454,3 +1454,42 @@ mod corrections_and_verification {
         );
     }
 }
+
+/// Enter on a record screen: the record in full over the list; ↑↓ scroll it; Enter or Esc (or
+/// another screen) go back to the list.
+#[test]
+fn a_record_in_full_scrolls_and_closes() {
+    let (mut s, src) = loaded();
+    act(&mut s, &src, Action::GoTo(Screen::Assessments));
+    act(&mut s, &src, Action::Open);
+    assert_eq!(s.record_zoom, Some(0));
+    act(&mut s, &src, Action::Down);
+    act(&mut s, &src, Action::Down);
+    assert_eq!(s.record_zoom, Some(2));
+    assert_eq!(
+        s.assessments, 0,
+        "the selection stays while the record scrolls"
+    );
+    act(&mut s, &src, Action::Up);
+    assert_eq!(s.record_zoom, Some(1));
+    act(&mut s, &src, Action::Open);
+    assert_eq!(s.record_zoom, None);
+    act(&mut s, &src, Action::Open);
+    act(&mut s, &src, Action::Back);
+    assert_eq!(s.record_zoom, None);
+    assert!(!s.quit, "Esc closed the record, it did not quit");
+    act(&mut s, &src, Action::GoTo(Screen::Sites));
+    act(&mut s, &src, Action::Open);
+    assert_eq!(s.record_zoom, Some(0));
+    act(&mut s, &src, Action::GoTo(Screen::Attestations));
+    assert_eq!(s.record_zoom, None);
+    // Nothing listed: nothing to show in full.
+    act(&mut s, &src, Action::Search);
+    for c in "no such record".chars() {
+        act(&mut s, &src, Action::SearchInput(c));
+    }
+    act(&mut s, &src, Action::SearchDone);
+    assert!(s.attestation_rows().is_empty());
+    act(&mut s, &src, Action::Open);
+    assert_eq!(s.record_zoom, None);
+}

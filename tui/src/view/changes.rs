@@ -4,7 +4,7 @@
 use caretaker_daemon::assess::{Log, RiskAssessment, SiteLogEntry, StoredRecord};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Clear, Paragraph};
 use ratatui::Frame;
 
 use crate::model::ChangeLog;
@@ -44,6 +44,55 @@ fn areas(area: Rect, rows: usize) -> [Rect; 4] {
         Constraint::Min(0),
     ])
     .areas(area)
+}
+
+/// The selected record's lines: beside the list (the last line saying there is more, when they
+/// do not fit), or in full over the list (`Enter`), from the line scrolled to.
+fn show_detail(
+    frame: &mut Frame,
+    area: Rect,
+    detail: Rect,
+    mut lines: Vec<Line<'static>>,
+    state: &State,
+    theme: &Theme,
+) {
+    match state.record_zoom {
+        Some(scroll) => {
+            let [_, body, hint] = Layout::vertical([
+                Constraint::Length(1),
+                Constraint::Min(0),
+                Constraint::Length(1),
+            ])
+            .areas(area);
+            let max = lines.len().saturating_sub(usize::from(body.height));
+            let first = usize::from(scroll).min(max);
+            frame.render_widget(Clear, body);
+            frame.render_widget(
+                Paragraph::new(lines.split_off(first.min(lines.len()))),
+                body,
+            );
+            let more = if first < max { "↓ more · " } else { "" };
+            frame.render_widget(Clear, hint);
+            frame.render_widget(
+                Paragraph::new(Line::styled(
+                    cut(
+                        &format!("  {more}↑↓ scroll · Enter or Esc: back to the list"),
+                        usize::from(hint.width),
+                    ),
+                    theme.dim(),
+                )),
+                hint,
+            );
+        }
+        None => {
+            let h = usize::from(detail.height);
+            if lines.len() > h && h > 0 {
+                lines.truncate(h - 1);
+                lines.push(Line::styled("  … Enter: the record in full", theme.dim()));
+            }
+            frame.render_widget(Paragraph::new(lines), detail);
+        }
+    }
 }
 
 fn title(frame: &mut Frame, area: Rect, state: &State, screen: Screen, t: String, theme: &Theme) {
@@ -354,7 +403,7 @@ pub fn draw_assessments(frame: &mut Frame, area: Rect, state: &State, theme: &Th
     };
     let Some(a) = r.assessment() else { return };
     let out = assessment_lines(r, &a, &log, state, width, theme);
-    frame.render_widget(Paragraph::new(out), detail);
+    show_detail(frame, area, detail, out, state, theme);
 }
 
 pub fn draw_sites(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
@@ -438,7 +487,7 @@ pub fn draw_sites(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     };
     let Some(s) = r.site() else { return };
     let out = site_lines(r, &s, &log, state, width, theme);
-    frame.render_widget(Paragraph::new(out), detail);
+    show_detail(frame, area, detail, out, state, theme);
 }
 
 /// A waiver's or an attestation's state on `today`: in force, or expired.
@@ -632,5 +681,5 @@ pub fn draw_attestations(frame: &mut Frame, area: Rect, state: &State, theme: &T
         return;
     };
     let out = attestation_lines(r, &log, state, width, theme);
-    frame.render_widget(Paragraph::new(out), detail);
+    show_detail(frame, area, detail, out, state, theme);
 }

@@ -197,7 +197,13 @@ fn draw_tabs(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 
 fn draw_footer(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let width = usize::from(area.width);
-    let line = if let (Some(form), None) = (&state.form, &state.message) {
+    let choosing = match (&state.form, &state.site_form) {
+        (Some(f), _) => Some(f.current().is_choice()),
+        (None, Some(f)) => Some(f.is_choice()),
+        (None, None) => state.record_form.as_ref().map(|_| false),
+    };
+    let line = if let (Some(choosing), None) = (choosing, &state.message) {
+        // A form: what saving records, and under whose name.
         let user = state.changes().map(|c| c.user.as_str()).unwrap_or("you");
         let at = state.now.to_offset(state.offset);
         let mut s = format!(
@@ -208,34 +214,7 @@ fn draw_footer(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             at.hour(),
             at.minute()
         );
-        if form.current().is_choice() {
-            s.push_str("  ←→ Space choose");
-        }
-        Line::styled(text::cut(&s, width), theme.dim())
-    } else if let (Some(_), None) = (&state.record_form, &state.message) {
-        let user = state.changes().map(|c| c.user.as_str()).unwrap_or("you");
-        let at = state.now.to_offset(state.offset);
-        let s = format!(
-            " Ctrl-s save (recorded as {user}, {}-{:02}-{:02} {:02}:{:02})  Esc cancel  Tab/↑↓ line",
-            at.year(),
-            u8::from(at.month()),
-            at.day(),
-            at.hour(),
-            at.minute()
-        );
-        Line::styled(text::cut(&s, width), theme.dim())
-    } else if let (Some(form), None) = (&state.site_form, &state.message) {
-        let user = state.changes().map(|c| c.user.as_str()).unwrap_or("you");
-        let at = state.now.to_offset(state.offset);
-        let mut s = format!(
-            " Ctrl-s save (recorded as {user}, {}-{:02}-{:02} {:02}:{:02})  Esc cancel  Tab/↑↓ line",
-            at.year(),
-            u8::from(at.month()),
-            at.day(),
-            at.hour(),
-            at.minute()
-        );
-        if form.is_choice() {
+        if choosing {
             s.push_str("  ←→ Space choose");
         }
         Line::styled(text::cut(&s, width), theme.dim())
@@ -256,15 +235,23 @@ fn draw_footer(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             style,
         )
     } else {
+        // The screen's hints as they fit; help and quit always.
+        let hints = keys::footer(state.screen);
+        let (head, tail) = hints.split_at(hints.len().saturating_sub(2));
+        let tail_w: usize = tail.iter().map(|h| h.chars().count() + 2).sum();
         let mut s = String::from(" ");
-        for hint in keys::footer(state.screen) {
-            if s.chars().count() + hint.chars().count() + 2 > width {
+        for hint in head {
+            if s.chars().count() + hint.chars().count() + 2 + tail_w > width {
                 break;
             }
             s.push_str(hint);
             s.push_str("  ");
         }
-        Line::styled(s.trim_end().to_string(), theme.dim())
+        for hint in tail {
+            s.push_str(hint);
+            s.push_str("  ");
+        }
+        Line::styled(text::cut(s.trim_end(), width), theme.dim())
     };
     frame.render_widget(Paragraph::new(line), area);
 }
