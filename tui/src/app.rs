@@ -170,7 +170,10 @@ pub fn answer(source: &dyn Source, effect: Effect) -> Option<Action> {
 /// How the tests see the terminal restored after a panic: debug builds panic after drawing
 /// when `CARETAKER_CONSOLE_PANIC_AFTER_FIRST_FRAME` is set.
 #[cfg(debug_assertions)]
-#[allow(clippy::panic, reason = "a panic on purpose, asked for by the environment")]
+#[allow(
+    clippy::panic,
+    reason = "a panic on purpose, asked for by the environment"
+)]
 fn panic_if_asked() {
     if std::env::var_os("CARETAKER_CONSOLE_PANIC_AFTER_FIRST_FRAME").is_some() {
         panic!("caretaker console: panic after the first frame, as asked");

@@ -1012,14 +1012,7 @@ fn save_form(state: &mut State) -> Vec<Effect> {
                 form.field = Field::of_error(&first.field).index();
             }
             form.errors = errors;
-            complain(
-                state,
-                format!(
-                    "{n} problem{} (shown beside {}): nothing was recorded.",
-                    if n == 1 { "" } else { "s" },
-                    if n == 1 { "its line" } else { "their lines" }
-                ),
-            );
+            not_recorded(state, n);
             Vec::new()
         }
         Ok(record) => {
@@ -1042,32 +1035,31 @@ fn assessment_saved(state: &mut State, result: Result<Box<StoredRecord>, String>
         }
         Ok(rec) => {
             state.form = None;
-            state.help = None;
-            state.search = None;
-            state.came_from = None;
-            state.screen = Screen::Assessments;
-            say(
-                state,
-                format!(
-                    "Risk assessment recorded as #{} by {}: {}",
-                    rec.id,
-                    rec.entered_by,
-                    rec.assessment()
-                        .map(|a| a.summary())
-                        .unwrap_or_else(|| rec.summary())
-                ),
+            let text = format!(
+                "Risk assessment recorded as #{} by {}: {}",
+                rec.id,
+                rec.entered_by,
+                rec.assessment()
+                    .map(|a| a.summary())
+                    .unwrap_or_else(|| rec.summary())
             );
-            if let Loadable::Ready(c) = &mut state.changes {
-                if !c.records.iter().any(|r| r.id == rec.id) {
-                    c.records.push(*rec.clone());
-                }
-            }
-            select_record(state, rec.id);
-            // Read the log again (links, corrections) and keep the new record selected.
-            state.select_record = Some(rec.id);
-            vec![Effect::LoadChanges]
+            show_saved(state, &rec, Screen::Assessments, text)
         }
     }
+}
+
+/// A risk assessment or site-log entry saved: its screen, the record selected, the log read
+/// again (links, corrections) with it kept selected.
+fn show_saved(state: &mut State, rec: &StoredRecord, screen: Screen, text: String) -> Vec<Effect> {
+    state.help = None;
+    state.search = None;
+    state.came_from = None;
+    state.screen = screen;
+    say(state, text);
+    remember(state, rec);
+    select_record(state, rec.id);
+    state.select_record = Some(rec.id);
+    vec![Effect::LoadChanges]
 }
 
 /// `w` on Findings: a form to waive the selected finding (not a passing one).
@@ -1174,14 +1166,7 @@ fn save_record_form(state: &mut State) -> Vec<Effect> {
                 form.field = *line;
             }
             form.errors = errors;
-            complain(
-                state,
-                format!(
-                    "{n} problem{} (shown beside {}): nothing was recorded.",
-                    if n == 1 { "" } else { "s" },
-                    if n == 1 { "its line" } else { "their lines" }
-                ),
-            );
+            not_recorded(state, n);
             Vec::new()
         }
         Ok(record) => {
@@ -1223,11 +1208,7 @@ fn record_saved(state: &mut State, result: Result<Box<StoredRecord>, String>) ->
         format!("Recorded as #{}: {}", rec.id, rec.summary())
     };
     say(state, text);
-    if let Loadable::Ready(c) = &mut state.changes {
-        if !c.records.iter().any(|r| r.id == rec.id) {
-            c.records.push(*rec);
-        }
-    }
+    remember(state, &rec);
     // The clauses again (an attestation turns its clause GREEN) and the log with it.
     reload(state)
 }
@@ -1259,14 +1240,7 @@ fn save_site_form(state: &mut State) -> Vec<Effect> {
                 form.field = SiteForm::line_of(&first.field);
             }
             form.errors = errors;
-            complain(
-                state,
-                format!(
-                    "{n} problem{} (shown beside {}): nothing was recorded.",
-                    if n == 1 { "" } else { "s" },
-                    if n == 1 { "its line" } else { "their lines" }
-                ),
-            );
+            not_recorded(state, n);
             Vec::new()
         }
         Ok(entry) => {
@@ -1290,30 +1264,15 @@ fn site_saved(state: &mut State, result: Result<Box<StoredRecord>, String>) -> V
         Ok(rec) => rec,
     };
     state.site_form = None;
-    state.help = None;
-    state.search = None;
-    state.came_from = None;
-    state.screen = Screen::Sites;
-    say(
-        state,
-        format!(
-            "Site-log entry recorded as #{} by {}: {}",
-            rec.id,
-            rec.entered_by,
-            rec.site()
-                .map(|s| s.summary())
-                .unwrap_or_else(|| rec.summary())
-        ),
+    let text = format!(
+        "Site-log entry recorded as #{} by {}: {}",
+        rec.id,
+        rec.entered_by,
+        rec.site()
+            .map(|s| s.summary())
+            .unwrap_or_else(|| rec.summary())
     );
-    if let Loadable::Ready(c) = &mut state.changes {
-        if !c.records.iter().any(|r| r.id == rec.id) {
-            c.records.push(*rec.clone());
-        }
-    }
-    select_record(state, rec.id);
-    // Read the log again and keep the new entry selected.
-    state.select_record = Some(rec.id);
-    vec![Effect::LoadChanges]
+    show_saved(state, &rec, Screen::Sites, text)
 }
 
 /// The current version of the selected record on the Risk assessments or Site log screen.
@@ -1332,11 +1291,7 @@ fn selected_record(state: &State) -> Option<StoredRecord> {
 fn correct(state: &mut State) -> Vec<Effect> {
     state.help = None;
     state.search = None;
-    if state.changes().is_none() {
-        complain(
-            state,
-            "The filter-change log is still loading; try again in a moment.",
-        );
+    if !log_ready(state) {
         return Vec::new();
     }
     let Some(rec) = selected_record(state) else {
@@ -1365,11 +1320,7 @@ fn verify(state: &mut State) -> Vec<Effect> {
     if state.screen != Screen::Assessments {
         return Vec::new();
     }
-    if state.changes().is_none() {
-        complain(
-            state,
-            "The filter-change log is still loading; try again in a moment.",
-        );
+    if !log_ready(state) {
         return Vec::new();
     }
     let Some(rec) = selected_record(state) else {
@@ -1446,10 +1397,39 @@ fn verification_saved(state: &mut State, result: Result<Box<StoredRecord>, Strin
         Some(v) if v.must_block_passed => say(state, text),
         _ => complain(state, text),
     }
+    remember(state, &rec);
+    vec![Effect::LoadChanges]
+}
+
+/// True once the filter-change log is loaded; else says so.
+fn log_ready(state: &mut State) -> bool {
+    let ready = state.changes().is_some();
+    if !ready {
+        complain(
+            state,
+            "The filter-change log is still loading; try again in a moment.",
+        );
+    }
+    ready
+}
+
+/// After Ctrl-S found `n` problems in a form.
+fn not_recorded(state: &mut State, n: usize) {
+    complain(
+        state,
+        format!(
+            "{n} problem{} (shown beside {}): nothing was recorded.",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "its line" } else { "their lines" }
+        ),
+    );
+}
+
+/// A record just appended, kept in the loaded log until the log is read again.
+fn remember(state: &mut State, rec: &StoredRecord) {
     if let Loadable::Ready(c) = &mut state.changes {
         if !c.records.iter().any(|r| r.id == rec.id) {
-            c.records.push(*rec);
+            c.records.push(rec.clone());
         }
     }
-    vec![Effect::LoadChanges]
 }

@@ -9,7 +9,7 @@ use ratatui::Frame;
 
 use crate::model::ChangeLog;
 use crate::state::{Loadable, Screen, State};
-use crate::view::text::{cut, date, fit, scroll_start, wrap, Theme};
+use crate::view::text::{cut, date, empty_list, fit, scroll_start, wrap, Theme};
 
 /// Width of the labels of the detail.
 const LABEL_W: usize = 14;
@@ -388,13 +388,11 @@ pub fn draw_assessments(frame: &mut Frame, area: Rect, state: &State, theme: &Th
         },
     );
     if rows.is_empty() {
-        lines.push(Line::styled(
-            if state.query(Screen::Assessments).is_empty() {
-                "  No filter change has been assessed yet: press n to record one."
-            } else {
-                "  No risk assessment matches the search (x clears it)."
-            },
-            theme.dim(),
+        lines.push(empty_list(
+            state.query(Screen::Assessments).is_empty(),
+            "  No filter change has been assessed yet: press n to record one.",
+            "  No risk assessment matches the search (x clears it).",
+            theme,
         ));
     }
     frame.render_widget(Paragraph::new(lines), list);
@@ -472,13 +470,11 @@ pub fn draw_sites(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         l
     });
     if rows.is_empty() {
-        lines.push(Line::styled(
-            if state.query(Screen::Sites).is_empty() {
-                "  No site has been logged yet (`caretaker sites add FILE`)."
-            } else {
-                "  No site-log entry matches the search (x clears it)."
-            },
-            theme.dim(),
+        lines.push(empty_list(
+            state.query(Screen::Sites).is_empty(),
+            "  No site has been logged yet: press e to enter one (or `caretaker sites add FILE`).",
+            "  No site-log entry matches the search (x clears it).",
+            theme,
         ));
     }
     frame.render_widget(Paragraph::new(lines), list);
@@ -667,13 +663,11 @@ pub fn draw_attestations(frame: &mut Frame, area: Rect, state: &State, theme: &T
         },
     );
     if rows.is_empty() {
-        lines.push(Line::styled(
-            if state.query(Screen::Attestations).is_empty() {
-                "  No waiver or attestation yet: w on a finding waives it, a on a clause attests it."
-            } else {
-                "  No waiver or attestation matches the search (x clears it)."
-            },
-            theme.dim(),
+        lines.push(empty_list(
+            state.query(Screen::Attestations).is_empty(),
+            "  No waiver or attestation yet: w on a finding waives it, a on a clause attests it.",
+            "  No waiver or attestation matches the search (x clears it).",
+            theme,
         ));
     }
     frame.render_widget(Paragraph::new(lines), list);

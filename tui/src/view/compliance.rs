@@ -9,7 +9,7 @@ use ratatui::Frame;
 
 use crate::model::Picture;
 use crate::state::State;
-use crate::view::text::{cut, fit, scroll_start, when, wrap, Theme};
+use crate::view::text::{cut, fit, row, scroll_start, when, wrap, Theme};
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, p: &Picture, theme: &Theme) {
     let width = usize::from(area.width);
@@ -118,11 +118,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, p: &Picture, theme: &T
                 spans.push(Span::styled(fit(&v, verified_w), theme.dim()));
             }
             spans.push(Span::raw(cut(&c.line.reason, reason_w)));
-            let mut line = Line::from(spans);
-            if selected {
-                line = line.style(theme.selected());
-            }
-            lines.push(line);
+            lines.push(row(spans, selected, theme));
         }
     }
     if rows.is_empty() {

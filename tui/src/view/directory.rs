@@ -9,7 +9,7 @@ use ratatui::Frame;
 
 use crate::model::status_word;
 use crate::state::State;
-use crate::view::text::{cut, fit, scroll_start, wrap, Theme};
+use crate::view::text::{cut, empty_list, fit, row, scroll_start, wrap, Theme};
 
 /// "p.jones, k.lee and 3 more" within `w` characters.
 fn names(who: &[String], w: usize) -> String {
@@ -105,20 +105,14 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         } else {
             spans.push(Span::raw(names(&check.who, who_w)));
         }
-        let mut line = Line::from(spans);
-        if sel {
-            line = line.style(theme.selected());
-        }
-        lines.push(line);
+        lines.push(row(spans, sel, theme));
     }
     if rows.is_empty() {
-        lines.push(Line::styled(
-            if q.is_empty() {
-                "  No directory was checked in the latest audit (add [[directory]] to caretaker.toml)."
-            } else {
-                "  Nothing matches the search (x clears it)."
-            },
-            theme.dim(),
+        lines.push(empty_list(
+            q.is_empty(),
+            "  No directory was checked in the latest audit (add [[directory]] to caretaker.toml).",
+            "  Nothing matches the search (x clears it).",
+            theme,
         ));
     }
     let height = usize::from(list.height);

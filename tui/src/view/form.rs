@@ -11,7 +11,7 @@ use crate::form::{
     consent_note, AssessForm, Field, RecordForm, RecordTarget, SiteForm, SITE_LINES,
     SITE_RECOMMENDATION,
 };
-use crate::view::text::{cut, fit, wrap, Theme};
+use crate::view::text::{cut, fit, row, wrap, Theme};
 
 const LABEL_W: usize = 22;
 
@@ -81,37 +81,14 @@ pub fn draw(frame: &mut Frame, area: Rect, form: &AssessForm, rule: ConsentFrom,
             Span::styled(if sel { "› " } else { "  " }, theme.accent()),
             Span::styled(fit(f.label(), LABEL_W), theme.dim()),
         ];
-        if v.is_empty() {
-            let hint = if sel && !f.is_choice() {
-                format!("█ {}", f.hint())
-            } else {
-                f.hint().to_string()
-            };
-            spans.push(Span::styled(fit(&hint, value_w), theme.dim()));
-        } else {
-            let shown = if sel && !f.is_choice() {
-                // The end of what is typed, and the cursor.
-                let n = v.chars().count();
-                let skip = (n + 1).saturating_sub(value_w);
-                format!("{}█", v.chars().skip(skip).collect::<String>())
-            } else if f.is_choice() {
-                format!("‹ {v} ›")
-            } else {
-                v.to_string()
-            };
-            spans.push(Span::raw(fit(&shown, value_w)));
-        }
+        spans.push(value_span(v, f.hint(), sel, f.is_choice(), value_w, theme));
         if !note.is_empty() {
             spans.push(Span::styled(
                 format!(" {}", cut(&note, note_w)),
                 if loud { theme.bad() } else { theme.dim() },
             ));
         }
-        let mut line = Line::from(spans);
-        if sel {
-            line = line.style(theme.selected());
-        }
-        lines.push(line);
+        lines.push(row(spans, sel, theme));
         for e in form.errors_of(f) {
             lines.push(Line::styled(
                 cut(
@@ -208,39 +185,10 @@ pub fn draw_record(frame: &mut Frame, area: Rect, form: &RecordForm, theme: &The
             Span::styled(if sel { "› " } else { "  " }, theme.accent()),
             Span::styled(fit(labels[i], label_w), theme.dim()),
         ];
-        if v.is_empty() {
-            let hint = if sel {
-                format!("█ {}", hints[i])
-            } else {
-                hints[i].to_string()
-            };
-            spans.push(Span::styled(fit(&hint, value_w), theme.dim()));
-        } else if sel {
-            let n = v.chars().count();
-            let skip = (n + 1).saturating_sub(value_w);
-            spans.push(Span::raw(fit(
-                &format!("{}█", v.chars().skip(skip).collect::<String>()),
-                value_w,
-            )));
-        } else {
-            spans.push(Span::raw(fit(v, value_w)));
-        }
-        let mut line = Line::from(spans);
-        if sel {
-            line = line.style(theme.selected());
-        }
-        lines.push(line);
+        spans.push(value_span(v, hints[i], sel, false, value_w, theme));
+        lines.push(row(spans, sel, theme));
         for e in form.errors_of(i) {
-            for (j, l) in wrap(&format!("✗ {e}"), width.saturating_sub(label_w + 3).max(10))
-                .into_iter()
-                .enumerate()
-            {
-                let l = if j == 0 { l } else { format!("  {l}") };
-                lines.push(Line::styled(
-                    format!("{}{l}", " ".repeat(label_w + 2)),
-                    theme.bad(),
-                ));
-            }
+            lines.extend(problem_lines(e, label_w, width, theme));
         }
     }
     frame.render_widget(Paragraph::new(lines), area);
@@ -282,45 +230,56 @@ pub fn draw_site(frame: &mut Frame, area: Rect, form: &SiteForm, theme: &Theme) 
             Span::styled(if sel { "› " } else { "  " }, theme.accent()),
             Span::styled(fit(label, label_w), theme.dim()),
         ];
-        if v.is_empty() {
-            let hint = if sel && !choice {
-                format!("█ {hint}")
-            } else {
-                hint.to_string()
-            };
-            spans.push(Span::styled(fit(&hint, value_w), theme.dim()));
-        } else if choice {
-            spans.push(Span::raw(fit(&format!("‹ {v} ›"), value_w)));
-        } else if sel {
-            let n = v.chars().count();
-            let skip = (n + 1).saturating_sub(value_w);
-            spans.push(Span::raw(fit(
-                &format!("{}█", v.chars().skip(skip).collect::<String>()),
-                value_w,
-            )));
-        } else {
-            spans.push(Span::raw(fit(v, value_w)));
-        }
-        let mut line = Line::from(spans);
-        if sel {
-            line = line.style(theme.selected());
-        }
-        lines.push(line);
+        spans.push(value_span(v, hint, sel, choice, value_w, theme));
+        lines.push(row(spans, sel, theme));
         for e in form.errors_of(i) {
-            for (j, l) in wrap(
-                &format!("✗ {}", e.problem),
-                width.saturating_sub(label_w + 3).max(10),
-            )
-            .into_iter()
-            .enumerate()
-            {
-                let l = if j == 0 { l } else { format!("  {l}") };
-                lines.push(Line::styled(
-                    format!("{}{l}", " ".repeat(label_w + 2)),
-                    theme.bad(),
-                ));
-            }
+            lines.extend(problem_lines(&e.problem, label_w, width, theme));
         }
     }
     frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// A line's value: what is typed (its end and the cursor on the line being edited), a choice
+/// between ‹ ›, or the hint while it is empty.
+fn value_span(
+    v: &str,
+    hint: &str,
+    sel: bool,
+    choice: bool,
+    value_w: usize,
+    theme: &Theme,
+) -> Span<'static> {
+    if v.is_empty() {
+        let hint = if sel && !choice {
+            format!("█ {hint}")
+        } else {
+            hint.to_string()
+        };
+        return Span::styled(fit(&hint, value_w), theme.dim());
+    }
+    let shown = if choice {
+        format!("‹ {v} ›")
+    } else if sel {
+        let n = v.chars().count();
+        let skip = (n + 1).saturating_sub(value_w);
+        format!("{}█", v.chars().skip(skip).collect::<String>())
+    } else {
+        v.to_string()
+    };
+    Span::raw(fit(&shown, value_w))
+}
+
+/// A problem under its line, wrapped, indented past the labels.
+fn problem_lines(problem: &str, label_w: usize, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    wrap(
+        &format!("✗ {problem}"),
+        width.saturating_sub(label_w + 3).max(10),
+    )
+    .into_iter()
+    .enumerate()
+    .map(|(j, l)| {
+        let l = if j == 0 { l } else { format!("  {l}") };
+        Line::styled(format!("{}{l}", " ".repeat(label_w + 2)), theme.bad())
+    })
+    .collect()
 }

@@ -9,7 +9,7 @@ use ratatui::Frame;
 
 use crate::model::{status_word, HOST_CHECKS};
 use crate::state::State;
-use crate::view::text::{cut, fit, scroll_start, wrap, Theme};
+use crate::view::text::{cut, empty_list, fit, row, scroll_start, wrap, Theme};
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let Some(p) = state.picture() else { return };
@@ -79,20 +79,14 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 None => spans.push(Span::styled(fit("—", col_w), theme.dim())),
             }
         }
-        let mut line = Line::from(spans);
-        if sel {
-            line = line.style(theme.selected());
-        }
-        lines.push(line);
+        lines.push(row(spans, sel, theme));
     }
     if rows.is_empty() {
-        lines.push(Line::styled(
-            if q.is_empty() {
-                "  No machine was checked in the latest audit (add [[host]] to caretaker.toml)."
-            } else {
-                "  No machine matches the search (x clears it)."
-            },
-            theme.dim(),
+        lines.push(empty_list(
+            q.is_empty(),
+            "  No machine was checked in the latest audit (add [[host]] to caretaker.toml).",
+            "  No machine matches the search (x clears it).",
+            theme,
         ));
     }
     frame.render_widget(Paragraph::new(lines), list);

@@ -9,7 +9,7 @@ use ratatui::Frame;
 
 use crate::model::{status_word, target_label, verdict_word};
 use crate::state::{Loadable, State};
-use crate::view::text::{cut, date, fit, scroll_start, Theme};
+use crate::view::text::{cut, date, empty_list, fit, row, scroll_start, Theme};
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let width = usize::from(area.width);
@@ -175,20 +175,14 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         } else if !r.only.is_empty() {
             spans.push(Span::styled(" part", theme.dim()));
         }
-        let mut line = Line::from(spans);
-        if sel {
-            line = line.style(theme.selected());
-        }
-        lines.push(line);
+        lines.push(row(spans, sel, theme));
     }
     if rows.is_empty() {
-        lines.push(Line::styled(
-            if runs.is_empty() {
-                "  No runs stored yet: press r to audit now."
-            } else {
-                "  No run matches the search (x clears it)."
-            },
-            theme.dim(),
+        lines.push(empty_list(
+            runs.is_empty(),
+            "  No runs stored yet: press r to audit now.",
+            "  No run matches the search (x clears it).",
+            theme,
         ));
     }
     frame.render_widget(Paragraph::new(lines), list);

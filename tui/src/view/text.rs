@@ -3,6 +3,7 @@
 use caretaker_checks::Status;
 use caretaker_daemon::report::ClauseStatus;
 use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
 use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, UtcOffset};
 
@@ -214,6 +215,26 @@ impl Theme {
     pub fn selected(&self) -> Style {
         Style::new().add_modifier(Modifier::REVERSED)
     }
+}
+
+/// A list row: its spans, highlighted when selected.
+pub fn row(spans: Vec<Span<'static>>, selected: bool, theme: &Theme) -> Line<'static> {
+    let line = Line::from(spans);
+    if selected {
+        line.style(theme.selected())
+    } else {
+        line
+    }
+}
+
+/// What an empty list says: nothing there yet (`nothing`), or nothing matching the search.
+pub fn empty_list(
+    nothing: bool,
+    none_yet: &'static str,
+    no_match: &'static str,
+    theme: &Theme,
+) -> Line<'static> {
+    Line::styled(if nothing { none_yet } else { no_match }, theme.dim())
 }
 
 #[cfg(test)]
