@@ -1493,3 +1493,32 @@ fn a_record_in_full_scrolls_and_closes() {
     act(&mut s, &src, Action::Open);
     assert_eq!(s.record_zoom, None);
 }
+
+/// The log arriving: shown; failing the first time, the screen says why; failing later, what is
+/// shown stays and the status line says the reload failed.
+#[test]
+fn changes_loaded_ok_and_failed() {
+    let (mut s, src) = loaded();
+    let effects = update(&mut s, Action::GoTo(Screen::Assessments));
+    assert_eq!(effects, vec![Effect::LoadChanges]);
+    assert!(matches!(s.changes, Loadable::Loading));
+    let _ = update(
+        &mut s,
+        Action::ChangesLoaded(Err("the store is locked".into())),
+    );
+    assert_eq!(s.changes, Loadable::Failed("the store is locked".into()));
+
+    let log = Box::new(src.change_log().unwrap());
+    let _ = update(&mut s, Action::ChangesLoaded(Ok(log.clone())));
+    assert_eq!(s.assessment_rows(), vec![6, 2]);
+    let _ = update(&mut s, Action::ChangesLoaded(Err("disk I/O error".into())));
+    assert_eq!(s.assessment_rows(), vec![6, 2], "what was shown stays");
+    let m = s.message.clone().unwrap();
+    assert!(
+        m.error
+            && m.text
+                .contains("Could not reload the filter-change log: disk I/O error"),
+        "{}",
+        m.text
+    );
+}
