@@ -10,7 +10,9 @@ use caretaker::cli::{
     WithdrawArgs,
 };
 use caretaker_checks::Status;
-use caretaker_daemon::assess::{self, Attestation, Log, RecordKind, StoredRecord, Waiver};
+use caretaker_daemon::assess::{
+    self, Attestation, Expiring, Log, RecordKind, StoredRecord, Waiver,
+};
 use caretaker_daemon::store::{fingerprint, os_user, Store, StoreError};
 use tabled::settings::object::Columns;
 use tabled::settings::{Style, Width};
@@ -67,6 +69,13 @@ fn check_fields(texts: &[(&str, &str, &str)], until: &str) -> Result<String, Fai
         Ok(u) if problems.is_empty() => Ok(u),
         _ => Err(usage(&problems)),
     }
+}
+
+/// Appends a waiver or an attestation (or the withdrawal of one) and prints its record number.
+fn record<T: Expiring>(store: &Store, r: &T) -> Result<StoredRecord, Fail> {
+    let rec = assess::add_expiring(store, r, &os_user()).map_err(store_fail)?;
+    println!("{}", rec.id);
+    Ok(rec)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -126,18 +135,8 @@ pub(crate) fn fingerprints(config: Option<&Path>, args: &ShowArgs) -> Result<u8,
             let rows: Vec<FingerprintRow> = mine
                 .iter()
                 .map(|f| {
-                    let waiver = f
-                        .evidence
-                        .values
-                        .iter()
-                        .find(|(k, _)| k == "waiver")
-                        .map(|(_, v)| v.clone());
-                    let until = f
-                        .evidence
-                        .values
-                        .iter()
-                        .find(|(k, _)| k == "waiver_until")
-                        .map(|(_, v)| v.clone());
+                    let waiver = f.evidence.get("waiver");
+                    let until = f.evidence.get("waiver_until");
                     FingerprintRow {
                         status: f.status.as_str().to_uppercase(),
                         fingerprint: fingerprint(f),
@@ -206,8 +205,7 @@ pub(crate) fn waive(config: Option<&Path>, args: &WaiveArgs) -> Result<u8, Fail>
         withdrawn_reason: None,
         supersedes: None,
     };
-    let rec = assess::add_waiver(&store, &w, &os_user()).map_err(store_fail)?;
-    println!("{}", rec.id);
+    let rec = record(&store, &w)?;
     eprintln!(
         "Waiver #{} recorded: {} on {} is waived until {} (approved by {}). From the next audit it is stored as waived, not failing{}.",
         rec.id,
@@ -226,15 +224,15 @@ pub(crate) fn waive(config: Option<&Path>, args: &WaiveArgs) -> Result<u8, Fail>
 
 pub(crate) fn waivers(config: Option<&Path>, cmd: WaiversCommand) -> Result<u8, Fail> {
     match cmd {
-        WaiversCommand::List(args) => list(config, RecordKind::Waiver, &args),
-        WaiversCommand::Withdraw(args) => withdraw(config, RecordKind::Waiver, &args),
+        WaiversCommand::List(args) => list::<Waiver>(config, &args),
+        WaiversCommand::Withdraw(args) => withdraw::<Waiver>(config, &args),
     }
 }
 
 pub(crate) fn attestations(config: Option<&Path>, cmd: AttestationsCommand) -> Result<u8, Fail> {
     match cmd {
-        AttestationsCommand::List(args) => list(config, RecordKind::Attestation, &args),
-        AttestationsCommand::Withdraw(args) => withdraw(config, RecordKind::Attestation, &args),
+        AttestationsCommand::List(args) => list::<Attestation>(config, &args),
+        AttestationsCommand::Withdraw(args) => withdraw::<Attestation>(config, &args),
     }
 }
 
@@ -295,8 +293,7 @@ pub(crate) fn attest(config: Option<&Path>, args: &AttestArgs) -> Result<u8, Fai
         withdrawn_reason: None,
         supersedes: None,
     };
-    let rec = assess::add_attestation(&store, &a, &os_user()).map_err(store_fail)?;
-    println!("{}", rec.id);
+    let rec = record(&store, &a)?;
     eprintln!(
         "Attestation #{} recorded: {} ({}) attested by {} until {}. Reports show it GREEN while no finding says otherwise.",
         rec.id, a.clause, a.clause_title, a.attested_by, a.until
@@ -308,23 +305,31 @@ pub(crate) fn attest(config: Option<&Path>, args: &AttestArgs) -> Result<u8, Fai
 // Listing and withdrawing (both kinds)
 // ---------------------------------------------------------------------------------------------
 
-/// A record's state in words: "in force", "expired", "withdrawn by #N", "withdraws #N".
-fn state(log: &Log, r: &StoredRecord, today: time::Date) -> String {
-    let (withdrawn, in_force) = match (r.waiver(), r.attestation()) {
-        (Some(w), _) => (w.withdrawn, w.in_force(today)),
-        (_, Some(a)) => (a.withdrawn, a.in_force(today)),
-        _ => return "unreadable".to_string(),
-    };
+/// How the list and withdraw commands speak of one kind of record.
+trait Listed: Expiring {
+    /// Its row in the table `list` prints.
+    type Row: Tabled;
+    /// "Waiver", "Attestation".
+    const TITLE: &'static str;
+    /// "a waiver", "an attestation".
+    const NOUN: &'static str;
+    /// The command that lists them.
+    const LIST_CMD: &'static str;
+    /// What `list` prints when there are none.
+    const NONE: &'static str;
+    /// What withdrawing one changes, as the end of a sentence ("" for nothing to add).
+    const AFTER_WITHDRAWAL: &'static str;
+
+    /// Its row, as record `id` in `state`.
+    fn row(self, id: i64, state: String) -> Self::Row;
+}
+
+/// The text of a record in the list: `text`, or why it was withdrawn on a withdrawal.
+fn said(withdrawn: bool, withdrawn_reason: Option<String>, text: String) -> String {
     if withdrawn {
-        return format!("withdraws #{}", r.supersedes.unwrap_or(0));
-    }
-    if let Some(by) = log.superseded_by.get(&r.id) {
-        return format!("withdrawn by #{by}");
-    }
-    if in_force {
-        "in force".to_string()
+        format!("withdrawn: {}", withdrawn_reason.unwrap_or_default())
     } else {
-        "expired".to_string()
+        text
     }
 }
 
@@ -344,6 +349,26 @@ struct WaiverRow {
     justification: String,
 }
 
+impl Listed for Waiver {
+    type Row = WaiverRow;
+    const TITLE: &'static str = "Waiver";
+    const NOUN: &'static str = "a waiver";
+    const LIST_CMD: &'static str = "caretaker waivers list";
+    const NONE: &'static str = "No waivers: `caretaker waive FINGERPRINT …` records one.\n";
+    const AFTER_WITHDRAWAL: &'static str = "; its finding counts again from the next audit";
+
+    fn row(self, id: i64, state: String) -> WaiverRow {
+        WaiverRow {
+            id,
+            state,
+            finding: format!("{} · {}", self.check, self.target),
+            justification: said(self.withdrawn, self.withdrawn_reason, self.justification),
+            until: self.until,
+            approved_by: self.approved_by,
+        }
+    }
+}
+
 #[derive(Tabled)]
 struct AttestationRow {
     #[tabled(rename = "ID")]
@@ -360,19 +385,53 @@ struct AttestationRow {
     statement: String,
 }
 
-fn list(config: Option<&Path>, kind: RecordKind, args: &RecordsListArgs) -> Result<u8, Fail> {
+impl Listed for Attestation {
+    type Row = AttestationRow;
+    const TITLE: &'static str = "Attestation";
+    const NOUN: &'static str = "an attestation";
+    const LIST_CMD: &'static str = "caretaker attestations list";
+    const NONE: &'static str = "No attestations: `caretaker attest CLAUSE …` records one.\n";
+    const AFTER_WITHDRAWAL: &'static str = "";
+
+    fn row(self, id: i64, state: String) -> AttestationRow {
+        AttestationRow {
+            id,
+            state,
+            clause: format!("{} {}", self.clause, self.clause_title),
+            statement: said(self.withdrawn, self.withdrawn_reason, self.statement),
+            until: self.until,
+            by: self.attested_by,
+        }
+    }
+}
+
+/// A record's state in words: "in force", "expired", "withdrawn by #N", "withdraws #N".
+fn state<T: Expiring>(log: &Log, r: &StoredRecord, today: time::Date) -> String {
+    let Some(body) = T::from_record(r) else {
+        return "unreadable".to_string();
+    };
+    if body.withdrawn() {
+        return format!("withdraws #{}", r.supersedes.unwrap_or(0));
+    }
+    if let Some(by) = log.superseded_by.get(&r.id) {
+        return format!("withdrawn by #{by}");
+    }
+    if body.in_force(today) {
+        "in force".to_string()
+    } else {
+        "expired".to_string()
+    }
+}
+
+fn list<T: Listed>(config: Option<&Path>, args: &RecordsListArgs) -> Result<u8, Fail> {
     let loaded = load_config(config)?;
     let store = open_store(&loaded)?;
     let log = read_log(&store)?;
     let today = assess::today();
     let rows: Vec<&StoredRecord> = log
-        .of_kind(kind, args.all)
+        .of_kind(T::KIND, args.all)
         .into_iter()
-        .filter(|r| {
-            args.all
-                || !(r.waiver().is_some_and(|w| w.withdrawn)
-                    || r.attestation().is_some_and(|a| a.withdrawn))
-        })
+        .filter(|r| args.all || !T::from_record(r).is_some_and(|x| x.withdrawn()))
         .collect();
     match args.format {
         Format::Json => {
@@ -380,47 +439,17 @@ fn list(config: Option<&Path>, kind: RecordKind, args: &RecordsListArgs) -> Resu
                 .iter()
                 .map(|r| {
                     let mut j = log.json(r);
-                    j["state"] = serde_json::Value::String(state(&log, r, today));
+                    j["state"] = serde_json::Value::String(state::<T>(&log, r, today));
                     j
                 })
                 .collect();
             json_out(&serde_json::Value::Array(v))?;
         }
-        Format::Text if rows.is_empty() => write_stdout(match kind {
-            RecordKind::Waiver => "No waivers: `caretaker waive FINGERPRINT …` records one.\n",
-            _ => "No attestations: `caretaker attest CLAUSE …` records one.\n",
-        })?,
+        Format::Text if rows.is_empty() => write_stdout(T::NONE)?,
         Format::Text => {
-            let mut t = match kind {
-                RecordKind::Waiver => Table::new(rows.iter().filter_map(|r| {
-                    r.waiver().map(|w| WaiverRow {
-                        id: r.id,
-                        state: state(&log, r, today),
-                        until: w.until.clone(),
-                        approved_by: w.approved_by.clone(),
-                        finding: format!("{} · {}", w.check, w.target),
-                        justification: if w.withdrawn {
-                            format!("withdrawn: {}", w.withdrawn_reason.unwrap_or_default())
-                        } else {
-                            w.justification
-                        },
-                    })
-                })),
-                _ => Table::new(rows.iter().filter_map(|r| {
-                    r.attestation().map(|a| AttestationRow {
-                        id: r.id,
-                        state: state(&log, r, today),
-                        until: a.until.clone(),
-                        by: a.attested_by.clone(),
-                        clause: format!("{} {}", a.clause, a.clause_title),
-                        statement: if a.withdrawn {
-                            format!("withdrawn: {}", a.withdrawn_reason.unwrap_or_default())
-                        } else {
-                            a.statement
-                        },
-                    })
-                })),
-            };
+            let mut t = Table::new(rows.iter().filter_map(|r| {
+                T::from_record(r).map(|x| x.row(r.id, state::<T>(&log, r, today)))
+            }));
             t.with(Style::sharp())
                 .modify(Columns::one(4), Width::wrap(32).keep_words(true))
                 .modify(Columns::one(5), Width::wrap(40).keep_words(true));
@@ -430,20 +459,13 @@ fn list(config: Option<&Path>, kind: RecordKind, args: &RecordsListArgs) -> Resu
     Ok(0)
 }
 
-fn withdraw(config: Option<&Path>, kind: RecordKind, args: &WithdrawArgs) -> Result<u8, Fail> {
+fn withdraw<T: Listed>(config: Option<&Path>, args: &WithdrawArgs) -> Result<u8, Fail> {
     let reason = assess::validate_text("--reason", &args.reason, "why it is withdrawn")
         .map_err(|e| usage(&[e]))?;
     let loaded = load_config(config)?;
     let store = open_store(&loaded)?;
     let log = read_log(&store)?;
-    let noun = match kind {
-        RecordKind::Waiver => "a waiver",
-        _ => "an attestation",
-    };
-    let list_cmd = match kind {
-        RecordKind::Waiver => "caretaker waivers list",
-        _ => "caretaker attestations list",
-    };
+    let (noun, list_cmd) = (T::NOUN, T::LIST_CMD);
     let id = args.id;
     let not_one = |what: String| {
         fail(
@@ -454,58 +476,27 @@ fn withdraw(config: Option<&Path>, kind: RecordKind, args: &WithdrawArgs) -> Res
     let Some(r) = log.get(id) else {
         return Err(not_one(format!("there is no record #{id}")));
     };
-    if r.kind != kind.as_str() {
+    if r.kind != T::KIND.as_str() {
         return Err(not_one(format!(
-            "#{id} is a {}, not {}",
+            "#{id} is a {}, not {noun}",
             r.record_kind().map(RecordKind::noun).unwrap_or("record"),
-            match kind {
-                RecordKind::Waiver => "a waiver",
-                _ => "an attestation",
-            }
         )));
     }
     if let Some(by) = log.superseded_by.get(&id) {
         return Err(not_one(format!("#{id} was already withdrawn by #{by}")));
     }
-    let rec = match kind {
-        RecordKind::Waiver => {
-            let Some(mut w) = r.waiver() else {
-                return Err(not_one(format!("#{id} cannot be read")));
-            };
-            if w.withdrawn {
-                return Err(not_one(format!("#{id} is itself a withdrawal")));
-            }
-            w.withdrawn = true;
-            w.withdrawn_reason = Some(reason);
-            w.supersedes = Some(id);
-            assess::add_waiver(&store, &w, &os_user())
-        }
-        _ => {
-            let Some(mut a) = r.attestation() else {
-                return Err(not_one(format!("#{id} cannot be read")));
-            };
-            if a.withdrawn {
-                return Err(not_one(format!("#{id} is itself a withdrawal")));
-            }
-            a.withdrawn = true;
-            a.withdrawn_reason = Some(reason);
-            a.supersedes = Some(id);
-            assess::add_attestation(&store, &a, &os_user())
-        }
+    let Some(current) = T::from_record(r) else {
+        return Err(not_one(format!("#{id} cannot be read")));
+    };
+    if current.withdrawn() {
+        return Err(not_one(format!("#{id} is itself a withdrawal")));
     }
-    .map_err(store_fail)?;
-    println!("{}", rec.id);
+    let rec = record(&store, &current.withdrawal(id, reason))?;
     eprintln!(
         "{} #{id} withdrawn by #{}{}.",
-        match kind {
-            RecordKind::Waiver => "Waiver",
-            _ => "Attestation",
-        },
+        T::TITLE,
         rec.id,
-        match kind {
-            RecordKind::Waiver => "; its finding counts again from the next audit",
-            _ => "",
-        }
+        T::AFTER_WITHDRAWAL
     );
     Ok(0)
 }

@@ -22,6 +22,7 @@ use std::fmt;
 
 use caretaker_checks::{Finding, Status};
 use caretaker_config::ConsentFrom;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
@@ -595,22 +596,14 @@ impl AssessmentDraft {
     pub fn validate(&self, rule: ConsentFrom) -> Result<RiskAssessment, Vec<FieldError>> {
         let mut errors = Vec::new();
         let c = &self.change;
-        let action = match text(&c.action) {
-            None => {
-                errors.push(err(
-                    "change.action",
-                    "missing: say whether the change is to \"block\" or \"unblock\"",
-                ));
-                None
-            }
-            Some(a) => ChangeAction::parse(&a.to_lowercase()).or_else(|| {
-                errors.push(err(
-                    "change.action",
-                    format!("{a:?} is not a change: expected \"block\" or \"unblock\""),
-                ));
-                None
-            }),
-        };
+        let action = choice(
+            &mut errors,
+            "change.action",
+            &c.action,
+            "say whether the change is to \"block\" or \"unblock\"",
+            ChangeAction::parse,
+            "a change: expected \"block\" or \"unblock\"",
+        );
         let site = text(&c.site);
         let category = text(&c.category);
         match (&site, &category) {
@@ -699,22 +692,14 @@ impl AssessmentDraft {
             &self.mitigations,
             "how the risks are reduced; write \"none needed\" if there is nothing to do",
         );
-        let risk_level = match text(&self.risk_level) {
-            None => {
-                errors.push(err(
-                    "risk_level",
-                    "missing: the risk level, \"low\", \"medium\" or \"high\"",
-                ));
-                None
-            }
-            Some(l) => RiskLevel::parse(&l.to_lowercase()).or_else(|| {
-                errors.push(err(
-                    "risk_level",
-                    format!("{l:?} is not a risk level: expected \"low\", \"medium\" or \"high\""),
-                ));
-                None
-            }),
-        };
+        let risk_level = choice(
+            &mut errors,
+            "risk_level",
+            &self.risk_level,
+            "the risk level, \"low\", \"medium\" or \"high\"",
+            RiskLevel::parse,
+            "a risk level: expected \"low\", \"medium\" or \"high\"",
+        );
         let educational = required(
             &mut errors,
             "educational_assessor",
@@ -746,16 +731,13 @@ impl AssessmentDraft {
                     &cd.by,
                     "who on the Leadership Team gave consent",
                 );
-                let on = match text(&cd.on) {
-                    None => {
-                        errors.push(err(
-                            "consent.on",
-                            "missing: the date consent was given, as YYYY-MM-DD",
-                        ));
-                        None
-                    }
-                    Some(d) => date(&mut errors, "consent.on", &d),
-                };
+                let on = required(
+                    &mut errors,
+                    "consent.on",
+                    &cd.on,
+                    "the date consent was given, as YYYY-MM-DD",
+                )
+                .and_then(|d| date(&mut errors, "consent.on", &d));
                 match (by, on) {
                     (Some(by), Some(on)) => Some(Consent { by, on }),
                     _ => None,
@@ -774,24 +756,14 @@ impl AssessmentDraft {
                 ));
             }
         }
-        let decision = match text(&self.decision) {
-            None => {
-                errors.push(err(
-                    "decision",
-                    "missing: the decision, \"approve\", \"reject\" or \"defer\"",
-                ));
-                None
-            }
-            Some(d) => Decision::parse(&d.to_lowercase()).or_else(|| {
-                errors.push(err(
-                    "decision",
-                    format!(
-                        "{d:?} is not a decision: expected \"approve\", \"reject\" or \"defer\""
-                    ),
-                ));
-                None
-            }),
-        };
+        let decision = choice(
+            &mut errors,
+            "decision",
+            &self.decision,
+            "the decision, \"approve\", \"reject\" or \"defer\"",
+            Decision::parse,
+            "a decision: expected \"approve\", \"reject\" or \"defer\"",
+        );
         let applied_on = text(&self.applied_on).and_then(|d| date(&mut errors, "applied_on", &d));
         let review_by = text(&self.review_by).and_then(|d| date(&mut errors, "review_by", &d));
         if let (Some(d), Some(applied)) = (decision, &applied_on) {
@@ -823,19 +795,8 @@ impl AssessmentDraft {
                 ));
             }
         }
-        for (field, v) in [
-            ("from_site", self.from_site),
-            ("supersedes", self.supersedes),
-        ] {
-            if let Some(id) = v {
-                if id < 1 {
-                    errors.push(err(
-                        field,
-                        format!("{id} is not a record number (they start at 1)"),
-                    ));
-                }
-            }
-        }
+        record_number(&mut errors, "from_site", self.from_site);
+        record_number(&mut errors, "supersedes", self.supersedes);
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -911,69 +872,48 @@ impl SiteDraft {
             &self.reported_by,
             "the name of whoever reported the site",
         );
-        let date_v = match text(&self.date) {
-            None => {
-                errors.push(err(
-                    "date",
-                    "missing: the date the site was seen, as YYYY-MM-DD",
-                ));
-                None
-            }
-            Some(d) => date(&mut errors, "date", &d),
-        };
-        let time_v = match text(&self.time) {
-            None => {
-                errors.push(err(
-                    "time",
-                    "missing: the time the site was seen, as HH:MM (24-hour clock)",
-                ));
-                None
-            }
-            Some(t) => clock(&mut errors, "time", &t),
-        };
+        let date_v = required(
+            &mut errors,
+            "date",
+            &self.date,
+            "the date the site was seen, as YYYY-MM-DD",
+        )
+        .and_then(|d| date(&mut errors, "date", &d));
+        let time_v = required(
+            &mut errors,
+            "time",
+            &self.time,
+            "the time the site was seen, as HH:MM (24-hour clock)",
+        )
+        .and_then(|t| clock(&mut errors, "time", &t));
         let workstation = required(
             &mut errors,
             "workstation",
             &self.workstation,
             "the computer or device the site was seen on",
         );
-        let url = match text(&self.url) {
-            None => {
-                errors.push(err(
-                    "url",
-                    "missing: the web address of the site (www.example.org or https://www.example.org/page)",
-                ));
+        let url = required(
+            &mut errors,
+            "url",
+            &self.url,
+            "the web address of the site (www.example.org or https://www.example.org/page)",
+        )
+        .and_then(|u| match check_site(&u) {
+            Ok(()) => Some(u),
+            Err(p) => {
+                errors.push(err("url", p));
                 None
             }
-            Some(u) => match check_site(&u) {
-                Ok(()) => Some(u),
-                Err(p) => {
-                    errors.push(err("url", p));
-                    None
-                }
-            },
-        };
-        let recommendation = match text(&self.recommendation) {
-            None => {
-                errors.push(err("recommendation", "missing: \"block\" or \"unblock\""));
-                None
-            }
-            Some(r) => ChangeAction::parse(&r.to_lowercase()).or_else(|| {
-                errors.push(err(
-                    "recommendation",
-                    format!("{r:?} is not a recommendation: expected \"block\" or \"unblock\""),
-                ));
-                None
-            }),
-        };
-        if let Some(id) = self.supersedes {
-            if id < 1 {
-                errors.push(err(
-                    "supersedes",
-                    format!("{id} is not a record number (they start at 1)"),
-                ));
-            }
-        }
+        });
+        let recommendation = choice(
+            &mut errors,
+            "recommendation",
+            &self.recommendation,
+            "\"block\" or \"unblock\"",
+            ChangeAction::parse,
+            "a recommendation: expected \"block\" or \"unblock\"",
+        );
+        record_number(&mut errors, "supersedes", self.supersedes);
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -1012,14 +952,17 @@ impl SiteDraft {
     }
 }
 
-/// Trimmed text, `None` when missing or blank.
-fn text(v: &Option<String>) -> Option<String> {
-    v.as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
+/// Trimmed text, `None` when blank.
+fn trimmed(s: &str) -> Option<String> {
+    Some(s.trim()).filter(|t| !t.is_empty()).map(str::to_string)
 }
 
+/// Trimmed text, `None` when missing or blank.
+fn text(v: &Option<String>) -> Option<String> {
+    v.as_deref().and_then(trimmed)
+}
+
+/// Trimmed text; when missing or blank, `None` and the error "missing: {what}".
 fn required(
     errors: &mut Vec<FieldError>,
     field: &str,
@@ -1031,6 +974,35 @@ fn required(
         errors.push(err(field, format!("missing: {what}")));
     }
     t
+}
+
+/// One of a few words, read by `parse` whatever its case. A missing one is reported as
+/// "missing: {what}"; any other word as "{word:?} is not {not_one}", where `not_one` names the
+/// thing and the words expected (`a decision: expected "approve", "reject" or "defer"`).
+fn choice<T>(
+    errors: &mut Vec<FieldError>,
+    field: &str,
+    v: &Option<String>,
+    what: &str,
+    parse: fn(&str) -> Option<T>,
+    not_one: &str,
+) -> Option<T> {
+    let t = required(errors, field, v, what)?;
+    let parsed = parse(&t.to_lowercase());
+    if parsed.is_none() {
+        errors.push(err(field, format!("{t:?} is not {not_one}")));
+    }
+    parsed
+}
+
+/// A record number given for `field`, when one is: 1 or more.
+fn record_number(errors: &mut Vec<FieldError>, field: &str, v: Option<i64>) {
+    if let Some(id) = v.filter(|id| *id < 1) {
+        errors.push(err(
+            field,
+            format!("{id} is not a record number (they start at 1)"),
+        ));
+    }
 }
 
 /// Two names for the same person: equal ignoring case, spaces and punctuation.
@@ -1045,9 +1017,7 @@ fn same_person(a: &str, b: &str) -> bool {
 }
 
 fn date(errors: &mut Vec<FieldError>, field: &str, s: &str) -> Option<String> {
-    let ok = s.len() == 10
-        && time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).is_ok();
-    if ok {
+    if parse_date(s).is_some() {
         Some(s.to_string())
     } else {
         errors.push(err(
@@ -1239,34 +1209,32 @@ impl StoredRecord {
             .unwrap_or_else(|_| serde_json::Value::String(self.body.clone()))
     }
 
-    pub fn assessment(&self) -> Option<RiskAssessment> {
-        (self.kind == RecordKind::Assessment.as_str())
+    /// The body read as a record of `kind`; `None` when the record is of another kind or its
+    /// body does not read.
+    fn parsed<T: DeserializeOwned>(&self, kind: RecordKind) -> Option<T> {
+        (self.kind == kind.as_str())
             .then(|| serde_json::from_str(&self.body).ok())
             .flatten()
+    }
+
+    pub fn assessment(&self) -> Option<RiskAssessment> {
+        self.parsed(RecordKind::Assessment)
     }
 
     pub fn site(&self) -> Option<SiteLogEntry> {
-        (self.kind == RecordKind::Site.as_str())
-            .then(|| serde_json::from_str(&self.body).ok())
-            .flatten()
+        self.parsed(RecordKind::Site)
     }
 
     pub fn verification(&self) -> Option<Verification> {
-        (self.kind == RecordKind::Verification.as_str())
-            .then(|| serde_json::from_str(&self.body).ok())
-            .flatten()
+        self.parsed(RecordKind::Verification)
     }
 
     pub fn waiver(&self) -> Option<Waiver> {
-        (self.kind == RecordKind::Waiver.as_str())
-            .then(|| serde_json::from_str(&self.body).ok())
-            .flatten()
+        self.parsed(RecordKind::Waiver)
     }
 
     pub fn attestation(&self) -> Option<Attestation> {
-        (self.kind == RecordKind::Attestation.as_str())
-            .then(|| serde_json::from_str(&self.body).ok())
-            .flatten()
+        self.parsed(RecordKind::Attestation)
     }
 
     /// One line in plain English.
@@ -1733,9 +1701,9 @@ pub struct Waiver {
 }
 
 impl Waiver {
-    /// In force on `today`: not withdrawn and `today` ≤ `until`.
+    /// In force on `today`: not withdrawn and `today` ≤ `until` (see [`Expiring::in_force`]).
     pub fn in_force(&self, today: time::Date) -> bool {
-        !self.withdrawn && parse_date(&self.until).is_some_and(|until| today <= until)
+        Expiring::in_force(self, today)
     }
 
     /// One line in plain English.
@@ -1778,9 +1746,9 @@ pub struct Attestation {
 }
 
 impl Attestation {
-    /// In force on `today`: not withdrawn and `today` ≤ `until`.
+    /// In force on `today`: not withdrawn and `today` ≤ `until` (see [`Expiring::in_force`]).
     pub fn in_force(&self, today: time::Date) -> bool {
-        !self.withdrawn && parse_date(&self.until).is_some_and(|until| today <= until)
+        Expiring::in_force(self, today)
     }
 
     /// One line in plain English.
@@ -1796,6 +1764,86 @@ impl Attestation {
                 "{} attested by {} until {}: {}",
                 self.clause, self.attested_by, self.until, self.statement
             )
+        }
+    }
+}
+
+/// What waivers and attestations share: each is stored as a record of its own kind, holds until a
+/// last day, and is withdrawn by a later record of the same kind that supersedes it with
+/// `withdrawn = true`.
+pub trait Expiring: Serialize + DeserializeOwned {
+    /// The kind of record it is stored as.
+    const KIND: RecordKind;
+
+    /// The last day it holds (YYYY-MM-DD).
+    fn until(&self) -> &str;
+
+    /// True on the record that withdraws the one it supersedes.
+    fn withdrawn(&self) -> bool;
+
+    /// The record it supersedes (the one it withdraws).
+    fn supersedes(&self) -> Option<i64>;
+
+    /// The record that withdraws this one, stored as record `id`, for `reason`.
+    fn withdrawal(self, id: i64, reason: String) -> Self;
+
+    /// In force on `today`: not withdrawn and `today` ≤ `until`.
+    fn in_force(&self, today: time::Date) -> bool {
+        !self.withdrawn() && parse_date(self.until()).is_some_and(|until| today <= until)
+    }
+
+    /// A stored record read as one of these; `None` when it is of another kind or does not read.
+    fn from_record(r: &StoredRecord) -> Option<Self> {
+        r.parsed(Self::KIND)
+    }
+}
+
+impl Expiring for Waiver {
+    const KIND: RecordKind = RecordKind::Waiver;
+
+    fn until(&self) -> &str {
+        &self.until
+    }
+
+    fn withdrawn(&self) -> bool {
+        self.withdrawn
+    }
+
+    fn supersedes(&self) -> Option<i64> {
+        self.supersedes
+    }
+
+    fn withdrawal(self, id: i64, reason: String) -> Self {
+        Waiver {
+            withdrawn: true,
+            withdrawn_reason: Some(reason),
+            supersedes: Some(id),
+            ..self
+        }
+    }
+}
+
+impl Expiring for Attestation {
+    const KIND: RecordKind = RecordKind::Attestation;
+
+    fn until(&self) -> &str {
+        &self.until
+    }
+
+    fn withdrawn(&self) -> bool {
+        self.withdrawn
+    }
+
+    fn supersedes(&self) -> Option<i64> {
+        self.supersedes
+    }
+
+    fn withdrawal(self, id: i64, reason: String) -> Self {
+        Attestation {
+            withdrawn: true,
+            withdrawn_reason: Some(reason),
+            supersedes: Some(id),
+            ..self
         }
     }
 }
@@ -1839,12 +1887,7 @@ pub fn validate_until(flag: &str, s: &str, today: time::Date) -> Result<String, 
 
 /// Checks that a typed text (a justification, a name) for `flag` is not blank.
 pub fn validate_text(flag: &str, s: &str, what: &str) -> Result<String, String> {
-    let t = s.trim();
-    if t.is_empty() {
-        Err(format!("{flag} is empty: expected {what}"))
-    } else {
-        Ok(t.to_string())
-    }
+    trimmed(s).ok_or_else(|| format!("{flag} is empty: expected {what}"))
 }
 
 /// Marks every finding that is failing, warning or erroring and has a waiver in force on `today`
@@ -1872,29 +1915,41 @@ pub fn apply_waivers(findings: &mut [Finding], waivers: &[(i64, Waiver)], today:
 }
 
 impl Log {
+    /// The current (not superseded, not withdrawn) records of type `T`, with their record ids,
+    /// oldest first; in force or expired.
+    fn current<T: Expiring>(&self) -> Vec<(i64, T)> {
+        self.of_kind(T::KIND, false)
+            .into_iter()
+            .filter_map(|r| T::from_record(r).map(|x| (r.id, x)))
+            .filter(|(_, x)| !x.withdrawn())
+            .collect()
+    }
+
     /// The current (not superseded, not withdrawn) waivers, with their record ids, oldest first;
     /// in force or expired.
     pub fn waivers(&self) -> Vec<(i64, Waiver)> {
-        self.of_kind(RecordKind::Waiver, false)
-            .into_iter()
-            .filter_map(|r| r.waiver().map(|w| (r.id, w)))
-            .filter(|(_, w)| !w.withdrawn)
-            .collect()
+        self.current()
     }
 
     /// The current (not superseded, not withdrawn) attestations, with their record ids.
     pub fn attestations(&self) -> Vec<(i64, Attestation)> {
-        self.of_kind(RecordKind::Attestation, false)
-            .into_iter()
-            .filter_map(|r| r.attestation().map(|a| (r.id, a)))
-            .filter(|(_, a)| !a.withdrawn)
-            .collect()
+        self.current()
     }
+}
+
+/// Appends a waiver or an attestation (or, with `withdrawn` and `supersedes`, the withdrawal of
+/// one).
+pub fn add_expiring<T: Expiring>(
+    store: &Store,
+    record: &T,
+    entered_by: &str,
+) -> Result<StoredRecord, StoreError> {
+    store.append_record(T::KIND, &to_value(record)?, record.supersedes(), entered_by)
 }
 
 /// Appends a waiver (or, with `withdrawn` and `supersedes`, the withdrawal of one).
 pub fn add_waiver(store: &Store, w: &Waiver, entered_by: &str) -> Result<StoredRecord, StoreError> {
-    store.append_record(RecordKind::Waiver, &to_value(w)?, w.supersedes, entered_by)
+    add_expiring(store, w, entered_by)
 }
 
 /// Appends an attestation (or, with `withdrawn` and `supersedes`, the withdrawal of one).
@@ -1903,12 +1958,7 @@ pub fn add_attestation(
     a: &Attestation,
     entered_by: &str,
 ) -> Result<StoredRecord, StoreError> {
-    store.append_record(
-        RecordKind::Attestation,
-        &to_value(a)?,
-        a.supersedes,
-        entered_by,
-    )
+    add_expiring(store, a, entered_by)
 }
 
 #[cfg(test)]
@@ -2125,52 +2175,22 @@ conduct = "none"
 
     #[test]
     fn the_hash_covers_every_field() {
-        let base = record_hash(
-            GENESIS,
-            1,
-            "site",
-            "{}",
-            "root",
-            "2026-11-23T10:00:00Z",
-            None,
-        );
+        let hash = |id, entered_by, supersedes| {
+            record_hash(
+                GENESIS,
+                id,
+                "site",
+                "{}",
+                entered_by,
+                "2026-11-23T10:00:00Z",
+                supersedes,
+            )
+        };
+        let base = hash(1, "root", None);
         assert_eq!(base.len(), 64);
-        assert_ne!(
-            base,
-            record_hash(
-                GENESIS,
-                2,
-                "site",
-                "{}",
-                "root",
-                "2026-11-23T10:00:00Z",
-                None
-            )
-        );
-        assert_ne!(
-            base,
-            record_hash(
-                GENESIS,
-                1,
-                "site",
-                "{}",
-                "rsingh",
-                "2026-11-23T10:00:00Z",
-                None
-            )
-        );
-        assert_ne!(
-            base,
-            record_hash(
-                GENESIS,
-                1,
-                "site",
-                "{}",
-                "root",
-                "2026-11-23T10:00:00Z",
-                Some(1)
-            )
-        );
+        assert_ne!(base, hash(2, "root", None));
+        assert_ne!(base, hash(1, "rsingh", None));
+        assert_ne!(base, hash(1, "root", Some(1)));
         // Field boundaries count: moving text from one field to the next changes the hash.
         assert_ne!(
             record_hash(GENESIS, 1, "site", "{}", "ab", "c", None),
