@@ -10,9 +10,7 @@ use caretaker::cli::{
     WithdrawArgs,
 };
 use caretaker_checks::Status;
-use caretaker_daemon::assess::{
-    self, Attestation, Expiring, Log, RecordKind, StoredRecord, Waiver,
-};
+use caretaker_daemon::assess::{self, Attestation, Expiring, Log, StoredRecord, Waiver};
 use caretaker_daemon::store::{fingerprint, os_user, Store, StoreError};
 use tabled::settings::object::Columns;
 use tabled::settings::{Style, Width};
@@ -473,25 +471,9 @@ fn withdraw<T: Listed>(config: Option<&Path>, args: &WithdrawArgs) -> Result<u8,
             anyhow!("ID {id}: {what}; expected the number of {noun} in force or expired (see `{list_cmd}`); nothing was recorded"),
         )
     };
-    let Some(r) = log.get(id) else {
-        return Err(not_one(format!("there is no record #{id}")));
-    };
-    if r.kind != T::KIND.as_str() {
-        return Err(not_one(format!(
-            "#{id} is a {}, not {noun}",
-            r.record_kind().map(RecordKind::noun).unwrap_or("record"),
-        )));
-    }
-    if let Some(by) = log.superseded_by.get(&id) {
-        return Err(not_one(format!("#{id} was already withdrawn by #{by}")));
-    }
-    let Some(current) = T::from_record(r) else {
-        return Err(not_one(format!("#{id} cannot be read")));
-    };
-    if current.withdrawn() {
-        return Err(not_one(format!("#{id} is itself a withdrawal")));
-    }
-    let rec = record(&store, &current.withdrawal(id, reason))?;
+    let withdrawal = assess::withdrawal_of::<T>(&log, id, reason)
+        .map_err(|why| not_one(why.explain(id, noun)))?;
+    let rec = record(&store, &withdrawal)?;
     eprintln!(
         "{} #{id} withdrawn by #{}{}.",
         T::TITLE,

@@ -1947,6 +1947,82 @@ pub fn add_expiring<T: Expiring>(
     store.append_record(T::KIND, &to_value(record)?, record.supersedes(), entered_by)
 }
 
+/// Why a record cannot be withdrawn as a `T` ([`withdrawal_of`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotWithdrawable {
+    /// No record has that number.
+    NoRecord,
+    /// It is a record of another kind (its noun: "risk assessment").
+    OtherKind(&'static str),
+    /// A later record already withdrew (or corrected) it.
+    AlreadyWithdrawn { by: i64 },
+    /// Its body does not read as a `T`.
+    Unreadable,
+    /// It is itself a withdrawal.
+    IsWithdrawal,
+}
+
+impl NotWithdrawable {
+    /// Why record `id` cannot be withdrawn as `noun` ("a waiver"), in words.
+    pub fn explain(&self, id: i64, noun: &str) -> String {
+        match self {
+            NotWithdrawable::NoRecord => format!("there is no record #{id}"),
+            NotWithdrawable::OtherKind(kind) => format!("#{id} is a {kind}, not {noun}"),
+            NotWithdrawable::AlreadyWithdrawn { by } => {
+                format!("#{id} was already withdrawn by #{by}")
+            }
+            NotWithdrawable::Unreadable => format!("#{id} cannot be read"),
+            NotWithdrawable::IsWithdrawal => format!("#{id} is itself a withdrawal"),
+        }
+    }
+}
+
+/// Appends the withdrawal of waiver or attestation `id` (whichever it is) for `reason`, entered
+/// by `entered_by`. Refused ([`StoreError::Refused`], in words) when it is neither, or is already
+/// withdrawn.
+pub fn withdraw(
+    store: &Store,
+    id: i64,
+    reason: String,
+    entered_by: &str,
+) -> Result<StoredRecord, StoreError> {
+    let log = Log::read(store)?;
+    let noun = "a waiver or an attestation";
+    let refuse = |why: NotWithdrawable| refused(why.explain(id, noun));
+    match log.get(id).and_then(StoredRecord::record_kind) {
+        Some(RecordKind::Attestation) => {
+            let a = withdrawal_of::<Attestation>(&log, id, reason).map_err(refuse)?;
+            add_expiring(store, &a, entered_by)
+        }
+        _ => {
+            let w = withdrawal_of::<Waiver>(&log, id, reason).map_err(refuse)?;
+            add_expiring(store, &w, entered_by)
+        }
+    }
+}
+
+/// The record that withdraws record `id` of `log` for `reason`, or why it cannot be withdrawn.
+pub fn withdrawal_of<T: Expiring>(
+    log: &Log,
+    id: i64,
+    reason: String,
+) -> Result<T, NotWithdrawable> {
+    let r = log.get(id).ok_or(NotWithdrawable::NoRecord)?;
+    if r.kind != T::KIND.as_str() {
+        return Err(NotWithdrawable::OtherKind(
+            r.record_kind().map(RecordKind::noun).unwrap_or("record"),
+        ));
+    }
+    if let Some(by) = log.superseded_by.get(&id) {
+        return Err(NotWithdrawable::AlreadyWithdrawn { by: *by });
+    }
+    let current = T::from_record(r).ok_or(NotWithdrawable::Unreadable)?;
+    if current.withdrawn() {
+        return Err(NotWithdrawable::IsWithdrawal);
+    }
+    Ok(current.withdrawal(id, reason))
+}
+
 /// Appends a waiver (or, with `withdrawn` and `supersedes`, the withdrawal of one).
 pub fn add_waiver(store: &Store, w: &Waiver, entered_by: &str) -> Result<StoredRecord, StoreError> {
     add_expiring(store, w, entered_by)
@@ -2621,5 +2697,28 @@ conduct = "none"
         let report = store.verify_records().unwrap();
         assert!(report.intact(), "{:?}", report.problems);
         assert_eq!(report.records, 3);
+
+        // `withdraw` finds the kind itself, and says why it will not.
+        let gone = withdraw(
+            &store,
+            a_rec.id,
+            "Scan moved to the new server".into(),
+            "root",
+        )
+        .unwrap();
+        let withdrawn = gone.attestation().unwrap();
+        assert!(withdrawn.withdrawn && withdrawn.supersedes == Some(a_rec.id));
+        assert_eq!(withdrawn.statement, a.statement, "the rest as it was");
+        assert!(Log::read(&store).unwrap().attestations().is_empty());
+        for (id, why) in [
+            (w.id, format!("#{} was already withdrawn by #3", w.id)),
+            (3, "#3 is itself a withdrawal".to_string()),
+            (99, "there is no record #99".to_string()),
+        ] {
+            match withdraw(&store, id, "again".into(), "root") {
+                Err(StoreError::Refused(m)) => assert!(m.contains(&why), "{m}"),
+                other => panic!("#{id}: {other:?}"),
+            }
+        }
     }
 }

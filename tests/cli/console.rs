@@ -393,6 +393,42 @@ fn a_clause_is_attested_from_the_console_and_turns_green() {
     assert!(out.contains("7.4/network-files"), "{out}");
     assert!(out.contains("Mr Brown (deputy head)"), "{out}");
     assert!(out.contains(&until), "{out}");
+
+    // Withdrawn from the console (d, a reason): no longer in force, and the clause is GREY again.
+    let t = Tmux::start(home.path(), lab.config_path(), 111, 32);
+    t.wait_for("Compliance");
+    t.keys(&["9"]);
+    t.wait_for("Attestations and waivers");
+    t.keys(&["d"]);
+    t.wait_for("Withdraw #1");
+    t.text("The shares were reorganised; to be reviewed again");
+    t.keys(&["C-s"]);
+    t.wait_for("Attestation #1 withdrawn by #2");
+    t.keys(&["1", "/"]);
+    t.text("network-files");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("Files on the network checked");
+    assert!(
+        s.lines()
+            .any(|l| l.contains("GREY") && l.contains("Files on the network checked")),
+        "{s}"
+    );
+    t.keys(&["q"]);
+    t.wait_gone("Files on the network checked");
+    let mut c = caretaker(home.path());
+    c.args(["attestations", "list", "--format", "json", "--config"])
+        .arg(lab.config_path());
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        !out.contains("7.4/network-files"),
+        "withdrawn, so not listed: {out}"
+    );
+    let mut c = caretaker(home.path());
+    c.args(["assess", "verify", "--config"])
+        .arg(lab.config_path());
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{out}{err}");
 }
 
 /// The terminal as the shell left it: out of the alternate screen, the cursor shown, and the

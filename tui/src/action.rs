@@ -62,6 +62,8 @@ pub enum Action {
     /// Risk assessments: run the filter tests now and record the run against the selected
     /// assessment.
     Verify,
+    /// Attestations: withdraw the selected waiver or attestation (a form for the reason).
+    Withdraw,
 
     // The risk-assessment form.
     /// The next line (Tab, ↓).
@@ -147,6 +149,8 @@ pub enum Effect {
     /// Record finished run `run` against risk assessment `assessment`
     /// ([`Action::VerificationSaved`]).
     SaveVerification { assessment: i64, run: i64 },
+    /// Withdraw waiver or attestation `id` ([`Action::RecordSaved`]).
+    Withdraw { id: i64, reason: String },
     /// Start an audit ([`Action::Audit`] events follow).
     StartAudit(AuditScope),
     /// Stop the running audit (the run is recorded as interrupted).

@@ -163,6 +163,12 @@ pub fn answer(source: &dyn Source, effect: Effect) -> Option<Action> {
                 .map(Box::new)
                 .map_err(|e| e.to_string()),
         ),
+        Effect::Withdraw { id, reason } => Action::RecordSaved(
+            source
+                .withdraw(id, &reason)
+                .map(Box::new)
+                .map_err(|e| e.to_string()),
+        ),
         Effect::StartAudit(_) | Effect::CancelAudit => return None,
     })
 }

@@ -367,6 +367,8 @@ pub enum RecordTarget {
     },
     /// A clause the policy map marks `attestation = true`.
     Attestation { clause: String, title: String },
+    /// The withdrawal of waiver or attestation `id` (`what`: its summary): one line, the reason.
+    Withdrawal { id: i64, what: String },
 }
 
 /// A waiver or an attestation being typed: three text lines (the words, who, until when),
@@ -403,43 +405,50 @@ impl RecordForm {
         matches!(self.target, RecordTarget::Waiver { .. })
     }
 
-    /// "waiver" or "attestation".
+    /// "waiver", "attestation" or "withdrawal".
     pub fn noun(&self) -> &'static str {
-        if self.is_waiver() {
-            "waiver"
-        } else {
-            "attestation"
+        match self.target {
+            RecordTarget::Waiver { .. } => "waiver",
+            RecordTarget::Attestation { .. } => "attestation",
+            RecordTarget::Withdrawal { .. } => "withdrawal",
         }
     }
 
-    /// The labels of the three lines.
-    pub fn labels(&self) -> [&'static str; 3] {
-        if self.is_waiver() {
-            ["Justification", "Approved by", "Until"]
-        } else {
-            ["Statement", "Attested by", "Until"]
+    /// How many lines it has: three (the words, who, until when), or one (a withdrawal's reason).
+    pub fn lines(&self) -> usize {
+        self.labels().len()
+    }
+
+    /// The labels of its lines.
+    pub fn labels(&self) -> &'static [&'static str] {
+        match self.target {
+            RecordTarget::Waiver { .. } => &["Justification", "Approved by", "Until"],
+            RecordTarget::Attestation { .. } => &["Statement", "Attested by", "Until"],
+            RecordTarget::Withdrawal { .. } => &["Reason"],
         }
     }
 
     /// What to type, shown while a line is empty (also what an empty line is told it lacks).
-    pub fn hints(&self) -> [&'static str; 3] {
-        if self.is_waiver() {
-            [
+    pub fn hints(&self) -> &'static [&'static str] {
+        const UNTIL_HINT: &str = "YYYY-MM-DD, the last day it holds (at most a year ahead)";
+        match self.target {
+            RecordTarget::Waiver { .. } => &[
                 "why the finding is accepted for now",
                 "the name of who approved the waiver",
-                "YYYY-MM-DD, the last day it holds (at most a year ahead)",
-            ]
-        } else {
-            [
+                UNTIL_HINT,
+            ],
+            RecordTarget::Attestation { .. } => &[
                 "what was done and seen, in a sentence",
                 "the name of who attests",
-                "YYYY-MM-DD, the last day it holds (at most a year ahead)",
-            ]
+                UNTIL_HINT,
+            ],
+            RecordTarget::Withdrawal { .. } => &["why it is withdrawn"],
         }
     }
 
     pub fn step(&mut self, forward: bool) {
-        step_line(&mut self.field, 3, forward);
+        let n = self.lines();
+        step_line(&mut self.field, n, forward);
     }
 
     pub fn input(&mut self, c: char) {
@@ -470,6 +479,11 @@ impl RecordForm {
     pub fn validate(&self, today: time::Date) -> Result<FormRecord, Vec<(usize, String)>> {
         let labels = self.labels();
         let hints = self.hints();
+        if let RecordTarget::Withdrawal { id, .. } = self.target {
+            return assess::validate_text(labels[0], &self.values[0], hints[0])
+                .map(|reason| FormRecord::Withdrawal { id, reason })
+                .map_err(|e| vec![(0, e)]);
+        }
         let mut errors = Vec::new();
         let mut texts = Vec::new();
         for i in 0..2 {
@@ -513,6 +527,10 @@ impl RecordForm {
                     supersedes: None,
                 }))
             }
+            RecordTarget::Withdrawal { id, .. } => FormRecord::Withdrawal {
+                id: *id,
+                reason: words.clone(),
+            },
         })
     }
 }
@@ -522,6 +540,11 @@ impl RecordForm {
 pub enum FormRecord {
     Waiver(Box<Waiver>),
     Attestation(Box<Attestation>),
+    /// Withdraw waiver or attestation `id`.
+    Withdrawal {
+        id: i64,
+        reason: String,
+    },
 }
 
 /// The lines of a [`SiteForm`], in order: (label, the key [`SiteDraft::validate`] reports a

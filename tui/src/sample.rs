@@ -12,9 +12,9 @@ use tokio::sync::{mpsc, oneshot};
 
 use caretaker_config::ConsentFrom;
 use caretaker_daemon::assess::{
-    record_body, record_hash, Attestation, Change, ChangeAction, Consent, Decision, Log,
-    RecordKind, RiskAssessment, RiskLevel, Risks, SiteLogEntry, StoredRecord, Verification, Waiver,
-    GENESIS,
+    record_body, record_hash, withdrawal_of, Attestation, Change, ChangeAction, Consent, Decision,
+    Log, NotWithdrawable, RecordKind, RiskAssessment, RiskLevel, Risks, SiteLogEntry, StoredRecord,
+    Verification, Waiver, GENESIS,
 };
 
 use crate::model::{ChangeLog, Picture, Seen};
@@ -893,6 +893,24 @@ impl Source for Sample {
         let v = Verification::from_run(assessment, &record, &self.findings(newest.id)?);
         let body = record_body(&v).map_err(|e| SourceError(e.to_string()))?;
         self.append(RecordKind::Verification, body, None)
+    }
+
+    fn withdraw(&self, id: i64, reason: &str) -> Result<StoredRecord, SourceError> {
+        let log = Log::from_records(self.records());
+        let why = |e: NotWithdrawable| SourceError(e.explain(id, "a waiver or an attestation"));
+        let reason = reason.to_string();
+        match log.get(id).and_then(StoredRecord::record_kind) {
+            Some(RecordKind::Attestation) => {
+                let a = withdrawal_of::<Attestation>(&log, id, reason).map_err(why)?;
+                let body = record_body(&a).map_err(|e| SourceError(e.to_string()))?;
+                self.append(RecordKind::Attestation, body, a.supersedes)
+            }
+            _ => {
+                let w = withdrawal_of::<Waiver>(&log, id, reason).map_err(why)?;
+                let body = record_body(&w).map_err(|e| SourceError(e.to_string()))?;
+                self.append(RecordKind::Waiver, body, w.supersedes)
+            }
+        }
     }
 
     fn start_audit(&self, scope: AuditScope) -> Result<AuditHandle, SourceError> {

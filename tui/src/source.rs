@@ -126,6 +126,9 @@ pub trait Source: Send + Sync + 'static {
     /// Judges finished run `run`'s filter tests for risk assessment `assessment` and appends
     /// the verification that links them, entered by the operating-system user.
     fn add_verification(&self, assessment: i64, run: i64) -> Result<StoredRecord, SourceError>;
+    /// Appends the withdrawal of waiver or attestation `id` for `reason`, entered by the
+    /// operating-system user.
+    fn withdraw(&self, id: i64, reason: &str) -> Result<StoredRecord, SourceError>;
 }
 
 impl<S: Source + ?Sized> Source for Arc<S> {
@@ -164,6 +167,9 @@ impl<S: Source + ?Sized> Source for Arc<S> {
     }
     fn add_verification(&self, assessment: i64, run: i64) -> Result<StoredRecord, SourceError> {
         (**self).add_verification(assessment, run)
+    }
+    fn withdraw(&self, id: i64, reason: &str) -> Result<StoredRecord, SourceError> {
+        (**self).withdraw(id, reason)
     }
 }
 
@@ -300,6 +306,10 @@ impl Source for InProcess {
         assess::verify_with_run(&self.store, assessment, run, &os_user())
             .map(|(stored, _)| stored)
             .map_err(SourceError::of)
+    }
+
+    fn withdraw(&self, id: i64, reason: &str) -> Result<StoredRecord, SourceError> {
+        assess::withdraw(&self.store, id, reason.to_string(), &os_user()).map_err(SourceError::of)
     }
 
     fn start_audit(&self, scope: AuditScope) -> Result<AuditHandle, SourceError> {

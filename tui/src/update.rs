@@ -71,6 +71,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             | Action::NewSite
             | Action::Correct
             | Action::Verify
+            | Action::Withdraw
             | Action::FormNext
             | Action::FormPrev
             | Action::FormCycle(_)
@@ -234,6 +235,7 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         Action::NewSite => new_site(state),
         Action::Correct => correct(state),
         Action::Verify => verify(state),
+        Action::Withdraw => withdraw(state),
         Action::FormNext => {
             if let Some(f) = &mut state.form {
                 f.step(true);
@@ -1177,6 +1179,7 @@ fn save_record_form(state: &mut State) -> Vec<Effect> {
             vec![match record {
                 FormRecord::Waiver(w) => Effect::SaveWaiver(w),
                 FormRecord::Attestation(a) => Effect::SaveAttestation(a),
+                FormRecord::Withdrawal { id, reason } => Effect::Withdraw { id, reason },
             }]
         }
     }
@@ -1194,7 +1197,19 @@ fn record_saved(state: &mut State, result: Result<Box<StoredRecord>, String>) ->
         Ok(rec) => rec,
     };
     state.record_form = None;
-    let text = if let Some(w) = rec.waiver() {
+    let text = if let (Some(w), Some(old)) = (rec.waiver().filter(|w| w.withdrawn), rec.supersedes)
+    {
+        format!(
+            "Waiver #{old} withdrawn by #{}: {} on {} counts again from the next audit (r audits now).",
+            rec.id, w.check, w.target
+        )
+    } else if let (Some(a), Some(old)) = (rec.attestation().filter(|a| a.withdrawn), rec.supersedes)
+    {
+        format!(
+            "Attestation #{old} withdrawn by #{}: {} is no longer attested.",
+            rec.id, a.clause
+        )
+    } else if let Some(w) = rec.waiver() {
         format!(
             "Waiver #{} recorded: {} on {} is waived until {} (approved by {}). It shows as WAIVED after the next audit (r audits now).",
             rec.id, w.check, w.target, w.until, w.approved_by
@@ -1432,4 +1447,31 @@ fn remember(state: &mut State, rec: &StoredRecord) {
             c.records.push(rec.clone());
         }
     }
+}
+
+/// `d` on Attestations: a form for the reason, to withdraw the selected waiver or attestation.
+fn withdraw(state: &mut State) -> Vec<Effect> {
+    state.help = None;
+    state.search = None;
+    if state.screen != Screen::Attestations || !log_ready(state) {
+        return Vec::new();
+    }
+    let rec = state
+        .attestation_rows()
+        .get(state.attestations)
+        .and_then(|id| {
+            state
+                .changes()
+                .and_then(|c| c.records.iter().find(|r| r.id == *id))
+        })
+        .cloned();
+    let Some(rec) = rec else {
+        complain(state, "Nothing is selected: nothing to withdraw.");
+        return Vec::new();
+    };
+    state.record_form = Some(RecordForm::new(RecordTarget::Withdrawal {
+        id: rec.id,
+        what: format!("#{} {}", rec.id, rec.summary()),
+    }));
+    Vec::new()
 }

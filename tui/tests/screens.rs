@@ -640,3 +640,18 @@ fn assessment_in_full() {
         snap("assessment_in_full_end", &state);
     }
 }
+
+/// `d` on Attestations: the withdrawal form, empty and after Ctrl-S with nothing typed.
+#[test]
+fn withdrawal_form() {
+    for (w, h) in SIZES {
+        let (mut state, source) = console(w, h);
+        act(&mut state, &source, Action::GoTo(Screen::Attestations));
+        act(&mut state, &source, Action::Withdraw);
+        let t = text(&render(&state));
+        assert!(t.contains("Withdraw #"), "{t}");
+        assert!(t.contains("why it is withdrawn"), "{t}");
+        act(&mut state, &source, Action::FormSave);
+        snap("withdrawal_form", &state);
+    }
+}

@@ -1522,3 +1522,73 @@ fn changes_loaded_ok_and_failed() {
         m.text
     );
 }
+
+/// `d` on Attestations: a one-line form for the reason; saved, a record that withdraws the
+/// selected waiver or attestation, which leaves the list.
+#[test]
+fn withdrawing_a_waiver_or_attestation() {
+    use caretaker_tui::form::RecordTarget;
+    let (mut s, src) = loaded();
+    assert!(
+        update(&mut s, Action::Withdraw).is_empty(),
+        "only on Attestations"
+    );
+    assert!(s.record_form.is_none());
+    act(&mut s, &src, Action::GoTo(Screen::Attestations));
+    let rows = s.attestation_rows();
+    let id = rows[s.attestations];
+    act(&mut s, &src, Action::Withdraw);
+    let form = s.record_form.clone().expect("the withdrawal form");
+    assert_eq!(form.lines(), 1);
+    let RecordTarget::Withdrawal { id: target, what } = &form.target else {
+        panic!("{:?}", form.target);
+    };
+    assert_eq!(*target, id);
+    assert!(what.starts_with(&format!("#{id} ")), "{what}");
+    // Tab stays on the one line; an empty reason is refused.
+    act(&mut s, &src, Action::FormNext);
+    assert_eq!(s.record_form.as_ref().unwrap().field, 0);
+    assert!(update(&mut s, Action::FormSave).is_empty());
+    let f = s.record_form.clone().unwrap();
+    assert_eq!(f.errors.len(), 1, "{:?}", f.errors);
+    assert!(
+        f.errors[0].1.contains("why it is withdrawn"),
+        "{:?}",
+        f.errors
+    );
+    for c in "Share permissions changed; to be reviewed again".chars() {
+        act(&mut s, &src, Action::FormInput(c));
+    }
+    let effects = update(&mut s, Action::FormSave);
+    assert_eq!(
+        effects,
+        vec![Effect::Withdraw {
+            id,
+            reason: "Share permissions changed; to be reviewed again".into()
+        }]
+    );
+    let saved = Action::RecordSaved(
+        src.withdraw(id, "Share permissions changed; to be reviewed again")
+            .map(Box::new)
+            .map_err(|e| e.to_string()),
+    );
+    act(&mut s, &src, saved);
+    assert!(s.record_form.is_none());
+    let m = s.message.clone().unwrap();
+    assert!(
+        m.text.contains(&format!("#{id} withdrawn by #11")),
+        "{}",
+        m.text
+    );
+    assert!(
+        !s.attestation_rows().contains(&id),
+        "{:?}",
+        s.attestation_rows()
+    );
+    // Withdrawn already: the source says so.
+    let again = src.withdraw(id, "again").unwrap_err().to_string();
+    assert!(
+        again.contains(&format!("#{id} was already withdrawn by #11")),
+        "{again}"
+    );
+}

@@ -121,7 +121,8 @@ pub fn draw(frame: &mut Frame, area: Rect, form: &AssessForm, rule: ConsentFrom,
     frame.render_widget(Paragraph::new(bottom_lines), bottom);
 }
 
-/// The waiver or attestation form: what it is about, three lines, every problem under its line.
+/// The waiver, attestation or withdrawal form: what it is about, its lines, every problem under
+/// its line.
 pub fn draw_record(frame: &mut Frame, area: Rect, form: &RecordForm, theme: &Theme) {
     let width = usize::from(area.width);
     let label_w = 16;
@@ -129,6 +130,7 @@ pub fn draw_record(frame: &mut Frame, area: Rect, form: &RecordForm, theme: &The
     let mut t = match &form.target {
         RecordTarget::Waiver { .. } => " Waive a finding".to_string(),
         RecordTarget::Attestation { .. } => " Attest a clause".to_string(),
+        RecordTarget::Withdrawal { id, .. } => format!(" Withdraw #{id}"),
     };
     if !form.errors.is_empty() {
         let n = form.errors.len();
@@ -162,6 +164,13 @@ pub fn draw_record(frame: &mut Frame, area: Rect, form: &RecordForm, theme: &The
                 "No check can see this; a person says it is met. While in force, and no finding says otherwise, the clause is GREEN; once expired, AMBER.".to_string(),
             ),
         ],
+        RecordTarget::Withdrawal { what, .. } => vec![
+            ("Withdraws", what.clone()),
+            (
+                "",
+                "It stays in the log, marked withdrawn by a new record: a waived finding counts again from the next audit; an attested clause is no longer attested.".to_string(),
+            ),
+        ],
     };
     for (label, value) in about {
         for (i, l) in wrap(&value, width.saturating_sub(label_w + 3).max(10))
@@ -178,7 +187,7 @@ pub fn draw_record(frame: &mut Frame, area: Rect, form: &RecordForm, theme: &The
     lines.push(Line::raw(""));
     let value_w = width.saturating_sub(2 + label_w + 1).max(8);
     let (labels, hints) = (form.labels(), form.hints());
-    for i in 0..3 {
+    for i in 0..form.lines() {
         let sel = i == form.field;
         let v = &form.values[i];
         let mut spans = vec![
