@@ -5,20 +5,9 @@
 //! the sample school's real web filter, recording honestly that its must-block list is not all
 //! blocked.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use crate::util::{caretaker, run};
-
-/// A school with no directory and no machines: only the store matters here.
-fn school(dir: &Path) -> PathBuf {
-    let path = dir.join("caretaker.toml");
-    std::fs::write(
-        &path,
-        "version = 1\n[school]\nname = \"St. Example's Primary\"\n[store]\npath = \"caretaker.db\"\n",
-    )
-    .unwrap();
-    path
-}
+use crate::util::{bare_school as school, caretaker, run};
 
 /// Runs `caretaker ARGS --config CONFIG`, returning (exit code, stdout, stderr).
 fn ct(home: &Path, config: &Path, args: &[&str]) -> (i32, String, String) {

@@ -455,22 +455,12 @@ fn assert_restored(t: &Tmux, how: &str) {
     }
 }
 
-fn bare_config(dir: &Path) -> std::path::PathBuf {
-    let config = dir.join("caretaker.toml");
-    std::fs::write(
-        &config,
-        "version = 1\n[school]\nname = \"St. Example's Primary\"\n[store]\npath = \"caretaker.db\"\n",
-    )
-    .unwrap();
-    config
-}
-
 /// Whatever ends the console (q, a panic, SIGTERM from the system), the terminal is given back
 /// as it was found.
 #[test]
 fn the_terminal_is_restored_after_quit_panic_and_sigterm() {
     let home = tempfile::tempdir().unwrap();
-    let config = bare_config(home.path());
+    let config = crate::util::bare_school(home.path());
     let after = "stty -a; sleep 30";
 
     let t = Tmux::start_with(home.path(), &config, 81, 24, "", after);

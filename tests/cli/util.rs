@@ -81,3 +81,15 @@ pub fn evidence_value(f: &serde_json::Value, key: &str) -> String {
         .map(|v| v["value"].as_str().unwrap_or("").to_string())
         .unwrap_or_default()
 }
+
+/// A school with no directory and no machines (only the store matters): its caretaker.toml in
+/// `dir`.
+pub fn bare_school(dir: &Path) -> std::path::PathBuf {
+    let path = dir.join("caretaker.toml");
+    std::fs::write(
+        &path,
+        "version = 1\n[school]\nname = \"St. Example's Primary\"\n[store]\npath = \"caretaker.db\"\n",
+    )
+    .unwrap();
+    path
+}

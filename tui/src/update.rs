@@ -1290,12 +1290,14 @@ fn site_saved(state: &mut State, result: Result<Box<StoredRecord>, String>) -> V
     show_saved(state, &rec, Screen::Sites, text)
 }
 
-/// The current version of the selected record on the Risk assessments or Site log screen.
+/// The current version of the selected record on the Risk assessments, Site log or Attestations
+/// screen.
 fn selected_record(state: &State) -> Option<StoredRecord> {
     let c = state.changes()?;
     let id = match state.screen {
         Screen::Assessments => state.assessment_rows().get(state.assessments).copied(),
         Screen::Sites => state.site_rows().get(state.sites).copied(),
+        Screen::Attestations => state.attestation_rows().get(state.attestations).copied(),
         _ => None,
     }?;
     c.records.iter().find(|r| r.id == id).cloned()
@@ -1456,16 +1458,7 @@ fn withdraw(state: &mut State) -> Vec<Effect> {
     if state.screen != Screen::Attestations || !log_ready(state) {
         return Vec::new();
     }
-    let rec = state
-        .attestation_rows()
-        .get(state.attestations)
-        .and_then(|id| {
-            state
-                .changes()
-                .and_then(|c| c.records.iter().find(|r| r.id == *id))
-        })
-        .cloned();
-    let Some(rec) = rec else {
+    let Some(rec) = selected_record(state) else {
         complain(state, "Nothing is selected: nothing to withdraw.");
         return Vec::new();
     };
