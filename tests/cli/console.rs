@@ -433,9 +433,9 @@ fn a_clause_is_attested_from_the_console_and_turns_green() {
 
 /// The terminal as the shell left it: out of the alternate screen, the cursor shown, and the
 /// line discipline back (`stty -a`, run in the pane after the console, says `icanon` and `echo`,
-/// not `-icanon` and `-echo`).
+/// not `-icanon` and `-echo`; its last flag, `extproc`, says its output is all there).
 fn assert_restored(t: &Tmux, how: &str) {
-    let s = t.wait_for("speed");
+    let s = t.wait_for("extproc");
     assert_eq!(
         t.format("#{alternate_on}"),
         "0",
@@ -483,7 +483,7 @@ fn the_terminal_is_restored_after_quit_panic_and_sigterm() {
         "RUST_BACKTRACE=0 CARETAKER_CONSOLE_PANIC_AFTER_FIRST_FRAME=1",
         after,
     );
-    let s = t.wait_for("speed");
+    let s = t.wait_for("extproc");
     assert!(
         s.contains("panic after the first frame, as asked"),
         "the panic message is printed on the restored terminal:\n{s}"
