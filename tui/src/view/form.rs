@@ -41,16 +41,7 @@ pub fn draw(frame: &mut Frame, area: Rect, form: &AssessForm, rule: ConsentFrom,
     if let (Some(site), None) = (form.from_site, form.supersedes) {
         t.push_str(&format!(" · from site-log entry #{site}"));
     }
-    if !form.errors.is_empty() {
-        let n = form.errors.len();
-        t.push_str(&format!(
-            " · {n} problem{}, nothing saved",
-            if n == 1 { "" } else { "s" }
-        ));
-    }
-    if form.saving {
-        t.push_str(" · saving…");
-    }
+    title_state(&mut t, form.errors.len(), form.saving);
     frame.render_widget(
         Paragraph::new(Line::styled(cut(&t, width), theme.heading())),
         title,
@@ -132,16 +123,7 @@ pub fn draw_record(frame: &mut Frame, area: Rect, form: &RecordForm, theme: &The
         RecordTarget::Attestation { .. } => " Attest a clause".to_string(),
         RecordTarget::Withdrawal { id, .. } => format!(" Withdraw #{id}"),
     };
-    if !form.errors.is_empty() {
-        let n = form.errors.len();
-        t.push_str(&format!(
-            " · {n} problem{}, nothing saved",
-            if n == 1 { "" } else { "s" }
-        ));
-    }
-    if form.saving {
-        t.push_str(" · saving…");
-    }
+    title_state(&mut t, form.errors.len(), form.saving);
     lines.push(Line::styled(cut(&t, width), theme.heading()));
     let about: Vec<(&str, String)> = match &form.target {
         RecordTarget::Waiver {
@@ -212,16 +194,7 @@ pub fn draw_site(frame: &mut Frame, area: Rect, form: &SiteForm, theme: &Theme) 
         Some(id) => format!(" Correcting site-log entry #{id} · saved as a new entry; #{id} stays"),
         None => " New site-log entry (the Internet Site Log Sheet)".to_string(),
     };
-    if !form.errors.is_empty() {
-        let n = form.errors.len();
-        t.push_str(&format!(
-            " · {n} problem{}, nothing saved",
-            if n == 1 { "" } else { "s" }
-        ));
-    }
-    if form.saving {
-        t.push_str(" · saving…");
-    }
+    title_state(&mut t, form.errors.len(), form.saving);
     lines.push(Line::styled(cut(&t, width), theme.heading()));
     for l in wrap(
         "As on the paper sheet: who reported it, when and where it was seen, and what they recommend. A risk assessment of the change follows (n on the entry).",
@@ -291,4 +264,17 @@ fn problem_lines(problem: &str, label_w: usize, width: usize, theme: &Theme) -> 
         Line::styled(format!("{}{l}", " ".repeat(label_w + 2)), theme.bad())
     })
     .collect()
+}
+
+/// A form's title, then how the last Ctrl-S went: its problems, or saving.
+fn title_state(t: &mut String, problems: usize, saving: bool) {
+    if problems > 0 {
+        t.push_str(&format!(
+            " · {problems} problem{}, nothing saved",
+            if problems == 1 { "" } else { "s" }
+        ));
+    }
+    if saving {
+        t.push_str(" · saving…");
+    }
 }
