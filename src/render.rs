@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use caretaker_checks::{ClauseMap, Finding};
-use caretaker_daemon::report::{clause_lines_attested, ClauseStatus};
+use caretaker_daemon::report::clause_lines_attested;
 use caretaker_daemon::store::{RunRecord, RunState, StatusCounts, Verdict};
 use tabled::settings::object::Columns;
 use tabled::settings::{Style, Width};
@@ -81,32 +81,35 @@ pub fn report_attested(
     }
     out.push('\n');
 
-    // The findings, one line each, under the first clause each evidences.
-    let mut listed = vec![false; findings.len()];
-    for clause in &map.clauses {
-        let rows: Vec<(usize, &Finding)> = findings
+    // The findings under every clause they evidence: a clause's table holds every finding that
+    // sets its colour, and its heading is the colour of its line in the summary above.
+    for (clause, line) in map.clauses.iter().zip(&lines) {
+        let mut rows: Vec<(usize, &Finding)> = findings
             .iter()
             .enumerate()
-            .filter(|(i, f)| !listed[*i] && f.clauses.first() == Some(&clause.id))
+            .filter(|(_, f)| f.clauses.contains(&clause.id))
             .collect();
         if rows.is_empty() {
             continue;
         }
-        let status = ClauseStatus::of(rows.iter().map(|(_, f)| *f));
-        let _ = writeln!(out, "{} {} · {}", clause.id, clause.title, status.word());
-        let mut sorted = rows.clone();
-        sorted.sort_by_key(|(i, f)| (f.status.rank(), *i));
-        for (i, _) in &sorted {
-            listed[*i] = true;
-        }
-        out.push_str(&table(sorted.into_iter().map(|(_, f)| f)));
+        let _ = writeln!(
+            out,
+            "{} {} · {}",
+            clause.id,
+            clause.title,
+            line.status.word()
+        );
+        rows.sort_by_key(|(i, f)| (f.status.rank(), *i));
+        out.push_str(&table(rows.into_iter().map(|(_, f)| f)));
         out.push_str("\n\n");
     }
     let unmapped: Vec<&Finding> = findings
         .iter()
-        .enumerate()
-        .filter(|(i, _)| !listed[*i])
-        .map(|(_, f)| f)
+        .filter(|f| {
+            !f.clauses
+                .iter()
+                .any(|c| map.clauses.iter().any(|m| &m.id == c))
+        })
         .collect();
     if !unmapped.is_empty() {
         let _ = writeln!(out, "Not mapped to a clause of the policy");
@@ -370,4 +373,92 @@ pub fn filter_log(checks: &[caretaker_daemon::filterlog::FilterCheck]) -> String
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use caretaker_checks::{Evidence, Severity, Status, Target, TargetKind};
+    use caretaker_daemon::store::RunState;
+
+    fn finding(check: &str, name: &str, status: Status, clauses: &[&str]) -> Finding {
+        let mut f = Finding::new(
+            check,
+            Target::new(TargetKind::Host, name, ""),
+            status,
+            Severity::High,
+            format!("{name} is {status}."),
+            Evidence::new(name),
+        );
+        f.clauses = clauses.iter().map(|c| c.to_string()).collect();
+        f
+    }
+
+    fn run() -> RunRecord {
+        RunRecord {
+            id: 1,
+            trigger: "manual".into(),
+            who: "root".into(),
+            config_digest: String::new(),
+            school: "A School".into(),
+            started_at: "2026-12-04T02:00:00Z".into(),
+            ended_at: None,
+            state: RunState::Complete,
+            verdict: Some(Verdict::NonCompliant),
+            only: Vec::new(),
+            counts: StatusCounts::default(),
+        }
+    }
+
+    /// The heading of `clause`'s table and the targets listed under it.
+    fn table_of(text: &str, clause: &str) -> Option<(String, Vec<String>)> {
+        let mut lines = text
+            .lines()
+            .skip_while(|l| !l.starts_with(&format!("{clause} ")));
+        let heading = lines.next()?.rsplit(" · ").next()?.to_string();
+        let targets = lines
+            .take_while(|l| !l.is_empty())
+            .filter_map(|l| l.split('│').nth(3))
+            .map(|c| c.trim().to_string())
+            .filter(|c| !c.is_empty() && c != "TARGET")
+            .collect();
+        Some((heading, targets))
+    }
+
+    #[test]
+    fn a_clause_table_lists_every_finding_that_sets_its_colour() {
+        let map = ClauseMap::builtin();
+        let two: Vec<&str> = map.clauses.iter().take(2).map(|c| c.id.as_str()).collect();
+        // A failure whose first clause is another still makes the second clause RED.
+        let findings = vec![
+            finding("host.updates", "kiosk", Status::Fail, &[two[0], two[1]]),
+            finding("host.encryption", "laptop", Status::Pass, &[two[1]]),
+        ];
+        let text = report("A School", &map, &run(), &findings);
+        let lines = clause_lines_attested(&map, &findings, &[], caretaker_daemon::assess::today());
+        for (clause, line) in map.clauses.iter().zip(&lines) {
+            let summary = text
+                .lines()
+                .find(|l| l.trim_start().starts_with(line.status.word()) && l.contains(&line.title))
+                .unwrap_or_else(|| panic!("no summary line for {}:\n{text}", clause.id));
+            assert!(summary.contains(line.status.word()));
+            match table_of(&text, &clause.id) {
+                Some((heading, targets)) => {
+                    assert_eq!(heading, line.status.word(), "{}:\n{text}", clause.id);
+                    let mine: Vec<&Finding> = findings
+                        .iter()
+                        .filter(|f| f.clauses.contains(&clause.id))
+                        .collect();
+                    assert_eq!(targets.len(), mine.len(), "{}:\n{text}", clause.id);
+                    for f in mine {
+                        assert!(targets.contains(&f.target.name), "{}:\n{text}", clause.id);
+                    }
+                }
+                None => assert_eq!(line.findings, 0, "{} has no table:\n{text}", clause.id),
+            }
+        }
+        let (heading, targets) = table_of(&text, two[1]).unwrap();
+        assert_eq!(heading, "RED");
+        assert_eq!(targets, ["kiosk", "laptop"]);
+    }
 }

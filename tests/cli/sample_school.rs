@@ -5,7 +5,7 @@
 use caretaker_lab::{LabOptions, SampleSchool};
 
 use crate::report_schema::schema_errors;
-use crate::util::{audit_json, caretaker, findings, run};
+use crate::util::{assert_text_report_agrees, audit_json, caretaker, findings, run};
 
 fn start(openldap: bool, active_directory: bool) -> SampleSchool {
     SampleSchool::start(LabOptions {
@@ -70,6 +70,7 @@ fn every_planted_problem_is_reported_and_no_clean_account_is() {
     c.args(["show", "--config"]).arg(lab.config_path());
     let (code, text, err) = run(c);
     assert_eq!(code, 0, "{err}");
+    assert_text_report_agrees(&text, &doc);
     for clean in ["a.patel", "b.okafor", "r.singh-admin"] {
         assert!(
             !text.contains(clean),

@@ -93,3 +93,73 @@ pub fn bare_school(dir: &Path) -> std::path::PathBuf {
     .unwrap();
     path
 }
+
+/// Asserts that the text report (`caretaker show`) agrees with the JSON document of the same run:
+/// every clause's table heading has the colour of its summary line, and the table lists every
+/// finding that evidences the clause (by target and status).
+pub fn assert_text_report_agrees(text: &str, doc: &serde_json::Value) {
+    let clauses = doc["clauses"].as_array().cloned().unwrap_or_default();
+    assert!(!clauses.is_empty(), "no clauses in the document");
+    let fs = findings(doc);
+    for c in &clauses {
+        let id = c["id"].as_str().unwrap_or_default();
+        let word = c["status"].as_str().unwrap_or_default().to_uppercase();
+        let title = c["title"].as_str().unwrap_or_default();
+        let summary = text
+            .lines()
+            .find(|l| {
+                let t = l.trim_start();
+                t.split_whitespace().nth(1).is_some() && t.contains(title) && !t.starts_with(id)
+            })
+            .unwrap_or_else(|| panic!("no summary line for {id}:\n{text}"));
+        assert!(
+            summary.trim_start().starts_with(&word),
+            "{id}: the summary says {summary:?}, the document {word}"
+        );
+        let mine: Vec<&serde_json::Value> = fs
+            .iter()
+            .filter(|f| {
+                f["clauses"]
+                    .as_array()
+                    .is_some_and(|cs| cs.iter().any(|x| x == id))
+            })
+            .collect();
+        let heading = format!("{id} {title} · ");
+        let mut rows = text.lines().skip_while(|l| !l.starts_with(&heading));
+        let Some(head) = rows.next() else {
+            assert!(mine.is_empty(), "{id} has findings but no table:\n{text}");
+            continue;
+        };
+        assert_eq!(
+            head.rsplit(" · ").next(),
+            Some(word.as_str()),
+            "{id}: the table's heading disagrees with its summary line"
+        );
+        // Rows: │ STATUS │ CHECK │ TARGET │ FINDING │ (a wrapped finding continues with empty cells).
+        let cells: Vec<(String, String)> = rows
+            .take_while(|l| !l.is_empty())
+            .filter_map(|l| {
+                let mut c = l.split('│').skip(1).map(str::trim);
+                Some((c.next()?.to_string(), c.nth(1)?.to_string()))
+            })
+            .filter(|(s, _)| !s.is_empty() && s != "STATUS")
+            .collect();
+        assert_eq!(
+            cells.len(),
+            mine.len(),
+            "{id}: the table lists {} findings, the document {}",
+            cells.len(),
+            mine.len()
+        );
+        for f in mine {
+            let status = f["status"].as_str().unwrap_or_default().to_uppercase();
+            let name = f["target"]["name"].as_str().unwrap_or_default();
+            assert!(
+                cells
+                    .iter()
+                    .any(|(s, t)| *s == status && t.starts_with(name)),
+                "{id}: {status} {name} is not in its table"
+            );
+        }
+    }
+}
