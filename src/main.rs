@@ -172,7 +172,7 @@ fn open_store(loaded: &Loaded) -> Result<Store, Fail> {
 }
 
 fn audit(config: Option<&std::path::Path>, args: &AuditArgs) -> Result<u8, Fail> {
-    engine::validate_selectors(&args.only).map_err(|e| fail(EXIT_USAGE, e))?;
+    let only = engine::resolve_selectors(&args.only).map_err(|e| fail(EXIT_USAGE, e))?;
     let loaded = load_config(config)?;
     let map = load_map(&loaded)?;
     let store = open_store(&loaded)?;
@@ -181,7 +181,7 @@ fn audit(config: Option<&std::path::Path>, args: &AuditArgs) -> Result<u8, Fail>
         TriggerArg::Cron => Trigger::Cron,
         TriggerArg::Schedule => Trigger::Schedule,
     };
-    let outcome = run_checks(&loaded, &map, &store, trigger, args.only.clone())?;
+    let outcome = run_checks(&loaded, &map, &store, trigger, only)?;
 
     let verdict = if outcome.state == RunState::Interrupted {
         Verdict::Incomplete
@@ -346,7 +346,9 @@ fn show(config: Option<&std::path::Path>, args: &ShowArgs) -> Result<u8, Fail> {
 }
 
 fn trust(config: Option<&std::path::Path>, args: &TrustArgs) -> Result<u8, Fail> {
-    use caretaker_checks::host::transport::{fetch_host_key, known_hosts_name, trust_host_key};
+    use caretaker_checks::host::transport::{
+        fetch_host_key, known_hosts_name, known_keys, trust_host_key, HostKey,
+    };
     use std::io::IsTerminal as _;
     let loaded = load_config(config)?;
     let (machines, _) = inventory(&loaded)?;
@@ -385,6 +387,25 @@ fn trust(config: Option<&std::path::Path>, args: &TrustArgs) -> Result<u8, Fail>
         key.key_type,
         key.fingerprint()
     );
+    let entry = known_hosts_name(&host.address, port);
+    let before = known_keys(&loaded.known_hosts, &entry);
+    if before.contains(&key) {
+        println!(
+            "This key is already trusted (in {}); nothing to do.",
+            loaded.known_hosts.display()
+        );
+        return Ok(0);
+    }
+    if !before.is_empty() {
+        println!(
+            "It is NOT the key trusted before, which was:\n{}\nIf the machine was reinstalled or its keys were regenerated, that explains it; otherwise someone may be intercepting the connection. Trusting the new key replaces the old one.",
+            before
+                .iter()
+                .map(|k| format!("  {} {}", k.key_type, k.fingerprint()))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
     if !args.yes {
         if !std::io::stdin().is_terminal() {
             return Err(fail(
@@ -416,13 +437,21 @@ fn trust(config: Option<&std::path::Path>, args: &TrustArgs) -> Result<u8, Fail>
                 .map_err(|e| fail(EXIT_INCOMPLETE, e))?;
         }
     }
-    trust_host_key(
-        &loaded.known_hosts,
-        &known_hosts_name(&host.address, port),
-        &key,
-    )
-    .map_err(|e| fail(EXIT_INCOMPLETE, e))?;
-    println!("Trusted: recorded in {}.", loaded.known_hosts.display());
+    let replaced =
+        trust_host_key(&loaded.known_hosts, &entry, &key).map_err(|e| fail(EXIT_INCOMPLETE, e))?;
+    if replaced.is_empty() {
+        println!("Trusted: recorded in {}.", loaded.known_hosts.display());
+    } else {
+        println!(
+            "Trusted: recorded in {}, replacing {}.",
+            loaded.known_hosts.display(),
+            replaced
+                .iter()
+                .map(HostKey::fingerprint)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     Ok(0)
 }
 

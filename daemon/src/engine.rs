@@ -58,11 +58,65 @@ pub struct UnknownCheck {
     pub known: String,
 }
 
-/// Checks `--only` selectors against the known check ids.
-pub fn validate_selectors(only: &[String]) -> Result<(), UnknownCheck> {
+/// The words people type for an area, and the family of checks each means.
+const AREA_WORDS: &[(&str, &str)] = &[
+    ("host", "host"),
+    ("hosts", "host"),
+    ("machine", "host"),
+    ("machines", "host"),
+    ("computers", "host"),
+    ("directory", "directory"),
+    ("directories", "directory"),
+    ("dir", "directory"),
+    ("ldap", "directory"),
+    ("ad", "directory"),
+    ("accounts", "directory"),
+    ("filter", "filter"),
+    ("filters", "filter"),
+    ("filtering", "filter"),
+    ("web-filter", "filter"),
+    ("webfilter", "filter"),
+];
+
+/// The canonical selector for what a person typed: an area's name as people say it (`hosts`,
+/// `machines`, `ldap`, `filtering`), a check id or family (`host.antivirus`, `directory`), the
+/// same with the area's other name (`hosts.antivirus`), or a check's own name when only one check
+/// has it (`screen-lock`). `None` when it names nothing.
+pub fn resolve_selector(selector: &str, known: &[CheckId]) -> Option<String> {
+    let sel = selector.trim().to_ascii_lowercase();
+    if known.iter().any(|id| id.matches(&sel)) {
+        return Some(sel);
+    }
+    let (head, rest) = match sel.split_once('.') {
+        Some((h, r)) => (h, Some(r)),
+        None => (sel.as_str(), None),
+    };
+    if let Some((_, family)) = AREA_WORDS.iter().find(|(w, _)| *w == head) {
+        let canon = match rest {
+            Some(r) => format!("{family}.{r}"),
+            None => (*family).to_string(),
+        };
+        if known.iter().any(|id| id.matches(&canon)) {
+            return Some(canon);
+        }
+    }
+    let by_name: Vec<&CheckId> = known
+        .iter()
+        .filter(|id| id.as_str().split_once('.').map(|(_, n)| n) == Some(sel.as_str()))
+        .collect();
+    match by_name.as_slice() {
+        [one] => Some(one.to_string()),
+        _ => None,
+    }
+}
+
+/// Checks `--only` selectors against the known check ids and returns them in canonical form
+/// (see [`resolve_selector`]), in the order given.
+pub fn resolve_selectors(only: &[String]) -> Result<Vec<String>, UnknownCheck> {
     let known = known_check_ids();
+    let mut out: Vec<String> = Vec::new();
     for sel in only {
-        if !known.iter().any(|id| id.matches(sel)) {
+        let Some(canon) = resolve_selector(sel, &known) else {
             let mut families: Vec<String> =
                 known.iter().map(|id| id.family().to_string()).collect();
             families.dedup();
@@ -75,9 +129,12 @@ pub fn validate_selectors(only: &[String]) -> Result<(), UnknownCheck> {
                 selector: sel.clone(),
                 known: list,
             });
+        };
+        if !out.contains(&canon) {
+            out.push(canon);
         }
     }
-    Ok(())
+    Ok(out)
 }
 
 /// The units the configuration asks for.
@@ -561,13 +618,33 @@ mod tests {
 
     #[test]
     fn unknown_selectors_are_refused() {
-        assert!(validate_selectors(&["directory".into(), "directory.guest".into()]).is_ok());
-        let err = validate_selectors(&["directroy".into()])
+        assert!(resolve_selectors(&["directory".into(), "directory.guest".into()]).is_ok());
+        let err = resolve_selectors(&["directroy".into()])
             .unwrap_err()
             .to_string();
         assert!(
             err.contains("directroy") && err.contains("directory.guest"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn area_names_as_people_type_them_are_accepted() {
+        let sel = |s: &str| resolve_selectors(&[s.to_string()]).map_err(|e| e.to_string());
+        assert_eq!(sel("hosts"), Ok(vec!["host".to_string()]));
+        assert_eq!(sel("Machines"), Ok(vec!["host".to_string()]));
+        assert_eq!(
+            sel("hosts.antivirus"),
+            Ok(vec!["host.antivirus".to_string()])
+        );
+        assert_eq!(sel("screen-lock"), Ok(vec!["host.screen-lock".to_string()]));
+        assert_eq!(sel("ldap"), Ok(vec!["directory".to_string()]));
+        assert_eq!(sel("filtering"), Ok(vec!["filter".to_string()]));
+        assert_eq!(
+            resolve_selectors(&["host".into(), "hosts".into()]).ok(),
+            Some(vec!["host".to_string()])
+        );
+        assert!(sel("hostz").is_err());
+        assert!(sel("hosts.nothing").is_err());
     }
 }

@@ -63,7 +63,8 @@ fn unknown_then_trusted_then_changed_host_key() {
     let dir = tempfile::tempdir().unwrap();
     let closed = sshd::free_port();
     let cfg = config(dir.path(), &sshd, closed);
-    let only = ["--only", "host"];
+    // The area as people call it (the section and the command are `hosts`).
+    let only = ["--only", "hosts"];
 
     // 1. Unknown key: every host check is an error that shows the fingerprint; exit 2.
     let (code, doc, err) = audit_json(dir.path(), &cfg, &only);
@@ -108,12 +109,14 @@ fn unknown_then_trusted_then_changed_host_key() {
         std::fs::metadata(&kh).unwrap().permissions().mode() & 0o777,
         0o600
     );
-    // Without --yes and without a terminal, nothing is recorded.
+    // Trusting the same key again needs no confirmation and changes nothing.
     let mut c = caretaker(dir.path());
     c.args(["hosts", "trust", "staff-laptop-1", "--config"])
         .arg(&cfg)
         .stdin(std::process::Stdio::null());
-    assert_eq!(run(c).0, 64);
+    let (code, out, _) = run(c);
+    assert_eq!(code, 0);
+    assert!(out.contains("already trusted"), "{out}");
 
     // 3. Trusted: the real probe ran on this machine; each check has a verdict from real facts.
     let (code, doc, err) = audit_json(dir.path(), &cfg, &only);
@@ -158,6 +161,44 @@ fn unknown_then_trusted_then_changed_host_key() {
             .unwrap()
             .contains("caretaker hosts trust staff-laptop-1"));
     }
+
+    // 5. Trusting the new key shows the old fingerprint beside it and replaces the line.
+    let new_fingerprint = sshd::keygen_fingerprint(&sshd.host_key_pub());
+    assert_ne!(new_fingerprint, fingerprint);
+    // Without --yes and without a terminal, nothing is recorded.
+    let recorded = std::fs::read_to_string(&kh).unwrap();
+    let mut c = caretaker(dir.path());
+    c.args(["hosts", "trust", "staff-laptop-1", "--config"])
+        .arg(&cfg)
+        .stdin(std::process::Stdio::null());
+    assert_eq!(run(c).0, 64);
+    assert_eq!(std::fs::read_to_string(&kh).unwrap(), recorded);
+    let mut c = caretaker(dir.path());
+    c.args(["hosts", "trust", "staff-laptop-1", "--yes", "--config"])
+        .arg(&cfg);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(&new_fingerprint), "{out}");
+    assert!(out.contains(&fingerprint), "the old key is shown: {out}");
+    assert!(out.contains("NOT the key trusted before"), "{out}");
+    let lines: Vec<String> = std::fs::read_to_string(&kh)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(lines.len(), 1, "one line for the machine: {lines:?}");
+    assert_eq!(
+        std::fs::metadata(&kh).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let (_, doc, _) = audit_json(dir.path(), &cfg, &only);
+    let fs = findings(&doc);
+    assert!(
+        about(&fs, "staff-laptop-1")
+            .iter()
+            .all(|f| !f["summary"].as_str().unwrap().contains("intercepted")),
+        "{fs:#?}"
+    );
 }
 
 #[test]

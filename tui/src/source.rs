@@ -313,13 +313,12 @@ impl Source for InProcess {
     }
 
     fn start_audit(&self, scope: AuditScope) -> Result<AuditHandle, SourceError> {
-        engine::validate_selectors(&scope.selectors).map_err(SourceError::of)?;
+        let selectors = engine::resolve_selectors(&scope.selectors).map_err(SourceError::of)?;
         let loaded = self.scoped(&scope)?;
         let (tx, events) = mpsc::unbounded_channel();
         let (cancel, cancelled) = oneshot::channel::<()>();
         let store = self.store.clone();
         let map = self.map.clone();
-        let selectors = scope.selectors;
         // The engine gets a runtime of its own on its own thread: however busy the checks keep
         // it, the console's UI task never waits for them.
         std::thread::Builder::new()

@@ -293,9 +293,42 @@ pub fn fetch_host_key(address: &str, port: u16, timeout: Duration) -> Result<Hos
     key
 }
 
-/// Appends `key` for `name` (e.g. `[127.0.0.1]:2222`, see [`known_hosts_name`]) to an OpenSSH
-/// known_hosts file, creating it (mode 0600) and its directory if needed.
-pub fn trust_host_key(known_hosts: &Path, name: &str, key: &HostKey) -> Result<(), SshError> {
+/// The keys an OpenSSH known_hosts file holds for `name` (plain entries; hashed `|1|` entries and
+/// `@revoked`/`@cert-authority` markers are not ours and are left alone). A missing file holds none.
+pub fn known_keys(known_hosts: &Path, name: &str) -> Vec<HostKey> {
+    let Ok(text) = std::fs::read_to_string(known_hosts) else {
+        return Vec::new();
+    };
+    text.lines()
+        .filter(|line| names_entry(line, name))
+        .filter_map(|line| line.split_whitespace().nth(2))
+        .filter_map(crate::b64::decode)
+        .map(|blob| HostKey::from_blob(&blob))
+        .collect()
+}
+
+/// True if this known_hosts line is a plain entry whose host list names `name`.
+fn names_entry(line: &str, name: &str) -> bool {
+    let line = line.trim_start();
+    if line.starts_with('#') || line.starts_with('@') || line.starts_with('|') {
+        return false;
+    }
+    line.split_whitespace()
+        .next()
+        .is_some_and(|hosts| hosts.split(',').any(|h| h == name))
+}
+
+/// Records `key` as the one trusted key for `name` (e.g. `[127.0.0.1]:2222`, see
+/// [`known_hosts_name`]) in an OpenSSH known_hosts file, creating it (mode 0600) and its directory
+/// if needed. Plain entries that named `name` before are replaced, not kept beside it (a changed
+/// key must not stay trusted); every other line is kept as it was. The file is replaced whole
+/// (written beside it, then renamed), so a crash leaves the old file or the new one. Returns the
+/// keys that were trusted for `name` before.
+pub fn trust_host_key(
+    known_hosts: &Path,
+    name: &str,
+    key: &HostKey,
+) -> Result<Vec<HostKey>, SshError> {
     let fail = |reason: String| SshError::TrustFailed {
         path: known_hosts.display().to_string(),
         reason,
@@ -303,7 +336,7 @@ pub fn trust_host_key(known_hosts: &Path, name: &str, key: &HostKey) -> Result<(
     if name.is_empty()
         || name
             .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || c == '#')
+            .any(|c| c.is_whitespace() || c.is_control() || c == '#' || c == ',')
     {
         return Err(fail(format!("invalid host name {name:?}")));
     }
@@ -316,32 +349,61 @@ pub fn trust_host_key(known_hosts: &Path, name: &str, key: &HostKey) -> Result<(
     {
         return Err(fail("invalid host key".to_string()));
     }
-    if let Some(dir) = known_hosts.parent() {
-        if !dir.as_os_str().is_empty() {
-            std::fs::create_dir_all(dir).map_err(|e| fail(e.to_string()))?;
+    let dir = known_hosts
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| fail(e.to_string()))?;
+    let existing = match std::fs::read_to_string(known_hosts) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(fail(e.to_string())),
+    };
+    let before = known_keys(known_hosts, name);
+    let mut text = String::with_capacity(existing.len() + 128);
+    for line in existing.lines() {
+        if !names_entry(line, name) {
+            text.push_str(line);
+            text.push('\n');
+            continue;
+        }
+        // A line naming other hosts too keeps them, without this one.
+        let line = line.trim_start();
+        let (hosts, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+        let others: Vec<&str> = hosts.split(',').filter(|h| *h != name).collect();
+        if !others.is_empty() {
+            text.push_str(&others.join(","));
+            text.push(' ');
+            text.push_str(rest.trim_start());
+            text.push('\n');
         }
     }
+    text.push_str(&key.known_hosts_line(name));
+    text.push('\n');
+    let file_name = known_hosts
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "known_hosts".to_string());
+    let temp = dir.join(format!(".{file_name}.{}.new", std::process::id()));
     let mut options = OpenOptions::new();
-    options.create(true).append(true).read(true);
+    options.create(true).write(true).truncate(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options.open(known_hosts).map_err(|e| fail(e.to_string()))?;
-    // Start on a new line if the file does not end with one.
-    let mut existing = Vec::new();
-    file.read_to_end(&mut existing)
-        .map_err(|e| fail(e.to_string()))?;
-    let mut line = String::new();
-    if existing.last().is_some_and(|&b| b != b'\n') {
-        line.push('\n');
+    let written = options
+        .open(&temp)
+        .and_then(|mut file| {
+            file.write_all(text.as_bytes())?;
+            file.sync_all()
+        })
+        .and_then(|()| std::fs::rename(&temp, known_hosts));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&temp);
+        return Err(fail(e.to_string()));
     }
-    line.push_str(&key.known_hosts_line(name));
-    line.push('\n');
-    file.write_all(line.as_bytes())
-        .and_then(|()| file.sync_all())
-        .map_err(|e| fail(e.to_string()))
+    Ok(before)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -926,6 +988,64 @@ fn key_type_of_blob(blob: &[u8]) -> Option<String> {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
+
+    /// A key blob of `key_type` with some key bytes (the wire format: two length-prefixed strings).
+    fn key(key_type: &str, byte: u8) -> HostKey {
+        let mut blob = Vec::new();
+        for part in [key_type.as_bytes(), &[byte; 32][..]] {
+            blob.extend_from_slice(&(part.len() as u32).to_be_bytes());
+            blob.extend_from_slice(part);
+        }
+        HostKey::from_blob(&blob)
+    }
+
+    #[test]
+    fn trusting_a_changed_key_replaces_the_old_line_and_keeps_the_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let kh = dir.path().join("ssh").join("known_hosts");
+        let old = key("ssh-ed25519", 1);
+        let other = key("ssh-ed25519", 2);
+        let new = key("ssh-ed25519", 3);
+        assert!(trust_host_key(&kh, "[127.0.0.5]:22", &old)
+            .unwrap()
+            .is_empty());
+        // Lines that are not ours stay as they are: another machine, a comment, a hashed entry,
+        // and a line naming this machine among others is replaced too.
+        let mut text = std::fs::read_to_string(&kh).unwrap();
+        text.push_str("# kept\n");
+        text.push_str(&other.known_hosts_line("[127.0.0.6]:22"));
+        text.push_str("\n|1|abc=|def= ssh-ed25519 AAAA\n");
+        text.push_str(&old.known_hosts_line("other-name,[127.0.0.5]:22"));
+        text.push('\n');
+        std::fs::write(&kh, text).unwrap();
+        assert_eq!(
+            known_keys(&kh, "[127.0.0.5]:22"),
+            vec![old.clone(), old.clone()]
+        );
+
+        let replaced = trust_host_key(&kh, "[127.0.0.5]:22", &new).unwrap();
+        assert_eq!(replaced, vec![old.clone(), old]);
+        assert_eq!(known_keys(&kh, "[127.0.0.5]:22"), vec![new.clone()]);
+        assert_eq!(known_keys(&kh, "[127.0.0.6]:22"), vec![other]);
+        let text = std::fs::read_to_string(&kh).unwrap();
+        assert!(
+            text.contains("# kept\n") && text.contains("|1|abc=|def="),
+            "{text}"
+        );
+        assert_eq!(text.lines().count(), 5, "{text}");
+        assert_eq!(known_keys(&kh, "other-name").len(), 1, "{text}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&kh).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
+        assert_eq!(
+            std::fs::read_dir(kh.parent().unwrap()).unwrap().count(),
+            1,
+            "no temp file left"
+        );
+    }
 
     #[test]
     fn base64_round_trip() {
