@@ -14,5 +14,6 @@ mod interrupted;
 mod man;
 mod report_schema;
 mod sample_school;
+mod scripts;
 mod util;
 mod waivers;
