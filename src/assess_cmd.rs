@@ -280,28 +280,18 @@ fn check_filter(config: Option<&Path>, args: &AssessCheckFilterArgs) -> Result<u
     let map = load_map(&loaded)?;
     let store = open_store(&loaded)?;
     let log = read_log(&store)?;
-    match log.get(args.id) {
-        Some(r) if r.kind == RecordKind::Assessment.as_str() => {}
-        Some(r) => {
-            return Err(fail(
-                EXIT_USAGE,
-                anyhow!(
-                    "#{} is a {}, not a risk assessment (see `caretaker assess list`)",
-                    args.id,
-                    r.record_kind().map(RecordKind::noun).unwrap_or("record")
-                ),
-            ))
-        }
-        None => {
-            return Err(fail(
-                EXIT_USAGE,
-                anyhow!(
-                    "there is no risk assessment #{} (see `caretaker assess list`)",
-                    args.id
-                ),
-            ))
-        }
-    }
+    let Some(record) = log.get(args.id) else {
+        return Err(fail(
+            EXIT_USAGE,
+            anyhow!(
+                "there is no risk assessment #{} (see `caretaker assess list`)",
+                args.id
+            ),
+        ));
+    };
+    // The same rule as the console's `v`: an approved change, made by today.
+    assess::verifiable(record, assess::today())
+        .map_err(|why| fail(EXIT_USAGE, anyhow!("{why}; nothing was run or recorded")))?;
     if let Some(by) = log.superseded_by.get(&args.id) {
         eprintln!(
             "caretaker: note: #{} was corrected by #{by}; the check is recorded against #{} as asked.",

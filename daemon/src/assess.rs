@@ -1531,14 +1531,61 @@ pub fn add_verification(
     store.append_record(RecordKind::Verification, &to_value(v)?, None, entered_by)
 }
 
+/// Whether record `record` is a change whose filter can be checked now, on `today`: a readable
+/// risk assessment, approved (a rejected or deferred change was never made), and not dated to be
+/// applied after today (the filter would be tested before the change). The reason, in plain
+/// English, when it is not. The one rule for the CLI's `assess check-filter` and the console's `v`.
+pub fn verifiable(record: &StoredRecord, today: time::Date) -> Result<RiskAssessment, String> {
+    if record.kind != RecordKind::Assessment.as_str() {
+        return Err(format!(
+            "#{} is a {}, not a risk assessment (see `caretaker assess list`)",
+            record.id,
+            record
+                .record_kind()
+                .map(RecordKind::noun)
+                .unwrap_or("record")
+        ));
+    }
+    let Some(a) = record.assessment() else {
+        return Err(format!(
+            "#{} cannot be read as it was recorded (see `caretaker assess verify`)",
+            record.id
+        ));
+    };
+    if a.decision != Decision::Approve {
+        return Err(format!(
+            "#{} was {}: no change was made to the filter, so there is nothing to verify",
+            record.id,
+            a.decision.past()
+        ));
+    }
+    if let Some(applied) = &a.applied_on {
+        let today = today.to_string();
+        if applied.as_str() > today.as_str() {
+            return Err(format!(
+                "#{}'s change is to be made on {applied}: check the filter once it has been made (on or after {applied}), or correct the date it was applied",
+                record.id
+            ));
+        }
+    }
+    Ok(a)
+}
+
 /// Judges run `run`'s filter findings for risk assessment `assessment` and appends the
-/// verification that links them (the CLI's `assess check-filter` and the console's `v`).
+/// verification that links them (the CLI's `assess check-filter` and the console's `v`); refused
+/// unless the assessment is [`verifiable`] today.
 pub fn verify_with_run(
     store: &Store,
     assessment: i64,
     run: i64,
     entered_by: &str,
 ) -> Result<(StoredRecord, Verification), StoreError> {
+    let Some(target) = store.record(assessment)? else {
+        return Err(refused(format!(
+            "there is no risk assessment #{assessment} (see `caretaker assess list`)"
+        )));
+    };
+    verifiable(&target, today()).map_err(refused)?;
     let record = store
         .run(Some(run))?
         .ok_or_else(|| refused(format!("run {run} is not in the store")))?;
@@ -2287,6 +2334,64 @@ conduct = "none"
         .unwrap()
         .validate()
         .unwrap()
+    }
+
+    /// The one rule for checking the filter after a change: approved, and made by today.
+    #[test]
+    fn a_change_is_verified_only_once_approved_and_made() {
+        let (_dir, store) = store();
+        let run = store
+            .begin_run(&crate::store::NewRun {
+                trigger: crate::store::Trigger::Manual,
+                who: "tester".into(),
+                config_digest: String::new(),
+                school: "A School".into(),
+                only: vec!["filter".into()],
+            })
+            .unwrap();
+        store
+            .finish_run(run, crate::store::RunState::Complete, None)
+            .unwrap();
+        let tomorrow = (today() + time::Duration::days(1)).to_string();
+        let mut later = good();
+        later.applied_on = Some(tomorrow.clone());
+        let later = add_assessment(
+            &store,
+            &later.validate(ConsentFrom::Medium).unwrap(),
+            "tester",
+        )
+        .unwrap();
+        let r = store.record(later.id).unwrap().unwrap();
+        let why = verifiable(&r, today()).unwrap_err();
+        assert!(why.contains(&format!("to be made on {tomorrow}")), "{why}");
+        assert!(verifiable(&r, today() + time::Duration::days(1)).is_ok());
+        let err = verify_with_run(&store, later.id, run, "tester").unwrap_err();
+        assert!(err.to_string().contains("to be made on"), "{err}");
+
+        let mut rejected = good();
+        rejected.decision = Some("reject".into());
+        rejected.applied_on = None;
+        let rejected = add_assessment(
+            &store,
+            &rejected.validate(ConsentFrom::Medium).unwrap(),
+            "tester",
+        )
+        .unwrap();
+        let err = verify_with_run(&store, rejected.id, run, "tester").unwrap_err();
+        assert!(err.to_string().contains("was rejected"), "{err}");
+
+        let made = add_assessment(
+            &store,
+            &good().validate(ConsentFrom::Medium).unwrap(),
+            "tester",
+        )
+        .unwrap();
+        let site = add_site(&store, &site(), "tester").unwrap();
+        let err = verify_with_run(&store, site.id, run, "tester").unwrap_err();
+        assert!(err.to_string().contains("not a risk assessment"), "{err}");
+        let (stored, v) = verify_with_run(&store, made.id, run, "tester").unwrap();
+        assert_eq!(v.assessment, made.id);
+        assert_eq!(stored.kind, "verification");
     }
 
     #[test]

@@ -536,4 +536,48 @@ fn a_filter_check_after_a_change_records_that_the_must_block_list_is_not_all_blo
     );
     let (code, _, err) = ct(dir, config, &["assess", "check-filter", &site.to_string()]);
     assert_eq!(code, 64, "{err}");
+    // A change dated to be made tomorrow, and a rejected one, are refused before any test runs
+    // (the console's `v` refuses them with the same words).
+    let runs_before = json(&ct(dir, config, &["filter", "log", "--format", "json"]).1)["checks"]
+        .as_array()
+        .unwrap()
+        .len();
+    let tomorrow = (time::OffsetDateTime::now_utc().date() + time::Duration::days(1)).to_string();
+    let later = assessment(CHANGE, "").replace(
+        "applied_on = 2026-11-23",
+        &format!("applied_on = {tomorrow}"),
+    );
+    let later = add(
+        dir,
+        config,
+        &["assess", "add", "--file", &file(dir, "later.toml", &later)],
+    );
+    let (code, _, err) = ct(dir, config, &["assess", "check-filter", &later.to_string()]);
+    assert_eq!(code, 64, "{err}");
+    assert!(err.contains(&format!("to be made on {tomorrow}")), "{err}");
+    let rejected = assessment(CHANGE, "")
+        .replace("decision = \"approve\"", "decision = \"reject\"")
+        .replace("applied_on = 2026-11-23\n", "");
+    let rejected = add(
+        dir,
+        config,
+        &[
+            "assess",
+            "add",
+            "--file",
+            &file(dir, "rejected.toml", &rejected),
+        ],
+    );
+    let (code, _, err) = ct(
+        dir,
+        config,
+        &["assess", "check-filter", &rejected.to_string()],
+    );
+    assert_eq!(code, 64, "{err}");
+    assert!(err.contains("was rejected"), "{err}");
+    let runs_after = json(&ct(dir, config, &["filter", "log", "--format", "json"]).1)["checks"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(runs_after, runs_before, "nothing was run");
 }

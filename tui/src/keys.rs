@@ -170,7 +170,7 @@ pub const KEYS: &[Binding] = &[
     b(Key::Char('R'), None, Action::AuditSelection, "audit the selection now (clause's checks, check, machine)", ALL, None),
     b(Key::Ctrl('r'), None, Action::Reload, "reload from the store", ALL, None),
     b(Key::Char('?'), None, Action::Help, "this help", ALL, Some("? help")),
-    b(Key::Esc, None, Action::Back, "back: close what is open, leave a drill-down; at the top, quit", ALL, None),
+    b(Key::Esc, None, Action::Back, "back: close what is open, leave a drill-down (never quits: q does)", ALL, None),
     b(Key::Char('q'), None, Action::Quit, "quit", ALL, Some("q quit")),
     b(Key::Ctrl('c'), None, Action::Quit, "quit", ALL, None),
 ];

@@ -3,7 +3,7 @@
 //! [`Effect`]s for the app to carry out.
 
 use caretaker_checks::{Finding, Status, TargetKind};
-use caretaker_daemon::assess::{Decision, StoredRecord};
+use caretaker_daemon::assess::{self, StoredRecord};
 use caretaker_daemon::store::{fingerprint, RunState};
 
 use crate::action::{Action, Effect};
@@ -515,7 +515,8 @@ fn clamp(state: &mut State) {
     }
 }
 
-/// Esc: close the innermost thing open; at the top, quit.
+/// Esc: close the innermost thing open. At the top it does nothing but say how to quit: one Esc
+/// too many after closing a popup must not end the program.
 fn back(state: &mut State) -> Vec<Effect> {
     if state.form.is_some() || state.record_form.is_some() || state.site_form.is_some() {
         return apply(state, Action::FormCancel);
@@ -551,7 +552,8 @@ fn back(state: &mut State) -> Vec<Effect> {
         state.screen = from;
         return Vec::new();
     }
-    apply(state, Action::Quit)
+    say(state, "Nothing is open to close: q quits.");
+    Vec::new()
 }
 
 /// Shows the Findings screen with `query`, remembering where it came from.
@@ -1344,27 +1346,14 @@ fn verify(state: &mut State) -> Vec<Effect> {
         complain(state, "No risk assessment is selected: nothing to verify.");
         return Vec::new();
     };
-    let Some(a) = rec.assessment() else {
-        complain(
-            state,
-            format!(
-                "#{} cannot be read as it was recorded (see `caretaker assess verify`).",
-                rec.id
-            ),
-        );
-        return Vec::new();
+    let today = state.now.to_offset(state.offset).date();
+    let a = match assess::verifiable(&rec, today) {
+        Ok(a) => a,
+        Err(why) => {
+            complain(state, format!("{why}."));
+            return Vec::new();
+        }
     };
-    if a.decision != Decision::Approve {
-        complain(
-            state,
-            format!(
-                "#{} was {}: no change was made to the filter, so there is nothing to verify.",
-                rec.id,
-                a.decision.past()
-            ),
-        );
-        return Vec::new();
-    }
     let effects = start_audit_for(
         state,
         AuditScope::checks(vec!["filter".into()]),

@@ -30,7 +30,7 @@ fn quit_stops_and_cancels_a_running_audit() {
 }
 
 #[test]
-fn back_closes_the_innermost_thing_then_leaves_the_drill_down_then_quits() {
+fn back_closes_the_innermost_thing_then_leaves_the_drill_down_and_never_quits() {
     let (mut s, src) = loaded();
     act(&mut s, &src, Action::Help);
     act(&mut s, &src, Action::Back);
@@ -46,8 +46,15 @@ fn back_closes_the_innermost_thing_then_leaves_the_drill_down_then_quits() {
     assert_eq!(s.screen, Screen::Compliance);
     assert_eq!(s.query(Screen::Findings), "");
     assert!(!s.quit);
+    // One Esc too many at the top does not end the program: it says how to.
     act(&mut s, &src, Action::Back);
-    assert!(s.quit);
+    act(&mut s, &src, Action::Back);
+    assert!(!s.quit);
+    assert!(s
+        .message
+        .as_ref()
+        .is_some_and(|m| m.text.contains("q quits")));
+    assert_eq!(s.screen, Screen::Compliance);
 
     let (mut s, src) = loaded();
     act(&mut s, &src, Action::GoTo(Screen::Filter));
@@ -1434,6 +1441,34 @@ mod corrections_and_verification {
         assert!(s.audit.is_none());
         let m = s.message.clone().unwrap();
         assert!(m.error && m.text.contains("#11 was rejected"), "{}", m.text);
+    }
+
+    /// A change dated to be made tomorrow: its filter check would test the filter before it.
+    #[test]
+    fn a_change_dated_after_today_is_not_verified_yet() {
+        let (mut s, src) = on(Screen::Assessments);
+        act(&mut s, &src, Action::Correct);
+        while s.form.as_ref().unwrap().current() != Field::Decision {
+            act(&mut s, &src, Action::FormNext);
+        }
+        act(&mut s, &src, Action::FormNext); // the date applied
+        for _ in 0.."2026-11-21".len() {
+            act(&mut s, &src, Action::FormBackspace);
+        }
+        let tomorrow = (s.now.to_offset(s.offset).date() + time::Duration::days(1)).to_string();
+        for c in tomorrow.chars() {
+            act(&mut s, &src, Action::FormInput(c));
+        }
+        act(&mut s, &src, Action::FormSave);
+        assert!(s.form.is_none(), "{:?}", s.message);
+        assert!(update(&mut s, Action::Verify).is_empty());
+        assert!(s.audit.is_none());
+        let m = s.message.clone().unwrap();
+        assert!(
+            m.error && m.text.contains(&format!("to be made on {tomorrow}")),
+            "{}",
+            m.text
+        );
     }
 
     #[test]

@@ -350,7 +350,7 @@ pub fn draw_assessments(frame: &mut Frame, area: Rect, state: &State, theme: &Th
         fit("CHANGE", change_w),
         fit("RISK", risk_w),
         fit("DECISION", dec_w),
-        "FILTER CHECK"
+        "MUST-BLOCK"
     );
     frame.render_widget(
         Paragraph::new(Line::styled(cut(&h, width), theme.dim())),
@@ -369,8 +369,9 @@ pub fn draw_assessments(frame: &mut Frame, area: Rect, state: &State, theme: &Th
                 return fit(&format!("#{id}"), 5) + "(unreadable)";
             };
             let check = match log.verifications_of(id).last() {
-                Some((_, v)) if v.must_block_passed => "still blocked",
-                Some(_) => "NOT blocked",
+                // Of the must-block list after the change (whatever the change unblocked).
+                Some((_, v)) if v.must_block_passed => "PASS",
+                Some(_) => "FAIL",
                 None => "—",
             };
             format!(
