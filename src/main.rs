@@ -96,6 +96,25 @@ fn run(cli: Cli) -> Result<u8, Fail> {
         Some(Command::Config(ConfigCommand::Check)) => {
             let loaded = load_config(config)?;
             let map = load_map(&loaded)?;
+            let problems = caretaker_daemon::preflight::problems(&loaded);
+            if !problems.is_empty() {
+                for p in &problems {
+                    eprintln!(
+                        "caretaker: {}: {}: {}",
+                        loaded.path.display(),
+                        p.setting,
+                        p.reason
+                    );
+                }
+                return Err(fail(
+                    EXIT_CONFIG,
+                    anyhow::anyhow!(
+                        "{}: not usable: the audit would refuse {} of its settings before connecting (above)",
+                        loaded.path.display(),
+                        problems.len()
+                    ),
+                ));
+            }
             println!(
                 "{}: usable. {} director{}, {} clauses in the policy map, store at {}.",
                 loaded.path.display(),

@@ -134,6 +134,23 @@ pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
     let located = Locator::new(&text, path);
     validate(&config, &located)?;
     resolve_paths(&mut config, &base);
+    // A store set in a folder that does not exist is most likely a typing mistake: creating it
+    // would start an empty history without a word. (The default place is created when needed.)
+    if let Some(store) = &config.store.path {
+        if let Some(folder) = store.parent().filter(|f| !f.as_os_str().is_empty()) {
+            if !folder.is_dir() {
+                return Err(located.error(
+                    &[Seg::key("store"), Seg::key("path")],
+                    Some(format!("{:?}", store.display().to_string())),
+                    format!(
+                        "a file in a folder that exists: {} does not (create it with `install -d -m 700 {}`, or correct the path)",
+                        folder.display(),
+                        folder.display()
+                    ),
+                ));
+            }
+        }
+    }
     read_secrets(&mut config, &located)?;
     let digest = hex::encode(Sha256::digest(&bytes));
     let store_path = match &config.store.path {

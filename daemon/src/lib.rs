@@ -7,6 +7,7 @@ pub mod engine;
 pub mod filter;
 pub mod filterlog;
 pub mod hosts;
+pub mod preflight;
 pub mod report;
 pub mod store;
 

@@ -109,6 +109,50 @@ fn a_secret_file_others_can_read_is_refused_with_the_fix() {
     assert!(out.contains("usable"), "{out}");
 }
 
+/// `config check` refuses what the audit would refuse before connecting, not only what the file
+/// says: plain LDAP without StartTLS, a CA file that is not there.
+#[test]
+fn config_check_refuses_what_the_audit_would_refuse_before_connecting() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("ad.pass");
+    crate::util::write_secret(&secret, "s3cret-s3cret\n");
+    let check = |extra: &str| {
+        let config = write_config(
+            dir.path(),
+            &format!("bind_password_file = \"ad.pass\"\n{extra}"),
+        );
+        let mut c = caretaker(dir.path());
+        c.args(["config", "check", "--config"]).arg(&config);
+        run(c)
+    };
+    let plain = check("").0;
+    assert_eq!(plain, 0, "ldaps:// with the system's CAs is usable");
+
+    let config = dir.path().join("caretaker.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        text.replace("ldaps://127.0.0.1:1", "ldap://127.0.0.1:1"),
+    )
+    .unwrap();
+    let mut c = caretaker(dir.path());
+    c.args(["config", "check", "--config"]).arg(&config);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 78, "{out}{err}");
+    assert!(!out.contains("usable"), "{out}");
+    assert!(err.contains("[[directory]] \"ad\""), "{err}");
+    assert!(
+        err.contains("without encryption") && err.contains("starttls = true"),
+        "{err}"
+    );
+
+    let (code, out, err) = check("ca_file = \"no-such-ca.pem\"");
+    assert_eq!(code, 78, "{out}{err}");
+    assert!(err.contains("no-such-ca.pem"), "{err}");
+    assert!(err.contains("could not be used"), "{err}");
+    assert!(!err.contains("s3cret"), "{err}");
+}
+
 #[test]
 fn a_missing_environment_secret_names_the_variable() {
     let dir = tempfile::tempdir().unwrap();

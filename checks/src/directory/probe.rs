@@ -458,10 +458,22 @@ impl Connection {
     }
 }
 
-/// Connects (LDAPS or StartTLS unless plain is allowed) and binds as caretaker.
-async fn connect(dir: &Directory) -> Result<Connection, ProbeError> {
-    let secs = dir.timeout_secs.max(1);
-    let t = Duration::from_secs(secs);
+/// How caretaker will talk to a directory, once [`preflight`] has found nothing wrong.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// `ldaps://`.
+    pub ldaps: bool,
+    /// `ldap://` upgraded with StartTLS.
+    pub starttls: bool,
+    /// The TLS settings (the CA file's certificates, or this machine's), when encrypted.
+    tls: Option<Arc<ClientConfig>>,
+}
+
+/// Everything that can be known about a directory's settings before connecting: a usable URL,
+/// encryption (LDAPS or StartTLS, or plain only with `allow_insecure`), the bind password loaded,
+/// and the CA file readable and holding certificates. The audit refuses what this refuses (it
+/// calls it), and `caretaker config check` reports it.
+pub fn preflight(dir: &Directory) -> Result<Plan, ProbeError> {
     let url = dir.url.trim();
     let lower = url.to_ascii_lowercase();
     let ldaps = lower.starts_with("ldaps://");
@@ -498,11 +510,31 @@ async fn connect(dir: &Directory) -> Result<Connection, ProbeError> {
         ));
     }
 
+    let tls = if ldaps || starttls {
+        Some(tls_config(dir)?)
+    } else {
+        None
+    };
+    Ok(Plan {
+        ldaps,
+        starttls,
+        tls,
+    })
+}
+
+/// Connects (LDAPS or StartTLS unless plain is allowed) and binds as caretaker.
+async fn connect(dir: &Directory) -> Result<Connection, ProbeError> {
+    let secs = dir.timeout_secs.max(1);
+    let t = Duration::from_secs(secs);
+    let url = dir.url.trim();
+    let Plan {
+        ldaps,
+        starttls,
+        tls,
+    } = preflight(dir)?;
     let mut settings = LdapConnSettings::new().set_conn_timeout(t);
-    if ldaps || starttls {
-        settings = settings
-            .set_starttls(starttls)
-            .set_config(tls_config(dir).await?);
+    if let Some(tls) = tls {
+        settings = settings.set_starttls(starttls).set_config(tls);
     }
     let connect = LdapConnAsync::with_settings(settings, url);
     let (conn, ldap) = match tokio::time::timeout(t + Duration::from_millis(500), connect).await {
@@ -834,11 +866,11 @@ fn is_group(e: &Entry) -> bool {
 }
 
 /// Builds the TLS settings: the configured CA file, or this machine's trusted CAs.
-async fn tls_config(dir: &Directory) -> Result<Arc<ClientConfig>, ProbeError> {
+fn tls_config(dir: &Directory) -> Result<Arc<ClientConfig>, ProbeError> {
     let mut roots = RootCertStore::empty();
     if let Some(path) = &dir.ca_file {
         let shown = path.display().to_string();
-        let pem = tokio::fs::read(path).await.map_err(|e| {
+        let pem = std::fs::read(path).map_err(|e| {
             ProbeError::new(
                 Failure::CaFile(shown.clone()),
                 "setup",
