@@ -187,6 +187,8 @@ struct RunRow {
     who: String,
     #[tabled(rename = "STATE")]
     state: String,
+    #[tabled(rename = "COVERED")]
+    covered: String,
     #[tabled(rename = "VERDICT")]
     verdict: String,
     #[tabled(rename = "FAIL")]
@@ -199,7 +201,17 @@ struct RunRow {
     pass: u64,
 }
 
-/// The table printed by `caretaker runs`.
+/// What a run checked: `everything`, or its `--only` selectors (`filter`, `host.antivirus`).
+pub fn covered(only: &[String]) -> String {
+    if only.is_empty() {
+        "everything".to_string()
+    } else {
+        only.join(", ")
+    }
+}
+
+/// The table printed by `caretaker runs`. Runs that checked only some areas say so: their
+/// counts are not comparable with a full audit's.
 pub fn runs_table(runs: &[RunRecord]) -> String {
     if runs.is_empty() {
         return "No runs stored yet: run `caretaker audit`.\n".to_string();
@@ -212,6 +224,7 @@ pub fn runs_table(runs: &[RunRecord]) -> String {
             trigger: r.trigger.clone(),
             who: r.who.clone(),
             state: r.state.as_str().to_string(),
+            covered: covered(&r.only),
             verdict: r
                 .verdict
                 .map(|v| v.as_str().to_string())
@@ -460,5 +473,22 @@ mod tests {
         let (heading, targets) = table_of(&text, two[1]).unwrap();
         assert_eq!(heading, "RED");
         assert_eq!(targets, ["kiosk", "laptop"]);
+    }
+
+    #[test]
+    fn runs_say_what_they_covered() {
+        let full = run();
+        let filter = RunRecord {
+            id: 2,
+            only: vec!["filter".into()],
+            ..run()
+        };
+        let text = runs_table(&[filter, full]);
+        let covered: Vec<&str> = text
+            .lines()
+            .filter(|l| l.contains("2026-12-04"))
+            .map(|l| l.split('│').nth(6).unwrap_or_default().trim())
+            .collect();
+        assert_eq!(covered, ["filter", "everything"], "{text}");
     }
 }

@@ -135,7 +135,13 @@ pub enum Effect {
         runs: usize,
     },
     /// Two runs' findings, compared ([`Action::DiffLoaded`]).
-    LoadDiff { older: i64, newer: i64 },
+    /// Compare two runs; each with its `--only` selectors (what it covered).
+    LoadDiff {
+        older: i64,
+        newer: i64,
+        older_only: Vec<String>,
+        newer_only: Vec<String>,
+    },
     /// The filter-change log ([`Action::ChangesLoaded`]).
     LoadChanges,
     /// Append a risk assessment ([`Action::AssessmentSaved`]).

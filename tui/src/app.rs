@@ -125,11 +125,16 @@ pub fn answer(source: &dyn Source, effect: Effect) -> Option<Action> {
             url,
             vantage,
         },
-        Effect::LoadDiff { older, newer } => {
+        Effect::LoadDiff {
+            older,
+            newer,
+            older_only,
+            newer_only,
+        } => {
             let result = source.findings(older).and_then(|a| {
                 source
                     .findings(newer)
-                    .map(|b| Box::new(diff(older, &a, newer, &b)))
+                    .map(|b| Box::new(diff((older, &older_only), &a, (newer, &newer_only), &b)))
             });
             Action::DiffLoaded(result.map_err(|e| e.to_string()))
         }

@@ -811,26 +811,55 @@ pub struct Diff {
     pub resolved: Vec<Finding>,
     /// Problems in both.
     pub still: usize,
+    /// Problems left out because only one of the two runs checked them (a filter-only run
+    /// against a full one, a run of one machine): not new, not resolved, just not compared.
+    pub not_compared: usize,
 }
 
-/// Compares two runs' findings by check and target.
-pub fn diff(older: i64, older_f: &[Finding], newer: i64, newer_f: &[Finding]) -> Diff {
-    let problems = |fs: &[Finding]| -> BTreeMap<String, Status> {
+/// What a run covered: its `--only` selectors (empty: everything) and the machines it reported on.
+fn coverage(only: &[String], fs: &[Finding]) -> (Vec<String>, BTreeSet<String>) {
+    let hosts = fs
+        .iter()
+        .filter(|f| f.target.kind == TargetKind::Host)
+        .map(|f| f.target.name.clone())
+        .collect();
+    (only.to_vec(), hosts)
+}
+
+/// Compares two runs' findings by check and target, like with like: only what both runs
+/// checked (`older_only` and `newer_only` are the runs' `--only` selectors).
+pub fn diff(
+    older: (i64, &[String]),
+    older_f: &[Finding],
+    newer: (i64, &[String]),
+    newer_f: &[Finding],
+) -> Diff {
+    let (oa, oh) = coverage(older.1, older_f);
+    let (na, nh) = coverage(newer.1, newer_f);
+    let both = |f: &&Finding| covers(&oa, &oh, f) && covers(&na, &nh, f);
+    let not_compared = older_f
+        .iter()
+        .chain(newer_f)
+        .filter(|f| f.status != Status::Pass && !both(f))
+        .count();
+    let older_f: Vec<&Finding> = older_f.iter().filter(both).collect();
+    let newer_f: Vec<&Finding> = newer_f.iter().filter(both).collect();
+    let problems = |fs: &[&Finding]| -> BTreeMap<String, Status> {
         fs.iter()
             .filter(|f| f.status != Status::Pass)
             .map(|f| (fingerprint(f), f.status))
             .collect()
     };
-    let (a, b) = (problems(older_f), problems(newer_f));
+    let (a, b) = (problems(&older_f), problems(&newer_f));
     let mut new: Vec<Finding> = newer_f
         .iter()
         .filter(|f| f.status != Status::Pass && a.get(&fingerprint(f)) != Some(&f.status))
-        .cloned()
+        .map(|f| (*f).clone())
         .collect();
     let mut resolved: Vec<Finding> = older_f
         .iter()
         .filter(|f| f.status != Status::Pass && !b.contains_key(&fingerprint(f)))
-        .cloned()
+        .map(|f| (*f).clone())
         .collect();
     let still = newer_f
         .iter()
@@ -839,12 +868,23 @@ pub fn diff(older: i64, older_f: &[Finding], newer: i64, newer_f: &[Finding]) ->
     new.sort_by_key(|f| f.status.rank());
     resolved.sort_by_key(|f| f.status.rank());
     Diff {
-        older,
-        newer,
+        older: older.0,
+        newer: newer.0,
         new,
         resolved,
         still,
+        not_compared,
     }
+}
+
+/// The runs the trend is drawn from, oldest first: full audits that finished. A run of some
+/// checks only (the filter after a change, one machine) would dip the line without anything
+/// having got better.
+pub fn trend_runs(runs: &[RunRecord]) -> Vec<&RunRecord> {
+    runs.iter()
+        .rev()
+        .filter(|r| r.only.is_empty() && r.state == RunState::Complete)
+        .collect()
 }
 
 #[cfg(test)]
@@ -1015,12 +1055,78 @@ mod tests {
                 Status::Error,
             ),
         ];
-        let d = diff(1, &a, 2, &b);
+        let d = diff((1, &[]), &a, (2, &[]), &b);
         assert_eq!(d.new.len(), 1);
         assert_eq!(d.new[0].check.as_str(), "host.updates");
         assert_eq!(d.resolved.len(), 1);
         assert_eq!(d.resolved[0].target.name, "p.jones");
         assert_eq!(d.still, 1);
+        assert_eq!(d.not_compared, 0);
+    }
+
+    /// A full run against a filter-only run compares the filter alone: the directory's problems
+    /// were not checked in the filter-only run, so they are neither new nor resolved.
+    #[test]
+    fn a_partial_run_is_compared_like_with_like() {
+        let full = vec![
+            f(
+                "directory.stale-accounts",
+                TargetKind::Account,
+                "p.jones",
+                Status::Fail,
+            ),
+            f(
+                "filter.must-block",
+                TargetKind::Url,
+                "https://iwf.example/",
+                Status::Fail,
+            ),
+        ];
+        let filter_only = vec![f(
+            "filter.must-block",
+            TargetKind::Url,
+            "https://iwf.example/",
+            Status::Pass,
+        )];
+        let filter = ["filter".to_string()];
+        let d = diff((2, &filter), &filter_only, (3, &[]), &full);
+        assert_eq!(d.new.len(), 1, "{d:?}");
+        assert_eq!(d.new[0].check.as_str(), "filter.must-block");
+        assert_eq!(d.not_compared, 1);
+        let d = diff((3, &[]), &full, (4, &filter), &filter_only);
+        assert!(d.new.is_empty(), "{d:?}");
+        assert_eq!(d.resolved.len(), 1);
+        assert_eq!(d.resolved[0].check.as_str(), "filter.must-block");
+        // A run of one machine compares that machine only.
+        let pc = |s| vec![f("host.antivirus", TargetKind::Host, "pc-1", s)];
+        let mut both = pc(Status::Fail);
+        both.extend(vec![f(
+            "host.antivirus",
+            TargetKind::Host,
+            "pc-2",
+            Status::Fail,
+        )]);
+        let d = diff(
+            (5, &[]),
+            &both,
+            (6, &["host".to_string()]),
+            &pc(Status::Pass),
+        );
+        assert_eq!(d.resolved.len(), 1);
+        assert_eq!(d.resolved[0].target.name, "pc-1");
+        assert_eq!(d.not_compared, 1);
+    }
+
+    #[test]
+    fn the_trend_is_drawn_from_finished_full_audits() {
+        let runs = vec![
+            run(4, &["filter"], RunState::Complete),
+            run(3, &[], RunState::Interrupted),
+            run(2, &[], RunState::Complete),
+            run(1, &[], RunState::Complete),
+        ];
+        let ids: Vec<i64> = trend_runs(&runs).iter().map(|r| r.id).collect();
+        assert_eq!(ids, [1, 2]);
     }
 }
 

@@ -700,8 +700,24 @@ fn compare_marked(state: &mut State) -> Vec<Effect> {
 }
 
 fn compare(state: &mut State, older: i64, newer: i64) -> Vec<Effect> {
+    let only = |id: i64| -> Vec<String> {
+        match &state.runs {
+            Loadable::Ready(runs) => runs
+                .iter()
+                .find(|r| r.id == id)
+                .map(|r| r.only.clone())
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        }
+    };
+    let (older_only, newer_only) = (only(older), only(newer));
     state.runs_view.diff = Some((older, newer, Loadable::Loading));
-    vec![Effect::LoadDiff { older, newer }]
+    vec![Effect::LoadDiff {
+        older,
+        newer,
+        older_only,
+        newer_only,
+    }]
 }
 
 fn start_audit(state: &mut State, scope: AuditScope) -> Vec<Effect> {

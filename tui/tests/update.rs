@@ -18,6 +18,17 @@ fn loaded() -> (State, Sample) {
     console(80, 24)
 }
 
+/// The `--only` selectors of the sample's run `id`.
+fn only(id: i64) -> Vec<String> {
+    let (_, src) = loaded();
+    src.runs(1000)
+        .unwrap()
+        .into_iter()
+        .find(|r| r.id == id)
+        .map(|r| r.only)
+        .unwrap()
+}
+
 #[test]
 fn quit_stops_and_cancels_a_running_audit() {
     let (mut s, _) = loaded();
@@ -175,7 +186,12 @@ fn open_drills_in_on_every_screen() {
     let _ = update(&mut s, Action::GoTo(Screen::Runs));
     assert_eq!(
         update(&mut s, Action::Open),
-        vec![Effect::LoadDiff { older: 7, newer: 8 }]
+        vec![Effect::LoadDiff {
+            older: 7,
+            newer: 8,
+            older_only: only(7),
+            newer_only: only(8),
+        }]
     );
     let _ = update(&mut s, Action::Bottom);
     assert!(update(&mut s, Action::Open).is_empty());
@@ -229,13 +245,23 @@ fn marking_two_runs_compares_them() {
     let _ = update(&mut s, Action::Down);
     assert_eq!(
         update(&mut s, Action::ToggleMark),
-        vec![Effect::LoadDiff { older: 6, newer: 8 }]
+        vec![Effect::LoadDiff {
+            older: 6,
+            newer: 8,
+            older_only: only(6),
+            newer_only: only(8),
+        }]
     );
     // A third mark drops the first.
     let _ = update(&mut s, Action::Down);
     assert_eq!(
         update(&mut s, Action::ToggleMark),
-        vec![Effect::LoadDiff { older: 5, newer: 6 }]
+        vec![Effect::LoadDiff {
+            older: 5,
+            newer: 6,
+            older_only: only(5),
+            newer_only: only(6),
+        }]
     );
     assert_eq!(s.runs_view.marked, vec![6, 5]);
     // Unmarking drops the comparison.
@@ -528,6 +554,7 @@ fn diff_answers_only_for_the_comparison_shown() {
         new: vec![],
         resolved: vec![],
         still: 0,
+        not_compared: 0,
     };
     let _ = update(&mut s, Action::DiffLoaded(Ok(Box::new(other))));
     assert!(matches!(s.runs_view.diff, Some((7, 8, Loadable::Loading))));
@@ -540,6 +567,7 @@ fn diff_answers_only_for_the_comparison_shown() {
             new: vec![],
             resolved: vec![],
             still: 3,
+            not_compared: 0,
         }
     };
     let _ = update(&mut s, Action::DiffLoaded(Ok(Box::new(mine))));

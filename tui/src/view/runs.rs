@@ -81,10 +81,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         title,
     );
 
-    // The trend: failing findings of each complete run, oldest to newest, as many as fit.
+    // The trend: failing findings of each finished full audit, oldest to newest, as many as fit.
     let label_w = 12usize;
     let room = width.saturating_sub(label_w + 2);
-    let fails: Vec<u64> = runs.iter().rev().map(|r| r.counts.fail).collect();
+    let fails: Vec<u64> = crate::model::trend_runs(runs)
+        .iter()
+        .map(|r| r.counts.fail)
+        .collect();
     let shown: Vec<u64> = fails
         .iter()
         .copied()
@@ -202,10 +205,18 @@ fn draw_diff(
 ) {
     let title = match d {
         Loadable::Ready(d) => format!(
-            " Run {older} → run {newer}: {} new, {} resolved, {} unchanged problems ",
+            " Run {older} → run {newer}: {} new, {} resolved, {} unchanged problems{} ",
             d.new.len(),
             d.resolved.len(),
-            d.still
+            d.still,
+            if d.not_compared > 0 {
+                format!(
+                    "; {} not compared (checked in one run only)",
+                    d.not_compared
+                )
+            } else {
+                String::new()
+            }
         ),
         _ => format!(" Run {older} → run {newer} "),
     };
