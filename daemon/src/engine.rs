@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use caretaker_checks::{CheckId, ClauseMap, Evidence, Finding, Target, TargetKind};
+use caretaker_checks::{CheckId, ClauseMap, Evidence, Finding, Status, Target, TargetKind};
 use caretaker_config::Loaded;
 use tokio::sync::Semaphore;
 
@@ -367,6 +367,7 @@ pub async fn run_audit_with_progress(
                 for f in &mut findings {
                     f.clauses = map.clauses_for(&f.check);
                 }
+                carry_forward(store, &mut findings, time::OffsetDateTime::now_utc())?;
                 crate::assess::apply_waivers(&mut findings, &waivers, today);
                 store.add_findings(run_id, &findings)?;
                 progress(Progress::UnitDone {
@@ -396,6 +397,82 @@ pub async fn run_audit_with_progress(
         verdict,
         findings,
     })
+}
+
+/// How long a failure seen before still counts as one while the thing cannot be checked.
+pub const CARRY_FAILURES_FOR: time::Duration = time::Duration::days(30);
+
+/// A check that could not be done today does not erase what was known: for each `error` finding
+/// whose last real check (see [`Store::last_checked`]) failed, within [`CARRY_FAILURES_FOR`],
+/// the finding stays a failure, saying how old that knowledge is and why it could not be checked
+/// today (its fix and severity are the failure's). An older failure leaves the error as it is,
+/// with its age said. A failure carried before keeps the date it was really seen.
+pub fn carry_forward(
+    store: &Store,
+    findings: &mut [Finding],
+    now: time::OffsetDateTime,
+) -> Result<(), StoreError> {
+    let errors: Vec<String> = findings
+        .iter()
+        .filter(|f| f.status == Status::Error)
+        .map(crate::store::fingerprint)
+        .collect();
+    if errors.is_empty() {
+        return Ok(());
+    }
+    let known = store.last_checked(&errors)?;
+    for f in findings.iter_mut().filter(|f| f.status == Status::Error) {
+        let Some((run, started, last)) = known.get(&crate::store::fingerprint(f)) else {
+            continue;
+        };
+        if !matches!(last.status, Status::Fail | Status::Waived) {
+            continue;
+        }
+        // A carried failure points at the run that really saw it.
+        let (run, seen_at, summary) = match (
+            last.evidence.get("last_seen_failing_run"),
+            last.evidence.get("last_seen_failing_at"),
+            last.evidence.get("last_seen_failing"),
+        ) {
+            (Some(r), Some(at), Some(s)) => (r.to_string(), at.to_string(), s.to_string()),
+            _ => (run.to_string(), started.clone(), last.summary.clone()),
+        };
+        let Ok(seen) =
+            time::OffsetDateTime::parse(&seen_at, &time::format_description::well_known::Rfc3339)
+        else {
+            continue;
+        };
+        let age = now - seen;
+        let ago = ago(age);
+        let today = f.summary.clone();
+        f.evidence.push("last_seen_failing", &summary);
+        f.evidence.push("last_seen_failing_run", &run);
+        f.evidence.push("last_seen_failing_at", &seen_at);
+        if age <= CARRY_FAILURES_FOR {
+            f.summary = format!(
+                "Last seen failing {ago} (run {run}): {summary} It could not be checked today: {today}"
+            );
+            f.status = Status::Fail;
+            f.severity = last.severity;
+            f.remediation = last.remediation.clone().or(f.remediation.take());
+        } else {
+            f.summary = format!("{today} It was last seen failing {ago} (run {run}).");
+        }
+    }
+    Ok(())
+}
+
+/// "3 hours ago", "yesterday", "12 days ago".
+fn ago(d: time::Duration) -> String {
+    let days = d.whole_days();
+    match days {
+        i64::MIN..=0 => match d.whole_hours() {
+            h if h <= 1 => "within the hour".to_string(),
+            h => format!("{h} hours ago"),
+        },
+        1 => "yesterday".to_string(),
+        n => format!("{n} days ago"),
+    }
 }
 
 /// "120 seconds", "0.3 seconds".
@@ -472,6 +549,119 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("c.db")).unwrap();
         (dir, store)
+    }
+
+    /// A unit reporting `status` for host.updates on each of `hosts`.
+    fn hosts_unit(hosts: &[(&'static str, Status)]) -> Unit {
+        let hosts = hosts.to_vec();
+        Unit {
+            name: "hosts".into(),
+            check_ids: vec![CheckId::new("host.updates")],
+            target: Target::new(TargetKind::System, "hosts", ""),
+            what: "the machines".into(),
+            timeout: None,
+            work: Box::pin(async move {
+                hosts
+                    .into_iter()
+                    .map(|(name, status)| {
+                        let summary = match status {
+                            Status::Fail => format!("{name}'s updates are 40 days old."),
+                            Status::Error => format!("{name} did not answer within 10 seconds."),
+                            _ => format!("{name} is up to date."),
+                        };
+                        let f = Finding::new(
+                            "host.updates",
+                            Target::new(TargetKind::Host, name, ""),
+                            status,
+                            if status == Status::Error {
+                                Severity::High
+                            } else {
+                                Severity::Medium
+                            },
+                            summary,
+                            Evidence::default(),
+                        );
+                        if status == Status::Fail {
+                            f.fix("Install the updates.")
+                        } else {
+                            f
+                        }
+                    })
+                    .collect()
+            }),
+        }
+    }
+
+    async fn audit(store: &Store, hosts: &[(&'static str, Status)]) -> Vec<Finding> {
+        run_audit(
+            store,
+            &ClauseMap::builtin(),
+            vec![hosts_unit(hosts)],
+            &req(&[]),
+            std::future::pending(),
+        )
+        .await
+        .unwrap()
+        .findings
+    }
+
+    /// A machine that cannot be checked today keeps its known failure, with its age; one that
+    /// passed last time is just an error (nothing known to be wrong).
+    #[tokio::test]
+    async fn a_timeout_does_not_erase_a_known_failure() {
+        let (_d, store) = store();
+        audit(
+            &store,
+            &[("kiosk", Status::Fail), ("office-pc", Status::Pass)],
+        )
+        .await;
+        for run in 2..=3 {
+            let fs = audit(
+                &store,
+                &[("kiosk", Status::Error), ("office-pc", Status::Error)],
+            )
+            .await;
+            let kiosk = fs.iter().find(|f| f.target.name == "kiosk").unwrap();
+            assert_eq!(kiosk.status, Status::Fail, "run {run}: {kiosk:?}");
+            assert!(
+                kiosk.summary.starts_with("Last seen failing within the hour (run 1): kiosk's updates are 40 days old. It could not be checked today: kiosk did not answer"),
+                "{}",
+                kiosk.summary
+            );
+            assert_eq!(kiosk.remediation.as_deref(), Some("Install the updates."));
+            assert_eq!(kiosk.evidence.get("last_seen_failing_run"), Some("1"));
+            let office = fs.iter().find(|f| f.target.name == "office-pc").unwrap();
+            assert_eq!(office.status, Status::Error, "{office:?}");
+            assert!(!office.summary.contains("Last seen"), "{}", office.summary);
+            // What the store keeps is what was reported.
+            let stored = store.findings(run).unwrap();
+            assert!(stored
+                .iter()
+                .any(|f| f.target.name == "kiosk" && f.status == Status::Fail));
+        }
+        // Checked again and fixed: the failure is gone.
+        let fs = audit(&store, &[("kiosk", Status::Pass)]).await;
+        assert_eq!(fs[0].status, Status::Pass);
+
+        // A failure older than CARRY_FAILURES_FOR is said, but no longer counts as one.
+        let (_d2, old) = self::store();
+        audit(&old, &[("kiosk", Status::Fail)]).await;
+        let mut fs = vec![Finding::error(
+            "host.updates",
+            Target::new(TargetKind::Host, "kiosk", ""),
+            "kiosk did not answer within 10 seconds.",
+            Evidence::default(),
+        )];
+        let later = time::OffsetDateTime::now_utc() + time::Duration::days(40);
+        carry_forward(&old, &mut fs, later).unwrap();
+        assert_eq!(fs[0].status, Status::Error);
+        assert!(
+            fs[0]
+                .summary
+                .ends_with("It was last seen failing 40 days ago (run 1)."),
+            "{}",
+            fs[0].summary
+        );
     }
 
     #[tokio::test]

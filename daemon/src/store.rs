@@ -4,6 +4,7 @@
 //! findings are added as each check finishes, so a crash leaves a run that the next process to
 //! open the store marks `interrupted`, never a corrupt store.
 
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -1049,6 +1050,54 @@ impl Store {
             .filter(|f| self::fingerprint(f) == fingerprint)
             .min_by_key(|f| f.status.rank())
             .map(|f| (run, f)))
+    }
+}
+
+impl Store {
+    /// For each fingerprint, the finding of the last run that really checked it (any status but
+    /// `error`), with that run's id and start. Fingerprints never checked are left out. One
+    /// indexed look-up per fingerprint, and each run's findings read once.
+    pub fn last_checked(
+        &self,
+        fingerprints: &[String],
+    ) -> Result<HashMap<String, (i64, String, Finding)>, StoreError> {
+        let mut runs: BTreeMap<i64, Vec<&String>> = BTreeMap::new();
+        {
+            let conn = self.lock();
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT MAX(run_id) FROM findings WHERE fingerprint = ?1 AND status != 'error'",
+                )
+                .map_err(|e| self.sql(e))?;
+            for fp in fingerprints {
+                let run: Option<i64> = stmt
+                    .query_row(params![fp], |r| r.get(0))
+                    .optional()
+                    .map_err(|e| self.sql(e))?
+                    .flatten();
+                if let Some(run) = run {
+                    runs.entry(run).or_default().push(fp);
+                }
+            }
+        }
+        let mut out = HashMap::new();
+        for (run, fps) in runs {
+            let started = self
+                .run(Some(run))?
+                .map(|r| r.started_at)
+                .unwrap_or_default();
+            let findings = self.findings(run)?;
+            for fp in fps {
+                if let Some(f) = findings
+                    .iter()
+                    .filter(|f| f.status != Status::Error && &self::fingerprint(f) == fp)
+                    .min_by_key(|f| f.status.rank())
+                {
+                    out.insert(fp.clone(), (run, started.clone(), f.clone()));
+                }
+            }
+        }
+        Ok(out)
     }
 }
 
