@@ -5,7 +5,9 @@
 use caretaker_lab::{LabOptions, SampleSchool};
 
 use crate::report_schema::schema_errors;
-use crate::util::{assert_text_report_agrees, audit_json, caretaker, findings, run};
+use crate::util::{
+    assert_advice_names_real_keys, assert_text_report_agrees, audit_json, caretaker, findings, run,
+};
 
 fn start(openldap: bool, active_directory: bool) -> SampleSchool {
     SampleSchool::start(LabOptions {
@@ -36,6 +38,7 @@ fn every_planted_problem_is_reported_and_no_clean_account_is() {
     let (code, doc, err) = audit_json(home.path(), lab.config_path(), &[]);
     assert_eq!(code, 1, "not compliant; stderr: {err}");
     assert!(schema_errors(&doc).is_empty(), "{:?}", schema_errors(&doc));
+    assert_advice_names_real_keys(&doc);
     let fs = findings(&doc);
     let planted = lab.planted_problems();
     assert!(planted.len() >= 8, "{planted:?}");

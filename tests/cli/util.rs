@@ -163,3 +163,67 @@ pub fn assert_text_report_agrees(text: &str, doc: &serde_json::Value) {
         }
     }
 }
+
+/// Asserts that every caretaker.toml setting a finding's advice names exists: `key = value`
+/// assignments, `[table]` headers and `key in caretaker…` are checked against the documented keys
+/// (caretaker_config::docs::FIELDS).
+pub fn assert_advice_names_real_keys(doc: &serde_json::Value) {
+    let keys: Vec<String> = caretaker_config::docs::FIELDS
+        .iter()
+        .map(|f| f.key.replace("[]", ""))
+        .collect();
+    let segment = |name: &str| {
+        keys.iter().any(|k| {
+            k.split('.').any(|s| s == name) || k == name || k.ends_with(&format!(".{name}"))
+        })
+    };
+    let table = |name: &str| {
+        keys.iter()
+            .any(|k| k == name || k.starts_with(&format!("{name}.")))
+    };
+    let word = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.';
+    for f in findings(doc) {
+        let Some(fix) = f["remediation"].as_str() else {
+            continue;
+        };
+        // `name = value` and `name in caretaker…`: the name before it.
+        for marker in [" = ", " in caretaker"] {
+            for (at, _) in fix.match_indices(marker) {
+                let before = &fix[..at];
+                let start = before
+                    .rfind(|c: char| !word(c))
+                    .map(|i| i + before[i..].chars().next().map_or(1, char::len_utf8))
+                    .unwrap_or(0);
+                let name = &before[start..];
+                // A shell variable or an attribute (`pwdMaxFailure = 5`) is not ours; a key has a
+                // letter and is lowercase.
+                if name.is_empty() || !name.chars().any(|c| c.is_ascii_lowercase()) {
+                    continue;
+                }
+                if before[..start].ends_with(['-', '$', '/']) {
+                    continue;
+                }
+                let last = name.rsplit('.').next().unwrap_or(name);
+                assert!(
+                    segment(last) || table(name),
+                    "the advice names a setting {name:?} that caretaker.toml does not have:\n{fix}\n{f:#}"
+                );
+            }
+        }
+        // `[table]` and `[[table]]` headers.
+        for part in fix.split('[').skip(1) {
+            let Some(end) = part.find(']') else { continue };
+            let name = part[..end].trim_start_matches('[');
+            if name.is_empty()
+                || !name.chars().all(word)
+                || !name.chars().any(|c| c.is_ascii_lowercase())
+            {
+                continue;
+            }
+            assert!(
+                table(name),
+                "the advice names a table [{name}] that caretaker.toml does not have:\n{fix}"
+            );
+        }
+    }
+}
