@@ -96,8 +96,10 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct AuditArgs {
-    /// Run only these checks: ids or families, comma-separated (e.g. `directory` or
-    /// `directory.stale-accounts,directory.privileged`). See `caretaker checks`.
+    /// Run only these checks, comma-separated: an area (`directory`, `hosts`, `filter`, or as
+    /// people say them: `machines`, `ldap`, `ad`, `filtering`), a check id
+    /// (`directory.stale-accounts`, `hosts.antivirus`) or a check's own name when only one check
+    /// has it (`screen-lock`). See `caretaker checks`.
     #[arg(long, value_delimiter = ',', value_name = "CHECK,...")]
     pub only: Vec<String>,
 
