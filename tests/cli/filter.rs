@@ -33,7 +33,13 @@ fn every_planted_filter_problem_is_reported_from_its_vantage_point() {
         assert!(hit["remediation"].is_string());
     }
     // Everything else passes: the control from every vantage point, every test that is right.
-    let vantages = ["admin-office", "pupil-pc", "staff-pc", "guest-laptop"];
+    let vantages = [
+        "admin-office",
+        "pupil-pc",
+        "staff-pc",
+        "guest-laptop",
+        "byod-tablet",
+    ];
     for v in vantages {
         let control = fs
             .iter()
@@ -79,6 +85,49 @@ fn every_planted_filter_problem_is_reported_from_its_vantage_point() {
         evidence_value(office_iwf, "matched").contains("St. Example's web filter"),
         "{office_iwf:#}"
     );
+    // The BYOD network is filtered by a DNS sinkhole (no proxy): seen over SSH, each must-block
+    // page is blocked by DNS, at the sinkhole address its name resolved to there; its look-alike,
+    // the guest network (no proxy, no filter), is not.
+    let sinkhole = filter.sinkhole_address().to_string();
+    for url in [
+        "http://iwf.testfiltering.com/",
+        "https://ctiru.testfiltering.com/",
+        "https://testfiltering.pornhub.com/",
+        "https://swearing.testfiltering.com/",
+    ] {
+        let byod = fs
+            .iter()
+            .find(|f| f["target"]["scope"] == "byod-tablet" && f["target"]["name"] == url)
+            .unwrap_or_else(|| panic!("nothing about {url} from byod-tablet"));
+        assert_eq!(byod["status"], "pass", "{byod:#}");
+        let summary = byod["summary"].as_str().unwrap();
+        assert!(
+            summary.contains(&format!(
+                "the filter blocks it by DNS (the name resolves to the sinkhole address {sinkhole})."
+            )),
+            "{summary}"
+        );
+        assert_eq!(evidence_value(byod, "resolved"), sinkhole, "{byod:#}");
+        assert_eq!(evidence_value(byod, "group"), "byod");
+        let guest = fs
+            .iter()
+            .find(|f| f["target"]["scope"] == "guest-laptop" && f["target"]["name"] == url)
+            .unwrap();
+        assert_eq!(guest["status"], "fail", "{guest:#}");
+        assert_ne!(evidence_value(guest, "resolved"), sinkhole, "{guest:#}");
+    }
+    let byod_page = fs
+        .iter()
+        .find(|f| {
+            f["target"]["scope"] == "byod-tablet" && f["target"]["name"] == "https://www.gov.uk/"
+        })
+        .unwrap();
+    assert_eq!(byod_page["status"], "pass", "{byod_page:#}");
+    assert_eq!(
+        evidence_value(byod_page, "resolved"),
+        filter.web_address().to_string()
+    );
+
     let guest_page = fs
         .iter()
         .find(|f| {
@@ -101,7 +150,7 @@ fn every_planted_filter_problem_is_reported_from_its_vantage_point() {
     let problems = errors_against("docs/filter-log.schema.json", &log);
     assert!(problems.is_empty(), "{problems:?}");
     let checks = log["checks"].as_array().unwrap();
-    assert_eq!(checks.len(), 4);
+    assert_eq!(checks.len(), 5);
     let staff = checks.iter().find(|c| c["vantage"] == "staff-pc").unwrap();
     assert_eq!(staff["group"], "staff");
     assert_eq!(staff["results"].as_array().unwrap().len(), 12);
@@ -146,7 +195,7 @@ fn with_the_upstream_cut_nothing_is_reported_as_blocked() {
     let not_errors: Vec<_> = fs.iter().filter(|f| f["status"] != "error").collect();
     assert!(not_errors.is_empty(), "{not_errors:#?}");
     assert_eq!(code, 2, "incomplete, not failing: {err}");
-    assert_eq!(fs.len(), 4 * 13);
+    assert_eq!(fs.len(), 5 * 13);
     for f in &fs {
         assert_eq!(f["status"], "error", "{f:#}");
         let summary = f["summary"].as_str().unwrap();
@@ -156,3 +205,4 @@ fn with_the_upstream_cut_nothing_is_reported_as_blocked() {
         }
     }
 }
+
