@@ -399,7 +399,18 @@ pub fn listing_text(tests: &[ListedTest]) -> String {
     );
     let url_w = tests.iter().map(|t| t.url.len()).max().unwrap_or(0);
     let cat_w = tests.iter().map(|t| t.category.len()).max().unwrap_or(0);
-    let tok_w = tests.iter().map(|t| t.token.len() + 2).max().unwrap_or(0);
+    let tok_w = tests
+        .iter()
+        .map(|t| t.token.len() + 2)
+        .max()
+        .unwrap_or(0)
+        .max("PAGE TEXT".len());
+    let cl_w = tests.iter().map(|t| t.clause.len()).max().unwrap_or(0);
+    let _ = writeln!(
+        s,
+        "\n  {:<url_w$}  {:<cat_w$}  {:<tok_w$}  {:<cl_w$}  FROM",
+        "URL", "CATEGORY", "PAGE TEXT", "CLAUSE"
+    );
     for expect in ["must-block", "must-load"] {
         let mine: Vec<&ListedTest> = tests.iter().filter(|t| t.expect == expect).collect();
         if mine.is_empty() {
@@ -410,7 +421,7 @@ pub fn listing_text(tests: &[ListedTest]) -> String {
             let token = format!("\"{}\"", t.token);
             let _ = writeln!(
                 s,
-                "  {:<url_w$}  {:<cat_w$}  {:<tok_w$}  {}  {}{}",
+                "  {:<url_w$}  {:<cat_w$}  {:<tok_w$}  {:<cl_w$}  {}{}",
                 t.url,
                 t.category,
                 token,
