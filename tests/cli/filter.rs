@@ -226,6 +226,8 @@ fn the_filter_tests_are_listed_from_the_one_list() {
     assert_eq!(code, 0, "{err}");
     let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(doc["kind"], "caretaker.filter-tests");
+    let problems = errors_against("docs/filter-tests.schema.json", &doc);
+    assert!(problems.is_empty(), "{problems:?}");
     let tests = doc["tests"].as_array().unwrap();
     assert_eq!(tests.len(), builtin.len() + 1, "{doc:#}");
     for (t, b) in tests.iter().zip(&builtin) {
