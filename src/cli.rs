@@ -260,6 +260,19 @@ pub enum FilterCommand {
     /// Record the action taken after a filter check (appended; the latest one is shown). The
     /// operating-system user running the command is recorded as who took it.
     Action(FilterActionArgs),
+    /// List the web-filter tests: every built-in one (the UK test pages that must be blocked,
+    /// the safeguarding and teaching sites that must load) and the school's own
+    /// `[[filter.test]]`, each with its URL, category, whether it must be blocked or must load,
+    /// the page text that proves it loaded, and its policy clause. Without a configuration
+    /// found, the built-in tests alone.
+    Tests(FilterTestsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FilterTestsArgs {
+    /// `text` (one line per test) or `json` (a `caretaker.filter-tests` document).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
 }
 
 #[derive(Debug, Args)]

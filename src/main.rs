@@ -9,8 +9,9 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use caretaker::cli::{
-    AuditArgs, Cli, Command, ConfigCommand, FilterActionArgs, FilterCommand, FilterLogArgs, Format,
-    HostsCommand, HostsListArgs, InitArgs, RunsArgs, ShowArgs, TriggerArg, TrustArgs,
+    AuditArgs, Cli, Command, ConfigCommand, FilterActionArgs, FilterCommand, FilterLogArgs,
+    FilterTestsArgs, Format, HostsCommand, HostsListArgs, InitArgs, RunsArgs, ShowArgs, TriggerArg,
+    TrustArgs,
 };
 use caretaker::render;
 use caretaker_checks::ClauseMap;
@@ -142,6 +143,7 @@ fn run(cli: Cli) -> Result<u8, Fail> {
         Some(Command::Hosts(HostsCommand::List(args))) => hosts_list(config, &args),
         Some(Command::Filter(FilterCommand::Log(args))) => filter_log(config, &args),
         Some(Command::Filter(FilterCommand::Action(args))) => filter_action(config, &args),
+        Some(Command::Filter(FilterCommand::Tests(args))) => filter_tests(config, &args),
         Some(Command::Assess(cmd)) => assess_cmd::assess(config, cmd),
         Some(Command::Sites(cmd)) => assess_cmd::sites(config, cmd),
         Some(Command::Runs(args)) => runs(config, &args),
@@ -551,6 +553,29 @@ fn filter_log(config: Option<&std::path::Path>, args: &FilterLogArgs) -> Result<
                 .map_err(|e| fail(EXIT_INCOMPLETE, e))?
         ))?,
         Format::Text => write_stdout(&render::filter_log(&checks))?,
+    }
+    Ok(0)
+}
+
+/// The filter tests: the built-in ones and the configuration's. An explicit --config must load;
+/// without one, the built-in tests are listed even when no configuration is found.
+fn filter_tests(config: Option<&std::path::Path>, args: &FilterTestsArgs) -> Result<u8, Fail> {
+    let loaded = match caretaker_config::find_and_load(config) {
+        Ok(l) => Some(l),
+        Err(e) if config.is_some() => return Err(fail(EXIT_CONFIG, e)),
+        Err(e) => {
+            eprintln!("No configuration read ({e}): only the built-in tests are listed.");
+            None
+        }
+    };
+    let tests = caretaker_daemon::filter::listing(loaded.as_ref());
+    match args.format {
+        Format::Json => write_stdout(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&caretaker_daemon::filter::listing_json(&tests))
+                .map_err(|e| fail(EXIT_INCOMPLETE, e))?
+        ))?,
+        Format::Text => write_stdout(&caretaker_daemon::filter::listing_text(&tests))?,
     }
     Ok(0)
 }

@@ -375,12 +375,15 @@ pub fn filter_log(checks: &[caretaker_daemon::filterlog::FilterCheck]) -> String
     let mut out = format!("{t}\n");
     for c in checks {
         for r in c.problems() {
+            // The URL with its scheme: one site is often tested over HTTP and HTTPS, and the
+            // two summaries read alike.
             let _ = writeln!(
                 out,
-                "run {} {}: {} {}",
+                "run {} {}: {} {}: {}",
                 c.run,
                 c.vantage,
                 r.status.to_uppercase(),
+                r.url,
                 r.summary
             );
         }

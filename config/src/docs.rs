@@ -115,7 +115,7 @@ pub const FIELDS: &[FieldDoc] = &[
     f("filter.interception_issuers", "list of strings", "[]", "Words in the issuer of the filter's HTTPS-inspection CA: a site answered with a certificate it issued is recorded as inspected by the filter."),
     f("filter.sinkhole_addresses", "list of IP addresses", "[\"0.0.0.0\", \"127.0.0.1\", \"::\", \"::1\"]", "Addresses a filtering resolver answers blocked names with: resolving to one means blocked by DNS."),
     f("filter.block_hosts", "list of host names", "[]", "Host names of the filter's block pages: a redirect there means blocked."),
-    f("filter.default_tests", "boolean", "true", "Include the built-in tests: the SWGfL / UK Safer Internet Centre test pages for the IWF list, CTIRU, adult content and offensive language (must be blocked), and CEOP, Childline, NSPCC, IWF reporting, the UK Safer Internet Centre, BBC Bitesize, Wikipedia and GOV.UK (must load)."),
+    f("filter.default_tests", "boolean", "true", "Include the built-in tests (listed under BUILT-IN FILTER TESTS below, and by `caretaker filter tests`): the SWGfL / UK Safer Internet Centre test pages that must be blocked, and safeguarding and teaching sites that must load."),
     f("filter.control.url", "URL", "\"http://detectportal.firefox.com/success.txt\"", "Loaded first from each vantage point: if it does not load, every result from there is an error (\"no internet from here\"), never \"blocked\"."),
     f("filter.control.token", "string", "\"success\"", "Text the control page contains."),
     f("filter.block_page[].name", "string", "required", "A filtering product's block page (built in: the IWF splash page, Squid's access-denied page)."),
@@ -340,7 +340,21 @@ consent_from = "medium"
 "#;
 
 /// The caretaker.toml(5) man page, in roff, from [`FIELDS`].
-pub fn man_page(version: &str) -> String {
+/// A built-in web-filter test, as the man page lists it. The list is the checks' own
+/// (`caretaker_checks::filter::default_tests`, through `caretaker_checks::filter::builtin_docs`):
+/// that crate depends on this one, so it is passed in, never copied here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuiltinTest {
+    pub url: String,
+    pub category: String,
+    /// `must-block` or `must-load`.
+    pub expect: String,
+    pub token: String,
+    pub clause: String,
+}
+
+/// caretaker.toml(5), with the built-in filter tests listed.
+pub fn man_page(version: &str, builtin_tests: &[BuiltinTest]) -> String {
     fn esc(s: &str) -> String {
         s.replace('\\', "\\\\")
             .replace('-', "\\-")
@@ -372,7 +386,23 @@ pub fn man_page(version: &str) -> String {
             esc(f.doc)
         ));
     }
-    s.push_str(".SH SEE ALSO\ncaretaker(1)\n");
+    s.push_str(".SH BUILT-IN FILTER TESTS\n");
+    s.push_str(
+        "Fetched from every \\fB[[filter.vantage]]\\fR unless \\fIfilter.default_tests\\fR is false \
+         (\\fBcaretaker filter tests\\fR lists them with the school's own). A must-block page has \
+         loaded when its text is found in it; a must-load page has been blocked when it is not.\n",
+    );
+    for t in builtin_tests {
+        s.push_str(&format!(
+            ".TP\n\\fB{}\\fR ({}; category {}; clause {})\nLoaded when the page contains \\(lq{}\\(rq.\n",
+            esc(&t.url),
+            esc(&t.expect),
+            esc(&t.category),
+            esc(&t.clause),
+            esc(&t.token)
+        ));
+    }
+    s.push_str(".SH SEE ALSO\ncaretaker(1), caretaker\\-filter(1)\n");
     s
 }
 

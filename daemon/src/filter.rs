@@ -321,3 +321,115 @@ async fn run_remote(
         Err(e) => Err(format!("{} could not be reached over SSH: {e}", machine.info.name)),
     }
 }
+
+/// One test as `caretaker filter tests` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ListedTest {
+    pub url: String,
+    pub category: String,
+    /// `must-block` or `must-load`.
+    pub expect: &'static str,
+    /// Text only the real page contains: found means the page loaded.
+    pub token: String,
+    pub clause: String,
+    /// `built-in` or `caretaker.toml`.
+    pub source: &'static str,
+    /// False for a built-in test turned off by `filter.default_tests = false`.
+    pub runs: bool,
+}
+
+fn expect_words(e: Expect) -> &'static str {
+    match e {
+        Expect::Block => "must-block",
+        Expect::Load => "must-load",
+    }
+}
+
+/// Every built-in test (from [`default_tests`], the one list the checks run), then the school's
+/// own `[[filter.test]]` when a configuration is given.
+pub fn listing(loaded: Option<&Loaded>) -> Vec<ListedTest> {
+    let builtin_on = loaded.is_none_or(|l| l.config.filter.default_tests);
+    let mut out: Vec<ListedTest> = default_tests()
+        .into_iter()
+        .map(|t| ListedTest {
+            expect: expect_words(t.expect),
+            url: t.url,
+            category: t.category,
+            token: t.token,
+            clause: t.clause,
+            source: "built-in",
+            runs: builtin_on,
+        })
+        .collect();
+    if let Some(loaded) = loaded {
+        let own = tests(loaded);
+        let skip = if builtin_on { default_tests().len() } else { 0 };
+        out.extend(own.into_iter().skip(skip).map(|t| ListedTest {
+            expect: expect_words(t.expect),
+            url: t.url,
+            category: t.category,
+            token: t.token,
+            clause: t.clause,
+            source: "caretaker.toml",
+            runs: true,
+        }));
+    }
+    out
+}
+
+/// The listing as one versioned JSON document.
+pub fn listing_json(tests: &[ListedTest]) -> serde_json::Value {
+    serde_json::json!({
+        "kind": "caretaker.filter-tests",
+        "version": 1,
+        "tests": tests,
+    })
+}
+
+/// The listing as text: must-block tests, then must-load, one line each.
+pub fn listing_text(tests: &[ListedTest]) -> String {
+    use std::fmt::Write as _;
+    let builtin = tests.iter().filter(|t| t.source == "built-in").count();
+    let own = tests.len() - builtin;
+    let off = tests.iter().any(|t| !t.runs);
+    let mut s = format!(
+        "The web-filter tests run from every vantage point: {builtin} built-in{}, {own} from caretaker.toml.\n\
+         A must-block page has loaded when its text is found; a must-load page has been blocked when it is not.\n",
+        if off { " (off: filter.default_tests = false)" } else { "" }
+    );
+    let url_w = tests.iter().map(|t| t.url.len()).max().unwrap_or(0);
+    let cat_w = tests.iter().map(|t| t.category.len()).max().unwrap_or(0);
+    let tok_w = tests
+        .iter()
+        .map(|t| t.token.len() + 2)
+        .max()
+        .unwrap_or(0)
+        .max("PAGE TEXT".len());
+    let cl_w = tests.iter().map(|t| t.clause.len()).max().unwrap_or(0);
+    let _ = writeln!(
+        s,
+        "\n  {:<url_w$}  {:<cat_w$}  {:<tok_w$}  {:<cl_w$}  FROM",
+        "URL", "CATEGORY", "PAGE TEXT", "CLAUSE"
+    );
+    for expect in ["must-block", "must-load"] {
+        let mine: Vec<&ListedTest> = tests.iter().filter(|t| t.expect == expect).collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let _ = writeln!(s, "\n{}:", expect.to_uppercase().replace('-', " "));
+        for t in mine {
+            let token = format!("\"{}\"", t.token);
+            let _ = writeln!(
+                s,
+                "  {:<url_w$}  {:<cat_w$}  {:<tok_w$}  {:<cl_w$}  {}{}",
+                t.url,
+                t.category,
+                token,
+                t.clause,
+                t.source,
+                if t.runs { "" } else { " (off)" }
+            );
+        }
+    }
+    s
+}

@@ -488,14 +488,17 @@ impl SampleSchool {
             let _ = write!(
                 s,
                 "\n# The web filter (see README.txt): this machine through the office proxy, and the\n\
-                 # pupil, staff and guest machines over SSH, where curl runs the tests.\n\
+                 # pupil, staff, guest and BYOD machines over SSH, where curl runs the tests.\n\
                  [filter]\ntimeout_secs = 10\nconnect_timeout_secs = 3\nconcurrency = 8\n\
-                 ca_file = \"tls/ca.pem\"\nblock_hosts = [\"block.stexample.lab\"]\n\n\
+                 ca_file = \"tls/ca.pem\"\nblock_hosts = [\"block.stexample.lab\"]\n\
+                 # The BYOD network's resolver answers must-block names with this address.\n\
+                 sinkhole_addresses = [\"{sinkhole}\"]\n\n\
                  [[filter.block_page]]\nname = \"St. Example's web filter\"\n\
                  text = \"This page has been blocked by the St. Example's web filter.\"\n\n\
                  [[filter.vantage]]\nname = \"admin-office\"\ngroup = \"staff\"\nsite = \"office\"\n\
-                 proxy = \"{}\"\n",
-                f.office_proxy()
+                 proxy = \"{office}\"\n",
+                office = f.office_proxy(),
+                sinkhole = f.sinkhole_address()
             );
             for v in f.vantages() {
                 let _ = write!(

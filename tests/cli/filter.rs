@@ -33,7 +33,13 @@ fn every_planted_filter_problem_is_reported_from_its_vantage_point() {
         assert!(hit["remediation"].is_string());
     }
     // Everything else passes: the control from every vantage point, every test that is right.
-    let vantages = ["admin-office", "pupil-pc", "staff-pc", "guest-laptop"];
+    let vantages = [
+        "admin-office",
+        "pupil-pc",
+        "staff-pc",
+        "guest-laptop",
+        "byod-tablet",
+    ];
     for v in vantages {
         let control = fs
             .iter()
@@ -79,6 +85,49 @@ fn every_planted_filter_problem_is_reported_from_its_vantage_point() {
         evidence_value(office_iwf, "matched").contains("St. Example's web filter"),
         "{office_iwf:#}"
     );
+    // The BYOD network is filtered by a DNS sinkhole (no proxy): seen over SSH, each must-block
+    // page is blocked by DNS, at the sinkhole address its name resolved to there; its look-alike,
+    // the guest network (no proxy, no filter), is not.
+    let sinkhole = filter.sinkhole_address().to_string();
+    for url in [
+        "http://iwf.testfiltering.com/",
+        "https://ctiru.testfiltering.com/",
+        "https://testfiltering.pornhub.com/",
+        "https://swearing.testfiltering.com/",
+    ] {
+        let byod = fs
+            .iter()
+            .find(|f| f["target"]["scope"] == "byod-tablet" && f["target"]["name"] == url)
+            .unwrap_or_else(|| panic!("nothing about {url} from byod-tablet"));
+        assert_eq!(byod["status"], "pass", "{byod:#}");
+        let summary = byod["summary"].as_str().unwrap();
+        assert!(
+            summary.contains(&format!(
+                "the filter blocks it by DNS (the name resolves to the sinkhole address {sinkhole})."
+            )),
+            "{summary}"
+        );
+        assert_eq!(evidence_value(byod, "resolved"), sinkhole, "{byod:#}");
+        assert_eq!(evidence_value(byod, "group"), "byod");
+        let guest = fs
+            .iter()
+            .find(|f| f["target"]["scope"] == "guest-laptop" && f["target"]["name"] == url)
+            .unwrap();
+        assert_eq!(guest["status"], "fail", "{guest:#}");
+        assert_ne!(evidence_value(guest, "resolved"), sinkhole, "{guest:#}");
+    }
+    let byod_page = fs
+        .iter()
+        .find(|f| {
+            f["target"]["scope"] == "byod-tablet" && f["target"]["name"] == "https://www.gov.uk/"
+        })
+        .unwrap();
+    assert_eq!(byod_page["status"], "pass", "{byod_page:#}");
+    assert_eq!(
+        evidence_value(byod_page, "resolved"),
+        filter.web_address().to_string()
+    );
+
     let guest_page = fs
         .iter()
         .find(|f| {
@@ -101,7 +150,7 @@ fn every_planted_filter_problem_is_reported_from_its_vantage_point() {
     let problems = errors_against("docs/filter-log.schema.json", &log);
     assert!(problems.is_empty(), "{problems:?}");
     let checks = log["checks"].as_array().unwrap();
-    assert_eq!(checks.len(), 4);
+    assert_eq!(checks.len(), 5);
     let staff = checks.iter().find(|c| c["vantage"] == "staff-pc").unwrap();
     assert_eq!(staff["group"], "staff");
     assert_eq!(staff["results"].as_array().unwrap().len(), 12);
@@ -146,7 +195,7 @@ fn with_the_upstream_cut_nothing_is_reported_as_blocked() {
     let not_errors: Vec<_> = fs.iter().filter(|f| f["status"] != "error").collect();
     assert!(not_errors.is_empty(), "{not_errors:#?}");
     assert_eq!(code, 2, "incomplete, not failing: {err}");
-    assert_eq!(fs.len(), 4 * 13);
+    assert_eq!(fs.len(), 5 * 13);
     for f in &fs {
         assert_eq!(f["status"], "error", "{f:#}");
         let summary = f["summary"].as_str().unwrap();
@@ -155,4 +204,152 @@ fn with_the_upstream_cut_nothing_is_reported_as_blocked() {
             assert!(summary.contains("no internet from there"), "{summary}");
         }
     }
+}
+
+/// `caretaker filter tests` lists the built-in tests from the list the checks run (every field),
+/// and the school's own; the man page lists the same built-in tests.
+#[test]
+fn the_filter_tests_are_listed_from_the_one_list() {
+    let home = tempfile::tempdir().unwrap();
+    let config = crate::util::bare_school(home.path());
+    let base = std::fs::read_to_string(&config).unwrap();
+    let own_test =
+        "[[filter.test]]\nurl = \"https://iwf.testfiltering.com/\"\ncategory = \"iwf\"\n\
+         expect = \"block\"\ntoken = \"TestFiltering\"\n";
+    std::fs::write(&config, format!("{base}{own_test}")).unwrap();
+    let builtin = caretaker_checks::filter::default_tests();
+
+    let mut c = caretaker(home.path());
+    c.args(["filter", "tests", "--format", "json", "--config"])
+        .arg(&config);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["kind"], "caretaker.filter-tests");
+    let problems = errors_against("docs/filter-tests.schema.json", &doc);
+    assert!(problems.is_empty(), "{problems:?}");
+    let tests = doc["tests"].as_array().unwrap();
+    assert_eq!(tests.len(), builtin.len() + 1, "{doc:#}");
+    for (t, b) in tests.iter().zip(&builtin) {
+        assert_eq!(t["url"], b.url.as_str());
+        assert_eq!(t["category"], b.category.as_str());
+        assert_eq!(t["token"], b.token.as_str());
+        assert_eq!(t["clause"], b.clause.as_str());
+        let expect = match b.expect {
+            caretaker_checks::filter::Expect::Block => "must-block",
+            caretaker_checks::filter::Expect::Load => "must-load",
+        };
+        assert_eq!(t["expect"], expect);
+        assert_eq!(t["source"], "built-in");
+        assert_eq!(t["runs"], true);
+    }
+    let own = tests.last().unwrap();
+    assert_eq!(own["url"], "https://iwf.testfiltering.com/");
+    assert_eq!(own["expect"], "must-block");
+    assert_eq!(own["clause"], "7.2/iwf-blocked");
+    assert_eq!(own["source"], "caretaker.toml");
+
+    let mut c = caretaker(home.path());
+    c.args(["filter", "tests", "--config"]).arg(&config);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    let line = |url: &str| {
+        out.lines()
+            .find(|l| l.split_whitespace().next() == Some(url))
+            .unwrap_or_else(|| panic!("no line for {url}:\n{out}"))
+            .to_string()
+    };
+    let iwf = line("http://iwf.testfiltering.com/");
+    assert!(
+        iwf.contains("iwf") && iwf.contains("\"TestFiltering\"") && iwf.contains("7.2/iwf-blocked"),
+        "{iwf}"
+    );
+    assert!(line("https://iwf.testfiltering.com/").contains("caretaker.toml"));
+    assert!(line("https://www.childline.org.uk/").contains("\"Childline\""));
+    let block_at = out.find("MUST BLOCK:").unwrap();
+    let load_at = out.find("MUST LOAD:").unwrap();
+    let childline_at = out.find("https://www.childline.org.uk/").unwrap();
+    assert!(block_at < load_at && load_at < childline_at, "{out}");
+
+    // Built-in tests turned off are still listed, as off.
+    std::fs::write(
+        &config,
+        format!("{base}[filter]\ndefault_tests = false\n{own_test}"),
+    )
+    .unwrap();
+    let mut c = caretaker(home.path());
+    c.args(["filter", "tests", "--format", "json", "--config"])
+        .arg(&config);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let tests = doc["tests"].as_array().unwrap();
+    assert_eq!(tests.len(), builtin.len() + 1);
+    assert!(tests[..builtin.len()].iter().all(|t| t["runs"] == false));
+    assert_eq!(tests[builtin.len()]["runs"], true);
+
+    // No configuration anywhere: the built-in tests alone.
+    let empty = tempfile::tempdir().unwrap();
+    let mut c = caretaker(empty.path());
+    c.current_dir(empty.path())
+        .args(["filter", "tests", "--format", "json"]);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["tests"].as_array().unwrap().len(), builtin.len());
+    assert!(err.contains("only the built-in tests"), "{err}");
+
+    // The man page lists the same tests (generated from that list; man.rs keeps it in sync).
+    let man = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("man/caretaker.toml.5"),
+    )
+    .unwrap()
+    .replace("\\-", "-")
+    .replace("\\&", "");
+    let section = man.split(".SH BUILT-IN FILTER TESTS").nth(1).unwrap();
+    for b in &builtin {
+        assert!(section.contains(&format!("\\fB{}\\fR", b.url)), "{}", b.url);
+        assert!(
+            section.contains(&format!("\\(lq{}\\(rq", b.token)),
+            "{}",
+            b.token
+        );
+    }
+}
+
+/// A school that tests the IWF page over HTTPS as well as HTTP: the filter log says which result
+/// is which (the two summaries read alike).
+#[test]
+fn http_and_https_tests_of_one_site_are_told_apart_in_the_log() {
+    let lab = filter_school();
+    let home = tempfile::tempdir().unwrap();
+    let config = lab.config_path().with_file_name("caretaker-https.toml");
+    let mut text = std::fs::read_to_string(lab.config_path()).unwrap();
+    text.push_str(
+        "\n[[filter.test]]\nurl = \"https://iwf.testfiltering.com/\"\ncategory = \"iwf\"\n\
+         expect = \"block\"\ntoken = \"TestFiltering\"\n",
+    );
+    std::fs::write(&config, text).unwrap();
+    std::fs::set_permissions(&config, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let (code, _, err) = audit_json(home.path(), &config, &["--only", "filter"]);
+    assert_eq!(code, 1, "{err}");
+    let mut c = caretaker(home.path());
+    c.args(["filter", "log", "--config"]).arg(&config);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    let guest: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains(" guest-laptop: FAIL ") && l.contains("IWF test page"))
+        .collect();
+    assert_eq!(guest.len(), 2, "{out}");
+    assert!(
+        guest[0].contains(": FAIL http://iwf.testfiltering.com/: "),
+        "{out}"
+    );
+    assert!(
+        guest[1].contains(": FAIL https://iwf.testfiltering.com/: "),
+        "{out}"
+    );
+    // Its look-alike: blocked over both from the office, so no line at all.
+    assert!(!out.contains(" admin-office: FAIL "), "{out}");
 }

@@ -20,7 +20,11 @@ fn pages() -> Vec<(String, Vec<u8>)> {
     }
     out.push((
         "caretaker.toml.5".to_string(),
-        caretaker_config::docs::man_page(env!("CARGO_PKG_VERSION")).into_bytes(),
+        caretaker_config::docs::man_page(
+            env!("CARGO_PKG_VERSION"),
+            &caretaker_checks::filter::builtin_docs(),
+        )
+        .into_bytes(),
     ));
     out
 }

@@ -627,6 +627,8 @@ pub struct VantageCol {
     pub control: Option<Status>,
     /// The run its results come from.
     pub run: i64,
+    /// Some result from there is not as expected or unclear (its control included).
+    pub problems: bool,
 }
 
 /// One tested page: a row of the filter matrix.
@@ -637,6 +639,8 @@ pub struct FilterRow {
     /// True for pages that must be blocked, false for those that must load.
     pub must_block: bool,
     pub label: String,
+    /// `http` or `https`: one site is often tested both ways, with the same label.
+    pub scheme: String,
 }
 
 /// One cell: a page from a vantage point.
@@ -701,10 +705,14 @@ pub fn filter_matrix(findings: &[Finding], from_run: &[i64]) -> FilterMatrix {
                     group: f.evidence.get("group").unwrap_or_default().to_string(),
                     control: None,
                     run: from_run.get(i).copied().unwrap_or_default(),
+                    problems: false,
                 });
                 m.vantages.len() - 1
             }
         };
+        if matches!(f.status, Status::Fail | Status::Warn | Status::Error) {
+            m.vantages[col].problems = true;
+        }
         if f.check.as_str() == control {
             m.vantages[col].control = Some(f.status);
             continue;
@@ -720,6 +728,12 @@ pub fn filter_matrix(findings: &[Finding], from_run: &[i64]) -> FilterMatrix {
                 category: category.to_string(),
                 must_block,
                 label: page_label(&f.target.name, category),
+                scheme: f
+                    .target
+                    .name
+                    .split_once("://")
+                    .map(|(s, _)| s.to_ascii_lowercase())
+                    .unwrap_or_default(),
             });
         }
     }
@@ -727,6 +741,13 @@ pub fn filter_matrix(findings: &[Finding], from_run: &[i64]) -> FilterMatrix {
     let mut rows = std::mem::take(&mut m.rows);
     rows.sort_by_key(|r| !r.must_block);
     m.rows = rows;
+    // The vantage points in an order that does not depend on which finished first: those with
+    // something wrong first (so that they are on screen however narrow it is), then by name.
+    m.vantages.sort_by(|a, b| {
+        b.problems
+            .cmp(&a.problems)
+            .then_with(|| a.name.cmp(&b.name))
+    });
     m.cells = vec![vec![None; m.vantages.len()]; m.rows.len()];
     for (i, f) in findings.iter().enumerate() {
         if f.check.family() != "filter" || f.check.as_str() == control {

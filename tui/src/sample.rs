@@ -632,11 +632,11 @@ fn filter(b: &mut Builder) {
             } else if p.block {
                 (Status::Fail, format!("{who} on {vantage} can reach the {} test page: the filter does not block it.", p.category),
                     vec![("outcome", "response".into()), ("status", "200".into()), ("matched", "the page's own text \"TestFiltering\"".into())],
-                    Some(format!("Block {host} (category {}) for the {group} group in the filter, record the change as a risk assessment, then run `caretaker audit --only filter` to confirm.", p.category)))
+                    Some(caretaker_checks::filter::classify::fix_must_block(p.category, group)))
             } else if wrong {
                 (Status::Fail, format!("{who} on {vantage} cannot reach {host} ({}): the filter blocks it with a block page (Squid access denied), which is over-blocking.", p.category),
                     vec![("outcome", "proxy-refused".into()), ("proxy_status", "403".into()), ("matched", "block page: Squid access denied".into())],
-                    Some(format!("Allow {host} for the {group} group in the filter after a risk assessment of the change, then run `caretaker audit --only filter` to confirm.")))
+                    Some(caretaker_checks::filter::classify::fix_must_load(host, group)))
             } else {
                 (
                     Status::Pass,

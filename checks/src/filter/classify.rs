@@ -310,6 +310,37 @@ fn severity(test: &FilterTest) -> Severity {
     }
 }
 
+/// What to do when a must-block test page of `category` loads for `group`. A test page is only a
+/// sample of a list or category: blocking the test site alone makes the test pass and fixes
+/// nothing, so the advice names the list or category to turn on, and the other cause, traffic
+/// that does not go through the filter at all.
+pub fn fix_must_block(category: &str, group: &str) -> String {
+    let what = match category.to_ascii_lowercase().as_str() {
+        "iwf" => "the IWF list (the Internet Watch Foundation's list of child sexual abuse pages)"
+            .to_string(),
+        "ctiru" => "the CTIRU list (the police's list of unlawful terrorist content)".to_string(),
+        "adult" => "the adult-content (pornography) category".to_string(),
+        "offensive-language" => "the offensive-language (swearing) category".to_string(),
+        other => format!("the category that covers {other}"),
+    };
+    format!(
+        "Turn on {what} in the filter for the {group} group, and make sure all of that group's \
+         traffic goes through the filter (a network, proxy setting or device that bypasses it is \
+         not filtered at all). Do not block the test site on its own: that makes this test pass \
+         and protects nobody. Then run `caretaker audit --only filter` to confirm."
+    )
+}
+
+/// What to do when a page that must load (`host`) is blocked for `group`: allow it, once the
+/// change is risk assessed.
+pub fn fix_must_load(host: &str, group: &str) -> String {
+    format!(
+        "Allow {host} for the {group} group in the filter after a risk assessment of the change \
+         (record it with `caretaker assess add`, or `n` on the console's Assessments screen); \
+         then run `caretaker audit --only filter` to confirm."
+    )
+}
+
 /// The evidence of one fetch.
 pub fn evidence(vp: &VantagePoint, test: &FilterTest, fetch: &Fetch, rules: &Rules) -> Evidence {
     let mut ev = Evidence::new(vp.source())
@@ -387,12 +418,7 @@ pub fn judge_test(vp: &VantagePoint, test: &FilterTest, fetch: &Fetch, rules: &R
             format!("{who} {from} can reach {page}: the filter does not block it."),
             ev,
         )
-        .fix(format!(
-            "Block {} (category {}) for the {} group in the filter, record the change as a risk assessment, then run `caretaker audit --only filter` to confirm.",
-            host_of(&test.url).unwrap_or_else(|| test.url.clone()),
-            test.category,
-            vp.group
-        )),
+        .fix(fix_must_block(&test.category, &vp.group)),
         (Expect::Load, Seen::Loaded) => Finding::new(
             check,
             target(vp, test),
@@ -412,10 +438,9 @@ pub fn judge_test(vp: &VantagePoint, test: &FilterTest, fetch: &Fetch, rules: &R
             ),
             ev,
         )
-        .fix(format!(
-            "Allow {} for the {} group in the filter after a risk assessment of the change, then run `caretaker audit --only filter` to confirm.",
-            host_of(&test.url).unwrap_or_else(|| test.url.clone()),
-            vp.group
+        .fix(fix_must_load(
+            &host_of(&test.url).unwrap_or_else(|| test.url.clone()),
+            &vp.group,
         )),
         (_, Seen::Unclear { reason, error }) => {
             let status = if error { Status::Error } else { Status::Warn };

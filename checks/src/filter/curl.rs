@@ -30,13 +30,17 @@
 //!    "curl_stderr":"curl: (7) …"|null,
 //!    "tls_issuer":"C = GB, O = …, CN = …"|null,"tls_issuer_source":"curl-certinfo"|"openssl-s_client"|null,
 //!    "responses":[{"status_line":"HTTP/1.1 302 Found","location":"/next"},…],"responses_total":2,
+//!    "resolved":["10.0.8.1",…]|null,"resolved_by":"getent ahosts"|null,
 //!    "body_b64":"…" (or "body_hex" without base64 and openssl),"body_bytes":133,"body_truncated":false}],
 //!  "problems":["curl is not installed …"]}
 //! ```
 //!
 //! `exit` is the shell's `$?` for curl (`curl.exitcode` needs curl 7.75); `responses` are the
 //! status lines and `Location`s of every response header block curl saw (`-D`), CONNECT answers
-//! included, from which the redirects followed are rebuilt.
+//! included, from which the redirects followed are rebuilt. `resolved` is what the name resolved
+//! to on the machine (`getent ahosts`; .NET's resolver on Windows), looked up only without a
+//! proxy: curl reports no address for a refused connection, so this is how a DNS sinkhole is
+//! seen from a vantage point over SSH.
 
 use std::fmt;
 use std::fmt::Write as _;
@@ -555,6 +559,9 @@ struct Facts {
     time_connect: Option<f64>,
     ssl_verify_result: Option<u64>,
     tls_issuer: Option<String>,
+    /// What the name resolved to on the machine (`getent ahosts`, .NET's resolver), without a
+    /// proxy: valid addresses only, at most 16.
+    resolved: Vec<String>,
     /// (status code, Location) of every response header block, in order.
     responses: Vec<(Option<u16>, Option<String>)>,
     body: Vec<u8>,
@@ -576,6 +583,16 @@ fn common_facts(m: &Map<String, Value>, client: Option<&Map<String, Value>>) -> 
         tls_issuer: m.get("tls_issuer").and_then(as_text),
         ..Facts::default()
     };
+    if let Some(Value::Array(items)) = m.get("resolved") {
+        for a in items.iter().filter_map(as_text).take(64) {
+            if a.parse::<std::net::IpAddr>().is_ok()
+                && !f.resolved.contains(&a)
+                && f.resolved.len() < 16
+            {
+                f.resolved.push(a);
+            }
+        }
+    }
     if let Some(Value::Array(items)) = m.get("responses") {
         for item in items.iter().take(64) {
             if let Value::Object(r) = item {
@@ -660,11 +677,18 @@ fn build(
     proxy_status: Option<u16>,
     proxy: Option<&str>,
 ) -> Fetch {
-    // With a proxy, curl's remote address is the proxy's: the site's addresses are unknown.
-    let addresses = match (&f.remote_ip, proxy) {
-        (Some(ip), None) if ip.parse::<std::net::IpAddr>().is_ok() => vec![ip.clone()],
-        _ => Vec::new(),
-    };
+    // With a proxy, curl's remote address is the proxy's and the proxy resolved the name: the
+    // site's addresses are unknown. Without one, what the name resolved to on the machine (which
+    // a refused connection to a sinkhole leaves curl without), and the address curl connected to.
+    let mut addresses = Vec::new();
+    if proxy.is_none() {
+        addresses.clone_from(&f.resolved);
+        if let Some(ip) = &f.remote_ip {
+            if ip.parse::<std::net::IpAddr>().is_ok() && !addresses.contains(ip) {
+                addresses.push(ip.clone());
+            }
+        }
+    }
     let redirects = redirects_followed(url, &f.responses, f.num_redirects);
     let detail = match (detail, f.body_problem) {
         (Some(d), Some(p)) => Some(format!("{d}; {p}")),
@@ -1107,6 +1131,9 @@ mod tests {
     const TRUSTED: &str = "https://www.site.test:47444/page";
     const BLOCKED_HTTP: &str = "http://blocked.test/page";
     const BLOCKED_HTTPS: &str = "https://blocked.test/page";
+    /// dnsmasq answers `sinkhole.test` with 127.0.77.9, where nothing listens (refused).
+    const SINKHOLED: &str = "http://sinkhole.test/page";
+    const SINKHOLE: &str = "127.0.77.9";
 
     const UNTRUSTED_CA: &str = "C = GB, O = Caretaker Test, CN = Caretaker Untrusted Test CA";
     const TRUSTED_CA: &str = "C = GB, O = Caretaker Test, CN = Caretaker Trusted Test CA";
@@ -1160,6 +1187,7 @@ mod tests {
                 "proxy-down",
                 request(&[PAGE, TRUSTED], Some("http://127.0.0.1:47129")),
             ),
+            ("sinkhole", request(&[SINKHOLED, PAGE], None)),
             ("proxy-auth", with_credentials(RECORDED_PASSWORD)),
             ("proxy-auth-wrong", with_credentials("not-the-password")),
             ("no-curl", request(&[PAGE, TRUSTED], None)),
@@ -1368,6 +1396,56 @@ mod tests {
         assert!(f[5].body_truncated);
     }
 
+    /// A sinkhole answers the name with an address where nothing listens: curl's own report has
+    /// no address for a refused connection, so only the name's resolution (getent) shows the
+    /// sinkhole, and the judge calls it a DNS block, as it does for caretaker's own fetcher.
+    #[test]
+    fn fixture_sinkhole() {
+        use crate::filter::classify::{classify, BlockedBy, Rules, Seen};
+        let f = parsed("sinkhole");
+        assert_eq!(f[0].outcome, Outcome::ConnectRefused);
+        assert_eq!(f[0].addresses, [SINKHOLE]);
+        assert_eq!(f[1].outcome, Outcome::Response);
+        assert_eq!(f[1].addresses, ["127.0.0.1"]);
+        let rules = Rules {
+            sinkholes: vec![SINKHOLE.parse().unwrap()],
+            ..Rules::default()
+        };
+        assert_eq!(
+            classify("caretaker-token-ok", &f[0], &rules),
+            Seen::Blocked(BlockedBy::Dns(format!(
+                "the name resolves to the sinkhole address {SINKHOLE}"
+            )))
+        );
+        assert_eq!(classify("caretaker-token-ok", &f[1], &rules), Seen::Loaded);
+        // The look-alike: the same refusal with an address that is not a sinkhole.
+        let other = Rules {
+            sinkholes: vec!["127.0.77.10".parse().unwrap()],
+            ..Rules::default()
+        };
+        assert!(matches!(
+            classify("caretaker-token-ok", &f[0], &other),
+            Seen::Blocked(BlockedBy::Connection(_))
+        ));
+        // Through a proxy the machine's own resolution is not what was fetched: not used (the
+        // probe does not look names up then, and the parser ignores any it is sent).
+        for x in parsed("proxy") {
+            assert!(x.addresses.is_empty(), "{x:?}");
+        }
+        let text = String::from_utf8(fixture("proxy.json")).unwrap();
+        assert!(text.contains("\"resolved\":null"));
+        let mut doc: Value = serde_json::from_slice(&fixture("sinkhole.json")).unwrap();
+        doc["proxy"] = Value::String("http://127.0.0.1:47128".into());
+        let proxied = parse(doc.to_string().as_bytes(), &[SINKHOLED.to_string()]).unwrap();
+        assert!(proxied[0].addresses.is_empty());
+        // No address for a name that does not exist; a refused connection to an ordinary
+        // address keeps that address (and is not a DNS block).
+        let direct = parsed("direct");
+        assert_eq!(direct[4].outcome, Outcome::NxDomain);
+        assert!(direct[4].addresses.is_empty());
+        assert_eq!(direct[5].addresses, ["127.0.0.1"]);
+    }
+
     #[test]
     fn fixture_proxy_down() {
         for x in parsed("proxy-down") {
@@ -1439,6 +1517,8 @@ mod tests {
         assert_eq!(f[1].status, Some(403));
         assert!(body_text(&f[1]).contains("blocked by the school web filter"));
         assert_eq!(f[2].outcome, Outcome::NxDomain);
+        assert_eq!(f[0].addresses, ["93.184.215.14"]);
+        assert!(f[2].addresses.is_empty());
         assert_eq!(f[3].outcome, Outcome::TlsUntrusted);
         assert_eq!(f[4].outcome, Outcome::ConnectRefused);
         assert_eq!(f[5].outcome, Outcome::Timeout);

@@ -108,5 +108,22 @@ pub fn default_tests() -> Vec<FilterTest> {
     ]
 }
 
+/// The built-in tests as the man page lists them (caretaker.toml(5) is generated from this).
+pub fn builtin_docs() -> Vec<caretaker_config::docs::BuiltinTest> {
+    default_tests()
+        .into_iter()
+        .map(|t| caretaker_config::docs::BuiltinTest {
+            expect: match t.expect {
+                Expect::Block => "must-block".into(),
+                Expect::Load => "must-load".into(),
+            },
+            url: t.url,
+            category: t.category,
+            token: t.token,
+            clause: t.clause,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests;

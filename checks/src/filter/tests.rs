@@ -217,3 +217,66 @@ fn a_proxy_that_cannot_reach_the_site_is_neither_loaded_nor_blocked() {
     let fs = judge_vantage(&vp(), &control(), &page, &tests_and_fetches(), &r);
     assert!(fs.iter().all(|f| f.status == Status::Error));
 }
+
+/// A must-block page that loads is a list or category that is off for the group, or traffic that
+/// bypasses the filter: never "block the test site" (which would make the test pass and fix
+/// nothing). An over-blocked page is allowed after a risk assessment, recorded with a command
+/// that exists.
+#[test]
+fn advice_names_the_list_to_turn_on_never_the_test_site() {
+    let d = default_tests();
+    let guest = VantagePoint {
+        name: "guest-laptop".into(),
+        group: "guest".into(),
+        site: None,
+        how: "guest-laptop over SSH, direct (no proxy)".into(),
+    };
+    let expected = [
+        ("iwf", "the IWF list"),
+        ("ctiru", "the CTIRU list"),
+        ("adult", "the adult-content (pornography) category"),
+        (
+            "offensive-language",
+            "the offensive-language (swearing) category",
+        ),
+    ];
+    for (category, list) in expected {
+        let t = d
+            .iter()
+            .find(|t| t.category == category && t.expect == Expect::Block)
+            .unwrap();
+        let f = classify::judge_test(
+            &guest,
+            t,
+            &response(&t.url, 200, "<h1>TestFiltering</h1>"),
+            &rules(),
+        );
+        assert_eq!(f.status, Status::Fail);
+        let fix = f.remediation.clone().unwrap();
+        assert!(fix.contains(&format!("Turn on {list}")), "{fix}");
+        assert!(fix.contains("for the guest group"), "{fix}");
+        assert!(fix.contains("goes through the filter"), "{fix}");
+        assert!(!fix.contains("Block "), "{fix}");
+        let host = url::Url::parse(&t.url)
+            .unwrap()
+            .host_str()
+            .unwrap()
+            .to_string();
+        assert!(!fix.contains(&host), "{fix}");
+    }
+    let childline = &d[5];
+    let f = classify::judge_test(
+        &guest,
+        childline,
+        &response(&childline.url, 403, "ERR_ACCESS_DENIED"),
+        &rules(),
+    );
+    assert_eq!(f.status, Status::Fail);
+    let fix = f.remediation.clone().unwrap();
+    assert!(
+        fix.starts_with("Allow www.childline.org.uk for the guest group"),
+        "{fix}"
+    );
+    assert!(fix.contains("`caretaker assess add`"), "{fix}");
+    assert!(fix.contains("risk assessment"), "{fix}");
+}

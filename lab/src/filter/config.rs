@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::net::Ipv4Addr;
 use std::path::Path;
 
-use super::net::{Plan, GROUPS};
+use super::net::{filtering, Filtering, Plan, GROUPS};
 use super::sites::{self, Kind, SITES};
 
 /// squid's port names (`myportname` ACLs).
@@ -30,11 +30,39 @@ pub(crate) fn dnsmasq(plan: &Plan) -> String {
          user=nobody\ngroup=nogroup\nlog-facility=-\nlog-queries\nlocal=/#/\n",
     );
     let _ = writeln!(s, "listen-address={}", plan.resolver());
-    for (_, octet, _) in GROUPS {
-        let _ = writeln!(s, "listen-address={}", plan.gateway(octet));
+    for (group, octet, _) in GROUPS {
+        if filtering(group) != Filtering::DnsSinkhole {
+            let _ = writeln!(s, "listen-address={}", plan.gateway(octet));
+        }
     }
     for host in sites::hosts() {
         let _ = writeln!(s, "host-record={host},{}", plan.web());
+    }
+    s
+}
+
+/// The DNS-filtering resolver of the networks filtered by a sinkhole (on their gateways): the
+/// must-block test sites resolve to the sinkhole address, the other sites as everywhere,
+/// NXDOMAIN for every other name; no upstream servers.
+pub(crate) fn dnsmasq_sinkhole(plan: &Plan) -> String {
+    let mut s = String::from(
+        "# caretaker-lab web filter: the DNS-filtering resolver. Must-block names are answered\n\
+         # with the sinkhole address; it knows the lab's other sites and nothing else.\n\
+         no-resolv\nno-hosts\nno-poll\nbind-interfaces\nport=53\ncache-size=0\n\
+         user=nobody\ngroup=nogroup\nlog-facility=-\nlog-queries\nlocal=/#/\n",
+    );
+    for (group, octet, _) in GROUPS {
+        if filtering(group) == Filtering::DnsSinkhole {
+            let _ = writeln!(s, "listen-address={}", plan.gateway(octet));
+        }
+    }
+    for site in SITES {
+        let to = if site.kind == Kind::MustBlock {
+            plan.sinkhole()
+        } else {
+            plan.web()
+        };
+        let _ = writeln!(s, "host-record={},{to}", site.host);
     }
     s
 }
@@ -245,6 +273,17 @@ mod tests {
         assert!(d.contains("host-record=www.gov.uk,10.231.9.80\n"), "{d}");
         assert!(d.contains("listen-address=10.231.3.1\n"));
         assert!(d.contains("local=/#/\n"));
+        // The BYOD network has a resolver of its own: the must-block names go to the sinkhole.
+        assert!(!d.contains("listen-address=10.231.4.1\n"), "{d}");
+        let k = dnsmasq_sinkhole(&plan);
+        assert!(k.contains("listen-address=10.231.4.1\n"), "{k}");
+        assert!(!k.contains("listen-address=10.231.1.1\n"), "{k}");
+        assert!(
+            k.contains("host-record=iwf.testfiltering.com,10.231.8.1\n"),
+            "{k}"
+        );
+        assert!(k.contains("host-record=www.gov.uk,10.231.9.80\n"), "{k}");
+        assert!(k.contains("local=/#/\n"));
     }
 
     #[test]

@@ -3,15 +3,18 @@
 //!
 //! [`FilterLab::start`] takes a free network `10.R.0.0/16` (R in 200..=254) and makes:
 //!
-//! - three network namespaces, the vantage machines `pupil-pc` (10.R.1.2), `staff-pc` (10.R.2.2)
-//!   and `guest-laptop` (10.R.3.2), each joined to the root namespace by a veth pair whose root
+//! - four network namespaces, the vantage machines `pupil-pc` (10.R.1.2), `staff-pc` (10.R.2.2),
+//!   `guest-laptop` (10.R.3.2) and `byod-tablet` (10.R.4.2), each joined to the root namespace by a veth pair whose root
 //!   side is its gateway (10.R.k.1), each running a private sshd on port 22 in a mount namespace
 //!   of its own where `/etc/resolv.conf` names the lab resolver;
 //! - "the internet": an interface of the root namespace holding the web servers' address
 //!   10.R.9.80, where nginx serves every test site over HTTP and HTTPS (one certificate from the
 //!   lab CA for every name), choosing the page by Host header and SNI;
-//! - the lab resolver, dnsmasq, on 127.R.0.53 and on the three gateways (port 53): it knows the
-//!   sites' names and nothing else (NXDOMAIN), and has no upstream servers;
+//! - the lab resolver, dnsmasq, on 127.R.0.53 and on the pupil, staff and guest gateways (port 53):
+//!   it knows the sites' names and nothing else (NXDOMAIN), and has no upstream servers;
+//! - a DNS-filtering resolver, a second dnsmasq, on the BYOD network's gateway: the same, except
+//!   that the must-block test sites resolve to the sinkhole address 10.R.8.1, where nothing
+//!   answers (the BYOD network has no proxy: it is filtered by DNS alone);
 //! - the school's filtering proxy, squid: a pupil port and a staff port on their gateways, and an
 //!   office port on 127.0.0.1 (caretaker's own vantage point), with the planted problems.
 //!
@@ -48,7 +51,7 @@ use crate::util::{free_port, private_dir, tail, write_file, write_secret};
 use crate::LabError;
 
 use config::{CHILDLINE, PROXY_PORT, SWEARING};
-use net::{Network, Plan, GROUPS, IP};
+use net::{filtering, Filtering, Network, Plan, GROUPS, IP};
 use sites::{Kind, SITES};
 
 const UNSHARE: Tool = Tool {
@@ -122,7 +125,7 @@ const SYSTEM_CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
 pub struct Vantage {
     /// The machine's name, e.g. `pupil-pc`.
     pub name: String,
-    /// `pupil`, `staff` or `guest`.
+    /// `pupil`, `staff`, `guest` or `byod`.
     pub group: &'static str,
     /// Its network namespace (`ip netns exec NETNS …`).
     pub netns: String,
@@ -131,7 +134,7 @@ pub struct Vantage {
     /// Its sshd's port (22).
     pub port: u16,
     /// The proxy its browsers are set to use, e.g. `http://10.R.1.1:3128`; `None` on the guest
-    /// network, which has none.
+    /// network (no filter at all) and the BYOD network (filtered by DNS).
     pub proxy: Option<String>,
 }
 
@@ -357,6 +360,32 @@ impl FilterLab {
             }
         }
 
+        // The DNS-filtering resolver last: the others' positions in `servers` are fixed.
+        let mut cmd = Command::new(&tools.dnsmasq);
+        cmd.arg("--keep-in-foreground").arg(format!(
+            "--conf-file={}",
+            fdir.join("dns/dnsmasq-sinkhole.conf").display()
+        ));
+        spawn(&mut servers, "dnsmasq", cmd, "dnsmasq-sinkhole.log")?;
+        if let Some(sinkhole_dns) = servers.last() {
+            for (group, octet, _) in GROUPS {
+                if filtering(group) != Filtering::DnsSinkhole {
+                    continue;
+                }
+                let at = SocketAddr::from((plan.gateway(octet), 53));
+                let blocked = sites::must_block_hosts().next().unwrap_or_default();
+                wait_ready(
+                    sinkhole_dns,
+                    "the DNS-filtering resolver (dnsmasq) to answer",
+                    deadline,
+                    || {
+                        dns::query_a(at, blocked, Duration::from_millis(200))
+                            .is_ok_and(|a| a.addresses == [plan.sinkhole()])
+                    },
+                )?;
+            }
+        }
+
         let resolver = SocketAddr::from((plan.resolver(), 53));
         wait_ready(
             &servers[0],
@@ -391,7 +420,7 @@ impl FilterLab {
                 netns: plan.netns(group),
                 address,
                 port: 22,
-                proxy: (*group != "guest")
+                proxy: (filtering(group) == Filtering::Proxy)
                     .then(|| format!("http://{}:{PROXY_PORT}", plan.gateway(*octet))),
             });
         }
@@ -411,7 +440,7 @@ impl FilterLab {
         })
     }
 
-    /// The vantage machines: pupil, staff, guest.
+    /// The vantage machines: pupil, staff, guest, BYOD.
     pub fn vantages(&self) -> &[Vantage] {
         &self.vantages
     }
@@ -424,6 +453,11 @@ impl FilterLab {
     /// The lab resolver, as this machine reaches it (`127.R.0.53:53`).
     pub fn resolver(&self) -> SocketAddr {
         SocketAddr::from((self.network.plan.resolver(), 53))
+    }
+
+    /// The address the BYOD network's resolver answers must-block names with (`10.R.8.1`).
+    pub fn sinkhole_address(&self) -> Ipv4Addr {
+        self.network.plan.sinkhole()
     }
 
     /// The web servers' address on the lab's internet (`10.R.9.80`).
@@ -451,7 +485,7 @@ impl FilterLab {
         self.startup
     }
 
-    /// The servers' pids (dnsmasq, nginx's master, the three sshd, squid).
+    /// The servers' pids (dnsmasq, nginx's master, the four sshd, squid, the sinkhole dnsmasq).
     pub fn pids(&self) -> Vec<u32> {
         self.servers.iter().map(|s| s.pid).collect()
     }
@@ -511,15 +545,19 @@ impl FilterLab {
         let mut s = format!(
             "The web filter\n--------------\n\
              The school's web filter runs on a lab network of its own, 10.{r}.0.0/16, inside this\n\
-             machine: nothing it does leaves the machine. Three vantage machines, each a network\n\
+             machine: nothing it does leaves the machine. Four vantage machines, each a network\n\
              namespace with its own SSH server (root, with the lab's client key), stand for the\n\
              school's networks:\n\n",
             r = plan.r
         );
         for v in &self.vantages {
-            let how = match &v.proxy {
-                Some(p) => format!("its browsers use the proxy {p}"),
-                None => "no proxy: it goes straight to the internet".into(),
+            let how = match (&v.proxy, filtering(v.group)) {
+                (Some(p), _) => format!("its browsers use the proxy {p}"),
+                (None, Filtering::DnsSinkhole) => format!(
+                    "no proxy: its resolver answers must-block names with the sinkhole {}",
+                    plan.sinkhole()
+                ),
+                (None, _) => "no proxy: it goes straight to the internet".into(),
             };
             let _ = writeln!(
                 s,
@@ -539,7 +577,8 @@ impl FilterLab {
              HTTPS with a certificate from the lab CA ({ca}).\n\n\
              Planted problems:\n\
              - {PUPIL_PROBLEM}\n- {STAFF_PROBLEM}\n- {GUEST_PROBLEM}\n\
-             The office proxy filters correctly (the four test sites blocked, nothing else).\n\n\
+             The office proxy filters correctly (the four test sites blocked, nothing else), and so\n\
+             does the BYOD network's DNS filtering (a sinkhole for the four test sites).\n\n\
              To look by hand (as root; KEY is the lab's client key):\n\
              \x20 ip netns exec {pupil_ns} curl -sS --cacert {ca} -x {pupil_proxy} https://swearing.testfiltering.com/\n\
              \x20 curl -sS -x {office} http://iwf.testfiltering.com/\n\
@@ -731,7 +770,11 @@ fn write_web(fdir: &Path, logs: &Path, ca: &LabCa, plan: Plan) -> Result<(), Lab
     )?;
     let dns = fdir.join("dns");
     create_dir(&dns)?;
-    write_file(&dns.join("dnsmasq.conf"), &config::dnsmasq(&plan))
+    write_file(&dns.join("dnsmasq.conf"), &config::dnsmasq(&plan))?;
+    write_file(
+        &dns.join("dnsmasq-sinkhole.conf"),
+        &config::dnsmasq_sinkhole(&plan),
+    )
 }
 
 /// DIR/filter/GROUP for each vantage machine: host key, sshd_config and the /etc files.

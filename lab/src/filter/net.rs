@@ -32,14 +32,38 @@ const FIRST: u8 = 200;
 const LAST: u8 = 254;
 
 /// The vantage networks: group, third octet, machine name.
-pub(crate) const GROUPS: [(&str, u8, &str); 3] = [
+pub(crate) const GROUPS: [(&str, u8, &str); 4] = [
     ("pupil", 1, "pupil-pc"),
     ("staff", 2, "staff-pc"),
     ("guest", 3, "guest-laptop"),
+    ("byod", 4, "byod-tablet"),
 ];
+
+/// How a network is filtered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Filtering {
+    /// Its browsers use the school's proxy on its gateway.
+    Proxy,
+    /// No filter at all: straight to the internet (the planted guest problem).
+    Nothing,
+    /// No proxy; its resolver (on its gateway) answers must-block names with the sinkhole
+    /// address, where nothing answers a connection (DNS filtering, as many BYOD networks have).
+    DnsSinkhole,
+}
+
+/// How `group`'s network is filtered.
+pub(crate) fn filtering(group: &str) -> Filtering {
+    match group {
+        "guest" => Filtering::Nothing,
+        "byod" => Filtering::DnsSinkhole,
+        _ => Filtering::Proxy,
+    }
+}
 
 /// The third octet of the lab's internet.
 const INTERNET: u8 = 9;
+/// The third octet of the sinkhole address.
+const SINKHOLE: u8 = 8;
 
 /// Names and addresses of one lab, all derived from R.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +88,11 @@ impl Plan {
     }
     pub fn web(&self) -> Ipv4Addr {
         Ipv4Addr::new(10, self.r, INTERNET, 80)
+    }
+    /// The address a DNS-filtering resolver answers blocked names with: local, nothing listens
+    /// there (a connection to it is refused).
+    pub fn sinkhole(&self) -> Ipv4Addr {
+        Ipv4Addr::new(10, self.r, SINKHOLE, 1)
     }
     pub fn internet_prefix(&self) -> String {
         format!("10.{}.{INTERNET}.0/24", self.r)
@@ -275,6 +304,7 @@ impl Network {
         }
         let _ = sysctl(&format!("/proc/sys/net/ipv6/conf/{inet}/disable_ipv6"), "1");
         ip(&["addr", "add", &format!("{}/24", p.web()), "dev", &inet])?;
+        ip(&["addr", "add", &format!("{}/32", p.sinkhole()), "dev", &inet])?;
         ip(&["link", "set", &inet, "up"])?;
         Ok(())
     }

@@ -181,6 +181,40 @@ fn assert_blocked(f: &Fetch) {
     }
 }
 
+/// The BYOD network is filtered by DNS alone: its resolver answers each must-block name with the
+/// sinkhole address, where the connection is refused; every other site resolves to the web
+/// server and loads (no proxy).
+fn check_sinkhole(lab: &FilterLab, v: &Vantage) {
+    assert!(v.proxy.is_none());
+    let sinkhole = lab.sinkhole_address().to_string();
+    for site in SITES.iter().filter(|s| s.kind != Kind::BlockPage) {
+        let out = run_for(
+            lab.command(v, "getent").args(["hosts", site.host]),
+            Duration::from_secs(10),
+        );
+        let resolved = String::from_utf8_lossy(&out.stdout).into_owned();
+        let f = fetch(lab, From::Machine(v), site.url, MAX_TIME);
+        if site.kind == Kind::MustBlock {
+            assert!(resolved.starts_with(&format!("{sinkhole} ")), "{resolved}");
+            assert!(
+                f.exit == 7 && f.status == 0 && !f.body.contains(site.token),
+                "{} should be refused at the sinkhole: {f:?}",
+                site.url
+            );
+        } else {
+            assert!(
+                resolved.starts_with(&format!("{} ", lab.web_address())),
+                "{resolved}"
+            );
+            if site.kind == Kind::Control {
+                assert_eq!(f.body, CONTROL_BODY, "{f:?}");
+            } else {
+                assert_loads(&f, site.token);
+            }
+        }
+    }
+}
+
 /// Fetches every site from `from` and checks it is blocked exactly when `blocked(host)`.
 fn check_vantage(lab: &FilterLab, from: From<'_>, blocked: &dyn Fn(&str) -> bool) {
     for site in SITES.iter().filter(|s| s.kind != Kind::BlockPage) {
@@ -262,13 +296,14 @@ fn every_vantage_point_sees_its_own_filter() {
     let v = lab.vantages();
     assert_eq!(
         v.iter().map(|v| v.name.as_str()).collect::<Vec<_>>(),
-        ["pupil-pc", "staff-pc", "guest-laptop"]
+        ["pupil-pc", "staff-pc", "guest-laptop", "byod-tablet"]
     );
     assert_eq!(
         v[0].proxy.as_deref(),
         Some(format!("http://{}:3128", plan.gateway(1)).as_str())
     );
     assert!(v[2].proxy.is_none());
+    assert!(v[3].proxy.is_none());
     assert!(lab.office_proxy().starts_with("http://127.0.0.1:"));
 
     let must_block = |h: &str| sites::must_block_hosts().any(|b| b == h);
@@ -285,6 +320,7 @@ fn every_vantage_point_sees_its_own_filter() {
         });
         s.spawn(|| check_vantage(lab, From::Machine(&v[2]), &|_| false));
         s.spawn(|| check_vantage(lab, From::Office, &must_block));
+        s.spawn(|| check_sinkhole(lab, &v[3]));
     });
 
     // The block host serves the filter's block page.
@@ -348,7 +384,7 @@ fn every_vantage_point_sees_its_own_filter() {
     }
 
     let pids = lab.pids();
-    assert_eq!(pids.len(), 6);
+    assert_eq!(pids.len(), 8);
     drop(fx);
     assert_eq!(leftovers(plan, &pids), Vec::<String>::new());
 }
@@ -362,6 +398,7 @@ fn with_the_upstream_cut_nothing_loads_and_nothing_is_blocked() {
         From::Machine(&v[0]),
         From::Machine(&v[1]),
         From::Machine(&v[2]),
+        From::Machine(&v[3]),
         From::Office,
     ];
     let quick: &[&str] = &["--connect-timeout", "2", "--max-time", "4"];
@@ -417,7 +454,7 @@ fn the_vantage_machines_answer_over_ssh_and_resolve_with_the_lab() {
     let lab = &fx.lab;
     let known = fx.dir.join("known_hosts");
     fs::write(&known, lab.known_hosts_lines().join("\n") + "\n").unwrap();
-    assert_eq!(lab.known_hosts_lines().len(), 3);
+    assert_eq!(lab.known_hosts_lines().len(), 4);
     for v in lab.vantages() {
         let proxy = v
             .proxy
@@ -501,7 +538,7 @@ fn a_detached_lab_is_stopped_from_its_folder() {
     for p in &pids {
         assert!(process::group_members(*p).contains(p), "{p}");
     }
-    assert_eq!(stop_dir(&dir).unwrap(), 6);
+    assert_eq!(stop_dir(&dir).unwrap(), 8);
     assert_eq!(leftovers(plan, &pids), Vec::<String>::new());
     assert!(!dir.join("filter/state").exists());
     assert_eq!(stop_dir(&dir).unwrap(), 0);

@@ -1,5 +1,6 @@
-//! Filter: the latest result of every test page from every vantage point ("blocked", "loads",
-//! "LOADED ✗", "BLOCKED ✗", "error"), and the history of one result.
+//! Filter: the latest result of every test page (with its scheme: one site may be tested over
+//! HTTP and HTTPS) from every vantage point ("blocked", "loads", "LOADED ✗", "BLOCKED ✗",
+//! "error"), and the history of one result.
 
 use caretaker_checks::Status;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -84,16 +85,41 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, p: &Picture, theme: &T
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), title);
 
-    // Columns: as many vantage points as fit, scrolled to keep the selected one in view.
+    // Columns: as many vantage points as fit, scrolled to keep the selected one in view (those
+    // with something wrong come first). Wide enough for every name when they all fit so.
+    // Narrow, the pages get their short names ("IWF list") to leave room for three columns.
     let wide = width >= 100;
     let group_w = 11;
-    let label_w = if wide { 30 } else { 26 };
-    let col_w = 11;
-    let fitting = (width.saturating_sub(1 + group_w + label_w) / col_w).max(1);
+    let label_w = if wide { 34 } else { 26 };
+    let room = width.saturating_sub(1 + group_w + label_w);
+    let longest = m
+        .vantages
+        .iter()
+        .map(|v| v.name.chars().count().max(v.group.chars().count() + 2))
+        .max()
+        .unwrap_or(0);
+    let col_w = match (longest + 2).clamp(11, 16) {
+        w if room / w >= 2 => w,
+        _ => 11,
+    };
+    let fitting = (room / col_w).max(1);
     let first_col = scroll_start(state.filter.col, m.vantages.len(), fitting);
     let cols: Vec<usize> = (first_col..m.vantages.len()).take(fitting).collect();
     let pad = " ".repeat(1 + group_w + label_w);
-    let mut names = Span::raw(pad.clone());
+    let scrolled = first_col > 0 || first_col + cols.len() < m.vantages.len();
+    let mut names = Span::raw(if scrolled {
+        fit(
+            &format!(
+                " vantage points {}–{} of {} (←→)",
+                first_col + 1,
+                first_col + cols.len(),
+                m.vantages.len()
+            ),
+            pad.chars().count(),
+        )
+    } else {
+        pad.clone()
+    });
     let mut groups = Span::raw(pad.clone());
     let mut control = vec![Span::styled(
         fit(" internet reached (control)", 1 + group_w + label_w),
@@ -113,15 +139,6 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, p: &Picture, theme: &T
             Some(_) => Span::styled(fit(" NO", col_w), theme.bad()),
             None => Span::styled(fit(" —", col_w), theme.dim()),
         });
-    }
-    if first_col > 0 || first_col + cols.len() < m.vantages.len() {
-        let more = format!(
-            " ({}–{} of {} · ←→)",
-            first_col + 1,
-            first_col + cols.len(),
-            m.vantages.len()
-        );
-        groups.content = format!("{}{}", groups.content, more).into();
     }
     frame.render_widget(
         Paragraph::new(vec![
@@ -148,7 +165,18 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, p: &Picture, theme: &T
         };
         let mut spans = vec![
             Span::styled(fit(group, 1 + group_w), theme.dim()),
-            Span::raw(fit(&row.label, label_w)),
+            Span::raw(fit(
+                &format!(
+                    "{:<6}{}",
+                    row.scheme,
+                    if wide {
+                        row.label.as_str()
+                    } else {
+                        short_label(row)
+                    }
+                ),
+                label_w,
+            )),
         ];
         for c in &cols {
             let sel = r == state.filter.row && *c == state.filter.col;
@@ -302,4 +330,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, p: &Picture, theme: &T
     }
     out.truncate(usize::from(detail_h));
     frame.render_widget(Paragraph::new(out), detail);
+}
+
+/// A page's name when the screen is narrow: the lists by their names alone.
+fn short_label(row: &crate::model::FilterRow) -> &str {
+    match row.category.to_ascii_lowercase().as_str() {
+        "iwf" => "IWF list",
+        "ctiru" => "CTIRU list",
+        _ => row.label.as_str(),
+    }
 }

@@ -67,6 +67,19 @@ $fetch = {
         $p.Proxy = $ProxyUri
         if ($Cred) { $p.ProxyCredential = $Cred }
     }
+    # Without a proxy, what the name resolves to here (the machine's own resolver, as the fetch
+    # uses it), so that a DNS sinkhole can be recognised; bounded by the timeout. A proxy resolves
+    # names itself: then nothing is looked up here.
+    $resolved = $null
+    if (-not $ProxyUri) {
+        try {
+            $h = ([Uri]$Url).DnsSafeHost
+            $lookup = [Net.Dns]::GetHostAddressesAsync($h)
+            if ($lookup.Wait([int]($TimeoutSec * 1000))) {
+                $resolved = @($lookup.Result | Select-Object -First 16 | ForEach-Object { $_.IPAddressToString })
+            }
+        } catch { $resolved = @() }
+    }
     $sw = [Diagnostics.Stopwatch]::StartNew()
     try {
         $resp = Invoke-WebRequest @p
@@ -131,6 +144,7 @@ $fetch = {
         index = $Index; url = $Url; iwr = $iwr
         tls_issuer = $issuer; tls_issuer_source = if ($issuer) { 'servicepoint' } else { $null }
         responses = @()
+        resolved = $resolved; resolved_by = if ($null -ne $resolved) { 'System.Net.Dns' } else { $null }
         body_b64 = [Convert]::ToBase64String($buf, 0, $keep); body_bytes = $keep; body_truncated = $truncated
     }
 }

@@ -8,7 +8,9 @@
 # input (-K -), fed by the shell's built-in printf. ~/.curlrc and the *_proxy environment are
 # ignored so that the machine's own settings do not change the test. Needs POSIX sh, curl 7.63 or
 # later, awk, head -c, mktemp; base64 (or openssl, or od) for bodies; openssl (optional) to name the
-# issuer of a certificate curl refused. Every list and string is capped.
+# issuer of a certificate curl refused; getent (optional) to say what each name resolves to here
+# when there is no proxy (so that a DNS sinkhole's address is seen even when its connection is
+# refused). Every list and string is capped.
 #
 # caretaker replaces the marker line below with the request (every value validated, URLs and the
 # proxy single-quoted, the proxy-user line quoted for curl's config syntax and then for sh), which
@@ -63,6 +65,7 @@ WFMT='%{stderr}@@ct:exitcode=%{exitcode}\n@@ct:errormsg=%{errormsg}\n@@ct:http_c
 fetch() {
   b="$D/$1"
   : >"$b.e"; : >"$b.h"; : >"$b.i"
+  if [ -z "$PROXY" ] && [ -n "$GETENT" ]; then resolve "$b" "$2"; fi
   {
     {
       printf 'url = "%s"\n' "$2"
@@ -111,6 +114,25 @@ issuer_of() {
   "$OPENSSL" x509 -noout -issuer <"$ib.s" 2>/dev/null | head -n 1 >"$ib.i"
 }
 
+# resolve BASE URL: the addresses the host name of URL resolves to on this machine (getent ahosts:
+# the machine's own resolver, as curl uses it), one a line in BASE.a; nothing for an address
+# typed in. Bounded by CONNTIME.
+resolve() {
+  hp=${2#*://}; hp=${hp%%/*}; hp=${hp%%\?*}; hp=${hp%%#*}; hp=${hp##*@}
+  case "$hp" in \[*) return 0 ;; esac
+  host=${hp%%:*}
+  case "$host" in ''|-*|*[!A-Za-z0-9._-]*) return 0 ;; esac
+  case "$host" in *[!0-9.]*) ;; *) return 0 ;; esac
+  rb=$1
+  "$GETENT" ahosts "$host" </dev/null >"$rb.g" 2>/dev/null &
+  gp=$!
+  (sleep "$CONNTIME"; kill "$gp") >/dev/null 2>&1 </dev/null &
+  wp=$!
+  wait "$gp"
+  kill "$wp" >/dev/null 2>&1
+  awk '$1 ~ /^[0-9A-Fa-f.:]+$/ && !seen[$1]++ { print $1 }' "$rb.g" | head -n 16 >"$rb.a"
+}
+
 # worker W URL...: fetches every URL whose 0-based position is W modulo CONC.
 worker() {
   w=$1
@@ -126,6 +148,13 @@ worker() {
 facts() {
   b="$D/$1"
   for f in e h i; do if [ ! -f "$b.$f" ]; then : >"$b.$f"; fi; done
+  if [ -f "$b.a" ]; then
+    printf ',"resolved":['
+    awk '{ printf "%s\"%s\"", (NR > 1 ? "," : ""), $1 }' "$b.a"
+    printf '],"resolved_by":"getent ahosts"'
+  else
+    printf ',"resolved":null,"resolved_by":null'
+  fi
   awk -v ef="$b.e" -v hf="$b.h" -v isf="$b.i" '
     # esc STRING MAX -> JSON string of at most MAX printable ASCII characters.
     function esc(s, max,   out, i, c, n) {
@@ -226,6 +255,8 @@ body() {
 
 OPENSSL=""
 if have openssl; then OPENSSL=$(command -v openssl); fi
+GETENT=""
+if have getent; then GETENT=$(command -v getent); fi
 ENC=od
 if have base64; then ENC=base64; elif [ -n "$OPENSSL" ]; then ENC=openssl; fi
 
