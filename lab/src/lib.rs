@@ -59,6 +59,30 @@ impl Default for LabOptions {
     }
 }
 
+/// Which sample school to start.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum School {
+    /// St. Example's Primary: OpenLDAP and Active Directory with OUs per year group (`Year1`…),
+    /// `-admin` admin accounts, GNOME desktops with ClamAV, squid answering blocked pages with 403.
+    #[default]
+    Example,
+    /// Riverside Primary Academy, built unlike the first: OpenLDAP only, pupils under intake-year
+    /// OUs, `adm.` admin accounts in an OU of their own, a default password policy that governs
+    /// some staff, LightDM/KDE machines with other anti-virus products, and a filter that answers
+    /// blocked pages with its own page and HTTP 200, and a DNS sinkhole for another group.
+    Riverside,
+}
+
+impl School {
+    /// The school's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            School::Example => "St. Example's Primary",
+            School::Riverside => "Riverside Primary Academy",
+        }
+    }
+}
+
 /// What to start besides the directories of [`LabOptions`] (kept apart from it so that code that
 /// builds `LabOptions` with a struct literal keeps compiling).
 #[derive(Debug, Clone, Default)]
@@ -73,11 +97,14 @@ pub struct Extras {
     /// resolver, nginx as "the internet" (the test sites, no traffic leaves the machine), and
     /// pupil, staff and guest machines in network namespaces of their own.
     pub filter: bool,
+    /// Which school.
+    pub school: School,
 }
 
 /// The running sample school. Dropping it stops every server it started.
 #[derive(Debug)]
 pub struct SampleSchool {
+    school: School,
     openldap: Option<OpenLdap>,
     ad: Option<SambaAd>,
     hosts: Vec<LabHost>,
@@ -131,6 +158,7 @@ impl SampleSchool {
                 hosts: false,
                 bulk_pupils,
                 filter: false,
+                school: School::Example,
             },
         )
     }
@@ -230,6 +258,7 @@ impl SampleSchool {
         };
 
         let mut school = SampleSchool {
+            school: extras.school,
             openldap: ldap,
             ad,
             hosts,
@@ -288,6 +317,11 @@ impl SampleSchool {
             let _ = writeln!(s, "sshd {} {} {}", h.pid(), h.address(), h.name());
         }
         util::write_file(&self.dir.join("pids"), &s)
+    }
+
+    /// Which school this is.
+    pub fn school(&self) -> School {
+        self.school
     }
 
     /// The lab folder.

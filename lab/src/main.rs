@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use caretaker_lab::{recorded_servers, server_running, stop_dir, Extras, LabOptions, SampleSchool};
+use caretaker_lab::{recorded_servers, server_running, stop_dir, Extras, LabOptions, SampleSchool, School};
 use clap::{Parser, Subcommand};
 
 /// St. Example's Primary: a sample school of real directory servers (OpenLDAP, Samba Active
@@ -40,6 +40,10 @@ enum Cmd {
         /// Add this many extra individual pupils to the OpenLDAP directory (for benchmarks).
         #[arg(long, default_value_t = 0)]
         bulk_pupils: usize,
+        /// Which sample school: `example` (St. Example's Primary) or `second` (Riverside Primary
+        /// Academy, built unlike the first; OpenLDAP only).
+        #[arg(long, default_value = "example", value_parser = ["example", "second"])]
+        school: String,
     },
     /// Stop every server the lab in DIR started (exit 0 also when nothing was running).
     Down {
@@ -91,8 +95,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             no_hosts,
             no_filter,
             bulk_pupils,
+            school,
         } => {
             let dir = absolute(&dir)?;
+            let school_kind = if school == "second" {
+                School::Riverside
+            } else {
+                School::Example
+            };
             let is_root = nix_is_root();
             if !no_hosts && !is_root {
                 eprintln!(
@@ -103,18 +113,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let school = SampleSchool::start_detachable_with(
                 LabOptions {
                     openldap: !no_openldap,
-                    active_directory: !no_ad,
+                    active_directory: !no_ad && school_kind == School::Example,
                     dir: Some(dir),
                 },
                 Extras {
                     hosts: !no_hosts && is_root,
                     bulk_pupils,
                     filter: !no_filter && is_root,
+                    school: school_kind,
                 },
             )
             .context("starting the sample school")?;
             eprintln!(
-                "St. Example's Primary is up in {:.1} s ({}):",
+                "{} is up in {:.1} s ({}):",
+                school.school().name(),
                 school.startup_time().as_secs_f64(),
                 school.dir().display()
             );

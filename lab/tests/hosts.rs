@@ -96,6 +96,7 @@ fn every_machine_answers_with_its_planted_fact_and_stop_leaves_nothing() {
             hosts: true,
             bulk_pupils: 0,
             filter: false,
+            ..Default::default()
         },
     )
     .unwrap_or_else(|e| panic!("the sample school did not start: {e}"));

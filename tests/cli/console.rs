@@ -142,6 +142,7 @@ fn the_network_managers_questions_are_answered_by_keys_alone() {
             hosts: true,
             bulk_pupils: 0,
             filter: true,
+            ..Default::default()
         },
     )
     .unwrap_or_else(|e| panic!("the sample school did not start: {e}"));

@@ -47,6 +47,7 @@ fn windows_machines_are_found_in_active_directory_and_checked() {
             hosts: true,
             bulk_pupils: 0,
             filter: false,
+            ..Default::default()
         },
     )
     .unwrap_or_else(|e| panic!("the sample school did not start: {e}"));

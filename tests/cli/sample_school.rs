@@ -189,6 +189,7 @@ fn every_planted_host_problem_is_reported_on_its_machine_and_clean_machines_pass
             hosts: true,
             bulk_pupils: 0,
             filter: false,
+            ..Default::default()
         },
     )
     .unwrap_or_else(|e| panic!("the sample school's machines did not start: {e}"));

@@ -66,6 +66,7 @@ pub fn filter_school() -> caretaker_lab::SampleSchool {
             hosts: false,
             bulk_pupils: 0,
             filter: true,
+            ..Default::default()
         },
     )
     .unwrap_or_else(|e| panic!("the sample school's web filter did not start: {e}"))
