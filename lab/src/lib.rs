@@ -252,6 +252,7 @@ impl SampleSchool {
                 &ca,
                 &client_pub,
                 detachable,
+                extras.school,
             )?)
         } else {
             None
@@ -437,11 +438,12 @@ impl SampleSchool {
     }
 
     fn config_toml(&self) -> String {
-        let mut s = String::from(
-            "# St. Example's Primary: the sample school of caretaker-lab. Written by `caretaker-lab`;\n\
+        let mut s = format!(
+            "# {name}: a sample school of caretaker-lab. Written by `caretaker-lab`;\n\
              # the servers run on loopback only. See README.txt for what is wrong on purpose.\n\
-             version = 1\n\n[school]\nname = \"St. Example's Primary\"\n\n[store]\npath = \"caretaker.db\"\n\n\
+             version = 1\n\n[school]\nname = \"{name}\"\n\n[store]\npath = \"caretaker.db\"\n\n\
              [audit]\ntimeout_secs = 120\nconcurrency = 8\n",
+            name = self.school.name()
         );
         if let Some(l) = &self.openldap {
             let base = LDAP_BASE_DN;
@@ -519,21 +521,42 @@ impl SampleSchool {
             }
         }
         if let Some(f) = &self.filter {
-            let _ = write!(
-                s,
-                "\n# The web filter (see README.txt): this machine through the office proxy, and the\n\
-                 # pupil, staff, guest and BYOD machines over SSH, where curl runs the tests.\n\
-                 [filter]\ntimeout_secs = 10\nconnect_timeout_secs = 3\nconcurrency = 8\n\
-                 ca_file = \"tls/ca.pem\"\nblock_hosts = [\"block.stexample.lab\"]\n\
-                 # The BYOD network's resolver answers must-block names with this address.\n\
-                 sinkhole_addresses = [\"{sinkhole}\"]\n\n\
-                 [[filter.block_page]]\nname = \"St. Example's web filter\"\n\
-                 text = \"This page has been blocked by the St. Example's web filter.\"\n\n\
-                 [[filter.vantage]]\nname = \"admin-office\"\ngroup = \"staff\"\nsite = \"office\"\n\
-                 proxy = \"{office}\"\n",
-                office = f.office_proxy(),
-                sinkhole = f.sinkhole_address()
-            );
+            match f.office_proxy() {
+                Some(office) => {
+                    let _ = write!(
+                        s,
+                        "\n# The web filter (see README.txt): this machine through the office proxy, and the\n\
+                         # pupil, staff, guest and BYOD machines over SSH, where curl runs the tests.\n\
+                         [filter]\ntimeout_secs = 10\nconnect_timeout_secs = 3\nconcurrency = 8\n\
+                         ca_file = \"tls/ca.pem\"\nblock_hosts = [\"block.stexample.lab\"]\n\
+                         # The BYOD network's resolver answers must-block names with this address.\n\
+                         sinkhole_addresses = [\"{sinkhole}\"]\n\n\
+                         [[filter.block_page]]\nname = \"St. Example's web filter\"\n\
+                         text = \"{sentence}\"\n\n\
+                         [[filter.vantage]]\nname = \"admin-office\"\ngroup = \"staff\"\nsite = \"office\"\n\
+                         proxy = \"{office}\"\n",
+                        sinkhole = f.sinkhole_address(),
+                        sentence = f.block_sentence(),
+                    );
+                }
+                None => {
+                    // What a network manager knows about their own filter: its block page's
+                    // words, and the address its DNS filtering answers with on the networks that
+                    // have no block page.
+                    let _ = write!(
+                        s,
+                        "\n# The web filter (see README.txt): the pupil, staff, guest and BYOD machines over\n\
+                         # SSH, where curl runs the tests. SafeSurf answers blocked pages with its own page.\n\
+                         [filter]\ntimeout_secs = 10\nconnect_timeout_secs = 3\nconcurrency = 8\n\
+                         ca_file = \"tls/ca.pem\"\n\
+                         # The guest and BYOD networks' DNS filtering answers blocked names with this address.\n\
+                         sinkhole_addresses = [\"{sinkhole}\"]\n\n\
+                         [[filter.block_page]]\nname = \"SafeSurf\"\ntext = \"{sentence}\"\n",
+                        sinkhole = f.sinkhole_address(),
+                        sentence = f.block_sentence(),
+                    );
+                }
+            }
             for v in f.vantages() {
                 let _ = write!(
                     s,
@@ -558,12 +581,13 @@ impl SampleSchool {
     }
 
     fn readme(&self) -> String {
-        let mut s = String::from(
-            "St. Example's Primary: the sample school of caretaker-lab\n\
-             ==========================================================\n\n\
+        let title = format!("{}: a sample school of caretaker-lab", self.school.name());
+        let mut s = format!(
+            "{title}\n{rule}\n\n\
              Real directory servers on loopback, filled with the school's staff and pupils.\n\
              caretaker.toml audits them: `caretaker audit --config caretaker.toml`.\n\
              Stop them with `caretaker-lab down --dir <this folder>`.\n\n",
+            rule = "=".repeat(title.chars().count()),
         );
         if let Some(l) = &self.openldap {
             let _ = writeln!(
@@ -628,10 +652,12 @@ impl SampleSchool {
         for p in self.planted_problems() {
             let _ = writeln!(s, "{} {} {}: {}", p.directory, p.check, p.target, p.what);
         }
-        s.push_str(
-            "\nNot problems: EYFS and Reception use class logins (eyfs.class, reception.class) and\n\
-             are exempt; old.leaver (AD) is disabled; r.singh-admin is a separate admin account.\n",
-        );
+        if self.school == School::Example {
+            s.push_str(
+                "\nNot problems: EYFS and Reception use class logins (eyfs.class, reception.class) and\n\
+                 are exempt; old.leaver (AD) is disabled; r.singh-admin is a separate admin account.\n",
+            );
+        }
         if let Some(f) = &self.filter {
             s.push('\n');
             s.push_str(&f.readme());

@@ -353,3 +353,97 @@ fn http_and_https_tests_of_one_site_are_told_apart_in_the_log() {
     // Its look-alike: blocked over both from the office, so no line at all.
     assert!(!out.contains(" admin-office: FAIL "), "{out}");
 }
+
+/// Riverside Primary Academy's filter is another product: a DNS filter whose block server answers
+/// blocked names on the pupil and staff networks with its own page and status 200, and a DNS
+/// sinkhole on the guest and BYOD networks. Its config names only the block page's words and the
+/// sinkhole address: every planted problem is found, nothing else fails.
+#[test]
+fn a_filter_that_answers_200_with_its_own_page_and_a_sinkhole_is_judged_right() {
+    let lab = crate::util::riverside(
+        false,
+        caretaker_lab::Extras {
+            filter: true,
+            ..Default::default()
+        },
+    );
+    let filter = lab.filter().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let (code, doc, err) = audit_json(home.path(), lab.config_path(), &["--only", "filter"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(schema_errors(&doc).is_empty(), "{:?}", schema_errors(&doc));
+    crate::util::assert_unique_fingerprints(&doc);
+    let fs = findings(&doc);
+    let planted = filter.planted_filter();
+    assert_eq!(planted.len(), 3);
+    for p in &planted {
+        let hit = fs
+            .iter()
+            .find(|f| {
+                f["check"] == p.check
+                    && f["target"]["name"] == p.url
+                    && f["target"]["scope"] == p.vantage.as_str()
+            })
+            .unwrap_or_else(|| panic!("nothing about {p:?}: {fs:#?}"));
+        assert_eq!(hit["status"], "fail", "{p:?}: {hit:#}");
+    }
+    let mut failing = 0;
+    for f in &fs {
+        if f["status"] == "pass" {
+            continue;
+        }
+        failing += 1;
+        let planted_here = planted.iter().any(|p| {
+            f["check"] == p.check
+                && f["target"]["name"] == p.url
+                && f["target"]["scope"] == p.vantage.as_str()
+        });
+        assert!(planted_here, "a false alarm: {f:#}");
+    }
+    assert_eq!(failing, planted.len());
+    for v in ["pupil-pc", "staff-pc", "guest-laptop", "byod-tablet"] {
+        let mine = fs.iter().filter(|f| f["target"]["scope"] == v).count();
+        assert_eq!(mine, 13, "{v}: the control and 12 tests");
+    }
+    // The pupils' IWF page is blocked by the block page, served with status 200 in its place.
+    let pupil_iwf = fs
+        .iter()
+        .find(|f| {
+            f["target"]["scope"] == "pupil-pc"
+                && f["target"]["name"] == "http://iwf.testfiltering.com/"
+        })
+        .unwrap();
+    assert_eq!(pupil_iwf["status"], "pass", "{pupil_iwf:#}");
+    assert!(
+        evidence_value(pupil_iwf, "matched").contains("SafeSurf"),
+        "{pupil_iwf:#}"
+    );
+    assert_eq!(
+        evidence_value(pupil_iwf, "resolved"),
+        filter.block_server_address().to_string(),
+        "{pupil_iwf:#}"
+    );
+    // The staff network's over-blocked page is the same block page: a failure that says so.
+    let staff_bitesize = fs
+        .iter()
+        .find(|f| {
+            f["target"]["scope"] == "staff-pc"
+                && f["target"]["name"] == "https://www.bbc.co.uk/bitesize"
+        })
+        .unwrap();
+    assert!(
+        evidence_value(staff_bitesize, "matched").contains("SafeSurf"),
+        "{staff_bitesize:#}"
+    );
+    // The guest network's sinkhole works for all but the CTIRU page.
+    let sinkhole = filter.sinkhole_address().to_string();
+    let guest_iwf = fs
+        .iter()
+        .find(|f| {
+            f["target"]["scope"] == "guest-laptop"
+                && f["target"]["name"] == "http://iwf.testfiltering.com/"
+        })
+        .unwrap();
+    assert_eq!(guest_iwf["status"], "pass", "{guest_iwf:#}");
+    assert_eq!(evidence_value(guest_iwf, "resolved"), sinkhole);
+}

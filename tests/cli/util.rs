@@ -228,3 +228,38 @@ pub fn assert_advice_names_real_keys(doc: &serde_json::Value) {
         }
     }
 }
+
+/// Asserts that every finding of a report document has a fingerprint of its own (a waiver, the
+/// console and a comparison of runs name a finding by it).
+pub fn assert_unique_fingerprints(doc: &serde_json::Value) {
+    let fs = findings(doc);
+    assert!(!fs.is_empty(), "no findings");
+    let mut seen: std::collections::BTreeMap<String, serde_json::Value> =
+        std::collections::BTreeMap::new();
+    for f in fs {
+        let fp = f["fingerprint"]
+            .as_str()
+            .unwrap_or_else(|| panic!("a finding without a fingerprint: {f:#}"))
+            .to_string();
+        if let Some(first) = seen.get(&fp) {
+            panic!("two findings share the fingerprint {fp}:\n{first:#}\n{f:#}");
+        }
+        seen.insert(fp, f);
+    }
+}
+
+/// The second sample school (Riverside Primary Academy) with what `extras` asks for besides.
+pub fn riverside(openldap: bool, extras: caretaker_lab::Extras) -> caretaker_lab::SampleSchool {
+    caretaker_lab::SampleSchool::start_with(
+        caretaker_lab::LabOptions {
+            openldap,
+            active_directory: false,
+            dir: None,
+        },
+        caretaker_lab::Extras {
+            school: caretaker_lab::School::Riverside,
+            ..extras
+        },
+    )
+    .unwrap_or_else(|e| panic!("Riverside Primary Academy did not start: {e}"))
+}

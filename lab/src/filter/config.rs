@@ -7,6 +7,7 @@ use std::path::Path;
 
 use super::net::{filtering, Filtering, Plan, GROUPS};
 use super::sites::{self, Kind, SITES};
+use crate::School;
 
 /// squid's port names (`myportname` ACLs).
 pub(crate) const PUPIL_PORT: &str = "pupil";
@@ -22,7 +23,9 @@ pub(crate) const CHILDLINE: &str = "www.childline.org.uk";
 /// The host the pupil network forgets to block (planted).
 pub(crate) const SWEARING: &str = "swearing.testfiltering.com";
 
-pub(crate) fn dnsmasq(plan: &Plan) -> String {
+/// The lab resolver: on its loopback address, and on the gateways of `school`'s networks that
+/// have no resolver of their own (those behind the proxy, and an unfiltered one).
+pub(crate) fn dnsmasq(plan: &Plan, school: School) -> String {
     let mut s = String::from(
         "# caretaker-lab web filter: the lab resolver. It knows the lab's sites and nothing else\n\
          # (NXDOMAIN for every other name) and has no upstream servers.\n\
@@ -31,7 +34,10 @@ pub(crate) fn dnsmasq(plan: &Plan) -> String {
     );
     let _ = writeln!(s, "listen-address={}", plan.resolver());
     for (group, octet, _) in GROUPS {
-        if filtering(group) != Filtering::DnsSinkhole {
+        if matches!(
+            filtering(school, group),
+            Filtering::Proxy | Filtering::Nothing
+        ) {
             let _ = writeln!(s, "listen-address={}", plan.gateway(octet));
         }
     }
@@ -52,7 +58,7 @@ pub(crate) fn dnsmasq_sinkhole(plan: &Plan) -> String {
          user=nobody\ngroup=nogroup\nlog-facility=-\nlog-queries\nlocal=/#/\n",
     );
     for (group, octet, _) in GROUPS {
-        if filtering(group) == Filtering::DnsSinkhole {
+        if filtering(School::Example, group) == Filtering::DnsSinkhole {
             let _ = writeln!(s, "listen-address={}", plan.gateway(octet));
         }
     }
@@ -65,6 +71,65 @@ pub(crate) fn dnsmasq_sinkhole(plan: &Plan) -> String {
         let _ = writeln!(s, "host-record={},{to}", site.host);
     }
     s
+}
+
+/// The test site Riverside's pupil network forgets to block (planted).
+pub(crate) const RIVERSIDE_PUPIL_MISSES: &str = "testfiltering.pornhub.com";
+/// The test site Riverside's guest network forgets to sinkhole (planted).
+pub(crate) const RIVERSIDE_GUEST_MISSES: &str = "ctiru.testfiltering.com";
+/// The site Riverside's staff network blocks although it must load (planted over-blocking).
+pub(crate) const RIVERSIDE_STAFF_OVERBLOCKS: &str = "www.bbc.co.uk";
+
+/// Where Riverside's resolver on `group`'s network sends `host`: the block server, the sinkhole,
+/// or the site itself. The planted problems are here.
+pub(crate) fn riverside_answer(plan: &Plan, group: &str, host: &str, kind: Kind) -> Ipv4Addr {
+    let blocked_to = match filtering(School::Riverside, group) {
+        Filtering::DnsSinkhole => plan.sinkhole(),
+        _ => plan.block_server(),
+    };
+    let blocked = match group {
+        "pupil" => kind == Kind::MustBlock && host != RIVERSIDE_PUPIL_MISSES,
+        "staff" => kind == Kind::MustBlock || host == RIVERSIDE_STAFF_OVERBLOCKS,
+        "guest" => kind == Kind::MustBlock && host != RIVERSIDE_GUEST_MISSES,
+        _ => kind == Kind::MustBlock,
+    };
+    if blocked {
+        blocked_to
+    } else {
+        plan.web()
+    }
+}
+
+/// Riverside's filtering resolver of one network (on its gateway): the filter product's DNS,
+/// which answers blocked names with its block server (pupil and staff networks) or with the
+/// sinkhole (guest and BYOD networks); the lab's other sites as everywhere; NXDOMAIN for every
+/// other name; no upstream servers.
+pub(crate) fn riverside_resolver(plan: &Plan, group: &str, octet: u8) -> String {
+    let mut s = format!(
+        "# caretaker-lab web filter: Riverside's filtering resolver for the {group} network.\n\
+         no-resolv\nno-hosts\nno-poll\nbind-interfaces\nport=53\ncache-size=0\n\
+         user=nobody\ngroup=nogroup\nlog-facility=-\nlog-queries\nlocal=/#/\n\
+         listen-address={}\n",
+        plan.gateway(octet)
+    );
+    for site in SITES {
+        let to = riverside_answer(plan, group, site.host, site.kind);
+        let _ = writeln!(s, "host-record={},{to}", site.host);
+    }
+    s
+}
+
+/// nginx's server for Riverside's block server: the block page, status 200, whatever was asked
+/// (over HTTPS with the lab's certificate for every test name, which the school's machines
+/// trust, as schools deploy their filter's certificate).
+pub(crate) fn nginx_block_server(plan: &Plan, root: &Path) -> String {
+    format!(
+        "    server {{\n        listen {a}:80 default_server;\n        listen {a}:443 ssl default_server;\n\
+         \x20       server_name _;\n        root {r};\n        default_type text/html;\n\
+         \x20       location / {{\n            try_files /index.html =404;\n        }}\n    }}\n",
+        a = plan.block_server(),
+        r = root.display(),
+    )
 }
 
 pub(crate) fn nginx(plan: &Plan, web: &Path, logs: &Path, cert: &Path, key: &Path) -> String {
@@ -269,7 +334,7 @@ mod tests {
         assert!(!s.contains("deny office_port childline"));
         assert!(s.contains("deny staff_port childline"));
         assert!(s.contains("dns_nameservers 127.231.0.53\n"));
-        let d = dnsmasq(&plan);
+        let d = dnsmasq(&plan, School::Example);
         assert!(d.contains("host-record=www.gov.uk,10.231.9.80\n"), "{d}");
         assert!(d.contains("listen-address=10.231.3.1\n"));
         assert!(d.contains("local=/#/\n"));
@@ -284,6 +349,34 @@ mod tests {
         );
         assert!(k.contains("host-record=www.gov.uk,10.231.9.80\n"), "{k}");
         assert!(k.contains("local=/#/\n"));
+    }
+
+    #[test]
+    fn riverside_resolvers_plant_exactly_three_problems() {
+        let plan = Plan { r: 231 };
+        let block = "10.231.7.81";
+        let sink = "10.231.8.1";
+        let web = "10.231.9.80";
+        let pupil = riverside_resolver(&plan, "pupil", 1);
+        assert!(pupil.contains("listen-address=10.231.1.1\n"), "{pupil}");
+        assert!(pupil.contains(&format!("host-record=iwf.testfiltering.com,{block}\n")));
+        assert!(pupil.contains(&format!("host-record=swearing.testfiltering.com,{block}\n")));
+        assert!(pupil.contains(&format!("host-record=testfiltering.pornhub.com,{web}\n")));
+        assert!(pupil.contains(&format!("host-record=www.bbc.co.uk,{web}\n")));
+        let staff = riverside_resolver(&plan, "staff", 2);
+        assert!(staff.contains(&format!("host-record=www.bbc.co.uk,{block}\n")));
+        assert!(staff.contains(&format!("host-record=www.childline.org.uk,{web}\n")));
+        assert!(staff.contains(&format!("host-record=testfiltering.pornhub.com,{block}\n")));
+        let guest = riverside_resolver(&plan, "guest", 3);
+        assert!(guest.contains(&format!("host-record=ctiru.testfiltering.com,{web}\n")));
+        assert!(guest.contains(&format!("host-record=iwf.testfiltering.com,{sink}\n")));
+        let byod = riverside_resolver(&plan, "byod", 4);
+        for site in SITES.iter().filter(|s| s.kind == Kind::MustBlock) {
+            assert!(byod.contains(&format!("host-record={},{sink}\n", site.host)));
+        }
+        // The lab resolver serves none of Riverside's networks.
+        let d = dnsmasq(&plan, School::Riverside);
+        assert!(!d.contains("listen-address=10.231."), "{d}");
     }
 
     #[test]

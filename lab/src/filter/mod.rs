@@ -48,9 +48,12 @@ use crate::process::{self, find, run, Server, Tool};
 use crate::school::Planted;
 use crate::tls::LabCa;
 use crate::util::{free_port, private_dir, tail, write_file, write_secret};
-use crate::LabError;
+use crate::{LabError, School};
 
-use config::{CHILDLINE, PROXY_PORT, SWEARING};
+use config::{
+    CHILDLINE, PROXY_PORT, RIVERSIDE_GUEST_MISSES, RIVERSIDE_PUPIL_MISSES,
+    RIVERSIDE_STAFF_OVERBLOCKS, SWEARING,
+};
 use net::{filtering, Filtering, Network, Plan, GROUPS, IP};
 use sites::{Kind, SITES};
 
@@ -206,7 +209,9 @@ pub struct FilterLab {
     etc: Vec<EtcFiles>,
     dir: PathBuf,
     ca_pem: PathBuf,
-    office_port: u16,
+    school: School,
+    /// squid's office port (St. Example's only: Riverside's filter is a DNS product, no proxy).
+    office_port: Option<u16>,
     known_hosts: Vec<String>,
     tools: Tools,
     startup: Duration,
@@ -250,6 +255,7 @@ impl FilterLab {
         ca: &LabCa,
         client_pubkey: &Path,
         detachable: bool,
+        school: School,
     ) -> Result<FilterLab, LabError> {
         let started = Instant::now();
         if !nix::unistd::geteuid().is_root() {
@@ -278,7 +284,7 @@ impl FilterLab {
         network.create()?;
 
         let (web, etc, squid_user) = thread::scope(|s| {
-            let web = s.spawn(|| write_web(&fdir, &logs, ca, plan));
+            let web = s.spawn(|| write_web(&fdir, &logs, ca, plan, school));
             let vantages = s.spawn(|| write_vantages(&fdir, &tools, plan, &authorized, &ca.ca_pem));
             let squid = s.spawn(|| write_squid(&fdir, &logs));
             (join(web), join(vantages), join(squid))
@@ -323,12 +329,16 @@ impl FilterLab {
         // take before squid binds it; then squid tries another.
         let deadline = Instant::now() + READY_TIMEOUT;
         let sdir = fdir.join("squid");
-        let mut office_port = 0;
+        let mut office_port = None;
         for attempt in 1..=3 {
-            office_port = free_port()?;
+            if school != School::Example {
+                break;
+            }
+            let port = free_port()?;
+            office_port = Some(port);
             write_file(
                 &sdir.join("squid.conf"),
-                &config::squid(&plan, office_port, &sdir, "/proc/self/fd/3", &squid_user),
+                &config::squid(&plan, port, &sdir, "/proc/self/fd/3", &squid_user),
             )?;
             // squid reads its error pages after becoming the `proxy` user, who may not enter the
             // lab folder: it gets their folder as descriptor 3.
@@ -345,7 +355,7 @@ impl FilterLab {
                 Some(squid) => wait_ready(squid, "the filtering proxy (squid)", deadline, || {
                     accepts(plan.gateway(1), PROXY_PORT)
                         && accepts(plan.gateway(2), PROXY_PORT)
-                        && accepts(Ipv4Addr::LOCALHOST, office_port)
+                        && accepts(Ipv4Addr::LOCALHOST, port)
                 }),
                 None => Err(LabError::State("squid was not started".into())),
             };
@@ -360,27 +370,47 @@ impl FilterLab {
             }
         }
 
-        // The DNS-filtering resolver last: the others' positions in `servers` are fixed.
-        let mut cmd = Command::new(&tools.dnsmasq);
-        cmd.arg("--keep-in-foreground").arg(format!(
-            "--conf-file={}",
-            fdir.join("dns/dnsmasq-sinkhole.conf").display()
-        ));
-        spawn(&mut servers, "dnsmasq", cmd, "dnsmasq-sinkhole.log")?;
-        if let Some(sinkhole_dns) = servers.last() {
-            for (group, octet, _) in GROUPS {
-                if filtering(group) != Filtering::DnsSinkhole {
-                    continue;
-                }
-                let at = SocketAddr::from((plan.gateway(octet), 53));
-                let blocked = sites::must_block_hosts().next().unwrap_or_default();
+        // The DNS-filtering resolvers last: the others' positions in `servers` are fixed. St.
+        // Example's has one for its sinkhole networks; Riverside's filter answers on every
+        // network's gateway, one resolver each (each network's list differs).
+        let resolvers: Vec<(String, Vec<&'static str>)> = match school {
+            School::Example => vec![(
+                "dnsmasq-sinkhole".to_string(),
+                GROUPS
+                    .iter()
+                    .filter(|(g, _, _)| filtering(school, g) == Filtering::DnsSinkhole)
+                    .map(|(g, _, _)| *g)
+                    .collect(),
+            )],
+            School::Riverside => GROUPS
+                .iter()
+                .map(|(g, _, _)| (format!("dnsmasq-{g}"), vec![*g]))
+                .collect(),
+        };
+        for (conf, groups) in resolvers {
+            let mut cmd = Command::new(&tools.dnsmasq);
+            cmd.arg("--keep-in-foreground").arg(format!(
+                "--conf-file={}",
+                fdir.join("dns").join(format!("{conf}.conf")).display()
+            ));
+            spawn(&mut servers, "dnsmasq", cmd, &format!("{conf}.log"))?;
+            let Some(dns_server) = servers.last() else {
+                continue;
+            };
+            for (group, octet, _) in GROUPS.iter().filter(|(g, _, _)| groups.contains(g)) {
+                let at = SocketAddr::from((plan.gateway(*octet), 53));
+                let iwf = sites::must_block_hosts().next().unwrap_or_default();
+                let want = match filtering(school, group) {
+                    Filtering::DnsSinkhole => plan.sinkhole(),
+                    _ => plan.block_server(),
+                };
                 wait_ready(
-                    sinkhole_dns,
+                    dns_server,
                     "the DNS-filtering resolver (dnsmasq) to answer",
                     deadline,
                     || {
-                        dns::query_a(at, blocked, Duration::from_millis(200))
-                            .is_ok_and(|a| a.addresses == [plan.sinkhole()])
+                        dns::query_a(at, iwf, Duration::from_millis(200))
+                            .is_ok_and(|a| a.addresses == [want])
                     },
                 )?;
             }
@@ -420,7 +450,7 @@ impl FilterLab {
                 netns: plan.netns(group),
                 address,
                 port: 22,
-                proxy: (filtering(group) == Filtering::Proxy)
+                proxy: (filtering(school, group) == Filtering::Proxy)
                     .then(|| format!("http://{}:{PROXY_PORT}", plan.gateway(*octet))),
             });
         }
@@ -431,6 +461,7 @@ impl FilterLab {
             etc,
             dir: fdir,
             ca_pem: ca.ca_pem.clone(),
+            school,
             office_port,
             known_hosts,
             tools,
@@ -445,9 +476,30 @@ impl FilterLab {
         &self.vantages
     }
 
-    /// The office proxy (caretaker's own vantage point on this machine), `http://127.0.0.1:PORT`.
-    pub fn office_proxy(&self) -> String {
-        format!("http://127.0.0.1:{}", self.office_port)
+    /// The office proxy (caretaker's own vantage point on this machine), `http://127.0.0.1:PORT`;
+    /// `None` at a school whose filter has no proxy (Riverside).
+    pub fn office_proxy(&self) -> Option<String> {
+        self.office_port
+            .map(|port| format!("http://127.0.0.1:{port}"))
+    }
+
+    /// Which school's filter this is.
+    pub fn school(&self) -> School {
+        self.school
+    }
+
+    /// The sentence of this school's block page (what `[[filter.block_page]] text` is set to).
+    pub fn block_sentence(&self) -> &'static str {
+        match self.school {
+            School::Example => sites::BLOCK_SENTENCE,
+            School::Riverside => sites::RIVERSIDE_BLOCK_SENTENCE,
+        }
+    }
+
+    /// The address of the block server of a DNS-redirecting filter (Riverside's pupil and staff
+    /// networks resolve blocked names to it).
+    pub fn block_server_address(&self) -> Ipv4Addr {
+        self.network.plan.block_server()
     }
 
     /// The lab resolver, as this machine reaches it (`127.R.0.53:53`).
@@ -523,11 +575,7 @@ impl FilterLab {
                     directory: "filter",
                     check: p.check,
                     target: p.vantage,
-                    what: match p.group {
-                        "pupil" => PUPIL_PROBLEM,
-                        "staff" => STAFF_PROBLEM,
-                        _ => GUEST_PROBLEM,
-                    },
+                    what: p.what,
                 });
             }
         }
@@ -536,7 +584,7 @@ impl FilterLab {
 
     /// The problems planted in the web filter, one per vantage machine and URL.
     pub fn planted_filter(&self) -> Vec<PlantedFilter> {
-        planted_filter()
+        planted_filter(self.school)
     }
 
     /// A section for the lab's README.txt.
@@ -551,8 +599,13 @@ impl FilterLab {
             r = plan.r
         );
         for v in &self.vantages {
-            let how = match (&v.proxy, filtering(v.group)) {
+            let how = match (&v.proxy, filtering(self.school, v.group)) {
                 (Some(p), _) => format!("its browsers use the proxy {p}"),
+                (None, Filtering::BlockPageDns) => format!(
+                    "no proxy: its resolver answers blocked names with the block server {}, \
+                     which shows SafeSurf's block page with status 200",
+                    plan.block_server()
+                ),
                 (None, Filtering::DnsSinkhole) => format!(
                     "no proxy: its resolver answers must-block names with the sinkhole {}",
                     plan.sinkhole()
@@ -567,6 +620,34 @@ impl FilterLab {
                 addr = v.address,
                 ns = v.netns,
             );
+        }
+        if self.school == School::Riverside {
+            let _ = write!(
+                s,
+                "\nRiverside's filter is a DNS product (\"SafeSurf\"): each network's gateway runs its\n\
+                 resolver (dnsmasq, with that network's list); there is no proxy. Blocked names on the\n\
+                 pupil and staff networks resolve to the block server {block}, where nginx answers\n\
+                 every request, HTTP or HTTPS (the lab CA's certificate for every test name, which the\n\
+                 school's machines trust), with the block page and status 200:\n\
+                 \"{sentence}\". On the guest and BYOD networks they resolve to the sinkhole {sinkhole},\n\
+                 where nothing answers. \"The internet\" is one address, {web}.\n\n\
+                 Planted problems:\n\
+                 - {RIVERSIDE_PUPIL_PROBLEM}\n- {RIVERSIDE_STAFF_PROBLEM}\n- {RIVERSIDE_GUEST_PROBLEM}\n\
+                 Not problems: the pupil network blocks the IWF, CTIRU and offensive-language pages\n\
+                 with the block page (status 200); the staff network loads Childline and the other\n\
+                 safeguarding sites; the BYOD network sinkholes all four test pages.\n\n\
+                 To look by hand (as root; KEY is the lab's client key):\n\
+                 \x20 ssh -i KEY root@{pupil_addr} curl -sS -i --cacert {ca} https://iwf.testfiltering.com/\n\
+                 Logs: {logs}.\n",
+                block = plan.block_server(),
+                sentence = sites::RIVERSIDE_BLOCK_SENTENCE,
+                sinkhole = plan.sinkhole(),
+                web = plan.web(),
+                pupil_addr = plan.machine(1),
+                ca = self.ca_pem.display(),
+                logs = self.dir.join("logs").display(),
+            );
+            return s;
         }
         let _ = write!(
             s,
@@ -587,7 +668,7 @@ impl FilterLab {
              machine has its own /etc/resolv.conf); `ip netns exec` alone keeps this machine's, so\n\
              without a proxy add --resolve NAME:443:{web}. The lab CA is installed nowhere: pass\n\
              --cacert. Logs: {logs}.\n",
-            office = self.office_proxy(),
+            office = self.office_proxy().unwrap_or_default(),
             resolver = self.resolver(),
             web = plan.web(),
             ca = self.ca_pem.display(),
@@ -639,7 +720,50 @@ const STAFF_PROBLEM: &str = "staff-pc (staff network): Childline (www.childline.
 const GUEST_PROBLEM: &str = "guest-laptop (guest network): there is no filter at all; the guest \
     network bypasses the proxy, so every must-block test page loads.";
 
-fn planted_filter() -> Vec<PlantedFilter> {
+const RIVERSIDE_PUPIL_PROBLEM: &str = "pupil-pc (pupil network): the adult-content test page \
+    (testfiltering.pornhub.com) loads; the pupils' filter does not block it.";
+const RIVERSIDE_STAFF_PROBLEM: &str = "staff-pc (staff network): BBC Bitesize (www.bbc.co.uk) \
+    shows the block page; the staff filter over-blocks a teaching site.";
+const RIVERSIDE_GUEST_PROBLEM: &str = "guest-laptop (guest network): the CTIRU test page \
+    (ctiru.testfiltering.com) loads; the guest network's DNS filter does not sinkhole it.";
+
+/// Which check reports a must-block site: the IWF list apart from the other categories.
+fn must_block_check(url: &str) -> &'static str {
+    if url.starts_with("http://iwf.") {
+        "filter.must-block"
+    } else {
+        "filter.categories"
+    }
+}
+
+fn planted_filter(school: School) -> Vec<PlantedFilter> {
+    if school == School::Riverside {
+        let url = sites::url_of(RIVERSIDE_PUPIL_MISSES);
+        let guest_url = sites::url_of(RIVERSIDE_GUEST_MISSES);
+        return vec![
+            PlantedFilter {
+                vantage: "pupil-pc".into(),
+                group: "pupil",
+                check: must_block_check(url),
+                url,
+                what: RIVERSIDE_PUPIL_PROBLEM,
+            },
+            PlantedFilter {
+                vantage: "staff-pc".into(),
+                group: "staff",
+                check: "filter.must-load",
+                url: sites::url_of(RIVERSIDE_STAFF_OVERBLOCKS),
+                what: RIVERSIDE_STAFF_PROBLEM,
+            },
+            PlantedFilter {
+                vantage: "guest-laptop".into(),
+                group: "guest",
+                check: must_block_check(guest_url),
+                url: guest_url,
+                what: RIVERSIDE_GUEST_PROBLEM,
+            },
+        ];
+    }
     let mut out = vec![
         PlantedFilter {
             vantage: "pupil-pc".into(),
@@ -660,12 +784,7 @@ fn planted_filter() -> Vec<PlantedFilter> {
         out.push(PlantedFilter {
             vantage: "guest-laptop".into(),
             group: "guest",
-            // caretaker reports the IWF list apart from the other must-block categories.
-            check: if site.url.starts_with("http://iwf.") {
-                "filter.must-block"
-            } else {
-                "filter.categories"
-            },
+            check: must_block_check(site.url),
             url: site.url,
             what: GUEST_PROBLEM,
         });
@@ -747,7 +866,13 @@ fn create_dir(path: &Path) -> Result<(), LabError> {
 }
 
 /// DIR/filter/web (nginx and the sites) and DIR/filter/dns (dnsmasq).
-fn write_web(fdir: &Path, logs: &Path, ca: &LabCa, plan: Plan) -> Result<(), LabError> {
+fn write_web(
+    fdir: &Path,
+    logs: &Path,
+    ca: &LabCa,
+    plan: Plan,
+    school: School,
+) -> Result<(), LabError> {
     let web = fdir.join("web");
     create_dir(&web.join("tmp"))?;
     let tls = web.join("tls");
@@ -764,17 +889,34 @@ fn write_web(fdir: &Path, logs: &Path, ca: &LabCa, plan: Plan) -> Result<(), Lab
         let (file, body) = site.page();
         write_file(&d.join(file), &body)?;
     }
-    write_file(
-        &web.join("nginx.conf"),
-        &config::nginx(&plan, &web, logs, &cert, &key),
-    )?;
+    let mut nginx = config::nginx(&plan, &web, logs, &cert, &key);
     let dns = fdir.join("dns");
     create_dir(&dns)?;
-    write_file(&dns.join("dnsmasq.conf"), &config::dnsmasq(&plan))?;
-    write_file(
-        &dns.join("dnsmasq-sinkhole.conf"),
-        &config::dnsmasq_sinkhole(&plan),
-    )
+    write_file(&dns.join("dnsmasq.conf"), &config::dnsmasq(&plan, school))?;
+    match school {
+        School::Example => write_file(
+            &dns.join("dnsmasq-sinkhole.conf"),
+            &config::dnsmasq_sinkhole(&plan),
+        )?,
+        School::Riverside => {
+            let root = web.join("blockserver");
+            create_dir(&root)?;
+            write_file(&root.join("index.html"), &sites::riverside_block_page())?;
+            // Inside nginx's `http` block (its last line closes it).
+            if nginx.ends_with("}\n") {
+                nginx.truncate(nginx.len() - 2);
+            }
+            nginx.push_str(&config::nginx_block_server(&plan, &root));
+            nginx.push_str("}\n");
+            for (group, octet, _) in GROUPS {
+                write_file(
+                    &dns.join(format!("dnsmasq-{group}.conf")),
+                    &config::riverside_resolver(&plan, group, octet),
+                )?;
+            }
+        }
+    }
+    write_file(&web.join("nginx.conf"), &nginx)
 }
 
 /// DIR/filter/GROUP for each vantage machine: host key, sshd_config and the /etc files.

@@ -17,7 +17,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use crate::process::{run, Tool};
-use crate::LabError;
+use crate::{LabError, School};
 
 pub(crate) const IP: Tool = Tool {
     name: "ip",
@@ -49,19 +49,28 @@ pub(crate) enum Filtering {
     /// No proxy; its resolver (on its gateway) answers must-block names with the sinkhole
     /// address, where nothing answers a connection (DNS filtering, as many BYOD networks have).
     DnsSinkhole,
+    /// No proxy; its resolver (on its gateway) answers blocked names with the block server's
+    /// address, which answers every request, HTTP or HTTPS, with the filter's own block page and
+    /// status 200 (a DNS-redirecting filter product, as many schools run).
+    BlockPageDns,
 }
 
-/// How `group`'s network is filtered.
-pub(crate) fn filtering(group: &str) -> Filtering {
-    match group {
-        "guest" => Filtering::Nothing,
-        "byod" => Filtering::DnsSinkhole,
-        _ => Filtering::Proxy,
+/// How `group`'s network is filtered at `school`.
+pub(crate) fn filtering(school: School, group: &str) -> Filtering {
+    match (school, group) {
+        (School::Example, "guest") => Filtering::Nothing,
+        (School::Example, "byod") => Filtering::DnsSinkhole,
+        (School::Example, _) => Filtering::Proxy,
+        (School::Riverside, "guest" | "byod") => Filtering::DnsSinkhole,
+        (School::Riverside, _) => Filtering::BlockPageDns,
     }
 }
 
 /// The third octet of the lab's internet.
 const INTERNET: u8 = 9;
+/// The third octet of the block server's address (its own /32, so that cutting the internet off
+/// leaves it answering, as a school's own filter appliance would).
+const BLOCK_SERVER: u8 = 7;
 /// The third octet of the sinkhole address.
 const SINKHOLE: u8 = 8;
 
@@ -88,6 +97,10 @@ impl Plan {
     }
     pub fn web(&self) -> Ipv4Addr {
         Ipv4Addr::new(10, self.r, INTERNET, 80)
+    }
+    /// The block server of a DNS-redirecting filter: every name it is given shows the block page.
+    pub fn block_server(&self) -> Ipv4Addr {
+        Ipv4Addr::new(10, self.r, BLOCK_SERVER, 81)
     }
     /// The address a DNS-filtering resolver answers blocked names with: local, nothing listens
     /// there (a connection to it is refused).
@@ -305,6 +318,13 @@ impl Network {
         let _ = sysctl(&format!("/proc/sys/net/ipv6/conf/{inet}/disable_ipv6"), "1");
         ip(&["addr", "add", &format!("{}/24", p.web()), "dev", &inet])?;
         ip(&["addr", "add", &format!("{}/32", p.sinkhole()), "dev", &inet])?;
+        ip(&[
+            "addr",
+            "add",
+            &format!("{}/32", p.block_server()),
+            "dev",
+            &inet,
+        ])?;
         ip(&["link", "set", &inet, "up"])?;
         Ok(())
     }

@@ -192,6 +192,21 @@ pub(crate) fn block_page() -> String {
     )
 }
 
+/// The sentence of Riverside's filter product's block page (its block server answers every
+/// blocked name with it, status 200).
+pub(crate) const RIVERSIDE_BLOCK_SENTENCE: &str =
+    "Riverside SafeSurf has stopped this page from opening.";
+
+/// Riverside's block page: sent with status 200 in place of the page that was asked for.
+pub(crate) fn riverside_block_page() -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>SafeSurf</title></head>\n\
+         <body>\n<h1>SafeSurf</h1>\n<p>{RIVERSIDE_BLOCK_SENTENCE}</p>\n\
+         <p>Reference: category policy 4. Ask your class teacher if you need this page for your work.</p>\n\
+         </body>\n</html>\n"
+    )
+}
+
 impl Site {
     /// The file the web server sends for any path on this host, and its name.
     pub fn page(&self) -> (&'static str, String) {

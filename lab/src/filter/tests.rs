@@ -32,8 +32,14 @@ fn fixture(detachable: bool) -> Fixture {
         Duration::from_secs(20),
     );
     assert!(out.status.success(), "{out:?}");
-    let lab = FilterLab::start(&dir, &ca, &dir.join("client_key.pub"), detachable)
-        .unwrap_or_else(|e| panic!("the web filter lab did not start: {e}"));
+    let lab = FilterLab::start(
+        &dir,
+        &ca,
+        &dir.join("client_key.pub"),
+        detachable,
+        School::Example,
+    )
+    .unwrap_or_else(|e| panic!("the web filter lab did not start: {e}"));
     eprintln!("web filter lab started in {:?}", lab.startup_time());
     Fixture {
         lab,
@@ -122,7 +128,7 @@ struct Fetch {
 fn fetch(lab: &FilterLab, from: From<'_>, url: &str, limits: &[&str]) -> Fetch {
     let (mut cmd, proxy) = match from {
         From::Machine(v) => (lab.command(v, "curl"), v.proxy.clone()),
-        From::Office => (Command::new("curl"), Some(lab.office_proxy())),
+        From::Office => (Command::new("curl"), Some(lab.office_proxy().unwrap())),
     };
     cmd.args([
         "-sS",
@@ -304,7 +310,7 @@ fn every_vantage_point_sees_its_own_filter() {
     );
     assert!(v[2].proxy.is_none());
     assert!(v[3].proxy.is_none());
-    assert!(lab.office_proxy().starts_with("http://127.0.0.1:"));
+    assert!(lab.office_proxy().unwrap().starts_with("http://127.0.0.1:"));
 
     let must_block = |h: &str| sites::must_block_hosts().any(|b| b == h);
     thread::scope(|s| {
@@ -559,7 +565,14 @@ fn labs_started_together_get_networks_of_their_own() {
     let plan = a.lab.network.plan;
     let pids = a.lab.pids();
     a.lab.detach();
-    let again = FilterLab::start(&a.dir, &ca, &a.dir.join("client_key.pub"), false).unwrap();
+    let again = FilterLab::start(
+        &a.dir,
+        &ca,
+        &a.dir.join("client_key.pub"),
+        false,
+        School::Example,
+    )
+    .unwrap();
     let left = leftovers(plan, &pids);
     assert!(
         left.iter().all(|l| !l.starts_with("pid")),
