@@ -13,6 +13,7 @@ mod hosts;
 mod interrupted;
 mod man;
 mod report_schema;
+mod riverside;
 mod sample_school;
 mod scripts;
 mod util;
