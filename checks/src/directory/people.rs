@@ -368,3 +368,32 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod man_page {
+    use super::*;
+
+    /// caretaker.toml(5) lists every built-in word, phrase and affix of this module.
+    #[test]
+    fn the_man_page_lists_the_built_in_rules() {
+        let doc = caretaker_config::docs::SHARED_AND_ADMIN_ACCOUNTS.join(" ");
+        let words: Vec<&str> = doc
+            .split(|c: char| {
+                c.is_whitespace() || c == ',' || c == ':' || c == ';' || c == '(' || c == ')'
+            })
+            .collect();
+        for (w, _) in NOT_A_PERSON_WORDS {
+            assert!(words.contains(w), "{w} is not in the man page");
+        }
+        for d in SHARED_DESCRIPTIONS {
+            assert!(doc.contains(d), "{d} is not in the man page");
+        }
+        for a in ADMIN_PREFIXES.iter().chain(ADMIN_SUFFIXES) {
+            assert!(words.contains(a), "{a} is not in the man page");
+        }
+        for n in ["year4", "y4b", "class2", "room12", "rm12", "form6"] {
+            assert!(shared_name(n), "{n}");
+            assert!(doc.contains(n), "{n}");
+        }
+    }
+}
