@@ -374,9 +374,10 @@ pub const PASSWORD_POLICIES: &[&str] = &[
 /// `caretaker_checks::directory::people` (a test there keeps the two in step).
 pub const SHARED_AND_ADMIN_ACCOUNTS: &[&str] = &[
     "A login is judged shared, generic or for testing (directory.shared-logins) from what its \
-     entry says as well as from its name. It is when its description says so (words such as \
-     shared, generic, class login, class account, test account, test login, testing, temporary, \
-     supply login, supply account, exam login, exam account); or when its displayName, givenName or sn is a class, room, year group, test or \
+     entry says as well as from its name. It is when its description says so: always for the \
+     words shared and generic, and when the entry names no person (see below) for class login, \
+     class account, test account, test login, testing, temporary, \
+     supply login, supply account, exam login, exam account; or when its displayName, givenName or sn is a class, room, year group, test or \
      machine rather than a person (a whole word among class, classroom, form, room, staffroom, \
      suite, library, office, year, yr, reception, eyfs, nursery, test, testing, temp, temporary, \
      supply, exam, exams, shared, generic, pupils, students, staff, computer, laptop, ipad, \
