@@ -1351,6 +1351,9 @@ fn planned_searches_match_the_recordings() {
     let accounts = ad.iter().find(|s| s.paged).expect("one paged search");
     assert!(AD_ACCOUNTS.contains(&format!("# filter: {}", accounts.filter)));
     assert!(AD_ACCOUNTS.contains(&format!("# requesting: {} ", recorded(&accounts.attrs))));
+    // The sample schools' recordings were made with exactly today's request.
+    assert!(OL_RIVERSIDE.contains(&format!("# requesting: {} ", main.attrs.join(" "))));
+    assert!(AD_LAB_ACCOUNTS.contains(&format!("# requesting: {} ", accounts.attrs.join(" "))));
     assert_eq!(
         ol.iter().filter(|s| s.paged).count(),
         1,
@@ -1740,4 +1743,234 @@ fn shared_and_test_logins_are_judged_from_the_entry() {
     assert!(it.summary.contains("staff"), "{}", it.summary);
     // The exempt year group's class login is still fine.
     assert!(names.iter().all(|n| *n != "eyfs.class"));
+}
+
+// ----- judge: recordings of the sample schools' directories (with the identity attributes) -----
+
+const OL_RIVERSIDE: &str = include_str!("../../fixtures/openldap-riverside.ldif");
+const OL_RIVERSIDE_NOPW: &str = include_str!("../../fixtures/openldap-riverside-nopassword.ldif");
+const AD_LAB_ACCOUNTS: &str = include_str!("../../fixtures/ad-lab-accounts.ldif");
+const AD_LAB_DOMAIN: &str = include_str!("../../fixtures/ad-lab-domain.ldif");
+const AD_LAB_PSOS: &str = include_str!("../../fixtures/ad-lab-psos.ldif");
+
+/// Shortly after the sample schools were recorded.
+const LAB_NOW: OffsetDateTime = datetime!(2026-12-05 08:00 UTC);
+
+/// Riverside's `[[directory]]` as caretaker-lab writes it: where people are and the year groups,
+/// no name patterns, no thresholds.
+fn riverside_dir() -> Directory {
+    let acc = "ou=Accounts,dc=riverside,dc=sch,dc=uk";
+    let mut s = format!(
+        r#"
+        name = "ldap"
+        kind = "openldap"
+        url = "ldaps://127.0.0.1:46025"
+        bind_dn = "cn=caretaker,ou=System,dc=riverside,dc=sch,dc=uk"
+        bind_password_env = "UNUSED"
+        base_dn = "dc=riverside,dc=sch,dc=uk"
+        [populations.staff]
+        ous = ["ou=Teaching,{acc}", "ou=Support,{acc}"]
+        [populations.pupils]
+        ous = ["ou=Pupils,{acc}"]
+        [populations.admins]
+        ous = ["ou=AdminAccounts,{acc}"]
+        groups = ["cn=it-admins,ou=Groups,dc=riverside,dc=sch,dc=uk"]
+        "#
+    );
+    for (year, name) in [
+        (2025, "Reception"),
+        (2024, "Year 1"),
+        (2023, "Year 2"),
+        (2022, "Year 3"),
+        (2021, "Year 4"),
+        (2020, "Year 5"),
+        (2019, "Year 6"),
+    ] {
+        s.push_str(&format!(
+            "[[year_groups]]\nname = \"{name}\"\nou = \"ou=Intake{year},ou=Pupils,{acc}\"\nexempt = {}\n{}",
+            year == 2025,
+            if year == 2025 { "" } else { "roll = 3\n" }
+        ));
+    }
+    let mut d: Directory = toml::from_str(&s).expect("riverside config");
+    d.bind_password = Some(Secret::new("unused"));
+    d
+}
+
+fn riverside_raw() -> Raw {
+    Raw {
+        kind: DirectoryKind::Openldap,
+        source: "ldaps://127.0.0.1:46025".into(),
+        base_dn: "dc=riverside,dc=sch,dc=uk".into(),
+        observed_at: LAB_NOW,
+        root_dse: None,
+        domain: None,
+        psos: vec![],
+        entries: ldif(OL_RIVERSIDE),
+        extra_policies: vec![],
+        no_password: NoPassword::Known(ldif(OL_RIVERSIDE_NOPW).into_iter().map(|e| e.dn).collect()),
+        config: vec![],
+        notes: vec![],
+    }
+}
+
+fn failing(fs: &[Finding]) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = fs
+        .iter()
+        .filter(|f| f.status != Status::Pass)
+        .map(|f| (f.check.as_str().to_string(), f.target.name.clone()))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn riverside_recording_parses_the_identity_attributes() {
+    let f = parse::facts(&riverside_raw());
+    let get = |n: &str| f.accounts.iter().find(|a| a.name == n).expect(n);
+    let adm = get("adm.sarah.khan");
+    assert_eq!(adm.identity.given_name.as_deref(), Some("Sarah"));
+    assert_eq!(adm.identity.employee_id.as_deref(), Some("1042"));
+    assert_eq!(adm.identity.mail, None);
+    assert_eq!(
+        get("sarah.khan").identity.mail.as_deref(),
+        Some("sarah.khan@riverside.sch.uk")
+    );
+    let room = get("room12");
+    assert_eq!(room.identity.display_name.as_deref(), Some("Room 12"));
+    assert_eq!(room.identity.given_name, None);
+    assert_eq!(
+        get("ittest").identity.description.as_deref(),
+        Some("IT test account")
+    );
+}
+
+#[test]
+fn riverside_recording_judged() {
+    let fs = judge(&parse::facts(&riverside_raw()), &riverside_dir(), LAB_NOW);
+    assert_well_formed(&fs);
+    assert_unique_fingerprints(&fs);
+    // Exactly the planted problems, by check and target (lab/src/riverside.rs, `planted`).
+    let expected: Vec<(String, String)> = [
+        (LOCKOUT, "default"),
+        (PASSWORD_POLICY, "default"),
+        (PRIVILEGED, "daniel.harris"),
+        (SHARED_LOGINS, "ittest"),
+        (SHARED_LOGINS, "room12"),
+        (STALE_ACCOUNTS, "peter.grant"),
+    ]
+    .iter()
+    .map(|(c, t)| (c.to_string(), t.to_string()))
+    .collect();
+    assert_eq!(failing(&fs), expected);
+    let lock = find(&fs, LOCKOUT, "default");
+    assert_eq!(
+        lock[0].summary,
+        "The default password policy \"default\" never locks accounts, however many wrong passwords are tried; it applies to ittest, linda.cole and mark.reid (3 accounts with no pwdPolicySubentry of their own: 3 staff), and the school's policy needs them to lock after at most 10."
+    );
+    // The same recording judged as before this change (name patterns only) would have missed
+    // room12 and ittest and called adm.sarah.khan an everyday account: make sure the entry, not
+    // the name, decides.
+    let p = find(&fs, PRIVILEGED, "daniel.harris");
+    assert!(p[0]
+        .remediation
+        .as_deref()
+        .is_some_and(|r| r.contains("adm.daniel.harris")));
+}
+
+fn ad_lab_dir() -> Directory {
+    let b = "DC=ad,DC=stexample,DC=sch,DC=uk";
+    let mut s = format!(
+        r#"
+        name = "ad"
+        kind = "active-directory"
+        url = "ldaps://127.0.191.189:636"
+        bind_dn = "CN=caretaker,CN=Users,{b}"
+        bind_password_env = "UNUSED"
+        base_dn = "{b}"
+        [populations.staff]
+        ous = ["OU=Staff,{b}"]
+        [populations.pupils]
+        ous = ["OU=Pupils,{b}"]
+        [populations.admins]
+        groups = ["CN=Domain Admins,CN=Users,{b}"]
+        "#
+    );
+    for (name, roll) in [
+        ("EYFS", 0),
+        ("Reception", 0),
+        ("Year 1", 3),
+        ("Year 2", 4),
+        ("Year 3", 3),
+        ("Year 4", 4),
+        ("Year 5", 3),
+        ("Year 6", 4),
+    ] {
+        s.push_str(&format!(
+            "[[year_groups]]\nname = \"{name}\"\nou = \"OU={name},OU=Pupils,{b}\"\nexempt = {}\n{}",
+            roll == 0,
+            if roll == 0 {
+                String::new()
+            } else {
+                format!("roll = {roll}\n")
+            }
+        ));
+    }
+    let mut d: Directory = toml::from_str(&s).expect("ad lab config");
+    d.bind_password = Some(Secret::new("unused"));
+    d
+}
+
+#[test]
+fn st_example_ad_recording_judged() {
+    let raw = Raw {
+        kind: DirectoryKind::ActiveDirectory,
+        source: "ldaps://127.0.191.189:636".into(),
+        base_dn: "DC=ad,DC=stexample,DC=sch,DC=uk".into(),
+        observed_at: LAB_NOW,
+        root_dse: None,
+        domain: Some(one(AD_LAB_DOMAIN)),
+        psos: ldif(AD_LAB_PSOS),
+        entries: ldif(AD_LAB_ACCOUNTS),
+        extra_policies: vec![],
+        no_password: NoPassword::NotApplicable,
+        config: vec![],
+        notes: vec![],
+    };
+    let facts = parse::facts(&raw);
+    let adm = facts
+        .accounts
+        .iter()
+        .find(|a| a.name == "adm.b.okafor")
+        .expect("adm.b.okafor");
+    assert_eq!(adm.identity.surname.as_deref(), Some("Okafor"));
+    let fs = judge(&facts, &ad_lab_dir(), LAB_NOW);
+    assert_well_formed(&fs);
+    assert_unique_fingerprints(&fs);
+    let expected: Vec<(String, String)> = [
+        (LOCKOUT, "Default domain policy"),
+        (PASSWORD_NOT_REQUIRED, "k.lee"),
+        (PASSWORD_POLICY, "Default domain policy"),
+        (PRIVILEGED, "j.smith"),
+        (SHARED_LOGINS, "class3"),
+        (STALE_ACCOUNTS, "p.jones"),
+    ]
+    .iter()
+    .map(|(c, t)| (c.to_string(), t.to_string()))
+    .collect();
+    assert_eq!(failing(&fs), expected, "{fs:#?}");
+    // Item 5: what is wrong is said where it is wrong.
+    let lock = find(&fs, LOCKOUT, "Default domain policy");
+    assert!(
+        lock[0]
+            .summary
+            .starts_with("The domain's default policy never locks accounts, however many wrong passwords are tried; it applies to a.patel, adm.b.okafor, Administrator and 8 more (11 accounts not covered by a fine-grained policy: 8 staff, 4 admins)"),
+        "{}",
+        lock[0].summary
+    );
+    let class3 = find(&fs, SHARED_LOGINS, "class3");
+    assert_eq!(
+        class3[0].evidence.get("shared_because"),
+        Some("its displayName \"Class 3\" is a class, not a person")
+    );
 }
