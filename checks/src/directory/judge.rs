@@ -1674,10 +1674,18 @@ impl<'a> Ctx<'a> {
             .map(|(i, a)| (a.name.to_lowercase(), i))
             .collect();
         let mut fails = 0usize;
-        let mut separate_ones: Vec<String> = Vec::new();
-        for (i, a, g) in &admins {
-            if let Some(why) = self.separate_admin(*i, a, &by_name) {
-                separate_ones.push(format!("{} ({why})", a.name));
+        // Which admins are separate admin accounts, and how each was recognised.
+        let separate: Vec<Option<String>> = admins
+            .iter()
+            .map(|(i, a, _)| self.separate_admin(*i, a, &by_name))
+            .collect();
+        let separate_ones: Vec<String> = admins
+            .iter()
+            .zip(&separate)
+            .filter_map(|((_, a, _), why)| why.as_ref().map(|w| format!("{} ({w})", a.name)))
+            .collect();
+        for ((i, a, g), why) in admins.iter().zip(&separate) {
+            if why.is_some() {
                 continue;
             }
             fails += 1;
@@ -1713,6 +1721,9 @@ impl<'a> Ctx<'a> {
                 self.dir.admin_account_patterns.join(", "),
             );
             ev.push("why_everyday", self.why_everyday(*i));
+            if !separate_ones.is_empty() {
+                ev.push("separate_admin_accounts", separate_ones.join("; "));
+            }
             // An admin account of this person's that already exists (adm.x for x).
             let partner = self.f.accounts.iter().enumerate().find(|(j, b)| {
                 j != i

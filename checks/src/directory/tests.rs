@@ -1872,6 +1872,10 @@ fn riverside_recording_judged() {
     // room12 and ittest and called adm.sarah.khan an everyday account: make sure the entry, not
     // the name, decides.
     let p = find(&fs, PRIVILEGED, "daniel.harris");
+    assert_eq!(
+        p[0].evidence.get("separate_admin_accounts"),
+        Some("adm.sarah.khan (named after the everyday account sarah.khan with \"adm.\")")
+    );
     assert!(p[0]
         .remediation
         .as_deref()
