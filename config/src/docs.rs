@@ -385,8 +385,9 @@ pub const SHARED_AND_ADMIN_ACCOUNTS: &[&str] = &[
      shared_login_patterns or the built-in name rules (a year, class, form or room and a number: \
      year4, yr4, y4, y4b, class2, form6, room12, rm12; a name containing test; a name starting \
      with temp, supply, exam, library, visitor or guest) and the entry names no person.",
-    "An entry names a person when it has a givenName and an sn, and neither they nor its \
-     displayName is one of the words above. Such an account is one person's, whatever its name: \
+    "An entry names a person when it has a givenName and an sn, neither of which is one of the \
+     words above, and a displayName that either holds none of them or also holds the given name \
+     or surname (\"Jane Smith (Office)\" is a person's). Such an account is one person's, whatever its name: \
      emma.temple, j.testa and temple.e are people. Class logins of year groups with exempt = true \
      are allowed (policy 7.4: the youngest may share).",
     "A member of a privileged group is a separate admin account, not an everyday account with \

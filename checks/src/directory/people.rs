@@ -116,10 +116,23 @@ pub fn is_person(id: &Identity) -> bool {
     let (Some(g), Some(s)) = (&id.given_name, &id.surname) else {
         return false;
     };
-    [Some(g), Some(s), id.display_name.as_ref()]
+    not_a_person(g).is_none()
+        && not_a_person(s).is_none()
+        && id
+            .display_name
+            .as_ref()
+            .is_none_or(|d| not_a_person(d).is_none() || display_names_them(id, d))
+}
+
+/// Whether a display name holds the entry's own given name or surname ("Jane Smith (Office)"):
+/// then a role word in it does not make the entry a room or a class.
+fn display_names_them(id: &Identity, display: &str) -> bool {
+    let dw = words(display);
+    [&id.given_name, &id.surname]
         .into_iter()
         .flatten()
-        .all(|n| not_a_person(n).is_none())
+        .flat_map(|n| words(n))
+        .any(|w| w.chars().count() > 1 && not_a_person(&w).is_none() && dw.contains(&w))
 }
 
 /// Whether a login name looks shared, generic or for testing by the built-in rules.
@@ -164,6 +177,9 @@ pub fn shared_reason(a: &Account, configured: bool) -> Option<String> {
         ("sn", &id.surname),
     ] {
         if let Some(v) = v {
+            if attr == "displayName" && display_names_them(id, v) {
+                continue;
+            }
             if let Some(what) = not_a_person(v) {
                 return Some(format!("its {attr} \"{v}\" is {what}, not a person"));
             }
@@ -284,6 +300,17 @@ mod tests {
         assert!(!is_person(&id(Some("Class"), Some("3"), None)));
         assert!(!is_person(&id(Some("Emma"), None, None)));
         assert!(!is_person(&id(Some("IT"), Some("Test"), None)));
+        // A role word beside the person's own name does not make them a room.
+        assert!(is_person(&id(
+            Some("Jane"),
+            Some("Smith"),
+            Some("Jane Smith (Office)")
+        )));
+        assert!(!is_person(&id(
+            Some("Front"),
+            Some("Desk"),
+            Some("Office PC")
+        )));
     }
 
     #[test]
