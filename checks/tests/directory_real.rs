@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use caretaker_checks::directory::{self, CHECK_IDS};
 use caretaker_checks::{Finding, Status, TargetKind};
 use caretaker_config::{Directory, Secret};
-use caretaker_lab::{LabOptions, SampleSchool};
+use caretaker_lab::{Extras, LabOptions, SampleSchool, School};
 use time::OffsetDateTime;
 
 fn start(openldap: bool, ad: bool) -> SampleSchool {
@@ -45,6 +45,26 @@ async fn audit(dir: &Directory) -> Vec<Finding> {
 
 fn of<'a>(fs: &'a [Finding], check: &str) -> Vec<&'a Finding> {
     fs.iter().filter(|f| f.check.as_str() == check).collect()
+}
+
+/// Every finding of a run has its own fingerprint (check, target kind, scope, name), as the store
+/// and the console key them.
+fn assert_unique_fingerprints(fs: &[Finding]) {
+    let mut seen = std::collections::HashSet::new();
+    for f in fs {
+        let fp = format!(
+            "{}|{}|{}|{}",
+            f.check,
+            f.target.kind.as_str(),
+            f.target.scope,
+            f.target.name
+        );
+        assert!(
+            seen.insert(fp.clone()),
+            "two findings are {fp}:\n{}",
+            show(fs)
+        );
+    }
 }
 
 fn show(fs: &[Finding]) -> String {
@@ -125,27 +145,32 @@ async fn openldap_sample_school() {
         "{}",
         show(&fs)
     );
-    // The compliant default policy passes for staff and admins; the pupils' policy never locks.
-    for pop in ["staff", "admins"] {
-        let p: Vec<_> = of(&fs, "directory.password-policy")
-            .into_iter()
-            .filter(|f| f.target.name == pop)
-            .collect();
-        assert!(
-            !p.is_empty() && p.iter().all(|f| f.status == Status::Pass),
-            "{pop}: {}",
-            show(&fs)
-        );
-        let l: Vec<_> = of(&fs, "directory.lockout")
-            .into_iter()
-            .filter(|f| f.target.name == pop)
-            .collect();
-        assert!(
-            !l.is_empty() && l.iter().all(|f| f.status == Status::Pass),
-            "{pop}: {}",
-            show(&fs)
-        );
-    }
+    assert_unique_fingerprints(&fs);
+    // The compliant default policy passes (it governs staff and admins); the pupils' policy never
+    // locks. One finding per policy and check.
+    let pol = "default";
+    let p: Vec<_> = of(&fs, "directory.password-policy")
+        .into_iter()
+        .filter(|f| f.target.name == pol)
+        .collect();
+    assert!(
+        p.len() == 1 && p[0].status == Status::Pass,
+        "{pol}: {}",
+        show(&fs)
+    );
+    assert_eq!(
+        p[0].evidence.get("populations"),
+        Some("staff, pupils, admins")
+    );
+    let l: Vec<_> = of(&fs, "directory.lockout")
+        .into_iter()
+        .filter(|f| f.target.name == pol)
+        .collect();
+    assert!(
+        l.len() == 1 && l[0].status == Status::Pass,
+        "{pol}: {}",
+        show(&fs)
+    );
     // Exactly the planted problems fail, and nothing could not be checked.
     let mut failing: Vec<(String, String)> = fs
         .iter()
@@ -169,7 +194,7 @@ async fn openldap_sample_school() {
     // Weaken the default policy: staff passwords may now be 7 characters, never checked.
     let default_dn = fs
         .iter()
-        .filter(|f| f.check.as_str() == "directory.password-policy" && f.target.name == "staff")
+        .filter(|f| f.check.as_str() == "directory.password-policy" && f.target.name == "default")
         .find_map(|f| f.evidence.get("policy_dn").map(str::to_string))
         .expect("the staff policy's DN in evidence");
     ldap.ldapmodify(&format!(
@@ -179,7 +204,7 @@ async fn openldap_sample_school() {
     let fs = audit(&dir).await;
     let staff: Vec<_> = of(&fs, "directory.password-policy")
         .into_iter()
-        .filter(|f| f.target.name == "staff")
+        .filter(|f| f.target.name == "default")
         .collect();
     let weak = staff
         .iter()
@@ -187,7 +212,13 @@ async fn openldap_sample_school() {
         .unwrap_or_else(|| panic!("{}", show(&fs)));
     assert!(
         weak.summary
-            .contains("as short as 7 characters; the policy needs at least 12"),
+            .contains("The default password policy \"default\" lets passwords be as short as 7 characters; it applies to "),
+        "{}",
+        weak.summary
+    );
+    assert!(
+        weak.summary
+            .ends_with("and the school's policy needs at least 12 for staff."),
         "{}",
         weak.summary
     );
@@ -199,7 +230,7 @@ async fn openldap_sample_school() {
         .contains("pwdMinLength: 12"));
     let lock: Vec<_> = of(&fs, "directory.lockout")
         .into_iter()
-        .filter(|f| f.target.name == "staff")
+        .filter(|f| f.target.name == "default")
         .collect();
     assert!(
         lock.iter()
@@ -425,6 +456,32 @@ async fn active_directory_sample_school() {
             show(&fs)
         );
     }
+    assert_unique_fingerprints(&fs);
+    // Nothing fails that was not planted: adm.b.okafor is a separate admin account (named after
+    // b.okafor, with the same names), old.leaver is disabled.
+    for f in fs.iter().filter(|f| f.status == Status::Fail) {
+        assert!(
+            lab.planted_problems()
+                .iter()
+                .any(|p| p.check == f.check.as_str() && p.target == f.target.name),
+            "not planted: {f:?}\n{}",
+            show(&fs)
+        );
+    }
+    // The domain's own policy is named where it is wrong, with whom it governs.
+    let lock = of(&fs, "directory.lockout")
+        .into_iter()
+        .find(|f| f.target.name == "Default domain policy")
+        .unwrap_or_else(|| panic!("{}", show(&fs)));
+    assert!(
+        lock.summary
+            .starts_with("The domain's default policy never locks accounts")
+            && lock
+                .summary
+                .contains("not covered by a fine-grained policy"),
+        "{}",
+        lock.summary
+    );
     // The guest account is off; EYFS and Reception are exempt.
     assert_eq!(of(&fs, "directory.guest")[0].status, Status::Pass);
     for y in ["EYFS", "Reception"] {
@@ -448,18 +505,16 @@ async fn active_directory_sample_school() {
     ])
     .unwrap();
     let fs = audit(&dir).await;
-    for pop in ["staff", "admins"] {
-        for check in ["directory.password-policy", "directory.lockout"] {
-            let v: Vec<_> = of(&fs, check)
-                .into_iter()
-                .filter(|f| f.target.name == pop)
-                .collect();
-            assert!(
-                !v.is_empty() && v.iter().all(|f| f.status == Status::Pass),
-                "{check} {pop}:\n{}",
-                show(&fs)
-            );
-        }
+    for check in ["directory.password-policy", "directory.lockout"] {
+        let v: Vec<_> = of(&fs, check)
+            .into_iter()
+            .filter(|f| f.target.name == "Default domain policy")
+            .collect();
+        assert!(
+            v.len() == 1 && v[0].status == Status::Pass,
+            "{check}:\n{}",
+            show(&fs)
+        );
     }
 
     // Switch the guest account on: it fails, with the command to switch it off.
@@ -497,4 +552,98 @@ async fn active_directory_sample_school() {
     wrong.bind_password = Some(Secret::new("wrong-password-1"));
     let fs = audit(&wrong).await;
     assert_all_errors(&fs, "ad", "invalid credentials");
+}
+
+/// Riverside Primary Academy, the second sample school (OpenLDAP only, laid out unlike the first):
+/// with its own caretaker.toml (no name patterns, no thresholds), every planted problem is found by
+/// its check and target, nothing else fails or errs, and every finding has its own fingerprint.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn riverside_directory() {
+    let lab = SampleSchool::start_with(
+        LabOptions {
+            openldap: true,
+            active_directory: false,
+            dir: None,
+        },
+        Extras {
+            school: School::Riverside,
+            ..Extras::default()
+        },
+    )
+    .unwrap_or_else(|e| panic!("could not start Riverside: {e}"));
+    let dir = directory(&lab, "ldap");
+    assert!(dir.base_dn.contains("riverside"));
+    let fs = audit(&dir).await;
+    println!("{}", show(&fs));
+    assert_unique_fingerprints(&fs);
+
+    let planted = lab.planted_problems();
+    assert!(planted.len() >= 5, "{planted:?}");
+    let mut found = 0;
+    for p in &planted {
+        if fs.iter().any(|f| {
+            f.check.as_str() == p.check && f.target.name == p.target && f.status == Status::Fail
+        }) {
+            found += 1;
+        } else {
+            panic!("planted problem not found: {p:?}\n{}", show(&fs));
+        }
+    }
+    let false_alarms: Vec<&Finding> = fs
+        .iter()
+        .filter(|f| f.status != Status::Pass)
+        .filter(|f| {
+            !planted
+                .iter()
+                .any(|p| p.check == f.check.as_str() && p.target == f.target.name)
+        })
+        .collect();
+    println!(
+        "Riverside: {found} of {} planted problems found, {} false alarms",
+        planted.len(),
+        false_alarms.len()
+    );
+    assert!(false_alarms.is_empty(), "not planted:\n{}", show(&fs));
+
+    // How each was recognised is in the evidence.
+    let get = |check: &str, name: &str| {
+        fs.iter()
+            .find(|f| f.check.as_str() == check && f.target.name == name)
+            .unwrap_or_else(|| panic!("{check} {name}\n{}", show(&fs)))
+    };
+    assert_eq!(
+        get("directory.shared-logins", "room12")
+            .evidence
+            .get("shared_because"),
+        Some("its displayName \"Room 12\" is a room, not a person")
+    );
+    assert_eq!(
+        get("directory.shared-logins", "ittest")
+            .evidence
+            .get("shared_because"),
+        Some("its description says \"IT test account\"")
+    );
+    let harris = get("directory.privileged", "daniel.harris");
+    assert_eq!(
+        harris.evidence.get("why_everyday"),
+        Some("it is one of the staff accounts")
+    );
+    let default = get("directory.lockout", "default");
+    assert!(
+        default
+            .summary
+            .starts_with("The default password policy \"default\" never locks accounts")
+            && default
+                .summary
+                .contains("with no pwdPolicySubentry of their own"),
+        "{}",
+        default.summary
+    );
+    for name in ["staff-strong", "pupils-policy"] {
+        for check in ["directory.password-policy", "directory.lockout"] {
+            assert_eq!(get(check, name).status, Status::Pass, "{check} {name}");
+        }
+    }
+    // The exempt Reception class login is not a finding of its own.
+    assert!(fs.iter().all(|f| f.target.name != "mrs.okoro.class"));
 }

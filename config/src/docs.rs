@@ -50,8 +50,8 @@ pub const FIELDS: &[FieldDoc] = &[
     f("directory[].timeout_secs", "integer (1-600)", "10", "Seconds allowed for each network step: connecting, binding, each page of a search."),
     f("directory[].page_size", "integer (1-10000)", "500", "Entries per page of a paged search (simple paged results)."),
     f("directory[].stale_after_days", "integer (1-3650)", "180", "An enabled account not used for this many days is stale. Active Directory: lastLogonTimestamp, allowing for msDS-LogonTimeSyncInterval; OpenLDAP: pwdLastSuccess."),
-    f("directory[].shared_login_patterns", "list of globs", "[\"guest*\", \"pupil*\", \"student*\", \"class*\", \"*.class\", \"staff*\", \"teacher*\", \"test*\", \"temp*\", \"supply*\", \"visitor*\", \"user*\", \"exam*\", \"library*\"]", "Account names that look shared or generic (case-insensitive). Policy 7.4.1: everyone has their own login, except the youngest (exempt year groups)."),
-    f("directory[].admin_account_patterns", "list of globs", "[\"*-admin\", \"*_admin\", \"*.admin\", \"adm-*\", \"admin-*\", \"administrator\"]", "Names of separate admin accounts. A member of a privileged group whose name does not match is an everyday account with admin rights."),
+    f("directory[].shared_login_patterns", "list of globs", "[\"guest*\", \"pupil*\", \"student*\", \"class*\", \"*.class\", \"staff*\", \"teacher*\", \"test*\", \"temp*\", \"supply*\", \"visitor*\", \"user*\", \"exam*\", \"library*\"]", "Account names that look shared or generic (case-insensitive), besides the built-in rules of SHARED AND ADMIN ACCOUNTS; an entry that names a person (givenName and sn) is not judged by its name. Policy 7.4.1: everyone has their own login, except the youngest (exempt year groups)."),
+    f("directory[].admin_account_patterns", "list of globs", "[\"*-admin\", \"*_admin\", \"*.admin\", \"adm-*\", \"admin-*\", \"administrator\"]", "Names of separate admin accounts. A member of a privileged group that neither matches nor is recognised by the rules of SHARED AND ADMIN ACCOUNTS (a name paired with an everyday account, the same person's entry, the admins' OU, admin groups only) is an everyday account with admin rights."),
     f("directory[].privileged_groups", "list of DNs", "Active Directory: Domain Admins, Enterprise Admins, Schema Admins, Administrators; OpenLDAP: the admins population's groups", "Groups whose members hold admin rights."),
     f("directory[].max_privileged", "integer", "5", "More members than this across the privileged groups is a warning."),
     f("directory[].never_expires", "\"ignore\", \"warn\" or \"fail\"", "\"warn\"", "How to report accounts whose password never expires (NCSC advises against forced expiry, so by default this is only reported)."),
@@ -353,6 +353,55 @@ pub struct BuiltinTest {
     pub clause: String,
 }
 
+/// caretaker.toml(5), PASSWORD POLICIES: how the directory's password and lockout rules are
+/// reported.
+pub const PASSWORD_POLICIES: &[&str] = &[
+    "Each password policy that governs enabled staff, pupil or admin accounts is one finding for \
+     directory.password-policy and one for directory.lockout, whose target is the policy itself: \
+     the domain's default policy (\"Default domain policy\"), a fine-grained password settings \
+     object (its cn), or an OpenLDAP ppolicy entry (its cn; its DN when two share a cn). The \
+     finding says which accounts the policy applies to and how many of each population, and is \
+     judged against the strictest thresholds of the populations it governs (for example \
+     populations.staff.min_password_length when it governs staff and pupils).",
+    "Which policy governs an account: Active Directory, msDS-ResultantPSO (or, when it cannot be \
+     read, msDS-PSOAppliesTo on the account, then on its groups, lowest precedence first), else \
+     the domain's default policy; OpenLDAP, pwdPolicySubentry, else the server's default policy \
+     (default_policy, else olcPPolicyDefault in cn=config, else cn=default,ou=Policies under \
+     base_dn).",
+];
+
+/// caretaker.toml(5), SHARED AND ADMIN ACCOUNTS: the built-in rules of
+/// `caretaker_checks::directory::people` (a test there keeps the two in step).
+pub const SHARED_AND_ADMIN_ACCOUNTS: &[&str] = &[
+    "A login is judged shared, generic or for testing (directory.shared-logins) from what its \
+     entry says as well as from its name. It is when its description says so: always for the \
+     words shared and generic, and when the entry names no person (see below) for class login, \
+     class account, test account, test login, testing, temporary, \
+     supply login, supply account, exam login, exam account; or when its displayName, givenName or sn is a class, room, year group, test or \
+     machine rather than a person (a whole word among class, classroom, form, room, staffroom, \
+     suite, library, office, year, yr, reception, eyfs, nursery, test, testing, temp, temporary, \
+     supply, exam, exams, shared, generic, pupils, students, staff, computer, laptop, ipad, \
+     kiosk: \"Room 12\", \"Staffroom Computer\", \"Class 3\"); or when its name matches \
+     shared_login_patterns or the built-in name rules (a year, class, form or room and a number: \
+     year4, yr4, y4, y4b, class2, form6, room12, rm12; a name containing test; a name starting \
+     with temp, supply, exam, library, visitor or guest) and the entry names no person.",
+    "An entry names a person when it has a givenName and an sn, neither of which is one of the \
+     words above, and a displayName that either holds none of them or also holds the given name \
+     or surname (\"Jane Smith (Office)\" is a person's). Such an account is one person's, whatever its name: \
+     emma.temple, j.testa and temple.e are people. Class logins of year groups with exempt = true \
+     are allowed (policy 7.4: the youngest may share).",
+    "A member of a privileged group is a separate admin account, not an everyday account with \
+     admin rights (directory.privileged), when: it is the built-in Administrator (AD, RID 500); \
+     its name matches admin_account_patterns; its name is another account's with an admin prefix \
+     or suffix (adm. adm- adm_ admin. admin- admin_ a- a. a_ sa- da-, or .adm -adm _adm .admin \
+     -admin _admin -a _a .a -da _da -sa: adm.j.smith for j.smith). Otherwise an account in the \
+     staff or pupils population is an everyday account. Else it is a separate admin account when \
+     the entry is the same person as an everyday account (the same employeeID or employeeNumber, \
+     the same givenName and sn, or the same displayName leaving out \"admin\"); when it lives \
+     under populations.admins.ous; or when every group it is directly in gives admin rights or is \
+     one of populations.admins.groups. The evidence says which rule recognised it.",
+];
+
 /// caretaker.toml(5), with the built-in filter tests listed.
 pub fn man_page(version: &str, builtin_tests: &[BuiltinTest]) -> String {
     fn esc(s: &str) -> String {
@@ -385,6 +434,19 @@ pub fn man_page(version: &str, builtin_tests: &[BuiltinTest]) -> String {
             esc(f.default),
             esc(f.doc)
         ));
+    }
+    for (title, paras) in [
+        ("PASSWORD POLICIES", PASSWORD_POLICIES),
+        ("SHARED AND ADMIN ACCOUNTS", SHARED_AND_ADMIN_ACCOUNTS),
+    ] {
+        s.push_str(&format!(".SH {title}\n"));
+        for (i, p) in paras.iter().enumerate() {
+            if i > 0 {
+                s.push_str(".PP\n");
+            }
+            s.push_str(&esc(p));
+            s.push('\n');
+        }
     }
     s.push_str(".SH BUILT-IN FILTER TESTS\n");
     s.push_str(

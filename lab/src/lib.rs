@@ -16,6 +16,7 @@ mod hosts;
 mod ldif;
 mod openldap;
 mod process;
+mod riverside;
 mod samba;
 mod school;
 mod tls;
@@ -34,6 +35,7 @@ pub use hosts::LabHost;
 pub use ldif::{parse_ldif, LdapEntry};
 pub use openldap::{OpenLdap, LDAP_BASE_DN, LDAP_CARETAKER_DN};
 pub use process::{group_members, pid_alive};
+pub use riverside::{RIVERSIDE_BASE_DN, RIVERSIDE_CARETAKER_DN};
 pub use samba::{SambaAd, AD_BASE_DN, AD_CARETAKER_DN, AD_DOMAIN, AD_REALM};
 pub use school::Planted;
 pub use util::{free_port, write_secret};
@@ -225,12 +227,21 @@ impl SampleSchool {
             let ldap = s.spawn(|| {
                 opts.openldap
                     .then(|| {
-                        OpenLdap::start(&dir, &ca, &user_password, now, detachable, bulk_pupils)
+                        OpenLdap::start(
+                            &dir,
+                            &ca,
+                            &user_password,
+                            now,
+                            detachable,
+                            bulk_pupils,
+                            extras.school,
+                        )
                     })
                     .transpose()
             });
             let ad = s.spawn(|| {
-                opts.active_directory
+                // Riverside Primary Academy has no Active Directory.
+                (opts.active_directory && extras.school == School::Example)
                     .then(|| SambaAd::start(&dir, &ca, &user_password, now, detachable))
                     .transpose()
             });
@@ -379,7 +390,12 @@ impl SampleSchool {
     /// The problems planted on purpose in the directories and machines that were started: what
     /// caretaker must find (and nothing else).
     pub fn planted_problems(&self) -> Vec<Planted> {
-        let mut v = school::planted(self.openldap.is_some(), self.ad.is_some());
+        let mut v = match self.school {
+            School::Example => school::planted(self.openldap.is_some(), self.ad.is_some()),
+            // Riverside has no Active Directory.
+            School::Riverside if self.openldap.is_some() => riverside::planted(),
+            School::Riverside => Vec::new(),
+        };
         if !self.hosts.is_empty() {
             v.extend(hosts::planted());
         }
@@ -445,7 +461,9 @@ impl SampleSchool {
              [audit]\ntimeout_secs = 120\nconcurrency = 8\n",
             name = self.school.name()
         );
-        if let Some(l) = &self.openldap {
+        if let (Some(l), School::Riverside) = (&self.openldap, self.school) {
+            s.push_str(&riverside::directory_toml(l.ldaps_url()));
+        } else if let Some(l) = &self.openldap {
             let base = LDAP_BASE_DN;
             let _ = write!(
                 s,
@@ -595,7 +613,7 @@ impl SampleSchool {
                 "OpenLDAP:         {} (StartTLS on {}), base {}",
                 l.ldaps_url(),
                 l.ldap_url(),
-                LDAP_BASE_DN
+                l.base_dn()
             );
         }
         if let Some(a) = &self.ad {
@@ -652,12 +670,18 @@ impl SampleSchool {
         for p in self.planted_problems() {
             let _ = writeln!(s, "{} {} {}: {}", p.directory, p.check, p.target, p.what);
         }
-        if self.school == School::Example {
-            s.push_str(
-                "\nNot problems: EYFS and Reception use class logins (eyfs.class, reception.class) and\n\
-                 are exempt; old.leaver (AD) is disabled; r.singh-admin is a separate admin account.\n",
-            );
-        }
+        s.push('\n');
+        s.push_str(match self.school {
+            School::Example => {
+                "Not problems: EYFS and Reception use class logins (eyfs.class, reception.class) and\n\
+                 are exempt; old.leaver (AD) is disabled (also with PASSWD_NOTREQD); r.singh-admin and\n\
+                 adm.b.okafor (Ben Okafor's, paired with b.okafor by name) are separate admin accounts;\n\
+                 j.testa is a person; g.leaver (400+ days, no password) and techtest (a test login)\n\
+                 (OpenLDAP) are locked for good; the pupils' and the default ppolicy entries are\n\
+                 judged as policies of their own.\n"
+            }
+            School::Riverside => riverside::not_problems(),
+        });
         if let Some(f) = &self.filter {
             s.push('\n');
             s.push_str(&f.readme());

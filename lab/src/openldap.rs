@@ -1,5 +1,6 @@
-//! St. Example's Primary in OpenLDAP (slapd 2.5 with ppolicy and lastbind), on two free ports of
-//! 127.0.0.1: plain (StartTLS works) and LDAPS.
+//! A sample school in OpenLDAP (slapd 2.5 with ppolicy and lastbind), on two free ports of
+//! 127.0.0.1: plain (StartTLS works) and LDAPS. St. Example's Primary (this file) or Riverside
+//! Primary Academy ([`crate::riverside`]).
 //!
 //! The tree is loaded with `slapadd` before slapd starts, so operational attributes
 //! (`pwdLastSuccess`, `createTimestamp`, `pwdPolicySubentry`) carry dates relative to now.
@@ -19,7 +20,7 @@ use crate::tls::LabCa;
 use crate::util::{
     free_port, generalized_time, private_dir, random_password, ssha512, write_secret,
 };
-use crate::LabError;
+use crate::{riverside, LabError, School};
 
 /// The suffix of the OpenLDAP directory.
 pub const LDAP_BASE_DN: &str = "dc=stexample,dc=sch,dc=uk";
@@ -58,6 +59,8 @@ pub struct OpenLdap {
     port: u16,
     tls_port: u16,
     root_dn: String,
+    base_dn: &'static str,
+    caretaker_dn: &'static str,
     root_password: Secret,
     root_password_file: PathBuf,
     bind_password_file: PathBuf,
@@ -78,7 +81,8 @@ impl std::fmt::Debug for Secret {
 }
 
 impl OpenLdap {
-    /// Loads and starts the OpenLDAP sample school under `lab_dir` (DIR/ldap, DIR/secrets).
+    /// Loads and starts the OpenLDAP directory of `school` under `lab_dir` (DIR/ldap,
+    /// DIR/secrets). `bulk_pupils` is for St. Example's only.
     pub(crate) fn start(
         lab_dir: &Path,
         ca: &LabCa,
@@ -86,7 +90,15 @@ impl OpenLdap {
         now: OffsetDateTime,
         detachable: bool,
         bulk_pupils: usize,
+        school: School,
     ) -> Result<OpenLdap, LabError> {
+        let (base_dn, caretaker_dn) = match school {
+            School::Example => (LDAP_BASE_DN, LDAP_CARETAKER_DN),
+            School::Riverside => (
+                riverside::RIVERSIDE_BASE_DN,
+                riverside::RIVERSIDE_CARETAKER_DN,
+            ),
+        };
         let slapd = find(SLAPD)?;
         let slapadd = find(SLAPADD)?;
         let ldapsearch = find(LDAPSEARCH)?;
@@ -108,7 +120,7 @@ impl OpenLdap {
         write_secret(&root_password_file, &root_password)?;
         write_secret(&bind_password_file, &caretaker_password)?;
 
-        let root_dn = format!("cn=admin,{LDAP_BASE_DN}");
+        let root_dn = format!("cn=admin,{base_dn}");
         let conf = dir.join("slapd.conf");
         write_secret(
             &conf,
@@ -119,13 +131,15 @@ impl OpenLdap {
                 &ca.ca_pem,
                 &root_dn,
                 &ssha512(&root_password)?,
+                school,
             ),
         )?;
         let data = dir.join("school.ldif");
-        write_secret(
-            &data,
-            &school_ldif(now, user_password, &caretaker_password, bulk_pupils)?,
-        )?;
+        let ldif = match school {
+            School::Example => school_ldif(now, user_password, &caretaker_password, bulk_pupils)?,
+            School::Riverside => riverside::ldif(now, user_password, &caretaker_password)?,
+        };
+        write_secret(&data, &ldif)?;
         run(
             Command::new(&slapadd)
                 .arg("-q")
@@ -158,6 +172,8 @@ impl OpenLdap {
                 port,
                 tls_port,
                 root_dn: root_dn.clone(),
+                base_dn,
+                caretaker_dn,
                 root_password: Secret(root_password.clone()),
                 root_password_file: root_password_file.clone(),
                 bind_password_file: bind_password_file.clone(),
@@ -183,7 +199,7 @@ impl OpenLdap {
             cmd.args(["-x", "-LLL", "-o", "nettimeout=2", "-H", &self.ldaps_url])
                 .args(["-s", "base", "-b", "", "namingContexts"]);
             let last = match run(&mut cmd, None, Duration::from_secs(5)) {
-                Ok(out) if out.stdout.contains(LDAP_BASE_DN) => return Ok(()),
+                Ok(out) if out.stdout.contains(self.base_dn) => return Ok(()),
                 Ok(out) => out.stdout,
                 Err(e) => e.to_string(),
             };
@@ -225,7 +241,7 @@ impl OpenLdap {
             &self.ldapsearch,
             &self.ca_file,
             &self.ldaps_url,
-            LDAP_CARETAKER_DN,
+            self.caretaker_dn,
             &self.bind_password_file,
             base,
             scope,
@@ -265,11 +281,11 @@ impl OpenLdap {
     pub fn tls_port(&self) -> u16 {
         self.tls_port
     }
-    /// `dc=stexample,dc=sch,dc=uk`.
+    /// `dc=stexample,dc=sch,dc=uk` (St. Example's) or `dc=riverside,dc=sch,dc=uk`.
     pub fn base_dn(&self) -> &str {
-        LDAP_BASE_DN
+        self.base_dn
     }
-    /// The rootdn (`cn=admin,dc=stexample,dc=sch,dc=uk`).
+    /// The rootdn (`cn=admin,<base>`).
     pub fn root_dn(&self) -> &str {
         &self.root_dn
     }
@@ -283,7 +299,7 @@ impl OpenLdap {
     }
     /// caretaker's read-only account.
     pub fn bind_dn(&self) -> &str {
-        LDAP_CARETAKER_DN
+        self.caretaker_dn
     }
     /// The file holding caretaker's password (DIR/secrets/ldap.pass, mode 0600).
     pub fn bind_password_file(&self) -> &Path {
@@ -311,11 +327,18 @@ fn slapd_conf(
     ca: &Path,
     root_dn: &str,
     root_hash: &str,
+    school: School,
 ) -> String {
-    let base = LDAP_BASE_DN;
-    let care = LDAP_CARETAKER_DN;
+    let (base, care) = match school {
+        School::Example => (LDAP_BASE_DN, LDAP_CARETAKER_DN),
+        School::Riverside => (
+            riverside::RIVERSIDE_BASE_DN,
+            riverside::RIVERSIDE_CARETAKER_DN,
+        ),
+    };
+    let name = school.name();
     format!(
-        r#"# St. Example's Primary: OpenLDAP 2.5 sample school (caretaker-lab). Generated; do not edit.
+        r#"# {name}: OpenLDAP 2.5 sample school (caretaker-lab). Generated; do not edit.
 include /etc/ldap/schema/core.schema
 include /etc/ldap/schema/cosine.schema
 include /etc/ldap/schema/nis.schema
@@ -385,6 +408,8 @@ struct Person<'a> {
     last_success: Option<OffsetDateTime>,
     created: OffsetDateTime,
     policy: Option<&'a str>,
+    /// Locked for good (`pwdAccountLockedTime: 000001010000Z`).
+    locked: bool,
 }
 
 impl Person<'_> {
@@ -411,6 +436,9 @@ impl Person<'_> {
         }
         if let Some(pol) = self.policy {
             let _ = writeln!(out, "pwdPolicySubentry: {pol}");
+        }
+        if self.locked {
+            out.push_str("pwdAccountLockedTime: 000001010000Z\n");
         }
         let _ = writeln!(out, "createTimestamp: {}", generalized_time(self.created));
         out.push('\n');
@@ -496,16 +524,17 @@ fn school_ldif(
     let mut staff_dns = Vec::new();
     for (i, acc) in LDAP_STAFF.iter().enumerate() {
         let n = i as i64;
-        let hash = if acc.uid == school::LDAP_NO_PASSWORD {
+        let hash = if acc.uid == school::LDAP_NO_PASSWORD || acc.uid == school::LDAP_LEAVER {
             None
         } else {
             Some(ssha512(user_password)?)
         };
-        let last = if acc.uid == school::LDAP_STALE {
-            ago(now, 400, 3)
-        } else {
-            ago(now, 1 + n % 5, 2 + n % 7)
+        let last = match acc.uid {
+            school::LDAP_STALE => ago(now, 400, 3),
+            school::LDAP_LEAVER => ago(now, 500, 4),
+            _ => ago(now, 1 + n % 5, 2 + n % 7),
         };
+        let locked = acc.uid == school::LDAP_LEAVER || acc.uid == school::LDAP_LOCKED_TEST;
         Person {
             acc,
             ou_dn: &staff_ou,
@@ -515,6 +544,7 @@ fn school_ldif(
             last_success: Some(last),
             created: ago(now, 3 * 365 - 30 * n, 0),
             policy: None,
+            locked,
         }
         .push(&mut out);
         staff_dns.push(format!("uid={},{staff_ou}", acc.uid));
@@ -531,6 +561,7 @@ fn school_ldif(
             last_success: Some(ago(now, 2, 1)),
             created: ago(now, 2 * 365, 0),
             policy: None,
+            locked: false,
         }
         .push(&mut out);
         admin_dns.push(format!("uid={},{admins_ou}", acc.uid));
@@ -560,6 +591,7 @@ fn school_ldif(
                 last_success: Some(ago(now, 1 + (i as i64) % 4, 1 + yi as i64)),
                 created: ago(now, 365 * (yi as i64 / 2 + 1), 0),
                 policy: (individual && !y.exempt).then_some(pupil_policy.as_str()),
+                locked: false,
             }
             .push(&mut out);
             uid_number += 1;
@@ -609,6 +641,8 @@ fn school_ldif(
 mod tests {
     use super::*;
 
+    const PERMANENTLY_LOCKED: &str = "000001010000Z";
+
     #[test]
     fn ldif_has_the_planted_facts() {
         let now = time::macros::datetime!(2026-01-01 12:00 UTC);
@@ -636,6 +670,13 @@ mod tests {
             .iter()
             .find(|e| e.dn.starts_with("cn=admins,"))
             .unwrap();
-        assert_eq!(admins.get("member").len(), 1);
+        assert_eq!(admins.get("member").len(), 2);
+        for locked in ["g.leaver", "techtest"] {
+            assert_eq!(
+                by_uid(locked).first("pwdAccountLockedTime"),
+                Some(PERMANENTLY_LOCKED)
+            );
+        }
+        assert!(by_uid("g.leaver").first("userPassword").is_none());
     }
 }

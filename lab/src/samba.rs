@@ -703,7 +703,9 @@ fn school_users(now: OffsetDateTime) -> Vec<AdUser<'static>> {
             school::AD_STALE => last = Some(ago(now, 400, 3)),
             school::AD_PASSWD_NOTREQD => uac |= UAC_PASSWD_NOTREQD,
             school::AD_DISABLED => {
-                uac |= UAC_DISABLED;
+                // Disabled, so neither its age nor PASSWD_NOTREQD (the look-alike of k.lee's) is
+                // a problem.
+                uac |= UAC_DISABLED | UAC_PASSWD_NOTREQD;
                 last = Some(ago(now, 2 * 365, 5));
                 created = ago(now, 6 * 365, 0);
             }
@@ -896,7 +898,8 @@ mod tests {
         let users = school_users(now);
         let get = |uid: &str| users.iter().find(|u| u.acc.uid == uid).unwrap();
         assert_eq!(get("k.lee").uac, 0x220);
-        assert_eq!(get("old.leaver").uac, 0x202);
+        assert_eq!(get("old.leaver").uac, 0x222);
+        assert!(get("adm.b.okafor").groups.contains(&"Domain Admins"));
         assert!(get("j.smith").groups.contains(&"Domain Admins"));
         assert_eq!(
             get("class3").parent,

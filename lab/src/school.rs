@@ -27,6 +27,11 @@ pub(crate) const LDAP_STAFF: &[Account] = &[
     a("m.brown", "Mark", "Brown"), // planted: no userPassword
     a("r.singh", "Raj", "Singh"),
     a("staffroom", "Staffroom", "Computer"), // planted: shared staff login
+    // Look-alikes: a person whose login holds "test"; a leaver (400+ days, no password) and a
+    // technician's test login, both locked for good.
+    a("j.testa", "Jo", "Testa"),
+    a(LDAP_LEAVER, "Gill", "Leaver"),
+    a(LDAP_LOCKED_TEST, "IT", "Test"),
 ];
 
 /// Active Directory staff (OU=Staff).
@@ -42,8 +47,12 @@ pub(crate) const AD_STAFF: &[Account] = &[
     a("old.leaver", "Olive", "Leaver"), // disabled, stale: must not be reported
 ];
 
-/// Separate admin accounts (ou=Admins / OU=Admins): the network manager's.
-pub(crate) const ADMINS: &[Account] = &[a("r.singh-admin", "Raj", "Singh (admin)")];
+/// Separate admin accounts (ou=Admins / OU=Admins): the network manager's, named by the
+/// `-admin` pattern, and the deputy head's, `adm.` + her everyday login with the same names.
+pub(crate) const ADMINS: &[Account] = &[
+    a("r.singh-admin", "Raj", "Singh (admin)"),
+    a("adm.b.okafor", "Ben", "Okafor"),
+];
 
 /// The AD staff account that is in Domain Admins although it is an everyday account.
 pub(crate) const AD_EVERYDAY_ADMIN: &str = "j.smith";
@@ -51,9 +60,15 @@ pub(crate) const AD_STALE: &str = "p.jones";
 pub(crate) const AD_PASSWD_NOTREQD: &str = "k.lee";
 pub(crate) const AD_DISABLED: &str = "old.leaver";
 pub(crate) const AD_SHARED_CLASS: &str = "class3";
+/// How caretaker names the domain's own password policy.
+pub(crate) const AD_DOMAIN_POLICY: &str = "Default domain policy";
 pub(crate) const LDAP_STALE: &str = "d.evans";
 pub(crate) const LDAP_NO_PASSWORD: &str = "m.brown";
 pub(crate) const LDAP_SHARED_STAFF: &str = "staffroom";
+/// Locked for good: not used for 500 days, and no password.
+pub(crate) const LDAP_LEAVER: &str = "g.leaver";
+/// Locked for good: a technician's old test login.
+pub(crate) const LDAP_LOCKED_TEST: &str = "techtest";
 
 /// A year group and its pupils' individual accounts.
 #[derive(Debug, Clone, Copy)]
@@ -204,26 +219,14 @@ pub(crate) fn planted(openldap: bool, ad: bool) -> Vec<Planted> {
         v.push(p(
             "ad",
             "directory.password-policy",
-            "staff",
-            "The domain password policy lets staff use passwords of only 7 characters (minPwdLength 7, needs 12).",
-        ));
-        v.push(p(
-            "ad",
-            "directory.password-policy",
-            "admins",
-            "The domain password policy lets admins use passwords of only 7 characters (minPwdLength 7, needs 12).",
+            AD_DOMAIN_POLICY,
+            "The domain's default password policy allows passwords of only 7 characters (minPwdLength 7; staff and admins need 12); it governs everyone but the pupils.",
         ));
         v.push(p(
             "ad",
             "directory.lockout",
-            "staff",
-            "The domain never locks a staff account after failed logins (lockoutThreshold 0).",
-        ));
-        v.push(p(
-            "ad",
-            "directory.lockout",
-            "admins",
-            "The domain never locks an admin account after failed logins (lockoutThreshold 0).",
+            AD_DOMAIN_POLICY,
+            "The domain's default password policy never locks an account after failed logins (lockoutThreshold 0); it governs everyone but the pupils.",
         ));
         v.push(p(
             "ad",
@@ -280,7 +283,7 @@ mod tests {
     #[test]
     fn planted_list() {
         assert_eq!(planted(true, false).len(), 4);
-        assert_eq!(planted(false, true).len(), 8);
+        assert_eq!(planted(false, true).len(), 6);
         assert!(planted(false, false).is_empty());
     }
 }

@@ -88,5 +88,9 @@ fn every_planted_problem_at_the_second_school_is_found_and_nothing_else_fails() 
             .map(|f| f["fingerprint"].as_str().unwrap_or_default().to_string())
             .collect::<std::collections::BTreeSet<_>>()
     };
-    assert_eq!(prints(&doc), prints(&again), "fingerprints changed between runs");
+    assert_eq!(
+        prints(&doc),
+        prints(&again),
+        "fingerprints changed between runs"
+    );
 }

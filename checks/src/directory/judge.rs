@@ -14,6 +14,7 @@ use time::OffsetDateTime;
 
 use super::dn::{self, FastMap};
 use super::parse::{Account, BadValue, Facts, Group, NoPassword, Policy, PolicySource};
+use super::people;
 use crate::model::{format_rfc3339, Evidence, Finding, Severity, Status, Target, TargetKind};
 
 pub(crate) const CONNECT: &str = "directory.connect";
@@ -55,15 +56,6 @@ impl Pop {
             Pop::Staff => "staff",
             Pop::Pupils => "pupils",
             Pop::Admins => "admins",
-        }
-    }
-
-    /// `Staff passwords`, `Pupil passwords`, `Admin passwords`.
-    fn adjective(self) -> &'static str {
-        match self {
-            Pop::Staff => "Staff",
-            Pop::Pupils => "Pupil",
-            Pop::Admins => "Admin",
         }
     }
 
@@ -109,8 +101,8 @@ struct Ctx<'a> {
     privileged: Vec<usize>,
     /// Configured group DNs that were not found, with the setting that names them.
     missing_groups: Vec<(String, String)>,
-    /// Per account: its name matches shared_login_patterns.
-    shared_names: Vec<bool>,
+    /// Per account: why it looks shared, generic or for testing (see [`super::people`]).
+    shared: Vec<Option<String>>,
     admin: GlobSet,
     /// Patterns that could not be compiled (config validation should have caught them).
     bad_patterns: Vec<String>,
@@ -393,15 +385,16 @@ impl<'a> Ctx<'a> {
 
         let mut bad_patterns = Vec::new();
         let shared = build_globs(&dir.shared_login_patterns, true, &mut bad_patterns);
-        let shared_names = f
+        let shared = f
             .accounts
             .iter()
             .map(|a| {
-                if a.name.bytes().any(|c| c.is_ascii_uppercase() || c >= 0x80) {
+                let configured = if a.name.bytes().any(|c| c.is_ascii_uppercase() || c >= 0x80) {
                     shared.is_match(a.name.to_lowercase())
                 } else {
                     shared.is_match(&a.name)
-                }
+                };
+                people::shared_reason(a, configured)
             })
             .collect();
         let admin = build_globs(&dir.admin_account_patterns, false, &mut bad_patterns);
@@ -415,7 +408,7 @@ impl<'a> Ctx<'a> {
             year,
             privileged,
             missing_groups,
-            shared_names,
+            shared,
             admin,
             bad_patterns,
         }
@@ -447,6 +440,9 @@ impl<'a> Ctx<'a> {
         let mut ev = self.evidence().with("dn", &a.dn).with("name", &a.name);
         for (k, v) in &a.raw {
             ev.push(*k, v);
+        }
+        for (k, v) in a.identity.evidence() {
+            ev.push(k, v);
         }
         ev
     }
@@ -492,7 +488,11 @@ impl<'a> Ctx<'a> {
     }
 
     fn is_shared(&self, i: usize) -> bool {
-        self.shared_names.get(i).copied().unwrap_or(false)
+        self.shared_reason(i).is_some()
+    }
+
+    fn shared_reason(&self, i: usize) -> Option<&str> {
+        self.shared.get(i).and_then(|r| r.as_deref())
     }
 
     // ----- directory.connect ------------------------------------------------------------------
@@ -694,6 +694,9 @@ impl<'a> Ctx<'a> {
             c
         };
         let mut any_member = false;
+        // Each governing policy and the accounts of every population it governs: one finding per
+        // policy and check, so that every finding has a target of its own.
+        let mut governed: BTreeMap<(u8, &'a str), Governed<'a>> = BTreeMap::new();
         for pop in Pop::ALL {
             let members: Vec<usize> = self
                 .enabled_accounts()
@@ -725,7 +728,7 @@ impl<'a> Ctx<'a> {
                     ] {
                         let f = Finding::new(
                             check,
-                            self.target_policy(pop),
+                            self.target_population(pop),
                             Status::Warn,
                             Severity::Medium,
                             format!(
@@ -750,30 +753,25 @@ impl<'a> Ctx<'a> {
                 continue;
             }
             any_member = true;
-            let mut pairs: BTreeMap<(u8, &'a str), (Choice<'a>, Vec<usize>)> = BTreeMap::new();
             for &i in &members {
                 let Some(a) = self.f.accounts.get(i) else {
                     continue;
                 };
                 let choice = choice_of(i, a);
-                pairs
-                    .entry(choice.key())
-                    .or_insert_with(|| (choice, Vec::new()))
-                    .1
-                    .push(i);
-            }
-            let th = pop.thresholds(self.dir);
-            for (choice, who) in pairs.values() {
-                let pair = Pair {
-                    pop,
-                    th,
+                let g = governed.entry(choice.key()).or_insert_with(|| Governed {
                     choice,
-                    who,
-                    total: members.len(),
-                };
-                policy_findings.push(self.judge_password(&pair));
-                lockout_findings.push(self.judge_lockout(&pair));
+                    who: BTreeSet::new(),
+                    counts: [0; 3],
+                });
+                g.who.insert(i);
+                if let Some(c) = g.counts.get_mut(pop as usize) {
+                    *c += 1;
+                }
             }
+        }
+        for g in governed.values() {
+            policy_findings.push(self.judge_password(g));
+            lockout_findings.push(self.judge_lockout(g));
         }
         if !any_member {
             for (check, what) in [
@@ -804,13 +802,46 @@ impl<'a> Ctx<'a> {
         (policy_findings, lockout_findings)
     }
 
-    fn pair_evidence(&self, pair: &Pair<'_, 'a>) -> Evidence {
-        let mut ev = self.evidence().with("population", pair.pop.key());
-        match pair.choice {
+    /// The populations a policy governs, each with its thresholds.
+    fn pops_of(&self, g: &Governed<'a>) -> Vec<(Pop, usize, Thresholds)> {
+        Pop::ALL
+            .iter()
+            .filter_map(|p| {
+                let n = g.counts.get(*p as usize).copied().unwrap_or(0);
+                (n > 0).then(|| (*p, n, p.thresholds(self.dir)))
+            })
+            .collect()
+    }
+
+    /// The longest minimum length any governed population needs, and which population.
+    fn need_length(&self, g: &Governed<'a>) -> (u32, Pop) {
+        self.pops_of(g)
+            .into_iter()
+            .map(|(p, _, t)| (t.min_password_length, p))
+            .fold(
+                (0, Pop::Staff),
+                |best, x| if x.0 > best.0 { x } else { best },
+            )
+    }
+
+    /// The lowest lockout threshold any governed population needs, and which population.
+    fn need_lockout(&self, g: &Governed<'a>) -> (u32, Pop) {
+        self.pops_of(g)
+            .into_iter()
+            .map(|(p, _, t)| (t.max_lockout_threshold, p))
+            .fold(
+                (u32::MAX, Pop::Staff),
+                |best, x| if x.0 < best.0 { x } else { best },
+            )
+    }
+
+    fn governed_evidence(&self, g: &Governed<'a>) -> Evidence {
+        let mut ev = self.evidence();
+        match &g.choice {
             Choice::Found(p, _) | Choice::Unreadable(p, _) => {
                 ev.push("policy", &p.name);
                 ev.push("policy_dn", &p.dn);
-                if let Choice::Found(_, how) = pair.choice {
+                if let Choice::Found(_, how) = &g.choice {
                     ev.push("found_by", *how);
                 }
                 for (k, v) in &p.attributes {
@@ -828,9 +859,19 @@ impl<'a> Ctx<'a> {
                 );
             }
         }
-        ev.push("members", pair.who.len());
-        ev.push("population_members", pair.total);
-        let names: Vec<&str> = pair
+        ev.push("accounts", g.who.len());
+        let pops = self.pops_of(g);
+        ev.push(
+            "populations",
+            pops.iter()
+                .map(|(p, _, _)| p.key())
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+        for (p, n, _) in &pops {
+            ev.push(format!("{}_accounts", p.key()), n);
+        }
+        let names: Vec<&str> = g
             .who
             .iter()
             .filter_map(|i| self.f.accounts.get(*i))
@@ -843,32 +884,114 @@ impl<'a> Ctx<'a> {
         ev
     }
 
-    fn target_policy(&self, pop: Pop) -> Target {
-        Target::new(TargetKind::Policy, pop.key(), self.dir.name.clone())
-    }
-
-    /// "Staff passwords" or "For 2 of 9 staff accounts, passwords".
-    fn whose(&self, pair: &Pair<'_, 'a>, thing: &str) -> String {
-        if pair.who.len() == pair.total {
-            format!("{} {thing}", pair.pop.adjective())
-        } else {
-            format!(
-                "For {} of {} {} accounts, {thing}",
-                pair.who.len(),
-                pair.total,
-                pair.pop.key().trim_end_matches('s')
-            )
+    /// The policy as the subject of a sentence: "The domain's default policy", "The password
+    /// policy \"pupils\"".
+    fn policy_phrase(&self, g: &Governed<'a>) -> String {
+        match &g.choice {
+            Choice::Found(p, how) => match p.source {
+                PolicySource::Domain => "The domain's default policy".to_string(),
+                PolicySource::Pso { .. } => {
+                    format!("The fine-grained password policy \"{}\"", p.name)
+                }
+                PolicySource::Ppolicy if how.starts_with("the default policy") => {
+                    format!("The default password policy \"{}\"", p.name)
+                }
+                PolicySource::Ppolicy => format!("The password policy \"{}\"", p.name),
+            },
+            Choice::Unreadable(p, _) => format!("The password policy \"{}\"", p.name),
+            Choice::Missing { dn, .. } => format!("The password policy {dn}"),
+            Choice::NoDefault => "The server's default password policy".to_string(),
         }
     }
 
-    /// The error finding for a pair whose policy could not be read.
-    fn unreadable_pair(&self, check: &str, pair: &Pair<'_, 'a>, what: &str) -> Option<Finding> {
-        let n = plural(
-            pair.who.len(),
-            &format!("{} account", pair.pop.key().trim_end_matches('s')),
-            &format!("{} accounts", pair.pop.key().trim_end_matches('s')),
-        );
-        let (summary, fix) = match pair.choice {
+    /// "it applies to a.patel, b.okafor, c.wright and 6 more (9 accounts not covered by a
+    /// fine-grained policy: 6 staff, 3 admins)".
+    fn applies_phrase(&self, g: &Governed<'a>) -> String {
+        let mut names: Vec<&str> = g
+            .who
+            .iter()
+            .filter_map(|i| self.f.accounts.get(*i))
+            .map(|a| a.name.as_str())
+            .collect();
+        names.sort_unstable_by_key(|n| n.to_lowercase());
+        let shown = 3;
+        let listed = if names.len() <= shown + 1 {
+            match names.as_slice() {
+                [one] => one.to_string(),
+                [init @ .., last] => format!("{} and {last}", init.join(", ")),
+                [] => String::new(),
+            }
+        } else {
+            format!(
+                "{} and {} more",
+                names
+                    .iter()
+                    .take(shown)
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                names.len() - shown
+            )
+        };
+        let how = match &g.choice {
+            Choice::Found(p, _) if p.source == PolicySource::Domain => {
+                " not covered by a fine-grained policy"
+            }
+            Choice::Found(p, how)
+                if p.source == PolicySource::Ppolicy && how.starts_with("the default policy") =>
+            {
+                " with no pwdPolicySubentry of their own"
+            }
+            _ => "",
+        };
+        let pops: Vec<String> = self
+            .pops_of(g)
+            .iter()
+            .map(|(p, n, _)| match p {
+                Pop::Staff => format!("{n} staff"),
+                Pop::Pupils => plural(*n, "pupil", "pupils"),
+                Pop::Admins => plural(*n, "admin", "admins"),
+            })
+            .collect();
+        format!(
+            "it applies to {listed} ({}{how}: {})",
+            plural(g.who.len(), "account", "accounts"),
+            pops.join(", ")
+        )
+    }
+
+    /// The policy as a finding's target: its name (its DN if two policies share the name).
+    fn target_governing(&self, g: &Governed<'a>) -> Target {
+        let name = match &g.choice {
+            Choice::Found(p, _) | Choice::Unreadable(p, _) => {
+                let same = self
+                    .f
+                    .policies
+                    .iter()
+                    .chain(self.f.domain_policy.iter())
+                    .filter(|q| q.name.eq_ignore_ascii_case(&p.name))
+                    .count();
+                if same > 1 {
+                    p.dn.clone()
+                } else {
+                    p.name.clone()
+                }
+            }
+            Choice::Missing { dn, .. } => dn.to_string(),
+            Choice::NoDefault => "default policy (not found)".to_string(),
+        };
+        Target::new(TargetKind::Policy, name, self.dir.name.clone())
+    }
+
+    /// A population as a finding's target (when nobody was found in it).
+    fn target_population(&self, pop: Pop) -> Target {
+        Target::new(TargetKind::Group, pop.key(), self.dir.name.clone())
+    }
+
+    /// The error finding for a policy that could not be read.
+    fn unreadable_policy(&self, check: &str, g: &Governed<'a>, what: &str) -> Option<Finding> {
+        let n = plural(g.who.len(), "account", "accounts");
+        let (summary, fix) = match &g.choice {
             Choice::Found(..) => return None,
             Choice::Unreadable(p, bad) => (
                 format!("Could not check the {what} for {n}: in the policy \"{}\", {bad}.", p.name),
@@ -896,38 +1019,40 @@ impl<'a> Ctx<'a> {
         Some(
             Finding::error(
                 check,
-                self.target_policy(pair.pop),
+                self.target_governing(g),
                 summary,
-                self.pair_evidence(pair),
+                self.governed_evidence(g),
             )
             .fix(fix),
         )
     }
 
-    fn judge_password(&self, pair: &Pair<'_, 'a>) -> Finding {
-        if let Some(f) = self.unreadable_pair(PASSWORD_POLICY, pair, "password rules") {
+    fn judge_password(&self, g: &Governed<'a>) -> Finding {
+        if let Some(f) = self.unreadable_policy(PASSWORD_POLICY, g, "password rules") {
             return f;
         }
-        let Choice::Found(p, _) = pair.choice else {
+        let target = self.target_governing(g);
+        let Choice::Found(p, _) = &g.choice else {
             return Finding::error(
                 PASSWORD_POLICY,
-                self.target_policy(pair.pop),
+                target,
                 "Could not check the password rules.",
-                self.pair_evidence(pair),
+                self.governed_evidence(g),
             );
         };
-        let mut ev = self.pair_evidence(pair);
-        ev.push("required_min_length", pair.th.min_password_length);
+        let mut ev = self.governed_evidence(g);
+        let (need, need_pop) = self.need_length(g);
+        ev.push("required_min_length", need);
+        ev.push("required_for", need_pop.key());
         let (min, checked, reversible) = match (&p.min_length, &p.quality_checked, &p.reversible) {
             (Ok(m), Ok(c), Ok(r)) => (*m, *c, *r),
             (Err(bad), _, _) | (_, Err(bad), _) | (_, _, Err(bad)) => {
                 ev.push("problem", bad);
                 return Finding::error(
                     PASSWORD_POLICY,
-                    self.target_policy(pair.pop),
+                    target,
                     format!(
-                        "Could not check {} password rules: in the policy \"{}\", {bad}.",
-                        pair.pop.key().trim_end_matches('s'),
+                        "Could not check the password rules of the policy \"{}\": {bad}.",
                         p.name
                     ),
                     ev,
@@ -968,19 +1093,19 @@ impl<'a> Ctx<'a> {
                 ev.push(k, v);
             }
         }
-        let need = pair.th.min_password_length;
+        let subject = self.policy_phrase(g);
+        let applies = self.applies_phrase(g);
+        let for_whom = need_pop.key();
         let mut problems: Vec<String> = Vec::new();
         let mut fixes: Vec<String> = Vec::new();
         if !checked {
             problems.push(format!(
-                "{} are not checked at all, so even a one-letter password is accepted; the policy needs at least {need} characters.",
-                self.whose(pair, "passwords")
+                "{subject} does not check passwords at all, so even a one-letter password is accepted; {applies}, and the school's policy needs at least {need} characters for {for_whom}."
             ));
         }
         if min < need {
             problems.push(format!(
-                "{} can be as short as {}; the policy needs at least {need}.",
-                self.whose(pair, "passwords"),
+                "{subject} lets passwords be as short as {}; {applies}, and the school's policy needs at least {need} for {for_whom}.",
                 plural(min as usize, "character", "characters")
             ));
         }
@@ -1005,20 +1130,18 @@ impl<'a> Ctx<'a> {
         }
         if reversible {
             problems.push(format!(
-                "{} are stored in a form that can be turned back into the password itself.",
-                self.whose(pair, "passwords")
+                "{subject} stores passwords in a form that can be turned back into the password itself; {applies}."
             ));
             fixes.push(self.fix_reversible(p));
         }
         if problems.is_empty() {
             return Finding::new(
                 PASSWORD_POLICY,
-                self.target_policy(pair.pop),
+                target,
                 Status::Pass,
                 Severity::Info,
                 format!(
-                    "{} must be at least {}, as the policy needs (at least {need}).",
-                    self.whose(pair, "passwords"),
+                    "{subject} needs passwords of at least {}, as the school's policy does (at least {need} for {for_whom}); {applies}.",
                     plural(min as usize, "character", "characters")
                 ),
                 ev,
@@ -1030,7 +1153,7 @@ impl<'a> Ctx<'a> {
         let summary = problems.first().cloned().unwrap_or_default();
         Finding::new(
             PASSWORD_POLICY,
-            self.target_policy(pair.pop),
+            target,
             Status::Fail,
             Severity::High,
             summary,
@@ -1039,31 +1162,32 @@ impl<'a> Ctx<'a> {
         .fix(fixes.join("\n"))
     }
 
-    fn judge_lockout(&self, pair: &Pair<'_, 'a>) -> Finding {
-        if let Some(f) = self.unreadable_pair(LOCKOUT, pair, "lockout rules") {
+    fn judge_lockout(&self, g: &Governed<'a>) -> Finding {
+        if let Some(f) = self.unreadable_policy(LOCKOUT, g, "lockout rules") {
             return f;
         }
-        let Choice::Found(p, _) = pair.choice else {
+        let target = self.target_governing(g);
+        let Choice::Found(p, _) = &g.choice else {
             return Finding::error(
                 LOCKOUT,
-                self.target_policy(pair.pop),
+                target,
                 "Could not check the lockout rules.",
-                self.pair_evidence(pair),
+                self.governed_evidence(g),
             );
         };
-        let mut ev = self.pair_evidence(pair);
-        let max = pair.th.max_lockout_threshold;
+        let mut ev = self.governed_evidence(g);
+        let (max, max_pop) = self.need_lockout(g);
         ev.push("required_max_lockout_threshold", max);
+        ev.push("required_for", max_pop.key());
         let (locks, threshold) = match (p.locks(), p.lockout_threshold.clone()) {
             (Ok(l), Ok(t)) => (l, t),
             (Err(bad), _) | (_, Err(bad)) => {
                 ev.push("problem", &bad);
                 return Finding::error(
                     LOCKOUT,
-                    self.target_policy(pair.pop),
+                    target,
                     format!(
-                        "Could not check {} lockout rules: in the policy \"{}\", {bad}.",
-                        pair.pop.key().trim_end_matches('s'),
+                        "Could not check the lockout rules of the policy \"{}\": {bad}.",
                         p.name
                     ),
                     ev,
@@ -1074,25 +1198,16 @@ impl<'a> Ctx<'a> {
         if let Ok(Some(d)) = &p.lockout_duration {
             ev.push("lockout_duration", d);
         }
-        let accounts = if pair.who.len() == pair.total {
-            format!("{} accounts", pair.pop.adjective())
-        } else {
-            format!(
-                "{} of {} {} accounts",
-                pair.who.len(),
-                pair.total,
-                pair.pop.key().trim_end_matches('s')
-            )
-        };
+        let subject = self.policy_phrase(g);
+        let applies = self.applies_phrase(g);
         if !locks {
             return Finding::new(
                 LOCKOUT,
-                self.target_policy(pair.pop),
+                target,
                 Status::Fail,
                 Severity::High,
                 format!(
-                    "{accounts} never {}, however many wrong passwords are tried; the policy needs them to lock after at most {max}.",
-                    if pair.who.len() == 1 && pair.who.len() != pair.total { "locks" } else { "lock" }
+                    "{subject} never locks accounts, however many wrong passwords are tried; {applies}, and the school's policy needs them to lock after at most {max}."
                 ),
                 ev,
             )
@@ -1101,12 +1216,11 @@ impl<'a> Ctx<'a> {
         if threshold > max {
             return Finding::new(
                 LOCKOUT,
-                self.target_policy(pair.pop),
+                target,
                 Status::Fail,
                 Severity::High,
                 format!(
-                    "{accounts} {} only after {threshold} wrong passwords; the policy needs them to lock after at most {max}.",
-                    if pair.who.len() == 1 && pair.who.len() != pair.total { "locks" } else { "lock" }
+                    "{subject} locks accounts only after {threshold} wrong passwords; {applies}, and the school's policy needs them to lock after at most {max}."
                 ),
                 ev,
             )
@@ -1114,16 +1228,11 @@ impl<'a> Ctx<'a> {
         }
         Finding::new(
             LOCKOUT,
-            self.target_policy(pair.pop),
+            target,
             Status::Pass,
             Severity::Info,
             format!(
-                "{accounts} {} after {} (the policy allows at most {max}).",
-                if pair.who.len() == 1 && pair.who.len() != pair.total {
-                    "locks"
-                } else {
-                    "lock"
-                },
+                "{subject} locks accounts after {} (the school's policy allows at most {max}); {applies}.",
                 plural(threshold as usize, "wrong password", "wrong passwords")
             ),
             ev,
@@ -1281,31 +1390,18 @@ impl<'a> Ctx<'a> {
         }
         let mut out = Vec::new();
         let mut names: Vec<&str> = Vec::new();
-        let mut unreadable: Vec<String> = Vec::new();
         for a in &self.f.accounts {
             match (&a.enabled, &a.never_expires) {
                 (Ok(true), Ok(true)) => names.push(&a.name),
                 (Ok(_), Ok(_)) => {}
-                (Err(bad), _) | (_, Err(bad)) => unreadable.push(format!("{}: {bad}", a.name)),
-            }
-        }
-        if !unreadable.is_empty() {
-            let mut ev = self.evidence().with("unreadable", unreadable.len());
-            for (i, u) in unreadable.iter().take(MAX_NAMES).enumerate() {
-                ev.push(format!("problem_{}", i + 1), u);
-            }
-            out.push(
-                Finding::error(
+                // One error per account, so that it has a target of its own beside the pass.
+                (Err(bad), _) | (_, Err(bad)) => out.push(self.account_error(
                     PASSWORD_NEVER_EXPIRES,
-                    self.dir_target(),
-                    format!(
-                        "Could not read the password settings of {}.",
-                        plural(unreadable.len(), "account", "accounts")
-                    ),
-                    ev,
-                )
-                .fix("Check these accounts' userAccountControl values in the directory."),
-            );
+                    a,
+                    "whether the password is set never to expire",
+                    bad,
+                )),
+            }
         }
         if names.is_empty() {
             out.push(Finding::new(
@@ -1551,7 +1647,7 @@ impl<'a> Ctx<'a> {
             }
             return out;
         }
-        let mut admins: Vec<(&Account, usize)> = Vec::new();
+        let mut admins: Vec<(usize, &Account, usize)> = Vec::new();
         for (i, a) in self.f.accounts.iter().enumerate() {
             let Some(c) = self.closure.get(i) else {
                 continue;
@@ -1560,7 +1656,7 @@ impl<'a> Ctx<'a> {
                 continue;
             };
             match &a.enabled {
-                Ok(true) => admins.push((a, g)),
+                Ok(true) => admins.push((i, a, g)),
                 Ok(false) => {}
                 Err(bad) => out.push(self.account_error(
                     PRIVILEGED,
@@ -1570,14 +1666,31 @@ impl<'a> Ctx<'a> {
                 )),
             }
         }
+        let by_name: HashMap<String, usize> = self
+            .f
+            .accounts
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.name.to_lowercase(), i))
+            .collect();
         let mut fails = 0usize;
-        for (a, g) in &admins {
-            let separate = self.admin.is_match(&a.name) || (self.is_ad() && a.rid() == Some(500));
-            if separate {
+        // Which admins are separate admin accounts, and how each was recognised.
+        let separate: Vec<Option<String>> = admins
+            .iter()
+            .map(|(i, a, _)| self.separate_admin(*i, a, &by_name))
+            .collect();
+        let separate_ones: Vec<String> = admins
+            .iter()
+            .zip(&separate)
+            .filter_map(|((_, a, _), why)| why.as_ref().map(|w| format!("{} ({w})", a.name)))
+            .collect();
+        for ((i, a, g), why) in admins.iter().zip(&separate) {
+            if why.is_some() {
                 continue;
             }
             fails += 1;
-            let group = self.f.groups.get(*g);
+            let g = *g;
+            let group = self.f.groups.get(g);
             let gname = group.map(|g| g.name.clone()).unwrap_or_default();
             let role = AD_ADMIN_GROUPS
                 .iter()
@@ -1586,7 +1699,7 @@ impl<'a> Ctx<'a> {
                 .filter(|_| self.is_ad())
                 .unwrap_or_else(|| format!("in the admin group {gname}"));
             let via: Vec<&Group> = self
-                .via(a, *g)
+                .via(a, g)
                 .into_iter()
                 .filter_map(|i| self.f.groups.get(i))
                 .collect();
@@ -1607,6 +1720,20 @@ impl<'a> Ctx<'a> {
                 "admin_account_patterns",
                 self.dir.admin_account_patterns.join(", "),
             );
+            ev.push("why_everyday", self.why_everyday(*i));
+            if !separate_ones.is_empty() {
+                ev.push("separate_admin_accounts", separate_ones.join("; "));
+            }
+            // An admin account of this person's that already exists (adm.x for x).
+            let partner = self.f.accounts.iter().enumerate().find(|(j, b)| {
+                j != i
+                    && people::admin_convention(&b.name)
+                        .iter()
+                        .any(|(base, _)| base.eq_ignore_ascii_case(&a.name))
+            });
+            if let Some((_, b)) = partner {
+                ev.push("admin_account", &b.name);
+            }
             // Take the account out of the group that gives it the rights (the first one on the way).
             let from = via.first().copied().or(group);
             let remove = if self.is_ad() {
@@ -1631,13 +1758,19 @@ impl<'a> Ctx<'a> {
                     format!("{} is {role} but uses the same account every day: there is no separate admin account.", a.name),
                     ev,
                 )
-                .fix(format!(
-                    "Create a separate admin account (e.g. {}-admin) for admin work only, then take admin rights off the everyday account:\n{remove}",
-                    a.name
-                )),
+                .fix(match partner {
+                    Some((_, b)) => format!(
+                        "{} already has a separate admin account, {}: use it for admin work only, and take admin rights off the everyday account:\n{remove}",
+                        a.name, b.name
+                    ),
+                    None => format!(
+                        "Create a separate admin account (e.g. adm.{}) for admin work only, then take admin rights off the everyday account:\n{remove}",
+                        a.name
+                    ),
+                }),
             );
         }
-        let names: Vec<&str> = admins.iter().map(|(a, _)| a.name.as_str()).collect();
+        let names: Vec<&str> = admins.iter().map(|(_, a, _)| a.name.as_str()).collect();
         let groups: Vec<String> = self
             .privileged
             .iter()
@@ -1680,10 +1813,140 @@ impl<'a> Ctx<'a> {
                     .with("count", admins.len())
                     .with("max_privileged", max)
                     .with("accounts", names_list(&names))
-                    .with("groups", groups.join(", ")),
+                    .with("groups", groups.join(", "))
+                    .with("separate_because", separate_ones.join("; ")),
             ));
         }
         out
+    }
+
+    /// Why a privileged account is a separate admin account, from what the directory says; `None`
+    /// when it is someone's everyday account. See [`people`] and caretaker.toml(5), SHARED AND
+    /// ADMIN ACCOUNTS.
+    fn separate_admin(
+        &self,
+        i: usize,
+        a: &Account,
+        by_name: &HashMap<String, usize>,
+    ) -> Option<String> {
+        if self.is_ad() && a.rid() == Some(500) {
+            return Some("the built-in Administrator account".into());
+        }
+        if self.admin.is_match(&a.name) {
+            return Some("its name matches admin_account_patterns".into());
+        }
+        for (base, affix) in people::admin_convention(&a.name) {
+            if let Some(b) = by_name
+                .get(&base)
+                .filter(|j| **j != i)
+                .and_then(|j| self.f.accounts.get(*j))
+            {
+                return Some(format!(
+                    "named after the everyday account {} with \"{affix}\"",
+                    b.name
+                ));
+            }
+        }
+        let everyday = Pop::Staff.bit() | Pop::Pupils.bit();
+        let bits = self.pops.get(i).copied().unwrap_or(0);
+        if bits & everyday != 0 {
+            // An everyday account (in Staff, say) is not made separate by a look-alike elsewhere.
+            return None;
+        }
+        for (j, b) in self.f.accounts.iter().enumerate() {
+            if j == i {
+                continue;
+            }
+            let b_bits = self.pops.get(j).copied().unwrap_or(0);
+            if self.is_privileged(j) && b_bits & everyday == 0 {
+                continue;
+            }
+            if let Some(how) = people::same_person(&a.identity, &b.identity) {
+                return Some(format!(
+                    "the admin account of {}, recognised by {how}",
+                    b.name
+                ));
+            }
+        }
+        for o in &self.dir.populations.admins.ous {
+            if dn::is_under(&a.ndn, &dn::normalize(o)) {
+                return Some(format!(
+                    "it lives in {o} (populations.admins.ous), apart from everyday accounts"
+                ));
+            }
+        }
+        let admin_groups: Vec<usize> = self
+            .dir
+            .populations
+            .admins
+            .groups
+            .iter()
+            .filter_map(|g| self.group_by_dn.get(dn::normalize(g).as_str()).copied())
+            .collect();
+        let only_admin = !a.groups.is_empty()
+            && a.groups.iter().all(|d| {
+                self.group_by_dn.get(d.as_str()).is_some_and(|gi| {
+                    admin_groups.contains(gi)
+                        || self
+                            .privileged
+                            .iter()
+                            .any(|p| !self.via_group(*gi, *p).is_empty())
+                })
+            });
+        if only_admin {
+            return Some("it is in admin groups only".into());
+        }
+        None
+    }
+
+    /// Whether account `i` holds admin rights through any privileged group.
+    fn is_privileged(&self, i: usize) -> bool {
+        self.closure
+            .get(i)
+            .is_some_and(|c| self.privileged.iter().any(|g| c.contains(g)))
+    }
+
+    /// Group `from` itself when it reaches group `to` (is it or is nested in it), else empty.
+    fn via_group(&self, from: usize, to: usize) -> Vec<usize> {
+        let mut seen = BTreeSet::from([from]);
+        let mut queue = vec![from];
+        while let Some(x) = queue.pop() {
+            if x == to {
+                return vec![from];
+            }
+            for p in self
+                .f
+                .groups
+                .get(x)
+                .map(|x| x.parents.as_slice())
+                .unwrap_or(&[])
+            {
+                if let Some(&pi) = self.group_by_dn.get(p.as_str()) {
+                    if seen.insert(pi) {
+                        queue.push(pi);
+                    }
+                }
+            }
+        }
+        Vec::new()
+    }
+
+    /// Why a privileged account counts as an everyday account, for evidence.
+    fn why_everyday(&self, i: usize) -> String {
+        let bits = self.pops.get(i).copied().unwrap_or(0);
+        let mut v = Vec::new();
+        for pop in [Pop::Staff, Pop::Pupils] {
+            if bits & pop.bit() != 0 {
+                v.push(format!(
+                    "it is one of the {} accounts",
+                    pop.key().trim_end_matches('s')
+                ));
+            }
+        }
+        if v.is_empty() {
+            v.push("no sign of a separate admin account: its name, OU and groups are an everyday account's and no everyday account of the same person was found".to_string());
+        }
+        v.join("; ")
     }
 
     /// The account's direct groups through which it reaches privileged group `g` (empty if direct).
@@ -1791,13 +2054,17 @@ impl<'a> Ctx<'a> {
                     "no population".to_string(),
                 ),
             };
-            let ev = self.account_evidence(a).with("in", place).with(
-                "shared_login_patterns",
-                self.dir.shared_login_patterns.join(", "),
-            );
+            let ev = self
+                .account_evidence(a)
+                .with("in", place)
+                .with("shared_because", self.shared_reason(i).unwrap_or_default())
+                .with(
+                    "shared_login_patterns",
+                    self.dir.shared_login_patterns.join(", "),
+                );
             out.push(
                 Finding::new(SHARED_LOGINS, self.account_target(a), Status::Fail, severity, summary, ev).fix(format!(
-                    "Give each person their own login, then switch this one off:\n{}\n(If it is not shared, rename it so it does not match shared_login_patterns.)",
+                    "Give each person their own login, then switch this one off:\n{}\n(If it is one person's own login, give the entry that person's givenName and sn, a description that does not call it shared or a test, and a name that does not match shared_login_patterns.)",
                     self.disable_command(a)
                 )),
             );
@@ -1814,7 +2081,9 @@ impl<'a> Ctx<'a> {
                 .fix("Correct shared_login_patterns / admin_account_patterns in caretaker.toml."),
             );
         }
-        if fails == 0 {
+        // With patterns that could not be used the check is incomplete: the error says so, and
+        // no pass is given beside it.
+        if fails == 0 && self.bad_patterns.is_empty() {
             let mut ev = self
                 .evidence()
                 .with("accounts_checked", self.f.accounts.len());
@@ -2019,11 +2288,11 @@ impl<'a> Choice<'a> {
     }
 }
 
-/// One population and one policy that governs some of its accounts.
-struct Pair<'c, 'a> {
-    pop: Pop,
-    th: Thresholds,
-    choice: &'c Choice<'a>,
-    who: &'c [usize],
-    total: usize,
+/// One policy and the enabled accounts it governs, across populations.
+struct Governed<'a> {
+    choice: Choice<'a>,
+    /// The accounts, each once.
+    who: BTreeSet<usize>,
+    /// Per population (in [`Pop`] order): how many of its accounts.
+    counts: [usize; 3],
 }

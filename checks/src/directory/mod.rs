@@ -8,6 +8,7 @@ pub mod dn;
 pub mod judge;
 pub mod ldif;
 pub mod parse;
+pub mod people;
 pub mod probe;
 #[cfg(test)]
 mod tests;

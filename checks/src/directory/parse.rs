@@ -511,6 +511,66 @@ pub struct Account {
     pub policy: Option<String>,
     /// The raw values behind the flags, for evidence: (`userAccountControl`, `544`).
     pub raw: Vec<(&'static str, String)>,
+    /// Who the entry says the account belongs to (names, mail, employee number, description).
+    pub identity: Identity,
+}
+
+/// What an account's entry says about the person (or class, room, test) behind it. Every field
+/// is the first value as read, `None` when absent or blank.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Identity {
+    /// `givenName`.
+    pub given_name: Option<String>,
+    /// `sn`.
+    pub surname: Option<String>,
+    /// `displayName`, else (OpenLDAP) `cn`.
+    pub display_name: Option<String>,
+    /// `mail`.
+    pub mail: Option<String>,
+    /// `employeeID` (AD) or `employeeNumber`.
+    pub employee_id: Option<String>,
+    /// `description`.
+    pub description: Option<String>,
+}
+
+impl Identity {
+    /// Reads the identity attributes of an entry (removing them). `cn_as_display`: use `cn` when
+    /// there is no `displayName` (OpenLDAP, where `cn` is the person's full name).
+    fn take(e: &mut Entry, cn_as_display: bool) -> Identity {
+        let mut t = |name: &str| take(e, name).filter(|v| !v.trim().is_empty());
+        let given_name = t("givenname");
+        let surname = t("sn");
+        let mut display_name = t("displayname");
+        let mail = t("mail");
+        let employee_id = t("employeeid").or_else(|| t("employeenumber"));
+        let description = t("description");
+        if display_name.is_none() && cn_as_display {
+            display_name = t("cn");
+        }
+        Identity {
+            given_name,
+            surname,
+            display_name,
+            mail,
+            employee_id,
+            description,
+        }
+    }
+
+    /// The values for evidence, with the attribute names they came from.
+    pub fn evidence(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("givenName", &self.given_name),
+            ("sn", &self.surname),
+            ("displayName", &self.display_name),
+            ("mail", &self.mail),
+            ("employeeNumber", &self.employee_id),
+            ("description", &self.description),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))
+        .collect()
+    }
 }
 
 impl Account {
@@ -889,10 +949,12 @@ pub fn ad_account(mut e: Entry) -> Account {
         .map(dn::normalize_owned)
         .collect();
     let policy = take(&mut e, "msds-resultantpso");
+    let identity = Identity::take(&mut e, false);
     Account {
         ndn: dn::normalize(&e.dn),
         dn: e.dn,
         name,
+        identity,
         enabled: uac.clone().map(|u| u & UAC_ACCOUNTDISABLE == 0),
         password_not_required: uac.clone().map(|u| u & UAC_PASSWD_NOTREQD != 0),
         never_expires: uac.map(|u| u & UAC_DONT_EXPIRE_PASSWORD != 0),
@@ -1035,10 +1097,16 @@ pub fn openldap_account(mut e: Entry) -> Account {
         take(&mut e, "createtimestamp"),
         parse_generalized_time,
     );
-    let name = take(&mut e, "uid")
-        .or_else(|| take(&mut e, "cn"))
-        .unwrap_or_else(|| dn::first_rdn_value(&e.dn));
+    let name = match take(&mut e, "uid") {
+        Some(uid) => uid,
+        None => e
+            .first("cn")
+            .map(str::to_string)
+            .unwrap_or_else(|| dn::first_rdn_value(&e.dn)),
+    };
+    let identity = Identity::take(&mut e, true);
     Account {
+        identity,
         ndn: dn::normalize(&e.dn),
         name,
         enabled,

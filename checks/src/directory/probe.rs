@@ -70,6 +70,13 @@ pub const AD_ACCOUNTS_ATTRS: &[&str] = &[
     "primaryGroupID",
     "groupType",
     "msDS-ResultantPSO",
+    "givenName",
+    "sn",
+    "displayName",
+    "mail",
+    "employeeID",
+    "employeeNumber",
+    "description",
 ];
 
 /// OpenLDAP: what counts as an account.
@@ -99,6 +106,13 @@ pub const OL_MAIN_ATTRS: &[&str] = &[
     "pwdMaxAge",
     "pwdMinAge",
     "pwdMustChange",
+    "cn",
+    "givenName",
+    "sn",
+    "displayName",
+    "mail",
+    "employeeNumber",
+    "description",
 ];
 
 /// One search the probe makes, for documentation and for benchmarks that repeat it with

@@ -146,6 +146,48 @@ fn find<'a>(fs: &'a [Finding], check: &str, target: &str) -> Vec<&'a Finding> {
         .collect()
 }
 
+/// The findings of a policy check about the policies that govern population `pop`, or saying
+/// that nobody was found in it.
+fn by_pop<'a>(fs: &'a [Finding], check: &str, pop: &str) -> Vec<&'a Finding> {
+    of(fs, check)
+        .into_iter()
+        .filter(|f| {
+            (f.target.kind == TargetKind::Group && f.target.name == pop)
+                || f.evidence
+                    .get("populations")
+                    .is_some_and(|p| p.split(", ").any(|x| x == pop))
+        })
+        .collect()
+}
+
+/// What the store takes as "the same finding" from run to run (daemon::store::fingerprint).
+fn fingerprint(f: &Finding) -> String {
+    format!(
+        "{}|{}|{}|{}",
+        f.check,
+        f.target.kind.as_str(),
+        f.target.scope,
+        f.target.name
+    )
+}
+
+/// Every finding of a run has a fingerprint of its own.
+pub(crate) fn assert_unique_fingerprints(fs: &[Finding]) {
+    let mut seen = std::collections::HashMap::new();
+    for f in fs {
+        if let Some(prev) = seen.insert(fingerprint(f), f) {
+            panic!(
+                "two findings share the fingerprint {}:\n  {:?} {}\n  {:?} {}",
+                fingerprint(f),
+                prev.status,
+                prev.summary,
+                f.status,
+                f.summary
+            );
+        }
+    }
+}
+
 fn statuses(fs: &[&Finding]) -> Vec<Status> {
     fs.iter().map(|f| f.status).collect()
 }
@@ -380,17 +422,19 @@ fn ad_recording_judged() {
     assert_eq!(statuses(&of(&fs, CONNECT)), vec![Status::Pass]);
 
     // Staff: 3 under "Admins PSO" (pass), 4 under the domain policy (7 characters: fail).
-    let staff = find(&fs, PASSWORD_POLICY, "staff");
+    let staff = by_pop(&fs, PASSWORD_POLICY, "staff");
     assert_eq!(staff.len(), 2, "{staff:#?}");
     let fail = staff
         .iter()
         .find(|f| f.status == Status::Fail)
         .expect("staff fail");
-    assert_eq!(fail.summary, "For 4 of 7 staff accounts, passwords can be as short as 7 characters; the policy needs at least 12.");
+    // What is wrong is said where it is wrong: the domain's own policy, naming whom it governs.
+    assert_eq!(fail.summary, "The domain's default policy lets passwords be as short as 7 characters; it applies to p.jones, s.brown, supply1 and visitor (4 accounts not covered by a fine-grained policy: 4 staff), and the school's policy needs at least 12 for staff.");
     assert_eq!(fail.target.kind, TargetKind::Policy);
+    assert_eq!(fail.target.name, "Default domain policy");
     assert_eq!(fail.target.scope, "ad");
     assert_eq!(fail.evidence.get("minPwdLength"), Some("7"));
-    assert_eq!(fail.evidence.get("members"), Some("4"));
+    assert_eq!(fail.evidence.get("staff_accounts"), Some("4"));
     assert!(fail
         .remediation
         .as_deref()
@@ -402,17 +446,25 @@ fn ad_recording_judged() {
     assert_eq!(pass.evidence.get("policy"), Some("Admins PSO"));
     assert_eq!(pass.evidence.get("found_by"), Some("msDS-ResultantPSO"));
 
-    let pupils = find(&fs, PASSWORD_POLICY, "pupils");
+    let pupils = by_pop(&fs, PASSWORD_POLICY, "pupils");
     assert_eq!(statuses(&pupils), vec![Status::Pass]);
-    assert_eq!(
-        pupils[0].summary,
-        "Pupil passwords must be at least 8 characters, as the policy needs (at least 8)."
+    assert_eq!(pupils[0].target.name, "Pupils PSO");
+    assert!(
+        pupils[0].summary.starts_with(
+            "The fine-grained password policy \"Pupils PSO\" needs passwords of at least 8 characters, as the school's policy does (at least 8 for pupils); it applies to "
+        ),
+        "{}",
+        pupils[0].summary
     );
-    let admins = find(&fs, PASSWORD_POLICY, "admins");
+    let admins = by_pop(&fs, PASSWORD_POLICY, "admins");
     assert_eq!(statuses(&admins), vec![Status::Pass]);
-    assert_eq!(admins[0].evidence.get("members"), Some("4"));
+    assert_eq!(admins[0].evidence.get("admins_accounts"), Some("4"));
+    // The admins' PSO also governs 3 staff accounts: one finding for the policy, not one per
+    // population.
+    assert_eq!(admins[0].evidence.get("staff_accounts"), Some("3"));
+    assert_eq!(admins[0].target, pass.target);
 
-    let lockout = find(&fs, LOCKOUT, "staff");
+    let lockout = by_pop(&fs, LOCKOUT, "staff");
     let never = lockout
         .iter()
         .find(|f| f.status == Status::Fail)
@@ -422,7 +474,10 @@ fn ad_recording_judged() {
         .remediation
         .as_deref()
         .is_some_and(|r| r.contains("--account-lockout-threshold=10")));
-    assert_eq!(statuses(&find(&fs, LOCKOUT, "pupils")), vec![Status::Pass]);
+    assert_eq!(
+        statuses(&by_pop(&fs, LOCKOUT, "pupils")),
+        vec![Status::Pass]
+    );
 
     let notreq = of(&fs, PASSWORD_NOT_REQUIRED);
     assert_eq!(notreq.len(), 1);
@@ -508,7 +563,7 @@ fn ad_reversible_encryption_fails() {
     let mut raw = ad_raw();
     raw.domain = Some(one(AD_DOMAIN_REVERSIBLE));
     let fs = run(&raw, &ad_dir());
-    let staff = find(&fs, PASSWORD_POLICY, "staff");
+    let staff = by_pop(&fs, PASSWORD_POLICY, "staff");
     let fail = staff
         .iter()
         .find(|f| f.status == Status::Fail)
@@ -523,7 +578,7 @@ fn ad_reversible_encryption_fails() {
         .as_deref()
         .is_some_and(|r| r.contains("--store-plaintext=off")));
     // Lockout after 10 is within the policy.
-    assert!(find(&fs, LOCKOUT, "staff")
+    assert!(by_pop(&fs, LOCKOUT, "staff")
         .iter()
         .all(|f| f.status == Status::Pass));
 }
@@ -535,7 +590,7 @@ fn ad_without_resultant_pso_works_it_out_from_applies_to() {
         e.attrs.remove("msds-resultantpso");
     }
     let fs = run(&raw, &ad_dir());
-    let pass = find(&fs, PASSWORD_POLICY, "staff")
+    let pass = by_pop(&fs, PASSWORD_POLICY, "staff")
         .into_iter()
         .find(|f| f.status == Status::Pass)
         .cloned()
@@ -546,12 +601,12 @@ fn ad_without_resultant_pso_works_it_out_from_applies_to() {
         Some("msDS-PSOAppliesTo (worked out by caretaker)")
     );
     assert_eq!(
-        pass.evidence.get("members"),
+        pass.evidence.get("staff_accounts"),
         Some("3"),
         "t.tech through IT Team counts too"
     );
     assert_eq!(
-        statuses(&find(&fs, PASSWORD_POLICY, "pupils")),
+        statuses(&by_pop(&fs, PASSWORD_POLICY, "pupils")),
         vec![Status::Pass]
     );
 }
@@ -577,7 +632,7 @@ fn ad_pso_linked_to_a_user_beats_group_precedence() {
         e.attrs.remove("msds-resultantpso");
     }
     let fs = run(&raw, &ad_dir());
-    let weak = find(&fs, PASSWORD_POLICY, "admins")
+    let weak = by_pop(&fs, PASSWORD_POLICY, "admins")
         .into_iter()
         .find(|f| f.evidence.get("policy") == Some("Weak PSO"))
         .cloned();
@@ -595,12 +650,12 @@ fn ad_unreadable_pso_is_an_error_not_a_pass() {
     let mut raw = ad_raw();
     raw.psos.clear();
     let fs = run(&raw, &ad_dir());
-    let admins = find(&fs, PASSWORD_POLICY, "admins");
+    let admins = by_pop(&fs, PASSWORD_POLICY, "admins");
     assert_eq!(statuses(&admins), vec![Status::Error]);
     assert!(
         admins[0]
             .summary
-            .starts_with("Could not check the password rules for 4 admin accounts"),
+            .starts_with("Could not check the password rules for 4 accounts"),
         "{}",
         admins[0].summary
     );
@@ -608,7 +663,10 @@ fn ad_unreadable_pso_is_an_error_not_a_pass() {
         .remediation
         .as_deref()
         .is_some_and(|r| r.contains("samba-tool dsacl set")));
-    assert_eq!(statuses(&find(&fs, LOCKOUT, "admins")), vec![Status::Error]);
+    assert_eq!(
+        statuses(&by_pop(&fs, LOCKOUT, "admins")),
+        vec![Status::Error]
+    );
 }
 
 #[test]
@@ -769,7 +827,7 @@ fn ad_garbage_values_become_errors_not_passes() {
         }
     }
     let fs = run(&raw, &ad_dir());
-    let staff = find(&fs, PASSWORD_POLICY, "staff");
+    let staff = by_pop(&fs, PASSWORD_POLICY, "staff");
     let err = staff
         .iter()
         .find(|f| f.status == Status::Error)
@@ -779,7 +837,7 @@ fn ad_garbage_values_become_errors_not_passes() {
         "{}",
         err.summary
     );
-    assert!(find(&fs, LOCKOUT, "staff")
+    assert!(by_pop(&fs, LOCKOUT, "staff")
         .iter()
         .any(|f| f.status == Status::Error));
     let supply = find(&fs, PASSWORD_NOT_REQUIRED, "supply1");
@@ -800,6 +858,44 @@ fn ad_bad_sync_interval_is_an_error() {
     assert_eq!(statuses(&of(&fs, STALE_ACCOUNTS)), vec![Status::Error]);
 }
 
+#[test]
+fn every_finding_has_its_own_fingerprint() {
+    // The recordings as they are, and variants that split populations across policies.
+    let mut no_resultant = ad_raw();
+    for e in &mut no_resultant.entries {
+        e.attrs.remove("msds-resultantpso");
+    }
+    let mut no_psos = ad_raw();
+    no_psos.psos.clear();
+    let mut no_config = ol_raw();
+    no_config.config.clear();
+    let mut weak_default = ol_dir();
+    weak_default.default_policy = Some("cn=weak,ou=policies,dc=stexample,dc=sch,dc=uk".into());
+    let mut bad_patterns = ol_dir();
+    bad_patterns.shared_login_patterns = vec!["[".into()];
+    for (raw, dir) in [
+        (ad_raw(), ad_dir()),
+        (no_resultant, ad_dir()),
+        (no_psos, ad_dir()),
+        (ol_raw(), ol_dir()),
+        (no_config, ol_dir()),
+        (ol_raw(), weak_default),
+        (ol_raw(), bad_patterns),
+    ] {
+        let fs = run(&raw, &dir);
+        assert_unique_fingerprints(&fs);
+    }
+    // The case of the issue: pupils split between two ppolicy entries, one locking and one not,
+    // are two findings with two targets (the policies), not two about "pupils".
+    let fs = run(&ol_raw(), &ol_dir());
+    let lockout: Vec<(&str, Status)> = of(&fs, LOCKOUT)
+        .iter()
+        .map(|f| (f.target.name.as_str(), f.status))
+        .collect();
+    let names: std::collections::BTreeSet<&str> = lockout.iter().map(|(n, _)| *n).collect();
+    assert_eq!(names.len(), lockout.len(), "{lockout:?}");
+}
+
 // ----- judge: the recorded OpenLDAP --------------------------------------------------------------
 
 #[test]
@@ -809,7 +905,7 @@ fn openldap_recording_judged() {
     assert_well_formed(&fs);
     assert_eq!(statuses(&of(&fs, CONNECT)), vec![Status::Pass]);
 
-    let staff = find(&fs, PASSWORD_POLICY, "staff");
+    let staff = by_pop(&fs, PASSWORD_POLICY, "staff");
     assert_eq!(staff.len(), 2);
     let weak = staff
         .iter()
@@ -817,7 +913,7 @@ fn openldap_recording_judged() {
         .expect("weak");
     assert_eq!(
         weak.summary,
-        "For 1 of 6 staff accounts, passwords are not checked at all, so even a one-letter password is accepted; the policy needs at least 12 characters."
+        "The password policy \"weak\" does not check passwords at all, so even a one-letter password is accepted; it applies to supply.teacher (1 account: 1 staff), and the school's policy needs at least 12 characters for staff."
     );
     assert_eq!(weak.evidence.get("pwdMinLength"), Some("6"));
     assert_eq!(weak.evidence.get("found_by"), Some("pwdPolicySubentry"));
@@ -835,15 +931,15 @@ fn openldap_recording_judged() {
         Some("the default policy (olcPPolicyDefault in cn=config)")
     );
     assert_eq!(
-        statuses(&find(&fs, PASSWORD_POLICY, "pupils")),
+        statuses(&by_pop(&fs, PASSWORD_POLICY, "pupils")),
         vec![Status::Pass]
     );
     assert_eq!(
-        statuses(&find(&fs, PASSWORD_POLICY, "admins")),
+        statuses(&by_pop(&fs, PASSWORD_POLICY, "admins")),
         vec![Status::Pass]
     );
 
-    let lock = find(&fs, LOCKOUT, "staff");
+    let lock = by_pop(&fs, LOCKOUT, "staff");
     let off = lock
         .iter()
         .find(|f| f.status == Status::Fail)
@@ -914,7 +1010,7 @@ fn openldap_default_policy_resolution() {
     let mut raw = ol_raw();
     raw.config.clear();
     let fs = run(&raw, &ol_dir());
-    let ok = find(&fs, PASSWORD_POLICY, "staff")
+    let ok = by_pop(&fs, PASSWORD_POLICY, "staff")
         .into_iter()
         .find(|f| f.status == Status::Pass)
         .cloned()
@@ -928,15 +1024,16 @@ fn openldap_default_policy_resolution() {
     let mut dir = ol_dir();
     dir.default_policy = Some("cn=weak,ou=policies,dc=stexample,dc=sch,dc=uk".into());
     let fs = run(&ol_raw(), &dir);
-    let admins = find(&fs, PASSWORD_POLICY, "admins");
+    let admins = by_pop(&fs, PASSWORD_POLICY, "admins");
     assert_eq!(statuses(&admins), vec![Status::Fail]);
-    assert_eq!(admins[0].summary, "Admin passwords are not checked at all, so even a one-letter password is accepted; the policy needs at least 12 characters.");
+    assert_eq!(admins[0].summary, "The default password policy \"weak\" does not check passwords at all, so even a one-letter password is accepted; it applies to j.smith, j.smith-admin, p.jones and 3 more (6 accounts with no pwdPolicySubentry of their own: 6 staff, 2 admins), and the school's policy needs at least 12 characters for staff.");
+    assert_eq!(admins[0].target.name, "weak");
 
     // A default_policy that does not exist is an error.
     dir.default_policy = Some("cn=nope,ou=policies,dc=stexample,dc=sch,dc=uk".into());
     let fs = run(&ol_raw(), &dir);
     assert_eq!(
-        statuses(&find(&fs, PASSWORD_POLICY, "admins")),
+        statuses(&by_pop(&fs, PASSWORD_POLICY, "admins")),
         vec![Status::Error]
     );
 
@@ -945,7 +1042,7 @@ fn openldap_default_policy_resolution() {
     raw.config.clear();
     raw.entries.retain(|e| !e.dn.starts_with("cn=default,"));
     let fs = run(&raw, &ol_dir());
-    let admins = find(&fs, PASSWORD_POLICY, "admins");
+    let admins = by_pop(&fs, PASSWORD_POLICY, "admins");
     assert_eq!(statuses(&admins), vec![Status::Error]);
     assert!(admins[0]
         .remediation
@@ -971,33 +1068,33 @@ fn openldap_policy_boundaries() {
     };
     let pass = make("12", "1", "TRUE", "10");
     assert_eq!(
-        statuses(&find(&pass, PASSWORD_POLICY, "admins")),
+        statuses(&by_pop(&pass, PASSWORD_POLICY, "admins")),
         vec![Status::Pass]
     );
     assert_eq!(
-        statuses(&find(&pass, LOCKOUT, "admins")),
+        statuses(&by_pop(&pass, LOCKOUT, "admins")),
         vec![Status::Pass]
     );
     let short = make("11", "2", "TRUE", "11");
-    let f = find(&short, PASSWORD_POLICY, "admins");
+    let f = by_pop(&short, PASSWORD_POLICY, "admins");
     assert_eq!(
         f[0].summary,
-        "Admin passwords can be as short as 11 characters; the policy needs at least 12."
+        "The default password policy \"default\" lets passwords be as short as 11 characters; it applies to j.smith, j.smith-admin, p.jones and 2 more (5 accounts with no pwdPolicySubentry of their own: 5 staff, 2 admins), and the school's policy needs at least 12 for staff."
     );
-    let l = find(&short, LOCKOUT, "admins");
-    assert_eq!(l[0].summary, "Admin accounts lock only after 11 wrong passwords; the policy needs them to lock after at most 10.");
+    let l = by_pop(&short, LOCKOUT, "admins");
+    assert_eq!(l[0].summary, "The default password policy \"default\" locks accounts only after 11 wrong passwords; it applies to j.smith, j.smith-admin, p.jones and 2 more (5 accounts with no pwdPolicySubentry of their own: 5 staff, 2 admins), and the school's policy needs them to lock after at most 10.");
     let zero = make("12", "2", "TRUE", "0");
     assert_eq!(
-        statuses(&find(&zero, LOCKOUT, "admins")),
+        statuses(&by_pop(&zero, LOCKOUT, "admins")),
         vec![Status::Fail]
     );
     let garbage = make("12", "7", "maybe", "10");
     assert_eq!(
-        statuses(&find(&garbage, PASSWORD_POLICY, "admins")),
+        statuses(&by_pop(&garbage, PASSWORD_POLICY, "admins")),
         vec![Status::Error]
     );
     assert_eq!(
-        statuses(&find(&garbage, LOCKOUT, "admins")),
+        statuses(&by_pop(&garbage, LOCKOUT, "admins")),
         vec![Status::Error]
     );
 }
@@ -1118,16 +1215,16 @@ fn a_population_configured_where_nobody_is_warns() {
     dir.populations.staff.ous = vec!["ou=teachers,dc=stexample,dc=sch,dc=uk".into()];
     dir.populations.staff.groups = vec!["cn=teachers,ou=groups,dc=stexample,dc=sch,dc=uk".into()];
     let fs = run(&ol_raw(), &dir);
-    let staff = find(&fs, PASSWORD_POLICY, "staff");
+    let staff = by_pop(&fs, PASSWORD_POLICY, "staff");
     assert_eq!(statuses(&staff), vec![Status::Warn]);
     assert_eq!(
         staff[0].evidence.get("groups_not_found"),
         Some("cn=teachers,ou=groups,dc=stexample,dc=sch,dc=uk")
     );
-    assert_eq!(statuses(&find(&fs, LOCKOUT, "staff")), vec![Status::Warn]);
+    assert_eq!(statuses(&by_pop(&fs, LOCKOUT, "staff")), vec![Status::Warn]);
     // The other populations are still judged.
     assert_eq!(
-        statuses(&find(&fs, PASSWORD_POLICY, "pupils")),
+        statuses(&by_pop(&fs, PASSWORD_POLICY, "pupils")),
         vec![Status::Pass]
     );
 }
@@ -1222,16 +1319,41 @@ fn audit_can_run_on_any_runtime_thread() {
     is_send(&fut);
 }
 
+/// The attributes the probe reads about who is behind an account (see `people`).
+const IDENTITY_ATTRS: &[&str] = &[
+    "cn",
+    "givenName",
+    "sn",
+    "displayName",
+    "mail",
+    "employeeID",
+    "employeeNumber",
+    "description",
+];
+
 #[test]
 fn planned_searches_match_the_recordings() {
     let ol = super::planned_searches(DirectoryKind::Openldap);
     let main = ol.iter().find(|s| s.paged).expect("one paged search");
+    // These recordings were made before the probe asked for the identity attributes (names,
+    // mail, employee number, description); the rest of the request is the same.
+    let recorded = |attrs: &[&str]| -> String {
+        attrs
+            .iter()
+            .filter(|a| !IDENTITY_ATTRS.contains(a))
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
     assert!(OL_MAIN.contains(&format!("# filter: {}", main.filter)));
-    assert!(OL_MAIN.contains(&format!("# requesting: {} ", main.attrs.join(" "))));
+    assert!(OL_MAIN.contains(&format!("# requesting: {} ", recorded(&main.attrs))));
     let ad = super::planned_searches(DirectoryKind::ActiveDirectory);
     let accounts = ad.iter().find(|s| s.paged).expect("one paged search");
     assert!(AD_ACCOUNTS.contains(&format!("# filter: {}", accounts.filter)));
-    assert!(AD_ACCOUNTS.contains(&format!("# requesting: {} ", accounts.attrs.join(" "))));
+    assert!(AD_ACCOUNTS.contains(&format!("# requesting: {} ", recorded(&accounts.attrs))));
+    // The sample schools' recordings were made with exactly today's request.
+    assert!(OL_RIVERSIDE.contains(&format!("# requesting: {} ", main.attrs.join(" "))));
+    assert!(AD_LAB_ACCOUNTS.contains(&format!("# requesting: {} ", accounts.attrs.join(" "))));
     assert_eq!(
         ol.iter().filter(|s| s.paged).count(),
         1,
@@ -1331,4 +1453,528 @@ mod props {
             assert_well_formed(&fs);
         }
     }
+}
+
+// ----- judge: who is behind an account (people.rs) --------------------------------------------
+
+/// An OpenLDAP person entry for the judge tests.
+fn ol_person(dn: &str, uid: &str, names: &[(&str, &str)]) -> Entry {
+    let mut e = Entry::new(dn)
+        .with("objectclass", "inetOrgPerson")
+        .with("objectclass", "posixAccount")
+        .with("uid", uid)
+        .with("createtimestamp", "20260901080000Z")
+        .with("pwdlastsuccess", "20261120080000Z");
+    for (k, v) in names {
+        e.push(&k.to_lowercase(), *v);
+    }
+    e
+}
+
+fn add_member(raw: &mut Raw, group_prefix: &str, member: &str) {
+    for e in &mut raw.entries {
+        if e.dn.starts_with(group_prefix) {
+            e.push("member", member);
+        }
+    }
+}
+
+const OL_STAFF: &str = "ou=staff,ou=people,dc=stexample,dc=sch,dc=uk";
+const OL_ADMINS_GROUP: &str = "cn=admins,ou=groups,";
+
+#[test]
+fn admin_account_paired_by_names_is_separate_and_everyday_admin_is_not() {
+    let mut raw = ol_raw();
+    let admins_ou = "ou=admins,ou=people,dc=stexample,dc=sch,dc=uk";
+    // adm.s.brown: an admin account in an admin OU, paired with s.brown by given name and surname
+    // (its name alone matches no admin_account_patterns).
+    let names = [
+        ("givenName", "Sam"),
+        ("sn", "Brown"),
+        ("displayName", "Sam Brown"),
+    ];
+    raw.entries.push(ol_person(
+        &format!("uid=admin1,{admins_ou}"),
+        "admin1",
+        &names,
+    ));
+    for e in &mut raw.entries {
+        if e.dn.starts_with("uid=s.brown,") {
+            for (k, v) in names {
+                e.push(&k.to_lowercase(), v);
+            }
+            e.push("mail", "s.brown@stexample.sch.uk");
+        }
+    }
+    add_member(
+        &mut raw,
+        OL_ADMINS_GROUP,
+        &format!("uid=admin1,{admins_ou}"),
+    );
+    // k.ward: a member of staff (in Staff, with a person's names and mail) with admin rights.
+    raw.entries.push(ol_person(
+        &format!("uid=k.ward,{OL_STAFF}"),
+        "k.ward",
+        &[
+            ("givenName", "Kim"),
+            ("sn", "Ward"),
+            ("mail", "k.ward@stexample.sch.uk"),
+        ],
+    ));
+    add_member(&mut raw, OL_ADMINS_GROUP, &format!("uid=k.ward,{OL_STAFF}"));
+    // adm.p.jones: named after p.jones by convention, outside any admin OU.
+    raw.entries.push(ol_person(
+        &format!("uid=adm.p.jones,{OL_STAFF}"),
+        "adm.p.jones",
+        &[],
+    ));
+    add_member(
+        &mut raw,
+        OL_ADMINS_GROUP,
+        &format!("uid=adm.p.jones,{OL_STAFF}"),
+    );
+
+    let fs = run(&raw, &ol_dir());
+    assert_well_formed(&fs);
+    assert_unique_fingerprints(&fs);
+    let p = of(&fs, PRIVILEGED);
+    let failing: Vec<&str> = p
+        .iter()
+        .filter(|f| f.status == Status::Fail)
+        .map(|f| f.target.name.as_str())
+        .collect();
+    assert_eq!(failing, vec!["j.smith", "k.ward"], "{p:#?}");
+    let k = p
+        .iter()
+        .find(|f| f.target.name == "k.ward")
+        .expect("k.ward");
+    assert_eq!(
+        k.evidence.get("why_everyday"),
+        Some("it is one of the staff accounts")
+    );
+    assert_eq!(k.evidence.get("givenName"), Some("Kim"));
+
+    // The same with the admins' OU configured: admin1 now also lives there, and the pairing is
+    // still what is said first.
+    let mut dir = ol_dir();
+    dir.populations.admins.ous = vec![admins_ou.into()];
+    let fs = run(&raw, &dir);
+    assert!(of(&fs, PRIVILEGED)
+        .iter()
+        .all(|f| f.target.name != "admin1" && f.target.name != "adm.p.jones"));
+
+    // Without the pairing (different surname) and outside an admin OU, admin1 is in admin
+    // groups only: still an admin account, not an everyday one.
+    let mut raw2 = raw.clone();
+    for e in &mut raw2.entries {
+        if e.dn.starts_with("uid=admin1,") {
+            e.attrs.insert("sn".into(), vec!["Browne".into()]);
+            e.attrs
+                .insert("displayname".into(), vec!["Sam Browne".into()]);
+        }
+    }
+    let fs = run(&raw2, &ol_dir());
+    assert!(of(&fs, PRIVILEGED)
+        .iter()
+        .all(|f| f.target.name != "admin1"));
+
+    // The separate accounts say why in the pass evidence when nothing fails.
+    let mut raw3 = raw.clone();
+    for e in &mut raw3.entries {
+        if e.dn.starts_with(OL_ADMINS_GROUP) {
+            let keep: Vec<String> = e
+                .all("member")
+                .iter()
+                .filter(|m| m.starts_with("uid=admin1,") || m.starts_with("uid=adm.p.jones,"))
+                .cloned()
+                .collect();
+            e.attrs.insert("member".into(), keep);
+        }
+    }
+    let fs = run(&raw3, &ol_dir());
+    let p = of(&fs, PRIVILEGED);
+    assert_eq!(statuses(&p), vec![Status::Pass], "{p:#?}");
+    let why = p[0].evidence.get("separate_because").unwrap_or_default();
+    assert!(
+        why.contains("admin1 (the admin account of s.brown, recognised by the same given name and surname (Sam Brown))"),
+        "{why}"
+    );
+    assert!(
+        why.contains("adm.p.jones (named after the everyday account p.jones with \"adm.\")"),
+        "{why}"
+    );
+}
+
+#[test]
+fn admin_account_paired_by_employee_number() {
+    let mut raw = ol_raw();
+    let admins_ou = "ou=admins,ou=people,dc=stexample,dc=sch,dc=uk";
+    raw.entries.push(ol_person(
+        &format!("uid=sysop7,{admins_ou}"),
+        "sysop7",
+        &[("employeeNumber", "E1042")],
+    ));
+    raw.entries.push(ol_person(
+        &format!("uid=c.diaz,{OL_STAFF}"),
+        "c.diaz",
+        &[
+            ("givenName", "Carla"),
+            ("sn", "Diaz"),
+            ("employeeNumber", "E1042"),
+        ],
+    ));
+    add_member(
+        &mut raw,
+        OL_ADMINS_GROUP,
+        &format!("uid=sysop7,{admins_ou}"),
+    );
+    // Only sysop7 in the admins' group, so that the pass says why it is separate.
+    for e in &mut raw.entries {
+        if e.dn.starts_with(OL_ADMINS_GROUP) {
+            e.attrs
+                .insert("member".into(), vec![format!("uid=sysop7,{admins_ou}")]);
+        }
+    }
+    let fs = run(&raw, &ol_dir());
+    let p = of(&fs, PRIVILEGED);
+    assert_eq!(statuses(&p), vec![Status::Pass], "{p:#?}");
+    assert_eq!(
+        p[0].evidence.get("separate_because"),
+        Some(
+            "sysop7 (the admin account of c.diaz, recognised by the same employee number (E1042))"
+        )
+    );
+}
+
+#[test]
+fn shared_and_test_logins_are_judged_from_the_entry() {
+    let mut raw = ol_raw();
+    let y3 = "ou=year3,ou=pupils,ou=people,dc=stexample,dc=sch,dc=uk";
+    // A class login in a year group's OU: no givenName/sn, a display name that is a room.
+    raw.entries.push(
+        Entry::new(format!("uid=room12,{y3}"))
+            .with("objectclass", "account")
+            .with("objectclass", "posixAccount")
+            .with("uid", "room12")
+            .with("cn", "Room 12")
+            .with("displayname", "Room 12")
+            .with("createtimestamp", "20260901080000Z")
+            .with("pwdlastsuccess", "20261120080000Z"),
+    );
+    // A technician's test login in Staff, enabled; and another, locked for good (not reported).
+    raw.entries.push(ol_person(
+        &format!("uid=ittest,{OL_STAFF}"),
+        "ittest",
+        &[
+            ("cn", "IT Test"),
+            ("sn", "Test"),
+            ("description", "IT test account"),
+        ],
+    ));
+    let mut locked = ol_person(
+        &format!("uid=techtest,{OL_STAFF}"),
+        "techtest",
+        &[("cn", "Tech Test"), ("sn", "Test")],
+    );
+    locked.push("pwdaccountlockedtime", "000001010000Z");
+    raw.entries.push(locked);
+    // People whose logins contain "temp" and "test", and a description that says "shared".
+    raw.entries.push(ol_person(
+        &format!("uid=temple.e,{OL_STAFF}"),
+        "temple.e",
+        &[
+            ("givenName", "Emma"),
+            ("sn", "Temple"),
+            ("displayName", "Emma Temple"),
+        ],
+    ));
+    raw.entries.push(ol_person(
+        &format!("uid=j.testa,{OL_STAFF}"),
+        "j.testa",
+        &[("givenName", "Jo"), ("sn", "Testa")],
+    ));
+    raw.entries.push(ol_person(
+        &format!("uid=hall.office,{OL_STAFF}"),
+        "hall.office",
+        &[
+            ("givenName", "Front"),
+            ("sn", "Desk"),
+            ("description", "Shared by the office team"),
+        ],
+    ));
+    let fs = run(&raw, &ol_dir());
+    assert_well_formed(&fs);
+    assert_unique_fingerprints(&fs);
+    let shared = of(&fs, SHARED_LOGINS);
+    let mut names: Vec<&str> = shared.iter().map(|f| f.target.name.as_str()).collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        vec![
+            "class3",
+            "hall.office",
+            "ittest",
+            "room12",
+            "supply.teacher",
+            "visitor"
+        ],
+        "{shared:#?}"
+    );
+    let room = shared
+        .iter()
+        .find(|f| f.target.name == "room12")
+        .expect("room12");
+    assert_eq!(
+        room.summary,
+        "room12 is a shared login in Year 3; from Year 1 every pupil needs their own login."
+    );
+    assert_eq!(
+        room.evidence.get("shared_because"),
+        Some("its displayName \"Room 12\" is a room, not a person")
+    );
+    let it = shared
+        .iter()
+        .find(|f| f.target.name == "ittest")
+        .expect("ittest");
+    assert_eq!(
+        it.evidence.get("shared_because"),
+        Some("its description says \"IT test account\"")
+    );
+    assert!(it.summary.contains("staff"), "{}", it.summary);
+    // The exempt year group's class login is still fine.
+    assert!(names.iter().all(|n| *n != "eyfs.class"));
+}
+
+// ----- judge: recordings of the sample schools' directories (with the identity attributes) -----
+
+const OL_RIVERSIDE: &str = include_str!("../../fixtures/openldap-riverside.ldif");
+const OL_RIVERSIDE_NOPW: &str = include_str!("../../fixtures/openldap-riverside-nopassword.ldif");
+const AD_LAB_ACCOUNTS: &str = include_str!("../../fixtures/ad-lab-accounts.ldif");
+const AD_LAB_DOMAIN: &str = include_str!("../../fixtures/ad-lab-domain.ldif");
+const AD_LAB_PSOS: &str = include_str!("../../fixtures/ad-lab-psos.ldif");
+
+/// Shortly after the sample schools were recorded.
+const LAB_NOW: OffsetDateTime = datetime!(2026-12-05 08:00 UTC);
+
+/// Riverside's `[[directory]]` as caretaker-lab writes it: where people are and the year groups,
+/// no name patterns, no thresholds.
+fn riverside_dir() -> Directory {
+    let acc = "ou=Accounts,dc=riverside,dc=sch,dc=uk";
+    let mut s = format!(
+        r#"
+        name = "ldap"
+        kind = "openldap"
+        url = "ldaps://127.0.0.1:46025"
+        bind_dn = "cn=caretaker,ou=System,dc=riverside,dc=sch,dc=uk"
+        bind_password_env = "UNUSED"
+        base_dn = "dc=riverside,dc=sch,dc=uk"
+        [populations.staff]
+        ous = ["ou=Teaching,{acc}", "ou=Support,{acc}"]
+        [populations.pupils]
+        ous = ["ou=Pupils,{acc}"]
+        [populations.admins]
+        ous = ["ou=AdminAccounts,{acc}"]
+        groups = ["cn=it-admins,ou=Groups,dc=riverside,dc=sch,dc=uk"]
+        "#
+    );
+    for (year, name) in [
+        (2025, "Reception"),
+        (2024, "Year 1"),
+        (2023, "Year 2"),
+        (2022, "Year 3"),
+        (2021, "Year 4"),
+        (2020, "Year 5"),
+        (2019, "Year 6"),
+    ] {
+        s.push_str(&format!(
+            "[[year_groups]]\nname = \"{name}\"\nou = \"ou=Intake{year},ou=Pupils,{acc}\"\nexempt = {}\n{}",
+            year == 2025,
+            if year == 2025 { "" } else { "roll = 3\n" }
+        ));
+    }
+    let mut d: Directory = toml::from_str(&s).expect("riverside config");
+    d.bind_password = Some(Secret::new("unused"));
+    d
+}
+
+fn riverside_raw() -> Raw {
+    Raw {
+        kind: DirectoryKind::Openldap,
+        source: "ldaps://127.0.0.1:46025".into(),
+        base_dn: "dc=riverside,dc=sch,dc=uk".into(),
+        observed_at: LAB_NOW,
+        root_dse: None,
+        domain: None,
+        psos: vec![],
+        entries: ldif(OL_RIVERSIDE),
+        extra_policies: vec![],
+        no_password: NoPassword::Known(ldif(OL_RIVERSIDE_NOPW).into_iter().map(|e| e.dn).collect()),
+        config: vec![],
+        notes: vec![],
+    }
+}
+
+fn failing(fs: &[Finding]) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = fs
+        .iter()
+        .filter(|f| f.status != Status::Pass)
+        .map(|f| (f.check.as_str().to_string(), f.target.name.clone()))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn riverside_recording_parses_the_identity_attributes() {
+    let f = parse::facts(&riverside_raw());
+    let get = |n: &str| f.accounts.iter().find(|a| a.name == n).expect(n);
+    let adm = get("adm.sarah.khan");
+    assert_eq!(adm.identity.given_name.as_deref(), Some("Sarah"));
+    assert_eq!(adm.identity.employee_id.as_deref(), Some("1042"));
+    assert_eq!(adm.identity.mail, None);
+    assert_eq!(
+        get("sarah.khan").identity.mail.as_deref(),
+        Some("sarah.khan@riverside.sch.uk")
+    );
+    let room = get("room12");
+    assert_eq!(room.identity.display_name.as_deref(), Some("Room 12"));
+    assert_eq!(room.identity.given_name, None);
+    assert_eq!(
+        get("ittest").identity.description.as_deref(),
+        Some("IT test account")
+    );
+}
+
+#[test]
+fn riverside_recording_judged() {
+    let fs = judge(&parse::facts(&riverside_raw()), &riverside_dir(), LAB_NOW);
+    assert_well_formed(&fs);
+    assert_unique_fingerprints(&fs);
+    // Exactly the planted problems, by check and target (lab/src/riverside.rs, `planted`).
+    let expected: Vec<(String, String)> = [
+        (LOCKOUT, "default"),
+        (PASSWORD_POLICY, "default"),
+        (PRIVILEGED, "daniel.harris"),
+        (SHARED_LOGINS, "ittest"),
+        (SHARED_LOGINS, "room12"),
+        (STALE_ACCOUNTS, "peter.grant"),
+    ]
+    .iter()
+    .map(|(c, t)| (c.to_string(), t.to_string()))
+    .collect();
+    assert_eq!(failing(&fs), expected);
+    let lock = find(&fs, LOCKOUT, "default");
+    assert_eq!(
+        lock[0].summary,
+        "The default password policy \"default\" never locks accounts, however many wrong passwords are tried; it applies to ittest, linda.cole and mark.reid (3 accounts with no pwdPolicySubentry of their own: 3 staff), and the school's policy needs them to lock after at most 10."
+    );
+    // The same recording judged as before this change (name patterns only) would have missed
+    // room12 and ittest and called adm.sarah.khan an everyday account: make sure the entry, not
+    // the name, decides.
+    let p = find(&fs, PRIVILEGED, "daniel.harris");
+    assert_eq!(
+        p[0].evidence.get("separate_admin_accounts"),
+        Some("adm.sarah.khan (named after the everyday account sarah.khan with \"adm.\")")
+    );
+    assert!(p[0]
+        .remediation
+        .as_deref()
+        .is_some_and(|r| r.contains("adm.daniel.harris")));
+}
+
+fn ad_lab_dir() -> Directory {
+    let b = "DC=ad,DC=stexample,DC=sch,DC=uk";
+    let mut s = format!(
+        r#"
+        name = "ad"
+        kind = "active-directory"
+        url = "ldaps://127.0.191.189:636"
+        bind_dn = "CN=caretaker,CN=Users,{b}"
+        bind_password_env = "UNUSED"
+        base_dn = "{b}"
+        [populations.staff]
+        ous = ["OU=Staff,{b}"]
+        [populations.pupils]
+        ous = ["OU=Pupils,{b}"]
+        [populations.admins]
+        groups = ["CN=Domain Admins,CN=Users,{b}"]
+        "#
+    );
+    for (name, roll) in [
+        ("EYFS", 0),
+        ("Reception", 0),
+        ("Year 1", 3),
+        ("Year 2", 4),
+        ("Year 3", 3),
+        ("Year 4", 4),
+        ("Year 5", 3),
+        ("Year 6", 4),
+    ] {
+        s.push_str(&format!(
+            "[[year_groups]]\nname = \"{name}\"\nou = \"OU={name},OU=Pupils,{b}\"\nexempt = {}\n{}",
+            roll == 0,
+            if roll == 0 {
+                String::new()
+            } else {
+                format!("roll = {roll}\n")
+            }
+        ));
+    }
+    let mut d: Directory = toml::from_str(&s).expect("ad lab config");
+    d.bind_password = Some(Secret::new("unused"));
+    d
+}
+
+#[test]
+fn st_example_ad_recording_judged() {
+    let raw = Raw {
+        kind: DirectoryKind::ActiveDirectory,
+        source: "ldaps://127.0.191.189:636".into(),
+        base_dn: "DC=ad,DC=stexample,DC=sch,DC=uk".into(),
+        observed_at: LAB_NOW,
+        root_dse: None,
+        domain: Some(one(AD_LAB_DOMAIN)),
+        psos: ldif(AD_LAB_PSOS),
+        entries: ldif(AD_LAB_ACCOUNTS),
+        extra_policies: vec![],
+        no_password: NoPassword::NotApplicable,
+        config: vec![],
+        notes: vec![],
+    };
+    let facts = parse::facts(&raw);
+    let adm = facts
+        .accounts
+        .iter()
+        .find(|a| a.name == "adm.b.okafor")
+        .expect("adm.b.okafor");
+    assert_eq!(adm.identity.surname.as_deref(), Some("Okafor"));
+    let fs = judge(&facts, &ad_lab_dir(), LAB_NOW);
+    assert_well_formed(&fs);
+    assert_unique_fingerprints(&fs);
+    let expected: Vec<(String, String)> = [
+        (LOCKOUT, "Default domain policy"),
+        (PASSWORD_NOT_REQUIRED, "k.lee"),
+        (PASSWORD_POLICY, "Default domain policy"),
+        (PRIVILEGED, "j.smith"),
+        (SHARED_LOGINS, "class3"),
+        (STALE_ACCOUNTS, "p.jones"),
+    ]
+    .iter()
+    .map(|(c, t)| (c.to_string(), t.to_string()))
+    .collect();
+    assert_eq!(failing(&fs), expected, "{fs:#?}");
+    // Item 5: what is wrong is said where it is wrong.
+    let lock = find(&fs, LOCKOUT, "Default domain policy");
+    assert!(
+        lock[0]
+            .summary
+            .starts_with("The domain's default policy never locks accounts, however many wrong passwords are tried; it applies to a.patel, adm.b.okafor, Administrator and 8 more (11 accounts not covered by a fine-grained policy: 8 staff, 4 admins)"),
+        "{}",
+        lock[0].summary
+    );
+    let class3 = find(&fs, SHARED_LOGINS, "class3");
+    assert_eq!(
+        class3[0].evidence.get("shared_because"),
+        Some("its displayName \"Class 3\" is a class, not a person")
+    );
 }
