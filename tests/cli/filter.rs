@@ -15,6 +15,8 @@ fn every_planted_filter_problem_is_reported_from_its_vantage_point() {
     let (code, doc, err) = audit_json(home.path(), lab.config_path(), &["--only", "filter"]);
     assert_eq!(code, 1, "{err}");
     assert!(schema_errors(&doc).is_empty(), "{:?}", schema_errors(&doc));
+    crate::util::assert_unique_fingerprints(&doc);
+    crate::util::assert_advice_names_real_keys(&doc);
     let fs = findings(&doc);
     let planted = filter.planted_filter();
     assert!(planted.len() >= 3);

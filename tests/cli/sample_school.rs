@@ -6,7 +6,8 @@ use caretaker_lab::{LabOptions, SampleSchool};
 
 use crate::report_schema::schema_errors;
 use crate::util::{
-    assert_advice_names_real_keys, assert_text_report_agrees, audit_json, caretaker, findings, run,
+    assert_advice_names_real_keys, assert_text_report_agrees, assert_unique_fingerprints,
+    audit_json, caretaker, findings, run,
 };
 
 fn start(openldap: bool, active_directory: bool) -> SampleSchool {
@@ -58,15 +59,8 @@ fn every_planted_problem_is_reported_and_no_clean_account_is() {
             "a clause for {p:?}"
         );
     }
-    // Every finding has a fingerprint of its own (check, target kind, scope, name).
-    let mut seen = std::collections::HashSet::new();
-    for f in &fs {
-        let fp = format!(
-            "{}|{}|{}|{}",
-            f["check"], f["target"]["kind"], f["target"]["scope"], f["target"]["name"]
-        );
-        assert!(seen.insert(fp.clone()), "two findings are {fp}");
-    }
+    // Every finding has a fingerprint of its own.
+    assert_unique_fingerprints(&doc);
     // Everything that is not a pass is a planted problem: no clean account, no spurious error.
     for f in &fs {
         if f["status"] == "pass" {
@@ -227,6 +221,8 @@ fn every_planted_host_problem_is_reported_on_its_machine_and_clean_machines_pass
     let (code, doc, err) = audit_json(home.path(), lab.config_path(), &["--only", "host"]);
     assert_eq!(code, 1, "not compliant; stderr: {err}");
     assert!(schema_errors(&doc).is_empty(), "{:?}", schema_errors(&doc));
+    assert_unique_fingerprints(&doc);
+    assert_advice_names_real_keys(&doc);
     let fs = findings(&doc);
     let planted: Vec<_> = lab
         .planted_problems()
