@@ -1120,11 +1120,13 @@ pub fn fingerprint(f: &Finding) -> String {
     )
 }
 
-/// This machine's name.
+/// This machine's name (`gethostname(2)`).
 pub fn host_name() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|s| s.trim().to_string())
-        .unwrap_or_else(|_| "localhost".to_string())
+    nix::unistd::gethostname()
+        .ok()
+        .and_then(|n| n.into_string().ok())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "localhost".to_string())
 }
 
 /// A process's start time in clock ticks since boot (field 22 of /proc/PID/stat), with the boot id,
@@ -1138,36 +1140,42 @@ pub fn process_start(pid: u32) -> Option<String> {
     Some(format!("{}:{start}", boot.trim()))
 }
 
-/// The name of the OS user running this process (from /etc/passwd, else `$USER`, else the uid).
+/// The name of the OS user running this process, looked up by its real uid through NSS (so a
+/// directory user served by sssd or winbind has their name too). Never taken from the
+/// environment: `$USER` is whatever the caller says, and this name goes into the evidence log.
+/// A uid with no name is recorded as `uid N`.
 pub fn os_user() -> String {
-    use std::os::unix::fs::MetadataExt;
-    let uid = std::fs::metadata("/proc/self").map(|m| m.uid()).ok();
-    if let Some(uid) = uid {
-        if let Ok(passwd) = std::fs::read_to_string("/etc/passwd") {
-            for line in passwd.lines() {
-                let mut parts = line.split(':');
-                let name = parts.next();
-                let id = parts.nth(1);
-                if let (Some(name), Some(id)) = (name, id) {
-                    if id.parse::<u32>().ok() == Some(uid) {
-                        return name.to_string();
-                    }
-                }
-            }
-        }
+    let uid = nix::unistd::getuid();
+    match nix::unistd::User::from_uid(uid) {
+        Ok(Some(user)) => user.name,
+        _ => format!("uid {uid}"),
     }
-    std::env::var("USER")
-        .ok()
-        .filter(|u| !u.is_empty())
-        .unwrap_or_else(|| match uid {
-            Some(uid) => format!("uid {uid}"),
-            None => "unknown".to_string(),
-        })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_user_comes_from_the_uid_not_the_environment() {
+        // The test process's own environment says someone else; the record must not believe it.
+        let expected = nix::unistd::User::from_uid(nix::unistd::getuid())
+            .ok()
+            .flatten()
+            .map(|u| u.name)
+            .unwrap_or_else(|| format!("uid {}", nix::unistd::getuid()));
+        let before = std::env::var_os("USER");
+        // SAFETY-free: set_var is safe on edition 2021; the tests of this module do not read USER.
+        std::env::set_var("USER", "headteacher");
+        let got = os_user();
+        match before {
+            Some(v) => std::env::set_var("USER", v),
+            None => std::env::remove_var("USER"),
+        }
+        assert_eq!(got, expected);
+        assert_ne!(got, "headteacher");
+        assert!(!host_name().is_empty());
+    }
     use std::os::unix::fs::PermissionsExt;
 
     fn finding(status: Status) -> Finding {
