@@ -4,7 +4,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use caretaker_lab::{recorded_servers, server_running, stop_dir, Extras, LabOptions, SampleSchool, School};
+use caretaker_lab::{
+    recorded_servers, server_running, stop_dir, Extras, LabOptions, SampleSchool, School,
+};
 use clap::{Parser, Subcommand};
 
 /// St. Example's Primary: a sample school of real directory servers (OpenLDAP, Samba Active

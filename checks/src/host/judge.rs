@@ -142,7 +142,9 @@ fn unknown(check: &str, host: &HostInfo, facts: &HostFacts, ev: Evidence, what: 
 
 fn age_text(secs: i64) -> String {
     let hours = secs / 3600;
-    if hours < 48 {
+    if hours == 1 {
+        "1 hour".to_string()
+    } else if hours < 48 {
         format!("{hours} hours")
     } else {
         format!("{} days", hours / 24)
@@ -438,7 +440,8 @@ fn updates(
             Status::Pass,
             Severity::Info,
             format!(
-                "Updates were installed on this computer {days} days ago, within the {}-day limit.{waiting}",
+                "Updates were installed on this computer {days} day{} ago, within the {}-day limit.{waiting}",
+                if days == 1 { "" } else { "s" },
                 th.update_max_days
             ),
             ev,
