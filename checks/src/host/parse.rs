@@ -741,7 +741,7 @@ fn linux(obj: &Map<String, Value>, f: &mut HostFacts) {
                     "last_upgrade_source".into(),
                     newest.map_or_else(
                         || "no upgrade in apt's history or dpkg.log".into(),
-                        |(_, r)| r.splitn(2, '|').nth(1).unwrap_or(r).to_string(),
+                        |(_, r)| r.split_once('|').map_or(r.as_str(), |x| x.1).to_string(),
                     ),
                 ),
                 ("logs_with_upgrades".into(), rows.len().to_string()),
