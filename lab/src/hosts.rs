@@ -1198,9 +1198,20 @@ fn write_riverside_tree(
         DEBIAN_EXTENDED_STATES.as_bytes(),
     )?;
     let (all, security) = t.pending;
-    let moving = upgradable(&paras, all);
-    let is_sec = |n: &str| moving.iter().take(security).any(|m| m == n);
-    let is_main_up = |n: &str| moving.iter().skip(security).any(|m| m == n);
+    // Security updates are mostly libraries: the first libraries that can move come from the
+    // security archive, the other updates from the main one.
+    let candidates = upgradable(&paras, paras.len());
+    let (libs, others): (Vec<&String>, Vec<&String>) =
+        candidates.iter().partition(|n| n.starts_with("lib"));
+    let sec: Vec<&String> = libs.iter().take(security).copied().collect();
+    let main_up: Vec<&String> = others
+        .iter()
+        .chain(libs.iter().skip(security))
+        .take(all.saturating_sub(sec.len()))
+        .copied()
+        .collect();
+    let is_sec = |n: &str| sec.iter().any(|m| *m == n);
+    let is_main_up = |n: &str| main_up.iter().any(|m| *m == n);
     let mut main = String::new();
     let mut sec_list = String::new();
     for p in paras
