@@ -247,7 +247,7 @@ impl SampleSchool {
             });
             let hosts = s.spawn(|| {
                 if extras.hosts {
-                    hosts::start(&dir, now, detachable)
+                    hosts::start(&dir, now, detachable, extras.school)
                 } else {
                     Ok(Vec::new())
                 }
@@ -397,7 +397,7 @@ impl SampleSchool {
             School::Riverside => Vec::new(),
         };
         if !self.hosts.is_empty() {
-            v.extend(hosts::planted());
+            v.extend(hosts::planted(self.school));
         }
         if let Some(f) = &self.filter {
             v.extend(f.planted());
@@ -501,41 +501,15 @@ impl SampleSchool {
             );
         }
         if !self.hosts.is_empty() {
-            let linux: Vec<String> = hosts::LINUX_APPROVED
-                .iter()
-                .map(|(n, _)| format!("\"{n}\""))
-                .collect();
-            let _ = write!(
-                s,
-                "\n[hosts.allowed_software]\nlinux = [{}]\n\
-                 windows = [\"Microsoft *\", \"Google Chrome\", \"7-Zip *\"]\n\
-                 macos = [\"Safari\", \"Keynote\", \"Google Chrome\"]\n",
-                linux.join(", ")
-            );
+            s.push_str(&hosts::config_toml(&self.hosts, self.school));
             if self.ad.is_some() {
                 let _ = write!(
                     s,
                     "\n# The Windows machines are computer objects in AD too: those found there and\n\
-                     # not listed below would be checked as well.\n\
+                     # not listed above would be checked as well.\n\
                      [[hosts.discover]]\ndirectory = \"ad\"\nbase_dn = \"{}\"\n",
                     samba::COMPUTERS_OU
                 );
-            }
-            for h in &self.hosts {
-                let roles: Vec<String> = h.roles().iter().map(|r| format!("\"{r}\"")).collect();
-                let _ = write!(
-                    s,
-                    "\n[[host]]\nname = \"{}\"\naddress = \"{}\"\nport = {}\nos = \"{}\"\n\
-                     roles = [{}]\n",
-                    h.name(),
-                    h.address(),
-                    h.port(),
-                    h.configured_os(),
-                    roles.join(", ")
-                );
-                if h.simulated() {
-                    s.push_str("simulated = true\n");
-                }
             }
         }
         if let Some(f) = &self.filter {
@@ -644,21 +618,7 @@ impl SampleSchool {
                     }
                 );
             }
-            s.push_str(
-                "The Linux machines run caretaker's real probe, but only against their own small file\n\
-                 tree: commands (findmnt, lsblk, systemctl) still describe the computer the lab runs\n\
-                 on, so their disk-encryption result is this computer's (they are desktops, which\n\
-                 need no encryption). The Windows and macOS machines are SIMULATED: recorded outputs\n\
-                 from checks/fixtures/host/, their dates moved to the lab's start (collected now;\n\
-                 Windows signatures 3 hours old, XProtect 1 day; macOS updates 25, 5 and 1 days\n\
-                 ago; last Windows hotfix 3 days ago) and one value changed each: office-pc\n\
-                 (windows-defender-docs.json) AutoAdminLogon \"0\" -> \"1\"; ict-suite-01 (the same file) last hotfix InstalledOn\n\
-                 40 days ago and hostname ICT-SUITE-01; art-macbook (macos-filevault-on.json)\n\
-                 \"FileVault is On.\" -> \"FileVault is Off.\". Each Linux machine has its own package\n\
-                 database (var/lib/dpkg/status under its root) holding the approved programs, and\n\
-                 classroom-1's also holds Steam, which is not approved. classroom-1 is configured with\n\
-                 os = \"auto\": caretaker tells its operating system when it connects.\n\n",
-            );
+            s.push_str(hosts::readme(self.school));
         }
         s.push_str(
             "Trust tls/ca.pem. Passwords: secrets/ (ldap.pass, ad.pass: caretaker's read-only\n\

@@ -167,7 +167,9 @@ fn every_machine_answers_with_its_planted_fact_and_stop_leaves_nothing() {
         assert!(out.contains("\"os_name\":\"Debian GNU/Linux\""), "{out}");
         assert!(out.contains("\"graphical\":true"), "{out}");
         assert!(
-            out.contains("\"autologin\":[\"AutomaticLoginEnable=false\"]"),
+            out.contains(
+                "\"autologin\":[\"/etc/gdm3/daemon.conf|[daemon]|AutomaticLoginEnable=false\"]"
+            ),
             "{out}"
         );
         let updated = number_after(&out, "\"last_install_epoch\":");
@@ -175,13 +177,13 @@ fn every_machine_answers_with_its_planted_fact_and_stop_leaves_nothing() {
         let built = number_after(&out, ":raynman:");
         let av_days = (now - built) / 86_400;
         let usb_rules = out.contains("\"modprobe_rules\":[\"install usb-storage /bin/false\"");
-        let dconf = out.contains("/etc/dconf/db/local.d/00-screensaver:idle-delay=uint32 600");
+        let dconf = out.contains("/etc/dconf/db/local.d/00-screensaver|[org/gnome/desktop/session]|idle-delay=uint32 600");
         match h.name() {
             "library-pc" => assert!(av_days == 9 && usb_rules && dconf, "{out}"),
             "staffroom-pc" => {
                 assert!(av_days == 0 && usb_rules && !dconf, "{out}");
                 assert!(
-                    out.contains("/etc/dconf/db/local.d/00-screensaver:lock-enabled=false"),
+                    out.contains("/etc/dconf/db/local.d/00-screensaver|[org/gnome/desktop/screensaver]|lock-enabled=false"),
                     "{out}"
                 );
                 assert!(out.contains("\"dconf_locks\":[]"), "{out}");

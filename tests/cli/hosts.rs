@@ -10,8 +10,13 @@ use std::path::{Path, PathBuf};
 #[allow(dead_code)]
 mod sshd;
 
+use caretaker_lab::{Extras, LabOptions, SampleSchool, School};
+
 use crate::report_schema::schema_errors;
-use crate::util::{audit_json, caretaker, findings, run};
+use crate::util::{assert_advice_names_real_keys, audit_json, caretaker, findings, run};
+
+/// Findings per machine: one per host check.
+const HOST_CHECKS: usize = caretaker_checks::host::CHECK_IDS.len();
 
 fn config(dir: &Path, sshd: &sshd::Sshd, closed_port: u16) -> PathBuf {
     let path = dir.join("caretaker.toml");
@@ -73,7 +78,7 @@ fn unknown_then_trusted_then_changed_host_key() {
     let fs = findings(&doc);
     let fingerprint = sshd::keygen_fingerprint(&sshd.host_key_pub());
     let laptop = about(&fs, "staff-laptop-1");
-    assert_eq!(laptop.len(), 6, "{fs:#?}");
+    assert_eq!(laptop.len(), HOST_CHECKS, "{fs:#?}");
     for f in &laptop {
         assert_eq!(f["status"], "error", "{f:#}");
         assert!(
@@ -90,7 +95,7 @@ fn unknown_then_trusted_then_changed_host_key() {
     }
     // The machine that is down is an error too, with the reason; it does not stop the others.
     let off = about(&fs, "switched-off");
-    assert_eq!(off.len(), 6);
+    assert_eq!(off.len(), HOST_CHECKS);
     assert!(off.iter().all(|f| f["status"] == "error"
         && f["summary"]
             .as_str()
@@ -123,7 +128,7 @@ fn unknown_then_trusted_then_changed_host_key() {
     assert!(schema_errors(&doc).is_empty(), "{:?}", schema_errors(&doc));
     let fs = findings(&doc);
     let laptop = about(&fs, "staff-laptop-1");
-    assert_eq!(laptop.len(), 6, "{fs:#?}");
+    assert_eq!(laptop.len(), HOST_CHECKS, "{fs:#?}");
     let statuses: Vec<&str> = laptop
         .iter()
         .map(|f| f["status"].as_str().unwrap())
@@ -149,7 +154,7 @@ fn unknown_then_trusted_then_changed_host_key() {
     assert_eq!(code, 1, "{doc:#}");
     let fs = findings(&doc);
     let laptop = about(&fs, "staff-laptop-1");
-    assert_eq!(laptop.len(), 6);
+    assert_eq!(laptop.len(), HOST_CHECKS);
     for f in &laptop {
         assert_eq!(f["status"], "fail", "{f:#}");
         assert!(
@@ -341,7 +346,7 @@ fn misbehaving_machines_are_errors_with_reasons_and_the_rest_are_audited() {
     let fs = findings(&doc);
     let reason_of = |host: &str| -> String {
         let mine = about(&fs, host);
-        assert_eq!(mine.len(), 6, "{host}: {fs:#?} {err}");
+        assert_eq!(mine.len(), HOST_CHECKS, "{host}: {fs:#?} {err}");
         serde_json::to_string(&mine).unwrap()
     };
     for (host, words) in [
@@ -360,7 +365,7 @@ fn misbehaving_machines_are_errors_with_reasons_and_the_rest_are_audited() {
         assert!(text.contains(words), "{host}: expected {words:?} in {text}");
     }
     let healthy = about(&fs, "healthy");
-    assert_eq!(healthy.len(), 6);
+    assert_eq!(healthy.len(), HOST_CHECKS);
     assert!(
         healthy.iter().filter(|f| f["status"] != "error").count() >= 4,
         "{healthy:#?}"
@@ -386,4 +391,98 @@ fn sshd_user() -> String {
         .output()
         .unwrap();
     String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// Riverside Primary Academy's machines alone (no directories): Linux desktops built unlike St.
+/// Example's (LightDM, KDE, rotated logs, a full Debian package list, Defender for Endpoint).
+/// Every planted problem fails on its machine, nothing else fails, warns or errs, and every
+/// finding's fingerprint is its own.
+#[test]
+fn riverside_machines_every_planted_problem_and_nothing_else() {
+    let lab = SampleSchool::start_with(
+        LabOptions {
+            openldap: false,
+            active_directory: false,
+            dir: None,
+        },
+        Extras {
+            hosts: true,
+            school: School::Riverside,
+            ..Default::default()
+        },
+    )
+    .unwrap_or_else(|e| panic!("Riverside's machines did not start: {e}"));
+    let home = tempfile::tempdir().unwrap();
+    let (code, doc, err) = audit_json(home.path(), lab.config_path(), &["--only", "hosts"]);
+    assert_eq!(code, 1, "not compliant; stderr: {err}");
+    assert!(schema_errors(&doc).is_empty(), "{:?}", schema_errors(&doc));
+    assert_advice_names_real_keys(&doc);
+    let fs = findings(&doc);
+    let planted: Vec<_> = lab
+        .planted_problems()
+        .into_iter()
+        .filter(|p| p.directory == "hosts")
+        .collect();
+    assert_eq!(planted.len(), 4, "{planted:?}");
+    assert_eq!(lab.hosts().len(), 7);
+    assert_eq!(fs.len(), lab.hosts().len() * HOST_CHECKS, "{fs:#?}");
+    let on = |f: &serde_json::Value, check: &str, host: &str| {
+        f["check"] == check && f["target"]["kind"] == "host" && f["target"]["name"] == host
+    };
+    for p in &planted {
+        let hit = fs
+            .iter()
+            .find(|f| on(f, p.check, &p.target) && f["status"] == "fail")
+            .unwrap_or_else(|| panic!("planted problem not failing: {p:?}\nfindings: {fs:#?}"));
+        assert!(hit["remediation"].is_string(), "a fix for {p:?}");
+    }
+    for f in &fs {
+        let name = f["target"]["name"].as_str().unwrap_or("");
+        if f["status"] != "pass" {
+            assert!(
+                planted.iter().any(|p| on(f, p.check, name)),
+                "a finding that was not planted: {f:#}"
+            );
+        }
+    }
+    let mut prints: Vec<&str> = fs
+        .iter()
+        .map(|f| f["fingerprint"].as_str().unwrap())
+        .collect();
+    prints.sort_unstable();
+    prints.dedup();
+    assert_eq!(prints.len(), fs.len(), "fingerprints repeat");
+    let summary = |check: &str, host: &str| -> String {
+        fs.iter()
+            .find(|f| on(f, check, host))
+            .map(|f| f["summary"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    // The kiosk: two problems, two findings.
+    assert!(summary("host.screen-lock", "hall-kiosk").contains("does not lock"));
+    assert!(summary("host.auto-logon", "hall-kiosk").contains("logs itself in"));
+    // Dated from the rotated log, with the updates waiting, security first.
+    let up = summary("host.updates", "y5-laptop-03");
+    assert!(up.contains("for 40 days"), "{up}");
+    assert!(up.contains("5 security updates are waiting"), "{up}");
+    assert!(up.contains("and 17 others"), "{up}");
+    // Only what a person installed is judged, out of the full OS list.
+    let sw = summary("host.software", "ict-07");
+    assert!(
+        sw.contains("1 program installed by hand") && sw.contains("steam-launcher"),
+        "{sw}"
+    );
+    assert!(summary("host.software", "ict-08").contains("installed by hand"));
+    // A non-ClamAV anti-virus, said plainly.
+    let av = summary("host.antivirus", "staff-kde-01");
+    assert!(av.contains("Microsoft Defender for Endpoint"), "{av}");
+    assert!(summary("host.screen-lock", "staff-kde-01").contains("10 minutes"));
+    assert!(summary("host.screen-lock", "library-02").contains("11 minutes"));
+    eprintln!(
+        "Riverside: {} machines, {} findings, {} planted problems found, {} passing",
+        lab.hosts().len(),
+        fs.len(),
+        planted.len(),
+        fs.iter().filter(|f| f["status"] == "pass").count()
+    );
 }

@@ -252,7 +252,12 @@ fn every_planted_host_problem_is_reported_on_its_machine_and_clean_machines_pass
             .iter()
             .filter(|f| f["target"]["name"] == h.name())
             .collect();
-        assert_eq!(mine.len(), 6, "{}: {mine:#?}", h.name());
+        assert_eq!(
+            mine.len(),
+            caretaker_checks::host::CHECK_IDS.len(),
+            "{}: {mine:#?}",
+            h.name()
+        );
         if h.configured_os() == "auto" {
             // Configured with os = "auto": detected over the same single session.
             for f in &mine {

@@ -467,11 +467,12 @@ pub fn target_label(f: &Finding) -> String {
 
 /// The host checks, in column order, with their column titles.
 pub const HOST_CHECKS: &[(&str, &str)] = &[
-    ("host.antivirus", "ANTIVIRUS"),
+    ("host.antivirus", "VIRUS"),
     ("host.updates", "UPDATES"),
     ("host.encryption", "DISK"),
     ("host.removable-media", "USB"),
     ("host.screen-lock", "SCREEN"),
+    ("host.auto-logon", "AUTOLOG"),
     ("host.software", "SOFTWARE"),
 ];
 

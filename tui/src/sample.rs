@@ -488,16 +488,27 @@ fn hosts(b: &mut Builder) {
             "staffroom-pc" => host("host.screen-lock", Fail, High, "This computer's screen does not lock by itself when it is left unattended.",
                 &[("desktop", "GNOME"), ("lock-enabled", "false"), ("idle-delay", "0")],
                 Some("Set org.gnome.desktop.screensaver lock-enabled=true and org.gnome.desktop.session idle-delay=600 in a dconf lock.")),
-            "office-pc" => host("host.screen-lock", Fail, High, "This computer logs itself in automatically when switched on, so anyone can use it without a password.",
-                &[("AutoAdminLogon", "1"), ("InactivityTimeoutSecs", "600")],
-                Some("Set HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon AutoAdminLogon to 0 and remove DefaultPassword.")),
             _ => host("host.screen-lock", Pass, High, "This computer's screen locks after 10 minutes unattended.",
                 &[("idle_lock_secs", "600"), ("max_secs", "900")], None),
+        }
+        if m.name == "office-pc" {
+            host("host.auto-logon", Fail, High, "This computer logs itself in automatically when switched on, so anyone can use it without a password.",
+                &[("Winlogon\\AutoAdminLogon", "1")],
+                Some("Set AutoAdminLogon to 0 under HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon and delete DefaultPassword there."));
+        } else {
+            host(
+                "host.auto-logon",
+                Pass,
+                High,
+                "This computer asks for a password when it is switched on; it does not log anyone in by itself.",
+                &[("autologin", "none")],
+                None,
+            );
         }
         if m.name == "classroom-1" {
             host("host.software", Fail, Medium, "1 program on this computer is not on the approved list: steam-installer.",
                 &[("unapproved", "steam-installer"), ("installed", "1843")],
-                Some("Remove it (apt-get purge steam-installer) or add it to [hosts.allowed_software] after approval."));
+                Some("Remove it (apt-get purge steam-installer) or add it to `hosts.allowed_software.linux` in caretaker.toml after approval."));
         } else {
             host(
                 "host.software",

@@ -18,6 +18,7 @@ pub const UPDATES: &str = "host.updates";
 pub const ENCRYPTION: &str = "host.encryption";
 pub const REMOVABLE_MEDIA: &str = "host.removable-media";
 pub const SCREEN_LOCK: &str = "host.screen-lock";
+pub const AUTO_LOGON: &str = "host.auto-logon";
 pub const SOFTWARE: &str = "host.software";
 
 /// How many unapproved packages a finding names in its evidence.
@@ -90,6 +91,7 @@ pub fn judge(
         encryption(host, facts, th),
         removable_media(host, facts),
         screen_lock(host, facts, th),
+        auto_logon(host, facts),
         software(host, facts, th),
     ]
 }
@@ -140,7 +142,9 @@ fn unknown(check: &str, host: &HostInfo, facts: &HostFacts, ev: Evidence, what: 
 
 fn age_text(secs: i64) -> String {
     let hours = secs / 3600;
-    if hours < 48 {
+    if hours == 1 {
+        "1 hour".to_string()
+    } else if hours < 48 {
         format!("{hours} hours")
     } else {
         format!("{} days", hours / 24)
@@ -159,21 +163,28 @@ fn antivirus(
     let target = host.target();
     let fix_enable = match host.os {
         OsFamily::Windows => "Turn on Microsoft Defender Antivirus and real-time protection (PowerShell as admin: `Set-MpPreference -DisableRealtimeMonitoring $false`; check Group Policy \"Turn off Microsoft Defender Antivirus\" is not enabled), or fix the third-party product named in the evidence.",
-        OsFamily::Linux => "Install and start ClamAV's updater: `apt-get install clamav clamav-freshclam && systemctl enable --now clamav-freshclam`.",
+        OsFamily::Linux => "Install the school's anti-virus product and make sure its service runs at start-up (for ClamAV: `apt-get install clamav clamav-freshclam && systemctl enable --now clamav-freshclam`; for Microsoft Defender for Endpoint: `mdatp config real-time-protection --value enabled`; for ESET, Sophos, Trellix or CrowdStrike: reinstall or re-enable it from its management console).",
         OsFamily::Macos => "Re-enable automatic security updates: System Settings → General → Software Update → Automatic Updates → \"Install Security Responses and system files\".",
     };
     match av.installed {
         None => return unknown(ANTIVIRUS, host, facts, ev, "which anti-virus is installed"),
         Some(false) => {
+            let summary = match &av.looked_for {
+                Some(what) => {
+                    ev.push("looked_for", what);
+                    format!("This computer has no virus protection: no anti-virus found (looked for {what}).")
+                }
+                None => "This computer has no virus protection.".to_string(),
+            };
             return Finding::new(
                 ANTIVIRUS,
                 target,
                 Status::Fail,
                 Severity::Critical,
-                "This computer has no virus protection.",
+                summary,
                 ev,
             )
-            .fix(fix_enable)
+            .fix(fix_enable);
         }
         Some(true) => {}
     }
@@ -227,9 +238,32 @@ fn antivirus(
             Some(true) => {}
         }
     }
+    if av.no_signatures {
+        return Finding::new(
+            ANTIVIRUS,
+            target,
+            Status::Pass,
+            Severity::Info,
+            format!("Virus protection ({product}) is running; it uses no signature files that could go out of date."),
+            ev,
+        );
+    }
+    if let Some(why) = &av.age_unknown_reason {
+        ev.push("definitions_age", why);
+        return Finding::new(
+            ANTIVIRUS,
+            target,
+            Status::Warn,
+            Severity::Low,
+            format!("Virus protection ({product}) is running, but how old its definitions are can only be seen in its own console."),
+            ev,
+        )
+        .fix(format!("Check in {product}'s management console that this computer's definitions updated in the last day."));
+    }
     let fix_update = match host.os {
         OsFamily::Windows => "Update the signatures now (`Update-MpSignature` as admin) and check the machine can reach Windows Update or your WSUS server; Defender should update at least daily.",
-        OsFamily::Linux => "Run `freshclam` and check `journalctl -u clamav-freshclam` for errors (proxy, DNS, rate limiting); freshclam should update at least daily.",
+        OsFamily::Linux if product == "ClamAV" => "Run `freshclam` and check `journalctl -u clamav-freshclam` for errors (proxy, DNS, rate limiting); freshclam should update at least daily.",
+        OsFamily::Linux => "Update the product's definitions now (Microsoft Defender for Endpoint: `mdatp definitions update`; ESET: `/opt/eset/eea/bin/upd --update`) and check the computer can reach the vendor's update servers.",
         OsFamily::Macos => "Run `softwareupdate --background-critical` (or `sudo softwareupdate -l`) and check the Mac can reach Apple's update servers.",
     };
     if let Some(current) = av.signatures_current {
@@ -309,9 +343,9 @@ fn antivirus(
             target,
             Status::Pass,
             Severity::Info,
-            if host.os == OsFamily::Macos {
+            if host.os == OsFamily::Macos || (host.os == OsFamily::Linux && product != "ClamAV") {
                 format!(
-                    "Virus protection ({product}) is on and was updated {} ago.",
+                    "Virus protection ({product}) is on and its definitions were updated {} ago.",
                     age_text(age)
                 )
             } else {
@@ -322,32 +356,78 @@ fn antivirus(
     }
 }
 
+/// "22 updates are waiting, 5 of them security updates (openssl, …)", or "" when none or unknown.
+fn waiting_text(u: &super::parse::Updates) -> String {
+    let Some(n) = u.pending.filter(|n| *n > 0) else {
+        return String::new();
+    };
+    let sec = u.pending_security.unwrap_or(0);
+    let names = if u.pending_security_names.is_empty() {
+        String::new()
+    } else {
+        let shown: Vec<&str> = u
+            .pending_security_names
+            .iter()
+            .take(3)
+            .map(String::as_str)
+            .collect();
+        format!(": {}{}", shown.join(", "), if sec > 3 { ", …" } else { "" })
+    };
+    match sec {
+        0 => format!(
+            " {n} update{} {} waiting.",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "is" } else { "are" }
+        ),
+        s => format!(
+            " {s} security update{} {} waiting{names}, and {} other{}.",
+            if s == 1 { "" } else { "s" },
+            if s == 1 { "is" } else { "are" },
+            n.saturating_sub(s),
+            if n.saturating_sub(s) == 1 { "" } else { "s" }
+        ),
+    }
+}
+
 fn updates(
     host: &HostInfo,
     facts: &HostFacts,
     th: &HostThresholds,
     now: OffsetDateTime,
 ) -> Finding {
-    let mut ev = evidence(host, facts, &facts.updates.evidence);
-    let Some(last) = facts.updates.last_installed else {
+    let u = &facts.updates;
+    let mut ev = evidence(host, facts, &u.evidence);
+    let fix = match host.os {
+        OsFamily::Windows => "Open Settings → Windows Update and install all updates (or approve them in WSUS/Intune), then restart; check the Windows Update service is not disabled.",
+        OsFamily::Linux => "Run `apt-get update && apt-get upgrade` (or `dnf upgrade`) and enable unattended upgrades: `apt-get install unattended-upgrades && dpkg-reconfigure -plow unattended-upgrades`.",
+        OsFamily::Macos => "Run `sudo softwareupdate -ia` and turn on System Settings → General → Software Update → Automatic Updates.",
+    };
+    let waiting = waiting_text(u);
+    if u.no_upgrade_recorded {
+        return Finding::new(
+            UPDATES,
+            host.target(),
+            Status::Fail,
+            Severity::High,
+            format!("No update of this computer's software is recorded in its package logs (apt's history and dpkg.log, older rotated logs included).{waiting}"),
+            ev,
+        )
+        .fix(fix);
+    }
+    let Some(last) = u.last_installed else {
         return unknown(UPDATES, host, facts, ev, "when updates were last installed");
     };
     let days = (now - last).whole_days().max(0);
     ev.push("days_since_last_install", days);
     let max = i64::try_from(th.update_max_days).unwrap_or(i64::MAX);
     if days > max {
-        let fix = match host.os {
-            OsFamily::Windows => "Open Settings → Windows Update and install all updates (or approve them in WSUS/Intune), then restart; check the Windows Update service is not disabled.",
-            OsFamily::Linux => "Run `apt-get update && apt-get upgrade` (or `dnf upgrade`) and enable unattended upgrades: `apt-get install unattended-upgrades && dpkg-reconfigure -plow unattended-upgrades`.",
-            OsFamily::Macos => "Run `sudo softwareupdate -ia` and turn on System Settings → General → Software Update → Automatic Updates.",
-        };
         Finding::new(
             UPDATES,
             host.target(),
             Status::Fail,
             Severity::High,
             format!(
-                "No updates have been installed on this computer for {days} days (the limit is {}).",
+                "No updates have been installed on this computer for {days} days (the limit is {}).{waiting}",
                 th.update_max_days
             ),
             ev,
@@ -360,7 +440,8 @@ fn updates(
             Status::Pass,
             Severity::Info,
             format!(
-                "Updates were installed on this computer {days} days ago, within the {}-day limit.",
+                "Updates were installed on this computer {days} day{} ago, within the {}-day limit.{waiting}",
+                if days == 1 { "" } else { "s" },
                 th.update_max_days
             ),
             ev,
@@ -490,25 +571,19 @@ fn screen_lock(host: &HostInfo, facts: &HostFacts, th: &HostThresholds) -> Findi
     let sl = &facts.screen_lock;
     let mut ev = evidence(host, facts, &sl.evidence);
     ev.push("limit_secs", th.screen_lock_max_secs);
-    let fix = match host.os {
-        OsFamily::Windows => "Set Group Policy Computer Configuration → Windows Settings → Security Settings → Local Policies → Security Options → \"Interactive logon: Machine inactivity limit\" to 900 seconds or less; remove AutoAdminLogon (set it to 0) under HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon and delete DefaultPassword.",
-        OsFamily::Linux => "Create /etc/dconf/db/local.d/00-screensaver with `[org/gnome/desktop/session]` `idle-delay=uint32 900` and `[org/gnome/desktop/screensaver]` `lock-enabled=true` `lock-delay=uint32 0`, lock those keys in /etc/dconf/db/local.d/locks/screensaver, then run `dconf update`; turn off automatic login in /etc/gdm3/daemon.conf.",
-        OsFamily::Macos => "Deploy a configuration profile for com.apple.screensaver with idleTime 900 or less, askForPassword 1 and askForPasswordDelay 0; turn off automatic login (System Settings → Users & Groups).",
+    if let Some(d) = &sl.desktop {
+        ev.push("screen_locker", d);
+    }
+    let fix = match (host.os, sl.desktop.as_deref()) {
+        (OsFamily::Windows, _) => "Set Group Policy Computer Configuration → Windows Settings → Security Settings → Local Policies → Security Options → \"Interactive logon: Machine inactivity limit\" to 900 seconds or less.".to_string(),
+        (OsFamily::Macos, _) => "Deploy a configuration profile for com.apple.screensaver with idleTime 900 or less, askForPassword 1 and askForPasswordDelay 0.".to_string(),
+        (OsFamily::Linux, Some("KDE Plasma")) => "Put `[Daemon][$i]` with `Autolock=true`, `LockOnResume=true` and `Timeout=10` (minutes) in /etc/xdg/kscreenlockerrc, so every user's Plasma session locks and users cannot change it.".to_string(),
+        (OsFamily::Linux, Some("light-locker")) => "Remove `xset s off` (and `-s 0` from LightDM's xserver-command) from what the session runs at start, so the X screen saver starts after 10 minutes idle and light-locker locks the screen; keep light-locker in /etc/xdg/autostart.".to_string(),
+        (OsFamily::Linux, Some("xscreensaver")) => "Set `*timeout: 0:10:00` and `*lock: True` in /etc/X11/app-defaults/XScreenSaver (and in /etc/skel/.xscreensaver for new users).".to_string(),
+        (OsFamily::Linux, Some("Cinnamon")) => "Create /etc/dconf/db/local.d/00-screensaver with `[org/cinnamon/desktop/session]` `idle-delay=uint32 600` and `[org/cinnamon/desktop/screensaver]` `lock-enabled=true`, lock both keys in /etc/dconf/db/local.d/locks/screensaver, make sure /etc/dconf/profile/user has `user-db:user` and `system-db:local`, then run `dconf update`.".to_string(),
+        (OsFamily::Linux, Some("MATE")) => "Create /etc/dconf/db/local.d/00-screensaver with `[org/mate/session]` `idle-delay=10` (minutes) and `[org/mate/screensaver]` `lock-enabled=true` and `idle-activation-enabled=true`, lock those keys in /etc/dconf/db/local.d/locks/screensaver, make sure /etc/dconf/profile/user has `system-db:local`, then run `dconf update`.".to_string(),
+        (OsFamily::Linux, _) => "Create /etc/dconf/db/local.d/00-screensaver with `[org/gnome/desktop/session]` `idle-delay=uint32 900` and `[org/gnome/desktop/screensaver]` `lock-enabled=true` `lock-delay=uint32 0`, lock those keys in /etc/dconf/db/local.d/locks/screensaver, make sure /etc/dconf/profile/user has `user-db:user` and `system-db:local`, then run `dconf update` (the settings take effect only once compiled).".to_string(),
     };
-    if sl.auto_logon == Some(true) {
-        return Finding::new(
-            SCREEN_LOCK,
-            host.target(),
-            Status::Fail,
-            Severity::High,
-            "This computer logs itself in automatically when switched on, so anyone can use it without a password.",
-            ev,
-        )
-        .fix(fix);
-    }
-    if sl.auto_logon.is_none() {
-        ev.push("auto_logon", "not checked on this OS");
-    }
     if host.os == OsFamily::Linux && sl.graphical == Some(false) && sl.locks.is_none() {
         return Finding::new(
             SCREEN_LOCK,
@@ -521,7 +596,26 @@ fn screen_lock(host: &HostInfo, facts: &HostFacts, th: &HostThresholds) -> Findi
         .fix("Set `TMOUT=900` in /etc/profile.d/caretaker-tmout.sh (`readonly TMOUT=900; export TMOUT`) so idle shell sessions end.");
     }
     match sl.locks {
-        None => unknown(SCREEN_LOCK, host, facts, ev, "the screen-lock settings"),
+        None => {
+            if let Some(what) = &sl.looked_for {
+                ev.push("looked_for", what);
+                let mut ev = ev;
+                for p in facts.problems.iter().take(10) {
+                    ev.push("probe_problem", p);
+                }
+                return Finding::error(
+                    SCREEN_LOCK,
+                    host.target(),
+                    format!(
+                        "{}: the desktop on it is not one caretaker knows ({what}).",
+                        could_not(SCREEN_LOCK)
+                    ),
+                    ev,
+                )
+                .fix("Check the screen lock on this computer by hand (leave it idle and see that it locks within the limit), and set it in the desktop's system-wide settings.");
+            }
+            unknown(SCREEN_LOCK, host, facts, ev, "the screen-lock settings")
+        }
         Some(false) => Finding::new(
             SCREEN_LOCK,
             host.target(),
@@ -579,6 +673,69 @@ fn screen_lock(host: &HostInfo, facts: &HostFacts, th: &HostThresholds) -> Findi
     }
 }
 
+fn auto_logon(host: &HostInfo, facts: &HostFacts) -> Finding {
+    let sl = &facts.screen_lock;
+    let mut ev = evidence(host, facts, &[]);
+    match host.os {
+        OsFamily::Windows => {
+            for (k, v) in sl
+                .evidence
+                .iter()
+                .filter(|(k, _)| k.contains("AutoAdminLogon"))
+            {
+                ev.push(k.clone(), v);
+            }
+        }
+        OsFamily::Macos => {
+            for (k, v) in sl
+                .evidence
+                .iter()
+                .filter(|(k, _)| k.contains("autoLoginUser"))
+            {
+                ev.push(k.clone(), v);
+            }
+        }
+        OsFamily::Linux => {
+            if let Some(a) = &sl.auto_logon_evidence {
+                ev.push("display_manager", a);
+            }
+        }
+    }
+    let fix = match host.os {
+        OsFamily::Windows => "Set AutoAdminLogon to 0 under HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon and delete DefaultPassword there (or by Group Policy Preferences); a kiosk should use Assigned Access with its own locked-down account instead.",
+        OsFamily::Macos => "Turn off automatic login (System Settings → Users & Groups → Automatically log in as: Off), or deploy a profile with com.apple.loginwindow DisableAutoLoginClient.",
+        OsFamily::Linux => "Turn off automatic login: remove or comment out `autologin-user=` in /etc/lightdm/lightdm.conf and /etc/lightdm/lightdm.conf.d/*.conf, set `AutomaticLoginEnable=false` in /etc/gdm3/daemon.conf, or empty `User=` under `[Autologin]` in /etc/sddm.conf and /etc/sddm.conf.d/*.conf.",
+    };
+    match sl.auto_logon {
+        None | Some(false) if host.os == OsFamily::Linux && sl.graphical == Some(false) => Finding::new(
+            AUTO_LOGON,
+            host.target(),
+            Status::Pass,
+            Severity::Info,
+            "This computer has no graphical login, so it cannot log anyone in by itself.",
+            ev,
+        ),
+        None => unknown(AUTO_LOGON, host, facts, ev, "the automatic-login setting"),
+        Some(true) => Finding::new(
+            AUTO_LOGON,
+            host.target(),
+            Status::Fail,
+            Severity::High,
+            "This computer logs itself in automatically when switched on, so anyone can use it without a password.",
+            ev,
+        )
+        .fix(fix),
+        Some(false) => Finding::new(
+            AUTO_LOGON,
+            host.target(),
+            Status::Pass,
+            Severity::Info,
+            "This computer asks for a password when it is switched on; it does not log anyone in by itself.",
+            ev,
+        ),
+    }
+}
+
 /// Compiles case-insensitive globs; bad patterns are returned by text.
 pub fn compile_allowlist(globs: &[String]) -> (GlobSet, Vec<String>) {
     let mut b = GlobSetBuilder::new();
@@ -607,6 +764,55 @@ pub fn unapproved<'a>(set: &GlobSet, packages: &'a [Package]) -> Vec<&'a Package
     out
 }
 
+/// True for a package that came with the operating system rather than from a person: dpkg
+/// priority required, important or standard (the base system every install has), the installer's
+/// tasks and metapackages (section `tasks`, `metapackages`), the kernel (section `kernel`) and
+/// the boot loader the installer put there (`grub-*`, `shim-*`).
+pub fn is_os_package(p: &Package) -> bool {
+    let prio = p.priority.as_deref().unwrap_or("");
+    let section = p.section.as_deref().unwrap_or("");
+    let section = section.rsplit('/').next().unwrap_or(section);
+    matches!(prio, "required" | "important" | "standard")
+        || matches!(section, "tasks" | "metapackages" | "kernel")
+        || p.name.starts_with("grub-")
+        || p.name.starts_with("shim-")
+}
+
+/// What a person installed on a Linux machine, as names: packages marked manual that are not the
+/// OS's own, packages from no archive, and software outside the package manager (snaps that were
+/// not seeded with the OS, flatpaks, folders in /opt). Each with its version where known.
+pub fn installed_by_hand(sw: &super::parse::Software) -> Vec<Package> {
+    let mut out: Vec<Package> = sw
+        .packages
+        .iter()
+        .filter(|p| {
+            sw.local.iter().any(|l| l == &p.name) || (p.manual == Some(true) && !is_os_package(p))
+        })
+        .cloned()
+        .collect();
+    for o in &sw.outside {
+        out.push(Package {
+            name: o.clone(),
+            ..Package::default()
+        });
+    }
+    out
+}
+
+/// The name a glob is matched against: `snap firefox` → `firefox`, `/opt/google` → `google`.
+fn match_name(name: &str) -> &str {
+    if let Some(n) = name
+        .strip_prefix("snap ")
+        .or_else(|| name.strip_prefix("flatpak "))
+    {
+        n
+    } else if name.starts_with("/opt/") {
+        name.rsplit('/').next().unwrap_or(name)
+    } else {
+        name
+    }
+}
+
 fn software(host: &HostInfo, facts: &HostFacts, th: &HostThresholds) -> Finding {
     let mut ev = evidence(host, facts, &[]);
     let Some(sw) = &facts.software else {
@@ -624,6 +830,37 @@ fn software(host: &HostInfo, facts: &HostFacts, th: &HostThresholds) -> Finding 
             ),
         );
     }
+    // On Linux the OS's own packages are approved by default: what is judged is what a person
+    // installed.
+    let by_hand = host.os == OsFamily::Linux && sw.marks_known;
+    let judged: Vec<Package> = if by_hand {
+        ev.push(
+            "judged",
+            "what a person installed: packages marked manual (apt-mark showmanual) that are not the OS's own, packages from no archive, snaps, flatpaks and /opt; the OS's own packages (priority required/important/standard, tasks, kernel, boot loader) are approved by default",
+        );
+        if !sw.origin_known {
+            ev.push(
+                "origin",
+                "no apt package lists on the machine, so packages installed from outside the archive could not be told apart (only the manual marks were used)",
+            );
+        }
+        for l in sw.local.iter().take(MAX_NAMED) {
+            ev.push("from_no_archive", l);
+        }
+        let j = installed_by_hand(sw);
+        ev.push("installed_by_hand", j.len());
+        j
+    } else {
+        if host.os == OsFamily::Linux {
+            ev.push(
+                "judged",
+                "every installed package (apt's manual marks could not be read)",
+            );
+        }
+        sw.packages.clone()
+    };
+    let key = format!("hosts.allowed_software.{}", host.os.as_str());
+    let what = if by_hand { " installed by hand" } else { "" };
     let globs = th.software_allow(host.os);
     if globs.is_empty() {
         return Finding::new(
@@ -632,24 +869,28 @@ fn software(host: &HostInfo, facts: &HostFacts, th: &HostThresholds) -> Finding 
             Status::Warn,
             Severity::Low,
             format!(
-                "No list of approved software has been agreed for {} computers, so the {} program{} on this one {} not compared with it.",
+                "No list of approved software has been agreed for {} computers, so the {} program{}{what} on this one {} not compared with it.",
                 host.os.as_str(),
-                sw.packages.len(),
-                if sw.packages.len() == 1 { "" } else { "s" },
-                if sw.packages.len() == 1 { "was" } else { "were" },
+                judged.len(),
+                if judged.len() == 1 { "" } else { "s" },
+                if judged.len() == 1 { "was" } else { "were" },
             ),
             ev,
         )
         .fix(format!(
-            "Add the approved names (globs such as \"firefox*\") to software_allow_{} in caretaker's host thresholds.",
-            host.os.as_str()
+            "Add the approved names (globs such as \"firefox*\") to `{key}` in caretaker.toml."
         ));
     }
     let (set, bad) = compile_allowlist(globs);
     for b in &bad {
         ev.push("bad_glob", b);
     }
-    let extra = unapproved(&set, &sw.packages);
+    let mut extra: Vec<&Package> = judged
+        .iter()
+        .filter(|p| !set.is_match(match_name(&p.name)))
+        .collect();
+    extra.sort();
+    extra.dedup();
     ev.push("unapproved_count", extra.len());
     for p in extra.iter().take(MAX_NAMED) {
         ev.push("unapproved", format!("{} {}", p.name, p.version).trim());
@@ -660,6 +901,18 @@ fn software(host: &HostInfo, facts: &HostFacts, th: &HostThresholds) -> Finding 
         } else {
             Status::Pass
         };
+        let summary = if sw.truncated {
+            "All the software listed on this computer is approved, but the list was too long to read in full.".to_string()
+        } else if by_hand {
+            format!(
+                "All {} program{} installed by hand on this computer {} on the approved list; the rest is the operating system's own.",
+                judged.len(),
+                if judged.len() == 1 { "" } else { "s" },
+                if judged.len() == 1 { "is" } else { "are" }
+            )
+        } else {
+            "All the software installed on this computer is on the approved list.".to_string()
+        };
         let f = Finding::new(
             SOFTWARE,
             host.target(),
@@ -669,17 +922,15 @@ fn software(host: &HostInfo, facts: &HostFacts, th: &HostThresholds) -> Finding 
             } else {
                 Severity::Low
             },
-            if sw.truncated {
-                "All the software listed on this computer is approved, but the list was too long to read in full."
-            } else {
-                "All the software installed on this computer is on the approved list."
-            },
+            summary,
             ev,
         );
         return if status == Status::Pass {
             f
         } else {
-            f.fix("Fix the invalid globs named in the evidence, or raise the probe's list cap.")
+            f.fix(format!(
+                "Fix the invalid globs named in the evidence (in `{key}`), or raise the probe's list cap."
+            ))
         };
     }
     let names: Vec<String> = extra.iter().take(3).map(|p| clip(&p.name, 60)).collect();
@@ -692,7 +943,7 @@ fn software(host: &HostInfo, facts: &HostFacts, th: &HostThresholds) -> Finding 
         OsFamily::Windows => {
             "uninstall it (Settings → Apps, or `winget uninstall --name \"<name>\"`)"
         }
-        OsFamily::Linux => "remove it (`apt-get remove <package>` or `dnf remove <package>`)",
+        OsFamily::Linux => "remove it (`apt-get remove <package>`, `snap remove <name>` or `flatpak uninstall <id>`)",
         OsFamily::Macos => "delete it from /Applications",
     };
     Finding::new(
@@ -701,7 +952,7 @@ fn software(host: &HostInfo, facts: &HostFacts, th: &HostThresholds) -> Finding 
         Status::Fail,
         Severity::Medium,
         format!(
-            "{} program{} on this computer {} not on the approved list: {}{more}.",
+            "{} program{}{what} on this computer {} not on the approved list: {}{more}.",
             extra.len(),
             if extra.len() == 1 { "" } else { "s" },
             if extra.len() == 1 { "is" } else { "are" },
@@ -710,7 +961,6 @@ fn software(host: &HostInfo, facts: &HostFacts, th: &HostThresholds) -> Finding 
         ev,
     )
     .fix(format!(
-        "For each program named under \"unapproved\": if it is needed, add it to software_allow_{} in caretaker's host thresholds; otherwise {uninstall} and find out who installed it.",
-        host.os.as_str()
+        "For each program named under \"unapproved\": if it is needed, add it to `{key}` in caretaker.toml; otherwise {uninstall} and find out who installed it."
     ))
 }

@@ -9,6 +9,7 @@
 pub mod discover;
 pub mod judge;
 pub mod parse;
+pub mod screenlock;
 #[cfg(test)]
 mod tests;
 pub mod transport;
@@ -27,6 +28,7 @@ pub const CHECK_IDS: &[&str] = &[
     judge::ENCRYPTION,
     judge::REMOVABLE_MEDIA,
     judge::SCREEN_LOCK,
+    judge::AUTO_LOGON,
     judge::SOFTWARE,
 ];
 
@@ -175,6 +177,7 @@ pub fn could_not(check: &str) -> &'static str {
         judge::ENCRYPTION => "Could not tell whether the disk is encrypted",
         judge::REMOVABLE_MEDIA => "Could not tell whether USB memory sticks are controlled",
         judge::SCREEN_LOCK => "Could not tell whether the screen locks when left unattended",
+        judge::AUTO_LOGON => "Could not tell whether the computer logs itself in when switched on",
         judge::SOFTWARE => "Could not check the installed software against the approved list",
         _ => "Could not check the machine",
     }

@@ -48,6 +48,12 @@ pub struct Antivirus {
     pub signatures_updated: Option<OffsetDateTime>,
     /// Whether the product itself says its signatures are current (Security Center only).
     pub signatures_current: Option<bool>,
+    /// When none was found: what was looked for, in words.
+    pub looked_for: Option<String>,
+    /// Why the definitions' age cannot be read on the machine (the product keeps it elsewhere).
+    pub age_unknown_reason: Option<String>,
+    /// The product uses no signature files at all (CrowdStrike Falcon: cloud and on-sensor models).
+    pub no_signatures: bool,
     /// Raw values, for evidence.
     pub evidence: Vec<(String, String)>,
 }
@@ -59,6 +65,12 @@ pub struct Updates {
     pub last_installed: Option<OffsetDateTime>,
     /// Updates waiting to be installed, where cheap to count.
     pub pending: Option<u64>,
+    /// How many of those come from a security archive.
+    pub pending_security: Option<u64>,
+    /// The first security updates waiting, by package name.
+    pub pending_security_names: Vec<String>,
+    /// Package logs were read and none records an upgrade (only installs or removals).
+    pub no_upgrade_recorded: bool,
     pub evidence: Vec<(String, String)>,
 }
 
@@ -99,14 +111,27 @@ pub struct ScreenLock {
     pub auto_logon: Option<bool>,
     /// Whether the machine has a graphical desktop at all (Linux servers often do not).
     pub graphical: Option<bool>,
+    /// What decided the automatic-login fact (the settings read), for its own finding.
+    pub auto_logon_evidence: Option<String>,
+    /// The screen locker that decided (`GNOME`, `KDE Plasma`, `light-locker`…).
+    pub desktop: Option<String>,
+    /// A desktop none of whose screen lockers is known: what was looked for.
+    pub looked_for: Option<String>,
     pub evidence: Vec<(String, String)>,
 }
 
 /// One installed package or application.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Package {
     pub name: String,
     pub version: String,
+    /// Installed on purpose (`apt-mark showmanual`) rather than pulled in as a dependency; `None`
+    /// where the package manager does not say.
+    pub manual: Option<bool>,
+    /// dpkg's Priority (`required`, `important`, `standard`, `optional`).
+    pub priority: Option<String>,
+    /// dpkg's Section (`tasks`, `kernel`, `web`…).
+    pub section: Option<String>,
 }
 
 /// Installed software.
@@ -119,6 +144,14 @@ pub struct Software {
     pub total: Option<u64>,
     /// True when the list was cut short by the probe's cap.
     pub truncated: bool,
+    /// Whether apt's automatic/manual marks were read (`/var/lib/apt/extended_states`).
+    pub marks_known: bool,
+    /// Whether apt's package lists were there to tell archive packages from others.
+    pub origin_known: bool,
+    /// Packages from no archive apt knows (`dpkg -i`, a vendor's .deb).
+    pub local: Vec<String>,
+    /// Software installed outside the package manager: `snap NAME`, `flatpak ID`, `/opt/DIR`.
+    pub outside: Vec<String>,
 }
 
 /// Every fact a host probe reported, OS-neutral.
@@ -372,21 +405,38 @@ fn packages(obj: &Map<String, Value>, f: &mut HostFacts) {
     let mut bad = 0usize;
     if let Value::Array(items) = get(Some(sw), "packages") {
         for item in items.iter().take(MAX_PACKAGES) {
-            let pair = match item {
+            let (pair, mark, priority, section) = match item {
                 Value::Array(p) => (
-                    p.first().and_then(as_text),
-                    p.get(1).and_then(as_text).unwrap_or_default(),
+                    (
+                        p.first().and_then(as_text),
+                        p.get(1).and_then(as_text).unwrap_or_default(),
+                    ),
+                    p.get(2).and_then(as_text),
+                    p.get(3).and_then(as_text),
+                    p.get(4).and_then(as_text),
                 ),
                 Value::Object(m) => (
-                    m.get("name").and_then(as_text),
-                    m.get("version").and_then(as_text).unwrap_or_default(),
+                    (
+                        m.get("name").and_then(as_text),
+                        m.get("version").and_then(as_text).unwrap_or_default(),
+                    ),
+                    None,
+                    None,
+                    None,
                 ),
-                _ => (None, String::new()),
+                _ => ((None, String::new()), None, None, None),
             };
             match pair {
                 (Some(name), version) => list.push(Package {
                     name: clip(&name, 200),
                     version: clip(&version, 100),
+                    manual: match mark.as_deref() {
+                        Some("manual") => Some(true),
+                        Some("auto") => Some(false),
+                        _ => None,
+                    },
+                    priority: priority.map(|p| clip(&p, 40)),
+                    section: section.map(|p| clip(&p, 60)),
                 }),
                 (None, _) => bad += 1,
             }
@@ -409,11 +459,29 @@ fn packages(obj: &Map<String, Value>, f: &mut HostFacts) {
     let truncated = bad > 0
         || total.is_some_and(|t| t > list.len() as u64)
         || cap.is_some_and(|c| c > 0 && list.len() as u64 >= c);
+    let marks_known = as_bool(get(Some(sw), "extended_states")) == Some(true)
+        && list.iter().any(|p| p.manual.is_some());
+    let origin_known = as_u64(get(Some(sw), "apt_lists")).is_some_and(|n| n > 0);
+    let local = if origin_known {
+        strings(get(Some(sw), "local"), 500)
+    } else {
+        Vec::new()
+    };
+    let mut outside: Vec<String> = Vec::new();
+    for (key, label) in [("snaps", "snap "), ("flatpaks", "flatpak "), ("opt", "")] {
+        for n in strings(get(Some(sw), key), 200) {
+            outside.push(format!("{label}{}", clip(&n, 200)));
+        }
+    }
     f.software = Some(Software {
         manager,
         packages: list,
         total,
         truncated,
+        marks_known,
+        origin_known,
+        local,
+        outside,
     });
 }
 
@@ -450,13 +518,124 @@ fn parse_clamav_time(s: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(s.trim(), &fmt).ok()
 }
 
+/// What the Linux probe looks for as anti-virus, in words.
+pub const LINUX_AV_LOOKED_FOR: &str = "ClamAV (/var/lib/clamav), Microsoft Defender for Endpoint (mdatp), ESET (/opt/eset), Sophos (/opt/sophos-spl), Trellix (/opt/McAfee/ens) and CrowdStrike Falcon (/opt/CrowdStrike)";
+
+/// `mdatp health` lines (`definitions_updated_minutes_ago : 42`, `real_time_protection_enabled :
+/// true [managed]`) as key → value, quotes and `[managed]` removed.
+pub fn parse_mdatp_health(lines: &[String]) -> std::collections::BTreeMap<String, String> {
+    lines
+        .iter()
+        .filter_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            let v = v.trim();
+            let v = v.strip_suffix("[managed]").unwrap_or(v).trim();
+            Some((k.trim().to_string(), v.trim_matches('"').to_string()))
+        })
+        .collect()
+}
+
+/// One entry of the Linux probe's `av_products`.
+fn other_antivirus(p: &Map<String, Value>, collected_at: Option<OffsetDateTime>) -> Antivirus {
+    let name = p
+        .get("product")
+        .and_then(as_text)
+        .unwrap_or_else(|| "anti-virus".into());
+    let service = p.get("service").and_then(as_text);
+    let mut av = Antivirus {
+        product: Some(clip(&name, 80)),
+        installed: Some(true),
+        ..Antivirus::default()
+    };
+    av.evidence
+        .push(("product".into(), av.product.clone().unwrap_or_default()));
+    av.evidence.push((
+        "install_dir".into(),
+        p.get("dir")
+            .and_then(as_text)
+            .unwrap_or_else(|| "not read".into()),
+    ));
+    av.evidence.push((
+        "service".into(),
+        service.clone().unwrap_or_else(|| "not read".into()),
+    ));
+    let by_service = match service.as_deref() {
+        Some("active") => Some(true),
+        Some(_) => Some(false),
+        None => None,
+    };
+    if let Some(Value::Array(_)) = p.get("health") {
+        // Microsoft Defender for Endpoint.
+        let lines = strings(p.get("health").unwrap_or(&Value::Null), 64);
+        let h = parse_mdatp_health(&lines);
+        let b = |k: &str| h.get(k).and_then(|v| as_bool(&Value::String(v.clone())));
+        let passive = b("passive_mode_enabled");
+        let rtp = b("real_time_protection_enabled");
+        av.real_time = rtp;
+        av.enabled = match (b("healthy"), passive, rtp) {
+            (_, Some(true), _) | (_, _, Some(false)) => Some(false),
+            (Some(true), _, Some(true)) => Some(true),
+            (Some(false), _, _) => Some(false),
+            _ => by_service,
+        };
+        av.signature_version = h.get("definitions_version").cloned();
+        if let (Some(m), Some(at)) = (
+            h.get("definitions_updated_minutes_ago")
+                .and_then(|m| m.parse::<i64>().ok()),
+            collected_at,
+        ) {
+            av.signatures_updated =
+                at.checked_sub(time::Duration::minutes(m.clamp(0, 100_000_000)));
+        }
+        for k in [
+            "healthy",
+            "real_time_protection_enabled",
+            "passive_mode_enabled",
+            "definitions_status",
+            "definitions_version",
+            "definitions_updated",
+            "definitions_updated_minutes_ago",
+            "app_version",
+        ] {
+            av.evidence.push((
+                format!("mdatp.{k}"),
+                h.get(k).cloned().unwrap_or_else(|| "not read".into()),
+            ));
+        }
+        if lines.is_empty() {
+            av.evidence
+                .push(("mdatp health".into(), "printed nothing".into()));
+        }
+        return av;
+    }
+    av.enabled = by_service;
+    if let Some(t) = p
+        .get("definitions_mtime")
+        .and_then(as_u64)
+        .and_then(from_epoch)
+    {
+        av.signatures_updated = Some(t);
+        av.evidence
+            .push(("newest_definitions_file".into(), fmt_time(Some(t))));
+    } else if name.starts_with("CrowdStrike") {
+        av.no_signatures = true;
+    } else {
+        av.age_unknown_reason = Some(format!(
+            "{name} keeps the date of its definitions in its management console, not in a file caretaker can read"
+        ));
+    }
+    av
+}
+
 fn linux(obj: &Map<String, Value>, f: &mut HostFacts) {
     f.collected_at = epoch_field(get(Some(obj), "collected_at"));
 
-    // Antivirus: ClamAV.
+    // Antivirus: ClamAV, then the other products the probe found.
     let clam = obj_of(obj, "clamav");
-    let av = &mut f.antivirus;
-    av.product = Some("ClamAV".into());
+    let mut av = Antivirus {
+        product: Some("ClamAV".into()),
+        ..Antivirus::default()
+    };
     let header = as_text(get(clam, "daily_header"));
     let file = as_text(get(clam, "daily_file"));
     av.evidence
@@ -493,16 +672,111 @@ fn linux(obj: &Map<String, Value>, f: &mut HostFacts) {
         // the database's age (freshclam may run as a service or from cron; its state is evidence).
         av.enabled = Some(true);
     }
+    let others: Vec<Antivirus> = match obj.get("av_products") {
+        Some(Value::Array(items)) => items
+            .iter()
+            .take(8)
+            .filter_map(Value::as_object)
+            .map(|p| other_antivirus(p, f.collected_at))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let found: Vec<String> = others.iter().filter_map(|a| a.product.clone()).collect();
+    let mut candidates: Vec<Antivirus> = others;
+    if av.installed == Some(true) || candidates.is_empty() {
+        candidates.insert(0, av);
+    }
+    // The one that protects best decides: switched on, then the newest definitions.
+    let best = candidates
+        .into_iter()
+        .max_by_key(|a| {
+            (
+                a.installed == Some(true),
+                a.enabled == Some(true),
+                a.no_signatures || a.signatures_updated.is_some(),
+                a.signatures_updated,
+            )
+        })
+        .unwrap_or_default();
+    f.antivirus = best;
+    if !found.is_empty() {
+        f.antivirus
+            .evidence
+            .push(("products_found".into(), found.join(", ")));
+    }
+    if f.antivirus.installed == Some(false) {
+        f.antivirus.looked_for = Some(LINUX_AV_LOOKED_FOR.into());
+    }
 
-    // Updates.
+    // Updates: the newest real upgrade in any log, rotated ones included.
     let up = obj_of(obj, "updates");
-    f.updates.last_installed = epoch_field(get(up, "last_install_epoch"));
     f.updates.pending = as_u64(get(up, "pending"));
-    f.updates.evidence = vec![
-        ("last_installed".into(), fmt_time(f.updates.last_installed)),
-        ("source".into(), shown(get(up, "source"))),
-        ("pending".into(), shown(get(up, "pending"))),
-    ];
+    f.updates.pending_security = as_u64(get(up, "pending_security"));
+    f.updates.pending_security_names = as_text(get(up, "pending_security_names"))
+        .map(|s| s.split_whitespace().take(20).map(str::to_string).collect())
+        .unwrap_or_default();
+    let source = as_text(get(up, "source"));
+    match get(up, "upgrades") {
+        Value::Array(_) => {
+            let rows = strings(get(up, "upgrades"), 48);
+            let newest = rows
+                .iter()
+                .filter_map(|r| {
+                    let mut p = r.splitn(3, '|');
+                    let t = p
+                        .next()
+                        .and_then(|e| e.trim().parse::<u64>().ok())
+                        .and_then(from_epoch)?;
+                    Some((t, r))
+                })
+                .max_by_key(|(t, _)| *t);
+            f.updates.last_installed = newest.map(|(t, _)| t);
+            f.updates.no_upgrade_recorded = newest.is_none()
+                && source
+                    .as_deref()
+                    .is_some_and(|s| s.starts_with("/var/log/apt/history.log"));
+            f.updates.evidence = vec![
+                ("last_upgrade".into(), fmt_time(f.updates.last_installed)),
+                (
+                    "last_upgrade_source".into(),
+                    newest.map_or_else(
+                        || "no upgrade in apt's history or dpkg.log".into(),
+                        |(_, r)| r.split_once('|').map_or(r.as_str(), |x| x.1).to_string(),
+                    ),
+                ),
+                ("logs_with_upgrades".into(), rows.len().to_string()),
+            ];
+            if newest.is_none() && source.is_none() {
+                f.problems
+                    .push("no package log found (apt history, dpkg.log, dnf.rpm.log)".into());
+                f.updates.last_installed = None;
+            }
+            if newest.is_none() && source.as_deref().is_some_and(|s| s.starts_with("mtime of")) {
+                // dnf: the log's time is all there is.
+                f.updates.last_installed = epoch_field(get(up, "last_install_epoch"));
+            }
+        }
+        _ => {
+            f.updates.last_installed = epoch_field(get(up, "last_install_epoch"));
+            f.updates.evidence = vec![
+                ("last_installed".into(), fmt_time(f.updates.last_installed)),
+                ("source".into(), shown(get(up, "source"))),
+            ];
+        }
+    }
+    f.updates
+        .evidence
+        .push(("pending".into(), shown(get(up, "pending"))));
+    f.updates.evidence.push((
+        "pending_security".into(),
+        shown(get(up, "pending_security")),
+    ));
+    if !f.updates.pending_security_names.is_empty() {
+        f.updates.evidence.push((
+            "pending_security_names".into(),
+            f.updates.pending_security_names.join(" "),
+        ));
+    }
     if let Some(t) = epoch_field(get(up, "apt_update_success_epoch")) {
         f.updates
             .evidence
@@ -568,94 +842,9 @@ fn linux(obj: &Map<String, Value>, f: &mut HostFacts) {
         ];
     }
 
-    // Screen lock: GNOME dconf system database.
-    let sl = obj_of(obj, "screen_lock");
-    if sl.is_some() {
-        let settings = strings(get(sl, "dconf_settings"), 64);
-        let locks = strings(get(sl, "dconf_locks"), 64);
-        let mut idle: Option<u64> = None;
-        let mut delay: Option<u64> = None;
-        let mut enabled: Option<bool> = None;
-        for line in &settings {
-            // `/etc/dconf/db/local.d/00-screensaver:idle-delay=uint32 600`
-            let kv = line.rsplit_once(".d/").map_or(line.as_str(), |(_, r)| r);
-            let kv = kv.split_once(':').map_or(kv, |(_, r)| r);
-            let Some((k, v)) = kv.split_once('=') else {
-                continue;
-            };
-            let v = v.trim();
-            let number = v
-                .split_whitespace()
-                .last()
-                .and_then(|n| n.parse::<u64>().ok());
-            match k.trim() {
-                "idle-delay" => idle = number.or(idle),
-                "lock-delay" => delay = number.or(delay),
-                "lock-enabled" => enabled = as_bool(&Value::String(v.into())).or(enabled),
-                _ => {}
-            }
-        }
-        let locked = |key: &str| locks.iter().any(|l| l.trim().ends_with(key));
-        let graphical = as_bool(get(sl, "graphical"));
-        let autologin = strings(get(sl, "autologin"), 64);
-        if let Value::Array(_) = get(sl, "autologin") {
-            // GDM: AutomaticLoginEnable/TimedLoginEnable=true; LightDM: autologin-user=<name>;
-            // SDDM: User=<name> (in its [Autologin] section).
-            f.screen_lock.auto_logon = Some(autologin.iter().any(|l| {
-                let Some((k, v)) = l.split_once('=') else {
-                    return false;
-                };
-                let v = v.trim();
-                match k.trim() {
-                    "AutomaticLoginEnable" | "TimedLoginEnable" => {
-                        as_bool(&Value::String(v.into())) == Some(true)
-                    }
-                    "autologin-user" | "User" => !v.is_empty(),
-                    _ => false,
-                }
-            }));
-        }
-        f.screen_lock.graphical = graphical;
-        f.screen_lock.locks = enabled;
-        // idle-delay 0 means "never blank" in GNOME.
-        f.screen_lock.lock_after_secs = match idle {
-            Some(0) => None,
-            Some(i) => Some(i.saturating_add(delay.unwrap_or(0))),
-            None => None,
-        };
-        if idle == Some(0) {
-            f.screen_lock.locks = Some(false);
-        }
-        if !settings.is_empty() {
-            f.screen_lock.enforced = Some(locked("idle-delay") && locked("lock-enabled"));
-        }
-        f.screen_lock.evidence = vec![
-            (
-                "dconf_settings".into(),
-                if settings.is_empty() {
-                    "none".into()
-                } else {
-                    settings.join("; ")
-                },
-            ),
-            (
-                "dconf_locks".into(),
-                if locks.is_empty() {
-                    "none".into()
-                } else {
-                    locks.join("; ")
-                },
-            ),
-            ("graphical".into(), shown(get(sl, "graphical"))),
-            (
-                "autologin_lines".into(),
-                if autologin.is_empty() {
-                    "none".into()
-                } else {
-                    autologin.join("; ")
-                },
-            ),
-        ];
+    // Screen lock and automatic login: what the desktop session will apply.
+    if let Some(sl) = obj_of(obj, "screen_lock") {
+        f.screen_lock = super::screenlock::linux(sl);
     }
     packages(obj, f);
 }

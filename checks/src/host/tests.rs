@@ -57,11 +57,13 @@ fn good(os: OsFamily) -> HostFacts {
             signatures_updated: Some(datetime!(2026-11-22 20:00 UTC)),
             signatures_current: None,
             evidence: Vec::new(),
+            ..Antivirus::default()
         },
         updates: Updates {
             last_installed: Some(datetime!(2026-11-20 09:00 UTC)),
             pending: Some(0),
             evidence: Vec::new(),
+            ..Updates::default()
         },
         encryption: Encryption {
             method: Some("BitLocker".into()),
@@ -82,6 +84,7 @@ fn good(os: OsFamily) -> HostFacts {
             auto_logon: Some(false),
             graphical: Some(true),
             evidence: Vec::new(),
+            ..ScreenLock::default()
         },
         software: Some(Software {
             manager: Some("dpkg".into()),
@@ -89,14 +92,17 @@ fn good(os: OsFamily) -> HostFacts {
                 Package {
                     name: "firefox-esr".into(),
                     version: "115".into(),
+                    ..Package::default()
                 },
                 Package {
                     name: "libreoffice".into(),
                     version: "7.4".into(),
+                    ..Package::default()
                 },
             ],
             total: Some(2),
             truncated: false,
+            ..Software::default()
         }),
         problems: Vec::new(),
     }
@@ -474,6 +480,7 @@ fn windows_passive_third_party() {
             Status::Fail,
             Status::Fail,
             Status::Fail,
+            Status::Fail,
             Status::Fail
         ]
     );
@@ -483,10 +490,13 @@ fn windows_passive_third_party() {
         .as_deref()
         .unwrap()
         .contains("DisableRemovableDriveScanning"));
-    let sw = &got[5];
+    let sw = &got[6];
     assert!(sw.summary.contains("uTorrent"), "{}", sw.summary);
     assert_eq!(sw.evidence.get("unapproved"), Some("uTorrent 3.6.0.46884"));
-    assert!(got[4].summary.contains("logs itself in"));
+    // The screen locks after 30 minutes (too long) and the machine logs itself in: two findings.
+    assert!(got[4].summary.contains("30 minutes"), "{}", got[4].summary);
+    assert!(got[5].summary.contains("logs itself in"));
+    assert_eq!(got[5].check.as_str(), judge::AUTO_LOGON);
 }
 
 #[test]
@@ -521,7 +531,8 @@ fn macos_fixtures() {
     assert_eq!(one(judge::ENCRYPTION, &h, &off, &th).status, Status::Fail);
     assert_eq!(one(judge::ANTIVIRUS, &h, &off, &th).status, Status::Fail);
     assert_eq!(one(judge::UPDATES, &h, &off, &th).status, Status::Fail);
-    assert_eq!(one(judge::SCREEN_LOCK, &h, &off, &th).status, Status::Fail);
+    assert_eq!(one(judge::AUTO_LOGON, &h, &off, &th).status, Status::Fail);
+    assert_eq!(one(judge::AUTO_LOGON, &h, &on, &th).status, Status::Pass);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -531,16 +542,41 @@ fn macos_fixtures() {
 fn linux_autologin_lines() {
     let doc = |lines: &str| {
         format!(
-            r#"{{"probe":"caretaker-linux/1","screen_lock":{{"dconf_settings":[],"dconf_locks":[],"graphical":true,"autologin":[{lines}]}}}}"#
+            r#"{{"probe":"caretaker-linux/1","screen_lock":{{"present":[],"graphical":true,"autologin":[{lines}]}}}}"#
         )
     };
     for (lines, want) in [
         ("", Some(false)),
-        (r#""AutomaticLoginEnable=false""#, Some(false)),
-        (r#""AutomaticLoginEnable = True""#, Some(true)),
-        (r#""autologin-user=pupil""#, Some(true)),
-        (r#""autologin-user=""#, Some(false)),
-        (r#""User=kiosk""#, Some(true)),
+        (
+            r#""/etc/gdm3/daemon.conf|[daemon]|AutomaticLoginEnable=false""#,
+            Some(false),
+        ),
+        (
+            r#""/etc/gdm3/daemon.conf|[daemon]|AutomaticLoginEnable=True""#,
+            Some(true),
+        ),
+        // Only in GDM's [daemon] section.
+        (
+            r#""/etc/gdm3/daemon.conf|[security]|AutomaticLoginEnable=true""#,
+            Some(false),
+        ),
+        (
+            r#""/etc/lightdm/lightdm.conf|[Seat:*]|autologin-user=pupil""#,
+            Some(true),
+        ),
+        (
+            r#""/etc/lightdm/lightdm.conf|[Seat:*]|autologin-user=""#,
+            Some(false),
+        ),
+        // A later file wins: the local lightdm.conf empties the packaged default.
+        (
+            r#""/usr/share/lightdm/lightdm.conf.d/60-kiosk.conf|[Seat:*]|autologin-user=kiosk","/etc/lightdm/lightdm.conf|[Seat:*]|autologin-user=""#,
+            Some(false),
+        ),
+        (r#""/etc/sddm.conf|[Autologin]|User=kiosk""#, Some(true)),
+        (r#""/etc/sddm.conf|[Autologin]|User=""#, Some(false)),
+        // SDDM's User= counts only under [Autologin].
+        (r#""/etc/sddm.conf|[Users]|User=kiosk""#, Some(false)),
     ] {
         let f = parse::parse(doc(lines).as_bytes(), OsFamily::Linux).unwrap();
         assert_eq!(f.screen_lock.auto_logon, want, "{lines}");
@@ -858,15 +894,20 @@ fn screen_lock_rules() {
     assert_eq!(one(judge::SCREEN_LOCK, &h, &f, &th).status, Status::Error);
     f.screen_lock.graphical = Some(false);
     assert_eq!(one(judge::SCREEN_LOCK, &h, &f, &th).status, Status::Warn);
-    // Auto-logon is reported here and overrides everything else.
+    // Auto-logon is a finding of its own: it hides nothing about the screen lock.
     let mut f = good(OsFamily::Linux);
     f.screen_lock.auto_logon = Some(true);
-    let x = one(judge::SCREEN_LOCK, &h, &f, &th);
+    f.screen_lock.locks = Some(false);
+    let x = one(judge::AUTO_LOGON, &h, &f, &th);
     assert_eq!((x.status, x.severity), (Status::Fail, Severity::High));
+    assert_eq!(one(judge::SCREEN_LOCK, &h, &f, &th).status, Status::Fail);
+    f.screen_lock.locks = Some(true);
+    assert_eq!(one(judge::SCREEN_LOCK, &h, &f, &th).status, Status::Pass);
+    assert_eq!(one(judge::AUTO_LOGON, &h, &f, &th).status, Status::Fail);
     f.screen_lock.auto_logon = None;
-    let x = one(judge::SCREEN_LOCK, &h, &f, &th);
-    assert_eq!(x.status, Status::Pass);
-    assert_eq!(x.evidence.get("auto_logon"), Some("not checked on this OS"));
+    assert_eq!(one(judge::AUTO_LOGON, &h, &f, &th).status, Status::Error);
+    f.screen_lock.auto_logon = Some(false);
+    assert_eq!(one(judge::AUTO_LOGON, &h, &f, &th).status, Status::Pass);
 }
 
 #[test]
@@ -898,6 +939,7 @@ fn software_rules() {
             sw.packages.push(Package {
                 name: format!("tool{i:02}"),
                 version: String::new(),
+                ..Package::default()
             });
         }
     }
@@ -1069,4 +1111,397 @@ mod props {
             }
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the machine will actually do (issue 10, items 13–17).
+
+fn linux_fixture(name: &str) -> HostFacts {
+    parse::parse(&fixture(name), OsFamily::Linux).unwrap()
+}
+
+/// Replaces `from` with `to` in a fixture's text (each must hit).
+fn edited(name: &str, edits: &[(&str, &str)]) -> HostFacts {
+    let mut text = String::from_utf8(fixture(name)).unwrap();
+    for (from, to) in edits {
+        assert!(text.contains(from), "{from} not in {name}");
+        text = text.replacen(from, to, 1);
+    }
+    parse::parse(text.as_bytes(), OsFamily::Linux).unwrap()
+}
+
+/// A LightDM kiosk with automatic login and the X screen saver turned off: two problems, two
+/// findings (before, only the automatic login was reported).
+#[test]
+fn kiosk_reports_auto_logon_and_screen_lock_each() {
+    let f = linux_fixture("linux-temproot-kiosk.json");
+    let h = host(OsFamily::Linux, &["desktop"]);
+    let th = allow_all();
+    let sl = one(judge::SCREEN_LOCK, &h, &f, &th);
+    assert_eq!(sl.status, Status::Fail, "{}", sl.summary);
+    assert!(sl.summary.contains("does not lock"), "{}", sl.summary);
+    let shown = format!("{:?}", sl.evidence);
+    assert!(shown.contains("xset s off"), "{shown}");
+    assert!(shown.contains("light-locker"), "{shown}");
+    assert!(sl.remediation.as_deref().unwrap().contains("xset s off"));
+    let al = one(judge::AUTO_LOGON, &h, &f, &th);
+    assert_eq!(al.status, Status::Fail);
+    assert!(format!("{:?}", al.evidence).contains("autologin-user=kiosk"));
+    // The look-alike: automatic login commented out, nothing turning the screen saver off.
+    let f = edited(
+        "linux-temproot-kiosk.json",
+        &[
+            (
+                r#""/etc/lightdm/lightdm.conf|[Seat:*]|autologin-user=kiosk""#,
+                r#""/etc/lightdm/lightdm.conf|[Seat:*]|greeter-session=lightdm-gtk-greeter""#,
+            ),
+            (
+                r#""xset":["/etc/xdg/autostart/kiosk-noblank.desktop:Exec=sh -c \"xset s off; xset -dpms\""]"#,
+                r#""xset":[]"#,
+            ),
+        ],
+    );
+    let sl = one(judge::SCREEN_LOCK, &h, &f, &th);
+    assert_eq!(sl.status, Status::Pass, "{}", sl.summary);
+    assert!(sl.summary.contains("11 minutes"), "{}", sl.summary);
+    assert_eq!(one(judge::AUTO_LOGON, &h, &f, &th).status, Status::Pass);
+    // A hidden autostart entry does not run: its xset does not count.
+    let f = edited(
+        "linux-temproot-kiosk.json",
+        &[(
+            r#""autostart":["#,
+            r#""autostart":["/etc/xdg/autostart/kiosk-noblank.desktop|[Desktop Entry]|Hidden=true","#,
+        )],
+    );
+    assert_eq!(one(judge::SCREEN_LOCK, &h, &f, &th).status, Status::Pass);
+}
+
+/// dconf keyfiles count only when compiled and named by the profile.
+#[test]
+fn dconf_settings_count_only_when_compiled_and_in_the_profile() {
+    let h = host(OsFamily::Linux, &["desktop"]);
+    let th = allow_all();
+    let f = linux_fixture("linux-temproot-hardened.json");
+    assert_eq!(f.screen_lock.lock_after_secs, Some(600));
+    assert_eq!(f.screen_lock.enforced, Some(true));
+    assert_eq!(one(judge::SCREEN_LOCK, &h, &f, &th).status, Status::Pass);
+    // Never compiled: GNOME's defaults apply (5 minutes) and nothing is locked down.
+    for (from, to) in [
+        ("local|1793527205|1793527200", "local||1793527200"),
+        ("local|1793527205|1793527200", "local|1793527100|1793527200"),
+    ] {
+        let f = edited("linux-temproot-hardened.json", &[(from, to)]);
+        let x = one(judge::SCREEN_LOCK, &h, &f, &th);
+        assert_eq!(x.status, Status::Warn, "{from} -> {to}: {}", x.summary);
+        assert!(x.summary.contains("5 minutes"), "{}", x.summary);
+        assert!(format!("{:?}", x.evidence).contains("dconf update"));
+    }
+    // A compiled keyfile that turns the lock off fails; uncompiled, it is not what runs.
+    let off = [("lock-enabled=true", "lock-enabled=false")];
+    let f = edited("linux-temproot-hardened.json", &off);
+    assert_eq!(one(judge::SCREEN_LOCK, &h, &f, &th).status, Status::Fail);
+    // No profile naming the database: its settings are not read.
+    let f = edited(
+        "linux-temproot-hardened.json",
+        &[(
+            r#""dconf_profile":["user-db:user","system-db:local"]"#,
+            r#""dconf_profile":[]"#,
+        )],
+    );
+    let x = one(judge::SCREEN_LOCK, &h, &f, &th);
+    assert_eq!(x.status, Status::Warn, "{}", x.summary);
+    assert!(format!("{:?}", x.evidence).contains("/etc/dconf/profile/user"));
+}
+
+fn screen_doc(screen_lock: &str) -> HostFacts {
+    let doc = format!(r#"{{"probe":"caretaker-linux/1","screen_lock":{screen_lock}}}"#);
+    parse::parse(doc.as_bytes(), OsFamily::Linux).unwrap()
+}
+
+#[test]
+fn kde_xscreensaver_and_unknown_desktops() {
+    let h = host(OsFamily::Linux, &["desktop"]);
+    let th = allow_all();
+    // KDE with no kscreenlockerrc: Plasma's defaults (locks after 5 minutes), users may change.
+    let f = screen_doc(
+        r#"{"present":["plasmashell","sddm"],"kscreenlocker":[],"autologin":["/etc/sddm.conf|[Autologin]|User="],"graphical":true}"#,
+    );
+    let x = one(judge::SCREEN_LOCK, &h, &f, &th);
+    assert_eq!(
+        (x.status, f.screen_lock.lock_after_secs),
+        (Status::Warn, Some(300))
+    );
+    assert_eq!(one(judge::AUTO_LOGON, &h, &f, &th).status, Status::Pass);
+    // Locked down system-wide.
+    let f = screen_doc(
+        r#"{"present":["plasmashell","sddm"],"kscreenlocker":["/etc/xdg/kscreenlockerrc|[Daemon][$i]|Autolock=true","/etc/xdg/kscreenlockerrc|[Daemon][$i]|Timeout=10"],"autologin":[],"graphical":true}"#,
+    );
+    let x = one(judge::SCREEN_LOCK, &h, &f, &th);
+    assert_eq!(x.status, Status::Pass, "{}", x.summary);
+    assert!(x.summary.contains("10 minutes"));
+    // Autolock off.
+    let f = screen_doc(
+        r#"{"present":["plasmashell"],"kscreenlocker":["/etc/xdg/kscreenlockerrc|[Daemon]|Autolock=false"],"autologin":[],"graphical":true}"#,
+    );
+    assert_eq!(one(judge::SCREEN_LOCK, &h, &f, &th).status, Status::Fail);
+    // xscreensaver run at session start with Debian's app-defaults (lock: False).
+    let f = screen_doc(
+        r#"{"present":["xscreensaver","Xorg"],"autostart":["/etc/xdg/autostart/xscreensaver.desktop|[Desktop Entry]|Exec=xscreensaver -nosplash"],"xscreensaver":["/etc/X11/app-defaults/XScreenSaver:*timeout:0:10:00","/etc/X11/app-defaults/XScreenSaver:*lock:False"],"autologin":[],"graphical":true}"#,
+    );
+    assert_eq!(one(judge::SCREEN_LOCK, &h, &f, &th).status, Status::Fail);
+    let f = screen_doc(
+        r#"{"present":["xscreensaver","Xorg"],"autostart":["/etc/xdg/autostart/xscreensaver.desktop|[Desktop Entry]|Exec=xscreensaver -nosplash"],"xscreensaver":["/etc/X11/app-defaults/XScreenSaver:*timeout:0:10:00","/etc/X11/app-defaults/XScreenSaver:*lock:False","/etc/skel/.xscreensaver:lock:True"],"autologin":[],"graphical":true}"#,
+    );
+    assert_eq!(f.screen_lock.lock_after_secs, Some(600));
+    // A desktop caretaker does not know: an error that says what was looked for.
+    let f = screen_doc(r#"{"present":["xfce4-session","Xorg"],"autologin":[],"graphical":true}"#);
+    let x = one(judge::SCREEN_LOCK, &h, &f, &th);
+    assert_eq!(x.status, Status::Error);
+    assert!(x.summary.contains("looked for GNOME"), "{}", x.summary);
+    assert!(
+        x.summary.contains("found xfce4-session, Xorg"),
+        "{}",
+        x.summary
+    );
+}
+
+/// The last upgrade is only in a rotated, compressed log; since then only an install.
+#[test]
+fn updates_are_dated_from_the_last_real_upgrade_in_any_log() {
+    let f = linux_fixture("linux-temproot-rotated.json");
+    assert_eq!(
+        f.updates.last_installed,
+        Some(datetime!(2026-10-14 08:00:04 UTC))
+    );
+    let h = host(OsFamily::Linux, &[]);
+    let x = updates_at(&h, &f, datetime!(2026-11-23 02:00 UTC));
+    assert_eq!(x.status, Status::Fail);
+    assert!(x.summary.contains("for 39 days"), "{}", x.summary);
+    assert!(
+        format!("{:?}", x.evidence).contains("history.log.1.gz")
+            || format!("{:?}", x.evidence).contains("dpkg.log.1")
+    );
+    // Waiting updates, security first.
+    let f = edited(
+        "linux-temproot-rotated.json",
+        &[
+            (r#""pending":null"#, r#""pending":22"#),
+            (r#""pending_security":null"#, r#""pending_security":5"#),
+            (
+                r#""pending_security_names":null"#,
+                r#""pending_security_names":"libssl3 openssl tzdata linux-image-amd64 curl ""#,
+            ),
+        ],
+    );
+    let x = updates_at(&h, &f, datetime!(2026-11-23 02:00 UTC));
+    assert!(
+        x.summary.contains(
+            "5 security updates are waiting: libssl3, openssl, tzdata, …, and 17 others."
+        ),
+        "{}",
+        x.summary
+    );
+    // Only installs recorded: no upgrade at all.
+    let f = edited(
+        "linux-temproot-rotated.json",
+        &[(r#""upgrades":["#, r#""upgrades":[],"was":["#)],
+    );
+    let x = updates_at(&h, &f, datetime!(2026-11-23 02:00 UTC));
+    assert_eq!(x.status, Status::Fail);
+    assert!(x.summary.contains("No update"), "{}", x.summary);
+}
+
+fn updates_at(h: &HostInfo, f: &HostFacts, now: OffsetDateTime) -> Finding {
+    judge(h, f, &allow_all(), now)
+        .into_iter()
+        .find(|x| x.check.as_str() == judge::UPDATES)
+        .unwrap()
+}
+
+/// On the development machine's recorded output, only what was installed by hand is judged.
+#[test]
+fn software_judges_what_a_person_installed() {
+    let f = linux_fixture("linux-debian12.json");
+    let sw = f.software.as_ref().unwrap();
+    assert!(sw.marks_known && sw.origin_known);
+    assert!(sw.packages.len() > 700);
+    let by_hand = judge::installed_by_hand(sw);
+    assert!(by_hand.len() < 150, "{}", by_hand.len());
+    assert!(by_hand.iter().any(|p| p.name == "git"));
+    // Required/standard packages (bash, apt) and dependencies are the OS's own.
+    assert!(!by_hand
+        .iter()
+        .any(|p| p.name == "bash" || p.name == "libc6"));
+    let h = host(OsFamily::Linux, &[]);
+    let th = HostThresholds {
+        software_allow_linux: vec!["git".into()],
+        ..HostThresholds::default()
+    };
+    let x = one(judge::SOFTWARE, &h, &f, &th);
+    assert_eq!(x.status, Status::Fail);
+    assert!(x.summary.contains("installed by hand"), "{}", x.summary);
+    assert!(!x.summary.contains("bash"));
+    let th = HostThresholds {
+        software_allow_linux: by_hand
+            .iter()
+            .map(|p| p.name.rsplit(['/', ' ']).next().unwrap().to_string())
+            .collect(),
+        ..HostThresholds::default()
+    };
+    let x = one(judge::SOFTWARE, &h, &f, &th);
+    assert_eq!(x.status, Status::Pass, "{}", x.summary);
+}
+
+/// Every configuration key named in a host finding's advice exists in caretaker.toml's schema.
+#[test]
+fn config_keys_named_in_host_advice_exist() {
+    let keys: Vec<&str> = caretaker_config::docs::FIELDS
+        .iter()
+        .map(|f| f.key)
+        .collect();
+    let mut findings = Vec::new();
+    for os in OsFamily::ALL {
+        let h = host(os, &["laptop"]);
+        let mut bad = good(os);
+        bad.antivirus.installed = Some(false);
+        bad.screen_lock.locks = Some(false);
+        bad.screen_lock.auto_logon = Some(true);
+        bad.updates.last_installed = Some(datetime!(2020-01-01 00:00 UTC));
+        bad.encryption.system_encrypted = Some(false);
+        bad.removable.blocked = Some(false);
+        for th in [
+            HostThresholds::default(),
+            allow_all(),
+            HostThresholds {
+                software_allow_linux: vec!["[".into(), "x".into()],
+                software_allow_windows: vec!["[".into(), "x".into()],
+                software_allow_macos: vec!["[".into(), "x".into()],
+                ..HostThresholds::default()
+            },
+        ] {
+            findings.extend(judge(&h, &bad, &th, NOW));
+            findings.extend(judge(&h, &good(os), &th, NOW));
+        }
+        findings.extend(unreachable_findings(&h, "down", "down"));
+    }
+    let mut named = 0;
+    for f in &findings {
+        let text = f.remediation.clone().unwrap_or_default();
+        for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.')) {
+            let word = word.trim_matches('.');
+            let looks_like_key = word.starts_with("hosts.")
+                || word.starts_with("host.") && !CHECK_IDS.contains(&word)
+                || (word.contains('_')
+                    && word
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c == '_' || c == '.')
+                    && word.contains("allow"));
+            if looks_like_key {
+                named += 1;
+                assert!(
+                    keys.contains(&word),
+                    "{}: advice names {word:?}, not a caretaker.toml key: {text}",
+                    f.check
+                );
+            }
+        }
+    }
+    assert!(named > 0, "the advice names no key at all");
+}
+
+/// `mdatp health` (transcribed; see the fixture README) read as Microsoft Defender for Endpoint.
+#[test]
+fn microsoft_defender_for_endpoint_on_linux() {
+    let health: Vec<String> = String::from_utf8(fixture("mdatp-health.txt"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::to_string(l).unwrap())
+        .collect();
+    let doc = |health: &str| {
+        format!(
+            r#"{{"probe":"caretaker-linux/1","collected_at":{},"clamav":{{"daily_file":null,"clamscan":false}},"av_products":[{{"product":"Microsoft Defender for Endpoint","dir":"/opt/microsoft/mdatp","service":null,"definitions_mtime":null,"health":[{health}]}}]}}"#,
+            NOW.unix_timestamp()
+        )
+    };
+    let f = parse::parse(doc(&health.join(",")).as_bytes(), OsFamily::Linux).unwrap();
+    assert_eq!(
+        f.antivirus.product.as_deref(),
+        Some("Microsoft Defender for Endpoint")
+    );
+    assert_eq!(f.antivirus.enabled, Some(true));
+    assert_eq!(
+        f.antivirus.signature_version.as_deref(),
+        Some("1.421.158.0")
+    );
+    assert_eq!(
+        f.antivirus.signatures_updated,
+        Some(NOW - time::Duration::minutes(95))
+    );
+    let h = host(OsFamily::Linux, &[]);
+    let x = one(judge::ANTIVIRUS, &h, &f, &allow_all());
+    assert_eq!(x.status, Status::Pass, "{}", x.summary);
+    assert!(
+        x.summary.contains("Microsoft Defender for Endpoint"),
+        "{}",
+        x.summary
+    );
+    // Passive mode: installed but not protecting.
+    let passive: Vec<String> = health
+        .iter()
+        .map(|l| {
+            if l.contains("passive_mode_enabled") {
+                l.replace("false", "true [managed]")
+            } else {
+                l.clone()
+            }
+        })
+        .collect();
+    let passive = passive.join(",");
+    let f = parse::parse(doc(&passive).as_bytes(), OsFamily::Linux).unwrap();
+    assert_eq!(
+        one(judge::ANTIVIRUS, &h, &f, &allow_all()).status,
+        Status::Fail
+    );
+    // Nothing at all: says what was looked for.
+    let none = br#"{"probe":"caretaker-linux/1","clamav":{"daily_file":null,"clamscan":false},"av_products":[]}"#;
+    let f = parse::parse(none, OsFamily::Linux).unwrap();
+    let x = one(judge::ANTIVIRUS, &h, &f, &allow_all());
+    assert_eq!(x.status, Status::Fail);
+    assert!(
+        x.summary.contains("no anti-virus found (looked for ClamAV"),
+        "{}",
+        x.summary
+    );
+    assert!(x.summary.contains("Sophos"), "{}", x.summary);
+    // ESET with a recent detection module; Sophos running (age kept in its console); CrowdStrike.
+    let eset = format!(
+        r#"{{"probe":"caretaker-linux/1","collected_at":{now},"clamav":{{"daily_file":null,"clamscan":false}},"av_products":[{{"product":"ESET (eea)","dir":"/opt/eset/eea","service":"active","definitions_mtime":{t},"health":null}}]}}"#,
+        now = NOW.unix_timestamp(),
+        t = NOW.unix_timestamp() - 7200
+    );
+    let f = parse::parse(eset.as_bytes(), OsFamily::Linux).unwrap();
+    assert_eq!(
+        one(judge::ANTIVIRUS, &h, &f, &allow_all()).status,
+        Status::Pass
+    );
+    let sophos = br#"{"probe":"caretaker-linux/1","clamav":{"daily_file":null,"clamscan":false},"av_products":[{"product":"Sophos Protection for Linux","dir":"/opt/sophos-spl","service":"active","definitions_mtime":null,"health":null}]}"#;
+    let f = parse::parse(sophos, OsFamily::Linux).unwrap();
+    assert_eq!(
+        one(judge::ANTIVIRUS, &h, &f, &allow_all()).status,
+        Status::Warn
+    );
+    let stopped = String::from_utf8(sophos.to_vec())
+        .unwrap()
+        .replace("\"active\"", "\"inactive\"");
+    let f = parse::parse(stopped.as_bytes(), OsFamily::Linux).unwrap();
+    assert_eq!(
+        one(judge::ANTIVIRUS, &h, &f, &allow_all()).status,
+        Status::Fail
+    );
+    let cs = br#"{"probe":"caretaker-linux/1","clamav":{"daily_file":null,"clamscan":false},"av_products":[{"product":"CrowdStrike Falcon","dir":"/opt/CrowdStrike","service":"active","definitions_mtime":null,"health":null}]}"#;
+    let f = parse::parse(cs, OsFamily::Linux).unwrap();
+    assert_eq!(
+        one(judge::ANTIVIRUS, &h, &f, &allow_all()).status,
+        Status::Pass
+    );
 }

@@ -15,7 +15,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let Some(p) = state.picture() else { return };
     let rows = state.host_rows();
     let width = usize::from(area.width);
-    let wide = width >= 100;
+    // Wide: 2 + 21 + 17 + 7 columns of 10 = 110.
+    let wide = width >= 110;
     let with_problems = rows.iter().filter(|r| r.worst != Status::Pass).count();
     // The list as long as it needs (at least half the body when it is long), the selected
     // machine's problems below it.
@@ -46,9 +47,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         title,
     );
 
-    let name_w = if wide { 20 } else { 15 };
+    // Narrow: 2 + 15 + 7 columns of 9 = 80.
+    let name_w = if wide { 20 } else { 14 };
     let addr_w = if wide { 17 } else { 0 };
-    let col_w = 10;
+    let col_w = if wide { 10 } else { 9 };
     let mut h = format!("  {}", fit("MACHINE", name_w + 1));
     if wide {
         h.push_str(&fit("ADDRESS", addr_w));

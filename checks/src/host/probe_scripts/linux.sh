@@ -17,15 +17,39 @@ j() {
 jn() { if [ -n "$1" ]; then j "$1"; else printf 'null'; fi; }
 # num STRING -> the number, or null when not all digits.
 num() { case "$1" in ''|*[!0-9]*|???????????????????*) printf 'null' ;; *) printf '%s' "$1" ;; esac; }
+# tool NAME -> the command to run: under CARETAKER_ROOT only $R/usr/bin/NAME (a test stand-in),
+# otherwise NAME from PATH. Empty when there is none.
+tool() {
+  if [ -n "$R" ]; then
+    if [ -x "$R/usr/bin/$1" ]; then printf '%s' "$R/usr/bin/$1"; fi
+  elif command -v "$1" >/dev/null 2>&1; then printf '%s' "$1"; fi
+}
+# ini KEYS FILE... -> one line per setting, "file|[section]|key=value", for keys matching the
+# extended regular expression KEYS; comments skipped, paths without the CARETAKER_ROOT prefix.
+ini() {
+  re="$1"; shift
+  for f in "$@"; do
+    [ -f "$f" ] && [ -r "$f" ] || continue
+    awk -v f="${f#"$R"}" -v re="^($re)$" '
+      /^[[:space:]]*[#;]/ { next }
+      /^[[:space:]]*\[/ { s = $0; gsub(/^[[:space:]]+|[[:space:]]+$/, "", s); next }
+      /=/ { k = $0; sub(/=.*/, "", k); gsub(/^[[:space:]]+|[[:space:]]+$/, "", k)
+            kk = k; sub(/\[.*$/, "", kk)
+            if (kk ~ re) { v = $0; sub(/^[^=]*=/, "", v); gsub(/^[[:space:]]+|[[:space:]]+$/, "", v)
+                           print f "|" s "|" k "=" v } }' "$f" 2>/dev/null | head -n 200
+  done
+}
 problem() { PROBLEMS="${PROBLEMS}${PROBLEMS:+,}$(j "$1")"; }
 have() { command -v "$1" >/dev/null 2>&1; }
 mtime() { stat -c %Y "$1" 2>/dev/null; }
 svc() { if have systemctl; then systemctl is-active "$1" 2>/dev/null | head -n 1; fi; }
-# lines CMD... -> JSON array of (at most 64) output lines of CMD.
-lines() {
+# lines CMD... -> JSON array of (at most 64) output lines of CMD; linesn N CMD... at most N.
+lines() { linesn 64 "$@"; }
+linesn() {
+  cap="$1"; shift
   first=1
   printf '['
-  "$@" 2>/dev/null | head -n 64 | while IFS= read -r l; do
+  "$@" 2>/dev/null | head -n "$cap" | while IFS= read -r l; do
     if [ "$first" = 1 ]; then first=0; else printf ','; fi
     j "$l"
   done
@@ -60,8 +84,62 @@ printf ',"clamav":{"daily_file":%s,"daily_header":%s,"daily_mtime":%s,"freshclam
   "$(jn "$(svc clamav-freshclam)")" "$(jn "$(svc clamav-daemon)")" \
   "$(if have clamscan; then printf true; else printf false; fi)"
 
+# --- Other anti-virus products: each only when installed. ---
+# Microsoft Defender for Endpoint: `mdatp health` (key : value lines, its own status words).
+# ESET (Endpoint Antivirus eea, Server Security efs): service state and the newest detection
+# module under /var/opt/eset/PRODUCT/lib. Sophos Protection for Linux (/opt/sophos-spl),
+# Trellix/McAfee Endpoint Security (/opt/McAfee/ens), CrowdStrike Falcon (/opt/CrowdStrike):
+# service state; Sophos' and Trellix' definition dates stay in their consoles.
+printf ',"av_products":['
+AVN=0
+av_item() { # NAME DIR SERVICE DEFS_EPOCH HEALTH_JSON
+  if [ "$AVN" -gt 0 ]; then printf ','; fi
+  AVN=$((AVN + 1))
+  printf '{"product":%s,"dir":%s,"service":%s,"definitions_mtime":%s,"health":%s}' \
+    "$(j "$1")" "$(jn "$2")" "$(jn "$3")" "$(num "$4")" "${5:-null}"
+}
+MDATP=$(tool mdatp)
+if [ -n "$MDATP" ] || [ -d "$R/opt/microsoft/mdatp" ]; then
+  H='null'
+  if [ -n "$MDATP" ]; then H=$(lines "$MDATP" health); fi
+  av_item "Microsoft Defender for Endpoint" "/opt/microsoft/mdatp" "$(svc mdatp)" "" "$H"
+fi
+for e in eea efs ees; do
+  if [ -d "$R/opt/eset/$e" ]; then
+    NEWEST=""
+    if [ -d "$R/var/opt/eset/$e/lib" ]; then
+      NEWEST=$(find "$R/var/opt/eset/$e/lib" -maxdepth 1 -type f -printf '%T@\n' 2>/dev/null | sort -n | tail -n 1 | cut -d. -f1)
+    fi
+    av_item "ESET ($e)" "/opt/eset/$e" "$(svc "$e")" "$NEWEST" ""
+  fi
+done
+if [ -d "$R/opt/sophos-spl" ]; then av_item "Sophos Protection for Linux" "/opt/sophos-spl" "$(svc sophos-spl)" "" ""; fi
+if [ -d "$R/opt/McAfee/ens" ]; then av_item "Trellix Endpoint Security" "/opt/McAfee/ens" "$(svc mfetpd)" "" ""; fi
+if [ -d "$R/opt/CrowdStrike" ]; then av_item "CrowdStrike Falcon" "/opt/CrowdStrike" "$(svc falcon-sensor)" "" ""; fi
+printf ']'
+
 # --- Updates ---
-USRC=""; UT=""
+# The last real upgrade (an apt history entry with an Upgrade: line, or a dpkg.log "upgrade"
+# line) in each log, rotated ones included, as "epoch|file|what was read".
+upgrades() {
+  for f in "$R"/var/log/apt/history.log "$R"/var/log/apt/history.log.[0-9]*; do
+    [ -r "$f" ] || continue
+    case "$f" in *.gz) c="zcat" ;; *) c="cat" ;; esac
+    SD=$($c "$f" 2>/dev/null | awk '/^Start-Date:/ { d = $0; u = 0 } /^Upgrade:/ { u = 1 } /^End-Date:/ { if (u) last = d } END { print last }' | sed 's/^Start-Date: *//')
+    [ -n "$SD" ] || continue
+    E=$(date -d "$(printf '%s' "$SD" | sed 's/  */ /g')" +%s 2>/dev/null)
+    printf '%s|%s|Start-Date: %s (an entry with Upgrade:)\n' "$E" "${f#"$R"}" "$SD"
+  done | head -n 24
+  for f in "$R"/var/log/dpkg.log "$R"/var/log/dpkg.log.[0-9]*; do
+    [ -r "$f" ] || continue
+    case "$f" in *.gz) c="zcat" ;; *) c="cat" ;; esac
+    L=$($c "$f" 2>/dev/null | grep -E '^[0-9-]+ [0-9:]+ upgrade ' | tail -n 1)
+    [ -n "$L" ] || continue
+    E=$(date -d "$(printf '%s' "$L" | cut -d' ' -f1,2)" +%s 2>/dev/null)
+    printf '%s|%s|%s\n' "$E" "${f#"$R"}" "$L"
+  done | head -n 24
+}
+UT=""; USRC=""
 if [ -r "$R/var/log/apt/history.log" ]; then
   SD=$(grep '^Start-Date:' "$R/var/log/apt/history.log" 2>/dev/null | tail -n 1 | sed 's/^Start-Date: *//')
   if [ -n "$SD" ]; then
@@ -72,17 +150,25 @@ fi
 if [ -z "$UT" ] && [ -r "$R/var/log/dnf.rpm.log" ]; then
   UT=$(mtime "$R/var/log/dnf.rpm.log"); USRC="mtime of /var/log/dnf.rpm.log"
 fi
-if [ -z "$UT" ] && [ -r "$R/var/log/dpkg.log" ]; then
-  UT=$(mtime "$R/var/log/dpkg.log"); USRC="mtime of /var/log/dpkg.log"
-fi
-if [ -z "$UT" ]; then problem "no package-install log found (apt history, dnf.rpm.log, dpkg.log)"; fi
 STAMP=$(mtime "$R/var/lib/apt/periodic/update-success-stamp")
-PEND=""
-if have apt-get && [ -z "$R" ]; then
-  PEND=$(apt-get -s -o Debug::NoLocking=1 upgrade 2>/dev/null | grep -c '^Inst ')
+# Updates waiting: apt-get's simulation, reading the machine's own package lists (nothing is
+# fetched or written: no lock, no cache files). Security updates come from a *-security suite.
+PEND=""; PSEC=""; PSECN=""
+APTO=""
+if [ -n "$R" ]; then
+  APTO="-o Dir=$R -o Dir::State::status=$R/var/lib/dpkg/status -o Dir::Etc::Parts=$R/etc/apt/apt.conf.d"
 fi
-printf ',"updates":{"last_install_epoch":%s,"source":%s,"apt_update_success_epoch":%s,"pending":%s}' \
-  "$(num "$UT")" "$(jn "$USRC")" "$(num "$STAMP")" "$(num "$PEND")"
+if have apt-get && { [ -z "$R" ] || [ -d "$R/etc/apt" ]; }; then
+  # shellcheck disable=SC2086
+  INST=$(apt-get -s $APTO -o Debug::NoLocking=1 -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= upgrade 2>/dev/null | grep '^Inst ' | head -n 5000)
+  PEND=$(printf '%s' "$INST" | grep -c '^Inst ')
+  PSEC=$(printf '%s' "$INST" | grep -ciE '\(.*security')
+  PSECN=$(printf '%s\n' "$INST" | grep -iE '\(.*security' | cut -d' ' -f2 | head -n 20 | tr '\n' ' ')
+fi
+printf ',"updates":{"last_install_epoch":%s,"source":%s,"apt_update_success_epoch":%s,"pending":%s,"pending_security":%s,"pending_security_names":%s,"upgrades":' \
+  "$(num "$UT")" "$(jn "$USRC")" "$(num "$STAMP")" "$(num "$PEND")" "$(num "$PSEC")" "$(jn "$PSECN")"
+linesn 48 upgrades
+printf '}'
 
 # --- Encryption of the root filesystem ---
 ROOTDEV=""
@@ -106,36 +192,99 @@ lines grep -shE '^[[:space:]]*(install|blacklist)[[:space:]]+usb[-_]storage' "$R
 printf ',"usbguard":%s,"usb_storage_loaded":%s}' "$(jn "$(svc usbguard)")" \
   "$(if [ -d "$R/sys/module/usb_storage" ]; then printf true; else printf false; fi)"
 
-# --- Screen lock: GNOME dconf system databases ---
-printf ',"screen_lock":{"dconf_settings":'
-dconf_keys() {
-  grep -sHE '^[[:space:]]*(idle-delay|lock-enabled|lock-delay)[[:space:]]*=' "$R"/etc/dconf/db/*.d/* | sed "s#^$R##"
+# --- Screen lock and automatic login: what the desktop session will apply ---
+printf ',"screen_lock":{"present":'
+# Desktops, display managers and lockers installed (their programs).
+present() {
+  for p in usr/bin/gnome-shell usr/bin/cinnamon usr/bin/mate-session usr/bin/plasmashell \
+           usr/bin/startplasma-x11 usr/bin/xfce4-session usr/bin/lxsession usr/bin/lxqt-session \
+           usr/sbin/gdm3 usr/sbin/gdm usr/sbin/lightdm usr/bin/sddm \
+           usr/bin/light-locker usr/bin/xscreensaver usr/bin/xfce4-screensaver usr/bin/Xorg; do
+    if [ -e "$R/$p" ]; then printf '%s\n' "${p##*/}"; fi
+  done
 }
-lines dconf_keys
+lines present
+printf ',"sessions":'
+sessions() { for f in "$R"/usr/share/xsessions/*.desktop "$R"/usr/share/wayland-sessions/*.desktop; do [ -e "$f" ] && printf '%s\n' "${f#"$R"}"; done; }
+lines sessions
+# dconf: the profile naming the system databases, the keyfiles' settings and locks, and whether
+# each database was compiled (`dconf update`) after its keyfiles last changed.
+printf ',"dconf_profile":'
+lines grep -sv '^[[:space:]]*#' "$R/etc/dconf/profile/user"
+DKEYS='idle-delay|lock-enabled|lock-delay|idle-activation-enabled|lock-after-screensaver|late-locking'
+printf ',"dconf_keys":'
+dconf_keys() { ini "$DKEYS" "$R"/etc/dconf/db/*.d/*; }
+linesn 200 dconf_keys
 printf ',"dconf_locks":'
-lines grep -shE '(idle-delay|lock-enabled|lock-delay)' "$R"/etc/dconf/db/*.d/locks/*
-GUI=false
-for g in "$R/usr/bin/gnome-shell" "$R/usr/sbin/gdm3" "$R/usr/sbin/lightdm" "$R/usr/sbin/sddm" "$R/usr/bin/Xorg"; do
-  if [ -e "$g" ]; then GUI=true; break; fi
-done
-# Automatic login (GDM, LightDM, SDDM): the matching lines only.
-autologin() {
-  grep -shE '^[[:space:]]*(AutomaticLoginEnable|TimedLoginEnable|autologin-user|User)[[:space:]]*=' \
-    "$R/etc/gdm3/daemon.conf" "$R/etc/gdm3/custom.conf" "$R/etc/gdm/custom.conf" \
-    "$R/etc/lightdm/lightdm.conf" "$R"/etc/lightdm/lightdm.conf.d/*.conf "$R/etc/sddm.conf" "$R"/etc/sddm.conf.d/*.conf
+dconf_locks() { grep -sHE "($DKEYS)" "$R"/etc/dconf/db/*.d/locks/* | sed "s#^$R##"; }
+linesn 200 dconf_locks
+printf ',"dconf_dbs":'
+dconf_dbs() {
+  for d in "$R"/etc/dconf/db/*.d; do
+    [ -d "$d" ] || continue
+    b="${d%.d}"
+    SRC=$(find "$d" -type f -printf '%T@\n' 2>/dev/null | sort -n | tail -n 1 | cut -d. -f1)
+    printf '%s|%s|%s\n' "${b##*/}" "$(mtime "$b")" "$SRC"
+  done
 }
-printf ',"graphical":%s,"autologin":' "$GUI"
-lines autologin
-printf '}'
+lines dconf_dbs
+# KDE Plasma's screen locker, system-wide and for new users.
+printf ',"kscreenlocker":'
+kde() { ini 'Autolock|Timeout|LockOnResume|LockGrace' "$R/etc/xdg/kscreenlockerrc" "$R/etc/skel/.config/kscreenlockerrc"; }
+lines kde
+# X screen saver and power saving turned off in what a session runs at start.
+printf ',"xset":'
+xset_lines() {
+  grep -sHE '(^|[^[:alnum:]])(xset|xserver-command)([^[:alnum:]]|$)' \
+    "$R"/etc/xdg/autostart/*.desktop "$R"/etc/X11/Xsession.d/* "$R/etc/X11/xinit/xinitrc" \
+    "$R/etc/skel/.xprofile" "$R/etc/skel/.xsessionrc" "$R/etc/skel/.xinitrc" "$R"/etc/xdg/lxsession/*/autostart \
+    "$R/etc/xdg/openbox/autostart" "$R/etc/lightdm/lightdm.conf" "$R"/etc/lightdm/lightdm.conf.d/*.conf |
+    grep -v ':[[:space:]]*#' | sed "s#^$R##"
+}
+lines xset_lines
+# Session autostart entries of screen lockers and anything that runs xset.
+printf ',"autostart":'
+autostart() { ini 'Exec|Hidden|X-GNOME-Autostart-enabled|OnlyShowIn|NotShowIn' "$R"/etc/xdg/autostart/*.desktop | grep -E 'light-locker|xscreensaver|xfce4-screensaver|xset' ; }
+lines autostart
+# xscreensaver's system defaults and new users' own file.
+printf ',"xscreensaver":'
+xss() {
+  grep -sHE '^[*]?(timeout|lock|lockTimeout|mode):' "$R/etc/X11/app-defaults/XScreenSaver" "$R/etc/skel/.xscreensaver" | sed "s#^$R##"
+}
+lines xss
+# Automatic login: GDM, LightDM (packaged defaults first, then the local files) and SDDM.
+printf ',"autologin":'
+autologin() {
+  ini 'AutomaticLoginEnable|AutomaticLogin|TimedLoginEnable|TimedLogin|autologin-user|autologin-session|user-session|User|Session' \
+    "$R/etc/gdm3/daemon.conf" "$R/etc/gdm3/custom.conf" "$R/etc/gdm/custom.conf" \
+    "$R"/usr/share/lightdm/lightdm.conf.d/*.conf "$R"/etc/lightdm/lightdm.conf.d/*.conf "$R/etc/lightdm/lightdm.conf" \
+    "$R"/usr/lib/sddm/sddm.conf.d/*.conf "$R"/etc/sddm.conf.d/*.conf "$R/etc/sddm.conf"
+}
+linesn 200 autologin
+GUI=false
+if [ -n "$(present)" ]; then GUI=true; fi
+printf ',"graphical":%s}' "$GUI"
 
 # --- Installed software (capped at 4000) ---
+# Each dpkg package as [name, version, "auto" or "manual" (apt's extended_states, as
+# `apt-mark showmanual`), priority, section]; then what did not come from any archive apt knows
+# (`apt list --installed` says "local": dpkg -i, a vendor's .deb), snaps that were not seeded
+# with the OS, system-wide flatpaks and folders in /opt that no package owns.
 MGR=""; TOTAL=""
 printf ',"software":{"packages":['
 if have dpkg-query && [ -r "$R/var/lib/dpkg/status" ]; then
   MGR=dpkg
   TOTAL=$(dpkg-query --admindir="$R/var/lib/dpkg" -W -f '${db:Status-Abbrev}\n' 2>/dev/null | grep -c '^ii')
-  dpkg-query --admindir="$R/var/lib/dpkg" -W -f '${db:Status-Abbrev}\t${Package}\t${Version}\n' 2>/dev/null | grep '^ii' | head -n 4000 |
-    awk -F '\t' 'BEGIN{n=0} {gsub(/[^ -~]/,"",$2); gsub(/[^ -~]/,"",$3); gsub(/[\\"]/,"",$2); gsub(/[\\"]/,"",$3); printf "%s[\"%s\",\"%s\"]", (n++?",":""), $2, $3}'
+  dpkg-query --admindir="$R/var/lib/dpkg" -W -f '${db:Status-Abbrev}\t${Package}\t${Version}\t${Architecture}\t${Priority}\t${Section}\n' 2>/dev/null | grep '^ii' | head -n 4000 |
+    awk -F '\t' -v ext="$R/var/lib/apt/extended_states" '
+      BEGIN { while ((getline l < ext) == 1) {
+                if (l ~ /^Package:/) { p = l; sub(/^Package: */, "", p); a = "" }
+                else if (l ~ /^Architecture:/) { a = l; sub(/^Architecture: */, "", a) }
+                else if (l ~ /^Auto-Installed: *1/) { auto[p ":" a] = 1; auto[p] = 1 } }
+              n = 0 }
+      { for (i = 2; i <= 6; i++) { gsub(/[^ -~]/, "", $i); gsub(/[\\"]/, "", $i) }
+        m = ((($2 ":" $4) in auto) || ($4 == "all" && ($2 in auto))) ? "auto" : "manual"
+        printf "%s[\"%s\",\"%s\",\"%s\",\"%s\",\"%s\"]", (n++ ? "," : ""), $2, $3, m, $5, $6 }'
 elif have rpm && [ -z "$R" ]; then
   MGR=rpm
   TOTAL=$(rpm -qa 2>/dev/null | wc -l | tr -d ' ')
@@ -144,6 +293,40 @@ elif have rpm && [ -z "$R" ]; then
 else
   problem "no package manager found (dpkg-query, rpm)"
 fi
-printf '],"manager":%s,"total":%s,"cap":4000}' "$(jn "$MGR")" "$(num "$TOTAL")"
+printf '],"manager":%s,"total":%s,"cap":4000' "$(jn "$MGR")" "$(num "$TOTAL")"
+LISTS=0
+for f in "$R"/var/lib/apt/lists/*_Packages*; do [ -e "$f" ] && LISTS=$((LISTS + 1)); done
+printf ',"apt_lists":%s,"extended_states":%s,"local":' "$LISTS" \
+  "$(if [ -r "$R/var/lib/apt/extended_states" ]; then printf true; else printf false; fi)"
+local_pkgs() {
+  if [ "$LISTS" -gt 0 ] && have apt; then
+    # shellcheck disable=SC2086
+    apt $APTO -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= list --installed 2>/dev/null | grep -E '\[installed,local\]$' | cut -d/ -f1
+  fi
+}
+linesn 500 local_pkgs
+printf ',"snaps":'
+snaps() {
+  for s in "$R"/var/lib/snapd/snaps/*.snap; do
+    [ -e "$s" ] || continue
+    n="${s##*/}"; n="${n%_*}"
+    if ls "$R"/var/lib/snapd/seed/snaps/"${n}"_*.snap >/dev/null 2>&1; then continue; fi
+    printf '%s\n' "$n"
+  done | sort -u
+}
+linesn 200 snaps
+printf ',"flatpaks":'
+flatpaks() { for d in "$R"/var/lib/flatpak/app/*; do [ -d "$d" ] && printf '%s\n' "${d##*/}"; done; }
+linesn 200 flatpaks
+printf ',"opt":'
+opt_dirs() {
+  for d in "$R"/opt/*; do
+    [ -d "$d" ] || continue
+    if [ "$MGR" = dpkg ] && dpkg-query --admindir="$R/var/lib/dpkg" -S "${d#"$R"}" >/dev/null 2>&1; then continue; fi
+    printf '%s\n' "${d#"$R"}"
+  done
+}
+linesn 64 opt_dirs
+printf '}'
 
 printf ',"problems":[%s]}\n' "$PROBLEMS"
