@@ -7,6 +7,20 @@
 use crate::report_schema::{errors_against, schema_errors};
 use crate::util::{audit_json, caretaker, evidence_value, filter_school, findings, run};
 
+/// The finding of the test of `url` from `vantage`.
+fn test_from<'a>(fs: &'a [serde_json::Value], vantage: &str, url: &str) -> &'a serde_json::Value {
+    fs.iter()
+        .find(|f| f["target"]["scope"] == vantage && f["target"]["name"] == url)
+        .unwrap_or_else(|| panic!("nothing about {url} from {vantage}"))
+}
+
+/// Whether `f` is the finding of the planted problem `p`.
+fn is_planted_test(f: &serde_json::Value, p: &caretaker_lab::filter::PlantedFilter) -> bool {
+    f["check"] == p.check
+        && f["target"]["name"] == p.url
+        && f["target"]["scope"] == p.vantage.as_str()
+}
+
 #[test]
 fn every_planted_filter_problem_is_reported_from_its_vantage_point() {
     let lab = filter_school();
@@ -23,11 +37,7 @@ fn every_planted_filter_problem_is_reported_from_its_vantage_point() {
     for p in &planted {
         let hit = fs
             .iter()
-            .find(|f| {
-                f["check"] == p.check
-                    && f["target"]["name"] == p.url
-                    && f["target"]["scope"] == p.vantage.as_str()
-            })
+            .find(|f| is_planted_test(f, p))
             .unwrap_or_else(|| panic!("nothing about {p:?}: {fs:#?}"));
         assert_eq!(hit["status"], "fail", "{p:?}: {hit:#}");
         assert_eq!(evidence_value(hit, "group"), p.group, "{hit:#}");
@@ -55,34 +65,18 @@ fn every_planted_filter_problem_is_reported_from_its_vantage_point() {
         if f["status"] == "pass" {
             continue;
         }
-        let planted_here = planted.iter().any(|p| {
-            f["check"] == p.check
-                && f["target"]["name"] == p.url
-                && f["target"]["scope"] == p.vantage.as_str()
-        });
+        let planted_here = planted.iter().any(|p| is_planted_test(f, p));
         assert!(planted_here, "not planted: {f:#}");
     }
     // How each block was seen, as evidence: the proxy's refusal and the block page.
-    let pupil_ctiru = fs
-        .iter()
-        .find(|f| {
-            f["target"]["scope"] == "pupil-pc"
-                && f["target"]["name"] == "https://ctiru.testfiltering.com/"
-        })
-        .unwrap();
+    let pupil_ctiru = test_from(&fs, "pupil-pc", "https://ctiru.testfiltering.com/");
     assert_eq!(pupil_ctiru["status"], "pass");
     assert_eq!(
         evidence_value(pupil_ctiru, "proxy_status"),
         "403",
         "{pupil_ctiru:#}"
     );
-    let office_iwf = fs
-        .iter()
-        .find(|f| {
-            f["target"]["scope"] == "admin-office"
-                && f["target"]["name"] == "http://iwf.testfiltering.com/"
-        })
-        .unwrap();
+    let office_iwf = test_from(&fs, "admin-office", "http://iwf.testfiltering.com/");
     assert!(
         evidence_value(office_iwf, "matched").contains("St. Example's web filter"),
         "{office_iwf:#}"
@@ -381,11 +375,7 @@ fn a_filter_that_answers_200_with_its_own_page_and_a_sinkhole_is_judged_right() 
     for p in &planted {
         let hit = fs
             .iter()
-            .find(|f| {
-                f["check"] == p.check
-                    && f["target"]["name"] == p.url
-                    && f["target"]["scope"] == p.vantage.as_str()
-            })
+            .find(|f| is_planted_test(f, p))
             .unwrap_or_else(|| panic!("nothing about {p:?}: {fs:#?}"));
         assert_eq!(hit["status"], "fail", "{p:?}: {hit:#}");
     }
@@ -395,11 +385,7 @@ fn a_filter_that_answers_200_with_its_own_page_and_a_sinkhole_is_judged_right() 
             continue;
         }
         failing += 1;
-        let planted_here = planted.iter().any(|p| {
-            f["check"] == p.check
-                && f["target"]["name"] == p.url
-                && f["target"]["scope"] == p.vantage.as_str()
-        });
+        let planted_here = planted.iter().any(|p| is_planted_test(f, p));
         assert!(planted_here, "a false alarm: {f:#}");
     }
     assert_eq!(failing, planted.len());
@@ -408,13 +394,7 @@ fn a_filter_that_answers_200_with_its_own_page_and_a_sinkhole_is_judged_right() 
         assert_eq!(mine, 13, "{v}: the control and 12 tests");
     }
     // The pupils' IWF page is blocked by the block page, served with status 200 in its place.
-    let pupil_iwf = fs
-        .iter()
-        .find(|f| {
-            f["target"]["scope"] == "pupil-pc"
-                && f["target"]["name"] == "http://iwf.testfiltering.com/"
-        })
-        .unwrap();
+    let pupil_iwf = test_from(&fs, "pupil-pc", "http://iwf.testfiltering.com/");
     assert_eq!(pupil_iwf["status"], "pass", "{pupil_iwf:#}");
     assert!(
         evidence_value(pupil_iwf, "matched").contains("SafeSurf"),
@@ -426,26 +406,14 @@ fn a_filter_that_answers_200_with_its_own_page_and_a_sinkhole_is_judged_right() 
         "{pupil_iwf:#}"
     );
     // The staff network's over-blocked page is the same block page: a failure that says so.
-    let staff_bitesize = fs
-        .iter()
-        .find(|f| {
-            f["target"]["scope"] == "staff-pc"
-                && f["target"]["name"] == "https://www.bbc.co.uk/bitesize"
-        })
-        .unwrap();
+    let staff_bitesize = test_from(&fs, "staff-pc", "https://www.bbc.co.uk/bitesize");
     assert!(
         evidence_value(staff_bitesize, "matched").contains("SafeSurf"),
         "{staff_bitesize:#}"
     );
     // The guest network's sinkhole works for all but the CTIRU page.
     let sinkhole = filter.sinkhole_address().to_string();
-    let guest_iwf = fs
-        .iter()
-        .find(|f| {
-            f["target"]["scope"] == "guest-laptop"
-                && f["target"]["name"] == "http://iwf.testfiltering.com/"
-        })
-        .unwrap();
+    let guest_iwf = test_from(&fs, "guest-laptop", "http://iwf.testfiltering.com/");
     assert_eq!(guest_iwf["status"], "pass", "{guest_iwf:#}");
     assert_eq!(evidence_value(guest_iwf, "resolved"), sinkhole);
 }
