@@ -289,23 +289,28 @@ fn check_filter(config: Option<&Path>, args: &AssessCheckFilterArgs) -> Result<u
             ),
         ));
     };
-    // The same rule as the console's `v`: an approved change, made by today.
-    assess::verifiable(record, assess::today())
-        .map_err(|why| fail(EXIT_USAGE, anyhow!("{why}; nothing was run or recorded")))?;
+    // The same rule as the console's `v`: an approved change, made by today, and somewhere to
+    // test from.
+    match assess::recheck(record, assess::today(), loaded.config.filter.vantages.len()) {
+        Ok(_) => {}
+        Err(why @ assess::RecheckRefused::Record(_)) => {
+            return Err(fail(
+                EXIT_USAGE,
+                anyhow!("{why}; nothing was run or recorded"),
+            ))
+        }
+        Err(why @ assess::RecheckRefused::NoVantagePoint) => {
+            return Err(fail(
+                EXIT_CONFIG,
+                anyhow!("{}: {why}; nothing was recorded", loaded.path.display()),
+            ))
+        }
+    }
     if let Some(by) = log.superseded_by.get(&args.id) {
         eprintln!(
             "caretaker: note: #{} was corrected by #{by}; the check is recorded against #{} as asked.",
             args.id, args.id
         );
-    }
-    if loaded.config.filter.vantages.is_empty() {
-        return Err(fail(
-            EXIT_CONFIG,
-            anyhow!(
-                "{}: no [[filter.vantage]] is configured, so the filter cannot be tested from anywhere; nothing was recorded",
-                loaded.path.display()
-            ),
-        ));
     }
     eprintln!("Running the web-filter tests now (as `caretaker audit --only filter`)…");
     let outcome = run_checks(

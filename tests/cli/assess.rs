@@ -581,3 +581,66 @@ fn a_filter_check_after_a_change_records_that_the_must_block_list_is_not_all_blo
         .len();
     assert_eq!(runs_after, runs_before, "nothing was run");
 }
+
+/// The command line and the console ask the core the same question before re-checking the filter
+/// for a change, and get the same answer in the same words: a rejected change is refused, and so
+/// is a re-check with no vantage point configured (this school has none). Nothing is run.
+#[test]
+fn the_cli_and_the_console_refuse_the_same_re_checks() {
+    use caretaker_tui::source::{AuditScope, InProcess, Source};
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path();
+    let config = school(dir);
+    let approved = add(
+        dir,
+        &config,
+        &[
+            "assess",
+            "add",
+            "--file",
+            &file(dir, "approved.toml", &assessment(CHANGE, "")),
+        ],
+    );
+    let rejected = assessment(CHANGE, "")
+        .replace("decision = \"approve\"", "decision = \"reject\"")
+        .replace("applied_on = 2026-11-23\n", "");
+    let rejected = add(
+        dir,
+        &config,
+        &[
+            "assess",
+            "add",
+            "--file",
+            &file(dir, "rejected.toml", &rejected),
+        ],
+    );
+    let loaded = caretaker_config::load(&config).unwrap();
+    let console = InProcess::open(loaded, caretaker_checks::ClauseMap::builtin()).unwrap();
+    for (id, exit, words) in [
+        (
+            approved,
+            78,
+            "no [[filter.vantage]] is configured, so the filter cannot be tested from anywhere",
+        ),
+        (
+            rejected,
+            64,
+            "was rejected: no change was made to the filter, so there is nothing to verify",
+        ),
+    ] {
+        let (code, _, err) = ct(dir, &config, &["assess", "check-filter", &id.to_string()]);
+        assert_eq!(code, exit, "{err}");
+        assert!(err.contains(words), "the command line said: {err}");
+        let scope = AuditScope {
+            verifies: Some(id),
+            ..AuditScope::checks(vec!["filter".into()])
+        };
+        match console.start_audit(scope) {
+            Ok(_) => {
+                panic!("the console started a re-check of #{id} that the command line refused")
+            }
+            Err(e) => assert!(e.to_string().contains(words), "the console said: {e}"),
+        }
+    }
+    assert!(console.runs(10).unwrap().is_empty(), "nothing was run");
+}

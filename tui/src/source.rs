@@ -38,6 +38,9 @@ pub struct AuditScope {
     pub selectors: Vec<String>,
     /// One configured machine only (its host checks).
     pub host: Option<String>,
+    /// The risk assessment whose change this run re-checks (the console's `v`): the audit is
+    /// refused when the core's rule refuses the re-check.
+    pub verifies: Option<i64>,
 }
 
 impl AuditScope {
@@ -49,6 +52,7 @@ impl AuditScope {
         AuditScope {
             selectors,
             host: None,
+            verifies: None,
         }
     }
 
@@ -56,6 +60,7 @@ impl AuditScope {
         AuditScope {
             selectors: vec!["host".into()],
             host: Some(name.to_string()),
+            verifies: None,
         }
     }
 
@@ -313,6 +318,19 @@ impl Source for InProcess {
     }
 
     fn start_audit(&self, scope: AuditScope) -> Result<AuditHandle, SourceError> {
+        if let Some(id) = scope.verifies {
+            let records = self.store.records().map_err(SourceError::of)?;
+            let record = records
+                .iter()
+                .find(|r| r.id == id)
+                .ok_or_else(|| SourceError(format!("there is no risk assessment #{id}")))?;
+            assess::recheck(
+                record,
+                assess::today(),
+                self.loaded.config.filter.vantages.len(),
+            )
+            .map_err(|why| SourceError(format!("{why}; nothing was run or recorded")))?;
+        }
         let selectors = engine::resolve_selectors(&scope.selectors).map_err(SourceError::of)?;
         let loaded = self.scoped(&scope)?;
         let (tx, events) = mpsc::unbounded_channel();

@@ -1372,7 +1372,10 @@ fn verify(state: &mut State) -> Vec<Effect> {
     };
     let effects = start_audit_for(
         state,
-        AuditScope::checks(vec!["filter".into()]),
+        AuditScope {
+            verifies: Some(rec.id),
+            ..AuditScope::checks(vec!["filter".into()])
+        },
         Some(rec.id),
     );
     if !effects.is_empty() {
