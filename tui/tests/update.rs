@@ -1398,9 +1398,10 @@ mod corrections_and_verification {
         let effects = update(&mut s, Action::Verify);
         assert_eq!(
             effects,
-            vec![Effect::StartAudit(AuditScope::checks(
-                vec!["filter".into()]
-            ))]
+            vec![Effect::StartAudit(AuditScope {
+                verifies: Some(6),
+                ..AuditScope::checks(vec!["filter".into()])
+            })]
         );
         assert_eq!(s.audit.as_ref().unwrap().verifies, Some(6));
         // Another audit cannot start while it runs.
