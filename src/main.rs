@@ -443,21 +443,6 @@ fn trust(config: Option<&std::path::Path>, args: &TrustArgs) -> Result<u8, Fail>
             return Ok(1);
         }
     }
-    if let Some(parent) = loaded
-        .known_hosts
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        if !parent.exists() {
-            std::fs::DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(parent)
-                .with_context(|| format!("cannot create {}", parent.display()))
-                .map_err(|e| fail(EXIT_INCOMPLETE, e))?;
-        }
-    }
     let replaced =
         trust_host_key(&loaded.known_hosts, &entry, &key).map_err(|e| fail(EXIT_INCOMPLETE, e))?;
     if replaced.is_empty() {

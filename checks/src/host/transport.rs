@@ -353,7 +353,15 @@ pub fn trust_host_key(
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| fail(e.to_string()))?;
+    // A folder made here is private (0700), whoever asks: the CLI, the console, the daemon.
+    {
+        use std::os::unix::fs::DirBuilderExt as _;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|e| fail(e.to_string()))?;
+    }
     let existing = match std::fs::read_to_string(known_hosts) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
@@ -997,6 +1005,19 @@ mod tests {
             blob.extend_from_slice(part);
         }
         HostKey::from_blob(&blob)
+    }
+
+    #[test]
+    fn the_folder_trust_makes_is_private_whoever_calls_it() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let kh = dir.path().join("keys").join("known_hosts");
+        trust_host_key(&kh, "[127.0.0.5]:22", &key("ssh-ed25519", 1)).unwrap();
+        let mode = std::fs::metadata(dir.path().join("keys"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o700, "{mode:o}");
     }
 
     #[test]
