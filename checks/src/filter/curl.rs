@@ -2016,12 +2016,19 @@ mod tests {
 
     // --- Running the script for real against loopback servers ---------------------------------
 
-    fn have_curl() -> bool {
-        Command::new("sh")
+    /// These tests run the probe with the real curl: without it they fail, saying what to install
+    /// (they never pass by skipping).
+    fn require_curl() {
+        let found = Command::new("sh")
             .args(["-c", "command -v curl"])
             .output()
             .map(|o| o.status.success())
-            .unwrap_or(false)
+            .unwrap_or(false);
+        assert!(
+            found,
+            "curl is not installed, and these tests run the probe with it: apt-get install curl \
+             (or run scripts/install-deps)"
+        );
     }
 
     /// Runs `script` with `/bin/sh -s`, as the SSH transport does; at most `limit`.
@@ -2180,10 +2187,7 @@ mod tests {
 
     #[test]
     fn runs_for_real_with_concurrency_two() {
-        if !have_curl() {
-            eprintln!("curl is not installed: skipping");
-            return;
-        }
+        require_curl();
         let srv = server(Arc::new(|head: &str| {
             let path = path_of(head);
             match path.as_str() {
@@ -2261,10 +2265,7 @@ mod tests {
 
     #[test]
     fn hostile_urls_that_pass_are_inert() {
-        if !have_curl() {
-            eprintln!("curl is not installed: skipping");
-            return;
-        }
+        require_curl();
         let dir = tempfile::tempdir().unwrap();
         let mark = dir.path().join("pwned");
         let m = mark.display().to_string();
@@ -2321,10 +2322,7 @@ mod tests {
 
     #[test]
     fn proxy_password_does_not_appear_in_any_process() {
-        if !have_curl() {
-            eprintln!("curl is not installed: skipping");
-            return;
-        }
+        require_curl();
         let nonce = format!("{:x}", std::process::id() as u64 * 2654435761 % 0xffff_ffff);
         let password = format!("it's \"q\" \\ $(x) `y` {nonce}");
         let expected = format!("Basic {}", BASE64.encode(format!("caretaker:{password}")));
