@@ -1729,8 +1729,8 @@ mod tests {
         }
         assert_eq!(resolve("http://h.test", "p"), "http://h.test/p");
         assert_eq!(resolve("not a url", "p"), "p");
-        // Where the hand-written resolver and the in-process fetcher used to disagree: both now
-        // read a Location the same way, as browsers do.
+        // Locations that are easy to misread: the probe's redirects and the in-process fetcher's
+        // read each one the same way, as browsers do.
         for (base, loc, want) in [
             // `//host` keeps the scheme and gets the root path.
             ("https://h.test/a", "//y.test", "https://y.test/"),

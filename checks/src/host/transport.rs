@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::engine::general_purpose::{STANDARD as BASE64, STANDARD_NO_PAD as BASE64_NO_PAD};
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 use ssh2::{CheckResult, KnownHostFileKind, Session};
@@ -963,8 +963,7 @@ impl Tail {
 
 fn fingerprint_of_blob(blob: &[u8]) -> String {
     let digest = Sha256::digest(blob);
-    let b64 = BASE64.encode(digest);
-    format!("SHA256:{}", b64.trim_end_matches('='))
+    format!("SHA256:{}", BASE64_NO_PAD.encode(digest))
 }
 
 /// The key type is the first string of the wire blob (u32 big-endian length, then bytes).
