@@ -299,7 +299,7 @@ impl Fetcher {
                 f.detail = Some(if f.redirects.len() > self.max_redirects as usize {
                     format!("more than {} redirects", self.max_redirects)
                 } else {
-                    format!("a redirect loop back to {next}")
+                    format!("a redirect loop back to {}", url_shown(&next))
                 });
                 f.status = None;
                 return;
