@@ -92,6 +92,43 @@ pub enum Command {
     Attestations(AttestationsCommand),
     /// Open the console.
     Console,
+    /// Print a shell completion script for caretaker.
+    ///
+    /// For example, for bash: `caretaker completions bash > /etc/bash_completion.d/caretaker`;
+    /// for zsh, into a directory on `$fpath` as `_caretaker`; for fish:
+    /// `caretaker completions fish > ~/.config/fish/completions/caretaker.fish`.
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: CompletionShell,
+}
+
+/// The shells `caretaker completions` writes scripts for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+impl CompletionShell {
+    /// The completion script for `caretaker`, as the shell reads it.
+    pub fn script(self) -> Vec<u8> {
+        use clap::CommandFactory as _;
+        let shell = match self {
+            CompletionShell::Bash => clap_complete::Shell::Bash,
+            CompletionShell::Zsh => clap_complete::Shell::Zsh,
+            CompletionShell::Fish => clap_complete::Shell::Fish,
+        };
+        let mut cmd = Cli::command();
+        let mut out = Vec::new();
+        clap_complete::generate(shell, &mut cmd, "caretaker", &mut out);
+        out
+    }
 }
 
 #[derive(Debug, Args)]

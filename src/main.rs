@@ -93,6 +93,13 @@ fn run(cli: Cli) -> Result<u8, Fail> {
             Ok(EXIT_USAGE)
         }
         Some(Command::Console) => console(config),
+        Some(Command::Completions(args)) => {
+            std::io::stdout()
+                .write_all(&args.shell.script())
+                .context("writing the completion script")
+                .map_err(|e| fail(EXIT_INCOMPLETE, e))?;
+            Ok(0)
+        }
         Some(Command::Init(args)) => init(&args),
         Some(Command::Config(ConfigCommand::Check)) => {
             let loaded = load_config(config)?;

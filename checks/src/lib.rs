@@ -4,7 +4,6 @@
 //! step of pure functions from raw output to facts, and a *judge* step of pure functions from facts
 //! and thresholds to [`Finding`]s. Only probes touch the network.
 
-mod b64;
 pub mod clauses;
 pub mod directory;
 pub mod filter;

@@ -32,6 +32,31 @@ fn trust(server: &Sshd, port: u16) {
     .unwrap();
 }
 
+/// sshd's log once it has written the end of the last connection it accepted (so everything
+/// that connection did is in it); fails after 10 s.
+fn log_once_last_connection_ended(server: &Sshd) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let log = server.log();
+        let last = log.rfind("Connection from ");
+        let ended = last.is_some_and(|i| {
+            log[i..].lines().skip(1).any(|l| {
+                l.starts_with("Connection closed by ")
+                    || l.starts_with("Disconnected from ")
+                    || l.starts_with("Connection reset by ")
+            })
+        });
+        if ended {
+            return log;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "sshd did not log the end of the last connection within 10 s:\n{log}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 fn output(result: Result<SshOutcome, SshError>) -> (Vec<u8>, String, Option<i32>) {
     match result {
         Ok(SshOutcome::Output {
@@ -175,8 +200,7 @@ fn changed_host_key_sends_nothing() {
     }
     assert!(!marker.exists(), "command ran despite a changed host key");
     // Not even an authentication attempt reached the server.
-    std::thread::sleep(Duration::from_millis(300));
-    let log = server.log();
+    let log = log_once_last_connection_ended(&server);
     assert!(log.contains("Connection from 127.0.0.1"), "{log}");
     assert!(
         !log.contains("userauth"),
@@ -198,8 +222,7 @@ fn wrong_client_key_is_refused() {
         other => panic!("expected AuthRefused, got {other:?}"),
     }
     // The server log does show authentication attempts (what the changed-key test relies on).
-    std::thread::sleep(Duration::from_millis(300));
-    let log = server.log();
+    let log = log_once_last_connection_ended(&server);
     assert!(log.contains("publickey"), "{log}");
     // A key file that does not exist is a local problem, not a refusal.
     target.auth = SshAuth::KeyFile(server.path("no_such_key"));

@@ -8,6 +8,8 @@ use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 use std::sync::Mutex;
 
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
 use sha2::{Digest, Sha512};
 use time::OffsetDateTime;
 
@@ -89,62 +91,14 @@ pub fn free_port() -> Result<u16, LabError> {
 
 /// Standard base64 (with padding).
 pub(crate) fn base64(data: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        out.push(T[(n >> 18) as usize & 63] as char);
-        out.push(T[(n >> 12) as usize & 63] as char);
-        out.push(if chunk.len() > 1 {
-            T[(n >> 6) as usize & 63] as char
-        } else {
-            '='
-        });
-        out.push(if chunk.len() > 2 {
-            T[n as usize & 63] as char
-        } else {
-            '='
-        });
-    }
-    out
+    BASE64.encode(data)
 }
 
-/// Decodes standard base64; `None` if it is not valid.
+/// Decodes standard, padded base64 (whitespace such as LDIF line breaks skipped); `None` if it is
+/// not valid.
 pub(crate) fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    fn val(c: u8) -> Option<u32> {
-        match c {
-            b'A'..=b'Z' => Some(u32::from(c - b'A')),
-            b'a'..=b'z' => Some(u32::from(c - b'a') + 26),
-            b'0'..=b'9' => Some(u32::from(c - b'0') + 52),
-            b'+' => Some(62),
-            b'/' => Some(63),
-            _ => None,
-        }
-    }
-    let clean: Vec<u8> = text.bytes().filter(|c| !c.is_ascii_whitespace()).collect();
-    if clean.len() % 4 != 0 {
-        return None;
-    }
-    let mut out = Vec::with_capacity(clean.len() / 4 * 3);
-    for quad in clean.chunks(4) {
-        let pad = quad.iter().rev().take_while(|c| **c == b'=').count();
-        if pad > 2 {
-            return None;
-        }
-        let mut n = 0u32;
-        for (i, c) in quad.iter().enumerate() {
-            let v = if i >= 4 - pad { 0 } else { val(*c)? };
-            n = (n << 6) | v;
-        }
-        let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
-        out.extend_from_slice(&bytes[..3 - pad]);
-    }
-    Some(out)
+    let clean: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    BASE64.decode(clean).ok()
 }
 
 /// An OpenLDAP `{SSHA512}` password hash (needs the pw-sha2 module).
@@ -211,6 +165,11 @@ mod tests {
         assert_eq!(base64(b"foobar"), "Zm9vYmFy");
         assert_eq!(base64(b"fo"), "Zm8=");
         assert!(base64_decode("Zm9").is_none());
+        assert!(base64_decode("Zm9v!").is_none());
+        assert!(base64_decode("Zm9vYg=a").is_none());
+        assert!(base64_decode("Zm9v====").is_none());
+        assert!(base64_decode("Zh==").is_none());
+        assert_eq!(base64_decode("Zm9v\nYmFy").unwrap(), b"foobar");
     }
 
     #[test]

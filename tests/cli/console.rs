@@ -39,7 +39,10 @@ impl Tmux {
             env!("CARGO_BIN_EXE_caretaker"),
             config.display()
         );
-        let st = Command::new(tmux)
+        // A tmux server of its own (`-L`): a shared one exits when its last session ends, and a
+        // session started by another test just then fails to start.
+        let out = Command::new(tmux)
+            .args(["-L", &name])
             .args([
                 "new-session",
                 "-d",
@@ -51,44 +54,60 @@ impl Tmux {
                 &height.to_string(),
                 &cmd,
             ])
-            .status()
+            .output()
             .unwrap();
-        assert!(st.success(), "tmux did not start");
+        assert!(
+            out.status.success(),
+            "tmux did not start: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         Tmux { name }
     }
 
+    /// A tmux command addressed to this session's server.
+    fn tmux(&self) -> Command {
+        let mut c = Command::new("tmux");
+        c.args(["-L", &self.name]);
+        c
+    }
+
     fn screen(&self) -> String {
-        let out = Command::new("tmux")
+        let out = self
+            .tmux()
             .args(["capture-pane", "-p", "-t", &self.name])
             .output()
             .unwrap();
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// Presses `keys` (tmux key names), in order. The terminal hands them to the console in that
+    /// order, so nothing waits here: a step that depends on what a key did waits for the screen
+    /// to show it ([`Tmux::wait_for`]).
     fn keys(&self, keys: &[&str]) {
-        for k in keys {
-            let st = Command::new("tmux")
-                .args(["send-keys", "-t", &self.name, k])
-                .status()
-                .unwrap();
-            assert!(st.success());
-            std::thread::sleep(Duration::from_millis(150));
-        }
+        let st = self
+            .tmux()
+            .args(["send-keys", "-t", &self.name])
+            .args(keys)
+            .status()
+            .unwrap();
+        assert!(st.success());
     }
 
-    /// Types `text` as it is (no key names).
+    /// Types `text` as it is (no key names) and waits until the screen shows it typed.
     fn text(&self, text: &str) {
-        let st = Command::new("tmux")
+        let st = self
+            .tmux()
             .args(["send-keys", "-l", "-t", &self.name, text])
             .status()
             .unwrap();
         assert!(st.success());
-        std::thread::sleep(Duration::from_millis(150));
+        self.wait_for(text);
     }
 
     /// A tmux format of the pane: `#{alternate_on}`, `#{cursor_flag}`, `#{pane_pid}`.
     fn format(&self, f: &str) -> String {
-        let out = Command::new("tmux")
+        let out = self
+            .tmux()
             .args(["display-message", "-p", "-t", &self.name, f])
             .output()
             .unwrap();
@@ -108,23 +127,54 @@ impl Tmux {
         }
     }
 
-    /// Waits (at most 20 s) until the screen shows `needle`; returns the screen.
-    fn wait_for(&self, needle: &str) -> String {
+    /// Waits (at most 20 s) until one line of the screen shows every one of `parts` (a clause's
+    /// row with its status, say); returns the screen.
+    fn wait_for_line(&self, parts: &[&str]) -> String {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let s = self.screen();
-            if s.contains(needle) {
+            if s.lines().any(|l| parts.iter().all(|p| l.contains(p))) {
                 return s;
             }
-            assert!(Instant::now() < deadline, "{needle:?} never appeared:\n{s}");
-            std::thread::sleep(Duration::from_millis(100));
+            assert!(
+                Instant::now() < deadline,
+                "no line with all of {parts:?} appeared:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Waits (at most 20 s) until the screen shows `needle`; returns the screen.
+    fn wait_for(&self, needle: &str) -> String {
+        self.wait_for_all(&[needle])
+    }
+
+    /// Waits (at most 20 s) until the screen shows every one of `needles`; returns the screen.
+    fn wait_for_all(&self, needles: &[impl AsRef<str>]) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let s = self.screen();
+            let missing: Vec<&str> = needles
+                .iter()
+                .map(AsRef::as_ref)
+                .filter(|n| !s.contains(n))
+                .collect();
+            if missing.is_empty() {
+                return s;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{missing:?} never appeared:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
         }
     }
 }
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ = Command::new("tmux")
+        let _ = self
+            .tmux()
             .args(["kill-session", "-t", &self.name])
             .status();
     }
@@ -173,18 +223,16 @@ fn the_network_managers_questions_are_answered_by_keys_alone() {
     t.keys(&["2"]);
     t.wait_for("Findings");
     t.keys(&["/"]);
-    for c in "check:stale".chars() {
-        t.keys(&[&c.to_string()]);
-    }
+    t.text("check:stale");
     t.keys(&["Enter"]);
-    let s = t.wait_for("stale");
-    for account in &stale {
-        assert!(s.contains(account.as_str()), "{account} not shown:\n{s}");
-    }
+    // Every stale account listed once the search is applied (the search box alone shows
+    // "stale" before Enter has been read).
+    let s = t.wait_for_all(&stale);
+    assert!(s.contains("stale"), "{s}");
 
     // Is the IWF page blocked for pupils: the Filter screen's matrix.
     t.keys(&["5"]);
-    let s = t.wait_for("pupil-pc");
+    let s = t.wait_for_all(&["pupil-pc", "IWF"]);
     let header = s
         .lines()
         .find(|l| l.contains("pupil-pc"))
@@ -263,17 +311,15 @@ fn a_risk_assessment_is_recorded_from_the_console() {
     // Decision: approve.
     t.keys(&["Tab", "Space"]);
     t.keys(&["C-s"]);
-    let s = t.wait_for("recorded as #1 by");
+    let s = t.wait_for_all(&["recorded as #1 by", "Mrs Head (headteacher)"]);
     let me = caretaker_daemon::store::os_user();
     assert!(s.contains(&format!("recorded as #1 by {me}")), "{s}");
     assert!(s.contains("Mrs Head (headteacher)"), "{s}");
 
     // The change is made: v runs the filter tests and records the run against #1.
     t.keys(&["v"]);
-    let s = t.wait_for("Recorded as #2");
-    assert!(s.contains("after #1"), "{s}");
     // The sample school's pupils reach the offensive-language page: the check says so.
-    assert!(s.contains("NOT all blocked"), "{s}");
+    t.wait_for_all(&["Recorded as #2", "after #1", "NOT all blocked"]);
 
     // A correction: the review date, added later; saved as #3, superseding #1.
     t.keys(&["c"]);
@@ -358,8 +404,7 @@ fn a_clause_is_attested_from_the_console_and_turns_green() {
     t.keys(&["/"]);
     t.text("network-files");
     t.keys(&["Enter"]);
-    let s = t.wait_for("Files on the network checked");
-    assert!(s.contains("GREY"), "{s}");
+    t.wait_for_line(&["GREY", "Files on the network checked"]);
     t.keys(&["a"]);
     t.wait_for("Attest a clause");
     t.text("Share permissions reviewed: pupils cannot open the staff shares");
@@ -368,17 +413,9 @@ fn a_clause_is_attested_from_the_console_and_turns_green() {
     t.keys(&["Tab"]);
     t.text(&until);
     t.keys(&["C-s"]);
-    let s = t.wait_for("Attestation #1 recorded");
-    let s = if s.contains("GREEN") {
-        s
-    } else {
-        t.wait_for("GREEN")
-    };
-    assert!(
-        s.lines()
-            .any(|l| l.contains("GREEN") && l.contains("Files on the network checked")),
-        "{s}"
-    );
+    t.wait_for("Attestation #1 recorded");
+    // The clause's own row turns GREEN (the header's "0 GREEN" is no sign of it).
+    let s = t.wait_for_line(&["GREEN", "Files on the network checked"]);
     assert!(s.contains("attested by Mr Brown"), "{s}");
     t.keys(&["9"]);
     let s = t.wait_for("Attestations and waivers");
@@ -408,12 +445,7 @@ fn a_clause_is_attested_from_the_console_and_turns_green() {
     t.keys(&["1", "/"]);
     t.text("network-files");
     t.keys(&["Enter"]);
-    let s = t.wait_for("Files on the network checked");
-    assert!(
-        s.lines()
-            .any(|l| l.contains("GREY") && l.contains("Files on the network checked")),
-        "{s}"
-    );
+    t.wait_for_line(&["GREY", "Files on the network checked"]);
     t.keys(&["q"]);
     t.wait_gone("Files on the network checked");
     let mut c = caretaker(home.path());

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod assess;
+mod completions;
 mod config_errors;
 mod console;
 mod directory_failures;

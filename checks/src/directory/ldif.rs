@@ -5,6 +5,8 @@
 use std::fmt;
 
 use super::parse::Entry;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
 
 /// Why an LDIF text could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -151,9 +153,10 @@ fn truncate(s: &str) -> String {
     s.chars().take(60).collect()
 }
 
-/// Standard base64 (with or without padding, spaces ignored). `None` if it is not base64.
+/// Standard base64 (RFC 4648, padded, as `ldapsearch` prints it). `None` if it is not base64:
+/// a character outside the alphabet, missing or misplaced padding, or stray trailing bits.
 pub fn decode_base64(s: &str) -> Option<Vec<u8>> {
-    crate::b64::decode(s)
+    BASE64.decode(s).ok()
 }
 
 #[cfg(test)]
@@ -181,10 +184,25 @@ mod tests {
     #[test]
     fn base64_round_trips_known_values() {
         assert_eq!(decode_base64("aGVsbG8=").unwrap(), b"hello");
-        assert_eq!(decode_base64("aGVsbG8").unwrap(), b"hello");
         assert_eq!(decode_base64(""), Some(vec![]));
         assert_eq!(decode_base64("a=b"), None);
         assert_eq!(decode_base64("!!"), None);
+        // Cut short, padded where no padding belongs, or with stray bits: refused, never read as
+        // fewer bytes (`ldapsearch` always prints padded base64).
+        assert_eq!(decode_base64("aGVsbG8"), None);
+        assert_eq!(decode_base64("Zm9"), None);
+        assert_eq!(decode_base64("Zg="), None);
+        assert_eq!(decode_base64("Zm9v="), None);
+        assert_eq!(decode_base64("Zh=="), None);
+        assert_eq!(decode_base64("aGVs bG8="), None);
+    }
+
+    #[test]
+    fn a_bad_base64_value_is_an_error_with_its_line() {
+        let err = parse_ldif("dn: cn=x\nobjectSid:: AQUAAAAAAAUVAAAAA2VxNTMDe3ocBlq+9QEAAA\n")
+            .unwrap_err();
+        assert_eq!(err.line, 2);
+        assert!(err.message.contains("bad base64"), "{err}");
     }
 
     #[test]

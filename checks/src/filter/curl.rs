@@ -45,8 +45,11 @@
 use std::fmt;
 use std::fmt::Write as _;
 
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
 use serde_json::{Map, Value};
 
+use super::fetch::{join_location, proxy_shown, url_shown};
 use super::model::{Fetch, Outcome};
 
 /// The `probe` field of the sh script's document.
@@ -395,10 +398,7 @@ pub fn ps1_script(req: &ProbeRequest) -> Result<String, ScriptError> {
     let ps_quote = |s: &str| format!("'{}'", s.replace('\'', "''"));
     let (proxy, _) = c.proxy.clone().unwrap_or_default();
     let (user_b64, password_b64) = match &req.proxy_credentials {
-        Some((user, password)) => (
-            crate::b64::encode(user.as_bytes()),
-            crate::b64::encode(password.as_bytes()),
-        ),
+        Some((user, password)) => (BASE64.encode(user), BASE64.encode(password)),
         None => (String::new(), String::new()),
     };
     let mut block = String::new();
@@ -485,7 +485,7 @@ pub fn parse_report(stdout: &[u8], urls: &[String]) -> Result<ProbeReport, Parse
     let proxy = obj
         .get("proxy")
         .and_then(as_text)
-        .map(|p| without_userinfo(&p));
+        .and_then(|p| proxy_without_userinfo(&p));
     let client_version = if windows {
         obj.get("powershell_version").and_then(as_text)
     } else {
@@ -606,7 +606,7 @@ fn common_facts(m: &Map<String, Value>, client: Option<&Map<String, Value>>) -> 
         }
     }
     let (body, problem) = match (m.get("body_b64"), m.get("body_hex")) {
-        (Some(Value::String(b)), _) => match crate::b64::decode(b) {
+        (Some(Value::String(b)), _) => match base64_decode(b) {
             Some(v) => (v, None),
             None => (Vec::new(), Some("the body sent back is not valid base64")),
         },
@@ -704,7 +704,10 @@ fn build(
         status: f.http_code,
         proxy_status,
         redirects,
-        final_url: f.url_effective,
+        final_url: f.url_effective.map(|u| match url::Url::parse(&u) {
+            Ok(parsed) => url_shown(&parsed),
+            Err(_) => u,
+        }),
         tls_issuer: f.tls_issuer,
         body: f.body,
         body_truncated: f.body_truncated,
@@ -882,86 +885,15 @@ fn redirects_followed(
     out
 }
 
-/// RFC 3986 reference resolution, enough for Location headers.
+/// Where a Location leads from `base` (see [`join_location`]), without any user or password.
+/// A Location that cannot be resolved is kept as it was sent.
 fn resolve(base: &str, loc: &str) -> String {
-    let loc = loc.trim();
-    let has_scheme = loc.split_once(':').is_some_and(|(s, _)| {
-        !s.is_empty()
-            && s.starts_with(|c: char| c.is_ascii_alphabetic())
-            && s.chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-    });
-    if has_scheme {
-        return loc.to_string();
-    }
-    let Some((scheme, rest)) = base.split_once("://") else {
-        return loc.to_string();
-    };
-    if loc.starts_with("//") {
-        return format!("{scheme}:{loc}");
-    }
-    let (authority, tail) = match rest.find(['/', '?', '#']) {
-        Some(i) => rest.split_at(i),
-        None => (rest, ""),
-    };
-    let path = tail.split(['?', '#']).next().unwrap_or("");
-    let without_fragment = base.split('#').next().unwrap_or(base);
-    if loc.is_empty() {
-        return without_fragment.to_string();
-    }
-    if loc.starts_with('#') {
-        return format!("{without_fragment}{loc}");
-    }
-    let path = if path.is_empty() { "/" } else { path };
-    if loc.starts_with('?') {
-        return format!("{scheme}://{authority}{path}{loc}");
-    }
-    let (loc_path, loc_rest) = match loc.find(['?', '#']) {
-        Some(i) => loc.split_at(i),
-        None => (loc, ""),
-    };
-    let merged = if loc_path.starts_with('/') {
-        loc_path.to_string()
-    } else {
-        let dir = match path.rfind('/') {
-            Some(i) => path.split_at(i + 1).0,
-            None => "/",
-        };
-        format!("{dir}{loc_path}")
-    };
-    format!(
-        "{scheme}://{authority}{}{loc_rest}",
-        remove_dot_segments(&merged)
-    )
-}
-
-fn remove_dot_segments(path: &str) -> String {
-    let mut out: Vec<&str> = Vec::new();
-    let segments: Vec<&str> = path.split('/').collect();
-    let last = segments.len().saturating_sub(1);
-    for (i, seg) in segments.iter().enumerate() {
-        match *seg {
-            "." => {
-                if i == last {
-                    out.push("");
-                }
-            }
-            ".." => {
-                if out.len() > 1 {
-                    out.pop();
-                }
-                if i == last {
-                    out.push("");
-                }
-            }
-            s => out.push(s),
-        }
-    }
-    let joined = out.join("/");
-    if joined.starts_with('/') {
-        joined
-    } else {
-        format!("/{joined}")
+    match url::Url::parse(base)
+        .ok()
+        .and_then(|b| join_location(&b, loc))
+    {
+        Some(u) => url_shown(&u),
+        None => loc.trim().to_string(),
     }
 }
 
@@ -1056,48 +988,30 @@ fn seconds_to_ms(s: f64) -> u64 {
     }
 }
 
-/// `http://user:pass@host:port` → `http://host:port` (the probe never prints credentials; this
-/// makes sure none are kept even so).
-fn without_userinfo(p: &str) -> String {
-    match p.split_once("://") {
-        Some((scheme, rest)) => {
-            let (authority, tail) = match rest.find(['/', '?', '#']) {
-                Some(i) => rest.split_at(i),
-                None => (rest, ""),
-            };
-            let host = authority.rsplit('@').next().unwrap_or(authority);
-            format!("{scheme}://{host}{tail}")
-        }
-        None => p.rsplit('@').next().unwrap_or(p).to_string(),
-    }
+/// `http://user:pass@host:port` → `http://host:port`, as the other fetcher shows its proxy (the
+/// probe never prints credentials; this makes sure none are kept even so). `None` if it is not an
+/// http:// proxy address.
+fn proxy_without_userinfo(p: &str) -> Option<String> {
+    proxy_shown(&url::Url::parse(p).ok()?)
 }
 
 // ---------------------------------------------------------------------------------------------
-// Encodings (no dependency for so little).
+// Encodings.
 
+/// The body as `od -An -tx1` printed it (the probe joins the lines; whitespace left between the
+/// digits is skipped). `None` on an odd number of digits or any other character.
 fn hex_decode(text: &str) -> Option<Vec<u8>> {
-    let digits: Vec<u8> = text
-        .bytes()
-        .filter(|b| !b.is_ascii_whitespace())
-        .map(|b| match b {
-            b'0'..=b'9' => Some(b - b'0'),
-            b'a'..=b'f' => Some(b - b'a' + 10),
-            b'A'..=b'F' => Some(b - b'A' + 10),
-            _ => None,
-        })
-        .collect::<Option<Vec<u8>>>()?;
-    if digits.len() % 2 != 0 {
-        return None;
-    }
-    Some(
-        digits
-            .chunks(2)
-            .map(|p| match p {
-                [hi, lo] => (hi << 4) | lo,
-                _ => 0,
-            })
-            .collect(),
-    )
+    hex::decode(without_whitespace(text)).ok()
+}
+
+/// The body as `base64`, `openssl base64 -A` or PowerShell's `ToBase64String` printed it (line
+/// breaks a tool may put in are skipped). `None` unless it is standard, padded base64.
+fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    BASE64.decode(without_whitespace(text)).ok()
+}
+
+fn without_whitespace(text: &str) -> String {
+    text.chars().filter(|c| !c.is_ascii_whitespace()).collect()
 }
 
 #[cfg(test)]
@@ -1815,6 +1729,33 @@ mod tests {
         }
         assert_eq!(resolve("http://h.test", "p"), "http://h.test/p");
         assert_eq!(resolve("not a url", "p"), "p");
+        // Locations that are easy to misread: the probe's redirects and the in-process fetcher's
+        // read each one the same way, as browsers do.
+        for (base, loc, want) in [
+            // `//host` keeps the scheme and gets the root path.
+            ("https://h.test/a", "//y.test", "https://y.test/"),
+            // Scheme and host lower-cased, the default port dropped, dot segments removed.
+            (
+                "http://h.test/a/b",
+                "HTTP://X.Test:80/p/./q/../r",
+                "http://x.test/p/r",
+            ),
+            // A scheme-relative reference of the same scheme is relative.
+            ("http://h.test/a/b", "http:c", "http://h.test/a/c"),
+            // A user and password in a redirect are never kept.
+            (
+                "http://h.test/",
+                "https://user:pass@x.test/p",
+                "https://x.test/p",
+            ),
+            // Spaces are percent-encoded, the fragment of the Location kept.
+            ("http://h.test/a/", "../b c#top", "http://h.test/b%20c#top"),
+        ] {
+            assert_eq!(resolve(base, loc), want, "{base} + {loc}");
+            let fetched =
+                join_location(&url::Url::parse(base).unwrap(), loc).map(|u| url_shown(&u));
+            assert_eq!(fetched.as_deref(), Some(want), "{base} + {loc}");
+        }
         // Only 3xx Locations count, at most num_redirects of them.
         let responses = vec![
             (Some(200), None),
@@ -1843,11 +1784,19 @@ mod tests {
             b"foobar",
             b"\x00\xff\xfe",
         ] {
-            assert_eq!(crate::b64::decode(&crate::b64::encode(data)).unwrap(), data);
+            assert_eq!(base64_decode(&BASE64.encode(data)).unwrap(), data);
+            assert_eq!(hex_decode(&hex::encode(data)).unwrap(), data);
         }
-        assert_eq!(crate::b64::decode("Zm9v\nYmFy").unwrap(), b"foobar");
-        assert!(crate::b64::decode("Zm9v!").is_none());
-        assert!(crate::b64::decode("Zg==Zg").is_none());
+        assert_eq!(base64_decode("Zm9v\nYmFy").unwrap(), b"foobar");
+        assert!(base64_decode("Zm9v!").is_none());
+        assert!(base64_decode("Zg==Zg").is_none());
+        // A body cut short or padded wrongly is refused, not read as fewer bytes.
+        assert!(base64_decode("Zm9").is_none());
+        assert!(base64_decode("Zg=").is_none());
+        assert!(base64_decode("Zm9v=").is_none());
+        assert!(base64_decode("Zh==").is_none());
+        assert_eq!(hex_decode("00FF7a").unwrap(), vec![0, 255, 0x7a]);
+        assert_eq!(hex_decode(" 68 69\n0a\n").unwrap(), b"hi\n");
         assert_eq!(hex_decode("00ff 7a").unwrap(), vec![0, 255, 0x7a]);
         assert!(hex_decode("0").is_none());
         assert!(hex_decode("zz").is_none());
@@ -1863,8 +1812,21 @@ mod tests {
 
     #[test]
     fn proxy_credentials_never_kept() {
-        assert_eq!(without_userinfo("http://u:p@h:3128"), "http://h:3128");
-        assert_eq!(without_userinfo("http://h:3128/"), "http://h:3128/");
+        assert_eq!(
+            proxy_without_userinfo("http://u:p@h:3128").as_deref(),
+            Some("http://h:3128")
+        );
+        // Shown the way the other fetcher shows its proxy.
+        assert_eq!(
+            proxy_without_userinfo("http://h:3128/").as_deref(),
+            Some("http://h:3128")
+        );
+        assert_eq!(proxy_without_userinfo("h:3128"), None);
+        // A password with `@` or `/` in it (percent-encoded, as a URL must have it) is all gone.
+        assert_eq!(
+            proxy_without_userinfo("http://u:p%40ss%2Fx@10.0.0.1:3128").as_deref(),
+            Some("http://10.0.0.1:3128")
+        );
         let doc = r#"{"probe":"caretaker-filter/1","proxy":"http://u:secret@10.0.0.1:3128","results":[]}"#;
         let report = parse_report(doc.as_bytes(), &["http://a/".to_string()]).unwrap();
         assert_eq!(report.proxy.as_deref(), Some("http://10.0.0.1:3128"));
@@ -2001,11 +1963,11 @@ mod tests {
         assert!(ps.contains("$ProxyUri = 'http://10.0.0.1:3128'\n"));
         assert!(ps.contains(&format!(
             "$ProxyUserB64 = '{}'",
-            crate::b64::encode(b"caretaker")
+            BASE64.encode(b"caretaker")
         )));
         assert!(ps.contains(&format!(
             "$ProxyPassB64 = '{}'",
-            crate::b64::encode("it's \"q\" \\ $(x) `y`".as_bytes())
+            BASE64.encode("it's \"q\" \\ $(x) `y`")
         )));
         assert!(!ps.contains("it's"));
         assert!(ps.contains("  'https://[::1]:8443/x?a=$(id)&b=;|{c,d}[1-3]*'\n"));
@@ -2054,12 +2016,19 @@ mod tests {
 
     // --- Running the script for real against loopback servers ---------------------------------
 
-    fn have_curl() -> bool {
-        Command::new("sh")
+    /// These tests run the probe with the real curl: without it they fail, saying what to install
+    /// (they never pass by skipping).
+    fn require_curl() {
+        let found = Command::new("sh")
             .args(["-c", "command -v curl"])
             .output()
             .map(|o| o.status.success())
-            .unwrap_or(false)
+            .unwrap_or(false);
+        assert!(
+            found,
+            "curl is not installed, and these tests run the probe with it: apt-get install curl \
+             (or run scripts/install-deps)"
+        );
     }
 
     /// Runs `script` with `/bin/sh -s`, as the SSH transport does; at most `limit`.
@@ -2218,10 +2187,7 @@ mod tests {
 
     #[test]
     fn runs_for_real_with_concurrency_two() {
-        if !have_curl() {
-            eprintln!("curl is not installed: skipping");
-            return;
-        }
+        require_curl();
         let srv = server(Arc::new(|head: &str| {
             let path = path_of(head);
             match path.as_str() {
@@ -2299,10 +2265,7 @@ mod tests {
 
     #[test]
     fn hostile_urls_that_pass_are_inert() {
-        if !have_curl() {
-            eprintln!("curl is not installed: skipping");
-            return;
-        }
+        require_curl();
         let dir = tempfile::tempdir().unwrap();
         let mark = dir.path().join("pwned");
         let m = mark.display().to_string();
@@ -2359,16 +2322,10 @@ mod tests {
 
     #[test]
     fn proxy_password_does_not_appear_in_any_process() {
-        if !have_curl() {
-            eprintln!("curl is not installed: skipping");
-            return;
-        }
+        require_curl();
         let nonce = format!("{:x}", std::process::id() as u64 * 2654435761 % 0xffff_ffff);
         let password = format!("it's \"q\" \\ $(x) `y` {nonce}");
-        let expected = format!(
-            "Basic {}",
-            crate::b64::encode(format!("caretaker:{password}").as_bytes())
-        );
+        let expected = format!("Basic {}", BASE64.encode(format!("caretaker:{password}")));
         let seen_auth = Arc::new(Mutex::new(Vec::<String>::new()));
         let seen2 = seen_auth.clone();
         let proxy = server(Arc::new(move |head: &str| {

@@ -13,6 +13,8 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
 use bytes_body::Empty;
 use hickory_resolver::config::{NameServerConfigGroup, ResolverConfig, ResolverOpts};
 use hickory_resolver::name_server::TokioConnectionProvider;
@@ -44,9 +46,43 @@ impl ProxyAuth {
     /// The `Proxy-Authorization` value (Basic).
     fn header(&self) -> String {
         let raw = format!("{}:{}", self.user, self.password.expose());
-        format!("Basic {}", crate::b64::encode(raw.as_bytes()))
+        format!("Basic {}", BASE64.encode(raw))
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Web addresses as both fetchers (this one and the probe run on a machine) read and show them.
+
+/// Where a redirect leads: `location` (a `Location` header) resolved against the address it came
+/// from, as browsers and curl resolve it (`..` and `.` removed, `//host/…` keeps the scheme, scheme
+/// and host lower-cased, a default port dropped). `None` if it is not a web address.
+pub(crate) fn join_location(base: &url::Url, location: &str) -> Option<url::Url> {
+    base.join(location.trim()).ok()
+}
+
+/// `url` as evidence shows it: any `user:password@` removed.
+pub(crate) fn url_shown(url: &url::Url) -> String {
+    let mut url = url.clone();
+    // Only URLs that cannot have a user (`data:`, `mailto:`) refuse, and they have none.
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    url.to_string()
+}
+
+/// A proxy as evidence shows it, `http://host:port` (no user, password or path). `None` if it is
+/// not an http:// URL with a host.
+pub(crate) fn proxy_shown(proxy: &url::Url) -> Option<String> {
+    let host = proxy
+        .host_str()
+        .filter(|h| proxy.scheme() == "http" && !h.is_empty())?;
+    Some(format!(
+        "http://{host}:{}",
+        proxy.port().unwrap_or(DEFAULT_PROXY_PORT)
+    ))
+}
+
+/// The port of a proxy written without one.
+const DEFAULT_PROXY_PORT: u16 = 8080;
 
 mod bytes_body {
     pub type Empty = http_body_util::Empty<hyper::body::Bytes>;
@@ -118,15 +154,15 @@ impl Fetcher {
             None => None,
             Some(p) => {
                 let u = url::Url::parse(p).map_err(|_| SetupError::BadProxy(p.clone()))?;
+                let shown = proxy_shown(&u).ok_or_else(|| SetupError::BadProxy(p.clone()))?;
                 let host = u
                     .host_str()
-                    .filter(|h| u.scheme() == "http" && !h.is_empty())
-                    .ok_or_else(|| SetupError::BadProxy(p.clone()))?
+                    .unwrap_or_default()
                     .trim_matches(['[', ']'])
                     .to_string();
-                let port = u.port().unwrap_or(8080);
+                let port = u.port().unwrap_or(DEFAULT_PROXY_PORT);
                 Some(Proxy {
-                    shown: format!("http://{}:{port}", u.host_str().unwrap_or_default()),
+                    shown,
                     host,
                     port,
                     authorization: s.proxy_auth.as_ref().map(ProxyAuth::header),
@@ -245,8 +281,8 @@ impl Fetcher {
                 None => return,
                 Some(l) => l,
             };
-            let next = match current.join(&location) {
-                Ok(u) if matches!(u.scheme(), "http" | "https") => u,
+            let next = match join_location(&current, &location) {
+                Some(u) if matches!(u.scheme(), "http" | "https") => u,
                 _ => {
                     f.outcome = Outcome::Other;
                     f.detail = Some(format!(
@@ -255,7 +291,7 @@ impl Fetcher {
                     return;
                 }
             };
-            f.redirects.push(next.as_str().to_string());
+            f.redirects.push(url_shown(&next));
             if f.redirects.len() > self.max_redirects as usize
                 || !seen.insert(next.as_str().to_string())
             {
@@ -263,7 +299,7 @@ impl Fetcher {
                 f.detail = Some(if f.redirects.len() > self.max_redirects as usize {
                     format!("more than {} redirects", self.max_redirects)
                 } else {
-                    format!("a redirect loop back to {next}")
+                    format!("a redirect loop back to {}", url_shown(&next))
                 });
                 f.status = None;
                 return;
@@ -287,7 +323,7 @@ impl Fetcher {
         f.body.clear();
         f.body_truncated = false;
         f.status = None;
-        f.final_url = Some(url.as_str().to_string());
+        f.final_url = Some(url_shown(url));
 
         // The connection: to the proxy, or to the site's address.
         let tcp = match &self.proxy {
