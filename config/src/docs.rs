@@ -2,7 +2,7 @@
 //! commented sample and the caretaker.toml(5) man page, so they cannot drift apart.
 
 /// One documented key.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FieldDoc {
     /// Key path with `[]` for array tables: `directory[].url`.
     pub key: &'static str,
@@ -353,6 +353,18 @@ pub struct BuiltinTest {
     pub clause: String,
 }
 
+/// A check, as the man page lists it: the checks' own declarations
+/// (`caretaker_checks::registry::check_docs`), passed in because that crate depends on this one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckDoc {
+    pub id: &'static str,
+    pub title: &'static str,
+    /// The built-in clause map's clauses it evidences.
+    pub clauses: Vec<&'static str>,
+    /// The keys only this check reads.
+    pub settings: Vec<FieldDoc>,
+}
+
 /// caretaker.toml(5), PASSWORD POLICIES: how the directory's password and lockout rules are
 /// reported.
 pub const PASSWORD_POLICIES: &[&str] = &[
@@ -402,8 +414,8 @@ pub const SHARED_AND_ADMIN_ACCOUNTS: &[&str] = &[
      one of populations.admins.groups. The evidence says which rule recognised it.",
 ];
 
-/// caretaker.toml(5), with the built-in filter tests listed.
-pub fn man_page(version: &str, builtin_tests: &[BuiltinTest]) -> String {
+/// caretaker.toml(5), with the checks and their own keys, and the built-in filter tests, listed.
+pub fn man_page(version: &str, checks: &[CheckDoc], builtin_tests: &[BuiltinTest]) -> String {
     fn esc(s: &str) -> String {
         s.replace('\\', "\\\\")
             .replace('-', "\\-")
@@ -433,6 +445,35 @@ pub fn man_page(version: &str, builtin_tests: &[BuiltinTest]) -> String {
             esc(f.kind),
             esc(f.default),
             esc(f.doc)
+        ));
+    }
+    for f in checks.iter().flat_map(|c| &c.settings) {
+        s.push_str(&format!(
+            ".TP\n\\fB{}\\fR ({}; default: {})\n{}\n",
+            esc(f.key),
+            esc(f.kind),
+            esc(f.default),
+            esc(f.doc)
+        ));
+    }
+    s.push_str(".SH CHECKS\n");
+    s.push_str(
+        "Every check caretaker runs (\\fBcaretaker checks\\fR lists them with the clauses of the \
+         clause map in use), the built-in clause map's clauses it is evidence for, and the keys \
+         that only it reads.\n",
+    );
+    for c in checks {
+        let keys: Vec<&str> = c.settings.iter().map(|f| f.key).collect();
+        s.push_str(&format!(
+            ".TP\n\\fB{}\\fR\n{}. Clauses: {}.{}\n",
+            esc(c.id),
+            esc(c.title),
+            esc(&c.clauses.join(", ")),
+            if keys.is_empty() {
+                String::new()
+            } else {
+                format!(" Settings: {}.", esc(&keys.join(", ")))
+            }
         ));
     }
     for (title, paras) in [
