@@ -53,7 +53,6 @@ pub const FIELDS: &[FieldDoc] = &[
     f("directory[].shared_login_patterns", "list of globs", "[\"guest*\", \"pupil*\", \"student*\", \"class*\", \"*.class\", \"staff*\", \"teacher*\", \"test*\", \"temp*\", \"supply*\", \"visitor*\", \"user*\", \"exam*\", \"library*\"]", "Account names that look shared or generic (case-insensitive), besides the built-in rules of SHARED AND ADMIN ACCOUNTS; an entry that names a person (givenName and sn) is not judged by its name. Policy 7.4.1: everyone has their own login, except the youngest (exempt year groups)."),
     f("directory[].admin_account_patterns", "list of globs", "[\"*-admin\", \"*_admin\", \"*.admin\", \"adm-*\", \"admin-*\", \"administrator\"]", "Names of separate admin accounts. A member of a privileged group that neither matches nor is recognised by the rules of SHARED AND ADMIN ACCOUNTS (a name paired with an everyday account, the same person's entry, the admins' OU, admin groups only) is an everyday account with admin rights."),
     f("directory[].privileged_groups", "list of DNs", "Active Directory: Domain Admins, Enterprise Admins, Schema Admins, Administrators; OpenLDAP: the admins population's groups", "Groups whose members hold admin rights."),
-    f("directory[].max_privileged", "integer", "5", "More members than this across the privileged groups is a warning."),
     f("directory[].never_expires", "\"ignore\", \"warn\" or \"fail\"", "\"warn\"", "How to report accounts whose password never expires (NCSC advises against forced expiry, so by default this is only reported)."),
     f("directory[].populations.staff.ous", "list of DNs", "[]", "OUs (at any depth) holding staff accounts."),
     f("directory[].populations.staff.groups", "list of DNs", "[]", "Groups whose members are staff."),
@@ -199,7 +198,6 @@ shared_login_patterns = ["guest*", "pupil*", "student*", "class*", "*.class", "s
 admin_account_patterns = ["*-admin", "*_admin", "*.admin", "adm-*", "admin-*", "administrator"]
 # Groups that hold admin rights; empty means Domain/Enterprise/Schema Admins and Administrators.
 privileged_groups = []
-max_privileged = 5
 # Passwords that never expire: "ignore", "warn" or "fail".
 never_expires = "warn"
 

@@ -484,7 +484,8 @@ pub struct Directory {
     /// `admins` population's groups (OpenLDAP).
     #[serde(default)]
     pub privileged_groups: Vec<String>,
-    /// More members than this in the privileged groups is a warning.
+    /// Read by no check: how many may hold admin rights is about to move to a check of its own.
+    /// Still accepted so that existing files load.
     #[serde(default = "default_max_privileged")]
     pub max_privileged: u32,
     /// How to report passwords that never expire: `ignore`, `warn` or `fail`.

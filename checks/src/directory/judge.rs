@@ -1832,22 +1832,8 @@ impl<'a> Ctx<'a> {
         }
         let names: Vec<&str> = admins.iter().map(|(_, a, _)| a.name.as_str()).collect();
         let groups = self.privileged_group_names();
-        let max = self.dir.max_privileged as usize;
-        let too_many = admins.len() > max;
-        if too_many {
-            out.push(
-                Finding::new(
-                    PRIVILEGED,
-                    self.dir_target(),
-                    Status::Warn,
-                    Severity::Medium,
-                    format!("{} accounts in \"{}\" have full admin rights; the policy allows at most {max}.", admins.len(), self.dir.name),
-                    self.evidence().with("count", admins.len()).with("max_privileged", max).with("accounts", names_list(&names)).with("groups", groups.join(", ")),
-                )
-                .fix("Remove admin rights from accounts that do not need them (samba-tool group removemembers \"Domain Admins\" NAME), or raise max_privileged in caretaker.toml if each one is justified."),
-            );
-        }
-        if fails == 0 && !too_many && priv_missing.is_empty() {
+        // How many hold admin rights is a check of its own (directory.admin-count).
+        if fails == 0 && priv_missing.is_empty() {
             out.push(Finding::new(
                 PRIVILEGED,
                 self.dir_target(),
@@ -1866,7 +1852,6 @@ impl<'a> Ctx<'a> {
                 ),
                 self.evidence()
                     .with("count", admins.len())
-                    .with("max_privileged", max)
                     .with("accounts", names_list(&names))
                     .with("groups", groups.join(", "))
                     .with("separate_because", separate_ones.join("; ")),
