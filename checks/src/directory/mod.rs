@@ -4,6 +4,7 @@
 //! [`probe`] reads the directory over LDAPS or StartTLS with a few paged searches, [`parse`] turns
 //! entries into facts, and [`judge`] turns facts, the configuration and the time into findings.
 
+pub mod admin_count;
 pub mod dn;
 pub mod judge;
 pub mod ldif;
@@ -40,6 +41,7 @@ pub(crate) const CHECKS: &[(CheckSpec, Judge)] = &[
     (PRIVILEGED, judge::builtin),
     (SHARED_LOGINS, judge::builtin),
     (OWN_LOGINS, judge::builtin),
+    (admin_count::ADMIN_COUNT, admin_count::judge),
 ];
 
 /// The directory checks' declarations, in report order.
