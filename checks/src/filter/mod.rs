@@ -53,7 +53,7 @@ const fn spec(
 
 pub const CONTROL: CheckSpec = spec(
     "filter.control",
-    "The internet can be reached (the control page loads)",
+    "The internet can be reached from here",
     "control",
     &["7.2/regular-checks"],
     "Could not test the web filter from here",
