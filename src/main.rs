@@ -142,7 +142,7 @@ fn run(cli: Cli) -> Result<u8, Fail> {
                 Ok(loaded) => load_map(&loaded)?,
                 Err(_) => ClauseMap::builtin(),
             };
-            print!("{}", render::checks_list(&map, &engine::known_check_ids()));
+            print!("{}", render::checks_list(&map));
             Ok(0)
         }
         Some(Command::Audit(args)) => audit(config, &args),

@@ -240,15 +240,17 @@ pub fn runs_table(runs: &[RunRecord]) -> String {
     format!("{t}\n")
 }
 
-/// The list printed by `caretaker checks`.
-pub fn checks_list(map: &ClauseMap, ids: &[caretaker_checks::CheckId]) -> String {
+/// The list printed by `caretaker checks`: every declared check (see
+/// `caretaker_checks::registry`), what it checks, and the clauses of `map` it is evidence for.
+pub fn checks_list(map: &ClauseMap) -> String {
     let mut out = String::new();
-    for id in ids {
-        let clauses = map.clauses_for(id);
+    for spec in caretaker_checks::registry::all() {
+        let clauses = map.clauses_for(&caretaker_checks::CheckId::new(spec.id));
         let _ = writeln!(
             out,
-            "{:<36} {}",
-            id.as_str(),
+            "{:<36} {:<44} {}",
+            spec.id,
+            spec.title,
             if clauses.is_empty() {
                 "-".to_string()
             } else {
@@ -493,5 +495,19 @@ mod tests {
             .map(|l| l.split('│').nth(6).unwrap_or_default().trim())
             .collect();
         assert_eq!(covered, ["filter", "everything"], "{text}");
+    }
+
+    #[test]
+    fn the_checks_list_names_every_declared_check_with_its_title_and_clauses() {
+        let text = checks_list(&ClauseMap::builtin());
+        let specs: Vec<_> = caretaker_checks::registry::all().collect();
+        assert_eq!(text.lines().count(), specs.len(), "{text}");
+        for (line, spec) in text.lines().zip(&specs) {
+            assert!(line.starts_with(spec.id), "{line}");
+            assert!(line.contains(spec.title), "{line}");
+            for c in spec.clauses {
+                assert!(line.contains(c), "{line}");
+            }
+        }
     }
 }

@@ -76,6 +76,19 @@ pub enum ClauseMapError {
     Duplicate { origin: String, id: String },
     #[error("{origin}: version {version} is not supported (expected 1)")]
     Version { origin: String, version: u32 },
+    #[error(
+        "{origin}: clause {clause:?} names the check {check:?}, which caretaker does not have (`caretaker checks` lists them)"
+    )]
+    UnknownCheck {
+        origin: String,
+        clause: String,
+        check: String,
+    },
+    #[error(
+        "{origin}: no clause is evidenced by {}; add them to the `checks` of the clauses they serve (`caretaker checks` lists every check and the built-in map's clauses for it)",
+        checks.join(", ")
+    )]
+    Uncovered { origin: String, checks: Vec<String> },
 }
 
 impl ClauseMap {
@@ -90,9 +103,12 @@ impl ClauseMap {
         })
     }
 
-    /// Parses and validates a map; `origin` names the file in errors.
+    /// Parses and validates a map; `origin` names the file in errors. Each check evidences the
+    /// clauses its declaration names (see [`crate::registry`]) that the map has, besides those
+    /// whose `checks` name it; a `checks` entry that names no check, or a check that evidences
+    /// no clause, is an error.
     pub fn from_toml(text: &str, origin: &str) -> Result<ClauseMap, ClauseMapError> {
-        let map: ClauseMap = toml::from_str(text).map_err(|e| ClauseMapError::Parse {
+        let mut map: ClauseMap = toml::from_str(text).map_err(|e| ClauseMapError::Parse {
             origin: origin.to_string(),
             message: e.to_string(),
         })?;
@@ -117,6 +133,46 @@ impl ClauseMap {
                     id: c.id.clone(),
                 });
             }
+            let known: Vec<CheckId> = crate::registry::ids()
+                .into_iter()
+                .map(CheckId::new)
+                .collect();
+            if let Some(sel) = c
+                .checks
+                .iter()
+                .find(|sel| !known.iter().any(|id| id.matches(sel)))
+            {
+                return Err(ClauseMapError::UnknownCheck {
+                    origin: origin.to_string(),
+                    clause: c.id.clone(),
+                    check: sel.clone(),
+                });
+            }
+        }
+        for spec in crate::registry::all() {
+            let id = CheckId::new(spec.id);
+            for clause in map
+                .clauses
+                .iter_mut()
+                .filter(|c| spec.clauses.contains(&c.id.as_str()))
+            {
+                if !clause.covers(&id) {
+                    clause.checks.push(spec.id.to_string());
+                }
+            }
+        }
+        let uncovered: Vec<String> = crate::registry::all()
+            .filter(|s| {
+                let id = CheckId::new(s.id);
+                !map.clauses.iter().any(|c| c.covers(&id))
+            })
+            .map(|s| s.id.to_string())
+            .collect();
+        if !uncovered.is_empty() {
+            return Err(ClauseMapError::Uncovered {
+                origin: origin.to_string(),
+                checks: uncovered,
+            });
         }
         Ok(map)
     }
@@ -155,6 +211,69 @@ mod tests {
         let c = map.clauses_for(&CheckId::new("directory.own-logins"));
         assert_eq!(c, vec!["7.4/own-logins", "7.4.1/pupils-unique"]);
         assert!(map.clauses_for(&CheckId::new("nothing.here")).is_empty());
+    }
+
+    /// The built-in map, with its clause ids renumbered the way the KCC template numbers them
+    /// (7.4 → 7.2), so the declarations' clause ids no longer match.
+    fn renumbered(checks: &str) -> String {
+        let mut text = String::from(
+            "version = 1\npolicy = \"KCC\"\n[[section]]\nid = \"7.2\"\ntitle = \"Security\"\n",
+        );
+        text.push_str(&format!(
+            "[[clause]]\nid = \"7.2/all\"\nsection = \"7.2\"\ntitle = \"All\"\ntext = \"all\"\nchecks = [{checks}]\n"
+        ));
+        text
+    }
+
+    #[test]
+    fn a_map_naming_an_unknown_check_is_refused() {
+        let err = ClauseMap::from_toml(
+            &renumbered("\"directory\", \"host\", \"filter\", \"host.antivirs\""),
+            "kcc.toml",
+        )
+        .expect_err("refused");
+        assert!(
+            matches!(&err, ClauseMapError::UnknownCheck { check, clause, .. } if check == "host.antivirs" && clause == "7.2/all"),
+            "{err}"
+        );
+        assert!(err.to_string().contains("kcc.toml"), "{err}");
+    }
+
+    #[test]
+    fn a_check_with_no_clause_is_refused() {
+        let err = ClauseMap::from_toml(&renumbered("\"directory\", \"filter\""), "kcc.toml")
+            .expect_err("refused");
+        let ClauseMapError::Uncovered { checks, .. } = &err else {
+            panic!("{err}");
+        };
+        assert_eq!(checks, &crate::host::CHECK_IDS.to_vec(), "{err}");
+        // Every check named, by family: accepted.
+        let ok = ClauseMap::from_toml(
+            &renumbered("\"directory\", \"host\", \"filter\""),
+            "kcc.toml",
+        )
+        .expect("accepted");
+        assert_eq!(
+            ok.clauses_for(&CheckId::new(crate::host::ANTIVIRUS.id)),
+            vec!["7.2/all"]
+        );
+    }
+
+    #[test]
+    fn every_declared_clause_is_in_the_builtin_map_and_covers_its_check() {
+        let map = ClauseMap::builtin();
+        for spec in crate::registry::all() {
+            let got = map.clauses_for(&CheckId::new(spec.id));
+            for c in spec.clauses {
+                assert!(map.clause(c).is_some(), "{}: no clause {c}", spec.id);
+                assert!(
+                    got.iter().any(|g| g == c),
+                    "{}: {c} not in {got:?}",
+                    spec.id
+                );
+            }
+            assert_eq!(got.len(), spec.clauses.len(), "{}: {got:?}", spec.id);
+        }
     }
 
     #[test]

@@ -9,6 +9,8 @@ pub mod directory;
 pub mod filter;
 pub mod host;
 pub mod model;
+pub mod registry;
 
 pub use clauses::{Clause, ClauseMap, ClauseMapError};
 pub use model::{CheckId, Evidence, Finding, Severity, Status, Target, TargetKind};
+pub use registry::{Area, AreaId, CheckSpec};

@@ -2,7 +2,7 @@
 //! commented sample and the caretaker.toml(5) man page, so they cannot drift apart.
 
 /// One documented key.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FieldDoc {
     /// Key path with `[]` for array tables: `directory[].url`.
     pub key: &'static str,
@@ -53,7 +53,6 @@ pub const FIELDS: &[FieldDoc] = &[
     f("directory[].shared_login_patterns", "list of globs", "[\"guest*\", \"pupil*\", \"student*\", \"class*\", \"*.class\", \"staff*\", \"teacher*\", \"test*\", \"temp*\", \"supply*\", \"visitor*\", \"user*\", \"exam*\", \"library*\"]", "Account names that look shared or generic (case-insensitive), besides the built-in rules of SHARED AND ADMIN ACCOUNTS; an entry that names a person (givenName and sn) is not judged by its name. Policy 7.4.1: everyone has their own login, except the youngest (exempt year groups)."),
     f("directory[].admin_account_patterns", "list of globs", "[\"*-admin\", \"*_admin\", \"*.admin\", \"adm-*\", \"admin-*\", \"administrator\"]", "Names of separate admin accounts. A member of a privileged group that neither matches nor is recognised by the rules of SHARED AND ADMIN ACCOUNTS (a name paired with an everyday account, the same person's entry, the admins' OU, admin groups only) is an everyday account with admin rights."),
     f("directory[].privileged_groups", "list of DNs", "Active Directory: Domain Admins, Enterprise Admins, Schema Admins, Administrators; OpenLDAP: the admins population's groups", "Groups whose members hold admin rights."),
-    f("directory[].max_privileged", "integer", "5", "More members than this across the privileged groups is a warning."),
     f("directory[].never_expires", "\"ignore\", \"warn\" or \"fail\"", "\"warn\"", "How to report accounts whose password never expires (NCSC advises against forced expiry, so by default this is only reported)."),
     f("directory[].populations.staff.ous", "list of DNs", "[]", "OUs (at any depth) holding staff accounts."),
     f("directory[].populations.staff.groups", "list of DNs", "[]", "Groups whose members are staff."),
@@ -199,7 +198,6 @@ shared_login_patterns = ["guest*", "pupil*", "student*", "class*", "*.class", "s
 admin_account_patterns = ["*-admin", "*_admin", "*.admin", "adm-*", "admin-*", "administrator"]
 # Groups that hold admin rights; empty means Domain/Enterprise/Schema Admins and Administrators.
 privileged_groups = []
-max_privileged = 5
 # Passwords that never expire: "ignore", "warn" or "fail".
 never_expires = "warn"
 
@@ -353,6 +351,18 @@ pub struct BuiltinTest {
     pub clause: String,
 }
 
+/// A check, as the man page lists it: the checks' own declarations
+/// (`caretaker_checks::registry::check_docs`), passed in because that crate depends on this one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckDoc {
+    pub id: &'static str,
+    pub title: &'static str,
+    /// The built-in clause map's clauses it evidences.
+    pub clauses: Vec<&'static str>,
+    /// The keys only this check reads.
+    pub settings: Vec<FieldDoc>,
+}
+
 /// caretaker.toml(5), PASSWORD POLICIES: how the directory's password and lockout rules are
 /// reported.
 pub const PASSWORD_POLICIES: &[&str] = &[
@@ -402,8 +412,8 @@ pub const SHARED_AND_ADMIN_ACCOUNTS: &[&str] = &[
      one of populations.admins.groups. The evidence says which rule recognised it.",
 ];
 
-/// caretaker.toml(5), with the built-in filter tests listed.
-pub fn man_page(version: &str, builtin_tests: &[BuiltinTest]) -> String {
+/// caretaker.toml(5), with the checks and their own keys, and the built-in filter tests, listed.
+pub fn man_page(version: &str, checks: &[CheckDoc], builtin_tests: &[BuiltinTest]) -> String {
     fn esc(s: &str) -> String {
         s.replace('\\', "\\\\")
             .replace('-', "\\-")
@@ -433,6 +443,35 @@ pub fn man_page(version: &str, builtin_tests: &[BuiltinTest]) -> String {
             esc(f.kind),
             esc(f.default),
             esc(f.doc)
+        ));
+    }
+    for f in checks.iter().flat_map(|c| &c.settings) {
+        s.push_str(&format!(
+            ".TP\n\\fB{}\\fR ({}; default: {})\n{}\n",
+            esc(f.key),
+            esc(f.kind),
+            esc(f.default),
+            esc(f.doc)
+        ));
+    }
+    s.push_str(".SH CHECKS\n");
+    s.push_str(
+        "Every check caretaker runs (\\fBcaretaker checks\\fR lists them with the clauses of the \
+         clause map in use), the built-in clause map's clauses it is evidence for, and the keys \
+         that only it reads.\n",
+    );
+    for c in checks {
+        let keys: Vec<&str> = c.settings.iter().map(|f| f.key).collect();
+        s.push_str(&format!(
+            ".TP\n\\fB{}\\fR\n{}. Clauses: {}.{}\n",
+            esc(c.id),
+            esc(c.title),
+            esc(&c.clauses.join(", ")),
+            if keys.is_empty() {
+                String::new()
+            } else {
+                format!(" Settings: {}.", esc(&keys.join(", ")))
+            }
         ));
     }
     for (title, paras) in [

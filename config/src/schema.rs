@@ -484,9 +484,10 @@ pub struct Directory {
     /// `admins` population's groups (OpenLDAP).
     #[serde(default)]
     pub privileged_groups: Vec<String>,
-    /// More members than this in the privileged groups is a warning.
-    #[serde(default = "default_max_privileged")]
-    pub max_privileged: u32,
+    /// The most enabled accounts that may hold full admin rights (directory.admin-count);
+    /// `max_privileged` is its old name.
+    #[serde(default = "default_max_admins", alias = "max_privileged")]
+    pub max_admins: u32,
     /// How to report passwords that never expire: `ignore`, `warn` or `fail`.
     #[serde(default = "default_never_expires")]
     pub never_expires: NeverExpires,
@@ -509,7 +510,7 @@ fn default_page_size() -> u32 {
 fn default_stale_days() -> u32 {
     180
 }
-fn default_max_privileged() -> u32 {
+fn default_max_admins() -> u32 {
     5
 }
 fn default_never_expires() -> NeverExpires {

@@ -6,7 +6,9 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use caretaker_checks::{CheckId, ClauseMap, Evidence, Finding, Status, Target, TargetKind};
+use caretaker_checks::directory::DirectoryArea;
+use caretaker_checks::host::HostArea;
+use caretaker_checks::{Area, CheckId, ClauseMap, Evidence, Finding, Status, Target, TargetKind};
 use caretaker_config::Loaded;
 use tokio::sync::Semaphore;
 
@@ -42,12 +44,15 @@ impl std::fmt::Debug for Unit {
 
 /// Every check id caretaker knows, for validating `--only`.
 pub fn known_check_ids() -> Vec<CheckId> {
-    caretaker_checks::directory::CHECK_IDS
-        .iter()
-        .chain(caretaker_checks::host::CHECK_IDS)
-        .chain(caretaker_checks::filter::CHECK_IDS)
-        .map(|s| CheckId::new(*s))
+    caretaker_checks::registry::ids()
+        .into_iter()
+        .map(CheckId::new)
         .collect()
+}
+
+/// The check ids of an area, as a unit reports them.
+fn area_ids<A: Area>() -> Vec<CheckId> {
+    A::specs().iter().map(|s| CheckId::new(s.id)).collect()
 }
 
 /// A selector given to `--only` that names no check.
@@ -138,16 +143,16 @@ pub fn resolve_selectors(only: &[String]) -> Result<Vec<String>, UnknownCheck> {
 }
 
 /// The units the configuration asks for.
+///
+/// The engine's scheduling stays its own: one unit per directory (from [`DirectoryArea::units`]),
+/// one for all machines (they share one SSH fan-out in waves), one per filter vantage point.
 pub fn units_from_config(loaded: &Loaded, now: time::OffsetDateTime) -> Vec<Unit> {
     let mut units = Vec::new();
-    for dir in &loaded.config.directories {
+    for dir in DirectoryArea::units(&loaded.config) {
         let d = dir.clone();
         units.push(Unit {
             name: format!("directory:{}", dir.name),
-            check_ids: caretaker_checks::directory::CHECK_IDS
-                .iter()
-                .map(|s| CheckId::new(*s))
-                .collect(),
+            check_ids: area_ids::<DirectoryArea>(),
             target: Target::new(TargetKind::Directory, dir.name.clone(), ""),
             what: format!("the directory \"{}\" ({})", dir.name, dir.url),
             timeout: None,
@@ -181,10 +186,7 @@ pub fn units_from_config(loaded: &Loaded, now: time::OffsetDateTime) -> Vec<Unit
         let loaded = loaded.clone();
         units.push(Unit {
             name: "hosts".to_string(),
-            check_ids: caretaker_checks::host::CHECK_IDS
-                .iter()
-                .map(|s| CheckId::new(*s))
-                .collect(),
+            check_ids: area_ids::<HostArea>(),
             target: Target::new(TargetKind::System, "hosts", ""),
             what,
             timeout: Some(timeout),

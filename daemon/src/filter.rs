@@ -9,10 +9,12 @@ use std::time::Duration;
 use caretaker_checks::filter::classify::{self, Rules, VantagePoint};
 use caretaker_checks::filter::curl::{self, ProbeRequest};
 use caretaker_checks::filter::fetch::{Fetcher, FetcherSettings, ProxyAuth};
-use caretaker_checks::filter::{default_clause, default_tests, Expect, Fetch, FilterTest};
+use caretaker_checks::filter::{
+    default_clause, default_tests, Expect, Fetch, FilterArea, FilterTest,
+};
 use caretaker_checks::host::transport::{run_probe_chosen, SshError, SshOutcome};
 use caretaker_checks::host::{banner_says_windows, probe_command, OsFamily};
-use caretaker_checks::{CheckId, Finding, Target, TargetKind};
+use caretaker_checks::{Area, CheckId, Finding, Target, TargetKind};
 use caretaker_config::{FilterExpect, Loaded, Vantage};
 use tokio::sync::Semaphore;
 
@@ -113,7 +115,7 @@ pub fn units(loaded: &Loaded) -> Vec<Unit> {
             + 30,
     );
     let machines = crate::hosts::configured(loaded);
-    f.vantages
+    FilterArea::units(&loaded.config)
         .iter()
         .map(|v| {
             let vp = point(v);
@@ -208,9 +210,9 @@ pub fn units(loaded: &Loaded) -> Vec<Unit> {
             };
             Unit {
                 name: format!("filter:{}", v.name),
-                check_ids: classify::CHECK_IDS
+                check_ids: FilterArea::specs()
                     .iter()
-                    .map(|s| CheckId::new(*s))
+                    .map(|s| CheckId::new(s.id))
                     .collect(),
                 target: Target::new(TargetKind::System, format!("filter:{}", v.name), ""),
                 what,

@@ -551,7 +551,12 @@ fn school_ldif(
     }
     // Separate admin accounts.
     let mut admin_dns = Vec::new();
-    for (i, acc) in ADMINS.iter().enumerate() {
+    for (i, acc) in ADMINS
+        .iter()
+        .chain(school::LDAP_TECH_ADMINS)
+        .chain([&school::LDAP_LOCKED_ADMIN])
+        .enumerate()
+    {
         Person {
             acc,
             ou_dn: &admins_ou,
@@ -561,7 +566,7 @@ fn school_ldif(
             last_success: Some(ago(now, 2, 1)),
             created: ago(now, 2 * 365, 0),
             policy: None,
-            locked: false,
+            locked: acc.uid == school::LDAP_LOCKED_ADMIN.uid,
         }
         .push(&mut out);
         admin_dns.push(format!("uid={},{admins_ou}", acc.uid));
@@ -670,8 +675,8 @@ mod tests {
             .iter()
             .find(|e| e.dn.starts_with("cn=admins,"))
             .unwrap();
-        assert_eq!(admins.get("member").len(), 2);
-        for locked in ["g.leaver", "techtest"] {
+        assert_eq!(admins.get("member").len(), 8);
+        for locked in ["g.leaver", "techtest", "g.hall-admin"] {
             assert_eq!(
                 by_uid(locked).first("pwdAccountLockedTime"),
                 Some(PERMANENTLY_LOCKED)

@@ -54,6 +54,22 @@ pub(crate) const ADMINS: &[Account] = &[
     a("adm.b.okafor", "Ben", "Okafor"),
 ];
 
+/// OpenLDAP only: the IT support company's technicians, each with a separate admin account in
+/// ou=Admins and cn=admins. With the two above that makes seven enabled admins, more than the
+/// five caretaker allows by default (planted: directory.admin-count). Active Directory keeps four
+/// (Administrator, the two above, j.smith): its look-alike, within the limit.
+pub(crate) const LDAP_TECH_ADMINS: &[Account] = &[
+    a("l.green-admin", "Liam", "Green (admin)"),
+    a("n.shah-admin", "Nina", "Shah (admin)"),
+    a("o.bell-admin", "Owen", "Bell (admin)"),
+    a("h.wood-admin", "Helen", "Wood (admin)"),
+    a("t.clarke-admin", "Tom", "Clarke (admin)"),
+];
+
+/// OpenLDAP only: a former technician's admin account, still in cn=admins but locked for good:
+/// not counted (the look-alike beside the planted count).
+pub(crate) const LDAP_LOCKED_ADMIN: Account = a("g.hall-admin", "Gary", "Hall (admin)");
+
 /// The AD staff account that is in Domain Admins although it is an everyday account.
 pub(crate) const AD_EVERYDAY_ADMIN: &str = "j.smith";
 pub(crate) const AD_STALE: &str = "p.jones";
@@ -214,6 +230,12 @@ pub(crate) fn planted(openldap: bool, ad: bool) -> Vec<Planted> {
             LDAP_SHARED_STAFF,
             "staffroom is a shared login used by several staff.",
         ));
+        v.push(p(
+            "ldap",
+            "directory.admin-count",
+            "admins",
+            "Seven enabled accounts are in cn=admins (r.singh-admin, adm.b.okafor and the IT support company's five technicians); the default limit is 5. g.hall-admin, also in it but locked for good, is not counted.",
+        ));
     }
     if ad {
         v.push(p(
@@ -263,7 +285,12 @@ mod tests {
     #[test]
     fn names_are_unique_per_directory() {
         let mut seen = std::collections::HashSet::new();
-        for acc in LDAP_STAFF.iter().chain(ADMINS) {
+        for acc in LDAP_STAFF
+            .iter()
+            .chain(ADMINS)
+            .chain(LDAP_TECH_ADMINS)
+            .chain([&LDAP_LOCKED_ADMIN])
+        {
             assert!(seen.insert(acc.uid), "{}", acc.uid);
         }
         for y in YEARS {
@@ -282,7 +309,7 @@ mod tests {
 
     #[test]
     fn planted_list() {
-        assert_eq!(planted(true, false).len(), 4);
+        assert_eq!(planted(true, false).len(), 5);
         assert_eq!(planted(false, true).len(), 6);
         assert!(planted(false, false).is_empty());
     }

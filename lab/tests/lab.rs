@@ -140,6 +140,7 @@ fn the_full_lab_holds_every_planted_fact_and_stops_cleanly() {
         ("ldap", "directory.stale-accounts", "d.evans"),
         ("ldap", "directory.password-not-required", "m.brown"),
         ("ldap", "directory.shared-logins", "staffroom"),
+        ("ldap", "directory.admin-count", "admins"),
         ("ad", "directory.password-policy", "Default domain policy"),
         ("ad", "directory.lockout", "Default domain policy"),
         ("ad", "directory.stale-accounts", "p.jones"),
@@ -274,18 +275,30 @@ fn the_full_lab_holds_every_planted_fact_and_stops_cleanly() {
             &["member"],
         )
         .unwrap();
+    // The two separate admin accounts, the IT support company's five technicians (planted:
+    // seven enabled admins, directory.admin-count) and a former technician's, locked for good.
+    let members: Vec<String> = [
+        "r.singh-admin",
+        "adm.b.okafor",
+        "l.green-admin",
+        "n.shah-admin",
+        "o.bell-admin",
+        "h.wood-admin",
+        "t.clarke-admin",
+        "g.hall-admin",
+    ]
+    .iter()
+    .map(|uid| format!("uid={uid},ou=Admins,{people}"))
+    .collect();
     assert_eq!(
         only(&admins, "admins").get("member"),
-        vec![
-            format!("uid=r.singh-admin,ou=Admins,{people}").as_str(),
-            format!("uid=adm.b.okafor,ou=Admins,{people}").as_str()
-        ]
+        members.iter().map(String::as_str).collect::<Vec<_>>()
     );
     // Paged search of everything (pages of 5 through ldapsearch's own pager).
     let everyone = ldap
         .search(LDAP_BASE_DN, "sub", "(objectClass=posixAccount)", &["1.1"])
         .unwrap();
-    assert_eq!(everyone.len(), 12 + 2 + 23);
+    assert_eq!(everyone.len(), 12 + 2 + 6 + 23);
     // StartTLS on the plain port.
     let out = Command::new("ldapwhoami")
         .env("LDAPTLS_CACERT", ldap.ca_file())

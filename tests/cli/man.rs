@@ -22,6 +22,7 @@ fn pages() -> Vec<(String, Vec<u8>)> {
         "caretaker.toml.5".to_string(),
         caretaker_config::docs::man_page(
             env!("CARGO_PKG_VERSION"),
+            &caretaker_checks::registry::check_docs(),
             &caretaker_checks::filter::builtin_docs(),
         )
         .into_bytes(),

@@ -167,10 +167,11 @@ pub fn assert_text_report_agrees(text: &str, doc: &serde_json::Value) {
 
 /// Asserts that every caretaker.toml setting a finding's advice names exists: `key = value`
 /// assignments, `[table]` headers and `key in caretaker…` are checked against the documented keys
-/// (caretaker_config::docs::FIELDS).
+/// (caretaker_config::docs::FIELDS, and the checks' own settings in their declarations).
 pub fn assert_advice_names_real_keys(doc: &serde_json::Value) {
     let keys: Vec<String> = caretaker_config::docs::FIELDS
         .iter()
+        .chain(caretaker_checks::registry::all().flat_map(|s| s.settings))
         .map(|f| f.key.replace("[]", ""))
         .collect();
     let segment = |name: &str| {

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
 
+use caretaker_checks::filter::classify::{CATEGORIES, MUST_BLOCK, MUST_LOAD};
 use caretaker_checks::{ClauseMap, Evidence, Finding, Severity, Status, Target, TargetKind};
 use caretaker_daemon::store::{NewRun, RunState, Store, Trigger, Verdict};
 use caretaker_tui::action::{Action, Effect};
@@ -18,15 +19,8 @@ use caretaker_tui::update::update;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
-const HOST_CHECKS: &[&str] = &[
-    "host.antivirus",
-    "host.updates",
-    "host.encryption",
-    "host.removable-media",
-    "host.screen-lock",
-    "host.auto-logon",
-    "host.software",
-];
+/// The host checks, as the registry declares them.
+const HOST_CHECKS: &[&str] = caretaker_checks::host::CHECK_IDS;
 
 /// One night's findings: every machine's seven host checks (a few failing, varying by night), a
 /// directory's checks with some accounts, and nine filter tests from three vantage points.
@@ -94,9 +88,9 @@ fn night(map: &ClauseMap, run: usize, hosts: usize) -> Vec<Finding> {
     }
     for vantage in ["pupil-wifi", "staff-lan", "guest-wifi"] {
         for (t, (url, check)) in [
-            ("http://iwf.testfiltering.com/", "filter.must-block"),
-            ("https://ctiru.testfiltering.com/", "filter.categories"),
-            ("https://www.childline.org.uk/", "filter.must-load"),
+            ("http://iwf.testfiltering.com/", MUST_BLOCK),
+            ("https://ctiru.testfiltering.com/", CATEGORIES),
+            ("https://www.childline.org.uk/", MUST_LOAD),
         ]
         .iter()
         .enumerate()

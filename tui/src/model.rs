@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-use caretaker_checks::{ClauseMap, Finding, Status, TargetKind};
+use caretaker_checks::{CheckSpec, ClauseMap, Finding, Status, TargetKind};
 use caretaker_daemon::report::{clause_lines, clause_lines_attested, ClauseLine, ClauseStatus};
 use caretaker_daemon::store::{fingerprint, RunRecord, RunState, StatusCounts, Verdict};
 
@@ -465,16 +465,8 @@ pub fn target_label(f: &Finding) -> String {
 // ---------------------------------------------------------------------------------------------
 // Hosts.
 
-/// The host checks, in column order, with their column titles.
-pub const HOST_CHECKS: &[(&str, &str)] = &[
-    ("host.antivirus", "VIRUS"),
-    ("host.updates", "UPDATES"),
-    ("host.encryption", "DISK"),
-    ("host.removable-media", "USB"),
-    ("host.screen-lock", "SCREEN"),
-    ("host.auto-logon", "AUTOLOG"),
-    ("host.software", "SOFTWARE"),
-];
+/// The host checks, in column order; each column is titled with its declaration's `column`.
+pub const HOST_CHECKS: &[CheckSpec] = caretaker_checks::host::SPECS;
 
 /// One machine and the status of each host check on it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -504,7 +496,7 @@ pub fn host_rows(findings: &[Finding]) -> Vec<HostRow> {
         });
         if let Some(col) = HOST_CHECKS
             .iter()
-            .position(|(id, _)| *id == f.check.as_str())
+            .position(|spec| spec.id == f.check.as_str())
         {
             row.statuses[col] = Some(worse(row.statuses[col], f.status));
         }
@@ -539,6 +531,8 @@ pub fn host_rows(findings: &[Finding]) -> Vec<HostRow> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DirCheck {
     pub check: String,
+    /// The console's label for it (its declaration's `column`).
+    pub column: &'static str,
     /// The worst status, `None` when the check said nothing about this directory.
     pub status: Option<Status>,
     pub counts: StatusCounts,
@@ -578,9 +572,10 @@ pub fn directory_blocks(findings: &[Finding]) -> Vec<DirBlock> {
                 .find(|f| !f.evidence.source.is_empty())
                 .map(|f| f.evidence.source.clone())
                 .unwrap_or_default();
-            let checks = caretaker_checks::directory::CHECK_IDS
+            let checks = caretaker_checks::directory::SPECS
                 .iter()
-                .map(|id| {
+                .map(|spec| {
+                    let id = &spec.id;
                     let of: Vec<&&Finding> =
                         mine.iter().filter(|f| f.check.as_str() == *id).collect();
                     let mut counts = StatusCounts::default();
@@ -600,6 +595,7 @@ pub fn directory_blocks(findings: &[Finding]) -> Vec<DirBlock> {
                         .unwrap_or_default();
                     DirCheck {
                         check: id.to_string(),
+                        column: spec.column,
                         status,
                         counts,
                         who,

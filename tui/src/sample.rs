@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
+use caretaker_checks::{directory, filter, host};
 use caretaker_checks::{ClauseMap, Evidence, Finding, Severity, Status, Target, TargetKind};
 use caretaker_daemon::filterlog::{FilterCheck, UrlResult};
 use caretaker_daemon::store::{fingerprint, RunRecord, RunState, StatusCounts, Verdict};
@@ -109,7 +110,7 @@ fn directory(b: &mut Builder) {
     let r = b.run;
     // Active Directory.
     b.add(
-        "directory.connect",
+        directory::CONNECT.id,
         Directory,
         "ad",
         "",
@@ -126,7 +127,7 @@ fn directory(b: &mut Builder) {
         None,
     );
     b.add(
-        "directory.password-policy",
+        directory::PASSWORD_POLICY.id,
         Policy,
         "Default domain policy",
         "ad",
@@ -146,7 +147,7 @@ fn directory(b: &mut Builder) {
         Some("samba-tool domain passwordsettings set --min-pwd-length=12"),
     );
     b.add(
-        "directory.password-policy",
+        directory::PASSWORD_POLICY.id,
         Policy,
         "Admins PSO",
         "ad",
@@ -163,7 +164,7 @@ fn directory(b: &mut Builder) {
         None,
     );
     b.add(
-        "directory.password-policy",
+        directory::PASSWORD_POLICY.id,
         Policy,
         "Pupils PSO",
         "ad",
@@ -179,11 +180,11 @@ fn directory(b: &mut Builder) {
         ],
         None,
     );
-    b.add("directory.lockout", Policy, "Default domain policy", "ad", Fail, High, "The domain's default policy never locks accounts, however many wrong passwords are tried; it applies to a.patel, b.okafor, c.wright and 31 more (34 accounts not covered by a fine-grained policy: 34 staff), and the school's policy needs them to lock after at most 10.", AD,
+    b.add(directory::LOCKOUT.id, Policy, "Default domain policy", "ad", Fail, High, "The domain's default policy never locks accounts, however many wrong passwords are tried; it applies to a.patel, b.okafor, c.wright and 31 more (34 accounts not covered by a fine-grained policy: 34 staff), and the school's policy needs them to lock after at most 10.", AD,
         &[("policy", "Default domain policy"), ("lockoutThreshold", "0"), ("required_max_lockout_threshold", "10"), ("populations", "staff")],
         Some("samba-tool domain passwordsettings set --account-lockout-threshold=10"));
     b.add(
-        "directory.lockout",
+        directory::LOCKOUT.id,
         Policy,
         "Pupils PSO",
         "ad",
@@ -194,11 +195,11 @@ fn directory(b: &mut Builder) {
         &[("policy", "Pupils PSO"), ("msDS-LockoutThreshold", "10"), ("populations", "pupils")],
         None,
     );
-    b.add("directory.password-not-required", Account, "k.lee", "ad", Fail, High, "k.lee can be used with no password at all.", AD,
+    b.add(directory::PASSWORD_NOT_REQUIRED.id, Account, "k.lee", "ad", Fail, High, "k.lee can be used with no password at all.", AD,
         &[("dn", "CN=Kim Lee,OU=Staff,DC=ad,DC=stexample,DC=sch,DC=uk"), ("userAccountControl", "544 (PASSWD_NOTREQD)")],
         Some("samba-tool user setpassword k.lee, then clear PASSWD_NOTREQD: samba-tool user edit k.lee (userAccountControl 512)"));
     b.add(
-        "directory.password-never-expires",
+        directory::PASSWORD_NEVER_EXPIRES.id,
         Directory,
         "ad",
         "",
@@ -210,7 +211,7 @@ fn directory(b: &mut Builder) {
         None,
     );
     b.add(
-        "directory.stale-accounts",
+        directory::STALE_ACCOUNTS.id,
         Account,
         "p.jones",
         "ad",
@@ -230,7 +231,7 @@ fn directory(b: &mut Builder) {
         Some("samba-tool user disable p.jones"),
     );
     b.add(
-        "directory.guest",
+        directory::GUEST.id,
         Account,
         "Guest",
         "ad",
@@ -241,15 +242,15 @@ fn directory(b: &mut Builder) {
         &[("userAccountControl", "66082 (ACCOUNTDISABLE)")],
         None,
     );
-    b.add("directory.privileged", Account, "j.smith", "ad", Fail, Critical, "j.smith is a Domain Admin but uses the same account every day: there is no separate admin account.", AD,
+    b.add(directory::PRIVILEGED.id, Account, "j.smith", "ad", Fail, Critical, "j.smith is a Domain Admin but uses the same account every day: there is no separate admin account.", AD,
         &[("group", "Domain Admins"), ("lastLogonTimestamp", "2026-11-22T16:03:11Z")],
         Some("Create j.smith-admin for admin work and remove j.smith from Domain Admins: samba-tool group removemembers \"Domain Admins\" j.smith"));
-    b.add("directory.shared-logins", Account, "class3", "ad", Fail, High, "class3 is a shared login in Year 3; from Year 1 every pupil needs their own login.", AD,
+    b.add(directory::SHARED_LOGINS.id, Account, "class3", "ad", Fail, High, "class3 is a shared login in Year 3; from Year 1 every pupil needs their own login.", AD,
         &[("dn", "CN=class3,OU=Year 3,OU=Pupils,DC=ad,DC=stexample,DC=sch,DC=uk"), ("matched", "shared_login_patterns: class*")],
         Some("Give each Year 3 pupil their own login, then disable class3: samba-tool user disable class3"));
     for (y, n) in [("Year 1", "28"), ("Year 3", "29")] {
         b.add(
-            "directory.own-logins",
+            directory::OWN_LOGINS.id,
             Group,
             y,
             "ad",
@@ -269,7 +270,7 @@ fn directory(b: &mut Builder) {
         );
     }
     b.add(
-        "directory.own-logins",
+        directory::OWN_LOGINS.id,
         Group,
         "Year 2",
         "ad",
@@ -285,7 +286,7 @@ fn directory(b: &mut Builder) {
         Some("Create the missing pupil's login in OU=Year 2,OU=Pupils (samba-tool user create …), or correct `roll` for Year 2 in caretaker.toml."),
     );
     b.add(
-        "directory.own-logins",
+        directory::OWN_LOGINS.id,
         Group,
         "Reception",
         "ad",
@@ -298,7 +299,7 @@ fn directory(b: &mut Builder) {
     );
     // OpenLDAP (the pupils' learning platform).
     b.add(
-        "directory.connect",
+        directory::CONNECT.id,
         Directory,
         "ldap",
         "",
@@ -313,11 +314,11 @@ fn directory(b: &mut Builder) {
         ],
         None,
     );
-    b.add("directory.lockout", Policy, "pupils", "ldap", Fail, High, "The password policy \"pupils\" never locks accounts, however many wrong passwords are tried; it applies to y1.amelia, y1.isla, y1.noah and 18 more (21 accounts: 21 pupils), and the school's policy needs them to lock after at most 10.", LDAP,
+    b.add(directory::LOCKOUT.id, Policy, "pupils", "ldap", Fail, High, "The password policy \"pupils\" never locks accounts, however many wrong passwords are tried; it applies to y1.amelia, y1.isla, y1.noah and 18 more (21 accounts: 21 pupils), and the school's policy needs them to lock after at most 10.", LDAP,
         &[("policy_dn", "cn=pupils,ou=Policies,dc=stexample,dc=sch,dc=uk"), ("pwdLockout", "FALSE"), ("accounts", "21"), ("populations", "pupils")],
         Some("ldapmodify: set pwdLockout: TRUE and pwdMaxFailure: 10 on cn=pupils,ou=Policies,dc=stexample,dc=sch,dc=uk"));
     b.add(
-        "directory.password-not-required",
+        directory::PASSWORD_NOT_REQUIRED.id,
         Account,
         "m.brown",
         "ldap",
@@ -332,12 +333,12 @@ fn directory(b: &mut Builder) {
         Some("ldappasswd -S uid=m.brown,ou=Staff,dc=stexample,dc=sch,dc=uk"),
     );
     if r <= 5 {
-        b.add("directory.stale-accounts", Account, "d.evans", "ldap", Fail, Medium, "d.evans has not logged on for 400 days; if they have left, disable the account.", LDAP,
+        b.add(directory::STALE_ACCOUNTS.id, Account, "d.evans", "ldap", Fail, Medium, "d.evans has not logged on for 400 days; if they have left, disable the account.", LDAP,
             &[("dn", "uid=d.evans,ou=Staff,dc=stexample,dc=sch,dc=uk"), ("pwdLastSuccess", "20251019081240Z"), ("days", "400")],
             Some("ldapmodify: add pwdAccountLockedTime: 000001010000Z to uid=d.evans,ou=Staff,dc=stexample,dc=sch,dc=uk"));
     } else {
         b.add(
-            "directory.stale-accounts",
+            directory::STALE_ACCOUNTS.id,
             Directory,
             "ldap",
             "",
@@ -350,7 +351,7 @@ fn directory(b: &mut Builder) {
         );
     }
     b.add(
-        "directory.shared-logins",
+        directory::SHARED_LOGINS.id,
         Account,
         "staffroom",
         "ldap",
@@ -433,27 +434,27 @@ fn hosts(b: &mut Builder) {
             );
         };
         match m.name {
-            "library-pc" => host("host.antivirus", Fail, High, "Virus protection on this computer has not been updated for 9 days.",
+            "library-pc" => host(host::ANTIVIRUS.id, Fail, High, "Virus protection on this computer has not been updated for 9 days.",
                 &[("engine", "ClamAV"), ("signatures_updated", "2026-11-14T14:05:07Z"), ("signature_age_hours", "216"), ("fail_after_hours", "72")],
                 Some("Run `freshclam` and check `journalctl -u clamav-freshclam` for errors (proxy, DNS, rate limiting); freshclam should update at least daily.")),
-            "office-pc" | "ict-suite-01" => host("host.antivirus", Pass, High, "Virus protection (Microsoft Defender Antivirus) is on and was updated in the last day.",
+            "office-pc" | "ict-suite-01" => host(host::ANTIVIRUS.id, Pass, High, "Virus protection (Microsoft Defender Antivirus) is on and was updated in the last day.",
                 &[("engine", "Microsoft Defender Antivirus"), ("signature_age_hours", "3")], None),
-            "art-macbook" => host("host.antivirus", Pass, High, "Virus protection (XProtect) is on and was updated 24 hours ago.",
+            "art-macbook" => host(host::ANTIVIRUS.id, Pass, High, "Virus protection (XProtect) is on and was updated 24 hours ago.",
                 &[("engine", "XProtect"), ("signature_age_hours", "24")], None),
-            _ => host("host.antivirus", Pass, High, "Virus protection (ClamAV) is on and was updated in the last day.",
+            _ => host(host::ANTIVIRUS.id, Pass, High, "Virus protection (ClamAV) is on and was updated in the last day.",
                 &[("engine", "ClamAV"), ("signature_age_hours", "11")], None),
         }
         if m.name == "ict-suite-01" && r >= 7 {
-            host("host.updates", Fail, High, "No updates have been installed on this computer for 40 days (the limit is 14).",
+            host(host::UPDATES.id, Fail, High, "No updates have been installed on this computer for 40 days (the limit is 14).",
                 &[("last_installed", "2026-10-14"), ("days_since_last_install", "40"), ("max_days", "14")],
                 Some("Check Windows Update on the machine (Settings → Windows Update) and its WSUS/Intune policy."));
         } else if m.name == "classroom-1" && r == RUNS {
-            host("host.updates", Error, High, "Could not check updates on this computer: the probe could not read /var/log/apt/history.log (permission denied).",
+            host(host::UPDATES.id, Error, High, "Could not check updates on this computer: the probe could not read /var/log/apt/history.log (permission denied).",
                 &[("reason", "permission denied"), ("path", "/var/log/apt/history.log")],
                 Some("Give the caretaker account read access to /var/log/apt (group adm)."));
         } else {
             host(
-                "host.updates",
+                host::UPDATES.id,
                 Pass,
                 High,
                 "Updates were installed on this computer 2 days ago, within the 14-day limit.",
@@ -462,21 +463,21 @@ fn hosts(b: &mut Builder) {
             );
         }
         match m.name {
-            "art-macbook" => host("host.encryption", Fail, Critical, "This laptop's disk is not encrypted, so personal data on it could be read if it is lost or stolen.",
+            "art-macbook" => host(host::ENCRYPTION.id, Fail, Critical, "This laptop's disk is not encrypted, so personal data on it could be read if it is lost or stolen.",
                 &[("role", "laptop"), ("filevault", "FileVault is Off.")],
                 Some("Turn on FileVault: System Settings → Privacy & Security → FileVault (or `sudo fdesetup enable`)")),
-            "office-pc" | "ict-suite-01" => host("host.encryption", Pass, Critical, "This computer's disk is encrypted (BitLocker).",
+            "office-pc" | "ict-suite-01" => host(host::ENCRYPTION.id, Pass, Critical, "This computer's disk is encrypted (BitLocker).",
                 &[("bitlocker", "FullyEncrypted")], None),
-            _ => host("host.encryption", Pass, Medium, "This computer's disk is not encrypted, which the policy allows because it does not leave the site.",
+            _ => host(host::ENCRYPTION.id, Pass, Medium, "This computer's disk is not encrypted, which the policy allows because it does not leave the site.",
                 &[("role", "desktop")], None),
         }
         if m.name == "classroom-1" {
-            host("host.removable-media", Fail, Medium, "USB memory sticks can be used freely on this computer, without permission or encryption.",
+            host(host::REMOVABLE_MEDIA.id, Fail, Medium, "USB memory sticks can be used freely on this computer, without permission or encryption.",
                 &[("usb_storage_module", "loaded"), ("modprobe_rule", "none"), ("usbguard", "not installed")],
                 Some("echo 'install usb-storage /bin/false' > /etc/modprobe.d/caretaker-usb.conf, or install USBGuard."));
         } else {
             host(
-                "host.removable-media",
+                host::REMOVABLE_MEDIA.id,
                 Pass,
                 Medium,
                 "USB memory sticks and other removable storage are blocked on this computer.",
@@ -485,19 +486,19 @@ fn hosts(b: &mut Builder) {
             );
         }
         match m.name {
-            "staffroom-pc" => host("host.screen-lock", Fail, High, "This computer's screen does not lock by itself when it is left unattended.",
+            "staffroom-pc" => host(host::SCREEN_LOCK.id, Fail, High, "This computer's screen does not lock by itself when it is left unattended.",
                 &[("desktop", "GNOME"), ("lock-enabled", "false"), ("idle-delay", "0")],
                 Some("Set org.gnome.desktop.screensaver lock-enabled=true and org.gnome.desktop.session idle-delay=600 in a dconf lock.")),
-            _ => host("host.screen-lock", Pass, High, "This computer's screen locks after 10 minutes unattended.",
+            _ => host(host::SCREEN_LOCK.id, Pass, High, "This computer's screen locks after 10 minutes unattended.",
                 &[("idle_lock_secs", "600"), ("max_secs", "900")], None),
         }
         if m.name == "office-pc" {
-            host("host.auto-logon", Fail, High, "This computer logs itself in automatically when switched on, so anyone can use it without a password.",
+            host(host::AUTO_LOGON.id, Fail, High, "This computer logs itself in automatically when switched on, so anyone can use it without a password.",
                 &[("Winlogon\\AutoAdminLogon", "1")],
                 Some("Set AutoAdminLogon to 0 under HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon and delete DefaultPassword there."));
         } else {
             host(
-                "host.auto-logon",
+                host::AUTO_LOGON.id,
                 Pass,
                 High,
                 "This computer asks for a password when it is switched on; it does not log anyone in by itself.",
@@ -506,12 +507,12 @@ fn hosts(b: &mut Builder) {
             );
         }
         if m.name == "classroom-1" {
-            host("host.software", Fail, Medium, "1 program on this computer is not on the approved list: steam-installer.",
+            host(host::SOFTWARE.id, Fail, Medium, "1 program on this computer is not on the approved list: steam-installer.",
                 &[("unapproved", "steam-installer"), ("installed", "1843")],
                 Some("Remove it (apt-get purge steam-installer) or add it to `hosts.allowed_software.linux` in caretaker.toml after approval."));
         } else {
             host(
-                "host.software",
+                host::SOFTWARE.id,
                 Pass,
                 Medium,
                 "All the software installed on this computer is on the approved list.",
@@ -598,7 +599,7 @@ fn filter(b: &mut Builder) {
             _ => "Guests",
         };
         b.add(
-            "filter.control",
+            filter::CONTROL.id,
             TargetKind::Url,
             "https://control.caretaker.invalid/",
             vantage,
@@ -620,9 +621,9 @@ fn filter(b: &mut Builder) {
         );
         for p in PAGES {
             let check = match (p.block, p.category) {
-                (false, _) => "filter.must-load",
-                (true, "iwf") => "filter.must-block",
-                (true, _) => "filter.categories",
+                (false, _) => filter::MUST_LOAD.id,
+                (true, "iwf") => filter::MUST_BLOCK.id,
+                (true, _) => filter::CATEGORIES.id,
             };
             let host = p.url.split('/').nth(2).unwrap_or(p.url);
             let wrong = matches!(
@@ -845,7 +846,7 @@ impl Source for Sample {
                     control: "pass".into(),
                     results: mine
                         .iter()
-                        .filter(|f| f.check.as_str() != "filter.control")
+                        .filter(|f| f.check.as_str() != filter::CONTROL.id)
                         .map(|f| UrlResult {
                             url: f.target.name.clone(),
                             category: f.evidence.get("category").unwrap_or_default().into(),
@@ -1212,8 +1213,9 @@ fn waivers_and_attestations(
         "2026-11-22T11:00:00Z",
     );
     let stale = latest.and_then(|fs| {
-        fs.iter()
-            .find(|f| f.check.as_str() == "directory.stale-accounts" && f.target.name == "p.jones")
+        fs.iter().find(|f| {
+            f.check.as_str() == directory::STALE_ACCOUNTS.id && f.target.name == "p.jones"
+        })
     });
     if let Some(f) = stale {
         let w = Waiver {

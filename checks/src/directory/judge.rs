@@ -16,17 +16,18 @@ use super::dn::{self, FastMap};
 use super::parse::{Account, BadValue, Facts, Group, NoPassword, Policy, PolicySource};
 use super::people;
 use crate::model::{format_rfc3339, Evidence, Finding, Severity, Status, Target, TargetKind};
+use crate::registry::CheckSpec;
 
-pub(crate) const CONNECT: &str = "directory.connect";
-pub(crate) const PASSWORD_POLICY: &str = "directory.password-policy";
-pub(crate) const LOCKOUT: &str = "directory.lockout";
-pub(crate) const PASSWORD_NOT_REQUIRED: &str = "directory.password-not-required";
-pub(crate) const PASSWORD_NEVER_EXPIRES: &str = "directory.password-never-expires";
-pub(crate) const STALE_ACCOUNTS: &str = "directory.stale-accounts";
-pub(crate) const GUEST: &str = "directory.guest";
-pub(crate) const PRIVILEGED: &str = "directory.privileged";
-pub(crate) const SHARED_LOGINS: &str = "directory.shared-logins";
-pub(crate) const OWN_LOGINS: &str = "directory.own-logins";
+pub(crate) const CONNECT: &str = super::CONNECT.id;
+pub(crate) const PASSWORD_POLICY: &str = super::PASSWORD_POLICY.id;
+pub(crate) const LOCKOUT: &str = super::LOCKOUT.id;
+pub(crate) const PASSWORD_NOT_REQUIRED: &str = super::PASSWORD_NOT_REQUIRED.id;
+pub(crate) const PASSWORD_NEVER_EXPIRES: &str = super::PASSWORD_NEVER_EXPIRES.id;
+pub(crate) const STALE_ACCOUNTS: &str = super::STALE_ACCOUNTS.id;
+pub(crate) const GUEST: &str = super::GUEST.id;
+pub(crate) const PRIVILEGED: &str = super::PRIVILEGED.id;
+pub(crate) const SHARED_LOGINS: &str = super::SHARED_LOGINS.id;
+pub(crate) const OWN_LOGINS: &str = super::OWN_LOGINS.id;
 
 /// How many names an aggregate finding lists in its evidence.
 const MAX_NAMES: usize = 20;
@@ -85,10 +86,11 @@ impl Pop {
     }
 }
 
-/// Everything the checks share: group closures, populations, year groups, patterns.
-struct Ctx<'a> {
+/// Everything the checks share: group closures, populations, year groups, patterns. A check in a
+/// file of its own reads it through the `pub(crate)` methods below.
+pub(crate) struct Ctx<'a> {
     f: &'a Facts,
-    dir: &'a Directory,
+    pub(crate) dir: &'a Directory,
     now: OffsetDateTime,
     /// Per account: every group it is in, directly or through other groups (indices into f.groups).
     closure: Closure,
@@ -106,6 +108,8 @@ struct Ctx<'a> {
     admin: GlobSet,
     /// Patterns that could not be compiled (config validation should have caught them).
     bad_patterns: Vec<String>,
+    /// The password and lockout findings, judged together once.
+    policies: std::sync::OnceLock<(Vec<Finding>, Vec<Finding>)>,
 }
 
 /// Every account's group closure, deduplicated.
@@ -123,22 +127,31 @@ impl Closure {
     }
 }
 
-/// Judges one directory. Findings come in [`super::CHECK_IDS`] order.
+/// Judges one directory. Findings come in [`super::CHECK_IDS`] order: each check of
+/// [`super::CHECKS`] in turn.
 pub fn judge(f: &Facts, dir: &Directory, now: OffsetDateTime) -> Vec<Finding> {
     let ctx = Ctx::new(f, dir, now);
-    let mut out = Vec::new();
-    out.push(ctx.connect());
-    let (policy, lockout) = ctx.password_policies();
-    out.extend(policy);
-    out.extend(lockout);
-    out.extend(ctx.password_not_required());
-    out.extend(ctx.password_never_expires());
-    out.extend(ctx.stale_accounts());
-    out.extend(ctx.guest());
-    out.extend(ctx.privileged_accounts());
-    out.extend(ctx.shared_logins());
-    out.extend(ctx.own_logins());
-    out
+    super::CHECKS
+        .iter()
+        .flat_map(|(spec, run)| run(&ctx, spec))
+        .collect()
+}
+
+/// The checks judged in this file, by id (each of [`super::CHECKS`] that names this function).
+pub(crate) fn builtin(ctx: &Ctx<'_>, spec: &CheckSpec) -> Vec<Finding> {
+    match spec.id {
+        CONNECT => vec![ctx.connect()],
+        PASSWORD_POLICY => ctx.policies().0.clone(),
+        LOCKOUT => ctx.policies().1.clone(),
+        PASSWORD_NOT_REQUIRED => ctx.password_not_required(),
+        PASSWORD_NEVER_EXPIRES => ctx.password_never_expires(),
+        STALE_ACCOUNTS => ctx.stale_accounts(),
+        GUEST => ctx.guest(),
+        PRIVILEGED => ctx.privileged_accounts(),
+        SHARED_LOGINS => ctx.shared_logins(),
+        OWN_LOGINS => ctx.own_logins(),
+        _ => Vec::new(),
+    }
 }
 
 /// Case-insensitive glob patterns. With `lowercase`, the patterns are lowercased and matched
@@ -411,12 +424,59 @@ impl<'a> Ctx<'a> {
             shared,
             admin,
             bad_patterns,
+            policies: std::sync::OnceLock::new(),
         }
+    }
+
+    fn policies(&self) -> &(Vec<Finding>, Vec<Finding>) {
+        self.policies.get_or_init(|| self.password_policies())
+    }
+
+    // ----- what checks in files of their own read ------------------------------------------
+
+    /// The names of the groups that give full admin rights, in naming order (empty when none is
+    /// configured or found).
+    pub(crate) fn privileged_group_names(&self) -> Vec<&'a str> {
+        self.privileged
+            .iter()
+            .filter_map(|g| self.f.groups.get(*g))
+            .map(|g| g.name.as_str())
+            .collect()
+    }
+
+    /// Configured privileged groups that were not found (their DNs).
+    pub(crate) fn missing_privileged_groups(&self) -> Vec<&str> {
+        self.missing_groups
+            .iter()
+            .filter(|(s, _)| s == "privileged_groups")
+            .map(|(_, d)| d.as_str())
+            .collect()
+    }
+
+    /// The accounts that hold full admin rights through the privileged groups, directly or
+    /// through nested groups: the enabled ones, and those whose enabled state could not be read.
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn admin_accounts(
+        &self,
+    ) -> (Vec<(usize, &'a Account)>, Vec<(&'a Account, &'a BadValue)>) {
+        let mut enabled = Vec::new();
+        let mut unreadable = Vec::new();
+        for (i, a) in self.f.accounts.iter().enumerate() {
+            if !self.is_privileged(i) {
+                continue;
+            }
+            match &a.enabled {
+                Ok(true) => enabled.push((i, a)),
+                Ok(false) => {}
+                Err(bad) => unreadable.push((a, bad)),
+            }
+        }
+        (enabled, unreadable)
     }
 
     // ----- shared helpers ------------------------------------------------------------------
 
-    fn evidence(&self) -> Evidence {
+    pub(crate) fn evidence(&self) -> Evidence {
         Evidence {
             source: self.f.source.clone(),
             observed_at: format_rfc3339(self.f.observed_at),
@@ -424,7 +484,7 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn dir_target(&self) -> Target {
+    pub(crate) fn dir_target(&self) -> Target {
         Target::new(TargetKind::Directory, self.dir.name.clone(), "")
     }
 
@@ -448,7 +508,13 @@ impl<'a> Ctx<'a> {
     }
 
     /// An error finding for one account whose value could not be read.
-    fn account_error(&self, check: &str, a: &Account, what: &str, bad: &BadValue) -> Finding {
+    pub(crate) fn account_error(
+        &self,
+        check: &str,
+        a: &Account,
+        what: &str,
+        bad: &BadValue,
+    ) -> Finding {
         let mut ev = self.account_evidence(a);
         ev.push("problem", bad);
         Finding::error(
@@ -1615,12 +1681,8 @@ impl<'a> Ctx<'a> {
 
     fn privileged_accounts(&self) -> Vec<Finding> {
         let mut out = Vec::new();
-        let priv_missing: Vec<&(String, String)> = self
-            .missing_groups
-            .iter()
-            .filter(|(s, _)| s == "privileged_groups")
-            .collect();
-        for (_, dn_) in &priv_missing {
+        let priv_missing = self.missing_privileged_groups();
+        for dn_ in &priv_missing {
             out.push(
                 Finding::error(
                     PRIVILEGED,
@@ -1647,25 +1709,23 @@ impl<'a> Ctx<'a> {
             }
             return out;
         }
-        let mut admins: Vec<(usize, &Account, usize)> = Vec::new();
-        for (i, a) in self.f.accounts.iter().enumerate() {
-            let Some(c) = self.closure.get(i) else {
-                continue;
-            };
-            let Some(&g) = self.privileged.iter().find(|g| c.contains(g)) else {
-                continue;
-            };
-            match &a.enabled {
-                Ok(true) => admins.push((i, a, g)),
-                Ok(false) => {}
-                Err(bad) => out.push(self.account_error(
-                    PRIVILEGED,
-                    a,
-                    "whether this admin account is switched on",
-                    bad,
-                )),
-            }
+        let (enabled, unreadable) = self.admin_accounts();
+        for (a, bad) in unreadable {
+            out.push(self.account_error(
+                PRIVILEGED,
+                a,
+                "whether this admin account is switched on",
+                bad,
+            ));
         }
+        let admins: Vec<(usize, &Account, usize)> = enabled
+            .into_iter()
+            .filter_map(|(i, a)| {
+                let c = self.closure.get(i)?;
+                let g = *self.privileged.iter().find(|g| c.contains(g))?;
+                Some((i, a, g))
+            })
+            .collect();
         let by_name: HashMap<String, usize> = self
             .f
             .accounts
@@ -1771,28 +1831,9 @@ impl<'a> Ctx<'a> {
             );
         }
         let names: Vec<&str> = admins.iter().map(|(_, a, _)| a.name.as_str()).collect();
-        let groups: Vec<String> = self
-            .privileged
-            .iter()
-            .filter_map(|g| self.f.groups.get(*g))
-            .map(|g| g.name.clone())
-            .collect();
-        let max = self.dir.max_privileged as usize;
-        let too_many = admins.len() > max;
-        if too_many {
-            out.push(
-                Finding::new(
-                    PRIVILEGED,
-                    self.dir_target(),
-                    Status::Warn,
-                    Severity::Medium,
-                    format!("{} accounts in \"{}\" have full admin rights; the policy allows at most {max}.", admins.len(), self.dir.name),
-                    self.evidence().with("count", admins.len()).with("max_privileged", max).with("accounts", names_list(&names)).with("groups", groups.join(", ")),
-                )
-                .fix("Remove admin rights from accounts that do not need them (samba-tool group removemembers \"Domain Admins\" NAME), or raise max_privileged in caretaker.toml if each one is justified."),
-            );
-        }
-        if fails == 0 && !too_many && priv_missing.is_empty() {
+        let groups = self.privileged_group_names();
+        // How many hold admin rights is a check of its own (directory.admin-count).
+        if fails == 0 && priv_missing.is_empty() {
             out.push(Finding::new(
                 PRIVILEGED,
                 self.dir_target(),
@@ -1811,7 +1852,6 @@ impl<'a> Ctx<'a> {
                 ),
                 self.evidence()
                     .with("count", admins.len())
-                    .with("max_privileged", max)
                     .with("accounts", names_list(&names))
                     .with("groups", groups.join(", "))
                     .with("separate_because", separate_ones.join("; ")),

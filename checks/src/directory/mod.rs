@@ -4,6 +4,7 @@
 //! [`probe`] reads the directory over LDAPS or StartTLS with a few paged searches, [`parse`] turns
 //! entries into facts, and [`judge`] turns facts, the configuration and the time into findings.
 
+pub mod admin_count;
 pub mod dn;
 pub mod judge;
 pub mod ldif;
@@ -17,25 +18,161 @@ use caretaker_config::Directory;
 use time::OffsetDateTime;
 
 use crate::model::{Evidence, Finding, Target, TargetKind};
+use crate::registry::{Area, AreaId, CheckSpec};
 
 pub use judge::judge;
 pub use ldif::{parse_ldif, LdifError};
 pub use parse::{facts, Collector, Entry, Facts, Raw};
 pub use probe::{planned_searches, probe, probe_with, Failure, PlannedSearch, ProbeError};
 
-/// Every directory check id, in report order.
-pub const CHECK_IDS: &[&str] = &[
-    judge::CONNECT,
-    judge::PASSWORD_POLICY,
-    judge::LOCKOUT,
-    judge::PASSWORD_NOT_REQUIRED,
-    judge::PASSWORD_NEVER_EXPIRES,
-    judge::STALE_ACCOUNTS,
-    judge::GUEST,
-    judge::PRIVILEGED,
-    judge::SHARED_LOGINS,
-    judge::OWN_LOGINS,
+/// How a directory check is judged: from what every check shares (group closures, populations,
+/// the configuration), to its findings.
+pub(crate) type Judge = fn(&judge::Ctx<'_>, &CheckSpec) -> Vec<Finding>;
+
+/// The directory checks, in report order (the order of their findings), each with its judge.
+pub(crate) const CHECKS: &[(CheckSpec, Judge)] = &[
+    (CONNECT, judge::builtin),
+    (PASSWORD_POLICY, judge::builtin),
+    (LOCKOUT, judge::builtin),
+    (PASSWORD_NOT_REQUIRED, judge::builtin),
+    (PASSWORD_NEVER_EXPIRES, judge::builtin),
+    (STALE_ACCOUNTS, judge::builtin),
+    (GUEST, judge::builtin),
+    (PRIVILEGED, judge::builtin),
+    (SHARED_LOGINS, judge::builtin),
+    (OWN_LOGINS, judge::builtin),
+    (admin_count::ADMIN_COUNT, admin_count::judge),
 ];
+
+/// The directory checks' declarations, in report order.
+pub const SPECS: &[CheckSpec] = &{
+    let mut specs = [CONNECT; CHECKS.len()];
+    let mut i = 0;
+    while i < CHECKS.len() {
+        specs[i] = CHECKS[i].0;
+        i += 1;
+    }
+    specs
+};
+
+/// Every directory check id, in report order.
+pub const CHECK_IDS: &[&str] = &{
+    let mut ids = [""; SPECS.len()];
+    let mut i = 0;
+    while i < SPECS.len() {
+        ids[i] = SPECS[i].id;
+        i += 1;
+    }
+    ids
+};
+
+/// The directory area: one unit of work per `[[directory]]`.
+#[derive(Debug)]
+pub struct DirectoryArea;
+
+impl Area for DirectoryArea {
+    type Unit = Directory;
+    const ID: AreaId = AreaId::Directory;
+    fn specs() -> &'static [CheckSpec] {
+        SPECS
+    }
+    fn units(config: &caretaker_config::Config) -> Vec<Directory> {
+        config.directories.clone()
+    }
+}
+
+const fn spec(
+    id: &'static str,
+    title: &'static str,
+    column: &'static str,
+    clauses: &'static [&'static str],
+    could_not: &'static str,
+) -> CheckSpec {
+    CheckSpec {
+        id,
+        title,
+        area: AreaId::Directory,
+        column,
+        clauses,
+        could_not,
+        settings: &[],
+    }
+}
+
+pub const CONNECT: CheckSpec = spec(
+    "directory.connect",
+    "The directory can be read",
+    "connect",
+    &["7.4/logins"],
+    "Could not read the directory",
+);
+pub const PASSWORD_POLICY: CheckSpec = spec(
+    "directory.password-policy",
+    "Password rules for staff, pupils and admins",
+    "password-policy",
+    &["7.4/logins", "7.4.1/strong-passwords"],
+    "Could not check staff and pupil password rules",
+);
+pub const LOCKOUT: CheckSpec = spec(
+    "directory.lockout",
+    "Accounts lock after repeated wrong passwords",
+    "lockout",
+    &["7.4/logins", "7.4.1/strong-passwords"],
+    "Could not check that accounts lock after repeated wrong passwords",
+);
+pub const PASSWORD_NOT_REQUIRED: CheckSpec = spec(
+    "directory.password-not-required",
+    "No account without a password",
+    "password-not-required",
+    &["7.4/logins", "7.4.1/strong-passwords"],
+    "Could not check for accounts that need no password",
+);
+pub const PASSWORD_NEVER_EXPIRES: CheckSpec = spec(
+    "directory.password-never-expires",
+    "Passwords that never expire",
+    "password-never-expires",
+    &["7.4/logins"],
+    "Could not check for passwords that never expire",
+);
+pub const STALE_ACCOUNTS: CheckSpec = spec(
+    "directory.stale-accounts",
+    "No enabled accounts left unused",
+    "stale-accounts",
+    &["7.4/logins"],
+    "Could not check for accounts that are no longer used",
+);
+pub const GUEST: CheckSpec = spec(
+    "directory.guest",
+    "The guest account is switched off",
+    "guest",
+    &["7.4/logins"],
+    "Could not check that the guest account is switched off",
+);
+pub const PRIVILEGED: CheckSpec = spec(
+    "directory.privileged",
+    "Admins use separate admin accounts",
+    "privileged",
+    &["7.4/logins"],
+    "Could not check who has admin rights",
+);
+pub const SHARED_LOGINS: CheckSpec = spec(
+    "directory.shared-logins",
+    "No shared or generic logins",
+    "shared-logins",
+    &[
+        "7.4/own-logins",
+        "7.4.1/staff-unique",
+        "7.4.1/strong-passwords",
+    ],
+    "Could not check for shared logins",
+);
+pub const OWN_LOGINS: CheckSpec = spec(
+    "directory.own-logins",
+    "Pupils from Year 1 have their own logins",
+    "own-logins",
+    &["7.4/own-logins", "7.4.1/pupils-unique"],
+    "Could not check that pupils from Year 1 have their own logins",
+);
 
 /// Audits one directory. Never panics; every network step is under `dir.timeout_secs`. If the
 /// directory cannot be reached/bound/searched, returns one `error` finding *per check id* (target
@@ -76,23 +213,6 @@ impl<T> Drop for AbortOnDrop<T> {
     }
 }
 
-/// What each check could not do, as the start of a sentence.
-fn could_not(check: &str) -> &'static str {
-    match check {
-        judge::CONNECT => "Could not read the directory",
-        judge::PASSWORD_POLICY => "Could not check staff and pupil password rules",
-        judge::LOCKOUT => "Could not check that accounts lock after repeated wrong passwords",
-        judge::PASSWORD_NOT_REQUIRED => "Could not check for accounts that need no password",
-        judge::PASSWORD_NEVER_EXPIRES => "Could not check for passwords that never expire",
-        judge::STALE_ACCOUNTS => "Could not check for accounts that are no longer used",
-        judge::GUEST => "Could not check that the guest account is switched off",
-        judge::PRIVILEGED => "Could not check who has admin rights",
-        judge::SHARED_LOGINS => "Could not check for shared logins",
-        judge::OWN_LOGINS => "Could not check that pupils from Year 1 have their own logins",
-        _ => "Could not check the directory",
-    }
-}
-
 /// One `error` finding per check id, for a directory that could not be read.
 pub fn unreachable_findings(dir: &Directory, e: &ProbeError) -> Vec<Finding> {
     let reason = e.reason(dir);
@@ -109,7 +229,7 @@ pub fn unreachable_findings(dir: &Directory, e: &ProbeError) -> Vec<Finding> {
             Finding::error(
                 *check,
                 Target::new(TargetKind::Directory, dir.name.clone(), ""),
-                format!("{}: {reason}", could_not(check)),
+                format!("{}: {reason}", DirectoryArea::could_not(check)),
                 ev,
             )
             .fix(fix.clone())

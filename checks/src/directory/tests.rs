@@ -702,16 +702,16 @@ fn ad_guest_missing_is_an_error() {
 }
 
 #[test]
-fn ad_too_many_admins_warns() {
-    let mut dir = ad_dir();
-    dir.max_privileged = 3;
-    let fs = run(&ad_raw(), &dir);
-    let w = find(&fs, PRIVILEGED, "ad");
-    assert_eq!(statuses(&w), vec![Status::Warn]);
-    assert_eq!(
-        w[0].summary,
-        "4 accounts in \"ad\" have full admin rights; the policy allows at most 3."
+fn privileged_judges_separate_accounts_not_how_many_admins_there_are() {
+    // Four admins, one of them an everyday account: one failure for it, and no finding about the
+    // number (directory.admin-count counts them).
+    let fs = run(&ad_raw(), &ad_dir());
+    let p = of(&fs, PRIVILEGED);
+    assert!(
+        p.iter().all(|f| f.target.kind == TargetKind::Account),
+        "{p:#?}"
     );
+    assert!(p.iter().all(|f| !f.summary.contains("at most")), "{p:#?}");
 }
 
 #[test]
@@ -1977,4 +1977,126 @@ fn st_example_ad_recording_judged() {
         class3[0].evidence.get("shared_because"),
         Some("its displayName \"Class 3\" is a class, not a person")
     );
+}
+
+// ----- directory.admin-count -------------------------------------------------------------------
+
+use super::admin_count::ADMIN_COUNT;
+
+#[test]
+fn admin_count_fails_when_more_accounts_hold_admin_rights_than_allowed() {
+    // The recorded AD: Administrator, j.smith, j.smith-admin and a member through IT Team.
+    let mut dir = ad_dir();
+    dir.max_admins = 3;
+    let fs = run(&ad_raw(), &dir);
+    let c = of(&fs, ADMIN_COUNT.id);
+    assert_eq!(statuses(&c), vec![Status::Fail], "{c:#?}");
+    assert!(
+        c[0].summary.starts_with(
+            "4 accounts have full admin rights in \"ad\"; the school's policy allows at most 3: "
+        ),
+        "{}",
+        c[0].summary
+    );
+    assert_eq!(c[0].evidence.get("count"), Some("4"));
+    assert_eq!(c[0].evidence.get("max_admins"), Some("3"));
+    let names = c[0]
+        .evidence
+        .get("accounts")
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        c[0].summary.ends_with(&format!("{names}.")),
+        "{}",
+        c[0].summary
+    );
+    for who in ["Administrator", "j.smith", "j.smith-admin"] {
+        assert!(names.split(", ").any(|n| n == who), "{names}");
+    }
+    assert_eq!(
+        (
+            c[0].target.kind,
+            c[0].target.name.as_str(),
+            c[0].target.scope.as_str()
+        ),
+        (TargetKind::Group, "admins", "ad")
+    );
+    assert!(c[0]
+        .remediation
+        .as_deref()
+        .unwrap_or_default()
+        .contains("raise max_admins"));
+}
+
+#[test]
+fn admin_count_passes_within_the_limit_and_counts_only_enabled_accounts() {
+    // Default limit 5: the same four pass, named in evidence.
+    let fs = run(&ad_raw(), &ad_dir());
+    let c = of(&fs, ADMIN_COUNT.id);
+    assert_eq!(statuses(&c), vec![Status::Pass], "{c:#?}");
+    assert_eq!(
+        c[0].summary,
+        "4 accounts in \"ad\" have full admin rights, within the school's limit of 5."
+    );
+    assert_eq!(c[0].evidence.get("max_admins"), Some("5"));
+    // A disabled Domain Admin is not counted: with the limit at 4, still a pass.
+    let mut raw = ad_raw();
+    let disabled = raw
+        .entries
+        .iter()
+        .find(|e| {
+            e.first("useraccountcontrol")
+                .is_some_and(|u| u.parse::<u32>().is_ok_and(|u| u & 2 != 0))
+        })
+        .map(|e| e.dn.clone())
+        .expect("the recording has a disabled account");
+    for e in &mut raw.entries {
+        if e.dn == disabled {
+            e.attrs
+                .entry("memberof".into())
+                .or_default()
+                .push("CN=Domain Admins,CN=Users,DC=stexample,DC=sch,DC=uk".into());
+        }
+    }
+    let mut dir = ad_dir();
+    dir.max_admins = 4;
+    let c = run(&raw, &dir);
+    assert_eq!(
+        statuses(&of(&c, ADMIN_COUNT.id)),
+        vec![Status::Pass],
+        "{disabled}"
+    );
+}
+
+#[test]
+fn admin_count_for_openldap_and_a_missing_group() {
+    let fs = run(&ol_raw(), &ol_dir());
+    let c = of(&fs, ADMIN_COUNT.id);
+    assert_eq!(statuses(&c), vec![Status::Pass], "{c:#?}");
+    let mut dir = ol_dir();
+    dir.max_admins = 0;
+    let fs = run(&ol_raw(), &dir);
+    assert_eq!(statuses(&of(&fs, ADMIN_COUNT.id)), vec![Status::Fail]);
+    // A configured admin group that is not there: the count is not known, never a pass.
+    let mut dir = ol_dir();
+    dir.privileged_groups = vec!["cn=nope,ou=groups,dc=stexample,dc=sch,dc=uk".into()];
+    let fs = run(&ol_raw(), &dir);
+    let c = of(&fs, ADMIN_COUNT.id);
+    assert_eq!(statuses(&c), vec![Status::Error], "{c:#?}");
+    assert!(c[0]
+        .summary
+        .starts_with("Could not count the accounts with full admin rights: the admin group"));
+}
+
+#[test]
+fn admin_count_setting_defaults_to_5_and_takes_its_old_name() {
+    let base = "name = \"ad\"\nkind = \"active-directory\"\nurl = \"ldaps://x\"\nbind_dn = \"x\"\nbase_dn = \"dc=x\"\n";
+    let d: Directory = toml::from_str(base).expect("parses");
+    assert_eq!(d.max_admins, 5);
+    let d: Directory = toml::from_str(&format!("{base}max_admins = 7\n")).expect("parses");
+    assert_eq!(d.max_admins, 7);
+    let d: Directory = toml::from_str(&format!("{base}max_privileged = 3\n")).expect("parses");
+    assert_eq!(d.max_admins, 3);
+    assert_eq!(ADMIN_COUNT.settings[0].key, "directory[].max_admins");
+    assert_eq!(ADMIN_COUNT.settings[0].default, "5");
 }

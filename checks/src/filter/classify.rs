@@ -6,13 +6,21 @@ use std::net::IpAddr;
 use super::model::{Expect, Fetch, FilterTest, Outcome};
 use crate::model::{Evidence, Finding, Severity, Status, Target, TargetKind};
 
-/// The check ids of the filter tests.
-pub const CONTROL: &str = "filter.control";
-pub const MUST_BLOCK: &str = "filter.must-block";
-pub const CATEGORIES: &str = "filter.categories";
-pub const MUST_LOAD: &str = "filter.must-load";
+/// The check ids of the filter tests (declared in [`super::SPECS`]).
+pub const CONTROL: &str = super::CONTROL.id;
+pub const MUST_BLOCK: &str = super::MUST_BLOCK.id;
+pub const CATEGORIES: &str = super::CATEGORIES.id;
+pub const MUST_LOAD: &str = super::MUST_LOAD.id;
 /// Every filter check id, in report order.
-pub const CHECK_IDS: &[&str] = &[CONTROL, MUST_BLOCK, CATEGORIES, MUST_LOAD];
+pub const CHECK_IDS: &[&str] = &{
+    let mut ids = [""; super::SPECS.len()];
+    let mut i = 0;
+    while i < super::SPECS.len() {
+        ids[i] = super::SPECS[i].id;
+        i += 1;
+    }
+    ids
+};
 
 /// The check id a test reports under: the IWF list apart (its own clause), other must-block
 /// categories together, and over-blocking.

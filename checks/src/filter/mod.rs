@@ -13,6 +13,73 @@ pub mod model;
 pub use classify::{Rules, VantagePoint, CHECK_IDS};
 pub use model::{Expect, Fetch, FilterTest, Outcome};
 
+use crate::registry::{Area, AreaId, CheckSpec};
+
+/// The filter checks, in report order.
+pub const SPECS: &[CheckSpec] = &[CONTROL, MUST_BLOCK, CATEGORIES, MUST_LOAD];
+
+/// The filter area: one unit of work per `[[filter.vantage]]`.
+#[derive(Debug)]
+pub struct FilterArea;
+
+impl Area for FilterArea {
+    type Unit = caretaker_config::Vantage;
+    const ID: AreaId = AreaId::Filter;
+    fn specs() -> &'static [CheckSpec] {
+        SPECS
+    }
+    fn units(config: &caretaker_config::Config) -> Vec<caretaker_config::Vantage> {
+        config.filter.vantages.clone()
+    }
+}
+
+const fn spec(
+    id: &'static str,
+    title: &'static str,
+    column: &'static str,
+    clauses: &'static [&'static str],
+    could_not: &'static str,
+) -> CheckSpec {
+    CheckSpec {
+        id,
+        title,
+        area: AreaId::Filter,
+        column,
+        clauses,
+        could_not,
+        settings: &[],
+    }
+}
+
+pub const CONTROL: CheckSpec = spec(
+    "filter.control",
+    "The internet can be reached from here",
+    "control",
+    &["7.2/regular-checks"],
+    "Could not test the web filter from here",
+);
+pub const MUST_BLOCK: CheckSpec = spec(
+    "filter.must-block",
+    "The IWF list is blocked",
+    "must-block",
+    &["7.2/iwf-blocked", "7.2/regular-checks"],
+    "Could not test that the IWF list is blocked",
+);
+pub const CATEGORIES: CheckSpec = spec(
+    "filter.categories",
+    "Harmful categories are blocked",
+    "categories",
+    &["7.2/categories-blocked", "7.2/regular-checks"],
+    "Could not test that harmful categories are blocked",
+);
+pub const MUST_LOAD: CheckSpec = spec(
+    "filter.must-load",
+    "Safeguarding and teaching sites load",
+    "must-load",
+    &["7.2/over-blocking", "7.2/regular-checks"],
+    "Could not test that safeguarding and teaching sites load",
+);
+
 /// The clause a test serves by default.
 pub fn default_clause(expect: Expect, category: &str) -> &'static str {
     match expect {

@@ -13,13 +13,13 @@ use super::parse::{clip, HostFacts, Package};
 use super::{could_not, HostInfo, OsFamily};
 use crate::model::{format_rfc3339, Evidence, Finding, Severity, Status};
 
-pub const ANTIVIRUS: &str = "host.antivirus";
-pub const UPDATES: &str = "host.updates";
-pub const ENCRYPTION: &str = "host.encryption";
-pub const REMOVABLE_MEDIA: &str = "host.removable-media";
-pub const SCREEN_LOCK: &str = "host.screen-lock";
-pub const AUTO_LOGON: &str = "host.auto-logon";
-pub const SOFTWARE: &str = "host.software";
+pub const ANTIVIRUS: &str = super::ANTIVIRUS.id;
+pub const UPDATES: &str = super::UPDATES.id;
+pub const ENCRYPTION: &str = super::ENCRYPTION.id;
+pub const REMOVABLE_MEDIA: &str = super::REMOVABLE_MEDIA.id;
+pub const SCREEN_LOCK: &str = super::SCREEN_LOCK.id;
+pub const AUTO_LOGON: &str = super::AUTO_LOGON.id;
+pub const SOFTWARE: &str = super::SOFTWARE.id;
 
 /// How many unapproved packages a finding names in its evidence.
 pub const MAX_NAMED: usize = 50;

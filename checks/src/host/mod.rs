@@ -17,20 +17,121 @@ pub mod transport;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Evidence, Finding, Target, TargetKind};
+use crate::registry::{Area, AreaId, CheckSpec};
 
 pub use judge::{judge, HostThresholds};
 pub use parse::{parse, HostFacts, ParseError};
 
-/// Every host check id, in report order.
-pub const CHECK_IDS: &[&str] = &[
-    judge::ANTIVIRUS,
-    judge::UPDATES,
-    judge::ENCRYPTION,
-    judge::REMOVABLE_MEDIA,
-    judge::SCREEN_LOCK,
-    judge::AUTO_LOGON,
-    judge::SOFTWARE,
+/// The host checks, in report order (the order of each machine's findings) and column order.
+pub const SPECS: &[CheckSpec] = &[
+    ANTIVIRUS,
+    UPDATES,
+    ENCRYPTION,
+    REMOVABLE_MEDIA,
+    SCREEN_LOCK,
+    AUTO_LOGON,
+    SOFTWARE,
 ];
+
+/// Every host check id, in report order.
+pub const CHECK_IDS: &[&str] = &{
+    let mut ids = [""; SPECS.len()];
+    let mut i = 0;
+    while i < SPECS.len() {
+        ids[i] = SPECS[i].id;
+        i += 1;
+    }
+    ids
+};
+
+/// The host area: one unit of work per configured machine that is audited (machines found in a
+/// directory are added by the engine when it runs).
+#[derive(Debug)]
+pub struct HostArea;
+
+impl Area for HostArea {
+    type Unit = caretaker_config::Host;
+    const ID: AreaId = AreaId::Hosts;
+    fn specs() -> &'static [CheckSpec] {
+        SPECS
+    }
+    fn units(config: &caretaker_config::Config) -> Vec<caretaker_config::Host> {
+        config
+            .host_list
+            .iter()
+            .filter(|h| h.audit)
+            .cloned()
+            .collect()
+    }
+}
+
+const fn spec(
+    id: &'static str,
+    title: &'static str,
+    column: &'static str,
+    clauses: &'static [&'static str],
+    could_not: &'static str,
+) -> CheckSpec {
+    CheckSpec {
+        id,
+        title,
+        area: AreaId::Hosts,
+        column,
+        clauses,
+        could_not,
+        settings: &[],
+    }
+}
+
+pub const ANTIVIRUS: CheckSpec = spec(
+    "host.antivirus",
+    "Virus protection on and up to date",
+    "VIRUS",
+    &["7.4/virus-protection"],
+    "Could not tell whether virus protection is on and up to date",
+);
+pub const UPDATES: CheckSpec = spec(
+    "host.updates",
+    "Updates installed",
+    "UPDATES",
+    &["7.4/virus-protection"],
+    "Could not tell whether updates are being installed",
+);
+pub const ENCRYPTION: CheckSpec = spec(
+    "host.encryption",
+    "Disks encrypted where the data leaves site",
+    "DISK",
+    &["7.4/encryption"],
+    "Could not tell whether the disk is encrypted",
+);
+pub const REMOVABLE_MEDIA: CheckSpec = spec(
+    "host.removable-media",
+    "USB memory sticks controlled",
+    "USB",
+    &["7.4/portable-media"],
+    "Could not tell whether USB memory sticks are controlled",
+);
+pub const SCREEN_LOCK: CheckSpec = spec(
+    "host.screen-lock",
+    "Screens lock when left unattended",
+    "SCREEN",
+    &["7.4/screen-lock"],
+    "Could not tell whether the screen locks when left unattended",
+);
+pub const AUTO_LOGON: CheckSpec = spec(
+    "host.auto-logon",
+    "No automatic login when switched on",
+    "AUTOLOG",
+    &["7.4/own-logins", "7.4/screen-lock"],
+    "Could not tell whether the computer logs itself in when switched on",
+);
+pub const SOFTWARE: CheckSpec = spec(
+    "host.software",
+    "Only approved software installed",
+    "SOFTWARE",
+    &["7.4/software"],
+    "Could not check the installed software against the approved list",
+);
 
 /// The probe script for Linux (POSIX sh), shipped in the binary.
 pub const LINUX_PROBE: &str = include_str!("probe_scripts/linux.sh");
@@ -171,16 +272,7 @@ impl HostInfo {
 
 /// What each check could not do, as the start of a sentence.
 pub fn could_not(check: &str) -> &'static str {
-    match check {
-        judge::ANTIVIRUS => "Could not tell whether virus protection is on and up to date",
-        judge::UPDATES => "Could not tell whether updates are being installed",
-        judge::ENCRYPTION => "Could not tell whether the disk is encrypted",
-        judge::REMOVABLE_MEDIA => "Could not tell whether USB memory sticks are controlled",
-        judge::SCREEN_LOCK => "Could not tell whether the screen locks when left unattended",
-        judge::AUTO_LOGON => "Could not tell whether the computer logs itself in when switched on",
-        judge::SOFTWARE => "Could not check the installed software against the approved list",
-        _ => "Could not check the machine",
-    }
+    HostArea::could_not(check)
 }
 
 /// One `error` finding per check id, for a host whose probe output could not be had or read

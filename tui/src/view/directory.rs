@@ -87,7 +87,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         if sel {
             selected_line = lines.len();
         }
-        let short = check.check.trim_start_matches("directory.");
+        let short = check.column;
         let mut spans = vec![
             Span::raw(if sel { "› " } else { "  " }),
             match check.status {

@@ -55,8 +55,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     if wide {
         h.push_str(&fit("ADDRESS", addr_w));
     }
-    for (_, name) in HOST_CHECKS {
-        h.push_str(&fit(name, col_w));
+    for spec in HOST_CHECKS {
+        h.push_str(&fit(spec.column, col_w));
     }
     frame.render_widget(
         Paragraph::new(Line::styled(cut(&h, width), theme.dim())),
