@@ -198,6 +198,9 @@ shared_login_patterns = ["guest*", "pupil*", "student*", "class*", "*.class", "s
 admin_account_patterns = ["*-admin", "*_admin", "*.admin", "adm-*", "admin-*", "administrator"]
 # Groups that hold admin rights; empty means Domain/Enterprise/Schema Admins and Administrators.
 privileged_groups = []
+# The most enabled accounts that may hold full admin rights (Cyber Essentials: only those who
+# need them).
+# max_admins = 5
 # Passwords that never expire: "ignore", "warn" or "fail".
 never_expires = "warn"
 
