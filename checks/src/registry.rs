@@ -59,6 +59,40 @@ pub struct CheckSpec {
     pub settings: &'static [FieldDoc],
 }
 
+impl CheckSpec {
+    /// A check of `area` with no settings of its own.
+    pub const fn new(
+        area: AreaId,
+        id: &'static str,
+        title: &'static str,
+        column: &'static str,
+        clauses: &'static [&'static str],
+        could_not: &'static str,
+    ) -> CheckSpec {
+        CheckSpec {
+            id,
+            title,
+            area,
+            column,
+            clauses,
+            could_not,
+            settings: &[],
+        }
+    }
+}
+
+/// The ids of `specs`, in their order: an area's `CHECK_IDS`, made at compile time
+/// (`ids_of::<{ SPECS.len() }>(SPECS)`).
+pub const fn ids_of<const N: usize>(specs: &[CheckSpec]) -> [&'static str; N] {
+    let mut ids = [""; N];
+    let mut i = 0;
+    while i < N && i < specs.len() {
+        ids[i] = specs[i].id;
+        i += 1;
+    }
+    ids
+}
+
 /// One area of checks: its declarations, and the units of work the loaded configuration asks for
 /// (one per directory, per machine, per filter vantage point).
 pub trait Area {

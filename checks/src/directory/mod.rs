@@ -56,15 +56,7 @@ pub const SPECS: &[CheckSpec] = &{
 };
 
 /// Every directory check id, in report order.
-pub const CHECK_IDS: &[&str] = &{
-    let mut ids = [""; SPECS.len()];
-    let mut i = 0;
-    while i < SPECS.len() {
-        ids[i] = SPECS[i].id;
-        i += 1;
-    }
-    ids
-};
+pub const CHECK_IDS: &[&str] = &crate::registry::ids_of::<{ SPECS.len() }>(SPECS);
 
 /// The directory area: one unit of work per `[[directory]]`.
 #[derive(Debug)]
@@ -88,15 +80,7 @@ const fn spec(
     clauses: &'static [&'static str],
     could_not: &'static str,
 ) -> CheckSpec {
-    CheckSpec {
-        id,
-        title,
-        area: AreaId::Directory,
-        column,
-        clauses,
-        could_not,
-        settings: &[],
-    }
+    CheckSpec::new(AreaId::Directory, id, title, column, clauses, could_not)
 }
 
 pub const CONNECT: CheckSpec = spec(

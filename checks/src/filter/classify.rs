@@ -12,15 +12,7 @@ pub const MUST_BLOCK: &str = super::MUST_BLOCK.id;
 pub const CATEGORIES: &str = super::CATEGORIES.id;
 pub const MUST_LOAD: &str = super::MUST_LOAD.id;
 /// Every filter check id, in report order.
-pub const CHECK_IDS: &[&str] = &{
-    let mut ids = [""; super::SPECS.len()];
-    let mut i = 0;
-    while i < super::SPECS.len() {
-        ids[i] = super::SPECS[i].id;
-        i += 1;
-    }
-    ids
-};
+pub const CHECK_IDS: &[&str] = &crate::registry::ids_of::<{ super::SPECS.len() }>(super::SPECS);
 
 /// The check id a test reports under: the IWF list apart (its own clause), other must-block
 /// categories together, and over-blocking.

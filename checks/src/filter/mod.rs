@@ -40,15 +40,7 @@ const fn spec(
     clauses: &'static [&'static str],
     could_not: &'static str,
 ) -> CheckSpec {
-    CheckSpec {
-        id,
-        title,
-        area: AreaId::Filter,
-        column,
-        clauses,
-        could_not,
-        settings: &[],
-    }
+    CheckSpec::new(AreaId::Filter, id, title, column, clauses, could_not)
 }
 
 pub const CONTROL: CheckSpec = spec(

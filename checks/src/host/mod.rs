@@ -34,15 +34,7 @@ pub const SPECS: &[CheckSpec] = &[
 ];
 
 /// Every host check id, in report order.
-pub const CHECK_IDS: &[&str] = &{
-    let mut ids = [""; SPECS.len()];
-    let mut i = 0;
-    while i < SPECS.len() {
-        ids[i] = SPECS[i].id;
-        i += 1;
-    }
-    ids
-};
+pub const CHECK_IDS: &[&str] = &crate::registry::ids_of::<{ SPECS.len() }>(SPECS);
 
 /// The host area: one unit of work per configured machine that is audited (machines found in a
 /// directory are added by the engine when it runs).
@@ -72,15 +64,7 @@ const fn spec(
     clauses: &'static [&'static str],
     could_not: &'static str,
 ) -> CheckSpec {
-    CheckSpec {
-        id,
-        title,
-        area: AreaId::Hosts,
-        column,
-        clauses,
-        could_not,
-        settings: &[],
-    }
+    CheckSpec::new(AreaId::Hosts, id, title, column, clauses, could_not)
 }
 
 pub const ANTIVIRUS: CheckSpec = spec(
