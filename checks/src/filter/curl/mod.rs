@@ -75,8 +75,8 @@ pub const MAX_TIMEOUT_SECS: u64 = 600;
 /// [`MAX_TOTAL_BODY_BYTES`] of bodies (hex-encoded in the worst case) stay below about 80 MB.
 pub const MAX_OUTPUT_BYTES: usize = 96 * 1024 * 1024;
 
-const SH_TEMPLATE: &str = include_str!("probe_scripts/filter.sh");
-const PS1_TEMPLATE: &str = include_str!("probe_scripts/filter.ps1");
+const SH_TEMPLATE: &str = include_str!("../probe_scripts/filter.sh");
+const PS1_TEMPLATE: &str = include_str!("../probe_scripts/filter.ps1");
 /// The line of each template that the request replaces.
 const MARKER: &str = "# @@CARETAKER-REQUEST@@";
 
