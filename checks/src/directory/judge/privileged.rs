@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use super::context::Ctx;
 use super::{names_list, plural, sh, Pop, AD_ADMIN_GROUPS, PRIVILEGED};
-use crate::directory::dn::{self};
+use crate::directory::dn;
 use crate::directory::parse::{Account, Group};
 use crate::directory::people;
 use crate::model::{Finding, Severity, Status, Target, TargetKind};
