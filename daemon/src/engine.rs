@@ -609,7 +609,7 @@ mod tests {
 
     /// A machine that cannot be checked today keeps its known failure, with its age; one that
     /// passed last time is just an error (nothing known to be wrong).
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn a_timeout_does_not_erase_a_known_failure() {
         let (_d, store) = store();
         audit(
@@ -666,7 +666,7 @@ mod tests {
         );
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn a_slow_check_becomes_error_findings_and_the_rest_still_report() {
         let (_d, store) = store();
         let units = vec![
@@ -733,7 +733,7 @@ mod tests {
         assert!(out.findings[0].summary.contains("stopped unexpectedly"));
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn only_filters_findings_and_cancel_interrupts() {
         let (_d, store) = store();
         let out = run_audit(
@@ -770,7 +770,7 @@ mod tests {
         );
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn progress_is_told_as_the_audit_goes() {
         let (_d, store) = store();
         let mut seen = Vec::new();
