@@ -27,40 +27,57 @@ fn every_broken_config_names_file_line_key_and_expectation() {
         files.len()
     );
     let home = tempfile::tempdir().unwrap();
-    for file in files {
-        let text = std::fs::read_to_string(&file).unwrap();
-        let line = text
-            .lines()
-            .position(|l| l.contains("# <- here"))
-            .expect("fixture marks its bad line")
-            + 1;
-        let header = |name: &str| {
-            text.lines()
-                .find_map(|l| l.strip_prefix(&format!("# {name}:")))
-                .map(|s| s.trim().to_string())
-                .unwrap_or_else(|| panic!("{} has no {name} line", file.display()))
-        };
-        let key = header("expect-key");
-        let expected = header("expect-text");
+    // Each fixture reports on its own: one that goes wrong does not hide the next.
+    let problems: Vec<String> = files
+        .iter()
+        .flat_map(|file| broken_config_problems(home.path(), file))
+        .collect();
+    assert!(
+        problems.is_empty(),
+        "{} problem(s):\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
 
-        let mut c = caretaker(home.path());
-        c.arg("config").arg("check").arg("--config").arg(&file);
-        let (code, _out, err) = run(c);
-        let name = file.file_name().unwrap().to_string_lossy().into_owned();
-        assert_eq!(code, 78, "{name}: exit code; stderr: {err}");
-        let place = format!("{}:{line}:", file.display());
-        assert!(err.contains(&place), "{name}: expected {place} in: {err}");
-        if !key.is_empty() {
-            assert!(
-                err.contains(&format!("key `{key}`")),
-                "{name}: expected key `{key}` in: {err}"
-            );
-        }
-        assert!(
-            err.contains(&expected),
-            "{name}: expected {expected:?} in: {err}"
-        );
+/// What is wrong with `config check`'s answer to one broken fixture (empty: nothing).
+fn broken_config_problems(home: &std::path::Path, file: &std::path::Path) -> Vec<String> {
+    let name = file.file_name().unwrap().to_string_lossy().into_owned();
+    let text = match std::fs::read_to_string(file) {
+        Ok(t) => t,
+        Err(e) => return vec![format!("{name}: cannot read it: {e}")],
+    };
+    let Some(line) = text.lines().position(|l| l.contains("# <- here")) else {
+        return vec![format!("{name}: the fixture marks no bad line (# <- here)")];
+    };
+    let header = |what: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("# {what}:")))
+            .map(|s| s.trim().to_string())
+    };
+    let (Some(key), Some(expected)) = (header("expect-key"), header("expect-text")) else {
+        return vec![format!(
+            "{name}: the fixture needs # expect-key: and # expect-text: lines"
+        )];
+    };
+    let mut c = caretaker(home);
+    c.arg("config").arg("check").arg("--config").arg(file);
+    let (code, _out, err) = run(c);
+    let mut problems = Vec::new();
+    if code != 78 {
+        problems.push(format!("{name}: exit code {code}, not 78; stderr: {err}"));
     }
+    let place = format!("{}:{}:", file.display(), line + 1);
+    if !err.contains(&place) {
+        problems.push(format!("{name}: expected {place} in: {err}"));
+    }
+    if !key.is_empty() && !err.contains(&format!("key `{key}`")) {
+        problems.push(format!("{name}: expected key `{key}` in: {err}"));
+    }
+    if !err.contains(&expected) {
+        problems.push(format!("{name}: expected {expected:?} in: {err}"));
+    }
+    problems
 }
 
 fn write_config(dir: &std::path::Path, directory_extra: &str) -> PathBuf {
