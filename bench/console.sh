@@ -17,7 +17,7 @@ REPEAT="${3:-5}"
 [ -x /usr/bin/time ] || { echo "needs /usr/bin/time: apt-get install time" >&2; exit 1; }
 [ "$RUNS" -le 1000 ] && [ "$HOSTS" -le 2000 ] || { echo "at most 1000 runs of 2000 machines" >&2; exit 1; }
 
-cargo build --release -q -p caretaker-tui --example bench_console
+cargo build --release -q -p caretaker --example bench_console
 bin=target/release/examples/bench_console
 d=$(mktemp -d /tmp/caretaker-console-bench-XXXXXX)
 trap '[ -n "${KEEP:-}" ] && echo "kept $d" || rm -rf "$d"' EXIT

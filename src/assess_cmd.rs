@@ -86,7 +86,7 @@ fn json_out(v: &serde_json::Value) -> Result<(), Fail> {
 }
 
 fn read_log(store: &Store) -> Result<Log, Fail> {
-    Log::read(store).map_err(store_fail)
+    store.log().map_err(store_fail)
 }
 
 fn add(config: Option<&Path>, args: &AssessAddArgs) -> Result<u8, Fail> {

@@ -4,6 +4,7 @@
 mod assess_cmd;
 mod waive_cmd;
 
+use std::io::IsTerminal as _;
 use std::io::Write as _;
 use std::process::ExitCode;
 
@@ -140,7 +141,7 @@ fn run(cli: Cli) -> Result<u8, Fail> {
         Some(Command::Checks) => {
             let map = match caretaker_config::find_and_load(config) {
                 Ok(loaded) => load_map(&loaded)?,
-                Err(_) => ClauseMap::builtin(),
+                Err(_) => caretaker_checks::clauses::builtin(),
             };
             print!("{}", render::checks_list(&map));
             Ok(0)
@@ -167,7 +168,13 @@ fn run(cli: Cli) -> Result<u8, Fail> {
 fn console(config: Option<&std::path::Path>) -> Result<u8, Fail> {
     let loaded = load_config(config)?;
     let map = load_map(&loaded)?;
-    caretaker_tui::run(loaded, map).map_err(|e| match e {
+    if !std::io::stdout().is_terminal() {
+        return Err(fail(EXIT_USAGE, caretaker_tui::TuiError::NotATerminal));
+    }
+    // Read while this is the only thread (the time crate refuses later).
+    let offset = time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC);
+    let local = caretaker_daemon::Local::open(loaded, map).map_err(|e| fail(e.exit_code(), e))?;
+    caretaker_tui::run_with(std::sync::Arc::new(local), offset).map_err(|e| match e {
         caretaker_tui::TuiError::NotATerminal => fail(EXIT_USAGE, e),
         other => fail(EXIT_INCOMPLETE, other),
     })
@@ -179,7 +186,7 @@ fn load_config(path: Option<&std::path::Path>) -> Result<Loaded, Fail> {
 
 fn load_map(loaded: &Loaded) -> Result<ClauseMap, Fail> {
     match &loaded.policy_map {
-        None => Ok(ClauseMap::builtin()),
+        None => Ok(caretaker_checks::clauses::builtin()),
         Some(p) => {
             let text = std::fs::read_to_string(p)
                 .with_context(|| {
@@ -190,7 +197,8 @@ fn load_map(loaded: &Loaded) -> Result<ClauseMap, Fail> {
                     )
                 })
                 .map_err(|e| fail(EXIT_CONFIG, e))?;
-            ClauseMap::from_toml(&text, &p.display().to_string()).map_err(|e| fail(EXIT_CONFIG, e))
+            caretaker_checks::clauses::from_toml(&text, &p.display().to_string())
+                .map_err(|e| fail(EXIT_CONFIG, e))
         }
     }
 }

@@ -445,7 +445,7 @@ mod tests {
 
     #[test]
     fn a_clause_table_lists_every_finding_that_sets_its_colour() {
-        let map = ClauseMap::builtin();
+        let map = caretaker_checks::clauses::builtin();
         let two: Vec<&str> = map.clauses.iter().take(2).map(|c| c.id.as_str()).collect();
         // A failure whose first clause is another still makes the second clause RED.
         let findings = vec![
@@ -499,7 +499,7 @@ mod tests {
 
     #[test]
     fn the_checks_list_names_every_declared_check_with_its_title_and_clauses() {
-        let text = checks_list(&ClauseMap::builtin());
+        let text = checks_list(&caretaker_checks::clauses::builtin());
         let specs: Vec<_> = caretaker_checks::registry::all().collect();
         assert_eq!(text.lines().count(), specs.len(), "{text}");
         for (line, spec) in text.lines().zip(&specs) {

@@ -37,7 +37,7 @@ fn usage(problems: &[String]) -> Fail {
 }
 
 fn read_log(store: &Store) -> Result<Log, Fail> {
-    Log::read(store).map_err(store_fail)
+    store.log().map_err(store_fail)
 }
 
 fn json_out(v: &serde_json::Value) -> Result<(), Fail> {

@@ -1,8 +1,9 @@
-//! caretaker's checks and the vocabulary they speak.
+//! caretaker's checks.
 //!
 //! Every check is split in three: a *probe* that talks to the world under a timeout, a *parse*
 //! step of pure functions from raw output to facts, and a *judge* step of pure functions from facts
-//! and thresholds to [`Finding`]s. Only probes touch the network.
+//! and thresholds to [`Finding`]s. Only probes touch the network. The vocabulary the checks speak
+//! (findings, clauses, check declarations) is `caretaker-model`'s.
 
 pub mod clauses;
 pub mod directory;

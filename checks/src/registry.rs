@@ -5,93 +5,8 @@
 //!
 //! See `docs/ADDING-A-CHECK.md` for how a check is added.
 
-use caretaker_config::docs::FieldDoc;
 use caretaker_config::Config;
-
-/// The part of the school a check looks at. Its word is the family of its check ids.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum AreaId {
-    Directory,
-    Hosts,
-    Filter,
-}
-
-impl AreaId {
-    /// Every area, in report order.
-    pub const ALL: [AreaId; 3] = [AreaId::Directory, AreaId::Hosts, AreaId::Filter];
-
-    /// The family word of the area's check ids (`directory`, `host`, `filter`).
-    pub fn family(self) -> &'static str {
-        match self {
-            AreaId::Directory => "directory",
-            AreaId::Hosts => "host",
-            AreaId::Filter => "filter",
-        }
-    }
-
-    /// The area's checks, in report order.
-    pub fn specs(self) -> &'static [CheckSpec] {
-        match self {
-            AreaId::Directory => <crate::directory::DirectoryArea as Area>::specs(),
-            AreaId::Hosts => <crate::host::HostArea as Area>::specs(),
-            AreaId::Filter => <crate::filter::FilterArea as Area>::specs(),
-        }
-    }
-}
-
-/// One check, declared once.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CheckSpec {
-    /// The stable dotted id (`directory.privileged`); its first part is the area's family.
-    pub id: &'static str,
-    /// What it checks, in a few plain words ("Who has admin rights").
-    pub title: &'static str,
-    pub area: AreaId,
-    /// The heading of its column in the console (Hosts: `VIRUS`; Directory: `privileged`).
-    pub column: &'static str,
-    /// The ids of the built-in clause map's clauses its findings are evidence for.
-    pub clauses: &'static [&'static str],
-    /// What an `error` finding says when the check could not run, as the start of a sentence
-    /// ("Could not check who has admin rights").
-    pub could_not: &'static str,
-    /// The configuration keys only this check reads, as caretaker.toml(5) lists them (with `[]`
-    /// for array tables: `directory[].max_admins`).
-    pub settings: &'static [FieldDoc],
-}
-
-impl CheckSpec {
-    /// A check of `area` with no settings of its own.
-    pub const fn new(
-        area: AreaId,
-        id: &'static str,
-        title: &'static str,
-        column: &'static str,
-        clauses: &'static [&'static str],
-        could_not: &'static str,
-    ) -> CheckSpec {
-        CheckSpec {
-            id,
-            title,
-            area,
-            column,
-            clauses,
-            could_not,
-            settings: &[],
-        }
-    }
-}
-
-/// The ids of `specs`, in their order: an area's `CHECK_IDS`, made at compile time
-/// (`ids_of::<{ SPECS.len() }>(SPECS)`).
-pub const fn ids_of<const N: usize>(specs: &[CheckSpec]) -> [&'static str; N] {
-    let mut ids = [""; N];
-    let mut i = 0;
-    while i < N && i < specs.len() {
-        ids[i] = specs[i].id;
-        i += 1;
-    }
-    ids
-}
+pub use caretaker_model::spec::{ids_of, AreaId, CheckSpec};
 
 /// One area of checks: its declarations, and the units of work the loaded configuration asks for
 /// (one per directory, per machine, per filter vantage point).
@@ -125,9 +40,18 @@ pub trait Area {
     }
 }
 
+/// The checks of `area`, in report order.
+pub fn specs(area: AreaId) -> &'static [CheckSpec] {
+    match area {
+        AreaId::Directory => <crate::directory::DirectoryArea as Area>::specs(),
+        AreaId::Hosts => <crate::host::HostArea as Area>::specs(),
+        AreaId::Filter => <crate::filter::FilterArea as Area>::specs(),
+    }
+}
+
 /// Every check, area by area, in report order.
 pub fn all() -> impl Iterator<Item = &'static CheckSpec> {
-    AreaId::ALL.into_iter().flat_map(|a| a.specs().iter())
+    AreaId::ALL.into_iter().flat_map(|a| specs(a).iter())
 }
 
 /// The check declared with this id.
@@ -186,7 +110,7 @@ mod tests {
     fn console_columns_are_unique_per_area() {
         for a in AreaId::ALL {
             let mut seen = std::collections::BTreeSet::new();
-            for s in a.specs() {
+            for s in specs(a) {
                 assert!(seen.insert(s.column), "{} column {} twice", s.id, s.column);
             }
         }
@@ -202,7 +126,9 @@ mod tests {
             "checks/src",
             "daemon/src",
             "tui/src",
-            "tui/examples",
+            "examples",
+            "model/src",
+            "api/src",
             "config/src",
             "src",
         ] {

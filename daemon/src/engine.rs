@@ -284,7 +284,7 @@ pub async fn run_audit_with_progress(
     mut progress: impl FnMut(Progress),
 ) -> Result<AuditOutcome, StoreError> {
     // The waivers in force today (read once: a waiver recorded mid-run counts from the next run).
-    let waivers = crate::assess::Log::read(store)?.waivers();
+    let waivers = store.log()?.waivers();
     let today = crate::assess::today();
     let run_id = store.begin_run(&NewRun {
         trigger: req.trigger,
@@ -597,7 +597,7 @@ mod tests {
     async fn audit(store: &Store, hosts: &[(&'static str, Status)]) -> Vec<Finding> {
         run_audit(
             store,
-            &ClauseMap::builtin(),
+            &caretaker_checks::clauses::builtin(),
             vec![hosts_unit(hosts)],
             &req(&[]),
             std::future::pending(),
@@ -675,7 +675,7 @@ mod tests {
         ];
         let out = run_audit(
             &store,
-            &ClauseMap::builtin(),
+            &caretaker_checks::clauses::builtin(),
             units,
             &req(&[]),
             std::future::pending(),
@@ -721,7 +721,7 @@ mod tests {
         });
         let out = run_audit(
             &store,
-            &ClauseMap::builtin(),
+            &caretaker_checks::clauses::builtin(),
             vec![u],
             &req(&[]),
             std::future::pending(),
@@ -738,7 +738,7 @@ mod tests {
         let (_d, store) = store();
         let out = run_audit(
             &store,
-            &ClauseMap::builtin(),
+            &caretaker_checks::clauses::builtin(),
             vec![unit("a", Duration::ZERO, Status::Pass)],
             &req(&["directory.guest"]),
             std::future::pending(),
@@ -753,7 +753,7 @@ mod tests {
 
         let out = run_audit(
             &store,
-            &ClauseMap::builtin(),
+            &caretaker_checks::clauses::builtin(),
             vec![unit("a", Duration::from_secs(30), Status::Pass)],
             &AuditRequest {
                 timeout: Duration::from_secs(60),
@@ -776,7 +776,7 @@ mod tests {
         let mut seen = Vec::new();
         let out = run_audit_with_progress(
             &store,
-            &ClauseMap::builtin(),
+            &caretaker_checks::clauses::builtin(),
             vec![
                 unit("a", Duration::ZERO, Status::Fail),
                 unit("b", Duration::from_millis(20), Status::Pass),

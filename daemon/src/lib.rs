@@ -7,9 +7,11 @@ pub mod engine;
 pub mod filter;
 pub mod filterlog;
 pub mod hosts;
+pub mod local;
 pub mod preflight;
 pub mod report;
 pub mod store;
 
 pub use engine::{run_audit, units_from_config, AuditOutcome, AuditRequest, Unit};
+pub use local::Local;
 pub use store::{RunRecord, RunState, Store, StoreError, Trigger, Verdict};

@@ -587,7 +587,7 @@ fn a_filter_check_after_a_change_records_that_the_must_block_list_is_not_all_blo
 /// is a re-check with no vantage point configured (this school has none). Nothing is run.
 #[test]
 fn the_cli_and_the_console_refuse_the_same_re_checks() {
-    use caretaker_tui::source::{AuditScope, InProcess, Source};
+    use caretaker_api::{Api, AuditScope, Trigger};
     let home = tempfile::tempdir().unwrap();
     let dir = home.path();
     let config = school(dir);
@@ -615,7 +615,8 @@ fn the_cli_and_the_console_refuse_the_same_re_checks() {
         ],
     );
     let loaded = caretaker_config::load(&config).unwrap();
-    let console = InProcess::open(loaded, caretaker_checks::ClauseMap::builtin()).unwrap();
+    let console =
+        caretaker_daemon::Local::open(loaded, caretaker_checks::clauses::builtin()).unwrap();
     for (id, exit, words) in [
         (
             approved,
@@ -635,11 +636,14 @@ fn the_cli_and_the_console_refuse_the_same_re_checks() {
             verifies: Some(id),
             ..AuditScope::checks(vec!["filter".into()])
         };
-        match console.start_audit(scope) {
+        match console.start_audit(scope, Trigger::Console) {
             Ok(_) => {
                 panic!("the console started a re-check of #{id} that the command line refused")
             }
-            Err(e) => assert!(e.to_string().contains(words), "the console said: {e}"),
+            Err(e) => {
+                assert!(e.to_string().contains(words), "the console said: {e}");
+                assert_eq!(i32::from(e.exit_code()), exit, "the same exit status: {e}");
+            }
         }
     }
     assert!(console.runs(10).unwrap().is_empty(), "nothing was run");

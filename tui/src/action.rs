@@ -1,10 +1,10 @@
 //! What can happen to the console ([`Action`]: a key's meaning, a tick, data arriving) and what
 //! the console asks the outside world to do ([`Effect`]: load something, start an audit).
 
-use caretaker_checks::Finding;
-use caretaker_daemon::store::RunRecord;
+use caretaker_model::run::RunRecord;
+use caretaker_model::Finding;
 
-use caretaker_daemon::assess::{Attestation, RiskAssessment, SiteLogEntry, StoredRecord, Waiver};
+use caretaker_model::records::{Attestation, RiskAssessment, SiteLogEntry, StoredRecord, Waiver};
 
 use crate::model::{CellHistory, ChangeLog, Diff, Picture, Seen};
 use crate::source::{AuditEvent, AuditScope};

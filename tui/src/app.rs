@@ -13,8 +13,10 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::action::{Action, Effect};
 use crate::keys::{self, Key};
-use crate::model::{cell_history, diff};
-use crate::source::{AuditEvent, Source};
+use caretaker_api::{FilterLogSpan, Trigger};
+
+use crate::model::{cell_history, diff, Picture, Seen};
+use crate::source::{Api, AuditEvent};
 use crate::state::State;
 use crate::update::update;
 use crate::view;
@@ -22,7 +24,7 @@ use crate::TuiError;
 
 /// Carries out effects and sends their results back as actions.
 pub struct Executor {
-    source: Arc<dyn Source>,
+    source: Arc<dyn Api>,
     tx: mpsc::UnboundedSender<Action>,
     cancel: Option<oneshot::Sender<()>>,
     audit: Option<tokio::task::JoinHandle<()>>,
@@ -37,7 +39,7 @@ impl std::fmt::Debug for Executor {
 }
 
 impl Executor {
-    pub fn new(source: Arc<dyn Source>, tx: mpsc::UnboundedSender<Action>) -> Executor {
+    pub fn new(source: Arc<dyn Api>, tx: mpsc::UnboundedSender<Action>) -> Executor {
         Executor {
             source,
             tx,
@@ -49,7 +51,7 @@ impl Executor {
     /// Starts `effect`; must be called on the runtime.
     pub fn run(&mut self, effect: Effect) {
         match effect {
-            Effect::StartAudit(scope) => match self.source.start_audit(scope) {
+            Effect::StartAudit(scope) => match self.source.start_audit(scope, Trigger::Console) {
                 Ok(handle) => {
                     self.cancel = Some(handle.cancel);
                     let tx = self.tx.clone();
@@ -104,22 +106,28 @@ impl Executor {
 
 /// The answer to a loading effect, from the source (blocking). `None` for the effects that are
 /// not loads (audits).
-pub fn answer(source: &dyn Source, effect: Effect) -> Option<Action> {
+pub fn answer(source: &dyn Api, effect: Effect) -> Option<Action> {
     Some(match effect {
         Effect::LoadPicture { request } => Action::PictureLoaded {
             request,
-            result: source.overview().map(Box::new).map_err(|e| e.to_string()),
+            result: source
+                .overview()
+                .map(|o| Box::new(Picture::from_overview(o, source.catalogue())))
+                .map_err(|e| e.to_string()),
         },
         Effect::LoadRuns { limit } => {
             Action::RunsLoaded(source.runs(limit).map_err(|e| e.to_string()))
         }
         Effect::LoadSeen { key, finding } => Action::SeenLoaded {
             key,
-            result: source.seen(&finding).map_err(|e| e.to_string()),
+            result: source
+                .seen(&finding)
+                .map(|s| s.map(Seen::from))
+                .map_err(|e| e.to_string()),
         },
         Effect::LoadFilterLog { url, vantage, runs } => Action::FilterLogLoaded {
             result: source
-                .filter_log(runs)
+                .filter_log(FilterLogSpan::Runs(runs))
                 .map(|log| cell_history(&log, &url, &vantage))
                 .map_err(|e| e.to_string()),
             url,
@@ -165,7 +173,7 @@ pub fn answer(source: &dyn Source, effect: Effect) -> Option<Action> {
         Effect::SaveVerification { assessment, run } => Action::VerificationSaved(
             source
                 .add_verification(assessment, run)
-                .map(Box::new)
+                .map(|(stored, _)| Box::new(stored))
                 .map_err(|e| e.to_string()),
         ),
         Effect::Withdraw { id, reason } => Action::RecordSaved(
@@ -198,7 +206,7 @@ fn now() -> time::OffsetDateTime {
 /// Runs the console until it quits; returns the final state.
 pub async fn run<B: Backend>(
     terminal: &mut Terminal<B>,
-    source: Arc<dyn Source>,
+    source: Arc<dyn Api>,
     mut state: State,
 ) -> Result<State, TuiError>
 where

@@ -2,9 +2,9 @@
 //! the daemon's [`AssessmentDraft::validate`] (the same rules as `caretaker assess add`).
 
 use caretaker_config::ConsentFrom;
-use caretaker_daemon::assess::{
-    self, AssessmentDraft, Attestation, ChangeDraft, ConsentDraft, FieldError, RiskAssessment,
-    RiskLevel, RisksDraft, SiteDraft, SiteLogEntry, Waiver,
+use caretaker_model::records::{
+    self as assess, AssessmentDraft, Attestation, ChangeDraft, ConsentDraft, FieldError,
+    RiskAssessment, RiskLevel, RisksDraft, SiteDraft, SiteLogEntry, Waiver,
 };
 
 /// A line of the form, in order.
@@ -358,7 +358,7 @@ pub fn consent_note(form: &AssessForm, rule: ConsentFrom) -> (String, bool) {
 /// What a [`RecordForm`] records: a waiver of one finding, or an attestation of one clause.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RecordTarget {
-    /// The finding as it was when waived (see [`caretaker_daemon::assess::Waiver`]).
+    /// The finding as it was when waived (see [`caretaker_model::records::Waiver`]).
     Waiver {
         fingerprint: String,
         check: String,

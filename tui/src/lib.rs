@@ -7,8 +7,8 @@
 //! - [`update::update`]: a plain function from state and action to new state and
 //!   [`action::Effect`]s (no I/O);
 //! - [`view::draw`]: drawing only, from the state;
-//! - [`source::Source`]: the console's one way to its data ([`source::InProcess`]: the store and
-//!   the engine in this process; a daemon client later), called off the UI task;
+//! - [`source::Api`]: the console's one way to its data (the core's API: in this process, or a
+//!   daemon client later), called off the UI task;
 //! - [`keys::KEYS`]: every key, once, for the key handler, the footer and the `?` help;
 //! - [`app`]: the event loop; [`terminal`]: set-up and restore (also on error and panic).
 
@@ -17,7 +17,6 @@ pub mod app;
 pub mod form;
 pub mod keys;
 pub mod model;
-pub mod sample;
 pub mod source;
 pub mod state;
 pub mod terminal;
@@ -27,10 +26,7 @@ pub mod view;
 use std::io::IsTerminal as _;
 use std::sync::Arc;
 
-use caretaker_checks::ClauseMap;
-use caretaker_config::Loaded;
-
-pub use source::{InProcess, Source, SourceError};
+pub use source::{Api, ApiError};
 pub use state::State;
 
 /// Why the console could not run.
@@ -41,7 +37,7 @@ pub enum TuiError {
     )]
     NotATerminal,
     #[error("{0}")]
-    Source(#[from] SourceError),
+    Api(#[from] ApiError),
     #[error("the terminal: {0}")]
     Terminal(std::io::Error),
     #[error("cannot start the console's runtime: {0}")]
@@ -53,19 +49,9 @@ pub fn color_wanted() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
-/// Runs the console over the configured store until the user quits. Exit code 0.
-pub fn run(loaded: Loaded, map: ClauseMap) -> Result<u8, TuiError> {
-    if !std::io::stdout().is_terminal() {
-        return Err(TuiError::NotATerminal);
-    }
-    // Read while this is the only thread (the time crate refuses later).
-    let offset = time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC);
-    let source = InProcess::open(loaded, map)?;
-    run_with(Arc::new(source), offset)
-}
-
-/// Runs the console over any source (times shown at `offset`). Exit code 0.
-pub fn run_with(source: Arc<dyn Source>, offset: time::UtcOffset) -> Result<u8, TuiError> {
+/// Runs the console over `api` until the user quits (times shown at `offset`, which the caller
+/// reads while it is the only thread: the time crate refuses later). Exit code 0.
+pub fn run_with(api: Arc<dyn Api>, offset: time::UtcOffset) -> Result<u8, TuiError> {
     if !std::io::stdout().is_terminal() {
         return Err(TuiError::NotATerminal);
     }
@@ -76,7 +62,7 @@ pub fn run_with(source: Arc<dyn Source>, offset: time::UtcOffset) -> Result<u8, 
     let state = State::new(time::OffsetDateTime::now_utc(), offset, color_wanted());
     let result = {
         let mut tui = terminal::Tui::enter().map_err(TuiError::Terminal)?;
-        runtime.block_on(app::run(&mut tui.terminal, source, state))
+        runtime.block_on(app::run(&mut tui.terminal, api, state))
         // `tui` is dropped here: the terminal is restored before anything is printed.
     };
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));

@@ -4,12 +4,10 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-use caretaker_checks::{CheckSpec, ClauseMap, Finding, Status, TargetKind};
-use caretaker_daemon::report::{clause_lines, clause_lines_attested, ClauseLine, ClauseStatus};
-use caretaker_daemon::store::{fingerprint, RunRecord, RunState, StatusCounts, Verdict};
-
-/// How many runs, newest first, the current picture may be assembled from.
-pub const PICTURE_RUNS: usize = 20;
+use caretaker_api::{Catalogue, Overview};
+use caretaker_model::compliance::{clause_lines, clause_lines_attested, ClauseLine, ClauseStatus};
+use caretaker_model::run::{fingerprint, RunRecord, RunState, StatusCounts, Verdict};
+use caretaker_model::{AreaId, ClauseMap, Finding, Status, TargetKind};
 
 /// One clause of the policy as the Compliance screen shows it.
 #[derive(Debug, Clone)]
@@ -50,11 +48,14 @@ pub struct Picture {
     pub from_run: Vec<i64>,
     /// Every clause, in the map's order.
     pub clauses: Vec<ClauseRow>,
+    /// Every check this version has (the Hosts and Directory columns, the filter's roles).
+    pub catalogue: Catalogue,
 }
 
 impl Picture {
     /// Builds the picture from runs, newest first, each with its findings (see [`current`]).
     pub fn build(
+        catalogue: Catalogue,
         school: &str,
         map: &ClauseMap,
         latest: Option<RunRecord>,
@@ -99,7 +100,14 @@ impl Picture {
             findings,
             from_run,
             clauses,
+            catalogue,
         }
+    }
+
+    /// The picture the core's overview describes, judged with its attestations.
+    pub fn from_overview(o: Overview, catalogue: Catalogue) -> Picture {
+        Picture::build(catalogue, &o.school, &o.map, o.latest, o.runs)
+            .with_attestations(&o.attestations, o.today)
     }
 
     /// The picture with the clauses judged with people's attestations (the current ones, with
@@ -107,7 +115,7 @@ impl Picture {
     /// AMBER once its attestation has expired (see [`clause_lines_attested`]).
     pub fn with_attestations(
         mut self,
-        attestations: &[(i64, caretaker_daemon::assess::Attestation)],
+        attestations: &[(i64, caretaker_model::records::Attestation)],
         today: time::Date,
     ) -> Picture {
         let lines = clause_lines_attested(&self.map, &self.findings, attestations, today);
@@ -465,15 +473,12 @@ pub fn target_label(f: &Finding) -> String {
 // ---------------------------------------------------------------------------------------------
 // Hosts.
 
-/// The host checks, in column order; each column is titled with its declaration's `column`.
-pub const HOST_CHECKS: &[CheckSpec] = caretaker_checks::host::SPECS;
-
 /// One machine and the status of each host check on it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HostRow {
     pub name: String,
     pub address: String,
-    /// Per [`HOST_CHECKS`] column: the worst status, if the check reported on this machine.
+    /// Per host check (the catalogue's order): the worst status, if the check reported on this machine.
     pub statuses: Vec<Option<Status>>,
     pub worst: Status,
     /// The machine's findings (indices into the picture's findings), worst first.
@@ -481,7 +486,8 @@ pub struct HostRow {
 }
 
 /// One row per machine, machines with problems first, then by name.
-pub fn host_rows(findings: &[Finding]) -> Vec<HostRow> {
+pub fn host_rows(catalogue: &Catalogue, findings: &[Finding]) -> Vec<HostRow> {
+    let host_checks: Vec<_> = catalogue.area(AreaId::Hosts).collect();
     let mut by_host: BTreeMap<&str, HostRow> = BTreeMap::new();
     for (i, f) in findings.iter().enumerate() {
         if f.target.kind != TargetKind::Host {
@@ -490,11 +496,11 @@ pub fn host_rows(findings: &[Finding]) -> Vec<HostRow> {
         let row = by_host.entry(&f.target.name).or_insert_with(|| HostRow {
             name: f.target.name.clone(),
             address: f.target.scope.clone(),
-            statuses: vec![None; HOST_CHECKS.len()],
+            statuses: vec![None; host_checks.len()],
             worst: Status::Pass,
             findings: Vec::new(),
         });
-        if let Some(col) = HOST_CHECKS
+        if let Some(col) = host_checks
             .iter()
             .position(|spec| spec.id == f.check.as_str())
         {
@@ -553,7 +559,7 @@ pub struct DirBlock {
 
 /// Per directory (in the order first seen), every directory check with its status and the
 /// accounts behind its problems.
-pub fn directory_blocks(findings: &[Finding]) -> Vec<DirBlock> {
+pub fn directory_blocks(catalogue: &Catalogue, findings: &[Finding]) -> Vec<DirBlock> {
     let mut order: Vec<String> = Vec::new();
     for f in findings {
         if f.check.family() == "directory" && !order.iter().any(|d| d == directory_of(f)) {
@@ -572,8 +578,8 @@ pub fn directory_blocks(findings: &[Finding]) -> Vec<DirBlock> {
                 .find(|f| !f.evidence.source.is_empty())
                 .map(|f| f.evidence.source.clone())
                 .unwrap_or_default();
-            let checks = caretaker_checks::directory::SPECS
-                .iter()
+            let checks = catalogue
+                .area(AreaId::Directory)
                 .map(|spec| {
                     let id = &spec.id;
                     let of: Vec<&&Finding> =
@@ -686,8 +692,12 @@ pub fn cell_word(must_block: bool, status: Status) -> &'static str {
 }
 
 /// The filter matrix of the current findings: must-block pages first, in the order tested.
-pub fn filter_matrix(findings: &[Finding], from_run: &[i64]) -> FilterMatrix {
-    let control = caretaker_checks::filter::classify::CONTROL;
+pub fn filter_matrix(
+    catalogue: &Catalogue,
+    findings: &[Finding],
+    from_run: &[i64],
+) -> FilterMatrix {
+    let control = catalogue.filter_control;
     let mut m = FilterMatrix::default();
     for (i, f) in findings.iter().enumerate() {
         if f.check.family() != "filter" {
@@ -717,7 +727,7 @@ pub fn filter_matrix(findings: &[Finding], from_run: &[i64]) -> FilterMatrix {
         let category = f.evidence.get("category").unwrap_or_default();
         let must_block = match f.evidence.get("expect") {
             Some(e) => e == "block",
-            None => f.check.as_str() != caretaker_checks::filter::classify::MUST_LOAD,
+            None => f.check.as_str() != catalogue.filter_must_load,
         };
         if !m.rows.iter().any(|r| r.url == f.target.name) {
             m.rows.push(FilterRow {
@@ -777,7 +787,7 @@ pub struct CellHistory {
 
 /// The history of one filter cell from the filter log, newest first.
 pub fn cell_history(
-    log: &[caretaker_daemon::filterlog::FilterCheck],
+    log: &[caretaker_model::filterlog::FilterCheck],
     url: &str,
     vantage: &str,
 ) -> Vec<CellHistory> {
@@ -816,6 +826,18 @@ pub struct Seen {
     pub last_at: String,
     /// In how many runs.
     pub runs: u64,
+}
+
+impl From<caretaker_model::run::Sightings> for Seen {
+    fn from(s: caretaker_model::run::Sightings) -> Seen {
+        Seen {
+            first_run: s.first_run,
+            first_at: s.first_started_at,
+            last_run: s.last_run,
+            last_at: s.last_started_at,
+            runs: s.runs,
+        }
+    }
 }
 
 /// What changed between two runs.
@@ -905,264 +927,4 @@ pub fn trend_runs(runs: &[RunRecord]) -> Vec<&RunRecord> {
         .collect()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use caretaker_checks::{Evidence, Severity, Target};
-
-    fn run(id: i64, only: &[&str], state: RunState) -> RunRecord {
-        RunRecord {
-            id,
-            trigger: "cron".into(),
-            who: "root".into(),
-            config_digest: "d".into(),
-            school: "s".into(),
-            started_at: format!("2026-11-{:02}T02:00:00Z", 10 + id),
-            ended_at: None,
-            state,
-            verdict: None,
-            only: only.iter().map(|s| s.to_string()).collect(),
-            counts: StatusCounts::default(),
-        }
-    }
-
-    fn f(check: &str, kind: TargetKind, name: &str, status: Status) -> Finding {
-        let mut f = Finding::new(
-            check,
-            Target::new(kind, name, "ad"),
-            status,
-            Severity::High,
-            format!("{name} {status}"),
-            Evidence::default(),
-        );
-        f.clauses = ClauseMap::builtin().clauses_for(&f.check);
-        f
-    }
-
-    #[test]
-    fn partial_runs_are_laid_over_the_latest_full_run() {
-        let full = vec![
-            f(
-                "directory.stale-accounts",
-                TargetKind::Account,
-                "p.jones",
-                Status::Fail,
-            ),
-            f(
-                "directory.guest",
-                TargetKind::Account,
-                "Guest",
-                Status::Pass,
-            ),
-            f(
-                "host.antivirus",
-                TargetKind::Host,
-                "library-pc",
-                Status::Fail,
-            ),
-            f(
-                "host.antivirus",
-                TargetKind::Host,
-                "office-pc",
-                Status::Pass,
-            ),
-        ];
-        // p.jones was disabled: a directory run no longer reports him at all.
-        let dir_only = vec![f(
-            "directory.guest",
-            TargetKind::Account,
-            "Guest",
-            Status::Fail,
-        )];
-        // One machine re-checked.
-        let one_host = vec![f(
-            "host.antivirus",
-            TargetKind::Host,
-            "library-pc",
-            Status::Pass,
-        )];
-        let runs = vec![
-            (run(4, &[], RunState::Running), vec![]),
-            (run(3, &["host"], RunState::Complete), one_host),
-            (run(2, &["directory"], RunState::Complete), dir_only),
-            (run(1, &[], RunState::Complete), full),
-            (run(0, &[], RunState::Complete), vec![]),
-        ];
-        let (used, findings, from) = current(runs);
-        assert_eq!(used.iter().map(|r| r.id).collect::<Vec<_>>(), vec![3, 2, 1]);
-        let got: Vec<(String, Status, i64)> = findings
-            .iter()
-            .zip(&from)
-            .map(|(f, r)| (f.target.name.clone(), f.status, *r))
-            .collect();
-        assert_eq!(
-            got,
-            vec![
-                ("library-pc".to_string(), Status::Pass, 3),
-                ("Guest".to_string(), Status::Fail, 2),
-                ("office-pc".to_string(), Status::Pass, 1),
-            ]
-        );
-    }
-
-    #[test]
-    fn queries_with_qualifiers() {
-        let fs = vec![
-            f(
-                "directory.stale-accounts",
-                TargetKind::Account,
-                "p.jones",
-                Status::Fail,
-            ),
-            f(
-                "host.antivirus",
-                TargetKind::Host,
-                "library-pc",
-                Status::Fail,
-            ),
-            f("host.updates", TargetKind::Host, "library-pc", Status::Pass),
-        ];
-        let sel = |q: &str| select_findings(&fs, &Query::parse(q), StatusFilter::All, Sort::Worst);
-        assert_eq!(sel("host:library-pc"), vec![1, 2]);
-        assert_eq!(sel("host:library-pc status:fail"), vec![1]);
-        assert_eq!(sel("account:P.JONES"), vec![0]);
-        assert_eq!(sel("clause:7.4/virus-protection"), vec![1, 2]);
-        assert_eq!(sel("clause:7.4"), vec![0, 1, 2]);
-        assert_eq!(sel("check:host"), vec![1, 2]);
-        assert_eq!(sel("dir:ad"), vec![0]);
-        assert_eq!(sel("jones"), vec![0]);
-        assert_eq!(sel("nothing-like-this"), Vec::<usize>::new());
-        assert_eq!(
-            select_findings(
-                &fs,
-                &Query::default(),
-                StatusFilter::Only(Status::Pass),
-                Sort::Worst
-            ),
-            vec![2]
-        );
-    }
-
-    #[test]
-    fn diffs_by_check_and_target() {
-        let a = vec![
-            f(
-                "directory.stale-accounts",
-                TargetKind::Account,
-                "p.jones",
-                Status::Fail,
-            ),
-            f(
-                "host.antivirus",
-                TargetKind::Host,
-                "library-pc",
-                Status::Fail,
-            ),
-        ];
-        let b = vec![
-            f(
-                "host.antivirus",
-                TargetKind::Host,
-                "library-pc",
-                Status::Fail,
-            ),
-            f(
-                "host.updates",
-                TargetKind::Host,
-                "library-pc",
-                Status::Error,
-            ),
-        ];
-        let d = diff((1, &[]), &a, (2, &[]), &b);
-        assert_eq!(d.new.len(), 1);
-        assert_eq!(d.new[0].check.as_str(), "host.updates");
-        assert_eq!(d.resolved.len(), 1);
-        assert_eq!(d.resolved[0].target.name, "p.jones");
-        assert_eq!(d.still, 1);
-        assert_eq!(d.not_compared, 0);
-    }
-
-    /// A full run against a filter-only run compares the filter alone: the directory's problems
-    /// were not checked in the filter-only run, so they are neither new nor resolved.
-    #[test]
-    fn a_partial_run_is_compared_like_with_like() {
-        let full = vec![
-            f(
-                "directory.stale-accounts",
-                TargetKind::Account,
-                "p.jones",
-                Status::Fail,
-            ),
-            f(
-                "filter.must-block",
-                TargetKind::Url,
-                "https://iwf.example/",
-                Status::Fail,
-            ),
-        ];
-        let filter_only = vec![f(
-            "filter.must-block",
-            TargetKind::Url,
-            "https://iwf.example/",
-            Status::Pass,
-        )];
-        let filter = ["filter".to_string()];
-        let d = diff((2, &filter), &filter_only, (3, &[]), &full);
-        assert_eq!(d.new.len(), 1, "{d:?}");
-        assert_eq!(d.new[0].check.as_str(), "filter.must-block");
-        assert_eq!(d.not_compared, 1);
-        let d = diff((3, &[]), &full, (4, &filter), &filter_only);
-        assert!(d.new.is_empty(), "{d:?}");
-        assert_eq!(d.resolved.len(), 1);
-        assert_eq!(d.resolved[0].check.as_str(), "filter.must-block");
-        // A run of one machine compares that machine only.
-        let pc = |s| vec![f("host.antivirus", TargetKind::Host, "pc-1", s)];
-        let mut both = pc(Status::Fail);
-        both.extend(vec![f(
-            "host.antivirus",
-            TargetKind::Host,
-            "pc-2",
-            Status::Fail,
-        )]);
-        let d = diff(
-            (5, &[]),
-            &both,
-            (6, &["host".to_string()]),
-            &pc(Status::Pass),
-        );
-        assert_eq!(d.resolved.len(), 1);
-        assert_eq!(d.resolved[0].target.name, "pc-1");
-        assert_eq!(d.not_compared, 1);
-    }
-
-    #[test]
-    fn the_trend_is_drawn_from_finished_full_audits() {
-        let runs = vec![
-            run(4, &["filter"], RunState::Complete),
-            run(3, &[], RunState::Interrupted),
-            run(2, &[], RunState::Complete),
-            run(1, &[], RunState::Complete),
-        ];
-        let ids: Vec<i64> = trend_runs(&runs).iter().map(|r| r.id).collect();
-        assert_eq!(ids, [1, 2]);
-    }
-}
-
-/// The filter-change log (risk assessments, the site log, filter checks after a change), as
-/// stored, with what the console needs to add to it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ChangeLog {
-    /// Every record, oldest first.
-    pub records: Vec<caretaker_daemon::assess::StoredRecord>,
-    /// `[assess] consent_from`: from which risk level leadership consent is required.
-    pub consent_from: caretaker_config::ConsentFrom,
-    /// Who a record entered here is recorded as (the operating-system user).
-    pub user: String,
-}
-
-impl ChangeLog {
-    /// The log with its links worked out (the daemon's [`caretaker_daemon::assess::Log`]).
-    pub fn log(&self) -> caretaker_daemon::assess::Log {
-        caretaker_daemon::assess::Log::from_records(self.records.clone())
-    }
-}
+pub use caretaker_api::ChangeLog;

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use caretaker_daemon::assess::RecordKind;
-use caretaker_daemon::store::RunRecord;
+use caretaker_model::records::RecordKind;
+use caretaker_model::run::RunRecord;
 use time::{OffsetDateTime, UtcOffset};
 
 use crate::form::{AssessForm, RecordForm, SiteForm};
@@ -327,7 +327,7 @@ impl State {
             return Vec::new();
         };
         let q = self.parsed(Screen::Hosts);
-        host_rows(&p.findings)
+        host_rows(&p.catalogue, &p.findings)
             .into_iter()
             .filter(|h| q.matches_text(&[&h.name, &h.address]))
             .collect()
@@ -338,7 +338,7 @@ impl State {
         let Some(p) = self.picture() else {
             return (Vec::new(), Vec::new());
         };
-        let blocks = directory_blocks(&p.findings);
+        let blocks = directory_blocks(&p.catalogue, &p.findings);
         let q = self.parsed(Screen::Directory);
         let mut rows = Vec::new();
         for (b, block) in blocks.iter().enumerate() {
@@ -357,7 +357,7 @@ impl State {
         let Some(p) = self.picture() else {
             return FilterMatrix::default();
         };
-        let mut m = filter_matrix(&p.findings, &p.from_run);
+        let mut m = filter_matrix(&p.catalogue, &p.findings, &p.from_run);
         let q = self.parsed(Screen::Filter);
         if !q.is_empty() {
             let keep: Vec<bool> = m

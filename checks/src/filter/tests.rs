@@ -181,7 +181,7 @@ fn the_built_in_tests_cover_the_policy() {
             "{host}"
         );
     }
-    let map = crate::ClauseMap::builtin();
+    let map = crate::clauses::builtin();
     for t in &d {
         assert!(!t.token.is_empty());
         let check = crate::CheckId::new(classify::check_of(t));

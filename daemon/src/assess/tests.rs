@@ -3,7 +3,7 @@ use caretaker_config::ConsentFrom;
 
 use crate::store::{RunRecord, Store, StoreError};
 
-use super::draft::check_site;
+use super::check_site;
 use super::*;
 
 const GOOD: &str = r#"
@@ -352,7 +352,7 @@ fn appended_records_chain_and_corrections_supersede() {
         Err(StoreError::Refused(_))
     ));
 
-    let log = Log::read(&store).unwrap();
+    let log = store.log().unwrap();
     let current: Vec<i64> = log
         .of_kind(RecordKind::Assessment, false)
         .iter()
@@ -549,6 +549,7 @@ fn a_verification_from_stored_findings() {
             f("filter.categories", Status::Pass),
             f("filter.must-load", Status::Fail),
         ],
+        MUST_BLOCK_CHECKS,
     );
     assert!(ok.must_block_passed);
     assert_eq!((ok.must_block_tests, ok.passed), (2, 2));
@@ -559,13 +560,24 @@ fn a_verification_from_stored_findings() {
             f("filter.must-block", Status::Pass),
             f("filter.categories", Status::Fail),
         ],
+        MUST_BLOCK_CHECKS,
     );
     assert!(!bad.must_block_passed);
     assert_eq!(bad.not_blocked[0].group, "pupil");
     assert!(bad.summary().contains("NOT all blocked"));
-    let none = Verification::from_run(3, &run, &[f("filter.control", Status::Pass)]);
+    let none = Verification::from_run(
+        3,
+        &run,
+        &[f("filter.control", Status::Pass)],
+        MUST_BLOCK_CHECKS,
+    );
     assert!(!none.must_block_passed, "no tests is not a pass");
-    let errors = Verification::from_run(3, &run, &[f("filter.must-block", Status::Error)]);
+    let errors = Verification::from_run(
+        3,
+        &run,
+        &[f("filter.must-block", Status::Error)],
+        MUST_BLOCK_CHECKS,
+    );
     assert!(
         !errors.must_block_passed,
         "could not be judged is not a pass"
@@ -691,7 +703,7 @@ fn waivers_and_attestations_join_the_chain_and_withdrawals_supersede() {
         supersedes: None,
     };
     let a_rec = add_attestation(&store, &a, "root").unwrap();
-    let log = Log::read(&store).unwrap();
+    let log = store.log().unwrap();
     assert_eq!(log.waivers().len(), 1);
     assert_eq!(log.attestations(), vec![(a_rec.id, a.clone())]);
     assert!(log
@@ -712,7 +724,7 @@ fn waivers_and_attestations_join_the_chain_and_withdrawals_supersede() {
         add_waiver(&store, &wrong, "root"),
         Err(StoreError::Refused(_))
     ));
-    let log = Log::read(&store).unwrap();
+    let log = store.log().unwrap();
     assert!(log.waivers().is_empty(), "withdrawn");
     assert_eq!(log.of_kind(RecordKind::Waiver, true).len(), 2);
     let report = store.verify_records().unwrap();
@@ -730,7 +742,7 @@ fn waivers_and_attestations_join_the_chain_and_withdrawals_supersede() {
     let withdrawn = gone.attestation().unwrap();
     assert!(withdrawn.withdrawn && withdrawn.supersedes == Some(a_rec.id));
     assert_eq!(withdrawn.statement, a.statement, "the rest as it was");
-    assert!(Log::read(&store).unwrap().attestations().is_empty());
+    assert!(store.log().unwrap().attestations().is_empty());
     for (id, why) in [
         (w.id, format!("#{} was already withdrawn by #3", w.id)),
         (3, "#3 is itself a withdrawal".to_string()),

@@ -1,7 +1,7 @@
 //! Audits: starting one (everything or the selection) and following its progress.
 
-use caretaker_checks::TargetKind;
-use caretaker_daemon::store::RunState;
+use caretaker_model::run::RunState;
+use caretaker_model::TargetKind;
 
 use crate::action::Effect;
 use crate::model::verdict_word;
@@ -58,11 +58,10 @@ pub(super) fn selection_scope(state: &State) -> Result<AuditScope, String> {
                 return Err("No clause is selected.".into());
             };
             // Only the selectors that name checks this version has.
-            let known = caretaker_daemon::engine::known_check_ids();
             let selectors: Vec<String> = c
                 .checks
                 .iter()
-                .filter(|s| known.iter().any(|id| id.matches(s)))
+                .filter(|s| p.catalogue.knows(s))
                 .cloned()
                 .collect();
             if selectors.is_empty() {
@@ -147,7 +146,7 @@ pub(super) fn audit_event(state: &mut State, ev: AuditEvent) -> Vec<Effect> {
                 .take()
                 .map(|a| (a.scope, a.verifies))
                 .unwrap_or_else(|| ("everything".into(), None));
-            let word = verdict_word(&caretaker_daemon::store::RunRecord {
+            let word = verdict_word(&caretaker_model::run::RunRecord {
                 id: run_id,
                 trigger: String::new(),
                 who: String::new(),

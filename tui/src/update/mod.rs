@@ -9,8 +9,8 @@ mod records;
 mod verify;
 mod waivers;
 
-use caretaker_checks::Finding;
-use caretaker_daemon::store::fingerprint;
+use caretaker_model::run::fingerprint;
+use caretaker_model::Finding;
 
 use crate::action::{Action, Effect};
 use crate::model::StatusFilter;

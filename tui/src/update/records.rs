@@ -1,7 +1,7 @@
 //! The filter-change log: risk assessments and site-log entries, new and corrected, and the
 //! records just saved.
 
-use caretaker_daemon::assess::StoredRecord;
+use caretaker_model::records::StoredRecord;
 
 use crate::action::Effect;
 use crate::form::{AssessForm, Field, SiteForm};

@@ -1,6 +1,6 @@
 //! Checking the filter after a change (`v`), and the check saved.
 
-use caretaker_daemon::assess::{self, StoredRecord};
+use caretaker_model::records::{self as assess, StoredRecord};
 
 use crate::action::Effect;
 use crate::source::AuditScope;

@@ -1,8 +1,8 @@
 //! Waivers and attestations: recording one, and withdrawing it.
 
-use caretaker_checks::Status;
-use caretaker_daemon::assess::StoredRecord;
-use caretaker_daemon::store::fingerprint;
+use caretaker_model::records::StoredRecord;
+use caretaker_model::run::fingerprint;
+use caretaker_model::Status;
 
 use crate::action::Effect;
 use crate::form::{FormRecord, RecordForm, RecordTarget};

@@ -1,7 +1,7 @@
 //! Risk assessments and the Site log: the filter-change log's current records, newest first,
 //! and the selected one in full, in plain English.
 
-use caretaker_daemon::assess::{Log, RiskAssessment, SiteLogEntry, StoredRecord};
+use caretaker_model::records::{Log, RiskAssessment, SiteLogEntry, StoredRecord};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
@@ -204,7 +204,7 @@ pub fn assessment_lines(
     let mut decision = a.decision.past().to_string();
     match &a.applied_on {
         Some(d) => decision.push_str(&format!(" · applied in the filter on {d}")),
-        None if a.decision == caretaker_daemon::assess::Decision::Approve => {
+        None if a.decision == caretaker_model::records::Decision::Approve => {
             decision.push_str(" · not yet applied in the filter (c records the date)")
         }
         None => {}
@@ -220,7 +220,7 @@ pub fn assessment_lines(
     f("Entered", &e);
     let checks = log.verifications_of(r.id);
     if checks.is_empty() {
-        let none = if a.decision == caretaker_daemon::assess::Decision::Approve {
+        let none = if a.decision == caretaker_model::records::Decision::Approve {
             format!(
                 "none yet: once the change is made, v (or `caretaker assess check-filter {}`) re-runs the filter tests and records the run here",
                 r.id

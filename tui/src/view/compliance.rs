@@ -1,7 +1,7 @@
 //! Compliance: every clause of the policy with its status word, the one-line reason, how many
 //! findings and when it was last verified.
 
-use caretaker_daemon::report::ClauseStatus;
+use caretaker_model::compliance::ClauseStatus;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;

@@ -1,7 +1,7 @@
 //! Directory: per directory, each directory check's status and the accounts, groups and
 //! policies behind its problems.
 
-use caretaker_checks::Status;
+use caretaker_model::Status;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;

@@ -2,7 +2,7 @@
 //! HTTP and HTTPS) from every vantage point ("blocked", "loads", "LOADED ✗", "BLOCKED ✗",
 //! "error"), and the history of one result.
 
-use caretaker_checks::Status;
+use caretaker_model::Status;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;

@@ -1,7 +1,7 @@
 //! Findings: the list (filtered, sorted) and the selected finding in full: the plain-English
 //! summary, the fix, the clauses, when it was first and last seen, and the evidence.
 
-use caretaker_checks::Finding;
+use caretaker_model::Finding;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Padding, Paragraph};
@@ -32,7 +32,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, p: &Picture, theme: &T
     }
     let problems = rows
         .iter()
-        .filter(|i| p.findings[**i].status != caretaker_checks::Status::Pass)
+        .filter(|i| p.findings[**i].status != caretaker_model::Status::Pass)
         .count();
     t.push_str(&format!(" · {} shown, {problems} not passing", rows.len()));
     if v.status != StatusFilter::All {

@@ -1,13 +1,15 @@
 //! Hosts: one row per machine with the status of each host check, and the selected machine's
 //! problems.
 
-use caretaker_checks::Status;
+use caretaker_model::Status;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use crate::model::{status_word, HOST_CHECKS};
+use caretaker_model::AreaId;
+
+use crate::model::status_word;
 use crate::state::State;
 use crate::view::text::{cut, empty_list, fit, row, scroll_start, wrap, Theme};
 
@@ -55,7 +57,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     if wide {
         h.push_str(&fit("ADDRESS", addr_w));
     }
-    for spec in HOST_CHECKS {
+    for spec in p.catalogue.area(AreaId::Hosts) {
         h.push_str(&fit(spec.column, col_w));
     }
     frame.render_widget(

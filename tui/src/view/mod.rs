@@ -12,7 +12,7 @@ mod hosts;
 mod runs;
 pub mod text;
 
-use caretaker_daemon::store::{RunState, Verdict};
+use caretaker_model::run::{RunState, Verdict};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
@@ -121,7 +121,7 @@ fn notice(frame: &mut Frame, area: Rect, msg: &str, theme: &Theme) {
 pub fn base_run(
     p: &Picture,
     now: time::OffsetDateTime,
-) -> Option<(&caretaker_daemon::RunRecord, bool)> {
+) -> Option<(&caretaker_model::run::RunRecord, bool)> {
     let base = p.runs.last()?;
     let stale = parse_time(&base.started_at).is_none_or(|t| now - t > STALE_AFTER);
     Some((base, stale))

@@ -1,7 +1,7 @@
 //! Runs: the stored audits, newest first, with the trend of failing findings, and what changed
 //! between two of them.
 
-use caretaker_checks::Finding;
+use caretaker_model::Finding;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Padding, Paragraph, Sparkline};

@@ -1,7 +1,7 @@
 //! Small text helpers for drawing: padding and cutting to a width, times in words, the theme.
 
-use caretaker_checks::Status;
-use caretaker_daemon::report::ClauseStatus;
+use caretaker_model::compliance::ClauseStatus;
+use caretaker_model::Status;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use time::format_description::well_known::Rfc3339;

@@ -7,9 +7,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 
-use super::{
-    Attestation, RecordKind, RiskAssessment, SiteLogEntry, Verification, Waiver, GENESIS, TRIGGERS,
-};
+use super::{Attestation, RecordKind, RiskAssessment, SiteLogEntry, Verification, Waiver, GENESIS};
 
 /// JSON with object keys sorted (by Unicode code point) at every depth and no whitespace:
 /// what is stored in `body` and hashed. The same as Python's
@@ -212,6 +210,7 @@ pub fn check_chain(
     rows: &[StoredRecord],
     sequence: Option<i64>,
     triggers: &[(String, String)],
+    expected_triggers: &[(&str, &str)],
 ) -> ChainReport {
     let mut problems = Vec::new();
     let mut kinds: BTreeMap<i64, String> = BTreeMap::new();
@@ -343,7 +342,7 @@ pub fn check_chain(
                 .to_string(),
         });
     }
-    for (name, sql) in TRIGGERS {
+    for (name, sql) in expected_triggers {
         match triggers.iter().find(|(n, _)| n == name) {
             None => problems.push(ChainProblem {
                 id: None,

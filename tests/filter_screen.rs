@@ -6,13 +6,14 @@
 
 use std::os::unix::fs::PermissionsExt as _;
 
-use caretaker_checks::{ClauseMap, Evidence, Finding, Severity, Status, Target, TargetKind};
+use caretaker_api::Api;
+use caretaker_checks::{Evidence, Finding, Severity, Status, Target, TargetKind};
 use caretaker_daemon::store::{NewRun, RunState, Store, Trigger, Verdict};
+use caretaker_daemon::Local;
 use caretaker_tui::action::Action;
 use caretaker_tui::app::answer;
 use caretaker_tui::state::{Screen, State};
 use caretaker_tui::update::update;
-use caretaker_tui::{InProcess, Source};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
@@ -33,7 +34,7 @@ const PAGES: &[(&str, &str, &str)] = &[
 /// The filter findings of one run, vantage points in `order`: the guest network fails the
 /// must-block pages (over HTTP and HTTPS), everything else is as expected.
 fn findings(order: &[usize]) -> Vec<Finding> {
-    let map = ClauseMap::builtin();
+    let map = caretaker_checks::clauses::builtin();
     let mut out = Vec::new();
     for &i in order {
         let (vantage, group) = VANTAGES[i];
@@ -92,7 +93,7 @@ fn store_run(store: &Store, findings: &[Finding]) {
         .unwrap();
 }
 
-fn act(state: &mut State, source: &dyn Source, action: Action) {
+fn act(state: &mut State, source: &dyn Api, action: Action) {
     let mut queue = vec![action];
     while let Some(a) = queue.pop() {
         for effect in update(state, a) {
@@ -104,7 +105,7 @@ fn act(state: &mut State, source: &dyn Source, action: Action) {
 }
 
 /// The Filter screen at `w`×`h`, as text lines.
-fn screen(source: &dyn Source, w: u16, h: u16) -> Vec<String> {
+fn screen(source: &dyn Api, w: u16, h: u16) -> Vec<String> {
     let mut state = State::new(time::OffsetDateTime::now_utc(), time::UtcOffset::UTC, true);
     act(&mut state, source, Action::Resize(w, h));
     act(&mut state, source, Action::Reload);
@@ -141,7 +142,11 @@ fn the_filter_screen_reads_cold() {
     std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600)).unwrap();
     let loaded = caretaker_config::load(&config).unwrap();
     let store = Store::open(&loaded.store_path).unwrap();
-    let src = InProcess::new(store.clone(), loaded.clone(), ClauseMap::builtin());
+    let src = Local::new(
+        store.clone(),
+        loaded.clone(),
+        caretaker_checks::clauses::builtin(),
+    );
 
     // Two runs whose vantage points finished in opposite orders.
     store_run(&store, &findings(&[0, 1, 2, 3, 4]));

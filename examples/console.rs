@@ -1,7 +1,7 @@
 //! The console outside `caretaker`, for trying it and for the benchmark's real-terminal run:
 //!
-//!   cargo run -p caretaker-tui --example console -- --sample        # the sample school
-//!   cargo run -p caretaker-tui --example console -- caretaker.toml  # a configured store
+//!   cargo run -p caretaker --example console -- --sample        # the sample school
+//!   cargo run -p caretaker --example console -- caretaker.toml  # a configured store
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -10,10 +10,15 @@ fn main() -> ExitCode {
     let arg = std::env::args().nth(1).unwrap_or_else(|| "--sample".into());
     let offset = time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC);
     let result = if arg == "--sample" {
-        caretaker_tui::run_with(Arc::new(caretaker_tui::sample::Sample::new()), offset)
+        caretaker_tui::run_with(Arc::new(caretaker::sample::Sample::new()), offset)
     } else {
         match caretaker_config::load(std::path::Path::new(&arg)) {
-            Ok(loaded) => caretaker_tui::run(loaded, caretaker_checks::ClauseMap::builtin()),
+            Ok(loaded) => {
+                match caretaker_daemon::Local::open(loaded, caretaker_checks::clauses::builtin()) {
+                    Ok(local) => caretaker_tui::run_with(Arc::new(local), offset),
+                    Err(e) => Err(e.into()),
+                }
+            }
             Err(e) => {
                 eprintln!("console: {e}");
                 return ExitCode::from(78);

@@ -5,10 +5,10 @@
 
 mod common;
 
+use caretaker::sample::{self, Sample};
 use caretaker_checks::Status;
 use caretaker_tui::action::{Action, Effect};
 use caretaker_tui::keys::KEYS;
-use caretaker_tui::sample::{self, Sample};
 use caretaker_tui::source::AuditEvent;
 use caretaker_tui::state::{Screen, State};
 use caretaker_tui::update::update;
@@ -247,8 +247,9 @@ fn no_store_yet_and_loading() {
     let _ = update(&mut state, Action::Reload);
     snap("loading", &state);
     let empty = caretaker_tui::model::Picture::build(
+        caretaker_daemon::local::catalogue(),
         sample::SCHOOL,
-        &caretaker_checks::ClauseMap::builtin(),
+        &caretaker_checks::clauses::builtin(),
         None,
         Vec::new(),
     );

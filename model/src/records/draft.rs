@@ -622,7 +622,7 @@ fn clock(errors: &mut Vec<FieldError>, field: &str, s: &str) -> Option<String> {
 }
 
 /// A web address (`http(s)://host/...`) or a host name (`www.example.org`, `*.example.org`).
-pub(super) fn check_site(s: &str) -> Result<(), String> {
+pub fn check_site(s: &str) -> Result<(), String> {
     let expected = "expected a web address or host name such as www.example.org or https://www.example.org/page";
     if s.chars().any(char::is_whitespace) {
         return Err(format!("{s:?} contains spaces: {expected}"));

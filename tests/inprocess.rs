@@ -5,12 +5,14 @@
 
 use std::os::unix::fs::PermissionsExt as _;
 
-use caretaker_checks::{ClauseMap, Evidence, Finding, Severity, Status, Target, TargetKind};
+use caretaker_api::{Api, AuditEvent, AuditScope, FilterLogSpan};
+use caretaker_checks::{Evidence, Finding, Severity, Status, Target, TargetKind};
 use caretaker_daemon::store::{NewRun, RunState, Store, Trigger, Verdict};
-use caretaker_tui::source::{AuditEvent, AuditScope, InProcess, Source};
+use caretaker_daemon::Local;
+use caretaker_tui::model::Picture;
 
 fn finding(check: &str, kind: TargetKind, name: &str, scope: &str, status: Status) -> Finding {
-    let map = ClauseMap::builtin();
+    let map = caretaker_checks::clauses::builtin();
     let mut f = Finding::new(
         check,
         Target::new(kind, name, scope),
@@ -112,9 +114,13 @@ fn in_process_over_a_real_store() {
         std::slice::from_ref(&guest_on),
     );
 
-    let src = InProcess::new(store.clone(), loaded.clone(), ClauseMap::builtin());
+    let src = Local::new(
+        store.clone(),
+        loaded.clone(),
+        caretaker_checks::clauses::builtin(),
+    );
 
-    let p = src.overview().unwrap();
+    let p = Picture::from_overview(src.overview().unwrap(), src.catalogue());
     assert_eq!(p.school, "St. Example's");
     assert_eq!(p.latest.as_ref().unwrap().id, partial);
     assert_eq!(
@@ -160,7 +166,7 @@ fn in_process_over_a_real_store() {
     );
     assert_eq!(src.seen(&never).unwrap(), None);
 
-    let log = src.filter_log(10).unwrap();
+    let log = src.filter_log(FilterLogSpan::Runs(10)).unwrap();
     assert_eq!(
         log.len(),
         2,
@@ -170,18 +176,23 @@ fn in_process_over_a_real_store() {
 
     // Bad selectors and unknown machines are refused before anything runs.
     assert!(src
-        .start_audit(AuditScope::checks(vec!["directroy".into()]))
+        .start_audit(
+            AuditScope::checks(vec!["directroy".into()]),
+            Trigger::Console
+        )
         .unwrap_err()
-        .0
+        .to_string()
         .contains("directroy"));
     assert!(src
-        .start_audit(AuditScope::host("library-pc"))
+        .start_audit(AuditScope::host("library-pc"), Trigger::Console)
         .unwrap_err()
-        .0
+        .to_string()
         .contains("library-pc"));
 
     // An audit by the real engine (nothing configured: incomplete), recorded as a console run.
-    let mut handle = src.start_audit(AuditScope::everything()).unwrap();
+    let mut handle = src
+        .start_audit(AuditScope::everything(), Trigger::Console)
+        .unwrap();
     let mut events = Vec::new();
     while let Some(ev) = handle.events.blocking_recv() {
         let last = matches!(ev, AuditEvent::Finished { .. } | AuditEvent::Failed(_));

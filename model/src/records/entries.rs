@@ -1,10 +1,10 @@
 //! The records as stored: risk assessments, site-log entries and verifications.
 
-use caretaker_checks::{Finding, Status};
+use crate::finding::{Finding, Status};
 use caretaker_config::ConsentFrom;
 use serde::{Deserialize, Serialize};
 
-use crate::store::RunRecord;
+use crate::run::RunRecord;
 
 use super::{ChangeAction, Decision, RiskLevel};
 
@@ -180,12 +180,17 @@ pub struct Verification {
 }
 
 impl Verification {
-    /// Judges a run's stored findings for assessment `assessment`.
-    pub fn from_run(assessment: i64, run: &RunRecord, findings: &[Finding]) -> Verification {
-        use caretaker_checks::filter::classify::{CATEGORIES, MUST_BLOCK};
+    /// Judges a run's stored findings for assessment `assessment`: the findings of the checks
+    /// `must_block` (the filter's must-block tests) must all pass.
+    pub fn from_run(
+        assessment: i64,
+        run: &RunRecord,
+        findings: &[Finding],
+        must_block: &[&str],
+    ) -> Verification {
         let mine: Vec<&Finding> = findings
             .iter()
-            .filter(|f| [MUST_BLOCK, CATEGORIES].contains(&f.check.as_str()))
+            .filter(|f| must_block.contains(&f.check.as_str()))
             .collect();
         let passed = mine.iter().filter(|f| f.status == Status::Pass).count() as u64;
         let not_blocked: Vec<NotBlocked> = mine

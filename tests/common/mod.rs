@@ -2,9 +2,9 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use caretaker::sample::{self, Sample};
 use caretaker_tui::action::Action;
 use caretaker_tui::app::answer;
-use caretaker_tui::sample::{self, Sample};
 use caretaker_tui::state::State;
 use caretaker_tui::update::update;
 

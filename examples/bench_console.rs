@@ -9,11 +9,12 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
 
+use caretaker_api::{Api, FilterLogSpan};
 use caretaker_checks::filter::classify::{CATEGORIES, MUST_BLOCK, MUST_LOAD};
 use caretaker_checks::{ClauseMap, Evidence, Finding, Severity, Status, Target, TargetKind};
 use caretaker_daemon::store::{NewRun, RunState, Store, Trigger, Verdict};
+use caretaker_daemon::Local;
 use caretaker_tui::action::{Action, Effect};
-use caretaker_tui::source::{InProcess, Source};
 use caretaker_tui::state::{Screen, State};
 use caretaker_tui::update::update;
 use ratatui::backend::TestBackend;
@@ -113,7 +114,7 @@ fn night(map: &ClauseMap, run: usize, hosts: usize) -> Vec<Finding> {
 fn fill(config: &Path, runs: usize, hosts: usize) -> Result<(), String> {
     let loaded = caretaker_config::load(config).map_err(|e| e.to_string())?;
     let store = Store::open(&loaded.store_path).map_err(|e| e.to_string())?;
-    let map = ClauseMap::builtin();
+    let map = caretaker_checks::clauses::builtin();
     let t = Instant::now();
     let mut n = 0;
     for run in 0..runs {
@@ -145,7 +146,7 @@ fn fill(config: &Path, runs: usize, hosts: usize) -> Result<(), String> {
 }
 
 /// Applies an action and answers its effects from `source`, as the console does (here in line).
-fn act(state: &mut State, source: &dyn Source, action: Action) {
+fn act(state: &mut State, source: &dyn Api, action: Action) {
     let mut queue = vec![action];
     while let Some(a) = queue.pop() {
         for effect in update(state, a) {
@@ -162,8 +163,9 @@ fn act(state: &mut State, source: &dyn Source, action: Action) {
 fn first_frame(config: &Path) -> Result<(), String> {
     let start = Instant::now();
     let loaded = caretaker_config::load(config).map_err(|e| e.to_string())?;
-    let source: Arc<dyn Source> =
-        Arc::new(InProcess::open(loaded, ClauseMap::builtin()).map_err(|e| e.to_string())?);
+    let source: Arc<dyn Api> = Arc::new(
+        Local::open(loaded, caretaker_checks::clauses::builtin()).map_err(|e| e.to_string())?,
+    );
     let opened = start.elapsed();
     let mut state = State::new(time::OffsetDateTime::now_utc(), time::UtcOffset::UTC, true);
     let mut terminal = Terminal::new(TestBackend::new(80, 24)).map_err(|e| e.to_string())?;
@@ -206,7 +208,7 @@ fn first_frame(config: &Path) -> Result<(), String> {
     // A filter cell's history (Enter on the Filter screen): the last 60 runs' filter checks.
     let t = Instant::now();
     let checks = source
-        .filter_log(caretaker_tui::state::HISTORY_RUNS)
+        .filter_log(FilterLogSpan::Runs(caretaker_tui::state::HISTORY_RUNS))
         .map_err(|e| e.to_string())?
         .len();
     let history = t.elapsed();

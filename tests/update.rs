@@ -4,12 +4,12 @@
 
 mod common;
 
+use caretaker::sample::{self, Sample};
+use caretaker_api::{Api, AuditEvent, AuditScope};
 use caretaker_checks::Status;
 use caretaker_daemon::store::{RunState, StatusCounts, Verdict};
 use caretaker_tui::action::{Action, Effect};
 use caretaker_tui::model::{CellHistory, Diff, Sort, StatusFilter};
-use caretaker_tui::sample::{self, Sample};
-use caretaker_tui::source::{AuditEvent, AuditScope, Source};
 use caretaker_tui::state::{Loadable, Screen, State};
 use caretaker_tui::update::update;
 use common::{act, console};
@@ -1417,7 +1417,7 @@ mod corrections_and_verification {
         assert!(s.audit.is_none());
         let saved = Action::VerificationSaved(
             src.add_verification(6, 9)
-                .map(Box::new)
+                .map(|(stored, _)| Box::new(stored))
                 .map_err(|e| e.to_string()),
         );
         act(&mut s, &src, saved);

@@ -5,21 +5,25 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
+use caretaker_api::{
+    Api, ApiError, AuditEvent, AuditHandle, AuditScope, Catalogue, ChangeLog, FilterLogSpan,
+    Overview, Trigger,
+};
 use caretaker_checks::{directory, filter, host};
 use caretaker_checks::{ClauseMap, Evidence, Finding, Severity, Status, Target, TargetKind};
+use caretaker_daemon::assess::MUST_BLOCK_CHECKS;
 use caretaker_daemon::filterlog::{FilterCheck, UrlResult};
-use caretaker_daemon::store::{fingerprint, RunRecord, RunState, StatusCounts, Verdict};
+use caretaker_daemon::local::{catalogue, picture_runs};
+use caretaker_daemon::store::{fingerprint, RunRecord, RunState, Sightings, StatusCounts, Verdict};
+use caretaker_tui::model::Picture;
 use tokio::sync::{mpsc, oneshot};
 
 use caretaker_config::ConsentFrom;
 use caretaker_daemon::assess::{
-    record_body, record_hash, withdrawal_of, Attestation, Change, ChangeAction, Consent, Decision,
-    Log, NotWithdrawable, RecordKind, RiskAssessment, RiskLevel, Risks, SiteLogEntry, StoredRecord,
-    Verification, Waiver, GENESIS,
+    record_body, record_hash, withdrawal_of, Attestation, ChainReport, Change, ChangeAction,
+    Consent, Decision, Log, NotWithdrawable, RecordKind, RiskAssessment, RiskLevel, Risks,
+    SiteLogEntry, StoredRecord, Verification, Waiver, GENESIS,
 };
-
-use crate::model::{ChangeLog, Picture, Seen};
-use crate::source::{overview_from, AuditEvent, AuditHandle, AuditScope, Source, SourceError};
 
 /// The sample's "now": 07:30 on the morning after its latest nightly run.
 pub fn now() -> time::OffsetDateTime {
@@ -692,7 +696,7 @@ fn filter(b: &mut Builder) {
 
 impl Sample {
     pub fn new() -> Sample {
-        let map = ClauseMap::builtin();
+        let map = caretaker_checks::clauses::builtin();
         let mut runs = Vec::new();
         let mut findings = BTreeMap::new();
         for id in 1..=RUNS {
@@ -753,7 +757,7 @@ impl Sample {
         kind: RecordKind,
         body: String,
         supersedes: Option<i64>,
-    ) -> Result<StoredRecord, SourceError> {
+    ) -> Result<StoredRecord, ApiError> {
         let mut records = match self.records.lock() {
             Ok(r) => r,
             Err(p) => p.into_inner(),
@@ -763,7 +767,7 @@ impl Sample {
         records
             .last()
             .cloned()
-            .ok_or_else(|| SourceError("nothing was recorded".into()))
+            .ok_or_else(|| ApiError::Store("nothing was recorded".into()))
     }
 
     pub fn map(&self) -> &ClauseMap {
@@ -775,34 +779,74 @@ impl Sample {
         &self.runs
     }
 
-    /// The picture the console shows for the sample (what [`Source::overview`] answers).
+    /// The picture the console shows for the sample (what the console makes of
+    /// [`Api::overview`]).
     pub fn picture(&self) -> Picture {
         match self.overview() {
-            Ok(p) => p,
-            Err(_) => Picture::build(SCHOOL, &self.map, None, Vec::new()),
+            Ok(o) => Picture::from_overview(o, catalogue()),
+            Err(_) => Picture::build(catalogue(), SCHOOL, &self.map, None, Vec::new()),
         }
     }
 }
 
-impl Source for Sample {
-    fn overview(&self) -> Result<Picture, SourceError> {
-        let picture = overview_from(SCHOOL, &self.map, self.runs.clone(), |id| self.findings(id))?;
-        let log = Log::from_records(self.records());
-        Ok(picture.with_attestations(&log.attestations(), now().date()))
+impl Api for Sample {
+    fn catalogue(&self) -> Catalogue {
+        catalogue()
     }
 
-    fn runs(&self, limit: usize) -> Result<Vec<RunRecord>, SourceError> {
+    fn overview(&self) -> Result<Overview, ApiError> {
+        let log = Log::from_records(self.records());
+        Ok(Overview {
+            school: SCHOOL.to_string(),
+            map: self.map.clone(),
+            latest: self.runs.first().cloned(),
+            runs: picture_runs(&self.runs, |id| self.findings(id))?,
+            attestations: log.attestations(),
+            today: now().date(),
+        })
+    }
+
+    fn runs(&self, limit: usize) -> Result<Vec<RunRecord>, ApiError> {
         Ok(self.runs.iter().take(limit).cloned().collect())
     }
 
-    fn findings(&self, run: i64) -> Result<Vec<Finding>, SourceError> {
+    fn run(&self, id: Option<i64>) -> Result<RunRecord, ApiError> {
+        match id {
+            None => self.runs.first().cloned().ok_or(ApiError::NoRuns),
+            Some(id) => self
+                .runs
+                .iter()
+                .find(|r| r.id == id)
+                .cloned()
+                .ok_or(ApiError::NoSuchRun(id)),
+        }
+    }
+
+    fn findings(&self, run: i64) -> Result<Vec<Finding>, ApiError> {
         self.findings
             .get(&run)
             .cloned()
-            .ok_or_else(|| SourceError(format!("no run {run} in the store")))
+            .ok_or(ApiError::NoSuchRun(run))
     }
 
-    fn seen(&self, finding: &Finding) -> Result<Option<Seen>, SourceError> {
+    fn latest_finding(&self, fp: &str) -> Result<Option<(i64, Finding)>, ApiError> {
+        Ok(self.findings.iter().rev().find_map(|(id, fs)| {
+            fs.iter()
+                .find(|f| fingerprint(f) == fp)
+                .map(|f| (*id, f.clone()))
+        }))
+    }
+
+    fn verify_records(&self) -> Result<ChainReport, ApiError> {
+        Ok(caretaker_daemon::assess::check_chain(
+            &self.records(),
+            self.records().last().map(|r| r.id),
+            &[],
+            &[],
+        ))
+    }
+
+    fn seen(&self, finding: &Finding) -> Result<Option<Sightings>, ApiError> {
         let fp = fingerprint(finding);
         let ids: Vec<i64> = self
             .findings
@@ -816,16 +860,20 @@ impl Source for Sample {
         let (Some(first), Some(last)) = (ids.first(), ids.last()) else {
             return Ok(None);
         };
-        Ok(Some(Seen {
+        Ok(Some(Sightings {
             first_run: *first,
-            first_at: started(*first),
+            first_started_at: started(*first),
             last_run: *last,
-            last_at: started(*last),
+            last_started_at: started(*last),
             runs: ids.len() as u64,
         }))
     }
 
-    fn filter_log(&self, runs: usize) -> Result<Vec<FilterCheck>, SourceError> {
+    fn filter_log(&self, span: FilterLogSpan) -> Result<Vec<FilterCheck>, ApiError> {
+        let runs = match span {
+            FilterLogSpan::Runs(n) => n,
+            FilterLogSpan::Since(_) | FilterLogSpan::All => self.runs.len(),
+        };
         let mut out = Vec::new();
         for run in self.runs.iter().take(runs).rev() {
             let fs = &self.findings[&run.id];
@@ -869,7 +917,7 @@ impl Source for Sample {
         Ok(out)
     }
 
-    fn change_log(&self) -> Result<ChangeLog, SourceError> {
+    fn change_log(&self) -> Result<ChangeLog, ApiError> {
         Ok(ChangeLog {
             records: self.records(),
             consent_from: ConsentFrom::Medium,
@@ -877,59 +925,67 @@ impl Source for Sample {
         })
     }
 
-    fn add_assessment(&self, a: &RiskAssessment) -> Result<StoredRecord, SourceError> {
-        let body = record_body(a).map_err(|e| SourceError(e.to_string()))?;
+    fn add_assessment(&self, a: &RiskAssessment) -> Result<StoredRecord, ApiError> {
+        let body = record_body(a).map_err(|e| ApiError::Store(e.to_string()))?;
         self.append(RecordKind::Assessment, body, a.supersedes)
     }
 
-    fn add_waiver(&self, w: &Waiver) -> Result<StoredRecord, SourceError> {
-        let body = record_body(w).map_err(|e| SourceError(e.to_string()))?;
+    fn add_waiver(&self, w: &Waiver) -> Result<StoredRecord, ApiError> {
+        let body = record_body(w).map_err(|e| ApiError::Store(e.to_string()))?;
         self.append(RecordKind::Waiver, body, w.supersedes)
     }
 
-    fn add_attestation(&self, a: &Attestation) -> Result<StoredRecord, SourceError> {
-        let body = record_body(a).map_err(|e| SourceError(e.to_string()))?;
+    fn add_attestation(&self, a: &Attestation) -> Result<StoredRecord, ApiError> {
+        let body = record_body(a).map_err(|e| ApiError::Store(e.to_string()))?;
         self.append(RecordKind::Attestation, body, a.supersedes)
     }
 
-    fn add_site(&self, s: &SiteLogEntry) -> Result<StoredRecord, SourceError> {
-        let body = record_body(s).map_err(|e| SourceError(e.to_string()))?;
+    fn add_site(&self, s: &SiteLogEntry) -> Result<StoredRecord, ApiError> {
+        let body = record_body(s).map_err(|e| ApiError::Store(e.to_string()))?;
         self.append(RecordKind::Site, body, s.supersedes)
     }
 
     /// The sample's audits replay its newest run, so a run it has not stored is judged by that
     /// run's findings.
-    fn add_verification(&self, assessment: i64, run: i64) -> Result<StoredRecord, SourceError> {
-        let newest = self
-            .runs
-            .first()
-            .ok_or_else(|| SourceError("the sample holds no runs".into()))?;
+    fn add_verification(
+        &self,
+        assessment: i64,
+        run: i64,
+    ) -> Result<(StoredRecord, Verification), ApiError> {
+        let newest = self.runs.first().ok_or(ApiError::NoRuns)?;
         let mut record = newest.clone();
         record.id = run;
-        let v = Verification::from_run(assessment, &record, &self.findings(newest.id)?);
-        let body = record_body(&v).map_err(|e| SourceError(e.to_string()))?;
-        self.append(RecordKind::Verification, body, None)
+        let v = Verification::from_run(
+            assessment,
+            &record,
+            &self.findings(newest.id)?,
+            MUST_BLOCK_CHECKS,
+        );
+        let body = record_body(&v).map_err(|e| ApiError::Store(e.to_string()))?;
+        let stored = self.append(RecordKind::Verification, body, None)?;
+        Ok((stored, v))
     }
 
-    fn withdraw(&self, id: i64, reason: &str) -> Result<StoredRecord, SourceError> {
+    fn withdraw(&self, id: i64, reason: &str) -> Result<StoredRecord, ApiError> {
         let log = Log::from_records(self.records());
-        let why = |e: NotWithdrawable| SourceError(e.explain(id, "a waiver or an attestation"));
+        let why =
+            |e: NotWithdrawable| ApiError::Refused(e.explain(id, "a waiver or an attestation"));
         let reason = reason.to_string();
         match log.get(id).and_then(StoredRecord::record_kind) {
             Some(RecordKind::Attestation) => {
                 let a = withdrawal_of::<Attestation>(&log, id, reason).map_err(why)?;
-                let body = record_body(&a).map_err(|e| SourceError(e.to_string()))?;
+                let body = record_body(&a).map_err(|e| ApiError::Store(e.to_string()))?;
                 self.append(RecordKind::Attestation, body, a.supersedes)
             }
             _ => {
                 let w = withdrawal_of::<Waiver>(&log, id, reason).map_err(why)?;
-                let body = record_body(&w).map_err(|e| SourceError(e.to_string()))?;
+                let body = record_body(&w).map_err(|e| ApiError::Store(e.to_string()))?;
                 self.append(RecordKind::Waiver, body, w.supersedes)
             }
         }
     }
 
-    fn start_audit(&self, scope: AuditScope) -> Result<AuditHandle, SourceError> {
+    fn start_audit(&self, scope: AuditScope, _: Trigger) -> Result<AuditHandle, ApiError> {
         let (tx, events) = mpsc::unbounded_channel();
         let (cancel, _cancelled) = oneshot::channel();
         let units: Vec<(&str, usize, usize)> = if scope.host.is_some() {

@@ -2,8 +2,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::store::{Store, StoreError};
-
 use super::{RecordKind, StoredRecord, Verification};
 
 /// The whole log, read at once, with the links between records worked out.
@@ -15,10 +13,7 @@ pub struct Log {
 }
 
 impl Log {
-    pub fn read(store: &Store) -> Result<Log, StoreError> {
-        Ok(Log::from_records(store.records()?))
-    }
-
+    /// The log of `records` (oldest first, as stored).
     pub fn from_records(records: Vec<StoredRecord>) -> Log {
         let superseded_by = records
             .iter()

@@ -1,0 +1,283 @@
+//! caretaker's API: everything a front end asks of the core, and the one place its rules answer.
+//!
+//! The command line, the console and (next) the daemon's socket are front ends: they parse what a
+//! person asked, call an [`Api`], and show the answer. Every rule — which runs make the current
+//! picture, whether a filter change can be re-checked, who a record is entered by, whether a
+//! waiver may be withdrawn — lives behind these methods, so two front ends cannot disagree.
+//! `caretaker_core::Local` is the implementation in this process; a client of the daemon's socket
+//! will be another.
+//!
+//! Every method but [`Api::start_audit`] may block (SQLite, later a socket): the console calls
+//! them off its UI task.
+
+use caretaker_config::ConsentFrom;
+use caretaker_model::filterlog::FilterCheck;
+use caretaker_model::records::{
+    Attestation, ChainReport, Log, RecheckRefused, RiskAssessment, SiteLogEntry, StoredRecord,
+    Verification, Waiver,
+};
+use caretaker_model::run::{RunRecord, RunState, Sightings, StatusCounts, Verdict};
+use caretaker_model::{AreaId, CheckId, CheckSpec, ClauseMap, Finding};
+use tokio::sync::{mpsc, oneshot};
+
+/// Exit status: the request could not be carried out completely (store unreadable, audit
+/// interrupted or unable to start).
+pub const EXIT_INCOMPLETE: u8 = 2;
+/// Exit status: the request was refused (`sysexits.h` `EX_USAGE`).
+pub const EXIT_USAGE: u8 = 64;
+/// Exit status: the configuration does not allow it (`sysexits.h` `EX_CONFIG`).
+pub const EXIT_CONFIG: u8 = 78;
+
+/// Why the core did not do what it was asked. Each kind has one exit status ([`exit_code`]) and
+/// its words are the same in every front end.
+///
+/// [`exit_code`]: ApiError::exit_code
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApiError {
+    /// The store could not be opened, read or written.
+    #[error("{0}")]
+    Store(String),
+    /// There is no run with this number.
+    #[error("no run {0} in the store")]
+    NoSuchRun(i64),
+    /// No run has been recorded yet.
+    #[error("no audit has been recorded yet: run `caretaker audit` first")]
+    NoRuns,
+    /// A rule refused a record; nothing was recorded.
+    #[error("{0}; nothing was recorded")]
+    Refused(String),
+    /// The filter cannot be re-checked for that risk assessment now; nothing was run.
+    #[error("{0}; nothing was run or recorded")]
+    Recheck(RecheckRefused),
+    /// The configuration (named) does not allow it.
+    #[error("{path}: {why}; nothing was recorded")]
+    Config { path: String, why: String },
+    /// The request names what this version or this school does not have (a check, a machine).
+    #[error("{0}")]
+    Unknown(String),
+    /// The audit could not start, or failed as a whole.
+    #[error("{0}")]
+    Audit(String),
+}
+
+impl ApiError {
+    /// The process exit status a command ends with for this error.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            ApiError::Store(_) | ApiError::Audit(_) => EXIT_INCOMPLETE,
+            ApiError::NoSuchRun(_)
+            | ApiError::NoRuns
+            | ApiError::Refused(_)
+            | ApiError::Unknown(_) => EXIT_USAGE,
+            ApiError::Recheck(RecheckRefused::Record(_)) => EXIT_USAGE,
+            ApiError::Recheck(RecheckRefused::NoVantagePoint) | ApiError::Config { .. } => {
+                EXIT_CONFIG
+            }
+        }
+    }
+}
+
+/// What started a run, as front ends ask for it.
+pub use caretaker_model::run::Trigger;
+
+/// What to audit: everything, some checks, or one machine.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AuditScope {
+    /// `--only` selectors (check ids or families); empty for everything.
+    pub selectors: Vec<String>,
+    /// One configured machine only (its host checks).
+    pub host: Option<String>,
+    /// The risk assessment whose change this run re-checks: the audit is refused when the rule
+    /// ([`caretaker_model::records::recheck`]) refuses the re-check.
+    pub verifies: Option<i64>,
+}
+
+impl AuditScope {
+    pub fn everything() -> AuditScope {
+        AuditScope::default()
+    }
+
+    pub fn checks(selectors: Vec<String>) -> AuditScope {
+        AuditScope {
+            selectors,
+            host: None,
+            verifies: None,
+        }
+    }
+
+    pub fn host(name: &str) -> AuditScope {
+        AuditScope {
+            selectors: vec!["host".into()],
+            host: Some(name.to_string()),
+            verifies: None,
+        }
+    }
+
+    /// "everything", "directory.lockout", "the machine library-pc".
+    pub fn describe(&self) -> String {
+        match (&self.host, self.selectors.is_empty()) {
+            (Some(h), _) => format!("the machine {h}"),
+            (None, true) => "everything".to_string(),
+            (None, false) => self.selectors.join(", "),
+        }
+    }
+}
+
+/// What an audit reports as it runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuditEvent {
+    /// Recorded as run `run_id`; `units` pieces of work to do.
+    Started { run_id: i64, units: usize },
+    /// A piece of work finished and its findings are stored.
+    UnitDone {
+        unit: String,
+        findings: usize,
+        failing: usize,
+    },
+    /// The run is closed.
+    Finished {
+        run_id: i64,
+        state: RunState,
+        verdict: Verdict,
+        counts: StatusCounts,
+    },
+    /// The audit could not run (or its store write failed).
+    Failed(String),
+}
+
+/// A running audit: its events, and the means to stop it. Dropping `cancel` (or sending on it)
+/// stops the audit; what is stored stays and the run is recorded as interrupted.
+#[derive(Debug)]
+pub struct AuditHandle {
+    pub events: mpsc::UnboundedReceiver<AuditEvent>,
+    pub cancel: oneshot::Sender<()>,
+}
+
+/// Every check this version has, as declared, and the filter tests' roles.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Catalogue {
+    /// Every check, area by area, in report order.
+    pub checks: Vec<CheckSpec>,
+    /// The filter's control test: a page that must load before any other result means anything.
+    pub filter_control: &'static str,
+    /// The filter's must-load test (a page that must not be over-blocked).
+    pub filter_must_load: &'static str,
+}
+
+impl Catalogue {
+    /// The checks of `area`, in report order.
+    pub fn area(&self, area: AreaId) -> impl Iterator<Item = &CheckSpec> {
+        self.checks.iter().filter(move |s| s.area == area)
+    }
+
+    /// Whether the selector (a check id or a family) names a check this version has.
+    pub fn knows(&self, selector: &str) -> bool {
+        self.checks
+            .iter()
+            .any(|s| CheckId::new(s.id).matches(selector))
+    }
+}
+
+/// What the current picture is made of: the latest run, and the runs laid over each other to
+/// make it (newest first, each with its findings): any partial runs since the latest complete
+/// full run, then that run.
+#[derive(Debug, Clone)]
+pub struct Overview {
+    pub school: String,
+    pub map: ClauseMap,
+    /// The newest run of all (it may still be running).
+    pub latest: Option<RunRecord>,
+    pub runs: Vec<(RunRecord, Vec<Finding>)>,
+    /// The current attestations (record id and attestation).
+    pub attestations: Vec<(i64, Attestation)>,
+    /// The day attestations and waivers are judged on.
+    pub today: time::Date,
+}
+
+/// The filter-change log as stored, with what a front end needs to add to it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangeLog {
+    /// Every record, oldest first.
+    pub records: Vec<StoredRecord>,
+    /// `[assess] consent_from`: from which risk level leadership consent is required.
+    pub consent_from: ConsentFrom,
+    /// Who a record entered now is recorded as (the operating-system user).
+    pub user: String,
+}
+
+impl ChangeLog {
+    /// The log with its links worked out.
+    pub fn log(&self) -> Log {
+        Log::from_records(self.records.clone())
+    }
+}
+
+/// Which filter checks to list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FilterLogSpan {
+    /// Those of the latest `n` runs (of any kind).
+    Runs(usize),
+    /// Those of runs started on or after a day (`YYYY-MM-DD`) or an instant (RFC 3339).
+    Since(String),
+    /// Every one.
+    All,
+}
+
+/// What every front end asks of the core.
+pub trait Api: Send + Sync + 'static {
+    /// Every check this version has.
+    fn catalogue(&self) -> Catalogue;
+
+    /// What the current picture is made of.
+    fn overview(&self) -> Result<Overview, ApiError>;
+
+    /// The latest `limit` runs, newest first.
+    fn runs(&self, limit: usize) -> Result<Vec<RunRecord>, ApiError>;
+
+    /// Run `id`, or the latest run when `None`.
+    fn run(&self, id: Option<i64>) -> Result<RunRecord, ApiError>;
+
+    /// The findings of run `run`, in report order.
+    fn findings(&self, run: i64) -> Result<Vec<Finding>, ApiError>;
+
+    /// The latest stored finding with this fingerprint, and its run.
+    fn latest_finding(&self, fingerprint: &str) -> Result<Option<(i64, Finding)>, ApiError>;
+
+    /// When findings with this fingerprint and this status were seen.
+    fn seen(&self, finding: &Finding) -> Result<Option<Sightings>, ApiError>;
+
+    /// The filter check log, oldest first.
+    fn filter_log(&self, span: FilterLogSpan) -> Result<Vec<FilterCheck>, ApiError>;
+
+    /// The filter-change log.
+    fn change_log(&self) -> Result<ChangeLog, ApiError>;
+
+    /// Whether the filter-change log is as written: its hash chain, sequence and protections.
+    fn verify_records(&self) -> Result<ChainReport, ApiError>;
+
+    /// Records a risk assessment (validated by [`caretaker_model::records::AssessmentDraft`]).
+    fn add_assessment(&self, a: &RiskAssessment) -> Result<StoredRecord, ApiError>;
+
+    /// Records a site-log entry.
+    fn add_site(&self, s: &SiteLogEntry) -> Result<StoredRecord, ApiError>;
+
+    /// Records a waiver of a finding.
+    fn add_waiver(&self, w: &Waiver) -> Result<StoredRecord, ApiError>;
+
+    /// Records an attestation of a clause.
+    fn add_attestation(&self, a: &Attestation) -> Result<StoredRecord, ApiError>;
+
+    /// Withdraws waiver or attestation `id` for `reason`.
+    fn withdraw(&self, id: i64, reason: &str) -> Result<StoredRecord, ApiError>;
+
+    /// Judges run `run`'s filter findings for risk assessment `assessment` and records the
+    /// verification that links them.
+    fn add_verification(
+        &self,
+        assessment: i64,
+        run: i64,
+    ) -> Result<(StoredRecord, Verification), ApiError>;
+
+    /// Starts an audit of `scope`, started by `trigger`; its progress and verdict come as events.
+    fn start_audit(&self, scope: AuditScope, trigger: Trigger) -> Result<AuditHandle, ApiError>;
+}

@@ -1,0 +1,308 @@
+//! [`Local`]: the API in this process — the store opened here, the engine run here.
+
+use caretaker_api::{
+    Api, ApiError, AuditEvent, AuditHandle, AuditScope, Catalogue, ChangeLog, FilterLogSpan,
+    Overview,
+};
+use caretaker_checks::ClauseMap;
+use caretaker_config::Loaded;
+use caretaker_model::filterlog::FilterCheck;
+use caretaker_model::records::{
+    Attestation, ChainReport, RiskAssessment, SiteLogEntry, StoredRecord, Verification, Waiver,
+};
+use caretaker_model::run::Sightings;
+use caretaker_model::Finding;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::assess;
+use crate::engine::{self, AuditRequest, Progress};
+use crate::store::{
+    fingerprint, os_user, RunRecord, RunState, StatusCounts, Store, StoreError, Trigger,
+};
+
+/// How many of the latest runs the current picture may be made of.
+pub const OVERVIEW_RUNS: usize = 20;
+
+/// The store and the engine, in this process.
+#[derive(Debug, Clone)]
+pub struct Local {
+    store: Store,
+    map: ClauseMap,
+    loaded: Loaded,
+}
+
+/// A store error as the API's: a refusal stays a refusal, anything else is the store's.
+fn api(e: StoreError) -> ApiError {
+    match e {
+        StoreError::Refused(why) => ApiError::Refused(why),
+        StoreError::NoSuchRun(id) => ApiError::NoSuchRun(id),
+        other => ApiError::Store(other.to_string()),
+    }
+}
+
+impl Local {
+    /// Opens the configured store.
+    pub fn open(loaded: Loaded, map: ClauseMap) -> Result<Local, ApiError> {
+        let store = Store::open(&loaded.store_path).map_err(api)?;
+        Ok(Local::new(store, loaded, map))
+    }
+
+    /// Over an already open store.
+    pub fn new(store: Store, loaded: Loaded, map: ClauseMap) -> Local {
+        Local { store, map, loaded }
+    }
+
+    /// The configuration this audits with.
+    pub fn loaded(&self) -> &Loaded {
+        &self.loaded
+    }
+
+    /// The configuration to audit `scope` with: for one machine, only that `[[host]]`.
+    fn scoped(&self, scope: &AuditScope) -> Result<Loaded, ApiError> {
+        let mut loaded = self.loaded.clone();
+        if let Some(host) = &scope.host {
+            let c = &mut loaded.config;
+            c.host_list.retain(|h| &h.name == host);
+            if c.host_list.is_empty() {
+                return Err(ApiError::Unknown(format!(
+                    "{host} is not a [[host]] of {} (found in the directory?): audit all machines with the host checks instead",
+                    self.loaded.path.display()
+                )));
+            }
+            c.directories.clear();
+            c.hosts.discover.clear();
+            c.filter.vantages.clear();
+        }
+        Ok(loaded)
+    }
+
+    /// The rule for re-checking the filter for risk assessment `id` now.
+    fn may_recheck(&self, id: i64) -> Result<(), ApiError> {
+        let log = self.store.log().map_err(api)?;
+        let record = log.get(id).ok_or_else(|| {
+            ApiError::Unknown(format!(
+                "there is no risk assessment #{id} (see `caretaker assess list`)"
+            ))
+        })?;
+        match assess::recheck(
+            record,
+            assess::today(),
+            self.loaded.config.filter.vantages.len(),
+        ) {
+            Ok(_) => Ok(()),
+            Err(assess::RecheckRefused::NoVantagePoint) => Err(ApiError::Config {
+                path: self.loaded.path.display().to_string(),
+                why: assess::RecheckRefused::NoVantagePoint.to_string(),
+            }),
+            Err(why) => Err(ApiError::Recheck(why)),
+        }
+    }
+}
+
+/// The runs the current picture is made of, from `runs` (newest first): runs still running are
+/// skipped, and reading stops at the latest complete full run.
+pub fn picture_runs(
+    runs: &[RunRecord],
+    mut findings: impl FnMut(i64) -> Result<Vec<Finding>, ApiError>,
+) -> Result<Vec<(RunRecord, Vec<Finding>)>, ApiError> {
+    let mut with = Vec::new();
+    for run in runs.iter().take(OVERVIEW_RUNS) {
+        if run.state == RunState::Running {
+            continue;
+        }
+        let full = run.state == RunState::Complete && run.only.is_empty();
+        with.push((run.clone(), findings(run.id)?));
+        if full {
+            break;
+        }
+    }
+    Ok(with)
+}
+
+/// Every check this version has.
+pub fn catalogue() -> Catalogue {
+    Catalogue {
+        checks: caretaker_checks::registry::all().copied().collect(),
+        filter_control: caretaker_checks::filter::classify::CONTROL,
+        filter_must_load: caretaker_checks::filter::classify::MUST_LOAD,
+    }
+}
+
+impl Api for Local {
+    fn catalogue(&self) -> Catalogue {
+        catalogue()
+    }
+
+    fn overview(&self) -> Result<Overview, ApiError> {
+        let runs = self.store.runs(OVERVIEW_RUNS).map_err(api)?;
+        let with = picture_runs(&runs, |id| self.store.findings(id).map_err(api))?;
+        let log = self.store.log().map_err(api)?;
+        Ok(Overview {
+            school: self.loaded.config.school.name.clone(),
+            map: self.map.clone(),
+            latest: runs.first().cloned(),
+            runs: with,
+            attestations: log.attestations(),
+            today: assess::today(),
+        })
+    }
+
+    fn runs(&self, limit: usize) -> Result<Vec<RunRecord>, ApiError> {
+        self.store.runs(limit).map_err(api)
+    }
+
+    fn run(&self, id: Option<i64>) -> Result<RunRecord, ApiError> {
+        match self.store.run(id).map_err(api)? {
+            Some(run) => Ok(run),
+            None => Err(match id {
+                Some(id) => ApiError::NoSuchRun(id),
+                None => ApiError::NoRuns,
+            }),
+        }
+    }
+
+    fn findings(&self, run: i64) -> Result<Vec<Finding>, ApiError> {
+        self.store.findings(run).map_err(api)
+    }
+
+    fn latest_finding(&self, fingerprint: &str) -> Result<Option<(i64, Finding)>, ApiError> {
+        self.store.latest_finding(fingerprint).map_err(api)
+    }
+
+    fn seen(&self, finding: &Finding) -> Result<Option<Sightings>, ApiError> {
+        self.store
+            .sightings(&fingerprint(finding), finding.status)
+            .map_err(api)
+    }
+
+    fn filter_log(&self, span: FilterLogSpan) -> Result<Vec<FilterCheck>, ApiError> {
+        let since = match span {
+            FilterLogSpan::All => None,
+            FilterLogSpan::Since(s) => Some(s),
+            FilterLogSpan::Runs(n) => {
+                let recent = self.store.runs(n.max(1)).map_err(api)?;
+                match recent.last() {
+                    Some(oldest) => Some(oldest.started_at.clone()),
+                    None => return Ok(Vec::new()),
+                }
+            }
+        };
+        crate::filterlog::log(&self.store, since.as_deref()).map_err(api)
+    }
+
+    fn change_log(&self) -> Result<ChangeLog, ApiError> {
+        Ok(ChangeLog {
+            records: self.store.records().map_err(api)?,
+            consent_from: self.loaded.config.assess.consent_from,
+            user: os_user(),
+        })
+    }
+
+    fn verify_records(&self) -> Result<ChainReport, ApiError> {
+        self.store.verify_records().map_err(api)
+    }
+
+    fn add_assessment(&self, a: &RiskAssessment) -> Result<StoredRecord, ApiError> {
+        assess::add_assessment(&self.store, a, &os_user()).map_err(api)
+    }
+
+    fn add_site(&self, s: &SiteLogEntry) -> Result<StoredRecord, ApiError> {
+        assess::add_site(&self.store, s, &os_user()).map_err(api)
+    }
+
+    fn add_waiver(&self, w: &Waiver) -> Result<StoredRecord, ApiError> {
+        assess::add_waiver(&self.store, w, &os_user()).map_err(api)
+    }
+
+    fn add_attestation(&self, a: &Attestation) -> Result<StoredRecord, ApiError> {
+        assess::add_attestation(&self.store, a, &os_user()).map_err(api)
+    }
+
+    fn withdraw(&self, id: i64, reason: &str) -> Result<StoredRecord, ApiError> {
+        assess::withdraw(&self.store, id, reason.to_string(), &os_user()).map_err(api)
+    }
+
+    fn add_verification(
+        &self,
+        assessment: i64,
+        run: i64,
+    ) -> Result<(StoredRecord, Verification), ApiError> {
+        assess::verify_with_run(&self.store, assessment, run, &os_user()).map_err(api)
+    }
+
+    fn start_audit(&self, scope: AuditScope, trigger: Trigger) -> Result<AuditHandle, ApiError> {
+        if let Some(id) = scope.verifies {
+            self.may_recheck(id)?;
+        }
+        let selectors = engine::resolve_selectors(&scope.selectors)
+            .map_err(|e| ApiError::Unknown(e.to_string()))?;
+        let loaded = self.scoped(&scope)?;
+        let (tx, events) = mpsc::unbounded_channel();
+        let (cancel, cancelled) = oneshot::channel::<()>();
+        let store = self.store.clone();
+        let map = self.map.clone();
+        // The engine gets a runtime of its own on its own thread: however busy the checks keep
+        // it, the caller's own tasks never wait for them.
+        std::thread::Builder::new()
+            .name("caretaker-audit".into())
+            .spawn(move || {
+                let runtime = match tokio::runtime::Builder::new_multi_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt,
+                    Err(e) => {
+                        let _ = tx.send(AuditEvent::Failed(format!(
+                            "cannot start the audit's runtime: {e}"
+                        )));
+                        return;
+                    }
+                };
+                let progress_tx = tx.clone();
+                let outcome = runtime.block_on(async {
+                    let units = engine::units_from_config(&loaded, time::OffsetDateTime::now_utc());
+                    let req = AuditRequest::from_config(&loaded, trigger, os_user(), selectors);
+                    engine::run_audit_with_progress(
+                        &store,
+                        &map,
+                        units,
+                        &req,
+                        async move {
+                            // Sent or dropped: either way, stop.
+                            let _ = cancelled.await;
+                        },
+                        |p| {
+                            let _ = progress_tx.send(match p {
+                                Progress::Started { run_id, units } => {
+                                    AuditEvent::Started { run_id, units }
+                                }
+                                Progress::UnitDone {
+                                    unit,
+                                    findings,
+                                    failing,
+                                } => AuditEvent::UnitDone {
+                                    unit,
+                                    findings,
+                                    failing,
+                                },
+                            });
+                        },
+                    )
+                    .await
+                });
+                // Let no check linger past the verdict (a probe stuck in a blocking call, say).
+                runtime.shutdown_timeout(std::time::Duration::from_millis(100));
+                let _ = tx.send(match outcome {
+                    Ok(o) => AuditEvent::Finished {
+                        run_id: o.run_id,
+                        state: o.state,
+                        verdict: o.verdict,
+                        counts: StatusCounts::of(&o.findings),
+                    },
+                    Err(e) => AuditEvent::Failed(e.to_string()),
+                });
+            })
+            .map_err(|e| ApiError::Audit(format!("cannot start the audit: {e}")))?;
+        Ok(AuditHandle { events, cancel })
+    }
+}

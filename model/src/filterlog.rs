@@ -1,0 +1,62 @@
+//! The filter check log the DfE filtering and monitoring standards ask for: for each filter
+//! check, when it ran, what triggered it and who, the vantage point and its user group, every URL
+//! tested with its result and evidence, and the action taken (filled in later, appended).
+//!
+//! A filter check is the findings of `filter.*` of one run from one vantage point, so the log is
+//! read from the same store rows as every report, written in the run's transactions.
+
+use serde::Serialize;
+
+/// One URL's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct UrlResult {
+    pub url: String,
+    pub category: String,
+    pub expect: String,
+    pub status: String,
+    pub summary: String,
+    pub evidence: std::collections::BTreeMap<String, String>,
+}
+
+/// The action recorded after a check.
+#[derive(Debug, Clone, Serialize)]
+pub struct Action {
+    pub action: String,
+    pub who: String,
+    pub at: String,
+}
+
+/// One filter check: one run, one vantage point.
+#[derive(Debug, Clone, Serialize)]
+pub struct FilterCheck {
+    pub run: i64,
+    pub started_at: String,
+    pub ended_at: Option<String>,
+    pub trigger: String,
+    pub who: String,
+    pub vantage: String,
+    pub group: String,
+    /// How the tests ran ("pupil-wifi (pupil, site main): this machine, through the proxy …").
+    pub from: String,
+    /// `pass` when the control page loaded, else `error` (nothing was judged).
+    pub control: String,
+    pub results: Vec<UrlResult>,
+    /// The latest action recorded, if any.
+    pub action: Option<Action>,
+}
+
+impl FilterCheck {
+    /// Results that are not as expected (fail), or could not be judged (warn, error).
+    pub fn problems(&self) -> impl Iterator<Item = &UrlResult> {
+        self.results.iter().filter(|r| r.status != "pass")
+    }
+}
+
+/// The log as one versioned JSON document.
+pub fn json(checks: &[FilterCheck]) -> serde_json::Value {
+    serde_json::json!({
+        "kind": "caretaker.filter-log",
+        "version": 1,
+        "checks": checks,
+    })
+}

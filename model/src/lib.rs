@@ -1,0 +1,21 @@
+//! caretaker's model: the words every part speaks, with no I/O.
+//!
+//! - [`finding`]: findings, statuses, targets and evidence;
+//! - [`spec`]: a check's declaration ([`CheckSpec`]);
+//! - [`clauses`]: the policy clause map;
+//! - [`compliance`]: a clause's RAG status from its findings and attestations;
+//! - [`run`]: runs, their verdicts and counts;
+//! - [`filterlog`]: the filter check log's entries;
+//! - [`records`]: the filter-change log's records and the rules they are written by.
+
+pub mod clauses;
+pub mod compliance;
+pub mod filterlog;
+pub mod finding;
+pub mod records;
+pub mod run;
+pub mod spec;
+
+pub use clauses::{Clause, ClauseMap, ClauseMapError};
+pub use finding::{CheckId, Evidence, Finding, Severity, Status, Target, TargetKind};
+pub use spec::{AreaId, CheckSpec};
