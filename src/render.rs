@@ -3,8 +3,8 @@
 use std::fmt::Write as _;
 
 use caretaker_checks::{ClauseMap, Finding};
-use caretaker_daemon::report::clause_lines_attested;
-use caretaker_daemon::store::{RunRecord, RunState, StatusCounts, Verdict};
+use caretaker_model::compliance::clause_lines_attested;
+use caretaker_model::run::{RunRecord, RunState, StatusCounts, Verdict};
 use tabled::settings::object::Columns;
 use tabled::settings::{Style, Width};
 use tabled::{Table, Tabled};
@@ -32,7 +32,7 @@ pub fn report(school: &str, map: &ClauseMap, run: &RunRecord, findings: &[Findin
         run,
         findings,
         &[],
-        caretaker_daemon::assess::today(),
+        caretaker_model::records::today(),
     )
 }
 
@@ -42,7 +42,7 @@ pub fn report_attested(
     map: &ClauseMap,
     run: &RunRecord,
     findings: &[Finding],
-    attestations: &[(i64, caretaker_daemon::assess::Attestation)],
+    attestations: &[(i64, caretaker_model::records::Attestation)],
     today: time::Date,
 ) -> String {
     let mut out = String::new();
@@ -262,32 +262,25 @@ pub fn checks_list(map: &ClauseMap) -> String {
 }
 
 /// `caretaker hosts list`: one line per machine, then what could not be listed.
-pub fn machines_table(
-    machines: &[caretaker_daemon::hosts::Machine],
-    problems: &[Finding],
-) -> String {
-    use caretaker_daemon::hosts::Source;
+pub fn machines_table(machines: &[caretaker_api::Machine], problems: &[Finding]) -> String {
+    use caretaker_api::MachineSource;
     let mut b = tabled::builder::Builder::default();
     b.push_record(["MACHINE", "ADDRESS", "OS", "ROLES", "LISTED IN", "CHECKED"]);
     for m in machines {
-        let os = if m.info.detect_os {
-            "detected".to_string()
-        } else {
-            m.info.os.as_str().to_string()
-        };
+        let os = m.os.clone().unwrap_or_else(|| "detected".to_string());
         let listed = match &m.source {
-            Source::Config => "configuration".to_string(),
-            Source::Directory {
+            MachineSource::Config => "configuration".to_string(),
+            MachineSource::Directory {
                 directory,
                 operating_system,
                 ..
             } => format!("directory \"{directory}\" ({operating_system})"),
         };
         b.push_record([
-            m.info.name.clone(),
-            format!("{}:{}", m.info.address, m.target.port),
+            m.name.clone(),
+            format!("{}:{}", m.address, m.port),
             os,
-            m.info.roles.join(", "),
+            m.roles.join(", "),
             listed,
             if m.audit {
                 "yes"
@@ -314,7 +307,7 @@ pub fn machines_table(
 }
 
 /// `caretaker filter log`: one line per filter check, then its problems.
-pub fn filter_log(checks: &[caretaker_daemon::filterlog::FilterCheck]) -> String {
+pub fn filter_log(checks: &[caretaker_model::filterlog::FilterCheck]) -> String {
     if checks.is_empty() {
         return "No filter checks yet: add a [[filter.vantage]] and run `caretaker audit`.\n"
             .to_string();
@@ -397,7 +390,7 @@ pub fn filter_log(checks: &[caretaker_daemon::filterlog::FilterCheck]) -> String
 mod tests {
     use super::*;
     use caretaker_checks::{Evidence, Severity, Status, Target, TargetKind};
-    use caretaker_daemon::store::RunState;
+    use caretaker_model::run::RunState;
 
     fn finding(check: &str, name: &str, status: Status, clauses: &[&str]) -> Finding {
         let mut f = Finding::new(
@@ -453,7 +446,7 @@ mod tests {
             finding("host.encryption", "laptop", Status::Pass, &[two[1]]),
         ];
         let text = report("A School", &map, &run(), &findings);
-        let lines = clause_lines_attested(&map, &findings, &[], caretaker_daemon::assess::today());
+        let lines = clause_lines_attested(&map, &findings, &[], caretaker_model::records::today());
         for (clause, line) in map.clauses.iter().zip(&lines) {
             let summary = text
                 .lines()

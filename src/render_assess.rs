@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use caretaker_daemon::assess::{ChainReport, Log, RecordKind, StoredRecord, Verification};
+use caretaker_model::records::{ChainReport, Log, RecordKind, StoredRecord, Verification};
 use tabled::settings::object::Columns;
 use tabled::settings::{Style, Width};
 use tabled::{Table, Tabled};

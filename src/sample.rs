@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use caretaker_api::{
     Api, ApiError, AuditEvent, AuditHandle, AuditScope, Catalogue, ChangeLog, FilterLogSpan,
-    Overview, Trigger,
+    HostKeyOffer, Inventory, KeyPrint, Overview, SettingProblem, Trigger,
 };
 use caretaker_checks::{directory, filter, host};
 use caretaker_checks::{ClauseMap, Evidence, Finding, Severity, Status, Target, TargetKind};
@@ -794,6 +794,46 @@ impl Api for Sample {
         catalogue()
     }
 
+    fn setting_problems(&self) -> Vec<SettingProblem> {
+        Vec::new()
+    }
+
+    /// The sample is data only: it has no machines to connect to.
+    fn machines(&self) -> Result<Inventory, ApiError> {
+        Ok(Inventory {
+            machines: Vec::new(),
+            problems: Vec::new(),
+        })
+    }
+
+    fn host_key(&self, machine: &str) -> Result<HostKeyOffer, ApiError> {
+        Err(ApiError::Unknown(format!(
+            "the sample school has no machine {machine:?} to connect to"
+        )))
+    }
+
+    fn trust_host_key(&self, machine: &str, _: &str) -> Result<Vec<KeyPrint>, ApiError> {
+        Err(ApiError::Unknown(format!(
+            "the sample school has no machine {machine:?} to connect to"
+        )))
+    }
+
+    fn add_filter_action(&self, _: i64, _: &str, _: &str) -> Result<(), ApiError> {
+        Err(ApiError::Refused(
+            "the sample school keeps no filter actions".into(),
+        ))
+    }
+
+    fn may_recheck(&self, assessment: i64) -> Result<(), ApiError> {
+        let log = Log::from_records(self.records());
+        let record = log.get(assessment).ok_or_else(|| {
+            ApiError::Unknown(format!("there is no risk assessment #{assessment}"))
+        })?;
+        caretaker_daemon::assess::recheck(record, now().date(), VANTAGES.len())
+            .map(|_| ())
+            .map_err(ApiError::Recheck)
+    }
+
     fn overview(&self) -> Result<Overview, ApiError> {
         let log = Log::from_records(self.records());
         Ok(Overview {
@@ -922,6 +962,7 @@ impl Api for Sample {
             records: self.records(),
             consent_from: ConsentFrom::Medium,
             user: USER.into(),
+            today: now().date(),
         })
     }
 
@@ -1019,6 +1060,7 @@ impl Api for Sample {
             state: RunState::Complete,
             verdict: Verdict::NonCompliant,
             counts,
+            findings: Vec::new(),
         });
         Ok(AuditHandle { events, cancel })
     }

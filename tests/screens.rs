@@ -610,6 +610,7 @@ fn verification_recorded() {
                 state: caretaker_daemon::store::RunState::Complete,
                 verdict: caretaker_daemon::store::Verdict::NonCompliant,
                 counts: Default::default(),
+                findings: vec![],
             }),
         );
         let t = text(&render(&state));

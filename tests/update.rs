@@ -618,6 +618,7 @@ fn audit_progress_then_reload_when_it_ends() {
             state: RunState::Complete,
             verdict: Verdict::NonCompliant,
             counts,
+            findings: vec![],
         }),
     );
     assert!(s.audit.is_none());
@@ -1304,6 +1305,7 @@ mod corrections_and_verification {
             state,
             verdict: Verdict::NonCompliant,
             counts: StatusCounts::default(),
+            findings: vec![],
         })
     }
 

@@ -140,6 +140,8 @@ pub enum AuditEvent {
         state: RunState,
         verdict: Verdict,
         counts: StatusCounts,
+        /// Its findings, in report order (the configuration's, whatever order they finished in).
+        findings: Vec<Finding>,
     },
     /// The audit could not run (or its store write failed).
     Failed(String),
@@ -203,6 +205,84 @@ pub struct ChangeLog {
     pub consent_from: ConsentFrom,
     /// Who a record entered now is recorded as (the operating-system user).
     pub user: String,
+    /// The day waivers and attestations are judged on.
+    pub today: time::Date,
+}
+
+/// One thing an audit would refuse before connecting, and where it is set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingProblem {
+    /// The part of the configuration: `[[directory]] "ad"`, `[hosts] key_file`, ….
+    pub setting: String,
+    /// What is wrong and what to do, in a sentence.
+    pub reason: String,
+}
+
+/// Where a machine of the inventory is listed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum MachineSource {
+    /// A `[[host]]` of the configuration.
+    Config,
+    /// A computer object found by `[[hosts.discover]]`.
+    Directory {
+        directory: String,
+        dn: String,
+        operating_system: String,
+    },
+}
+
+/// One machine of the inventory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Machine {
+    pub name: String,
+    pub address: String,
+    pub port: u16,
+    /// The SSH user the probe logs in as.
+    pub user: String,
+    /// The configured operating system family (`linux`, `windows`, `macos`); `None` when it is
+    /// detected on the machine.
+    pub os: Option<String>,
+    pub roles: Vec<String>,
+    pub simulated: bool,
+    /// False for a `[[host]]` with `audit = false` (a filter vantage point only).
+    pub audit: bool,
+    pub source: MachineSource,
+}
+
+/// The machines to check, and the findings of a directory that could not be searched for them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Inventory {
+    pub machines: Vec<Machine>,
+    pub problems: Vec<Finding>,
+}
+
+/// An SSH host key as a person compares it: its type and its SHA-256 fingerprint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyPrint {
+    pub key_type: String,
+    /// `SHA256:…`, as `ssh-keygen -lf` prints it.
+    pub fingerprint: String,
+}
+
+/// The key a machine presents now, beside the keys trusted for it before.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostKeyOffer {
+    pub machine: String,
+    pub address: String,
+    pub port: u16,
+    pub presented: KeyPrint,
+    /// The keys trusted for it before (empty the first time).
+    pub trusted: Vec<KeyPrint>,
+    /// The known_hosts file trust is recorded in.
+    pub known_hosts: String,
+}
+
+impl HostKeyOffer {
+    /// Whether the key presented is already trusted.
+    pub fn already_trusted(&self) -> bool {
+        self.trusted.contains(&self.presented)
+    }
 }
 
 impl ChangeLog {
@@ -227,6 +307,23 @@ pub enum FilterLogSpan {
 pub trait Api: Send + Sync + 'static {
     /// Every check this version has.
     fn catalogue(&self) -> Catalogue;
+
+    /// What an audit would refuse in the configuration before connecting to anything.
+    fn setting_problems(&self) -> Vec<SettingProblem>;
+
+    /// The machines to check: the configured ones, and those `[[hosts.discover]]` finds.
+    fn machines(&self) -> Result<Inventory, ApiError>;
+
+    /// The host key machine `machine` presents now, and the keys trusted for it before.
+    fn host_key(&self, machine: &str) -> Result<HostKeyOffer, ApiError>;
+
+    /// Trusts the key machine `machine` presents, once a person has compared its fingerprint
+    /// (`fingerprint`, as [`Api::host_key`] showed it) with the machine's own; refused when the
+    /// machine now presents another key. The keys it replaces.
+    fn trust_host_key(&self, machine: &str, fingerprint: &str) -> Result<Vec<KeyPrint>, ApiError>;
+
+    /// Records what was done about run `run`'s filter check from vantage point `vantage`.
+    fn add_filter_action(&self, run: i64, vantage: &str, action: &str) -> Result<(), ApiError>;
 
     /// What the current picture is made of.
     fn overview(&self) -> Result<Overview, ApiError>;
@@ -277,6 +374,11 @@ pub trait Api: Send + Sync + 'static {
         assessment: i64,
         run: i64,
     ) -> Result<(StoredRecord, Verification), ApiError>;
+
+    /// Whether the filter can be re-checked now for the change risk assessment `assessment`
+    /// records: an approved change, made by today, and somewhere to test from. [`Api::start_audit`]
+    /// applies the same rule to a scope that `verifies` an assessment.
+    fn may_recheck(&self, assessment: i64) -> Result<(), ApiError>;
 
     /// Starts an audit of `scope`, started by `trigger`; its progress and verdict come as events.
     fn start_audit(&self, scope: AuditScope, trigger: Trigger) -> Result<AuditHandle, ApiError>;

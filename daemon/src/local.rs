@@ -1,8 +1,13 @@
 //! [`Local`]: the API in this process — the store opened here, the engine run here.
 
+use std::sync::OnceLock;
+
 use caretaker_api::{
     Api, ApiError, AuditEvent, AuditHandle, AuditScope, Catalogue, ChangeLog, FilterLogSpan,
-    Overview,
+    HostKeyOffer, Inventory, KeyPrint, Machine, MachineSource, Overview, SettingProblem,
+};
+use caretaker_checks::host::transport::{
+    fetch_host_key, known_hosts_name, known_keys, trust_host_key, HostKey,
 };
 use caretaker_checks::ClauseMap;
 use caretaker_config::Loaded;
@@ -23,10 +28,11 @@ use crate::store::{
 /// How many of the latest runs the current picture may be made of.
 pub const OVERVIEW_RUNS: usize = 20;
 
-/// The store and the engine, in this process.
-#[derive(Debug, Clone)]
+/// The store and the engine, in this process. The store is opened when first needed, so that
+/// what needs no store (the configuration's problems, the machines) does not create one.
+#[derive(Debug)]
 pub struct Local {
-    store: Store,
+    store: OnceLock<Store>,
     map: ClauseMap,
     loaded: Loaded,
 }
@@ -41,15 +47,82 @@ fn api(e: StoreError) -> ApiError {
 }
 
 impl Local {
-    /// Opens the configured store.
+    /// Over the configured store, opened now (its problems are known at once).
     pub fn open(loaded: Loaded, map: ClauseMap) -> Result<Local, ApiError> {
-        let store = Store::open(&loaded.store_path).map_err(api)?;
-        Ok(Local::new(store, loaded, map))
+        let local = Local::lazy(loaded, map);
+        local.store()?;
+        Ok(local)
+    }
+
+    /// Over the configured store, opened when first needed.
+    pub fn lazy(loaded: Loaded, map: ClauseMap) -> Local {
+        Local {
+            store: OnceLock::new(),
+            map,
+            loaded,
+        }
     }
 
     /// Over an already open store.
     pub fn new(store: Store, loaded: Loaded, map: ClauseMap) -> Local {
-        Local { store, map, loaded }
+        let local = Local::lazy(loaded, map);
+        let _ = local.store.set(store);
+        local
+    }
+
+    /// The store, opened on first use.
+    fn store(&self) -> Result<&Store, ApiError> {
+        if let Some(s) = self.store.get() {
+            return Ok(s);
+        }
+        let opened = Store::open(&self.loaded.store_path).map_err(api)?;
+        Ok(self.store.get_or_init(|| opened))
+    }
+
+    /// The clause map the findings are judged against.
+    pub fn map(&self) -> &ClauseMap {
+        &self.map
+    }
+
+    /// The machines of the inventory, as the engine sees them.
+    fn inventory(&self) -> Result<(Vec<crate::hosts::Machine>, Vec<Finding>), ApiError> {
+        if self.loaded.config.hosts.discover.is_empty() {
+            return Ok((crate::hosts::configured(&self.loaded), Vec::new()));
+        }
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| ApiError::Audit(format!("cannot start the async runtime: {e}")))?;
+        Ok(runtime.block_on(crate::hosts::full_inventory(&self.loaded)))
+    }
+
+    /// Machine `name` of the inventory, or what the machines are called.
+    fn machine(&self, name: &str) -> Result<crate::hosts::Machine, ApiError> {
+        let (machines, _) = self.inventory()?;
+        if let Some(m) = machines.iter().find(|m| m.info.name == name) {
+            return Ok(m.clone());
+        }
+        let names: Vec<&str> = machines.iter().map(|m| m.info.name.as_str()).collect();
+        Err(ApiError::Unknown(format!(
+            "no machine is called {name:?} in {} (nor found by [[hosts.discover]]); the machines are: {}",
+            self.loaded.path.display(),
+            if names.is_empty() {
+                "(none)".to_string()
+            } else {
+                names.join(", ")
+            }
+        )))
+    }
+
+    /// The key machine `m` presents now.
+    fn presented_key(&self, m: &crate::hosts::Machine) -> Result<HostKey, ApiError> {
+        let timeout = std::time::Duration::from_secs(self.loaded.config.hosts.connect_timeout_secs);
+        fetch_host_key(&m.info.address, m.target.port, timeout).map_err(|e| {
+            ApiError::Audit(format!(
+                "cannot read the host key of {} ({}:{}): {e}",
+                m.info.name, m.info.address, m.target.port
+            ))
+        })
     }
 
     /// The configuration this audits with.
@@ -77,8 +150,8 @@ impl Local {
     }
 
     /// The rule for re-checking the filter for risk assessment `id` now.
-    fn may_recheck(&self, id: i64) -> Result<(), ApiError> {
-        let log = self.store.log().map_err(api)?;
+    fn recheck_rule(&self, id: i64) -> Result<(), ApiError> {
+        let log = self.store()?.log().map_err(api)?;
         let record = log.get(id).ok_or_else(|| {
             ApiError::Unknown(format!(
                 "there is no risk assessment #{id} (see `caretaker assess list`)"
@@ -128,15 +201,114 @@ pub fn catalogue() -> Catalogue {
     }
 }
 
+fn print(k: &HostKey) -> KeyPrint {
+    KeyPrint {
+        key_type: k.key_type.clone(),
+        fingerprint: k.fingerprint(),
+    }
+}
+
+fn machine(m: &crate::hosts::Machine) -> Machine {
+    Machine {
+        name: m.info.name.clone(),
+        address: m.info.address.clone(),
+        port: m.target.port,
+        user: m.target.user.clone(),
+        os: (!m.info.detect_os).then(|| m.info.os.as_str().to_string()),
+        roles: m.info.roles.clone(),
+        simulated: m.info.simulated,
+        audit: m.audit,
+        source: match &m.source {
+            crate::hosts::Source::Config => MachineSource::Config,
+            crate::hosts::Source::Directory {
+                directory,
+                dn,
+                operating_system,
+            } => MachineSource::Directory {
+                directory: directory.clone(),
+                dn: dn.clone(),
+                operating_system: operating_system.clone(),
+            },
+        },
+    }
+}
+
 impl Api for Local {
     fn catalogue(&self) -> Catalogue {
         catalogue()
     }
 
+    fn setting_problems(&self) -> Vec<SettingProblem> {
+        crate::preflight::problems(&self.loaded)
+            .into_iter()
+            .map(|p| SettingProblem {
+                setting: p.setting,
+                reason: p.reason,
+            })
+            .collect()
+    }
+
+    fn machines(&self) -> Result<Inventory, ApiError> {
+        let (machines, problems) = self.inventory()?;
+        Ok(Inventory {
+            machines: machines.iter().map(machine).collect(),
+            problems,
+        })
+    }
+
+    fn host_key(&self, name: &str) -> Result<HostKeyOffer, ApiError> {
+        let m = self.machine(name)?;
+        let key = self.presented_key(&m)?;
+        let entry = known_hosts_name(&m.info.address, m.target.port);
+        Ok(HostKeyOffer {
+            machine: m.info.name.clone(),
+            address: m.info.address.clone(),
+            port: m.target.port,
+            presented: print(&key),
+            trusted: known_keys(&self.loaded.known_hosts, &entry)
+                .iter()
+                .map(print)
+                .collect(),
+            known_hosts: self.loaded.known_hosts.display().to_string(),
+        })
+    }
+
+    fn trust_host_key(&self, name: &str, fingerprint: &str) -> Result<Vec<KeyPrint>, ApiError> {
+        let m = self.machine(name)?;
+        let key = self.presented_key(&m)?;
+        if key.fingerprint() != fingerprint {
+            return Err(ApiError::Refused(format!(
+                "{} now presents the key {}, not the {fingerprint} that was compared; compare again",
+                m.info.name,
+                key.fingerprint()
+            )));
+        }
+        let entry = known_hosts_name(&m.info.address, m.target.port);
+        let replaced = trust_host_key(&self.loaded.known_hosts, &entry, &key)
+            .map_err(|e| ApiError::Store(e.to_string()))?;
+        Ok(replaced.iter().map(print).collect())
+    }
+
+    fn add_filter_action(&self, run: i64, vantage: &str, action: &str) -> Result<(), ApiError> {
+        let store = self.store()?;
+        let checks = crate::filterlog::log(store, None).map_err(api)?;
+        if !checks.iter().any(|c| c.run == run && c.vantage == vantage) {
+            return Err(ApiError::Unknown(format!(
+                "run {run} has no filter check from {vantage:?} (see `caretaker filter log`)"
+            )));
+        }
+        if action.trim().is_empty() {
+            return Err(ApiError::Refused("the action is empty".into()));
+        }
+        store
+            .add_filter_action(run, vantage, action.trim(), &os_user())
+            .map_err(api)
+    }
+
     fn overview(&self) -> Result<Overview, ApiError> {
-        let runs = self.store.runs(OVERVIEW_RUNS).map_err(api)?;
-        let with = picture_runs(&runs, |id| self.store.findings(id).map_err(api))?;
-        let log = self.store.log().map_err(api)?;
+        let runs = self.store()?.runs(OVERVIEW_RUNS).map_err(api)?;
+        let with = picture_runs(&runs, |id| self.store()?.findings(id).map_err(api))?;
+        let log = self.store()?.log().map_err(api)?;
         Ok(Overview {
             school: self.loaded.config.school.name.clone(),
             map: self.map.clone(),
@@ -148,11 +320,11 @@ impl Api for Local {
     }
 
     fn runs(&self, limit: usize) -> Result<Vec<RunRecord>, ApiError> {
-        self.store.runs(limit).map_err(api)
+        self.store()?.runs(limit).map_err(api)
     }
 
     fn run(&self, id: Option<i64>) -> Result<RunRecord, ApiError> {
-        match self.store.run(id).map_err(api)? {
+        match self.store()?.run(id).map_err(api)? {
             Some(run) => Ok(run),
             None => Err(match id {
                 Some(id) => ApiError::NoSuchRun(id),
@@ -162,15 +334,15 @@ impl Api for Local {
     }
 
     fn findings(&self, run: i64) -> Result<Vec<Finding>, ApiError> {
-        self.store.findings(run).map_err(api)
+        self.store()?.findings(run).map_err(api)
     }
 
     fn latest_finding(&self, fingerprint: &str) -> Result<Option<(i64, Finding)>, ApiError> {
-        self.store.latest_finding(fingerprint).map_err(api)
+        self.store()?.latest_finding(fingerprint).map_err(api)
     }
 
     fn seen(&self, finding: &Finding) -> Result<Option<Sightings>, ApiError> {
-        self.store
+        self.store()?
             .sightings(&fingerprint(finding), finding.status)
             .map_err(api)
     }
@@ -180,46 +352,47 @@ impl Api for Local {
             FilterLogSpan::All => None,
             FilterLogSpan::Since(s) => Some(s),
             FilterLogSpan::Runs(n) => {
-                let recent = self.store.runs(n.max(1)).map_err(api)?;
+                let recent = self.store()?.runs(n.max(1)).map_err(api)?;
                 match recent.last() {
                     Some(oldest) => Some(oldest.started_at.clone()),
                     None => return Ok(Vec::new()),
                 }
             }
         };
-        crate::filterlog::log(&self.store, since.as_deref()).map_err(api)
+        crate::filterlog::log(self.store()?, since.as_deref()).map_err(api)
     }
 
     fn change_log(&self) -> Result<ChangeLog, ApiError> {
         Ok(ChangeLog {
-            records: self.store.records().map_err(api)?,
+            records: self.store()?.records().map_err(api)?,
             consent_from: self.loaded.config.assess.consent_from,
             user: os_user(),
+            today: assess::today(),
         })
     }
 
     fn verify_records(&self) -> Result<ChainReport, ApiError> {
-        self.store.verify_records().map_err(api)
+        self.store()?.verify_records().map_err(api)
     }
 
     fn add_assessment(&self, a: &RiskAssessment) -> Result<StoredRecord, ApiError> {
-        assess::add_assessment(&self.store, a, &os_user()).map_err(api)
+        assess::add_assessment(self.store()?, a, &os_user()).map_err(api)
     }
 
     fn add_site(&self, s: &SiteLogEntry) -> Result<StoredRecord, ApiError> {
-        assess::add_site(&self.store, s, &os_user()).map_err(api)
+        assess::add_site(self.store()?, s, &os_user()).map_err(api)
     }
 
     fn add_waiver(&self, w: &Waiver) -> Result<StoredRecord, ApiError> {
-        assess::add_waiver(&self.store, w, &os_user()).map_err(api)
+        assess::add_waiver(self.store()?, w, &os_user()).map_err(api)
     }
 
     fn add_attestation(&self, a: &Attestation) -> Result<StoredRecord, ApiError> {
-        assess::add_attestation(&self.store, a, &os_user()).map_err(api)
+        assess::add_attestation(self.store()?, a, &os_user()).map_err(api)
     }
 
     fn withdraw(&self, id: i64, reason: &str) -> Result<StoredRecord, ApiError> {
-        assess::withdraw(&self.store, id, reason.to_string(), &os_user()).map_err(api)
+        assess::withdraw(self.store()?, id, reason.to_string(), &os_user()).map_err(api)
     }
 
     fn add_verification(
@@ -227,19 +400,23 @@ impl Api for Local {
         assessment: i64,
         run: i64,
     ) -> Result<(StoredRecord, Verification), ApiError> {
-        assess::verify_with_run(&self.store, assessment, run, &os_user()).map_err(api)
+        assess::verify_with_run(self.store()?, assessment, run, &os_user()).map_err(api)
+    }
+
+    fn may_recheck(&self, assessment: i64) -> Result<(), ApiError> {
+        self.recheck_rule(assessment)
     }
 
     fn start_audit(&self, scope: AuditScope, trigger: Trigger) -> Result<AuditHandle, ApiError> {
         if let Some(id) = scope.verifies {
-            self.may_recheck(id)?;
+            self.recheck_rule(id)?;
         }
         let selectors = engine::resolve_selectors(&scope.selectors)
             .map_err(|e| ApiError::Unknown(e.to_string()))?;
         let loaded = self.scoped(&scope)?;
         let (tx, events) = mpsc::unbounded_channel();
         let (cancel, cancelled) = oneshot::channel::<()>();
-        let store = self.store.clone();
+        let store = self.store()?.clone();
         let map = self.map.clone();
         // The engine gets a runtime of its own on its own thread: however busy the checks keep
         // it, the caller's own tasks never wait for them.
@@ -298,6 +475,7 @@ impl Api for Local {
                         state: o.state,
                         verdict: o.verdict,
                         counts: StatusCounts::of(&o.findings),
+                        findings: o.findings,
                     },
                     Err(e) => AuditEvent::Failed(e.to_string()),
                 });

@@ -140,6 +140,7 @@ pub(super) fn audit_event(state: &mut State, ev: AuditEvent) -> Vec<Effect> {
             state: run_state,
             verdict,
             counts,
+            ..
         } => {
             let (scope, verifies) = state
                 .audit

@@ -9,15 +9,15 @@ use caretaker::cli::{
     AssessShowArgs, ExportFormat, Format, SitesAddArgs, SitesCommand, SitesListArgs,
 };
 use caretaker::render_assess;
-use caretaker_daemon::assess::{
-    self, AssessmentDraft, FieldError, Log, RecordKind, SiteDraft, StoredRecord,
+use caretaker_api::{Api, AuditScope, Trigger, EXIT_INCOMPLETE, EXIT_USAGE};
+use caretaker_daemon::Local;
+use caretaker_model::records::{
+    AssessmentDraft, Decision, FieldError, Log, RecordKind, SiteDraft, StoredRecord,
 };
-use caretaker_daemon::store::{os_user, RunState, Store, StoreError, Trigger};
+use caretaker_model::run::RunState;
 
-use crate::{
-    fail, load_config, load_map, open_store, run_checks, write_stdout, Fail, EXIT_CONFIG,
-    EXIT_INCOMPLETE, EXIT_USAGE,
-};
+use super::audit::run_audit;
+use super::{api_fail, fail, local, write_stdout, Fail};
 
 /// The largest record file read.
 const MAX_FILE_BYTES: u64 = 1024 * 1024;
@@ -37,14 +37,6 @@ pub(crate) fn sites(config: Option<&Path>, cmd: SitesCommand) -> Result<u8, Fail
     match cmd {
         SitesCommand::Add(args) => sites_add(config, &args),
         SitesCommand::List(args) => sites_list(config, &args),
-    }
-}
-
-/// A store error as an exit: refused records are the user's to fix (64), the rest are 2.
-fn store_fail(e: StoreError) -> Fail {
-    match e {
-        StoreError::Refused(_) => fail(EXIT_USAGE, anyhow!("{e}; nothing was recorded")),
-        other => fail(EXIT_INCOMPLETE, other),
     }
 }
 
@@ -85,16 +77,15 @@ fn json_out(v: &serde_json::Value) -> Result<(), Fail> {
     write_stdout(&s)
 }
 
-fn read_log(store: &Store) -> Result<Log, Fail> {
-    store.log().map_err(store_fail)
+fn read_log(api: &Local) -> Result<Log, Fail> {
+    Ok(api.change_log().map_err(api_fail)?.log())
 }
 
 fn add(config: Option<&Path>, args: &AssessAddArgs) -> Result<u8, Fail> {
-    let loaded = load_config(config)?;
+    let api = local(config)?;
     let text = read_record_file(&args.file)?;
     let mut draft = AssessmentDraft::from_toml(&text)
         .map_err(|e| invalid(&args.file, "risk assessment", &[e]))?;
-    let store = open_store(&loaded)?;
     if let Some(site_id) = args.from_site {
         if let Some(other) = draft.from_site.filter(|s| *s != site_id) {
             return Err(invalid(
@@ -108,7 +99,7 @@ fn add(config: Option<&Path>, args: &AssessAddArgs) -> Result<u8, Fail> {
                 }],
             ));
         }
-        let log = read_log(&store)?;
+        let log = read_log(&api)?;
         let entry = match log.get(site_id) {
             Some(r) if r.kind == RecordKind::Site.as_str() => r.site(),
             Some(r) => {
@@ -141,11 +132,11 @@ fn add(config: Option<&Path>, args: &AssessAddArgs) -> Result<u8, Fail> {
         }
         draft.prefill_from_site(site_id, &entry);
     }
-    let rule = loaded.config.assess.consent_from;
+    let rule = api.loaded().config.assess.consent_from;
     let record = draft
         .validate(rule)
         .map_err(|e| invalid(&args.file, "risk assessment", &e))?;
-    let stored = assess::add_assessment(&store, &record, &os_user()).map_err(store_fail)?;
+    let stored = api.add_assessment(&record).map_err(api_fail)?;
     write_stdout(&format!("{}\n", stored.id))?;
     eprintln!(
         "Recorded risk assessment #{}{} as {}: {}.",
@@ -157,7 +148,7 @@ fn add(config: Option<&Path>, args: &AssessAddArgs) -> Result<u8, Fail> {
         stored.entered_by,
         record.summary()
     );
-    if record.decision == assess::Decision::Approve {
+    if record.decision == Decision::Approve {
         eprintln!(
             "Once the change is made in the filter, run `caretaker assess check-filter {}`.",
             stored.id
@@ -178,9 +169,8 @@ fn assessment_json(log: &Log, r: &StoredRecord) -> serde_json::Value {
 }
 
 fn list(config: Option<&Path>, args: &AssessListArgs) -> Result<u8, Fail> {
-    let loaded = load_config(config)?;
-    let store = open_store(&loaded)?;
-    let log = read_log(&store)?;
+    let api = local(config)?;
+    let log = read_log(&api)?;
     let rows = log.of_kind(RecordKind::Assessment, args.all);
     match args.format {
         Format::Text => write_stdout(&render_assess::assessments_table(&log, &rows))?,
@@ -192,9 +182,8 @@ fn list(config: Option<&Path>, args: &AssessListArgs) -> Result<u8, Fail> {
 }
 
 fn show(config: Option<&Path>, args: &AssessShowArgs) -> Result<u8, Fail> {
-    let loaded = load_config(config)?;
-    let store = open_store(&loaded)?;
-    let log = read_log(&store)?;
+    let api = local(config)?;
+    let log = read_log(&api)?;
     let Some(r) = log.get(args.id) else {
         return Err(fail(
             EXIT_USAGE,
@@ -238,18 +227,16 @@ fn show(config: Option<&Path>, args: &AssessShowArgs) -> Result<u8, Fail> {
 }
 
 fn verify(config: Option<&Path>) -> Result<u8, Fail> {
-    let loaded = load_config(config)?;
-    let store = open_store(&loaded)?;
-    let report = store.verify_records().map_err(store_fail)?;
+    let api = local(config)?;
+    let report = api.verify_records().map_err(api_fail)?;
     write_stdout(&render_assess::chain_report(&report))?;
     Ok(if report.intact() { 0 } else { 1 })
 }
 
 fn export(config: Option<&Path>, args: &AssessExportArgs) -> Result<u8, Fail> {
-    let loaded = load_config(config)?;
-    let store = open_store(&loaded)?;
-    let log = read_log(&store)?;
-    let report = store.verify_records().map_err(store_fail)?;
+    let api = local(config)?;
+    let log = read_log(&api)?;
+    let report = api.verify_records().map_err(api_fail)?;
     if !report.intact() {
         eprint!(
             "caretaker: warning: {}",
@@ -259,9 +246,9 @@ fn export(config: Option<&Path>, args: &AssessExportArgs) -> Result<u8, Fail> {
     match args.format {
         ExportFormat::Csv => write_stdout(&render_assess::csv(&log))?,
         ExportFormat::Json => json_out(&serde_json::json!({
-            "school": loaded.config.school.name,
-            "exported_at": caretaker_checks::model::now_rfc3339(),
-            "exported_by": os_user(),
+            "school": api.loaded().config.school.name,
+            "exported_at": caretaker_model::finding::now_rfc3339(),
+            "exported_by": api.change_log().map_err(api_fail)?.user,
             "hash": "lowercase hex SHA-256 over netstrings (<byte length>:<bytes>,) of prev_hash, id, kind, body, entered_by, entered_at, supersedes (empty when none); body is canonical JSON: keys sorted, no spaces",
             "chain": {
                 "records": report.records,
@@ -276,36 +263,15 @@ fn export(config: Option<&Path>, args: &AssessExportArgs) -> Result<u8, Fail> {
 }
 
 fn check_filter(config: Option<&Path>, args: &AssessCheckFilterArgs) -> Result<u8, Fail> {
-    let loaded = load_config(config)?;
-    let map = load_map(&loaded)?;
-    let store = open_store(&loaded)?;
-    let log = read_log(&store)?;
-    let Some(record) = log.get(args.id) else {
-        return Err(fail(
-            EXIT_USAGE,
-            anyhow!(
-                "there is no risk assessment #{} (see `caretaker assess list`)",
-                args.id
-            ),
-        ));
+    let api = local(config)?;
+    let log = read_log(&api)?;
+    // The rule (an approved change, made by today, and somewhere to test from) is the core's:
+    // the audit is refused before anything runs, as the console's `v` is.
+    let scope = AuditScope {
+        verifies: Some(args.id),
+        ..AuditScope::checks(vec!["filter".to_string()])
     };
-    // The same rule as the console's `v`: an approved change, made by today, and somewhere to
-    // test from.
-    match assess::recheck(record, assess::today(), loaded.config.filter.vantages.len()) {
-        Ok(_) => {}
-        Err(why @ assess::RecheckRefused::Record(_)) => {
-            return Err(fail(
-                EXIT_USAGE,
-                anyhow!("{why}; nothing was run or recorded"),
-            ))
-        }
-        Err(why @ assess::RecheckRefused::NoVantagePoint) => {
-            return Err(fail(
-                EXIT_CONFIG,
-                anyhow!("{}: {why}; nothing was recorded", loaded.path.display()),
-            ))
-        }
-    }
+    api.may_recheck(args.id).map_err(api_fail)?;
     if let Some(by) = log.superseded_by.get(&args.id) {
         eprintln!(
             "caretaker: note: #{} was corrected by #{by}; the check is recorded against #{} as asked.",
@@ -313,25 +279,20 @@ fn check_filter(config: Option<&Path>, args: &AssessCheckFilterArgs) -> Result<u
         );
     }
     eprintln!("Running the web-filter tests now (as `caretaker audit --only filter`)…");
-    let outcome = run_checks(
-        &loaded,
-        &map,
-        &store,
-        Trigger::Manual,
-        vec!["filter".to_string()],
-    )?;
-    if outcome.state == RunState::Interrupted {
+    let (ended, _) = run_audit(&api, scope, Trigger::Manual)?;
+    if ended.state == RunState::Interrupted {
         return Err(fail(
             EXIT_INCOMPLETE,
             anyhow!(
                 "the filter tests (run {}) were interrupted; no filter check was recorded against #{}",
-                outcome.run_id,
+                ended.run_id,
                 args.id
             ),
         ));
     }
-    let (stored, v) =
-        assess::verify_with_run(&store, args.id, outcome.run_id, &os_user()).map_err(store_fail)?;
+    let (stored, v) = api
+        .add_verification(args.id, ended.run_id)
+        .map_err(api_fail)?;
     let mut out = String::new();
     if v.must_block_passed {
         out.push_str(&format!(
@@ -376,15 +337,14 @@ fn check_filter(config: Option<&Path>, args: &AssessCheckFilterArgs) -> Result<u
 }
 
 fn sites_add(config: Option<&Path>, args: &SitesAddArgs) -> Result<u8, Fail> {
-    let loaded = load_config(config)?;
+    let api = local(config)?;
     let text = read_record_file(&args.file)?;
     let draft =
         SiteDraft::from_toml(&text).map_err(|e| invalid(&args.file, "site-log entry", &[e]))?;
     let entry = draft
         .validate()
         .map_err(|e| invalid(&args.file, "site-log entry", &e))?;
-    let store = open_store(&loaded)?;
-    let stored = assess::add_site(&store, &entry, &os_user()).map_err(store_fail)?;
+    let stored = api.add_site(&entry).map_err(api_fail)?;
     write_stdout(&format!("{}\n", stored.id))?;
     eprintln!(
         "Recorded site-log entry #{}{} as {}: {}.",
@@ -404,9 +364,8 @@ fn sites_add(config: Option<&Path>, args: &SitesAddArgs) -> Result<u8, Fail> {
 }
 
 fn sites_list(config: Option<&Path>, args: &SitesListArgs) -> Result<u8, Fail> {
-    let loaded = load_config(config)?;
-    let store = open_store(&loaded)?;
-    let log = read_log(&store)?;
+    let api = local(config)?;
+    let log = read_log(&api)?;
     let rows = log.of_kind(RecordKind::Site, args.all);
     match args.format {
         Format::Text => write_stdout(&render_assess::sites_table(&log, &rows))?,

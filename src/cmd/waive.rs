@@ -1,6 +1,6 @@
 //! `caretaker waive`, `caretaker waivers`, `caretaker attest`, `caretaker attestations` and
 //! `caretaker show --fingerprints`: waivers of findings and attestations of clauses no machine can
-//! check, kept in the append-only, hash-chained log of the store (see `caretaker_daemon::assess`).
+//! check, kept in the append-only, hash-chained log of the store (see `caretaker_model::records`).
 
 use std::path::Path;
 
@@ -9,24 +9,16 @@ use caretaker::cli::{
     AttestArgs, AttestationsCommand, Format, RecordsListArgs, ShowArgs, WaiveArgs, WaiversCommand,
     WithdrawArgs,
 };
-use caretaker_checks::Status;
-use caretaker_daemon::assess::{self, Attestation, Expiring, Log, StoredRecord, Waiver};
-use caretaker_daemon::store::{fingerprint, os_user, Store, StoreError};
+use caretaker_api::{Api, ApiError, EXIT_USAGE};
+use caretaker_daemon::Local;
+use caretaker_model::records::{self as assess, Attestation, Expiring, Log, StoredRecord, Waiver};
+use caretaker_model::run::fingerprint;
+use caretaker_model::Status;
 use tabled::settings::object::Columns;
 use tabled::settings::{Style, Width};
 use tabled::{Table, Tabled};
 
-use crate::{
-    fail, load_config, load_map, open_store, write_stdout, Fail, EXIT_INCOMPLETE, EXIT_USAGE,
-};
-
-/// A store error as an exit: refused records are the user's to fix (64), the rest are 2.
-fn store_fail(e: StoreError) -> Fail {
-    match e {
-        StoreError::Refused(_) => fail(EXIT_USAGE, anyhow!("{e}; nothing was recorded")),
-        other => fail(EXIT_INCOMPLETE, other),
-    }
-}
+use super::{api_fail, fail, json_out, local, stored_run, write_stdout, Fail};
 
 /// Exit 64 with every problem, one a line.
 fn usage(problems: &[String]) -> Fail {
@@ -36,21 +28,10 @@ fn usage(problems: &[String]) -> Fail {
     )
 }
 
-fn read_log(store: &Store) -> Result<Log, Fail> {
-    store.log().map_err(store_fail)
-}
-
-fn json_out(v: &serde_json::Value) -> Result<(), Fail> {
-    let mut s = serde_json::to_string_pretty(v).map_err(|e| fail(EXIT_INCOMPLETE, e))?;
-    s.push('\n');
-    write_stdout(&s)
-}
-
-/// The current attestations and today's date, for judging the clauses of a report.
-pub(crate) fn attestations_today(
-    store: &Store,
-) -> Result<(Vec<(i64, Attestation)>, time::Date), Fail> {
-    Ok((read_log(store)?.attestations(), assess::today()))
+/// The log, and the day the core judges records on.
+fn read_log(api: &Local) -> Result<(Log, time::Date), Fail> {
+    let changes = api.change_log().map_err(api_fail)?;
+    Ok((changes.log(), changes.today))
 }
 
 /// Checks the typed texts and the date, collecting every problem.
@@ -69,9 +50,9 @@ fn check_fields(texts: &[(&str, &str, &str)], until: &str) -> Result<String, Fai
     }
 }
 
-/// Appends a waiver or an attestation (or the withdrawal of one) and prints its record number.
-fn record<T: Expiring>(store: &Store, r: &T) -> Result<StoredRecord, Fail> {
-    let rec = assess::add_expiring(store, r, &os_user()).map_err(store_fail)?;
+/// Records a waiver or an attestation (or the withdrawal of one) and prints its record number.
+fn record<T: Listed>(api: &Local, r: &T) -> Result<StoredRecord, Fail> {
+    let rec = T::add(api, r).map_err(api_fail)?;
     println!("{}", rec.id);
     Ok(rec)
 }
@@ -91,21 +72,9 @@ struct FingerprintRow {
 }
 
 pub(crate) fn fingerprints(config: Option<&Path>, args: &ShowArgs) -> Result<u8, Fail> {
-    let loaded = load_config(config)?;
-    let store = open_store(&loaded)?;
-    let Some(run) = store.run(args.run).map_err(store_fail)? else {
-        return Err(fail(
-            EXIT_USAGE,
-            anyhow!(
-                "{} ({}); see `caretaker runs`",
-                args.run
-                    .map(|id| format!("no run {id} in the store"))
-                    .unwrap_or_else(|| "no runs stored yet".into()),
-                loaded.store_path.display()
-            ),
-        ));
-    };
-    let findings = store.findings(run.id).map_err(store_fail)?;
+    let api = local(config)?;
+    let run = stored_run(&api, args.run)?;
+    let findings = api.findings(run.id).map_err(api_fail)?;
     let mut mine: Vec<&caretaker_checks::Finding> = findings
         .iter()
         .filter(|f| f.status != Status::Pass)
@@ -180,9 +149,8 @@ pub(crate) fn waive(config: Option<&Path>, args: &WaiveArgs) -> Result<u8, Fail>
         &args.until,
     )?;
     let fp = args.fingerprint.trim();
-    let loaded = load_config(config)?;
-    let store = open_store(&loaded)?;
-    let Some((run, finding)) = store.latest_finding(fp).map_err(store_fail)? else {
+    let api = local(config)?;
+    let Some((run, finding)) = api.latest_finding(fp).map_err(api_fail)? else {
         return Err(fail(
             EXIT_USAGE,
             anyhow!(
@@ -203,7 +171,7 @@ pub(crate) fn waive(config: Option<&Path>, args: &WaiveArgs) -> Result<u8, Fail>
         withdrawn_reason: None,
         supersedes: None,
     };
-    let rec = record(&store, &w)?;
+    let rec = record(&api, &w)?;
     eprintln!(
         "Waiver #{} recorded: {} on {} is waived until {} (approved by {}). From the next audit it is stored as waived, not failing{}.",
         rec.id,
@@ -250,8 +218,8 @@ pub(crate) fn attest(config: Option<&Path>, args: &AttestArgs) -> Result<u8, Fai
         ],
         &args.until,
     )?;
-    let loaded = load_config(config)?;
-    let map = load_map(&loaded)?;
+    let api = local(config)?;
+    let map = api.map();
     let attestable: Vec<&str> = map
         .clauses
         .iter()
@@ -280,7 +248,6 @@ pub(crate) fn attest(config: Option<&Path>, args: &AttestArgs) -> Result<u8, Fai
             ));
         }
     };
-    let store = open_store(&loaded)?;
     let a = Attestation {
         clause: clause.id.clone(),
         clause_title: clause.title.clone(),
@@ -291,7 +258,7 @@ pub(crate) fn attest(config: Option<&Path>, args: &AttestArgs) -> Result<u8, Fai
         withdrawn_reason: None,
         supersedes: None,
     };
-    let rec = record(&store, &a)?;
+    let rec = record(&api, &a)?;
     eprintln!(
         "Attestation #{} recorded: {} ({}) attested by {} until {}. Reports show it GREEN while no finding says otherwise.",
         rec.id, a.clause, a.clause_title, a.attested_by, a.until
@@ -320,6 +287,9 @@ trait Listed: Expiring {
 
     /// Its row, as record `id` in `state`.
     fn row(self, id: i64, state: String) -> Self::Row;
+
+    /// Records it through the API.
+    fn add(api: &dyn Api, r: &Self) -> Result<StoredRecord, ApiError>;
 }
 
 /// The text of a record in the list: `text`, or why it was withdrawn on a withdrawal.
@@ -354,6 +324,10 @@ impl Listed for Waiver {
     const LIST_CMD: &'static str = "caretaker waivers list";
     const NONE: &'static str = "No waivers: `caretaker waive FINGERPRINT …` records one.\n";
     const AFTER_WITHDRAWAL: &'static str = "; its finding counts again from the next audit";
+
+    fn add(api: &dyn Api, r: &Waiver) -> Result<StoredRecord, ApiError> {
+        api.add_waiver(r)
+    }
 
     fn row(self, id: i64, state: String) -> WaiverRow {
         WaiverRow {
@@ -391,6 +365,10 @@ impl Listed for Attestation {
     const NONE: &'static str = "No attestations: `caretaker attest CLAUSE …` records one.\n";
     const AFTER_WITHDRAWAL: &'static str = "";
 
+    fn add(api: &dyn Api, r: &Attestation) -> Result<StoredRecord, ApiError> {
+        api.add_attestation(r)
+    }
+
     fn row(self, id: i64, state: String) -> AttestationRow {
         AttestationRow {
             id,
@@ -422,10 +400,8 @@ fn state<T: Expiring>(log: &Log, r: &StoredRecord, today: time::Date) -> String 
 }
 
 fn list<T: Listed>(config: Option<&Path>, args: &RecordsListArgs) -> Result<u8, Fail> {
-    let loaded = load_config(config)?;
-    let store = open_store(&loaded)?;
-    let log = read_log(&store)?;
-    let today = assess::today();
+    let api = local(config)?;
+    let (log, today) = read_log(&api)?;
     let rows: Vec<&StoredRecord> = log
         .of_kind(T::KIND, args.all)
         .into_iter()
@@ -460,9 +436,8 @@ fn list<T: Listed>(config: Option<&Path>, args: &RecordsListArgs) -> Result<u8, 
 fn withdraw<T: Listed>(config: Option<&Path>, args: &WithdrawArgs) -> Result<u8, Fail> {
     let reason = assess::validate_text("--reason", &args.reason, "why it is withdrawn")
         .map_err(|e| usage(&[e]))?;
-    let loaded = load_config(config)?;
-    let store = open_store(&loaded)?;
-    let log = read_log(&store)?;
+    let api = local(config)?;
+    let (log, _) = read_log(&api)?;
     let (noun, list_cmd) = (T::NOUN, T::LIST_CMD);
     let id = args.id;
     let not_one = |what: String| {
@@ -473,7 +448,7 @@ fn withdraw<T: Listed>(config: Option<&Path>, args: &WithdrawArgs) -> Result<u8,
     };
     let withdrawal = assess::withdrawal_of::<T>(&log, id, reason)
         .map_err(|why| not_one(why.explain(id, noun)))?;
-    let rec = record(&store, &withdrawal)?;
+    let rec = record(&api, &withdrawal)?;
     eprintln!(
         "{} #{id} withdrawn by #{}{}.",
         T::TITLE,
