@@ -41,13 +41,13 @@ const SSH_KEYGEN: Tool = Tool {
 const TOOL_TIMEOUT: Duration = Duration::from_secs(20);
 const READY_TIMEOUT: Duration = Duration::from_secs(10);
 
-const WINDOWS_DOCS: &str = include_str!("../../checks/fixtures/host/windows-defender-docs.json");
-const MACOS_ON: &str = include_str!("../../checks/fixtures/host/macos-filevault-on.json");
+const WINDOWS_DOCS: &str = include_str!("../../../checks/fixtures/host/windows-defender-docs.json");
+const MACOS_ON: &str = include_str!("../../../checks/fixtures/host/macos-filevault-on.json");
 /// A real Debian 12 package database (see checks/fixtures/host/README.md for its origin).
-const DEBIAN_STATUS: &str = include_str!("../../checks/fixtures/host/debian12-dpkg-status");
+const DEBIAN_STATUS: &str = include_str!("../../../checks/fixtures/host/debian12-dpkg-status");
 const DEBIAN_EXTENDED_STATES: &str =
-    include_str!("../../checks/fixtures/host/debian12-extended_states");
-const MDATP_HEALTH: &str = include_str!("../../checks/fixtures/host/mdatp-health.txt");
+    include_str!("../../../checks/fixtures/host/debian12-extended_states");
+const MDATP_HEALTH: &str = include_str!("../../../checks/fixtures/host/mdatp-health.txt");
 
 /// What a Linux machine's file tree holds (everything else compliant).
 #[derive(Debug, Clone, Copy)]
