@@ -19,6 +19,7 @@ use locator::Locator;
 use validate::validate;
 
 pub use locator::{path_string, Seg};
+
 /// A configuration that could not be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {

@@ -55,6 +55,7 @@ use start::vantage_command;
 use tools::Tools;
 
 pub(crate) use stop::stop_dir;
+
 const READY_TIMEOUT: Duration = Duration::from_secs(20);
 const TOOL_TIMEOUT: Duration = Duration::from_secs(20);
 const STOP_GRACE: Duration = Duration::from_secs(5);
