@@ -3,11 +3,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::fs;
 use std::io::Read;
 use std::process::{Output, Stdio};
+use std::time::Instant;
 
-use super::sites::{BLOCK_SENTENCE, CONTROL_BODY, CONTROL_URL};
+use super::config::{CHILDLINE, SWEARING};
+use super::net::Plan;
+use super::sites::{Kind, BLOCK_SENTENCE, CONTROL_BODY, CONTROL_URL, SITES};
 use super::*;
+use crate::process;
+use crate::tls::LabCa;
 
 /// A lab in a temporary folder of its own, with its own CA and client key.
 struct Fixture {

@@ -1,0 +1,130 @@
+//! Tests for the directory parsers: FILETIMEs, intervals, GeneralizedTime, SIDs, flag words and
+//! bad values.
+
+use time::macros::datetime;
+use time::Duration;
+
+use super::values::parse_ad_max_age;
+use super::*;
+
+#[test]
+fn filetime_converts_and_zero_means_never() {
+    // 2024-10-01 01:30:00 UTC
+    assert_eq!(
+        parse_filetime("x", "133722198000000000").unwrap(),
+        Some(datetime!(2024-10-01 01:30:00 UTC))
+    );
+    assert_eq!(parse_filetime("x", "0").unwrap(), None);
+    assert_eq!(parse_filetime("x", "9223372036854775807").unwrap(), None);
+    assert!(parse_filetime("x", "-5").is_err());
+    assert!(parse_filetime("x", "soon").is_err());
+}
+
+#[test]
+fn ad_intervals() {
+    assert_eq!(
+        parse_ad_interval("x", "-9223372036854775808").unwrap(),
+        Interval::Never
+    );
+    assert_eq!(
+        parse_ad_interval("x", "-18000000000").unwrap(),
+        Interval::After(Duration::minutes(30))
+    );
+    assert_eq!(
+        parse_ad_max_age("x", "-36288000000000").unwrap(),
+        Interval::After(Duration::days(42))
+    );
+    assert_eq!(parse_ad_max_age("x", "0").unwrap(), Interval::Never);
+    assert!(parse_ad_interval("x", "5").is_err());
+    assert_eq!(Interval::After(Duration::days(42)).to_string(), "42 days");
+    assert_eq!(
+        Interval::After(Duration::minutes(1)).to_string(),
+        "1 minute"
+    );
+}
+
+#[test]
+fn generalized_times() {
+    assert_eq!(
+        parse_generalized_time("x", "20261123112244.0Z").unwrap(),
+        datetime!(2026-11-23 11:22:44 UTC)
+    );
+    assert_eq!(
+        parse_generalized_time("x", "20230915080000Z").unwrap(),
+        datetime!(2023-09-15 08:00:00 UTC)
+    );
+    assert_eq!(
+        parse_generalized_time("x", "20261123112226.938219Z").unwrap(),
+        datetime!(2026-11-23 11:22:26.938219 UTC)
+    );
+    assert_eq!(
+        parse_generalized_time("x", "202401011200+0100").unwrap(),
+        datetime!(2024-01-01 11:00 UTC)
+    );
+    assert_eq!(
+        parse_generalized_time("x", "2024010112Z").unwrap(),
+        datetime!(2024-01-01 12:00 UTC)
+    );
+    for bad in [
+        "",
+        "Z",
+        "2024",
+        "20241301000000Z",
+        "20240101000000",
+        "20240101000000.Z",
+        "20240230000000Z",
+    ] {
+        assert!(parse_generalized_time("x", bad).is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn sids_binary_and_text() {
+    let guest =
+        crate::directory::ldif::decode_base64("AQUAAAAAAAUVAAAAA2VxNTMDe3ocBlq+9QEAAA==").unwrap();
+    let sid = parse_sid("objectSid", &guest).unwrap();
+    assert_eq!(
+        sid.to_string(),
+        "S-1-5-21-896623875-2054882099-3193570844-501"
+    );
+    assert_eq!(sid.rid(), Some(501));
+    assert_eq!(
+        sid.with_rid(512).to_string(),
+        "S-1-5-21-896623875-2054882099-3193570844-512"
+    );
+    let builtin = crate::directory::ldif::decode_base64("AQIAAAAAAAUgAAAAIAIAAA==").unwrap();
+    assert_eq!(
+        parse_sid("objectSid", &builtin).unwrap().to_string(),
+        "S-1-5-32-544"
+    );
+    assert_eq!(
+        parse_sid("objectSid", b"S-1-5-32-544").unwrap().rid(),
+        Some(544)
+    );
+    assert!(parse_sid("objectSid", &[1, 5, 0]).is_err());
+    assert!(parse_sid("objectSid", &[]).is_err());
+    assert!(parse_sid("objectSid", b"S-1-x").is_err());
+}
+
+#[test]
+fn uac_accepts_signed_words() {
+    assert_eq!(parse_uac("u", "514").unwrap(), 514);
+    assert_eq!(parse_uac("u", "-2147483646").unwrap(), 0x8000_0002);
+    assert!(parse_uac("u", "99999999999").is_err());
+}
+
+#[test]
+fn bad_values_say_what_was_read() {
+    let e = parse_u32("minPwdLength", "twelve").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "minPwdLength is \"twelve\", which is not a whole number"
+    );
+    assert!(
+        BadValue::new("a", &"x".repeat(500), "w")
+            .value
+            .chars()
+            .count()
+            <= 65
+    );
+}

@@ -1,0 +1,240 @@
+//! Validation of what the schema cannot say: the version, the school, the audit's limits and
+//! every `[[directory]]`; and the rule for table names shared by every section.
+
+use super::locator::{Locator, Seg};
+use super::validate_filter::validate_filter;
+use super::validate_hosts::validate_hosts;
+use super::ConfigError;
+use crate::schema::{Config, DirectoryKind};
+
+pub(super) fn validate(config: &Config, at: &Locator<'_>) -> Result<(), ConfigError> {
+    if config.version != 1 {
+        return Err(at.error(
+            &[Seg::key("version")],
+            Some(config.version.to_string()),
+            "this caretaker reads configuration version 1",
+        ));
+    }
+    if config.school.name.trim().is_empty() {
+        return Err(at.error(
+            &[Seg::key("school"), Seg::key("name")],
+            Some("\"\"".into()),
+            "the school's name, not empty",
+        ));
+    }
+    if !(1..=86_400).contains(&config.audit.timeout_secs) {
+        return Err(at.error(
+            &[Seg::key("audit"), Seg::key("timeout_secs")],
+            Some(config.audit.timeout_secs.to_string()),
+            "a whole number of seconds from 1 to 86400",
+        ));
+    }
+    if !(1..=256).contains(&config.audit.concurrency) {
+        return Err(at.error(
+            &[Seg::key("audit"), Seg::key("concurrency")],
+            Some(config.audit.concurrency.to_string()),
+            "how many checks run at once: from 1 to 256",
+        ));
+    }
+    validate_hosts(config, at)?;
+    validate_filter(config, at)?;
+    let mut names = std::collections::BTreeSet::new();
+    for (i, d) in config.directories.iter().enumerate() {
+        let key = |k: &str| vec![Seg::key("directory"), Seg::Index(i), Seg::key(k)];
+        unique_name(
+            at,
+            &key("name"),
+            &d.name,
+            &mut names,
+            &['-', '_'],
+            "a short name of letters, digits, '-' or '_' (it appears in every finding)",
+            "[[directory]]",
+        )?;
+        let lower = d.url.to_ascii_lowercase();
+        let scheme_ok = lower.starts_with("ldaps://") || lower.starts_with("ldap://");
+        if !scheme_ok || d.url.len() <= "ldap://".len() {
+            return Err(at.error(
+                &key("url"),
+                Some(format!("{:?}", d.url)),
+                "an LDAP URL: ldaps://host:636 (or ldap://host:389 with starttls = true)",
+            ));
+        }
+        if d.starttls && lower.starts_with("ldaps://") {
+            return Err(at.error(
+                &key("starttls"),
+                Some("true".into()),
+                "starttls only with an ldap:// URL (ldaps:// is already encrypted)",
+            ));
+        }
+        if d.bind_dn.trim().is_empty() {
+            return Err(at.error(
+                &key("bind_dn"),
+                Some("\"\"".into()),
+                "the DN (or user principal name) caretaker binds as",
+            ));
+        }
+        match (&d.bind_password_file, &d.bind_password_env) {
+            (Some(_), Some(_)) => {
+                return Err(at.error(
+                    &key("bind_password_env"),
+                    None,
+                    "either bind_password_file or bind_password_env, not both",
+                ))
+            }
+            (None, None) => {
+                return Err(at.error(
+                    &[Seg::key("directory"), Seg::Index(i)],
+                    None,
+                    "a bind password reference: bind_password_file = \"/etc/caretaker/ldap.pass\" (mode 0600) or \
+                     bind_password_env = \"VARIABLE\"",
+                ))
+            }
+            _ => {}
+        }
+        if d.base_dn.trim().is_empty() || !d.base_dn.contains('=') {
+            return Err(at.error(
+                &key("base_dn"),
+                Some(format!("{:?}", d.base_dn)),
+                "a DN such as \"DC=school,DC=sch,DC=uk\"",
+            ));
+        }
+        if !(1..=600).contains(&d.timeout_secs) {
+            return Err(at.error(
+                &key("timeout_secs"),
+                Some(d.timeout_secs.to_string()),
+                "a whole number of seconds from 1 to 600",
+            ));
+        }
+        if !(1..=10_000).contains(&d.page_size) {
+            return Err(at.error(
+                &key("page_size"),
+                Some(d.page_size.to_string()),
+                "entries per page, from 1 to 10000",
+            ));
+        }
+        if !(1..=3650).contains(&d.stale_after_days) {
+            return Err(at.error(
+                &key("stale_after_days"),
+                Some(d.stale_after_days.to_string()),
+                "a number of days from 1 to 3650",
+            ));
+        }
+        for (field, pats) in [
+            ("shared_login_patterns", &d.shared_login_patterns),
+            ("admin_account_patterns", &d.admin_account_patterns),
+        ] {
+            for (j, p) in pats.iter().enumerate() {
+                if let Err(e) = globset::Glob::new(p) {
+                    return Err(at.error(
+                        &[
+                            Seg::key("directory"),
+                            Seg::Index(i),
+                            Seg::key(field),
+                            Seg::Index(j),
+                        ],
+                        Some(format!("{p:?}")),
+                        format!("a glob pattern such as \"class*\" ({})", e.kind()),
+                    ));
+                }
+            }
+        }
+        for (pname, pop) in [
+            ("staff", &d.populations.staff),
+            ("pupils", &d.populations.pupils),
+            ("admins", &d.populations.admins),
+        ] {
+            let pkey = |k: &str| {
+                vec![
+                    Seg::key("directory"),
+                    Seg::Index(i),
+                    Seg::key("populations"),
+                    Seg::key(pname),
+                    Seg::key(k),
+                ]
+            };
+            if let Some(n) = pop.min_password_length {
+                if !(1..=128).contains(&n) {
+                    return Err(at.error(
+                        &pkey("min_password_length"),
+                        Some(n.to_string()),
+                        "a length from 1 to 128",
+                    ));
+                }
+            }
+            if let Some(n) = pop.max_lockout_threshold {
+                if !(1..=1000).contains(&n) {
+                    return Err(at.error(
+                        &pkey("max_lockout_threshold"),
+                        Some(n.to_string()),
+                        "the most failed attempts allowed before lockout, from 1 to 1000",
+                    ));
+                }
+            }
+        }
+        if d.kind == DirectoryKind::ActiveDirectory
+            && d.populations.admins.groups.is_empty()
+            && d.privileged_groups.is_empty()
+        {
+            // Fine: the built-in admin groups are used.
+        }
+        let mut yg_names = std::collections::BTreeSet::new();
+        for (j, y) in d.year_groups.iter().enumerate() {
+            let ykey = |k: &str| {
+                vec![
+                    Seg::key("directory"),
+                    Seg::Index(i),
+                    Seg::key("year_groups"),
+                    Seg::Index(j),
+                    Seg::key(k),
+                ]
+            };
+            if y.name.trim().is_empty() || !yg_names.insert(y.name.clone()) {
+                return Err(at.error(
+                    &ykey("name"),
+                    Some(format!("{:?}", y.name)),
+                    "a year group name, not empty and not repeated",
+                ));
+            }
+            if y.ou.is_none() && y.group.is_none() {
+                return Err(at.error(
+                    &[
+                        Seg::key("directory"),
+                        Seg::Index(i),
+                        Seg::key("year_groups"),
+                        Seg::Index(j),
+                    ],
+                    None,
+                    "an `ou` or a `group` saying where this year group's accounts are",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A table's `name`: not empty, letters, digits and `extra` only, and not used twice.
+pub(super) fn unique_name(
+    at: &Locator<'_>,
+    path: &[Seg],
+    name: &str,
+    seen: &mut std::collections::BTreeSet<String>,
+    extra: &[char],
+    expected: &str,
+    table: &str,
+) -> Result<(), ConfigError> {
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || extra.contains(&c))
+    {
+        return Err(at.error(path, Some(format!("{name:?}")), expected));
+    }
+    if !seen.insert(name.to_string()) {
+        return Err(at.error(
+            path,
+            Some(format!("{name:?}")),
+            format!("a name not used by another {table}"),
+        ));
+    }
+    Ok(())
+}

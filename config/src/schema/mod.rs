@@ -1,0 +1,172 @@
+//! The shape of `caretaker.toml`, version 1. Every field is documented in [`crate::docs::FIELDS`],
+//! which also feeds `caretaker init` and the caretaker.toml(5) man page.
+
+mod directory;
+mod filter;
+mod hosts;
+#[cfg(test)]
+mod tests;
+
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+pub use directory::{
+    default_admin_patterns, default_shared_patterns, Directory, DirectoryKind, NeverExpires,
+    Population, Populations, Thresholds, YearGroup, ADMIN_DEFAULTS, PUPIL_DEFAULTS, STAFF_DEFAULTS,
+};
+pub use filter::{
+    BlockPage, FilterControl, FilterExpect, FilterSettings, FilterTestConfig, Vantage,
+};
+pub use hosts::{
+    AllowedSoftware, Host, HostDiscover, HostGroup, HostOs, HostThresholdsConfig, HostsSettings,
+};
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Format version; must be 1.
+    pub version: u32,
+    #[serde(default)]
+    pub school: School,
+    #[serde(default)]
+    pub store: Store,
+    #[serde(default)]
+    pub audit: Audit,
+    #[serde(default)]
+    pub policy: Policy,
+    /// Directories to check (Active Directory domains, OpenLDAP servers).
+    #[serde(default, rename = "directory")]
+    pub directories: Vec<Directory>,
+    /// How machines are reached over SSH.
+    #[serde(default)]
+    pub hosts: HostsSettings,
+    /// Machines to check over SSH.
+    #[serde(default, rename = "host")]
+    pub host_list: Vec<Host>,
+    /// Web-filter tests.
+    #[serde(default)]
+    pub filter: FilterSettings,
+    /// Filter changes: the risk-assessment log.
+    #[serde(default)]
+    pub assess: AssessSettings,
+}
+
+/// `[assess]`: the risk assessment of filter changes (policy: "risk assessed by staff with
+/// educational and technical experience ... where appropriate with consent from the Leadership
+/// Team").
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssessSettings {
+    /// The lowest risk level at which leadership consent is required.
+    #[serde(default)]
+    pub consent_from: ConsentFrom,
+}
+
+/// From which risk level a filter change needs leadership consent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ConsentFrom {
+    /// Every change.
+    Low,
+    /// Medium- and high-risk changes (default).
+    #[default]
+    Medium,
+    /// High-risk changes only.
+    High,
+    /// No change needs it (consent may still be recorded).
+    Never,
+}
+
+impl ConsentFrom {
+    /// The word used in the file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConsentFrom::Low => "low",
+            ConsentFrom::Medium => "medium",
+            ConsentFrom::High => "high",
+            ConsentFrom::Never => "never",
+        }
+    }
+
+    /// The inverse of [`ConsentFrom::as_str`].
+    pub fn parse(s: &str) -> Option<ConsentFrom> {
+        [
+            ConsentFrom::Low,
+            ConsentFrom::Medium,
+            ConsentFrom::High,
+            ConsentFrom::Never,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == s)
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// `[school]`: who the reports are about.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct School {
+    #[serde(default = "default_school_name")]
+    pub name: String,
+}
+
+impl Default for School {
+    fn default() -> Self {
+        School {
+            name: default_school_name(),
+        }
+    }
+}
+
+fn default_school_name() -> String {
+    "Our school".to_string()
+}
+
+/// `[store]`: where results are kept.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Store {
+    /// The SQLite file. Relative paths are taken from the config file's folder.
+    pub path: Option<PathBuf>,
+}
+
+/// `[audit]`: how an audit runs.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Audit {
+    /// The longest one check may take, in seconds, before it is stopped and reported as an error.
+    #[serde(default = "default_audit_timeout")]
+    pub timeout_secs: u64,
+    /// How many checks run at once.
+    #[serde(default = "default_concurrency")]
+    pub concurrency: usize,
+}
+
+impl Default for Audit {
+    fn default() -> Self {
+        Audit {
+            timeout_secs: default_audit_timeout(),
+            concurrency: default_concurrency(),
+        }
+    }
+}
+
+fn default_audit_timeout() -> u64 {
+    120
+}
+fn default_concurrency() -> usize {
+    8
+}
+
+/// `[policy]`: the clause map.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// A clause map (TOML) to use instead of the built-in map for section 7.4.
+    pub map: Option<PathBuf>,
+}

@@ -1,0 +1,93 @@
+//! The problems planted in each school's web filter, and the URL and check that show each one.
+
+use super::config::{
+    CHILDLINE, RIVERSIDE_GUEST_MISSES, RIVERSIDE_PUPIL_MISSES, RIVERSIDE_STAFF_OVERBLOCKS, SWEARING,
+};
+use super::sites::{self, Kind, SITES};
+use super::PlantedFilter;
+use crate::School;
+
+pub(super) const PUPIL_PROBLEM: &str =
+    "pupil-pc (pupil network): the offensive-language test page \
+    (swearing.testfiltering.com) loads; the pupils' filter does not block it.";
+pub(super) const STAFF_PROBLEM: &str =
+    "staff-pc (staff network): Childline (www.childline.org.uk) is \
+    blocked; the staff filter over-blocks a safeguarding site.";
+pub(super) const GUEST_PROBLEM: &str =
+    "guest-laptop (guest network): there is no filter at all; the guest \
+    network bypasses the proxy, so every must-block test page loads.";
+
+pub(super) const RIVERSIDE_PUPIL_PROBLEM: &str =
+    "pupil-pc (pupil network): the adult-content test page \
+    (testfiltering.pornhub.com) loads; the pupils' filter does not block it.";
+pub(super) const RIVERSIDE_STAFF_PROBLEM: &str =
+    "staff-pc (staff network): BBC Bitesize (www.bbc.co.uk) \
+    shows the block page; the staff filter over-blocks a teaching site.";
+pub(super) const RIVERSIDE_GUEST_PROBLEM: &str =
+    "guest-laptop (guest network): the CTIRU test page \
+    (ctiru.testfiltering.com) loads; the guest network's DNS filter does not sinkhole it.";
+
+/// Which check reports a must-block site: the IWF list apart from the other categories.
+fn must_block_check(url: &str) -> &'static str {
+    if url.starts_with("http://iwf.") {
+        "filter.must-block"
+    } else {
+        "filter.categories"
+    }
+}
+
+pub(super) fn planted_filter(school: School) -> Vec<PlantedFilter> {
+    if school == School::Riverside {
+        let url = sites::url_of(RIVERSIDE_PUPIL_MISSES);
+        let guest_url = sites::url_of(RIVERSIDE_GUEST_MISSES);
+        return vec![
+            PlantedFilter {
+                vantage: "pupil-pc".into(),
+                group: "pupil",
+                check: must_block_check(url),
+                url,
+                what: RIVERSIDE_PUPIL_PROBLEM,
+            },
+            PlantedFilter {
+                vantage: "staff-pc".into(),
+                group: "staff",
+                check: "filter.must-load",
+                url: sites::url_of(RIVERSIDE_STAFF_OVERBLOCKS),
+                what: RIVERSIDE_STAFF_PROBLEM,
+            },
+            PlantedFilter {
+                vantage: "guest-laptop".into(),
+                group: "guest",
+                check: must_block_check(guest_url),
+                url: guest_url,
+                what: RIVERSIDE_GUEST_PROBLEM,
+            },
+        ];
+    }
+    let mut out = vec![
+        PlantedFilter {
+            vantage: "pupil-pc".into(),
+            group: "pupil",
+            check: "filter.categories",
+            url: sites::url_of(SWEARING),
+            what: PUPIL_PROBLEM,
+        },
+        PlantedFilter {
+            vantage: "staff-pc".into(),
+            group: "staff",
+            check: "filter.must-load",
+            url: sites::url_of(CHILDLINE),
+            what: STAFF_PROBLEM,
+        },
+    ];
+    for site in SITES.iter().filter(|s| s.kind == Kind::MustBlock) {
+        out.push(PlantedFilter {
+            vantage: "guest-laptop".into(),
+            group: "guest",
+            check: must_block_check(site.url),
+            url: site.url,
+            what: GUEST_PROBLEM,
+        });
+    }
+    out
+}
