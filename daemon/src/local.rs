@@ -192,6 +192,12 @@ pub fn picture_runs(
     Ok(with)
 }
 
+/// The `--only` selectors as the engine takes them (each a check id or a family this version
+/// has), or which one names no check. Needs no configuration: a front end may ask first.
+pub fn selectors(only: &[String]) -> Result<Vec<String>, ApiError> {
+    engine::resolve_selectors(only).map_err(|e| ApiError::Unknown(e.to_string()))
+}
+
 /// Every check this version has.
 pub fn catalogue() -> Catalogue {
     Catalogue {
@@ -411,8 +417,7 @@ impl Api for Local {
         if let Some(id) = scope.verifies {
             self.recheck_rule(id)?;
         }
-        let selectors = engine::resolve_selectors(&scope.selectors)
-            .map_err(|e| ApiError::Unknown(e.to_string()))?;
+        let selectors = selectors(&scope.selectors)?;
         let loaded = self.scoped(&scope)?;
         let (tx, events) = mpsc::unbounded_channel();
         let (cancel, cancelled) = oneshot::channel::<()>();

@@ -21,6 +21,8 @@ pub struct Ended {
 }
 
 pub fn audit(config: Option<&Path>, args: &AuditArgs) -> Result<u8, Fail> {
+    // A selector that names no check is refused before the configuration is read.
+    caretaker_daemon::local::selectors(&args.only).map_err(api_fail)?;
     let api = local(config)?;
     let trigger = match args.trigger {
         TriggerArg::Manual => Trigger::Manual,

@@ -1,0 +1,159 @@
+use super::*;
+
+#[test]
+fn the_user_comes_from_the_uid_not_the_environment() {
+    // The test process's own environment says someone else; the record must not believe it.
+    let expected = nix::unistd::User::from_uid(nix::unistd::getuid())
+        .ok()
+        .flatten()
+        .map(|u| u.name)
+        .unwrap_or_else(|| format!("uid {}", nix::unistd::getuid()));
+    let before = std::env::var_os("USER");
+    // SAFETY-free: set_var is safe on edition 2021; the tests of this module do not read USER.
+    std::env::set_var("USER", "headteacher");
+    let got = os_user();
+    match before {
+        Some(v) => std::env::set_var("USER", v),
+        None => std::env::remove_var("USER"),
+    }
+    assert_eq!(got, expected);
+    assert_ne!(got, "headteacher");
+    assert!(!host_name().is_empty());
+}
+use std::os::unix::fs::PermissionsExt;
+
+fn finding(status: Status) -> Finding {
+    Finding::new(
+        "directory.lockout",
+        Target::new(TargetKind::Policy, "staff", "ad"),
+        status,
+        Severity::High,
+        "Staff accounts are never locked after wrong passwords.",
+        Evidence::new("ldaps://dc").with("lockoutThreshold", 0),
+    )
+    .fix("samba-tool domain passwordsettings set --account-lockout-threshold=10")
+}
+
+fn new_run() -> NewRun {
+    NewRun {
+        trigger: Trigger::Manual,
+        who: "tester".into(),
+        config_digest: "abc".into(),
+        school: "St. Example's".into(),
+        only: vec![],
+    }
+}
+
+#[test]
+fn created_private_and_round_trips_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sub/caretaker.db");
+    let store = Store::open(&path).unwrap();
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let parent_mode = std::fs::metadata(path.parent().unwrap())
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(parent_mode, 0o700);
+    let id = store.begin_run(&new_run()).unwrap();
+    let f = finding(Status::Fail);
+    store.add_findings(id, std::slice::from_ref(&f)).unwrap();
+    store
+        .finish_run(id, RunState::Complete, Some(Verdict::NonCompliant))
+        .unwrap();
+    let back = store.findings(id).unwrap();
+    assert_eq!(back, vec![f]);
+    let run = store.run(None).unwrap().unwrap();
+    assert_eq!(run.id, id);
+    assert_eq!(run.state, RunState::Complete);
+    assert_eq!(run.verdict, Some(Verdict::NonCompliant));
+    assert_eq!(run.counts.fail, 1);
+}
+
+#[test]
+fn a_world_readable_store_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("caretaker.db");
+    drop(Store::open(&path).unwrap());
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let err = Store::open(&path).unwrap_err().to_string();
+    assert!(err.contains("chmod 600"), "{err}");
+}
+
+#[test]
+fn a_run_left_running_by_a_dead_process_is_marked_interrupted() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("caretaker.db");
+    let store = Store::open(&path).unwrap();
+    let mine = store.begin_run(&new_run()).unwrap();
+    let dead = store.begin_run(&new_run()).unwrap();
+    // Pretend the second run belongs to a process that no longer exists.
+    store
+        .lock()
+        .execute(
+            "UPDATE runs SET pid_start = 'gone:1' WHERE id = ?1",
+            params![dead],
+        )
+        .unwrap();
+    assert_eq!(store.mark_abandoned_runs().unwrap(), 1);
+    assert_eq!(
+        store.run(Some(dead)).unwrap().unwrap().state,
+        RunState::Interrupted
+    );
+    // Our own, live run is left alone.
+    assert_eq!(
+        store.run(Some(mine)).unwrap().unwrap().state,
+        RunState::Running
+    );
+}
+
+#[test]
+fn stores_opened_at_once_migrate_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("caretaker.db");
+    let handles: Vec<_> = (0..8)
+        .map(|_| {
+            let p = path.clone();
+            std::thread::spawn(move || Store::open(&p).map(|s| s.runs(1).map(|r| r.len())))
+        })
+        .collect();
+    for h in handles {
+        let r = h.join().unwrap();
+        assert!(matches!(r, Ok(Ok(0))), "{r:?}");
+    }
+}
+
+#[test]
+fn verdicts() {
+    assert_eq!(Verdict::of(&[]), Verdict::Incomplete);
+    assert_eq!(Verdict::of(&[finding(Status::Pass)]), Verdict::Compliant);
+    assert_eq!(
+        Verdict::of(&[finding(Status::Pass), finding(Status::Warn)]),
+        Verdict::Compliant
+    );
+    assert_eq!(
+        Verdict::of(&[finding(Status::Error), finding(Status::Pass)]),
+        Verdict::Incomplete
+    );
+    assert_eq!(
+        Verdict::of(&[finding(Status::Error), finding(Status::Fail)]),
+        Verdict::NonCompliant
+    );
+    assert_eq!(Verdict::of(&[finding(Status::Waived)]), Verdict::Compliant);
+}
+
+#[test]
+fn a_store_from_the_future_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("caretaker.db");
+    drop(Store::open(&path).unwrap());
+    let conn = Connection::open(&path).unwrap();
+    conn.pragma_update(None, "user_version", 99).unwrap();
+    drop(conn);
+    assert!(matches!(
+        Store::open(&path),
+        Err(StoreError::TooNew { found: 99, .. })
+    ));
+}
