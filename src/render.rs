@@ -221,7 +221,7 @@ pub fn runs_table(runs: &[RunRecord]) -> String {
         .map(|r| RunRow {
             id: r.id,
             started: r.started_at.clone(),
-            trigger: r.trigger.clone(),
+            trigger: r.trigger.to_string(),
             who: r.who.clone(),
             state: r.state.as_str().to_string(),
             covered: covered(&r.only),
@@ -408,7 +408,7 @@ mod tests {
     fn run() -> RunRecord {
         RunRecord {
             id: 1,
-            trigger: "manual".into(),
+            trigger: caretaker_model::run::Trigger::Manual,
             who: "root".into(),
             config_digest: String::new(),
             school: "A School".into(),

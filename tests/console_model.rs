@@ -9,7 +9,7 @@ use caretaker_tui::model::*;
 fn run(id: i64, only: &[&str], state: RunState) -> RunRecord {
     RunRecord {
         id,
-        trigger: "cron".into(),
+        trigger: caretaker_model::run::Trigger::Cron,
         who: "root".into(),
         config_digest: "d".into(),
         school: "s".into(),

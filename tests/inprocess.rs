@@ -211,5 +211,5 @@ fn in_process_over_a_real_store() {
         other => panic!("{other:?}"),
     };
     let run = store.run(Some(run_id)).unwrap().unwrap();
-    assert_eq!(run.trigger, "console");
+    assert_eq!(run.trigger, Trigger::Console);
 }

@@ -62,7 +62,7 @@ pub fn log(store: &Store, since: Option<&str>) -> Result<Vec<FilterCheck>, Store
                 run: run.id,
                 started_at: run.started_at.clone(),
                 ended_at: run.ended_at.clone(),
-                trigger: run.trigger.clone(),
+                trigger: run.trigger,
                 who: run.who.clone(),
                 vantage: v,
                 group,

@@ -110,7 +110,7 @@ pub fn document_attested<'a>(
         policy: &map.policy,
         run: RunDoc {
             id: run.id,
-            trigger: &run.trigger,
+            trigger: run.trigger.as_str(),
             who: &run.who,
             config_digest: &run.config_digest,
             started_at: &run.started_at,
@@ -289,7 +289,7 @@ mod tests {
         assert_eq!(line(&lines, "7.4/logins").status, ClauseStatus::Amber);
         let run = RunRecord {
             id: 1,
-            trigger: "manual".into(),
+            trigger: caretaker_model::run::Trigger::Manual,
             who: "root".into(),
             config_digest: "d".into(),
             school: "s".into(),

@@ -7,6 +7,8 @@
 
 use serde::Serialize;
 
+use crate::run::Trigger;
+
 /// One URL's result.
 #[derive(Debug, Clone, Serialize)]
 pub struct UrlResult {
@@ -32,7 +34,7 @@ pub struct FilterCheck {
     pub run: i64,
     pub started_at: String,
     pub ended_at: Option<String>,
-    pub trigger: String,
+    pub trigger: Trigger,
     pub who: String,
     pub vantage: String,
     pub group: String,

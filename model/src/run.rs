@@ -4,7 +4,8 @@
 use crate::finding::{Finding, Status};
 
 /// What started a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Trigger {
     Manual,
     Cron,
@@ -31,6 +32,12 @@ impl Trigger {
         ]
         .into_iter()
         .find(|t| t.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for Trigger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -125,7 +132,7 @@ pub struct NewRun {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunRecord {
     pub id: i64,
-    pub trigger: String,
+    pub trigger: Trigger,
     pub who: String,
     pub config_digest: String,
     pub school: String,

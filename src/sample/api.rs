@@ -140,7 +140,7 @@ impl Api for Sample {
                     run: run.id,
                     started_at: run.started_at.clone(),
                     ended_at: run.ended_at.clone(),
-                    trigger: run.trigger.clone(),
+                    trigger: run.trigger,
                     who: run.who.clone(),
                     vantage: vantage.to_string(),
                     group: group.to_string(),

@@ -715,9 +715,9 @@ impl Sample {
             runs.push(RunRecord {
                 id,
                 trigger: if id == 5 {
-                    "console".into()
+                    Trigger::Console
                 } else {
-                    "cron".into()
+                    Trigger::Cron
                 },
                 who: if id == 5 {
                     "r.singh".into()

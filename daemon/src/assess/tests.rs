@@ -529,7 +529,7 @@ fn a_verification_from_stored_findings() {
     };
     let run = RunRecord {
         id: 7,
-        trigger: "manual".into(),
+        trigger: caretaker_model::run::Trigger::Manual,
         who: "root".into(),
         config_digest: String::new(),
         school: String::new(),

@@ -605,9 +605,17 @@ fn row_to_run(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRecord> {
     let state: String = r.get(7)?;
     let verdict: Option<String> = r.get(8)?;
     let only: String = r.get(9)?;
+    let trigger: String = r.get(1)?;
+    let trigger = Trigger::parse(&trigger).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            1,
+            rusqlite::types::Type::Text,
+            format!("run trigger {trigger:?} is not one this version knows").into(),
+        )
+    })?;
     Ok(RunRecord {
         id: r.get(0)?,
-        trigger: r.get(1)?,
+        trigger,
         who: r.get(2)?,
         config_digest: r.get(3)?,
         school: r.get(4)?,

@@ -157,3 +157,32 @@ fn a_store_from_the_future_is_refused() {
         Err(StoreError::TooNew { found: 99, .. })
     ));
 }
+
+/// A run's trigger is read back as the type it was written from; a word this version does not
+/// know (a store edited by hand) is an error naming it, not a panic and not a guess.
+#[test]
+fn triggers_are_read_back_as_types_and_an_unknown_one_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("caretaker.db");
+    let store = Store::open(&path).unwrap();
+    for trigger in [
+        Trigger::Manual,
+        Trigger::Cron,
+        Trigger::Schedule,
+        Trigger::Console,
+    ] {
+        let id = store
+            .begin_run(&NewRun {
+                trigger,
+                ..new_run()
+            })
+            .unwrap();
+        assert_eq!(store.run(Some(id)).unwrap().unwrap().trigger, trigger);
+    }
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute("UPDATE runs SET trigger = 'banana' WHERE id = 1", [])
+        .unwrap();
+    let err = store.runs(10).unwrap_err().to_string();
+    assert!(err.contains("banana"), "{err}");
+    assert_eq!(store.run(Some(2)).unwrap().unwrap().trigger, Trigger::Cron);
+}

@@ -180,7 +180,7 @@ pub fn cell_history(
             Some(CellHistory {
                 run: c.run,
                 started_at: c.started_at.clone(),
-                trigger: c.trigger.clone(),
+                trigger: c.trigger.to_string(),
                 who: c.who.clone(),
                 status: Status::parse(&r.status).unwrap_or(Status::Error),
                 summary: r.summary.clone(),

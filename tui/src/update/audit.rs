@@ -149,7 +149,7 @@ pub(super) fn audit_event(state: &mut State, ev: AuditEvent) -> Vec<Effect> {
                 .unwrap_or_else(|| ("everything".into(), None));
             let word = verdict_word(&caretaker_model::run::RunRecord {
                 id: run_id,
-                trigger: String::new(),
+                trigger: caretaker_model::run::Trigger::Console,
                 who: String::new(),
                 config_digest: String::new(),
                 school: String::new(),
