@@ -68,8 +68,8 @@ impl ApiError {
             ApiError::NoSuchRun(_)
             | ApiError::NoRuns
             | ApiError::Refused(_)
-            | ApiError::Unknown(_) => EXIT_USAGE,
-            ApiError::Recheck(RecheckRefused::Record(_)) => EXIT_USAGE,
+            | ApiError::Unknown(_)
+            | ApiError::Recheck(RecheckRefused::Record(_)) => EXIT_USAGE,
             ApiError::Recheck(RecheckRefused::NoVantagePoint) | ApiError::Config { .. } => {
                 EXIT_CONFIG
             }
@@ -289,6 +289,11 @@ impl ChangeLog {
     /// The log with its links worked out.
     pub fn log(&self) -> Log {
         Log::from_records(self.records.clone())
+    }
+
+    /// The log with its links worked out, taking the records (no copy).
+    pub fn into_log(self) -> Log {
+        Log::from_records(self.records)
     }
 }
 

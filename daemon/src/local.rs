@@ -148,28 +148,6 @@ impl Local {
         }
         Ok(loaded)
     }
-
-    /// The rule for re-checking the filter for risk assessment `id` now.
-    fn recheck_rule(&self, id: i64) -> Result<(), ApiError> {
-        let log = self.store()?.log().map_err(api)?;
-        let record = log.get(id).ok_or_else(|| {
-            ApiError::Unknown(format!(
-                "there is no risk assessment #{id} (see `caretaker assess list`)"
-            ))
-        })?;
-        match assess::recheck(
-            record,
-            assess::today(),
-            self.loaded.config.filter.vantages.len(),
-        ) {
-            Ok(_) => Ok(()),
-            Err(assess::RecheckRefused::NoVantagePoint) => Err(ApiError::Config {
-                path: self.loaded.path.display().to_string(),
-                why: assess::RecheckRefused::NoVantagePoint.to_string(),
-            }),
-            Err(why) => Err(ApiError::Recheck(why)),
-        }
-    }
 }
 
 /// The runs the current picture is made of, from `runs` (newest first): runs still running are
@@ -409,13 +387,30 @@ impl Api for Local {
         assess::verify_with_run(self.store()?, assessment, run, &os_user()).map_err(api)
     }
 
-    fn may_recheck(&self, assessment: i64) -> Result<(), ApiError> {
-        self.recheck_rule(assessment)
+    fn may_recheck(&self, id: i64) -> Result<(), ApiError> {
+        let log = self.store()?.log().map_err(api)?;
+        let record = log.get(id).ok_or_else(|| {
+            ApiError::Unknown(format!(
+                "there is no risk assessment #{id} (see `caretaker assess list`)"
+            ))
+        })?;
+        match assess::recheck(
+            record,
+            assess::today(),
+            self.loaded.config.filter.vantages.len(),
+        ) {
+            Ok(_) => Ok(()),
+            Err(assess::RecheckRefused::NoVantagePoint) => Err(ApiError::Config {
+                path: self.loaded.path.display().to_string(),
+                why: assess::RecheckRefused::NoVantagePoint.to_string(),
+            }),
+            Err(why) => Err(ApiError::Recheck(why)),
+        }
     }
 
     fn start_audit(&self, scope: AuditScope, trigger: Trigger) -> Result<AuditHandle, ApiError> {
         if let Some(id) = scope.verifies {
-            self.recheck_rule(id)?;
+            self.may_recheck(id)?;
         }
         let selectors = selectors(&scope.selectors)?;
         let loaded = self.scoped(&scope)?;

@@ -78,7 +78,7 @@ fn json_out(v: &serde_json::Value) -> Result<(), Fail> {
 }
 
 fn read_log(api: &Local) -> Result<Log, Fail> {
-    Ok(api.change_log().map_err(api_fail)?.log())
+    Ok(api.change_log().map_err(api_fail)?.into_log())
 }
 
 fn add(config: Option<&Path>, args: &AssessAddArgs) -> Result<u8, Fail> {
@@ -235,7 +235,9 @@ fn verify(config: Option<&Path>) -> Result<u8, Fail> {
 
 fn export(config: Option<&Path>, args: &AssessExportArgs) -> Result<u8, Fail> {
     let api = local(config)?;
-    let log = read_log(&api)?;
+    let changes = api.change_log().map_err(api_fail)?;
+    let exported_by = changes.user.clone();
+    let log = changes.into_log();
     let report = api.verify_records().map_err(api_fail)?;
     if !report.intact() {
         eprint!(
@@ -248,7 +250,7 @@ fn export(config: Option<&Path>, args: &AssessExportArgs) -> Result<u8, Fail> {
         ExportFormat::Json => json_out(&serde_json::json!({
             "school": api.loaded().config.school.name,
             "exported_at": caretaker_model::finding::now_rfc3339(),
-            "exported_by": api.change_log().map_err(api_fail)?.user,
+            "exported_by": exported_by,
             "hash": "lowercase hex SHA-256 over netstrings (<byte length>:<bytes>,) of prev_hash, id, kind, body, entered_by, entered_at, supersedes (empty when none); body is canonical JSON: keys sorted, no spaces",
             "chain": {
                 "records": report.records,

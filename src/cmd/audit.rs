@@ -111,8 +111,9 @@ fn print_run(
     format: Format,
 ) -> Result<(), Fail> {
     let changes = api.change_log().map_err(api_fail)?;
-    let attestations = changes.log().attestations();
-    let (school, map, today) = (&api.loaded().config.school.name, api.map(), changes.today);
+    let today = changes.today;
+    let attestations = changes.into_log().attestations();
+    let (school, map) = (&api.loaded().config.school.name, api.map());
     match format {
         Format::Text => write_stdout(&render::report_attested(
             school,

@@ -87,21 +87,17 @@ pub fn json_out(v: &impl serde::Serialize) -> Result<(), Fail> {
 /// Run `id` (the latest when `None`), or why there is none, in the words `show` uses.
 pub fn stored_run(api: &Local, id: Option<i64>) -> Result<caretaker_model::run::RunRecord, Fail> {
     use caretaker_api::Api as _;
-    match api.run(id) {
-        Ok(run) => Ok(run),
-        Err(e @ (ApiError::NoSuchRun(_) | ApiError::NoRuns)) => {
-            let what = match e {
-                ApiError::NoSuchRun(id) => format!("no run {id} in the store"),
-                _ => "no runs stored yet".into(),
-            };
-            Err(fail(
-                EXIT_USAGE,
-                anyhow::anyhow!(
-                    "{what} ({}); see `caretaker runs`",
-                    api.loaded().store_path.display()
-                ),
-            ))
-        }
-        Err(e) => Err(api_fail(e)),
-    }
+    let what = match api.run(id) {
+        Ok(run) => return Ok(run),
+        Err(ApiError::NoSuchRun(id)) => format!("no run {id} in the store"),
+        Err(ApiError::NoRuns) => "no runs stored yet".to_string(),
+        Err(e) => return Err(api_fail(e)),
+    };
+    Err(fail(
+        EXIT_USAGE,
+        anyhow::anyhow!(
+            "{what} ({}); see `caretaker runs`",
+            api.loaded().store_path.display()
+        ),
+    ))
 }

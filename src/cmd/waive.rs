@@ -31,7 +31,8 @@ fn usage(problems: &[String]) -> Fail {
 /// The log, and the day the core judges records on.
 fn read_log(api: &Local) -> Result<(Log, time::Date), Fail> {
     let changes = api.change_log().map_err(api_fail)?;
-    Ok((changes.log(), changes.today))
+    let today = changes.today;
+    Ok((changes.into_log(), today))
 }
 
 /// Checks the typed texts and the date, collecting every problem.

@@ -92,9 +92,10 @@ impl Api for Sample {
     }
 
     fn verify_records(&self) -> Result<ChainReport, ApiError> {
+        let records = self.records();
         Ok(caretaker_daemon::assess::check_chain(
-            &self.records(),
-            self.records().last().map(|r| r.id),
+            &records,
+            records.last().map(|r| r.id),
             &[],
             &[],
         ))
