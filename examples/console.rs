@@ -10,7 +10,10 @@ fn main() -> ExitCode {
     let arg = std::env::args().nth(1).unwrap_or_else(|| "--sample".into());
     let offset = time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC);
     let result = if arg == "--sample" {
-        caretaker_tui::run_with(Arc::new(caretaker::sample::Sample::new()), offset)
+        match caretaker::sample::Sample::new() {
+            Ok(sample) => caretaker_tui::run_with(Arc::new(sample), offset),
+            Err(e) => Err(e.into()),
+        }
     } else {
         match caretaker_config::load(std::path::Path::new(&arg)) {
             Ok(loaded) => {

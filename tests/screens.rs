@@ -268,7 +268,7 @@ fn no_store_yet_and_loading() {
 /// FAIL / PASS / ERROR.
 #[test]
 fn no_color_words_carry_the_meaning() {
-    let source = Sample::new();
+    let source = Sample::new().expect("the sample school opens");
     let mut state = State::new(sample::now(), time::UtcOffset::UTC, false);
     act(&mut state, &source, Action::Resize(80, 24));
     act(&mut state, &source, Action::Reload);
@@ -599,20 +599,11 @@ fn verification_recorded() {
     for (w, h) in SIZES {
         let (mut state, source) = console(w, h);
         act(&mut state, &source, Action::GoTo(Screen::Assessments));
-        act(&mut state, &source, Action::Verify);
+        let effects = update(&mut state, Action::Verify);
         let t = text(&render(&state));
         assert!(t.contains("Running the web-filter tests for #6"), "{t}");
-        act(
-            &mut state,
-            &source,
-            Action::Audit(AuditEvent::Finished {
-                run_id: sample::RUNS + 1,
-                state: caretaker_daemon::store::RunState::Complete,
-                verdict: caretaker_daemon::store::Verdict::NonCompliant,
-                counts: Default::default(),
-                findings: vec![],
-            }),
-        );
+        let [effect] = <[Effect; 1]>::try_from(effects).expect("one effect: the audit");
+        common::run_audit(&mut state, &source, effect);
         let t = text(&render(&state));
         assert!(t.contains("Recorded as #11"), "{t}");
         assert!(t.contains(&format!("run {}", sample::RUNS + 1)), "{t}");

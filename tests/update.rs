@@ -463,7 +463,7 @@ fn picture_answers_old_and_failed() {
         &mut fresh,
         Action::PictureLoaded {
             request,
-            result: Ok(Box::new(src.picture())),
+            result: Ok(Box::new(src.picture().expect("the sample picture"))),
         },
     );
     assert!(fresh.picture().is_some());
@@ -861,7 +861,7 @@ mod assessment_form {
     #[test]
     fn the_site_log_prefills_the_change() {
         let (mut state, _) = loaded();
-        let source = Sample::new();
+        let source = Sample::new().expect("the sample school opens");
         act(&mut state, &source, Action::GoTo(Screen::Sites));
         act(&mut state, &source, Action::Down); // #4 games.example.net, block
         act(&mut state, &source, Action::NewAssessment);
@@ -886,7 +886,11 @@ mod assessment_form {
             .text
             .contains("nothing was recorded"));
         // Back (Esc outside the key table's form mode) also closes it before quitting.
-        act(&mut state, &Sample::new(), Action::NewAssessment);
+        act(
+            &mut state,
+            &Sample::new().expect("the sample school opens"),
+            Action::NewAssessment,
+        );
         update(&mut state, Action::Back);
         assert!(state.form.is_none() && !state.quit);
     }
@@ -1393,7 +1397,8 @@ mod corrections_and_verification {
         assert!(s.form.is_none());
     }
 
-    /// `v`: the filter tests, then the finished run recorded against the assessment.
+    /// `v`: the filter tests run through the core, then the finished run is recorded against
+    /// the assessment.
     #[test]
     fn verify_runs_the_filter_tests_and_records_the_run() {
         let (mut s, src) = on(Screen::Assessments);
@@ -1408,24 +1413,38 @@ mod corrections_and_verification {
         assert_eq!(s.audit.as_ref().unwrap().verifies, Some(6));
         // Another audit cannot start while it runs.
         assert!(update(&mut s, Action::Verify).is_empty());
-        let effects = update(&mut s, finished(9, RunState::Complete));
+        let events = common::audit(
+            &src,
+            AuditScope {
+                verifies: Some(6),
+                ..AuditScope::checks(vec!["filter".into()])
+            },
+        );
+        let (last, before) = events.split_last().expect("events");
+        let AuditEvent::Finished { run_id, .. } = last else {
+            panic!("the audit ends with a verdict: {last:?}");
+        };
+        assert_eq!(*run_id, sample::RUNS + 1, "the next run in the store");
+        for ev in before {
+            act(&mut s, &src, Action::Audit(ev.clone()));
+        }
+        let effects = update(&mut s, Action::Audit(last.clone()));
         assert!(
             effects.contains(&Effect::SaveVerification {
                 assessment: 6,
-                run: 9
+                run: *run_id
             }),
             "{effects:?}"
         );
         assert!(s.audit.is_none());
-        let saved = Action::VerificationSaved(
-            src.add_verification(6, 9)
-                .map(|(stored, _)| Box::new(stored))
-                .map_err(|e| e.to_string()),
-        );
-        act(&mut s, &src, saved);
+        for effect in effects {
+            if let Some(answer) = caretaker_tui::app::answer(&src, effect) {
+                act(&mut s, &src, answer);
+            }
+        }
         let log = s.changes().unwrap().log();
         let checks = log.verifications_of(6);
-        assert_eq!(checks.last().unwrap().1.run, 9);
+        assert_eq!(checks.last().unwrap().1.run, *run_id);
         let m = s.message.clone().unwrap();
         assert!(
             m.text.contains("Recorded as #11") && m.text.contains("after #6"),

@@ -16,7 +16,7 @@ use caretaker_model::records::{
     Attestation, ChainReport, RiskAssessment, SiteLogEntry, StoredRecord, Verification, Waiver,
 };
 use caretaker_model::run::Sightings;
-use caretaker_model::Finding;
+use caretaker_model::{Clock, Finding};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::assess;
@@ -35,6 +35,8 @@ pub struct Local {
     store: OnceLock<Store>,
     map: ClauseMap,
     loaded: Loaded,
+    clock: Clock,
+    user: Option<String>,
 }
 
 /// A store error as the API's: a refusal stays a refusal, anything else is the store's.
@@ -60,14 +62,39 @@ impl Local {
             store: OnceLock::new(),
             map,
             loaded,
+            clock: Clock::system(),
+            user: None,
         }
     }
 
     /// Over an already open store.
     pub fn new(store: Store, loaded: Loaded, map: ClauseMap) -> Local {
-        let local = Local::lazy(loaded, map);
+        let mut local = Local::lazy(loaded, map);
+        local.clock = store.clock().clone();
         let _ = local.store.set(store);
         local
+    }
+
+    /// The same API, with `clock` as "now": for what is stamped (runs, records, actions) and
+    /// for what depends on today (waivers in force, re-checks).
+    pub fn with_clock(mut self, clock: Clock) -> Local {
+        if let Some(store) = self.store.take() {
+            let _ = self.store.set(store.with_clock(clock.clone()));
+        }
+        self.clock = clock;
+        self
+    }
+
+    /// The same API, acting for `user`: what it records is entered by that name. (By default,
+    /// the operating-system user this process runs as.)
+    pub fn as_user(mut self, user: impl Into<String>) -> Local {
+        self.user = Some(user.into());
+        self
+    }
+
+    /// Who what this records is entered by.
+    fn user(&self) -> String {
+        self.user.clone().unwrap_or_else(os_user)
     }
 
     /// The store, opened on first use.
@@ -75,7 +102,9 @@ impl Local {
         if let Some(s) = self.store.get() {
             return Ok(s);
         }
-        let opened = Store::open(&self.loaded.store_path).map_err(api)?;
+        let opened = Store::open(&self.loaded.store_path)
+            .map_err(api)?
+            .with_clock(self.clock.clone());
         Ok(self.store.get_or_init(|| opened))
     }
 
@@ -285,7 +314,7 @@ impl Api for Local {
             return Err(ApiError::Refused("the action is empty".into()));
         }
         store
-            .add_filter_action(run, vantage, action.trim(), &os_user())
+            .add_filter_action(run, vantage, action.trim(), &self.user())
             .map_err(api)
     }
 
@@ -299,7 +328,7 @@ impl Api for Local {
             latest: runs.first().cloned(),
             runs: with,
             attestations: log.attestations(),
-            today: assess::today(),
+            today: self.clock.today(),
         })
     }
 
@@ -350,8 +379,8 @@ impl Api for Local {
         Ok(ChangeLog {
             records: self.store()?.records().map_err(api)?,
             consent_from: self.loaded.config.assess.consent_from,
-            user: os_user(),
-            today: assess::today(),
+            user: self.user(),
+            today: self.clock.today(),
         })
     }
 
@@ -360,23 +389,23 @@ impl Api for Local {
     }
 
     fn add_assessment(&self, a: &RiskAssessment) -> Result<StoredRecord, ApiError> {
-        assess::add_assessment(self.store()?, a, &os_user()).map_err(api)
+        assess::add_assessment(self.store()?, a, &self.user()).map_err(api)
     }
 
     fn add_site(&self, s: &SiteLogEntry) -> Result<StoredRecord, ApiError> {
-        assess::add_site(self.store()?, s, &os_user()).map_err(api)
+        assess::add_site(self.store()?, s, &self.user()).map_err(api)
     }
 
     fn add_waiver(&self, w: &Waiver) -> Result<StoredRecord, ApiError> {
-        assess::add_waiver(self.store()?, w, &os_user()).map_err(api)
+        assess::add_waiver(self.store()?, w, &self.user()).map_err(api)
     }
 
     fn add_attestation(&self, a: &Attestation) -> Result<StoredRecord, ApiError> {
-        assess::add_attestation(self.store()?, a, &os_user()).map_err(api)
+        assess::add_attestation(self.store()?, a, &self.user()).map_err(api)
     }
 
     fn withdraw(&self, id: i64, reason: &str) -> Result<StoredRecord, ApiError> {
-        assess::withdraw(self.store()?, id, reason.to_string(), &os_user()).map_err(api)
+        assess::withdraw(self.store()?, id, reason.to_string(), &self.user()).map_err(api)
     }
 
     fn add_verification(
@@ -384,7 +413,7 @@ impl Api for Local {
         assessment: i64,
         run: i64,
     ) -> Result<(StoredRecord, Verification), ApiError> {
-        assess::verify_with_run(self.store()?, assessment, run, &os_user()).map_err(api)
+        assess::verify_with_run(self.store()?, assessment, run, &self.user()).map_err(api)
     }
 
     fn may_recheck(&self, id: i64) -> Result<(), ApiError> {
@@ -396,7 +425,7 @@ impl Api for Local {
         })?;
         match assess::recheck(
             record,
-            assess::today(),
+            self.clock.today(),
             self.loaded.config.filter.vantages.len(),
         ) {
             Ok(_) => Ok(()),
@@ -418,6 +447,8 @@ impl Api for Local {
         let (cancel, cancelled) = oneshot::channel::<()>();
         let store = self.store()?.clone();
         let map = self.map.clone();
+        let now = self.clock.now();
+        let who = self.user();
         // The engine gets a runtime of its own on its own thread: however busy the checks keep
         // it, the caller's own tasks never wait for them.
         std::thread::Builder::new()
@@ -437,8 +468,8 @@ impl Api for Local {
                 };
                 let progress_tx = tx.clone();
                 let outcome = runtime.block_on(async {
-                    let units = engine::units_from_config(&loaded, time::OffsetDateTime::now_utc());
-                    let req = AuditRequest::from_config(&loaded, trigger, os_user(), selectors);
+                    let units = engine::units_from_config(&loaded, now);
+                    let req = AuditRequest::from_config(&loaded, trigger, who, selectors);
                     engine::run_audit_with_progress(
                         &store,
                         &map,

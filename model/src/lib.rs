@@ -1,5 +1,6 @@
 //! caretaker's model: the words every part speaks, with no I/O.
 //!
+//! - [`clock`]: where "now" comes from;
 //! - [`finding`]: findings, statuses, targets and evidence;
 //! - [`spec`]: a check's declaration ([`CheckSpec`]);
 //! - [`clauses`]: the policy clause map;
@@ -9,6 +10,7 @@
 //! - [`records`]: the filter-change log's records and the rules they are written by.
 
 pub mod clauses;
+pub mod clock;
 pub mod compliance;
 pub mod filterlog;
 pub mod finding;
@@ -17,5 +19,6 @@ pub mod run;
 pub mod spec;
 
 pub use clauses::{Clause, ClauseMap, ClauseMapError};
+pub use clock::Clock;
 pub use finding::{CheckId, Evidence, Finding, Severity, Status, Target, TargetKind};
 pub use spec::{AreaId, CheckSpec};

@@ -9,7 +9,7 @@ pub const MUST_BLOCK_CHECKS: &[&str] = &[
 ];
 
 use super::append::refused;
-use super::{add_verification, today, verifiable, StoredRecord, Verification};
+use super::{add_verification, verifiable, StoredRecord, Verification};
 
 /// Judges run `run`'s filter findings for risk assessment `assessment` and appends the
 /// verification that links them (the CLI's `assess check-filter` and the console's `v`); refused
@@ -25,7 +25,7 @@ pub fn verify_with_run(
             "there is no risk assessment #{assessment} (see `caretaker assess list`)"
         )));
     };
-    verifiable(&target, today()).map_err(refused)?;
+    verifiable(&target, store.clock().today()).map_err(refused)?;
     let record = store
         .run(Some(run))?
         .ok_or_else(|| refused(format!("run {run} is not in the store")))?;

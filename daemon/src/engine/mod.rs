@@ -285,7 +285,7 @@ pub async fn run_audit_with_progress(
 ) -> Result<AuditOutcome, StoreError> {
     // The waivers in force today (read once: a waiver recorded mid-run counts from the next run).
     let waivers = store.log()?.waivers();
-    let today = crate::assess::today();
+    let today = store.clock().today();
     let run_id = store.begin_run(&NewRun {
         trigger: req.trigger,
         who: req.who.clone(),
@@ -369,7 +369,7 @@ pub async fn run_audit_with_progress(
                 for f in &mut findings {
                     f.clauses = map.clauses_for(&f.check);
                 }
-                carry_forward(store, &mut findings, time::OffsetDateTime::now_utc())?;
+                carry_forward(store, &mut findings, store.clock().now())?;
                 crate::assess::apply_waivers(&mut findings, &waivers, today);
                 store.add_findings(run_id, &findings)?;
                 progress(Progress::UnitDone {

@@ -12,6 +12,7 @@ use caretaker_checks::{CheckId, Evidence, Finding, Severity, Status, Target, Tar
 pub use caretaker_model::run::{
     fingerprint, NewRun, RunRecord, RunState, Sightings, StatusCounts, Trigger, Verdict,
 };
+use caretaker_model::Clock;
 use rusqlite::{params, Connection, OptionalExtension};
 
 /// Why the store could not be used.
@@ -149,6 +150,7 @@ const MIGRATIONS: &[&str] = &[
 pub struct Store {
     path: PathBuf,
     conn: Arc<Mutex<Connection>>,
+    clock: Clock,
 }
 
 impl Store {
@@ -246,6 +248,7 @@ impl Store {
         let store = Store {
             path: path.to_path_buf(),
             conn: Arc::new(Mutex::new(conn)),
+            clock: Clock::system(),
         };
         store.migrate()?;
         Ok(store)
@@ -254,6 +257,18 @@ impl Store {
     /// The store's file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The same store, stamping what it writes (runs' start and end, records, filter actions)
+    /// with `clock`'s time.
+    pub fn with_clock(mut self, clock: Clock) -> Store {
+        self.clock = clock;
+        self
+    }
+
+    /// The clock the store stamps what it writes with.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     fn lock(&self) -> MutexGuard<'_, Connection> {
@@ -312,7 +327,7 @@ impl Store {
             .collect::<Result<_, _>>()
             .map_err(|e| self.sql(e))?;
         drop(stmt);
-        let now = caretaker_checks::model::now_rfc3339();
+        let now = self.clock.now_rfc3339();
         let mut n = 0;
         for (id, run_host, pid, pid_start) in rows {
             let alive = run_host == host
@@ -342,7 +357,7 @@ impl Store {
                 run.who,
                 run.config_digest,
                 run.school,
-                caretaker_checks::model::now_rfc3339(),
+                self.clock.now_rfc3339(),
                 only,
                 host_name(),
                 pid as i64,
@@ -401,7 +416,7 @@ impl Store {
                     run_id,
                     state.as_str(),
                     verdict.map(Verdict::as_str),
-                    caretaker_checks::model::now_rfc3339()
+                    self.clock.now_rfc3339()
                 ],
             )
             .map_err(|e| self.sql(e))?;
@@ -512,7 +527,7 @@ impl Store {
         let conn = self.lock();
         conn.execute(
             "INSERT INTO filter_actions (run_id, vantage, action, who, at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![run_id, vantage, action, who, caretaker_checks::model::now_rfc3339()],
+            params![run_id, vantage, action, who, self.clock.now_rfc3339()],
         )
         .map_err(|e| self.sql(e))?;
         Ok(())

@@ -84,7 +84,7 @@ impl Store {
             .max(last.as_ref().map(|l| l.0).unwrap_or(0))
             + 1;
         let prev_hash = last.map(|l| l.1).unwrap_or_else(|| GENESIS.to_string());
-        let entered_at = caretaker_checks::model::now_rfc3339();
+        let entered_at = self.clock.now_rfc3339();
         let hash = record_hash(
             &prev_hash,
             id,
