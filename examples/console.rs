@@ -10,7 +10,7 @@ fn main() -> ExitCode {
     let arg = std::env::args().nth(1).unwrap_or_else(|| "--sample".into());
     let offset = time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC);
     let result = if arg == "--sample" {
-        match caretaker::sample::Sample::new() {
+        match caretaker_sample::Sample::new() {
             Ok(sample) => caretaker_tui::run_with(Arc::new(sample), offset),
             Err(e) => Err(e.into()),
         }

@@ -4,4 +4,3 @@
 pub mod cli;
 pub mod render;
 pub mod render_assess;
-pub mod sample;

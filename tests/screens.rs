@@ -5,8 +5,8 @@
 
 mod common;
 
-use caretaker::sample::{self, Sample};
 use caretaker_checks::Status;
+use caretaker_sample::{self as sample, Sample};
 use caretaker_tui::action::{Action, Effect};
 use caretaker_tui::keys::KEYS;
 use caretaker_tui::source::AuditEvent;

@@ -4,10 +4,10 @@
 
 mod common;
 
-use caretaker::sample::{self, Sample};
 use caretaker_api::{Api, AuditEvent, AuditScope};
 use caretaker_checks::Status;
 use caretaker_daemon::store::{RunState, StatusCounts, Verdict};
+use caretaker_sample::{self as sample, Sample};
 use caretaker_tui::action::{Action, Effect};
 use caretaker_tui::model::{CellHistory, Diff, Sort, StatusFilter};
 use caretaker_tui::state::{Loadable, Screen, State};

@@ -2,7 +2,7 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use caretaker::sample::{self, Sample};
+use caretaker_sample::{self as sample, Sample};
 use caretaker_tui::action::Action;
 use caretaker_tui::app::answer;
 use caretaker_tui::state::State;

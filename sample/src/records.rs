@@ -43,7 +43,7 @@ fn site(
 
 /// Enters the log through `api` (acting for the network manager), moving `clock` to each
 /// entry's time. `latest` is the newest run's findings (the waiver is of one of them).
-pub(super) fn enter(
+pub(crate) fn enter(
     api: &dyn Api,
     clock: &Clock,
     map: &ClauseMap,

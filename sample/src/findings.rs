@@ -4,10 +4,10 @@
 use caretaker_checks::{directory, filter, host};
 use caretaker_checks::{ClauseMap, Evidence, Finding, Severity, Status, Target, TargetKind};
 
-use super::RUNS;
+use crate::RUNS;
 
 /// The findings of nightly run `run` (1 … [`RUNS`]), judged against `map`.
-pub(super) fn of_run(map: &ClauseMap, run: i64) -> Vec<Finding> {
+pub(crate) fn of_run(map: &ClauseMap, run: i64) -> Vec<Finding> {
     let mut b = Builder {
         map,
         run,
@@ -20,7 +20,7 @@ pub(super) fn of_run(map: &ClauseMap, run: i64) -> Vec<Finding> {
 }
 
 /// When nightly run `run` started.
-pub(super) fn started(run: i64) -> String {
+pub(crate) fn started(run: i64) -> String {
     format!("2026-11-{:02}T02:00:0{}Z", 15 + run, run % 7)
 }
 
@@ -541,7 +541,7 @@ const PAGES: &[Page] = &[
     },
 ];
 
-pub(super) const VANTAGES: &[(&str, &str, &str)] = &[
+pub(crate) const VANTAGES: &[(&str, &str, &str)] = &[
     (
         "pupil-wifi",
         "pupil",

@@ -13,7 +13,7 @@ use caretaker_daemon::assess::{
 use caretaker_daemon::filterlog::FilterCheck;
 use caretaker_daemon::store::{RunRecord, Sightings};
 
-use super::Sample;
+use crate::Sample;
 
 impl Api for Sample {
     fn catalogue(&self) -> Catalogue {
