@@ -17,7 +17,7 @@ fn main() -> ExitCode {
     } else {
         match caretaker_config::load(std::path::Path::new(&arg)) {
             Ok(loaded) => {
-                match caretaker_daemon::Local::open(loaded, caretaker_checks::clauses::builtin()) {
+                match caretaker_core::Local::open(loaded, caretaker_checks::clauses::builtin()) {
                     Ok(local) => caretaker_tui::run_with(Arc::new(local), offset),
                     Err(e) => Err(e.into()),
                 }

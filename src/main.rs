@@ -99,7 +99,7 @@ fn console(config: Option<&std::path::Path>) -> Result<u8, Fail> {
     }
     // Read while this is the only thread (the time crate refuses later).
     let offset = time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC);
-    let local = caretaker_daemon::Local::open(loaded, map).map_err(api_fail)?;
+    let local = caretaker_core::Local::open(loaded, map).map_err(api_fail)?;
     caretaker_tui::run_with(std::sync::Arc::new(local), offset).map_err(|e| match e {
         caretaker_tui::TuiError::NotATerminal => fail(EXIT_USAGE, e),
         other => fail(EXIT_INCOMPLETE, other),

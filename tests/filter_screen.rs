@@ -8,8 +8,8 @@ use std::os::unix::fs::PermissionsExt as _;
 
 use caretaker_api::Api;
 use caretaker_checks::{Evidence, Finding, Severity, Status, Target, TargetKind};
-use caretaker_daemon::store::{NewRun, RunState, Store, Trigger, Verdict};
-use caretaker_daemon::Local;
+use caretaker_core::store::{NewRun, RunState, Store, Trigger, Verdict};
+use caretaker_core::Local;
 use caretaker_tui::action::Action;
 use caretaker_tui::app::answer;
 use caretaker_tui::state::{Screen, State};

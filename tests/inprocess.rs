@@ -7,8 +7,8 @@ use std::os::unix::fs::PermissionsExt as _;
 
 use caretaker_api::{Api, AuditEvent, AuditScope, FilterLogSpan};
 use caretaker_checks::{Evidence, Finding, Severity, Status, Target, TargetKind};
-use caretaker_daemon::store::{NewRun, RunState, Store, Trigger, Verdict};
-use caretaker_daemon::Local;
+use caretaker_core::store::{NewRun, RunState, Store, Trigger, Verdict};
+use caretaker_core::Local;
 use caretaker_tui::model::Picture;
 
 fn finding(check: &str, kind: TargetKind, name: &str, scope: &str, status: Status) -> Finding {

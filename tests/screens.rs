@@ -247,7 +247,7 @@ fn no_store_yet_and_loading() {
     let _ = update(&mut state, Action::Reload);
     snap("loading", &state);
     let empty = caretaker_tui::model::Picture::build(
-        caretaker_daemon::local::catalogue(),
+        caretaker_core::local::catalogue(),
         sample::SCHOOL,
         &caretaker_checks::clauses::builtin(),
         None,

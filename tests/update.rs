@@ -6,7 +6,7 @@ mod common;
 
 use caretaker_api::{Api, AuditEvent, AuditScope};
 use caretaker_checks::Status;
-use caretaker_daemon::store::{RunState, StatusCounts, Verdict};
+use caretaker_core::store::{RunState, StatusCounts, Verdict};
 use caretaker_sample::{self as sample, Sample};
 use caretaker_tui::action::{Action, Effect};
 use caretaker_tui::model::{CellHistory, Diff, Sort, StatusFilter};
@@ -907,7 +907,7 @@ mod assessment_form {
 
 mod waivers_and_attestations {
     use super::*;
-    use caretaker_daemon::report::ClauseStatus;
+    use caretaker_core::report::ClauseStatus;
 
     fn type_text(state: &mut State, s: &str) {
         for c in s.chars() {
@@ -1294,7 +1294,7 @@ mod site_log_form {
 
 mod corrections_and_verification {
     use super::*;
-    use caretaker_daemon::assess::Decision;
+    use caretaker_core::assess::Decision;
     use caretaker_tui::form::{Field, SITE_LINES};
 
     fn on(screen: Screen) -> (State, Sample) {

@@ -124,7 +124,8 @@ mod tests {
         let mut offenders = Vec::new();
         for dir in [
             "checks/src",
-            "daemon/src",
+            "core/src",
+            "sample/src",
             "tui/src",
             "examples",
             "model/src",

@@ -1,5 +1,5 @@
 //! The sample school answers as the core's local API over its store does: every call is
-//! [`Local`](caretaker_daemon::Local)'s, so the console over the sample follows the same rules
+//! [`Local`](caretaker_core::Local)'s, so the console over the sample follows the same rules
 //! as over a school's own store.
 
 use caretaker_api::{
@@ -7,11 +7,11 @@ use caretaker_api::{
     Inventory, KeyPrint, Overview, SettingProblem, Trigger,
 };
 use caretaker_checks::Finding;
-use caretaker_daemon::assess::{
+use caretaker_core::assess::{
     Attestation, ChainReport, RiskAssessment, SiteLogEntry, StoredRecord, Verification, Waiver,
 };
-use caretaker_daemon::filterlog::FilterCheck;
-use caretaker_daemon::store::{RunRecord, Sightings};
+use caretaker_core::filterlog::FilterCheck;
+use caretaker_core::store::{RunRecord, Sightings};
 
 use crate::Sample;
 

@@ -12,8 +12,8 @@ use std::os::unix::fs::PermissionsExt as _;
 
 use caretaker_api::{Api, ApiError};
 use caretaker_checks::ClauseMap;
-use caretaker_daemon::store::{NewRun, RunState, Store, Trigger, Verdict};
-use caretaker_daemon::Local;
+use caretaker_core::store::{NewRun, RunState, Store, Trigger, Verdict};
+use caretaker_core::Local;
 use caretaker_model::Clock;
 use caretaker_tui::model::Picture;
 
@@ -121,7 +121,7 @@ fn nightly_runs(
     map: &ClauseMap,
     clock: &Clock,
 ) -> Result<Vec<caretaker_checks::Finding>, ApiError> {
-    let store_err = |e: caretaker_daemon::store::StoreError| ApiError::Store(e.to_string());
+    let store_err = |e: caretaker_core::store::StoreError| ApiError::Store(e.to_string());
     let mut latest = Vec::new();
     for run in 1..=RUNS {
         let fs = findings::of_run(map, run);

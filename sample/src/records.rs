@@ -4,11 +4,11 @@
 
 use caretaker_api::{Api, ApiError};
 use caretaker_checks::{directory, ClauseMap, Finding};
-use caretaker_daemon::assess::{
+use caretaker_core::assess::{
     Attestation, Change, ChangeAction, Consent, Decision, RiskAssessment, RiskLevel, Risks,
     SiteLogEntry, Waiver,
 };
-use caretaker_daemon::store::fingerprint;
+use caretaker_core::store::fingerprint;
 use caretaker_model::Clock;
 
 /// `at` (`2026-11-17T15:10:00Z`) as a time.

@@ -10,7 +10,7 @@ use caretaker::cli::{
 };
 use caretaker::render_assess;
 use caretaker_api::{Api, AuditScope, Trigger, EXIT_INCOMPLETE, EXIT_USAGE};
-use caretaker_daemon::Local;
+use caretaker_core::Local;
 use caretaker_model::records::{
     AssessmentDraft, Decision, FieldError, Log, RecordKind, SiteDraft, StoredRecord,
 };

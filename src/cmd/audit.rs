@@ -5,8 +5,8 @@ use std::path::Path;
 use caretaker::cli::{AuditArgs, Format, RunsArgs, ShowArgs, TriggerArg};
 use caretaker::render;
 use caretaker_api::{Api, AuditEvent, AuditScope, Trigger, EXIT_INCOMPLETE};
-use caretaker_daemon::report;
-use caretaker_daemon::Local;
+use caretaker_core::report;
+use caretaker_core::Local;
 use caretaker_model::run::{RunRecord, RunState, Verdict};
 use caretaker_model::Finding;
 
@@ -22,7 +22,7 @@ pub struct Ended {
 
 pub fn audit(config: Option<&Path>, args: &AuditArgs) -> Result<u8, Fail> {
     // A selector that names no check is refused before the configuration is read.
-    caretaker_daemon::local::selectors(&args.only).map_err(api_fail)?;
+    caretaker_core::local::selectors(&args.only).map_err(api_fail)?;
     let api = local(config)?;
     let trigger = match args.trigger {
         TriggerArg::Manual => Trigger::Manual,

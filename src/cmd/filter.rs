@@ -56,10 +56,10 @@ pub fn tests(config: Option<&Path>, args: &FilterTestsArgs) -> Result<u8, Fail> 
             None
         }
     };
-    let tests = caretaker_daemon::filter::listing(loaded.as_ref());
+    let tests = caretaker_core::filter::listing(loaded.as_ref());
     match args.format {
-        Format::Json => json_out(&caretaker_daemon::filter::listing_json(&tests))?,
-        Format::Text => write_stdout(&caretaker_daemon::filter::listing_text(&tests))?,
+        Format::Json => json_out(&caretaker_core::filter::listing_json(&tests))?,
+        Format::Text => write_stdout(&caretaker_core::filter::listing_text(&tests))?,
     }
     Ok(0)
 }

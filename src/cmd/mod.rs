@@ -15,7 +15,7 @@ use anyhow::Context as _;
 use caretaker_api::{ApiError, EXIT_CONFIG, EXIT_INCOMPLETE, EXIT_USAGE};
 use caretaker_checks::ClauseMap;
 use caretaker_config::Loaded;
-use caretaker_daemon::Local;
+use caretaker_core::Local;
 
 /// An outcome with its documented exit code.
 #[derive(Debug)]

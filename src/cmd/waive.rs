@@ -10,7 +10,7 @@ use caretaker::cli::{
     WithdrawArgs,
 };
 use caretaker_api::{Api, ApiError, EXIT_USAGE};
-use caretaker_daemon::Local;
+use caretaker_core::Local;
 use caretaker_model::records::{self as assess, Attestation, Expiring, Log, StoredRecord, Waiver};
 use caretaker_model::run::fingerprint;
 use caretaker_model::Status;

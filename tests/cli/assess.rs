@@ -76,7 +76,7 @@ fn assessments_are_recorded_checked_corrected_listed_and_exported() {
     let home = tempfile::tempdir().unwrap();
     let dir = home.path();
     let config = school(dir);
-    let me = caretaker_daemon::store::os_user();
+    let me = caretaker_core::store::os_user();
 
     // The paper site log sheet, then an assessment made from it.
     let site = add(
@@ -616,7 +616,7 @@ fn the_cli_and_the_console_refuse_the_same_re_checks() {
     );
     let loaded = caretaker_config::load(&config).unwrap();
     let console =
-        caretaker_daemon::Local::open(loaded, caretaker_checks::clauses::builtin()).unwrap();
+        caretaker_core::Local::open(loaded, caretaker_checks::clauses::builtin()).unwrap();
     for (id, exit, words) in [
         (
             approved,

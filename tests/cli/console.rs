@@ -312,7 +312,7 @@ fn a_risk_assessment_is_recorded_from_the_console() {
     t.keys(&["Tab", "Space"]);
     t.keys(&["C-s"]);
     let s = t.wait_for_all(&["recorded as #1 by", "Mrs Head (headteacher)"]);
-    let me = caretaker_daemon::store::os_user();
+    let me = caretaker_core::store::os_user();
     assert!(s.contains(&format!("recorded as #1 by {me}")), "{s}");
     assert!(s.contains("Mrs Head (headteacher)"), "{s}");
 

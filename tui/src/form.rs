@@ -1,5 +1,5 @@
 //! The risk-assessment form: one field per line, edited in [`crate::update::update`], checked by
-//! the daemon's [`AssessmentDraft::validate`] (the same rules as `caretaker assess add`).
+//! the core's [`AssessmentDraft::validate`] (the same rules as `caretaker assess add`).
 
 use caretaker_config::ConsentFrom;
 use caretaker_model::records::{
@@ -372,7 +372,7 @@ pub enum RecordTarget {
 }
 
 /// A waiver or an attestation being typed: three text lines (the words, who, until when),
-/// checked by the daemon's rules ([`assess::validate_text`], [`assess::validate_until`]: the
+/// checked by the core's rules ([`assess::validate_text`], [`assess::validate_until`]: the
 /// same as `caretaker waive` and `caretaker attest`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordForm {
@@ -474,7 +474,7 @@ impl RecordForm {
             .collect()
     }
 
-    /// Checks every line on `today` (UTC, as the daemon judges): the record, or every problem
+    /// Checks every line on `today` (UTC, as the core judges): the record, or every problem
     /// with its line.
     pub fn validate(&self, today: time::Date) -> Result<FormRecord, Vec<(usize, String)>> {
         let labels = self.labels();
@@ -581,7 +581,7 @@ pub const SITE_RECOMMENDATION: usize = 5;
 /// The choices of the recommendation line.
 pub const SITE_CHOICES: [&str; 2] = ["block", "unblock"];
 
-/// A line of the paper Internet Site Log Sheet being typed, checked by the daemon's
+/// A line of the paper Internet Site Log Sheet being typed, checked by the core's
 /// [`SiteDraft::validate`] (the same rules as `caretaker sites add`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SiteForm {

@@ -1,6 +1,7 @@
-//! caretaker's engine and store: runs the checks concurrently under timeouts, keeps runs and
-//! findings in SQLite, and shapes reports. The scheduler, the local API (Unix socket) and the
-//! risk-assessment log will live here too.
+//! caretaker's core: the API's implementation in this process ([`Local`]), the engine (runs the
+//! checks concurrently under timeouts), the store (runs, findings and the hash-chained records in
+//! SQLite) and reports. Every front end (the command line, the console, the daemon) calls it
+//! through [`caretaker_api::Api`].
 
 pub mod assess;
 pub mod engine;
