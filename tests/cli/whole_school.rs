@@ -46,7 +46,7 @@ fn every_planted_problem_at_the_second_school_is_found_and_nothing_else_fails() 
             "the second school's config must not need {pattern:?}:\n{config}"
         );
     }
-    whole_school(&lab);
+    whole_school(&lab, "riverside.json");
 }
 
 #[test]
@@ -60,11 +60,12 @@ fn every_planted_problem_at_the_first_school_is_found_and_nothing_else_fails() {
         },
     )
     .unwrap_or_else(|e| panic!("St. Example's Primary did not start: {e}"));
-    whole_school(&lab);
+    whole_school(&lab, "st-example.json");
 }
 
-/// One whole audit of `lab`, and a second to compare fingerprints.
-fn whole_school(lab: &caretaker_lab::SampleSchool) {
+/// One whole audit of `lab`, compared with the school's audit before the core API (`before`, in
+/// `tests/audits-before-core-api/`), and a second to compare fingerprints.
+fn whole_school(lab: &caretaker_lab::SampleSchool, before: &str) {
     let name = lab.school().name();
     let home = tempfile::tempdir().unwrap();
     let (code, doc, err) = audit_json(home.path(), lab.config_path(), &[]);
@@ -72,6 +73,7 @@ fn whole_school(lab: &caretaker_lab::SampleSchool) {
     assert!(schema_errors(&doc).is_empty(), "{:?}", schema_errors(&doc));
     assert_unique_fingerprints(&doc);
     assert_advice_names_real_keys(&doc);
+    assert_same_as_before(&doc, before);
     let fs = findings(&doc);
     let planted = lab.planted_problems();
     assert!(planted.len() >= 8, "{planted:?}");
@@ -114,5 +116,117 @@ fn whole_school(lab: &caretaker_lab::SampleSchool) {
         prints(&doc),
         prints(&again),
         "fingerprints changed between runs"
+    );
+}
+
+/// Checks added since the audits in `tests/audits-before-core-api/` were recorded.
+const ADDED_SINCE: &[&str] = &[caretaker_checks::directory::admin_count::ADMIN_COUNT.id];
+
+/// What the checks added since took over: before `directory.admin-count`, too many accounts with
+/// full admin rights was a warning of `directory.privileged` about the whole directory. (Old
+/// check, the kind of target it said it of, new check.)
+const TAKEN_OVER: &[(&str, &str, &str)] =
+    &[("directory.privileged", "directory", "directory.admin-count")];
+
+/// `text` with every IPv4 address written `<address>`: the lab picks its machines' loopback
+/// addresses and its network namespaces' subnets when it starts.
+fn without_addresses(text: &str) -> String {
+    let mut out = String::new();
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        let parts: Vec<&str> = word.split('.').collect();
+        let address = parts.len() == 4
+            && parts
+                .iter()
+                .all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()));
+        out.push_str(if address { "<address>" } else { word });
+        word.clear();
+    };
+    for c in text.chars() {
+        if c.is_ascii_digit() || c == '.' {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
+/// The audit `doc` finds what the school's audit found before the core API (`before`): the same
+/// fingerprints, each with the same status, severity, clauses and sentence, apart from the
+/// checks added since and what they took over.
+fn assert_same_as_before(doc: &serde_json::Value, before: &str) {
+    use std::collections::BTreeMap;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/audits-before-core-api")
+        .join(before);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let old: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
+    let shape = |f: &serde_json::Value| -> serde_json::Value {
+        serde_json::json!({
+            "status": f["status"],
+            "severity": f["severity"],
+            "clauses": f["clauses"],
+            "summary": without_addresses(f["summary"].as_str().unwrap_or_default()),
+        })
+    };
+    let by_print = |fs: &[serde_json::Value]| -> BTreeMap<String, serde_json::Value> {
+        fs.iter()
+            .map(|f| {
+                let print = f["fingerprint"].as_str().unwrap();
+                (without_addresses(print), f.clone())
+            })
+            .collect()
+    };
+    let old = by_print(&old);
+    let all_now = findings(doc);
+    let now = by_print(
+        &all_now
+            .iter()
+            .filter(|f| !ADDED_SINCE.iter().any(|c| f["check"] == *c))
+            .cloned()
+            .collect::<Vec<_>>(),
+    );
+    let gone: Vec<_> = old.keys().filter(|k| !now.contains_key(*k)).collect();
+    let new: Vec<_> = now.keys().filter(|k| !old.contains_key(*k)).collect();
+    let mut changed = Vec::new();
+    for (print, was) in &old {
+        let Some(is) = now.get(print) else { continue };
+        let taken_over = TAKEN_OVER.iter().find(|(from, kind, _)| {
+            was["check"] == *from && was["target"]["kind"] == *kind && was["status"] != "pass"
+        });
+        if let Some((_, _, to)) = taken_over {
+            // The new check says it now, of the same directory.
+            let scope = &was["target"]["name"];
+            assert!(
+                all_now.iter().any(|f| f["check"] == *to
+                    && f["target"]["scope"] == *scope
+                    && f["status"] != "pass"),
+                "{print} said {} before; {to} must say it now",
+                was["summary"]
+            );
+            continue;
+        }
+        if shape(is) != shape(was) {
+            changed.push(format!(
+                "{print}\n  was {}\n  now {}",
+                shape(was),
+                shape(is)
+            ));
+        }
+    }
+    assert!(
+        gone.is_empty() && new.is_empty() && changed.is_empty(),
+        "the audit differs from {before} (recorded before the core API):\n\
+         no longer found: {gone:#?}\nnewly found: {new:#?}\nchanged:\n{}",
+        changed.join("\n")
+    );
+    assert!(
+        all_now
+            .iter()
+            .any(|f| ADDED_SINCE.iter().any(|c| f["check"] == *c)),
+        "the audit holds the checks added since"
     );
 }
