@@ -420,7 +420,7 @@ pub fn csv(log: &Log) -> String {
     for r in &log.records {
         let fields = [
             r.id.to_string(),
-            r.kind.clone(),
+            r.kind.to_string(),
             r.entered_by.clone(),
             r.entered_at.clone(),
             r.supersedes.map(|s| s.to_string()).unwrap_or_default(),

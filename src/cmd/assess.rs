@@ -101,7 +101,7 @@ fn add(config: Option<&Path>, args: &AssessAddArgs) -> Result<u8, Fail> {
         }
         let log = read_log(&api)?;
         let entry = match log.get(site_id) {
-            Some(r) if r.kind == RecordKind::Site.as_str() => r.site(),
+            Some(r) if r.kind == RecordKind::Site => r.site(),
             Some(r) => {
                 return Err(fail(
                     EXIT_USAGE,
@@ -196,7 +196,7 @@ fn show(config: Option<&Path>, args: &AssessShowArgs) -> Result<u8, Fail> {
     match args.format {
         Format::Text => write_stdout(&render_assess::record_detail(&log, r))?,
         Format::Json => {
-            let mut v = if r.kind == RecordKind::Assessment.as_str() {
+            let mut v = if r.kind == RecordKind::Assessment {
                 assessment_json(&log, r)
             } else {
                 log.json(r)

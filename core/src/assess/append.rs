@@ -30,7 +30,7 @@ pub fn add_assessment(
 ) -> Result<StoredRecord, StoreError> {
     if let Some(site) = a.from_site {
         match store.record(site)? {
-            Some(r) if r.kind == RecordKind::Site.as_str() => {}
+            Some(r) if r.kind == RecordKind::Site => {}
             Some(r) => {
                 return Err(refused(format!(
                     "from_site: #{site} is a {}, not a site-log entry (see `caretaker sites list`)",
@@ -68,7 +68,7 @@ pub fn add_verification(
     entered_by: &str,
 ) -> Result<StoredRecord, StoreError> {
     match store.record(v.assessment)? {
-        Some(r) if r.kind == RecordKind::Assessment.as_str() => {}
+        Some(r) if r.kind == RecordKind::Assessment => {}
         _ => {
             return Err(refused(format!(
                 "there is no risk assessment #{} (see `caretaker assess list`)",

@@ -309,7 +309,7 @@ fn a_change_is_verified_only_once_approved_and_made() {
     assert!(err.to_string().contains("not a risk assessment"), "{err}");
     let (stored, v) = verify_with_run(&store, made.id, run, "tester").unwrap();
     assert_eq!(v.assessment, made.id);
-    assert_eq!(stored.kind, "verification");
+    assert_eq!(stored.kind, RecordKind::Verification);
 }
 
 #[test]
@@ -449,6 +449,44 @@ fn an_edited_row_is_found() {
         .problems
         .iter()
         .any(|p| p.id.is_none() && p.why.contains("records_no_update")));
+}
+
+/// A row whose kind was changed to a word caretaker does not write, hash recomputed: the row is
+/// still read (the kind kept as it is), and the chain names it.
+#[test]
+fn a_row_of_an_unknown_kind_is_named() {
+    let (_dir, store) = chain_of(2);
+    let r2 = store.record(2).unwrap().unwrap();
+    let forged = StoredRecord {
+        kind: StoredKind::from_column("memo".into()),
+        ..r2.clone()
+    };
+    let hash = forged.computed_hash();
+    tamper(
+        &store,
+        &format!(
+            "DROP TRIGGER records_no_update;
+                 UPDATE records SET kind = 'memo', hash = '{hash}' WHERE id = 2;"
+        ),
+    );
+    let read = store.record(2).unwrap().unwrap();
+    assert_eq!(read.kind.as_str(), "memo");
+    assert_eq!(read.record_kind(), None);
+    assert_eq!(read.summary(), "unreadable memo record");
+    let report = store.verify_records().unwrap();
+    let named: Vec<_> = report
+        .problems
+        .iter()
+        .filter(|p| p.id == Some(2))
+        .map(|p| p.to_string())
+        .collect();
+    assert!(
+        named
+            .iter()
+            .any(|p| p.contains("#2 (memo)") && p.contains("not a kind of record")),
+        "{:#?}",
+        report.problems
+    );
 }
 
 #[test]

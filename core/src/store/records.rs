@@ -103,7 +103,7 @@ impl Store {
         tx.commit().map_err(|e| self.sql(e))?;
         Ok(StoredRecord {
             id,
-            kind: kind.as_str().to_string(),
+            kind: kind.into(),
             body,
             entered_by: entered_by.to_string(),
             entered_at,
@@ -202,7 +202,7 @@ fn row_to_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<crate::assess::Store
     };
     Ok(crate::assess::StoredRecord {
         id: r.get(0)?,
-        kind: text(1)?,
+        kind: crate::assess::StoredKind::from_column(text(1)?),
         body: text(2)?,
         entered_by: text(3)?,
         entered_at: text(4)?,

@@ -83,11 +83,69 @@ pub fn record_hash(
     hex::encode(h.finalize())
 }
 
+/// A record's kind as its row holds it: one caretaker writes, or, in a row changed outside
+/// caretaker, a word it does not know (kept as it is, for the hash and for the report).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum StoredKind {
+    Known(RecordKind),
+    Unknown(String),
+}
+
+impl StoredKind {
+    /// The kind the `kind` column holds.
+    pub fn from_column(word: String) -> StoredKind {
+        match RecordKind::parse(&word) {
+            Some(k) => StoredKind::Known(k),
+            None => StoredKind::Unknown(word),
+        }
+    }
+
+    /// The word in the `kind` column (what the hash covers).
+    pub fn as_str(&self) -> &str {
+        match self {
+            StoredKind::Known(k) => k.as_str(),
+            StoredKind::Unknown(w) => w,
+        }
+    }
+
+    /// The kind, when caretaker writes records of it.
+    pub fn known(&self) -> Option<RecordKind> {
+        match self {
+            StoredKind::Known(k) => Some(*k),
+            StoredKind::Unknown(_) => None,
+        }
+    }
+}
+
+impl From<RecordKind> for StoredKind {
+    fn from(k: RecordKind) -> StoredKind {
+        StoredKind::Known(k)
+    }
+}
+
+impl PartialEq<RecordKind> for StoredKind {
+    fn eq(&self, other: &RecordKind) -> bool {
+        self.known() == Some(*other)
+    }
+}
+
+impl fmt::Display for StoredKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for StoredKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// One row of the `records` table, as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StoredRecord {
     pub id: i64,
-    pub kind: String,
+    pub kind: StoredKind,
     /// Canonical JSON.
     pub body: String,
     /// The operating-system user who entered it (never typed).
@@ -105,7 +163,7 @@ impl StoredRecord {
         record_hash(
             &self.prev_hash,
             self.id,
-            &self.kind,
+            self.kind.as_str(),
             &self.body,
             &self.entered_by,
             &self.entered_at,
@@ -114,7 +172,7 @@ impl StoredRecord {
     }
 
     pub fn record_kind(&self) -> Option<RecordKind> {
-        RecordKind::parse(&self.kind)
+        self.kind.known()
     }
 
     /// The body as JSON (a string if it is not JSON).
@@ -126,7 +184,7 @@ impl StoredRecord {
     /// The body read as a record of `kind`; `None` when the record is of another kind or its
     /// body does not read.
     pub(super) fn parsed<T: DeserializeOwned>(&self, kind: RecordKind) -> Option<T> {
-        (self.kind == kind.as_str())
+        (self.kind == kind)
             .then(|| serde_json::from_str(&self.body).ok())
             .flatten()
     }
@@ -171,7 +229,7 @@ pub struct ChainProblem {
     /// The record (None for the table as a whole).
     pub id: Option<i64>,
     /// Its kind, when the row is there to say.
-    pub kind: Option<String>,
+    pub kind: Option<StoredKind>,
     /// What is wrong, in plain English.
     pub why: String,
 }
@@ -213,7 +271,7 @@ pub fn check_chain(
     expected_triggers: &[(&str, &str)],
 ) -> ChainReport {
     let mut problems = Vec::new();
-    let mut kinds: BTreeMap<i64, String> = BTreeMap::new();
+    let mut kinds: BTreeMap<i64, StoredKind> = BTreeMap::new();
     let mut superseded: BTreeMap<i64, i64> = BTreeMap::new();
     let mut prev: Option<&StoredRecord> = None;
     for row in rows {
@@ -259,7 +317,7 @@ pub fn check_chain(
         match row.record_kind() {
             None => problems.push(problem(format!(
                 "{:?} is not a kind of record caretaker writes",
-                row.kind
+                row.kind.as_str()
             ))),
             Some(kind) => {
                 let body_supersedes = match kind {
@@ -298,8 +356,9 @@ pub fn check_chain(
                     }
                 }
                 if let Some(v) = row.verification() {
-                    if kinds.get(&v.assessment).map(String::as_str)
-                        != Some(RecordKind::Assessment.as_str())
+                    if !kinds
+                        .get(&v.assessment)
+                        .is_some_and(|k| *k == RecordKind::Assessment)
                     {
                         problems.push(problem(format!(
                             "it checks #{}, which is not an earlier risk assessment",
@@ -309,7 +368,7 @@ pub fn check_chain(
                 }
                 if let Some(a) = row.assessment() {
                     if let Some(site) = a.from_site {
-                        if kinds.get(&site).map(String::as_str) != Some(RecordKind::Site.as_str()) {
+                        if !kinds.get(&site).is_some_and(|k| *k == RecordKind::Site) {
                             problems.push(problem(format!(
                                 "it comes from #{site}, which is not an earlier site-log entry"
                             )));

@@ -36,7 +36,7 @@ impl Log {
     pub fn of_kind(&self, kind: RecordKind, all: bool) -> Vec<&StoredRecord> {
         self.records
             .iter()
-            .filter(|r| r.kind == kind.as_str())
+            .filter(|r| r.kind == kind)
             .filter(|r| all || !self.superseded_by.contains_key(&r.id))
             .collect()
     }

@@ -45,7 +45,7 @@ pub fn recheck(
 /// applied after today (the filter would be tested before the change). The reason, in plain
 /// English, when it is not. The one rule for the CLI's `assess check-filter` and the console's `v`.
 pub fn verifiable(record: &StoredRecord, today: time::Date) -> Result<RiskAssessment, String> {
-    if record.kind != RecordKind::Assessment.as_str() {
+    if record.kind != RecordKind::Assessment {
         return Err(format!(
             "#{} is a {}, not a risk assessment (see `caretaker assess list`)",
             record.id,

@@ -312,7 +312,7 @@ pub fn withdrawal_of<T: Expiring>(
     reason: String,
 ) -> Result<T, NotWithdrawable> {
     let r = log.get(id).ok_or(NotWithdrawable::NoRecord)?;
-    if r.kind != T::KIND.as_str() {
+    if r.kind != T::KIND {
         return Err(NotWithdrawable::OtherKind(
             r.record_kind().map(RecordKind::noun).unwrap_or("record"),
         ));
