@@ -89,8 +89,8 @@ pub fn assessments_table(log: &Log, rows: &[&StoredRecord]) -> String {
                 change: a.change.sentence(),
                 risk: a.risk_level.as_str().to_string(),
                 decision: a.decision.past().to_string(),
-                applied: a.applied_on.clone().unwrap_or_else(|| "-".into()),
-                review: a.review_by.clone().unwrap_or_else(|| "-".into()),
+                applied: a.applied_on.map_or_else(|| "-".into(), |d| d.to_string()),
+                review: a.review_by.map_or_else(|| "-".into(), |d| d.to_string()),
                 checked: last_check(log, r.id),
                 note: note(log, r, a.from_site.map(|s| format!("from site log #{s}"))),
             },
@@ -249,9 +249,14 @@ pub fn record_detail(log: &Log, r: &StoredRecord) -> String {
         line(
             &mut out,
             "Applied",
-            a.applied_on.as_deref().unwrap_or("not yet"),
+            &a.applied_on
+                .map_or_else(|| "not yet".into(), |d| d.to_string()),
         );
-        line(&mut out, "Review by", a.review_by.as_deref().unwrap_or("-"));
+        line(
+            &mut out,
+            "Review by",
+            &a.review_by.map_or_else(|| "-".into(), |d| d.to_string()),
+        );
         if let Some(s) = a.from_site {
             let what = log
                 .get(s)

@@ -210,7 +210,7 @@ mod tests {
             clause_title: "Files on the network checked".into(),
             statement: "The shared drive is scanned weekly".into(),
             attested_by: by.into(),
-            until: until.into(),
+            until: crate::assess::parse_date(until).unwrap(),
             withdrawn: false,
             withdrawn_reason: None,
             supersedes: None,

@@ -19,7 +19,7 @@ fn at(text: &str) -> Result<time::OffsetDateTime, ApiError> {
 
 fn site(
     reported_by: &str,
-    date: &str,
+    date: time::Date,
     time: &str,
     at: &str,
     url: &str,
@@ -27,7 +27,7 @@ fn site(
 ) -> SiteLogEntry {
     SiteLogEntry {
         reported_by: reported_by.into(),
-        date: date.into(),
+        date,
         time: time.into(),
         workstation: at.into(),
         url: url.into(),
@@ -51,7 +51,7 @@ pub(crate) fn enter(
 ) -> Result<(), ApiError> {
     let mut sim = site(
         "Mrs Patel (Year 5 teacher)",
-        "2026-11-17",
+        time::macros::date!(2026 - 11 - 17),
         "14:05",
         "Y5-PC-03",
         "www.example-science-sim.org",
@@ -80,8 +80,8 @@ pub(crate) fn enter(
         consent: None,
         consent_from: "medium".into(),
         decision: Decision::Approve,
-        applied_on: Some("2026-11-18".into()),
-        review_by: Some("2027-03-31".into()),
+        applied_on: Some(time::macros::date!(2026 - 11 - 18)),
+        review_by: Some(time::macros::date!(2027 - 03 - 31)),
         from_site: Some(sim_entry.id),
         supersedes: None,
     };
@@ -93,7 +93,7 @@ pub(crate) fn enter(
 
     let games = site(
         "Mr Jones (librarian)",
-        "2026-11-19",
+        time::macros::date!(2026 - 11 - 19),
         "12:40",
         "LIB-PC-01",
         "games.example.net",
@@ -122,19 +122,19 @@ pub(crate) fn enter(
         technical_assessor: "R. Singh (network)".into(),
         consent: Some(Consent {
             by: "Mrs Head (headteacher)".into(),
-            on: "2026-11-20".into(),
+            on: time::macros::date!(2026 - 11 - 20),
         }),
         consent_from: "medium".into(),
         decision: Decision::Approve,
         applied_on: None,
-        review_by: Some("2027-07-20".into()),
+        review_by: Some(time::macros::date!(2027 - 07 - 20)),
         from_site: None,
         supersedes: None,
     };
     clock.set(at("2026-11-20T10:15:00Z")?);
     let first = api.add_assessment(&social)?;
     // Corrected the next morning: the change was made on the 21st.
-    social.applied_on = Some("2026-11-21".into());
+    social.applied_on = Some(time::macros::date!(2026 - 11 - 21));
     social.supersedes = Some(first.id);
     clock.set(at("2026-11-21T08:55:00Z")?);
     let corrected = api.add_assessment(&social)?;
@@ -147,7 +147,7 @@ pub(crate) fn enter(
 
     sim.url = "www.example-coding-club.org".into();
     sim.reported_by = "Ms Ahmed (computing lead)".into();
-    sim.date = "2026-11-22".into();
+    sim.date = time::macros::date!(2026 - 11 - 22);
     sim.time = "09:30".into();
     sim.workstation = "ICT-PC-12".into();
     clock.set(at("2026-11-22T10:00:00Z")?);
@@ -167,7 +167,7 @@ pub(crate) fn enter(
             "Shared drive permissions reviewed: pupils cannot open the staff and office shares"
                 .into(),
         attested_by: "Mr Brown (deputy head)".into(),
-        until: "2026-11-22".into(),
+        until: time::macros::date!(2026 - 11 - 22),
         withdrawn: false,
         withdrawn_reason: None,
         supersedes: None,
@@ -186,7 +186,7 @@ pub(crate) fn enter(
             justification: "On maternity leave until January; the account is kept for her return"
                 .into(),
             approved_by: "Mrs Head (headteacher)".into(),
-            until: "2027-01-31".into(),
+            until: time::macros::date!(2027 - 01 - 31),
             withdrawn: false,
             withdrawn_reason: None,
             supersedes: None,

@@ -36,7 +36,7 @@ fn read_log(api: &Local) -> Result<(Log, time::Date), Fail> {
 }
 
 /// Checks the typed texts and the date, collecting every problem.
-fn check_fields(texts: &[(&str, &str, &str)], until: &str) -> Result<String, Fail> {
+fn check_fields(texts: &[(&str, &str, &str)], until: &str) -> Result<time::Date, Fail> {
     let today = assess::today();
     let mut problems = Vec::new();
     for (flag, value, what) in texts {
@@ -336,7 +336,7 @@ impl Listed for Waiver {
             state,
             finding: format!("{} · {}", self.check, self.target),
             justification: said(self.withdrawn, self.withdrawn_reason, self.justification),
-            until: self.until,
+            until: self.until.to_string(),
             approved_by: self.approved_by,
         }
     }
@@ -376,7 +376,7 @@ impl Listed for Attestation {
             state,
             clause: format!("{} {}", self.clause, self.clause_title),
             statement: said(self.withdrawn, self.withdrawn_reason, self.statement),
-            until: self.until,
+            until: self.until.to_string(),
             by: self.attested_by,
         }
     }

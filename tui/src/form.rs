@@ -203,6 +203,7 @@ impl AssessForm {
         let mut form = AssessForm::new();
         let c = &a.change;
         let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        let day = |v: Option<time::Date>| v.map(|d| d.to_string()).unwrap_or_default();
         for (f, v) in [
             (Field::Action, c.action.as_str().to_string()),
             (Field::Site, text(&c.site)),
@@ -221,13 +222,10 @@ impl AssessForm {
                 Field::ConsentBy,
                 a.consent.as_ref().map(|k| k.by.clone()).unwrap_or_default(),
             ),
-            (
-                Field::ConsentOn,
-                a.consent.as_ref().map(|k| k.on.clone()).unwrap_or_default(),
-            ),
+            (Field::ConsentOn, day(a.consent.as_ref().map(|k| k.on))),
             (Field::Decision, a.decision.as_str().to_string()),
-            (Field::AppliedOn, text(&a.applied_on)),
-            (Field::ReviewBy, text(&a.review_by)),
+            (Field::AppliedOn, day(a.applied_on)),
+            (Field::ReviewBy, day(a.review_by)),
         ] {
             form.set(f, v);
         }
@@ -612,7 +610,7 @@ impl SiteForm {
         let mut form = SiteForm {
             values: [
                 e.reported_by.clone(),
-                e.date.clone(),
+                e.date.to_string(),
                 e.time.clone(),
                 e.workstation.clone(),
                 e.url.clone(),

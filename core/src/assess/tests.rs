@@ -41,7 +41,7 @@ fn a_complete_low_risk_assessment_is_valid_without_consent() {
     let a = good().validate(ConsentFrom::Medium).unwrap();
     assert_eq!(a.change.action, ChangeAction::Unblock);
     assert_eq!(a.change.groups, ["Year 5", "Year 6"]);
-    assert_eq!(a.applied_on.as_deref(), Some("2026-11-23"));
+    assert_eq!(a.applied_on, Some(date("2026-11-23")));
     assert_eq!(a.consent_from, "medium");
     assert!(!a.consent_required());
     assert_eq!(
@@ -190,7 +190,7 @@ fn a_site_log_entry_like_the_paper_sheet() {
     )
     .unwrap();
     let s = d.validate().unwrap();
-    assert_eq!(s.date, "2026-11-20");
+    assert_eq!(s.date, date("2026-11-20"));
     assert_eq!(s.resolution, "");
     let mut bad = d.clone();
     bad.time = Some("25:00".into());
@@ -645,7 +645,7 @@ fn waiver_for(f: &Finding, until: &str) -> Waiver {
         summary: f.summary.clone(),
         justification: "On maternity leave until January".into(),
         approved_by: "Mrs Head".into(),
-        until: until.into(),
+        until: date(until),
         withdrawn: false,
         withdrawn_reason: None,
         supersedes: None,
@@ -710,7 +710,7 @@ fn expiry_dates_must_be_today_or_later_and_within_a_year() {
     let today = date("2026-11-23");
     assert_eq!(
         validate_until("--until", "2026-11-23", today).unwrap(),
-        "2026-11-23"
+        date("2026-11-23")
     );
     assert!(validate_until("--until", "2027-11-23", today).is_ok());
     let e = validate_until("--until", "2026-11-22", today).unwrap_err();
@@ -735,7 +735,7 @@ fn waivers_and_attestations_join_the_chain_and_withdrawals_supersede() {
         clause_title: "Files on the network checked".into(),
         statement: "Weekly scan of the shared drive".into(),
         attested_by: "R. Singh".into(),
-        until: "2027-03-31".into(),
+        until: date("2027-03-31"),
         withdrawn: false,
         withdrawn_reason: None,
         supersedes: None,

@@ -347,7 +347,7 @@ impl AssessmentDraft {
                     ),
                 ));
             } else if let Some(c) = &consent {
-                if applied.as_str() < c.on.as_str() {
+                if *applied < c.on {
                     errors.push(err(
                         "applied_on",
                         format!(
@@ -359,7 +359,7 @@ impl AssessmentDraft {
             }
         }
         if let (Some(applied), Some(review)) = (&applied_on, &review_by) {
-            if review.as_str() < applied.as_str() {
+            if review < applied {
                 errors.push(err(
                     "review_by",
                     format!("{review} is before the change was applied ({applied})"),
@@ -587,9 +587,9 @@ fn same_person(a: &str, b: &str) -> bool {
     norm(a) == norm(b)
 }
 
-pub(super) fn date(errors: &mut Vec<FieldError>, field: &str, s: &str) -> Option<String> {
-    if parse_date(s).is_some() {
-        Some(s.to_string())
+pub(super) fn date(errors: &mut Vec<FieldError>, field: &str, s: &str) -> Option<time::Date> {
+    if let Some(d) = parse_date(s) {
+        Some(d)
     } else {
         errors.push(err(
             field,

@@ -56,8 +56,8 @@ pub struct Risks {
 #[serde(deny_unknown_fields)]
 pub struct Consent {
     pub by: String,
-    /// YYYY-MM-DD.
-    pub on: String,
+    #[serde(with = "super::day")]
+    pub on: time::Date,
 }
 
 /// A risk assessment of one filter change.
@@ -77,10 +77,12 @@ pub struct RiskAssessment {
     /// The `[assess] consent_from` rule in force when the record was made.
     pub consent_from: String,
     pub decision: Decision,
-    /// When the change was made in the filter (YYYY-MM-DD).
-    pub applied_on: Option<String>,
-    /// When it is to be reviewed (YYYY-MM-DD).
-    pub review_by: Option<String>,
+    /// When the change was made in the filter.
+    #[serde(with = "super::day::option")]
+    pub applied_on: Option<time::Date>,
+    /// When it is to be reviewed.
+    #[serde(with = "super::day::option")]
+    pub review_by: Option<time::Date>,
     /// The site-log entry it came from.
     pub from_site: Option<i64>,
     /// The earlier assessment this one corrects.
@@ -115,8 +117,8 @@ impl RiskAssessment {
 #[serde(deny_unknown_fields)]
 pub struct SiteLogEntry {
     pub reported_by: String,
-    /// YYYY-MM-DD.
-    pub date: String,
+    #[serde(with = "super::day")]
+    pub date: time::Date,
     /// HH:MM.
     pub time: String,
     pub workstation: String,

@@ -22,6 +22,7 @@
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 mod chain;
+pub mod day;
 mod draft;
 mod entries;
 mod kinds;
@@ -30,6 +31,7 @@ mod recheck;
 mod waivers;
 
 pub use chain::*;
+pub use day::parse_date;
 pub use draft::*;
 pub use entries::*;
 pub use kinds::*;

@@ -68,9 +68,8 @@ pub fn verifiable(record: &StoredRecord, today: time::Date) -> Result<RiskAssess
             a.decision.past()
         ));
     }
-    if let Some(applied) = &a.applied_on {
-        let today = today.to_string();
-        if applied.as_str() > today.as_str() {
+    if let Some(applied) = a.applied_on {
+        if applied > today {
             return Err(format!(
                 "#{}'s change is to be made on {applied}: check the filter once it has been made (on or after {applied}), or correct the date it was applied",
                 record.id

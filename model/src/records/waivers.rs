@@ -5,7 +5,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::draft::trimmed;
-use super::{Log, RecordKind, StoredRecord};
+use super::{parse_date, Log, RecordKind, StoredRecord};
 
 /// The longest a waiver or an attestation may run: a year from the day it is recorded.
 pub const MAX_DAYS_AHEAD: i64 = 366;
@@ -25,8 +25,9 @@ pub struct Waiver {
     pub justification: String,
     /// Who approved it (a typed name).
     pub approved_by: String,
-    /// The last day it is in force (YYYY-MM-DD).
-    pub until: String,
+    /// The last day it is in force.
+    #[serde(with = "super::day")]
+    pub until: time::Date,
     /// True on the record that withdraws the waiver it supersedes.
     #[serde(default)]
     pub withdrawn: bool,
@@ -73,8 +74,9 @@ pub struct Attestation {
     pub statement: String,
     /// Who attests (a typed name).
     pub attested_by: String,
-    /// The last day it holds (YYYY-MM-DD).
-    pub until: String,
+    /// The last day it holds.
+    #[serde(with = "super::day")]
+    pub until: time::Date,
     #[serde(default)]
     pub withdrawn: bool,
     #[serde(default)]
@@ -113,8 +115,8 @@ pub trait Expiring: Serialize + DeserializeOwned {
     /// The kind of record it is stored as.
     const KIND: RecordKind;
 
-    /// The last day it holds (YYYY-MM-DD).
-    fn until(&self) -> &str;
+    /// The last day it holds.
+    fn until(&self) -> time::Date;
 
     /// True on the record that withdraws the one it supersedes.
     fn withdrawn(&self) -> bool;
@@ -127,7 +129,7 @@ pub trait Expiring: Serialize + DeserializeOwned {
 
     /// In force on `today`: not withdrawn and `today` ≤ `until`.
     fn in_force(&self, today: time::Date) -> bool {
-        !self.withdrawn() && parse_date(self.until()).is_some_and(|until| today <= until)
+        !self.withdrawn() && today <= self.until()
     }
 
     /// A stored record read as one of these; `None` when it is of another kind or does not read.
@@ -139,8 +141,8 @@ pub trait Expiring: Serialize + DeserializeOwned {
 impl Expiring for Waiver {
     const KIND: RecordKind = RecordKind::Waiver;
 
-    fn until(&self) -> &str {
-        &self.until
+    fn until(&self) -> time::Date {
+        self.until
     }
 
     fn withdrawn(&self) -> bool {
@@ -164,8 +166,8 @@ impl Expiring for Waiver {
 impl Expiring for Attestation {
     const KIND: RecordKind = RecordKind::Attestation;
 
-    fn until(&self) -> &str {
-        &self.until
+    fn until(&self) -> time::Date {
+        self.until
     }
 
     fn withdrawn(&self) -> bool {
@@ -186,14 +188,6 @@ impl Expiring for Attestation {
     }
 }
 
-/// A date as YYYY-MM-DD.
-pub fn parse_date(s: &str) -> Option<time::Date> {
-    if s.len() != 10 {
-        return None;
-    }
-    time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).ok()
-}
-
 /// Today's date (UTC), as waivers and attestations are judged by.
 pub fn today() -> time::Date {
     time::OffsetDateTime::now_utc().date()
@@ -201,7 +195,7 @@ pub fn today() -> time::Date {
 
 /// Checks an expiry date given on `today` for the flag `flag`: a date, today or later, and at most
 /// [`MAX_DAYS_AHEAD`] days ahead. The error names the flag and what was expected.
-pub fn validate_until(flag: &str, s: &str, today: time::Date) -> Result<String, String> {
+pub fn validate_until(flag: &str, s: &str, today: time::Date) -> Result<time::Date, String> {
     let s = s.trim();
     let Some(d) = parse_date(s) else {
         return Err(format!(
@@ -220,7 +214,7 @@ pub fn validate_until(flag: &str, s: &str, today: time::Date) -> Result<String, 
             "{flag} {s} is more than a year ahead: expected {latest} at the latest (a waiver or attestation is reviewed at least once a year)"
         ));
     }
-    Ok(s.to_string())
+    Ok(d)
 }
 
 /// Checks that a typed text (a justification, a name) for `flag` is not blank.
@@ -247,7 +241,7 @@ pub fn apply_waivers(findings: &mut [Finding], waivers: &[(i64, Waiver)], today:
             f.evidence.push("waiver", format!("#{id}"));
             f.evidence.push("waiver_justification", &w.justification);
             f.evidence.push("waiver_approved_by", &w.approved_by);
-            f.evidence.push("waiver_until", &w.until);
+            f.evidence.push("waiver_until", w.until);
         }
     }
 }

@@ -654,7 +654,7 @@ pub fn draw_attestations(frame: &mut Frame, area: Rect, state: &State, theme: &T
                     state_w
                 ),
                 fit(kind, kind_w),
-                fit(&until, until_w),
+                fit(&until.to_string(), until_w),
                 fit(&what, what_w)
             );
             if wide {
