@@ -12,7 +12,7 @@ use caretaker_checks::filter::fetch::{Fetcher, FetcherSettings, ProxyAuth};
 use caretaker_checks::filter::{
     default_clause, default_tests, Expect, Fetch, FilterArea, FilterTest,
 };
-use caretaker_checks::host::transport::{run_probe_chosen, SshError, SshOutcome};
+use caretaker_checks::host::transport::{session, Choose, SshError, SshOutcome};
 use caretaker_checks::host::{banner_says_windows, probe_command, OsFamily};
 use caretaker_checks::{Area, CheckId, Finding, Target, TargetKind};
 use caretaker_config::{FilterExpect, Loaded, Vantage};
@@ -279,28 +279,25 @@ async fn run_remote(
         .command_timeout
         .max(Duration::from_secs(command_secs));
     let info = machine.info.clone();
-    let result = tokio::task::spawn_blocking(move || {
-        run_probe_chosen(&target, &mut |banner| {
-            let windows = if info.detect_os {
-                banner.is_some_and(banner_says_windows)
-            } else {
-                info.os == OsFamily::Windows
-            };
-            if windows {
-                (
-                    probe_command(OsFamily::Windows).to_string(),
-                    Some(ps1.as_bytes().to_vec()),
-                )
-            } else {
-                (
-                    probe_command(OsFamily::Linux).to_string(),
-                    Some(sh.as_bytes().to_vec()),
-                )
-            }
-        })
-    })
-    .await
-    .map_err(|e| format!("the SSH task failed: {e}"))?;
+    let choose: Choose = Box::new(move |banner| {
+        let windows = if info.detect_os {
+            banner.is_some_and(banner_says_windows)
+        } else {
+            info.os == OsFamily::Windows
+        };
+        if windows {
+            (
+                probe_command(OsFamily::Windows).to_string(),
+                Some(ps1.as_bytes().to_vec()),
+            )
+        } else {
+            (
+                probe_command(OsFamily::Linux).to_string(),
+                Some(sh.as_bytes().to_vec()),
+            )
+        }
+    });
+    let result = session(target, choose).await;
     match result {
         Ok(SshOutcome::Output { stdout, stderr_tail, exit, .. }) => {
             if stdout.is_empty() && exit != Some(0) {

@@ -2,18 +2,16 @@
 //! `hosts.concurrency` at once (ssh2 is blocking: each runs on a blocking thread), then the pure
 //! parse and judge of `caretaker_checks::host`.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use caretaker_checks::directory::probe::{search_computers, ProbeError};
 use caretaker_checks::host::judge::HostThresholds;
 use caretaker_checks::host::transport::{
-    run_probe_chosen, SshAuth, SshError, SshOutcome, SshTarget,
+    sessions, Choose, SshAuth, SshError, SshOutcome, SshTarget,
 };
 use caretaker_checks::host::{self, discover, HostInfo, OsFamily};
 use caretaker_checks::{Evidence, Finding, Severity, Status, Target, TargetKind};
 use caretaker_config::{HostOs, Loaded};
-use tokio::sync::Semaphore;
 
 fn os_family(os: HostOs) -> Option<OsFamily> {
     match os {
@@ -225,46 +223,31 @@ fn discovery_failed(
         .collect()
 }
 
-/// Probes every machine (bounded) and judges what each said.
+/// Probes every machine (at most `concurrency` at once, through the one SSH fan-out) and judges
+/// what each said.
 pub async fn audit_hosts(
     hosts: Vec<(HostInfo, SshTarget)>,
     concurrency: usize,
     thresholds: HostThresholds,
     now: time::OffsetDateTime,
 ) -> Vec<Finding> {
-    let sem = Arc::new(Semaphore::new(concurrency.max(1)));
-    let th = Arc::new(thresholds);
-    let mut set = tokio::task::JoinSet::new();
-    for (index, (info, target)) in hosts.into_iter().enumerate() {
-        let sem = sem.clone();
-        let th = th.clone();
-        set.spawn(async move {
-            let _permit = sem.acquire_owned().await;
-            let t = target.clone();
+    let jobs = hosts
+        .iter()
+        .map(|(info, target)| {
             let which = info.clone();
-            let result = tokio::task::spawn_blocking(move || {
-                run_probe_chosen(&t, &mut |banner| {
-                    let (command, script) = host::probe_for(&which, banner);
-                    (command.to_string(), Some(script.as_bytes().to_vec()))
-                })
-            })
-            .await
-            .unwrap_or_else(|e| {
-                Err(SshError::Internal {
-                    reason: e.to_string(),
-                })
+            let choose: Choose = Box::new(move |banner| {
+                let (command, script) = host::probe_for(&which, banner);
+                (command.to_string(), Some(script.as_bytes().to_vec()))
             });
-            (index, findings_for(&info, &target, result, &th, now))
-        });
-    }
-    let mut out: Vec<(usize, Vec<Finding>)> = Vec::new();
-    while let Some(joined) = set.join_next().await {
-        if let Ok(done) = joined {
-            out.push(done);
-        }
-    }
-    out.sort_by_key(|(i, _)| *i);
-    out.into_iter().flat_map(|(_, f)| f).collect()
+            (target.clone(), choose)
+        })
+        .collect();
+    let results = sessions(jobs, concurrency).await;
+    hosts
+        .iter()
+        .zip(results)
+        .flat_map(|((info, target), result)| findings_for(info, target, result, &thresholds, now))
+        .collect()
 }
 
 /// The findings for one machine from what its SSH session gave.

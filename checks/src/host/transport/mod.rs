@@ -1,10 +1,10 @@
 //! SSH transport for host checks: one session and one command per host, read-only, agentless.
 //!
-//! Everything here is blocking (ssh2/libssh2); [`run_many`] runs probes on tokio's blocking pool
-//! under a semaphore. Every step is bounded in time: TCP connect, handshake, authentication,
-//! channel open, and an overall deadline for the command itself. The host key is checked
-//! strictly against an OpenSSH `known_hosts` file *before* anything else is sent: an unknown or
-//! changed key stops the connection without authenticating or running anything.
+//! Everything here is blocking (ssh2/libssh2); [`session`] runs one on tokio's blocking pool and
+//! [`sessions`] many, under a semaphore. Every step is bounded in time: TCP connect, handshake,
+//! authentication, channel open, and an overall deadline for the command itself. The host key is
+//! checked strictly against an OpenSSH `known_hosts` file *before* anything else is sent: an
+//! unknown or changed key stops the connection without authenticating or running anything.
 //!
 //! Nothing in here logs secrets or key material; host keys are only ever shown as SHA256
 //! fingerprints.
@@ -23,7 +23,7 @@ use connection::{validate_address, Connection};
 
 pub use known_hosts::{known_hosts_name, known_keys, trust_host_key, HostKey};
 
-/// Default number of hosts probed at once by [`run_many`].
+/// Default number of hosts probed at once by [`sessions`].
 pub const DEFAULT_CONCURRENCY: usize = 32;
 
 /// How many bytes of the remote command's stderr are kept (the last ones).
@@ -190,46 +190,80 @@ pub fn run_probe_chosen(target: &SshTarget, choose: Chooser<'_>) -> Result<SshOu
     result
 }
 
-/// Runs one probe per target, at most `concurrency` at once (0 means 1), each on tokio's blocking
-/// pool. Results come back in the order of `targets`, labelled with the target's name.
+/// Chooses a session's command and standard input from the server's banner, on the blocking
+/// pool (see [`run_probe_chosen`]).
+pub type Choose = Box<dyn FnMut(Option<&str>) -> (String, Option<Vec<u8>>) + Send>;
+
+/// One SSH session (see [`run_probe_chosen`]) as a task on tokio's blocking pool: the one way
+/// caretaker's async code opens a session.
+pub async fn session(target: SshTarget, mut choose: Choose) -> Result<SshOutcome, SshError> {
+    tokio::task::spawn_blocking(move || run_probe_chosen(&target, &mut *choose))
+        .await
+        .unwrap_or_else(|e| {
+            Err(SshError::Internal {
+                reason: format!("probe task failed: {e}"),
+            })
+        })
+}
+
+/// One [`session`] per target, at most `concurrency` at once (0 means 1): the one SSH fan-out.
+/// Results come back in the order of `jobs`.
+pub async fn sessions(
+    jobs: Vec<(SshTarget, Choose)>,
+    concurrency: usize,
+) -> Vec<Result<SshOutcome, SshError>> {
+    let semaphore = Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
+    let mut set = tokio::task::JoinSet::new();
+    let n = jobs.len();
+    for (index, (target, choose)) in jobs.into_iter().enumerate() {
+        let semaphore = Arc::clone(&semaphore);
+        set.spawn(async move {
+            let result = match semaphore.acquire_owned().await {
+                Ok(_permit) => session(target, choose).await,
+                Err(e) => Err(SshError::Internal {
+                    reason: format!("semaphore closed: {e}"),
+                }),
+            };
+            (index, result)
+        });
+    }
+    let mut results: Vec<Option<Result<SshOutcome, SshError>>> = (0..n).map(|_| None).collect();
+    while let Some(joined) = set.join_next().await {
+        if let Ok((index, result)) = joined {
+            if let Some(slot) = results.get_mut(index) {
+                *slot = Some(result);
+            }
+        }
+    }
+    results
+        .into_iter()
+        .map(|r| {
+            r.unwrap_or_else(|| {
+                Err(SshError::Internal {
+                    reason: "probe task failed: it ended without a result".into(),
+                })
+            })
+        })
+        .collect()
+}
+
+/// Runs one fixed command per target through [`sessions`], labelled with the target's name.
 pub async fn run_many(
     targets: Vec<(SshTarget, String)>,
     concurrency: usize,
 ) -> Vec<(String, Result<SshOutcome, SshError>)> {
-    let semaphore = Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
-    let mut handles = Vec::with_capacity(targets.len());
-    for (target, command) in targets {
-        let name = target.name.clone();
-        let semaphore = Arc::clone(&semaphore);
-        let handle = tokio::spawn(async move {
-            let _permit = match semaphore.acquire_owned().await {
-                Ok(permit) => permit,
-                Err(e) => {
-                    return Err(SshError::Internal {
-                        reason: format!("semaphore closed: {e}"),
-                    })
-                }
-            };
-            match tokio::task::spawn_blocking(move || run_probe(&target, &command, None)).await {
-                Ok(result) => result,
-                Err(e) => Err(SshError::Internal {
-                    reason: format!("probe task failed: {e}"),
-                }),
-            }
-        });
-        handles.push((name, handle));
-    }
-    let mut results = Vec::with_capacity(handles.len());
-    for (name, handle) in handles {
-        let result = match handle.await {
-            Ok(result) => result,
-            Err(e) => Err(SshError::Internal {
-                reason: format!("probe task failed: {e}"),
-            }),
-        };
-        results.push((name, result));
-    }
-    results
+    let names: Vec<String> = targets.iter().map(|(t, _)| t.name.clone()).collect();
+    let jobs = targets
+        .into_iter()
+        .map(|(t, command)| {
+            let choose: Choose = Box::new(move |_| (command.clone(), None));
+            (t, choose)
+        })
+        .collect();
+    names
+        .into_iter()
+        .zip(sessions(jobs, concurrency).await)
+        .collect()
 }
 
 /// Connects, completes the key exchange, returns the server's host key and disconnects, without
