@@ -125,6 +125,7 @@ mod tests {
         for dir in [
             "checks/src",
             "core/src",
+            "transports/src",
             "sample/src",
             "tui/src",
             "examples",

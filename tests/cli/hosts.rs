@@ -6,7 +6,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-#[path = "../../checks/tests/support/sshd.rs"]
+#[path = "../../transports/tests/support/sshd.rs"]
 #[allow(dead_code)]
 mod sshd;
 

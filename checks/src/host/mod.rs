@@ -12,7 +12,7 @@ pub mod parse;
 pub mod screenlock;
 #[cfg(test)]
 mod tests;
-pub mod transport;
+pub use caretaker_transports::ssh as transport;
 
 use serde::{Deserialize, Serialize};
 

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use caretaker_checks::host::transport::{SshAuth, SshTarget};
+use caretaker_transports::ssh::{SshAuth, SshTarget};
 
 pub const SSHD: &str = "/usr/sbin/sshd";
 

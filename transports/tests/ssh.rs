@@ -8,7 +8,7 @@ mod sshd;
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
-use caretaker_checks::host::transport::{
+use caretaker_transports::ssh::{
     fetch_host_key, known_hosts_name, run_many, run_probe, run_probe_chosen, trust_host_key,
     SshAuth, SshError, SshOutcome,
 };
@@ -91,10 +91,6 @@ fn command_chosen_from_the_banner() {
     let seen = seen.expect("the chooser saw a banner");
     assert!(seen.starts_with("SSH-2.0-OpenSSH_"), "{seen}");
     assert_eq!(banner.as_deref(), Some(seen.as_str()));
-    assert!(
-        !caretaker_checks::host::banner_says_windows(&seen),
-        "{seen}"
-    );
 }
 
 #[test]
@@ -236,7 +232,7 @@ fn wrong_client_key_is_refused() {
 fn closed_port_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let mut target = caretaker_checks::host::transport::SshTarget::new(
+    let mut target = caretaker_transports::ssh::SshTarget::new(
         "closed",
         "127.0.0.1",
         port,
@@ -261,7 +257,7 @@ fn silent_listener_times_out() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let dir = tempfile::tempdir().unwrap();
-    let mut target = caretaker_checks::host::transport::SshTarget::new(
+    let mut target = caretaker_transports::ssh::SshTarget::new(
         "silent",
         "127.0.0.1",
         port,
