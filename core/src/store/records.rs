@@ -17,7 +17,7 @@ impl Store {
         supersedes: Option<i64>,
         entered_by: &str,
     ) -> Result<crate::assess::StoredRecord, StoreError> {
-        use crate::assess::{canonical_json, record_hash, RecordKind, StoredRecord, GENESIS};
+        use crate::assess::{canonical_json, entry_hash, RecordKind, StoredRecord, GENESIS};
         let body = canonical_json(body);
         let mut conn = self.lock();
         let tx = conn
@@ -85,7 +85,7 @@ impl Store {
             + 1;
         let prev_hash = last.map(|l| l.1).unwrap_or_else(|| GENESIS.to_string());
         let entered_at = self.clock.now_rfc3339();
-        let hash = record_hash(
+        let hash = entry_hash(
             &prev_hash,
             id,
             kind.as_str(),

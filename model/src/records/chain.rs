@@ -1,87 +1,15 @@
-//! Canonical JSON and the hash chain.
+//! The records as the ledger holds them ([`StoredRecord`]), and the whole chain checked: the
+//! ledger's links, then what only the records know (kinds, bodies, corrections, links between
+//! records).
 
 use std::collections::BTreeMap;
 use std::fmt;
 
+use caretaker_ledger::{check_links, check_table, entry_hash, Chained, LinkProblem};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use sha2::{Digest as _, Sha256};
 
-use super::{Attestation, RecordKind, RiskAssessment, SiteLogEntry, Verification, Waiver, GENESIS};
-
-/// JSON with object keys sorted (by Unicode code point) at every depth and no whitespace:
-/// what is stored in `body` and hashed. The same as Python's
-/// `json.dumps(v, sort_keys=True, separators=(",", ":"), ensure_ascii=False)` for the values
-/// records hold (strings, integers, booleans, null).
-pub fn canonical_json(v: &serde_json::Value) -> String {
-    let mut out = String::new();
-    write_canonical(v, &mut out);
-    out
-}
-
-fn write_canonical(v: &serde_json::Value, out: &mut String) {
-    match v {
-        serde_json::Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            out.push('{');
-            for (i, k) in keys.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(&serde_json::Value::String((*k).clone()).to_string());
-                out.push(':');
-                if let Some(child) = map.get(*k) {
-                    write_canonical(child, out);
-                }
-            }
-            out.push('}');
-        }
-        serde_json::Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_canonical(item, out);
-            }
-            out.push(']');
-        }
-        other => out.push_str(&other.to_string()),
-    }
-}
-
-/// A record's hash: lowercase hex SHA-256 over its fields as netstrings (`<byte length>:<bytes>,`)
-/// in this order: prev_hash, id (decimal), kind, body (canonical JSON), entered_by, entered_at,
-/// supersedes (decimal, or empty).
-pub fn record_hash(
-    prev_hash: &str,
-    id: i64,
-    kind: &str,
-    body: &str,
-    entered_by: &str,
-    entered_at: &str,
-    supersedes: Option<i64>,
-) -> String {
-    let mut h = Sha256::new();
-    let id = id.to_string();
-    let sup = supersedes.map(|s| s.to_string()).unwrap_or_default();
-    for field in [
-        prev_hash,
-        id.as_str(),
-        kind,
-        body,
-        entered_by,
-        entered_at,
-        sup.as_str(),
-    ] {
-        h.update(field.len().to_string().as_bytes());
-        h.update(b":");
-        h.update(field.as_bytes());
-        h.update(b",");
-    }
-    hex::encode(h.finalize())
-}
+use super::{Attestation, RecordKind, RiskAssessment, SiteLogEntry, Verification, Waiver};
 
 /// A record's kind as its row holds it: one caretaker writes, or, in a row changed outside
 /// caretaker, a word it does not know (kept as it is, for the hash and for the report).
@@ -160,7 +88,7 @@ pub struct StoredRecord {
 impl StoredRecord {
     /// The hash its fields give (equal to `hash` unless the row was changed).
     pub fn computed_hash(&self) -> String {
-        record_hash(
+        entry_hash(
             &self.prev_hash,
             self.id,
             self.kind.as_str(),
@@ -259,6 +187,34 @@ impl ChainReport {
     }
 }
 
+/// A problem the ledger found with `row`'s place in the chain, named with its kind when it is
+/// about the row itself.
+fn of_ledger(p: LinkProblem, row: &StoredRecord) -> ChainProblem {
+    ChainProblem {
+        id: p.id,
+        kind: p.of_entry.then(|| row.kind.clone()),
+        why: p.why,
+    }
+}
+
+impl Chained for StoredRecord {
+    fn id(&self) -> i64 {
+        self.id
+    }
+
+    fn prev_hash(&self) -> &str {
+        &self.prev_hash
+    }
+
+    fn hash(&self) -> &str {
+        &self.hash
+    }
+
+    fn computed_hash(&self) -> String {
+        StoredRecord::computed_hash(self)
+    }
+}
+
 /// Walks the whole chain (`rows` in id order): every record's hash over its own fields, its link
 /// to the record before, no id missing (nor any removed from the end, by `sequence`, SQLite's
 /// last id handed out), bodies that read as their kind, corrections and links that point at
@@ -280,40 +236,11 @@ pub fn check_chain(
             kind: Some(row.kind.clone()),
             why,
         };
-        let expected_id = prev.map(|p| p.id + 1).unwrap_or(1);
-        if row.id > expected_id {
-            let missing = if row.id - expected_id == 1 {
-                format!("#{expected_id} is")
-            } else {
-                format!("#{expected_id} to #{} are", row.id - 1)
-            };
-            for id in expected_id..row.id.min(expected_id + 20) {
-                problems.push(ChainProblem {
-                    id: Some(id),
-                    kind: None,
-                    why: "missing: the record was removed from the store".to_string(),
-                });
-            }
-            problems.push(problem(format!(
-                "the record{} before it: {missing} missing, so the log has been cut",
-                if row.id - expected_id == 1 { "" } else { "s" }
-            )));
-        }
-        let expected_prev = prev.map(|p| p.hash.as_str()).unwrap_or(GENESIS);
-        if row.prev_hash != expected_prev {
-            let before = prev
-                .map(|p| format!("#{}", p.id))
-                .unwrap_or_else(|| "the start of the log".to_string());
-            problems.push(problem(format!(
-                "its link to the record before it ({before}) does not match: a record before it was removed, replaced or inserted"
-            )));
-        }
-        if row.computed_hash() != row.hash {
-            problems.push(problem(
-                "its contents do not match its hash: the row was changed after it was recorded"
-                    .to_string(),
-            ));
-        }
+        problems.extend(
+            check_links(prev, row)
+                .into_iter()
+                .map(|p| of_ledger(p, row)),
+        );
         match row.record_kind() {
             None => problems.push(problem(format!(
                 "{:?} is not a kind of record caretaker writes",
@@ -381,45 +308,15 @@ pub fn check_chain(
         prev = Some(row);
     }
     let last_id = prev.map(|p| p.id);
-    if let Some(seq) = sequence {
-        let last = last_id.unwrap_or(0);
-        if seq > last {
-            problems.push(ChainProblem {
-                id: Some(last + 1),
+    problems.extend(
+        check_table(last_id, sequence, triggers, expected_triggers)
+            .into_iter()
+            .map(|p| ChainProblem {
+                id: p.id,
                 kind: None,
-                why: format!(
-                    "missing: records #{} to #{seq} were written and are gone, removed from the end of the log",
-                    last + 1
-                ),
-            });
-        }
-    } else if !rows.is_empty() {
-        problems.push(ChainProblem {
-            id: None,
-            kind: None,
-            why: "SQLite's record of the last id handed out is gone (sqlite_sequence was edited)"
-                .to_string(),
-        });
-    }
-    for (name, sql) in expected_triggers {
-        match triggers.iter().find(|(n, _)| n == name) {
-            None => problems.push(ChainProblem {
-                id: None,
-                kind: None,
-                why: format!(
-                    "the append-only protection (trigger {name}) has been removed outside caretaker"
-                ),
+                why: p.why,
             }),
-            Some((_, found)) if found.trim() != sql.trim() => problems.push(ChainProblem {
-                id: None,
-                kind: None,
-                why: format!(
-                    "the append-only protection (trigger {name}) has been changed outside caretaker"
-                ),
-            }),
-            Some(_) => {}
-        }
-    }
+    );
     ChainReport {
         records: rows.len(),
         last_id,

@@ -15,11 +15,10 @@
 //!   whether every must-block test still passed.
 //!
 //! Records are never changed or deleted: a correction is a new record that `supersedes` the old
-//! one. Each record carries the hash of the one before it ([`record_hash`]), so [`check_chain`]
+//! one. Each record carries the hash of the one before it ([`entry_hash`]), so [`check_chain`]
 //! finds a record edited, removed or inserted behind the program's back.
 
-/// The `prev_hash` of the first record.
-pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+pub use caretaker_ledger::{canonical_json, entry_hash, GENESIS};
 
 mod chain;
 pub mod day;
