@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use caretaker_checks::directory::probe::{search_computers, ProbeError};
+use caretaker_checks::directory::probe::{search_computers, Explain as _, ProbeError};
 use caretaker_checks::host::judge::HostThresholds;
 use caretaker_checks::host::transport::{
     sessions, Choose, SshAuth, SshError, SshOutcome, SshTarget,

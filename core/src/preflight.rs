@@ -2,6 +2,7 @@
 //! makes before it opens a connection (it calls the same functions), gathered for
 //! `caretaker config check`, so that "usable" means the audit will at least try everything.
 
+use caretaker_checks::directory::Explain as _;
 use caretaker_checks::filter::fetch::{Fetcher, FetcherSettings};
 use caretaker_config::Loaded;
 

@@ -23,7 +23,7 @@ use crate::registry::{Area, AreaId, CheckSpec};
 pub use judge::judge;
 pub use ldif::{parse_ldif, LdifError};
 pub use parse::{facts, Collector, Entry, Facts, Raw};
-pub use probe::{planned_searches, probe, probe_with, Failure, PlannedSearch, ProbeError};
+pub use probe::{planned_searches, probe, probe_with, Explain, Failure, PlannedSearch, ProbeError};
 
 /// How a directory check is judged: from what every check shares (group closures, populations,
 /// the configuration), to its findings.

@@ -4,7 +4,6 @@
 
 mod ad;
 mod collector;
-mod entry;
 mod facts;
 mod fields;
 mod openldap;
@@ -14,8 +13,8 @@ mod tests;
 mod values;
 
 pub use ad::{ad_account, ad_domain_policy, ad_group, ad_pso};
+pub use caretaker_transports::ldap::Entry;
 pub use collector::Collector;
-pub use entry::Entry;
 pub use facts::{Account, Facts, Group, Identity, NoPassword, Policy, PolicySource, Raw};
 pub use openldap::{openldap_account, ppolicy, PERMANENTLY_LOCKED};
 pub use sid::{parse_sid, Sid};

@@ -1,26 +1,21 @@
-//! Talks to the directory: connect (LDAPS or StartTLS), simple bind, and a few paged searches that
-//! fetch only the attributes the checks need. Every network step is under the directory's
-//! `timeout_secs`. Failures are classified into a [`ProbeError`] that says, in plain words, what
-//! went wrong and how to fix it. The bind password is sent once and never logged.
+//! Reads the directory through the LDAP client of `caretaker_transports`: a few paged searches that
+//! fetch only the attributes the checks need, every network step under the directory's
+//! `timeout_secs`. A failure ([`ProbeError`]) is explained in plain words, with how to fix it,
+//! by [`Explain`].
 
-mod connect;
-mod error;
+mod explain;
 mod read;
-mod search;
 mod searches;
-#[cfg(test)]
-mod tests;
 
 use caretaker_config::Directory;
 use time::OffsetDateTime;
 
 use super::parse::{Entry, Raw};
-use connect::connect;
+use caretaker_transports::ldap::{connect, paged};
 use read::read_all;
-use search::paged;
 
-pub use connect::{preflight, Plan};
-pub use error::{Failure, ProbeError};
+pub use caretaker_transports::ldap::{preflight, Failure, Plan, ProbeError, Sink};
+pub use explain::Explain;
 pub use searches::{
     planned_searches, PlannedSearch, AD_ACCOUNTS_ATTRS, AD_ACCOUNTS_FILTER, AD_DOMAIN_ATTRS,
     AD_PSO_ATTRS, AD_PSO_FILTER, OL_MAIN_ATTRS, OL_MAIN_FILTER, OL_USER_FILTER,
@@ -34,9 +29,6 @@ pub async fn probe(dir: &Directory) -> Result<Raw, ProbeError> {
     raw.entries = entries;
     Ok(raw)
 }
-
-/// Where the entries of the main search go, one at a time, as they arrive.
-pub type Sink<'s> = &'s mut (dyn FnMut(Entry) + Send);
 
 /// Reads the directory, handing each entry of the main search (AD: users and groups; OpenLDAP:
 /// users, groups and ppolicy entries) to `sink` as it arrives; the rest is in the returned `Raw`

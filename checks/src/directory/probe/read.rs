@@ -4,11 +4,11 @@
 use std::time::Duration;
 
 use caretaker_config::{Directory, DirectoryKind};
-use ldap3::{Ldap, Scope};
+use caretaker_transports::ldap::{
+    limited, paged, plain, read_one, search_failure, search_scoped, Ldap, Scope,
+};
 use time::OffsetDateTime;
 
-use super::error::search_failure;
-use super::search::{limited, paged, plain, read_one, search_scoped};
 use super::searches::{
     AD_ACCOUNTS_ATTRS, AD_ACCOUNTS_FILTER, AD_DOMAIN_ATTRS, AD_PSO_ATTRS, AD_PSO_FILTER,
     OL_MAIN_ATTRS, OL_MAIN_FILTER, OL_USER_FILTER, ROOT_DSE_ATTRS,

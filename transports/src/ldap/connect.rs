@@ -12,16 +12,25 @@ use super::error::classify;
 use super::{Failure, ProbeError};
 
 /// A bound connection to a directory, ready to search.
-pub(super) struct Connection {
-    pub(super) ldap: Ldap,
+pub struct Connection {
+    pub ldap: Ldap,
     driver: tokio::task::JoinHandle<()>,
-    pub(super) t: Duration,
-    pub(super) secs: u64,
+    /// Every step's limit, and the same in seconds for messages.
+    pub t: Duration,
+    pub secs: u64,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("t", &self.t)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Connection {
     /// Says goodbye politely, but never waits long for it.
-    pub(super) async fn close(mut self) {
+    pub async fn close(mut self) {
         let _ = tokio::time::timeout(Duration::from_secs(1), self.ldap.unbind()).await;
         self.driver.abort();
     }
@@ -92,7 +101,7 @@ pub fn preflight(dir: &Directory) -> Result<Plan, ProbeError> {
 }
 
 /// Connects (LDAPS or StartTLS unless plain is allowed) and binds as caretaker.
-pub(super) async fn connect(dir: &Directory) -> Result<Connection, ProbeError> {
+pub async fn connect(dir: &Directory) -> Result<Connection, ProbeError> {
     let secs = dir.timeout_secs.max(1);
     let t = Duration::from_secs(secs);
     let url = dir.url.trim();

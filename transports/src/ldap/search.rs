@@ -7,8 +7,10 @@ use ldap3::adapters::{Adapter, EntriesOnly, PagedResults};
 use ldap3::{Ldap, ResultEntry, Scope, SearchOptions};
 
 use super::error::{classify, search_failure};
-use super::{Failure, ProbeError, Sink};
-use crate::directory::parse::Entry;
+use super::{Entry, Failure, ProbeError};
+
+/// Where the entries of a paged search go, one at a time, as they arrive.
+pub type Sink<'s> = &'s mut (dyn FnMut(Entry) + Send);
 
 /// Converts a search result entry without trusting its shape (ldap3's own conversion panics on
 /// malformed BER). `None` for a malformed entry.
@@ -50,7 +52,7 @@ fn entry_from(re: ResultEntry) -> Option<Entry> {
 
 /// A paged subtree search (simple paged results control), each page under the timeout.
 #[allow(clippy::too_many_arguments)]
-pub(super) async fn paged(
+pub async fn paged(
     ldap: &Ldap,
     t: Duration,
     secs: u64,
@@ -137,7 +139,7 @@ pub(super) async fn paged(
 
 /// A plain search (no paging), for small answers.
 #[allow(clippy::too_many_arguments)]
-pub(super) async fn plain(
+pub async fn plain(
     ldap: &Ldap,
     t: Duration,
     secs: u64,
@@ -172,7 +174,7 @@ pub(super) async fn plain(
 }
 
 /// Reads one entry by DN; `None` if it does not exist.
-pub(super) async fn read_one(
+pub async fn read_one(
     ldap: &Ldap,
     t: Duration,
     secs: u64,
@@ -200,7 +202,7 @@ pub(super) async fn read_one(
 }
 
 #[allow(clippy::too_many_arguments)]
-pub(super) async fn search_scoped(
+pub async fn search_scoped(
     ldap: &Ldap,
     t: Duration,
     secs: u64,
@@ -218,7 +220,7 @@ pub(super) async fn search_scoped(
 }
 
 /// A search that stops after `limit` entries (size limit exceeded is expected), returning DNs.
-pub(super) async fn limited(
+pub async fn limited(
     ldap: &Ldap,
     t: Duration,
     secs: u64,

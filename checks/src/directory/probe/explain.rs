@@ -1,77 +1,20 @@
-//! Why a directory could not be read: failures in classes a person can act on, what each means
-//! for this directory and how to fix it, and the classification of ldap3's and rustls's errors.
-
-use std::fmt;
+//! What a directory that could not be read means for this school, and how to fix it: the
+//! failures the LDAP client classifies, in the words of the school's own settings.
 
 use caretaker_config::Directory;
-use ldap3::LdapError;
-use rustls::CertificateError;
+use caretaker_transports::ldap::{host_of, Failure, ProbeError};
 
-/// What went wrong, in classes a person can act on.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Failure {
-    /// Plain ldap:// without StartTLS or allow_insecure: refused before connecting.
-    Insecure,
-    NoPassword,
-    BadUrl,
-    /// The configured CA file could not be used.
-    CaFile(String),
-    /// No trusted CAs on this machine and no ca_file.
-    NoRoots,
-    Refused,
-    /// No answer within the timeout (seconds).
-    NoAnswer(u64),
-    NameNotFound,
-    Unreachable,
-    CertUntrusted,
-    CertName,
-    CertExpired,
-    Tls,
-    StartTls,
-    InvalidCredentials,
-    StrongAuthRequired,
-    BindRefused(u32),
-    InsufficientAccess,
-    NoSuchBase,
-    SizeLimit,
-    SearchRefused(u32),
-    ConnectionLost,
-    Other,
+/// A failure explained for the directory `dir` of caretaker.toml.
+pub trait Explain {
+    /// The reason as the end of a plain sentence: `the directory "ad" did not answer at … within
+    /// 10 seconds.`
+    fn reason(&self, dir: &Directory) -> String;
+    /// What to do about it.
+    fn fix(&self, dir: &Directory) -> String;
 }
 
-/// Why a directory could not be read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProbeError {
-    pub failure: Failure,
-    /// The step: `connect`, `bind`, `search accounts`, ….
-    pub step: String,
-    /// The technical reason, as the library or server gave it (never a secret).
-    pub detail: String,
-}
-
-impl fmt::Display for ProbeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{:?} during {}: {}",
-            self.failure, self.step, self.detail
-        )
-    }
-}
-
-impl std::error::Error for ProbeError {}
-
-impl ProbeError {
-    pub(super) fn new(failure: Failure, step: &str, detail: impl Into<String>) -> Self {
-        ProbeError {
-            failure,
-            step: step.to_string(),
-            detail: detail.into(),
-        }
-    }
-
-    /// The reason as the end of a plain sentence: `the directory "ad" did not answer at … within 10 seconds.`
-    pub fn reason(&self, dir: &Directory) -> String {
+impl Explain for ProbeError {
+    fn reason(&self, dir: &Directory) -> String {
         let n = &dir.name;
         let url = &dir.url;
         match &self.failure {
@@ -121,8 +64,7 @@ impl ProbeError {
         }
     }
 
-    /// What to do about it.
-    pub fn fix(&self, dir: &Directory) -> String {
+    fn fix(&self, dir: &Directory) -> String {
         let host = host_of(&dir.url);
         match &self.failure {
             Failure::Insecure => format!(
@@ -167,107 +109,4 @@ impl ProbeError {
             }
         }
     }
-}
-
-pub(super) fn host_of(url: &str) -> String {
-    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
-    let hostport = rest.split('/').next().unwrap_or(rest);
-    if hostport.starts_with('[') {
-        return hostport
-            .split(']')
-            .next()
-            .map(|h| format!("{h}]"))
-            .unwrap_or_default();
-    }
-    hostport.split(':').next().unwrap_or(hostport).to_string()
-}
-/// Turns an ldap3 error into a classified failure.
-pub(super) fn classify(e: &LdapError, step: &str, secs: u64, tls: bool) -> ProbeError {
-    let detail = e.to_string();
-    let failure = match e {
-        LdapError::Timeout { .. } => Failure::NoAnswer(secs),
-        LdapError::Io { source } => classify_io(source, step, secs, tls),
-        LdapError::Rustls { source } => classify_tls(source),
-        LdapError::DNSName { .. } => Failure::CertName,
-        LdapError::UrlParsing { .. } | LdapError::UnknownScheme(_) => Failure::BadUrl,
-        LdapError::LdapResult { result } => {
-            if step == "connect" {
-                Failure::StartTls
-            } else {
-                match result.rc {
-                    49 => Failure::InvalidCredentials,
-                    8 | 13 => Failure::StrongAuthRequired,
-                    50 => Failure::InsufficientAccess,
-                    32 => Failure::NoSuchBase,
-                    4 => Failure::SizeLimit,
-                    rc if step == "bind" => Failure::BindRefused(rc),
-                    rc => Failure::SearchRefused(rc),
-                }
-            }
-        }
-        LdapError::EndOfStream | LdapError::ResultRecv { .. } | LdapError::OpSend { .. } => {
-            Failure::ConnectionLost
-        }
-        _ => Failure::Other,
-    };
-    ProbeError::new(failure, step, detail)
-}
-
-pub(super) fn classify_io(io: &std::io::Error, step: &str, secs: u64, tls: bool) -> Failure {
-    if let Some(inner) = io.get_ref() {
-        if let Some(t) = inner.downcast_ref::<rustls::Error>() {
-            return classify_tls(t);
-        }
-    }
-    use std::io::ErrorKind as K;
-    match io.kind() {
-        K::ConnectionRefused => Failure::Refused,
-        K::TimedOut | K::WouldBlock => Failure::NoAnswer(secs),
-        K::HostUnreachable | K::NetworkUnreachable | K::AddrNotAvailable => Failure::Unreachable,
-        K::ConnectionReset | K::ConnectionAborted | K::UnexpectedEof | K::BrokenPipe
-            if step == "connect" && tls =>
-        {
-            Failure::Tls
-        }
-        K::ConnectionReset | K::ConnectionAborted | K::UnexpectedEof | K::BrokenPipe => {
-            Failure::ConnectionLost
-        }
-        K::InvalidData if tls => Failure::Tls,
-        _ => {
-            let msg = io.to_string();
-            if msg.contains("lookup") || msg.contains("resolve") || msg.contains("Name or service")
-            {
-                Failure::NameNotFound
-            } else {
-                Failure::Other
-            }
-        }
-    }
-}
-
-pub(super) fn classify_tls(e: &rustls::Error) -> Failure {
-    match e {
-        rustls::Error::InvalidCertificate(c) => match c {
-            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
-                Failure::CertName
-            }
-            CertificateError::Expired
-            | CertificateError::ExpiredContext { .. }
-            | CertificateError::NotValidYet
-            | CertificateError::NotValidYetContext { .. } => Failure::CertExpired,
-            _ => Failure::CertUntrusted,
-        },
-        _ => Failure::Tls,
-    }
-}
-
-pub(super) fn search_failure(rc: u32, text: &str, step: &str) -> ProbeError {
-    let failure = match rc {
-        4 => Failure::SizeLimit,
-        50 => Failure::InsufficientAccess,
-        32 => Failure::NoSuchBase,
-        8 | 13 => Failure::StrongAuthRequired,
-        rc => Failure::SearchRefused(rc),
-    };
-    ProbeError::new(failure, step, format!("rc={rc} {}", text.trim()))
 }

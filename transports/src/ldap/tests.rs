@@ -1,4 +1,4 @@
-//! Tests for the directory probe: the host read from a URL, TLS errors classified.
+//! Tests for the LDAP client: the host read from a URL, TLS errors classified.
 
 use rustls::CertificateError;
 
