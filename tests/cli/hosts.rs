@@ -219,6 +219,73 @@ fn trusting_an_unknown_name_is_a_usage_error() {
     assert!(err.contains("staff-laptop-1, switched-off"), "{err}");
 }
 
+/// The command line and the console trust a host key through the same core call, with the same
+/// result: a known_hosts folder that did not exist is made private (0700), the file 0600, holding
+/// the same line; and an unknown machine is refused in the same words with the same status.
+#[test]
+fn the_cli_and_the_console_trust_a_host_key_the_same_way() {
+    use caretaker_api::Api;
+    let sshd = sshd::Sshd::start(1);
+    let closed = sshd::free_port();
+    let school = |dir: &Path| {
+        let cfg = config(dir, &sshd, closed);
+        let text = std::fs::read_to_string(&cfg).unwrap();
+        let text = text.replace(
+            "known_hosts = \"known_hosts\"",
+            "known_hosts = \"keys/known_hosts\"",
+        );
+        std::fs::write(&cfg, text).unwrap();
+        cfg
+    };
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    // The command line.
+    let cli = tempfile::tempdir().unwrap();
+    let cfg = school(cli.path());
+    let mut c = caretaker(cli.path());
+    c.args(["hosts", "trust", "staff-laptop-1", "--yes", "--config"])
+        .arg(&cfg);
+    let (code, _, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    let mut c = caretaker(cli.path());
+    c.args(["hosts", "trust", "nobody", "--yes", "--config"])
+        .arg(&cfg);
+    let (cli_code, _, cli_err) = run(c);
+    // The console's way: the core's API in this process.
+    let tui = tempfile::tempdir().unwrap();
+    let cfg = school(tui.path());
+    let console = caretaker_core::Local::open(
+        caretaker_config::load(&cfg).unwrap(),
+        caretaker_checks::clauses::builtin(),
+    )
+    .unwrap();
+    let offer = console.host_key("staff-laptop-1").unwrap();
+    assert!(offer.trusted.is_empty(), "{offer:?}");
+    console
+        .trust_host_key("staff-laptop-1", &offer.presented.fingerprint)
+        .unwrap();
+    let refused = console.host_key("nobody").unwrap_err();
+    // The same result.
+    for home in [cli.path(), tui.path()] {
+        assert_eq!(mode(&home.join("keys")), 0o700, "{}", home.display());
+        assert_eq!(mode(&home.join("keys/known_hosts")), 0o600);
+    }
+    assert_eq!(
+        std::fs::read_to_string(cli.path().join("keys/known_hosts")).unwrap(),
+        std::fs::read_to_string(tui.path().join("keys/known_hosts")).unwrap(),
+    );
+    assert_eq!(
+        cli_code,
+        i32::from(refused.exit_code()),
+        "{cli_err} / {refused}"
+    );
+    // The same words, each naming its own school's caretaker.toml.
+    let words = refused.to_string().replace(
+        &tui.path().display().to_string(),
+        &cli.path().display().to_string(),
+    );
+    assert!(cli_err.contains(&words), "{cli_err} / {words}");
+}
+
 /// One sshd answering on five loopback addresses; four of them misbehave (garbage, non-UTF-8,
 /// 50 MB, never ends within the limit) through `ForceCommand`, the fifth answers as the real probe
 /// did (a recorded output).
