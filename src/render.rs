@@ -50,7 +50,7 @@ pub fn report_attested(
         out,
         "caretaker · {school} · run {} · {} · {} by {}{}",
         run.id,
-        run.started_at,
+        caretaker_model::finding::format_rfc3339(run.started_at),
         run.trigger,
         run.who,
         if run.only.is_empty() {
@@ -220,7 +220,7 @@ pub fn runs_table(runs: &[RunRecord]) -> String {
         .iter()
         .map(|r| RunRow {
             id: r.id,
-            started: r.started_at.clone(),
+            started: caretaker_model::finding::format_rfc3339(r.started_at),
             trigger: r.trigger.to_string(),
             who: r.who.clone(),
             state: r.state.as_str().to_string(),
@@ -344,10 +344,12 @@ pub fn filter_log(checks: &[caretaker_model::filterlog::FilterCheck]) -> String 
             format!("{tested} URLs: {}", parts.join(", "))
         };
         b.push_record([
-            c.started_at
-                .get(..16)
-                .unwrap_or(&c.started_at)
-                .replace('T', " "),
+            format!(
+                "{} {:02}:{:02}",
+                c.started_at.date(),
+                c.started_at.hour(),
+                c.started_at.minute()
+            ),
             c.run.to_string(),
             format!("{} ({})", c.trigger, c.who),
             format!("{} ({})", c.vantage, c.group),
@@ -412,7 +414,7 @@ mod tests {
             who: "root".into(),
             config_digest: String::new(),
             school: "A School".into(),
-            started_at: "2026-12-04T02:00:00Z".into(),
+            started_at: time::macros::datetime!(2026-12-04 02:00:00 UTC),
             ended_at: None,
             state: RunState::Complete,
             verdict: Some(Verdict::NonCompliant),

@@ -331,7 +331,7 @@ pub fn record_detail(log: &Log, r: &StoredRecord) -> String {
                 "  #{} run {} at {} (recorded by {}): {}",
                 rec.id,
                 v.run,
-                v.run_started_at,
+                caretaker_model::finding::format_rfc3339(v.run_started_at),
                 rec.entered_by,
                 blocked_words(&v)
             );
@@ -354,7 +354,15 @@ pub fn record_detail(log: &Log, r: &StoredRecord) -> String {
 /// The lines about one filter check after a change.
 pub fn verification_lines(out: &mut String, v: &Verification) {
     line(out, "Risk assessment", &format!("#{}", v.assessment));
-    line(out, "Run", &format!("{} at {}", v.run, v.run_started_at));
+    line(
+        out,
+        "Run",
+        &format!(
+            "{} at {}",
+            v.run,
+            caretaker_model::finding::format_rfc3339(v.run_started_at)
+        ),
+    );
     line(
         out,
         "Must-block tests",

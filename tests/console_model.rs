@@ -13,7 +13,7 @@ fn run(id: i64, only: &[&str], state: RunState) -> RunRecord {
         who: "root".into(),
         config_digest: "d".into(),
         school: "s".into(),
-        started_at: format!("2026-11-{:02}T02:00:00Z", 10 + id),
+        started_at: time::macros::datetime!(2026-11-10 02:00:00 UTC) + time::Duration::days(id),
         ended_at: None,
         state,
         verdict: None,

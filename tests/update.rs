@@ -514,7 +514,7 @@ fn filter_history_answers_only_for_the_open_cell() {
     let h = s.filter.history.clone().unwrap();
     let entry = CellHistory {
         run: 8,
-        started_at: "2026-11-23T02:00:01Z".into(),
+        started_at: time::macros::datetime!(2026-11-23 02:00:01 UTC),
         trigger: "cron".into(),
         who: "root".into(),
         status: Status::Pass,

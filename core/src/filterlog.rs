@@ -60,8 +60,8 @@ pub fn log(store: &Store, since: Option<&str>) -> Result<Vec<FilterCheck>, Store
                 });
             out.push(FilterCheck {
                 run: run.id,
-                started_at: run.started_at.clone(),
-                ended_at: run.ended_at.clone(),
+                started_at: run.started_at,
+                ended_at: run.ended_at,
                 trigger: run.trigger,
                 who: run.who.clone(),
                 vantage: v,

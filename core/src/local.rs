@@ -367,7 +367,9 @@ impl Api for Local {
             FilterLogSpan::Runs(n) => {
                 let recent = self.store()?.runs(n.max(1)).map_err(api)?;
                 match recent.last() {
-                    Some(oldest) => Some(oldest.started_at.clone()),
+                    Some(oldest) => {
+                        Some(caretaker_model::finding::format_rfc3339(oldest.started_at))
+                    }
                     None => return Ok(Vec::new()),
                 }
             }

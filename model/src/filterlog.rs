@@ -32,8 +32,10 @@ pub struct Action {
 #[derive(Debug, Clone, Serialize)]
 pub struct FilterCheck {
     pub run: i64,
-    pub started_at: String,
-    pub ended_at: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub started_at: time::OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub ended_at: Option<time::OffsetDateTime>,
     pub trigger: Trigger,
     pub who: String,
     pub vantage: String,

@@ -136,8 +136,8 @@ pub struct RunRecord {
     pub who: String,
     pub config_digest: String,
     pub school: String,
-    pub started_at: String,
-    pub ended_at: Option<String>,
+    pub started_at: time::OffsetDateTime,
+    pub ended_at: Option<time::OffsetDateTime>,
     pub state: RunState,
     pub verdict: Option<Verdict>,
     pub only: Vec<String>,
@@ -183,9 +183,9 @@ impl StatusCounts {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sightings {
     pub first_run: i64,
-    pub first_started_at: String,
+    pub first_started_at: time::OffsetDateTime,
     pub last_run: i64,
-    pub last_started_at: String,
+    pub last_started_at: time::OffsetDateTime,
     /// In how many runs.
     pub runs: u64,
 }

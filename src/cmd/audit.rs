@@ -7,6 +7,7 @@ use caretaker::render;
 use caretaker_api::{Api, AuditEvent, AuditScope, Trigger, EXIT_INCOMPLETE};
 use caretaker_core::report;
 use caretaker_core::Local;
+use caretaker_model::finding::format_rfc3339;
 use caretaker_model::run::{RunRecord, RunState, Verdict};
 use caretaker_model::Finding;
 
@@ -145,7 +146,8 @@ pub fn runs(config: Option<&Path>, args: &RunsArgs) -> Result<u8, Fail> {
                 .map(|r| {
                     serde_json::json!({
                         "id": r.id, "trigger": r.trigger, "who": r.who, "config_digest": r.config_digest,
-                        "started_at": r.started_at, "ended_at": r.ended_at, "state": r.state.as_str(),
+                        "started_at": format_rfc3339(r.started_at),
+                        "ended_at": r.ended_at.map(format_rfc3339), "state": r.state.as_str(),
                         "verdict": r.verdict.map(Verdict::as_str),
                         "counts": {"pass": r.counts.pass, "fail": r.counts.fail, "warn": r.counts.warn,
                                    "error": r.counts.error, "waived": r.counts.waived},

@@ -384,7 +384,13 @@ impl State {
             .filter(|(_, r)| {
                 let id = r.id.to_string();
                 let only = r.only.join(" ");
-                q.matches_text(&[&id, &r.started_at, r.trigger.as_str(), &r.who, &only])
+                q.matches_text(&[
+                    &id,
+                    &caretaker_model::finding::format_rfc3339(r.started_at),
+                    r.trigger.as_str(),
+                    &r.who,
+                    &only,
+                ])
             })
             .map(|(i, _)| i)
             .collect()

@@ -537,7 +537,7 @@ fn a_verification_from_stored_findings() {
         who: "root".into(),
         config_digest: String::new(),
         school: String::new(),
-        started_at: "2026-11-23T10:00:00Z".into(),
+        started_at: time::macros::datetime!(2026-11-23 10:00:00 UTC),
         ended_at: None,
         state: crate::RunState::Complete,
         verdict: None,

@@ -437,7 +437,11 @@ pub fn carry_forward(
             last.evidence.get("last_seen_failing"),
         ) {
             (Some(r), Some(at), Some(s)) => (r.to_string(), at.to_string(), s.to_string()),
-            _ => (run.to_string(), started.clone(), last.summary.clone()),
+            _ => (
+                run.to_string(),
+                caretaker_model::finding::format_rfc3339(*started),
+                last.summary.clone(),
+            ),
         };
         let Ok(seen) =
             time::OffsetDateTime::parse(&seen_at, &time::format_description::well_known::Rfc3339)

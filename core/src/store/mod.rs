@@ -634,13 +634,31 @@ fn row_to_run(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRecord> {
         who: r.get(2)?,
         config_digest: r.get(3)?,
         school: r.get(4)?,
-        started_at: r.get(5)?,
-        ended_at: r.get(6)?,
+        started_at: stamp(r, 5)?,
+        ended_at: r
+            .get::<_, Option<String>>(6)?
+            .map(|_| stamp(r, 6))
+            .transpose()?,
         state: RunState::parse(&state).unwrap_or(RunState::Interrupted),
         verdict: verdict.as_deref().and_then(Verdict::parse),
         only: serde_json::from_str(&only).unwrap_or_default(),
         counts: StatusCounts::default(),
     })
+}
+
+/// Column `i` of a row, a time the store wrote as RFC 3339; anything else (a row edited outside
+/// caretaker) is an error that says so, never a time made up.
+fn stamp(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<time::OffsetDateTime> {
+    let text: String = r.get(i)?;
+    time::OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339).map_err(
+        |e| {
+            rusqlite::Error::FromSqlConversionFailure(
+                i,
+                rusqlite::types::Type::Text,
+                format!("{text:?} is not an RFC 3339 time: {e}").into(),
+            )
+        },
+    )
 }
 
 impl Store {
@@ -662,9 +680,9 @@ impl Store {
             |r| {
                 Ok(Sightings {
                     first_run: r.get(0)?,
-                    first_started_at: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                    first_started_at: stamp(r, 1)?,
                     last_run: r.get(2)?,
-                    last_started_at: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+                    last_started_at: stamp(r, 3)?,
                     runs: r.get::<_, i64>(4)?.max(0) as u64,
                 })
             },
@@ -707,7 +725,7 @@ impl Store {
     pub fn last_checked(
         &self,
         fingerprints: &[String],
-    ) -> Result<HashMap<String, (i64, String, Finding)>, StoreError> {
+    ) -> Result<HashMap<String, (i64, time::OffsetDateTime, Finding)>, StoreError> {
         let mut runs: BTreeMap<i64, Vec<&String>> = BTreeMap::new();
         {
             let conn = self.lock();
@@ -729,10 +747,9 @@ impl Store {
         }
         let mut out = HashMap::new();
         for (run, fps) in runs {
-            let started = self
-                .run(Some(run))?
-                .map(|r| r.started_at)
-                .unwrap_or_default();
+            let Some(started) = self.run(Some(run))?.map(|r| r.started_at) else {
+                continue;
+            };
             let findings = self.findings(run)?;
             for fp in fps {
                 if let Some(f) = findings
@@ -740,7 +757,7 @@ impl Store {
                     .filter(|f| f.status != Status::Error && &self::fingerprint(f) == fp)
                     .min_by_key(|f| f.status.rank())
                 {
-                    out.insert(fp.clone(), (run, started.clone(), f.clone()));
+                    out.insert(fp.clone(), (run, started, f.clone()));
                 }
             }
         }

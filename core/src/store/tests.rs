@@ -186,3 +186,31 @@ fn triggers_are_read_back_as_types_and_an_unknown_one_is_named() {
     assert!(err.contains("banana"), "{err}");
     assert_eq!(store.run(Some(2)).unwrap().unwrap().trigger, Trigger::Cron);
 }
+
+/// A run's times are read back as the times the store's clock gave; a time edited by hand into
+/// something else is an error naming it, not a panic and not a made-up time.
+#[test]
+fn run_times_are_read_back_as_times_and_a_bad_one_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("caretaker.db");
+    let at = time::macros::datetime!(2026-11-23 02:00:05 UTC);
+    let store = Store::open(&path)
+        .unwrap()
+        .with_clock(caretaker_model::Clock::manual(at));
+    let id = store.begin_run(&new_run()).unwrap();
+    store
+        .finish_run(id, RunState::Complete, Some(Verdict::Compliant))
+        .unwrap();
+    let run = store.run(Some(id)).unwrap().unwrap();
+    assert_eq!((run.started_at, run.ended_at), (at, Some(at)));
+    let second = store.begin_run(&new_run()).unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute(
+        "UPDATE runs SET started_at = 'last Tuesday' WHERE id = ?1",
+        [id],
+    )
+    .unwrap();
+    let err = store.runs(10).unwrap_err().to_string();
+    assert!(err.contains("last Tuesday"), "{err}");
+    assert_eq!(store.run(Some(second)).unwrap().unwrap().started_at, at);
+}

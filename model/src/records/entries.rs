@@ -170,7 +170,8 @@ pub struct Verification {
     pub assessment: i64,
     /// The audit run that re-ran the filter tests.
     pub run: i64,
-    pub run_started_at: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub run_started_at: time::OffsetDateTime,
     /// Every must-block test (`filter.must-block`, `filter.categories`) passed, and there was at
     /// least one.
     pub must_block_passed: bool,
@@ -216,7 +217,7 @@ impl Verification {
         Verification {
             assessment,
             run: run.id,
-            run_started_at: run.started_at.clone(),
+            run_started_at: run.started_at,
             must_block_passed: !mine.is_empty() && not_blocked.is_empty(),
             must_block_tests: mine.len() as u64,
             passed,

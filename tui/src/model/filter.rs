@@ -157,7 +157,7 @@ pub fn filter_matrix(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CellHistory {
     pub run: i64,
-    pub started_at: String,
+    pub started_at: time::OffsetDateTime,
     pub trigger: String,
     pub who: String,
     pub status: Status,
@@ -179,7 +179,7 @@ pub fn cell_history(
             let r = c.results.iter().find(|r| r.url == url)?;
             Some(CellHistory {
                 run: c.run,
-                started_at: c.started_at.clone(),
+                started_at: c.started_at,
                 trigger: c.trigger.to_string(),
                 who: c.who.clone(),
                 status: Status::parse(&r.status).unwrap_or(Status::Error),

@@ -16,7 +16,7 @@ pub struct ClauseRow {
     /// The policy's own words.
     pub text: String,
     /// The run that last produced findings for this clause, and when it started.
-    pub verified: Option<(i64, String)>,
+    pub verified: Option<(i64, time::OffsetDateTime)>,
     pub counts: StatusCounts,
 }
 
@@ -63,8 +63,8 @@ impl Picture {
     ) -> Picture {
         let (used, findings, from_run) = current(runs);
         let lines = clause_lines(map, &findings);
-        let started: BTreeMap<i64, &str> =
-            used.iter().map(|r| (r.id, r.started_at.as_str())).collect();
+        let started: BTreeMap<i64, time::OffsetDateTime> =
+            used.iter().map(|r| (r.id, r.started_at)).collect();
         let clauses = lines
             .into_iter()
             .map(|line| {
@@ -81,12 +81,7 @@ impl Picture {
                         .clause(&line.id)
                         .map(|c| c.text.clone())
                         .unwrap_or_default(),
-                    verified: verified.map(|id| {
-                        (
-                            id,
-                            started.get(&id).map(|s| s.to_string()).unwrap_or_default(),
-                        )
-                    }),
+                    verified: verified.and_then(|id| started.get(&id).map(|t| (id, *t))),
                     counts,
                     line,
                 }
@@ -238,11 +233,11 @@ pub fn worse(a: Option<Status>, b: Status) -> Status {
 }
 
 /// A run's verdict as one word.
-pub fn verdict_word(run: &RunRecord) -> &'static str {
-    match run.state {
+pub fn verdict_word(state: RunState, verdict: Option<Verdict>) -> &'static str {
+    match state {
         RunState::Running => "RUNNING",
         RunState::Interrupted => "INTERRUPTED",
-        RunState::Complete => match run.verdict {
+        RunState::Complete => match verdict {
             Some(Verdict::Compliant) => "COMPLIANT",
             Some(Verdict::NonCompliant) => "NOT COMPLIANT",
             Some(Verdict::Incomplete) | None => "INCOMPLETE",

@@ -6,9 +6,9 @@ use super::*;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Seen {
     pub first_run: i64,
-    pub first_at: String,
+    pub first_at: time::OffsetDateTime,
     pub last_run: i64,
-    pub last_at: String,
+    pub last_at: time::OffsetDateTime,
     /// In how many runs.
     pub runs: u64,
 }

@@ -147,19 +147,7 @@ pub(super) fn audit_event(state: &mut State, ev: AuditEvent) -> Vec<Effect> {
                 .take()
                 .map(|a| (a.scope, a.verifies))
                 .unwrap_or_else(|| ("everything".into(), None));
-            let word = verdict_word(&caretaker_model::run::RunRecord {
-                id: run_id,
-                trigger: caretaker_model::run::Trigger::Console,
-                who: String::new(),
-                config_digest: String::new(),
-                school: String::new(),
-                started_at: String::new(),
-                ended_at: None,
-                state: run_state,
-                verdict: Some(verdict),
-                only: Vec::new(),
-                counts,
-            });
+            let word = verdict_word(run_state, Some(verdict));
             let mut effects = Vec::new();
             match verifies {
                 Some(id) if run_state == RunState::Complete => {

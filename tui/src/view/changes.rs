@@ -9,7 +9,7 @@ use ratatui::Frame;
 
 use crate::model::ChangeLog;
 use crate::state::{Loadable, Screen, State};
-use crate::view::text::{cut, date, empty_list, fit, scroll_start, wrap, Theme};
+use crate::view::text::{cut, date_text, empty_list, fit, scroll_start, wrap, Theme};
 
 /// Width of the labels of the detail.
 const LABEL_W: usize = 14;
@@ -132,7 +132,7 @@ fn entered(r: &StoredRecord, state: &State, log: &Log) -> String {
     let mut s = format!(
         "by {} on {}",
         r.entered_by,
-        date(&r.entered_at, state.now, state.offset).trim_start()
+        date_text(&r.entered_at, state.now, state.offset).trim_start()
     );
     if let Some(old) = r.supersedes {
         s.push_str(&format!(" · corrects #{old}"));
@@ -378,7 +378,7 @@ pub fn draw_assessments(frame: &mut Frame, area: Rect, state: &State, theme: &Th
                 "{}{}{}{}{}{}",
                 fit(&format!("#{id}"), 5),
                 fit(
-                    date(&r.entered_at, state.now, state.offset).trim_start(),
+                    date_text(&r.entered_at, state.now, state.offset).trim_start(),
                     13
                 ),
                 fit(&a.change.sentence(), change_w),

@@ -113,7 +113,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, p: &Picture, theme: &T
                 let v = c
                     .verified
                     .as_ref()
-                    .map(|(_, at)| when(at, state.now, state.offset))
+                    .map(|(_, at)| when(*at, state.now, state.offset))
                     .unwrap_or_else(|| "never".into());
                 spans.push(Span::styled(fit(&v, verified_w), theme.dim()));
             }
@@ -138,7 +138,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, p: &Picture, theme: &T
     };
     let counts = crate::model::counts_words(&c.counts);
     let verified = match &c.verified {
-        Some((run, at)) => format!("verified {} (run {run})", when(at, state.now, state.offset)),
+        Some((run, at)) => format!(
+            "verified {} (run {run})",
+            when(*at, state.now, state.offset)
+        ),
         None => "never verified by a check".to_string(),
     };
     let stats = if counts.is_empty() {

@@ -49,7 +49,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, p: &Picture, theme: &T
         .runs
         .iter()
         .find(|r| r.id == run)
-        .map(|r| when(&r.started_at, state.now, state.offset))
+        .map(|r| when(r.started_at, state.now, state.offset))
         .unwrap_or_default();
     let cells: Vec<Status> = m
         .cells
@@ -245,7 +245,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, p: &Picture, theme: &T
                         out.push(Line::from(vec![
                             Span::raw(format!(
                                 "  {} ",
-                                date(&e.started_at, state.now, state.offset)
+                                date(e.started_at, state.now, state.offset)
                             )),
                             Span::raw(fit(&format!("run {}", e.run), 9)),
                             Span::styled(fit(word, 11), theme.status(e.status)),

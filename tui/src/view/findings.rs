@@ -10,7 +10,7 @@ use ratatui::Frame;
 use crate::model::{status_word, target_label, Picture, Query, StatusFilter};
 use crate::state::{Loadable, Screen, State};
 use crate::update::seen_key;
-use crate::view::text::{cut, fit, scroll_start, when, wrap, Theme};
+use crate::view::text::{cut, fit, scroll_start, when, when_text, wrap, Theme};
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, p: &Picture, theme: &Theme) {
     let rows = state.finding_rows();
@@ -176,9 +176,9 @@ fn detail_lines(
             } else {
                 format!(
                     "first {} (run {}) · last {} (run {}) · in {} audit{}",
-                    when(&s.first_at, state.now, state.offset),
+                    when(s.first_at, state.now, state.offset),
                     s.first_run,
-                    when(&s.last_at, state.now, state.offset),
+                    when(s.last_at, state.now, state.offset),
                     s.last_run,
                     s.runs,
                     if s.runs == 1 { "" } else { "s" }
@@ -196,7 +196,7 @@ fn detail_lines(
             format!(
                 "run {} · {} by {}",
                 r.id,
-                when(&r.started_at, state.now, state.offset),
+                when(r.started_at, state.now, state.offset),
                 r.trigger
             )
         })
@@ -207,7 +207,7 @@ fn detail_lines(
     } else {
         format!(
             " (read {})",
-            when(&f.evidence.observed_at, state.now, state.offset)
+            when_text(&f.evidence.observed_at, state.now, state.offset)
         )
     };
     field(

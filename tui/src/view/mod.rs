@@ -21,7 +21,7 @@ use ratatui::Frame;
 use crate::keys;
 use crate::model::Picture;
 use crate::state::{Loadable, Screen, State, STALE_AFTER};
-use text::{ago, fit, parse_time, when, Theme};
+use text::{ago, fit, when, Theme};
 
 /// Draws the whole console.
 pub fn draw(frame: &mut Frame, state: &State) {
@@ -123,7 +123,7 @@ pub fn base_run(
     now: time::OffsetDateTime,
 ) -> Option<(&caretaker_model::run::RunRecord, bool)> {
     let base = p.runs.last()?;
-    let stale = parse_time(&base.started_at).is_none_or(|t| now - t > STALE_AFTER);
+    let stale = now - base.started_at > STALE_AFTER;
     Some((base, stale))
 }
 
@@ -149,8 +149,8 @@ fn draw_header(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 right.push(Span::raw(format!(
                     "last audit: run {} · {} ({})",
                     base.id,
-                    when(&base.started_at, state.now, state.offset),
-                    ago(&base.started_at, state.now)
+                    when(base.started_at, state.now, state.offset),
+                    ago(base.started_at, state.now)
                 )));
                 let later = p.runs.len().saturating_sub(1);
                 if later > 0 {

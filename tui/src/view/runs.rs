@@ -143,7 +143,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         } else {
             "[ ] "
         };
-        let verdict = verdict_word(r);
+        let verdict = verdict_word(r.state, r.verdict);
         let verdict_style = match verdict {
             "COMPLIANT" => theme.good(),
             "NOT COMPLIANT" => theme.bad(),
@@ -154,7 +154,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             Span::raw(if sel { "› " } else { "  " }),
             Span::raw(mark),
             Span::raw(format!("{:>5} ", r.id)),
-            Span::raw(fit(&date(&r.started_at, state.now, state.offset), 14)),
+            Span::raw(fit(&date(r.started_at, state.now, state.offset), 14)),
             Span::raw(fit(&format!("{} ({})", r.trigger, r.who), by_w)),
             Span::styled(fit(verdict, 14), verdict_style),
             Span::raw(format!(

@@ -73,6 +73,18 @@ pub fn parse_time(s: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(s, &Rfc3339).ok()
 }
 
+/// [`when`] of a time kept as text (a finding's `observed_at`): the text itself when it is not
+/// RFC 3339.
+pub fn when_text(s: &str, now: OffsetDateTime, offset: UtcOffset) -> String {
+    parse_time(s).map_or_else(|| s.to_string(), |t| when(t, now, offset))
+}
+
+/// [`date`] of a time kept as text (a record's `entered_at`, as the ledger holds it): the text
+/// itself when it is not RFC 3339.
+pub fn date_text(s: &str, now: OffsetDateTime, offset: UtcOffset) -> String {
+    parse_time(s).map_or_else(|| s.to_string(), |t| date(t, now, offset))
+}
+
 fn month(t: OffsetDateTime) -> &'static str {
     use time::Month::*;
     match t.month() {
@@ -92,10 +104,7 @@ fn month(t: OffsetDateTime) -> &'static str {
 }
 
 /// "today 02:00", "yesterday 02:00", "20 Nov 02:00", "20 Nov 2025" (local time).
-pub fn when(s: &str, now: OffsetDateTime, offset: UtcOffset) -> String {
-    let Some(t) = parse_time(s) else {
-        return s.to_string();
-    };
+pub fn when(t: OffsetDateTime, now: OffsetDateTime, offset: UtcOffset) -> String {
     let (t, now) = (t.to_offset(offset), now.to_offset(offset));
     let hm = format!("{:02}:{:02}", t.hour(), t.minute());
     let days = (now.date() - t.date()).whole_days();
@@ -111,10 +120,7 @@ pub fn when(s: &str, now: OffsetDateTime, offset: UtcOffset) -> String {
 }
 
 /// "20 Nov 02:00" always with the date (local time); "20 Nov 2025" in another year.
-pub fn date(s: &str, now: OffsetDateTime, offset: UtcOffset) -> String {
-    let Some(t) = parse_time(s) else {
-        return s.to_string();
-    };
+pub fn date(t: OffsetDateTime, now: OffsetDateTime, offset: UtcOffset) -> String {
     let (t, now) = (t.to_offset(offset), now.to_offset(offset));
     if t.year() == now.year() {
         format!(
@@ -130,10 +136,7 @@ pub fn date(s: &str, now: OffsetDateTime, offset: UtcOffset) -> String {
 }
 
 /// How long ago: "just now", "12 min ago", "5 h ago", "3 days ago".
-pub fn ago(s: &str, now: OffsetDateTime) -> String {
-    let Some(t) = parse_time(s) else {
-        return String::new();
-    };
+pub fn ago(t: OffsetDateTime, now: OffsetDateTime) -> String {
     let d = now - t;
     let mins = d.whole_minutes();
     if mins < 1 {
@@ -261,12 +264,30 @@ mod tests {
     fn times_in_words() {
         let now = time::macros::datetime!(2026-11-23 07:30 UTC);
         let utc = UtcOffset::UTC;
-        assert_eq!(when("2026-11-23T02:00:05Z", now, utc), "today 02:00");
-        assert_eq!(when("2026-11-22T02:00:05Z", now, utc), "yesterday 02:00");
-        assert_eq!(when("2026-11-16T02:00:05Z", now, utc), "16 Nov 02:00");
-        assert_eq!(when("2025-11-16T02:00:05Z", now, utc), "16 Nov 2025");
-        assert_eq!(ago("2026-11-23T02:00:05Z", now), "5 h ago");
-        assert_eq!(ago("2026-11-20T02:00:05Z", now), "3 days ago");
+        assert_eq!(
+            when(parse_time("2026-11-23T02:00:05Z").unwrap(), now, utc),
+            "today 02:00"
+        );
+        assert_eq!(
+            when(parse_time("2026-11-22T02:00:05Z").unwrap(), now, utc),
+            "yesterday 02:00"
+        );
+        assert_eq!(
+            when(parse_time("2026-11-16T02:00:05Z").unwrap(), now, utc),
+            "16 Nov 02:00"
+        );
+        assert_eq!(
+            when(parse_time("2025-11-16T02:00:05Z").unwrap(), now, utc),
+            "16 Nov 2025"
+        );
+        assert_eq!(
+            ago(parse_time("2026-11-23T02:00:05Z").unwrap(), now),
+            "5 h ago"
+        );
+        assert_eq!(
+            ago(parse_time("2026-11-20T02:00:05Z").unwrap(), now),
+            "3 days ago"
+        );
         assert_eq!(scroll_start(0, 100, 10), 0);
         assert_eq!(scroll_start(50, 100, 10), 45);
         assert_eq!(scroll_start(99, 100, 10), 90);
