@@ -3,6 +3,7 @@
 
 pub mod docs;
 pub mod load;
+pub mod schedule;
 pub mod schema;
 pub mod secret;
 
