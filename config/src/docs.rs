@@ -32,6 +32,7 @@ const fn f(
 pub const FIELDS: &[FieldDoc] = &[
     f("version", "integer", "required", "Format version of this file. Must be 1."),
     f("school.name", "string", "\"Our school\"", "The school's name, as printed on reports and the console."),
+    f("school.timezone", "IANA time zone name", "this machine's time zone", "The school's time zone, e.g. \"Europe/London\": scheduled times are the school's local times, and a change of the clocks neither skips nor doubles a run."),
     f("store.path", "path", "$XDG_DATA_HOME/caretaker/caretaker.db, or /var/lib/caretaker/caretaker.db when the config is under /etc", "The SQLite file where runs and findings are kept. Created mode 0600. Relative paths are taken from this file's folder."),
     f("audit.timeout_secs", "integer (1-86400)", "120", "The longest one check may take, in seconds; a check still running then is stopped and reported as an error."),
     f("audit.concurrency", "integer (1-256)", "8", "How many checks run at once."),
@@ -134,7 +135,11 @@ pub const FIELDS: &[FieldDoc] = &[
     f("filter.vantage[].proxy_password_env", "string", "none", "Environment variable holding the proxy password."),
     f("filter.vantage[].resolver", "address", "/etc/resolv.conf's", "This machine only: the DNS server asked (\"10.0.0.1:53\")."),
     f("assess.consent_from", "\"low\", \"medium\", \"high\" or \"never\"", "\"medium\"", "Filter changes (`caretaker assess`): the lowest risk level at which a change needs leadership consent (who gave it and when) before it can be recorded. Every change needs an educational and a technical assessor whatever this says (policy: \"risk assessed by staff with educational and technical experience ... where appropriate with consent from the Leadership Team\")."),
-
+    f("schedule.audit", "schedule", "\"daily 02:00\"", "When `caretaker daemon` runs the full audit by itself: \"daily 02:00\", \"mon-fri 06:30\", \"every 2h mon-fri 07:00-18:00\" (both ends included) or \"off\". Days: mon, tue, wed, thu, fri, sat, sun, ranges (mon-fri) and lists (mon,wed,fri), weekdays, weekends, daily. A run missed while the machine was off runs once when the daemon starts."),
+    f("schedule.directory", "schedule", "with the full audit", "When the directory checks run apart from the full audit (same form as schedule.audit)."),
+    f("schedule.hosts", "schedule", "with the full audit", "When the machine checks run apart from the full audit (same form as schedule.audit)."),
+    f("schedule.filter", "schedule", "with the full audit", "When the web-filter tests run apart from the full audit, e.g. \"every 2h mon-fri 07:00-18:00\" to notice during the school day a filter that stops blocking the IWF list."),
+    f("schedule.jitter_secs", "integer (0-3600)", "300", "Up to how many seconds this school's scheduled runs are put back, the same every day (chosen from the school's name), so that a trust's schools do not reach a shared filter at the same second."),
 ];
 
 /// The commented sample written by `caretaker init`.
@@ -155,6 +160,8 @@ version = 1
 [school]
 # The school's name, as printed on reports and the console.
 name = "St. Example's Primary"
+# Its time zone, for scheduled times (default: this machine's).
+# timezone = "Europe/London"
 
 [store]
 # Where runs and findings are kept (created mode 0600). Default: ~/.local/share/caretaker/ or,
@@ -338,6 +345,17 @@ proxy_password_file = "/etc/caretaker/proxy.pass"
 [assess]
 # The lowest risk level that needs leadership consent: "low", "medium", "high" or "never".
 consent_from = "medium"
+
+# When `caretaker daemon` runs the checks by itself, in the school's local time.
+[schedule]
+audit = "daily 02:00"
+# An area on a schedule of its own (otherwise it is checked by the full audit). The web-filter
+# tests through the school day notice at once an IWF test page that has become reachable.
+# directory = "daily 01:30"
+# hosts = "mon-fri 12:30"
+# filter = "every 2h mon-fri 07:00-18:00"
+# Up to how many seconds the runs are put back, the same every day (0 to 3600).
+jitter_secs = 300
 "#;
 
 /// The caretaker.toml(5) man page, in roff, from [`FIELDS`].
@@ -571,6 +589,10 @@ mod tests {
             .replace("# user = ", "user = ")
             .replace("# ca_file = ", "ca_file = ")
             .replace("# resolver = ", "resolver = ")
+            .replace("# timezone = ", "timezone = ")
+            .replace("# directory = ", "directory = ")
+            .replace("# hosts = ", "hosts = ")
+            .replace("# filter = ", "filter = ")
             + "\n";
         let value: toml::Value = toml::from_str(&text).unwrap();
         let mut found = Vec::new();

@@ -87,7 +87,8 @@ fn clock(word: &str) -> Option<Time> {
 }
 
 /// A schedule, as read from `caretaker.toml`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(try_from = "String")]
 pub enum Schedule {
     /// Never by itself (cron, a person or the console may still start it).
     Off,
@@ -100,6 +101,14 @@ pub enum Schedule {
         from: Time,
         until: Time,
     },
+}
+
+impl TryFrom<String> for Schedule {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Schedule, String> {
+        text.parse()
+    }
 }
 
 impl FromStr for Schedule {

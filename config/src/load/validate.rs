@@ -22,6 +22,22 @@ pub(super) fn validate(config: &Config, at: &Locator<'_>) -> Result<(), ConfigEr
             "the school's name, not empty",
         ));
     }
+    if let Some(tz) = &config.school.timezone {
+        if let Err(e) = crate::schedule::time_zone(Some(tz)) {
+            return Err(at.error(
+                &[Seg::key("school"), Seg::key("timezone")],
+                Some(format!("{tz:?}")),
+                &e,
+            ));
+        }
+    }
+    if config.schedule.jitter_secs > 3600 {
+        return Err(at.error(
+            &[Seg::key("schedule"), Seg::key("jitter_secs")],
+            Some(config.schedule.jitter_secs.to_string()),
+            "up to how many seconds scheduled runs are put back: from 0 to 3600",
+        ));
+    }
     if !(1..=86_400).contains(&config.audit.timeout_secs) {
         return Err(at.error(
             &[Seg::key("audit"), Seg::key("timeout_secs")],

@@ -11,6 +11,8 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
+use crate::schedule::Schedule;
+
 pub use directory::{
     default_admin_patterns, default_shared_patterns, Directory, DirectoryKind, NeverExpires,
     Population, Populations, Thresholds, YearGroup, ADMIN_DEFAULTS, PUPIL_DEFAULTS, STAFF_DEFAULTS,
@@ -51,6 +53,51 @@ pub struct Config {
     /// Filter changes: the risk-assessment log.
     #[serde(default)]
     pub assess: AssessSettings,
+    /// When the daemon runs the checks by itself.
+    #[serde(default)]
+    pub schedule: ScheduleSettings,
+}
+
+/// `[schedule]`: when `caretaker daemon` runs the checks by itself, in the school's local time
+/// (`[school] timezone`). An area without a schedule of its own is checked by the full audit.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleSettings {
+    /// The full audit.
+    #[serde(default = "default_audit_schedule")]
+    pub audit: Schedule,
+    /// The directory checks, when they run apart from the full audit.
+    pub directory: Option<Schedule>,
+    /// The machine checks, when they run apart from the full audit.
+    pub hosts: Option<Schedule>,
+    /// The web-filter tests, when they run apart from the full audit.
+    pub filter: Option<Schedule>,
+    /// Up to how many seconds this school's scheduled runs are put back (the same every day).
+    #[serde(default = "default_jitter")]
+    pub jitter_secs: u64,
+}
+
+impl Default for ScheduleSettings {
+    fn default() -> Self {
+        ScheduleSettings {
+            audit: default_audit_schedule(),
+            directory: None,
+            hosts: None,
+            filter: None,
+            jitter_secs: default_jitter(),
+        }
+    }
+}
+
+fn default_audit_schedule() -> Schedule {
+    Schedule::At {
+        days: crate::schedule::Days::ALL,
+        times: vec![jiff::civil::Time::constant(2, 0, 0, 0)],
+    }
+}
+
+fn default_jitter() -> u64 {
+    300
 }
 
 /// `[assess]`: the risk assessment of filter changes (policy: "risk assessed by staff with
@@ -113,12 +160,15 @@ fn yes() -> bool {
 pub struct School {
     #[serde(default = "default_school_name")]
     pub name: String,
+    /// The school's time zone (IANA name); this machine's when unset.
+    pub timezone: Option<String>,
 }
 
 impl Default for School {
     fn default() -> Self {
         School {
             name: default_school_name(),
+            timezone: None,
         }
     }
 }
