@@ -11,6 +11,7 @@ pub mod hosts;
 pub mod local;
 pub mod preflight;
 pub mod report;
+pub mod schedule;
 pub mod store;
 
 pub use engine::{run_audit, units_from_config, AuditOutcome, AuditRequest, Unit};

@@ -1,0 +1,164 @@
+//! When the daemon runs what: the timetable read from `[schedule]`, and the rule for what is due.
+//!
+//! Each entry (the full audit, and each area with a schedule of its own) is due when its
+//! schedule's next time after the last run that covered it (plus the school's jitter) has come.
+//! A run is what moves an entry on, so runs missed while the machine was off are made up by one
+//! run, and a run started by cron or a person counts as much as a scheduled one. An entry whose
+//! run is still going is not started again: it waits, and runs once when the first has ended if
+//! its time has come meanwhile.
+
+use std::time::Duration;
+
+use caretaker_checks::registry::specs;
+use caretaker_config::schedule::{jitter, time_zone, Schedule};
+use caretaker_config::Loaded;
+use caretaker_model::run::{RunRecord, RunState};
+use caretaker_model::{AreaId, CheckId};
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
+
+/// What one entry of the timetable runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Scope {
+    /// Every check.
+    Everything,
+    /// One area's checks.
+    Area(AreaId),
+}
+
+impl Scope {
+    /// The `--only` selectors of its runs (none for everything).
+    pub fn selectors(self) -> Vec<String> {
+        match self {
+            Scope::Everything => Vec::new(),
+            Scope::Area(a) => vec![a.family().to_string()],
+        }
+    }
+
+    /// "the full audit", "the filter checks".
+    pub fn words(self) -> String {
+        match self {
+            Scope::Everything => "the full audit".to_string(),
+            Scope::Area(AreaId::Directory) => "the directory checks".to_string(),
+            Scope::Area(AreaId::Hosts) => "the machine checks".to_string(),
+            Scope::Area(AreaId::Filter) => "the web-filter tests".to_string(),
+        }
+    }
+
+    /// Whether `run` checked everything this scope checks.
+    pub fn covered_by(self, run: &RunRecord) -> bool {
+        if run.only.is_empty() {
+            return true;
+        }
+        let areas = match self {
+            Scope::Everything => AreaId::ALL.to_vec(),
+            Scope::Area(a) => vec![a],
+        };
+        areas.into_iter().all(|a| {
+            specs(a)
+                .iter()
+                .all(|s| run.only.iter().any(|sel| CheckId::new(s.id).matches(sel)))
+        })
+    }
+}
+
+/// One line of the timetable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub scope: Scope,
+    pub schedule: Schedule,
+}
+
+/// The timetable of one school: its entries, its time zone and its jitter.
+#[derive(Debug, Clone)]
+pub struct Timetable {
+    pub entries: Vec<Entry>,
+    pub tz: TimeZone,
+    pub jitter: Duration,
+}
+
+impl Timetable {
+    /// From `[schedule]`, `[school] timezone` and the school's name. Entries that are `off` are
+    /// left out.
+    pub fn from_config(loaded: &Loaded) -> Result<Timetable, String> {
+        let c = &loaded.config;
+        let tz = time_zone(c.school.timezone.as_deref())?;
+        let s = &c.schedule;
+        let mut entries = vec![Entry {
+            scope: Scope::Everything,
+            schedule: s.audit.clone(),
+        }];
+        for (area, own) in [
+            (AreaId::Directory, &s.directory),
+            (AreaId::Hosts, &s.hosts),
+            (AreaId::Filter, &s.filter),
+        ] {
+            if let Some(schedule) = own {
+                entries.push(Entry {
+                    scope: Scope::Area(area),
+                    schedule: schedule.clone(),
+                });
+            }
+        }
+        entries.retain(|e| e.schedule != Schedule::Off);
+        Ok(Timetable {
+            entries,
+            tz,
+            jitter: jitter(&c.school.name, s.jitter_secs),
+        })
+    }
+
+    /// When `entry` is next due: its schedule's next time after `anchor` (its last covering run,
+    /// or when the daemon started if it never ran), put back by the jitter.
+    pub fn due_at(&self, entry: &Entry, anchor: Timestamp) -> Option<Timestamp> {
+        let slot = entry.schedule.next_after(anchor, &self.tz)?;
+        let jitter = jiff::SignedDuration::try_from(self.jitter).ok()?;
+        slot.checked_add(jitter).ok()
+    }
+
+    /// The entries due at `now`, given `runs` (the latest runs, newest first) and when the
+    /// daemon started (`since`, the anchor of an entry never run). An entry that `running` says is
+    /// still going is left out.
+    pub fn due(
+        &self,
+        now: Timestamp,
+        since: Timestamp,
+        runs: &[RunRecord],
+        running: &dyn Fn(Scope) -> bool,
+    ) -> Vec<Scope> {
+        self.entries
+            .iter()
+            .filter(|e| !running(e.scope))
+            .filter(|e| {
+                self.due_at(e, anchor(e.scope, runs).unwrap_or(since))
+                    .is_some_and(|at| at <= now)
+            })
+            .map(|e| e.scope)
+            .collect()
+    }
+
+    /// The next time anything is due after `now` (when to wake up), if ever.
+    pub fn next_due(
+        &self,
+        now: Timestamp,
+        since: Timestamp,
+        runs: &[RunRecord],
+    ) -> Option<Timestamp> {
+        self.entries
+            .iter()
+            .filter_map(|e| self.due_at(e, anchor(e.scope, runs).unwrap_or(since)))
+            .map(|at| at.max(now))
+            .min()
+    }
+}
+
+/// The start of the latest finished run (complete, not interrupted) that covered `scope`.
+fn anchor(scope: Scope, runs: &[RunRecord]) -> Option<Timestamp> {
+    runs.iter()
+        .filter(|r| r.state == RunState::Complete && scope.covered_by(r))
+        .filter_map(|r| Timestamp::from_second(r.started_at.unix_timestamp()).ok())
+        .max()
+}
+
+#[cfg(test)]
+mod tests;
