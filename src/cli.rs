@@ -92,6 +92,14 @@ pub enum Command {
     Attestations(AttestationsCommand),
     /// Open the console.
     Console,
+    /// Run the checks on the school's schedule, in the foreground until stopped (for systemd).
+    ///
+    /// What runs when is `[schedule]` in caretaker.toml, in the school's local time (`[school]
+    /// timezone`): by default the full audit daily at 02:00. A run missed while the machine was
+    /// off runs once at start-up. Runs are recorded with the trigger `schedule`; one log line on
+    /// stderr per run start and end. SIGHUP reads the configuration again (a broken one is
+    /// reported and the one in use kept); SIGTERM stops the runs going, recorded as interrupted.
+    Daemon,
     /// Print a shell completion script for caretaker.
     ///
     /// For example, for bash: `caretaker completions bash > /etc/bash_completion.d/caretaker`;

@@ -33,7 +33,9 @@ fn main() -> ExitCode {
         Some(_) => false,
     };
     if !console {
-        init_tracing(cli.verbose);
+        // The daemon's log is its record of what ran: its run lines are shown by default.
+        let daemon = matches!(cli.command, Some(Command::Daemon));
+        init_tracing(cli.verbose + u8::from(daemon));
     }
     match run(cli) {
         Ok(code) => ExitCode::from(code),
@@ -52,9 +54,12 @@ fn init_tracing(verbose: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("CARETAKER_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    // Colours only for a person at a terminal: journald and log files get plain lines.
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(colour)
         .try_init();
 }
 
@@ -68,6 +73,7 @@ fn run(cli: Cli) -> Result<u8, Fail> {
             Ok(EXIT_USAGE)
         }
         Some(Command::Console) => console(config),
+        Some(Command::Daemon) => cmd::daemon::daemon(config),
         Some(Command::Completions(args)) => cmd::setup::completions(&args),
         Some(Command::Init(args)) => cmd::setup::init(&args),
         Some(Command::Config(ConfigCommand::Check)) => cmd::setup::config_check(config),

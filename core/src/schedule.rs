@@ -45,6 +45,14 @@ impl Scope {
         }
     }
 
+    /// Whether a run of `self` and one of `other` would check some of the same things.
+    pub fn overlaps(self, other: Scope) -> bool {
+        match (self, other) {
+            (Scope::Everything, _) | (_, Scope::Everything) => true,
+            (Scope::Area(a), Scope::Area(b)) => a == b,
+        }
+    }
+
     /// Whether `run` checked everything this scope checks.
     pub fn covered_by(self, run: &RunRecord) -> bool {
         if run.only.is_empty() {
@@ -116,25 +124,28 @@ impl Timetable {
         slot.checked_add(jitter).ok()
     }
 
-    /// The entries due at `now`, given `runs` (the latest runs, newest first) and when the
-    /// daemon started (`since`, the anchor of an entry never run). An entry that `running` says is
-    /// still going is left out.
+    /// The entries to start at `now`, given `runs` (the latest runs) and when the daemon started
+    /// (`since`, the anchor of an entry never run), in timetable order. An entry that would check
+    /// something a run `going` checks waits (the full audit covers every area); of two due
+    /// entries that overlap, the first starts and the other waits for it.
     pub fn due(
         &self,
         now: Timestamp,
         since: Timestamp,
         runs: &[RunRecord],
-        running: &dyn Fn(Scope) -> bool,
+        going: &[Scope],
     ) -> Vec<Scope> {
-        self.entries
-            .iter()
-            .filter(|e| !running(e.scope))
-            .filter(|e| {
-                self.due_at(e, anchor(e.scope, runs).unwrap_or(since))
-                    .is_some_and(|at| at <= now)
-            })
-            .map(|e| e.scope)
-            .collect()
+        let mut start: Vec<Scope> = Vec::new();
+        for e in &self.entries {
+            let busy = going.iter().chain(&start).any(|g| g.overlaps(e.scope));
+            let due = self
+                .due_at(e, anchor(e.scope, runs).unwrap_or(since))
+                .is_some_and(|at| at <= now);
+            if due && !busy {
+                start.push(e.scope);
+            }
+        }
+        start
     }
 
     /// The next time anything is due after `now` (when to wake up), if ever.

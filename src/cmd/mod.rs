@@ -3,6 +3,7 @@
 
 pub mod assess;
 pub mod audit;
+pub mod daemon;
 pub mod filter;
 pub mod hosts;
 pub mod setup;

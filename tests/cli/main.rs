@@ -7,6 +7,7 @@ mod assess;
 mod completions;
 mod config_errors;
 mod console;
+mod daemon;
 mod directory_failures;
 mod discovery;
 mod filter;

@@ -49,9 +49,7 @@ fn timetable(jitter_secs: u64) -> Timetable {
     }
 }
 
-fn idle(_: Scope) -> bool {
-    false
-}
+const IDLE: &[Scope] = &[];
 
 #[test]
 fn an_entry_is_due_once_its_time_has_come_after_its_last_run() {
@@ -59,11 +57,9 @@ fn an_entry_is_due_once_its_time_has_come_after_its_last_run() {
     let runs = [run(1, "2026-11-23T02:00:03", &[], RunState::Complete)];
     let since = at("2026-11-23T06:00");
     // 06:59 Monday: nothing; 07:00: the filter (its last run was the full audit at 02:00).
-    assert!(t
-        .due(at("2026-11-23T06:59"), since, &runs, &idle)
-        .is_empty());
+    assert!(t.due(at("2026-11-23T06:59"), since, &runs, IDLE).is_empty());
     assert_eq!(
-        t.due(at("2026-11-23T07:00"), since, &runs, &idle),
+        t.due(at("2026-11-23T07:00"), since, &runs, IDLE),
         [Scope::Area(AreaId::Filter)]
     );
     // The filter ran at 07:00: next at 09:00; the full audit at 02:00 tomorrow.
@@ -71,18 +67,15 @@ fn an_entry_is_due_once_its_time_has_come_after_its_last_run() {
         run(2, "2026-11-23T07:00:01", &["filter"], RunState::Complete),
         runs[0].clone(),
     ];
-    assert!(t
-        .due(at("2026-11-23T08:59"), since, &runs, &idle)
-        .is_empty());
+    assert!(t.due(at("2026-11-23T08:59"), since, &runs, IDLE).is_empty());
     assert_eq!(
         t.next_due(at("2026-11-23T08:00"), since, &runs),
         Some(at("2026-11-23T09:00"))
     );
-    // Tuesday 02:00: the full audit, and the filter, whose Monday slots from 09:00 were missed
-    // (made up by one run).
+    // Tuesday 02:00: the full audit, which also makes up the filter's Monday slots from 09:00.
     assert_eq!(
-        t.due(at("2026-11-24T02:00"), since, &runs, &idle),
-        [Scope::Everything, Scope::Area(AreaId::Filter)]
+        t.due(at("2026-11-24T02:00"), since, &runs, IDLE),
+        [Scope::Everything]
     );
 }
 
@@ -93,15 +86,13 @@ fn runs_missed_while_off_are_made_up_once() {
     let t = timetable(0);
     let runs = [run(1, "2026-11-23T02:00:03", &[], RunState::Complete)];
     let now = at("2026-11-25T08:00");
-    let due = t.due(now, now, &runs, &idle);
-    assert_eq!(due, [Scope::Everything, Scope::Area(AreaId::Filter)]);
-    // Both ran (the full audit covers the filter too): nothing more is due.
-    let runs = [
-        run(3, "2026-11-25T08:00:01", &["filter"], RunState::Complete),
-        run(2, "2026-11-25T08:00:00", &[], RunState::Complete),
-    ];
-    assert!(t.due(now, now, &runs, &idle).is_empty());
-    assert!(t.due(at("2026-11-25T08:59"), now, &runs, &idle).is_empty());
+    // The full audit starts; the filter, also due, waits for it (it checks the filter too).
+    assert_eq!(t.due(now, now, &runs, IDLE), [Scope::Everything]);
+    assert!(t.due(now, now, &runs, &[Scope::Everything]).is_empty());
+    // Once it has run, nothing more is due: it covered the filter.
+    let runs = [run(2, "2026-11-25T08:00:00", &[], RunState::Complete)];
+    assert!(t.due(now, now, &runs, IDLE).is_empty());
+    assert!(t.due(at("2026-11-25T08:59"), now, &runs, IDLE).is_empty());
 }
 
 #[test]
@@ -113,17 +104,25 @@ fn a_run_still_going_is_not_started_again_and_an_interrupted_one_does_not_count(
         &["filter"],
         RunState::Complete,
     )];
-    let busy = |s: Scope| s == Scope::Area(AreaId::Filter);
     let now = at("2026-11-23T09:00");
-    assert!(t.due(now, now, &runs, &busy).is_empty());
-    assert_eq!(t.due(now, now, &runs, &idle), [Scope::Area(AreaId::Filter)]);
+    assert!(t
+        .due(now, now, &runs, &[Scope::Area(AreaId::Filter)])
+        .is_empty());
+    // The full audit going checks the filter too.
+    assert!(t.due(now, now, &runs, &[Scope::Everything]).is_empty());
+    // Another area going does not hold the filter back.
+    assert_eq!(
+        t.due(now, now, &runs, &[Scope::Area(AreaId::Directory)]),
+        [Scope::Area(AreaId::Filter)]
+    );
+    assert_eq!(t.due(now, now, &runs, IDLE), [Scope::Area(AreaId::Filter)]);
     // The 09:00 run was interrupted: the filter is still due.
     let runs = [
         run(2, "2026-11-23T09:00:00", &["filter"], RunState::Interrupted),
         runs[0].clone(),
     ];
     assert_eq!(
-        t.due(at("2026-11-23T09:05"), now, &runs, &idle),
+        t.due(at("2026-11-23T09:05"), now, &runs, IDLE),
         [Scope::Area(AreaId::Filter)]
     );
 }
@@ -140,7 +139,7 @@ fn a_run_of_other_checks_does_not_count_for_an_entry() {
         RunState::Complete,
     )];
     assert!(t
-        .due(at("2026-11-23T07:45"), since, &runs, &idle)
+        .due(at("2026-11-23T07:45"), since, &runs, IDLE)
         .contains(&Scope::Area(AreaId::Filter)));
     // One check of the filter is not the filter.
     let runs = [run(
@@ -150,7 +149,7 @@ fn a_run_of_other_checks_does_not_count_for_an_entry() {
         RunState::Complete,
     )];
     assert!(t
-        .due(at("2026-11-23T07:45"), since, &runs, &idle)
+        .due(at("2026-11-23T07:45"), since, &runs, IDLE)
         .contains(&Scope::Area(AreaId::Filter)));
 }
 
@@ -164,10 +163,10 @@ fn the_schools_jitter_puts_each_run_back_the_same_way() {
         Some(at("2026-11-23T07:04"))
     );
     assert!(t
-        .due(at("2026-11-23T07:03:59"), since, &runs, &idle)
+        .due(at("2026-11-23T07:03:59"), since, &runs, IDLE)
         .is_empty());
     assert_eq!(
-        t.due(at("2026-11-23T07:04"), since, &runs, &idle),
+        t.due(at("2026-11-23T07:04"), since, &runs, IDLE),
         [Scope::Area(AreaId::Filter)]
     );
 }

@@ -1,0 +1,286 @@
+//! `caretaker daemon`, a real process on a temporary store: a scheduled run happens at its time, a
+//! run missed while the machine was off is made up once, SIGHUP with a broken configuration keeps
+//! the one in use, and SIGTERM mid-run stops within 10 seconds leaving the run interrupted and the
+//! store intact.
+
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::util::{caretaker, run};
+
+/// A daemon started by a test, stopped (SIGKILL) if the test ends first.
+struct Daemon {
+    child: Child,
+    log: PathBuf,
+}
+
+impl Daemon {
+    fn start(home: &Path, config: &Path) -> Daemon {
+        let log = home.join("daemon.log");
+        let err = std::fs::File::create(&log).unwrap();
+        let mut c = caretaker(home);
+        c.arg("daemon")
+            .arg("--config")
+            .arg(config)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(err);
+        Daemon {
+            child: c.spawn().expect("start caretaker daemon"),
+            log,
+        }
+    }
+
+    fn log(&self) -> String {
+        let mut s = String::new();
+        let _ = std::fs::File::open(&self.log).and_then(|mut f| f.read_to_string(&mut s));
+        s
+    }
+
+    /// Waits (at most `limit`) until the log says `words`.
+    fn wait_for(&self, words: &str, limit: Duration) -> String {
+        let start = Instant::now();
+        loop {
+            let log = self.log();
+            if log.contains(words) {
+                return log;
+            }
+            assert!(
+                start.elapsed() < limit,
+                "the daemon did not say {words:?} within {limit:?}; its log:\n{log}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn signal(&self, sig: nix::sys::signal::Signal) {
+        let pid = nix::unistd::Pid::from_raw(i32::try_from(self.child.id()).unwrap());
+        nix::sys::signal::kill(pid, sig).unwrap();
+    }
+
+    /// Sends SIGTERM and returns the exit status and how long it took.
+    fn stop(mut self) -> (std::process::ExitStatus, Duration) {
+        self.signal(nix::sys::signal::Signal::SIGTERM);
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return (status, start.elapsed());
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "the daemon did not stop; its log:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn write_config(dir: &Path, body: &str) -> PathBuf {
+    let path = dir.join("caretaker.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "version = 1\n[school]\nname = \"Daemon Primary\"\ntimezone = \"UTC\"\n[store]\npath = \"caretaker.db\"\n{body}"
+        ),
+    )
+    .unwrap();
+    path
+}
+
+/// The stored runs, newest first, as `caretaker runs --format json` prints them.
+fn runs(home: &Path, config: &Path) -> Vec<serde_json::Value> {
+    let mut c = caretaker(home);
+    c.args(["runs", "--format", "json", "--config"]).arg(config);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    serde_json::from_str::<Vec<serde_json::Value>>(&out).unwrap()
+}
+
+#[test]
+fn a_scheduled_run_happens_at_its_time() {
+    let home = tempfile::tempdir().unwrap();
+    // The next whole minute (UTC), at least 5 s ahead so the daemon is up before it.
+    let mut now = time::OffsetDateTime::now_utc();
+    if now.second() > 54 {
+        std::thread::sleep(Duration::from_secs(6));
+        now = time::OffsetDateTime::now_utc();
+    }
+    let slot = now + time::Duration::minutes(1);
+    let config = write_config(
+        home.path(),
+        &format!(
+            "[schedule]\naudit = \"daily {:02}:{:02}\"\njitter_secs = 0\n",
+            slot.hour(),
+            slot.minute()
+        ),
+    );
+    let daemon = Daemon::start(home.path(), &config);
+    daemon.wait_for("caretaker daemon started", Duration::from_secs(10));
+    assert!(
+        runs(home.path(), &config).is_empty(),
+        "nothing before its time"
+    );
+    let log = daemon.wait_for("run 1 ended", Duration::from_secs(75));
+    assert!(log.contains("run 1 started: the full audit"), "{log}");
+    let stored = runs(home.path(), &config);
+    assert_eq!(stored.len(), 1, "{stored:#?}");
+    assert_eq!(stored[0]["trigger"], "schedule");
+    let started: time::OffsetDateTime = time::OffsetDateTime::parse(
+        stored[0]["started_at"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    assert_eq!(
+        (started.hour(), started.minute()),
+        (slot.hour(), slot.minute())
+    );
+    let (status, took) = daemon.stop();
+    assert!(status.success(), "{status:?}");
+    assert!(took < Duration::from_secs(10), "{took:?}");
+}
+
+/// The last full audit was three days ago and the machine was off since: one run at start-up,
+/// not three, and none after it until the next slot.
+#[test]
+fn a_run_missed_while_off_is_made_up_once_at_start_up() {
+    let home = tempfile::tempdir().unwrap();
+    let config = write_config(
+        home.path(),
+        "[schedule]\naudit = \"daily 00:00\"\njitter_secs = 0\n",
+    );
+    {
+        let loaded = caretaker_config::load(&config).unwrap();
+        let three_days_ago = time::OffsetDateTime::now_utc() - time::Duration::days(3);
+        let store = caretaker_core::Store::open(&loaded.store_path)
+            .unwrap()
+            .with_clock(caretaker_model::Clock::manual(three_days_ago));
+        let id = store
+            .begin_run(&caretaker_core::store::NewRun {
+                trigger: caretaker_api::Trigger::Schedule,
+                who: "caretaker".into(),
+                config_digest: loaded.digest.clone(),
+                school: "Daemon Primary".into(),
+                only: Vec::new(),
+            })
+            .unwrap();
+        store
+            .finish_run(
+                id,
+                caretaker_core::RunState::Complete,
+                Some(caretaker_core::Verdict::Compliant),
+            )
+            .unwrap();
+    }
+    let daemon = Daemon::start(home.path(), &config);
+    daemon.wait_for("run 2 ended", Duration::from_secs(15));
+    // Looked at again, nothing more is due.
+    std::thread::sleep(Duration::from_secs(3));
+    let stored = runs(home.path(), &config);
+    assert_eq!(stored.len(), 2, "one run made up: {stored:#?}");
+    let log = daemon.log();
+    assert!(!log.contains("run 3"), "{log}");
+    let (status, _) = daemon.stop();
+    assert!(status.success());
+}
+
+#[test]
+fn sighup_with_a_broken_configuration_keeps_the_one_in_use() {
+    let home = tempfile::tempdir().unwrap();
+    let config = write_config(home.path(), "[schedule]\naudit = \"off\"\n");
+    let daemon = Daemon::start(home.path(), &config);
+    daemon.wait_for("nothing is scheduled", Duration::from_secs(10));
+    std::fs::write(&config, "version = 1\n[schedule]\naudit = \"nightly\"\n").unwrap();
+    daemon.signal(nix::sys::signal::Signal::SIGHUP);
+    let log = daemon.wait_for("the one in use is kept", Duration::from_secs(10));
+    assert!(
+        log.contains("schedule.audit"),
+        "the broken key is named: {log}"
+    );
+    // A good one is taken.
+    write_config(home.path(), "[schedule]\naudit = \"mon-fri 06:30\"\n");
+    daemon.signal(nix::sys::signal::Signal::SIGHUP);
+    daemon.wait_for(
+        "configuration read again: the full audit mon-fri 06:30",
+        Duration::from_secs(10),
+    );
+    let (status, _) = daemon.stop();
+    assert!(status.success());
+}
+
+/// A filter test through a proxy that accepts and never answers keeps the run going; SIGTERM
+/// stops the daemon within 10 seconds, the run is recorded as interrupted and the store is whole.
+#[test]
+fn sigterm_mid_run_stops_within_ten_seconds_and_leaves_the_run_interrupted() {
+    let home = tempfile::tempdir().unwrap();
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    // Accept and hold every connection, saying nothing.
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in silent.incoming().take(64) {
+            held.push(s);
+        }
+    });
+    let config = write_config(
+        home.path(),
+        &format!(
+            "[filter]\ntimeout_secs = 60\n[[filter.vantage]]\nname = \"pupil-wifi\"\ngroup = \"pupil\"\nsite = \"main\"\nproxy = \"http://127.0.0.1:{port}\"\n[schedule]\naudit = \"off\"\nfilter = \"daily 00:00\"\njitter_secs = 0\n"
+        ),
+    );
+    // The filter last ran two days ago: made up at start-up.
+    {
+        let loaded = caretaker_config::load(&config).unwrap();
+        let store = caretaker_core::Store::open(&loaded.store_path)
+            .unwrap()
+            .with_clock(caretaker_model::Clock::manual(
+                time::OffsetDateTime::now_utc() - time::Duration::days(2),
+            ));
+        let id = store
+            .begin_run(&caretaker_core::store::NewRun {
+                trigger: caretaker_api::Trigger::Schedule,
+                who: "caretaker".into(),
+                config_digest: loaded.digest.clone(),
+                school: "Daemon Primary".into(),
+                only: vec!["filter".into()],
+            })
+            .unwrap();
+        store
+            .finish_run(id, caretaker_core::RunState::Complete, None)
+            .unwrap();
+    }
+    let daemon = Daemon::start(home.path(), &config);
+    daemon.wait_for(
+        "run 2 started: the web-filter tests",
+        Duration::from_secs(15),
+    );
+    std::thread::sleep(Duration::from_secs(1));
+    let (status, took) = daemon.stop();
+    assert!(status.success(), "{status:?}");
+    assert!(took < Duration::from_secs(10), "stopped in {took:?}");
+    let stored = runs(home.path(), &config);
+    assert_eq!(stored[0]["id"], 2);
+    assert_eq!(stored[0]["state"], "interrupted", "{:#?}", stored[0]);
+    let loaded = caretaker_config::load(&config).unwrap();
+    let conn = rusqlite_check(&loaded.store_path);
+    assert_eq!(conn, "ok");
+}
+
+/// `PRAGMA integrity_check` of the store, through the sqlite3 shell.
+fn rusqlite_check(store: &Path) -> String {
+    let out = std::process::Command::new("sqlite3")
+        .arg(store)
+        .arg("PRAGMA integrity_check;")
+        .output()
+        .expect("sqlite3 (apt-get install sqlite3)");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
