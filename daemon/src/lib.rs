@@ -16,6 +16,7 @@ use caretaker_api::{Api, AuditEvent, AuditScope, Trigger};
 use caretaker_core::schedule::{Scope, Timetable};
 use caretaker_model::run::RunState;
 use jiff::Timestamp;
+use sd_notify::NotifyState;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::{mpsc, oneshot};
 
@@ -72,6 +73,11 @@ async fn main_loop(open: Open) -> Result<(), DaemonError> {
         "caretaker daemon started: {}",
         describe(&timetable)
     );
+    // systemd (Type=notify): ready, and alive while the loop turns (WatchdogSec=).
+    let status = format!("scheduled: {}", describe(&timetable));
+    let _ = sd_notify::notify(&[NotifyState::Ready, NotifyState::Status(&status)]);
+    let beat = sd_notify::watchdog_enabled().map(|d| d / 2);
+    let mut heartbeat = tokio::time::interval(beat.unwrap_or(LOOK_AGAIN));
     loop {
         let now = Timestamp::now();
         let runs = match api.runs(200) {
@@ -93,6 +99,9 @@ async fn main_loop(open: Open) -> Result<(), DaemonError> {
             .min(LOOK_AGAIN);
         tokio::select! {
             _ = tokio::time::sleep(wake) => {}
+            _ = heartbeat.tick(), if beat.is_some() => {
+                let _ = sd_notify::notify(&[NotifyState::Watchdog]);
+            }
             Some(n) = news.recv() => match n {
                 News::Started(scope, id) => {
                     if let Some(g) = going.get_mut(&scope) {
@@ -101,19 +110,24 @@ async fn main_loop(open: Open) -> Result<(), DaemonError> {
                 }
                 News::Ended(scope, line) => {
                     going.remove(&scope);
+                    let _ = sd_notify::notify(&[NotifyState::Status(&line)]);
                     tracing::info!("{line}");
                 }
             },
-            _ = hup.recv() => match open() {
-                Ok((a, t)) => {
-                    api = a;
-                    timetable = t;
-                    tracing::info!("configuration read again: {}", describe(&timetable));
+            _ = hup.recv() => {
+                let _ = sd_notify::notify(&[NotifyState::Reloading]);
+                match open() {
+                    Ok((a, t)) => {
+                        api = a;
+                        timetable = t;
+                        tracing::info!("configuration read again: {}", describe(&timetable));
+                    }
+                    Err(e) => tracing::error!(
+                        "the configuration was not read again, the one in use is kept: {e}"
+                    ),
                 }
-                Err(e) => tracing::error!(
-                    "the configuration was not read again, the one in use is kept: {e}"
-                ),
-            },
+                let _ = sd_notify::notify(&[NotifyState::Ready]);
+            }
             _ = term.recv() => return stop(going, &mut news).await,
             _ = int.recv() => return stop(going, &mut news).await,
         }
@@ -222,6 +236,7 @@ async fn stop(
     mut going: BTreeMap<Scope, Going>,
     news: &mut mpsc::UnboundedReceiver<News>,
 ) -> Result<(), DaemonError> {
+    let _ = sd_notify::notify(&[NotifyState::Stopping]);
     tracing::info!("stopping: {} run(s) going", going.len());
     for g in going.values_mut() {
         if let Some(cancel) = g.cancel.take() {

@@ -18,9 +18,14 @@ struct Daemon {
 
 impl Daemon {
     fn start(home: &Path, config: &Path) -> Daemon {
+        Daemon::start_with(home, config, &[])
+    }
+
+    fn start_with(home: &Path, config: &Path, env: &[(&str, &str)]) -> Daemon {
         let log = home.join("daemon.log");
         let err = std::fs::File::create(&log).unwrap();
         let mut c = caretaker(home);
+        c.envs(env.iter().copied());
         c.arg("daemon")
             .arg("--config")
             .arg(config)
@@ -283,4 +288,94 @@ fn rusqlite_check(store: &Path) -> String {
         .output()
         .expect("sqlite3 (apt-get install sqlite3)");
     String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Under systemd (Type=notify): READY=1 once started, WATCHDOG=1 while alive, STOPPING=1 on
+/// SIGTERM, sent to the socket systemd names.
+#[test]
+fn the_daemon_tells_systemd_it_is_ready_alive_and_stopping() {
+    let home = tempfile::tempdir().unwrap();
+    let config = write_config(home.path(), "[schedule]\naudit = \"off\"\n");
+    let socket_path = home.path().join("notify.sock");
+    let socket = std::os::unix::net::UnixDatagram::bind(&socket_path).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let daemon = Daemon::start_with(
+        home.path(),
+        &config,
+        &[
+            ("NOTIFY_SOCKET", socket_path.to_str().unwrap()),
+            ("WATCHDOG_USEC", "400000"),
+        ],
+    );
+    let mut said = String::new();
+    let mut buf = [0u8; 4096];
+    while !(said.contains("READY=1") && said.matches("WATCHDOG=1").count() >= 2) {
+        let n = socket.recv(&mut buf).unwrap_or_else(|e| {
+            panic!(
+                "systemd was told only {said:?} ({e}); log:\n{}",
+                daemon.log()
+            )
+        });
+        said.push_str(&String::from_utf8_lossy(&buf[..n]));
+        said.push('\n');
+    }
+    assert!(
+        said.contains("STATUS=scheduled: nothing is scheduled"),
+        "{said}"
+    );
+    let (status, _) = daemon.stop();
+    assert!(status.success());
+    let mut stopping = false;
+    while let Ok(n) = socket.recv(&mut buf) {
+        if String::from_utf8_lossy(&buf[..n]).contains("STOPPING=1") {
+            stopping = true;
+            break;
+        }
+    }
+    assert!(stopping, "STOPPING=1 was sent");
+}
+
+/// The unit in `packaging/` passes `systemd-analyze verify`, and its exposure, as
+/// `systemd-analyze security` scores it, is low.
+#[test]
+fn the_systemd_unit_verifies_and_is_locked_down() {
+    let home = tempfile::tempdir().unwrap();
+    let unit = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("packaging/caretaker.service"),
+    )
+    .unwrap();
+    // The binary under test stands where the package puts it.
+    let unit = unit.replace("/usr/bin/caretaker", env!("CARGO_BIN_EXE_caretaker"));
+    let path = home.path().join("caretaker.service");
+    std::fs::write(&path, unit).unwrap();
+    let analyze = |args: &[&str]| {
+        std::process::Command::new("systemd-analyze")
+            .args(args)
+            .arg(&path)
+            .output()
+            .expect("systemd-analyze (apt-get install systemd)")
+    };
+    // The man pages are checked once installed (by the package's test), not here.
+    let out = analyze(&["verify", "--man=no"]);
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = analyze(&["security", "--offline=true", "--no-pager"]);
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let score: f64 = text
+        .lines()
+        .find_map(|l| {
+            l.split("Overall exposure level for caretaker.service: ")
+                .nth(1)
+        })
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no exposure score in:\n{text}"));
+    eprintln!("systemd-analyze security: exposure {score}");
+    assert!(score <= 2.0, "exposure {score}:\n{text}");
 }
