@@ -100,12 +100,23 @@ pub enum Command {
     /// stderr per run start and end. SIGHUP reads the configuration again (a broken one is
     /// reported and the one in use kept); SIGTERM stops the runs going, recorded as interrupted.
     Daemon,
+    /// Whether the daemon runs, the next scheduled runs and each area's last run.
+    ///
+    /// Exit 0 when the daemon runs on this configuration's store, 3 when it does not.
+    Status(StatusArgs),
     /// Print a shell completion script for caretaker.
     ///
     /// For example, for bash: `caretaker completions bash > /etc/bash_completion.d/caretaker`;
     /// for zsh, into a directory on `$fpath` as `_caretaker`; for fish:
     /// `caretaker completions fish > ~/.config/fish/completions/caretaker.fish`.
     Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 }
 
 #[derive(Debug, Args)]

@@ -10,6 +10,7 @@ pub mod filterlog;
 pub mod hosts;
 pub mod local;
 pub mod preflight;
+pub mod presence;
 pub mod report;
 pub mod schedule;
 pub mod store;

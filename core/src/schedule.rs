@@ -163,6 +163,41 @@ impl Timetable {
     }
 }
 
+impl Timetable {
+    /// Each entry with the next time it runs after `now` (now, if it is overdue), for
+    /// `caretaker status`.
+    pub fn upcoming(
+        &self,
+        now: Timestamp,
+        since: Timestamp,
+        runs: &[RunRecord],
+    ) -> Vec<(Entry, Option<Timestamp>)> {
+        self.entries
+            .iter()
+            .map(|e| {
+                let at = self
+                    .due_at(e, anchor(e.scope, runs).unwrap_or(since))
+                    .map(|at| at.max(now));
+                (e.clone(), at)
+            })
+            .collect()
+    }
+}
+
+/// For each area, the latest run (newest first in `runs`) that checked all of it.
+pub fn last_by_area(runs: &[RunRecord]) -> Vec<(AreaId, Option<&RunRecord>)> {
+    AreaId::ALL
+        .into_iter()
+        .map(|a| {
+            let last = runs
+                .iter()
+                .filter(|r| Scope::Area(a).covered_by(r))
+                .max_by_key(|r| r.id);
+            (a, last)
+        })
+        .collect()
+}
+
 /// The start of the latest finished run (complete, not interrupted) that covered `scope`.
 fn anchor(scope: Scope, runs: &[RunRecord]) -> Option<Timestamp> {
     runs.iter()

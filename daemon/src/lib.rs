@@ -9,10 +9,12 @@
 //! interrupted) and end the daemon within 10 seconds.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use caretaker_api::{Api, AuditEvent, AuditScope, Trigger};
+use caretaker_core::presence::{DaemonInfo, Presence};
 use caretaker_core::schedule::{Scope, Timetable};
 use caretaker_model::run::RunState;
 use jiff::Timestamp;
@@ -20,8 +22,24 @@ use sd_notify::NotifyState;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::{mpsc, oneshot};
 
-/// How the daemon gets (again, on SIGHUP) the core it works through, and the timetable.
-pub type Open = Box<dyn Fn() -> Result<(Arc<dyn Api>, Timetable), String> + Send>;
+/// What the daemon works with: the core, the timetable, and the store they keep runs in.
+pub struct Opened {
+    pub api: Arc<dyn Api>,
+    pub timetable: Timetable,
+    pub store: PathBuf,
+}
+
+impl std::fmt::Debug for Opened {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Opened")
+            .field("timetable", &self.timetable)
+            .field("store", &self.store)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How the daemon gets (again, on SIGHUP) what it works with.
+pub type Open = Box<dyn Fn() -> Result<Opened, String> + Send>;
 
 /// Why the daemon could not run.
 #[derive(Debug, thiserror::Error)]
@@ -60,7 +78,24 @@ pub fn run(open: Open) -> Result<(), DaemonError> {
 }
 
 async fn main_loop(open: Open) -> Result<(), DaemonError> {
-    let (mut api, mut timetable) = open().map_err(DaemonError::Start)?;
+    let Opened {
+        mut api,
+        mut timetable,
+        store,
+    } = open().map_err(DaemonError::Start)?;
+    // One daemon per store, for as long as this one runs.
+    let _presence = Presence::claim(
+        &store,
+        &DaemonInfo {
+            pid: std::process::id(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            started_at: Timestamp::now()
+                .round(jiff::Unit::Second)
+                .unwrap_or(Timestamp::now())
+                .to_string(),
+        },
+    )
+    .map_err(DaemonError::Start)?;
     let mut term =
         signal(SignalKind::terminate()).map_err(|e| DaemonError::Start(e.to_string()))?;
     let mut int = signal(SignalKind::interrupt()).map_err(|e| DaemonError::Start(e.to_string()))?;
@@ -117,9 +152,14 @@ async fn main_loop(open: Open) -> Result<(), DaemonError> {
             _ = hup.recv() => {
                 let _ = sd_notify::notify(&[NotifyState::Reloading]);
                 match open() {
-                    Ok((a, t)) => {
-                        api = a;
-                        timetable = t;
+                    Ok(o) if o.store != store => tracing::error!(
+                        "the configuration now names the store {}; this daemon keeps {} and the configuration in use until it is restarted",
+                        o.store.display(),
+                        store.display()
+                    ),
+                    Ok(o) => {
+                        api = o.api;
+                        timetable = o.timetable;
                         tracing::info!("configuration read again: {}", describe(&timetable));
                     }
                     Err(e) => tracing::error!(

@@ -1,23 +1,30 @@
 //! `caretaker daemon`: the configuration and the core opened (again on SIGHUP), then the
-//! daemon's loop.
+//! daemon's loop; `caretaker status`: whether it runs, what runs next, what ran last.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use caretaker_api::{Api, EXIT_CONFIG};
 use caretaker_core::schedule::Timetable;
+use caretaker_daemon::Opened;
 
 use super::{fail, load_config, load_map, Fail};
 
 /// Opens the configuration at `path` (or the one found), its clause map, the core over its store
 /// and its timetable.
-fn open(path: Option<&Path>) -> Result<(Arc<dyn Api>, Timetable), String> {
+fn open(path: Option<&Path>) -> Result<Opened, String> {
     let loaded = load_config(path).map_err(|f| format!("{:#}", f.error))?;
     let map = load_map(&loaded).map_err(|f| format!("{:#}", f.error))?;
     let timetable = Timetable::from_config(&loaded)
         .map_err(|e| format!("{}: key `school.timezone`: {e}", loaded.path.display()))?;
+    let store = loaded.store_path.clone();
     let local = caretaker_core::Local::open(loaded, map).map_err(|e| e.to_string())?;
-    Ok((Arc::new(local), timetable))
+    let api: Arc<dyn Api> = Arc::new(local);
+    Ok(Opened {
+        api,
+        timetable,
+        store,
+    })
 }
 
 pub fn daemon(config: Option<&Path>) -> Result<u8, Fail> {
@@ -25,4 +32,115 @@ pub fn daemon(config: Option<&Path>) -> Result<u8, Fail> {
     caretaker_daemon::run(Box::new(move || open(path.as_deref())))
         .map_err(|e| fail(EXIT_CONFIG, e))?;
     Ok(0)
+}
+
+/// Exit status of `caretaker status` when no daemon runs on the store (as LSB's "not running").
+const EXIT_NOT_RUNNING: u8 = 3;
+
+pub fn status(config: Option<&Path>, args: &caretaker::cli::StatusArgs) -> Result<u8, Fail> {
+    use caretaker::cli::Format;
+    use caretaker_core::presence::Presence;
+    use caretaker_core::schedule::last_by_area;
+
+    let loaded = load_config(config)?;
+    let map = load_map(&loaded)?;
+    let timetable = Timetable::from_config(&loaded).map_err(|e| {
+        fail(
+            EXIT_CONFIG,
+            anyhow::anyhow!("{}: key `school.timezone`: {e}", loaded.path.display()),
+        )
+    })?;
+    let daemon = Presence::find(&loaded.store_path);
+    let local = caretaker_core::Local::open(loaded, map).map_err(super::api_fail)?;
+    let runs = local.runs(500).map_err(super::api_fail)?;
+    let now = jiff::Timestamp::now();
+    let since = daemon
+        .as_ref()
+        .and_then(|d| d.started_at.parse().ok())
+        .unwrap_or(now);
+    let next = timetable.upcoming(now, since, &runs);
+    let last = last_by_area(&runs);
+    let when = |t: jiff::Timestamp| {
+        t.to_zoned_datetime(timetable.tz.clone())
+            .strftime("%a %Y-%m-%d %H:%M %Z")
+            .to_string()
+    };
+    let code = if daemon.is_some() {
+        0
+    } else {
+        EXIT_NOT_RUNNING
+    };
+    match args.format {
+        Format::Json => {
+            let doc = serde_json::json!({
+                "kind": "caretaker.status",
+                "version": 1,
+                "daemon": daemon,
+                "time_zone": timetable.tz.iana_name(),
+                "jitter_secs": timetable.jitter.as_secs(),
+                "next": next.iter().map(|(e, at)| serde_json::json!({
+                    "runs": e.scope.words(),
+                    "only": e.scope.selectors(),
+                    "schedule": e.schedule.to_string(),
+                    "at": at.map(|t| t.to_string()),
+                })).collect::<Vec<_>>(),
+                "last": last.iter().map(|(area, r)| serde_json::json!({
+                    "area": area.family(),
+                    "run": r.map(|r| r.id),
+                    "started_at": r.map(|r| caretaker_model::finding::format_rfc3339(r.started_at)),
+                    "state": r.map(|r| r.state.as_str()),
+                    "verdict": r.and_then(|r| r.verdict).map(|v| v.as_str()),
+                })).collect::<Vec<_>>(),
+            });
+            super::json_out(&doc)?;
+        }
+        Format::Text => {
+            let mut out = String::new();
+            match &daemon {
+                Some(d) => out.push_str(&format!(
+                    "caretaker daemon: running (pid {}, version {}, since {})\n",
+                    d.pid, d.version, d.started_at
+                )),
+                None => out.push_str(
+                    "caretaker daemon: not running on this store (nothing runs by itself; `caretaker daemon` or cron runs the checks)\n",
+                ),
+            }
+            out.push_str(&format!(
+                "\nNext runs (time zone {}, put back {} s):\n",
+                timetable.tz.iana_name().unwrap_or("of this machine"),
+                timetable.jitter.as_secs()
+            ));
+            if next.is_empty() {
+                out.push_str("  nothing is scheduled ([schedule] in caretaker.toml)\n");
+            }
+            for (e, at) in &next {
+                out.push_str(&format!(
+                    "  {:<22} {:<32} {}\n",
+                    e.scope.words(),
+                    e.schedule.to_string(),
+                    at.map_or("never".to_string(), when)
+                ));
+            }
+            out.push_str("\nLast run of each area:\n");
+            for (area, r) in &last {
+                let what = match r {
+                    None => "never checked".to_string(),
+                    Some(r) => format!(
+                        "run {} at {}: {}",
+                        r.id,
+                        caretaker_model::finding::format_rfc3339(r.started_at),
+                        match r.state {
+                            caretaker_model::run::RunState::Complete => r
+                                .verdict
+                                .map_or("complete".to_string(), |v| v.as_str().to_string()),
+                            other => other.as_str().to_string(),
+                        }
+                    ),
+                };
+                out.push_str(&format!("  {:<10} {what}\n", area.family()));
+            }
+            super::write_stdout(&out)?;
+        }
+    }
+    Ok(code)
 }

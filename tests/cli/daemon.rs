@@ -379,3 +379,53 @@ fn the_systemd_unit_verifies_and_is_locked_down() {
     eprintln!("systemd-analyze security: exposure {score}");
     assert!(score <= 2.0, "exposure {score}:\n{text}");
 }
+
+/// `caretaker status` says whether a daemon runs on the store (exit 0, or 3 when none does), the
+/// next scheduled runs and each area's last run; a second daemon on the same store is refused.
+#[test]
+fn status_tells_whether_the_daemon_runs_and_what_runs_next() {
+    let home = tempfile::tempdir().unwrap();
+    let config = write_config(
+        home.path(),
+        "[schedule]\naudit = \"daily 02:00\"\nfilter = \"every 2h mon-fri 07:00-18:00\"\njitter_secs = 0\n",
+    );
+    let status = |format: &str| {
+        let mut c = caretaker(home.path());
+        c.args(["status", "--format", format, "--config"])
+            .arg(&config);
+        run(c)
+    };
+    let (code, text, err) = status("text");
+    assert_eq!(code, 3, "{err}");
+    assert!(text.contains("caretaker daemon: not running"), "{text}");
+    assert!(
+        text.contains("the full audit") && text.contains("daily 02:00"),
+        "{text}"
+    );
+    assert!(text.contains("every 2h mon-fri 07:00-18:00"), "{text}");
+    assert!(text.contains("filter     never checked"), "{text}");
+    let daemon = Daemon::start(home.path(), &config);
+    daemon.wait_for("caretaker daemon started", Duration::from_secs(10));
+    let (code, json, err) = status("json");
+    assert_eq!(code, 0, "{err}");
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(doc["daemon"]["pid"], daemon.child.id());
+    assert_eq!(doc["time_zone"], "UTC");
+    assert_eq!(doc["next"].as_array().unwrap().len(), 2);
+    // One daemon per store.
+    let mut second = caretaker(home.path());
+    second.args(["daemon", "--config"]).arg(&config);
+    let (code, _, err) = run(second);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains(&format!(
+            "another caretaker daemon (pid {}",
+            daemon.child.id()
+        )),
+        "{err}"
+    );
+    let (status_code, _) = daemon.stop();
+    assert!(status_code.success());
+    let (code, _, _) = status("text");
+    assert_eq!(code, 3, "not running once stopped");
+}

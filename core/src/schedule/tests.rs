@@ -186,3 +186,38 @@ fn a_timetable_is_read_from_the_config_with_off_left_out() {
     assert_eq!(t.entries[0].scope, Scope::Area(AreaId::Filter));
     assert_eq!(t.jitter, Duration::ZERO);
 }
+
+#[test]
+fn status_shows_each_entrys_next_time_and_each_areas_last_run() {
+    let t = timetable(0);
+    let runs = [
+        run(3, "2026-11-23T07:00:01", &["filter"], RunState::Complete),
+        run(2, "2026-11-23T02:00:00", &[], RunState::Complete),
+        run(1, "2026-11-22T02:00:00", &[], RunState::Complete),
+    ];
+    let now = at("2026-11-23T08:00");
+    let next: Vec<_> = t
+        .upcoming(now, now, &runs)
+        .into_iter()
+        .map(|(e, at)| (e.scope, at))
+        .collect();
+    assert_eq!(
+        next,
+        [
+            (Scope::Everything, Some(at("2026-11-24T02:00"))),
+            (Scope::Area(AreaId::Filter), Some(at("2026-11-23T09:00")))
+        ]
+    );
+    let last: Vec<_> = last_by_area(&runs)
+        .into_iter()
+        .map(|(a, r)| (a, r.map(|r| r.id)))
+        .collect();
+    assert_eq!(
+        last,
+        [
+            (AreaId::Directory, Some(2)),
+            (AreaId::Hosts, Some(2)),
+            (AreaId::Filter, Some(3))
+        ]
+    );
+}
