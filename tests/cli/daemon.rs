@@ -429,3 +429,120 @@ fn status_tells_whether_the_daemon_runs_and_what_runs_next() {
     let (code, _, _) = status("text");
     assert_eq!(code, 3, "not running once stopped");
 }
+
+/// The daemon killed with SIGKILL 50 times at random moments of its runs: each time it starts
+/// again (its claim on the store dies with it), the run it left is marked interrupted, and at the
+/// end the store passes `PRAGMA integrity_check` and the filter-change log verifies. Each start
+/// makes up the filter run (the last finished one is days old), which writes one vantage point's
+/// findings at once (a closed port) and waits on the other (a proxy that never answers), so the
+/// kills land before, during and after writes.
+#[test]
+fn sigkill_fifty_times_during_runs_leaves_a_store_that_checks_out() {
+    const KILLS: u64 = 50;
+    let home = tempfile::tempdir().unwrap();
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in silent.incoming().take(1000) {
+            held.push(s);
+        }
+    });
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed_port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let config = write_config(
+        home.path(),
+        &format!(
+            "[filter]\ntimeout_secs = 5\nconnect_timeout_secs = 2\n[[filter.vantage]]\nname = \"quick\"\ngroup = \"pupil\"\nsite = \"main\"\nproxy = \"http://127.0.0.1:{closed_port}\"\n[[filter.vantage]]\nname = \"slow\"\ngroup = \"staff\"\nsite = \"main\"\nproxy = \"http://127.0.0.1:{port}\"\n[schedule]\naudit = \"off\"\nfilter = \"daily 00:00\"\njitter_secs = 0\n"
+        ),
+    );
+    // A record in the log, and a finished filter run days ago.
+    let site = home.path().join("site.toml");
+    std::fs::write(
+        &site,
+        "reported_by = \"Mrs Patel\"\ndate = 2026-11-20\ntime = \"10:15\"\nworkstation = \"ICT-07\"\nurl = \"https://www.example-science-sim.org/forces\"\nrecommendation = \"unblock\"\nresolution = \"\"\n",
+    )
+    .unwrap();
+    let mut c = caretaker(home.path());
+    c.args(["sites", "add", "--file"])
+        .arg(&site)
+        .arg("--config")
+        .arg(&config);
+    let (code, _, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    {
+        let loaded = caretaker_config::load(&config).unwrap();
+        let store = caretaker_core::Store::open(&loaded.store_path)
+            .unwrap()
+            .with_clock(caretaker_model::Clock::manual(
+                time::OffsetDateTime::now_utc() - time::Duration::days(3),
+            ));
+        let id = store
+            .begin_run(&caretaker_core::store::NewRun {
+                trigger: caretaker_api::Trigger::Schedule,
+                who: "caretaker".into(),
+                config_digest: loaded.digest.clone(),
+                school: "Daemon Primary".into(),
+                only: vec!["filter".into()],
+            })
+            .unwrap();
+        store
+            .finish_run(id, caretaker_core::RunState::Complete, None)
+            .unwrap();
+    }
+    // A small generator of kill moments (0 to 1.5 s after the run started), seeded by the clock.
+    let mut seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
+        | 1;
+    let mut next_ms = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % 1500
+    };
+    let started = Instant::now();
+    for i in 0..KILLS {
+        let mut daemon = Daemon::start(home.path(), &config);
+        let run_id = i + 2;
+        daemon.wait_for(
+            &format!("run {run_id} started: the web-filter tests"),
+            Duration::from_secs(20),
+        );
+        std::thread::sleep(Duration::from_millis(next_ms()));
+        daemon.child.kill().unwrap();
+        daemon.child.wait().unwrap();
+    }
+    eprintln!("{KILLS} kills in {:?}", started.elapsed());
+    // Started once more, it marks the last run interrupted and runs again.
+    let daemon = Daemon::start(home.path(), &config);
+    daemon.wait_for(
+        &format!("run {} started", KILLS + 2),
+        Duration::from_secs(20),
+    );
+    let (status, _) = daemon.stop();
+    assert!(status.success());
+    let loaded = caretaker_config::load(&config).unwrap();
+    assert_eq!(rusqlite_check(&loaded.store_path), "ok");
+    let mut c = caretaker(home.path());
+    c.args(["assess", "verify", "--config"]).arg(&config);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "the log verifies: {out}{err}");
+    let mut c = caretaker(home.path());
+    c.args(["runs", "--format", "json", "-n", "100", "--config"])
+        .arg(&config);
+    let (_, out, _) = run(c);
+    let stored: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        stored.len() as u64,
+        KILLS + 2,
+        "one run per start and the seed"
+    );
+    let interrupted = stored
+        .iter()
+        .filter(|r| r["state"] == "interrupted")
+        .count() as u64;
+    assert_eq!(interrupted, KILLS + 1, "every run cut short says so");
+}
