@@ -139,6 +139,16 @@ pub const FIELDS: &[FieldDoc] = &[
     f("schedule.directory", "schedule", "with the full audit", "When the directory checks run apart from the full audit (same form as schedule.audit)."),
     f("schedule.hosts", "schedule", "with the full audit", "When the machine checks run apart from the full audit (same form as schedule.audit)."),
     f("schedule.filter", "schedule", "with the full audit", "When the web-filter tests run apart from the full audit, e.g. \"every 2h mon-fri 07:00-18:00\" to notice during the school day a filter that stops blocking the IWF list."),
+    f("alert.email_to", "list of email addresses", "[] (no email)", "Who is told at once, by email, when a scheduled check finds a new critical failure (an IWF or CTIRU test page reachable, a machine's SSH key changed): the DSL and the network manager. One email per new problem, a reminder while it lasts, and one when it is resolved."),
+    f("alert.email_from", "email address", "caretaker@ this machine's name", "The sender of the alert emails."),
+    f("alert.smtp_server", "host or host:port", "required with email_to", "The mail server the alerts are sent through, with STARTTLS (port 587 unless given)."),
+    f("alert.smtp_user", "string", "no login", "The account to log in to the mail server as, with smtp_password_file or smtp_password_env."),
+    f("alert.smtp_password_file", "path", "one of the two with smtp_user", "File holding the mail server password, mode 0600 or stricter."),
+    f("alert.smtp_password_env", "string", "one of the two with smtp_user", "Name of an environment variable holding the mail server password."),
+    f("alert.smtp_ca_file", "path", "the system's trusted certificate authorities", "PEM file of the certificate authority that signed the mail server's certificate."),
+    f("alert.smtp_allow_insecure", "boolean", "false", "Send without STARTTLS. The password and the alert then cross the network in clear: only for a lab."),
+    f("alert.command", "list of strings", "[] (no command)", "A command run for each alert email, with the alert as JSON on its standard input (kind caretaker.alert: new, reminders, resolved), e.g. a script posting to a Teams or Slack webhook. Stopped after 30 seconds."),
+    f("alert.remind_after_hours", "integer (1-720)", "24", "While a problem lasts, a reminder after this many hours (at most one a day by default)."),
     f("schedule.jitter_secs", "integer (0-3600)", "300", "Up to how many seconds this school's scheduled runs are put back, the same every day (chosen from the school's name), so that a trust's schools do not reach a shared filter at the same second."),
 ];
 
@@ -356,6 +366,22 @@ audit = "daily 02:00"
 # filter = "every 2h mon-fri 07:00-18:00"
 # Up to how many seconds the runs are put back, the same every day (0 to 3600).
 jitter_secs = 300
+
+# Who is told at once of a new critical failure found by a scheduled check (an IWF or CTIRU test
+# page reachable, a machine's SSH key changed): one email per new problem, a reminder a day while
+# it lasts, and one when it is resolved.
+[alert]
+email_to = ["dsl@school.sch.uk", "network.manager@school.sch.uk"]
+email_from = "caretaker@school.sch.uk"
+smtp_server = "mail.school.sch.uk:587"
+smtp_user = "caretaker"
+smtp_password_file = "/etc/caretaker/smtp.pass"
+# smtp_password_env = "CARETAKER_SMTP_PASSWORD"
+# smtp_ca_file = "/etc/caretaker/mail-ca.pem"
+smtp_allow_insecure = false
+# A command given each alert as JSON on its standard input (e.g. to post to a Teams webhook).
+command = []
+remind_after_hours = 24
 "#;
 
 /// The caretaker.toml(5) man page, in roff, from [`FIELDS`].
@@ -593,13 +619,17 @@ mod tests {
             .replace("# directory = ", "directory = ")
             .replace("# hosts = ", "hosts = ")
             .replace("# filter = ", "filter = ")
+            .replace("# smtp_ca_file = ", "smtp_ca_file = ")
             + "\n";
         let value: toml::Value = toml::from_str(&text).unwrap();
         let mut found = Vec::new();
         keys("", &value, &mut found);
         // The _env keys are the alternatives to the _file ones: documented, not in the sample.
         for f in FIELDS {
-            if f.key.ends_with("bind_password_env") || f.key.ends_with("proxy_password_env") {
+            if f.key.ends_with("bind_password_env")
+                || f.key.ends_with("proxy_password_env")
+                || f.key.ends_with("smtp_password_env")
+            {
                 continue;
             }
             assert!(

@@ -231,6 +231,12 @@ fn resolve_paths(config: &mut Config, base: &Path) {
             fix(p);
         }
     }
+    if let Some(p) = config.alert.smtp_password_file.as_mut() {
+        fix(p);
+    }
+    if let Some(p) = config.alert.smtp_ca_file.as_mut() {
+        fix(p);
+    }
     for d in &mut config.directories {
         if let Some(p) = d.ca_file.as_mut() {
             fix(p);
@@ -269,6 +275,16 @@ fn read_secrets(config: &mut Config, at: &Locator<'_>) -> Result<(), ConfigError
             Seg::key(key),
         ];
         v.proxy_password = Some(read.map_err(|p| at.error(&path, None, p.0))?);
+    }
+    let a = &mut config.alert;
+    let read = match (&a.smtp_password_file, &a.smtp_password_env) {
+        (Some(file), _) => Some(("smtp_password_file", read_secret_file(file))),
+        (None, Some(var)) => Some(("smtp_password_env", read_secret_env(var))),
+        (None, None) => None,
+    };
+    if let Some((key, read)) = read {
+        let path = [Seg::key("alert"), Seg::key(key)];
+        a.smtp_password = Some(read.map_err(|p| at.error(&path, None, p.0))?);
     }
     Ok(())
 }

@@ -31,6 +31,37 @@ pub(super) fn validate(config: &Config, at: &Locator<'_>) -> Result<(), ConfigEr
             ));
         }
     }
+    let a = &config.alert;
+    if !a.email_to.is_empty() && a.smtp_server.is_none() {
+        return Err(at.error(
+            &[Seg::key("alert"), Seg::key("email_to")],
+            None,
+            "with email_to, smtp_server too: the mail server to send through (host or host:port)",
+        ));
+    }
+    for (i, to) in a.email_to.iter().enumerate() {
+        if to.trim().is_empty() || !to.contains('@') || to.contains(char::is_whitespace) {
+            return Err(at.error(
+                &[Seg::key("alert"), Seg::key("email_to"), Seg::Index(i)],
+                Some(format!("{to:?}")),
+                "an email address such as \"dsl@school.sch.uk\"",
+            ));
+        }
+    }
+    if a.smtp_user.is_some() != (a.smtp_password_file.is_some() || a.smtp_password_env.is_some()) {
+        return Err(at.error(
+            &[Seg::key("alert"), Seg::key("smtp_user")],
+            None,
+            "smtp_user with smtp_password_file (or smtp_password_env), or neither",
+        ));
+    }
+    if !(1..=24 * 30).contains(&a.remind_after_hours) {
+        return Err(at.error(
+            &[Seg::key("alert"), Seg::key("remind_after_hours")],
+            Some(a.remind_after_hours.to_string()),
+            "hours between reminders while a problem lasts: from 1 to 720",
+        ));
+    }
     if config.schedule.jitter_secs > 3600 {
         return Err(at.error(
             &[Seg::key("schedule"), Seg::key("jitter_secs")],

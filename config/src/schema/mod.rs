@@ -1,6 +1,7 @@
 //! The shape of `caretaker.toml`, version 1. Every field is documented in [`crate::docs::FIELDS`],
 //! which also feeds `caretaker init` and the caretaker.toml(5) man page.
 
+mod alert;
 mod directory;
 mod filter;
 mod hosts;
@@ -13,6 +14,7 @@ use serde::Deserialize;
 
 use crate::schedule::Schedule;
 
+pub use alert::AlertSettings;
 pub use directory::{
     default_admin_patterns, default_shared_patterns, Directory, DirectoryKind, NeverExpires,
     Population, Populations, Thresholds, YearGroup, ADMIN_DEFAULTS, PUPIL_DEFAULTS, STAFF_DEFAULTS,
@@ -56,6 +58,9 @@ pub struct Config {
     /// When the daemon runs the checks by itself.
     #[serde(default)]
     pub schedule: ScheduleSettings,
+    /// Who is told at once of a new critical failure.
+    #[serde(default)]
+    pub alert: AlertSettings,
 }
 
 /// `[schedule]`: when `caretaker daemon` runs the checks by itself, in the school's local time

@@ -52,99 +52,6 @@ pub enum StoreError {
     Refused(String),
 }
 
-/// The trigger that refuses every change to a stored record (migration 3).
-macro_rules! records_no_update {
-    () => {
-        "CREATE TRIGGER records_no_update BEFORE UPDATE ON records
-    BEGIN
-        SELECT RAISE(ABORT, 'records are append-only: a correction is a new record that supersedes the old one');
-    END"
-    };
-}
-
-/// The trigger that refuses every deletion of a stored record (migration 3).
-macro_rules! records_no_delete {
-    () => {
-        "CREATE TRIGGER records_no_delete BEFORE DELETE ON records
-    BEGIN
-        SELECT RAISE(ABORT, 'records are append-only: nothing is ever deleted');
-    END"
-    };
-}
-
-/// The SQL of the trigger `records_no_update`, as migration 3 created it.
-pub const RECORDS_NO_UPDATE: &str = records_no_update!();
-/// The SQL of the trigger `records_no_delete`, as migration 3 created it.
-pub const RECORDS_NO_DELETE: &str = records_no_delete!();
-
-/// The migrations, in order; `PRAGMA user_version` says how many have been applied.
-const MIGRATIONS: &[&str] = &[
-    // 1: runs and findings.
-    "CREATE TABLE runs (
-        id INTEGER PRIMARY KEY,
-        trigger TEXT NOT NULL,
-        who TEXT NOT NULL,
-        config_digest TEXT NOT NULL,
-        school TEXT NOT NULL,
-        started_at TEXT NOT NULL,
-        ended_at TEXT,
-        state TEXT NOT NULL CHECK (state IN ('running', 'complete', 'interrupted')),
-        verdict TEXT CHECK (verdict IN ('compliant', 'non-compliant', 'incomplete')),
-        only_checks TEXT NOT NULL DEFAULT '[]',
-        host TEXT NOT NULL,
-        pid INTEGER NOT NULL,
-        pid_start TEXT NOT NULL
-    );
-    CREATE TABLE findings (
-        id INTEGER PRIMARY KEY,
-        run_id INTEGER NOT NULL REFERENCES runs(id),
-        check_id TEXT NOT NULL,
-        target_kind TEXT NOT NULL,
-        target_name TEXT NOT NULL,
-        target_scope TEXT NOT NULL,
-        status TEXT NOT NULL CHECK (status IN ('pass', 'fail', 'warn', 'error', 'waived')),
-        severity TEXT NOT NULL,
-        summary TEXT NOT NULL,
-        evidence TEXT NOT NULL,
-        remediation TEXT,
-        clauses TEXT NOT NULL,
-        fingerprint TEXT NOT NULL
-    );
-    CREATE INDEX findings_by_run ON findings(run_id);
-    CREATE INDEX findings_by_fingerprint ON findings(fingerprint, run_id);",
-    // 2: the action taken after a filter check (appended; the latest counts).
-    "CREATE TABLE filter_actions (
-        id INTEGER PRIMARY KEY,
-        run_id INTEGER NOT NULL REFERENCES runs(id),
-        vantage TEXT NOT NULL,
-        action TEXT NOT NULL,
-        who TEXT NOT NULL,
-        at TEXT NOT NULL
-    );
-    CREATE INDEX filter_actions_by_run ON filter_actions(run_id, vantage);
-    CREATE INDEX findings_by_check ON findings(check_id, run_id);",
-    // 3: the filter-change log (risk assessments, the site log, filter checks after a change):
-    // append-only, each record chained to the one before by its hash (see crate::assess).
-    concat!(
-        "CREATE TABLE records (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        kind TEXT NOT NULL,
-        body TEXT NOT NULL,
-        entered_by TEXT NOT NULL,
-        entered_at TEXT NOT NULL,
-        supersedes INTEGER REFERENCES records(id),
-        prev_hash TEXT NOT NULL,
-        hash TEXT NOT NULL UNIQUE
-    );
-    CREATE INDEX records_by_supersedes ON records(supersedes);
-    ",
-        records_no_update!(),
-        ";\n    ",
-        records_no_delete!(),
-        ";"
-    ),
-];
-
 /// The store. Cheap to clone; one connection behind a mutex.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -806,6 +713,10 @@ pub fn os_user() -> String {
 }
 
 mod records;
+mod schema;
+
+use schema::MIGRATIONS;
+pub use schema::{RECORDS_NO_DELETE, RECORDS_NO_UPDATE};
 
 #[cfg(test)]
 mod tests;
