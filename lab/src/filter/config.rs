@@ -29,7 +29,7 @@ pub(crate) fn dnsmasq(plan: &Plan, school: School) -> String {
     let mut s = String::from(
         "# caretaker-lab web filter: the lab resolver. It knows the lab's sites and nothing else\n\
          # (NXDOMAIN for every other name) and has no upstream servers.\n\
-         no-resolv\nno-hosts\nno-poll\nbind-interfaces\nport=53\ncache-size=0\n\
+         no-resolv\nno-hosts\nno-poll\nbind-interfaces\nport=53\ncache-size=0\npid-file=\n\
          user=nobody\ngroup=nogroup\nlog-facility=-\nlog-queries\nlocal=/#/\n",
     );
     let _ = writeln!(s, "listen-address={}", plan.resolver());
@@ -54,7 +54,7 @@ pub(crate) fn dnsmasq_sinkhole(plan: &Plan) -> String {
     let mut s = String::from(
         "# caretaker-lab web filter: the DNS-filtering resolver. Must-block names are answered\n\
          # with the sinkhole address; it knows the lab's other sites and nothing else.\n\
-         no-resolv\nno-hosts\nno-poll\nbind-interfaces\nport=53\ncache-size=0\n\
+         no-resolv\nno-hosts\nno-poll\nbind-interfaces\nport=53\ncache-size=0\npid-file=\n\
          user=nobody\ngroup=nogroup\nlog-facility=-\nlog-queries\nlocal=/#/\n",
     );
     for (group, octet, _) in GROUPS {
@@ -107,7 +107,7 @@ pub(crate) fn riverside_answer(plan: &Plan, group: &str, host: &str, kind: Kind)
 pub(crate) fn riverside_resolver(plan: &Plan, group: &str, octet: u8) -> String {
     let mut s = format!(
         "# caretaker-lab web filter: Riverside's filtering resolver for the {group} network.\n\
-         no-resolv\nno-hosts\nno-poll\nbind-interfaces\nport=53\ncache-size=0\n\
+         no-resolv\nno-hosts\nno-poll\nbind-interfaces\nport=53\ncache-size=0\npid-file=\n\
          user=nobody\ngroup=nogroup\nlog-facility=-\nlog-queries\nlocal=/#/\n\
          listen-address={}\n",
         plan.gateway(octet)
@@ -338,6 +338,8 @@ mod tests {
         assert!(d.contains("host-record=www.gov.uk,10.231.9.80\n"), "{d}");
         assert!(d.contains("listen-address=10.231.3.1\n"));
         assert!(d.contains("local=/#/\n"));
+        // No pid file: /var/run/dnsmasq.pid left by another dnsmasq must not stop this one.
+        assert!(d.contains("pid-file=\n"), "{d}");
         // The BYOD network has a resolver of its own: the must-block names go to the sinkhole.
         assert!(!d.contains("listen-address=10.231.4.1\n"), "{d}");
         let k = dnsmasq_sinkhole(&plan);
