@@ -77,6 +77,13 @@ impl ApiError {
     }
 }
 
+/// The notices one finished run gives (see [`caretaker_model::alert`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunAlerts {
+    pub run: i64,
+    pub notices: Vec<caretaker_model::alert::Notice>,
+}
+
 /// What started a run, as front ends ask for it.
 pub use caretaker_model::run::Trigger;
 
@@ -387,4 +394,9 @@ pub trait Api: Send + Sync + 'static {
 
     /// Starts an audit of `scope`, started by `trigger`; its progress and verdict come as events.
     fn start_audit(&self, scope: AuditScope, trigger: Trigger) -> Result<AuditHandle, ApiError>;
+
+    /// What to tell people about the runs finished since this was last asked (oldest first; only
+    /// the latest run the first time), each notice recorded as told. Empty when `[alert]` sends
+    /// nothing.
+    fn alerts(&self) -> Result<Vec<RunAlerts>, ApiError>;
 }

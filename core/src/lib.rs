@@ -3,6 +3,7 @@
 //! SQLite) and reports. Every front end (the command line, the console, the daemon) calls it
 //! through [`caretaker_api::Api`].
 
+pub mod alert;
 pub mod assess;
 pub mod engine;
 pub mod filter;

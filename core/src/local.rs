@@ -439,6 +439,10 @@ impl Api for Local {
         }
     }
 
+    fn alerts(&self) -> Result<Vec<caretaker_api::RunAlerts>, ApiError> {
+        crate::alert::work_out(self.store()?, &self.loaded.config.alert).map_err(api)
+    }
+
     fn start_audit(&self, scope: AuditScope, trigger: Trigger) -> Result<AuditHandle, ApiError> {
         if let Some(id) = scope.verifies {
             self.may_recheck(id)?;

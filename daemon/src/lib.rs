@@ -8,6 +8,8 @@
 //! reported and the one in use kept); SIGTERM or SIGINT stop the runs going (recorded as
 //! interrupted) and end the daemon within 10 seconds.
 
+mod alert;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -27,6 +29,10 @@ pub struct Opened {
     pub api: Arc<dyn Api>,
     pub timetable: Timetable,
     pub store: PathBuf,
+    /// Who is told of new critical failures, and how.
+    pub alert: caretaker_config::AlertSettings,
+    /// The school's name, for the alerts.
+    pub school: String,
 }
 
 impl std::fmt::Debug for Opened {
@@ -48,9 +54,9 @@ pub enum DaemonError {
     Start(String),
 }
 
-/// The longest the daemon sleeps before looking at the store again (a run started by cron or a
-/// person moves the timetable on too).
-const LOOK_AGAIN: Duration = Duration::from_secs(60);
+/// The longest the daemon sleeps before looking at the store again: a run started by cron or a
+/// person moves the timetable on too, and its critical failures are told within this.
+const LOOK_AGAIN: Duration = Duration::from_secs(5);
 
 /// How long running audits get to stop after SIGTERM.
 const STOP_WITHIN: Duration = Duration::from_secs(9);
@@ -82,6 +88,8 @@ async fn main_loop(open: Open) -> Result<(), DaemonError> {
         mut api,
         mut timetable,
         store,
+        mut alert,
+        mut school,
     } = open().map_err(DaemonError::Start)?;
     // One daemon per store, for as long as this one runs.
     let _presence = Presence::claim(
@@ -126,6 +134,17 @@ async fn main_loop(open: Open) -> Result<(), DaemonError> {
         for scope in timetable.due(now, since, &runs, &busy) {
             start(&*api, scope, &news_tx, &mut going);
         }
+        // Runs finished since (the daemon's, cron's, a person's): tell what must be told.
+        match api.alerts() {
+            Ok(all) => {
+                for ra in all {
+                    for problem in alert::deliver(&alert, &school, &ra).await {
+                        tracing::error!("{problem}");
+                    }
+                }
+            }
+            Err(e) => tracing::error!("the alerts could not be worked out: {e}"),
+        }
         let wake = timetable
             .next_due(Timestamp::now(), since, &runs)
             .map(|at| at.duration_since(Timestamp::now()))
@@ -160,6 +179,8 @@ async fn main_loop(open: Open) -> Result<(), DaemonError> {
                     Ok(o) => {
                         api = o.api;
                         timetable = o.timetable;
+                        alert = o.alert;
+                        school = o.school;
                         tracing::info!("configuration read again: {}", describe(&timetable));
                     }
                     Err(e) => tracing::error!(

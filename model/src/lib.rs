@@ -9,6 +9,7 @@
 //! - [`filterlog`]: the filter check log's entries;
 //! - [`records`]: the filter-change log's records and the rules they are written by.
 
+pub mod alert;
 pub mod clauses;
 pub mod clock;
 pub mod compliance;

@@ -111,4 +111,8 @@ impl Api for Sample {
     fn start_audit(&self, scope: AuditScope, trigger: Trigger) -> Result<AuditHandle, ApiError> {
         self.local.start_audit(scope, trigger)
     }
+
+    fn alerts(&self) -> Result<Vec<caretaker_api::RunAlerts>, ApiError> {
+        self.local.alerts()
+    }
 }

@@ -18,12 +18,16 @@ fn open(path: Option<&Path>) -> Result<Opened, String> {
     let timetable = Timetable::from_config(&loaded)
         .map_err(|e| format!("{}: key `school.timezone`: {e}", loaded.path.display()))?;
     let store = loaded.store_path.clone();
+    let alert = loaded.config.alert.clone();
+    let school = loaded.config.school.name.clone();
     let local = caretaker_core::Local::open(loaded, map).map_err(|e| e.to_string())?;
     let api: Arc<dyn Api> = Arc::new(local);
     Ok(Opened {
         api,
         timetable,
         store,
+        alert,
+        school,
     })
 }
 

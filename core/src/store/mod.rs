@@ -712,6 +712,7 @@ pub fn os_user() -> String {
     }
 }
 
+mod alerts;
 mod records;
 mod schema;
 

@@ -92,4 +92,17 @@ pub(super) const MIGRATIONS: &[&str] = &[
         records_no_delete!(),
         ";"
     ),
+    // 4: the alerts told (one row per problem, resolved when a later run finds it fixed) and the
+    // last run they were worked out for.
+    "CREATE TABLE alerts (
+        fingerprint TEXT PRIMARY KEY,
+        summary TEXT NOT NULL,
+        opened_at TEXT NOT NULL,
+        last_sent_at TEXT NOT NULL,
+        resolved_at TEXT
+    );
+    CREATE TABLE alert_watermark (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        last_run INTEGER NOT NULL
+    );",
 ];
