@@ -23,8 +23,8 @@ pub fn work_out(store: &Store, settings: &AlertSettings) -> Result<Vec<RunAlerts
     }
     let watermark = store.alert_watermark()?;
     // Asked every few seconds: nothing new since the last time is one look.
-    let latest = store.run(None)?.map(|r| (r.id, r.state));
-    if let (Some(w), Some((id, _))) = (watermark, latest) {
+    let latest = store.run(None)?.map(|r| r.id);
+    if let (Some(w), Some(id)) = (watermark, latest) {
         if id <= w {
             return Ok(Vec::new());
         }

@@ -102,6 +102,34 @@ fn write_config(dir: &Path, body: &str) -> PathBuf {
     path
 }
 
+/// Writes to the store of `config` a finished run of `only` (everything when empty), started
+/// `days` days ago: the last run the daemon's timetable moves on from.
+fn finished_run_days_ago(
+    config: &Path,
+    days: i64,
+    only: &[&str],
+    verdict: Option<caretaker_core::Verdict>,
+) {
+    let loaded = caretaker_config::load(config).unwrap();
+    let store = caretaker_core::Store::open(&loaded.store_path)
+        .unwrap()
+        .with_clock(caretaker_model::Clock::manual(
+            time::OffsetDateTime::now_utc() - time::Duration::days(days),
+        ));
+    let id = store
+        .begin_run(&caretaker_core::store::NewRun {
+            trigger: caretaker_api::Trigger::Schedule,
+            who: "caretaker".into(),
+            config_digest: loaded.digest.clone(),
+            school: "Daemon Primary".into(),
+            only: only.iter().map(|s| s.to_string()).collect(),
+        })
+        .unwrap();
+    store
+        .finish_run(id, caretaker_core::RunState::Complete, verdict)
+        .unwrap();
+}
+
 /// The stored runs, newest first, as `caretaker runs --format json` prints them.
 fn runs(home: &Path, config: &Path) -> Vec<serde_json::Value> {
     let mut c = caretaker(home);
@@ -163,29 +191,7 @@ fn a_run_missed_while_off_is_made_up_once_at_start_up() {
         home.path(),
         "[schedule]\naudit = \"daily 00:00\"\njitter_secs = 0\n",
     );
-    {
-        let loaded = caretaker_config::load(&config).unwrap();
-        let three_days_ago = time::OffsetDateTime::now_utc() - time::Duration::days(3);
-        let store = caretaker_core::Store::open(&loaded.store_path)
-            .unwrap()
-            .with_clock(caretaker_model::Clock::manual(three_days_ago));
-        let id = store
-            .begin_run(&caretaker_core::store::NewRun {
-                trigger: caretaker_api::Trigger::Schedule,
-                who: "caretaker".into(),
-                config_digest: loaded.digest.clone(),
-                school: "Daemon Primary".into(),
-                only: Vec::new(),
-            })
-            .unwrap();
-        store
-            .finish_run(
-                id,
-                caretaker_core::RunState::Complete,
-                Some(caretaker_core::Verdict::Compliant),
-            )
-            .unwrap();
-    }
+    finished_run_days_ago(&config, 3, &[], Some(caretaker_core::Verdict::Compliant));
     let daemon = Daemon::start(home.path(), &config);
     daemon.wait_for("run 2 ended", Duration::from_secs(15));
     // Looked at again, nothing more is due.
@@ -243,26 +249,7 @@ fn sigterm_mid_run_stops_within_ten_seconds_and_leaves_the_run_interrupted() {
         ),
     );
     // The filter last ran two days ago: made up at start-up.
-    {
-        let loaded = caretaker_config::load(&config).unwrap();
-        let store = caretaker_core::Store::open(&loaded.store_path)
-            .unwrap()
-            .with_clock(caretaker_model::Clock::manual(
-                time::OffsetDateTime::now_utc() - time::Duration::days(2),
-            ));
-        let id = store
-            .begin_run(&caretaker_core::store::NewRun {
-                trigger: caretaker_api::Trigger::Schedule,
-                who: "caretaker".into(),
-                config_digest: loaded.digest.clone(),
-                school: "Daemon Primary".into(),
-                only: vec!["filter".into()],
-            })
-            .unwrap();
-        store
-            .finish_run(id, caretaker_core::RunState::Complete, None)
-            .unwrap();
-    }
+    finished_run_days_ago(&config, 2, &["filter"], None);
     let daemon = Daemon::start(home.path(), &config);
     daemon.wait_for(
         "run 2 started: the web-filter tests",
@@ -471,26 +458,7 @@ fn sigkill_fifty_times_during_runs_leaves_a_store_that_checks_out() {
         .arg(&config);
     let (code, _, err) = run(c);
     assert_eq!(code, 0, "{err}");
-    {
-        let loaded = caretaker_config::load(&config).unwrap();
-        let store = caretaker_core::Store::open(&loaded.store_path)
-            .unwrap()
-            .with_clock(caretaker_model::Clock::manual(
-                time::OffsetDateTime::now_utc() - time::Duration::days(3),
-            ));
-        let id = store
-            .begin_run(&caretaker_core::store::NewRun {
-                trigger: caretaker_api::Trigger::Schedule,
-                who: "caretaker".into(),
-                config_digest: loaded.digest.clone(),
-                school: "Daemon Primary".into(),
-                only: vec!["filter".into()],
-            })
-            .unwrap();
-        store
-            .finish_run(id, caretaker_core::RunState::Complete, None)
-            .unwrap();
-    }
+    finished_run_days_ago(&config, 3, &["filter"], None);
     // A small generator of kill moments (0 to 1.5 s after the run started), seeded by the clock.
     let mut seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -5,11 +5,6 @@ use caretaker_model::alert::{Notice, OpenAlert};
 
 use super::*;
 
-fn time_of(text: &str) -> Result<time::OffsetDateTime, StoreError> {
-    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-        .map_err(|e| StoreError::Corrupt(format!("alert time {text:?}: {e}")))
-}
-
 impl Store {
     /// The alerts told and not resolved.
     pub fn open_alerts(&self) -> Result<Vec<OpenAlert>, StoreError> {
@@ -20,21 +15,19 @@ impl Store {
                  WHERE resolved_at IS NULL ORDER BY opened_at",
             )
             .map_err(|e| self.sql(e))?;
-        let rows: Vec<(String, String, String, String)> = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-            .map_err(|e| self.sql(e))?
-            .collect::<Result<_, _>>()
-            .map_err(|e| self.sql(e))?;
-        rows.into_iter()
-            .map(|(key, summary, opened, sent)| {
+        let open = stmt
+            .query_map([], |r| {
                 Ok(OpenAlert {
-                    key,
-                    summary,
-                    opened_at: time_of(&opened)?,
-                    last_sent_at: time_of(&sent)?,
+                    key: r.get(0)?,
+                    summary: r.get(1)?,
+                    opened_at: stamp(r, 2)?,
+                    last_sent_at: stamp(r, 3)?,
                 })
             })
-            .collect()
+            .map_err(|e| self.sql(e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.sql(e));
+        open
     }
 
     /// The last run alerts were worked out for.
