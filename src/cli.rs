@@ -19,7 +19,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 )]
 #[command(
     after_help = "Exit codes: 0 compliant, 1 non-compliant, 2 incomplete (something could not be \
-checked), 64 usage error, 78 configuration error."
+checked), 64 usage error, 77 not allowed (by the running daemon), 78 configuration error."
 )]
 pub struct Cli {
     /// The configuration file (default: $CARETAKER_CONFIG, /etc/caretaker/caretaker.toml,

@@ -1,6 +1,6 @@
 //! `caretaker`: a thin dispatcher from the command line to the commands (`cmd`), which call the
 //! core's API and render its answers.
-//! Exit codes: 0 compliant, 1 non-compliant, 2 incomplete, 64 usage, 78 configuration.
+//! Exit codes: 0 compliant, 1 non-compliant, 2 incomplete, 64 usage, 77 not allowed by the daemon, 78 configuration.
 
 mod cmd;
 
@@ -11,7 +11,7 @@ use caretaker::cli::{Cli, Command, ConfigCommand, FilterCommand, HostsCommand};
 use caretaker_api::{EXIT_INCOMPLETE, EXIT_USAGE};
 use clap::Parser as _;
 
-use cmd::{api_fail, fail, Fail};
+use cmd::{fail, Fail};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -106,8 +106,8 @@ fn console(config: Option<&std::path::Path>) -> Result<u8, Fail> {
     }
     // Read while this is the only thread (the time crate refuses later).
     let offset = time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC);
-    let local = caretaker_core::Local::open(loaded, map).map_err(api_fail)?;
-    caretaker_tui::run_with(std::sync::Arc::new(local), offset).map_err(|e| match e {
+    let api = cmd::connect(&loaded, &map, true)?;
+    caretaker_tui::run_with(api, offset).map_err(|e| match e {
         caretaker_tui::TuiError::NotATerminal => fail(EXIT_USAGE, e),
         other => fail(EXIT_INCOMPLETE, other),
     })

@@ -20,11 +20,18 @@ use caretaker_model::run::{RunRecord, RunState, Sightings, StatusCounts, Verdict
 use caretaker_model::{AreaId, CheckId, CheckSpec, ClauseMap, Finding};
 use tokio::sync::{mpsc, oneshot};
 
+pub mod remote;
+pub mod wire;
+
+pub use wire::Change;
+
 /// Exit status: the request could not be carried out completely (store unreadable, audit
 /// interrupted or unable to start).
 pub const EXIT_INCOMPLETE: u8 = 2;
 /// Exit status: the request was refused (`sysexits.h` `EX_USAGE`).
 pub const EXIT_USAGE: u8 = 64;
+/// Exit status: the daemon does not let who asked do it (`sysexits.h` `EX_NOPERM`).
+pub const EXIT_NOPERM: u8 = 77;
 /// Exit status: the configuration does not allow it (`sysexits.h` `EX_CONFIG`).
 pub const EXIT_CONFIG: u8 = 78;
 
@@ -32,7 +39,8 @@ pub const EXIT_CONFIG: u8 = 78;
 /// its words are the same in every front end.
 ///
 /// [`exit_code`]: ApiError::exit_code
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ApiError {
     /// The store could not be opened, read or written.
     #[error("{0}")]
@@ -58,18 +66,25 @@ pub enum ApiError {
     /// The audit could not start, or failed as a whole.
     #[error("{0}")]
     Audit(String),
+    /// The daemon could not be reached or understood.
+    #[error("{0}")]
+    Daemon(String),
+    /// The daemon does not let who asked (its socket's peer, as the kernel says) do it.
+    #[error("{0}")]
+    NotAllowed(String),
 }
 
 impl ApiError {
     /// The process exit status a command ends with for this error.
     pub fn exit_code(&self) -> u8 {
         match self {
-            ApiError::Store(_) | ApiError::Audit(_) => EXIT_INCOMPLETE,
+            ApiError::Store(_) | ApiError::Audit(_) | ApiError::Daemon(_) => EXIT_INCOMPLETE,
             ApiError::NoSuchRun(_)
             | ApiError::NoRuns
             | ApiError::Refused(_)
             | ApiError::Unknown(_)
             | ApiError::Recheck(RecheckRefused::Record(_)) => EXIT_USAGE,
+            ApiError::NotAllowed(_) => EXIT_NOPERM,
             ApiError::Recheck(RecheckRefused::NoVantagePoint) | ApiError::Config { .. } => {
                 EXIT_CONFIG
             }
@@ -88,7 +103,7 @@ pub struct RunAlerts {
 pub use caretaker_model::run::Trigger;
 
 /// What to audit: everything, some checks, or one machine.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AuditScope {
     /// `--only` selectors (check ids or families); empty for everything.
     pub selectors: Vec<String>,
@@ -131,7 +146,8 @@ impl AuditScope {
 }
 
 /// What an audit reports as it runs.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum AuditEvent {
     /// Recorded as run `run_id`; `units` pieces of work to do.
     Started { run_id: i64, units: usize },
@@ -190,7 +206,7 @@ impl Catalogue {
 /// What the current picture is made of: the latest run, and the runs laid over each other to
 /// make it (newest first, each with its findings): any partial runs since the latest complete
 /// full run, then that run.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Overview {
     pub school: String,
     pub map: ClauseMap,
@@ -204,7 +220,7 @@ pub struct Overview {
 }
 
 /// The filter-change log as stored, with what a front end needs to add to it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChangeLog {
     /// Every record, oldest first.
     pub records: Vec<StoredRecord>,
@@ -217,7 +233,7 @@ pub struct ChangeLog {
 }
 
 /// One thing an audit would refuse before connecting, and where it is set.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SettingProblem {
     /// The part of the configuration: `[[directory]] "ad"`, `[hosts] key_file`, ….
     pub setting: String,
@@ -226,7 +242,7 @@ pub struct SettingProblem {
 }
 
 /// Where a machine of the inventory is listed.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum MachineSource {
     /// A `[[host]]` of the configuration.
@@ -240,7 +256,7 @@ pub enum MachineSource {
 }
 
 /// One machine of the inventory.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Machine {
     pub name: String,
     pub address: String,
@@ -258,14 +274,14 @@ pub struct Machine {
 }
 
 /// The machines to check, and the findings of a directory that could not be searched for them.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Inventory {
     pub machines: Vec<Machine>,
     pub problems: Vec<Finding>,
 }
 
 /// An SSH host key as a person compares it: its type and its SHA-256 fingerprint.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct KeyPrint {
     pub key_type: String,
     /// `SHA256:…`, as `ssh-keygen -lf` prints it.
@@ -273,7 +289,7 @@ pub struct KeyPrint {
 }
 
 /// The key a machine presents now, beside the keys trusted for it before.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct HostKeyOffer {
     pub machine: String,
     pub address: String,
@@ -305,7 +321,8 @@ impl ChangeLog {
 }
 
 /// Which filter checks to list.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum FilterLogSpan {
     /// Those of the latest `n` runs (of any kind).
     Runs(usize),
@@ -399,4 +416,10 @@ pub trait Api: Send + Sync + 'static {
     /// the latest run the first time), each notice recorded as told. Empty when `[alert]` sends
     /// nothing.
     fn alerts(&self) -> Result<Vec<RunAlerts>, ApiError>;
+
+    /// News of the store as it changes (runs started and ended, records added), from whatever
+    /// started them; `None` when nothing tells (in process, without a daemon).
+    fn changes(&self) -> Option<mpsc::UnboundedReceiver<Change>> {
+        None
+    }
 }

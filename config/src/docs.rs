@@ -148,6 +148,9 @@ pub const FIELDS: &[FieldDoc] = &[
     f("alert.smtp_ca_file", "path", "the system's trusted certificate authorities", "PEM file of the certificate authority that signed the mail server's certificate."),
     f("alert.smtp_allow_insecure", "boolean", "false", "Send without STARTTLS. The password and the alert then cross the network in clear: only for a lab."),
     f("alert.command", "list of strings", "[] (no command)", "A command run for each alert email, with the alert as JSON on its standard input (kind caretaker.alert: new, reminders, resolved), e.g. a script posting to a Teams or Slack webhook. Stopped after 30 seconds."),
+    f("daemon.socket", "path", "/run/caretaker/caretaker.sock (system install), else beside the store", "The socket the command line and the console reach a running `caretaker daemon` through (at most 100 bytes long). While the daemon runs they go through it; otherwise they work on the store themselves."),
+    f("daemon.admin_group", "group name", "none (root and the daemon's user only)", "Members of this group (as the operating system, and so the directory through NSS, says) may start audits and write records through the daemon; each record is entered under their own user name."),
+    f("daemon.read_group", "group name", "none", "Members of this group may read results and records through the daemon, and change nothing. Everyone else is refused."),
     f("alert.remind_after_hours", "integer (1-720)", "24", "While a problem lasts, a reminder after this many hours (at most one a day by default)."),
     f("schedule.jitter_secs", "integer (0-3600)", "300", "Up to how many seconds this school's scheduled runs are put back, the same every day (chosen from the school's name), so that a trust's schools do not reach a shared filter at the same second."),
 ];
@@ -382,6 +385,14 @@ smtp_allow_insecure = false
 # A command given each alert as JSON on its standard input (e.g. to post to a Teams webhook).
 command = []
 remind_after_hours = 24
+
+# Who may use the running daemon (`caretaker daemon`), as the operating system says: members of
+# admin_group may start audits and record assessments (under their own name), members of
+# read_group may only read. Root and the daemon's own user always may.
+[daemon]
+# socket = "/run/caretaker/caretaker.sock"
+# admin_group = "caretaker-admin"
+# read_group = "caretaker-read"
 "#;
 
 /// The caretaker.toml(5) man page, in roff, from [`FIELDS`].

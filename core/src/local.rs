@@ -30,7 +30,8 @@ pub const OVERVIEW_RUNS: usize = 20;
 
 /// The store and the engine, in this process. The store is opened when first needed, so that
 /// what needs no store (the configuration's problems, the machines) does not create one.
-#[derive(Debug)]
+/// Cloning shares the store.
+#[derive(Debug, Clone)]
 pub struct Local {
     store: OnceLock<Store>,
     map: ClauseMap,
@@ -90,6 +91,12 @@ impl Local {
     pub fn as_user(mut self, user: impl Into<String>) -> Local {
         self.user = Some(user.into());
         self
+    }
+
+    /// The same API over the same store, acting for `user` (the daemon: for the user at the other
+    /// end of its socket).
+    pub fn acting_for(&self, user: impl Into<String>) -> Local {
+        self.clone().as_user(user)
     }
 
     /// Who what this records is entered by.

@@ -9,20 +9,25 @@
 //! interrupted) and end the daemon within 10 seconds.
 
 mod alert;
+pub mod runs;
+pub mod socket;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use caretaker_api::{Api, AuditEvent, AuditScope, Trigger};
+use caretaker_api::{Api, AuditEvent, AuditScope, Change, Trigger};
 use caretaker_core::presence::{DaemonInfo, Presence};
 use caretaker_core::schedule::{Scope, Timetable};
 use caretaker_model::run::RunState;
 use jiff::Timestamp;
 use sd_notify::NotifyState;
 use tokio::signal::unix::{signal, SignalKind};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc};
+
+use runs::Registry;
+use socket::{Access, Current, ForUser, Shared};
 
 /// What the daemon works with: the core, the timetable, and the store they keep runs in.
 pub struct Opened {
@@ -33,6 +38,13 @@ pub struct Opened {
     pub alert: caretaker_config::AlertSettings,
     /// The school's name, for the alerts.
     pub school: String,
+    /// The core acting for the user at the other end of the socket.
+    pub for_user: ForUser,
+    /// The socket, and who may use it.
+    pub socket: PathBuf,
+    pub daemon: caretaker_config::DaemonSettings,
+    /// The configuration file (named in refusals).
+    pub config: PathBuf,
 }
 
 impl std::fmt::Debug for Opened {
@@ -61,16 +73,9 @@ const LOOK_AGAIN: Duration = Duration::from_secs(5);
 /// How long running audits get to stop after SIGTERM.
 const STOP_WITHIN: Duration = Duration::from_secs(9);
 
-/// A run the daemon started, going.
-struct Going {
-    run_id: Option<i64>,
-    cancel: Option<oneshot::Sender<()>>,
-}
-
-/// What a run's watcher tells the loop.
+/// What a scheduled run's watcher tells the loop.
 enum News {
-    Started(Scope, i64),
-    Ended(Scope, String),
+    Ended(Scope),
 }
 
 /// Runs until SIGTERM or SIGINT. `open` gives the core and the timetable (at start, and on
@@ -90,7 +95,12 @@ async fn main_loop(open: Open) -> Result<(), DaemonError> {
         store,
         mut alert,
         mut school,
+        for_user,
+        socket: socket_path,
+        daemon,
+        config,
     } = open().map_err(DaemonError::Start)?;
+    let access = Access::resolve(&daemon, &config).map_err(DaemonError::Start)?;
     // One daemon per store, for as long as this one runs.
     let _presence = Presence::claim(
         &store,
@@ -108,13 +118,28 @@ async fn main_loop(open: Open) -> Result<(), DaemonError> {
         signal(SignalKind::terminate()).map_err(|e| DaemonError::Start(e.to_string()))?;
     let mut int = signal(SignalKind::interrupt()).map_err(|e| DaemonError::Start(e.to_string()))?;
     let mut hup = signal(SignalKind::hangup()).map_err(|e| DaemonError::Start(e.to_string()))?;
+    let listener = socket::bind(&socket_path).map_err(DaemonError::Start)?;
+    let _socket_file = RemoveOnDrop(socket_path.clone());
+    let (changes, _) = broadcast::channel::<Change>(256);
+    let registry = Registry::new(changes.clone());
+    let shared = Shared::new(
+        Current { for_user, access },
+        Arc::clone(&registry),
+        changes.clone(),
+    );
+    let server = tokio::spawn(socket::serve(listener, Arc::clone(&shared)));
+    let _server = AbortOnDrop(server);
     let since = Timestamp::now();
     let (news_tx, mut news) = mpsc::unbounded_channel::<News>();
-    let mut going: BTreeMap<Scope, Going> = BTreeMap::new();
+    let mut going: BTreeMap<Scope, ()> = BTreeMap::new();
+    // The runs as last seen in the store: a run started or ended by another process (cron
+    // without the daemon's socket) is news for the subscribers too.
+    let mut seen: Option<BTreeMap<i64, RunState>> = None;
     tracing::info!(
         entries = timetable.entries.len(),
-        "caretaker daemon started: {}",
-        describe(&timetable)
+        "caretaker daemon started: {}; listening on {}",
+        describe(&timetable),
+        socket_path.display()
     );
     // systemd (Type=notify): ready, and alive while the loop turns (WatchdogSec=).
     let status = format!("scheduled: {}", describe(&timetable));
@@ -130,9 +155,12 @@ async fn main_loop(open: Open) -> Result<(), DaemonError> {
                 Vec::new()
             }
         };
+        tell_changes(&runs, &mut seen, &changes);
         let busy: Vec<Scope> = going.keys().copied().collect();
         for scope in timetable.due(now, since, &runs, &busy) {
-            start(&*api, scope, &news_tx, &mut going);
+            if start(&*api, &registry, scope, &news_tx) {
+                going.insert(scope, ());
+            }
         }
         // Runs finished since (the daemon's, cron's, a person's): tell what must be told.
         match api.alerts() {
@@ -156,17 +184,10 @@ async fn main_loop(open: Open) -> Result<(), DaemonError> {
             _ = heartbeat.tick(), if beat.is_some() => {
                 let _ = sd_notify::notify(&[NotifyState::Watchdog]);
             }
-            Some(n) = news.recv() => match n {
-                News::Started(scope, id) => {
-                    if let Some(g) = going.get_mut(&scope) {
-                        g.run_id = Some(id);
-                    }
-                }
-                News::Ended(scope, line) => {
-                    going.remove(&scope);
-                    let _ = sd_notify::notify(&[NotifyState::Status(&line)]);
-                    tracing::info!("{line}");
-                }
+            Some(News::Ended(scope)) = news.recv() => {
+                going.remove(&scope);
+                let line = format!("{} ended; {} run(s) going", scope.words(), registry.going());
+                let _ = sd_notify::notify(&[NotifyState::Status(&line)]);
             },
             _ = hup.recv() => {
                 let _ = sd_notify::notify(&[NotifyState::Reloading]);
@@ -176,21 +197,34 @@ async fn main_loop(open: Open) -> Result<(), DaemonError> {
                         o.store.display(),
                         store.display()
                     ),
-                    Ok(o) => {
-                        api = o.api;
-                        timetable = o.timetable;
-                        alert = o.alert;
-                        school = o.school;
-                        tracing::info!("configuration read again: {}", describe(&timetable));
-                    }
+                    Ok(o) => match Access::resolve(&o.daemon, &o.config) {
+                        Err(e) => tracing::error!(
+                            "the configuration was not read again, the one in use is kept: {e}"
+                        ),
+                        Ok(access) => {
+                            if o.socket != socket_path {
+                                tracing::warn!(
+                                    "the configuration now names the socket {}; this daemon listens on {} until it is restarted",
+                                    o.socket.display(),
+                                    socket_path.display()
+                                );
+                            }
+                            shared.replace(Current { for_user: o.for_user, access });
+                            api = o.api;
+                            timetable = o.timetable;
+                            alert = o.alert;
+                            school = o.school;
+                            tracing::info!("configuration read again: {}", describe(&timetable));
+                        }
+                    },
                     Err(e) => tracing::error!(
                         "the configuration was not read again, the one in use is kept: {e}"
                     ),
                 }
                 let _ = sd_notify::notify(&[NotifyState::Ready]);
             }
-            _ = term.recv() => return stop(going, &mut news).await,
-            _ = int.recv() => return stop(going, &mut news).await,
+            _ = term.recv() => return stop(&registry).await,
+            _ = int.recv() => return stop(&registry).await,
         }
     }
 }
@@ -213,113 +247,95 @@ fn describe(t: &Timetable) -> String {
     )
 }
 
-/// Starts `scope`'s run through the API and watches it.
+/// Starts `scope`'s run through the registry (following the run of that scope going, if one
+/// is) and tells the loop when it ends; false when it could not start.
 fn start(
     api: &dyn Api,
+    registry: &Arc<Registry>,
     scope: Scope,
     news: &mpsc::UnboundedSender<News>,
-    going: &mut BTreeMap<Scope, Going>,
-) {
+) -> bool {
     let request = match scope {
         Scope::Everything => AuditScope::everything(),
         Scope::Area(_) => AuditScope::checks(scope.selectors()),
     };
-    let handle = match api.start_audit(request, Trigger::Schedule) {
-        Ok(h) => h,
-        Err(e) => {
-            tracing::error!("{} could not start: {e}", scope.words());
-            return;
-        }
-    };
-    going.insert(
-        scope,
-        Going {
-            run_id: None,
-            cancel: Some(handle.cancel),
-        },
-    );
+    let mut following =
+        match registry.follow_or_start(api, request, Trigger::Schedule, scope.words(), true) {
+            Ok(f) => f,
+            Err(e) => {
+                tracing::error!("{} could not start: {e}", scope.words());
+                return false;
+            }
+        };
     let news = news.clone();
-    let mut events = handle.events;
     tokio::spawn(async move {
-        while let Some(ev) = events.recv().await {
-            match ev {
-                AuditEvent::Started { run_id, units } => {
-                    tracing::info!(
-                        "run {run_id} started: {} ({units} pieces of work)",
-                        scope.words()
-                    );
-                    let _ = news.send(News::Started(scope, run_id));
-                }
-                AuditEvent::UnitDone { .. } => {}
-                AuditEvent::Finished {
-                    run_id,
-                    state,
-                    verdict,
-                    counts,
-                    ..
-                } => {
-                    let how = match state {
-                        RunState::Complete => verdict.as_str().to_string(),
-                        other => other.as_str().to_string(),
-                    };
-                    let _ = news.send(News::Ended(
-                        scope,
-                        format!(
-                            "run {run_id} ended: {} {how}: {} pass, {} fail, {} warn, {} error, {} waived",
-                            scope.words(),
-                            counts.pass,
-                            counts.fail,
-                            counts.warn,
-                            counts.error,
-                            counts.waived
-                        ),
-                    ));
-                    return;
-                }
-                AuditEvent::Failed(why) => {
-                    let _ = news.send(News::Ended(
-                        scope,
-                        format!("{} could not run: {why}", scope.words()),
-                    ));
-                    return;
-                }
+        while let Some(ev) = following.events.recv().await {
+            if matches!(ev, AuditEvent::Finished { .. } | AuditEvent::Failed(_)) {
+                break;
             }
         }
-        let _ = news.send(News::Ended(
-            scope,
-            format!("{} stopped without a verdict", scope.words()),
-        ));
+        let _ = news.send(News::Ended(scope));
     });
+    true
+}
+
+/// Tells subscribers of runs that started or ended since the store was last looked at.
+fn tell_changes(
+    runs: &[caretaker_model::run::RunRecord],
+    seen: &mut Option<BTreeMap<i64, RunState>>,
+    changes: &broadcast::Sender<Change>,
+) {
+    let now: BTreeMap<i64, RunState> = runs.iter().map(|r| (r.id, r.state)).collect();
+    if let Some(before) = seen.as_ref() {
+        for (&run, &state) in &now {
+            match before.get(&run) {
+                None => {
+                    let _ = changes.send(Change::RunStarted { run });
+                    if state != RunState::Running {
+                        let _ = changes.send(Change::RunEnded { run });
+                    }
+                }
+                Some(RunState::Running) if state != RunState::Running => {
+                    let _ = changes.send(Change::RunEnded { run });
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    *seen = Some(now);
+}
+
+/// Removes the socket file when the daemon stops.
+struct RemoveOnDrop(PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Stops the socket's server when the daemon stops.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Stops every run going (each is recorded as interrupted) and waits for them, a while.
-async fn stop(
-    mut going: BTreeMap<Scope, Going>,
-    news: &mut mpsc::UnboundedReceiver<News>,
-) -> Result<(), DaemonError> {
+async fn stop(registry: &Registry) -> Result<(), DaemonError> {
     let _ = sd_notify::notify(&[NotifyState::Stopping]);
-    tracing::info!("stopping: {} run(s) going", going.len());
-    for g in going.values_mut() {
-        if let Some(cancel) = g.cancel.take() {
-            let _ = cancel.send(());
-        }
-    }
+    let n = registry.stop_all();
+    tracing::info!("stopping: {n} run(s) going");
     let deadline = tokio::time::Instant::now() + STOP_WITHIN;
-    while !going.is_empty() {
-        match tokio::time::timeout_at(deadline, news.recv()).await {
-            Ok(Some(News::Ended(scope, line))) => {
-                going.remove(&scope);
-                tracing::info!("{line}");
-            }
-            Ok(Some(News::Started(..))) => {}
-            Ok(None) | Err(_) => break,
-        }
+    while registry.going() > 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    for (scope, g) in &going {
+    if registry.going() > 0 {
         tracing::warn!(
-            "{} (run {}) did not stop in time; the store marks it interrupted",
-            scope.words(),
-            g.run_id.map_or("?".to_string(), |id| id.to_string())
+            "{} run(s) did not stop in time; the store marks them interrupted",
+            registry.going()
         );
     }
     tracing::info!("caretaker daemon stopped");

@@ -14,6 +14,7 @@ mod error;
 pub mod filter;
 mod hosts;
 mod ldif;
+mod mail;
 mod openldap;
 mod process;
 mod riverside;
@@ -101,6 +102,9 @@ pub struct Extras {
     pub filter: bool,
     /// Which school.
     pub school: School,
+    /// Start the school's mail server (aiosmtpd, STARTTLS required) and send the daemon's alerts
+    /// to it (`[alert]`): the DSL's and the network manager's mailboxes are its maildir.
+    pub mail: bool,
 }
 
 /// The running sample school. Dropping it stops every server it started.
@@ -111,6 +115,7 @@ pub struct SampleSchool {
     ad: Option<SambaAd>,
     hosts: Vec<LabHost>,
     filter: Option<filter::FilterLab>,
+    mail: Option<mail::MailServer>,
     dir: PathBuf,
     config_path: PathBuf,
     user_password: String,
@@ -123,7 +128,9 @@ pub struct SampleSchool {
 
 /// The files of a lab folder that the lab writes (and removes before starting again).
 const LAB_FILES: &[&str] = &["caretaker.toml", "README.txt", "pids", "known_hosts"];
-const LAB_DIRS: &[&str] = &["ldap", "ad", "tls", "secrets", "logs", "hosts", "filter"];
+const LAB_DIRS: &[&str] = &[
+    "ldap", "ad", "tls", "secrets", "logs", "hosts", "filter", "mail",
+];
 
 impl SampleSchool {
     /// Starts the sample school. With `opts.dir` set, a lab already running there is stopped
@@ -161,6 +168,7 @@ impl SampleSchool {
                 bulk_pupils,
                 filter: false,
                 school: School::Example,
+                mail: false,
             },
         )
     }
@@ -269,12 +277,18 @@ impl SampleSchool {
             None
         };
 
+        let mail = if extras.mail {
+            Some(mail::MailServer::start(&dir, &ca, detachable)?)
+        } else {
+            None
+        };
         let mut school = SampleSchool {
             school: extras.school,
             openldap: ldap,
             ad,
             hosts,
             filter,
+            mail,
             config_path: dir.join("caretaker.toml"),
             dir,
             user_password,
@@ -328,6 +342,9 @@ impl SampleSchool {
         for h in &self.hosts {
             let _ = writeln!(s, "sshd {} {} {}", h.pid(), h.address(), h.name());
         }
+        if let Some(m) = &self.mail {
+            let _ = writeln!(s, "mail {}", m.pid());
+        }
         util::write_file(&self.dir.join("pids"), &s)
     }
 
@@ -364,6 +381,11 @@ impl SampleSchool {
     /// The web filter, if it was started.
     pub fn filter(&self) -> Option<&filter::FilterLab> {
         self.filter.as_ref()
+    }
+
+    /// The mail server the alerts go to, if it was started.
+    pub fn mail(&self) -> Option<&mail::MailServer> {
+        self.mail.as_ref()
     }
 
     /// DIR/known_hosts: the machines' host keys (pre-trusted).
@@ -424,6 +446,9 @@ impl SampleSchool {
         if let Some(f) = &self.filter {
             f.stop();
         }
+        if let Some(m) = &self.mail {
+            m.stop();
+        }
         let _ = fs::remove_file(self.dir.join("pids"));
         if let Some(t) = self.tempdir.take() {
             let _ = t.close();
@@ -446,6 +471,9 @@ impl SampleSchool {
         }
         if let Some(f) = &self.filter {
             f.detach();
+        }
+        if let Some(m) = &self.mail {
+            m.detach();
         }
         if let Some(t) = self.tempdir.take() {
             let _ = t.keep();
@@ -511,6 +539,21 @@ impl SampleSchool {
                     samba::COMPUTERS_OU
                 );
             }
+        }
+        if let Some(m) = &self.mail {
+            let domain = match self.school {
+                School::Example => "stexample.lab",
+                School::Riverside => "riverside.lab",
+            };
+            let _ = write!(
+                s,
+                "\n# The daemon's alerts (an IWF or CTIRU page reachable, a machine's SSH key changed):\n\
+                 # the lab's mail server, STARTTLS with the lab's certificate; see README.txt.\n\
+                 [alert]\nemail_to = [\"dsl@{domain}\", \"network.manager@{domain}\"]\n\
+                 email_from = \"caretaker@{domain}\"\nsmtp_server = \"{addr}\"\n\
+                 smtp_ca_file = \"tls/ca.pem\"\n",
+                addr = m.address(),
+            );
         }
         if let Some(f) = &self.filter {
             match f.office_proxy() {
@@ -704,7 +747,7 @@ pub fn recorded_servers(dir: &Path) -> Result<Vec<RecordedServer>, LabError> {
         let pid = it.next().and_then(|p| p.parse().ok());
         let address = it.next().and_then(|a| a.parse().ok());
         match (name.as_str(), pid) {
-            ("slapd" | "samba" | "sshd", Some(pid)) => {
+            ("slapd" | "samba" | "sshd" | "mail", Some(pid)) => {
                 out.push(RecordedServer { name, pid, address })
             }
             _ => {

@@ -39,6 +39,9 @@ enum Cmd {
         /// namespaces; needs root).
         #[arg(long)]
         no_filter: bool,
+        /// Leave out the mail server the daemon's alerts go to (aiosmtpd).
+        #[arg(long)]
+        no_mail: bool,
         /// Add this many extra individual pupils to the OpenLDAP directory (for benchmarks).
         #[arg(long, default_value_t = 0)]
         bulk_pupils: usize,
@@ -96,6 +99,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             no_openldap,
             no_hosts,
             no_filter,
+            no_mail,
             bulk_pupils,
             school,
         } => {
@@ -123,6 +127,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     bulk_pupils,
                     filter: !no_filter && is_root,
                     school: school_kind,
+                    mail: !no_mail,
                 },
             )
             .context("starting the sample school")?;
@@ -157,6 +162,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     h.port(),
                     h.pid(),
                     if h.simulated() { ", simulated" } else { "" }
+                );
+            }
+            if let Some(m) = school.mail() {
+                eprintln!(
+                    "  mail              {}  (pid {}, STARTTLS; messages in {})",
+                    m.address(),
+                    m.pid(),
+                    m.maildir().display()
                 );
             }
             if let Some(f) = school.filter() {

@@ -5,12 +5,12 @@
 //! A filter check is the findings of `filter.*` of one run from one vantage point, so the log is
 //! read from the same store rows as every report, written in the run's transactions.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::run::Trigger;
 
 /// One URL's result.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct UrlResult {
     pub url: String,
     pub category: String,
@@ -21,7 +21,7 @@ pub struct UrlResult {
 }
 
 /// The action recorded after a check.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Action {
     pub action: String,
     pub who: String,
@@ -29,7 +29,7 @@ pub struct Action {
 }
 
 /// One filter check: one run, one vantage point.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FilterCheck {
     pub run: i64,
     #[serde(with = "time::serde::rfc3339")]

@@ -4,7 +4,7 @@
 use crate::finding::{Finding, Status};
 
 /// What started a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Trigger {
     Manual,
@@ -42,7 +42,8 @@ impl std::fmt::Display for Trigger {
 }
 
 /// Where a run stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum RunState {
     Running,
     Complete,
@@ -66,7 +67,8 @@ impl RunState {
 }
 
 /// The outcome of a run, as the exit code of `caretaker audit` reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Verdict {
     /// Nothing failed and everything could be checked. Exit 0.
     Compliant,
@@ -129,14 +131,16 @@ pub struct NewRun {
 }
 
 /// A stored run.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RunRecord {
     pub id: i64,
     pub trigger: Trigger,
     pub who: String,
     pub config_digest: String,
     pub school: String,
+    #[serde(with = "time::serde::rfc3339")]
     pub started_at: time::OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub ended_at: Option<time::OffsetDateTime>,
     pub state: RunState,
     pub verdict: Option<Verdict>,
@@ -146,7 +150,7 @@ pub struct RunRecord {
 }
 
 /// How many findings of each status.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StatusCounts {
     pub pass: u64,
     pub fail: u64,
@@ -180,11 +184,13 @@ impl StatusCounts {
 }
 
 /// When findings of one check and target (one [`fingerprint`]) with one status were seen.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Sightings {
     pub first_run: i64,
+    #[serde(with = "time::serde::rfc3339")]
     pub first_started_at: time::OffsetDateTime,
     pub last_run: i64,
+    #[serde(with = "time::serde::rfc3339")]
     pub last_started_at: time::OffsetDateTime,
     /// In how many runs.
     pub runs: u64,

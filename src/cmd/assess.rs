@@ -3,14 +3,14 @@
 
 use std::path::Path;
 
+use super::Front;
 use anyhow::anyhow;
 use caretaker::cli::{
     AssessAddArgs, AssessCheckFilterArgs, AssessCommand, AssessExportArgs, AssessListArgs,
     AssessShowArgs, ExportFormat, Format, SitesAddArgs, SitesCommand, SitesListArgs,
 };
 use caretaker::render_assess;
-use caretaker_api::{Api, AuditScope, Trigger, EXIT_INCOMPLETE, EXIT_USAGE};
-use caretaker_core::Local;
+use caretaker_api::{AuditScope, Trigger, EXIT_INCOMPLETE, EXIT_USAGE};
 use caretaker_model::records::{
     AssessmentDraft, Decision, FieldError, Log, RecordKind, SiteDraft, StoredRecord,
 };
@@ -77,7 +77,7 @@ fn json_out(v: &serde_json::Value) -> Result<(), Fail> {
     write_stdout(&s)
 }
 
-fn read_log(api: &Local) -> Result<Log, Fail> {
+fn read_log(api: &Front) -> Result<Log, Fail> {
     Ok(api.change_log().map_err(api_fail)?.into_log())
 }
 
@@ -281,7 +281,7 @@ fn check_filter(config: Option<&Path>, args: &AssessCheckFilterArgs) -> Result<u
         );
     }
     eprintln!("Running the web-filter tests now (as `caretaker audit --only filter`)…");
-    let (ended, _) = run_audit(&api, scope, Trigger::Manual)?;
+    let (ended, _) = run_audit(&*api, scope, Trigger::Manual)?;
     if ended.state == RunState::Interrupted {
         return Err(fail(
             EXIT_INCOMPLETE,

@@ -2,11 +2,11 @@
 
 use std::path::Path;
 
+use super::Front;
 use caretaker::cli::{AuditArgs, Format, RunsArgs, ShowArgs, TriggerArg};
 use caretaker::render;
 use caretaker_api::{Api, AuditEvent, AuditScope, Trigger, EXIT_INCOMPLETE};
 use caretaker_core::report;
-use caretaker_core::Local;
 use caretaker_model::finding::format_rfc3339;
 use caretaker_model::run::{RunRecord, RunState, Verdict};
 use caretaker_model::Finding;
@@ -30,7 +30,7 @@ pub fn audit(config: Option<&Path>, args: &AuditArgs) -> Result<u8, Fail> {
         TriggerArg::Cron => Trigger::Cron,
         TriggerArg::Schedule => Trigger::Schedule,
     };
-    let (ended, findings) = run_audit(&api, AuditScope::checks(args.only.clone()), trigger)?;
+    let (ended, findings) = run_audit(&*api, AuditScope::checks(args.only.clone()), trigger)?;
     let verdict = if ended.state == RunState::Interrupted {
         Verdict::Incomplete
     } else {
@@ -106,7 +106,7 @@ async fn shutdown_signal() {
 }
 
 fn print_run(
-    api: &Local,
+    api: &Front,
     run: &RunRecord,
     findings: &[Finding],
     format: Format,

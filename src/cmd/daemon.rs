@@ -20,7 +20,13 @@ fn open(path: Option<&Path>) -> Result<Opened, String> {
     let store = loaded.store_path.clone();
     let alert = loaded.config.alert.clone();
     let school = loaded.config.school.name.clone();
+    let socket = loaded.socket.clone();
+    let daemon = loaded.config.daemon.clone();
+    let config = loaded.path.clone();
     let local = caretaker_core::Local::open(loaded, map).map_err(|e| e.to_string())?;
+    let base = local.clone();
+    let for_user: caretaker_daemon::socket::ForUser =
+        Arc::new(move |user: &str| -> Arc<dyn Api> { Arc::new(base.acting_for(user)) });
     let api: Arc<dyn Api> = Arc::new(local);
     Ok(Opened {
         api,
@@ -28,6 +34,10 @@ fn open(path: Option<&Path>) -> Result<Opened, String> {
         store,
         alert,
         school,
+        for_user,
+        socket,
+        daemon,
+        config,
     })
 }
 

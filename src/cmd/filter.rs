@@ -5,7 +5,7 @@ use std::path::Path;
 
 use caretaker::cli::{FilterActionArgs, FilterLogArgs, FilterTestsArgs, Format};
 use caretaker::render;
-use caretaker_api::{Api, FilterLogSpan, EXIT_CONFIG, EXIT_USAGE};
+use caretaker_api::{FilterLogSpan, EXIT_CONFIG, EXIT_USAGE};
 
 use super::{api_fail, fail, json_out, local, write_stdout, Fail};
 

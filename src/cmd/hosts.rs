@@ -5,7 +5,7 @@ use std::path::Path;
 
 use caretaker::cli::{Format, HostsListArgs, TrustArgs};
 use caretaker::render;
-use caretaker_api::{Api, EXIT_USAGE};
+use caretaker_api::EXIT_USAGE;
 
 use super::{api_fail, fail, json_out, local, write_stdout, Fail};
 

@@ -11,9 +11,11 @@ pub mod waive;
 
 use std::io::Write as _;
 use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::Context as _;
-use caretaker_api::{ApiError, EXIT_CONFIG, EXIT_INCOMPLETE, EXIT_USAGE};
+use caretaker_api::remote::{Reach, Remote};
+use caretaker_api::{Api, ApiError, EXIT_CONFIG, EXIT_INCOMPLETE, EXIT_USAGE};
 use caretaker_checks::ClauseMap;
 use caretaker_config::Loaded;
 use caretaker_core::Local;
@@ -61,12 +63,66 @@ pub fn load_map(loaded: &Loaded) -> Result<ClauseMap, Fail> {
     }
 }
 
-/// The core, in this process, for the configuration found from `config`; the store is opened
-/// when a command first needs it.
-pub fn local(config: Option<&Path>) -> Result<Local, Fail> {
+/// The core a command talks to: the running daemon's, through its socket, or (when no daemon
+/// runs) the core in this process. The same calls, the same answers, the same exit codes.
+pub struct Front {
+    api: Arc<dyn Api>,
+    loaded: Loaded,
+    map: ClauseMap,
+}
+
+impl std::fmt::Debug for Front {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Front")
+            .field("config", &self.loaded.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::ops::Deref for Front {
+    type Target = dyn Api;
+    fn deref(&self) -> &(dyn Api + 'static) {
+        &*self.api
+    }
+}
+
+impl Front {
+    /// The configuration (as this process read it).
+    pub fn loaded(&self) -> &Loaded {
+        &self.loaded
+    }
+
+    /// The clause map findings are judged against.
+    pub fn map(&self) -> &ClauseMap {
+        &self.map
+    }
+}
+
+/// The core for the configuration found from `config`: the daemon when one listens on its
+/// socket, otherwise this process's own (the store opened when a command first needs it).
+pub fn local(config: Option<&Path>) -> Result<Front, Fail> {
     let loaded = load_config(config)?;
     let map = load_map(&loaded)?;
-    Ok(Local::lazy(loaded, map))
+    let api = connect(&loaded, &map, false)?;
+    Ok(Front { api, loaded, map })
+}
+
+/// The running daemon's core when one listens on the configured socket, else this process's
+/// own (its store opened now when `open_now`, to report its problems at once).
+pub fn connect(loaded: &Loaded, map: &ClauseMap, open_now: bool) -> Result<Arc<dyn Api>, Fail> {
+    match Remote::reach(&loaded.socket, caretaker_core::local::catalogue()).map_err(api_fail)? {
+        Reach::Listening(remote) => {
+            tracing::info!(
+                "through the caretaker daemon at {}",
+                remote.socket().display()
+            );
+            Ok(Arc::new(remote))
+        }
+        Reach::Nobody if open_now => Ok(Arc::new(
+            Local::open(loaded.clone(), map.clone()).map_err(api_fail)?,
+        )),
+        Reach::Nobody => Ok(Arc::new(Local::lazy(loaded.clone(), map.clone()))),
+    }
 }
 
 pub fn write_stdout(text: &str) -> Result<(), Fail> {
@@ -86,8 +142,7 @@ pub fn json_out(v: &impl serde::Serialize) -> Result<(), Fail> {
 }
 
 /// Run `id` (the latest when `None`), or why there is none, in the words `show` uses.
-pub fn stored_run(api: &Local, id: Option<i64>) -> Result<caretaker_model::run::RunRecord, Fail> {
-    use caretaker_api::Api as _;
+pub fn stored_run(api: &Front, id: Option<i64>) -> Result<caretaker_model::run::RunRecord, Fail> {
     let what = match api.run(id) {
         Ok(run) => return Ok(run),
         Err(ApiError::NoSuchRun(id)) => format!("no run {id} in the store"),

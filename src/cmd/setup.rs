@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::Context as _;
 use caretaker::cli::{CompletionsArgs, InitArgs};
 use caretaker::render;
-use caretaker_api::{Api, EXIT_CONFIG, EXIT_INCOMPLETE, EXIT_USAGE};
+use caretaker_api::{EXIT_CONFIG, EXIT_INCOMPLETE, EXIT_USAGE};
 
 use super::{fail, load_map, local, Fail};
 

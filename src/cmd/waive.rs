@@ -4,13 +4,13 @@
 
 use std::path::Path;
 
+use super::Front;
 use anyhow::anyhow;
 use caretaker::cli::{
     AttestArgs, AttestationsCommand, Format, RecordsListArgs, ShowArgs, WaiveArgs, WaiversCommand,
     WithdrawArgs,
 };
 use caretaker_api::{Api, ApiError, EXIT_USAGE};
-use caretaker_core::Local;
 use caretaker_model::records::{self as assess, Attestation, Expiring, Log, StoredRecord, Waiver};
 use caretaker_model::run::fingerprint;
 use caretaker_model::Status;
@@ -29,7 +29,7 @@ fn usage(problems: &[String]) -> Fail {
 }
 
 /// The log, and the day the core judges records on.
-fn read_log(api: &Local) -> Result<(Log, time::Date), Fail> {
+fn read_log(api: &Front) -> Result<(Log, time::Date), Fail> {
     let changes = api.change_log().map_err(api_fail)?;
     let today = changes.today;
     Ok((changes.into_log(), today))
@@ -52,8 +52,8 @@ fn check_fields(texts: &[(&str, &str, &str)], until: &str) -> Result<time::Date,
 }
 
 /// Records a waiver or an attestation (or the withdrawal of one) and prints its record number.
-fn record<T: Listed>(api: &Local, r: &T) -> Result<StoredRecord, Fail> {
-    let rec = T::add(api, r).map_err(api_fail)?;
+fn record<T: Listed>(api: &Front, r: &T) -> Result<StoredRecord, Fail> {
+    let rec = T::add(&**api, r).map_err(api_fail)?;
     println!("{}", rec.id);
     Ok(rec)
 }

@@ -5,12 +5,14 @@
 
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use caretaker_lab::{Extras, LabOptions, SampleSchool};
+
+use crate::daemon::Daemon;
 use crate::util::{caretaker, run};
 
 const BLOCK_TEXT: &str = "Access denied by the school filter";
@@ -64,167 +66,37 @@ fn answer(stream: TcpStream, open: &AtomicBool) {
     );
 }
 
-/// aiosmtpd on loopback with STARTTLS required, delivering into a maildir.
-struct MailServer {
-    child: Child,
-    maildir: PathBuf,
-    port: u16,
+/// The lab's mail server alone (aiosmtpd, STARTTLS required, certificate of the lab's CA).
+fn mail_school() -> SampleSchool {
+    SampleSchool::start_with(
+        LabOptions {
+            openldap: false,
+            active_directory: false,
+            dir: None,
+        },
+        Extras {
+            mail: true,
+            ..Default::default()
+        },
+    )
+    .unwrap_or_else(|e| panic!("the sample school's mail server did not start: {e}"))
 }
 
-impl Drop for MailServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl MailServer {
-    fn start(dir: &Path) -> MailServer {
-        let tls = dir.join("tls");
-        std::fs::create_dir_all(&tls).unwrap();
-        let openssl = |args: &[&str]| {
-            let out = Command::new("openssl")
-                .args(args)
-                .current_dir(&tls)
-                .output()
-                .expect("openssl (apt-get install openssl)");
-            assert!(
-                out.status.success(),
-                "openssl {args:?}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        };
-        openssl(&[
-            "ecparam",
-            "-name",
-            "prime256v1",
-            "-genkey",
-            "-noout",
-            "-out",
-            "ca.key",
-        ]);
-        openssl(&[
-            "req",
-            "-x509",
-            "-new",
-            "-key",
-            "ca.key",
-            "-out",
-            "ca.pem",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=caretaker test mail CA",
-            "-addext",
-            "basicConstraints=critical,CA:TRUE",
-            "-addext",
-            "keyUsage=critical,keyCertSign",
-        ]);
-        openssl(&[
-            "ecparam",
-            "-name",
-            "prime256v1",
-            "-genkey",
-            "-noout",
-            "-out",
-            "mail.key",
-        ]);
-        openssl(&[
-            "req",
-            "-new",
-            "-key",
-            "mail.key",
-            "-out",
-            "mail.csr",
-            "-subj",
-            "/CN=127.0.0.1",
-        ]);
-        std::fs::write(
-            tls.join("ext.cnf"),
-            "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
-        )
-        .unwrap();
-        openssl(&[
-            "x509",
-            "-req",
-            "-in",
-            "mail.csr",
-            "-CA",
-            "ca.pem",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-out",
-            "mail.pem",
-            "-days",
-            "2",
-            "-extfile",
-            "ext.cnf",
-        ]);
-        let maildir = dir.join("maildir");
-        let port = {
-            let l = TcpListener::bind("127.0.0.1:0").unwrap();
-            l.local_addr().unwrap().port()
-        };
-        let child = Command::new("/usr/bin/python3")
-            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
-            .arg("--tlscert")
-            .arg(tls.join("mail.pem"))
-            .arg("--tlskey")
-            .arg(tls.join("mail.key"))
-            .args(["-c", "aiosmtpd.handlers.Mailbox"])
-            .arg(&maildir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("/usr/bin/python3 -m aiosmtpd (apt-get install python3-aiosmtpd)");
-        let server = MailServer {
-            child,
-            maildir,
-            port,
-        };
-        let start = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                start.elapsed() < Duration::from_secs(20),
-                "aiosmtpd did not listen on {port} (apt-get install python3-aiosmtpd)"
-            );
-            std::thread::sleep(Duration::from_millis(100));
+/// Waits (at most `limit`) until the mail server has `n` messages; returns them.
+fn wait_for_mail(lab: &SampleSchool, n: usize, limit: Duration) -> Vec<String> {
+    let mail = lab.mail().expect("a mail server");
+    let start = Instant::now();
+    loop {
+        let m = mail.messages();
+        if m.len() >= n {
+            return m;
         }
-        server
-    }
-
-    /// The messages received, oldest first.
-    fn messages(&self) -> Vec<String> {
-        let mut out: Vec<(std::time::SystemTime, String)> = Vec::new();
-        for sub in ["new", "cur"] {
-            let Ok(entries) = std::fs::read_dir(self.maildir.join(sub)) else {
-                continue;
-            };
-            for e in entries.flatten() {
-                let when = e.metadata().and_then(|m| m.modified()).unwrap();
-                out.push((when, std::fs::read_to_string(e.path()).unwrap()));
-            }
-        }
-        out.sort();
-        out.into_iter().map(|(_, m)| m).collect()
-    }
-
-    fn wait_for(&self, n: usize) -> Vec<String> {
-        let start = Instant::now();
-        loop {
-            let m = self.messages();
-            if m.len() >= n {
-                return m;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(30),
-                "{n} message(s) expected, {} received",
-                m.len()
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        assert!(
+            start.elapsed() < limit,
+            "{n} message(s) expected, {} received",
+            m.len()
+        );
+        std::thread::sleep(Duration::from_millis(100));
     }
 }
 
@@ -251,7 +123,8 @@ fn subject(message: &str) -> String {
 #[test]
 fn the_iwf_page_let_through_sends_one_alert_then_none_then_resolved() {
     let home = tempfile::tempdir().unwrap();
-    let mail = MailServer::start(home.path());
+    let lab = mail_school();
+    let mail = lab.mail().expect("a mail server");
     let open = Arc::new(AtomicBool::new(true));
     let proxy = filter(open.clone());
     let hook = home.path().join("hook.json");
@@ -281,12 +154,12 @@ audit = "off"
 [alert]
 email_to = ["dsl@alert.sch.uk", "network.manager@alert.sch.uk"]
 email_from = "caretaker@alert.sch.uk"
-smtp_server = "127.0.0.1:{port}"
+smtp_server = "{address}"
 smtp_ca_file = "{ca}"
 command = ["/bin/sh", "-c", "cat >> {hook}; echo >> {hook}"]
 "#,
-            port = mail.port,
-            ca = home.path().join("tls/ca.pem").display(),
+            address = mail.address(),
+            ca = lab.dir().join("tls/ca.pem").display(),
             hook = hook.display(),
         ),
     )
@@ -310,7 +183,7 @@ command = ["/bin/sh", "-c", "cat >> {hook}; echo >> {hook}"]
         .stderr(std::fs::File::create(&log_path).unwrap());
     let mut daemon = daemon.spawn().unwrap();
     let log = || std::fs::read_to_string(&log_path).unwrap_or_default();
-    let messages = mail.wait_for(1);
+    let messages = wait_for_mail(&lab, 1, Duration::from_secs(30));
     let first = &messages[0];
     let subj = subject(first);
     assert!(
@@ -333,7 +206,7 @@ command = ["/bin/sh", "-c", "cat >> {hook}; echo >> {hook}"]
     // (Still not compliant: this filter blocks the sites that must load too; not critical.)
     let (_, out, _) = audit();
     assert!(out.contains("iwf") || out.contains("IWF"), "{out}");
-    let messages = mail.wait_for(2);
+    let messages = wait_for_mail(&lab, 2, Duration::from_secs(30));
     let subj = subject(&messages[1]);
     assert!(
         subj.starts_with("caretaker: resolved at Alert Primary: "),
@@ -355,4 +228,112 @@ command = ["/bin/sh", "-c", "cat >> {hook}; echo >> {hook}"]
     assert!(l.contains("emailed to dsl@alert.sch.uk"), "{l}");
     let _ = daemon.kill();
     let _ = daemon.wait();
+}
+
+/// The sample school's real filter (squid) lets the IWF test page through for pupils: the next
+/// scheduled filter run sends one email to the lab's mail server, the run after it none, and the
+/// run after the page is blocked again sends "resolved". The schedule is three slots a minute
+/// apart, starting at the next whole minute.
+#[test]
+fn the_sample_schools_filter_letting_the_iwf_page_through_for_pupils_is_told_once_then_resolved() {
+    let lab = SampleSchool::start_with(
+        LabOptions {
+            openldap: false,
+            active_directory: false,
+            dir: None,
+        },
+        Extras {
+            filter: true,
+            mail: true,
+            ..Default::default()
+        },
+    )
+    .unwrap_or_else(|e| panic!("the sample school did not start: {e}"));
+    let filter = lab.filter().expect("the web filter");
+    let pupil = filter
+        .vantages()
+        .iter()
+        .find(|v| v.group == "pupil")
+        .expect("a pupil machine")
+        .name
+        .clone();
+    // The lab's configuration, with the web-filter tests on the schedule and nothing else.
+    // The first slot at the first whole minute at least 20 s away (so the daemon is up before
+    // it), in the machine's time zone (the school's, as no [school] timezone is set).
+    let tz = jiff::tz::TimeZone::system();
+    let mut first = jiff::Timestamp::now().as_second() + 80;
+    first -= first % 60;
+    let slots: Vec<String> = (0..3)
+        .map(|i| {
+            let t = jiff::Timestamp::from_second(first + 60 * i)
+                .unwrap()
+                .to_zoned_datetime(tz.clone());
+            format!("{:02}:{:02}", t.hour(), t.minute())
+        })
+        .collect();
+    let config = lab.dir().join("scheduled.toml");
+    let text = std::fs::read_to_string(lab.config_path()).unwrap();
+    assert!(
+        text.contains("[alert]"),
+        "the lab sends alerts to its mail server:\n{text}"
+    );
+    std::fs::write(
+        &config,
+        format!(
+            "{text}\n[schedule]\naudit = \"off\"\nfilter = \"daily {}\"\njitter_secs = 0\n",
+            slots.join(",")
+        ),
+    )
+    .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let mut c = caretaker(home.path());
+    c.args(["daemon", "--config"]).arg(&config);
+    let daemon = Daemon::spawn(home.path(), c);
+    daemon.wait_for("caretaker daemon started", Duration::from_secs(15));
+
+    filter
+        .let_through("pupil", "iwf.testfiltering.com")
+        .unwrap();
+    daemon.wait_for("run 1 ended", Duration::from_secs(150));
+    let messages = wait_for_mail(&lab, 1, Duration::from_secs(30));
+    let subj = subject(&messages[0]);
+    assert!(
+        subj.starts_with("caretaker ALERT at St. Example's Primary: "),
+        "{subj}"
+    );
+    assert!(
+        messages[0].contains("dsl@stexample.lab")
+            && messages[0].contains("network.manager@stexample.lab"),
+        "{}",
+        messages[0]
+    );
+    assert!(messages[0].contains("IWF"), "{}", messages[0]);
+    assert!(
+        messages[0].contains(&pupil),
+        "names the pupils' machine: {}",
+        messages[0]
+    );
+
+    // Still let through at the next slot: nothing more.
+    daemon.wait_for("run 2 ended", Duration::from_secs(90));
+    std::thread::sleep(Duration::from_secs(7));
+    assert_eq!(
+        lab.mail().unwrap().messages().len(),
+        1,
+        "one email per new problem; log:\n{}",
+        daemon.log()
+    );
+
+    // Blocked again: resolved at the next slot.
+    filter.block_again().unwrap();
+    daemon.wait_for("run 3 ended", Duration::from_secs(90));
+    let messages = wait_for_mail(&lab, 2, Duration::from_secs(30));
+    let subj = subject(&messages[1]);
+    assert!(
+        subj.starts_with("caretaker: resolved at St. Example's Primary: "),
+        "{subj}"
+    );
+    let log = daemon.log();
+    assert!(log.contains("run 1 started: the web-filter tests"), "{log}");
+    assert!(!log.contains("run 4"), "{log}");
 }

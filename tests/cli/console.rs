@@ -540,3 +540,28 @@ fn the_terminal_is_restored_after_quit_panic_and_sigterm() {
     assert!(st.success());
     assert_restored(&t, "after SIGTERM");
 }
+
+/// The console as the daemon's live client: a run started from another terminal appears on the
+/// Runs screen without a key pressed (the daemon tells the console; nothing polls the store).
+#[test]
+fn the_console_shows_a_run_started_elsewhere_without_a_key_pressed() {
+    use crate::daemon::{write_config, Daemon};
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path();
+    let config = write_config(dir, "[schedule]\naudit = \"off\"\n");
+    let daemon = Daemon::start(dir, &config);
+    daemon.wait_for("caretaker daemon started", Duration::from_secs(15));
+    let t = Tmux::start(dir, &config, 120, 30);
+    t.keys(&["6"]);
+    t.wait_for("No runs stored yet");
+    // Another terminal.
+    let mut c = caretaker(dir);
+    c.args(["audit", "--only", "directory", "--config"])
+        .arg(&config);
+    let (code, _, err) = run(c);
+    assert_eq!(code, 2, "nothing to check is incomplete: {err}");
+    let s = t.wait_for_line(&["manual", "directory"]);
+    assert!(!s.contains("No runs stored yet"), "{s}");
+    let log = daemon.log();
+    assert!(log.contains("run 1 ended"), "{log}");
+}

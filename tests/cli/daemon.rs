@@ -11,41 +11,42 @@ use std::time::{Duration, Instant};
 use crate::util::{caretaker, run};
 
 /// A daemon started by a test, stopped (SIGKILL) if the test ends first.
-struct Daemon {
+pub(crate) struct Daemon {
     child: Child,
     log: PathBuf,
 }
 
 impl Daemon {
-    fn start(home: &Path, config: &Path) -> Daemon {
+    pub(crate) fn start(home: &Path, config: &Path) -> Daemon {
         Daemon::start_with(home, config, &[])
     }
 
     fn start_with(home: &Path, config: &Path, env: &[(&str, &str)]) -> Daemon {
-        let log = home.join("daemon.log");
-        let err = std::fs::File::create(&log).unwrap();
         let mut c = caretaker(home);
         c.envs(env.iter().copied());
-        c.arg("daemon")
-            .arg("--config")
-            .arg(config)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(err);
+        c.arg("daemon").arg("--config").arg(config);
+        Daemon::spawn(home, c)
+    }
+
+    /// Starts `c` (a command that ends in `caretaker daemon`), its log in `home/daemon.log`.
+    pub(crate) fn spawn(home: &Path, mut c: std::process::Command) -> Daemon {
+        let log = home.join("daemon.log");
+        let err = std::fs::File::create(&log).unwrap();
+        c.stdin(Stdio::null()).stdout(Stdio::null()).stderr(err);
         Daemon {
             child: c.spawn().expect("start caretaker daemon"),
             log,
         }
     }
 
-    fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         let mut s = String::new();
         let _ = std::fs::File::open(&self.log).and_then(|mut f| f.read_to_string(&mut s));
         s
     }
 
     /// Waits (at most `limit`) until the log says `words`.
-    fn wait_for(&self, words: &str, limit: Duration) -> String {
+    pub(crate) fn wait_for(&self, words: &str, limit: Duration) -> String {
         let start = Instant::now();
         loop {
             let log = self.log();
@@ -66,7 +67,7 @@ impl Daemon {
     }
 
     /// Sends SIGTERM and returns the exit status and how long it took.
-    fn stop(mut self) -> (std::process::ExitStatus, Duration) {
+    pub(crate) fn stop(mut self) -> (std::process::ExitStatus, Duration) {
         self.signal(nix::sys::signal::Signal::SIGTERM);
         let start = Instant::now();
         loop {
@@ -90,7 +91,7 @@ impl Drop for Daemon {
     }
 }
 
-fn write_config(dir: &Path, body: &str) -> PathBuf {
+pub(crate) fn write_config(dir: &Path, body: &str) -> PathBuf {
     let path = dir.join("caretaker.toml");
     std::fs::write(
         &path,

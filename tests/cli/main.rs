@@ -18,6 +18,7 @@ mod man;
 mod report_schema;
 mod sample_school;
 mod scripts;
+mod socket;
 mod util;
 mod waivers;
 mod whole_school;

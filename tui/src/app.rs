@@ -213,6 +213,14 @@ where
     B::Error: std::error::Error + Send + Sync + 'static,
 {
     let (tx, mut rx) = mpsc::unbounded_channel();
+    // News from the daemon (a run started or ended, a record added, by anyone): shown at once.
+    let mut changes = {
+        let source = Arc::clone(&source);
+        tokio::task::spawn_blocking(move || source.changes())
+            .await
+            .ok()
+            .flatten()
+    };
     let mut exec = Executor::new(source, tx);
     let mut events = EventStream::new();
     let mut ticker = tokio::time::interval(Duration::from_secs(1));
@@ -258,6 +266,19 @@ where
                 None => Action::Quit,
             },
             _ = ticker.tick() => Action::Tick(now()),
+            change = async { match changes.as_mut() { Some(c) => c.recv().await, None => std::future::pending().await } } => match change {
+                Some(_) => {
+                    // A burst of news is one reload.
+                    if let Some(c) = changes.as_mut() {
+                        while c.try_recv().is_ok() {}
+                    }
+                    Action::Reload
+                }
+                None => {
+                    changes = None;
+                    continue;
+                }
+            },
             Some(()) = async { match term.as_mut() { Some(s) => s.recv().await, None => std::future::pending().await } } => Action::Quit,
             Some(()) = async { match hangup.as_mut() { Some(s) => s.recv().await, None => std::future::pending().await } } => Action::Quit,
         };

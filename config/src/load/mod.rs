@@ -70,6 +70,8 @@ pub struct Loaded {
     pub policy_map: Option<PathBuf>,
     /// The known_hosts file, resolved (config `hosts.known_hosts`, else beside the store).
     pub known_hosts: PathBuf,
+    /// The daemon's socket, resolved (config `daemon.socket`, else [`default_socket_path`]).
+    pub socket: PathBuf,
 }
 
 /// Where a configuration is looked for, in order: `--config`, `$CARETAKER_CONFIG`,
@@ -173,8 +175,14 @@ pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
         .known_hosts
         .clone()
         .unwrap_or_else(|| store_path.with_file_name("known_hosts"));
+    let socket = config
+        .daemon
+        .socket
+        .clone()
+        .unwrap_or_else(|| default_socket_path(path, &store_path));
     Ok(Loaded {
         known_hosts,
+        socket,
         config,
         path: path.to_path_buf(),
         digest,
@@ -195,6 +203,15 @@ pub fn default_store_path(config_path: &Path) -> PathBuf {
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
         .unwrap_or_else(|| PathBuf::from("."));
     data.join("caretaker/caretaker.db")
+}
+
+/// The daemon's socket's default place: `/run/caretaker/caretaker.sock` for a system install
+/// (config under `/etc`; systemd's `RuntimeDirectory=caretaker`), otherwise beside the store.
+pub fn default_socket_path(config_path: &Path, store_path: &Path) -> PathBuf {
+    if config_path.starts_with("/etc") {
+        return PathBuf::from("/run/caretaker/caretaker.sock");
+    }
+    store_path.with_extension("sock")
 }
 
 /// Parses text into the schema (no validation beyond types and unknown keys).
@@ -235,6 +252,9 @@ fn resolve_paths(config: &mut Config, base: &Path) {
         fix(p);
     }
     if let Some(p) = config.alert.smtp_ca_file.as_mut() {
+        fix(p);
+    }
+    if let Some(p) = config.daemon.socket.as_mut() {
         fix(p);
     }
     for d in &mut config.directories {

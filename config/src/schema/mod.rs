@@ -61,6 +61,23 @@ pub struct Config {
     /// Who is told at once of a new critical failure.
     #[serde(default)]
     pub alert: AlertSettings,
+    /// The daemon's socket, and who may use it.
+    #[serde(default)]
+    pub daemon: DaemonSettings,
+}
+
+/// `[daemon]`: the socket the command line and the console reach the daemon through, and who may
+/// do what through it (from the connecting process's credentials, as the kernel gives them).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DaemonSettings {
+    /// The socket (default `/run/caretaker/caretaker.sock` for a system install, otherwise
+    /// beside the store).
+    pub socket: Option<PathBuf>,
+    /// Members may start audits and write records (root and the daemon's own user always may).
+    pub admin_group: Option<String>,
+    /// Members may read results and records, and change nothing.
+    pub read_group: Option<String>,
 }
 
 /// `[schedule]`: when `caretaker daemon` runs the checks by itself, in the school's local time
@@ -117,7 +134,7 @@ pub struct AssessSettings {
 }
 
 /// From which risk level a filter change needs leadership consent.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ConsentFrom {
     /// Every change.

@@ -208,6 +208,89 @@ impl FilterLab {
         self.network.restore()
     }
 
+    /// Changes the filter as a network manager might by mistake: `host` is let through for one
+    /// user group (`pupil` or `staff`; St. Example's squid only), and squid reads its
+    /// configuration again. Undone by [`FilterLab::block_again`].
+    pub fn let_through(&self, group: &str, host: &str) -> Result<(), LabError> {
+        let port = match group {
+            "pupil" => config::PUPIL_PORT,
+            "staff" => config::STAFF_PORT,
+            other => {
+                return Err(LabError::State(format!(
+                    "no proxy port for the group {other:?}: pupil or staff"
+                )))
+            }
+        };
+        if !host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+        {
+            return Err(LabError::State(format!("{host:?} is not a host name")));
+        }
+        let path = self.dir.join("squid/squid.conf");
+        let conf = std::fs::read_to_string(&path).map_err(|e| LabError::io("reading", &path, e))?;
+        let conf = without_let_through(&conf);
+        let deny = format!("http_access deny {port}_port must_block\n");
+        let Some(at) = conf.find(&deny) else {
+            return Err(LabError::State(format!(
+                "{}: no line {:?} to let {host} through before",
+                path.display(),
+                deny.trim()
+            )));
+        };
+        let mut changed = conf.clone();
+        changed.insert_str(
+            at,
+            &format!(
+                "{LET_THROUGH_START}\nacl let_through dstdomain -n {host}\nhttp_access allow {port}_port let_through\n{LET_THROUGH_END}\n"
+            ),
+        );
+        crate::util::write_file(&path, &changed)?;
+        self.reconfigure()
+    }
+
+    /// Undoes [`FilterLab::let_through`]: the filter blocks what it blocked before.
+    pub fn block_again(&self) -> Result<(), LabError> {
+        let path = self.dir.join("squid/squid.conf");
+        let conf = std::fs::read_to_string(&path).map_err(|e| LabError::io("reading", &path, e))?;
+        crate::util::write_file(&path, &without_let_through(&conf))?;
+        self.reconfigure()
+    }
+
+    /// Tells squid to read its configuration again (SIGHUP) and waits until it listens again on
+    /// every port.
+    fn reconfigure(&self) -> Result<(), LabError> {
+        let squid = self
+            .servers
+            .iter()
+            .find(|s| s.name == "squid")
+            .ok_or_else(|| LabError::State("this filter has no squid".into()))?;
+        let ready = |log: &str| log.matches("Accepting HTTP Socket connections").count();
+        let before = ready(&std::fs::read_to_string(&squid.log).unwrap_or_default());
+        let pid = nix::unistd::Pid::from_raw(
+            i32::try_from(squid.pid).map_err(|_| LabError::State("squid's pid".into()))?,
+        );
+        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGHUP)
+            .map_err(|e| LabError::State(format!("cannot signal squid: {e}")))?;
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            squid.check_alive()?;
+            let log = std::fs::read_to_string(&squid.log).unwrap_or_default();
+            // Three ports: the pupils', the staff's and the office's.
+            if ready(&log) >= before + 3 {
+                return Ok(());
+            }
+            if std::time::Instant::now() >= deadline {
+                return Err(LabError::Timeout {
+                    what: "squid to read its configuration again".into(),
+                    secs: 20.0,
+                    detail: crate::util::tail(&squid.log, 15),
+                });
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// The problems planted in the web filter, one per vantage machine and check.
     pub fn planted(&self) -> Vec<Planted> {
         let mut out: Vec<Planted> = Vec::new();
@@ -268,4 +351,23 @@ impl Drop for FilterLab {
 fn join<T>(h: thread::ScopedJoinHandle<'_, Result<T, LabError>>) -> Result<T, LabError> {
     h.join()
         .unwrap_or_else(|_| Err(LabError::State("a start-up thread panicked".into())))
+}
+
+const LET_THROUGH_START: &str = "# let through by hand (caretaker-lab let_through): start";
+const LET_THROUGH_END: &str = "# let through by hand: end";
+
+/// squid's configuration without what [`FilterLab::let_through`] added.
+fn without_let_through(conf: &str) -> String {
+    let mut out = String::with_capacity(conf.len());
+    let mut skipping = false;
+    for line in conf.split_inclusive('\n') {
+        if line.trim_end() == LET_THROUGH_START {
+            skipping = true;
+        } else if line.trim_end() == LET_THROUGH_END {
+            skipping = false;
+        } else if !skipping {
+            out.push_str(line);
+        }
+    }
+    out
 }

@@ -7,7 +7,7 @@ use std::fmt;
 
 use caretaker_ledger::{check_links, check_table, entry_hash, Chained, LinkProblem};
 use serde::de::DeserializeOwned;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Attestation, RecordKind, RiskAssessment, SiteLogEntry, Verification, Waiver};
 
@@ -69,8 +69,14 @@ impl Serialize for StoredKind {
     }
 }
 
+impl<'de> Deserialize<'de> for StoredKind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(StoredKind::from_column)
+    }
+}
+
 /// One row of the `records` table, as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredRecord {
     pub id: i64,
     pub kind: StoredKind,
@@ -152,7 +158,7 @@ impl StoredRecord {
 }
 
 /// Something wrong with the chain.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChainProblem {
     /// The record (None for the table as a whole).
     pub id: Option<i64>,
@@ -173,7 +179,7 @@ impl fmt::Display for ChainProblem {
 }
 
 /// What [`check_chain`] found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChainReport {
     pub records: usize,
     pub last_id: Option<i64>,

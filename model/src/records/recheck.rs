@@ -4,7 +4,8 @@
 use super::{Decision, RecordKind, RiskAssessment, StoredRecord};
 
 /// Why the filter cannot be re-checked for a risk assessment now.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum RecheckRefused {
     /// The record is not an approved change made by today (see [`verifiable`]): the reason.
     Record(String),
