@@ -23,7 +23,8 @@ checked), 64 usage error, 77 not allowed (by the running daemon), 78 configurati
 )]
 pub struct Cli {
     /// The configuration file (default: $CARETAKER_CONFIG, /etc/caretaker/caretaker.toml,
-    /// ~/.config/caretaker/caretaker.toml).
+    /// ~/.config/caretaker/caretaker.toml). When none can be read, the running daemon is asked
+    /// through $CARETAKER_SOCKET or /run/caretaker/caretaker.sock.
     #[arg(long, short = 'c', global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
 

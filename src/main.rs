@@ -99,14 +99,12 @@ fn run(cli: Cli) -> Result<u8, Fail> {
 
 /// The console: compliance clause by clause, the evidence, audits on demand.
 fn console(config: Option<&std::path::Path>) -> Result<u8, Fail> {
-    let loaded = cmd::load_config(config)?;
-    let map = cmd::load_map(&loaded)?;
     if !std::io::stdout().is_terminal() {
         return Err(fail(EXIT_USAGE, caretaker_tui::TuiError::NotATerminal));
     }
     // Read while this is the only thread (the time crate refuses later).
     let offset = time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC);
-    let api = cmd::connect(&loaded, &map, true)?;
+    let api = cmd::console_api(config)?;
     caretaker_tui::run_with(api, offset).map_err(|e| match e {
         caretaker_tui::TuiError::NotATerminal => fail(EXIT_USAGE, e),
         other => fail(EXIT_INCOMPLETE, other),

@@ -203,6 +203,32 @@ impl Catalogue {
     }
 }
 
+/// What a front end needs to know of the configuration in use, besides what the API answers:
+/// the school, its clause map, the consent rule, and where things are (for messages).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Context {
+    pub school: String,
+    pub map: ClauseMap,
+    pub consent_from: ConsentFrom,
+    /// The configuration file.
+    pub config: std::path::PathBuf,
+    /// The store.
+    pub store: std::path::PathBuf,
+}
+
+impl Context {
+    /// The context of a configuration and its clause map.
+    pub fn of(loaded: &caretaker_config::Loaded, map: &ClauseMap) -> Context {
+        Context {
+            school: loaded.config.school.name.clone(),
+            map: map.clone(),
+            consent_from: loaded.config.assess.consent_from,
+            config: loaded.path.clone(),
+            store: loaded.store_path.clone(),
+        }
+    }
+}
+
 /// What the current picture is made of: the latest run, and the runs laid over each other to
 /// make it (newest first, each with its findings): any partial runs since the latest complete
 /// full run, then that run.

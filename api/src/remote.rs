@@ -64,6 +64,11 @@ impl Remote {
         }
     }
 
+    /// The configuration the daemon works with, as a front end needs it.
+    pub fn context(&self) -> Result<crate::Context, ApiError> {
+        self.call(Call::Context)
+    }
+
     /// The socket it talks to.
     pub fn socket(&self) -> &Path {
         &self.socket

@@ -51,6 +51,8 @@ pub struct Request {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Call {
+    /// The configuration in use, as a front end needs it ([`crate::Context`]).
+    Context,
     SettingProblems,
     Machines,
     HostKey {
@@ -129,6 +131,7 @@ impl Call {
     /// The call's name, for the log and for refusals.
     pub fn name(&self) -> &'static str {
         match self {
+            Call::Context => "context",
             Call::SettingProblems => "setting_problems",
             Call::Machines => "machines",
             Call::HostKey { .. } => "host_key",

@@ -7,6 +7,9 @@ pub mod schedule;
 pub mod schema;
 pub mod secret;
 
-pub use load::{default_store_path, find_and_load, load, search_path, ConfigError, Loaded};
+pub use load::{
+    default_socket_path, default_store_path, find_and_load, load, search_path, ConfigError, Loaded,
+    SYSTEM_SOCKET,
+};
 pub use schema::*;
 pub use secret::Secret;

@@ -110,32 +110,127 @@ fn day(t: time::OffsetDateTime) -> String {
     caretaker_model::finding::format_rfc3339(t)
 }
 
-/// Delivers one run's notices: the email and the command. Returns what went wrong, in words for
-/// the log (a failed delivery does not stop the other).
-pub async fn deliver(settings: &AlertSettings, school: &str, ra: &RunAlerts) -> Vec<String> {
-    let mut problems = Vec::new();
-    let (subject, body) = words(school, ra);
-    if !settings.email_to.is_empty() {
-        match tokio::time::timeout(DELIVERY, email(settings, &subject, &body)).await {
-            Ok(Ok(())) => tracing::info!(
-                "alert for run {} emailed to {}: {subject}",
+/// The first wait before a failed delivery is tried again; it doubles each time, up to
+/// [`RETRY_AT_MOST`].
+const RETRY_FIRST: Duration = Duration::from_secs(10);
+const RETRY_AT_MOST: Duration = Duration::from_secs(30 * 60);
+/// A delivery still failing after this long is given up (said in the log).
+const GIVE_UP_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// One run's notices to deliver, as the configuration said when they were worked out.
+#[derive(Debug)]
+pub struct Letter {
+    pub settings: AlertSettings,
+    pub school: String,
+    pub alerts: RunAlerts,
+}
+
+/// A letter not yet delivered everywhere it goes.
+struct Pending {
+    letter: Letter,
+    email: bool,
+    command: bool,
+    tries: u32,
+    since: tokio::time::Instant,
+    next: tokio::time::Instant,
+}
+
+/// Delivers letters as they come, off the daemon's loop: the email and the command each, and
+/// each again (after 10 s, 20 s, … up to every 30 minutes, for a day) while it fails, so that a
+/// mail server down for a while delays an alert without losing it. Ends when the sender is gone
+/// and nothing is left to deliver.
+pub async fn outbox(mut letters: tokio::sync::mpsc::UnboundedReceiver<Letter>) {
+    let mut pending: Vec<Pending> = Vec::new();
+    let mut open = true;
+    loop {
+        let next = pending.iter().map(|p| p.next).min();
+        tokio::select! {
+            l = letters.recv(), if open => match l {
+                Some(letter) => {
+                    let now = tokio::time::Instant::now();
+                    pending.push(Pending {
+                        email: !letter.settings.email_to.is_empty(),
+                        command: !letter.settings.command.is_empty(),
+                        letter,
+                        tries: 0,
+                        since: now,
+                        next: now,
+                    });
+                }
+                None => open = false,
+            },
+            _ = async { match next { Some(at) => tokio::time::sleep_until(at).await, None => std::future::pending().await } } => {}
+        }
+        if !open && pending.is_empty() {
+            return;
+        }
+        let now = tokio::time::Instant::now();
+        for p in pending.iter_mut().filter(|p| p.next <= now) {
+            attempt(p).await;
+        }
+        pending.retain(|p| {
+            if !p.email && !p.command {
+                return false;
+            }
+            if p.since.elapsed() > GIVE_UP_AFTER {
+                tracing::error!(
+                    "the alert for run {} could not be delivered for a day and is given up",
+                    p.letter.alerts.run
+                );
+                return false;
+            }
+            true
+        });
+    }
+}
+
+/// Tries what is still to be delivered of `p`; sets when to try again.
+async fn attempt(p: &mut Pending) {
+    let l = &p.letter;
+    let ra = &l.alerts;
+    let (subject, body) = words(&l.school, ra);
+    let again = |tries: u32| {
+        let wait = RETRY_FIRST.saturating_mul(1u32 << tries.min(12));
+        wait.min(RETRY_AT_MOST)
+    };
+    if p.email {
+        match tokio::time::timeout(DELIVERY, email(&l.settings, &subject, &body)).await {
+            Ok(Ok(())) => {
+                p.email = false;
+                tracing::info!(
+                    "alert for run {} emailed to {}: {subject}",
+                    ra.run,
+                    l.settings.email_to.join(", ")
+                );
+            }
+            Ok(Err(e)) => tracing::error!(
+                "the alert email for run {} was not sent: {e}; trying again in {} s",
                 ra.run,
-                settings.email_to.join(", ")
+                again(p.tries).as_secs()
             ),
-            Ok(Err(e)) => problems.push(format!("the alert email for run {} was not sent: {e}", ra.run)),
-            Err(_) => problems.push(format!(
-                "the alert email for run {} was not sent: the mail server did not answer within {} s",
+            Err(_) => tracing::error!(
+                "the alert email for run {} was not sent: the mail server did not answer within {} s; trying again in {} s",
                 ra.run,
-                DELIVERY.as_secs()
-            )),
+                DELIVERY.as_secs(),
+                again(p.tries).as_secs()
+            ),
         }
     }
-    if !settings.command.is_empty() {
-        if let Err(e) = command(settings, school, ra, &subject).await {
-            problems.push(format!("the alert command for run {} failed: {e}", ra.run));
+    if p.command {
+        match command(&l.settings, &l.school, ra, &subject).await {
+            Ok(()) => {
+                p.command = false;
+                tracing::info!("alert for run {} given to the command: {subject}", ra.run);
+            }
+            Err(e) => tracing::error!(
+                "the alert command for run {} failed: {e}; trying again in {} s",
+                ra.run,
+                again(p.tries).as_secs()
+            ),
         }
     }
-    problems
+    p.next = tokio::time::Instant::now() + again(p.tries);
+    p.tries += 1;
 }
 
 async fn email(settings: &AlertSettings, subject: &str, body: &str) -> Result<(), String> {

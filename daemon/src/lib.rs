@@ -45,6 +45,8 @@ pub struct Opened {
     pub daemon: caretaker_config::DaemonSettings,
     /// The configuration file (named in refusals).
     pub config: PathBuf,
+    /// The configuration, as front ends need it.
+    pub context: caretaker_api::Context,
 }
 
 impl std::fmt::Debug for Opened {
@@ -99,6 +101,7 @@ async fn main_loop(open: Open) -> Result<(), DaemonError> {
         socket: socket_path,
         daemon,
         config,
+        context,
     } = open().map_err(DaemonError::Start)?;
     let access = Access::resolve(&daemon, &config).map_err(DaemonError::Start)?;
     // One daemon per store, for as long as this one runs.
@@ -123,12 +126,18 @@ async fn main_loop(open: Open) -> Result<(), DaemonError> {
     let (changes, _) = broadcast::channel::<Change>(256);
     let registry = Registry::new(changes.clone());
     let shared = Shared::new(
-        Current { for_user, access },
+        Current {
+            for_user,
+            access,
+            context,
+        },
         Arc::clone(&registry),
         changes.clone(),
     );
     let server = tokio::spawn(socket::serve(listener, Arc::clone(&shared)));
     let _server = AbortOnDrop(server);
+    let (outbox, letters) = mpsc::unbounded_channel::<alert::Letter>();
+    let _outbox = AbortOnDrop(tokio::spawn(alert::outbox(letters)));
     let since = Timestamp::now();
     let (news_tx, mut news) = mpsc::unbounded_channel::<News>();
     let mut going: BTreeMap<Scope, ()> = BTreeMap::new();
@@ -165,10 +174,12 @@ async fn main_loop(open: Open) -> Result<(), DaemonError> {
         // Runs finished since (the daemon's, cron's, a person's): tell what must be told.
         match api.alerts() {
             Ok(all) => {
-                for ra in all {
-                    for problem in alert::deliver(&alert, &school, &ra).await {
-                        tracing::error!("{problem}");
-                    }
+                for alerts in all {
+                    let _ = outbox.send(alert::Letter {
+                        settings: alert.clone(),
+                        school: school.clone(),
+                        alerts,
+                    });
                 }
             }
             Err(e) => tracing::error!("the alerts could not be worked out: {e}"),
@@ -209,7 +220,11 @@ async fn main_loop(open: Open) -> Result<(), DaemonError> {
                                     socket_path.display()
                                 );
                             }
-                            shared.replace(Current { for_user: o.for_user, access });
+                            shared.replace(Current {
+                                for_user: o.for_user,
+                                access,
+                                context: o.context,
+                            });
                             api = o.api;
                             timetable = o.timetable;
                             alert = o.alert;

@@ -113,6 +113,8 @@ impl Access {
 pub struct Current {
     pub for_user: ForUser,
     pub access: Access,
+    /// The configuration in use, as front ends need it.
+    pub context: caretaker_api::Context,
 }
 
 impl std::fmt::Debug for Current {
@@ -338,6 +340,13 @@ async fn connection(stream: UnixStream, shared: &Shared) {
             follow(shared, &*api, scope, trigger, label, rd, wr).await;
         }
         Call::Subscribe => subscribe(shared, rd, wr).await,
+        Call::Context => {
+            let reply = match serde_json::to_value(&current.context) {
+                Ok(v) => Reply::Ok(v),
+                Err(e) => Reply::Err(ApiError::Daemon(format!("cannot write the answer: {e}"))),
+            };
+            let _ = write(&mut wr, &reply).await;
+        }
         call => {
             let records = call.writes();
             let work = tokio::task::spawn_blocking(move || answer(&*api, call));
@@ -430,7 +439,7 @@ fn answer(api: &dyn Api, call: Call) -> Reply {
         Call::Withdraw { id, reason } => ok(api.withdraw(id, &reason)),
         Call::AddVerification { assessment, run } => ok(api.add_verification(assessment, run)),
         Call::MayRecheck { assessment } => ok(api.may_recheck(assessment)),
-        Call::StartAudit { .. } | Call::Subscribe => {
+        Call::StartAudit { .. } | Call::Subscribe | Call::Context => {
             Reply::Err(ApiError::Daemon("not a single answer".to_string()))
         }
     }

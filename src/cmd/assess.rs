@@ -132,7 +132,7 @@ fn add(config: Option<&Path>, args: &AssessAddArgs) -> Result<u8, Fail> {
         }
         draft.prefill_from_site(site_id, &entry);
     }
-    let rule = api.loaded().config.assess.consent_from;
+    let rule = api.context().consent_from;
     let record = draft
         .validate(rule)
         .map_err(|e| invalid(&args.file, "risk assessment", &e))?;
@@ -248,7 +248,7 @@ fn export(config: Option<&Path>, args: &AssessExportArgs) -> Result<u8, Fail> {
     match args.format {
         ExportFormat::Csv => write_stdout(&render_assess::csv(&log))?,
         ExportFormat::Json => json_out(&serde_json::json!({
-            "school": api.loaded().config.school.name,
+            "school": api.context().school,
             "exported_at": caretaker_model::finding::now_rfc3339(),
             "exported_by": exported_by,
             "hash": "lowercase hex SHA-256 over netstrings (<byte length>:<bytes>,) of prev_hash, id, kind, body, entered_by, entered_at, supersedes (empty when none); body is canonical JSON: keys sorted, no spaces",

@@ -114,7 +114,7 @@ fn print_run(
     let changes = api.change_log().map_err(api_fail)?;
     let today = changes.today;
     let attestations = changes.into_log().attestations();
-    let (school, map) = (&api.loaded().config.school.name, api.map());
+    let (school, map) = (&api.context().school, &api.context().map);
     match format {
         Format::Text => write_stdout(&render::report_attested(
             school,

@@ -23,6 +23,7 @@ fn open(path: Option<&Path>) -> Result<Opened, String> {
     let socket = loaded.socket.clone();
     let daemon = loaded.config.daemon.clone();
     let config = loaded.path.clone();
+    let context = caretaker_api::Context::of(&loaded, &map);
     let local = caretaker_core::Local::open(loaded, map).map_err(|e| e.to_string())?;
     let base = local.clone();
     let for_user: caretaker_daemon::socket::ForUser =
@@ -38,6 +39,7 @@ fn open(path: Option<&Path>) -> Result<Opened, String> {
         socket,
         daemon,
         config,
+        context,
     })
 }
 

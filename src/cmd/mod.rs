@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use caretaker_api::remote::{Reach, Remote};
-use caretaker_api::{Api, ApiError, EXIT_CONFIG, EXIT_INCOMPLETE, EXIT_USAGE};
+use caretaker_api::{Api, ApiError, Context, EXIT_CONFIG, EXIT_INCOMPLETE, EXIT_USAGE};
 use caretaker_checks::ClauseMap;
 use caretaker_config::Loaded;
 use caretaker_core::Local;
@@ -67,14 +67,13 @@ pub fn load_map(loaded: &Loaded) -> Result<ClauseMap, Fail> {
 /// runs) the core in this process. The same calls, the same answers, the same exit codes.
 pub struct Front {
     api: Arc<dyn Api>,
-    loaded: Loaded,
-    map: ClauseMap,
+    context: Context,
 }
 
 impl std::fmt::Debug for Front {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Front")
-            .field("config", &self.loaded.path)
+            .field("config", &self.context.config)
             .finish_non_exhaustive()
     }
 }
@@ -87,29 +86,56 @@ impl std::ops::Deref for Front {
 }
 
 impl Front {
-    /// The configuration (as this process read it).
-    pub fn loaded(&self) -> &Loaded {
-        &self.loaded
-    }
-
-    /// The clause map findings are judged against.
-    pub fn map(&self) -> &ClauseMap {
-        &self.map
+    /// The configuration in use (the daemon's, when it answers).
+    pub fn context(&self) -> &Context {
+        &self.context
     }
 }
 
 /// The core for the configuration found from `config`: the daemon when one listens on its
-/// socket, otherwise this process's own (the store opened when a command first needs it).
+/// socket, otherwise this process's own (the store opened when a command first needs it). When
+/// no configuration can be read here, the daemon on the system's socket, if one listens.
 pub fn local(config: Option<&Path>) -> Result<Front, Fail> {
-    let loaded = load_config(config)?;
-    let map = load_map(&loaded)?;
-    let api = connect(&loaded, &map, false)?;
-    Ok(Front { api, loaded, map })
+    match load_config(config) {
+        Ok(loaded) => {
+            let map = load_map(&loaded)?;
+            let api = connect(&loaded, &map, false)?;
+            Ok(Front {
+                api,
+                context: Context::of(&loaded, &map),
+            })
+        }
+        Err(unreadable) => match system_daemon(config)? {
+            Some(remote) => {
+                let context = remote.context().map_err(api_fail)?;
+                Ok(Front {
+                    api: Arc::new(remote),
+                    context,
+                })
+            }
+            None => Err(unreadable),
+        },
+    }
+}
+
+/// The core for the console: as [`local`], with the store opened at once when it is this
+/// process's own (its problems are shown before the screen is taken).
+pub fn console_api(config: Option<&Path>) -> Result<Arc<dyn Api>, Fail> {
+    match load_config(config) {
+        Ok(loaded) => {
+            let map = load_map(&loaded)?;
+            connect(&loaded, &map, true)
+        }
+        Err(unreadable) => match system_daemon(config)? {
+            Some(remote) => Ok(Arc::new(remote)),
+            None => Err(unreadable),
+        },
+    }
 }
 
 /// The running daemon's core when one listens on the configured socket, else this process's
 /// own (its store opened now when `open_now`, to report its problems at once).
-pub fn connect(loaded: &Loaded, map: &ClauseMap, open_now: bool) -> Result<Arc<dyn Api>, Fail> {
+fn connect(loaded: &Loaded, map: &ClauseMap, open_now: bool) -> Result<Arc<dyn Api>, Fail> {
     match Remote::reach(&loaded.socket, caretaker_core::local::catalogue()).map_err(api_fail)? {
         Reach::Listening(remote) => {
             tracing::info!(
@@ -122,6 +148,34 @@ pub fn connect(loaded: &Loaded, map: &ClauseMap, open_now: bool) -> Result<Arc<d
             Local::open(loaded.clone(), map.clone()).map_err(api_fail)?,
         )),
         Reach::Nobody => Ok(Arc::new(Local::lazy(loaded.clone(), map.clone()))),
+    }
+}
+
+/// When no configuration can be read by this user (none found, or its folder closed to them, as
+/// `/etc/caretaker` is to all but root and the daemon), the daemon listening on
+/// `$CARETAKER_SOCKET` or the system's socket: members of `[daemon]`'s groups use it without
+/// reading the configuration themselves.
+fn system_daemon(config: Option<&Path>) -> Result<Option<Remote>, Fail> {
+    use std::io::ErrorKind;
+    let unreadable = caretaker_config::search_path(config).iter().all(|p| {
+        matches!(std::fs::File::open(p), Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::PermissionDenied))
+    });
+    if !unreadable {
+        return Ok(None);
+    }
+    let socket = std::env::var_os("CARETAKER_SOCKET")
+        .filter(|s| !s.is_empty())
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(caretaker_config::SYSTEM_SOCKET));
+    match Remote::reach(&socket, caretaker_core::local::catalogue()).map_err(api_fail)? {
+        Reach::Listening(remote) => {
+            tracing::info!(
+                "no configuration readable here: through the caretaker daemon at {}",
+                socket.display()
+            );
+            Ok(Some(remote))
+        }
+        Reach::Nobody => Ok(None),
     }
 }
 
@@ -153,7 +207,7 @@ pub fn stored_run(api: &Front, id: Option<i64>) -> Result<caretaker_model::run::
         EXIT_USAGE,
         anyhow::anyhow!(
             "{what} ({}); see `caretaker runs`",
-            api.loaded().store_path.display()
+            api.context().store.display()
         ),
     ))
 }

@@ -7,9 +7,9 @@ use std::path::Path;
 use anyhow::Context as _;
 use caretaker::cli::{CompletionsArgs, InitArgs};
 use caretaker::render;
-use caretaker_api::{EXIT_CONFIG, EXIT_INCOMPLETE, EXIT_USAGE};
+use caretaker_api::{Api as _, EXIT_CONFIG, EXIT_INCOMPLETE, EXIT_USAGE};
 
-use super::{fail, load_map, local, Fail};
+use super::{fail, load_map, Fail};
 
 pub fn completions(args: &CompletionsArgs) -> Result<u8, Fail> {
     std::io::stdout()
@@ -19,9 +19,13 @@ pub fn completions(args: &CompletionsArgs) -> Result<u8, Fail> {
     Ok(0)
 }
 
+/// The file as it is now, in this process (not the daemon's configuration in use: the point is
+/// to check an edit before the daemon reads it again).
 pub fn config_check(config: Option<&Path>) -> Result<u8, Fail> {
-    let api = local(config)?;
-    let loaded = api.loaded();
+    let loaded = super::load_config(config)?;
+    let map = super::load_map(&loaded)?;
+    let api = caretaker_core::Local::lazy(loaded.clone(), map.clone());
+    let loaded = &loaded;
     let problems = api.setting_problems();
     if !problems.is_empty() {
         for p in &problems {
@@ -50,7 +54,7 @@ pub fn config_check(config: Option<&Path>) -> Result<u8, Fail> {
         } else {
             "ies"
         },
-        api.map().clauses.len(),
+        map.clauses.len(),
         loaded.store_path.display()
     );
     Ok(0)

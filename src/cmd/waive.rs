@@ -220,7 +220,7 @@ pub(crate) fn attest(config: Option<&Path>, args: &AttestArgs) -> Result<u8, Fai
         &args.until,
     )?;
     let api = local(config)?;
-    let map = api.map();
+    let map = &api.context().map;
     let attestable: Vec<&str> = map
         .clauses
         .iter()

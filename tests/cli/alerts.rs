@@ -337,3 +337,70 @@ fn the_sample_schools_filter_letting_the_iwf_page_through_for_pupils_is_told_onc
     assert!(log.contains("run 1 started: the web-filter tests"), "{log}");
     assert!(!log.contains("run 4"), "{log}");
 }
+
+/// A delivery that fails is tried again (after 10 s, then longer): the alert is delayed, not
+/// lost, and given once. Here the alert command fails the first time it is run.
+#[test]
+fn a_failed_delivery_is_tried_again_and_given_once() {
+    let home = tempfile::tempdir().unwrap();
+    let proxy = filter(Arc::new(AtomicBool::new(true)));
+    let hook = home.path().join("hook.json");
+    let marker = home.path().join("failed-once");
+    let config = home.path().join("caretaker.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"version = 1
+[school]
+name = "Alert Primary"
+timezone = "UTC"
+[store]
+path = "caretaker.db"
+[filter]
+timeout_secs = 5
+connect_timeout_secs = 2
+[[filter.block_page]]
+name = "the school filter"
+text = "{BLOCK_TEXT}"
+[[filter.vantage]]
+name = "pupil-wifi"
+group = "pupil"
+site = "main"
+proxy = "http://127.0.0.1:{proxy}"
+[schedule]
+audit = "off"
+[alert]
+command = ["/bin/sh", "-c", "if [ -e {marker} ]; then cat >> {hook}; echo >> {hook}; else touch {marker}; exit 1; fi"]
+"#,
+            marker = marker.display(),
+            hook = hook.display(),
+        ),
+    )
+    .unwrap();
+    let mut c = caretaker(home.path());
+    c.args(["audit", "--only", "filter", "--config"])
+        .arg(&config);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 1, "the IWF page loads: not compliant\n{out}{err}");
+    let mut c = caretaker(home.path());
+    c.args(["daemon", "--config"]).arg(&config);
+    let daemon = Daemon::spawn(home.path(), c);
+    daemon.wait_for("trying again in 10 s", Duration::from_secs(20));
+    assert!(marker.exists());
+    let log = daemon.wait_for("given to the command", Duration::from_secs(30));
+    let hooks = std::fs::read_to_string(&hook).unwrap();
+    let docs: Vec<serde_json::Value> = hooks
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(docs.len(), 1, "{hooks}\n{log}");
+    assert_eq!(docs[0]["notices"][0]["kind"], "new");
+    std::thread::sleep(Duration::from_secs(6));
+    assert_eq!(
+        std::fs::read_to_string(&hook).unwrap(),
+        hooks,
+        "given once: {}",
+        daemon.log()
+    );
+}

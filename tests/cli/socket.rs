@@ -152,6 +152,33 @@ fn who_may_do_what_comes_from_the_peers_credentials_and_records_bear_their_name(
         entered_by(dir, &config),
         vec!["bin".to_string(), "root, via sudo by alice".to_string()]
     );
+    // A configuration this user may not read (as /etc/caretaker is closed to all but root and
+    // the daemon): the daemon on $CARETAKER_SOCKET answers, with the configuration it uses.
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let socket = dir.join("caretaker.sock");
+    let socket = socket.to_str().unwrap();
+    let (code, out, err) = as_user(
+        dir,
+        &config,
+        2,
+        2,
+        &[("CARETAKER_SOCKET", socket)],
+        &["sites", "list", "--format", "json"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("www.example-science-sim.org"), "{out}");
+    // With no daemon to ask, the configuration's own error, as before.
+    let none = dir.join("none.sock");
+    let (code, _, err) = as_user(
+        dir,
+        &config,
+        2,
+        2,
+        &[("CARETAKER_SOCKET", none.to_str().unwrap())],
+        &["runs"],
+    );
+    assert_eq!(code, 78, "{err}");
+    assert!(err.contains("cannot read the configuration file"), "{err}");
     let log = daemon.log();
     assert!(log.contains("refused"), "{log}");
     let (status, _) = daemon.stop();

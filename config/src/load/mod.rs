@@ -205,11 +205,14 @@ pub fn default_store_path(config_path: &Path) -> PathBuf {
     data.join("caretaker/caretaker.db")
 }
 
+/// The daemon's socket on a system install.
+pub const SYSTEM_SOCKET: &str = "/run/caretaker/caretaker.sock";
+
 /// The daemon's socket's default place: `/run/caretaker/caretaker.sock` for a system install
 /// (config under `/etc`; systemd's `RuntimeDirectory=caretaker`), otherwise beside the store.
 pub fn default_socket_path(config_path: &Path, store_path: &Path) -> PathBuf {
     if config_path.starts_with("/etc") {
-        return PathBuf::from("/run/caretaker/caretaker.sock");
+        return PathBuf::from(SYSTEM_SOCKET);
     }
     store_path.with_extension("sock")
 }
