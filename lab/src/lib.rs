@@ -127,7 +127,13 @@ pub struct SampleSchool {
 }
 
 /// The files of a lab folder that the lab writes (and removes before starting again).
-const LAB_FILES: &[&str] = &["caretaker.toml", "README.txt", "pids", "known_hosts"];
+const LAB_FILES: &[&str] = &[
+    "caretaker.toml",
+    "README.txt",
+    "pids",
+    "known_hosts",
+    "mail_server.py",
+];
 const LAB_DIRS: &[&str] = &[
     "ldap", "ad", "tls", "secrets", "logs", "hosts", "filter", "mail",
 ];
@@ -551,8 +557,10 @@ impl SampleSchool {
                  # the lab's mail server, STARTTLS with the lab's certificate; see README.txt.\n\
                  [alert]\nemail_to = [\"dsl@{domain}\", \"network.manager@{domain}\"]\n\
                  email_from = \"caretaker@{domain}\"\nsmtp_server = \"{addr}\"\n\
-                 smtp_ca_file = \"tls/ca.pem\"\n",
+                 smtp_ca_file = \"tls/ca.pem\"\nsmtp_user = \"{user}\"\n\
+                 smtp_password_file = \"secrets/smtp.pass\"\n",
                 addr = m.address(),
+                user = mail::SMTP_USER,
             );
         }
         if let Some(f) = &self.filter {

@@ -1,6 +1,7 @@
 //! The school's mail server, for the daemon's alerts: aiosmtpd (Debian's python3-aiosmtpd) on
-//! loopback, STARTTLS required with a certificate of the lab's CA, delivering every message into
-//! a maildir the tests and the network manager can read.
+//! loopback, STARTTLS required with a certificate of the lab's CA, then a login (SMTP AUTH, the
+//! password in `secrets/smtp.pass`), delivering every message into a maildir the tests and the
+//! network manager can read. The server is `mail_server.py`, written into the lab folder.
 
 use std::net::{Ipv4Addr, SocketAddrV4, TcpStream};
 use std::path::{Path, PathBuf};
@@ -18,6 +19,9 @@ const PYTHON: Tool = Tool {
     install: "apt-get install python3-aiosmtpd",
 };
 
+/// The account caretaker logs in to the mail server as.
+pub const SMTP_USER: &str = "caretaker";
+
 /// How long the mail server has to start listening.
 const READY_WITHIN: Duration = Duration::from_secs(20);
 
@@ -27,6 +31,7 @@ pub struct MailServer {
     server: Server,
     port: u16,
     maildir: PathBuf,
+    password_file: PathBuf,
 }
 
 impl MailServer {
@@ -49,14 +54,19 @@ impl MailServer {
         let cert = ca.issue("mail", &["127.0.0.1"], &["mail.stexample.lab"])?;
         let maildir = dir.join("mail");
         let port = free_port()?;
+        let password_file = dir.join("secrets").join("smtp.pass");
+        crate::util::write_secret(&password_file, &crate::util::random_password()?)?;
+        // Beside the maildir: aiosmtpd makes the maildir itself.
+        let script = dir.join("mail_server.py");
+        crate::util::write_file(&script, include_str!("mail_server.py"))?;
         let mut cmd = Command::new(&python);
-        cmd.args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
-            .arg("--tlscert")
+        cmd.arg(&script)
+            .arg(&maildir)
+            .arg(port.to_string())
             .arg(&cert.cert)
-            .arg("--tlskey")
             .arg(&cert.key)
-            .args(["-c", "aiosmtpd.handlers.Mailbox"])
-            .arg(&maildir);
+            .arg(SMTP_USER)
+            .arg(&password_file);
         let server = Server::spawn("aiosmtpd", cmd, &dir.join("logs/mail.log"), dir, own_group)?;
         let deadline = Instant::now() + READY_WITHIN;
         loop {
@@ -79,6 +89,7 @@ impl MailServer {
             server,
             port,
             maildir,
+            password_file,
         })
     }
 
@@ -89,6 +100,16 @@ impl MailServer {
 
     pub fn pid(&self) -> u32 {
         self.server.pid
+    }
+
+    /// The file holding the password of [`SMTP_USER`] (mode 0600).
+    pub fn password_file(&self) -> &Path {
+        &self.password_file
+    }
+
+    /// What the server said (its log: logins accepted and refused).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.server.log).unwrap_or_default()
     }
 
     /// The maildir messages are delivered into.

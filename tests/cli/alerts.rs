@@ -1,7 +1,9 @@
 //! Alerts from the daemon, against a real SMTP server (aiosmtpd, Debian's python3-aiosmtpd, with
-//! STARTTLS required) and a filter that can be told to let the IWF test page through: the first
-//! run that finds it reachable sends one email, the next sends none, and the run after it is
-//! blocked again sends "resolved". The alert command gets the same as JSON.
+//! STARTTLS and a login required) and a filter that can be told to let the IWF test page through:
+//! the first run that finds it reachable sends one email, the next sends none, and the run after
+//! it is blocked again sends "resolved". The alert command gets the same as JSON. A wrong
+//! password sends nothing and says so; a failed delivery is tried again. And the same on the
+//! sample school's real squid, run by the daemon's schedule.
 
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::net::{TcpListener, TcpStream};
@@ -156,10 +158,13 @@ email_to = ["dsl@alert.sch.uk", "network.manager@alert.sch.uk"]
 email_from = "caretaker@alert.sch.uk"
 smtp_server = "{address}"
 smtp_ca_file = "{ca}"
+smtp_user = "caretaker"
+smtp_password_file = "{password}"
 command = ["/bin/sh", "-c", "cat >> {hook}; echo >> {hook}"]
 "#,
             address = mail.address(),
             ca = lab.dir().join("tls/ca.pem").display(),
+            password = mail.password_file().display(),
             hook = hook.display(),
         ),
     )
@@ -213,6 +218,12 @@ command = ["/bin/sh", "-c", "cat >> {hook}; echo >> {hook}"]
         "{subj}"
     );
     assert!(messages[1].contains("RESOLVED"), "{}", messages[1]);
+    // Sent after STARTTLS and a login the server checked.
+    let said = mail.log();
+    assert!(
+        said.contains("accepted") && !said.contains("refused"),
+        "{said}"
+    );
     // The command got both, as JSON.
     let hooks = std::fs::read_to_string(&hook).unwrap();
     let docs: Vec<serde_json::Value> = hooks
@@ -403,4 +414,60 @@ command = ["/bin/sh", "-c", "if [ -e {marker} ]; then cat >> {hook}; echo >> {ho
         "given once: {}",
         daemon.log()
     );
+}
+
+/// A mail server that refuses the login: nothing is delivered, the log says why, and it is tried
+/// again.
+#[test]
+fn a_refused_login_sends_nothing_and_says_why() {
+    let home = tempfile::tempdir().unwrap();
+    let lab = mail_school();
+    let mail = lab.mail().expect("a mail server");
+    let proxy = filter(Arc::new(AtomicBool::new(true)));
+    let wrong = home.path().join("wrong.pass");
+    crate::util::write_secret(&wrong, "not-the-password");
+    let config = home.path().join("caretaker.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"version = 1
+[school]
+name = "Alert Primary"
+[store]
+path = "caretaker.db"
+[filter]
+timeout_secs = 5
+connect_timeout_secs = 2
+[[filter.vantage]]
+name = "pupil-wifi"
+group = "pupil"
+site = "main"
+proxy = "http://127.0.0.1:{proxy}"
+[schedule]
+audit = "off"
+[alert]
+email_to = ["dsl@alert.sch.uk"]
+smtp_server = "{address}"
+smtp_ca_file = "{ca}"
+smtp_user = "caretaker"
+smtp_password_file = "{wrong}"
+"#,
+            address = mail.address(),
+            ca = lab.dir().join("tls/ca.pem").display(),
+            wrong = wrong.display(),
+        ),
+    )
+    .unwrap();
+    let mut c = caretaker(home.path());
+    c.args(["audit", "--only", "filter", "--config"])
+        .arg(&config);
+    let (code, _, err) = run(c);
+    assert_eq!(code, 1, "{err}");
+    let mut c = caretaker(home.path());
+    c.args(["daemon", "--config"]).arg(&config);
+    let daemon = Daemon::spawn(home.path(), c);
+    let log = daemon.wait_for("was not sent", Duration::from_secs(30));
+    assert!(log.contains("trying again in 10 s"), "{log}");
+    assert!(mail.log().contains("refused"), "{}", mail.log());
+    assert!(mail.messages().is_empty());
 }
