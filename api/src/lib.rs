@@ -386,6 +386,10 @@ pub trait Api: Send + Sync + 'static {
     /// The latest `limit` runs, newest first.
     fn runs(&self, limit: usize) -> Result<Vec<RunRecord>, ApiError>;
 
+    /// The runs a timetable moves on from (newest first, without counts): those since the
+    /// latest complete run of each area (see `caretaker_core::schedule::timetable_runs`).
+    fn timetable_runs(&self) -> Result<Vec<RunRecord>, ApiError>;
+
     /// Run `id`, or the latest run when `None`.
     fn run(&self, id: Option<i64>) -> Result<RunRecord, ApiError>;
 

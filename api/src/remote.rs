@@ -215,6 +215,10 @@ impl Api for Remote {
         self.call(Call::Runs { limit })
     }
 
+    fn timetable_runs(&self) -> Result<Vec<RunRecord>, ApiError> {
+        self.call(Call::TimetableRuns)
+    }
+
     fn run(&self, id: Option<i64>) -> Result<RunRecord, ApiError> {
         self.call(Call::Run { id })
     }

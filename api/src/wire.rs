@@ -71,6 +71,7 @@ pub enum Call {
     Runs {
         limit: usize,
     },
+    TimetableRuns,
     Run {
         id: Option<i64>,
     },
@@ -139,6 +140,7 @@ impl Call {
             Call::AddFilterAction { .. } => "add_filter_action",
             Call::Overview => "overview",
             Call::Runs { .. } => "runs",
+            Call::TimetableRuns => "timetable_runs",
             Call::Run { .. } => "run",
             Call::Findings { .. } => "findings",
             Call::LatestFinding { .. } => "latest_finding",

@@ -343,6 +343,11 @@ impl Api for Local {
         self.store()?.runs(limit).map_err(api)
     }
 
+    fn timetable_runs(&self) -> Result<Vec<RunRecord>, ApiError> {
+        let store = self.store()?;
+        crate::schedule::timetable_runs(|before| store.runs_before(before, 100)).map_err(api)
+    }
+
     fn run(&self, id: Option<i64>) -> Result<RunRecord, ApiError> {
         match self.store()?.run(id).map_err(api)? {
             Some(run) => Ok(run),

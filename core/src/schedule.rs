@@ -198,6 +198,31 @@ pub fn last_by_area(runs: &[RunRecord]) -> Vec<(AreaId, Option<&RunRecord>)> {
         .collect()
 }
 
+/// The runs a timetable moves on from, read newest first a page at a time by `page` (the runs
+/// older than a run id, or the latest): every run back to the latest complete run of each area,
+/// however many other runs came since (a filter tested every five minutes does not hide a nightly
+/// directory run). Counts are not needed and not read.
+pub fn timetable_runs<E>(
+    mut page: impl FnMut(Option<i64>) -> Result<Vec<RunRecord>, E>,
+) -> Result<Vec<RunRecord>, E> {
+    let mut runs: Vec<RunRecord> = Vec::new();
+    let mut before = None;
+    loop {
+        let more = page(before)?;
+        let Some(last) = more.last() else { break };
+        before = Some(last.id);
+        runs.extend(more);
+        let found = |scope: Scope| {
+            runs.iter()
+                .any(|r| r.state == RunState::Complete && scope.covered_by(r))
+        };
+        if AreaId::ALL.into_iter().all(|a| found(Scope::Area(a))) {
+            break;
+        }
+    }
+    Ok(runs)
+}
+
 /// The start of the latest finished run (complete, not interrupted) that covered `scope`.
 fn anchor(scope: Scope, runs: &[RunRecord]) -> Option<Timestamp> {
     runs.iter()

@@ -157,7 +157,7 @@ async fn main_loop(open: Open) -> Result<(), DaemonError> {
     let mut heartbeat = tokio::time::interval(beat.unwrap_or(LOOK_AGAIN));
     loop {
         let now = Timestamp::now();
-        let runs = match api.runs(200) {
+        let runs = match api.timetable_runs() {
             Ok(r) => r,
             Err(e) => {
                 tracing::error!("cannot read the runs from the store: {e}");

@@ -425,6 +425,7 @@ fn answer(api: &dyn Api, call: Call) -> Reply {
         } => ok(api.add_filter_action(run, &vantage, &action)),
         Call::Overview => ok(api.overview()),
         Call::Runs { limit } => ok(api.runs(limit.min(100_000))),
+        Call::TimetableRuns => ok(api.timetable_runs()),
         Call::Run { id } => ok(api.run(id)),
         Call::Findings { run } => ok(api.findings(run)),
         Call::LatestFinding { fingerprint } => ok(api.latest_finding(&fingerprint)),

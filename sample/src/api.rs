@@ -48,6 +48,10 @@ impl Api for Sample {
         self.local.runs(limit)
     }
 
+    fn timetable_runs(&self) -> Result<Vec<RunRecord>, ApiError> {
+        self.local.timetable_runs()
+    }
+
     fn run(&self, id: Option<i64>) -> Result<RunRecord, ApiError> {
         self.local.run(id)
     }

@@ -68,7 +68,7 @@ pub fn status(config: Option<&Path>, args: &caretaker::cli::StatusArgs) -> Resul
     })?;
     let daemon = Presence::find(&loaded.store_path);
     let local = caretaker_core::Local::open(loaded, map).map_err(super::api_fail)?;
-    let runs = local.runs(500).map_err(super::api_fail)?;
+    let runs = local.timetable_runs().map_err(super::api_fail)?;
     let now = jiff::Timestamp::now();
     let since = daemon
         .as_ref()

@@ -221,3 +221,57 @@ fn status_shows_each_entrys_next_time_and_each_areas_last_run() {
         ]
     );
 }
+
+/// A filter tested every five minutes makes hundreds of runs a day: the nightly full audit is
+/// still found however far back it is, so it is not started again when the daemon looks (the
+/// latest 200 runs alone lose it after 16 hours, and a daemon up for days then starts it again
+/// at once).
+#[test]
+fn the_last_full_audit_is_found_behind_any_number_of_filter_runs() {
+    let t = Timetable {
+        entries: vec![
+            Entry {
+                scope: Scope::Everything,
+                schedule: "daily 02:00".parse().unwrap(),
+            },
+            Entry {
+                scope: Scope::Area(AreaId::Filter),
+                schedule: "every 5m".parse().unwrap(),
+            },
+        ],
+        tz: london(),
+        jitter: Duration::ZERO,
+    };
+    let mut stored = vec![run(1, "2026-11-23T02:00:03", &[], RunState::Complete)];
+    for i in 0..250i64 {
+        let (h, m) = (2 + (5 + i * 5) / 60, (5 + i * 5) % 60);
+        stored.push(run(
+            2 + i,
+            &format!("2026-11-23T{h:02}:{m:02}:01"),
+            &["filter"],
+            RunState::Complete,
+        ));
+    }
+    stored.reverse(); // newest first, as the store gives them
+    let mut pages = 0;
+    let found = timetable_runs(|before: Option<i64>| {
+        pages += 1;
+        Ok::<_, ()>(
+            stored
+                .iter()
+                .filter(|r| before.is_none_or(|b| r.id < b))
+                .take(100)
+                .cloned()
+                .collect::<Vec<_>>(),
+        )
+    })
+    .unwrap();
+    assert_eq!(pages, 3, "read back to the full audit, and no further");
+    assert!(found.iter().any(|r| r.id == 1));
+    let now = at("2026-11-23T22:52");
+    // The daemon has been running since Friday.
+    let since = at("2026-11-20T06:00");
+    assert!(t.due(now, since, &found, IDLE).is_empty());
+    // What the latest 200 runs alone said: the full audit never ran, so it is due now.
+    assert_eq!(t.due(now, since, &stored[..200], IDLE), [Scope::Everything]);
+}

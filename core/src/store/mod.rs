@@ -368,6 +368,31 @@ impl Store {
         Ok(runs)
     }
 
+    /// Up to `limit` runs older than run `before` (the latest when `None`), newest first, without
+    /// their counts (zero): what a timetable reads, at the cost of the runs table alone.
+    pub fn runs_before(
+        &self,
+        before: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<RunRecord>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT id, trigger, who, config_digest, school, started_at, ended_at, state, verdict, only_checks
+                 FROM runs WHERE id < ?1 ORDER BY id DESC LIMIT ?2",
+            )
+            .map_err(|e| self.sql(e))?;
+        let runs = stmt
+            .query_map(
+                params![before.unwrap_or(i64::MAX), limit as i64],
+                row_to_run,
+            )
+            .map_err(|e| self.sql(e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.sql(e))?;
+        Ok(runs)
+    }
+
     /// One run by id, or the latest when `id` is `None`.
     pub fn run(&self, id: Option<i64>) -> Result<Option<RunRecord>, StoreError> {
         let id = match id {
