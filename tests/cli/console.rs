@@ -542,7 +542,8 @@ fn the_terminal_is_restored_after_quit_panic_and_sigterm() {
 }
 
 /// The console as the daemon's live client: a run started from another terminal appears on the
-/// Runs screen without a key pressed (the daemon tells the console; nothing polls the store).
+/// Runs screen without a key pressed (the daemon tells the console; nothing polls the store),
+/// also after the daemon has restarted.
 #[test]
 fn the_console_shows_a_run_started_elsewhere_without_a_key_pressed() {
     use crate::daemon::{write_config, Daemon};
@@ -564,4 +565,17 @@ fn the_console_shows_a_run_started_elsewhere_without_a_key_pressed() {
     assert!(!s.contains("No runs stored yet"), "{s}");
     let log = daemon.log();
     assert!(log.contains("run 1 ended"), "{log}");
+    // The daemon restarts (an upgrade, `systemctl restart`): the console hears of runs again.
+    let (status, _) = daemon.stop();
+    assert!(status.success());
+    let daemon = Daemon::start(dir, &config);
+    daemon.wait_for("caretaker daemon started", Duration::from_secs(15));
+    std::thread::sleep(Duration::from_secs(6));
+    let mut c = caretaker(dir);
+    c.args(["audit", "--only", "filter", "--trigger", "cron", "--config"])
+        .arg(&config);
+    let (code, _, err) = run(c);
+    assert_eq!(code, 2, "nothing to check is incomplete: {err}");
+    assert!(daemon.log().contains("run 2 ended"), "{}", daemon.log());
+    t.wait_for_line(&["cron", "filter"]);
 }

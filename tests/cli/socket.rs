@@ -236,4 +236,43 @@ fn two_overlapping_requests_for_the_same_audit_give_one_run() {
     let runs: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
     assert_eq!(runs.len(), 1, "{out}");
     drop(silent);
+
+    // What a confused or hostile client sends is answered in words, and the daemon goes on.
+    let socket = dir.join("caretaker.sock");
+    for (sent, said) in [
+        ("garbage\n", "not JSON"),
+        (
+            "{\"protocol\":2,\"call\":\"overview\"}\n",
+            "speaks protocol 2",
+        ),
+        (
+            "{\"protocol\":1,\"call\":\"drop_tables\"}\n",
+            "does not read",
+        ),
+        ("{\"call\":\"overview\"}\n", "no `protocol`"),
+    ] {
+        let reply = raw(&socket, sent.as_bytes());
+        assert!(reply.contains(said), "{sent:?} got {reply:?}");
+    }
+    // A request longer than a request may be is refused without being read into memory whole.
+    let long = vec![b'x'; (1 << 20) + 10];
+    let reply = raw(&socket, &long);
+    assert!(reply.contains("at most"), "{reply:?}");
+    let (code, _, err) = {
+        let mut c = caretaker(dir);
+        c.args(["runs", "--config"]).arg(&config);
+        run(c)
+    };
+    assert_eq!(code, 0, "the daemon still answers: {err}");
+}
+
+/// Sends `bytes` on a new connection to the daemon's socket; the first line it answers.
+fn raw(socket: &Path, bytes: &[u8]) -> String {
+    use std::io::{BufRead as _, Write as _};
+    let mut s = std::os::unix::net::UnixStream::connect(socket).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let _ = s.write_all(bytes);
+    let mut line = String::new();
+    let _ = std::io::BufReader::new(s).read_line(&mut line);
+    line
 }

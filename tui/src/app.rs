@@ -214,13 +214,22 @@ where
 {
     let (tx, mut rx) = mpsc::unbounded_channel();
     // News from the daemon (a run started or ended, a record added, by anyone): shown at once.
-    let mut changes = {
-        let source = Arc::clone(&source);
-        tokio::task::spawn_blocking(move || source.changes())
-            .await
-            .ok()
-            .flatten()
+    let news_from = Arc::clone(&source);
+    let subscribe = || {
+        let source = Arc::clone(&news_from);
+        async move {
+            tokio::task::spawn_blocking(move || source.changes())
+                .await
+                .ok()
+                .flatten()
+        }
     };
+    let mut changes = subscribe().await;
+    // A daemon that restarts ends the subscription: it is asked again every few seconds, and
+    // the screen reloaded once it answers.
+    let mut resubscribe = tokio::time::interval(Duration::from_secs(5));
+    resubscribe.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let live = changes.is_some();
     let mut exec = Executor::new(source, tx);
     let mut events = EventStream::new();
     let mut ticker = tokio::time::interval(Duration::from_secs(1));
@@ -278,6 +287,13 @@ where
                     changes = None;
                     continue;
                 }
+            },
+            _ = resubscribe.tick(), if live && changes.is_none() => {
+                changes = subscribe().await;
+                if changes.is_none() {
+                    continue;
+                }
+                Action::Reload
             },
             Some(()) = async { match term.as_mut() { Some(s) => s.recv().await, None => std::future::pending().await } } => Action::Quit,
             Some(()) = async { match hangup.as_mut() { Some(s) => s.recv().await, None => std::future::pending().await } } => Action::Quit,
