@@ -58,7 +58,7 @@ pub enum ApiError {
     #[error("{0}; nothing was run or recorded")]
     Recheck(RecheckRefused),
     /// The configuration (named) does not allow it.
-    #[error("{path}: {why}; nothing was recorded")]
+    #[error("{path}: {why}")]
     Config { path: String, why: String },
     /// The request names what this version or this school does not have (a check, a machine).
     #[error("{0}")]
@@ -229,6 +229,53 @@ impl Context {
     }
 }
 
+/// Whether the daemon runs on the store, what runs next and what ran last: `caretaker status`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Status {
+    /// The daemon running on the store, if one is.
+    pub daemon: Option<DaemonUp>,
+    /// The school's time zone (IANA name), when it has one.
+    pub time_zone: Option<String>,
+    /// How far the school's runs are put back.
+    pub jitter_secs: u64,
+    /// Each line of the timetable and when it runs next.
+    pub next: Vec<NextRun>,
+    /// Each area's latest run.
+    pub last: Vec<LastRun>,
+}
+
+/// The running daemon.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DaemonUp {
+    pub pid: u32,
+    pub version: String,
+    /// RFC 3339, UTC.
+    pub started_at: String,
+}
+
+/// A line of the timetable.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct NextRun {
+    /// What runs, in words ("the web-filter tests").
+    pub runs: String,
+    /// Its `--only` selectors (empty for the full audit).
+    pub only: Vec<String>,
+    /// Its schedule as written.
+    pub schedule: String,
+    /// When it runs next (RFC 3339, UTC); `None` for never.
+    pub at: Option<String>,
+    /// The same in the school's time ("Mon 2026-11-23 02:00 GMT").
+    pub at_local: Option<String>,
+}
+
+/// An area's latest run.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LastRun {
+    /// The area's family (`directory`, `hosts`, `filter`).
+    pub area: String,
+    pub run: Option<RunRecord>,
+}
+
 /// What the current picture is made of: the latest run, and the runs laid over each other to
 /// make it (newest first, each with its findings): any partial runs since the latest complete
 /// full run, then that run.
@@ -389,6 +436,9 @@ pub trait Api: Send + Sync + 'static {
     /// The runs a timetable moves on from (newest first, without counts): those since the
     /// latest complete run of each area (see `caretaker_core::schedule::timetable_runs`).
     fn timetable_runs(&self) -> Result<Vec<RunRecord>, ApiError>;
+
+    /// Whether the daemon runs on the store, what runs next and what ran last.
+    fn status(&self) -> Result<Status, ApiError>;
 
     /// Run `id`, or the latest run when `None`.
     fn run(&self, id: Option<i64>) -> Result<RunRecord, ApiError>;

@@ -219,6 +219,10 @@ impl Api for Remote {
         self.call(Call::TimetableRuns)
     }
 
+    fn status(&self) -> Result<crate::Status, ApiError> {
+        self.call(Call::Status)
+    }
+
     fn run(&self, id: Option<i64>) -> Result<RunRecord, ApiError> {
         self.call(Call::Run { id })
     }

@@ -72,6 +72,7 @@ pub enum Call {
         limit: usize,
     },
     TimetableRuns,
+    Status,
     Run {
         id: Option<i64>,
     },
@@ -141,6 +142,7 @@ impl Call {
             Call::Overview => "overview",
             Call::Runs { .. } => "runs",
             Call::TimetableRuns => "timetable_runs",
+            Call::Status => "status",
             Call::Run { .. } => "run",
             Call::Findings { .. } => "findings",
             Call::LatestFinding { .. } => "latest_finding",

@@ -348,6 +348,23 @@ impl Api for Local {
         crate::schedule::timetable_runs(|before| store.runs_before(before, 100)).map_err(api)
     }
 
+    fn status(&self) -> Result<caretaker_api::Status, ApiError> {
+        let timetable = crate::schedule::Timetable::from_config(&self.loaded).map_err(|e| {
+            ApiError::Config {
+                path: self.loaded.path.display().to_string(),
+                why: format!("key `school.timezone`: {e}"),
+            }
+        })?;
+        let daemon = crate::presence::Presence::find(&self.loaded.store_path);
+        let runs = self.timetable_runs()?;
+        Ok(crate::schedule::status(
+            &timetable,
+            daemon,
+            &runs,
+            jiff::Timestamp::now(),
+        ))
+    }
+
     fn run(&self, id: Option<i64>) -> Result<RunRecord, ApiError> {
         match self.store()?.run(id).map_err(api)? {
             Some(run) => Ok(run),
@@ -445,7 +462,10 @@ impl Api for Local {
             Ok(_) => Ok(()),
             Err(assess::RecheckRefused::NoVantagePoint) => Err(ApiError::Config {
                 path: self.loaded.path.display().to_string(),
-                why: assess::RecheckRefused::NoVantagePoint.to_string(),
+                why: format!(
+                    "{}; nothing was run or recorded",
+                    assess::RecheckRefused::NoVantagePoint
+                ),
             }),
             Err(why) => Err(ApiError::Recheck(why)),
         }

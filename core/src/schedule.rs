@@ -184,6 +184,54 @@ impl Timetable {
     }
 }
 
+/// What `caretaker status` says at `now`: the daemon running on the store (if any), each line of
+/// `timetable` with its next time (from the daemon's start when it never ran), each area's last
+/// run among `runs` (newest first).
+pub fn status(
+    timetable: &Timetable,
+    daemon: Option<crate::presence::DaemonInfo>,
+    runs: &[RunRecord],
+    now: Timestamp,
+) -> caretaker_api::Status {
+    let since = daemon
+        .as_ref()
+        .and_then(|d| d.started_at.parse().ok())
+        .unwrap_or(now);
+    let next = timetable
+        .upcoming(now, since, runs)
+        .into_iter()
+        .map(|(e, at)| caretaker_api::NextRun {
+            runs: e.scope.words(),
+            only: e.scope.selectors(),
+            schedule: e.schedule.to_string(),
+            at: at.map(|t| t.to_string()),
+            at_local: at.map(|t| {
+                t.to_zoned_datetime(timetable.tz.clone())
+                    .strftime("%a %Y-%m-%d %H:%M %Z")
+                    .to_string()
+            }),
+        })
+        .collect();
+    let last = last_by_area(runs)
+        .into_iter()
+        .map(|(area, r)| caretaker_api::LastRun {
+            area: area.family().to_string(),
+            run: r.cloned(),
+        })
+        .collect();
+    caretaker_api::Status {
+        daemon: daemon.map(|d| caretaker_api::DaemonUp {
+            pid: d.pid,
+            version: d.version,
+            started_at: d.started_at,
+        }),
+        time_zone: timetable.tz.iana_name().map(str::to_string),
+        jitter_secs: timetable.jitter.as_secs(),
+        next,
+        last,
+    }
+}
+
 /// For each area, the latest run (newest first in `runs`) that checked all of it.
 pub fn last_by_area(runs: &[RunRecord]) -> Vec<(AreaId, Option<&RunRecord>)> {
     AreaId::ALL

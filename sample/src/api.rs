@@ -48,6 +48,10 @@ impl Api for Sample {
         self.local.runs(limit)
     }
 
+    fn status(&self) -> Result<caretaker_api::Status, ApiError> {
+        self.local.status()
+    }
+
     fn timetable_runs(&self) -> Result<Vec<RunRecord>, ApiError> {
         self.local.timetable_runs()
     }

@@ -55,33 +55,10 @@ const EXIT_NOT_RUNNING: u8 = 3;
 
 pub fn status(config: Option<&Path>, args: &caretaker::cli::StatusArgs) -> Result<u8, Fail> {
     use caretaker::cli::Format;
-    use caretaker_core::presence::Presence;
-    use caretaker_core::schedule::last_by_area;
 
-    let loaded = load_config(config)?;
-    let map = load_map(&loaded)?;
-    let timetable = Timetable::from_config(&loaded).map_err(|e| {
-        fail(
-            EXIT_CONFIG,
-            anyhow::anyhow!("{}: key `school.timezone`: {e}", loaded.path.display()),
-        )
-    })?;
-    let daemon = Presence::find(&loaded.store_path);
-    let local = caretaker_core::Local::open(loaded, map).map_err(super::api_fail)?;
-    let runs = local.timetable_runs().map_err(super::api_fail)?;
-    let now = jiff::Timestamp::now();
-    let since = daemon
-        .as_ref()
-        .and_then(|d| d.started_at.parse().ok())
-        .unwrap_or(now);
-    let next = timetable.upcoming(now, since, &runs);
-    let last = last_by_area(&runs);
-    let when = |t: jiff::Timestamp| {
-        t.to_zoned_datetime(timetable.tz.clone())
-            .strftime("%a %Y-%m-%d %H:%M %Z")
-            .to_string()
-    };
-    let code = if daemon.is_some() {
+    let api = super::local(config)?;
+    let status = api.status().map_err(super::api_fail)?;
+    let code = if status.daemon.is_some() {
         0
     } else {
         EXIT_NOT_RUNNING
@@ -91,28 +68,31 @@ pub fn status(config: Option<&Path>, args: &caretaker::cli::StatusArgs) -> Resul
             let doc = serde_json::json!({
                 "kind": "caretaker.status",
                 "version": 1,
-                "daemon": daemon,
-                "time_zone": timetable.tz.iana_name(),
-                "jitter_secs": timetable.jitter.as_secs(),
-                "next": next.iter().map(|(e, at)| serde_json::json!({
-                    "runs": e.scope.words(),
-                    "only": e.scope.selectors(),
-                    "schedule": e.schedule.to_string(),
-                    "at": at.map(|t| t.to_string()),
+                "daemon": status.daemon,
+                "time_zone": status.time_zone,
+                "jitter_secs": status.jitter_secs,
+                "next": status.next.iter().map(|n| serde_json::json!({
+                    "runs": n.runs,
+                    "only": n.only,
+                    "schedule": n.schedule,
+                    "at": n.at,
                 })).collect::<Vec<_>>(),
-                "last": last.iter().map(|(area, r)| serde_json::json!({
-                    "area": area.family(),
-                    "run": r.map(|r| r.id),
-                    "started_at": r.map(|r| caretaker_model::finding::format_rfc3339(r.started_at)),
-                    "state": r.map(|r| r.state.as_str()),
-                    "verdict": r.and_then(|r| r.verdict).map(|v| v.as_str()),
-                })).collect::<Vec<_>>(),
+                "last": status.last.iter().map(|l| {
+                    let r = l.run.as_ref();
+                    serde_json::json!({
+                        "area": l.area,
+                        "run": r.map(|r| r.id),
+                        "started_at": r.map(|r| caretaker_model::finding::format_rfc3339(r.started_at)),
+                        "state": r.map(|r| r.state.as_str()),
+                        "verdict": r.and_then(|r| r.verdict).map(|v| v.as_str()),
+                    })
+                }).collect::<Vec<_>>(),
             });
             super::json_out(&doc)?;
         }
         Format::Text => {
             let mut out = String::new();
-            match &daemon {
+            match &status.daemon {
                 Some(d) => out.push_str(&format!(
                     "caretaker daemon: running (pid {}, version {}, since {})\n",
                     d.pid, d.version, d.started_at
@@ -123,23 +103,23 @@ pub fn status(config: Option<&Path>, args: &caretaker::cli::StatusArgs) -> Resul
             }
             out.push_str(&format!(
                 "\nNext runs (time zone {}, put back {} s):\n",
-                timetable.tz.iana_name().unwrap_or("of this machine"),
-                timetable.jitter.as_secs()
+                status.time_zone.as_deref().unwrap_or("of this machine"),
+                status.jitter_secs
             ));
-            if next.is_empty() {
+            if status.next.is_empty() {
                 out.push_str("  nothing is scheduled ([schedule] in caretaker.toml)\n");
             }
-            for (e, at) in &next {
+            for n in &status.next {
                 out.push_str(&format!(
                     "  {:<22} {:<32} {}\n",
-                    e.scope.words(),
-                    e.schedule.to_string(),
-                    at.map_or("never".to_string(), when)
+                    n.runs,
+                    n.schedule,
+                    n.at_local.as_deref().unwrap_or("never")
                 ));
             }
             out.push_str("\nLast run of each area:\n");
-            for (area, r) in &last {
-                let what = match r {
+            for l in &status.last {
+                let what = match &l.run {
                     None => "never checked".to_string(),
                     Some(r) => format!(
                         "run {} at {}: {}",
@@ -153,7 +133,7 @@ pub fn status(config: Option<&Path>, args: &caretaker::cli::StatusArgs) -> Resul
                         }
                     ),
                 };
-                out.push_str(&format!("  {:<10} {what}\n", area.family()));
+                out.push_str(&format!("  {:<10} {what}\n", l.area));
             }
             super::write_stdout(&out)?;
         }

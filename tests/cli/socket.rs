@@ -167,6 +167,17 @@ fn who_may_do_what_comes_from_the_peers_credentials_and_records_bear_their_name(
     );
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("www.example-science-sim.org"), "{out}");
+    // The read group asks whether the daemon runs, and what runs next, the same way.
+    let (code, out, err) = as_user(
+        dir,
+        &config,
+        1,
+        100,
+        &[("CARETAKER_SOCKET", socket)],
+        &["status"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("caretaker daemon: running"), "{out}");
     // With no daemon to ask, the configuration's own error, as before.
     let none = dir.join("none.sock");
     let (code, _, err) = as_user(
