@@ -697,6 +697,17 @@ impl SampleSchool {
             s.push('\n');
             s.push_str(&f.readme());
         }
+        if let Some(m) = &self.mail {
+            let _ = write!(
+                s,
+                "\nMail: {addr} (aiosmtpd; STARTTLS, then a login as {user} with\n\
+                 secrets/smtp.pass). `caretaker daemon --config caretaker.toml` emails its alerts\n\
+                 ([alert]) here; every message lands in {maildir}/new.\n",
+                addr = m.address(),
+                user = mail::SMTP_USER,
+                maildir = m.maildir().display(),
+            );
+        }
         s
     }
 }
