@@ -631,6 +631,9 @@ mod tests {
             .replace("# hosts = ", "hosts = ")
             .replace("# filter = ", "filter = ")
             .replace("# smtp_ca_file = ", "smtp_ca_file = ")
+            .replace("# socket = ", "socket = ")
+            .replace("# admin_group = ", "admin_group = ")
+            .replace("# read_group = ", "read_group = ")
             + "\n";
         let value: toml::Value = toml::from_str(&text).unwrap();
         let mut found = Vec::new();
