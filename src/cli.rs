@@ -105,6 +105,22 @@ pub enum Command {
     ///
     /// Exit 0 when the daemon runs on this configuration's store, 3 when it does not.
     Status(StatusArgs),
+    /// Record the yearly review of filtering and monitoring (the DfE standards: by the SLT lead,
+    /// the DSL, IT and the governor responsible), from a file.
+    ///
+    /// The file (TOML): `held_on = 2026-10-15`, `findings = "…"`, `actions = "…"`, and a
+    /// `[[participant]]` with `role` (slt-lead, dsl, it, governor) and `name` for each who took
+    /// part; optionally `clause` (default 7.2/regular-checks) and `next_review_by`. Recorded as an
+    /// attestation of the clause, by the SLT lead, until the next review is due.
+    Review(ReviewArgs),
+    /// The report leadership and governors read, for a term or any period.
+    ///
+    /// Plain English first, evidence after: whether the school meets its policy clause by clause,
+    /// the three things to fix first and who would fix them, what changed since the period
+    /// before, the trends, the filter check record the DfE standards ask for, the filter changes
+    /// and who agreed them, what is waived or attested, the yearly review, and an appendix. By
+    /// default the current term up to today, as one self-contained HTML page.
+    Report(ReportArgs),
     /// Print a shell completion script for caretaker.
     ///
     /// For example, for bash: `caretaker completions bash > /etc/bash_completion.d/caretaker`;
@@ -118,6 +134,46 @@ pub struct StatusArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct ReviewArgs {
+    /// The review, as TOML (see above).
+    #[arg(long, value_name = "FILE")]
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The first day (YYYY-MM-DD); with --to, or up to today.
+    #[arg(long, value_name = "DATE", conflicts_with_all = ["term", "last"])]
+    pub from: Option<String>,
+    /// The last day (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE", requires = "from")]
+    pub to: Option<String>,
+    /// A term: autumn-2026 (September to December), spring-2027 (January to March),
+    /// summer-2027 (April to August).
+    #[arg(long, value_name = "TERM", conflicts_with = "last")]
+    pub term: Option<String>,
+    /// The last N days up to today: 90d (or 90).
+    #[arg(long, value_name = "DAYS")]
+    pub last: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Html)]
+    pub format: ReportFormat,
+    /// Write to FILE (mode 0600) instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// One self-contained page: readable on a phone, printable on A4.
+    Html,
+    /// Markdown, for an email or a governors' paper.
+    Md,
+    /// One versioned JSON document (see docs/leadership-report.schema.json).
+    Json,
 }
 
 #[derive(Debug, Args)]

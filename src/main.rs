@@ -75,6 +75,8 @@ fn run(cli: Cli) -> Result<u8, Fail> {
         Some(Command::Console) => console(config),
         Some(Command::Daemon) => cmd::daemon::daemon(config),
         Some(Command::Status(args)) => cmd::daemon::status(config, &args),
+        Some(Command::Report(args)) => cmd::report::report(config, &args),
+        Some(Command::Review(args)) => cmd::report::review(config, &args),
         Some(Command::Completions(args)) => cmd::setup::completions(&args),
         Some(Command::Init(args)) => cmd::setup::init(&args),
         Some(Command::Config(ConfigCommand::Check)) => cmd::setup::config_check(config),

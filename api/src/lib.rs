@@ -437,6 +437,12 @@ pub trait Api: Send + Sync + 'static {
     /// latest complete run of each area (see `caretaker_core::schedule::timetable_runs`).
     fn timetable_runs(&self) -> Result<Vec<RunRecord>, ApiError>;
 
+    /// The report leadership reads, for `period`.
+    fn report(
+        &self,
+        period: caretaker_model::leadership::Period,
+    ) -> Result<caretaker_model::leadership::LeadershipReport, ApiError>;
+
     /// Whether the daemon runs on the store, what runs next and what ran last.
     fn status(&self) -> Result<Status, ApiError>;
 

@@ -219,6 +219,13 @@ impl Api for Remote {
         self.call(Call::TimetableRuns)
     }
 
+    fn report(
+        &self,
+        period: caretaker_model::leadership::Period,
+    ) -> Result<caretaker_model::leadership::LeadershipReport, ApiError> {
+        self.call(Call::Report { period })
+    }
+
     fn status(&self) -> Result<crate::Status, ApiError> {
         self.call(Call::Status)
     }

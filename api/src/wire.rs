@@ -73,6 +73,9 @@ pub enum Call {
     },
     TimetableRuns,
     Status,
+    Report {
+        period: caretaker_model::leadership::Period,
+    },
     Run {
         id: Option<i64>,
     },
@@ -143,6 +146,7 @@ impl Call {
             Call::Runs { .. } => "runs",
             Call::TimetableRuns => "timetable_runs",
             Call::Status => "status",
+            Call::Report { .. } => "report",
             Call::Run { .. } => "run",
             Call::Findings { .. } => "findings",
             Call::LatestFinding { .. } => "latest_finding",

@@ -9,6 +9,7 @@ pub mod engine;
 pub mod filter;
 pub mod filterlog;
 pub mod hosts;
+pub mod leadership;
 pub mod local;
 pub mod preflight;
 pub mod presence;

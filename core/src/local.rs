@@ -41,7 +41,7 @@ pub struct Local {
 }
 
 /// A store error as the API's: a refusal stays a refusal, anything else is the store's.
-fn api(e: StoreError) -> ApiError {
+pub(crate) fn api(e: StoreError) -> ApiError {
     match e {
         StoreError::Refused(why) => ApiError::Refused(why),
         StoreError::NoSuchRun(id) => ApiError::NoSuchRun(id),
@@ -346,6 +346,19 @@ impl Api for Local {
     fn timetable_runs(&self) -> Result<Vec<RunRecord>, ApiError> {
         let store = self.store()?;
         crate::schedule::timetable_runs(|before| store.runs_before(before, 100)).map_err(api)
+    }
+
+    fn report(
+        &self,
+        period: caretaker_model::leadership::Period,
+    ) -> Result<caretaker_model::leadership::LeadershipReport, ApiError> {
+        crate::leadership::report(
+            self.store()?,
+            &self.loaded.config.school.name,
+            &self.map,
+            period,
+            self.clock.now(),
+        )
     }
 
     fn status(&self) -> Result<caretaker_api::Status, ApiError> {

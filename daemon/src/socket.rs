@@ -427,6 +427,7 @@ fn answer(api: &dyn Api, call: Call) -> Reply {
         Call::Runs { limit } => ok(api.runs(limit.min(100_000))),
         Call::TimetableRuns => ok(api.timetable_runs()),
         Call::Status => ok(api.status()),
+        Call::Report { period } => ok(api.report(period)),
         Call::Run { id } => ok(api.run(id)),
         Call::Findings { run } => ok(api.findings(run)),
         Call::LatestFinding { fingerprint } => ok(api.latest_finding(&fingerprint)),

@@ -7,7 +7,8 @@
 //! - [`compliance`]: a clause's RAG status from its findings and attestations;
 //! - [`run`]: runs, their verdicts and counts;
 //! - [`filterlog`]: the filter check log's entries;
-//! - [`records`]: the filter-change log's records and the rules they are written by.
+//! - [`records`]: the filter-change log's records and the rules they are written by;
+//! - [`leadership`]: the report leadership reads, built from all of the above.
 
 pub mod alert;
 pub mod clauses;
@@ -15,6 +16,7 @@ pub mod clock;
 pub mod compliance;
 pub mod filterlog;
 pub mod finding;
+pub mod leadership;
 pub mod records;
 pub mod run;
 pub mod spec;

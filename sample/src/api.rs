@@ -48,6 +48,13 @@ impl Api for Sample {
         self.local.runs(limit)
     }
 
+    fn report(
+        &self,
+        period: caretaker_model::leadership::Period,
+    ) -> Result<caretaker_model::leadership::LeadershipReport, ApiError> {
+        self.local.report(period)
+    }
+
     fn status(&self) -> Result<caretaker_api::Status, ApiError> {
         self.local.status()
     }

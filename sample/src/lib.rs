@@ -19,6 +19,7 @@ use caretaker_tui::model::Picture;
 
 mod api;
 mod findings;
+pub mod history;
 mod records;
 
 /// The sample's "now": 07:30 on the morning after its latest nightly run.
@@ -66,6 +67,16 @@ fn io(what: &str, e: impl std::fmt::Display) -> ApiError {
 impl Sample {
     /// The sample school in a new folder under the system's temporary folder.
     pub fn new() -> Result<Sample, ApiError> {
+        Sample::make(false)
+    }
+
+    /// The sample school with a year of nightly runs before its week ([`history`]), for the
+    /// leadership report.
+    pub fn with_history() -> Result<Sample, ApiError> {
+        Sample::make(true)
+    }
+
+    fn make(history: bool) -> Result<Sample, ApiError> {
         let folder = tempfile::Builder::new()
             .prefix("caretaker-sample-")
             .tempdir()
@@ -83,15 +94,28 @@ impl Sample {
         let store = Store::open(&loaded.store_path)
             .map_err(|e| ApiError::Store(e.to_string()))?
             .with_clock(clock.clone());
+        let before = if history {
+            history::write(&store, &map, &clock)?
+        } else {
+            0
+        };
         let latest = nightly_runs(&store, &map, &clock)?;
         let local = Local::new(store, loaded, map.clone()).as_user(USER);
-        records::enter(&local, &clock, &map, &latest)?;
+        if history {
+            history::enter(&local, &clock, &map)?;
+        }
+        records::enter(&local, &clock, &map, &latest, before)?;
         clock.set(now());
         Ok(Sample {
             local,
             clock,
             _folder: folder,
         })
+    }
+
+    /// The sample's configuration file (its store beside it), for running `caretaker` on it.
+    pub fn config_path(&self) -> std::path::PathBuf {
+        self._folder.path().join("caretaker.toml")
     }
 
     /// The clock the sample's API runs on (set to [`now`]; tests may move it).

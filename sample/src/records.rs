@@ -48,7 +48,9 @@ pub(crate) fn enter(
     clock: &Clock,
     map: &ClauseMap,
     latest: &[Finding],
+    week: i64,
 ) -> Result<(), ApiError> {
+    // The week's run n is run `week + n` in the store (after the year of history, if any).
     let mut sim = site(
         "Mrs Patel (Year 5 teacher)",
         time::macros::date!(2026 - 11 - 17),
@@ -89,7 +91,7 @@ pub(crate) fn enter(
     let science = api.add_assessment(&science)?;
     // The filter checked after the change was made: the next morning, against run 3.
     clock.set(at("2026-11-18T09:03:00Z")?);
-    api.add_verification(science.id, 3)?;
+    api.add_verification(science.id, week + 3)?;
 
     let games = site(
         "Mr Jones (librarian)",
@@ -143,7 +145,7 @@ pub(crate) fn enter(
     clock.set(at("2026-11-21T09:14:00Z")?);
     api.add_filter_action(6, "guest-wifi", "Reported to the filtering provider")?;
     clock.set(at("2026-11-21T09:20:00Z")?);
-    api.add_verification(corrected.id, 6)?;
+    api.add_verification(corrected.id, week + 6)?;
 
     sim.url = "www.example-coding-club.org".into();
     sim.reported_by = "Ms Ahmed (computing lead)".into();
@@ -171,6 +173,7 @@ pub(crate) fn enter(
         withdrawn: false,
         withdrawn_reason: None,
         supersedes: None,
+        review: None,
     };
     clock.set(at("2026-11-22T11:00:00Z")?);
     api.add_attestation(&files)?;

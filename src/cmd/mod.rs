@@ -6,6 +6,7 @@ pub mod audit;
 pub mod daemon;
 pub mod filter;
 pub mod hosts;
+pub mod report;
 pub mod setup;
 pub mod waive;
 

@@ -258,6 +258,7 @@ pub(crate) fn attest(config: Option<&Path>, args: &AttestArgs) -> Result<u8, Fai
         withdrawn: false,
         withdrawn_reason: None,
         supersedes: None,
+        review: None,
     };
     let rec = record(&api, &a)?;
     eprintln!(

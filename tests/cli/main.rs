@@ -15,6 +15,7 @@ mod filter;
 mod hosts;
 mod interrupted;
 mod man;
+mod report;
 mod report_schema;
 mod sample_school;
 mod scripts;

@@ -523,6 +523,7 @@ impl RecordForm {
                     withdrawn: false,
                     withdrawn_reason: None,
                     supersedes: None,
+                    review: None,
                 }))
             }
             RecordTarget::Withdrawal { id, .. } => FormRecord::Withdrawal {

@@ -52,5 +52,14 @@ pub fn add_attestation(
     a: &Attestation,
     entered_by: &str,
 ) -> Result<StoredRecord, StoreError> {
+    if let Some(review) = &a.review {
+        let problems = review.problems();
+        if !problems.is_empty() {
+            return Err(StoreError::Refused(format!(
+                "the yearly review cannot be recorded: {}",
+                problems.join("; ")
+            )));
+        }
+    }
     add_expiring(store, a, entered_by)
 }

@@ -393,6 +393,38 @@ impl Store {
         Ok(runs)
     }
 
+    /// Per run from `first` to `last` (ids, both included): each clause its findings evidence, and
+    /// how many of them fail. One pass over those runs' findings, evidence left unread.
+    pub fn failing_by_clause(
+        &self,
+        first: i64,
+        last: i64,
+    ) -> Result<BTreeMap<i64, BTreeMap<String, u64>>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT run_id, clauses, SUM(status = 'fail') FROM findings
+                 WHERE run_id >= ?1 AND run_id <= ?2 GROUP BY run_id, clauses",
+            )
+            .map_err(|e| self.sql(e))?;
+        let rows: Vec<(i64, String, i64)> = stmt
+            .query_map(params![first, last], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .map_err(|e| self.sql(e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.sql(e))?;
+        let mut out: BTreeMap<i64, BTreeMap<String, u64>> = BTreeMap::new();
+        for (run, clauses, failing) in rows {
+            let clauses: Vec<String> = serde_json::from_str(&clauses).unwrap_or_default();
+            let per = out.entry(run).or_default();
+            for c in clauses {
+                *per.entry(c).or_default() += u64::try_from(failing).unwrap_or(0);
+            }
+        }
+        Ok(out)
+    }
+
     /// One run by id, or the latest when `id` is `None`.
     pub fn run(&self, id: Option<i64>) -> Result<Option<RunRecord>, StoreError> {
         let id = match id {

@@ -83,6 +83,84 @@ pub struct Attestation {
     pub withdrawn_reason: Option<String>,
     #[serde(default)]
     pub supersedes: Option<i64>,
+    /// Set on the attestation of the yearly review of filtering and monitoring (DfE standards):
+    /// when it was held, who took part, what it found and what is to be done.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<ReviewDetails>,
+}
+
+/// A yearly review of filtering and monitoring, as attested.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewDetails {
+    #[serde(with = "super::day")]
+    pub held_on: time::Date,
+    /// Who took part, each with their role (the standards name the SLT lead, the DSL, IT and the
+    /// governor responsible).
+    pub participants: Vec<Participant>,
+    /// What the review found.
+    pub findings: String,
+    /// What is to be done, by whom.
+    pub actions: String,
+}
+
+/// One person at the review.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Participant {
+    pub role: ReviewRole,
+    pub name: String,
+}
+
+/// The roles the DfE filtering and monitoring standards name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReviewRole {
+    SltLead,
+    Dsl,
+    It,
+    Governor,
+}
+
+impl ReviewRole {
+    pub const ALL: [ReviewRole; 4] = [
+        ReviewRole::SltLead,
+        ReviewRole::Dsl,
+        ReviewRole::It,
+        ReviewRole::Governor,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            ReviewRole::SltLead => "SLT lead",
+            ReviewRole::Dsl => "Designated safeguarding lead",
+            ReviewRole::It => "IT (network manager or provider)",
+            ReviewRole::Governor => "Governor responsible for filtering",
+        }
+    }
+}
+
+impl ReviewDetails {
+    /// Why it cannot be recorded: a role the standards name with nobody in it, or an empty field.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for role in ReviewRole::ALL {
+            if !self
+                .participants
+                .iter()
+                .any(|p| p.role == role && !p.name.trim().is_empty())
+            {
+                out.push(format!("nobody is named as the {}", role.title()));
+            }
+        }
+        if self.findings.trim().is_empty() {
+            out.push("`findings` is empty: say what the review found".to_string());
+        }
+        if self.actions.trim().is_empty() {
+            out.push("`actions` is empty: say what is to be done, or \"none\"".to_string());
+        }
+        out
+    }
 }
 
 impl Attestation {

@@ -1,0 +1,564 @@
+//! The report as one self-contained HTML page: no script, no network, no file beside it. It
+//! reads on a phone (tables turn into labelled blocks on a narrow screen), prints on A4 (each
+//! section on a new page, table headers repeated, no row cut in two, the school and period on
+//! every page), and never says a state by colour alone.
+
+use std::fmt::Write as _;
+
+use caretaker_model::leadership::{long_day, LeadershipReport};
+
+use crate::svg;
+
+/// Escapes text for HTML (element content and quoted attributes).
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c if c.is_control() && c != '\n' && c != '\t' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = r#"
+:root { color-scheme: light; --ink: #1b1b1b; --muted: #4a4a4a; --line: #b8b8b8; }
+* { box-sizing: border-box; }
+html { -webkit-text-size-adjust: 100%; }
+body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; color: var(--ink); background: #fff; overflow-wrap: anywhere; }
+header.page, main { max-width: 60rem; margin: 0 auto; padding: 0 1rem; }
+header.page { padding-top: 1.5rem; border-bottom: 3px solid var(--ink); }
+header.page .school { margin: 0; font-weight: 600; color: var(--muted); }
+h1 { font-size: 1.7rem; margin: .2rem 0 .5rem; }
+h2 { font-size: 1.35rem; margin: 2rem 0 .5rem; border-bottom: 1px solid var(--line); }
+h3 { font-size: 1.1rem; margin: 1.2rem 0 .4rem; }
+p.headline { font-size: 1.2rem; font-weight: 600; padding: .6rem .8rem; border-left: 6px solid var(--ink); background: #f3f3f3; }
+table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; }
+caption { text-align: left; font-weight: 600; padding: .3rem 0; }
+th, td { text-align: left; vertical-align: top; padding: .35rem .5rem; border-bottom: 1px solid var(--line); }
+thead th { border-bottom: 2px solid var(--ink); }
+.rag { display: inline-block; padding: 0 .4rem; border: 2px solid; border-radius: 3px; font-weight: 700; white-space: nowrap; }
+.rag.red { color: #8a1010; background: #fde7e7; }
+.rag.amber { color: #6b4300; background: #fff1d6; }
+.rag.green { color: #0d5a22; background: #e3f6e8; }
+.rag.grey { color: #3d3d3d; background: #eeeeee; }
+.warning { padding: .5rem .8rem; border: 2px solid #8a1010; background: #fde7e7; }
+.muted { color: var(--muted); }
+code, .mono { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: .9em; overflow-wrap: anywhere; }
+figure { margin: .5rem 0 1rem; }
+figure svg { width: 100%; height: auto; max-width: 100%; display: block; }
+figcaption { font-size: .9rem; color: var(--muted); }
+details { margin: .3rem 0 1rem; }
+ol li, ul li { margin: .3rem 0; }
+.running { display: none; }
+@media (max-width: 40rem) {
+  table, thead, tbody, tr, th, td, caption { display: block; width: 100%; }
+  thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+  tr { border-bottom: 2px solid var(--line); padding: .3rem 0; }
+  td { border: none; padding: .1rem 0; }
+  td[data-label]::before { content: attr(data-label) ": "; font-weight: 600; }
+}
+@page { size: A4; margin: 18mm 14mm 16mm; }
+@media print {
+  body { font-size: 10.5pt; }
+  header.page, main { max-width: none; padding: 0; }
+  .running { display: block; position: fixed; top: -12mm; left: 0; right: 0; font-size: 8.5pt; color: var(--muted); border-bottom: 1px solid var(--line); }
+  section { break-before: page; }
+  section#summary { break-before: auto; }
+  h2, h3 { break-after: avoid; }
+  tr, figure, li { break-inside: avoid; }
+  thead { display: table-header-group; }
+  details { display: block; }
+  details > summary { display: none; }
+  a { color: inherit; text-decoration: none; }
+}
+"#;
+
+/// The whole page.
+pub fn html(r: &LeadershipReport) -> String {
+    let mut o = String::with_capacity(64 * 1024);
+    let title = format!("Online safety report: {}, {}", r.school, r.period.label);
+    let _ = write!(
+        o,
+        "<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"generator\" content=\"caretaker\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
+        esc(&title)
+    );
+    let _ = write!(
+        o,
+        "<div class=\"running\" aria-hidden=\"true\">{} · online safety report · {}</div>\n\
+         <header class=\"page\">\n<p class=\"school\">{}</p>\n<h1>Online safety: {}</h1>\n\
+         <p class=\"muted\">From {} to {}. Made on {} from the school's own nightly checks (caretaker).</p>\n</header>\n<main>\n",
+        esc(&r.school),
+        esc(&r.period.label),
+        esc(&r.school),
+        esc(&r.period.label),
+        long_day(r.period.from),
+        long_day(r.period.to),
+        esc(&r.generated_at)
+    );
+    summary(&mut o, r);
+    trends(&mut o, r);
+    filter_record(&mut o, r);
+    filter_changes(&mut o, r);
+    exceptions(&mut o, r);
+    review(&mut o, r);
+    appendix(&mut o, r);
+    o.push_str("</main>\n</body>\n</html>\n");
+    o
+}
+
+fn rag(status: &str, words: &str) -> String {
+    let mark = match status {
+        "red" => "✗",
+        "amber" => "!",
+        "green" => "✓",
+        _ => "–",
+    };
+    format!(
+        "<span class=\"rag {}\">{mark} {}</span>",
+        esc(status),
+        esc(words)
+    )
+}
+
+/// A table: caption, headers, rows of cells (already HTML); each cell labelled with its header
+/// for narrow screens.
+fn table(o: &mut String, caption: &str, headers: &[&str], rows: &[Vec<String>]) {
+    let _ = write!(
+        o,
+        "<table>\n<caption>{}</caption>\n<thead><tr>",
+        esc(caption)
+    );
+    for h in headers {
+        let _ = write!(o, "<th scope=\"col\">{}</th>", esc(h));
+    }
+    o.push_str("</tr></thead>\n<tbody>\n");
+    for row in rows {
+        o.push_str("<tr>");
+        for (i, cell) in row.iter().enumerate() {
+            let label = headers.get(i).copied().unwrap_or_default();
+            let _ = write!(o, "<td data-label=\"{}\">{cell}</td>", esc(label));
+        }
+        o.push_str("</tr>\n");
+    }
+    o.push_str("</tbody>\n</table>\n");
+}
+
+fn summary(o: &mut String, r: &LeadershipReport) {
+    let s = &r.summary;
+    let _ = write!(
+        o,
+        "<section id=\"summary\" aria-labelledby=\"h-summary\">\n<h2 id=\"h-summary\">Summary: are we meeting our policy?</h2>\n<p class=\"headline\">{}</p>\n",
+        esc(&s.headline)
+    );
+    match &s.latest_run {
+        Some(run) => {
+            let _ = writeln!(
+                o,
+                "<p>Based on the latest checks (run {}, {}, started {}); {} run{} in the period.</p>",
+                run.id,
+                esc(&run.covered),
+                esc(&run.started_at),
+                s.runs_in_period,
+                if s.runs_in_period == 1 { "" } else { "s" }
+            );
+        }
+        None => o.push_str("<p>No checks had been recorded by the end of the period.</p>\n"),
+    }
+    let rows: Vec<Vec<String>> = s
+        .clauses
+        .iter()
+        .map(|c| {
+            vec![
+                format!(
+                    "{} <span class=\"mono muted\">{}</span>",
+                    esc(&c.title),
+                    esc(&c.id)
+                ),
+                rag(&c.status, &c.words),
+                esc(&c.reason),
+            ]
+        })
+        .collect();
+    table(
+        o,
+        "The policy, clause by clause, at the end of the period",
+        &["Clause", "State", "Why"],
+        &rows,
+    );
+    o.push_str("<h3>The three things to fix first</h3>\n");
+    if s.fix_first.is_empty() {
+        o.push_str("<p>Nothing is failing.</p>\n");
+    } else {
+        o.push_str("<ol>\n");
+        for f in &s.fix_first {
+            let _ = write!(
+                o,
+                "<li><strong>{}</strong><br>Clause: {}. Who would fix it: {}.",
+                esc(&f.what),
+                esc(&f.clause),
+                esc(&f.who)
+            );
+            if let Some(how) = &f.how {
+                let _ = write!(o, " How: {}", esc(how));
+            }
+            o.push_str("</li>\n");
+        }
+        o.push_str("</ol>\n");
+    }
+    let c = &s.changes;
+    o.push_str("<h3>What changed since the period before</h3>\n");
+    match &c.compared_with {
+        Some(run) => {
+            let _ = writeln!(
+                o,
+                "<p>Compared with the checks at the end of the period before (run {}, {}): {} newly failing, {} fixed, {} still open.</p>",
+                run.id,
+                esc(&run.started_at),
+                c.newly_failing.len(),
+                c.fixed.len(),
+                c.still_open.len()
+            );
+        }
+        None => o.push_str(
+            "<p>Nothing had been checked before the period, so there is nothing to compare with: everything failing now is listed as newly failing.</p>\n",
+        ),
+    }
+    for (title, lines) in [
+        ("Newly failing", &c.newly_failing),
+        ("Fixed", &c.fixed),
+        ("Still open", &c.still_open),
+    ] {
+        if lines.is_empty() {
+            continue;
+        }
+        let _ = writeln!(o, "<h4>{title}</h4>\n<ul>");
+        for l in lines {
+            let since = l
+                .failing_since
+                .map(|d| format!(" (failing since {})", long_day(d)))
+                .unwrap_or_default();
+            let _ = writeln!(o, "<li>{}{}</li>", esc(&l.summary), esc(&since));
+        }
+        o.push_str("</ul>\n");
+    }
+    o.push_str("</section>\n");
+}
+
+fn trends(o: &mut String, r: &LeadershipReport) {
+    o.push_str("<section id=\"trends\" aria-labelledby=\"h-trends\">\n<h2 id=\"h-trends\">Trends over the period</h2>\n");
+    if r.trends.failing.is_empty() {
+        o.push_str("<p>No complete checks in the period to draw.</p>\n");
+    } else {
+        let titles: Vec<(String, String)> = r
+            .summary
+            .clauses
+            .iter()
+            .map(|c| (c.id.clone(), c.title.clone()))
+            .collect();
+        let _ = write!(
+            o,
+            "<figure>\n{}\n<figcaption>Failing findings per clause, run by run (lower is better). Each line is labelled with its clause.</figcaption>\n</figure>\n",
+            svg::failing_chart(&r.trends.failing, &titles)
+        );
+    }
+    if !r.trends.filter.is_empty() {
+        let _ = write!(
+            o,
+            "<figure>\n{}\n<figcaption>Web-filter tests passed per user group, run by run, as a share of those tested (higher is better).</figcaption>\n</figure>\n",
+            svg::filter_chart(&r.trends.filter)
+        );
+    }
+    o.push_str("</section>\n");
+}
+
+fn filter_record(o: &mut String, r: &LeadershipReport) {
+    let f = &r.filter_record;
+    o.push_str("<section id=\"filter-record\" aria-labelledby=\"h-filter\">\n<h2 id=\"h-filter\">The filter check record</h2>\n");
+    let _ = writeln!(
+        o,
+        "<p>The web filter was checked {} time{} in the period, from each user group's point of view. The DfE filtering and monitoring standards ask for these checks to be recorded.</p>",
+        f.checks.len(),
+        if f.checks.len() == 1 { "" } else { "s" }
+    );
+    let rows: Vec<Vec<String>> = f
+        .latest_by_group
+        .iter()
+        .map(|g| {
+            let ok = g.passed == g.tested && g.tested > 0;
+            vec![
+                esc(&g.group),
+                esc(&g.checked_at),
+                if ok {
+                    rag("green", "Passed")
+                } else {
+                    rag("red", "Not as expected")
+                },
+                esc(&g.result),
+                esc(g.action.as_deref().unwrap_or("")),
+            ]
+        })
+        .collect();
+    if rows.is_empty() {
+        o.push_str("<p class=\"warning\">The filter was not checked in the period.</p>\n");
+    } else {
+        table(
+            o,
+            "The latest check for each user group",
+            &["Group", "Checked", "Result", "Details", "Action taken"],
+            &rows,
+        );
+    }
+    let rows: Vec<Vec<String>> = f
+        .checks
+        .iter()
+        .map(|c| {
+            let problems: Vec<String> = c
+                .problems()
+                .map(|p| format!("{}: {}", p.url, p.summary))
+                .collect();
+            vec![
+                esc(&caretaker_model::finding::format_rfc3339(c.started_at)),
+                esc(&format!("{} ({}), run {}", c.trigger, c.who, c.run)),
+                esc(&format!("{} ({})", c.vantage, c.group)),
+                esc(&format!("{} tests", c.results.len())),
+                if c.control != "pass" {
+                    esc("Not judged: the control page did not load")
+                } else if problems.is_empty() {
+                    esc("All as expected")
+                } else {
+                    esc(&problems.join("; "))
+                },
+                esc(&c
+                    .action
+                    .as_ref()
+                    .map(|a| format!("{} ({})", a.action, a.who))
+                    .unwrap_or_default()),
+            ]
+        })
+        .collect();
+    if !rows.is_empty() {
+        table(
+            o,
+            "Every filter check in the period",
+            &[
+                "When",
+                "Started by",
+                "From (group)",
+                "Tested",
+                "Result",
+                "Action taken",
+            ],
+            &rows,
+        );
+    }
+    o.push_str("</section>\n");
+}
+
+fn filter_changes(o: &mut String, r: &LeadershipReport) {
+    let c = &r.filter_changes;
+    o.push_str("<section id=\"filter-changes\" aria-labelledby=\"h-changes\">\n<h2 id=\"h-changes\">Filter changes and who agreed them</h2>\n");
+    if c.assessments.is_empty() {
+        o.push_str("<p>No change to the filter was risk assessed in the period.</p>\n");
+    } else {
+        let rows: Vec<Vec<String>> = c
+            .assessments
+            .iter()
+            .map(|a| {
+                vec![
+                    format!("#{} {}", a.id, esc(&a.change)),
+                    esc(&format!("{} ({})", a.reason, a.requested_by)),
+                    esc(&format!(
+                        "{} (education); {} (technical)",
+                        a.educational_assessor, a.technical_assessor
+                    )),
+                    esc(&a.consent),
+                    esc(&format!("{}, {} risk", a.decision, a.risk_level)),
+                    esc(a.recheck.as_deref().unwrap_or("not re-checked yet")),
+                ]
+            })
+            .collect();
+        table(
+            o,
+            "Risk assessments of filter changes",
+            &[
+                "Change",
+                "Why (asked by)",
+                "Assessed by",
+                "Leadership consent",
+                "Decision",
+                "Re-check",
+            ],
+            &rows,
+        );
+    }
+    if c.sites.is_empty() {
+        o.push_str("<p>No site was reported in the period.</p>\n");
+    } else {
+        let rows: Vec<Vec<String>> = c
+            .sites
+            .iter()
+            .map(|s| {
+                vec![
+                    esc(&long_day(s.date)),
+                    esc(&s.url),
+                    esc(&s.reported_by),
+                    esc(&s.recommendation),
+                    esc(&s.outcome),
+                ]
+            })
+            .collect();
+        table(
+            o,
+            "Sites reported (the site log)",
+            &["Reported", "Site", "By", "Asked to", "What became of it"],
+            &rows,
+        );
+    }
+    o.push_str("</section>\n");
+}
+
+fn exceptions(o: &mut String, r: &LeadershipReport) {
+    let e = &r.exceptions;
+    o.push_str("<section id=\"exceptions\" aria-labelledby=\"h-exceptions\">\n<h2 id=\"h-exceptions\">Exceptions: what is waived or attested</h2>\n");
+    for (title, lines, empty) in [
+        (
+            "In force at the end of the period",
+            &e.in_force,
+            "Nothing is waived or attested.",
+        ),
+        (
+            "Ending within 30 days",
+            &e.expiring,
+            "Nothing ends within 30 days.",
+        ),
+        (
+            "Ended in the period",
+            &e.expired,
+            "Nothing ended in the period.",
+        ),
+    ] {
+        let _ = writeln!(o, "<h3>{title}</h3>");
+        if lines.is_empty() {
+            let _ = writeln!(o, "<p>{empty}</p>");
+            continue;
+        }
+        let rows: Vec<Vec<String>> = lines
+            .iter()
+            .map(|l| {
+                vec![
+                    esc(&format!("{} #{}", l.kind, l.id)),
+                    esc(&l.about),
+                    esc(&l.by),
+                    esc(&l.why),
+                    esc(&format!("until {}", long_day(l.until))),
+                ]
+            })
+            .collect();
+        table(o, title, &["Kind", "About", "By", "Why", "Until"], &rows);
+    }
+    o.push_str("</section>\n");
+}
+
+fn review(o: &mut String, r: &LeadershipReport) {
+    let v = &r.review;
+    o.push_str("<section id=\"review\" aria-labelledby=\"h-review\">\n<h2 id=\"h-review\">The yearly review of filtering and monitoring</h2>\n");
+    if let Some(w) = &v.warning {
+        let _ = writeln!(
+            o,
+            "<p class=\"warning\"><strong>Warning:</strong> {}</p>",
+            esc(w)
+        );
+    }
+    if let Some(l) = &v.last {
+        let _ = writeln!(
+            o,
+            "<p>The latest review was held on {} (record #{}).</p>",
+            long_day(l.held_on),
+            l.id
+        );
+        let rows: Vec<Vec<String>> = l
+            .participants
+            .iter()
+            .map(|(role, name)| vec![esc(role), esc(name)])
+            .collect();
+        table(o, "Who took part", &["Role", "Name"], &rows);
+        let _ = writeln!(
+            o,
+            "<h3>What it found</h3>\n<p>{}</p>\n<h3>What is to be done</h3>\n<p>{}</p>",
+            esc(&l.findings),
+            esc(&l.actions)
+        );
+    }
+    o.push_str("</section>\n");
+}
+
+fn appendix(o: &mut String, r: &LeadershipReport) {
+    let a = &r.appendix;
+    o.push_str("<section id=\"appendix\" aria-labelledby=\"h-appendix\">\n<h2 id=\"h-appendix\">Appendix: the evidence</h2>\n<p>For the network manager, a technician or an inspector.</p>\n");
+    let chain = &a.chain;
+    let _ = writeln!(
+        o,
+        "<h3>The filter-change log</h3>\n<p>{} record{}; {}. Head hash <code>{}</code> (record {}). A printed copy of this report can later show that the log was not rewritten since: <code>caretaker assess verify</code> must give the same head.</p>",
+        chain.records,
+        if chain.records == 1 { "" } else { "s" },
+        if chain.intact() {
+            "the hash chain verifies".to_string()
+        } else {
+            format!("the hash chain does NOT verify: {} problem(s)", chain.problems.len())
+        },
+        esc(chain.last_hash.as_deref().unwrap_or("(none)")),
+        chain.last_id.map_or("none".to_string(), |i| i.to_string())
+    );
+    let runs: Vec<String> = a
+        .runs
+        .iter()
+        .map(|r| format!("run {} ({}, {})", r.id, r.covered, r.started_at))
+        .collect();
+    let _ = writeln!(
+        o,
+        "<h3>The checks this report is based on</h3>\n<p>{}</p>",
+        esc(&if runs.is_empty() {
+            "none".to_string()
+        } else {
+            runs.join("; ")
+        })
+    );
+    let _ = writeln!(o, "<h3>Every failing finding ({})</h3>", a.failing.len());
+    if a.failing.is_empty() {
+        o.push_str("<p>None.</p>\n");
+    }
+    for f in &a.failing {
+        let _ = write!(
+            o,
+            "<details open>\n<summary><strong>{}</strong> <span class=\"mono\">{} · {}</span></summary>\n<dl>",
+            esc(&f.summary),
+            esc(f.check.as_str()),
+            esc(&f.target.name)
+        );
+        for kv in f.evidence.values.iter() {
+            let _ = write!(
+                o,
+                "<dt class=\"mono\">{}</dt><dd class=\"mono\">{}</dd>",
+                esc(&kv.0),
+                esc(&kv.1)
+            );
+        }
+        if let Some(fix) = &f.remediation {
+            let _ = write!(o, "<dt>What to do</dt><dd>{}</dd>", esc(fix));
+        }
+        let _ = write!(
+            o,
+            "<dt>Clauses</dt><dd>{}</dd></dl>\n</details>\n",
+            esc(&f.clauses.join(", "))
+        );
+    }
+    o.push_str("</section>\n");
+}

@@ -1,0 +1,10 @@
+//! The report leadership reads ([`caretaker_model::leadership::LeadershipReport`]), rendered:
+//! [`html::html`] (one self-contained page, charts as inline SVG) and [`markdown::markdown`].
+//! The CLI writes them; the daemon will write them on a schedule.
+
+pub mod html;
+pub mod markdown;
+pub mod svg;
+
+pub use html::html;
+pub use markdown::markdown;

@@ -1,0 +1,267 @@
+//! `caretaker report`: the report leadership reads, made by the real binary from the sample
+//! school's store — a year of nightly runs (written as the engine writes them) with its records
+//! entered through the API: risk assessments and their re-checks, the site log, waivers, an
+//! expired attestation, the yearly review, and the pupils' IWF page reachable from July until
+//! it was fixed in October. A governor's questions are answered from the HTML page alone.
+
+use std::path::Path;
+
+use crate::util::{caretaker, run};
+
+/// The text of the page's section `id` (tags removed, entities decoded, spaces collapsed).
+fn section(html: &str, id: &str) -> String {
+    let start = html
+        .find(&format!("<section id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no section {id}"));
+    let end = html[start..].find("</section>").unwrap() + start;
+    text(&html[start..end])
+}
+
+fn text(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => {
+                in_tag = true;
+                out.push(' ');
+            }
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    let out = out
+        .replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'");
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn report(home: &Path, config: &Path, args: &[&str]) -> String {
+    let out = home.join("report.out");
+    let mut c = caretaker(home);
+    c.arg("report")
+        .args(args)
+        .arg("-o")
+        .arg(&out)
+        .arg("--config")
+        .arg(config);
+    let (code, _, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "the report holds the school's data");
+    std::fs::read_to_string(&out).unwrap()
+}
+
+#[test]
+fn a_governors_questions_are_answered_by_the_autumn_report() {
+    let sample = caretaker_sample::Sample::with_history().expect("the sample school");
+    let home = tempfile::tempdir().unwrap();
+    let html = report(
+        home.path(),
+        &sample.config_path(),
+        &["--term", "autumn-2026"],
+    );
+    // One self-contained page: nothing fetched, nothing run.
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    for outside in ["<script", "src=\"http", "href=\"http", "@import", "url("] {
+        assert!(!html.contains(outside), "{outside} in the page");
+    }
+    assert!(html.contains("<svg"), "the trends are drawn inline");
+
+    // "Are we compliant, and if not what are we doing about it?"
+    let summary = section(&html, "summary");
+    assert!(
+        summary.contains("does not yet meet its online safety policy"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("The three things to fix first"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("Who would fix it: the IT technician"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("✗ Not met"),
+        "a state is said in words: {summary}"
+    );
+
+    // "When was the filter last checked for pupils, and did it pass?"
+    let filter = section(&html, "filter-record");
+    let pupil_row = filter
+        .split("pupil ")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no pupil row: {filter}"));
+    assert!(pupil_row.starts_with("2026-11-23T02:00"), "{pupil_row}");
+    assert!(
+        pupil_row.contains("Not as expected") && pupil_row.contains("offensive-language"),
+        "{pupil_row}"
+    );
+
+    // "Which filter changes were made this term, and who agreed them?"
+    let changes = section(&html, "filter-changes");
+    assert!(
+        changes.contains("Unblock category video-sharing for staff")
+            && changes.contains("Mrs Head (headteacher) on 2026-11-20"),
+        "{changes}"
+    );
+    assert!(changes.contains("Mrs Patel (education)"), "{changes}");
+    assert!(
+        changes.contains("run 368 on 2026-11-18"),
+        "the re-check: {changes}"
+    );
+
+    // "What changed since last term?" The pupils' IWF page was fixed in October.
+    assert!(summary.contains("Fixed"), "{summary}");
+    let fixed = summary.split("Fixed").nth(1).unwrap_or_default();
+    assert!(fixed.contains("can reach the IWF test page"), "{summary}");
+
+    // "Is anything waived, and until when?"
+    let exceptions = section(&html, "exceptions");
+    assert!(
+        exceptions.contains("until 15 December 2026")
+            && exceptions.contains("Ending within 30 days"),
+        "{exceptions}"
+    );
+    assert!(exceptions.contains("until 31 January 2027"), "{exceptions}");
+
+    // The yearly review, with who took part; no warning.
+    let review = section(&html, "review");
+    assert!(
+        review.contains("10 October 2026") && review.contains("Dr Evans"),
+        "{review}"
+    );
+    assert!(!review.contains("Warning"), "{review}");
+
+    // The appendix: the log's head hash, as `assess verify` gives it.
+    let appendix = section(&html, "appendix");
+    assert!(appendix.contains("the hash chain verifies"), "{appendix}");
+}
+
+#[test]
+fn the_report_as_markdown_and_json_and_its_period_flags() {
+    let sample = caretaker_sample::Sample::new().expect("the sample school");
+    let home = tempfile::tempdir().unwrap();
+    let md = report(
+        home.path(),
+        &sample.config_path(),
+        &[
+            "--from",
+            "2026-11-16",
+            "--to",
+            "2026-11-23",
+            "--format",
+            "md",
+        ],
+    );
+    assert!(
+        md.starts_with("# Online safety: 16 November 2026 to 23 November 2026"),
+        "{md}"
+    );
+    assert!(md.contains("| Clause | State | Why |"), "{md}");
+    let json = report(
+        home.path(),
+        &sample.config_path(),
+        &["--term", "autumn-2026", "--format", "json"],
+    );
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(doc["format"], "caretaker.leadership-report");
+    assert_eq!(doc["period"]["from"], "2026-09-01");
+    assert_eq!(doc["summary"]["runs_in_period"], 8);
+    // Wrong flags are usage errors naming the flag.
+    for (args, says) in [
+        (vec!["--term", "winter-2026"], "--term"),
+        (vec!["--last", "ninety"], "--last"),
+        (
+            vec!["--from", "2026-11-30", "--to", "2026-11-01"],
+            "before it starts",
+        ),
+    ] {
+        let mut c = caretaker(home.path());
+        c.arg("report")
+            .args(&args)
+            .arg("--config")
+            .arg(sample.config_path());
+        let (code, _, err) = run(c);
+        assert_eq!(code, 64, "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn the_json_report_validates_against_its_schema() {
+    let sample = caretaker_sample::Sample::with_history().expect("the sample school");
+    let home = tempfile::tempdir().unwrap();
+    let json = report(
+        home.path(),
+        &sample.config_path(),
+        &["--term", "autumn-2026", "--format", "json"],
+    );
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let errors = crate::report_schema::errors_against("docs/leadership-report.schema.json", &doc);
+    assert!(errors.is_empty(), "{errors:#?}");
+    // And the schema refuses what it should.
+    let mut bad = doc.clone();
+    bad["summary"]["clauses"][0]["status"] = serde_json::json!("purple");
+    assert!(
+        !crate::report_schema::errors_against("docs/leadership-report.schema.json", &bad)
+            .is_empty()
+    );
+    let mut bad = doc;
+    bad["surprise"] = serde_json::json!(1);
+    assert!(
+        !crate::report_schema::errors_against("docs/leadership-report.schema.json", &bad)
+            .is_empty()
+    );
+}
+
+#[test]
+fn the_yearly_review_is_recorded_with_who_took_part_and_refused_without_a_governor() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path();
+    let config = crate::util::bare_school(dir);
+    let today = time::OffsetDateTime::now_utc().date();
+    let body = |governor: &str| {
+        format!(
+            "held_on = {today}\nfindings = \"The filter blocks the IWF list for every group.\"\nactions = \"Weekly tests in term time.\"\n\
+             [[participant]]\nrole = \"slt-lead\"\nname = \"Mrs Head\"\n\
+             [[participant]]\nrole = \"dsl\"\nname = \"Mr Brown\"\n\
+             [[participant]]\nrole = \"it\"\nname = \"R. Singh\"\n{governor}"
+        )
+    };
+    let file = dir.join("review.toml");
+    std::fs::write(&file, body("")).unwrap();
+    let mut c = caretaker(dir);
+    c.args(["review", "--file"])
+        .arg(&file)
+        .arg("--config")
+        .arg(&config);
+    let (code, _, err) = run(c);
+    assert_eq!(code, 64, "{err}");
+    assert!(err.contains("Governor responsible for filtering"), "{err}");
+    std::fs::write(
+        &file,
+        body("[[participant]]\nrole = \"governor\"\nname = \"Dr Evans\"\n"),
+    )
+    .unwrap();
+    let mut c = caretaker(dir);
+    c.args(["review", "--file"])
+        .arg(&file)
+        .arg("--config")
+        .arg(&config);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.trim(), "1");
+    let html = report(dir, &config, &["--last", "30d"]);
+    let review = section(&html, "review");
+    assert!(
+        review.contains("Dr Evans") && !review.contains("Warning"),
+        "{review}"
+    );
+}
