@@ -101,7 +101,7 @@ pub fn html(r: &LeadershipReport) -> String {
         esc(&r.period.label),
         long_day(r.period.from),
         long_day(r.period.to),
-        esc(&r.generated_at)
+        esc(&when_text(&r.generated_at))
     );
     summary(&mut o, r);
     trends(&mut o, r);
@@ -112,6 +112,27 @@ pub fn html(r: &LeadershipReport) -> String {
     appendix(&mut o, r);
     o.push_str("</main>\n</body>\n</html>\n");
     o
+}
+
+/// A time as people read it: "1 Sep 2026 02:00 UTC".
+fn when(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    let month = t.month().to_string();
+    format!(
+        "{} {} {} {:02}:{:02} UTC",
+        t.day(),
+        &month[..3.min(month.len())],
+        t.year(),
+        t.hour(),
+        t.minute()
+    )
+}
+
+/// An RFC 3339 time as people read it (as it is when it does not read).
+fn when_text(rfc3339: &str) -> String {
+    time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339)
+        .map(when)
+        .unwrap_or_else(|_| rfc3339.to_string())
 }
 
 fn rag(status: &str, words: &str) -> String {
@@ -165,7 +186,7 @@ fn summary(o: &mut String, r: &LeadershipReport) {
                 "<p>Based on the latest checks (run {}, {}, started {}); {} run{} in the period.</p>",
                 run.id,
                 esc(&run.covered),
-                esc(&run.started_at),
+                esc(&when_text(&run.started_at)),
                 s.runs_in_period,
                 if s.runs_in_period == 1 { "" } else { "s" }
             );
@@ -221,7 +242,7 @@ fn summary(o: &mut String, r: &LeadershipReport) {
                 o,
                 "<p>Compared with the checks at the end of the period before (run {}, {}): {} newly failing, {} fixed, {} still open.</p>",
                 run.id,
-                esc(&run.started_at),
+                esc(&when_text(&run.started_at)),
                 c.newly_failing.len(),
                 c.fixed.len(),
                 c.still_open.len()
@@ -295,7 +316,7 @@ fn filter_record(o: &mut String, r: &LeadershipReport) {
             let ok = g.passed == g.tested && g.tested > 0;
             vec![
                 esc(&g.group),
-                esc(&g.checked_at),
+                esc(&when_text(&g.checked_at)),
                 if ok {
                     rag("green", "Passed")
                 } else {
@@ -325,7 +346,7 @@ fn filter_record(o: &mut String, r: &LeadershipReport) {
                 .map(|p| format!("{}: {}", p.url, p.summary))
                 .collect();
             vec![
-                esc(&caretaker_model::finding::format_rfc3339(c.started_at)),
+                esc(&when(c.started_at)),
                 esc(&format!("{} ({}), run {}", c.trigger, c.who, c.run)),
                 esc(&format!("{} ({})", c.vantage, c.group)),
                 esc(&format!("{} tests", c.results.len())),

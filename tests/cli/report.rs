@@ -98,7 +98,10 @@ fn a_governors_questions_are_answered_by_the_autumn_report() {
         .split("pupil ")
         .nth(1)
         .unwrap_or_else(|| panic!("no pupil row: {filter}"));
-    assert!(pupil_row.starts_with("2026-11-23T02:00"), "{pupil_row}");
+    assert!(
+        pupil_row.starts_with("23 Nov 2026 02:00 UTC"),
+        "{pupil_row}"
+    );
     assert!(
         pupil_row.contains("Not as expected") && pupil_row.contains("offensive-language"),
         "{pupil_row}"
@@ -264,4 +267,152 @@ fn the_yearly_review_is_recorded_with_who_took_part_and_refused_without_a_govern
         review.contains("Dr Evans") && !review.contains("Warning"),
         "{review}"
     );
+}
+
+/// Debian's Chromium, headless, as root needs it (no sandbox), with a profile of its own.
+fn chromium(profile: &Path) -> std::process::Command {
+    let bin = Path::new("/usr/bin/chromium");
+    assert!(
+        bin.exists(),
+        "chromium is missing: apt-get install chromium"
+    );
+    let mut c = std::process::Command::new(bin);
+    c.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-extensions",
+        "--hide-scrollbars",
+        "--run-all-compositor-stages-before-draw",
+        "--virtual-time-budget=2000",
+    ])
+    .arg(format!("--user-data-dir={}", profile.display()))
+    .env("HOME", profile);
+    c
+}
+
+fn pdf_tool(name: &str) -> std::process::Command {
+    let bin = Path::new("/usr/bin").join(name);
+    assert!(
+        bin.exists(),
+        "{name} is missing: apt-get install poppler-utils"
+    );
+    std::process::Command::new(bin)
+}
+
+/// The report in a real browser: at a phone's width and a desktop's nothing runs off the side
+/// (measured in the page's own DOM), and printed it gives A4 pages on which no table row is cut
+/// in two.
+#[test]
+fn the_html_report_fits_a_phone_and_a_desktop_and_prints_on_a4() {
+    let sample = caretaker_sample::Sample::with_history().expect("the sample school");
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path();
+    let html = report(dir, &sample.config_path(), &["--term", "autumn-2026"]);
+    let profile = dir.join("chromium");
+    std::fs::create_dir_all(&profile).unwrap();
+    // A copy that measures itself (the report itself runs no script).
+    let probe = html.replace(
+        "</body>",
+        "<script>var e=document.documentElement;document.title='overflow:'+(e.scrollWidth<=e.clientWidth?'none':e.scrollWidth+'>'+e.clientWidth);</script></body>",
+    );
+    let probe_path = dir.join("probe.html");
+    std::fs::write(&probe_path, probe).unwrap();
+    for width in [390, 1280] {
+        let out = chromium(&profile)
+            .arg(format!("--window-size={width},1000"))
+            .arg("--dump-dom")
+            .arg(format!("file://{}", probe_path.display()))
+            .output()
+            .unwrap();
+        let dom = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            dom.contains("<title>overflow:none</title>"),
+            "at {width} px: {}\n{}",
+            dom.lines()
+                .find(|l| l.contains("<title>"))
+                .unwrap_or("no title"),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let shot = dir.join(format!("report-{width}.png"));
+        let out = chromium(&profile)
+            .arg(format!("--window-size={width},1000"))
+            .arg(format!("--screenshot={}", shot.display()))
+            .arg(format!("file://{}", dir.join("report.out").display()))
+            .output()
+            .unwrap();
+        let png = std::fs::read(&shot).unwrap_or_else(|e| {
+            panic!(
+                "no screenshot at {width} px ({e}): {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        assert!(png.starts_with(b"\x89PNG"), "a PNG at {width} px");
+    }
+    // Printed.
+    let page = dir.join("report.html");
+    std::fs::write(&page, &html).unwrap();
+    let pdf = dir.join("printed.pdf");
+    let out = chromium(&profile)
+        .arg("--no-pdf-header-footer")
+        .arg(format!("--print-to-pdf={}", pdf.display()))
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .unwrap();
+    assert!(pdf.exists(), "{}", String::from_utf8_lossy(&out.stderr));
+    let info = pdf_tool("pdfinfo").arg(&pdf).output().unwrap();
+    let info = String::from_utf8_lossy(&info.stdout).to_string();
+    assert!(info.contains("(A4)"), "{info}");
+    let pages: usize = info
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap();
+    assert!(pages >= 7, "each section starts a page: {pages}");
+    let page_text: Vec<String> = (1..=pages)
+        .map(|n| {
+            let out = pdf_tool("pdftotext")
+                .args(["-f", &n.to_string(), "-l", &n.to_string(), "-raw"])
+                .arg(&pdf)
+                .arg("-")
+                .output()
+                .unwrap();
+            String::from_utf8_lossy(&out.stdout)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect();
+    // Every row of the record of filter checks: its first and last cells on one page.
+    let record = &html[html.find("<section id=\"filter-record\"").unwrap()..];
+    let record = &record[..record.find("</section>").unwrap()];
+    let mut rows = 0;
+    for row in record.split("<tr>").skip(1) {
+        let cells: Vec<String> = row
+            .split("<td")
+            .skip(1)
+            .map(|c| text(&format!("<td{c}")))
+            .filter(|c| !c.is_empty())
+            .collect();
+        let (Some(first), Some(last)) = (cells.first(), cells.last()) else {
+            continue;
+        };
+        rows += 1;
+        let first_word = first.clone();
+        let last_word: String = last.split_whitespace().rev().take(1).collect();
+        assert!(
+            page_text
+                .iter()
+                .any(|p| p.contains(&first_word) && p.contains(&last_word)),
+            "a row cut between pages: {first_word:?} … {last_word:?}; the pages with the first:\n{}",
+            page_text
+                .iter()
+                .filter(|p| p.contains(&first_word))
+                .map(|p| p.chars().take(3000).collect::<String>())
+                .collect::<Vec<_>>()
+                .join("\n---\n")
+        );
+    }
+    assert!(rows > 20, "{rows} rows checked");
 }
