@@ -158,7 +158,7 @@ pub struct ReportArgs {
     /// The last N days up to today: 90d (or 90).
     #[arg(long, value_name = "DAYS")]
     pub last: Option<String>,
-    /// Output format.
+    /// Output format: html, pdf, md or json.
     #[arg(long, value_enum, default_value_t = ReportFormat::Html)]
     pub format: ReportFormat,
     /// Write to FILE (mode 0600) instead of standard output.
@@ -170,6 +170,8 @@ pub struct ReportArgs {
 pub enum ReportFormat {
     /// One self-contained page: readable on a phone, printable on A4.
     Html,
+    /// A4 PDF, made without a browser (with -o FILE, or to a pipe).
+    Pdf,
     /// Markdown, for an email or a governors' paper.
     Md,
     /// One versioned JSON document (see docs/leadership-report.schema.json).

@@ -1,10 +1,13 @@
 //! The report leadership reads ([`caretaker_model::leadership::LeadershipReport`]), rendered:
-//! [`html::html`] (one self-contained page, charts as inline SVG) and [`markdown::markdown`].
+//! [`html::html`] (one self-contained page, charts as inline SVG), [`pdf::pdf`] (A4, laid out
+//! here and drawn by krilla, no browser) and [`markdown::markdown`].
 //! The CLI writes them; the daemon will write them on a schedule.
 
 pub mod html;
 pub mod markdown;
+pub mod pdf;
 pub mod svg;
 
 pub use html::html;
 pub use markdown::markdown;
+pub use pdf::pdf;

@@ -47,18 +47,38 @@ pub fn report(config: Option<&Path>, args: &ReportArgs) -> Result<u8, Fail> {
     let today = time::OffsetDateTime::now_utc().date();
     let period = period(args, today).map_err(|e| fail(EXIT_USAGE, anyhow::anyhow!(e)))?;
     let report = api.report(period).map_err(api_fail)?;
-    let text = match args.format {
-        ReportFormat::Html => caretaker_leadership::html(&report),
-        ReportFormat::Md => caretaker_leadership::markdown(&report),
+    let bytes: Vec<u8> = match args.format {
+        ReportFormat::Html => caretaker_leadership::html(&report).into_bytes(),
+        ReportFormat::Md => caretaker_leadership::markdown(&report).into_bytes(),
+        ReportFormat::Pdf => {
+            use std::io::IsTerminal as _;
+            if args.output.is_none() && std::io::stdout().is_terminal() {
+                return Err(fail(
+                    EXIT_USAGE,
+                    anyhow::anyhow!(
+                        "a PDF is not for a terminal: write it with -o FILE, or to a pipe"
+                    ),
+                ));
+            }
+            caretaker_leadership::pdf(&report)
+                .map_err(|e| fail(EXIT_INCOMPLETE, anyhow::anyhow!(e)))?
+        }
         ReportFormat::Json => {
             let mut s =
                 serde_json::to_string_pretty(&report).map_err(|e| fail(EXIT_INCOMPLETE, e))?;
             s.push('\n');
-            s
+            s.into_bytes()
         }
     };
     match &args.output {
-        None => write_stdout(&text)?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            match out.write_all(&bytes).and_then(|_| out.flush()) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+                Err(e) => return Err(fail(EXIT_INCOMPLETE, e)),
+            }
+        }
         Some(path) => {
             use std::os::unix::fs::OpenOptionsExt as _;
             let mut f = std::fs::OpenOptions::new()
@@ -67,7 +87,7 @@ pub fn report(config: Option<&Path>, args: &ReportArgs) -> Result<u8, Fail> {
                 .truncate(true)
                 .mode(0o600)
                 .open(path)
-                .and_then(|mut f| f.write_all(text.as_bytes()).map(|_| f))
+                .and_then(|mut f| f.write_all(&bytes).map(|_| f))
                 .map_err(|e| fail(EXIT_INCOMPLETE, anyhow::anyhow!("{}: {e}", path.display())))?;
             f.flush().map_err(|e| fail(EXIT_INCOMPLETE, e))?;
         }

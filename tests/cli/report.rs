@@ -416,3 +416,87 @@ fn the_html_report_fits_a_phone_and_a_desktop_and_prints_on_a4() {
     }
     assert!(rows > 20, "{rows} rows checked");
 }
+
+/// The PDF from caretaker's own engine: every section's heading is in its text (`pdftotext`),
+/// its pages are A4 (`pdfinfo`) and each renders (`pdftoppm`, one image per page).
+#[test]
+fn the_pdf_report_has_every_section_on_a4_pages() {
+    let sample = caretaker_sample::Sample::with_history().expect("the sample school");
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path();
+    let pdf = dir.join("report.pdf");
+    let mut c = caretaker(dir);
+    c.args(["report", "--term", "autumn-2026", "--format", "pdf", "-o"])
+        .arg(&pdf)
+        .arg("--config")
+        .arg(sample.config_path());
+    let (code, _, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    let bytes = std::fs::read(&pdf).unwrap();
+    assert!(bytes.starts_with(b"%PDF-"), "a PDF");
+    let out = pdf_tool("pdftotext").arg(&pdf).arg("-").output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    for heading in [
+        "Online safety: the autumn term 2026",
+        "Summary: are we meeting our policy?",
+        "The three things to fix first",
+        "What changed since the period before",
+        "Trends over the period",
+        "The filter check record",
+        "Filter changes and who agreed them",
+        "Exceptions: what is waived or attested",
+        "The yearly review of filtering and monitoring",
+        "Appendix: the evidence",
+    ] {
+        assert!(text.contains(heading), "no {heading:?} in the PDF's text");
+    }
+    assert!(
+        text.contains("does not yet meet its online safety policy"),
+        "{text}"
+    );
+    assert!(text.contains("Dr Evans"), "the review's governor");
+    let info = pdf_tool("pdfinfo").arg(&pdf).output().unwrap();
+    let info = String::from_utf8_lossy(&info.stdout).to_string();
+    assert!(info.contains("(A4)"), "{info}");
+    let pages: usize = info
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap();
+    assert!(pages >= 7, "each section starts a page: {pages}");
+    let out = pdf_tool("pdftoppm")
+        .args(["-r", "20", "-png"])
+        .arg(&pdf)
+        .arg(dir.join("page"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let images = std::fs::read_dir(dir)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .map(|e| e.file_name().to_string_lossy().starts_with("page"))
+                .unwrap_or(false)
+        })
+        .count();
+    assert_eq!(images, pages, "every page renders");
+    assert!(
+        text.contains(&format!("Page {pages} of {pages}")),
+        "numbered pages"
+    );
+    if let Some(keep) = std::env::var_os("CARETAKER_KEEP_REPORT") {
+        let _ = std::fs::copy(&pdf, keep);
+    }
+}
