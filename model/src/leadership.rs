@@ -5,7 +5,7 @@
 //! review, and an appendix of evidence. Plain data, built here from what the core read ([`build`]);
 //! the front ends render it (HTML, Markdown, PDF, JSON).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -440,18 +440,10 @@ pub struct Inputs<'a> {
     pub chain: ChainReport,
 }
 
-/// The findings of a picture: each check and target once, from the newest run that has it.
+/// The findings of a picture made of `runs` (newest first), as the console makes it
+/// ([`crate::picture::current`]).
 pub fn picture(runs: &[(RunRecord, Vec<Finding>)]) -> Vec<Finding> {
-    let mut seen = BTreeSet::new();
-    let mut out = Vec::new();
-    for (_, findings) in runs {
-        for f in findings {
-            if seen.insert(fingerprint(f)) {
-                out.push(f.clone());
-            }
-        }
-    }
-    out
+    crate::picture::current(runs.to_vec()).1
 }
 
 /// Who would fix a failing check, by its area.

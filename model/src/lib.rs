@@ -6,6 +6,7 @@
 //! - [`clauses`]: the policy clause map;
 //! - [`compliance`]: a clause's RAG status from its findings and attestations;
 //! - [`run`]: runs, their verdicts and counts;
+//! - [`picture`]: the current picture made of several runs, and what changed between two runs;
 //! - [`filterlog`]: the filter check log's entries;
 //! - [`records`]: the filter-change log's records and the rules they are written by;
 //! - [`leadership`]: the report leadership reads, built from all of the above.
@@ -17,6 +18,7 @@ pub mod compliance;
 pub mod filterlog;
 pub mod finding;
 pub mod leadership;
+pub mod picture;
 pub mod records;
 pub mod run;
 pub mod spec;

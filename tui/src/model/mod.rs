@@ -2,11 +2,11 @@
 //! screen derives from it. Pure functions, no I/O: the source builds a [`Picture`] off the UI
 //! task, and the screens read it.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::BTreeMap;
 
 use caretaker_api::{Catalogue, Overview};
 use caretaker_model::compliance::{clause_lines, clause_lines_attested, ClauseLine, ClauseStatus};
-use caretaker_model::run::{fingerprint, RunRecord, RunState, StatusCounts, Verdict};
+use caretaker_model::run::{RunRecord, RunState, StatusCounts, Verdict};
 use caretaker_model::{AreaId, ClauseMap, Finding, Status, TargetKind};
 
 /// One clause of the policy as the Compliance screen shows it.
@@ -138,59 +138,7 @@ impl Picture {
     }
 }
 
-/// True if `run` (complete, with these `only` selectors) re-checked `f`'s check. Host checks give
-/// one finding per machine and check, and a run from the console may check one machine only: a
-/// machine's findings are replaced only by a run that reported on that machine.
-fn covers(only: &[String], hosts: &BTreeSet<String>, f: &Finding) -> bool {
-    let selected = only.is_empty() || only.iter().any(|s| f.check.matches(s));
-    selected && (f.check.family() != "host" || hosts.contains(&f.target.name))
-}
-
-/// The current findings from runs given newest first: every finding of the newest runs, and an
-/// older finding only if no newer complete run re-checked it (nor reported the same check and
-/// target). Runs still running are left out; the walk stops at the first complete full run.
-/// Returns the runs used, the findings, and for each finding its run.
-pub fn current(runs: Vec<(RunRecord, Vec<Finding>)>) -> (Vec<RunRecord>, Vec<Finding>, Vec<i64>) {
-    let mut used = Vec::new();
-    let mut findings = Vec::new();
-    let mut from_run = Vec::new();
-    let mut seen: HashSet<String> = HashSet::new();
-    // (only, machines reported on) of each newer complete run.
-    let mut newer: Vec<(Vec<String>, BTreeSet<String>)> = Vec::new();
-    for (run, fs) in runs {
-        if run.state == RunState::Running {
-            continue;
-        }
-        let mut took = false;
-        let hosts: BTreeSet<String> = fs
-            .iter()
-            .filter(|f| f.target.kind == TargetKind::Host)
-            .map(|f| f.target.name.clone())
-            .collect();
-        for f in fs {
-            if newer.iter().any(|(only, hosts)| covers(only, hosts, &f)) {
-                continue;
-            }
-            if !seen.insert(fingerprint(&f)) {
-                continue;
-            }
-            took = true;
-            from_run.push(run.id);
-            findings.push(f);
-        }
-        let full = run.only.is_empty() && run.state == RunState::Complete;
-        if took || full {
-            used.push(run.clone());
-        }
-        if run.state == RunState::Complete {
-            newer.push((run.only.clone(), hosts));
-        }
-        if full {
-            break;
-        }
-    }
-    (used, findings, from_run)
-}
+pub use caretaker_model::picture::current;
 
 /// The status words of the console, always shown as words (colour only adds to them).
 pub fn status_word(s: Status) -> &'static str {
