@@ -222,9 +222,14 @@ pub struct AuditArgs {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 
-    /// Print nothing when the school is compliant (for cron, which mails any output).
-    #[arg(long, short = 'q')]
+    /// Print nothing when the school is compliant (for cron, which mails any output); otherwise
+    /// only what is new or changed since the last run of the same checks, and the total.
+    #[arg(long, short = 'q', conflicts_with = "all")]
     pub quiet: bool,
+
+    /// Every finding, the passes too, with every sentence whole, clause by clause.
+    #[arg(long)]
+    pub all: bool,
 
     /// What started this run, as recorded in the store.
     #[arg(long, value_enum, default_value_t = TriggerArg::Manual)]
@@ -255,6 +260,10 @@ pub struct ShowArgs {
     /// takes) instead of the report.
     #[arg(long)]
     pub fingerprints: bool,
+
+    /// Every finding, the passes too, with every sentence whole, clause by clause.
+    #[arg(long)]
+    pub all: bool,
 }
 
 #[derive(Debug, Args)]

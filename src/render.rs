@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use caretaker_checks::{ClauseMap, Finding};
+use caretaker_checks::{ClauseMap, Finding, Status};
 use caretaker_model::compliance::clause_lines_attested;
 use caretaker_model::run::{RunRecord, RunState, StatusCounts, Verdict};
 use tabled::settings::object::Columns;
@@ -146,33 +146,232 @@ fn one_line(s: &str, max: usize) -> String {
     }
 }
 
-/// The one-line verdict that closes a report.
+/// The one-line verdict that closes a report: the verdict, the counts that are not zero, the run.
 pub fn verdict_line(run: &RunRecord, findings: &[Finding]) -> String {
     let c = StatusCounts::of(findings);
     let verdict = match run.state {
-        RunState::Interrupted => {
-            "INTERRUPTED: the audit was stopped before it finished".to_string()
-        }
-        RunState::Running => "RUNNING: the audit has not finished".to_string(),
+        RunState::Interrupted => "INTERRUPTED: stopped before it finished",
+        RunState::Running => "RUNNING: not finished",
         RunState::Complete => match run.verdict.unwrap_or(Verdict::Incomplete) {
-            Verdict::Compliant => "COMPLIANT".to_string(),
-            Verdict::NonCompliant => "NOT COMPLIANT".to_string(),
-            Verdict::Incomplete if findings.is_empty() => {
-                "INCOMPLETE: nothing was checked".to_string()
-            }
-            Verdict::Incomplete => "INCOMPLETE: some checks could not be done".to_string(),
+            Verdict::Compliant => "COMPLIANT",
+            Verdict::NonCompliant => "NOT COMPLIANT",
+            Verdict::Incomplete if findings.is_empty() => "INCOMPLETE: nothing was checked",
+            Verdict::Incomplete => "INCOMPLETE: some checks could not be done",
         },
     };
+    let counts: Vec<String> = [
+        (c.fail, "failing"),
+        (c.error, "could not be checked"),
+        (c.warn, "warnings"),
+        (c.waived, "waived"),
+        (c.pass, "pass"),
+    ]
+    .iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, w)| format!("{n} {w}"))
+    .collect();
     format!(
-        "{verdict} · {} failing, {} could not be checked, {} warnings, {} waived, {} passing · run {} (exit {})",
-        c.fail,
-        c.error,
-        c.warn,
-        c.waived,
-        c.pass,
+        "{verdict}: {} · run {} (exit {})",
+        if counts.is_empty() {
+            "no findings".to_string()
+        } else {
+            counts.join(", ")
+        },
         run.id,
         run.verdict.unwrap_or(Verdict::Incomplete).exit_code()
     )
+}
+
+/// `text` cut to `width` characters (an ellipsis where it was cut).
+pub fn fit(text: &str, width: usize) -> String {
+    let text = text.replace(['\n', '\r', '\t'], " ");
+    if text.chars().count() <= width {
+        return text;
+    }
+    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+/// The width to print for: the terminal's, or $COLUMNS, else 80 (a mail, a pipe); at least 60.
+pub fn width() -> usize {
+    use std::io::IsTerminal as _;
+    let tty = std::io::stdout()
+        .is_terminal()
+        .then(|| {
+            crossterm::terminal::size()
+                .ok()
+                .map(|(w, _)| usize::from(w))
+        })
+        .flatten();
+    let env = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse().ok());
+    tty.or(env).unwrap_or(80).clamp(60, 400)
+}
+
+/// The first line of a report: the school and the run.
+fn heading(school: &str, run: &RunRecord, width: usize) -> String {
+    fit(
+        &format!(
+            "caretaker · {school} · run {} · {} · {} by {}{}",
+            run.id,
+            caretaker_model::finding::format_rfc3339(run.started_at),
+            run.trigger,
+            run.who,
+            if run.only.is_empty() {
+                String::new()
+            } else {
+                format!(" · only {}", run.only.join(","))
+            }
+        ),
+        width,
+    )
+}
+
+/// One finding on one line: what it is about and its sentence (its status too, when the list
+/// mixes them).
+fn finding_line(f: &Finding, with_status: bool, width: usize) -> String {
+    let status = if with_status {
+        format!("{:<6} ", f.status.as_str().to_uppercase())
+    } else {
+        String::new()
+    };
+    fit(
+        &format!("  {status}{}: {}", f.target.display_name(), f.summary),
+        width,
+    )
+}
+
+/// The report of one run as a person at a terminal reads it (`caretaker audit`, `show`): each
+/// clause on a line, then what fails, could not be checked, warns or is waived, one finding to a
+/// line, and one line for the passes; all within `width` columns. `--all` gives
+/// [`report_attested`] instead.
+pub fn report_summary(
+    school: &str,
+    map: &ClauseMap,
+    run: &RunRecord,
+    findings: &[Finding],
+    attestations: &[(i64, caretaker_model::records::Attestation)],
+    today: time::Date,
+    width: usize,
+) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}\n", heading(school, run, width));
+    let lines = clause_lines_attested(map, findings, attestations, today);
+    for section in &map.sections {
+        let mine: Vec<_> = lines.iter().filter(|l| l.section == section.id).collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "{}",
+            fit(&format!(" {}  {}", section.id, section.title), width)
+        );
+        for l in mine {
+            let _ = writeln!(
+                out,
+                "{}",
+                fit(
+                    &format!(
+                        "  {:<6} {:<36} {}",
+                        l.status.word(),
+                        fit(&l.title, 36),
+                        l.reason
+                    ),
+                    width
+                )
+            );
+        }
+    }
+    for (status, title) in [
+        (Status::Fail, "Failing"),
+        (Status::Error, "Could not be checked"),
+        (Status::Warn, "Warnings"),
+        (Status::Waived, "Waived"),
+    ] {
+        let mine: Vec<&Finding> = findings.iter().filter(|f| f.status == status).collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "\n{title} ({})", mine.len());
+        for f in mine {
+            let _ = writeln!(out, "{}", finding_line(f, false, width));
+        }
+    }
+    let passes = findings.iter().filter(|f| f.status == Status::Pass).count();
+    out.push('\n');
+    if passes > 0 {
+        let _ = writeln!(
+            out,
+            "{}",
+            fit(
+                &format!("{passes} checks pass; --all lists them, and every sentence whole."),
+                width
+            )
+        );
+    }
+    let _ = writeln!(out, "{}", fit(&verdict_line(run, findings), width));
+    out
+}
+
+/// What `caretaker audit --quiet` prints when the school is not compliant: only what is new or
+/// changed since `previous` (the last comparable run: its id and findings; everything when there
+/// is none), and the one-line total. Nothing new: the total alone.
+pub fn report_quiet(
+    run: &RunRecord,
+    findings: &[Finding],
+    previous: Option<(&RunRecord, &[Finding])>,
+    width: usize,
+) -> String {
+    let mut out = String::new();
+    match previous {
+        None => {
+            let problems: Vec<&Finding> = findings
+                .iter()
+                .filter(|f| f.status != Status::Pass)
+                .collect();
+            if !problems.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "Not passing (no earlier run of the same checks to compare with):"
+                );
+                for f in problems {
+                    let _ = writeln!(out, "{}", finding_line(f, true, width));
+                }
+            }
+        }
+        Some((prev, before)) => {
+            let d = caretaker_model::picture::diff(
+                (prev.id, &prev.only),
+                before,
+                (run.id, &run.only),
+                findings,
+            );
+            if !d.new.is_empty() {
+                let _ = writeln!(out, "New or changed since run {}:", prev.id);
+                for f in &d.new {
+                    let _ = writeln!(out, "{}", finding_line(f, true, width));
+                }
+            }
+            if !d.resolved.is_empty() {
+                let _ = writeln!(out, "Fixed since run {}:", prev.id);
+                for f in &d.resolved {
+                    let _ = writeln!(
+                        out,
+                        "{}",
+                        fit(
+                            &format!("  FIXED  {}: {}", f.target.display_name(), f.summary),
+                            width
+                        )
+                    );
+                }
+            }
+        }
+    }
+    let _ = writeln!(out, "{}", fit(&verdict_line(run, findings), width));
+    out
 }
 
 #[derive(Tabled)]

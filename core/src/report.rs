@@ -216,6 +216,7 @@ mod tests {
             withdrawn: false,
             withdrawn_reason: None,
             supersedes: None,
+            review: None,
         }
     }
 

@@ -149,6 +149,22 @@ pub struct RunRecord {
     pub counts: StatusCounts,
 }
 
+impl RunRecord {
+    /// Whether `earlier` is a run to compare this one with: it came before, finished, and checked
+    /// the same things (its `--only` selection is this one's).
+    pub fn comparable(&self, earlier: &RunRecord) -> bool {
+        let sorted = |r: &RunRecord| {
+            let mut v = r.only.clone();
+            v.sort();
+            v.dedup();
+            v
+        };
+        earlier.id < self.id
+            && earlier.state == RunState::Complete
+            && sorted(self) == sorted(earlier)
+    }
+}
+
 /// How many findings of each status.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StatusCounts {

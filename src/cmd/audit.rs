@@ -40,7 +40,25 @@ pub fn audit(config: Option<&Path>, args: &AuditArgs) -> Result<u8, Fail> {
         return Ok(0);
     }
     let run = api.run(Some(ended.run_id)).map_err(api_fail)?;
-    print_run(&api, &run, &findings, args.format)?;
+    if args.quiet && args.format == Format::Text {
+        // The last run of the same checks before this one, to print only what changed.
+        let earlier = api.runs(200).map_err(api_fail)?;
+        let previous = match earlier.into_iter().find(|r| run.comparable(r)) {
+            Some(r) => {
+                let fs = api.findings(r.id).map_err(api_fail)?;
+                Some((r, fs))
+            }
+            None => None,
+        };
+        write_stdout(&render::report_quiet(
+            &run,
+            &findings,
+            previous.as_ref().map(|(r, fs)| (r, fs.as_slice())),
+            render::width(),
+        ))?;
+        return Ok(verdict.exit_code() as u8);
+    }
+    print_run(&api, &run, &findings, args.format, args.all)?;
     Ok(verdict.exit_code() as u8)
 }
 
@@ -110,19 +128,29 @@ fn print_run(
     run: &RunRecord,
     findings: &[Finding],
     format: Format,
+    all: bool,
 ) -> Result<(), Fail> {
     let changes = api.change_log().map_err(api_fail)?;
     let today = changes.today;
     let attestations = changes.into_log().attestations();
     let (school, map) = (&api.context().school, &api.context().map);
     match format {
-        Format::Text => write_stdout(&render::report_attested(
+        Format::Text if all => write_stdout(&render::report_attested(
             school,
             map,
             run,
             findings,
             &attestations,
             today,
+        )),
+        Format::Text => write_stdout(&render::report_summary(
+            school,
+            map,
+            run,
+            findings,
+            &attestations,
+            today,
+            render::width(),
         )),
         Format::Json => json_out(&report::document_attested(
             school,
@@ -164,6 +192,6 @@ pub fn show(config: Option<&Path>, args: &ShowArgs) -> Result<u8, Fail> {
     let api = local(config)?;
     let run = stored_run(&api, args.run)?;
     let findings = api.findings(run.id).map_err(api_fail)?;
-    print_run(&api, &run, &findings, args.format)?;
+    print_run(&api, &run, &findings, args.format, args.all)?;
     Ok(0)
 }

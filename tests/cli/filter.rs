@@ -417,3 +417,63 @@ fn a_filter_that_answers_200_with_its_own_page_and_a_sinkhole_is_judged_right() 
     assert_eq!(guest_iwf["status"], "pass", "{guest_iwf:#}");
     assert_eq!(evidence_value(guest_iwf, "resolved"), sinkhole);
 }
+
+/// `caretaker audit --quiet` from cron: only what is new or changed since the last run of the
+/// same checks, and the total. The sample school's real squid lets the IWF page through for
+/// pupils: the next run says so; the one after says nothing new; blocked again, it says fixed.
+#[test]
+fn quiet_audits_tell_only_what_changed() {
+    let lab = filter_school();
+    let home = tempfile::tempdir().unwrap();
+    let quiet = || {
+        let mut c = caretaker(home.path());
+        c.env("COLUMNS", "80")
+            .args([
+                "audit",
+                "--only",
+                "filter",
+                "--quiet",
+                "--trigger",
+                "cron",
+                "--config",
+            ])
+            .arg(lab.config_path());
+        let (code, out, err) = run(c);
+        assert_eq!(code, 1, "the planted problems: {err}");
+        for l in out.lines() {
+            assert!(l.chars().count() <= 80, "wider than 80: {l:?}");
+        }
+        out
+    };
+    let first = quiet();
+    assert!(
+        first.contains("no earlier run of the same checks to compare with"),
+        "{first}"
+    );
+    let filter = lab.filter().unwrap();
+    filter
+        .let_through("pupil", "iwf.testfiltering.com")
+        .unwrap();
+    let opened = quiet();
+    assert!(opened.contains("New or changed since run 1:"), "{opened}");
+    let new: Vec<&str> = opened.lines().filter(|l| l.starts_with("  ")).collect();
+    assert_eq!(new.len(), 1, "only the IWF page for pupils: {opened}");
+    assert!(
+        new[0].contains("FAIL") && new[0].contains("iwf.testfiltering.com"),
+        "{opened}"
+    );
+    let again = quiet();
+    assert_eq!(
+        again.lines().count(),
+        1,
+        "nothing new the second time: {again}"
+    );
+    assert!(again.starts_with("NOT COMPLIANT: "), "{again}");
+    filter.block_again().unwrap();
+    let fixed = quiet();
+    assert!(fixed.contains("Fixed since run 3:"), "{fixed}");
+    assert!(
+        fixed.contains("FIXED") && fixed.contains("iwf.testfiltering.com"),
+        "{fixed}"
+    );
+}

@@ -73,7 +73,7 @@ fn every_planted_problem_is_reported_and_no_clean_account_is() {
     }
     // The clean accounts are not named in the text report at all.
     let mut c = caretaker(home.path());
-    c.args(["show", "--config"]).arg(lab.config_path());
+    c.args(["show", "--all", "--config"]).arg(lab.config_path());
     let (code, text, err) = run(c);
     assert_eq!(code, 0, "{err}");
     assert_text_report_agrees(&text, &doc);

@@ -312,7 +312,7 @@ fn waived_findings_stop_failing_until_withdrawn_and_attestations_turn_clauses_gr
         att_until.as_str(),
     ];
     let attestation = id(&args, ct(h, config, &args));
-    let (code, text, err) = ct(h, config, &["show"]);
+    let (code, text, err) = ct(h, config, &["show", "--all"]);
     assert_eq!(code, 0, "{err}");
     let line = files_line(&text);
     assert!(line.contains("GREEN"), "{line}");

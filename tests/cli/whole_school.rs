@@ -99,10 +99,35 @@ fn whole_school(lab: &caretaker_lab::SampleSchool, before: &str) {
     );
     // The text report agrees with the data and names every planted target.
     let mut c = caretaker(home.path());
-    c.args(["show", "--config"]).arg(lab.config_path());
+    c.args(["show", "--all", "--config"]).arg(lab.config_path());
     let (code, text, err) = run(c);
     assert_eq!(code, 0, "{err}");
     assert_text_report_agrees(&text, &doc);
+    // At a terminal of 80 columns (as over SSH) the audit fits: at most 60 lines, none wider.
+    let mut c = caretaker(home.path());
+    c.env("COLUMNS", "80")
+        .args(["audit", "--config"])
+        .arg(lab.config_path());
+    let (code, text, err) = run(c);
+    assert_eq!(code, 1, "{err}");
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines.len() <= 60, "{} lines:\n{text}", lines.len());
+    for l in &lines {
+        assert!(l.chars().count() <= 80, "wider than 80: {l:?}");
+    }
+    assert!(
+        text.contains("checks pass; --all lists them"),
+        "the passes in one line: {text}"
+    );
+    // From cron: nothing has changed since that run, so only the total.
+    let mut c = caretaker(home.path());
+    c.env("COLUMNS", "80")
+        .args(["audit", "--quiet", "--trigger", "cron", "--config"])
+        .arg(lab.config_path());
+    let (code, quiet, err) = run(c);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(quiet.lines().count(), 1, "nothing new: {quiet}");
+    assert!(quiet.starts_with("NOT COMPLIANT: "), "{quiet}");
     // A second run: the same facts keep their fingerprints.
     let (_, again, _) = audit_json(home.path(), lab.config_path(), &[]);
     assert_unique_fingerprints(&again);

@@ -705,6 +705,7 @@ fn waivers_and_attestations_join_the_chain_and_withdrawals_supersede() {
         withdrawn: false,
         withdrawn_reason: None,
         supersedes: None,
+        review: None,
     };
     let a_rec = add_attestation(&store, &a, "root").unwrap();
     let log = store.log().unwrap();
