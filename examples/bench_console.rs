@@ -113,11 +113,22 @@ fn night(map: &ClauseMap, run: usize, hosts: usize) -> Vec<Finding> {
 
 fn fill(config: &Path, runs: usize, hosts: usize) -> Result<(), String> {
     let loaded = caretaker_config::load(config).map_err(|e| e.to_string())?;
-    let store = Store::open(&loaded.store_path).map_err(|e| e.to_string())?;
+    // One run a night at 02:00, the last one last night: a year of nightly history.
+    let clock = caretaker_model::Clock::manual(time::OffsetDateTime::now_utc());
+    let store = Store::open(&loaded.store_path)
+        .map_err(|e| e.to_string())?
+        .with_clock(clock.clone());
     let map = caretaker_checks::clauses::builtin();
     let t = Instant::now();
     let mut n = 0;
+    let today = time::OffsetDateTime::now_utc().date();
     for run in 0..runs {
+        let day = today - time::Duration::days((runs - run) as i64);
+        clock.set(
+            day.with_hms(2, 0, 0)
+                .map_err(|e| e.to_string())?
+                .assume_utc(),
+        );
         let findings = night(&map, run, hosts);
         n += findings.len();
         let id = store

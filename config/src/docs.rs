@@ -148,6 +148,9 @@ pub const FIELDS: &[FieldDoc] = &[
     f("alert.smtp_ca_file", "path", "the system's trusted certificate authorities", "PEM file of the certificate authority that signed the mail server's certificate."),
     f("alert.smtp_allow_insecure", "boolean", "false", "Send without STARTTLS. The password and the alert then cross the network in clear: only for a lab."),
     f("alert.command", "list of strings", "[] (no command)", "A command run for each alert email, with the alert as JSON on its standard input (kind caretaker.alert: new, reminders, resolved), e.g. a script posting to a Teams or Slack webhook. Stopped after 30 seconds."),
+    f("report.schedule", "\"off\", \"monthly\" or \"termly\"", "\"off\"", "When `caretaker daemon` writes the report leadership and governors read (`caretaker report`) by itself: \"monthly\" on the 1st for the month before, \"termly\" the day after each term ends (autumn: September to December, spring: January to March, summer: April to August). A report missed while the machine was off is written when the daemon starts."),
+    f("report.folder", "path", "reports beside the store", "Where the daemon writes the reports (HTML and PDF, mode 0600, in a folder of mode 0700)."),
+    f("report.email_to", "list of email addresses", "[] (no email)", "Who gets each report by email, sent through [alert]'s mail server: the headteacher, the governor responsible for filtering."),
     f("daemon.socket", "path", "/run/caretaker/caretaker.sock (system install), else beside the store", "The socket the command line and the console reach a running `caretaker daemon` through (at most 100 bytes long). While the daemon runs they go through it; otherwise they work on the store themselves."),
     f("daemon.admin_group", "group name", "none (root and the daemon's user only)", "Members of this group (as the operating system, and so the directory through NSS, says) may start audits and write records through the daemon; each record is entered under their own user name."),
     f("daemon.read_group", "group name", "none", "Members of this group may read results and records through the daemon, and change nothing. Everyone else is refused."),
@@ -385,6 +388,13 @@ smtp_allow_insecure = false
 # A command given each alert as JSON on its standard input (e.g. to post to a Teams webhook).
 command = []
 remind_after_hours = 24
+
+# The report leadership and governors read, written by `caretaker daemon` when each period ends
+# (HTML and PDF) and emailed through [alert]'s mail server.
+[report]
+schedule = "termly"
+# folder = "/var/lib/caretaker/reports"
+email_to = ["head@school.sch.uk", "safeguarding.governor@school.sch.uk"]
 
 # Who may use the running daemon (`caretaker daemon`), as the operating system says: members of
 # admin_group may start audits and record assessments (under their own name), members of
@@ -632,6 +642,7 @@ mod tests {
             .replace("# filter = ", "filter = ")
             .replace("# smtp_ca_file = ", "smtp_ca_file = ")
             .replace("# socket = ", "socket = ")
+            .replace("# folder = ", "folder = ")
             .replace("# admin_group = ", "admin_group = ")
             .replace("# read_group = ", "read_group = ")
             + "\n";

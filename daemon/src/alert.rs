@@ -234,6 +234,35 @@ async fn attempt(p: &mut Pending) {
 }
 
 async fn email(settings: &AlertSettings, subject: &str, body: &str) -> Result<(), String> {
+    let message = message(settings, &settings.email_to, subject)?
+        .header(ContentType::TEXT_PLAIN)
+        .body(body.to_string())
+        .map_err(|e| e.to_string())?;
+    send(settings, message).await
+}
+
+/// A message from `[alert] email_from` to `to`, with `subject`, its body still to give.
+pub(crate) fn message(
+    settings: &AlertSettings,
+    to: &[String],
+    subject: &str,
+) -> Result<lettre::message::MessageBuilder, String> {
+    let from: Mailbox = settings
+        .email_from
+        .clone()
+        .unwrap_or_else(|| format!("caretaker@{}", caretaker_core::store::host_name()))
+        .parse()
+        .map_err(|e| format!("email_from: {e}"))?;
+    let mut message = Message::builder().from(from).subject(subject);
+    for t in to {
+        message = message.to(t.parse().map_err(|e| format!("{t}: {e}"))?);
+    }
+    Ok(message)
+}
+
+/// Sends `message` through `[alert]`'s mail server: STARTTLS (unless the configuration allows
+/// plain), the login if one is set, within [`DELIVERY`].
+pub(crate) async fn send(settings: &AlertSettings, message: Message) -> Result<(), String> {
     let server = settings
         .smtp_server
         .as_deref()
@@ -269,26 +298,13 @@ async fn email(settings: &AlertSettings, subject: &str, body: &str) -> Result<()
             password.expose().to_string(),
         ));
     }
-    let from: Mailbox = settings
-        .email_from
-        .clone()
-        .unwrap_or_else(|| format!("caretaker@{}", caretaker_core::store::host_name()))
-        .parse()
-        .map_err(|e| format!("email_from: {e}"))?;
-    let mut message = Message::builder().from(from).subject(subject);
-    for to in &settings.email_to {
-        message = message.to(to.parse().map_err(|e| format!("{to}: {e}"))?);
+    match tokio::time::timeout(DELIVERY, transport.build().send(message)).await {
+        Ok(r) => r.map(drop).map_err(|e| e.to_string()),
+        Err(_) => Err(format!(
+            "the mail server did not answer within {} s",
+            DELIVERY.as_secs()
+        )),
     }
-    let message = message
-        .header(ContentType::TEXT_PLAIN)
-        .body(body.to_string())
-        .map_err(|e| e.to_string())?;
-    transport
-        .build()
-        .send(message)
-        .await
-        .map(drop)
-        .map_err(|e| e.to_string())
 }
 
 async fn command(

@@ -9,6 +9,7 @@
 //! interrupted) and end the daemon within 10 seconds.
 
 mod alert;
+pub mod report;
 pub mod runs;
 pub mod socket;
 
@@ -47,6 +48,9 @@ pub struct Opened {
     pub config: PathBuf,
     /// The configuration, as front ends need it.
     pub context: caretaker_api::Context,
+    /// The leadership report written by itself.
+    pub report: caretaker_config::ReportSettings,
+    pub report_folder: PathBuf,
 }
 
 impl std::fmt::Debug for Opened {
@@ -102,7 +106,21 @@ async fn main_loop(open: Open) -> Result<(), DaemonError> {
         daemon,
         config,
         context,
+        report,
+        report_folder,
     } = open().map_err(DaemonError::Start)?;
+    // The report job looks every minute, off the loop (a slow mail server never holds it up).
+    let (report_tx, report_rx) = tokio::sync::watch::channel((
+        Arc::clone(&api),
+        report::ReportJob {
+            settings: report,
+            folder: report_folder,
+            alert: alert.clone(),
+            school: school.clone(),
+            tz: timetable.tz.clone(),
+        },
+    ));
+    let _reports = AbortOnDrop(tokio::spawn(report::run(report_rx)));
     let access = Access::resolve(&daemon, &config).map_err(DaemonError::Start)?;
     // One daemon per store, for as long as this one runs.
     let _presence = Presence::claim(
@@ -229,6 +247,16 @@ async fn main_loop(open: Open) -> Result<(), DaemonError> {
                             timetable = o.timetable;
                             alert = o.alert;
                             school = o.school;
+                            let _ = report_tx.send((
+                                Arc::clone(&api),
+                                report::ReportJob {
+                                    settings: o.report,
+                                    folder: o.report_folder,
+                                    alert: alert.clone(),
+                                    school: school.clone(),
+                                    tz: timetable.tz.clone(),
+                                },
+                            ));
                             tracing::info!("configuration read again: {}", describe(&timetable));
                         }
                     },

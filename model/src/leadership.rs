@@ -115,6 +115,45 @@ impl Period {
         })
     }
 
+    /// The latest period of `schedule` that has ended before `today`: the month before, or the
+    /// term that ended last. `None` when the schedule is off.
+    pub fn last_complete(
+        schedule: caretaker_config::ReportSchedule,
+        today: time::Date,
+    ) -> Option<Period> {
+        use caretaker_config::ReportSchedule;
+        use time::Month;
+        match schedule {
+            ReportSchedule::Off => None,
+            ReportSchedule::Monthly => {
+                let first = today.replace_day(1).ok()?;
+                let to = first.previous_day()?;
+                let from = to.replace_day(1).ok()?;
+                Some(Period {
+                    label: format!("{} {}", to.month(), to.year()),
+                    from,
+                    to,
+                })
+            }
+            ReportSchedule::Termly => {
+                let y = today.year();
+                let name = match today.month() {
+                    Month::January | Month::February | Month::March => format!("autumn-{}", y - 1),
+                    Month::April | Month::May | Month::June | Month::July | Month::August => {
+                        format!("spring-{y}")
+                    }
+                    _ => format!("summer-{y}"),
+                };
+                Period::term(&name).ok()
+            }
+        }
+    }
+
+    /// The name of the period's report files: `report-2026-09-01-to-2026-12-31`.
+    pub fn file_stem(&self) -> String {
+        format!("report-{}-to-{}", self.from, self.to)
+    }
+
     /// The period of the same length just before this one (what "since the last report" compares
     /// with).
     pub fn before(&self) -> Period {

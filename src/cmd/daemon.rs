@@ -24,6 +24,13 @@ fn open(path: Option<&Path>) -> Result<Opened, String> {
     let daemon = loaded.config.daemon.clone();
     let config = loaded.path.clone();
     let context = caretaker_api::Context::of(&loaded, &map);
+    let report = loaded.config.report.clone();
+    let report_folder = report.folder.clone().unwrap_or_else(|| {
+        loaded
+            .store_path
+            .parent()
+            .map_or_else(|| PathBuf::from("reports"), |p| p.join("reports"))
+    });
     let local = caretaker_core::Local::open(loaded, map).map_err(|e| e.to_string())?;
     let base = local.clone();
     let for_user: caretaker_daemon::socket::ForUser =
@@ -40,6 +47,8 @@ fn open(path: Option<&Path>) -> Result<Opened, String> {
         daemon,
         config,
         context,
+        report,
+        report_folder,
     })
 }
 

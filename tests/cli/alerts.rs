@@ -471,3 +471,74 @@ smtp_password_file = "{wrong}"
     assert!(mail.log().contains("refused"), "{}", mail.log());
     assert!(mail.messages().is_empty());
 }
+
+/// `[report] schedule = "monthly"`: once a month has ended, the daemon writes its report (HTML and
+/// PDF, mode 0600 in a 0700 folder) and emails it, with both attached, to the lab's mail server;
+/// started again, it writes and sends nothing more.
+#[test]
+fn the_monthly_report_is_written_and_emailed_once() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let home = tempfile::tempdir().unwrap();
+    let lab = mail_school();
+    let mail = lab.mail().expect("a mail server");
+    let config = crate::daemon::write_config(
+        home.path(),
+        &format!(
+            "[schedule]\naudit = \"off\"\n[alert]\nsmtp_server = \"{address}\"\nsmtp_ca_file = \"{ca}\"\nsmtp_user = \"caretaker\"\nsmtp_password_file = \"{password}\"\nemail_from = \"caretaker@daemon.sch.uk\"\n[report]\nschedule = \"monthly\"\nemail_to = [\"head@daemon.sch.uk\", \"governor@daemon.sch.uk\"]\n",
+            address = mail.address(),
+            ca = lab.dir().join("tls/ca.pem").display(),
+            password = mail.password_file().display(),
+        ),
+    );
+    // A run in the month before this one.
+    let today = time::OffsetDateTime::now_utc().date();
+    crate::daemon::finished_run_days_ago(
+        &config,
+        i64::from(today.day()) + 3,
+        &[],
+        Some(caretaker_core::Verdict::Compliant),
+    );
+    let first = today.replace_day(1).unwrap();
+    let to = first.previous_day().unwrap();
+    let from = to.replace_day(1).unwrap();
+    let stem = format!("report-{from}-to-{to}");
+    let folder = home.path().join("reports");
+    let daemon = Daemon::start(home.path(), &config);
+    daemon.wait_for("is emailed to head@daemon.sch.uk", Duration::from_secs(60));
+    for ext in ["html", "pdf"] {
+        let f = folder.join(format!("{stem}.{ext}"));
+        let mode = std::fs::metadata(&f).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}", f.display());
+    }
+    let mode = std::fs::metadata(&folder).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700);
+    let messages = wait_for_mail(&lab, 1, Duration::from_secs(30));
+    let m = &messages[0];
+    assert!(
+        subject(m).starts_with(&format!(
+            "Online safety report: Daemon Primary, {} {}",
+            to.month(),
+            to.year()
+        )),
+        "{}",
+        subject(m)
+    );
+    assert!(m.contains("governor@daemon.sch.uk"), "{m}");
+    let headers: Vec<&str> = m.lines().filter(|l| l.contains("filename")).collect();
+    for ext in ["pdf", "html"] {
+        assert!(
+            headers
+                .iter()
+                .any(|h| h.contains(&format!("{stem}.{ext}\""))),
+            "the {ext} attached: {headers:?}"
+        );
+    }
+    let (status, _) = daemon.stop();
+    assert!(status.success());
+    // Started again: the report is there and sent; nothing more.
+    let daemon = Daemon::start(home.path(), &config);
+    daemon.wait_for("caretaker daemon started", Duration::from_secs(15));
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(lab.mail().unwrap().messages().len(), 1, "{}", daemon.log());
+    assert!(!daemon.log().contains("is written"), "{}", daemon.log());
+}

@@ -105,7 +105,7 @@ pub(crate) fn write_config(dir: &Path, body: &str) -> PathBuf {
 
 /// Writes to the store of `config` a finished run of `only` (everything when empty), started
 /// `days` days ago: the last run the daemon's timetable moves on from.
-fn finished_run_days_ago(
+pub(crate) fn finished_run_days_ago(
     config: &Path,
     days: i64,
     only: &[&str],

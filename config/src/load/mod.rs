@@ -260,6 +260,9 @@ fn resolve_paths(config: &mut Config, base: &Path) {
     if let Some(p) = config.daemon.socket.as_mut() {
         fix(p);
     }
+    if let Some(p) = config.report.folder.as_mut() {
+        fix(p);
+    }
     for d in &mut config.directories {
         if let Some(p) = d.ca_file.as_mut() {
             fix(p);

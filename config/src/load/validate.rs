@@ -55,6 +55,23 @@ pub(super) fn validate(config: &Config, at: &Locator<'_>) -> Result<(), ConfigEr
             "smtp_user with smtp_password_file (or smtp_password_env), or neither",
         ));
     }
+    let r = &config.report;
+    if !r.email_to.is_empty() && a.smtp_server.is_none() {
+        return Err(at.error(
+            &[Seg::key("report"), Seg::key("email_to")],
+            None,
+            "with report.email_to, [alert] smtp_server too: the reports are sent through the alerts' mail server",
+        ));
+    }
+    for (i, to) in r.email_to.iter().enumerate() {
+        if to.trim().is_empty() || !to.contains('@') || to.contains(char::is_whitespace) {
+            return Err(at.error(
+                &[Seg::key("report"), Seg::key("email_to"), Seg::Index(i)],
+                Some(format!("{to:?}")),
+                "an email address such as \"head@school.sch.uk\"",
+            ));
+        }
+    }
     if !(1..=24 * 30).contains(&a.remind_after_hours) {
         return Err(at.error(
             &[Seg::key("alert"), Seg::key("remind_after_hours")],

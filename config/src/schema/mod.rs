@@ -64,6 +64,35 @@ pub struct Config {
     /// The daemon's socket, and who may use it.
     #[serde(default)]
     pub daemon: DaemonSettings,
+    /// The leadership report the daemon writes and sends by itself.
+    #[serde(default)]
+    pub report: ReportSettings,
+}
+
+/// `[report]`: the report for leadership and governors, written by the daemon when a period ends
+/// and emailed through `[alert]`'s mail server.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportSettings {
+    /// When: `off` (default), `monthly` (each calendar month, written on the 1st), `termly`
+    /// (autumn, spring and summer terms, written the day after each ends).
+    #[serde(default)]
+    pub schedule: ReportSchedule,
+    /// Where the reports are written (default: `reports` beside the store).
+    pub folder: Option<PathBuf>,
+    /// Who gets them by email (the headteacher, the governor responsible); none: no email.
+    #[serde(default)]
+    pub email_to: Vec<String>,
+}
+
+/// How often the daemon writes the leadership report.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReportSchedule {
+    #[default]
+    Off,
+    Monthly,
+    Termly,
 }
 
 /// `[daemon]`: the socket the command line and the console reach the daemon through, and who may
