@@ -42,6 +42,10 @@ table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; }
 caption { text-align: left; font-weight: 600; padding: .3rem 0; }
 th, td { text-align: left; vertical-align: top; padding: .35rem .5rem; border-bottom: 1px solid var(--line); }
 thead th { border-bottom: 2px solid var(--ink); }
+@media (min-width: 40.01rem) {
+  #summary table td:first-child { width: 36%; }
+  #summary table td:nth-child(2) { width: 18%; }
+}
 .rag { display: inline-block; padding: 0 .4rem; border: 2px solid; border-radius: 3px; font-weight: 700; white-space: nowrap; }
 .rag.red { color: #8a1010; background: #fde7e7; }
 .rag.amber { color: #6b4300; background: #fff1d6; }
