@@ -8,7 +8,7 @@ pub use caretaker_model::filterlog::*;
 pub fn log(store: &Store, since: Option<&str>) -> Result<Vec<FilterCheck>, StoreError> {
     let mut out = Vec::new();
     for run in store.filter_runs(since)? {
-        let findings = store.findings(run.id)?;
+        let findings = store.findings_of(run.id, Some("filter"))?;
         let actions = store.filter_actions(run.id)?;
         let mut vantages: Vec<String> = Vec::new();
         for f in &findings {

@@ -518,16 +518,33 @@ impl Store {
 
     /// A run's findings, in the order they were recorded.
     pub fn findings(&self, run_id: i64) -> Result<Vec<Finding>, StoreError> {
+        self.findings_of(run_id, None)
+    }
+
+    /// The findings of run `run_id` whose check is of `family` (`filter`: `filter.*`), or all when
+    /// `None`; the others are not read.
+    pub fn findings_of(
+        &self,
+        run_id: i64,
+        family: Option<&str>,
+    ) -> Result<Vec<Finding>, StoreError> {
+        // `family.` up to (not including) `family/`: the next character after '.'.
+        let (low, high) = match family {
+            Some(f) => (Some(format!("{f}.")), Some(format!("{f}/"))),
+            None => (None, None),
+        };
         let conn = self.lock();
         let mut stmt = conn
             .prepare_cached(
                 "SELECT check_id, target_kind, target_name, target_scope, status, severity, summary, evidence,
                         remediation, clauses
-                 FROM findings WHERE run_id = ?1 ORDER BY id",
+                 FROM findings
+                 WHERE run_id = ?1 AND (?2 IS NULL OR (check_id >= ?2 AND check_id < ?3))
+                 ORDER BY id",
             )
             .map_err(|e| self.sql(e))?;
         let rows = stmt
-            .query_map(params![run_id], |r| {
+            .query_map(params![run_id, low, high], |r| {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, String>(1)?,
