@@ -47,10 +47,6 @@ thead th { border-bottom: 2px solid var(--ink); }
   #summary table td:nth-child(2) { width: 18%; }
 }
 .rag { display: inline-block; padding: 0 .4rem; border: 2px solid; border-radius: 3px; font-weight: 700; white-space: nowrap; }
-.rag.red { color: #8a1010; background: #fde7e7; }
-.rag.amber { color: #6b4300; background: #fff1d6; }
-.rag.green { color: #0d5a22; background: #e3f6e8; }
-.rag.grey { color: #3d3d3d; background: #eeeeee; }
 .warning { padding: .5rem .8rem; border: 2px solid #8a1010; background: #fde7e7; }
 .muted { color: var(--muted); }
 code, .mono { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: .9em; overflow-wrap: anywhere; }
@@ -83,6 +79,24 @@ ol li, ul li { margin: .3rem 0; }
 }
 "#;
 
+/// The states' colours: text and background, each pair at least AA contrast (4.5:1; tested).
+/// The state is always in words too.
+pub const PALETTE: [(&str, &str, &str); 4] = [
+    ("red", "#8a1010", "#fde7e7"),
+    ("amber", "#6b4300", "#fff1d6"),
+    ("green", "#0d5a22", "#e3f6e8"),
+    ("grey", "#3d3d3d", "#eeeeee"),
+];
+
+/// The style sheet, with the states' colours.
+fn style() -> String {
+    let mut css = STYLE.to_string();
+    for (name, ink, paper) in PALETTE {
+        let _ = writeln!(css, ".rag.{name} {{ color: {ink}; background: {paper}; }}");
+    }
+    css
+}
+
 /// The whole page.
 pub fn html(r: &LeadershipReport) -> String {
     let mut o = String::with_capacity(64 * 1024);
@@ -91,8 +105,9 @@ pub fn html(r: &LeadershipReport) -> String {
         o,
         "<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <meta name=\"generator\" content=\"caretaker\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
-        esc(&title)
+         <meta name=\"generator\" content=\"caretaker\">\n<title>{}</title>\n<style>{}</style>\n</head>\n<body>\n",
+        esc(&title),
+        style()
     );
     let _ = write!(
         o,
@@ -586,4 +601,42 @@ fn appendix(o: &mut String, r: &LeadershipReport) {
         );
     }
     o.push_str("</section>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    /// The WCAG relative luminance of `#rrggbb`.
+    fn luminance(hex: &str) -> f64 {
+        let v = |i: usize| {
+            let c = f64::from(u8::from_str_radix(&hex[i..i + 2], 16).unwrap_or(0)) / 255.0;
+            if c <= 0.039_28 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * v(1) + 0.7152 * v(3) + 0.0722 * v(5)
+    }
+
+    #[test]
+    fn every_state_colour_pair_meets_aa_contrast() {
+        for (name, ink, paper) in super::PALETTE {
+            let (a, b) = (luminance(ink), luminance(paper));
+            let ratio = (a.max(b) + 0.05) / (a.min(b) + 0.05);
+            assert!(ratio >= 4.5, "{name}: {ink} on {paper} is {ratio:.2}:1");
+        }
+        // And the page's own text on white.
+        for ink in ["#1b1b1b", "#4a4a4a"] {
+            let ratio = 1.05 / (luminance(ink) + 0.05);
+            assert!(ratio >= 4.5, "{ink} on white is {ratio:.2}:1");
+        }
+    }
+
+    #[test]
+    fn text_is_escaped_and_control_characters_never_reach_the_page() {
+        assert_eq!(
+            super::esc("<script>&\"'\u{1b}[2J"),
+            "&lt;script&gt;&amp;&quot;&#39;\u{FFFD}[2J"
+        );
+    }
 }
