@@ -146,9 +146,17 @@ pub fn classify(token: &str, fetch: &Fetch, rules: &Rules) -> Seen {
             sinkholed[0]
         )));
     }
-    // The page's own text in a successful answer: it loaded. (A proxy's error page can quote
-    // words of anything, so the status counts too.)
-    let loaded = fetch.outcome == Outcome::Response
+    // A known block page is a block, whatever else it says: a filter's page that names the site
+    // it blocks ("The site Childline is blocked") holds the page's own words too.
+    let block = if fetch.outcome == Outcome::Response {
+        block_page(&fetch.body, rules)
+    } else {
+        None
+    };
+    // The page's own text in a successful answer that is not a block page: it loaded. (A proxy's
+    // error page can quote words of anything, so the status counts too.)
+    let loaded = block.is_none()
+        && fetch.outcome == Outcome::Response
         && fetch.status.is_some_and(|c| (200..300).contains(&c))
         && contains(&fetch.body, token);
     // A redirect to a block host is a block, however the fetch of the block page itself went.
@@ -171,11 +179,11 @@ pub fn classify(token: &str, fetch: &Fetch, rules: &Rules) -> Seen {
     };
     match fetch.outcome {
         Outcome::Response => {
+            if let Some(name) = block {
+                return Seen::Blocked(BlockedBy::BlockPage(name.to_string()));
+            }
             if loaded {
                 return Seen::Loaded;
-            }
-            if let Some(name) = block_page(&fetch.body, rules) {
-                return Seen::Blocked(BlockedBy::BlockPage(name.to_string()));
             }
             match fetch.status {
                 Some(code @ (403 | 451)) => Seen::Blocked(BlockedBy::Status(code)),
@@ -374,10 +382,10 @@ pub fn evidence(vp: &VantagePoint, test: &FilterTest, fetch: &Fetch, rules: &Rul
             ev.push("https_inspection", "by the filter's certificate authority");
         }
     }
-    if contains(&fetch.body, &test.token) {
-        ev.push("matched", format!("the page's own text {:?}", test.token));
-    } else if let Some(name) = block_page(&fetch.body, rules) {
+    if let Some(name) = block_page(&fetch.body, rules) {
         ev.push("matched", format!("block page: {name}"));
+    } else if contains(&fetch.body, &test.token) {
+        ev.push("matched", format!("the page's own text {:?}", test.token));
     }
     ev.push("body_bytes_read", fetch.body.len().to_string());
     if fetch.body_truncated {

@@ -280,3 +280,47 @@ fn advice_names_the_list_to_turn_on_never_the_test_site() {
     assert!(fix.contains("`caretaker assess add`"), "{fix}");
     assert!(fix.contains("risk assessment"), "{fix}");
 }
+
+/// A block page that names the site it blocks holds the site's own words: it is still a block
+/// page. A must-load test seeing it is over-blocking (fail), a must-block test seeing it passes.
+/// (Before, the token was looked for first: "loaded", hiding over-blocking and failing the block.)
+#[test]
+fn a_block_page_that_names_the_site_is_blocked_not_loaded() {
+    let d = default_tests();
+    let childline = d
+        .iter()
+        .find(|t| t.url.contains("childline"))
+        .unwrap()
+        .clone();
+    let iwf = d[0].clone();
+    let mut r = rules();
+    r.block_pages
+        .push(("SchoolGuard".into(), "Blocked by SchoolGuard".into()));
+    let page = |t: &FilterTest| {
+        response(
+            &t.url,
+            200,
+            &format!(
+                "<h1>Blocked by SchoolGuard</h1> The site {} is not allowed here.",
+                t.token
+            ),
+        )
+    };
+    let seen = classify::classify(&childline.token, &page(&childline), &r);
+    assert!(
+        matches!(seen, classify::Seen::Blocked(classify::BlockedBy::BlockPage(ref n)) if n == "SchoolGuard"),
+        "{seen:?}"
+    );
+    let over = classify::judge_test(&vp(), &childline, &page(&childline), &r);
+    assert_eq!(over.status, Status::Fail, "{over:?}");
+    let blocked = classify::judge_test(&vp(), &iwf, &page(&iwf), &r);
+    assert_eq!(blocked.status, Status::Pass, "{blocked:?}");
+    assert!(
+        blocked
+            .evidence
+            .values
+            .iter()
+            .any(|(k, v)| k == "matched" && v == "block page: SchoolGuard"),
+        "{blocked:?}"
+    );
+}
