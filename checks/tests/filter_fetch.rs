@@ -294,6 +294,7 @@ fn settings(resolver: Option<SocketAddr>, proxy: Option<String>) -> FetcherSetti
 
 fn rules() -> Rules {
     Rules {
+        own_block_pages: Vec::new(),
         sinkholes: vec!["0.0.0.0".parse().unwrap()],
         block_hosts: vec!["block.test".into()],
         block_pages: vec![("lab filter".into(), "has been blocked by".into())],

@@ -62,12 +62,11 @@ pub fn tests(loaded: &Loaded) -> Vec<FilterTest> {
 /// What tells a block from a page, from `[filter]`.
 pub fn rules(loaded: &Loaded) -> Rules {
     let f = &loaded.config.filter;
-    let mut block_pages = classify::builtin_block_pages();
-    block_pages.extend(
-        f.block_pages
-            .iter()
-            .map(|b| (b.name.clone(), b.text.clone())),
-    );
+    let own_block_pages = f
+        .block_pages
+        .iter()
+        .map(|b| (b.name.clone(), b.text.clone()))
+        .collect();
     Rules {
         sinkholes: f
             .sinkhole_addresses
@@ -75,7 +74,8 @@ pub fn rules(loaded: &Loaded) -> Rules {
             .filter_map(|a| a.parse().ok())
             .collect(),
         block_hosts: f.block_hosts.clone(),
-        block_pages,
+        block_pages: classify::builtin_block_pages(),
+        own_block_pages,
         interception_issuers: f.interception_issuers.clone(),
     }
 }

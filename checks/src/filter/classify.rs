@@ -31,8 +31,12 @@ pub struct Rules {
     pub sinkholes: Vec<IpAddr>,
     /// Host names of block pages (a redirect there is a block).
     pub block_hosts: Vec<String>,
-    /// Block pages: (name, text only it contains).
+    /// Block pages known to every school (the IWF's splash page, Squid's): (name, text only it
+    /// contains). A page's own words outweigh them: the IWF's own site names the IWF.
     pub block_pages: Vec<(String, String)>,
+    /// The school's own filter's block pages (`[[filter.block_page]]`): decisive, whatever else
+    /// the page says (a block page that names the site it blocks is still a block).
+    pub own_block_pages: Vec<(String, String)>,
     /// Words in the issuer of the filter's HTTPS-inspection CA.
     pub interception_issuers: Vec<String>,
 }
@@ -110,13 +114,24 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
     !n.is_empty() && haystack.windows(n.len()).any(|w| w == n)
 }
 
-/// The block page whose text the body holds, if any.
-fn block_page<'r>(body: &[u8], rules: &'r Rules) -> Option<&'r str> {
+/// The school's own block page whose text the body holds, if any.
+fn own_block_page<'r>(body: &[u8], rules: &'r Rules) -> Option<&'r str> {
     rules
-        .block_pages
+        .own_block_pages
         .iter()
         .find(|(_, text)| contains(body, text))
         .map(|(name, _)| name.as_str())
+}
+
+/// The block page (the school's own, else a built-in one) whose text the body holds, if any.
+fn block_page<'r>(body: &[u8], rules: &'r Rules) -> Option<&'r str> {
+    own_block_page(body, rules).or_else(|| {
+        rules
+            .block_pages
+            .iter()
+            .find(|(_, text)| contains(body, text))
+            .map(|(name, _)| name.as_str())
+    })
 }
 
 /// True if the certificate was issued by the filter's inspection CA.
@@ -146,10 +161,10 @@ pub fn classify(token: &str, fetch: &Fetch, rules: &Rules) -> Seen {
             sinkholed[0]
         )));
     }
-    // A known block page is a block, whatever else it says: a filter's page that names the site
-    // it blocks ("The site Childline is blocked") holds the page's own words too.
+    // The school's own block page is a block, whatever else it says: a filter's page that names
+    // the site it blocks ("The site Childline is blocked") holds the page's own words too.
     let block = if fetch.outcome == Outcome::Response {
-        block_page(&fetch.body, rules)
+        own_block_page(&fetch.body, rules)
     } else {
         None
     };
@@ -184,6 +199,9 @@ pub fn classify(token: &str, fetch: &Fetch, rules: &Rules) -> Seen {
             }
             if loaded {
                 return Seen::Loaded;
+            }
+            if let Some(name) = block_page(&fetch.body, rules) {
+                return Seen::Blocked(BlockedBy::BlockPage(name.to_string()));
             }
             match fetch.status {
                 Some(code @ (403 | 451)) => Seen::Blocked(BlockedBy::Status(code)),
@@ -382,10 +400,12 @@ pub fn evidence(vp: &VantagePoint, test: &FilterTest, fetch: &Fetch, rules: &Rul
             ev.push("https_inspection", "by the filter's certificate authority");
         }
     }
-    if let Some(name) = block_page(&fetch.body, rules) {
+    if let Some(name) = own_block_page(&fetch.body, rules) {
         ev.push("matched", format!("block page: {name}"));
     } else if contains(&fetch.body, &test.token) {
         ev.push("matched", format!("the page's own text {:?}", test.token));
+    } else if let Some(name) = block_page(&fetch.body, rules) {
+        ev.push("matched", format!("block page: {name}"));
     }
     ev.push("body_bytes_read", fetch.body.len().to_string());
     if fetch.body_truncated {

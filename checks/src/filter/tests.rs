@@ -33,6 +33,7 @@ fn control() -> FilterTest {
 
 fn rules() -> Rules {
     Rules {
+        own_block_pages: Vec::new(),
         sinkholes: vec!["0.0.0.0".parse().unwrap()],
         block_hosts: vec!["block.school.lan".into()],
         block_pages: classify::builtin_block_pages(),
@@ -281,8 +282,8 @@ fn advice_names_the_list_to_turn_on_never_the_test_site() {
     assert!(fix.contains("risk assessment"), "{fix}");
 }
 
-/// A block page that names the site it blocks holds the site's own words: it is still a block
-/// page. A must-load test seeing it is over-blocking (fail), a must-block test seeing it passes.
+/// The school's own block page that names the site it blocks holds the site's own words: it is
+/// still a block page. A must-load test seeing it is over-blocking (fail), a must-block test seeing it passes.
 /// (Before, the token was looked for first: "loaded", hiding over-blocking and failing the block.)
 #[test]
 fn a_block_page_that_names_the_site_is_blocked_not_loaded() {
@@ -294,7 +295,7 @@ fn a_block_page_that_names_the_site_is_blocked_not_loaded() {
         .clone();
     let iwf = d[0].clone();
     let mut r = rules();
-    r.block_pages
+    r.own_block_pages
         .push(("SchoolGuard".into(), "Blocked by SchoolGuard".into()));
     let page = |t: &FilterTest| {
         response(

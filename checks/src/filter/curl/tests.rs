@@ -314,6 +314,7 @@ fn fixture_sinkhole() {
     assert_eq!(f[1].outcome, Outcome::Response);
     assert_eq!(f[1].addresses, ["127.0.0.1"]);
     let rules = Rules {
+        own_block_pages: Vec::new(),
         sinkholes: vec![SINKHOLE.parse().unwrap()],
         ..Rules::default()
     };
@@ -326,6 +327,7 @@ fn fixture_sinkhole() {
     assert_eq!(classify("caretaker-token-ok", &f[1], &rules), Seen::Loaded);
     // The look-alike: the same refusal with an address that is not a sinkhole.
     let other = Rules {
+        own_block_pages: Vec::new(),
         sinkholes: vec!["127.0.77.10".parse().unwrap()],
         ..Rules::default()
     };
