@@ -40,7 +40,10 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(Fail { code, error }) => {
-            eprintln!("caretaker: {error:#}");
+            eprintln!(
+                "caretaker: {}",
+                caretaker_model::text::for_terminal(&format!("{error:#}"))
+            );
             ExitCode::from(code)
         }
     }

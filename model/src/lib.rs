@@ -22,6 +22,7 @@ pub mod picture;
 pub mod records;
 pub mod run;
 pub mod spec;
+pub mod text;
 
 pub use clauses::{Clause, ClauseMap, ClauseMapError};
 pub use clock::Clock;

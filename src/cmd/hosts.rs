@@ -12,31 +12,31 @@ use super::{api_fail, fail, json_out, local, write_stdout, Fail};
 pub fn trust(config: Option<&Path>, args: &TrustArgs) -> Result<u8, Fail> {
     let api = local(config)?;
     let offer = api.host_key(&args.name).map_err(api_fail)?;
-    println!(
-        "{} ({}:{}) presents this {} key:\n  {}",
+    write_stdout(&format!(
+        "{} ({}:{}) presents this {} key:\n  {}\n",
         offer.machine,
         offer.address,
         offer.port,
         offer.presented.key_type,
         offer.presented.fingerprint
-    );
+    ))?;
     if offer.already_trusted() {
-        println!(
-            "This key is already trusted (in {}); nothing to do.",
+        write_stdout(&format!(
+            "This key is already trusted (in {}); nothing to do.\n",
             offer.known_hosts
-        );
+        ))?;
         return Ok(0);
     }
     if !offer.trusted.is_empty() {
-        println!(
-            "It is NOT the key trusted before, which was:\n{}\nIf the machine was reinstalled or its keys were regenerated, that explains it; otherwise someone may be intercepting the connection. Trusting the new key replaces the old one.",
+        write_stdout(&format!(
+            "It is NOT the key trusted before, which was:\n{}\nIf the machine was reinstalled or its keys were regenerated, that explains it; otherwise someone may be intercepting the connection. Trusting the new key replaces the old one.\n",
             offer
                 .trusted
                 .iter()
                 .map(|k| format!("  {} {}", k.key_type, k.fingerprint))
                 .collect::<Vec<_>>()
                 .join("\n")
-        );
+        ))?;
     }
     if !args.yes {
         if !std::io::stdin().is_terminal() {

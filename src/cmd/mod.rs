@@ -180,7 +180,10 @@ fn system_daemon(config: Option<&Path>) -> Result<Option<Remote>, Fail> {
     }
 }
 
+/// Writes `text` to standard output, every escape sequence or control character in it (from a
+/// machine, the directory or the web) made harmless first (JSON has them escaped already).
 pub fn write_stdout(text: &str) -> Result<(), Fail> {
+    let text = caretaker_model::text::for_terminal(text);
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
         Ok(()) => Ok(()),

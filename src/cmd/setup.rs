@@ -9,7 +9,7 @@ use caretaker::cli::{CompletionsArgs, InitArgs};
 use caretaker::render;
 use caretaker_api::{Api as _, EXIT_CONFIG, EXIT_INCOMPLETE, EXIT_USAGE};
 
-use super::{fail, load_map, Fail};
+use super::{fail, load_map, write_stdout, Fail};
 
 pub fn completions(args: &CompletionsArgs) -> Result<u8, Fail> {
     std::io::stdout()
@@ -67,7 +67,7 @@ pub fn checks(config: Option<&Path>) -> Result<u8, Fail> {
         Ok(loaded) => load_map(&loaded)?,
         Err(_) => caretaker_checks::clauses::builtin(),
     };
-    print!("{}", render::checks_list(&map));
+    write_stdout(&render::checks_list(&map))?;
     Ok(0)
 }
 

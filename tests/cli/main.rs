@@ -12,6 +12,7 @@ mod daemon;
 mod directory_failures;
 mod discovery;
 mod filter;
+mod hostile;
 mod hosts;
 mod interrupted;
 mod man;
