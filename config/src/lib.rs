@@ -8,8 +8,8 @@ pub mod schema;
 pub mod secret;
 
 pub use load::{
-    default_socket_path, default_store_path, find_and_load, load, search_path, ConfigError, Loaded,
-    SYSTEM_SOCKET,
+    default_socket_path, default_store_path, find_and_load, load, read_bounded, search_path,
+    ConfigError, Loaded, MAX_FILE, SYSTEM_SOCKET,
 };
 pub use schema::*;
 pub use secret::Secret;

@@ -14,7 +14,6 @@ use std::io::Write as _;
 use std::path::Path;
 use std::sync::Arc;
 
-use anyhow::Context as _;
 use caretaker_api::remote::{Reach, Remote};
 use caretaker_api::{Api, ApiError, Context, EXIT_CONFIG, EXIT_INCOMPLETE, EXIT_USAGE};
 use caretaker_checks::ClauseMap;
@@ -49,15 +48,18 @@ pub fn load_map(loaded: &Loaded) -> Result<ClauseMap, Fail> {
     match &loaded.policy_map {
         None => Ok(caretaker_checks::clauses::builtin()),
         Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .with_context(|| {
-                    format!(
-                        "{}: key `policy.map`: cannot read {}",
-                        loaded.path.display(),
-                        p.display()
+            let text = caretaker_config::read_bounded(p)
+                .and_then(|b| String::from_utf8(b).map_err(|_| "it is not UTF-8 text".to_string()))
+                .map_err(|e| {
+                    fail(
+                        EXIT_CONFIG,
+                        anyhow::anyhow!(
+                            "{}: key `policy.map`: cannot read {}: {e}",
+                            loaded.path.display(),
+                            p.display()
+                        ),
                     )
-                })
-                .map_err(|e| fail(EXIT_CONFIG, e))?;
+                })?;
             caretaker_checks::clauses::from_toml(&text, &p.display().to_string())
                 .map_err(|e| fail(EXIT_CONFIG, e))
         }
@@ -158,8 +160,18 @@ fn connect(loaded: &Loaded, map: &ClauseMap, open_now: bool) -> Result<Arc<dyn A
 /// reading the configuration themselves.
 fn system_daemon(config: Option<&Path>) -> Result<Option<Remote>, Fail> {
     use std::io::ErrorKind;
+    // Opened only when it is a regular file: opening a FIFO would wait for a writer.
     let unreadable = caretaker_config::search_path(config).iter().all(|p| {
-        matches!(std::fs::File::open(p), Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::PermissionDenied))
+        let gone = |e: &std::io::Error| {
+            matches!(e.kind(), ErrorKind::NotFound | ErrorKind::PermissionDenied)
+        };
+        match std::fs::metadata(p) {
+            Err(e) => gone(&e),
+            Ok(m) if m.file_type().is_file() => {
+                matches!(std::fs::File::open(p), Err(e) if gone(&e))
+            }
+            Ok(_) => false,
+        }
     });
     if !unreadable {
         return Ok(None);

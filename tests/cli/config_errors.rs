@@ -250,3 +250,55 @@ fn init_refuses_to_overwrite_and_usage_errors_exit_64() {
     assert_eq!(code, 64, "{err}");
     assert!(err.contains("no check is called \"directroy\""), "{err}");
 }
+
+/// What is not a small regular file is refused at once, naming the file: a device that never ends
+/// (`/dev/zero`, which grew to gigabytes), a FIFO (which hung for ever), a file over 1 MiB, and a
+/// policy map that is any of these.
+#[test]
+fn configs_and_policy_maps_that_are_not_small_regular_files_are_refused_at_once() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path();
+    let fifo = dir.join("fifo.toml");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success(), "mkfifo (coreutils)");
+    let big = dir.join("big.toml");
+    std::fs::write(&big, format!("version = 1\n# {}\n", "x".repeat(2 << 20))).unwrap();
+    let map_zero = dir.join("map-zero.toml");
+    std::fs::write(
+        &map_zero,
+        "version = 1\n[store]\npath = \"caretaker.db\"\n[policy]\nmap = \"/dev/zero\"\n",
+    )
+    .unwrap();
+    let cases: [(&std::path::Path, &str); 4] = [
+        (std::path::Path::new("/dev/zero"), "not a regular file"),
+        (&fifo, "not a regular file"),
+        (&big, "at most 1048576"),
+        (&map_zero, "policy.map"),
+    ];
+    for (config, says) in cases {
+        let mut c = caretaker(dir);
+        c.args(["runs", "--config"])
+            .arg(config)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        let start = std::time::Instant::now();
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break s;
+            }
+            if start.elapsed() > std::time::Duration::from_secs(10) {
+                let _ = child.kill();
+                panic!("{} hung", config.display());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(status.code(), Some(78), "{}: {err}", config.display());
+        assert!(err.contains(says), "{}: {err}", config.display());
+    }
+}

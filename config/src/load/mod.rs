@@ -120,9 +120,40 @@ pub fn find_and_load(explicit: Option<&Path>) -> Result<Loaded, ConfigError> {
     }
 }
 
+/// The most a configuration file or a policy map may hold.
+pub const MAX_FILE: u64 = 1 << 20;
+
+/// Reads `path` whole, if it is a regular file of at most [`MAX_FILE`] bytes: a FIFO, a device
+/// (`/dev/zero`) or a huge file is refused in words before it can hang or fill memory.
+pub fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read as _;
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    if !meta.file_type().is_file() {
+        return Err(
+            "it is not a regular file (a FIFO, a device or a folder cannot be read as one)".into(),
+        );
+    }
+    if meta.len() > MAX_FILE {
+        return Err(format!(
+            "it is {} bytes long; at most {MAX_FILE} (1 MiB) are read",
+            meta.len()
+        ));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_FILE + 1).read_to_end(&mut bytes))
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > MAX_FILE {
+        return Err(format!(
+            "it grew past {MAX_FILE} bytes (1 MiB) while it was read"
+        ));
+    }
+    Ok(bytes)
+}
+
 /// Loads and validates one file.
 pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
-    let bytes = std::fs::read(path).map_err(|e| ConfigError {
+    let bytes = read_bounded(path).map_err(|e| ConfigError {
         file: path.to_path_buf(),
         line: 0,
         column: 0,
