@@ -21,6 +21,7 @@ mod report_schema;
 mod sample_school;
 mod scripts;
 mod socket;
+mod store_damage;
 mod util;
 mod waivers;
 mod whole_school;

@@ -44,6 +44,7 @@ impl Store {
 
     /// Records `notices` as told now, and `run` as the last run worked out, in one transaction.
     pub fn record_notices(&self, run: i64, notices: &[Notice]) -> Result<(), StoreError> {
+        self.writable()?;
         let now = self.clock.now_rfc3339();
         let mut conn = self.lock();
         let tx = conn.transaction().map_err(|e| self.sql(e))?;

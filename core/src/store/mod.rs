@@ -47,9 +47,27 @@ pub enum StoreError {
     NoSuchRun(i64),
     #[error("the store holds a value it cannot read: {0}")]
     Corrupt(String),
+    /// SQLite's own check of the file found damage: nothing is written to it.
+    #[error("the store {path} is damaged ({detail}); nothing was written to it. Stop caretaker, restore the store from a backup (or move it aside to start a new one), and start again")]
+    Damaged { path: PathBuf, detail: String },
     /// A record the filter-change log will not take (what it corrects or points at is wrong).
     #[error("{0}")]
     Refused(String),
+}
+
+/// SQLite's error as the store's: a damaged or foreign file is said so, with what to do.
+fn sql_error(path: &Path, error: rusqlite::Error) -> StoreError {
+    use rusqlite::ErrorCode;
+    match error.sqlite_error_code() {
+        Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => StoreError::Damaged {
+            path: path.to_path_buf(),
+            detail: error.to_string(),
+        },
+        _ => StoreError::Sqlite {
+            path: path.to_path_buf(),
+            error,
+        },
+    }
 }
 
 /// The store. Cheap to clone; one connection behind a mutex.
@@ -58,6 +76,8 @@ pub struct Store {
     path: PathBuf,
     conn: Arc<Mutex<Connection>>,
     clock: Clock,
+    /// SQLite's `quick_check` of the file, made before the first write (shared by clones).
+    checked: Arc<std::sync::OnceLock<Result<(), String>>>,
 }
 
 impl Store {
@@ -139,10 +159,7 @@ impl Store {
 
     /// One connection, set up (WAL, busy timeout, foreign keys) and migrated.
     fn connect(path: &Path) -> Result<Store, StoreError> {
-        let sql = |error| StoreError::Sqlite {
-            path: path.to_path_buf(),
-            error,
-        };
+        let sql = |error| sql_error(path, error);
         let conn = Connection::open(path).map_err(sql)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(sql)?;
@@ -156,6 +173,7 @@ impl Store {
             path: path.to_path_buf(),
             conn: Arc::new(Mutex::new(conn)),
             clock: Clock::system(),
+            checked: Arc::new(std::sync::OnceLock::new()),
         };
         store.migrate()?;
         Ok(store)
@@ -178,6 +196,35 @@ impl Store {
         &self.clock
     }
 
+    /// What SQLite's `quick_check` says of the file: `Ok` when sound, else the first problems.
+    pub fn quick_check(&self) -> Result<(), String> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare("PRAGMA quick_check(5)")
+            .map_err(|e| e.to_string())?;
+        let lines: Vec<String> = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(|e| e.to_string())?
+            .collect::<Result<_, _>>()
+            .map_err(|e| e.to_string())?;
+        if lines.len() == 1 && lines[0] == "ok" {
+            Ok(())
+        } else {
+            Err(lines.join("; "))
+        }
+    }
+
+    /// Refuses to write to a damaged file: SQLite's check, once before the first write.
+    fn writable(&self) -> Result<(), StoreError> {
+        match self.checked.get_or_init(|| self.quick_check()) {
+            Ok(()) => Ok(()),
+            Err(detail) => Err(StoreError::Damaged {
+                path: self.path.clone(),
+                detail: detail.clone(),
+            }),
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, Connection> {
         // A poisoned lock only means another thread panicked mid-call; SQLite's own transaction
         // rollback keeps the data sound, so carry on with the connection.
@@ -185,10 +232,7 @@ impl Store {
     }
 
     fn sql(&self, error: rusqlite::Error) -> StoreError {
-        StoreError::Sqlite {
-            path: self.path.clone(),
-            error,
-        }
+        sql_error(&self.path, error)
     }
 
     /// Applies the migrations not yet applied, all in one IMMEDIATE transaction: the version is
@@ -234,6 +278,12 @@ impl Store {
             .collect::<Result<_, _>>()
             .map_err(|e| self.sql(e))?;
         drop(stmt);
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        drop(conn);
+        self.writable()?;
+        let conn = self.lock();
         let now = self.clock.now_rfc3339();
         let mut n = 0;
         for (id, run_host, pid, pid_start) in rows {
@@ -253,6 +303,7 @@ impl Store {
 
     /// Records a new run as `running` and returns its id.
     pub fn begin_run(&self, run: &NewRun) -> Result<i64, StoreError> {
+        self.writable()?;
         let conn = self.lock();
         let pid = std::process::id();
         let only = serde_json::to_string(&run.only).unwrap_or_else(|_| "[]".into());
@@ -277,6 +328,7 @@ impl Store {
 
     /// Adds findings to a run, in one transaction.
     pub fn add_findings(&self, run_id: i64, findings: &[Finding]) -> Result<(), StoreError> {
+        self.writable()?;
         let mut conn = self.lock();
         let tx = conn.transaction().map_err(|e| self.sql(e))?;
         {
@@ -315,6 +367,7 @@ impl Store {
         state: RunState,
         verdict: Option<Verdict>,
     ) -> Result<(), StoreError> {
+        self.writable()?;
         let conn = self.lock();
         let n = conn
             .execute(
@@ -488,6 +541,7 @@ impl Store {
         action: &str,
         who: &str,
     ) -> Result<(), StoreError> {
+        self.writable()?;
         let conn = self.lock();
         conn.execute(
             "INSERT INTO filter_actions (run_id, vantage, action, who, at) VALUES (?1, ?2, ?3, ?4, ?5)",

@@ -17,6 +17,7 @@ impl Store {
         supersedes: Option<i64>,
         entered_by: &str,
     ) -> Result<crate::assess::StoredRecord, StoreError> {
+        self.writable()?;
         use crate::assess::{canonical_json, entry_hash, RecordKind, StoredRecord, GENESIS};
         let body = canonical_json(body);
         let mut conn = self.lock();
@@ -163,12 +164,18 @@ impl Store {
             .map_err(|e| self.sql(e))?;
         drop(stmt);
         tx.finish().map_err(|e| self.sql(e))?;
-        Ok(crate::assess::check_chain(
-            &rows,
-            sequence,
-            &triggers,
-            crate::assess::TRIGGERS,
-        ))
+        drop(conn);
+        let mut report =
+            crate::assess::check_chain(&rows, sequence, &triggers, crate::assess::TRIGGERS);
+        // A damaged file may still give back rows that chain: say what SQLite's own check says.
+        if let Err(detail) = self.quick_check() {
+            report.problems.push(crate::assess::ChainProblem {
+                id: None,
+                kind: None,
+                why: format!("the store file is damaged ({detail}): restore it from a backup"),
+            });
+        }
+        Ok(report)
     }
 }
 
