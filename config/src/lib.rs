@@ -6,6 +6,7 @@ pub mod load;
 pub mod schedule;
 pub mod schema;
 pub mod secret;
+pub mod strict;
 
 pub use load::{
     default_socket_path, default_store_path, find_and_load, load, read_bounded, search_path,

@@ -302,3 +302,48 @@ fn configs_and_policy_maps_that_are_not_small_regular_files_are_refused_at_once(
         assert!(err.contains(says), "{}: {err}", config.display());
     }
 }
+
+/// Files others can write are not trusted (as OpenSSH's StrictModes): a configuration of mode
+/// 0666 (with which a local user pointed the directory at a server of their own and was sent the
+/// bind password), and a CA file in a folder anyone may write to, are configuration errors
+/// naming the file, its mode and the `chmod` that fixes it; `config check` says the same.
+#[test]
+fn files_others_can_change_are_refused_with_the_fix() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path();
+    let config = dir.join("caretaker.toml");
+    std::fs::write(&config, "version = 1\n[store]\npath = \"caretaker.db\"\n").unwrap();
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o666)).unwrap();
+    for cmd in ["audit", "runs"] {
+        let mut c = caretaker(dir);
+        c.args([cmd, "--config"]).arg(&config);
+        let (code, _, err) = run(c);
+        assert_eq!(code, 78, "{cmd}: {err}");
+        assert!(
+            err.contains("mode 0666") && err.contains(&format!("chmod go-w {}", config.display())),
+            "{cmd}: {err}"
+        );
+    }
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let open = dir.join("open");
+    std::fs::create_dir(&open).unwrap();
+    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).unwrap();
+    std::fs::write(open.join("ca.pem"), "not a certificate").unwrap();
+    std::fs::write(
+        &config,
+        format!(
+            "version = 1\n[store]\npath = \"caretaker.db\"\n[[directory]]\nname = \"ad\"\nkind = \"active-directory\"\nurl = \"ldaps://dc.example.invalid\"\nbase_dn = \"DC=example,DC=invalid\"\nbind_dn = \"CN=caretaker,DC=example,DC=invalid\"\nbind_password_env = \"CARETAKER_TEST_UNSET\"\nca_file = \"{}\"\n",
+            open.join("ca.pem").display()
+        ),
+    )
+    .unwrap();
+    let mut c = caretaker(dir);
+    c.args(["config", "check", "--config"]).arg(&config);
+    let (code, _, err) = run(c);
+    assert_eq!(code, 78, "{err}");
+    assert!(
+        err.contains("ca_file") && err.contains("0777") && err.contains("chmod go-w"),
+        "{err}"
+    );
+}

@@ -177,6 +177,7 @@ pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
     let located = Locator::new(&text, path);
     validate(&config, &located)?;
     resolve_paths(&mut config, &base);
+    strict_modes(path, &config, &located)?;
     // A store set in a folder that does not exist is most likely a typing mistake: creating it
     // would start an empty history without a word. (The default place is created when needed.)
     if let Some(store) = &config.store.path {
@@ -302,6 +303,72 @@ fn resolve_paths(config: &mut Config, base: &Path) {
             fix(p);
         }
     }
+}
+
+/// The configuration, every file it names and the folders above them may be changed only by
+/// their owners (root or this user): see [`crate::strict`].
+fn strict_modes(path: &Path, config: &Config, at: &Locator<'_>) -> Result<(), ConfigError> {
+    crate::strict::check(path).map_err(|u| ConfigError {
+        file: path.to_path_buf(),
+        line: 0,
+        column: 0,
+        key: String::new(),
+        found: None,
+        expected: format!("the configuration must be safe from other users: {}", u.0),
+    })?;
+    let mut named: Vec<(Vec<Seg>, &Path)> = Vec::new();
+    let k = Seg::key;
+    if let Some(p) = &config.store.path {
+        if let Some(folder) = p.parent().filter(|f| !f.as_os_str().is_empty()) {
+            named.push((vec![k("store"), k("path")], folder));
+        }
+    }
+    if let Some(p) = &config.policy.map {
+        named.push((vec![k("policy"), k("map")], p));
+    }
+    if let Some(p) = &config.hosts.known_hosts {
+        named.push((vec![k("hosts"), k("known_hosts")], p));
+    }
+    if let Some(p) = &config.hosts.key_file {
+        named.push((vec![k("hosts"), k("key_file")], p));
+    }
+    for (i, d) in config.directories.iter().enumerate() {
+        if let Some(p) = &d.ca_file {
+            named.push((vec![k("directory"), Seg::Index(i), k("ca_file")], p));
+        }
+        if let Some(p) = &d.bind_password_file {
+            named.push((
+                vec![k("directory"), Seg::Index(i), k("bind_password_file")],
+                p,
+            ));
+        }
+    }
+    if let Some(p) = &config.filter.ca_file {
+        named.push((vec![k("filter"), k("ca_file")], p));
+    }
+    for (i, v) in config.filter.vantages.iter().enumerate() {
+        if let Some(p) = &v.proxy_password_file {
+            named.push((
+                vec![
+                    k("filter"),
+                    k("vantage"),
+                    Seg::Index(i),
+                    k("proxy_password_file"),
+                ],
+                p,
+            ));
+        }
+    }
+    if let Some(p) = &config.alert.smtp_password_file {
+        named.push((vec![k("alert"), k("smtp_password_file")], p));
+    }
+    if let Some(p) = &config.alert.smtp_ca_file {
+        named.push((vec![k("alert"), k("smtp_ca_file")], p));
+    }
+    for (segs, p) in named {
+        crate::strict::check(p).map_err(|u| at.error(&segs, None, u.0))?;
+    }
+    Ok(())
 }
 
 fn read_secrets(config: &mut Config, at: &Locator<'_>) -> Result<(), ConfigError> {
