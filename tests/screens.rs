@@ -440,9 +440,9 @@ fn a_saved_assessment_is_selected_on_the_list() {
     act(&mut state, &source, Action::FormSave);
     assert!(state.form.is_none());
     assert_eq!(state.screen, Screen::Assessments);
-    assert_eq!(state.assessment_rows()[state.assessments], 11);
+    assert_eq!(state.assessment_rows()[state.assessments], 12);
     let t = text(&render(&state));
-    assert!(t.contains("recorded as #11 by r.singh"), "{t}");
+    assert!(t.contains("recorded as #12 by r.singh"), "{t}");
     assert!(
         t.contains("Unblock site www.example-coding-club.org for pupil"),
         "{t}"
@@ -519,7 +519,7 @@ fn attestation_form() {
         snap("attestation_form", &state);
         act(&mut state, &source, Action::FormSave);
         let t = text(&render(&state));
-        assert!(t.contains("Attestation #11 recorded"), "{t}");
+        assert!(t.contains("Attestation #12 recorded"), "{t}");
         assert!(t.contains("attested by Mr Brown"), "{t}");
         snap("attestation_saved", &state);
     }
@@ -567,7 +567,7 @@ fn a_saved_site_is_selected_on_the_list() {
     assert!(state.site_form.is_none());
     assert_eq!(state.screen, Screen::Sites);
     let t = text(&render(&state));
-    assert!(t.contains("recorded as #11 by r.singh"), "{t}");
+    assert!(t.contains("recorded as #12 by r.singh"), "{t}");
     assert!(t.contains("www.example-museum.org"), "{t}");
     snap("site_saved", &state);
 }
@@ -605,7 +605,7 @@ fn verification_recorded() {
         let [effect] = <[Effect; 1]>::try_from(effects).expect("one effect: the audit");
         common::run_audit(&mut state, &source, effect);
         let t = text(&render(&state));
-        assert!(t.contains("Recorded as #11"), "{t}");
+        assert!(t.contains("Recorded as #12"), "{t}");
         assert!(t.contains(&format!("run {}", sample::RUNS + 1)), "{t}");
         snap("verification_recorded", &state);
     }

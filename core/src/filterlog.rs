@@ -7,9 +7,14 @@ pub use caretaker_model::filterlog::*;
 /// The filter checks of runs started on or after `since` (`YYYY-MM-DD` or RFC 3339), oldest first.
 pub fn log(store: &Store, since: Option<&str>) -> Result<Vec<FilterCheck>, StoreError> {
     let mut out = Vec::new();
+    let all_actions = store.all_filter_actions()?;
     for run in store.filter_runs(since)? {
         let findings = store.findings_of(run.id, Some("filter"))?;
-        let actions = store.filter_actions(run.id)?;
+        let actions: Vec<(String, String, String, String)> = all_actions
+            .iter()
+            .filter(|a| a.0 == run.id)
+            .map(|a| (a.1.clone(), a.2.clone(), a.3.clone(), a.4.clone()))
+            .collect();
         let mut vantages: Vec<String> = Vec::new();
         for f in &findings {
             if f.check.family() == "filter" && !vantages.contains(&f.target.scope) {

@@ -311,8 +311,13 @@ impl Api for Local {
 
     fn add_filter_action(&self, run: i64, vantage: &str, action: &str) -> Result<(), ApiError> {
         let store = self.store()?;
-        let checks = crate::filterlog::log(store, None).map_err(api)?;
-        if !checks.iter().any(|c| c.run == run && c.vantage == vantage) {
+        let tested = store
+            .findings_of(run, Some("filter"))
+            .map_err(|e| match e {
+                StoreError::NoSuchRun(_) => ApiError::NoSuchRun(run),
+                other => api(other),
+            })?;
+        if !tested.iter().any(|f| f.target.scope == vantage) {
             return Err(ApiError::Unknown(format!(
                 "run {run} has no filter check from {vantage:?} (see `caretaker filter log`)"
             )));

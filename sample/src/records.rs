@@ -140,10 +140,8 @@ pub(crate) fn enter(
     social.supersedes = Some(first.id);
     clock.set(at("2026-11-21T08:55:00Z")?);
     let corrected = api.add_assessment(&social)?;
-    // The guest network's adult test page loaded in run 6: reported, then the re-check after the
-    // change (which that failure fails).
-    clock.set(at("2026-11-21T09:14:00Z")?);
-    api.add_filter_action(6, "guest-wifi", "Reported to the filtering provider")?;
+    // The guest network's adult test page loaded in run 6: the re-check after the change (which
+    // that failure fails); what was done about it is recorded last, below.
     clock.set(at("2026-11-21T09:20:00Z")?);
     api.add_verification(corrected.id, week + 6)?;
 
@@ -197,5 +195,9 @@ pub(crate) fn enter(
         clock.set(at("2026-11-23T07:00:00Z")?);
         api.add_waiver(&w)?;
     }
+    // The guest network's adult test page that loaded in run 6, reported to the provider (a
+    // filter action, kept in the log with the rest).
+    clock.set(at("2026-11-23T07:10:00Z")?);
+    api.add_filter_action(week + 6, "guest-wifi", "Reported to the filtering provider")?;
     Ok(())
 }

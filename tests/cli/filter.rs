@@ -172,6 +172,52 @@ fn every_planted_filter_problem_is_reported_from_its_vantage_point() {
     assert_eq!(code, 0, "{err}");
     assert!(text.contains("Childline allowed for staff"), "{text}");
     assert!(text.contains("staff-pc (staff)"), "{text}");
+    // The action is part of the hash-chained record: exported, verified, and an edit behind the
+    // program's back is caught.
+    let mut c = caretaker(home.path());
+    c.args(["assess", "export", "--format", "json", "--config"])
+        .arg(lab.config_path());
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    let export: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let recorded = export["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["kind"] == "filter-action")
+        .unwrap_or_else(|| panic!("no filter-action record: {export:#}"))
+        .clone();
+    assert_eq!(recorded["body"]["vantage"], "staff-pc", "{recorded:#}");
+    let verify = || {
+        let mut c = caretaker(home.path());
+        c.args(["assess", "verify", "--config"])
+            .arg(lab.config_path());
+        run(c)
+    };
+    assert_eq!(verify().0, 0);
+    // As someone who can write the file would: the trigger that forbids updates is put back
+    // exactly as it was, so only the edited body gives it away.
+    let db = lab.dir().join("caretaker.db");
+    let sqlite = |sql: &str| {
+        std::process::Command::new("sqlite3")
+            .arg(&db)
+            .arg(sql)
+            .output()
+            .expect("sqlite3 (apt-get install sqlite3)")
+    };
+    let trigger = sqlite("SELECT sql FROM sqlite_master WHERE name = 'records_no_update';");
+    let trigger = String::from_utf8_lossy(&trigger.stdout).trim().to_string();
+    assert!(trigger.starts_with("CREATE TRIGGER"), "{trigger}");
+    let edit = sqlite(&format!(
+        "DROP TRIGGER records_no_update; UPDATE records SET body = replace(body, 'Childline allowed', 'Nothing done') WHERE kind = 'filter-action'; {trigger};"
+    ));
+    assert!(
+        edit.status.success(),
+        "{}",
+        String::from_utf8_lossy(&edit.stderr)
+    );
+    let (code, out, err) = verify();
+    assert_eq!(code, 1, "the edited action is caught: {out}{err}");
     let mut c = caretaker(home.path());
     c.args(["filter", "action", &run_id, "nowhere", "x", "--config"])
         .arg(lab.config_path());

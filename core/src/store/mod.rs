@@ -70,6 +70,9 @@ fn sql_error(path: &Path, error: rusqlite::Error) -> StoreError {
     }
 }
 
+/// An action recorded after a filter check: (run, vantage, action, who, at).
+pub type ActionRow = (i64, String, String, String, String);
+
 /// The store. Cheap to clone; one connection behind a mutex.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -532,8 +535,8 @@ impl Store {
         rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.sql(e))
     }
 
-    /// Records the action taken after the filter check of `run_id` from `vantage` (appended: a
-    /// correction is a new entry, and the latest counts).
+    /// Records what was done after run `run_id`'s filter check from `vantage`, in the
+    /// hash-chained log (a `filter-action` record), entered by `who`.
     pub fn add_filter_action(
         &self,
         run_id: i64,
@@ -541,33 +544,45 @@ impl Store {
         action: &str,
         who: &str,
     ) -> Result<(), StoreError> {
-        self.writable()?;
-        let conn = self.lock();
-        conn.execute(
-            "INSERT INTO filter_actions (run_id, vantage, action, who, at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![run_id, vantage, action, who, self.clock.now_rfc3339()],
-        )
-        .map_err(|e| self.sql(e))?;
+        let body = serde_json::to_value(caretaker_model::records::FilterAction {
+            run: run_id,
+            vantage: vantage.to_string(),
+            action: action.to_string(),
+        })
+        .map_err(|e| StoreError::Refused(e.to_string()))?;
+        self.append_record(
+            caretaker_model::records::RecordKind::FilterAction,
+            &body,
+            None,
+            who,
+        )?;
         Ok(())
     }
 
-    /// The actions recorded for a run's filter checks, oldest first: (vantage, action, who, at).
-    pub fn filter_actions(
-        &self,
-        run_id: i64,
-    ) -> Result<Vec<(String, String, String, String)>, StoreError> {
-        let conn = self.lock();
-        let mut stmt = conn
-            .prepare_cached(
-                "SELECT vantage, action, who, at FROM filter_actions WHERE run_id = ?1 ORDER BY id",
-            )
-            .map_err(|e| self.sql(e))?;
-        let rows = stmt
-            .query_map(params![run_id], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-            })
-            .map_err(|e| self.sql(e))?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.sql(e))
+    /// Every action recorded after a filter check, oldest first: (run, vantage, action, who, at)
+    /// — those in the log, and those a store made before they were kept there.
+    pub fn all_filter_actions(&self) -> Result<Vec<ActionRow>, StoreError> {
+        let mut out: Vec<ActionRow> = {
+            let conn = self.lock();
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT run_id, vantage, action, who, at FROM filter_actions ORDER BY id",
+                )
+                .map_err(|e| self.sql(e))?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                })
+                .map_err(|e| self.sql(e))?;
+            rows.collect::<Result<Vec<_>, _>>()
+                .map_err(|e| self.sql(e))?
+        };
+        for r in self.records()? {
+            if let Some(a) = r.filter_action() {
+                out.push((a.run, a.vantage, a.action, r.entered_by, r.entered_at));
+            }
+        }
+        Ok(out)
     }
 
     /// A run's findings, in the order they were recorded.

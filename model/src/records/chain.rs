@@ -143,6 +143,10 @@ impl StoredRecord {
         self.parsed(RecordKind::Attestation)
     }
 
+    pub fn filter_action(&self) -> Option<super::FilterAction> {
+        self.parsed(RecordKind::FilterAction)
+    }
+
     /// One line in plain English.
     pub fn summary(&self) -> String {
         match self.record_kind() {
@@ -151,6 +155,7 @@ impl StoredRecord {
             Some(RecordKind::Verification) => self.verification().map(|v| v.summary()),
             Some(RecordKind::Waiver) => self.waiver().map(|w| w.summary()),
             Some(RecordKind::Attestation) => self.attestation().map(|a| a.summary()),
+            Some(RecordKind::FilterAction) => self.filter_action().map(|a| a.summary()),
             None => None,
         }
         .unwrap_or_else(|| format!("unreadable {} record", self.kind))
@@ -259,6 +264,7 @@ pub fn check_chain(
                     RecordKind::Verification => row.verification().map(|_| None),
                     RecordKind::Waiver => row.waiver().map(|w| w.supersedes),
                     RecordKind::Attestation => row.attestation().map(|a| a.supersedes),
+                    RecordKind::FilterAction => row.filter_action().map(|_| None),
                 };
                 match body_supersedes {
                     None => problems.push(problem(format!(

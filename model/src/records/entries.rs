@@ -247,3 +247,22 @@ impl Verification {
         }
     }
 }
+
+/// What was done after one filter check: a run's tests from one vantage point (`caretaker filter
+/// action`), kept in the hash-chained log with everything else the school records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilterAction {
+    pub run: i64,
+    pub vantage: String,
+    pub action: String,
+}
+
+impl FilterAction {
+    pub fn summary(&self) -> String {
+        format!(
+            "After run {}'s filter check from {}: {}",
+            self.run, self.vantage, self.action
+        )
+    }
+}

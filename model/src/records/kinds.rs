@@ -19,6 +19,8 @@ pub enum RecordKind {
     Waiver,
     /// A person's attestation that a clause no machine can check is met, until a date.
     Attestation,
+    /// What was done after a filter check (`caretaker filter action`).
+    FilterAction,
 }
 
 impl RecordKind {
@@ -30,6 +32,7 @@ impl RecordKind {
             RecordKind::Verification => "verification",
             RecordKind::Waiver => "waiver",
             RecordKind::Attestation => "attestation",
+            RecordKind::FilterAction => "filter-action",
         }
     }
 
@@ -41,6 +44,7 @@ impl RecordKind {
             RecordKind::Verification,
             RecordKind::Waiver,
             RecordKind::Attestation,
+            RecordKind::FilterAction,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -54,6 +58,7 @@ impl RecordKind {
             RecordKind::Verification => "filter check",
             RecordKind::Waiver => "waiver",
             RecordKind::Attestation => "attestation",
+            RecordKind::FilterAction => "filter action",
         }
     }
 }
