@@ -38,14 +38,10 @@ h1 { font-size: 1.7rem; margin: .2rem 0 .5rem; }
 h2 { font-size: 1.35rem; margin: 2rem 0 .5rem; border-bottom: 1px solid var(--line); }
 h3 { font-size: 1.1rem; margin: 1.2rem 0 .4rem; }
 p.headline { font-size: 1.2rem; font-weight: 600; padding: .6rem .8rem; border-left: 6px solid var(--ink); background: #f3f3f3; }
-table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; }
+table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; table-layout: fixed; }
 caption { text-align: left; font-weight: 600; padding: .3rem 0; }
 th, td { text-align: left; vertical-align: top; padding: .35rem .5rem; border-bottom: 1px solid var(--line); }
 thead th { border-bottom: 2px solid var(--ink); }
-@media (min-width: 40.01rem) {
-  #summary table td:first-child { width: 36%; }
-  #summary table td:nth-child(2) { width: 18%; }
-}
 .rag { display: inline-block; padding: 0 .4rem; border: 2px solid; border-radius: 3px; font-weight: 700; white-space: nowrap; }
 .warning { padding: .5rem .8rem; border: 2px solid #8a1010; background: #fde7e7; }
 .muted { color: var(--muted); }
@@ -168,14 +164,21 @@ fn rag(status: &str, words: &str) -> String {
     )
 }
 
-/// A table: caption, headers, rows of cells (already HTML); each cell labelled with its header
-/// for narrow screens.
-fn table(o: &mut String, caption: &str, headers: &[&str], rows: &[Vec<String>]) {
+/// A table: caption, headers with their columns' shares of the width (per cent), rows of cells
+/// (already HTML); each cell labelled with its header for narrow screens. The widths are fixed,
+/// so a long web address wraps in its own column instead of squeezing the others.
+fn table(o: &mut String, caption: &str, headers: &[(&str, u8)], rows: &[Vec<String>]) {
     let _ = write!(
         o,
-        "<table>\n<caption>{}</caption>\n<thead><tr>",
+        "<table>\n<caption>{}</caption>\n<colgroup>",
         esc(caption)
     );
+    for (_, w) in headers {
+        let _ = write!(o, "<col style=\"width: {w}%\">");
+    }
+    o.push_str("</colgroup>\n<thead><tr>");
+    let headers: Vec<&str> = headers.iter().map(|(h, _)| *h).collect();
+    let headers = headers.as_slice();
     for h in headers {
         let _ = write!(o, "<th scope=\"col\">{}</th>", esc(h));
     }
@@ -230,7 +233,7 @@ fn summary(o: &mut String, r: &LeadershipReport) {
     table(
         o,
         "The policy, clause by clause, at the end of the period",
-        &["Clause", "State", "Why"],
+        &[("Clause", 36), ("State", 18), ("Why", 46)],
         &rows,
     );
     o.push_str("<h3>The three things to fix first</h3>\n");
@@ -352,7 +355,13 @@ fn filter_record(o: &mut String, r: &LeadershipReport) {
         table(
             o,
             "The latest check for each user group",
-            &["Group", "Checked", "Result", "Details", "Action taken"],
+            &[
+                ("Group", 10),
+                ("Checked", 18),
+                ("Result", 16),
+                ("Details", 40),
+                ("Action taken", 16),
+            ],
             &rows,
         );
     }
@@ -389,12 +398,12 @@ fn filter_record(o: &mut String, r: &LeadershipReport) {
             o,
             "Every filter check in the period",
             &[
-                "When",
-                "Started by",
-                "From (group)",
-                "Tested",
-                "Result",
-                "Action taken",
+                ("When", 17),
+                ("Started by", 16),
+                ("From (group)", 16),
+                ("Tested", 11),
+                ("Result", 26),
+                ("Action taken", 14),
             ],
             &rows,
         );
@@ -429,12 +438,12 @@ fn filter_changes(o: &mut String, r: &LeadershipReport) {
             o,
             "Risk assessments of filter changes",
             &[
-                "Change",
-                "Why (asked by)",
-                "Assessed by",
-                "Leadership consent",
-                "Decision",
-                "Re-check",
+                ("Change", 20),
+                ("Why (asked by)", 18),
+                ("Assessed by", 18),
+                ("Leadership consent", 14),
+                ("Decision", 12),
+                ("Re-check", 18),
             ],
             &rows,
         );
@@ -458,7 +467,13 @@ fn filter_changes(o: &mut String, r: &LeadershipReport) {
         table(
             o,
             "Sites reported (the site log)",
-            &["Reported", "Site", "By", "Asked to", "What became of it"],
+            &[
+                ("Reported", 16),
+                ("Site", 28),
+                ("By", 20),
+                ("Asked to", 10),
+                ("What became of it", 26),
+            ],
             &rows,
         );
     }
@@ -502,7 +517,18 @@ fn exceptions(o: &mut String, r: &LeadershipReport) {
                 ]
             })
             .collect();
-        table(o, title, &["Kind", "About", "By", "Why", "Until"], &rows);
+        table(
+            o,
+            title,
+            &[
+                ("Kind", 12),
+                ("About", 28),
+                ("By", 16),
+                ("Why", 28),
+                ("Until", 16),
+            ],
+            &rows,
+        );
     }
     o.push_str("</section>\n");
 }
@@ -529,7 +555,7 @@ fn review(o: &mut String, r: &LeadershipReport) {
             .iter()
             .map(|(role, name)| vec![esc(role), esc(name)])
             .collect();
-        table(o, "Who took part", &["Role", "Name"], &rows);
+        table(o, "Who took part", &[("Role", 45), ("Name", 55)], &rows);
         let _ = writeln!(
             o,
             "<h3>What it found</h3>\n<p>{}</p>\n<h3>What is to be done</h3>\n<p>{}</p>",
