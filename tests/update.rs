@@ -1001,10 +1001,10 @@ mod waivers_and_attestations {
         act(&mut s, &src, Action::RecordSaved(saved));
         assert!(s.record_form.is_none());
         let m = &s.message.as_ref().unwrap().text;
-        assert!(m.contains("Waiver #11 recorded"), "{m}");
+        assert!(m.contains("Waiver #12 recorded"), "{m}");
         assert!(m.contains("WAIVED after the next audit"), "{m}");
         act(&mut s, &src, Action::GoTo(Screen::Attestations));
-        assert_eq!(s.attestation_rows()[0], 11);
+        assert_eq!(s.attestation_rows()[0], 12);
     }
 
     #[test]
@@ -1054,7 +1054,7 @@ mod waivers_and_attestations {
         act(&mut s, &src, Action::FormSave);
         assert!(s.record_form.is_none());
         let m = &s.message.as_ref().unwrap().text;
-        assert!(m.contains("Attestation #11 recorded"), "{m}");
+        assert!(m.contains("Attestation #12 recorded"), "{m}");
         let (status, reason) = clause_line(&s, "7.4/network-files");
         assert_eq!(status, ClauseStatus::Green);
         assert!(
@@ -1353,8 +1353,8 @@ mod corrections_and_verification {
         );
         act(&mut s, &src, saved);
         assert!(s.form.is_none());
-        assert_eq!(s.assessment_rows(), vec![11, 2]);
-        assert_eq!(s.assessment_rows()[s.assessments], 11);
+        assert_eq!(s.assessment_rows(), vec![12, 2]);
+        assert_eq!(s.assessment_rows()[s.assessments], 12);
     }
 
     #[test]
@@ -1372,12 +1372,12 @@ mod corrections_and_verification {
         act(&mut s, &src, Action::FormSave);
         assert!(s.site_form.is_none(), "{:?}", s.message);
         let rows = s.site_rows();
-        assert_eq!(rows[0], 11);
+        assert_eq!(rows[0], 12);
         assert!(!rows.contains(&first), "{rows:?}");
         let log = s.changes().unwrap().log();
-        assert_eq!(log.get(11).unwrap().supersedes, Some(first));
+        assert_eq!(log.get(12).unwrap().supersedes, Some(first));
         assert!(log
-            .get(11)
+            .get(12)
             .unwrap()
             .site()
             .unwrap()
@@ -1450,7 +1450,7 @@ mod corrections_and_verification {
         assert_eq!(checks.last().unwrap().1.run, *run_id);
         let m = s.message.clone().unwrap();
         assert!(
-            m.text.contains("Recorded as #11") && m.text.contains("after #6"),
+            m.text.contains("Recorded as #12") && m.text.contains("after #6"),
             "{}",
             m.text
         );
@@ -1492,12 +1492,12 @@ mod corrections_and_verification {
         }
         act(&mut s, &src, Action::FormSave);
         assert!(s.form.is_none(), "{:?}", s.message);
-        let rec = s.changes().unwrap().log().get(11).cloned().unwrap();
+        let rec = s.changes().unwrap().log().get(12).cloned().unwrap();
         assert_eq!(rec.assessment().unwrap().decision, Decision::Reject);
         assert!(update(&mut s, Action::Verify).is_empty());
         assert!(s.audit.is_none());
         let m = s.message.clone().unwrap();
-        assert!(m.error && m.text.contains("#11 was rejected"), "{}", m.text);
+        assert!(m.error && m.text.contains("#12 was rejected"), "{}", m.text);
     }
 
     /// A change dated to be made tomorrow: its filter check would test the filter before it.
@@ -1668,7 +1668,7 @@ fn withdrawing_a_waiver_or_attestation() {
     assert!(s.record_form.is_none());
     let m = s.message.clone().unwrap();
     assert!(
-        m.text.contains(&format!("#{id} withdrawn by #11")),
+        m.text.contains(&format!("#{id} withdrawn by #12")),
         "{}",
         m.text
     );
@@ -1680,7 +1680,7 @@ fn withdrawing_a_waiver_or_attestation() {
     // Withdrawn already: the source says so.
     let again = src.withdraw(id, "again").unwrap_err().to_string();
     assert!(
-        again.contains(&format!("#{id} was already withdrawn by #11")),
+        again.contains(&format!("#{id} was already withdrawn by #12")),
         "{again}"
     );
 }
