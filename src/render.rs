@@ -46,20 +46,8 @@ pub fn report_attested(
     today: time::Date,
 ) -> String {
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "caretaker · {school} · run {} · {} · {} by {}{}",
-        run.id,
-        caretaker_model::finding::format_rfc3339(run.started_at),
-        run.trigger,
-        run.who,
-        if run.only.is_empty() {
-            String::new()
-        } else {
-            format!(" · only {}", run.only.join(","))
-        }
-    );
-    out.push('\n');
+    // The whole report: the heading is not cut to a width.
+    let _ = writeln!(out, "{}\n", heading(school, run, usize::MAX));
 
     // Clause by clause, in the policy's order.
     let lines = clause_lines_attested(map, findings, attestations, today);

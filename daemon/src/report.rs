@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use caretaker_api::Api;
 use caretaker_config::{AlertSettings, ReportSettings};
-use caretaker_model::leadership::Period;
+use caretaker_model::leadership::{LeadershipReport, Period};
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, MultiPart, SinglePart};
 
@@ -90,6 +90,8 @@ impl Reporter {
         let html_path = job.folder.join(format!("{stem}.html"));
         let pdf_path = job.folder.join(format!("{stem}.pdf"));
         let sent = job.folder.join(format!("{stem}.sent"));
+        // The report made now, if it is (an email tried again later makes it again).
+        let mut made = None;
         if !html_path.exists() {
             if self.skipped.as_ref() == Some(&period) {
                 return;
@@ -151,6 +153,7 @@ impl Reporter {
                 period.label,
                 html_path.display()
             );
+            made = Some(report);
         }
         if job.settings.email_to.is_empty() || sent.exists() {
             return;
@@ -161,7 +164,10 @@ impl Reporter {
         {
             return;
         }
-        match self.email(&api, job, &period, &html_path, &pdf_path).await {
+        match self
+            .email(&api, job, &period, &html_path, &pdf_path, made)
+            .await
+        {
             Ok(()) => {
                 self.retry_at = None;
                 let _ = write_private(&sent, b"");
@@ -189,13 +195,19 @@ impl Reporter {
         period: &Period,
         html: &Path,
         pdf: &Path,
+        made: Option<LeadershipReport>,
     ) -> Result<(), String> {
-        let p = period.clone();
-        let api = Arc::clone(api);
-        let report = tokio::task::spawn_blocking(move || api.report(p))
-            .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())?;
+        let report = match made {
+            Some(r) => r,
+            None => {
+                let p = period.clone();
+                let api = Arc::clone(api);
+                tokio::task::spawn_blocking(move || api.report(p))
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .map_err(|e| e.to_string())?
+            }
+        };
         let subject = format!("Online safety report: {}, {}", job.school, period.label);
         let mut parts = MultiPart::mixed()
             .singlepart(SinglePart::plain(caretaker_leadership::markdown(&report)));

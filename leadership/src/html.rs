@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use caretaker_model::leadership::{long_day, LeadershipReport};
+use caretaker_model::leadership::{check_result, long_day, LeadershipReport};
 
 use crate::svg;
 
@@ -300,23 +300,17 @@ fn trends(o: &mut String, r: &LeadershipReport) {
     if r.trends.failing.is_empty() {
         o.push_str("<p>No complete checks in the period to draw.</p>\n");
     } else {
-        let titles: Vec<(String, String)> = r
-            .summary
-            .clauses
-            .iter()
-            .map(|c| (c.id.clone(), c.title.clone()))
-            .collect();
         let _ = write!(
             o,
             "<figure>\n{}\n<figcaption>Failing findings per clause, run by run (lower is better). Each line is labelled with its clause.</figcaption>\n</figure>\n",
-            svg::failing_chart(&r.trends.failing, &titles)
+            svg::failing_chart(r)
         );
     }
     if !r.trends.filter.is_empty() {
         let _ = write!(
             o,
             "<figure>\n{}\n<figcaption>Web-filter tests passed per user group, run by run, as a share of those tested (higher is better).</figcaption>\n</figure>\n",
-            svg::filter_chart(&r.trends.filter)
+            svg::filter_chart(r)
         );
     }
     o.push_str("</section>\n");
@@ -369,22 +363,12 @@ fn filter_record(o: &mut String, r: &LeadershipReport) {
         .checks
         .iter()
         .map(|c| {
-            let problems: Vec<String> = c
-                .problems()
-                .map(|p| format!("{}: {}", p.url, p.summary))
-                .collect();
             vec![
                 esc(&when(c.started_at)),
                 esc(&format!("{} ({}), run {}", c.trigger, c.who, c.run)),
                 esc(&format!("{} ({})", c.vantage, c.group)),
                 esc(&format!("{} tests", c.results.len())),
-                if c.control != "pass" {
-                    esc("Not judged: the control page did not load")
-                } else if problems.is_empty() {
-                    esc("All as expected")
-                } else {
-                    esc(&problems.join("; "))
-                },
+                esc(&check_result(c)),
                 esc(&c
                     .action
                     .as_ref()
@@ -424,13 +408,10 @@ fn filter_changes(o: &mut String, r: &LeadershipReport) {
                 vec![
                     format!("#{} {}", a.id, esc(&a.change)),
                     esc(&format!("{} ({})", a.reason, a.requested_by)),
-                    esc(&format!(
-                        "{} (education); {} (technical)",
-                        a.educational_assessor, a.technical_assessor
-                    )),
+                    esc(&a.assessors()),
                     esc(&a.consent),
                     esc(&format!("{}, {} risk", a.decision, a.risk_level)),
-                    esc(a.recheck.as_deref().unwrap_or("not re-checked yet")),
+                    esc(a.recheck_words()),
                 ]
             })
             .collect();

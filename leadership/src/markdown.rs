@@ -157,15 +157,10 @@ pub fn markdown(r: &LeadershipReport) -> String {
             .map(|a| {
                 vec![
                     format!("#{} {}", a.id, a.change),
-                    format!(
-                        "{} (education); {} (technical)",
-                        a.educational_assessor, a.technical_assessor
-                    ),
+                    a.assessors(),
                     a.consent.clone(),
                     format!("{}, {} risk", a.decision, a.risk_level),
-                    a.recheck
-                        .clone()
-                        .unwrap_or_else(|| "not re-checked yet".into()),
+                    a.recheck_words().to_string(),
                 ]
             })
             .collect();

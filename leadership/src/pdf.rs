@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use caretaker_model::leadership::{long_day, LeadershipReport};
+use caretaker_model::leadership::{check_result, long_day, LeadershipReport};
 use krilla::color::rgb;
 use krilla::geom::{PathBuilder, Point};
 use krilla::num::NormalizedF32;
@@ -344,6 +344,19 @@ impl Layout {
     }
 }
 
+/// The report's chart lines in the PDF's units.
+fn f32_lines(lines: Vec<caretaker_model::leadership::Line>) -> Vec<(String, Vec<(usize, f32)>)> {
+    lines
+        .into_iter()
+        .map(|(label, points)| {
+            (
+                label,
+                points.into_iter().map(|(i, v)| (i, v as f32)).collect(),
+            )
+        })
+        .collect()
+}
+
 /// The report as PDF bytes.
 pub fn pdf(r: &LeadershipReport) -> Result<Vec<u8>, String> {
     let mut l = Layout {
@@ -443,30 +456,7 @@ pub fn pdf(r: &LeadershipReport) -> Result<Vec<u8>, String> {
             4.0,
         );
     } else {
-        let clauses: std::collections::BTreeSet<&String> = r
-            .trends
-            .failing
-            .iter()
-            .flat_map(|p| p.by_clause.iter().filter(|(_, n)| **n > 0).map(|(c, _)| c))
-            .collect();
-        let series: Vec<(String, Vec<(usize, f32)>)> = clauses
-            .iter()
-            .map(|c| {
-                let title = s
-                    .clauses
-                    .iter()
-                    .find(|x| &&x.id == c)
-                    .map_or((*c).clone(), |x| x.title.clone());
-                let pts = r
-                    .trends
-                    .failing
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, p)| p.by_clause.get(*c).map(|n| (i, *n as f32)))
-                    .collect();
-                (title, pts)
-            })
-            .collect();
+        let series = f32_lines(r.failing_lines());
         let max = series
             .iter()
             .flat_map(|(_, p)| p.iter().map(|x| x.1))
@@ -480,34 +470,8 @@ pub fn pdf(r: &LeadershipReport) -> Result<Vec<u8>, String> {
         );
     }
     if !r.trends.filter.is_empty() {
-        let runs: Vec<i64> = r
-            .trends
-            .filter
-            .iter()
-            .map(|p| p.run)
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let groups: std::collections::BTreeSet<&String> =
-            r.trends.filter.iter().map(|p| &p.group).collect();
-        let series: Vec<(String, Vec<(usize, f32)>)> = groups
-            .iter()
-            .map(|g| {
-                let pts = r
-                    .trends
-                    .filter
-                    .iter()
-                    .filter(|p| &&p.group == g && p.tested > 0)
-                    .filter_map(|p| {
-                        Some((
-                            runs.iter().position(|x| *x == p.run)?,
-                            100.0 * p.passed as f32 / p.tested as f32,
-                        ))
-                    })
-                    .collect();
-                ((*g).clone(), pts)
-            })
-            .collect();
+        let (runs, lines) = r.filter_lines();
+        let series = f32_lines(lines);
         l.chart(
             "Web-filter tests passed per user group (higher is better)",
             runs.len(),
@@ -550,21 +514,11 @@ pub fn pdf(r: &LeadershipReport) -> Result<Vec<u8>, String> {
         .checks
         .iter()
         .map(|c| {
-            let problems: Vec<String> = c
-                .problems()
-                .map(|p| format!("{}: {}", p.url, p.summary))
-                .collect();
             vec![
                 caretaker_model::finding::format_rfc3339(c.started_at),
                 format!("{} ({}), run {}", c.trigger, c.who, c.run),
                 format!("{} ({})", c.vantage, c.group),
-                if c.control != "pass" {
-                    "Not judged: the control page did not load".to_string()
-                } else if problems.is_empty() {
-                    format!("All {} as expected", c.results.len())
-                } else {
-                    problems.join("; ")
-                },
+                check_result(c),
                 c.action
                     .as_ref()
                     .map(|a| a.action.clone())
@@ -586,15 +540,10 @@ pub fn pdf(r: &LeadershipReport) -> Result<Vec<u8>, String> {
         .map(|a| {
             vec![
                 format!("#{} {}", a.id, a.change),
-                format!(
-                    "{} (education); {} (technical)",
-                    a.educational_assessor, a.technical_assessor
-                ),
+                a.assessors(),
                 a.consent.clone(),
                 format!("{}, {} risk", a.decision, a.risk_level),
-                a.recheck
-                    .clone()
-                    .unwrap_or_else(|| "not re-checked yet".into()),
+                a.recheck_words().to_string(),
             ]
         })
         .collect();

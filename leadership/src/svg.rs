@@ -2,10 +2,9 @@
 //! dash pattern (never told apart by colour alone), the numbers also in a table beside it for
 //! screen readers, scaled to the page's width.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use caretaker_model::leadership::{FailingPoint, FilterPoint};
+use caretaker_model::leadership::LeadershipReport;
 
 use crate::html::esc;
 
@@ -187,31 +186,20 @@ fn data_table(
     o
 }
 
+/// The report's lines as the chart draws them.
+fn series(lines: Vec<caretaker_model::leadership::Line>) -> Vec<Series> {
+    lines
+        .into_iter()
+        .map(|(label, points)| Series { label, points })
+        .collect()
+}
+
 /// Failing findings per clause, run by run (clauses with a failure in the period only).
-pub fn failing_chart(points: &[FailingPoint], titles: &[(String, String)]) -> String {
+pub fn failing_chart(r: &LeadershipReport) -> String {
+    let points = &r.trends.failing;
     let days: Vec<time::Date> = points.iter().map(|p| p.day).collect();
     let runs: Vec<i64> = points.iter().map(|p| p.run).collect();
-    let clauses: BTreeSet<&String> = points
-        .iter()
-        .flat_map(|p| p.by_clause.iter().filter(|(_, n)| **n > 0).map(|(c, _)| c))
-        .collect();
-    let title_of = |id: &str| {
-        titles
-            .iter()
-            .find(|(i, _)| i == id)
-            .map_or(id.to_string(), |(_, t)| t.clone())
-    };
-    let series: Vec<Series> = clauses
-        .iter()
-        .map(|c| Series {
-            label: title_of(c),
-            points: points
-                .iter()
-                .enumerate()
-                .filter_map(|(i, p)| p.by_clause.get(*c).map(|n| (i, *n as f64)))
-                .collect(),
-        })
-        .collect();
+    let series = series(r.failing_lines());
     if series.is_empty() {
         return "<p>Nothing failed in any check of the period.</p>".to_string();
     }
@@ -251,30 +239,11 @@ pub fn failing_chart(points: &[FailingPoint], titles: &[(String, String)]) -> St
 }
 
 /// Filter tests passed per group, as a percentage of those tested, run by run.
-pub fn filter_chart(points: &[FilterPoint]) -> String {
-    let runs: Vec<i64> = points
-        .iter()
-        .map(|p| p.run)
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let day_of: BTreeMap<i64, time::Date> = points.iter().map(|p| (p.run, p.day)).collect();
-    let days: Vec<time::Date> = runs.iter().filter_map(|r| day_of.get(r).copied()).collect();
-    let groups: BTreeSet<&String> = points.iter().map(|p| &p.group).collect();
-    let series: Vec<Series> = groups
-        .iter()
-        .map(|g| Series {
-            label: (*g).clone(),
-            points: points
-                .iter()
-                .filter(|p| &&p.group == g && p.tested > 0)
-                .filter_map(|p| {
-                    let i = runs.iter().position(|r| *r == p.run)?;
-                    Some((i, 100.0 * p.passed as f64 / p.tested as f64))
-                })
-                .collect(),
-        })
-        .collect();
+pub fn filter_chart(r: &LeadershipReport) -> String {
+    let (x, lines) = r.filter_lines();
+    let runs: Vec<i64> = x.iter().map(|(run, _)| *run).collect();
+    let days: Vec<time::Date> = x.iter().map(|(_, day)| *day).collect();
+    let series = series(lines);
     let desc = series
         .iter()
         .map(|s| {

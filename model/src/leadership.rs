@@ -339,6 +339,98 @@ impl PartialEq for FilterRecord {
     }
 }
 
+/// One line of a trend chart: its label, and its points (the run's place on the x axis, the
+/// value).
+pub type Line = (String, Vec<(usize, f64)>);
+
+impl LeadershipReport {
+    /// Failing findings per clause, run by run: a line for each clause that failed in some run of
+    /// the period, labelled with the clause's title. The x axis is [`Trends::failing`]'s runs.
+    pub fn failing_lines(&self) -> Vec<Line> {
+        let points = &self.trends.failing;
+        let clauses: std::collections::BTreeSet<&String> = points
+            .iter()
+            .flat_map(|p| p.by_clause.iter().filter(|(_, n)| **n > 0).map(|(c, _)| c))
+            .collect();
+        clauses
+            .into_iter()
+            .map(|c| {
+                let title = self
+                    .summary
+                    .clauses
+                    .iter()
+                    .find(|x| &x.id == c)
+                    .map_or_else(|| c.clone(), |x| x.title.clone());
+                let pts = points
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, p)| p.by_clause.get(c).map(|n| (i, *n as f64)))
+                    .collect();
+                (title, pts)
+            })
+            .collect()
+    }
+
+    /// Web-filter tests passed per user group, as a percentage of those tested: the runs that
+    /// tested the filter (id and day, oldest first: the x axis) and a line per group.
+    pub fn filter_lines(&self) -> (Vec<(i64, time::Date)>, Vec<Line>) {
+        let points = &self.trends.filter;
+        let runs: Vec<(i64, time::Date)> = points
+            .iter()
+            .map(|p| (p.run, p.day))
+            .collect::<BTreeMap<_, _>>()
+            .into_iter()
+            .collect();
+        let groups: std::collections::BTreeSet<&String> = points.iter().map(|p| &p.group).collect();
+        let lines = groups
+            .into_iter()
+            .map(|g| {
+                let pts = points
+                    .iter()
+                    .filter(|p| &p.group == g && p.tested > 0)
+                    .filter_map(|p| {
+                        let i = runs.iter().position(|(r, _)| *r == p.run)?;
+                        Some((i, 100.0 * p.passed as f64 / p.tested as f64))
+                    })
+                    .collect();
+                (g.clone(), pts)
+            })
+            .collect();
+        (runs, lines)
+    }
+}
+
+/// A filter check's result in words: not judged (the control page did not load), all as
+/// expected, or each test that was not.
+pub fn check_result(c: &FilterCheck) -> String {
+    let problems: Vec<String> = c
+        .problems()
+        .map(|p| format!("{}: {}", p.url, p.summary))
+        .collect();
+    if c.control != "pass" {
+        "Not judged: the control page did not load".to_string()
+    } else if problems.is_empty() {
+        format!("All {} as expected", c.results.len())
+    } else {
+        problems.join("; ")
+    }
+}
+
+impl AssessmentLine {
+    /// "Mrs Patel (education); R. Singh (technical)".
+    pub fn assessors(&self) -> String {
+        format!(
+            "{} (education); {} (technical)",
+            self.educational_assessor, self.technical_assessor
+        )
+    }
+
+    /// The re-check that followed, or that none has yet.
+    pub fn recheck_words(&self) -> &str {
+        self.recheck.as_deref().unwrap_or("not re-checked yet")
+    }
+}
+
 /// A user group's latest filter check.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GroupLatest {
