@@ -356,6 +356,12 @@ pub struct InitArgs {
     /// differently.
     #[arg(long, value_name = "FILE")]
     pub policy_map: Option<PathBuf>,
+
+    /// Make only the key that signs the filter-change log (`log.key`, 0600, and `log.head`
+    /// beside it, in PATH's folder), not the configuration: what the Debian package runs.
+    /// Run as root for a configuration under /etc, they are made for the `caretaker` user.
+    #[arg(long, conflicts_with_all = ["force", "policy_map"])]
+    pub log_key_only: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -440,9 +446,11 @@ pub enum AssessCommand {
     /// the filter checks made after the change.
     Show(AssessShowArgs),
     /// Check that nothing in the log was changed, removed or inserted outside caretaker: every
-    /// record's hash and its link to the one before. Exit 0 if the chain is intact, 1 naming
-    /// every broken record.
-    Verify,
+    /// record's hash, its link to the one before and its signature by the log key, and the log
+    /// against the head recorded beside the key and the head published earlier (`--head` or
+    /// `--report`), which catch a log cut short or put back to an older copy. Prints the log's
+    /// head to publish. Exit 0 if the log is intact, 1 naming every problem.
+    Verify(AssessVerifyArgs),
     /// Print every record (all kinds, all versions) with who entered it, when, and its hash.
     Export(AssessExportArgs),
     /// Run the web-filter tests now (like `caretaker audit --only filter`) and record the run
@@ -483,6 +491,18 @@ pub struct AssessShowArgs {
     /// `text` or `json`.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct AssessVerifyArgs {
+    /// A head of the log published earlier (printed by `assess verify`, in every report and
+    /// alert mail): the log must still hold that record, unchanged.
+    #[arg(long, value_name = "COUNT:HASH")]
+    pub head: Option<String>,
+    /// A report (HTML, Markdown or PDF) made earlier: the log is checked against the head
+    /// printed in it.
+    #[arg(long, value_name = "FILE", conflicts_with = "head")]
+    pub report: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -393,25 +393,53 @@ pub fn verification_lines(out: &mut String, v: &Verification) {
 
 /// The chain check in words: one line when intact, else every problem.
 pub fn chain_report(report: &ChainReport) -> String {
-    if report.intact() {
-        return match (&report.last_id, &report.last_hash) {
+    let mut out = if report.intact() {
+        match (&report.last_id, &report.last_hash) {
             (Some(id), Some(hash)) => format!(
                 "{} record{}, chain intact (last #{id}, hash {hash}).\n",
                 report.records,
                 if report.records == 1 { "" } else { "s" }
             ),
             _ => format!("{} records, chain intact.\n", report.records),
-        };
+        }
+    } else {
+        let mut out = format!(
+            "The filter-change log was altered outside caretaker: {} problem{} in {} record{}.\n",
+            report.problems.len(),
+            if report.problems.len() == 1 { "" } else { "s" },
+            report.records,
+            if report.records == 1 { "" } else { "s" }
+        );
+        for p in &report.problems {
+            let _ = writeln!(out, "  {p}");
+        }
+        out
+    };
+    if let Some(key) = &report.signed_with {
+        let _ = writeln!(
+            out,
+            "Signatures checked with the log key {key} (public half)."
+        );
     }
-    let mut out = format!(
-        "The filter-change log was altered outside caretaker: {} problem{} in {} record{}.\n",
-        report.problems.len(),
-        if report.problems.len() == 1 { "" } else { "s" },
-        report.records,
-        if report.records == 1 { "" } else { "s" }
-    );
-    for p in &report.problems {
-        let _ = writeln!(out, "  {p}");
+    for head in &report.compared_with {
+        let _ = writeln!(out, "Compared with {head}.");
+    }
+    for caveat in &report.unproven {
+        let _ = writeln!(out, "Not proven: {caveat}.");
+    }
+    if report.intact() {
+        let _ = writeln!(
+            out,
+            "{}\n{}",
+            report.head_words(),
+            caretaker_model::records::HEAD_ADVICE
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "{} (as found, after the problems above)",
+            report.head_words()
+        );
     }
     out
 }

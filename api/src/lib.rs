@@ -25,6 +25,14 @@ pub mod wire;
 
 pub use wire::Change;
 
+/// A head of the filter-change log published earlier (`COUNT:HASH`) and where it came from, in
+/// words ("the head given", "the head in report.html").
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PublishedHead {
+    pub head: String,
+    pub source: String,
+}
+
 /// Exit status: the request could not be carried out completely (store unreadable, audit
 /// interrupted or unable to start).
 pub const EXIT_INCOMPLETE: u8 = 2;
@@ -97,6 +105,9 @@ impl ApiError {
 pub struct RunAlerts {
     pub run: i64,
     pub notices: Vec<caretaker_model::alert::Notice>,
+    /// The filter-change log's head when they were worked out, in the words every report and
+    /// mail prints it with ([`caretaker_model::records::ChainReport::head_words`]).
+    pub log_head: String,
 }
 
 /// What started a run, as front ends ask for it.
@@ -464,8 +475,10 @@ pub trait Api: Send + Sync + 'static {
     /// The filter-change log.
     fn change_log(&self) -> Result<ChangeLog, ApiError>;
 
-    /// Whether the filter-change log is as written: its hash chain, sequence and protections.
-    fn verify_records(&self) -> Result<ChainReport, ApiError>;
+    /// Whether the filter-change log is as written: its hash chain, sequence and protections,
+    /// each record's signature by the log key, the head recorded beside the key, and the head
+    /// `published` earlier (in a report, an alert mail, an earlier verify), when given.
+    fn verify_records(&self, published: Option<&PublishedHead>) -> Result<ChainReport, ApiError>;
 
     /// Records a risk assessment (validated by [`caretaker_model::records::AssessmentDraft`]).
     fn add_assessment(&self, a: &RiskAssessment) -> Result<StoredRecord, ApiError>;

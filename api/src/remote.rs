@@ -258,8 +258,13 @@ impl Api for Remote {
         self.call(Call::ChangeLog)
     }
 
-    fn verify_records(&self) -> Result<ChainReport, ApiError> {
-        self.call(Call::VerifyRecords)
+    fn verify_records(
+        &self,
+        published: Option<&crate::PublishedHead>,
+    ) -> Result<ChainReport, ApiError> {
+        self.call(Call::VerifyRecords {
+            published: published.cloned(),
+        })
     }
 
     fn add_assessment(&self, a: &RiskAssessment) -> Result<StoredRecord, ApiError> {

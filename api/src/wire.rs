@@ -92,7 +92,10 @@ pub enum Call {
         span: FilterLogSpan,
     },
     ChangeLog,
-    VerifyRecords,
+    VerifyRecords {
+        #[serde(default)]
+        published: Option<crate::PublishedHead>,
+    },
     AddAssessment(RiskAssessment),
     AddSite(SiteLogEntry),
     AddWaiver(Waiver),
@@ -153,7 +156,7 @@ impl Call {
             Call::Seen { .. } => "seen",
             Call::FilterLog { .. } => "filter_log",
             Call::ChangeLog => "change_log",
-            Call::VerifyRecords => "verify_records",
+            Call::VerifyRecords { .. } => "verify_records",
             Call::AddAssessment(_) => "add_assessment",
             Call::AddSite(_) => "add_site",
             Call::AddWaiver(_) => "add_waiver",

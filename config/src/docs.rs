@@ -34,6 +34,7 @@ pub const FIELDS: &[FieldDoc] = &[
     f("school.name", "string", "\"Our school\"", "The school's name, as printed on reports and the console."),
     f("school.timezone", "IANA time zone name", "this machine's time zone", "The school's time zone, e.g. \"Europe/London\": scheduled times are the school's local times, and a change of the clocks neither skips nor doubles a run."),
     f("store.path", "path", "$XDG_DATA_HOME/caretaker/caretaker.db, or /var/lib/caretaker/caretaker.db when the config is under /etc", "The SQLite file where runs and findings are kept. Created mode 0600. Relative paths are taken from this file's folder."),
+    f("store.log_key", "path", "log.key beside this file (/etc/caretaker/log.key on a system install)", "The key every record of the filter-change log is signed with (Ed25519), kept outside the store so that whoever can write the store cannot rewrite the log unseen. Made mode 0600 by `caretaker init` or when the first record is entered; it must be readable by no one else. The log's head is recorded beside it (log.head, kept up to date by caretaker). Keep a copy apart from the store's backups: without it, the records signed with it can no longer be proven."),
     f("audit.timeout_secs", "integer (1-86400)", "120", "The longest one check may take, in seconds; a check still running then is stopped and reported as an error."),
     f("audit.concurrency", "integer (1-256)", "8", "How many checks run at once."),
     f("policy.map", "path", "the built-in map for section 7.4", "A clause map (TOML) naming the school's policy clauses and which checks evidence each. Write the built-in one with `caretaker init --policy-map FILE` and edit it."),
@@ -183,6 +184,10 @@ name = "St. Example's Primary"
 # Where runs and findings are kept (created mode 0600). Default: ~/.local/share/caretaker/ or,
 # for a system install (config in /etc/caretaker), /var/lib/caretaker/.
 # path = "/var/lib/caretaker/caretaker.db"
+# The key that signs the filter-change log (made 0600 by `caretaker init` or when the first record
+# is entered), kept outside the store; the log's head is recorded beside it in log.head.
+# Default: log.key beside this file.
+# log_key = "/etc/caretaker/log.key"
 
 [audit]
 # The longest one check may take, in seconds.

@@ -77,6 +77,7 @@ pub fn work_out(store: &Store, settings: &AlertSettings) -> Result<Vec<RunAlerts
             out.push(RunAlerts {
                 run: run.id,
                 notices,
+                log_head: chain.head_words(),
             });
         }
     }

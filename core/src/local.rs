@@ -4,7 +4,8 @@ use std::sync::OnceLock;
 
 use caretaker_api::{
     Api, ApiError, AuditEvent, AuditHandle, AuditScope, Catalogue, ChangeLog, FilterLogSpan,
-    HostKeyOffer, Inventory, KeyPrint, Machine, MachineSource, Overview, SettingProblem,
+    HostKeyOffer, Inventory, KeyPrint, Machine, MachineSource, Overview, PublishedHead,
+    SettingProblem,
 };
 use caretaker_checks::host::transport::{
     fetch_host_key, known_hosts_name, known_keys, trust_host_key, HostKey,
@@ -68,8 +69,14 @@ impl Local {
         }
     }
 
-    /// Over an already open store.
+    /// Over an already open store (its filter-change log signed with the configured key, unless
+    /// the store was given another).
     pub fn new(store: Store, loaded: Loaded, map: ClauseMap) -> Local {
+        let store = if store.seal().is_some() {
+            store
+        } else {
+            store.with_seal(crate::store::Seal::new(&loaded.log_key))
+        };
         let mut local = Local::lazy(loaded, map);
         local.clock = store.clock().clone();
         let _ = local.store.set(store);
@@ -109,9 +116,12 @@ impl Local {
         if let Some(s) = self.store.get() {
             return Ok(s);
         }
-        let opened = Store::open(&self.loaded.store_path)
-            .map_err(api)?
-            .with_clock(self.clock.clone());
+        let opened = Store::open_sealed(
+            &self.loaded.store_path,
+            crate::store::Seal::new(&self.loaded.log_key),
+        )
+        .map_err(api)?
+        .with_clock(self.clock.clone());
         Ok(self.store.get_or_init(|| opened))
     }
 
@@ -433,8 +443,18 @@ impl Api for Local {
         })
     }
 
-    fn verify_records(&self) -> Result<ChainReport, ApiError> {
-        self.store()?.verify_records().map_err(api)
+    fn verify_records(&self, published: Option<&PublishedHead>) -> Result<ChainReport, ApiError> {
+        let parsed = match published {
+            None => None,
+            Some(p) => Some((
+                caretaker_ledger::Head::parse(&p.head)
+                    .map_err(|e| ApiError::Refused(format!("{}: {e}", p.source)))?,
+                p.source.as_str(),
+            )),
+        };
+        self.store()?
+            .verify_records_against(parsed.as_ref().map(|(h, s)| (h, *s)))
+            .map_err(api)
     }
 
     fn add_assessment(&self, a: &RiskAssessment) -> Result<StoredRecord, ApiError> {

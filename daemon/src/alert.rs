@@ -100,8 +100,10 @@ pub fn words(school: &str, ra: &RunAlerts) -> (String, String) {
     body.push_str(&format!(
         "\nThe evidence: `caretaker show {}`, or the console. The school's online safety policy \
          asks that the filter blocks the IWF and CTIRU lists (7.2) and that systems are kept \
-         secure (7.4).\n",
-        ra.run
+         secure (7.4).\n\n{}\n{}\n",
+        ra.run,
+        ra.log_head,
+        caretaker_model::records::HEAD_ADVICE
     ));
     (subject, body)
 }
@@ -321,6 +323,7 @@ async fn command(
         "run": ra.run,
         "subject": subject,
         "notices": ra.notices,
+        "log_head": ra.log_head,
     });
     let (program, args) = settings
         .command

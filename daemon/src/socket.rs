@@ -434,7 +434,7 @@ fn answer(api: &dyn Api, call: Call) -> Reply {
         Call::Seen { finding } => ok(api.seen(&finding)),
         Call::FilterLog { span } => ok(api.filter_log(span)),
         Call::ChangeLog => ok(api.change_log()),
-        Call::VerifyRecords => ok(api.verify_records()),
+        Call::VerifyRecords { published } => ok(api.verify_records(published.as_ref())),
         Call::AddAssessment(a) => ok(api.add_assessment(&a)),
         Call::AddSite(s) => ok(api.add_site(&s)),
         Call::AddWaiver(w) => ok(api.add_waiver(&w)),

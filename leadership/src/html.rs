@@ -553,16 +553,12 @@ fn appendix(o: &mut String, r: &LeadershipReport) {
     let chain = &a.chain;
     let _ = writeln!(
         o,
-        "<h3>The filter-change log</h3>\n<p>{} record{}; {}. Head hash <code>{}</code> (record {}). A printed copy of this report can later show that the log was not rewritten since: <code>caretaker assess verify</code> must give the same head.</p>",
+        "<h3>The filter-change log</h3>\n<p>{} record{}; {}.</p>\n<p>Filter-change log head: <code>{}</code>. {}</p>",
         chain.records,
         if chain.records == 1 { "" } else { "s" },
-        if chain.intact() {
-            "the hash chain verifies".to_string()
-        } else {
-            format!("the hash chain does NOT verify: {} problem(s)", chain.problems.len())
-        },
-        esc(chain.last_hash.as_deref().unwrap_or("(none)")),
-        chain.last_id.map_or("none".to_string(), |i| i.to_string())
+        esc(&chain.verdict_words()),
+        esc(&chain.head().to_string()),
+        esc(caretaker_model::records::HEAD_ADVICE)
     );
     let runs: Vec<String> = a
         .runs

@@ -245,10 +245,11 @@ pub fn markdown(r: &LeadershipReport) -> String {
     let ch = &r.appendix.chain;
     let _ = writeln!(
         o,
-        "## Appendix\n\nThe filter-change log: {} records, {}; head hash `{}`.\n\n{} failing findings (`caretaker show` for their evidence).",
+        "## Appendix\n\nThe filter-change log: {} records; {}.\n\nFilter-change log head: `{}`. {}\n\n{} failing findings (`caretaker show` for their evidence).",
         ch.records,
-        if ch.intact() { "verifies" } else { "does NOT verify" },
-        ch.last_hash.as_deref().unwrap_or("(none)"),
+        ch.verdict_words(),
+        ch.head(),
+        caretaker_model::records::HEAD_ADVICE,
         r.appendix.failing.len()
     );
     o

@@ -648,15 +648,11 @@ pub fn pdf(r: &LeadershipReport) -> Result<Vec<u8>, String> {
     let ch = &r.appendix.chain;
     l.text_block(
         &format!(
-            "The filter-change log: {} records; {}. Head hash {} (record {}).",
+            "The filter-change log: {} records; {}. {}. {}",
             ch.records,
-            if ch.intact() {
-                "the hash chain verifies"
-            } else {
-                "the hash chain does NOT verify"
-            },
-            ch.last_hash.as_deref().unwrap_or("(none)"),
-            ch.last_id.map_or("none".to_string(), |i| i.to_string())
+            ch.verdict_words(),
+            ch.head_words(),
+            caretaker_model::records::HEAD_ADVICE
         ),
         SMALL,
         false,
@@ -695,6 +691,9 @@ fn render(r: &LeadershipReport, l: Layout) -> Result<Vec<u8>, String> {
                 r.school, r.period.label
             ))
             .language("en-GB".to_string())
+            // Where `caretaker assess verify --report` finds the head: the XMP metadata is
+            // stored uncompressed.
+            .keywords(vec![r.appendix.chain.head_words()])
             .creator("caretaker".to_string()),
     );
     let total = l.pages.len();

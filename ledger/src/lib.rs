@@ -2,9 +2,14 @@
 //! it. What an entry *says* (a risk assessment, a waiver …) is the records' business, above; how
 //! it is kept in SQLite is the store's, beside. Here: the canonical JSON an entry's body is
 //! stored and hashed as, the hash itself ([`entry_hash`]), and the checks that find an entry
-//! edited, removed or inserted behind the program's back ([`check_links`], [`check_table`]).
+//! edited, removed or inserted behind the program's back ([`check_links`], [`check_table`]);
+//! and the signatures and published head that catch what a recomputed chain would hide
+//! ([`seal`]).
 
 use sha2::{Digest as _, Sha256};
+
+pub mod seal;
+pub use seal::{BadKey, Head, LogKey, PublicKey};
 
 /// The `prev_hash` of the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";

@@ -547,6 +547,10 @@ pub struct Appendix {
     pub runs: Vec<RunLine>,
     /// The filter-change log as verified when the report was made.
     pub chain: ChainReport,
+    /// Its head, published: "Filter-change log head: COUNT:HASH" (what `caretaker assess verify
+    /// --report` reads back from this report).
+    #[serde(default)]
+    pub log_head: String,
 }
 
 /// What the report is built from, as the core read it.
@@ -668,6 +672,7 @@ pub fn build(i: Inputs<'_>) -> LeadershipReport {
                 .cloned()
                 .collect(),
             runs: i.end.iter().map(|(r, _)| RunLine::of(r)).collect(),
+            log_head: i.chain.head_words(),
             chain: i.chain,
         },
         period: i.period,

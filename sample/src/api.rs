@@ -87,8 +87,11 @@ impl Api for Sample {
         self.local.change_log()
     }
 
-    fn verify_records(&self) -> Result<ChainReport, ApiError> {
-        self.local.verify_records()
+    fn verify_records(
+        &self,
+        published: Option<&caretaker_api::PublishedHead>,
+    ) -> Result<ChainReport, ApiError> {
+        self.local.verify_records(published)
     }
 
     fn add_assessment(&self, a: &RiskAssessment) -> Result<StoredRecord, ApiError> {

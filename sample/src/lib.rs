@@ -91,9 +91,12 @@ impl Sample {
         })?;
         let map = caretaker_checks::clauses::builtin();
         let clock = Clock::manual(now());
-        let store = Store::open(&loaded.store_path)
-            .map_err(|e| ApiError::Store(e.to_string()))?
-            .with_clock(clock.clone());
+        let store = Store::open_sealed(
+            &loaded.store_path,
+            caretaker_core::store::Seal::new(&loaded.log_key),
+        )
+        .map_err(|e| ApiError::Store(e.to_string()))?
+        .with_clock(clock.clone());
         let before = if history {
             history::write(&store, &map, &clock)?
         } else {

@@ -7,10 +7,11 @@ use super::Front;
 use anyhow::anyhow;
 use caretaker::cli::{
     AssessAddArgs, AssessCheckFilterArgs, AssessCommand, AssessExportArgs, AssessListArgs,
-    AssessShowArgs, ExportFormat, Format, SitesAddArgs, SitesCommand, SitesListArgs,
+    AssessShowArgs, AssessVerifyArgs, ExportFormat, Format, SitesAddArgs, SitesCommand,
+    SitesListArgs,
 };
 use caretaker::render_assess;
-use caretaker_api::{AuditScope, Trigger, EXIT_INCOMPLETE, EXIT_USAGE};
+use caretaker_api::{AuditScope, PublishedHead, Trigger, EXIT_INCOMPLETE, EXIT_USAGE};
 use caretaker_model::records::{
     AssessmentDraft, Decision, FieldError, Log, RecordKind, SiteDraft, StoredRecord,
 };
@@ -27,7 +28,7 @@ pub(crate) fn assess(config: Option<&Path>, cmd: AssessCommand) -> Result<u8, Fa
         AssessCommand::Add(args) => add(config, &args),
         AssessCommand::List(args) => list(config, &args),
         AssessCommand::Show(args) => show(config, &args),
-        AssessCommand::Verify => verify(config),
+        AssessCommand::Verify(args) => verify(config, &args),
         AssessCommand::Export(args) => export(config, &args),
         AssessCommand::CheckFilter(args) => check_filter(config, &args),
     }
@@ -226,11 +227,49 @@ fn show(config: Option<&Path>, args: &AssessShowArgs) -> Result<u8, Fail> {
     Ok(0)
 }
 
-fn verify(config: Option<&Path>) -> Result<u8, Fail> {
+fn verify(config: Option<&Path>, args: &AssessVerifyArgs) -> Result<u8, Fail> {
+    let published = match (&args.head, &args.report) {
+        (Some(head), _) => {
+            caretaker_ledger::Head::parse(head)
+                .map_err(|e| fail(EXIT_USAGE, anyhow!("--head: {e}")))?;
+            Some(PublishedHead {
+                head: head.clone(),
+                source: "the head given".to_string(),
+            })
+        }
+        (None, Some(file)) => Some(head_in_report(file)?),
+        (None, None) => None,
+    };
     let api = local(config)?;
-    let report = api.verify_records().map_err(api_fail)?;
+    let report = api.verify_records(published.as_ref()).map_err(api_fail)?;
     write_stdout(&render_assess::chain_report(&report))?;
     Ok(if report.intact() { 0 } else { 1 })
+}
+
+/// The log head printed in a report made earlier.
+fn head_in_report(file: &Path) -> Result<PublishedHead, Fail> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    std::fs::File::open(file)
+        .and_then(|f| f.take(64 << 20).read_to_end(&mut bytes))
+        .map_err(|e| fail(EXIT_USAGE, anyhow!("--report {}: {e}", file.display())))?;
+    // HTML and Markdown are text; a PDF report carries the head in its XMP metadata, which is
+    // not compressed.
+    let text = String::from_utf8_lossy(&bytes);
+    let heads = caretaker_ledger::Head::find_in(&text);
+    let Some(head) = heads.last() else {
+        return Err(fail(
+            EXIT_USAGE,
+            anyhow!(
+                "--report {}: no filter-change log head (\"log head: COUNT:HASH\") is printed in it; give the head with --head",
+                file.display()
+            ),
+        ));
+    };
+    Ok(PublishedHead {
+        head: head.to_string(),
+        source: format!("the head in {}", file.display()),
+    })
 }
 
 fn export(config: Option<&Path>, args: &AssessExportArgs) -> Result<u8, Fail> {
@@ -238,7 +277,7 @@ fn export(config: Option<&Path>, args: &AssessExportArgs) -> Result<u8, Fail> {
     let changes = api.change_log().map_err(api_fail)?;
     let exported_by = changes.user.clone();
     let log = changes.into_log();
-    let report = api.verify_records().map_err(api_fail)?;
+    let report = api.verify_records(None).map_err(api_fail)?;
     if !report.intact() {
         eprint!(
             "caretaker: warning: {}",

@@ -72,12 +72,30 @@ pub fn checks(config: Option<&Path>) -> Result<u8, Fail> {
 }
 
 pub fn init(args: &InitArgs) -> Result<u8, Fail> {
-    write_new(&args.path, &caretaker_config::docs::sample(), args.force)?;
-    eprintln!(
-        "wrote {}: edit it, then run `caretaker config check --config {}`",
-        args.path.display(),
-        args.path.display()
+    if !args.log_key_only {
+        write_new(&args.path, &caretaker_config::docs::sample(), args.force)?;
+        eprintln!(
+            "wrote {}: edit it, then run `caretaker config check --config {}`",
+            args.path.display(),
+            args.path.display()
+        );
+    }
+    // The key that signs the filter-change log, beside the configuration (its default place).
+    // On a system install, root makes it for the daemon's user.
+    let seal = caretaker_core::store::Seal::new(
+        args.path
+            .parent()
+            .map(|d| d.join("log.key"))
+            .unwrap_or_else(|| "log.key".into()),
     );
+    match seal.create_files(caretaker_core::store::Seal::system_owner(&args.path)) {
+        Ok(true) => eprintln!(
+            "wrote {}: the key that signs the filter-change log (keep a copy with your backups, apart from the store)",
+            seal.key_path().display()
+        ),
+        Ok(false) => eprintln!("kept {}: a log key is there already", seal.key_path().display()),
+        Err(e) => return Err(fail(EXIT_CONFIG, anyhow::anyhow!("{e}"))),
+    }
     if let Some(p) = &args.policy_map {
         write_new(p, caretaker_checks::clauses::BUILTIN_MAP_TOML, args.force)?;
         eprintln!("wrote {}: point `policy.map` at it", p.display());

@@ -201,6 +201,16 @@ command = ["/bin/sh", "-c", "cat >> {hook}; echo >> {hook}"]
     );
     assert!(first.contains("NEW - to act on now"), "{first}");
     assert!(first.contains("IWF"), "{first}");
+    // The log's head, published where the store's writer cannot reach it (an empty log here);
+    // read as a mail client shows it (quoted-printable's soft line breaks joined).
+    let shown = first.replace("=\r\n", "").replace("=\n", "");
+    assert!(
+        shown.contains(&format!(
+            "Filter-change log head: 0:{}",
+            caretaker_ledger::GENESIS
+        )),
+        "{shown}"
+    );
     // A second run, still failing: nothing more (a reminder only after a day).
     let (code, _, _) = audit();
     assert_eq!(code, 1);

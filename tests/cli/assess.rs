@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use crate::util::{bare_school as school, caretaker, run};
+use crate::util::{bare_school as school, caretaker, run, sqlite3};
 
 /// Runs `caretaker ARGS --config CONFIG`, returning (exit code, stdout, stderr).
 fn ct(home: &Path, config: &Path, args: &[&str]) -> (i32, String, String) {
@@ -363,18 +363,6 @@ fn the_school_sets_the_risk_level_that_needs_leadership_consent() {
     let (code, _, err) = ct(dir, &config, &["assess", "add", "--file", &low]);
     assert_eq!(code, 78, "{err}");
     assert!(err.contains("assess.consent_from"), "{err}");
-}
-
-fn sqlite3(db: &Path, sql: &str) -> (bool, String) {
-    let out = std::process::Command::new("sqlite3")
-        .arg(db)
-        .arg(sql)
-        .output()
-        .expect("the sqlite3 shell is installed");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 #[test]

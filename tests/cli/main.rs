@@ -22,6 +22,7 @@ mod sample_school;
 mod scripts;
 mod socket;
 mod store_damage;
+mod tamper;
 mod util;
 mod waivers;
 mod whole_school;

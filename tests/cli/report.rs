@@ -144,7 +144,7 @@ fn a_governors_questions_are_answered_by_the_autumn_report() {
 
     // The appendix: the log's head hash, as `assess verify` gives it.
     let appendix = section(&html, "appendix");
-    assert!(appendix.contains("the hash chain verifies"), "{appendix}");
+    assert!(appendix.contains("the chain verifies"), "{appendix}");
 }
 
 #[test]

@@ -264,3 +264,26 @@ pub fn riverside(openldap: bool, extras: caretaker_lab::Extras) -> caretaker_lab
     )
     .unwrap_or_else(|e| panic!("Riverside Primary Academy did not start: {e}"))
 }
+
+/// Runs `sql` on the store `db` with SQLite's own shell (as someone who can write the file
+/// would): (whether it succeeded, what it printed on stderr).
+pub fn sqlite3(db: &Path, sql: &str) -> (bool, String) {
+    use std::io::Write as _;
+    // The SQL on stdin: a rewritten log is longer than a command line may be.
+    let mut child = Command::new("sqlite3")
+        .arg("-bail")
+        .arg(db)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the sqlite3 shell is installed (apt-get install sqlite3)");
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin.write_all(sql.as_bytes()).unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use caretaker_lab::{LabOptions, SampleSchool};
 
-use crate::util::{audit_json, caretaker, evidence_value, findings, run};
+use crate::util::{audit_json, caretaker, evidence_value, findings, run, sqlite3};
 
 /// Runs `caretaker ARGS --config CONFIG`, returning (exit code, stdout, stderr).
 fn ct(home: &Path, config: &Path, args: &[&str]) -> (i32, String, String) {
@@ -39,18 +39,6 @@ fn clause<'a>(doc: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
         .iter()
         .find(|c| c["id"] == id)
         .unwrap_or_else(|| panic!("no clause {id}"))
-}
-
-fn sqlite3(db: &Path, sql: &str) -> (bool, String) {
-    let out = std::process::Command::new("sqlite3")
-        .arg(db)
-        .arg(sql)
-        .output()
-        .expect("the sqlite3 shell is installed");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 #[test]

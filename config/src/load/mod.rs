@@ -72,6 +72,9 @@ pub struct Loaded {
     pub known_hosts: PathBuf,
     /// The daemon's socket, resolved (config `daemon.socket`, else [`default_socket_path`]).
     pub socket: PathBuf,
+    /// The filter-change log's signing key, resolved (config `store.log_key`, else `log.key`
+    /// beside the configuration); the log's head is recorded beside it.
+    pub log_key: PathBuf,
 }
 
 /// Where a configuration is looked for, in order: `--config`, `$CARETAKER_CONFIG`,
@@ -212,7 +215,13 @@ pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
         .socket
         .clone()
         .unwrap_or_else(|| default_socket_path(path, &store_path));
+    let log_key = config
+        .store
+        .log_key
+        .clone()
+        .unwrap_or_else(|| base.join("log.key"));
     Ok(Loaded {
+        log_key,
         known_hosts,
         socket,
         config,
@@ -264,6 +273,9 @@ fn resolve_paths(config: &mut Config, base: &Path) {
         }
     };
     if let Some(p) = config.store.path.as_mut() {
+        fix(p);
+    }
+    if let Some(p) = config.store.log_key.as_mut() {
         fix(p);
     }
     if let Some(p) = config.policy.map.as_mut() {
@@ -323,6 +335,9 @@ fn strict_modes(path: &Path, config: &Config, at: &Locator<'_>) -> Result<(), Co
             named.push((vec![k("store"), k("path")], folder));
         }
     }
+    if let Some(p) = &config.store.log_key {
+        named.push((vec![k("store"), k("log_key")], p));
+    }
     if let Some(p) = &config.policy.map {
         named.push((vec![k("policy"), k("map")], p));
     }
@@ -372,6 +387,11 @@ fn strict_modes(path: &Path, config: &Config, at: &Locator<'_>) -> Result<(), Co
 }
 
 fn read_secrets(config: &mut Config, at: &Locator<'_>) -> Result<(), ConfigError> {
+    // The log key is read when a record is signed, but refused here if others could read it.
+    if let Some(key) = config.store.log_key.as_ref().filter(|k| k.exists()) {
+        crate::secret::check_private_file(key)
+            .map_err(|p| at.error(&[Seg::key("store"), Seg::key("log_key")], None, p.0))?;
+    }
     // The SSH key is read by the SSH library, but refused here if others could read it.
     if let Some(key) = &config.hosts.key_file {
         crate::secret::check_private_file(key)

@@ -234,6 +234,9 @@ fn default_school_name() -> String {
 pub struct Store {
     /// The SQLite file. Relative paths are taken from the config file's folder.
     pub path: Option<PathBuf>,
+    /// The key the filter-change log is signed with, kept outside the store (0600); the log's
+    /// head is recorded beside it (`log.head`). Default: `log.key` beside the configuration.
+    pub log_key: Option<PathBuf>,
 }
 
 /// `[audit]`: how an audit runs.

@@ -53,6 +53,18 @@ pub enum StoreError {
     /// A record the filter-change log will not take (what it corrects or points at is wrong).
     #[error("{0}")]
     Refused(String),
+    /// The log key or the heads file beside it cannot be used.
+    #[error("the filter-change log's key: {0}")]
+    Seal(String),
+    /// The store is missing or empty where the heads file says one existed.
+    #[error("the store {path} is {what}, but its filter-change log had {head} on {at} (recorded in {heads}); nothing was created in its place. Restore the store from a backup; to start a new, empty log on purpose, delete the store's line from {heads}")]
+    Vanished {
+        path: PathBuf,
+        what: &'static str,
+        head: String,
+        at: String,
+        heads: PathBuf,
+    },
 }
 
 /// SQLite's error as the store's: a damaged or foreign file is said so, with what to do.
@@ -81,6 +93,9 @@ pub struct Store {
     clock: Clock,
     /// SQLite's `quick_check` of the file, made before the first write (shared by clones).
     checked: Arc<std::sync::OnceLock<Result<(), String>>>,
+    /// The log key and heads file that seal the filter-change log (None: records are chained
+    /// but not signed).
+    seal: Option<Arc<Seal>>,
 }
 
 impl Store {
@@ -177,9 +192,28 @@ impl Store {
             conn: Arc::new(Mutex::new(conn)),
             clock: Clock::system(),
             checked: Arc::new(std::sync::OnceLock::new()),
+            seal: None,
         };
         store.migrate()?;
         Ok(store)
+    }
+
+    /// Opens the store whose filter-change log `seal` signs: refused when the store is missing
+    /// or empty where the heads file says one existed.
+    pub fn open_sealed(path: &Path, seal: Seal) -> Result<Store, StoreError> {
+        seal.check_present(path)?;
+        Ok(Store::open(path)?.with_seal(seal))
+    }
+
+    /// The same store, its filter-change log signed with `seal`'s key.
+    pub fn with_seal(mut self, seal: Seal) -> Store {
+        self.seal = Some(Arc::new(seal));
+        self
+    }
+
+    /// The log key and heads file, when the log is signed.
+    pub fn seal(&self) -> Option<&Seal> {
+        self.seal.as_deref()
     }
 
     /// The store's file.
@@ -858,6 +892,8 @@ pub fn os_user() -> String {
 mod alerts;
 mod records;
 mod schema;
+mod seal;
+pub use seal::{RecordedHead, Seal};
 
 use schema::MIGRATIONS;
 pub use schema::{RECORDS_NO_DELETE, RECORDS_NO_UPDATE};

@@ -105,4 +105,18 @@ pub(super) const MIGRATIONS: &[&str] = &[
         id INTEGER PRIMARY KEY CHECK (id = 1),
         last_run INTEGER NOT NULL
     );",
+    // 5: each record's Ed25519 signature of its hash, by the log key kept outside the store
+    // (see caretaker_ledger::seal); append-only as the records are.
+    "CREATE TABLE record_seals (
+        id INTEGER PRIMARY KEY REFERENCES records(id),
+        signature TEXT NOT NULL
+    );
+    CREATE TRIGGER record_seals_no_update BEFORE UPDATE ON record_seals
+    BEGIN
+        SELECT RAISE(ABORT, 'record signatures are append-only');
+    END;
+    CREATE TRIGGER record_seals_no_delete BEFORE DELETE ON record_seals
+    BEGIN
+        SELECT RAISE(ABORT, 'record signatures are append-only');
+    END;",
 ];

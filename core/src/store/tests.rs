@@ -214,3 +214,91 @@ fn run_times_are_read_back_as_times_and_a_bad_one_is_named() {
     assert!(err.contains("last Tuesday"), "{err}");
     assert_eq!(store.run(Some(second)).unwrap().unwrap().started_at, at);
 }
+
+/// A record as the filter-change log takes it (its body is not read here).
+fn note(store: &Store) -> Result<crate::assess::StoredRecord, StoreError> {
+    let entry = crate::assess::SiteDraft::from_toml(
+        "reported_by = \"Mrs Patel\"\ndate = 2026-11-20\ntime = \"10:15\"\nworkstation = \"ICT-07\"\nurl = \"https://www.example.org/\"\nrecommendation = \"unblock\"\nresolution = \"\"\n",
+    )
+    .unwrap()
+    .validate()
+    .unwrap();
+    crate::assess::add_site(store, &entry, "tester")
+}
+
+#[test]
+fn the_first_record_makes_the_key_signs_the_log_before_it_and_records_the_head() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.db");
+    // Two records written before the log was signed.
+    let plain = Store::open(&db).unwrap();
+    note(&plain).unwrap();
+    note(&plain).unwrap();
+    drop(plain);
+    let seal = Seal::new(dir.path().join("log.key"));
+    let store = Store::open_sealed(&db, seal.clone()).unwrap();
+    let before = store.verify_records().unwrap();
+    assert!(before.signed_with.is_none());
+    assert!(
+        before.unproven.iter().any(|u| u.contains("not signed yet")),
+        "{before:?}"
+    );
+    let third = note(&store).unwrap();
+    let key = std::fs::metadata(seal.key_path()).unwrap();
+    assert_eq!(key.permissions().mode() & 0o777, 0o600);
+    let heads = std::fs::metadata(seal.heads_path()).unwrap();
+    assert_eq!(heads.permissions().mode() & 0o777, 0o600);
+    let recorded = seal.recorded_head(&db).unwrap().unwrap();
+    assert_eq!(recorded.head.count, 3);
+    assert_eq!(recorded.head.hash, third.hash);
+    let after = store.verify_records().unwrap();
+    assert!(after.intact(), "{after:?}");
+    assert!(after.signed_with.is_some());
+    assert_eq!(after.head(), recorded.head);
+}
+
+#[test]
+fn a_lost_key_is_not_replaced_and_a_vanished_store_is_not_made_afresh() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.db");
+    let seal = Seal::new(dir.path().join("log.key"));
+    let store = Store::open_sealed(&db, seal.clone()).unwrap();
+    note(&store).unwrap();
+    drop(store);
+    // The key gone: no new one is made, nothing is added, and verify says so.
+    let key = std::fs::read(seal.key_path()).unwrap();
+    std::fs::remove_file(seal.key_path()).unwrap();
+    let store = Store::open_sealed(&db, seal.clone()).unwrap();
+    let refused = note(&store).unwrap_err().to_string();
+    assert!(
+        refused.contains("is missing, but this log was signed"),
+        "{refused}"
+    );
+    assert!(!seal.key_path().exists());
+    let report = store.verify_records().unwrap();
+    assert!(!report.intact());
+    assert!(report.problems[0].why.contains("log key"), "{report:?}");
+    drop(store);
+    std::fs::write(seal.key_path(), key).unwrap();
+    std::fs::set_permissions(seal.key_path(), std::fs::Permissions::from_mode(0o600)).unwrap();
+    // The store deleted, or emptied: refused, and not created again.
+    for emptied in [false, true] {
+        let _ = std::fs::remove_file(&db);
+        if emptied {
+            std::fs::write(&db, b"").unwrap();
+        }
+        let err = Store::open_sealed(&db, seal.clone())
+            .unwrap_err()
+            .to_string();
+        let what = if emptied { "is empty" } else { "is missing" };
+        assert!(
+            err.contains(what) && err.contains("Restore the store"),
+            "{err}"
+        );
+        assert_eq!(db.exists(), emptied, "nothing is made in its place");
+    }
+    // A key others can read is refused.
+    std::fs::set_permissions(seal.key_path(), std::fs::Permissions::from_mode(0o644)).unwrap();
+    let err = seal.key().unwrap_err().to_string();
+    assert!(err.contains("chmod 600"), "{err}");
+}

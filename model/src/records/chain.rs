@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use caretaker_ledger::{check_links, check_table, entry_hash, Chained, LinkProblem};
+pub use caretaker_ledger::{Head, PublicKey};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -190,12 +191,116 @@ pub struct ChainReport {
     pub last_id: Option<i64>,
     pub last_hash: Option<String>,
     pub problems: Vec<ChainProblem>,
+    /// The public half of the log key the signatures were checked with (hex), when they were.
+    #[serde(default)]
+    pub signed_with: Option<String>,
+    /// The heads the log was compared with, in words ("12:… recorded beside the key on …").
+    #[serde(default)]
+    pub compared_with: Vec<String>,
+    /// What the check could not prove, in plain English.
+    #[serde(default)]
+    pub unproven: Vec<String>,
 }
 
 impl ChainReport {
     pub fn intact(&self) -> bool {
         self.problems.is_empty()
     }
+
+    /// The log's head as found: how many records, the last one's hash. Publish it (the report,
+    /// alert mail and `assess verify` print it) to catch a log later cut short or put back.
+    pub fn head(&self) -> Head {
+        Head {
+            count: self.last_id.unwrap_or(0),
+            hash: self
+                .last_hash
+                .clone()
+                .unwrap_or_else(|| caretaker_ledger::GENESIS.to_string()),
+        }
+    }
+}
+
+impl ChainReport {
+    /// The head in the words every report, alert mail and `assess verify` prints it with (what
+    /// `assess verify --report` looks for): "Filter-change log head: 12:…".
+    pub fn head_words(&self) -> String {
+        format!("Filter-change log head: {}", self.head())
+    }
+
+    /// Whether the log checks out, in a few words.
+    pub fn verdict_words(&self) -> String {
+        match (self.intact(), self.signed_with.is_some()) {
+            (true, true) => "every record is signed and the chain verifies".to_string(),
+            (true, false) => "the hash chain verifies (the records are not signed)".to_string(),
+            (false, _) => format!(
+                "the log does NOT verify: {} problem{}",
+                self.problems.len(),
+                if self.problems.len() == 1 { "" } else { "s" }
+            ),
+        }
+    }
+}
+
+/// What keeping a printed head is for, after [`ChainReport::head_words`].
+pub const HEAD_ADVICE: &str = "Keep it apart from the store: `caretaker assess verify --head COUNT:HASH` (or `--report FILE` with a report that prints it) shows whether the log was later cut short, rewritten or put back to an older copy.";
+
+/// Where a head to compare the log with came from, in words: "the head recorded beside the log
+/// key on 2026-12-01T02:00:00Z", "the head given", "the head in report.html".
+pub type HeadSource = String;
+
+/// Checks `rows` (in id order) against a head published or recorded earlier: the record at its
+/// count must be there and have its hash. Records after it are new since, and proven by their
+/// signatures.
+pub fn check_head(rows: &[StoredRecord], head: &Head, source: &str) -> Option<ChainProblem> {
+    if head.count == 0 {
+        return None;
+    }
+    let last = rows.last().map(|r| r.id).unwrap_or(0);
+    match rows.iter().find(|r| r.id == head.count) {
+        None if last < head.count => Some(ChainProblem {
+            id: None,
+            kind: None,
+            why: format!(
+                "the log ends at #{last}, but {source} says it held {} records: records were removed from the end, or an older copy of the store was put back",
+                head.count
+            ),
+        }),
+        None => Some(ChainProblem {
+            id: Some(head.count),
+            kind: None,
+            why: format!("#{} is missing, but {source} names it", head.count),
+        }),
+        Some(r) if r.hash != head.hash => Some(ChainProblem {
+            id: Some(r.id),
+            kind: Some(r.kind.clone()),
+            why: format!(
+                "it is not the record {source} names (its hash differs): the log was rewritten from here back, or replaced by another copy"
+            ),
+        }),
+        Some(_) => None,
+    }
+}
+
+/// Checks every record's signature (`signatures`: record id → signature hex) with `key`.
+pub fn check_signatures(
+    rows: &[StoredRecord],
+    signatures: &BTreeMap<i64, String>,
+    key: &PublicKey,
+) -> Vec<ChainProblem> {
+    let mut problems = Vec::new();
+    for row in rows {
+        let why = match signatures.get(&row.id) {
+            None => "it is not signed with the log key: it was not entered through caretaker (inserted or forged in the store)",
+            Some(sig) if !key.verifies(&row.hash, sig) => "its signature does not match: it was rewritten or forged outside caretaker",
+            Some(_) => continue,
+        };
+        problems.push(ChainProblem {
+            id: Some(row.id),
+            kind: Some(row.kind.clone()),
+            why: why.to_string(),
+        });
+    }
+    problems
 }
 
 /// A problem the ledger found with `row`'s place in the chain, named with its kind when it is
@@ -334,5 +439,8 @@ pub fn check_chain(
         last_id,
         last_hash: prev.map(|p| p.hash.clone()),
         problems,
+        signed_with: None,
+        compared_with: Vec::new(),
+        unproven: Vec::new(),
     }
 }
