@@ -634,6 +634,7 @@ mod tests {
         }
         let text = sample()
             .replace("# path = ", "path = ")
+            .replace("# log_key = ", "log_key = ")
             .replace("# map = ", "map = ")
             .replace("# group = ", "group = ")
             .replace("# default_policy = ", "default_policy = ")

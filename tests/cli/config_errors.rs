@@ -347,3 +347,156 @@ fn files_others_can_change_are_refused_with_the_fix() {
         "{err}"
     );
 }
+
+/// `config check` on `text` written to caretaker.toml in a folder of its own: (exit code, stderr,
+/// the file's path).
+fn check_text(text: &str) -> (i32, String, PathBuf, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("caretaker.toml");
+    std::fs::write(&config, text).unwrap();
+    let mut c = caretaker(dir.path());
+    c.args(["config", "check", "--config"]).arg(&config);
+    let (code, _, err) = run(c);
+    (code, err, config, dir)
+}
+
+/// The error for `text` is refused with exit 78 and names the file and `line`, the key, the
+/// expectation and the value as written.
+fn assert_number_error(text: &str, line: usize, key: &str, expected: &str, found: &str) {
+    let (code, err, config, _dir) = check_text(text);
+    assert_eq!(code, 78, "{err}");
+    let place = format!("{}:{line}:", config.display());
+    assert!(err.contains(&place), "expected {place} in: {err}");
+    assert!(
+        err.contains(&format!("key `{key}`")),
+        "expected key `{key}` in: {err}"
+    );
+    assert!(err.contains(expected), "expected {expected:?} in: {err}");
+    assert!(
+        err.contains(&format!("(found {found})")),
+        "expected (found {found}) in: {err}"
+    );
+    assert!(!err.contains("not valid TOML"), "{err}");
+}
+
+/// An integer past 64 bits is refused at its own line and key, with the field's range, not as a
+/// file that is "not valid TOML" with no key.
+#[test]
+fn an_integer_beyond_64_bits_names_its_line_key_and_range() {
+    for literal in ["18446744073709551616", "99999999999999999999999"] {
+        assert_number_error(
+            &format!("# caretaker\nversion = 1\n\n[audit]\ntimeout_secs = {literal}\n"),
+            5,
+            "audit.timeout_secs",
+            "a whole number from 0 to 18446744073709551615",
+            literal,
+        );
+    }
+    // In a list of tables, in a text field, and in hexadecimal.
+    assert_number_error(
+        "version = 1\n[[host]]\nname = \"a\"\naddress = \"10.0.0.1\"\n[[host]]\nname = \"b\"\n\
+         address = \"10.0.0.2\"\nport = 99999999999999999999999\n",
+        8,
+        "host[1].port",
+        "a whole number from 0 to 65535",
+        "99999999999999999999999",
+    );
+    assert_number_error(
+        "version = 1\n[school]\nname = 123456789012345678901234567890\n",
+        3,
+        "school.name",
+        "text in double quotes",
+        "123456789012345678901234567890",
+    );
+    assert_number_error(
+        "version = 1\n[filter]\nmax_redirects = 0x1ffffffffffffffff\n",
+        3,
+        "filter.max_redirects",
+        "a whole number from 0 to 4294967295",
+        "0x1ffffffffffffffff",
+    );
+}
+
+#[test]
+fn a_port_beyond_65535_names_its_line_key_and_range() {
+    assert_number_error(
+        "version = 1\n\n[[host]]\nname = \"office-pc\"\naddress = \"10.0.0.5\"\nport = 70000\nos = \"linux\"\n",
+        6,
+        "host[0].port",
+        "a whole number from 0 to 65535",
+        "70000",
+    );
+    assert_number_error(
+        "version = 1\n[[hosts.group]]\nname = \"suite\"\nport = 65536\n",
+        4,
+        "hosts.group[0].port",
+        "a whole number from 0 to 65535",
+        "65536",
+    );
+}
+
+#[test]
+fn a_u32_field_given_more_than_it_holds_names_its_line_key_and_range() {
+    assert_number_error(
+        "version = 5000000000\n",
+        1,
+        "version",
+        "a whole number from 0 to 4294967295",
+        "5000000000",
+    );
+    assert_number_error(
+        "version = 1\n[[directory]]\nname = \"ad\"\nkind = \"active-directory\"\nurl = \"ldaps://dc\"\n\
+         bind_dn = \"cn=x\"\nbase_dn = \"dc=x\"\npage_size = 5000000000\n",
+        8,
+        "directory[0].page_size",
+        "a whole number from 0 to 4294967295",
+        "5000000000",
+    );
+}
+
+#[test]
+fn a_negative_number_for_an_unsigned_field_names_its_real_range() {
+    assert_number_error(
+        "version = 1\n[[host]]\nname = \"a\"\naddress = \"10.0.0.1\"\nport = -22\n",
+        5,
+        "host[0].port",
+        "a whole number from 0 to 65535",
+        "-22",
+    );
+    assert_number_error(
+        "version = 1\n[filter]\nmax_redirects = -1\n",
+        3,
+        "filter.max_redirects",
+        "a whole number from 0 to 4294967295",
+        "-1",
+    );
+    assert_number_error(
+        "version = 1\n[schedule]\njitter_secs = -9223372036854775809\n",
+        3,
+        "schedule.jitter_secs",
+        "a whole number from 0 to 18446744073709551615",
+        "-9223372036854775809",
+    );
+}
+
+/// A number past what a signed 64-bit integer holds but within its field's range is read; a
+/// mistake further down the same file is still reported at its own line, not at 1:1.
+#[test]
+fn a_number_past_i64_in_its_fields_range_leaves_later_errors_at_their_line() {
+    let (code, err, config, _dir) =
+        check_text("version = 1\n[schedule]\njitter_secs = 18446744073709551615\n");
+    assert_eq!(code, 78, "{err}");
+    assert!(err.contains(&format!("{}:3:", config.display())), "{err}");
+    assert!(err.contains("key `schedule.jitter_secs`"), "{err}");
+    assert!(err.contains("from 0 to 3600"), "{err}");
+
+    let (code, err, config, _dir) = check_text(
+        "version = 1\n[audit]\ntimeout_secs = 10000000000000000000\n[filter]\nmax_redirects = 21\n",
+    );
+    assert_eq!(code, 78, "{err}");
+    assert!(
+        err.contains(&format!("{}:3:", config.display()))
+            && err.contains("key `audit.timeout_secs`"),
+        "{err}"
+    );
+}

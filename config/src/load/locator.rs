@@ -40,7 +40,7 @@ pub fn path_string(path: &[Seg]) -> String {
 pub(super) struct Locator<'a> {
     text: &'a str,
     file: &'a Path,
-    doc: Option<toml_edit::Document<&'a str>>,
+    doc: Option<toml_edit::Document<String>>,
 }
 
 impl<'a> Locator<'a> {
@@ -48,7 +48,7 @@ impl<'a> Locator<'a> {
         Locator {
             text,
             file,
-            doc: toml_edit::Document::parse(text).ok(),
+            doc: document(text),
         }
     }
 
@@ -170,11 +170,76 @@ impl<'a> Locator<'a> {
     }
 }
 
-/// serde's names for types, in words.
+/// The document with its spans, for finding keys and lines. The toml crate reads integers up to
+/// 128 bits (to fill `u64` fields and to say which field a bigger number was meant for), the
+/// located document only 64-bit signed ones: each integer past that (and each float too big to
+/// hold) is replaced, for locating only, by `0` padded with spaces to the same length, so every
+/// span still points at the file's own text.
+fn document(text: &str) -> Option<toml_edit::Document<String>> {
+    if let Ok(doc) = toml_edit::Document::parse(text.to_string()) {
+        return Some(doc);
+    }
+    let (root, _) = toml::de::DeTable::parse_recoverable(text);
+    let mut spans = Vec::new();
+    for value in root.get_ref().values() {
+        too_big(value, &mut spans);
+    }
+    if spans.is_empty() {
+        return None;
+    }
+    let mut patched = text.to_string();
+    for span in spans {
+        let Some(literal) = text
+            .get(span.clone())
+            .filter(|s| s.is_ascii() && !s.is_empty())
+        else {
+            continue;
+        };
+        let placeholder = format!("0{}", " ".repeat(literal.len() - 1));
+        patched.replace_range(span, &placeholder);
+    }
+    toml_edit::Document::parse(patched).ok()
+}
+
+/// The spans of the numbers in `value` that a 64-bit signed integer (or a float) cannot hold.
+fn too_big(value: &toml::Spanned<toml::de::DeValue<'_>>, spans: &mut Vec<Range<usize>>) {
+    match value.get_ref() {
+        toml::de::DeValue::Integer(n) if i64::from_str_radix(n.as_str(), n.radix()).is_err() => {
+            spans.push(value.span());
+        }
+        // `inf` and `nan` are written in letters; digits that make an infinity overflowed.
+        toml::de::DeValue::Float(x)
+            if x.as_str().parse::<f64>().is_ok_and(f64::is_infinite)
+                && !x
+                    .as_str()
+                    .trim_start_matches(['+', '-'])
+                    .chars()
+                    .all(|c| c.is_ascii_alphabetic()) =>
+        {
+            spans.push(value.span());
+        }
+        toml::de::DeValue::Array(a) => a.iter().for_each(|v| too_big(v, spans)),
+        toml::de::DeValue::Table(t) => t.values().for_each(|v| too_big(v, spans)),
+        _ => {}
+    }
+}
+
+/// serde's names for types, in words; whole numbers with the range the field can hold.
 fn humanize_expected(exp: &str) -> String {
+    let range = |min: &dyn std::fmt::Display, max: &dyn std::fmt::Display| {
+        format!("a whole number from {min} to {max}")
+    };
     match exp.trim() {
-        "u8" | "u16" | "u32" | "u64" | "usize" => "a whole number, 0 or more".to_string(),
-        "i8" | "i16" | "i32" | "i64" | "isize" => "a whole number".to_string(),
+        "u8" => range(&0, &u8::MAX),
+        "u16" => range(&0, &u16::MAX),
+        "u32" => range(&0, &u32::MAX),
+        "u64" => range(&0, &u64::MAX),
+        "usize" => range(&0, &usize::MAX),
+        "i8" => range(&i8::MIN, &i8::MAX),
+        "i16" => range(&i16::MIN, &i16::MAX),
+        "i32" => range(&i32::MIN, &i32::MAX),
+        "i64" => range(&i64::MIN, &i64::MAX),
+        "isize" => range(&isize::MIN, &isize::MAX),
         "a boolean" => "true or false".to_string(),
         "a sequence" => "a list, such as [\"a\", \"b\"]".to_string(),
         "a string" => "text in double quotes".to_string(),

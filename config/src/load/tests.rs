@@ -78,3 +78,87 @@ fn schedules_default_to_a_nightly_audit_and_a_bad_one_is_named_where_it_is() {
         assert!(err.contains(words), "{err}");
     }
 }
+
+/// A number its field cannot hold (past 64 bits, past the field's type, below 0 for an unsigned
+/// field) is named at its line and key with the field's real range and the value as written.
+#[test]
+fn a_number_its_field_cannot_hold_names_line_key_and_the_real_range() {
+    let path = Path::new("caretaker.toml");
+    for (text, place, key, words) in [
+        (
+            "version = 1\n[audit]\ntimeout_secs = 99999999999999999999999\n",
+            "caretaker.toml:3:16:",
+            "key `audit.timeout_secs`",
+            "a whole number from 0 to 18446744073709551615 (found 99999999999999999999999)",
+        ),
+        (
+            "version = 1\n[audit]\ntimeout_secs = 18446744073709551616\n",
+            "caretaker.toml:3:16:",
+            "key `audit.timeout_secs`",
+            "a whole number from 0 to 18446744073709551615 (found 18446744073709551616)",
+        ),
+        (
+            "version = 1\n[audit]\nconcurrency = 1_000_000_000_000_000_000_000 # many\n",
+            "caretaker.toml:3:15:",
+            "key `audit.concurrency`",
+            "a whole number from 0 to 18446744073709551615 (found 1_000_000_000_000_000_000_000)",
+        ),
+        (
+            "version = 1\n[[host]]\nname = \"a\"\naddress = \"b\"\nport = 70000\n",
+            "caretaker.toml:5:8:",
+            "key `host[0].port`",
+            "a whole number from 0 to 65535 (found 70000)",
+        ),
+        (
+            "version = 1\n[[host]]\nname = \"a\"\naddress = \"b\"\nport = -1\n",
+            "caretaker.toml:5:8:",
+            "key `host[0].port`",
+            "a whole number from 0 to 65535 (found -1)",
+        ),
+        (
+            "version = 1\n[hosts]\ngroup = [{ name = \"g\", port = 0xfffffffffffffffff }]\n",
+            "caretaker.toml:3:",
+            "key `hosts.group[0].port`",
+            "a whole number from 0 to 65535 (found 0xfffffffffffffffff)",
+        ),
+        (
+            "version = 5000000000\n",
+            "caretaker.toml:1:11:",
+            "key `version`",
+            "a whole number from 0 to 4294967295 (found 5000000000)",
+        ),
+        (
+            "version = 1\n[filter]\nmax_redirects = -7\n",
+            "caretaker.toml:3:17:",
+            "key `filter.max_redirects`",
+            "a whole number from 0 to 4294967295 (found -7)",
+        ),
+        (
+            "version = 1\n[school]\nname = 99999999999999999999999\n",
+            "caretaker.toml:3:8:",
+            "key `school.name`",
+            "text in double quotes (found 99999999999999999999999)",
+        ),
+    ] {
+        let err = parse_str(text, path).unwrap_err().to_string();
+        assert!(err.starts_with(place), "{place} in {err}");
+        assert!(err.contains(key), "{key} in {err}");
+        assert!(err.contains(words), "{words:?} in {err}");
+        assert!(!err.contains("not valid TOML"), "{err}");
+    }
+}
+
+/// A number past what a signed 64-bit integer holds, read into a field that holds it, does not
+/// lose the places of the mistakes found after reading.
+#[test]
+fn a_number_past_i64_leaves_later_errors_at_their_line() {
+    let path = Path::new("caretaker.toml");
+    let text = "version = 1\n[filter]\nmax_body_bytes = 18446744073709551615\n";
+    let cfg = parse_str(text, path).unwrap();
+    assert_eq!(cfg.filter.max_body_bytes, u64::MAX);
+    let err = validate(&cfg, &Locator::new(text, path))
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("caretaker.toml:3:18:"), "{err}");
+    assert!(err.contains("key `filter.max_body_bytes`"), "{err}");
+}
