@@ -340,7 +340,11 @@ fn audit_selection_depends_on_the_screen() {
     };
     assert_eq!(
         scope(Screen::Compliance, 0),
-        AuditScope::checks(vec!["host.antivirus".into(), "host.updates".into()])
+        AuditScope::checks(vec![
+            "host.antivirus".into(),
+            "host.updates".into(),
+            "host.supported".into()
+        ])
     );
     let f = scope(Screen::Findings, 0);
     assert!(f.host.is_some() || f.selectors.len() == 1, "{f:?}");

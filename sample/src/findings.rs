@@ -489,6 +489,24 @@ fn hosts(b: &mut Builder) {
                 None,
             );
         }
+        let (release, ends) = match m.name {
+            "ict-suite-01" => ("Microsoft Windows 10 Education 10.0.19045", "2025-10-14"),
+            "office-pc" => (
+                "Microsoft Windows Server 2022 Standard 10.0.20348",
+                "2031-10-14",
+            ),
+            "art-macbook" => ("macOS 15.1", "none announced"),
+            _ => ("Debian GNU/Linux 12", "2028-06-30"),
+        };
+        let values = [("os_release", release), ("end_of_support", ends)];
+        match m.name {
+            "ict-suite-01" => host(host::SUPPORTED.id, Fail, High, "This computer runs Microsoft Windows 10 Education 10.0.19045, which stopped getting security updates on 14 October 2025: new weaknesses in it are never fixed.",
+                &values,
+                Some("Upgrade this computer to a supported version of Windows (or replace it if it cannot run one); until then keep it off the network or away from personal data.")),
+            "office-pc" => host(host::SUPPORTED.id, Pass, Info, "This computer runs Microsoft Windows Server 2022 Standard 10.0.20348, which gets security updates until 14 October 2031.", &values, None),
+            "art-macbook" => host(host::SUPPORTED.id, Pass, Info, "This computer runs macOS 15.1, which was still getting security updates when caretaker's list was checked on 4 December 2026 (its maker announces no end date).", &values, None),
+            _ => host(host::SUPPORTED.id, Pass, Info, "This computer runs Debian GNU/Linux 12, which gets security updates until 30 June 2028.", &values, None),
+        }
     }
 }
 

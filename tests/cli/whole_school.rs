@@ -145,7 +145,10 @@ fn whole_school(lab: &caretaker_lab::SampleSchool, before: &str) {
 }
 
 /// Checks added since the audits in `tests/audits-before-core-api/` were recorded.
-const ADDED_SINCE: &[&str] = &[caretaker_checks::directory::admin_count::ADMIN_COUNT.id];
+const ADDED_SINCE: &[&str] = &[
+    caretaker_checks::directory::admin_count::ADMIN_COUNT.id,
+    caretaker_checks::host::SUPPORTED.id,
+];
 
 /// What the checks added since took over: before `directory.admin-count`, too many accounts with
 /// full admin rights was a warning of `directory.privileged` about the whole directory. (Old

@@ -31,6 +31,7 @@ pub const SPECS: &[CheckSpec] = &[
     SCREEN_LOCK,
     AUTO_LOGON,
     SOFTWARE,
+    SUPPORTED,
 ];
 
 /// Every host check id, in report order.
@@ -108,6 +109,13 @@ pub const AUTO_LOGON: CheckSpec = spec(
     "AUTOLOG",
     &["7.4/own-logins", "7.4/screen-lock"],
     "Could not tell whether the computer logs itself in when switched on",
+);
+pub const SUPPORTED: CheckSpec = spec(
+    "host.supported",
+    "Operating system still supported",
+    "SUPPORT",
+    &["7.4/virus-protection"],
+    "Could not tell whether the operating system is still supported",
 );
 pub const SOFTWARE: CheckSpec = spec(
     "host.software",

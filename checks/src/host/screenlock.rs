@@ -546,9 +546,13 @@ pub fn linux(sl: &Map<String, Value>) -> ScreenLock {
         let hms = |v: &str| -> Option<u64> {
             let p: Vec<u64> = v.split(':').filter_map(|x| x.trim().parse().ok()).collect();
             match p.as_slice() {
-                [h, m, s] => Some(h * 3600 + m * 60 + s),
-                [m, s] => Some(m * 60 + s),
-                [m] => Some(m * 60),
+                [h, m, s] => Some(
+                    h.saturating_mul(3600)
+                        .saturating_add(m.saturating_mul(60))
+                        .saturating_add(*s),
+                ),
+                [m, s] => Some(m.saturating_mul(60).saturating_add(*s)),
+                [m] => Some(m.saturating_mul(60)),
                 _ => None,
             }
         };

@@ -45,8 +45,23 @@ fn good(os: OsFamily) -> HostFacts {
         probe: os.probe_version().into(),
         os,
         hostname: Some("pc-1".into()),
-        os_name: Some("Test OS".into()),
-        os_version: Some("1".into()),
+        // A supported version of each (the end-of-support list's).
+        os_name: Some(
+            match os {
+                OsFamily::Windows => "Microsoft Windows 11 Education",
+                OsFamily::Linux => "Debian GNU/Linux",
+                OsFamily::Macos => "macOS",
+            }
+            .into(),
+        ),
+        os_version: Some(
+            match os {
+                OsFamily::Windows => "10.0.26100",
+                OsFamily::Linux => "12",
+                OsFamily::Macos => "15.2",
+            }
+            .into(),
+        ),
         collected_at: Some(NOW),
         antivirus: Antivirus {
             product: Some("Microsoft Defender Antivirus".into()),
@@ -481,8 +496,15 @@ fn windows_passive_third_party() {
             Status::Fail,
             Status::Fail,
             Status::Fail,
+            Status::Fail,
+            // Windows 11 Pro 23H2: no security updates after 11 November 2025.
             Status::Fail
         ]
+    );
+    assert!(
+        got[7].summary.contains("11 November 2025"),
+        "{}",
+        got[7].summary
     );
     let rm = &got[3];
     assert!(rm
@@ -1253,6 +1275,12 @@ fn kde_xscreensaver_and_unknown_desktops() {
         r#"{"present":["xscreensaver","Xorg"],"autostart":["/etc/xdg/autostart/xscreensaver.desktop|[Desktop Entry]|Exec=xscreensaver -nosplash"],"xscreensaver":["/etc/X11/app-defaults/XScreenSaver:*timeout:0:10:00","/etc/X11/app-defaults/XScreenSaver:*lock:False","/etc/skel/.xscreensaver:lock:True"],"autologin":[],"graphical":true}"#,
     );
     assert_eq!(f.screen_lock.lock_after_secs, Some(600));
+    // A timeout too large to count in seconds: never, in effect.
+    let f = screen_doc(
+        r#"{"present":["xscreensaver"],"autostart":["/etc/xdg/autostart/xscreensaver.desktop|[Desktop Entry]|Exec=xscreensaver"],"xscreensaver":["/etc/X11/app-defaults/XScreenSaver:*timeout:18446744073709551615:0:0","/etc/X11/app-defaults/XScreenSaver:*lock:True"],"autologin":[],"graphical":true}"#,
+    );
+    assert_eq!(f.screen_lock.lock_after_secs, Some(u64::MAX));
+    assert_eq!(one(judge::SCREEN_LOCK, &h, &f, &th).status, Status::Fail);
     // A desktop caretaker does not know: an error that says what was looked for.
     let f = screen_doc(r#"{"present":["xfce4-session","Xorg"],"autologin":[],"graphical":true}"#);
     let x = one(judge::SCREEN_LOCK, &h, &f, &th);

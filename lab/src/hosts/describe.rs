@@ -69,9 +69,10 @@ pub(crate) fn readme(school: School) -> &'static str {
              from checks/fixtures/host/, their dates moved to the lab's start (collected now;\n\
              Windows signatures 3 hours old, XProtect 1 day; macOS updates 25, 5 and 1 days\n\
              ago; last Windows hotfix 3 days ago) and one value changed each: office-pc\n\
-             (windows-defender-docs.json) AutoAdminLogon \"0\" -> \"1\"; ict-suite-01 (the same file) last hotfix InstalledOn\n\
-             40 days ago and hostname ICT-SUITE-01; art-macbook (macos-filevault-on.json)\n\
-             \"FileVault is On.\" -> \"FileVault is Off.\". Each Linux machine has its own package\n\
+             (windows-defender-docs.json, Windows Server 2022) AutoAdminLogon \"0\" -> \"1\"; ict-suite-01 (the same\n\
+             file) last hotfix InstalledOn 40 days ago, hostname ICT-SUITE-01, and Windows 10\n\
+             Education 22H2 (10.0.19045) instead of Server 2022; art-macbook (macos-filevault-on.json)\n\
+             \"FileVault is On.\" -> \"FileVault is Off.\" and macOS Sonoma 14.7.1 -> Sequoia 15.1. Each Linux machine has its own package\n\
              database (var/lib/dpkg/status under its root) holding the approved programs, and\n\
              classroom-1's also holds Steam, which is not approved. classroom-1 is configured with\n\
              os = \"auto\": caretaker tells its operating system when it connects.\n\n",
@@ -152,6 +153,11 @@ pub(crate) fn planted(school: School) -> Vec<Planted> {
             "host.updates",
             "ict-suite-01",
             "ict-suite-01 (Windows, simulated): the last update was installed 40 days ago.",
+        ),
+        p(
+            "host.supported",
+            "ict-suite-01",
+            "ict-suite-01 (Windows, simulated): runs Windows 10 Education 22H2, which stopped getting security updates on 14 October 2025 (office-pc's Windows Server 2022 is supported until 2031).",
         ),
         p(
             "host.encryption",

@@ -73,13 +73,25 @@ pub(super) fn office_pc(now: OffsetDateTime) -> String {
     )
 }
 
-/// Windows, the last hotfix installed 40 days before collection.
+/// Windows 10 Education 22H2 (past its end of support), the last hotfix installed 40 days before
+/// collection.
 pub(super) fn ict_suite(now: OffsetDateTime) -> String {
-    replaced(&windows(now, 40), "OFFICE-PC-1", "ICT-SUITE-01")
+    let s = replaced(&windows(now, 40), "OFFICE-PC-1", "ICT-SUITE-01");
+    let s = replaced(
+        &s,
+        "\"os_name\":\"Microsoft Windows Server 2022 Standard\"",
+        "\"os_name\":\"Microsoft Windows 10 Education\"",
+    );
+    replaced(
+        &s,
+        "\"os_version\":\"10.0.20348\"",
+        "\"os_version\":\"10.0.19045\"",
+    )
 }
 
 /// macos-filevault-on.json collected at `now` (XProtect 1 day old, updates 5 days ago) with
-/// FileVault off.
+/// FileVault off, running macOS Sequoia 15.1 (the recording's Sonoma 14.7.1 is not in the
+/// end-of-support list, which would warn).
 pub(super) fn art_macbook(now: OffsetDateTime) -> String {
     let s = replaced(
         MACOS_ON,
@@ -93,6 +105,12 @@ pub(super) fn art_macbook(now: OffsetDateTime) -> String {
     );
     let s = replaced(&s, "10/29/2026, 08:01:44", &us_date(now - Span::days(25)));
     let s = replaced(&s, "11/18/2026, 17:42:10", &us_date(now - Span::days(5)));
+    let s = replaced(&s, "\"os_version\":\"14.7.1\"", "\"os_version\":\"15.1\"");
+    let s = replaced(
+        &s,
+        "macOS Sonoma 14.7.1                          14.7.1",
+        "macOS Sequoia 15.1                           15.1  ",
+    );
     let s = replaced(&s, "11/22/2026, 02:00:00", &us_date(now - Span::days(1)));
     replaced(&s, "FileVault is On. ", "FileVault is Off. ")
 }

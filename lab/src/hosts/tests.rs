@@ -19,15 +19,24 @@ fn simulated_outputs_carry_the_planted_values() {
     let ict = ict_suite(now);
     assert!(ict.contains("\"InstalledOn\":\"2026-10-14T"), "{ict}");
     assert!(ict.contains("ICT-SUITE-01"));
+    assert!(
+        ict.contains("\"os_name\":\"Microsoft Windows 10 Education\""),
+        "{ict}"
+    );
+    assert!(ict.contains("\"os_version\":\"10.0.19045\""), "{ict}");
     let mac = art_macbook(now);
     assert!(mac.contains("FileVault is Off."));
     assert!(mac.contains("\"collected_at\":1795437478"));
     assert!(mac.contains("11/18/2026, "), "{mac}");
     assert!(
+        mac.contains("\"os_version\":\"15.1\"") && mac.contains("macOS Sequoia 15.1 "),
+        "{mac}"
+    );
+    assert!(
         !mac.contains("08:01:44") && !mac.contains("1795312800"),
         "{mac}"
     );
-    assert_eq!(planted(School::Example).len(), 7);
+    assert_eq!(planted(School::Example).len(), 8);
     for school in [School::Example, School::Riverside] {
         for p in planted(school) {
             assert!(specs(school).iter().any(|s| s.name == p.target));

@@ -11,6 +11,7 @@ mod encryption;
 mod removable_media;
 mod screen_lock;
 mod software;
+mod supported;
 mod updates;
 
 use serde::{Deserialize, Serialize};
@@ -26,9 +27,11 @@ use encryption::encryption;
 use removable_media::removable_media;
 use screen_lock::screen_lock;
 use software::software;
+use supported::supported;
 use updates::updates;
 
 pub use software::{compile_allowlist, installed_by_hand, is_os_package, unapproved};
+pub use supported::{EndOfSupport, END_OF_SUPPORT_TOML};
 
 pub const ANTIVIRUS: &str = super::ANTIVIRUS.id;
 pub const UPDATES: &str = super::UPDATES.id;
@@ -37,6 +40,7 @@ pub const REMOVABLE_MEDIA: &str = super::REMOVABLE_MEDIA.id;
 pub const SCREEN_LOCK: &str = super::SCREEN_LOCK.id;
 pub const AUTO_LOGON: &str = super::AUTO_LOGON.id;
 pub const SOFTWARE: &str = super::SOFTWARE.id;
+pub const SUPPORTED: &str = super::SUPPORTED.id;
 
 /// How many unapproved packages a finding names in its evidence.
 pub const MAX_NAMED: usize = 50;
@@ -110,6 +114,7 @@ pub fn judge(
         screen_lock(host, facts, th),
         auto_logon(host, facts),
         software(host, facts, th),
+        supported(host, facts, now),
     ]
 }
 
