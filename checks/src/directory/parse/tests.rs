@@ -73,9 +73,15 @@ fn generalized_times() {
         "20240101000000",
         "20240101000000.Z",
         "20240230000000Z",
+        // Later than 9999-12-31 in UTC.
+        "99991231235959-0100",
     ] {
         assert!(parse_generalized_time("x", bad).is_err(), "{bad}");
     }
+    assert_eq!(
+        parse_generalized_time("x", "00000101000000+0100").unwrap(),
+        datetime!(-0001-12-31 23:00 UTC)
+    );
 }
 
 #[test]

@@ -261,5 +261,15 @@ pub fn parse_generalized_time(attr: &str, s: &str) -> Val<OffsetDateTime> {
     .map_err(|_| bad())?;
     let offset = time::UtcOffset::from_whole_seconds(offset_secs).map_err(|_| bad())?;
     let local = time::PrimitiveDateTime::new(date, tm).assume_offset(offset);
-    Ok(local.to_offset(time::UtcOffset::UTC) + Duration::nanoseconds(nanos))
+    // In UTC, a time near the ends of the years caretaker understands may fall outside them.
+    local
+        .checked_to_offset(time::UtcOffset::UTC)
+        .and_then(|t| t.checked_add(Duration::nanoseconds(nanos)))
+        .ok_or_else(|| {
+            BadValue::new(
+                attr,
+                s,
+                "is outside the range of dates caretaker understands",
+            )
+        })
 }

@@ -4,7 +4,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 
 use super::{Fetcher, Proxy};
@@ -124,12 +124,16 @@ impl Fetcher {
     }
 }
 
-pub(super) enum Tunnel {
+/// Why a proxy's CONNECT tunnel was not opened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tunnel {
+    /// The proxy answered with a status other than 2xx: the status and the start of its page.
     Refused {
         status: u16,
         body: Vec<u8>,
         truncated: bool,
     },
+    /// The connection failed, or the answer is not HTTP.
     Broken(String),
 }
 
@@ -154,6 +158,15 @@ pub(super) async fn connect_tunnel(
     tcp.write_all(req.as_bytes())
         .await
         .map_err(|e| Tunnel::Broken(e.to_string()))?;
+    read_connect_answer(tcp, max_body).await
+}
+
+/// Reads a proxy's answer to a CONNECT from `io`: Ok once it says 2xx; otherwise its status and
+/// at most `max_body` bytes of its page. Never panics on any answer.
+pub async fn read_connect_answer<R>(io: &mut R, max_body: usize) -> Result<(), Tunnel>
+where
+    R: AsyncRead + Unpin,
+{
     // The answer's head, up to 16 KiB.
     let mut buf = Vec::with_capacity(1024);
     let head_end = loop {
@@ -166,7 +179,7 @@ pub(super) async fn connect_tunnel(
             ));
         }
         let mut chunk = [0u8; 1024];
-        let n = tcp
+        let n = io
             .read(&mut chunk)
             .await
             .map_err(|e| Tunnel::Broken(e.to_string()))?;
@@ -194,7 +207,7 @@ pub(super) async fn connect_tunnel(
     let want = length.unwrap_or(max_body).min(max_body);
     while body.len() < want {
         let mut chunk = [0u8; 4096];
-        match tcp.read(&mut chunk).await {
+        match io.read(&mut chunk).await {
             Ok(0) | Err(_) => break,
             Ok(n) => body.extend_from_slice(&chunk[..n]),
         }

@@ -27,6 +27,7 @@ use rustls::RootCertStore;
 use address::DEFAULT_PROXY_PORT;
 
 pub(crate) use address::{join_location, proxy_shown, url_shown};
+pub use connect::{read_connect_answer, Tunnel};
 pub use tls::issuer_of;
 
 /// A proxy login; the password is never shown.
