@@ -234,8 +234,19 @@ command = ["/bin/sh", "-c", "cat >> {hook}; echo >> {hook}"]
         said.contains("accepted") && !said.contains("refused"),
         "{said}"
     );
-    // The command got both, as JSON.
-    let hooks = std::fs::read_to_string(&hook).unwrap();
+    // The command got both, as JSON (it is given each alert after the email is sent).
+    let read_hooks = || std::fs::read_to_string(&hook).unwrap_or_default();
+    let until = std::time::Instant::now() + Duration::from_secs(30);
+    while read_hooks()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .count()
+        < 2
+        && std::time::Instant::now() < until
+    {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let hooks = read_hooks();
     let docs: Vec<serde_json::Value> = hooks
         .lines()
         .filter(|l| !l.trim().is_empty())
