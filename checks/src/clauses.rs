@@ -56,7 +56,7 @@ mod tests {
     #[test]
     fn a_map_naming_an_unknown_check_is_refused() {
         let err = from_toml(
-            &renumbered("\"directory\", \"host\", \"filter\", \"host.antivirs\""),
+            &renumbered("\"directory\", \"host\", \"filter\", \"mail\", \"host.antivirs\""),
             "kcc.toml",
         )
         .expect_err("refused");
@@ -69,15 +69,18 @@ mod tests {
 
     #[test]
     fn a_check_with_no_clause_is_refused() {
-        let err =
-            from_toml(&renumbered("\"directory\", \"filter\""), "kcc.toml").expect_err("refused");
+        let err = from_toml(
+            &renumbered("\"directory\", \"filter\", \"mail\""),
+            "kcc.toml",
+        )
+        .expect_err("refused");
         let ClauseMapError::Uncovered { checks, .. } = &err else {
             panic!("{err}");
         };
         assert_eq!(checks, &crate::host::CHECK_IDS.to_vec(), "{err}");
         // Every check named, by family: accepted.
         let ok = from_toml(
-            &renumbered("\"directory\", \"host\", \"filter\""),
+            &renumbered("\"directory\", \"host\", \"filter\", \"mail\""),
             "kcc.toml",
         )
         .expect("accepted");

@@ -9,6 +9,7 @@ pub mod clauses;
 pub mod directory;
 pub mod filter;
 pub mod host;
+pub mod mail;
 pub mod model;
 pub mod registry;
 

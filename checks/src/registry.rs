@@ -1,5 +1,5 @@
 //! The registry of checks: every check is declared once, as a [`CheckSpec`], in its area
-//! (`directory`, `host`, `filter`), and everything that lists checks reads the declarations: the
+//! (`directory`, `host`, `filter`, `mail`), and everything that lists checks reads the declarations: the
 //! engine (which ids a unit reports on, `--only`), the clause map (which clauses each check
 //! evidences, and its validation), `caretaker checks`, the console's columns and caretaker.toml(5).
 //!
@@ -36,6 +36,7 @@ pub trait Area {
                 AreaId::Directory => "Could not check the directory",
                 AreaId::Hosts => "Could not check the machine",
                 AreaId::Filter => "Could not test the web filter",
+                AreaId::Mail => "Could not check the mail domain",
             })
     }
 }
@@ -46,6 +47,7 @@ pub fn specs(area: AreaId) -> &'static [CheckSpec] {
         AreaId::Directory => <crate::directory::DirectoryArea as Area>::specs(),
         AreaId::Hosts => <crate::host::HostArea as Area>::specs(),
         AreaId::Filter => <crate::filter::FilterArea as Area>::specs(),
+        AreaId::Mail => <crate::mail::MailArea as Area>::specs(),
     }
 }
 
@@ -95,6 +97,7 @@ mod tests {
                         AreaId::Directory => "directory[].",
                         AreaId::Hosts => "hosts.",
                         AreaId::Filter => "filter.",
+                        AreaId::Mail => "mail.",
                     }),
                     "{}: {}",
                     s.id,
@@ -179,7 +182,7 @@ mod tests {
                 if t.starts_with("//") || declared {
                     continue;
                 }
-                for family in ["\"host.", "\"directory.", "\"filter."] {
+                for family in ["\"host.", "\"directory.", "\"filter.", "\"mail."] {
                     if let Some(at) = line.find(family) {
                         let rest = &line[at + 1..];
                         let word: String = rest

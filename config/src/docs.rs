@@ -33,6 +33,7 @@ pub const FIELDS: &[FieldDoc] = &[
     f("version", "integer", "required", "Format version of this file. Must be 1."),
     f("school.name", "string", "\"Our school\"", "The school's name, as printed on reports and the console."),
     f("school.timezone", "IANA time zone name", "this machine's time zone", "The school's time zone, e.g. \"Europe/London\": scheduled times are the school's local times, and a change of the clocks neither skips nor doubles a run."),
+    f("school.mail_domains", "list of domain names", "[] (no mail checks)", "The domains the school's email is sent from, e.g. [\"example.sch.uk\"]. Each is checked for SPF (mail.spf: one v=spf1 record ending in -all or ~all) and DMARC (mail.dmarc: a v=DMARC1 record at _dmarc.<domain> with p=quarantine or p=reject), which stop others sending email that claims to come from the school (DfE cyber security standards)."),
     f("store.path", "path", "$XDG_DATA_HOME/caretaker/caretaker.db, or /var/lib/caretaker/caretaker.db when the config is under /etc", "The SQLite file where runs and findings are kept. Created mode 0600. Relative paths are taken from this file's folder."),
     f("store.log_key", "path", "log.key beside this file (/etc/caretaker/log.key on a system install)", "The key every record of the filter-change log is signed with (Ed25519), kept outside the store so that whoever can write the store cannot rewrite the log unseen. Made mode 0600 by `caretaker init` or when the first record is entered; it must be readable by no one else. The log's head is recorded beside it (log.head, kept up to date by caretaker). Keep a copy apart from the store's backups: without it, the records signed with it can no longer be proven."),
     f("audit.timeout_secs", "integer (1-86400)", "120", "The longest one check may take, in seconds; a check still running then is stopped and reported as an error."),
@@ -135,6 +136,8 @@ pub const FIELDS: &[FieldDoc] = &[
     f("filter.vantage[].proxy_password_file", "path", "none", "File holding the proxy password, mode 0600 or stricter."),
     f("filter.vantage[].proxy_password_env", "string", "none", "Environment variable holding the proxy password."),
     f("filter.vantage[].resolver", "address", "/etc/resolv.conf's", "This machine only: the DNS server asked (\"10.0.0.1:53\")."),
+    f("mail.resolver", "address:port", "the system's resolver (/etc/resolv.conf)", "The DNS server asked for the mail domains' SPF and DMARC records, e.g. \"127.0.0.53:53\" (port 53 when only an address is given)."),
+    f("mail.timeout_secs", "integer (1-60)", "5", "Seconds allowed for each DNS query of the mail checks; a server that does not answer in time is an error, never a pass."),
     f("assess.consent_from", "\"low\", \"medium\", \"high\" or \"never\"", "\"medium\"", "Filter changes (`caretaker assess`): the lowest risk level at which a change needs leadership consent (who gave it and when) before it can be recorded. Every change needs an educational and a technical assessor whatever this says (policy: \"risk assessed by staff with educational and technical experience ... where appropriate with consent from the Leadership Team\")."),
     f("schedule.audit", "schedule", "\"daily 02:00\"", "When `caretaker daemon` runs the full audit by itself: \"daily 02:00\", \"mon-fri 06:30\", \"every 2h mon-fri 07:00-18:00\" (both ends included) or \"off\". Days: mon, tue, wed, thu, fri, sat, sun, ranges (mon-fri) and lists (mon,wed,fri), weekdays, weekends, daily. A run missed while the machine was off runs once when the daemon starts."),
     f("schedule.directory", "schedule", "with the full audit", "When the directory checks run apart from the full audit (same form as schedule.audit)."),
@@ -179,6 +182,8 @@ version = 1
 name = "St. Example's Primary"
 # Its time zone, for scheduled times (default: this machine's).
 # timezone = "Europe/London"
+# The domains its email is sent from, checked for SPF and DMARC (protection against impersonation).
+# mail_domains = ["school.sch.uk"]
 
 [store]
 # Where runs and findings are kept (created mode 0600). Default: ~/.local/share/caretaker/ or,
@@ -194,6 +199,11 @@ name = "St. Example's Primary"
 timeout_secs = 120
 # How many checks run at once.
 concurrency = 8
+
+# Where the mail domains' SPF and DMARC records are looked up (default: the system's resolver).
+[mail]
+# resolver = "127.0.0.53:53"
+timeout_secs = 5
 
 [policy]
 # A clause map for a policy numbered differently from section 7.4 (see `caretaker init --policy-map`).
@@ -643,6 +653,7 @@ mod tests {
             .replace("# ca_file = ", "ca_file = ")
             .replace("# resolver = ", "resolver = ")
             .replace("# timezone = ", "timezone = ")
+            .replace("# mail_domains = ", "mail_domains = ")
             .replace("# directory = ", "directory = ")
             .replace("# hosts = ", "hosts = ")
             .replace("# filter = ", "filter = ")

@@ -42,6 +42,7 @@ impl Scope {
             Scope::Area(AreaId::Directory) => "the directory checks".to_string(),
             Scope::Area(AreaId::Hosts) => "the machine checks".to_string(),
             Scope::Area(AreaId::Filter) => "the web-filter tests".to_string(),
+            Scope::Area(AreaId::Mail) => "the mail domain checks".to_string(),
         }
     }
 

@@ -429,6 +429,7 @@ impl SampleSchool {
         }
         if let Some(f) = &self.filter {
             v.extend(f.planted());
+            v.extend(f.planted_mail());
         }
         v
     }
@@ -495,6 +496,26 @@ impl SampleSchool {
              [audit]\ntimeout_secs = 120\nconcurrency = 8\n",
             name = self.school.name()
         );
+        if let Some(f) = &self.filter {
+            // The school's mail domains, looked up through the lab resolver (nothing leaves the
+            // machine): [school] is the table just written.
+            let domains: Vec<String> = f
+                .mail_domains()
+                .iter()
+                .map(|d| format!("\"{d}\""))
+                .collect();
+            s = s.replacen(
+                "\n\n[store]",
+                &format!("\nmail_domains = [{}]\n\n[store]", domains.join(", ")),
+                1,
+            );
+            let _ = write!(
+                s,
+                "\n# The mail domains' SPF and DMARC records: asked of the lab resolver.\n\
+                 [mail]\nresolver = \"{}\"\ntimeout_secs = 3\n",
+                f.resolver()
+            );
+        }
         if let (Some(l), School::Riverside) = (&self.openldap, self.school) {
             s.push_str(&riverside::directory_toml(l.ldaps_url()));
         } else if let Some(l) = &self.openldap {
@@ -676,7 +697,8 @@ impl SampleSchool {
              accounts; ldap-root.pass, ad-admin.pass: the servers' admins; users.pass: every\n\
              ordinary account).\n\n\
              Planted problems (scope check target: what), one per line; the scope is the\n\
-             directory (ldap, ad), \"hosts\" for a machine, or \"filter\" for a vantage point:\n",
+             directory (ldap, ad), \"hosts\" for a machine, \"filter\" for a vantage point,\n\
+             or \"mail\" for a mail domain:\n",
         );
         for p in self.planted_problems() {
             let _ = writeln!(s, "{} {} {}: {}", p.directory, p.check, p.target, p.what);

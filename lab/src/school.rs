@@ -183,7 +183,8 @@ pub(crate) const AD_SHARED_CLASS_YEAR: &str = "Year 3";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Planted {
     /// The scope: `"ldap"` (OpenLDAP) or `"ad"` (Active Directory), the `name` of the
-    /// `[[directory]]`; or `"hosts"` for a problem on a machine (`target` is the `[[host]]` name).
+    /// `[[directory]]`; or `"hosts"` for a problem on a machine (`target` is the `[[host]]` name);
+    /// `"filter"` for a vantage point; `"mail"` for a mail domain (`target` is the domain).
     pub directory: &'static str,
     /// The check that must report it, e.g. `directory.stale-accounts`.
     pub check: &'static str,

@@ -158,6 +158,8 @@ pub enum TargetKind {
     Url,
     /// caretaker itself (configuration, the engine).
     System,
+    /// A mail domain (its SPF and DMARC records).
+    Domain,
 }
 
 impl TargetKind {
@@ -170,6 +172,7 @@ impl TargetKind {
             TargetKind::Host => "host",
             TargetKind::Url => "url",
             TargetKind::System => "system",
+            TargetKind::Domain => "domain",
         }
     }
 
@@ -182,6 +185,7 @@ impl TargetKind {
             TargetKind::Host,
             TargetKind::Url,
             TargetKind::System,
+            TargetKind::Domain,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)

@@ -587,6 +587,7 @@ pub fn who_fixes(check: &str) -> &'static str {
         "directory" => "the network manager (accounts and passwords)",
         "host" => "the IT technician (the school's computers)",
         "filter" => "the DSL with the filtering provider",
+        "mail" => "whoever manages the school's domain name (its DNS records)",
         _ => "the network manager",
     }
 }

@@ -10,18 +10,26 @@ pub enum AreaId {
     Directory,
     Hosts,
     Filter,
+    /// The school's mail domains, as the world's DNS describes them.
+    Mail,
 }
 
 impl AreaId {
     /// Every area, in report order.
-    pub const ALL: [AreaId; 3] = [AreaId::Directory, AreaId::Hosts, AreaId::Filter];
+    pub const ALL: [AreaId; 4] = [
+        AreaId::Directory,
+        AreaId::Hosts,
+        AreaId::Filter,
+        AreaId::Mail,
+    ];
 
-    /// The family word of the area's check ids (`directory`, `host`, `filter`).
+    /// The family word of the area's check ids (`directory`, `host`, `filter`, `mail`).
     pub fn family(self) -> &'static str {
         match self {
             AreaId::Directory => "directory",
             AreaId::Hosts => "host",
             AreaId::Filter => "filter",
+            AreaId::Mail => "mail",
         }
     }
 }

@@ -20,6 +20,7 @@ fn is_planted(f: &serde_json::Value, p: &caretaker_lab::Planted) -> bool {
     match p.directory {
         "hosts" => f["target"]["kind"] == "host" && f["target"]["name"] == p.target.as_str(),
         "filter" => f["target"]["scope"] == p.target.as_str(),
+        "mail" => f["target"]["kind"] == "domain" && f["target"]["name"] == p.target.as_str(),
         scope => f["target"]["scope"] == scope && f["target"]["name"] == p.target.as_str(),
     }
 }
@@ -148,6 +149,8 @@ fn whole_school(lab: &caretaker_lab::SampleSchool, before: &str) {
 const ADDED_SINCE: &[&str] = &[
     caretaker_checks::directory::admin_count::ADMIN_COUNT.id,
     caretaker_checks::host::SUPPORTED.id,
+    caretaker_checks::mail::SPF.id,
+    caretaker_checks::mail::DMARC.id,
 ];
 
 /// What the checks added since took over: before `directory.admin-count`, too many accounts with

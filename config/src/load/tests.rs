@@ -162,3 +162,65 @@ fn a_number_past_i64_leaves_later_errors_at_their_line() {
     assert!(err.starts_with("caretaker.toml:3:18:"), "{err}");
     assert!(err.contains("key `filter.max_body_bytes`"), "{err}");
 }
+
+/// Parsed and validated, as `load` does.
+fn checked(text: &str, path: &Path) -> Result<Config, ConfigError> {
+    let cfg = parse_str(text, path)?;
+    validate(&cfg, &Locator::new(text, path))?;
+    Ok(cfg)
+}
+
+#[test]
+fn mail_domains_and_the_resolver_are_read_and_a_bad_value_is_named_where_it_is() {
+    let path = Path::new("caretaker.toml");
+    let cfg = checked("version = 1\n", path).unwrap();
+    assert!(cfg.school.mail_domains.is_empty());
+    assert_eq!(cfg.mail.resolver, None);
+    assert_eq!(cfg.mail.timeout_secs, 5);
+    let cfg = checked(
+        "version = 1\n[school]\nmail_domains = [\"example.sch.uk\", \"example-academy.org.uk.\"]\n\
+         [mail]\nresolver = \"127.0.0.53:53\"\ntimeout_secs = 3\n",
+        path,
+    )
+    .unwrap();
+    assert_eq!(
+        cfg.school.mail_domains,
+        ["example.sch.uk", "example-academy.org.uk."]
+    );
+    assert_eq!(cfg.mail.resolver.as_deref(), Some("127.0.0.53:53"));
+    assert_eq!(cfg.mail.timeout_secs, 3);
+    // An address alone means port 53.
+    assert!(checked("version = 1\n[mail]\nresolver = \"10.0.0.1\"\n", path).is_ok());
+
+    let bad = |text: &str| checked(text, path).unwrap_err().to_string();
+    for domain in [
+        "example",
+        "head@example.sch.uk",
+        "https://example.sch.uk",
+        "-bad.sch.uk",
+        "two..dots.uk",
+        "",
+    ] {
+        let err = bad(&format!(
+            "version = 1\n\n[school]\nname = \"X\"\nmail_domains = [\"example.sch.uk\", {domain:?}]\n"
+        ));
+        assert!(err.contains("caretaker.toml:5:"), "{domain}: {err}");
+        assert!(err.contains("school.mail_domains[1]"), "{domain}: {err}");
+        assert!(err.contains("a mail domain such as"), "{domain}: {err}");
+    }
+    let err = bad("version = 1\n[school]\nmail_domains = [\"a.sch.uk\", \"A.sch.uk\"]\n");
+    assert!(err.contains("each mail domain once"), "{err}");
+    let err = bad("version = 1\n[school]\nmail_domains = \"a.sch.uk\"\n");
+    assert!(err.contains("school.mail_domains"), "{err}");
+
+    let err = bad("version = 1\n\n[mail]\nresolver = \"dns.example.net\"\n");
+    assert!(err.contains("caretaker.toml:4:"), "{err}");
+    assert!(err.contains("mail.resolver"), "{err}");
+    assert!(err.contains("\"dns.example.net\""), "{err}");
+    assert!(err.contains("address and port"), "{err}");
+    let err = bad("version = 1\n[mail]\ntimeout_secs = 0\n");
+    assert!(err.contains("mail.timeout_secs"), "{err}");
+    assert!(err.contains("from 1 to 60"), "{err}");
+    let err = bad("version = 1\n[mail]\nresolvers = \"10.0.0.1\"\n");
+    assert!(err.contains("mail.resolvers"), "{err}");
+}

@@ -31,6 +31,7 @@ pub(super) fn validate(config: &Config, at: &Locator<'_>) -> Result<(), ConfigEr
             ));
         }
     }
+    validate_mail(config, at)?;
     let a = &config.alert;
     if !a.email_to.is_empty() && a.smtp_server.is_none() {
         return Err(at.error(
@@ -274,6 +275,58 @@ pub(super) fn validate(config: &Config, at: &Locator<'_>) -> Result<(), ConfigEr
         }
     }
     Ok(())
+}
+
+/// `[school] mail_domains` and `[mail]`.
+fn validate_mail(config: &Config, at: &Locator<'_>) -> Result<(), ConfigError> {
+    let mut seen = std::collections::BTreeSet::new();
+    for (i, d) in config.school.mail_domains.iter().enumerate() {
+        let path = [Seg::key("school"), Seg::key("mail_domains"), Seg::Index(i)];
+        if !is_domain_name(d) {
+            return Err(at.error(
+                &path,
+                Some(format!("{d:?}")),
+                "a mail domain such as \"example.sch.uk\" (the part of the school's email addresses after @)",
+            ));
+        }
+        if !seen.insert(d.trim_end_matches('.').to_ascii_lowercase()) {
+            return Err(at.error(&path, Some(format!("{d:?}")), "each mail domain once"));
+        }
+    }
+    let m = &config.mail;
+    if let Some(r) = &m.resolver {
+        let ok = r.parse::<std::net::SocketAddr>().is_ok() || r.parse::<std::net::IpAddr>().is_ok();
+        if !ok {
+            return Err(at.error(
+                &[Seg::key("mail"), Seg::key("resolver")],
+                Some(format!("{r:?}")),
+                "a DNS server's address and port, such as \"127.0.0.53:53\" (or \"10.0.0.1\" for port 53)",
+            ));
+        }
+    }
+    if !(1..=60).contains(&m.timeout_secs) {
+        return Err(at.error(
+            &[Seg::key("mail"), Seg::key("timeout_secs")],
+            Some(m.timeout_secs.to_string()),
+            "a whole number of seconds from 1 to 60",
+        ));
+    }
+    Ok(())
+}
+
+/// A DNS name of two labels or more (`example.sch.uk`, an ending dot allowed): letters, digits
+/// and '-' (not at either end of a label), each label 1 to 63 characters, 253 in all.
+fn is_domain_name(d: &str) -> bool {
+    let d = d.strip_suffix('.').unwrap_or(d);
+    let labels: Vec<&str> = d.split('.').collect();
+    d.len() <= 253
+        && labels.len() >= 2
+        && labels.iter().all(|l| {
+            (1..=63).contains(&l.len())
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+        })
 }
 
 /// A table's `name`: not empty, letters, digits and `extra` only, and not used twice.

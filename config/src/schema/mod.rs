@@ -67,6 +67,35 @@ pub struct Config {
     /// The leadership report the daemon writes and sends by itself.
     #[serde(default)]
     pub report: ReportSettings,
+    /// Where the mail domains' DNS records are asked for.
+    #[serde(default)]
+    pub mail: MailSettings,
+}
+
+/// `[mail]`: how the school's mail domains (`[school] mail_domains`) are checked against
+/// impersonation: which DNS server is asked, and for how long.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailSettings {
+    /// The DNS server asked, `address:port` (`"127.0.0.53:53"`); unset: the system's resolver
+    /// from /etc/resolv.conf.
+    pub resolver: Option<String>,
+    /// Seconds allowed for each DNS query.
+    #[serde(default = "default_mail_timeout")]
+    pub timeout_secs: u64,
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        MailSettings {
+            resolver: None,
+            timeout_secs: default_mail_timeout(),
+        }
+    }
+}
+
+fn default_mail_timeout() -> u64 {
+    5
 }
 
 /// `[report]`: the report for leadership and governors, written by the daemon when a period ends
@@ -213,6 +242,10 @@ pub struct School {
     pub name: String,
     /// The school's time zone (IANA name); this machine's when unset.
     pub timezone: Option<String>,
+    /// The domains the school's email is sent from (`example.sch.uk`): each is checked for SPF
+    /// and DMARC, which stop others sending email in its name.
+    #[serde(default)]
+    pub mail_domains: Vec<String>,
 }
 
 impl Default for School {
@@ -220,6 +253,7 @@ impl Default for School {
         School {
             name: default_school_name(),
             timezone: None,
+            mail_domains: Vec::new(),
         }
     }
 }

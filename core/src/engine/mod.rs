@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use caretaker_checks::directory::DirectoryArea;
 use caretaker_checks::host::HostArea;
+use caretaker_checks::mail::MailArea;
 use caretaker_checks::{Area, CheckId, ClauseMap, Evidence, Finding, Status, Target, TargetKind};
 use caretaker_config::Loaded;
 use tokio::sync::Semaphore;
@@ -81,6 +82,10 @@ const AREA_WORDS: &[(&str, &str)] = &[
     ("filtering", "filter"),
     ("web-filter", "filter"),
     ("webfilter", "filter"),
+    ("mail", "mail"),
+    ("email", "mail"),
+    ("e-mail", "mail"),
+    ("dns", "mail"),
 ];
 
 /// The canonical selector for what a person typed: an area's name as people say it (`hosts`,
@@ -145,7 +150,8 @@ pub fn resolve_selectors(only: &[String]) -> Result<Vec<String>, UnknownCheck> {
 /// The units the configuration asks for.
 ///
 /// The engine's scheduling stays its own: one unit per directory (from [`DirectoryArea::units`]),
-/// one for all machines (they share one SSH fan-out in waves), one per filter vantage point.
+/// one for all machines (they share one SSH fan-out in waves), one per filter vantage point, one
+/// per mail domain.
 pub fn units_from_config(loaded: &Loaded, now: time::OffsetDateTime) -> Vec<Unit> {
     let mut units = Vec::new();
     for dir in DirectoryArea::units(&loaded.config) {
@@ -209,6 +215,20 @@ pub fn units_from_config(loaded: &Loaded, now: time::OffsetDateTime) -> Vec<Unit
         });
     }
     units.extend(crate::filter::units(loaded));
+    let mail = loaded.config.mail.clone();
+    // Up to three queries (SPF, a redirect, DMARC), each within its limit.
+    let mail_timeout = Duration::from_secs(3 * mail.timeout_secs + 5);
+    for domain in MailArea::units(&loaded.config) {
+        let (d, settings) = (domain.clone(), mail.clone());
+        units.push(Unit {
+            name: format!("mail:{domain}"),
+            check_ids: area_ids::<MailArea>(),
+            target: Target::new(TargetKind::Domain, domain.clone(), ""),
+            what: format!("the mail domain {domain}"),
+            timeout: Some(mail_timeout),
+            work: Box::pin(async move { caretaker_checks::mail::audit(&d, &settings).await }),
+        });
+    }
     units
 }
 

@@ -329,4 +329,39 @@ fn area_names_as_people_type_them_are_accepted() {
     );
     assert!(sel("hostz").is_err());
     assert!(sel("hosts.nothing").is_err());
+    assert_eq!(sel("email"), Ok(vec!["mail".to_string()]));
+    assert_eq!(sel("dmarc"), Ok(vec!["mail.dmarc".to_string()]));
+}
+
+#[test]
+fn each_mail_domain_is_a_unit_of_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("caretaker.toml");
+    std::fs::write(
+        &path,
+        "version = 1\n[school]\nmail_domains = [\"a.sch.uk\", \"B.org.uk.\"]\n\
+         [mail]\nresolver = \"127.0.0.1:9\"\ntimeout_secs = 2\n",
+    )
+    .unwrap();
+    let loaded = caretaker_config::load(&path).unwrap();
+    let units = units_from_config(&loaded, time::OffsetDateTime::now_utc());
+    let mail: Vec<&Unit> = units
+        .iter()
+        .filter(|u| u.name.starts_with("mail:"))
+        .collect();
+    assert_eq!(
+        mail.iter().map(|u| u.name.as_str()).collect::<Vec<_>>(),
+        ["mail:a.sch.uk", "mail:b.org.uk"]
+    );
+    for u in mail {
+        assert_eq!(u.target.kind, TargetKind::Domain);
+        assert_eq!(
+            u.check_ids,
+            [
+                CheckId::new(caretaker_checks::mail::SPF.id),
+                CheckId::new(caretaker_checks::mail::DMARC.id)
+            ]
+        );
+        assert_eq!(u.timeout, Some(Duration::from_secs(11)));
+    }
 }

@@ -217,7 +217,8 @@ fn status_shows_each_entrys_next_time_and_each_areas_last_run() {
         [
             (AreaId::Directory, Some(2)),
             (AreaId::Hosts, Some(2)),
-            (AreaId::Filter, Some(3))
+            (AreaId::Filter, Some(3)),
+            (AreaId::Mail, Some(2))
         ]
     );
 }

@@ -23,6 +23,45 @@ pub(crate) const CHILDLINE: &str = "www.childline.org.uk";
 /// The host the pupil network forgets to block (planted).
 pub(crate) const SWEARING: &str = "swearing.testfiltering.com";
 
+/// One of a school's mail domains, as the lab resolver publishes it: its SPF record and its
+/// DMARC record (at `_dmarc.<domain>`), if any.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct MailDomain {
+    pub domain: &'static str,
+    pub spf: &'static str,
+    pub dmarc: Option<&'static str>,
+}
+
+/// St. Example's mail domains: the school's own, set up right (the look-alike), and the PTA's,
+/// with SPF but no DMARC policy (planted: mail.dmarc).
+pub(crate) const EXAMPLE_MAIL: &[MailDomain] = &[
+    MailDomain {
+        domain: "stexample.lab",
+        spf: "v=spf1 include:spf.protection.outlook.com -all",
+        dmarc: Some("v=DMARC1; p=reject; rua=mailto:dmarc-reports@stexample.lab"),
+    },
+    MailDomain {
+        domain: "stexample-pta.lab",
+        spf: "v=spf1 include:_spf.google.com ~all",
+        dmarc: None,
+    },
+];
+
+/// Riverside's mail domain: SPF right, and a DMARC policy that only reports (planted: p=none).
+pub(crate) const RIVERSIDE_MAIL: &[MailDomain] = &[MailDomain {
+    domain: "riverside.lab",
+    spf: "v=spf1 mx include:spf.protection.outlook.com -all",
+    dmarc: Some("v=DMARC1; p=none; rua=mailto:dmarc-reports@riverside.lab"),
+}];
+
+/// The mail domains of `school`.
+pub(crate) fn mail_domains(school: School) -> &'static [MailDomain] {
+    match school {
+        School::Example => EXAMPLE_MAIL,
+        School::Riverside => RIVERSIDE_MAIL,
+    }
+}
+
 /// The lab resolver: on its loopback address, and on the gateways of `school`'s networks that
 /// have no resolver of their own (those behind the proxy, and an unfiltered one).
 pub(crate) fn dnsmasq(plan: &Plan, school: School) -> String {
@@ -43,6 +82,12 @@ pub(crate) fn dnsmasq(plan: &Plan, school: School) -> String {
     }
     for host in sites::hosts() {
         let _ = writeln!(s, "host-record={host},{}", plan.web());
+    }
+    for m in mail_domains(school) {
+        let _ = writeln!(s, "txt-record={},\"{}\"", m.domain, m.spf);
+        if let Some(d) = m.dmarc {
+            let _ = writeln!(s, "txt-record=_dmarc.{},\"{d}\"", m.domain);
+        }
     }
     s
 }
@@ -340,6 +385,21 @@ mod tests {
         assert!(d.contains("local=/#/\n"));
         // No pid file: /var/run/dnsmasq.pid left by another dnsmasq must not stop this one.
         assert!(d.contains("pid-file=\n"), "{d}");
+        // The school's mail domains: the PTA's has no DMARC record.
+        assert!(d.contains(
+            "txt-record=_dmarc.stexample.lab,\"v=DMARC1; p=reject; rua=mailto:dmarc-reports@stexample.lab\"\n"
+        ), "{d}");
+        assert!(
+            d.contains("txt-record=stexample-pta.lab,\"v=spf1 include:_spf.google.com ~all\"\n"),
+            "{d}"
+        );
+        assert!(!d.contains("_dmarc.stexample-pta.lab"), "{d}");
+        let r = dnsmasq(&plan, School::Riverside);
+        assert!(
+            r.contains("txt-record=_dmarc.riverside.lab,\"v=DMARC1; p=none;"),
+            "{r}"
+        );
+        assert!(!r.contains("txt-record=stexample"), "{r}");
         // The BYOD network has a resolver of its own: the must-block names go to the sinkhole.
         assert!(!d.contains("listen-address=10.231.4.1\n"), "{d}");
         let k = dnsmasq_sinkhole(&plan);

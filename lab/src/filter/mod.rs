@@ -291,6 +291,20 @@ impl FilterLab {
         }
     }
 
+    /// The school's mail domains, whose SPF and DMARC records the lab resolver serves.
+    pub fn mail_domains(&self) -> Vec<&'static str> {
+        config::mail_domains(self.school)
+            .iter()
+            .map(|m| m.domain)
+            .collect()
+    }
+
+    /// The problems planted in the mail domains the lab resolver serves (scope `mail`, target
+    /// the domain).
+    pub fn planted_mail(&self) -> Vec<Planted> {
+        planted::planted_mail(self.school)
+    }
+
     /// The problems planted in the web filter, one per vantage machine and check.
     pub fn planted(&self) -> Vec<Planted> {
         let mut out: Vec<Planted> = Vec::new();

@@ -5,6 +5,7 @@ use super::config::{
 };
 use super::sites::{self, Kind, SITES};
 use super::PlantedFilter;
+use crate::school::Planted;
 use crate::School;
 
 pub(super) const PUPIL_PROBLEM: &str =
@@ -26,6 +27,27 @@ pub(super) const RIVERSIDE_STAFF_PROBLEM: &str =
 pub(super) const RIVERSIDE_GUEST_PROBLEM: &str =
     "guest-laptop (guest network): the CTIRU test page \
     (ctiru.testfiltering.com) loads; the guest network's DNS filter does not sinkhole it.";
+
+/// The mail domain each school publishes wrongly (the lab resolver serves its records).
+pub(super) fn planted_mail(school: School) -> Vec<Planted> {
+    match school {
+        School::Example => vec![Planted {
+            directory: "mail",
+            check: "mail.dmarc",
+            target: "stexample-pta.lab".to_string(),
+            what: "stexample-pta.lab (the PTA's email) publishes no DMARC policy: anyone can send \
+                   email that claims to come from it. stexample.lab, the school's own, is set up \
+                   right (SPF -all, DMARC p=reject).",
+        }],
+        School::Riverside => vec![Planted {
+            directory: "mail",
+            check: "mail.dmarc",
+            target: "riverside.lab".to_string(),
+            what: "riverside.lab's DMARC policy is p=none: it reports only and does not stop \
+                   impersonation (its SPF record, ending in -all, is right).",
+        }],
+    }
+}
 
 /// Which check reports a must-block site: the IWF list apart from the other categories.
 fn must_block_check(url: &str) -> &'static str {

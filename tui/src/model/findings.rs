@@ -214,7 +214,9 @@ pub fn target_label(f: &Finding) -> String {
             ),
             f.target.scope
         ),
-        TargetKind::Host | TargetKind::Directory | TargetKind::System => f.target.name.clone(),
+        TargetKind::Host | TargetKind::Directory | TargetKind::System | TargetKind::Domain => {
+            f.target.name.clone()
+        }
         _ => f.target.display_name(),
     }
 }
