@@ -11,6 +11,7 @@ pub mod ldif;
 pub mod parse;
 pub mod people;
 pub mod probe;
+pub mod roster;
 #[cfg(test)]
 mod tests;
 
