@@ -148,6 +148,7 @@ fn whole_school(lab: &caretaker_lab::SampleSchool, before: &str) {
 const ADDED_SINCE: &[&str] = &[
     caretaker_checks::directory::admin_count::ADMIN_COUNT.id,
     caretaker_checks::host::SUPPORTED.id,
+    caretaker_checks::directory::leavers::LEAVERS.id,
 ];
 
 /// What the checks added since took over: before `directory.admin-count`, too many accounts with

@@ -43,13 +43,13 @@ pub const LEAVERS: CheckSpec = CheckSpec {
         FieldDoc {
             key: "directory[].roster[].path",
             kind: "path",
-            default: "",
+            default: "none (required)",
             doc: "[[directory.roster]]: the CSV export of the school's management information system listing the people who are here, with leaving dates (directory.leavers). It holds personal data: caretaker reads only each row's login, email and leaving date, to match accounts, and keeps none of it beyond the login name. Refused if others could change it.",
         },
         FieldDoc {
             key: "directory[].roster[].format",
             kind: "string",
-            default: "",
+            default: "none (required)",
             doc: "sims, arbor, bromcom or custom: which column names are built in (login: Login, Username; email: Work Email Address, Email Address, Work Email; leaving date: Leaving Date, End Date; case and spaces do not matter). With custom, name the columns.",
         },
         FieldDoc {
@@ -84,6 +84,9 @@ pub const LEAVERS: CheckSpec = CheckSpec {
         },
     ],
 };
+
+/// A roster's rows by lowercased login or email.
+type RowsBy<'a> = HashMap<&'a str, usize>;
 
 /// A roster read for judging, with what evidence says about it.
 struct Read<'a> {
@@ -227,7 +230,7 @@ pub(crate) fn judge(ctx: &Ctx<'_>, spec: &CheckSpec) -> Vec<Finding> {
         cfg.covers.is_empty() || cfg.covers.iter().any(|p| ctx.in_population(i, p))
     };
     // Lookups per readable roster: login and email to the row's index.
-    let index: Vec<(HashMap<&str, usize>, HashMap<&str, usize>)> = read
+    let index: Vec<(RowsBy<'_>, RowsBy<'_>)> = read
         .iter()
         .map(|r| {
             let mut by_login = HashMap::new();
