@@ -238,6 +238,68 @@ async fn openldap_sample_school() {
         "{}",
         show(&fs)
     );
+
+    // directory.leavers against slapd, from a Bromcom export matched by login: d.evans left ten
+    // days ago and is enabled (fails), r.singh is on no list (fails), g.leaver left long ago and is
+    // locked for good, e.hughes leaves in 100 days; the shared and test logins are never judged.
+    assert!(
+        of(&fs, "directory.leavers").is_empty(),
+        "no roster, no findings"
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let today = OffsetDateTime::now_utc().date();
+    let uk = |d: time::Date| format!("{:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year());
+    let mut csv = String::from("Staff Code,First Name,Username,Work Email,End Date\r\n");
+    for (login, left) in [
+        ("a.patel", String::new()),
+        ("b.okafor", String::new()),
+        ("c.wright", String::new()),
+        ("d.evans", (today - time::Duration::days(10)).to_string()),
+        ("e.hughes", uk(today + time::Duration::days(100))),
+        ("f.ahmed", String::new()),
+        ("m.brown", String::new()),
+        ("j.testa", String::new()),
+        ("g.leaver", uk(today - time::Duration::days(400))),
+    ] {
+        csv.push_str(&format!("X{login},Person,{login},,{left}\r\n"));
+    }
+    let path = tmp.path().join("bromcom.csv");
+    std::fs::write(&path, csv).unwrap();
+    let mut with_roster = dir.clone();
+    with_roster.rosters.push(
+        toml::from_str(&format!(
+            "path = {:?}\nformat = \"bromcom\"\ncovers = [\"staff\"]\n",
+            path.display().to_string()
+        ))
+        .unwrap(),
+    );
+    let fs = audit(&with_roster).await;
+    let lv = of(&fs, "directory.leavers");
+    let mut failing: Vec<(&str, &str)> = lv
+        .iter()
+        .filter(|f| f.status == Status::Fail)
+        .map(|f| (f.target.name.as_str(), f.summary.as_str()))
+        .collect();
+    failing.sort();
+    assert_eq!(
+        failing.iter().map(|f| f.0).collect::<Vec<_>>(),
+        ["d.evans", "r.singh"],
+        "{}",
+        show(&fs)
+    );
+    assert!(
+        failing[0].1.starts_with("d.evans left on "),
+        "{}",
+        failing[0].1
+    );
+    assert!(
+        failing[1]
+            .1
+            .starts_with("r.singh is not on the school's list of people from Bromcom"),
+        "{}",
+        failing[1].1
+    );
+    assert_eq!(lv.len(), 2, "{}", show(&fs));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -516,6 +578,33 @@ async fn active_directory_sample_school() {
             show(&fs)
         );
     }
+
+    // directory.leavers, from the lab's SIMS staff export (mis/sims-staff.csv): c.wright left 98
+    // days ago and is enabled; old.leaver left long ago and is disabled; e.hughes leaves later.
+    let lv = of(&fs, "directory.leavers");
+    let failing: Vec<&str> = lv
+        .iter()
+        .filter(|f| f.status == Status::Fail)
+        .map(|f| f.target.name.as_str())
+        .collect();
+    assert_eq!(failing, ["c.wright"], "{}", show(&fs));
+    assert!(lv.iter().all(|f| f.status == Status::Fail), "{}", show(&fs));
+    assert!(
+        lv[0].summary.starts_with("c.wright left on "),
+        "{}",
+        lv[0].summary
+    );
+    assert!(!lv[0].summary.contains("Chloe") && lv[0].evidence.get("format") == Some("sims"));
+    // Switched off, as the school should: the leaver is no longer reported and the staff pass.
+    ad.samba_tool(&["user", "disable", "c.wright"]).unwrap();
+    let fs = audit(&dir).await;
+    let lv = of(&fs, "directory.leavers");
+    assert!(
+        lv.len() == 1 && lv[0].status == Status::Pass,
+        "{}",
+        show(&fs)
+    );
+    ad.samba_tool(&["user", "enable", "c.wright"]).unwrap();
 
     // Switch the guest account on: it fails, with the command to switch it off.
     ad.samba_tool(&["user", "enable", "Guest"]).unwrap();

@@ -135,7 +135,7 @@ const LAB_FILES: &[&str] = &[
     "mail_server.py",
 ];
 const LAB_DIRS: &[&str] = &[
-    "ldap", "ad", "tls", "secrets", "logs", "hosts", "filter", "mail",
+    "ldap", "ad", "tls", "secrets", "logs", "hosts", "filter", "mail", "mis",
 ];
 
 impl SampleSchool {
@@ -330,6 +330,17 @@ impl SampleSchool {
                 })
                 .collect();
             ad.add_computers(&windows)?;
+        }
+        if school.ad.is_some() && school.school == School::Example {
+            // The management information system's staff export: personal data, so 0600.
+            let roster = school.dir.join(school::AD_ROSTER);
+            if let Some(folder) = roster.parent() {
+                fs::create_dir_all(folder).map_err(|e| LabError::io("creating", folder, e))?;
+            }
+            write_secret(
+                &roster,
+                &school::ad_staff_roster(OffsetDateTime::now_utc().date()),
+            )?;
         }
         util::write_file(&school.config_path, &school.config_toml())?;
         util::write_file(&school.dir.join("README.txt"), &school.readme())?;
@@ -547,6 +558,15 @@ impl SampleSchool {
                 url = a.ldaps_url(),
             );
             year_groups(&mut s, &format!("OU=Pupils,{base}"), "OU");
+            if self.school == School::Example {
+                let _ = write!(
+                    s,
+                    "\n# The school's SIMS staff export (who is here, and leaving dates).\n\
+                     [[directory.roster]]\npath = \"{}\"\nformat = \"sims\"\n\
+                     covers = [\"staff\"]\nmax_age_days = 7\n",
+                    school::AD_ROSTER
+                );
+            }
         }
         if !self.hosts.is_empty() || self.filter.is_some() {
             s.push_str(

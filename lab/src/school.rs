@@ -76,6 +76,12 @@ pub(crate) const AD_STALE: &str = "p.jones";
 pub(crate) const AD_PASSWD_NOTREQD: &str = "k.lee";
 pub(crate) const AD_DISABLED: &str = "old.leaver";
 pub(crate) const AD_SHARED_CLASS: &str = "class3";
+/// The member of staff SIMS says left 98 days ago, whose account is still enabled.
+pub(crate) const AD_LEAVER: &str = "c.wright";
+/// Look-alike: on the roster with a leaving date months away.
+pub(crate) const AD_LEAVING_LATER: &str = "e.hughes";
+/// The sample school's SIMS staff export, beside caretaker.toml.
+pub(crate) const AD_ROSTER: &str = "mis/sims-staff.csv";
 /// How caretaker names the domain's own password policy.
 pub(crate) const AD_DOMAIN_POLICY: &str = "Default domain policy";
 pub(crate) const LDAP_STALE: &str = "d.evans";
@@ -275,8 +281,36 @@ pub(crate) fn planted(openldap: bool, ad: bool) -> Vec<Planted> {
             AD_EVERYDAY_ADMIN,
             "j.smith, a teacher's everyday account, is in Domain Admins (no separate admin account).",
         ));
+        v.push(p(
+            "ad",
+            "directory.leavers",
+            AD_LEAVER,
+            "c.wright left 98 days ago by the school's SIMS staff export (mis/sims-staff.csv), but her account is still enabled. old.leaver, who left long ago, is disabled, and e.hughes leaves in 200 days: neither is reported.",
+        ));
     }
     v
+}
+
+/// The St. Example SIMS staff export (CSV as SIMS writes it: a byte-order mark, CRLF) for the
+/// Active Directory's staff, with leaving dates relative to `today`: c.wright left 98 days ago
+/// (planted), old.leaver 400 days ago (disabled: the look-alike), e.hughes leaves in 200 days.
+pub(crate) fn ad_staff_roster(today: time::Date) -> String {
+    let uk = |d: time::Date| format!("{:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year());
+    let mut s =
+        String::from("\u{feff}Legal Surname,Legal Forename,Work Email Address,Leaving Date\r\n");
+    for acc in AD_STAFF {
+        let leaving = match acc.uid {
+            AD_LEAVER => uk(today - time::Duration::days(98)),
+            AD_DISABLED => uk(today - time::Duration::days(400)),
+            AD_LEAVING_LATER => uk(today + time::Duration::days(200)),
+            _ => String::new(),
+        };
+        s.push_str(&format!(
+            "\"{}\",{},{}@stexample.sch.uk,{leaving}\r\n",
+            acc.sn, acc.given, acc.uid
+        ));
+    }
+    s
 }
 
 #[cfg(test)]
@@ -311,7 +345,7 @@ mod tests {
     #[test]
     fn planted_list() {
         assert_eq!(planted(true, false).len(), 5);
-        assert_eq!(planted(false, true).len(), 6);
+        assert_eq!(planted(false, true).len(), 7);
         assert!(planted(false, false).is_empty());
     }
 }

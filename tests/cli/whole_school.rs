@@ -151,6 +151,7 @@ const ADDED_SINCE: &[&str] = &[
     caretaker_checks::host::SUPPORTED.id,
     caretaker_checks::mail::SPF.id,
     caretaker_checks::mail::DMARC.id,
+    caretaker_checks::directory::leavers::LEAVERS.id,
 ];
 
 /// What the checks added since took over: before `directory.admin-count`, too many accounts with

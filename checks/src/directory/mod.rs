@@ -8,9 +8,11 @@ pub mod admin_count;
 pub mod dn;
 pub mod judge;
 pub mod ldif;
+pub mod leavers;
 pub mod parse;
 pub mod people;
 pub mod probe;
+pub mod roster;
 #[cfg(test)]
 mod tests;
 
@@ -42,6 +44,7 @@ pub(crate) const CHECKS: &[(CheckSpec, Judge)] = &[
     (SHARED_LOGINS, judge::builtin),
     (OWN_LOGINS, judge::builtin),
     (admin_count::ADMIN_COUNT, admin_count::judge),
+    (leavers::LEAVERS, leavers::judge),
 ];
 
 /// The directory checks' declarations, in report order.

@@ -2100,3 +2100,233 @@ fn admin_count_setting_defaults_to_5_and_takes_its_old_name() {
     assert_eq!(ADMIN_COUNT.settings[0].key, "directory[].max_admins");
     assert_eq!(ADMIN_COUNT.settings[0].default, "5");
 }
+
+// ----- directory.leavers ----------------------------------------------------------------------
+
+use super::leavers::LEAVERS;
+
+fn ad_lab_raw() -> Raw {
+    Raw {
+        kind: DirectoryKind::ActiveDirectory,
+        source: "ldaps://127.0.191.189:636".into(),
+        base_dn: "DC=ad,DC=stexample,DC=sch,DC=uk".into(),
+        observed_at: LAB_NOW,
+        root_dse: None,
+        domain: Some(one(AD_LAB_DOMAIN)),
+        psos: ldif(AD_LAB_PSOS),
+        entries: ldif(AD_LAB_ACCOUNTS),
+        extra_policies: vec![],
+        no_password: NoPassword::NotApplicable,
+        config: vec![],
+        notes: vec![],
+    }
+}
+
+/// St. Example's staff as SIMS lists them (names that are nowhere in the directory, to prove
+/// they are not carried into findings): r.singh is missing, c.wright left on 31 August 2026,
+/// e.hughes leaves next summer, old.leaver left in 2025 and her account is switched off.
+const SIMS_STAFF: &str =
+    "\u{feff}Legal Surname,Legal Forename,Date of Birth,Work Email Address,Leaving Date\r\n\
+Zebedee,Quentin,01/01/1970,P.Jones@stexample.sch.uk,\r\n\
+\"Xavier, Jnr\",Quilla,02/02/1980,a.patel@stexample.sch.uk,\r\n\
+Zebedee,Quorra,03/03/1981,c.wright@stexample.sch.uk,31/08/2026\r\n\
+Zebedee,Quinn,04/04/1982,b.okafor@stexample.sch.uk,\r\n\
+Zebedee,Quade,05/05/1983,k.lee@stexample.sch.uk,\r\n\
+Zebedee,Quincy,06/06/1984,j.smith@stexample.sch.uk,\r\n\
+Zebedee,Quest,07/07/1985,e.hughes@stexample.sch.uk,31/07/2027\r\n\
+Zebedee,Quill,08/08/1986,old.leaver@stexample.sch.uk,31/08/2025\r\n";
+
+fn with_roster(dir: &mut Directory, path: &std::path::Path, extra: &str) {
+    let r: caretaker_config::Roster = toml::from_str(&format!(
+        "path = {:?}\nformat = \"sims\"\ncovers = [\"staff\"]\n{extra}",
+        path.display().to_string()
+    ))
+    .expect("roster config");
+    dir.rosters.push(r);
+}
+
+fn write_roster(
+    dir: &tempfile::TempDir,
+    name: &str,
+    text: &str,
+    age_days: i64,
+) -> std::path::PathBuf {
+    let p = dir.path().join(name);
+    std::fs::write(&p, text).unwrap();
+    let when = std::time::SystemTime::from(LAB_NOW - time::Duration::days(age_days));
+    std::fs::File::options()
+        .write(true)
+        .open(&p)
+        .unwrap()
+        .set_modified(when)
+        .unwrap();
+    p
+}
+
+#[test]
+fn leavers_fails_an_enabled_leaver_and_someone_not_on_the_roster_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = write_roster(&tmp, "staff.csv", SIMS_STAFF, 1);
+    let mut dir = ad_lab_dir();
+    with_roster(&mut dir, &path, "");
+    let fs = judge(&parse::facts(&ad_lab_raw()), &dir, LAB_NOW);
+    assert_well_formed(&fs);
+    let leavers = of(&fs, LEAVERS.id);
+    let mut failing: Vec<(&str, &str)> = leavers
+        .iter()
+        .filter(|f| f.status == Status::Fail)
+        .map(|f| (f.target.name.as_str(), f.summary.as_str()))
+        .collect();
+    failing.sort();
+    assert_eq!(failing.len(), 2, "{leavers:#?}");
+    assert_eq!(failing[0].0, "c.wright");
+    assert_eq!(
+        failing[0].1,
+        "c.wright left on 31 August 2026, and the account is still switched on."
+    );
+    assert_eq!(failing[1].0, "r.singh");
+    assert!(
+        failing[1]
+            .1
+            .starts_with("r.singh is not on the school's list of people from SIMS exported on"),
+        "{}",
+        failing[1].1
+    );
+    // Pupils are not on a staff list and are not judged by it; nor is the disabled leaver, nor
+    // the member of staff leaving next summer.
+    assert!(leavers
+        .iter()
+        .all(|f| f.status != Status::Warn && f.status != Status::Error));
+    // Nothing from the file but the leaving date and the login: no name, date of birth or email.
+    let stored = serde_json::to_string(&leavers).unwrap();
+    for personal in ["Zebedee", "Quorra", "Xavier", "1983", "@stexample", "Legal"] {
+        assert!(!stored.contains(personal), "{personal} in {stored}");
+    }
+    let cw = leavers
+        .iter()
+        .find(|f| f.target.name == "c.wright")
+        .unwrap();
+    assert!(cw
+        .evidence
+        .values
+        .iter()
+        .any(|(k, v)| k == "leaving_date" && v == "2026-08-31"));
+    assert!(cw
+        .evidence
+        .values
+        .iter()
+        .any(|(k, v)| k == "matched_by" && v == "email"));
+    assert!(cw
+        .remediation
+        .as_deref()
+        .unwrap()
+        .contains("samba-tool user disable c.wright"));
+}
+
+#[test]
+fn leavers_passes_when_everyone_left_is_switched_off_and_warns_on_an_old_roster() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fixed = SIMS_STAFF.replace(
+        "c.wright@stexample.sch.uk,31/08/2026",
+        "c.wright@stexample.sch.uk,2026-12-31",
+    ) + "Zebedee,Quark,09/09/1987,r.singh@stexample.sch.uk,\r\n";
+    let path = write_roster(&tmp, "staff.csv", &fixed, 30);
+    let mut dir = ad_lab_dir();
+    with_roster(&mut dir, &path, "max_age_days = 14\n");
+    let fs = judge(&parse::facts(&ad_lab_raw()), &dir, LAB_NOW);
+    let leavers = of(&fs, LEAVERS.id);
+    assert_eq!(
+        statuses(&leavers),
+        vec![Status::Warn, Status::Pass],
+        "{leavers:#?}"
+    );
+    assert!(
+        leavers[0].summary.contains("30 days old (more than 14)"),
+        "{}",
+        leavers[0].summary
+    );
+    assert_eq!(leavers[0].target.name, "staff.csv");
+    // The eight enabled members of staff (k.lee matched by email like the rest).
+    assert!(
+        leavers[1]
+            .evidence
+            .values
+            .iter()
+            .any(|(k, v)| k == "accounts" && v == "8"),
+        "{:?}",
+        leavers[1].evidence
+    );
+
+    // Without covers, every person's account is judged: the pupils, on no list, fail.
+    let mut everyone = ad_lab_dir();
+    with_roster(&mut everyone, &path, "");
+    everyone.rosters[0].covers.clear();
+    let fs = judge(&parse::facts(&ad_lab_raw()), &everyone, LAB_NOW);
+    let failing: Vec<&str> = of(&fs, LEAVERS.id)
+        .iter()
+        .filter(|f| f.status == Status::Fail)
+        .map(|f| f.target.name.as_str())
+        .collect();
+    assert!(
+        failing.contains(&"y3.lily")
+            && !failing.contains(&"p.jones")
+            && !failing.contains(&"caretaker"),
+        "{failing:?}"
+    );
+    // adm.b.okafor is matched by its everyday login's row? It has no row by login in an
+    // email-only export, so it fails unless its own mail is listed.
+    // No roster: no findings at all.
+    let fs = judge(&parse::facts(&ad_lab_raw()), &ad_lab_dir(), LAB_NOW);
+    assert!(of(&fs, LEAVERS.id).is_empty());
+}
+
+#[test]
+fn an_unreadable_roster_is_an_error_not_a_pass() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (name, text, why) in [
+        ("empty.csv", "", "there is no header row"),
+        (
+            "names.csv",
+            "Surname,Forename\nSmith,Jane\n",
+            "no column says whose row it is",
+        ),
+        (
+            "bad.csv",
+            "Login,Leaving Date\n\"j.smith,31/08/2026\n",
+            "never closed",
+        ),
+    ] {
+        let path = write_roster(&tmp, name, text, 0);
+        let mut dir = ad_lab_dir();
+        with_roster(&mut dir, &path, "");
+        let fs = judge(&parse::facts(&ad_lab_raw()), &dir, LAB_NOW);
+        let leavers = of(&fs, LEAVERS.id);
+        assert_eq!(statuses(&leavers), vec![Status::Error], "{leavers:#?}");
+        assert!(
+            leavers[0].summary.starts_with(LEAVERS.could_not),
+            "{}",
+            leavers[0].summary
+        );
+        assert!(leavers[0].summary.contains(why), "{}", leavers[0].summary);
+    }
+    let mut dir = ad_lab_dir();
+    with_roster(&mut dir, &tmp.path().join("missing.csv"), "");
+    let fs = judge(&parse::facts(&ad_lab_raw()), &dir, LAB_NOW);
+    assert_eq!(statuses(&of(&fs, LEAVERS.id)), vec![Status::Error]);
+    // A leaving date that is not a date is an error for that account.
+    let path = write_roster(
+        &tmp,
+        "date.csv",
+        &SIMS_STAFF.replace("31/07/2027", "next July"),
+        0,
+    );
+    let mut dir = ad_lab_dir();
+    with_roster(&mut dir, &path, "");
+    let fs = judge(&parse::facts(&ad_lab_raw()), &dir, LAB_NOW);
+    let e: Vec<_> = of(&fs, LEAVERS.id)
+        .into_iter()
+        .filter(|f| f.status == Status::Error)
+        .collect();
+    assert_eq!(e.len(), 1);
+    assert_eq!(e[0].target.name, "e.hughes");
+}

@@ -314,6 +314,9 @@ fn resolve_paths(config: &mut Config, base: &Path) {
         if let Some(p) = d.bind_password_file.as_mut() {
             fix(p);
         }
+        for r in &mut d.rosters {
+            fix(&mut r.path);
+        }
     }
 }
 
@@ -355,6 +358,18 @@ fn strict_modes(path: &Path, config: &Config, at: &Locator<'_>) -> Result<(), Co
             named.push((
                 vec![k("directory"), Seg::Index(i), k("bind_password_file")],
                 p,
+            ));
+        }
+        for (j, r) in d.rosters.iter().enumerate() {
+            named.push((
+                vec![
+                    k("directory"),
+                    Seg::Index(i),
+                    k("roster"),
+                    Seg::Index(j),
+                    k("path"),
+                ],
+                &r.path,
             ));
         }
     }

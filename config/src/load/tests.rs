@@ -224,3 +224,59 @@ fn mail_domains_and_the_resolver_are_read_and_a_bad_value_is_named_where_it_is()
     let err = bad("version = 1\n[mail]\nresolvers = \"10.0.0.1\"\n");
     assert!(err.contains("mail.resolvers"), "{err}");
 }
+
+#[test]
+fn a_roster_is_read_with_its_defaults_and_a_bad_one_is_named_where_it_is() {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::env::set_var("CARETAKER_TEST_ROSTER_PASS", "secret");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    let roster = dir.path().join("staff.csv");
+    std::fs::write(&roster, "Login,Leaving Date\n").unwrap();
+    std::fs::set_permissions(&roster, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let head = "version = 1\n[[directory]]\nname = \"ad\"\nkind = \"active-directory\"\nurl = \"ldaps://dc\"\nbind_dn = \"x\"\nbase_dn = \"dc=x\"\nbind_password_env = \"CARETAKER_TEST_ROSTER_PASS\"\n";
+    let cfg_path = dir.path().join("caretaker.toml");
+    let write = |body: &str| {
+        std::fs::write(&cfg_path, format!("{head}{body}")).unwrap();
+        std::fs::set_permissions(&cfg_path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    };
+    write("[[directory.roster]]\npath = \"staff.csv\"\nformat = \"sims\"\ncovers = [\"staff\"]\n");
+    let loaded = load(&cfg_path).unwrap();
+    let r = &loaded.config.directories[0].rosters[0];
+    assert_eq!(
+        r.path, roster,
+        "a relative path is taken from the configuration's folder"
+    );
+    assert_eq!(r.format, crate::RosterFormat::Sims);
+    assert_eq!(r.max_age_days, 7);
+    assert_eq!(r.covers, ["staff"]);
+
+    write("[[directory.roster]]\npath = \"staff.csv\"\nformat = \"capita\"\n");
+    let err = load(&cfg_path).unwrap_err().to_string();
+    assert!(err.contains("caretaker.toml:11:"), "{err}");
+    assert!(err.contains("directory[0].roster[0].format"), "{err}");
+
+    write(
+        "[[directory.roster]]\npath = \"staff.csv\"\nformat = \"sims\"\ncovers = [\"teachers\"]\n",
+    );
+    let err = load(&cfg_path).unwrap_err().to_string();
+    assert!(err.contains("caretaker.toml:12:"), "{err}");
+    assert!(err.contains("directory[0].roster[0].covers[0]"), "{err}");
+    assert!(err.contains("\"staff\", \"pupils\" or \"admins\""), "{err}");
+
+    write("[[directory.roster]]\npath = \"staff.csv\"\nformat = \"custom\"\n");
+    let err = load(&cfg_path).unwrap_err().to_string();
+    assert!(err.contains("directory[0].roster[0].format"), "{err}");
+    assert!(err.contains("login_column"), "{err}");
+
+    write("[[directory.roster]]\npath = \"staff.csv\"\nformat = \"arbor\"\nmax_age = 3\n");
+    let err = load(&cfg_path).unwrap_err().to_string();
+    assert!(err.contains("max_age"), "{err}");
+
+    // Anyone who could change the roster could keep a leaver's account looking current.
+    std::fs::set_permissions(&roster, std::fs::Permissions::from_mode(0o666)).unwrap();
+    write("[[directory.roster]]\npath = \"staff.csv\"\nformat = \"bromcom\"\n");
+    let err = load(&cfg_path).unwrap_err().to_string();
+    assert!(err.contains("directory[0].roster[0].path"), "{err}");
+    assert!(err.contains("chmod go-w"), "{err}");
+}

@@ -5,7 +5,7 @@ use super::locator::{Locator, Seg};
 use super::validate_filter::validate_filter;
 use super::validate_hosts::validate_hosts;
 use super::ConfigError;
-use crate::schema::{Config, DirectoryKind};
+use crate::schema::{Config, DirectoryKind, RosterFormat};
 
 pub(super) fn validate(config: &Config, at: &Locator<'_>) -> Result<(), ConfigError> {
     if config.version != 1 {
@@ -270,6 +270,58 @@ pub(super) fn validate(config: &Config, at: &Locator<'_>) -> Result<(), ConfigEr
                     ],
                     None,
                     "an `ou` or a `group` saying where this year group's accounts are",
+                ));
+            }
+        }
+        for (j, r) in d.rosters.iter().enumerate() {
+            let rkey = |k: &str| {
+                vec![
+                    Seg::key("directory"),
+                    Seg::Index(i),
+                    Seg::key("roster"),
+                    Seg::Index(j),
+                    Seg::key(k),
+                ]
+            };
+            for (k, pop) in r.covers.iter().enumerate() {
+                if !["staff", "pupils", "admins"].contains(&pop.as_str()) {
+                    let mut path = rkey("covers");
+                    path.push(Seg::Index(k));
+                    return Err(at.error(
+                        &path,
+                        Some(format!("{pop:?}")),
+                        "a population: \"staff\", \"pupils\" or \"admins\"",
+                    ));
+                }
+            }
+            for (k, v) in [
+                ("login_column", &r.login_column),
+                ("email_column", &r.email_column),
+                ("leaving_column", &r.leaving_column),
+            ] {
+                if v.as_ref().is_some_and(|c| c.trim().is_empty()) {
+                    return Err(at.error(
+                        &rkey(k),
+                        Some("\"\"".into()),
+                        "the header of a column in the roster file, not empty",
+                    ));
+                }
+            }
+            if r.format == RosterFormat::Custom
+                && r.login_column.is_none()
+                && r.email_column.is_none()
+            {
+                return Err(at.error(
+                    &rkey("format"),
+                    Some("\"custom\"".into()),
+                    "with format = \"custom\", a `login_column` or an `email_column` naming the column that says whose row it is",
+                ));
+            }
+            if r.path.as_os_str().is_empty() {
+                return Err(at.error(
+                    &rkey("path"),
+                    Some("\"\"".into()),
+                    "the path of the roster's CSV file",
                 ));
             }
         }

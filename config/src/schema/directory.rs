@@ -95,6 +95,10 @@ pub struct Directory {
     /// Year groups, youngest first; the youngest may be exempt from individual logins.
     #[serde(default)]
     pub year_groups: Vec<YearGroup>,
+    /// `[[directory.roster]]`: exports of the school's management information system that say who
+    /// is still here (directory.leavers).
+    #[serde(default, rename = "roster")]
+    pub rosters: Vec<Roster>,
     /// The bind password, read from `bind_password_file` or `bind_password_env` at load time.
     #[serde(skip)]
     pub bind_password: Option<Secret>,
@@ -249,4 +253,65 @@ pub struct YearGroup {
     pub exempt: bool,
     /// How many pupils are on roll, to compare with the individual accounts found.
     pub roll: Option<u32>,
+}
+
+/// Which management information system wrote a roster export, and so its column names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RosterFormat {
+    Sims,
+    Arbor,
+    Bromcom,
+    /// Columns named only by the `*_column` keys.
+    Custom,
+}
+
+impl RosterFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RosterFormat::Sims => "sims",
+            RosterFormat::Arbor => "arbor",
+            RosterFormat::Bromcom => "bromcom",
+            RosterFormat::Custom => "custom",
+        }
+    }
+
+    /// The system's name as a school says it.
+    pub fn system(self) -> &'static str {
+        match self {
+            RosterFormat::Sims => "SIMS",
+            RosterFormat::Arbor => "Arbor",
+            RosterFormat::Bromcom => "Bromcom",
+            RosterFormat::Custom => "the school's system",
+        }
+    }
+}
+
+/// `[[directory.roster]]`: one CSV export of the school's management information system (SIMS,
+/// Arbor, Bromcom, or any with `format = "custom"`). Only the login or email and the leaving date
+/// are used, for matching; nothing else from the file is kept.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Roster {
+    /// The CSV file (readable by caretaker; changeable by no one but its owner).
+    pub path: PathBuf,
+    /// `sims`, `arbor`, `bromcom` or `custom`: which column names are built in.
+    pub format: RosterFormat,
+    /// The populations this export lists (`staff`, `pupils`, `admins`). Empty: every account
+    /// that belongs to a person.
+    #[serde(default)]
+    pub covers: Vec<String>,
+    /// The header of the column holding the login name (overrides the format's).
+    pub login_column: Option<String>,
+    /// The header of the column holding the email address (overrides the format's).
+    pub email_column: Option<String>,
+    /// The header of the column holding the leaving date (overrides the format's).
+    pub leaving_column: Option<String>,
+    /// An export older than this many days (by the file's modification time) is a warning.
+    #[serde(default = "default_roster_age")]
+    pub max_age_days: u32,
+}
+
+fn default_roster_age() -> u32 {
+    7
 }

@@ -17,7 +17,8 @@ use crate::schedule::Schedule;
 pub use alert::AlertSettings;
 pub use directory::{
     default_admin_patterns, default_shared_patterns, Directory, DirectoryKind, NeverExpires,
-    Population, Populations, Thresholds, YearGroup, ADMIN_DEFAULTS, PUPIL_DEFAULTS, STAFF_DEFAULTS,
+    Population, Populations, Roster, RosterFormat, Thresholds, YearGroup, ADMIN_DEFAULTS,
+    PUPIL_DEFAULTS, STAFF_DEFAULTS,
 };
 pub use filter::{
     BlockPage, FilterControl, FilterExpect, FilterSettings, FilterTestConfig, Vantage,

@@ -314,6 +314,24 @@ impl<'a> Ctx<'a> {
         (enabled, unreadable)
     }
 
+    /// Whether account `i` is in the population named by its key (`staff`, `pupils`, `admins`).
+    pub(crate) fn in_population(&self, i: usize, key: &str) -> bool {
+        let bits = self.pops.get(i).copied().unwrap_or(0);
+        Pop::ALL
+            .iter()
+            .any(|p| p.key() == key && bits & p.bit() != 0)
+    }
+
+    /// Whether the account's name matches `admin_account_patterns` (a separate admin account).
+    pub(crate) fn is_admin_named(&self, a: &Account) -> bool {
+        self.admin.is_match(&a.name)
+    }
+
+    /// The time the checks judge against.
+    pub(crate) fn now(&self) -> OffsetDateTime {
+        self.now
+    }
+
     // ----- shared helpers ------------------------------------------------------------------
 
     pub(crate) fn evidence(&self) -> Evidence {
@@ -328,7 +346,7 @@ impl<'a> Ctx<'a> {
         Target::new(TargetKind::Directory, self.dir.name.clone(), "")
     }
 
-    pub(super) fn account_target(&self, a: &Account) -> Target {
+    pub(crate) fn account_target(&self, a: &Account) -> Target {
         Target::new(TargetKind::Account, a.name.clone(), self.dir.name.clone())
     }
 
@@ -370,7 +388,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// How to disable an account, as a command.
-    pub(super) fn disable_command(&self, a: &Account) -> String {
+    pub(crate) fn disable_command(&self, a: &Account) -> String {
         if self.is_ad() {
             format!(
                 "samba-tool user disable {n}   (Windows PowerShell: Disable-ADAccount -Identity {n})",
@@ -385,7 +403,7 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    pub(super) fn enabled_accounts(&self) -> impl Iterator<Item = (usize, &'a Account)> + '_ {
+    pub(crate) fn enabled_accounts(&self) -> impl Iterator<Item = (usize, &'a Account)> + '_ {
         self.f
             .accounts
             .iter()
@@ -393,7 +411,7 @@ impl<'a> Ctx<'a> {
             .filter(|(_, a)| matches!(a.enabled, Ok(true)))
     }
 
-    pub(super) fn is_shared(&self, i: usize) -> bool {
+    pub(crate) fn is_shared(&self, i: usize) -> bool {
         self.shared_reason(i).is_some()
     }
 
