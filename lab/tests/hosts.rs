@@ -120,7 +120,7 @@ fn every_machine_answers_with_its_planted_fact_and_stop_leaves_nothing() {
     let readme = fs::read_to_string(school.dir().join("README.txt")).unwrap();
     assert!(readme.contains("SIMULATED"), "{readme}");
     let planted = school.planted_problems();
-    assert_eq!(planted.len(), 7);
+    assert_eq!(planted.len(), 8);
     for p in &planted {
         assert_eq!(p.directory, "hosts");
         assert!(readme.contains(&p.target), "{} not in README", p.target);
