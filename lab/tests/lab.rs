@@ -147,6 +147,7 @@ fn the_full_lab_holds_every_planted_fact_and_stops_cleanly() {
         ("ad", "directory.password-not-required", "k.lee"),
         ("ad", "directory.shared-logins", "class3"),
         ("ad", "directory.privileged", "j.smith"),
+        ("ad", "directory.leavers", "c.wright"),
     ]
     .into_iter()
     .map(|(d, c, t)| (d, c, t.to_string()))
@@ -696,7 +697,7 @@ fn active_directory_alone_in_a_given_folder() {
         .planted_problems()
         .iter()
         .all(|p| p.directory == "ad"));
-    assert_eq!(school.planted_problems().len(), 6);
+    assert_eq!(school.planted_problems().len(), 7);
     let servers = recorded_servers(school.dir()).unwrap();
     assert_eq!(servers.len(), 1);
     assert_eq!(servers[0].name, "samba");
