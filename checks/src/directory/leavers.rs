@@ -23,7 +23,8 @@ use std::path::Path;
 
 use caretaker_config::docs::FieldDoc;
 use caretaker_config::Roster as RosterConfig;
-use time::{Date, OffsetDateTime};
+use caretaker_model::leadership::long_day;
+use time::OffsetDateTime;
 
 use super::judge::Ctx;
 use super::parse::Account;
@@ -95,11 +96,6 @@ struct Read<'a> {
     exported: Option<OffsetDateTime>,
 }
 
-/// `31 August 2026`.
-fn long_date(d: Date) -> String {
-    format!("{} {} {}", d.day(), d.month(), d.year())
-}
-
 fn roster_target(cfg: &RosterConfig, dir: &str) -> Target {
     let name = cfg
         .path
@@ -119,7 +115,7 @@ fn roster_evidence(
         .with("roster", cfg.path.display())
         .with("format", cfg.format.as_str());
     if let Some(t) = exported {
-        ev.push("exported", long_date(t.date()));
+        ev.push("exported", long_day(t.date()));
     }
     ev
 }
@@ -307,7 +303,7 @@ pub(crate) fn judge(ctx: &Ctx<'_>, spec: &CheckSpec) -> Vec<Finding> {
                             a.name,
                             r.cfg.format.system(),
                             r.exported
-                                .map(|t| format!(" exported on {}", long_date(t.date())))
+                                .map(|t| format!(" exported on {}", long_day(t.date())))
                                 .unwrap_or_default()
                         ),
                         base(r).with("on_roster", "no"),
@@ -333,7 +329,7 @@ pub(crate) fn judge(ctx: &Ctx<'_>, spec: &CheckSpec) -> Vec<Finding> {
                                 format!(
                                     "{} left on {}, and the account is still switched on.",
                                     a.name,
-                                    long_date(*left)
+                                    long_day(*left)
                                 ),
                                 base(r).with("matched_by", how).with("leaving_date", left),
                             )
