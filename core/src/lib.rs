@@ -7,6 +7,7 @@ pub mod alert;
 pub mod assess;
 pub mod engine;
 pub mod filter;
+pub mod filter_changes;
 pub mod filterlog;
 pub mod hosts;
 pub mod leadership;

@@ -5,6 +5,7 @@
 //! that runs curl) fetches a connectivity control and then every test URL. [`model::Fetch`] holds
 //! the raw facts of one fetch; [`classify`] judges them here, never on the machine.
 
+pub mod changes;
 pub mod classify;
 pub mod curl;
 pub mod fetch;
@@ -16,7 +17,7 @@ pub use model::{Expect, Fetch, FilterTest, Outcome};
 use crate::registry::{Area, AreaId, CheckSpec};
 
 /// The filter checks, in report order.
-pub const SPECS: &[CheckSpec] = &[CONTROL, MUST_BLOCK, CATEGORIES, MUST_LOAD];
+pub const SPECS: &[CheckSpec] = &[CONTROL, MUST_BLOCK, CATEGORIES, MUST_LOAD, CHANGES];
 
 /// The filter area: one unit of work per `[[filter.vantage]]`.
 #[derive(Debug)]
@@ -70,6 +71,14 @@ pub const MUST_LOAD: CheckSpec = spec(
     "must-load",
     &["7.2/over-blocking", "7.2/regular-checks"],
     "Could not test that safeguarding and teaching sites load",
+);
+
+pub const CHANGES: CheckSpec = spec(
+    "filter.changes",
+    "Filter changes are risk assessed",
+    "changes",
+    &["7.2/changes-risk-assessed"],
+    "Could not compare the filter with its earlier checks",
 );
 
 /// The clause a test serves by default.

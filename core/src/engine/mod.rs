@@ -304,7 +304,9 @@ pub async fn run_audit_with_progress(
     mut progress: impl FnMut(Progress),
 ) -> Result<AuditOutcome, StoreError> {
     // The waivers in force today (read once: a waiver recorded mid-run counts from the next run).
-    let waivers = store.log()?.waivers();
+    // The same log judges the filter changes this run sees against the risk assessments.
+    let log = store.log()?;
+    let waivers = log.waivers();
     let today = store.clock().today();
     let run_id = store.begin_run(&NewRun {
         trigger: req.trigger,
@@ -313,6 +315,10 @@ pub async fn run_audit_with_progress(
         school: req.school.clone(),
         only: req.only.clone(),
     })?;
+    let started_at = match store.run(Some(run_id))? {
+        Some(run) => run.started_at,
+        None => store.clock().now(),
+    };
     let selected: Vec<Unit> = units
         .into_iter()
         .filter(|u| {
@@ -385,6 +391,10 @@ pub async fn run_audit_with_progress(
             next = tasks.join_next() => {
                 let Some(res) = next else { break };
                 let Ok((index, unit, mut findings)) = res else { continue };
+                // Compared with earlier runs before anything is left out or carried forward.
+                let changes =
+                    crate::filter_changes::changes(store, &log, run_id, started_at, &findings)?;
+                findings.extend(changes);
                 findings.retain(|f| req.only.is_empty() || req.only.iter().any(|s| f.check.matches(s)));
                 for f in &mut findings {
                     f.clauses = map.clauses_for(&f.check);

@@ -890,9 +890,11 @@ pub fn os_user() -> String {
 }
 
 mod alerts;
+mod history;
 mod records;
 mod schema;
 mod seal;
+pub use history::PastResult;
 pub use seal::{RecordedHead, Seal};
 
 use schema::MIGRATIONS;
