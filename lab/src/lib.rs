@@ -622,6 +622,7 @@ impl SampleSchool {
                         sinkhole = f.sinkhole_address(),
                         sentence = f.block_sentence(),
                     );
+                    s.push_str(&f.own_tests_toml());
                 }
                 None => {
                     // What a network manager knows about their own filter: its block page's

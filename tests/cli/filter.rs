@@ -59,7 +59,10 @@ fn every_planted_filter_problem_is_reported_from_its_vantage_point() {
             .unwrap_or_else(|| panic!("no control from {v}"));
         assert_eq!(control["status"], "pass", "{control:#}");
         let mine = fs.iter().filter(|f| f["target"]["scope"] == v).count();
-        assert_eq!(mine, 13, "{v}: the control and 12 tests");
+        assert_eq!(
+            mine, 14,
+            "{v}: the control, 12 built-in tests and the school's own"
+        );
     }
     for f in &fs {
         if f["status"] == "pass" {
@@ -69,12 +72,12 @@ fn every_planted_filter_problem_is_reported_from_its_vantage_point() {
         assert!(planted_here, "not planted: {f:#}");
     }
     // How each block was seen, as evidence: the proxy's refusal and the block page.
-    let pupil_ctiru = test_from(&fs, "pupil-pc", "https://ctiru.testfiltering.com/");
-    assert_eq!(pupil_ctiru["status"], "pass");
+    let pupil_adult = test_from(&fs, "pupil-pc", "https://testfiltering.pornhub.com/");
+    assert_eq!(pupil_adult["status"], "pass");
     assert_eq!(
-        evidence_value(pupil_ctiru, "proxy_status"),
+        evidence_value(pupil_adult, "proxy_status"),
         "403",
-        "{pupil_ctiru:#}"
+        "{pupil_adult:#}"
     );
     let office_iwf = test_from(&fs, "admin-office", "http://iwf.testfiltering.com/");
     assert!(
@@ -149,7 +152,8 @@ fn every_planted_filter_problem_is_reported_from_its_vantage_point() {
     assert_eq!(checks.len(), 5);
     let staff = checks.iter().find(|c| c["vantage"] == "staff-pc").unwrap();
     assert_eq!(staff["group"], "staff");
-    assert_eq!(staff["results"].as_array().unwrap().len(), 12);
+    // The 12 built-in tests and the school's own.
+    assert_eq!(staff["results"].as_array().unwrap().len(), 13);
     assert!(staff["action"].is_null());
     let run_id = staff["run"].as_i64().unwrap().to_string();
 
@@ -237,7 +241,7 @@ fn with_the_upstream_cut_nothing_is_reported_as_blocked() {
     let not_errors: Vec<_> = fs.iter().filter(|f| f["status"] != "error").collect();
     assert!(not_errors.is_empty(), "{not_errors:#?}");
     assert_eq!(code, 2, "incomplete, not failing: {err}");
-    assert_eq!(fs.len(), 5 * 13);
+    assert_eq!(fs.len(), 5 * 14);
     for f in &fs {
         assert_eq!(f["status"], "error", "{f:#}");
         let summary = f["summary"].as_str().unwrap();
@@ -503,9 +507,18 @@ fn quiet_audits_tell_only_what_changed() {
     let opened = quiet();
     assert!(opened.contains("New or changed since run 1:"), "{opened}");
     let new: Vec<&str> = opened.lines().filter(|l| l.starts_with("  ")).collect();
-    assert_eq!(new.len(), 1, "only the IWF page for pupils: {opened}");
+    // The IWF page's test for pupils, and the filter change no risk assessment covers.
+    assert_eq!(new.len(), 2, "only the IWF page for pupils: {opened}");
     assert!(
-        new[0].contains("FAIL") && new[0].contains("iwf.testfiltering.com"),
+        new.iter()
+            .all(|l| l.contains("FAIL") && l.contains("iwf.testfiltering.com")),
+        "{opened}"
+    );
+    assert_eq!(
+        new.iter()
+            .filter(|l| l.contains("iwf.testfiltering.com has lo"))
+            .count(),
+        1,
         "{opened}"
     );
     let again = quiet();

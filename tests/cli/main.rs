@@ -12,6 +12,7 @@ mod daemon;
 mod directory_failures;
 mod discovery;
 mod filter;
+mod filter_changes;
 mod hostile;
 mod hosts;
 mod interrupted;

@@ -260,8 +260,41 @@ pub fn judge_changes(
             Some(_) => format!("since {}", day_words(seen_at)),
             None => "since this run".to_string(),
         };
-        let finding = match covering {
-            Some(a) => Finding::new(
+        let undoes = if covering.is_none() {
+            undone(site, assessments, &vp.group)
+        } else {
+            None
+        };
+        let finding = match (covering, undoes) {
+            (None, Some(earlier)) => {
+                ev.push(
+                    "undoes",
+                    format!(
+                        "the change first seen in run {} ({}), which no approved risk assessment covered",
+                        earlier.run,
+                        crate::model::format_rfc3339(earlier.at)
+                    ),
+                );
+                let again = match site.now {
+                    Reach::Loads => "loads again",
+                    Reach::Blocked => "is blocked again",
+                };
+                Finding::new(
+                    CHANGES.id,
+                    target,
+                    Status::Pass,
+                    Severity::Medium,
+                    format!(
+                        "{site_name} {again} for {} on {} {since}, as it was before a change on {} \
+                         that no risk assessment covered: that change is undone.",
+                        lower(&who),
+                        vp.name,
+                        day_words(earlier.at)
+                    ),
+                    ev,
+                )
+            }
+            (Some(a), _) => Finding::new(
                 CHANGES.id,
                 target,
                 Status::Pass,
@@ -274,7 +307,7 @@ pub fn judge_changes(
                 ),
                 ev,
             ),
-            None => {
+            (None, None) => {
                 let why = if about.iter().any(|a| a.approved) {
                     "the risk assessment of it was recorded only after the change was seen"
                 } else if let Some(a) = about.first() {
@@ -295,7 +328,7 @@ pub fn judge_changes(
                     "Find out who changed the filter for {site_name} and why. If the change was \
                      meant, record its risk assessment (`caretaker assess add`, or `n` on the \
                      console's Assessments screen) and, since it was made without one, waive this \
-                     finding with the reason (`caretaker assess waive`); if it was not meant, undo \
+                     finding with the reason (`caretaker waive`); if it was not meant, undo \
                      it in the filter and run `caretaker audit --only filter`."
                 ))
             }
@@ -329,6 +362,33 @@ pub fn judge_changes(
         }
     }
     out
+}
+
+/// When the site's change puts back the state it had before an earlier change that no approved
+/// assessment covered (recorded before that change was seen): the first run of that earlier
+/// change. Undoing a change made without an assessment is not a new change.
+fn undone<'a>(site: &'a SiteHistory, assessments: &[Assessed], group: &str) -> Option<&'a Seen> {
+    let mut runs = site.before.iter().skip_while(|s| s.reach == site.now);
+    let mut earlier = runs.next()?;
+    let mut restored = false;
+    for seen in runs {
+        if seen.reach == site.now {
+            restored = true;
+            break;
+        }
+        earlier = seen;
+    }
+    if !restored {
+        return None;
+    }
+    let other = match site.now {
+        Reach::Loads => Reach::Blocked,
+        Reach::Blocked => Reach::Loads,
+    };
+    let covered = assessments
+        .iter()
+        .any(|a| a.approved && a.dated < earlier.at && is_about(a, site, group, other));
+    (!covered).then_some(earlier)
 }
 
 fn return_words(a: &Assessed) -> &'static str {
@@ -393,6 +453,47 @@ mod tests {
     const NOW: OffsetDateTime = datetime!(2026-12-06 02:00 UTC);
 
     #[test]
+    fn undoing_an_unassessed_change_passes_and_undoing_an_approved_one_does_not() {
+        // Blocked on the 1st, loading on the 2nd and 3rd with nothing approving it, blocked again.
+        let history = vec![
+            seen(3, 3, Reach::Loads),
+            seen(2, 2, Reach::Loads),
+            seen(1, 1, Reach::Blocked),
+        ];
+        let fs = judge_changes(&vp(), &[youtube(Reach::Blocked, history.clone())], &[], NOW);
+        assert_eq!(fs.len(), 1);
+        assert_eq!(fs[0].status, Status::Pass, "{}", fs[0].summary);
+        assert!(
+            fs[0]
+                .summary
+                .contains("is blocked again for pupils on pupil-pc since this run")
+                && fs[0].summary.ends_with("that change is undone."),
+            "{}",
+            fs[0].summary
+        );
+        assert!(fs[0]
+            .evidence
+            .get("undoes")
+            .unwrap_or_default()
+            .contains("run 2"));
+        // The unblock was approved beforehand: blocking it again is a change of its own.
+        let approved = [unblock(4, "www.youtube.com", "pupils", true, 1)];
+        let fs = judge_changes(&vp(), &[youtube(Reach::Blocked, history)], &approved, NOW);
+        assert_eq!(fs[0].status, Status::Fail, "{}", fs[0].summary);
+        assert!(fs[0]
+            .summary
+            .contains("no risk assessment records that change"));
+        // Without the earlier state, a first change is never an undo.
+        let fs = judge_changes(
+            &vp(),
+            &[youtube(Reach::Blocked, vec![seen(2, 2, Reach::Loads)])],
+            &[],
+            NOW,
+        );
+        assert_eq!(fs[0].status, Status::Fail, "{}", fs[0].summary);
+    }
+
+    #[test]
     fn reach_follows_the_test_and_skips_what_says_nothing() {
         assert_eq!(
             reach_of(MUST_LOAD.id, Status::Pass, false),
@@ -432,7 +533,10 @@ mod tests {
             "www.youtube.com has loaded for pupils on pupil-pc since 3 December 2026; no risk \
              assessment records that change."
         );
-        assert_eq!(fs[0].evidence.get("before"), Some("was blocked in run 2 (2026-12-02T02:00:00Z)"));
+        assert_eq!(
+            fs[0].evidence.get("before"),
+            Some("was blocked in run 2 (2026-12-02T02:00:00Z)")
+        );
     }
 
     #[test]
@@ -445,14 +549,18 @@ mod tests {
         };
         // Recorded on the 2nd at noon, seen first on the 3rd at 02:00: covered.
         let before = unblock(7, "youtube.com", "Pupils", true, 2);
-        let fs = judge_changes(&vp(), &[history()], &[before.clone()], NOW);
+        let fs = judge_changes(&vp(), &[history()], std::slice::from_ref(&before), NOW);
         assert_eq!(fs[0].status, Status::Pass, "{}", fs[0].summary);
-        assert!(fs[0].summary.contains("record 7, approved on 2 December 2026"));
+        assert!(fs[0]
+            .summary
+            .contains("record 7, approved on 2 December 2026"));
         // Recorded on the 4th: after the change was seen.
         let after = unblock(8, "www.youtube.com", "pupil", true, 4);
         let fs = judge_changes(&vp(), &[history()], &[after], NOW);
         assert_eq!(fs[0].status, Status::Fail);
-        assert!(fs[0].summary.contains("recorded only after the change was seen"));
+        assert!(fs[0]
+            .summary
+            .contains("recorded only after the change was seen"));
         // Rejected beforehand: the filter was changed against the decision.
         let rejected = unblock(9, "www.youtube.com", "pupil", false, 1);
         let fs = judge_changes(&vp(), &[history()], &[rejected], NOW);
@@ -465,7 +573,9 @@ mod tests {
         block.blocks = true;
         let fs = judge_changes(&vp(), &[history()], &[staff, other, block], NOW);
         assert_eq!(fs[0].status, Status::Fail);
-        assert!(fs[0].summary.ends_with("no risk assessment records that change."));
+        assert!(fs[0]
+            .summary
+            .ends_with("no risk assessment records that change."));
     }
 
     #[test]
@@ -500,7 +610,9 @@ mod tests {
         let fs = judge_changes(&vp(), &[steady], &[], NOW);
         assert_eq!(fs.len(), 1);
         assert_eq!(fs[0].status, Status::Pass);
-        assert!(fs[0].summary.contains("has not changed since 1 December 2026"));
+        assert!(fs[0]
+            .summary
+            .contains("has not changed since 1 December 2026"));
         let fresh = youtube(Reach::Blocked, Vec::new());
         assert!(judge_changes(&vp(), &[fresh], &[], NOW).is_empty());
     }
@@ -508,7 +620,10 @@ mod tests {
     #[test]
     fn site_matching_is_by_host_and_parent_domain_only() {
         assert!(site_covers("youtube.com", "https://www.youtube.com/watch"));
-        assert!(site_covers("https://www.youtube.com/", "https://www.youtube.com/"));
+        assert!(site_covers(
+            "https://www.youtube.com/",
+            "https://www.youtube.com/"
+        ));
         assert!(site_covers("WWW.YouTube.com.", "https://www.youtube.com/"));
         assert!(!site_covers("tube.com", "https://www.youtube.com/"));
         assert!(!site_covers("www.youtube.com", "https://youtube.com/"));

@@ -57,7 +57,7 @@ impl Store {
                 out.push(row.map_err(|e| self.sql(e))?);
             }
         }
-        out.sort_by(|a, b| b.run.cmp(&a.run));
+        out.sort_by_key(|r| std::cmp::Reverse(r.run));
         Ok(out)
     }
 }

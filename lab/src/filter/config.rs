@@ -22,6 +22,15 @@ pub(crate) const BLOCK_TEMPLATE: &str = "ERR_ST_EXAMPLE_BLOCKED";
 pub(crate) const CHILDLINE: &str = "www.childline.org.uk";
 /// The host the pupil network forgets to block (planted).
 pub(crate) const SWEARING: &str = "swearing.testfiltering.com";
+/// The must-block host let through for pupils with no risk assessment (planted): a filter change
+/// once an earlier run saw it blocked ([`super::FilterLab::before_the_change`]).
+pub(crate) const UNASSESSED_UNBLOCK: &str = "ctiru.testfiltering.com";
+/// The school's own test site unblocked for pupils after an approved risk assessment (the
+/// look-alike of [`UNASSESSED_UNBLOCK`]).
+pub(crate) const ASSESSED_UNBLOCK: &str = "www.youtube.com";
+/// The squid line before which [`super::FilterLab::before_the_change`] puts back what pupils'
+/// filter blocked before the change.
+pub(crate) const PUPIL_UNBLOCKED_LINE: &str = "http_access allow pupil_port unblocked_for_pupils\n";
 
 /// One of a school's mail domains, as the lab resolver publishes it: its SPF record and its
 /// DMARC record (at `_dmarc.<domain>`), if any.
@@ -245,8 +254,9 @@ pub(crate) fn squid(
         .collect();
     let mut s = format!(
         "# caretaker-lab web filter: St. Example's filtering proxy.\n\
-         # Planted problems: the pupil port lets {SWEARING} through; the staff port also\n\
-         # blocks {CHILDLINE}. The office port filters correctly.\n\
+         # Planted problems: the pupil port lets {SWEARING} through, and {UNASSESSED_UNBLOCK}\n\
+         # since a change no risk assessment covers; the staff port also blocks {CHILDLINE}.\n\
+         # The office port filters correctly.\n\
          http_port {pupil}:{PROXY_PORT} name={PUPIL_PORT}\n\
          http_port {staff}:{PROXY_PORT} name={STAFF_PORT}\n\
          http_port 127.0.0.1:{office_port} name={OFFICE_PORT}\n\
@@ -275,6 +285,7 @@ pub(crate) fn squid(
          acl must_block dstdomain -n {blocked}\n\
          acl offensive_language dstdomain -n {SWEARING}\n\
          acl childline dstdomain -n {CHILDLINE}\n\
+         acl unblocked_for_pupils dstdomain -n {UNASSESSED_UNBLOCK}\n\
          acl SSL_ports port 443\n\
          acl Safe_ports port 80 443\n\
          acl CONNECT method CONNECT\n\
@@ -286,7 +297,10 @@ pub(crate) fn squid(
          http_access deny !Safe_ports\n\
          http_access deny CONNECT !SSL_ports\n\
          http_access deny address_typed !lab_internet\n\
-         # Pupils: the offensive-language test site is missing from the list (planted).\n\
+         # Pupils: the offensive-language test site is missing from the list (planted), and\n\
+         # {UNASSESSED_UNBLOCK} was let through with no risk assessment (planted);\n\
+         # {ASSESSED_UNBLOCK} is not blocked, after an approved one.\n\
+         {PUPIL_UNBLOCKED_LINE}\
          http_access deny {PUPIL_PORT}_port must_block\n\
          # Staff: the whole list, and Childline too (planted over-blocking).\n\
          http_access deny {STAFF_PORT}_port must_block\n\
@@ -309,6 +323,7 @@ pub(crate) fn squid(
     debug_assert!(SITES
         .iter()
         .any(|s| s.host == SWEARING && s.kind == Kind::MustBlock));
+    debug_assert!(PUPIL_UNBLOCKED_LINE.starts_with(&format!("http_access allow {PUPIL_PORT}_port")));
     s.push('\n');
     s
 }

@@ -23,6 +23,7 @@
 //! and a route `unreachable 10.R.0.0/16` catches anything for the lab's network when the web
 //! servers are cut off ([`FilterLab::cut_upstream`]).
 
+mod change;
 mod config;
 mod dns;
 mod files;
@@ -53,6 +54,8 @@ use net::{Network, GROUPS};
 use planted::planted_filter;
 use start::vantage_command;
 use tools::Tools;
+
+pub use change::CHANGED_FOR_PUPILS;
 
 pub(crate) use stop::stop_dir;
 
@@ -322,6 +325,12 @@ impl FilterLab {
             }
         }
         out
+    }
+
+    /// The planted filter change (check `filter.changes`), reported by an audit after one that
+    /// saw the filter as it was before ([`FilterLab::before_the_change`]).
+    pub fn planted_change(&self) -> Vec<PlantedFilter> {
+        planted::planted_change(self.school)
     }
 
     /// The problems planted in the web filter, one per vantage machine and URL.

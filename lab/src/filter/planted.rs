@@ -1,7 +1,8 @@
 //! The problems planted in each school's web filter, and the URL and check that show each one.
 
 use super::config::{
-    CHILDLINE, RIVERSIDE_GUEST_MISSES, RIVERSIDE_PUPIL_MISSES, RIVERSIDE_STAFF_OVERBLOCKS, SWEARING,
+    CHILDLINE, RIVERSIDE_GUEST_MISSES, RIVERSIDE_PUPIL_MISSES, RIVERSIDE_STAFF_OVERBLOCKS,
+    SWEARING, UNASSESSED_UNBLOCK,
 };
 use super::sites::{self, Kind, SITES};
 use super::PlantedFilter;
@@ -11,6 +12,14 @@ use crate::School;
 pub(super) const PUPIL_PROBLEM: &str =
     "pupil-pc (pupil network): the offensive-language test page \
     (swearing.testfiltering.com) loads; the pupils' filter does not block it.";
+pub(super) const PUPIL_UNBLOCKED: &str =
+    "pupil-pc (pupil network): the CTIRU test page (ctiru.testfiltering.com) loads; it was let \
+    through for pupils with no risk assessment.";
+pub(super) const PUPIL_CHANGE: &str =
+    "pupil-pc (pupil network): a filter change no risk assessment covers. ctiru.testfiltering.com \
+    was blocked for pupils and now loads; www.youtube.com, unblocked the same way after an \
+    approved risk assessment, is the look-alike that passes. Seen by the second of two audits, \
+    with the filter as it was before the change for the first (FilterLab::before_the_change).";
 pub(super) const STAFF_PROBLEM: &str =
     "staff-pc (staff network): Childline (www.childline.org.uk) is \
     blocked; the staff filter over-blocks a safeguarding site.";
@@ -58,6 +67,21 @@ fn must_block_check(url: &str) -> &'static str {
     }
 }
 
+/// The planted filter change: seen only by an audit after one that saw the filter as it was
+/// before the change (so not among [`planted_filter`]'s problems of a single audit).
+pub(super) fn planted_change(school: School) -> Vec<PlantedFilter> {
+    match school {
+        School::Example => vec![PlantedFilter {
+            vantage: "pupil-pc".into(),
+            group: "pupil",
+            check: "filter.changes",
+            url: sites::url_of(UNASSESSED_UNBLOCK),
+            what: PUPIL_CHANGE,
+        }],
+        School::Riverside => Vec::new(),
+    }
+}
+
 pub(super) fn planted_filter(school: School) -> Vec<PlantedFilter> {
     if school == School::Riverside {
         let url = sites::url_of(RIVERSIDE_PUPIL_MISSES);
@@ -93,6 +117,13 @@ pub(super) fn planted_filter(school: School) -> Vec<PlantedFilter> {
             check: "filter.categories",
             url: sites::url_of(SWEARING),
             what: PUPIL_PROBLEM,
+        },
+        PlantedFilter {
+            vantage: "pupil-pc".into(),
+            group: "pupil",
+            check: "filter.categories",
+            url: sites::url_of(UNASSESSED_UNBLOCK),
+            what: PUPIL_UNBLOCKED,
         },
         PlantedFilter {
             vantage: "staff-pc".into(),

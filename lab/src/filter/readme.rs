@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 use super::config::PROXY_PORT;
 use super::net::{filtering, Filtering};
 use super::planted::{
-    GUEST_PROBLEM, PUPIL_PROBLEM, RIVERSIDE_GUEST_PROBLEM, RIVERSIDE_PUPIL_PROBLEM,
-    RIVERSIDE_STAFF_PROBLEM, STAFF_PROBLEM,
+    GUEST_PROBLEM, PUPIL_CHANGE, PUPIL_PROBLEM, PUPIL_UNBLOCKED, RIVERSIDE_GUEST_PROBLEM,
+    RIVERSIDE_PUPIL_PROBLEM, RIVERSIDE_STAFF_PROBLEM, STAFF_PROBLEM,
 };
 use super::sites;
 use super::FilterLab;
@@ -83,7 +83,10 @@ impl FilterLab {
              \"The internet\" is one address, {web}, where nginx serves every test site over HTTP and\n\
              HTTPS with a certificate from the lab CA ({ca}).\n\n\
              Planted problems:\n\
-             - {PUPIL_PROBLEM}\n- {STAFF_PROBLEM}\n- {GUEST_PROBLEM}\n\
+             - {PUPIL_PROBLEM}\n- {PUPIL_UNBLOCKED}\n- {STAFF_PROBLEM}\n- {GUEST_PROBLEM}\n\
+             - {PUPIL_CHANGE}\n\
+             \x20 ./scripts/sample-school does that: it audits the filter as it was, records the\n\
+             \x20 approved risk assessment for www.youtube.com, then makes the change and audits.\n\
              The office proxy filters correctly (the four test sites blocked, nothing else), and so\n\
              does the BYOD network's DNS filtering (a sinkhole for the four test sites).\n\n\
              To look by hand (as root; KEY is the lab's client key):\n\

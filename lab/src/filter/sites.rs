@@ -1,5 +1,5 @@
 //! The lab's "internet": the sites the web filter is tested against (caretaker's built-in test
-//! list, exact), their pages, and the block page.
+//! list, exact, and the school's own tests), their pages, and the block page.
 
 /// What the school's filter must do with a site.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -12,6 +12,8 @@ pub(crate) enum Kind {
     Control,
     /// The school filter's own block page.
     BlockPage,
+    /// A site the school tests itself (`[[filter.test]]`): it must load.
+    Own,
 }
 
 /// One site of the lab's internet.
@@ -180,7 +182,20 @@ pub(crate) const SITES: &[Site] = &[
         "Page blocked",
         BLOCK_SENTENCE,
     ),
+    site(
+        "www.youtube.com",
+        "https://www.youtube.com/",
+        "YouTube",
+        Kind::Own,
+        "YouTube",
+        "YouTube: videos for the classroom, unblocked for pupils after a risk assessment.",
+    ),
 ];
+
+/// St. Example's own `[[filter.test]]` sites (beside the built-in list).
+pub(crate) fn own_tests() -> impl Iterator<Item = &'static Site> {
+    SITES.iter().filter(|s| s.kind == Kind::Own)
+}
 
 /// The HTML of the filter's block page (the block host serves it; squid's deny page is the same).
 pub(crate) fn block_page() -> String {
@@ -213,7 +228,7 @@ impl Site {
         match self.kind {
             Kind::Control => ("success.txt", CONTROL_BODY.to_string()),
             Kind::BlockPage => ("index.html", block_page()),
-            Kind::MustBlock | Kind::MustLoad => (
+            Kind::MustBlock | Kind::MustLoad | Kind::Own => (
                 "index.html",
                 format!(
                     "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>{t}</title></head>\n\
@@ -261,6 +276,7 @@ mod tests {
         "Bitesize",
         "Wikipedia",
         "GOV.UK",
+        "YouTube",
     ];
 
     #[test]

@@ -8,7 +8,7 @@ use std::io::Read;
 use std::process::{Output, Stdio};
 use std::time::Instant;
 
-use super::config::{CHILDLINE, SWEARING};
+use super::config::{CHILDLINE, SWEARING, UNASSESSED_UNBLOCK};
 use super::net::Plan;
 use super::sites::{Kind, BLOCK_SENTENCE, CONTROL_BODY, CONTROL_URL, SITES};
 use super::*;
@@ -322,7 +322,7 @@ fn every_vantage_point_sees_its_own_filter() {
     thread::scope(|s| {
         s.spawn(|| {
             check_vantage(lab, From::Machine(&v[0]), &|h| {
-                must_block(h) && h != SWEARING
+                must_block(h) && h != SWEARING && h != UNASSESSED_UNBLOCK
             })
         });
         s.spawn(|| {
