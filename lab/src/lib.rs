@@ -133,6 +133,7 @@ const LAB_FILES: &[&str] = &[
     "pids",
     "known_hosts",
     "mail_server.py",
+    "filter-change-assessment.toml",
 ];
 const LAB_DIRS: &[&str] = &[
     "ldap", "ad", "tls", "secrets", "logs", "hosts", "filter", "mail", "mis",
@@ -344,6 +345,13 @@ impl SampleSchool {
         }
         util::write_file(&school.config_path, &school.config_toml())?;
         util::write_file(&school.dir.join("README.txt"), &school.readme())?;
+        if let Some(toml) = school
+            .filter
+            .as_ref()
+            .and_then(|f| f.change_assessment_toml())
+        {
+            util::write_file(&school.dir.join("filter-change-assessment.toml"), &toml)?;
+        }
         school.startup = started.elapsed();
         Ok(school)
     }

@@ -62,6 +62,16 @@ enum Cmd {
         #[arg(long, default_value = "lab-state")]
         dir: PathBuf,
     },
+    /// Set St. Example's web filter as it was before the planted filter change (`before`: the
+    /// CTIRU test page and YouTube blocked for pupils), or as it is after it (`after`, as `up`
+    /// starts it). An audit before and one after see the change (the check `filter.changes`).
+    FilterChange {
+        /// The lab folder.
+        #[arg(long, default_value = "lab-state")]
+        dir: PathBuf,
+        #[arg(value_parser = ["before", "after"])]
+        when: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -220,6 +230,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 eprintln!("stopped {n} server(s) of {}", dir.display());
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::FilterChange { dir, when } => {
+            let dir = absolute(&dir)?;
+            caretaker_lab::filter::change_detached(&dir, when == "before")
+                .context("changing the sample school's web filter")?;
+            eprintln!("St. Example's web filter is as it was {when} the change");
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Status { dir } => {

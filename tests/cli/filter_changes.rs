@@ -7,28 +7,6 @@ use std::path::Path;
 
 use crate::util::{audit_json, caretaker, evidence_value, filter_school, findings, run};
 
-const ASSESSMENT: &str = r#"
-requested_by = "Mr Okafor (Year 6 teacher)"
-reason = "Science and history videos used in lessons"
-mitigations = "Restricted mode on; comments hidden; videos chosen by the teacher"
-risk_level = "low"
-educational_assessor = "Mr Okafor"
-technical_assessor = "R. Singh (network manager)"
-decision = "approve"
-applied_on = 2026-12-01
-review_by = "2027-07-31"
-
-[risks]
-content = "Recommended videos may be unsuitable"
-contact = "Comments (hidden)"
-conduct = "none"
-
-[change]
-action = "unblock"
-site = "www.youtube.com"
-groups = ["pupils"]
-"#;
-
 fn changes_of(doc: &serde_json::Value) -> Vec<serde_json::Value> {
     findings(doc)
         .into_iter()
@@ -36,9 +14,8 @@ fn changes_of(doc: &serde_json::Value) -> Vec<serde_json::Value> {
         .collect()
 }
 
-fn record_assessment(home: &Path, config: &Path) {
-    let file = home.join("youtube.toml");
-    std::fs::write(&file, ASSESSMENT).unwrap();
+/// Records the lab's approved risk assessment of unblocking YouTube for pupils.
+fn record_assessment(home: &Path, config: &Path, file: &Path) {
     let mut c = caretaker(home);
     c.args(["assess", "add", "--file"])
         .arg(&file)
@@ -74,7 +51,8 @@ fn a_filter_change_passes_only_with_an_approved_risk_assessment_recorded_before_
 
     // The assessment, then the change. The store keeps times to the second, and an assessment
     // recorded in the same second as the run that first sees the change is not "before" it.
-    record_assessment(home.path(), lab.config_path());
+    let file = lab.dir().join("filter-change-assessment.toml");
+    record_assessment(home.path(), lab.config_path(), &file);
     std::thread::sleep(std::time::Duration::from_millis(1100));
     filter.after_the_change().unwrap();
     let (code, doc, err) = audit_json(home.path(), lab.config_path(), &["--only", "filter"]);

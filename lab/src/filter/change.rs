@@ -8,6 +8,8 @@ use super::config::{
     ASSESSED_UNBLOCK, BLOCK_TEMPLATE, PUPIL_PORT, PUPIL_UNBLOCKED_LINE, UNASSESSED_UNBLOCK,
 };
 use super::FilterLab;
+use std::path::Path;
+
 use crate::{LabError, School};
 
 const BEFORE_START: &str = "# as it was before the change (caretaker-lab before_the_change): start";
@@ -27,26 +29,7 @@ impl FilterLab {
                 "only St. Example's web filter has a planted change".into(),
             ));
         }
-        let path = self.dir.join("squid/squid.conf");
-        let conf = std::fs::read_to_string(&path).map_err(|e| LabError::io("reading", &path, e))?;
-        let conf = without_before(&conf);
-        let Some(at) = conf.find(PUPIL_UNBLOCKED_LINE) else {
-            return Err(LabError::State(format!(
-                "{}: no line {:?} to put the old rules before",
-                path.display(),
-                PUPIL_UNBLOCKED_LINE.trim()
-            )));
-        };
-        let mut changed = conf.clone();
-        changed.insert_str(
-            at,
-            &format!(
-                "{BEFORE_START}\nacl before_change dstdomain -n {UNASSESSED_UNBLOCK} {ASSESSED_UNBLOCK}\n\
-                 http_access deny {PUPIL_PORT}_port before_change\n\
-                 deny_info {BLOCK_TEMPLATE} before_change\n{BEFORE_END}\n"
-            ),
-        );
-        crate::util::write_file(&path, &changed)?;
+        rewrite(&self.dir.join("squid/squid.conf"), true)?;
         self.reconfigure()
     }
 
@@ -68,14 +51,103 @@ impl FilterLab {
         s
     }
 
+    /// The approved risk assessment of unblocking www.youtube.com for pupils, as
+    /// `caretaker assess add --file` reads it (St. Example's only).
+    pub fn change_assessment_toml(&self) -> Option<String> {
+        (self.school == School::Example).then(|| {
+            format!(
+                "# The approved risk assessment of the planted filter change's look-alike:\n\
+                 # caretaker assess add --file THIS --config caretaker.toml\n\
+                 requested_by = \"Mr Okafor (Year 6 teacher)\"\n\
+                 reason = \"Science and history videos used in lessons\"\n\
+                 mitigations = \"Restricted mode on; comments hidden; videos chosen by the teacher\"\n\
+                 risk_level = \"low\"\n\
+                 educational_assessor = \"Mr Okafor\"\n\
+                 technical_assessor = \"R. Singh (network manager)\"\n\
+                 decision = \"approve\"\n\
+                 applied_on = {today}\n\
+                 review_by = \"{review}\"\n\n\
+                 [risks]\n\
+                 content = \"Recommended videos may be unsuitable\"\n\
+                 contact = \"Comments (hidden)\"\n\
+                 conduct = \"none\"\n\n\
+                 [change]\n\
+                 action = \"unblock\"\n\
+                 site = \"{ASSESSED_UNBLOCK}\"\n\
+                 groups = [\"pupils\"]\n",
+                today = time::OffsetDateTime::now_utc().date(),
+                review = format_args!("{}-07-31", time::OffsetDateTime::now_utc().year() + 1),
+            )
+        })
+    }
+
     /// Makes the planted change again after [`FilterLab::before_the_change`]: the filter as the
     /// lab starts it.
     pub fn after_the_change(&self) -> Result<(), LabError> {
-        let path = self.dir.join("squid/squid.conf");
-        let conf = std::fs::read_to_string(&path).map_err(|e| LabError::io("reading", &path, e))?;
-        crate::util::write_file(&path, &without_before(&conf))?;
+        rewrite(&self.dir.join("squid/squid.conf"), false)?;
         self.reconfigure()
     }
+}
+
+/// [`FilterLab::before_the_change`] (`before`) or [`FilterLab::after_the_change`] for a lab left
+/// running in `lab_dir` (`caretaker-lab filter-change`): squid found from the pid the lab
+/// recorded.
+pub fn change_detached(lab_dir: &Path, before: bool) -> Result<(), LabError> {
+    let fdir = lab_dir.join("filter");
+    let state = fdir.join("state");
+    let text = std::fs::read_to_string(&state).map_err(|e| LabError::io("reading", &state, e))?;
+    let pid = text
+        .lines()
+        .find_map(|l| {
+            let mut it = l.split_whitespace();
+            match (it.next(), it.next(), it.next()) {
+                (Some("pid"), Some(pid), Some("squid")) => pid.parse::<u32>().ok(),
+                _ => None,
+            }
+        })
+        .ok_or_else(|| {
+            LabError::State(format!(
+                "{}: no squid (St. Example's only)",
+                state.display()
+            ))
+        })?;
+    let running = || {
+        if crate::process::pid_alive(pid) {
+            Ok(())
+        } else {
+            Err(LabError::State(format!(
+                "squid (pid {pid}) of {} is not running",
+                lab_dir.display()
+            )))
+        }
+    };
+    running()?;
+    rewrite(&fdir.join("squid/squid.conf"), before)?;
+    super::reload_squid(pid, &fdir.join("logs/squid.log"), running)
+}
+
+/// Writes squid's configuration at `path` as before the change (`before`) or after it.
+fn rewrite(path: &Path, before: bool) -> Result<(), LabError> {
+    let conf = std::fs::read_to_string(path).map_err(|e| LabError::io("reading", path, e))?;
+    let mut conf = without_before(&conf);
+    if before {
+        let Some(at) = conf.find(PUPIL_UNBLOCKED_LINE) else {
+            return Err(LabError::State(format!(
+                "{}: no line {:?} to put the old rules before (St. Example's squid only)",
+                path.display(),
+                PUPIL_UNBLOCKED_LINE.trim()
+            )));
+        };
+        conf.insert_str(
+            at,
+            &format!(
+                "{BEFORE_START}\nacl before_change dstdomain -n {UNASSESSED_UNBLOCK} {ASSESSED_UNBLOCK}\n\
+                 http_access deny {PUPIL_PORT}_port before_change\n\
+                 deny_info {BLOCK_TEMPLATE} before_change\n{BEFORE_END}\n"
+            ),
+        );
+    }
+    crate::util::write_file(path, &conf)
 }
 
 /// squid's configuration without what [`FilterLab::before_the_change`] added.

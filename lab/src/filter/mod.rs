@@ -55,7 +55,7 @@ use planted::planted_filter;
 use start::vantage_command;
 use tools::Tools;
 
-pub use change::CHANGED_FOR_PUPILS;
+pub use change::{change_detached, CHANGED_FOR_PUPILS};
 
 pub(crate) use stop::stop_dir;
 
@@ -268,30 +268,7 @@ impl FilterLab {
             .iter()
             .find(|s| s.name == "squid")
             .ok_or_else(|| LabError::State("this filter has no squid".into()))?;
-        let ready = |log: &str| log.matches("Accepting HTTP Socket connections").count();
-        let before = ready(&std::fs::read_to_string(&squid.log).unwrap_or_default());
-        let pid = nix::unistd::Pid::from_raw(
-            i32::try_from(squid.pid).map_err(|_| LabError::State("squid's pid".into()))?,
-        );
-        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGHUP)
-            .map_err(|e| LabError::State(format!("cannot signal squid: {e}")))?;
-        let deadline = std::time::Instant::now() + Duration::from_secs(20);
-        loop {
-            squid.check_alive()?;
-            let log = std::fs::read_to_string(&squid.log).unwrap_or_default();
-            // Three ports: the pupils', the staff's and the office's.
-            if ready(&log) >= before + 3 {
-                return Ok(());
-            }
-            if std::time::Instant::now() >= deadline {
-                return Err(LabError::Timeout {
-                    what: "squid to read its configuration again".into(),
-                    secs: 20.0,
-                    detail: crate::util::tail(&squid.log, 15),
-                });
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        reload_squid(squid.pid, &squid.log, || squid.check_alive())
     }
 
     /// The school's mail domains, whose SPF and DMARC records the lab resolver serves.
@@ -374,6 +351,38 @@ impl Drop for FilterLab {
 fn join<T>(h: thread::ScopedJoinHandle<'_, Result<T, LabError>>) -> Result<T, LabError> {
     h.join()
         .unwrap_or_else(|_| Err(LabError::State("a start-up thread panicked".into())))
+}
+
+/// Sends squid (`pid`, logging to `log`) SIGHUP and waits until it listens again on its three
+/// ports (the pupils', the staff's and the office's); `alive` says whether it is still running.
+fn reload_squid(
+    pid: u32,
+    log: &Path,
+    alive: impl Fn() -> Result<(), LabError>,
+) -> Result<(), LabError> {
+    let ready = |log: &str| log.matches("Accepting HTTP Socket connections").count();
+    let before = ready(&std::fs::read_to_string(log).unwrap_or_default());
+    let pid = nix::unistd::Pid::from_raw(
+        i32::try_from(pid).map_err(|_| LabError::State("squid's pid".into()))?,
+    );
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGHUP)
+        .map_err(|e| LabError::State(format!("cannot signal squid: {e}")))?;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        alive()?;
+        let text = std::fs::read_to_string(log).unwrap_or_default();
+        if ready(&text) >= before + 3 {
+            return Ok(());
+        }
+        if std::time::Instant::now() >= deadline {
+            return Err(LabError::Timeout {
+                what: "squid to read its configuration again".into(),
+                secs: 20.0,
+                detail: crate::util::tail(log, 15),
+            });
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 const LET_THROUGH_START: &str = "# let through by hand (caretaker-lab let_through): start";
