@@ -18,7 +18,7 @@ fn changes_of(doc: &serde_json::Value) -> Vec<serde_json::Value> {
 fn record_assessment(home: &Path, config: &Path, file: &Path) {
     let mut c = caretaker(home);
     c.args(["assess", "add", "--file"])
-        .arg(&file)
+        .arg(file)
         .arg("--config")
         .arg(config);
     let (code, out, err) = run(c);

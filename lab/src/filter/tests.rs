@@ -369,7 +369,7 @@ fn every_vantage_point_sees_its_own_filter() {
 
     // The planted problems name the vantage machines and the URLs above.
     let planted = lab.planted_filter();
-    assert_eq!(planted.len(), 6);
+    assert_eq!(planted.len(), 7);
     assert!(planted
         .iter()
         .all(|p| v.iter().any(|v| v.name == p.vantage && v.group == p.group)));
@@ -535,6 +535,21 @@ fn a_detached_lab_is_stopped_from_its_folder() {
         _tmp: tmp,
         ..
     } = fx;
+    // The planted filter change, undone and made again from the folder alone.
+    let pupil = lab.vantages()[0].clone();
+    assert_eq!(pupil.group, "pupil");
+    let youtube = "https://www.youtube.com/";
+    assert_loads(
+        &fetch(&lab, From::Machine(&pupil), youtube, MAX_TIME),
+        "YouTube",
+    );
+    change::change_detached(&dir, true).unwrap();
+    assert_blocked(&fetch(&lab, From::Machine(&pupil), youtube, MAX_TIME));
+    change::change_detached(&dir, false).unwrap();
+    assert_loads(
+        &fetch(&lab, From::Machine(&pupil), youtube, MAX_TIME),
+        "YouTube",
+    );
     drop(lab);
     // Still there: servers, namespaces, the resolver.
     assert!(pids.iter().all(|p| process::pid_alive(*p)), "{pids:?}");
