@@ -93,6 +93,11 @@ pub enum Command {
     #[command(subcommand)]
     Attestations(AttestationsCommand),
     /// Open the console.
+    ///
+    /// On the Compliance screen, `v` reads the findings against the next standard: the school's
+    /// policy, the DfE standards (both, cyber security, filtering and monitoring), Cyber
+    /// Essentials, and back; the screen's title names the standard shown (`caretaker show
+    /// --policy` prints the same views).
     Console,
     /// Run the checks on the school's schedule, in the foreground until stopped (for systemd).
     ///
