@@ -153,6 +153,95 @@ pub fn judge(
     (findings, lines)
 }
 
+/// One standard as the leadership report shows it, in plain English.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StandardSummary {
+    pub id: String,
+    pub title: String,
+    /// The standard's own words.
+    pub text: String,
+    /// "red", "amber", "green", "grey".
+    pub status: String,
+    /// "Met", "Not met", "Needs a person to confirm", "Not covered by caretaker", …
+    pub words: String,
+    /// Why, in one line: the worst finding, the attestation, or what a person is to confirm.
+    pub reason: String,
+    /// "machine", "attestation" or "not-covered".
+    pub coverage: String,
+    /// What of it no check looks at ("" when nothing).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub not_checked: String,
+}
+
+/// A standard's document as the leadership report shows it: each of its standards.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StandardsSection {
+    /// The view's name (`dfe-cyber`, `filtering`).
+    pub view: String,
+    /// The document's name ("DfE cyber security standards for schools and colleges").
+    pub title: String,
+    pub standards: Vec<StandardSummary>,
+}
+
+/// The end-of-period findings read against each of `views` for the leadership report, judged
+/// with the current `attestations` on `today`.
+pub fn report_sections(
+    views: &[View],
+    findings: &[Finding],
+    attestations: &[(i64, Attestation)],
+    today: time::Date,
+) -> Vec<StandardsSection> {
+    views
+        .iter()
+        .map(|v| {
+            let (_, lines) = judge(&v.map, findings, attestations, today);
+            StandardsSection {
+                view: v.name.clone(),
+                title: v.map.policy.clone(),
+                standards: lines.into_iter().map(summary).collect(),
+            }
+        })
+        .collect()
+}
+
+fn summary(l: StandardLine) -> StandardSummary {
+    let words = match (l.line.status, l.coverage) {
+        (ClauseStatus::Grey, Coverage::Attestation) => "Needs a person to confirm",
+        (ClauseStatus::Grey, Coverage::NotCovered) => "Not covered by caretaker",
+        (ClauseStatus::Grey, Coverage::Machine) => "Not checked",
+        (ClauseStatus::Red, _) => "Not met",
+        (ClauseStatus::Amber, _) => "Met, with something to look at",
+        (ClauseStatus::Green, Coverage::Attestation) => "Confirmed by a person",
+        (ClauseStatus::Green, _) => "Met",
+    };
+    let reason = match (l.line.status, l.coverage) {
+        (ClauseStatus::Grey, Coverage::Attestation) => {
+            "No machine can check this: a member of staff confirms it (caretaker attest)."
+                .to_string()
+        }
+        (ClauseStatus::Grey, Coverage::NotCovered) => {
+            "caretaker neither checks this nor records it; the school evidences it another way."
+                .to_string()
+        }
+        _ => l.line.reason.clone(),
+    };
+    StandardSummary {
+        coverage: match l.coverage {
+            Coverage::Machine => "machine",
+            Coverage::Attestation => "attestation",
+            Coverage::NotCovered => "not-covered",
+        }
+        .to_string(),
+        id: l.line.id,
+        title: l.line.title,
+        text: l.text,
+        status: l.line.status.word().to_lowercase(),
+        words: words.to_string(),
+        reason,
+        not_checked: l.not_checked,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -256,6 +345,35 @@ text = "Monitor."
         assert!(lines[1].line.reason.contains("caretaker attest s/training"));
         assert_eq!(lines[2].coverage, Coverage::NotCovered);
         assert!(lines[2].line.reason.starts_with("not covered"));
+    }
+
+    #[test]
+    fn the_leadership_report_says_in_words_who_must_see_to_what() {
+        let view = View {
+            name: "s".into(),
+            map: map(),
+        };
+        let findings = vec![finding("host.antivirus", "pc-02", Status::Fail)];
+        let sections = report_sections(&[view], &findings, &[], today());
+        let s = &sections[0];
+        assert_eq!((s.view.as_str(), s.title.as_str()), ("s", "A standard"));
+        let words: Vec<(&str, &str)> = s
+            .standards
+            .iter()
+            .map(|x| (x.status.as_str(), x.words.as_str()))
+            .collect();
+        assert_eq!(
+            words,
+            vec![
+                ("red", "Not met"),
+                ("grey", "Needs a person to confirm"),
+                ("grey", "Not covered by caretaker")
+            ]
+        );
+        assert_eq!(s.standards[0].not_checked, "the firewall");
+        assert!(s.standards[1]
+            .reason
+            .contains("a member of staff confirms it"));
     }
 
     #[test]

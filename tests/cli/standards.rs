@@ -224,6 +224,37 @@ fn every_finding_shows_against_a_dfe_standard_and_what_needs_a_person_is_listed(
     for l in text.lines() {
         assert!(l.chars().count() <= 80, "wider than 80: {l:?}");
     }
+    // The leadership report reads the same findings against both DfE documents, plainly, with
+    // what needs a person named and the attested backups confirmed.
+    let md = h.join("report.md");
+    let mut c = caretaker(h);
+    c.args(["report", "--format", "md", "-o"])
+        .arg(&md)
+        .arg("--config")
+        .arg(config);
+    let (code, _, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    let md = std::fs::read_to_string(&md).unwrap();
+    let section = md
+        .split("## Against the DfE standards")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no DfE section: {md}"));
+    assert!(section.contains("### DfE cyber security standards for schools and colleges"));
+    assert!(section.contains("### DfE filtering and monitoring standards for schools and colleges"));
+    assert!(
+        section.contains("| Report cyber attacks. | Needs a person to confirm |"),
+        "{section}"
+    );
+    assert!(
+        section.contains("| Develop and implement a plan to back up your data and review this every year. | Confirmed by a person |"),
+        "{section}"
+    );
+    assert!(
+        section.contains("Control and secure user accounts and access privileges. | Not met |"),
+        "{section}"
+    );
+    assert!(section.contains("Needs a person to confirm: Cyber risk assessed every year"));
+
     // The school's own view is still the default.
     let (code, school, _) = ct(h, config, &["show", "--format", "json"]);
     assert_eq!(code, 0);
