@@ -84,7 +84,8 @@ pub enum Command {
     Waivers(WaiversCommand),
     /// Attest that a clause no machine can check is met, until a date.
     ///
-    /// Only clauses marked `attestation = true` in the clause map (see `caretaker checks`). A
+    /// Only clauses marked `attestation = true` in the clause map (see `caretaker checks`), or the
+    /// standards of `caretaker show --policy` that need a person (docs/standards.md). A
     /// clause with no findings is GREEN while the attestation is in force and AMBER once it has
     /// expired; findings, when there are any, still decide.
     Attest(AttestArgs),
@@ -92,6 +93,11 @@ pub enum Command {
     #[command(subcommand)]
     Attestations(AttestationsCommand),
     /// Open the console.
+    ///
+    /// On the Compliance screen, `v` reads the findings against the next standard: the school's
+    /// policy, the DfE standards (both, cyber security, filtering and monitoring), Cyber
+    /// Essentials, and back; the screen's title names the standard shown (`caretaker show
+    /// --policy` prints the same views).
     Console,
     /// Run the checks on the school's schedule, in the foreground until stopped (for systemd).
     ///
@@ -264,6 +270,48 @@ pub struct ShowArgs {
     /// Every finding, the passes too, with every sentence whole, clause by clause.
     #[arg(long)]
     pub all: bool,
+
+    /// Which standard to read the findings against: the school's own online safety policy
+    /// (`school`, the default), both DfE standards for schools and colleges (`dfe`: cyber
+    /// security, and filtering and monitoring), the DfE cyber security standards alone
+    /// (`dfe-cyber`), the DfE filtering and monitoring standards alone (`filtering`), or Cyber
+    /// Essentials' five technical controls (`cyber-essentials`). A standard no machine can check
+    /// (training, tested restores, roles, reporting attacks) is listed as needing a person's
+    /// attestation (`caretaker attest ID`); one caretaker does not cover is listed as such.
+    /// docs/standards.md has the table.
+    #[arg(long, value_enum, value_name = "VIEW", default_value_t = PolicyView::School)]
+    pub policy: PolicyView,
+}
+
+/// A standard the findings can be read against (`caretaker show --policy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PolicyView {
+    /// The school's online safety policy (its clause map).
+    School,
+    /// The DfE cyber security standards and the DfE filtering and monitoring standards.
+    Dfe,
+    /// The DfE cyber security standards for schools and colleges.
+    DfeCyber,
+    /// The DfE filtering and monitoring standards for schools and colleges.
+    #[value(alias = "dfe-filtering")]
+    Filtering,
+    /// Cyber Essentials' requirements: firewalls, secure configuration, security update
+    /// management, user access control, malware protection.
+    #[value(alias = "ce")]
+    CyberEssentials,
+}
+
+impl PolicyView {
+    /// The view's name, as the built-in standards know it.
+    pub fn name(self) -> &'static str {
+        match self {
+            PolicyView::School => caretaker_checks::standards::SCHOOL,
+            PolicyView::Dfe => caretaker_checks::standards::DFE,
+            PolicyView::DfeCyber => caretaker_checks::standards::DFE_CYBER,
+            PolicyView::Filtering => caretaker_checks::standards::FILTERING,
+            PolicyView::CyberEssentials => caretaker_checks::standards::CYBER_ESSENTIALS,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -296,7 +344,8 @@ pub enum WaiversCommand {
 
 #[derive(Debug, Args)]
 pub struct AttestArgs {
-    /// The clause's id in the clause map (`7.4/network-files`).
+    /// The clause's id in the clause map (`7.4/network-files`), or a built-in standard's that no
+    /// machine can check (`dfe-cyber/backups`; `caretaker show --policy dfe` lists them).
     pub clause: String,
 
     /// What was done and seen ("The shared drive is scanned weekly by the antivirus").

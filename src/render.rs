@@ -109,7 +109,7 @@ pub fn report_attested(
     out
 }
 
-fn table<'a>(findings: impl Iterator<Item = &'a Finding>) -> String {
+pub(crate) fn table<'a>(findings: impl Iterator<Item = &'a Finding>) -> String {
     let rows: Vec<FindingRow> = findings
         .map(|f| FindingRow {
             status: f.status.as_str().to_uppercase(),
@@ -199,7 +199,7 @@ pub fn width() -> usize {
 }
 
 /// The first line of a report: the school and the run.
-fn heading(school: &str, run: &RunRecord, width: usize) -> String {
+pub(crate) fn heading(school: &str, run: &RunRecord, width: usize) -> String {
     fit(
         &format!(
             "caretaker · {school} · run {} · {} · {} by {}{}",
@@ -219,7 +219,7 @@ fn heading(school: &str, run: &RunRecord, width: usize) -> String {
 
 /// One finding on one line: what it is about and its sentence (its status too, when the list
 /// mixes them).
-fn finding_line(f: &Finding, with_status: bool, width: usize) -> String {
+pub(crate) fn finding_line(f: &Finding, with_status: bool, width: usize) -> String {
     let status = if with_status {
         format!("{:<6} ", f.status.as_str().to_uppercase())
     } else {

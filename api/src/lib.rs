@@ -198,6 +198,9 @@ pub struct Catalogue {
     pub filter_control: &'static str,
     /// The filter's must-load test (a page that must not be over-blocked).
     pub filter_must_load: &'static str,
+    /// The built-in standards the findings can also be read against (the DfE's, Cyber
+    /// Essentials), in the order the console cycles through them after the school's policy.
+    pub views: Vec<caretaker_model::standards::View>,
 }
 
 impl Catalogue {

@@ -12,6 +12,7 @@ pub mod host;
 pub mod mail;
 pub mod model;
 pub mod registry;
+pub mod standards;
 
 pub use clauses::{Clause, ClauseMap, ClauseMapError};
 pub use model::{CheckId, Evidence, Finding, Severity, Status, Target, TargetKind};

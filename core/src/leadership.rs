@@ -117,6 +117,14 @@ pub fn report(
             })
             .collect(),
     };
+    // Both DfE documents, each a section of its own.
+    let views: Vec<caretaker_checks::standards::View> = [
+        caretaker_checks::standards::DFE_CYBER,
+        caretaker_checks::standards::FILTERING,
+    ]
+    .into_iter()
+    .filter_map(caretaker_checks::standards::view)
+    .collect();
     Ok(leadership::build(Inputs {
         school,
         map,
@@ -130,6 +138,7 @@ pub fn report(
         log: &log,
         chain,
         period,
+        views: &views,
     }))
 }
 

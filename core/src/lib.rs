@@ -16,6 +16,7 @@ pub mod preflight;
 pub mod presence;
 pub mod report;
 pub mod schedule;
+pub mod standards;
 pub mod store;
 
 pub use engine::{run_audit, units_from_config, AuditOutcome, AuditRequest, Unit};

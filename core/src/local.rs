@@ -228,6 +228,7 @@ pub fn catalogue() -> Catalogue {
         checks: caretaker_checks::registry::all().copied().collect(),
         filter_control: caretaker_checks::filter::classify::CONTROL,
         filter_must_load: caretaker_checks::filter::classify::MUST_LOAD,
+        views: caretaker_checks::standards::views(),
     }
 }
 

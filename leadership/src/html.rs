@@ -124,6 +124,7 @@ pub fn html(r: &LeadershipReport) -> String {
     filter_changes(&mut o, r);
     exceptions(&mut o, r);
     review(&mut o, r);
+    crate::standards::html(&mut o, &r.standards);
     appendix(&mut o, r);
     o.push_str("</main>\n</body>\n</html>\n");
     o
@@ -150,7 +151,7 @@ fn when_text(rfc3339: &str) -> String {
         .unwrap_or_else(|_| rfc3339.to_string())
 }
 
-fn rag(status: &str, words: &str) -> String {
+pub(crate) fn rag(status: &str, words: &str) -> String {
     let mark = match status {
         "red" => "✗",
         "amber" => "!",
@@ -167,7 +168,7 @@ fn rag(status: &str, words: &str) -> String {
 /// A table: caption, headers with their columns' shares of the width (per cent), rows of cells
 /// (already HTML); each cell labelled with its header for narrow screens. The widths are fixed,
 /// so a long web address wraps in its own column instead of squeezing the others.
-fn table(o: &mut String, caption: &str, headers: &[(&str, u8)], rows: &[Vec<String>]) {
+pub(crate) fn table(o: &mut String, caption: &str, headers: &[(&str, u8)], rows: &[Vec<String>]) {
     let _ = write!(
         o,
         "<table>\n<caption>{}</caption>\n<colgroup>",

@@ -6,6 +6,7 @@
 pub mod html;
 pub mod markdown;
 pub mod pdf;
+pub mod standards;
 pub mod svg;
 
 pub use html::html;

@@ -242,6 +242,7 @@ pub fn markdown(r: &LeadershipReport) -> String {
             l.actions
         );
     }
+    crate::standards::markdown(&mut o, &r.standards);
     let ch = &r.appendix.chain;
     let _ = writeln!(
         o,

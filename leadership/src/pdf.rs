@@ -15,6 +15,8 @@ use krilla::paint::{Fill, Stroke, StrokeDash};
 use krilla::text::{Font, TextDirection};
 use krilla::Document;
 
+mod standards;
+
 /// Where DejaVu Sans is on Debian.
 pub const FONT_DIR: &str = "/usr/share/fonts/truetype/dejavu";
 
@@ -644,6 +646,7 @@ pub fn pdf(r: &LeadershipReport) -> Result<Vec<u8>, String> {
         );
     }
 
+    standards::standards(&mut l, &r.standards);
     l.section("Appendix: the evidence");
     let ch = &r.appendix.chain;
     l.text_block(

@@ -35,6 +35,10 @@ pub struct Clause {
     /// Whether a person may attest to this clause by hand.
     #[serde(default)]
     pub attestation: bool,
+    /// What of the clause no check looks at, when checks evidence only part of it ("the boundary
+    /// firewall"); for a standard's view, so a report does not claim more than was checked.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub not_checked: String,
 }
 
 impl Clause {
@@ -99,6 +103,27 @@ impl ClauseMap {
         origin: &str,
         specs: &[&CheckSpec],
     ) -> Result<ClauseMap, ClauseMapError> {
+        Self::parse_with(text, origin, specs, true)
+    }
+
+    /// Parses and validates a standard's map (a view of the findings against a standard the
+    /// school did not write, such as the DfE's): as [`ClauseMap::parse`], except that a check may
+    /// evidence none of its clauses, and the checks' own clause ids (the school policy's) are not
+    /// added to it. Every check a clause names must exist.
+    pub fn parse_view(
+        text: &str,
+        origin: &str,
+        specs: &[&CheckSpec],
+    ) -> Result<ClauseMap, ClauseMapError> {
+        Self::parse_with(text, origin, specs, false)
+    }
+
+    fn parse_with(
+        text: &str,
+        origin: &str,
+        specs: &[&CheckSpec],
+        policy: bool,
+    ) -> Result<ClauseMap, ClauseMapError> {
         let mut map: ClauseMap = toml::from_str(text).map_err(|e| ClauseMapError::Parse {
             origin: origin.to_string(),
             message: e.to_string(),
@@ -136,6 +161,9 @@ impl ClauseMap {
                     check: sel.clone(),
                 });
             }
+        }
+        if !policy {
+            return Ok(map);
         }
         for spec in specs {
             let id = CheckId::new(spec.id);

@@ -188,6 +188,10 @@ pub struct LeadershipReport {
     pub filter_changes: FilterChanges,
     pub exceptions: Exceptions,
     pub review: Review,
+    /// The findings read against the DfE standards: each standard met, not met, needing a
+    /// person to confirm it, or not covered.
+    #[serde(default)]
+    pub standards: Vec<crate::standards::StandardsSection>,
     pub appendix: Appendix,
 }
 
@@ -573,6 +577,8 @@ pub struct Inputs<'a> {
     pub filter_checks: Vec<FilterCheck>,
     pub log: &'a Log,
     pub chain: ChainReport,
+    /// The standards the report also reads the findings against (the DfE's).
+    pub views: &'a [crate::standards::View],
 }
 
 /// The findings of a picture made of `runs` (newest first), as the console makes it
@@ -666,6 +672,7 @@ pub fn build(i: Inputs<'_>) -> LeadershipReport {
         filter_changes: filter_changes(i.log, &i.period),
         exceptions: exceptions(i.log, &i.period),
         review: review(&attestations, &i.period),
+        standards: crate::standards::report_sections(i.views, &end, &attestations, today),
         appendix: Appendix {
             failing: end
                 .iter()

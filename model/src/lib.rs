@@ -9,6 +9,7 @@
 //! - [`picture`]: the current picture made of several runs, and what changed between two runs;
 //! - [`filterlog`]: the filter check log's entries;
 //! - [`records`]: the filter-change log's records and the rules they are written by;
+//! - [`standards`]: the standards (DfE, Cyber Essentials) as views of the same findings;
 //! - [`leadership`]: the report leadership reads, built from all of the above.
 
 pub mod alert;
@@ -22,6 +23,7 @@ pub mod picture;
 pub mod records;
 pub mod run;
 pub mod spec;
+pub mod standards;
 pub mod text;
 
 pub use clauses::{Clause, ClauseMap, ClauseMapError};

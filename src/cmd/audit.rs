@@ -192,6 +192,64 @@ pub fn show(config: Option<&Path>, args: &ShowArgs) -> Result<u8, Fail> {
     let api = local(config)?;
     let run = stored_run(&api, args.run)?;
     let findings = api.findings(run.id).map_err(api_fail)?;
-    print_run(&api, &run, &findings, args.format, args.all)?;
+    let name = args.policy.name();
+    if name == caretaker_checks::standards::SCHOOL {
+        print_run(&api, &run, &findings, args.format, args.all)?;
+        return Ok(0);
+    }
+    let view = api
+        .catalogue()
+        .views
+        .into_iter()
+        .find(|v| v.name == name)
+        .ok_or_else(|| {
+            fail(
+                caretaker_api::EXIT_USAGE,
+                anyhow::anyhow!("this caretaker has no built-in standard called {name:?}"),
+            )
+        })?;
+    print_view(&api, &view, &run, &findings, args.format, args.all)?;
     Ok(0)
+}
+
+/// A run read against a built-in standard (`show --policy`).
+fn print_view(
+    api: &Front,
+    view: &caretaker_checks::standards::View,
+    run: &RunRecord,
+    findings: &[Finding],
+    format: Format,
+    all: bool,
+) -> Result<(), Fail> {
+    let changes = api.change_log().map_err(api_fail)?;
+    let today = changes.today;
+    let attestations = changes.into_log().attestations();
+    let school = &api.context().school;
+    match format {
+        Format::Text => {
+            let (tagged, lines) =
+                caretaker_checks::standards::judge(&view.map, findings, &attestations, today);
+            write_stdout(&caretaker::render_standards::view_report(
+                school,
+                view,
+                run,
+                &tagged,
+                &lines,
+                all,
+                if all { usize::MAX } else { render::width() },
+            ))
+        }
+        Format::Json => {
+            let mut tagged = Vec::new();
+            json_out(&caretaker_core::standards::view_document(
+                school,
+                view,
+                run,
+                findings,
+                &attestations,
+                today,
+                &mut tagged,
+            ))
+        }
+    }
 }

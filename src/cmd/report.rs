@@ -154,14 +154,16 @@ pub fn review(config: Option<&Path>, args: &caretaker::cli::ReviewArgs) -> Resul
     }
     let api = local(config)?;
     let map = &api.context().map;
+    let views = api.catalogue().views;
     let id = file
         .clause
         .as_deref()
         .unwrap_or("7.2/regular-checks")
         .trim();
-    let clause = map.clauses.iter().find(|c| c.id == id).ok_or_else(|| {
+    // The school's clause, or a built-in standard's (`dfe-filtering/review`).
+    let clause = caretaker_checks::standards::find_clause(map, &views, id).ok_or_else(|| {
         usage(format!(
-            "`clause` = {id:?} is not a clause of the clause map; set `clause` to the clause the review is of"
+            "`clause` = {id:?} is not a clause of the clause map nor of a built-in standard; set `clause` to the clause the review is of"
         ))
     })?;
     let slt = details

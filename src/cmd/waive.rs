@@ -221,20 +221,27 @@ pub(crate) fn attest(config: Option<&Path>, args: &AttestArgs) -> Result<u8, Fai
     )?;
     let api = local(config)?;
     let map = &api.context().map;
-    let attestable: Vec<&str> = map
+    let views = api.catalogue().views;
+    // The school's clauses first, then the built-in standards' (`dfe-cyber/backups`).
+    let mut attestable: Vec<&str> = Vec::new();
+    for c in map
         .clauses
         .iter()
+        .chain(views.iter().flat_map(|v| v.map.clauses.iter()))
         .filter(|c| c.attestation)
-        .map(|c| c.id.as_str())
-        .collect();
+    {
+        if !attestable.contains(&c.id.as_str()) {
+            attestable.push(&c.id);
+        }
+    }
     let id = args.clause.trim();
-    let clause = match map.clauses.iter().find(|c| c.id == id) {
+    let clause = match caretaker_checks::standards::find_clause(map, &views, id) {
         Some(c) if c.attestation => c,
         found => {
             let why = if found.is_some() {
                 "is not one a person can attest to (the clause map does not mark it `attestation = true`)"
             } else {
-                "is not a clause of the clause map"
+                "is not a clause of the clause map nor a standard of `caretaker show --policy`"
             };
             return Err(fail(
                 EXIT_USAGE,

@@ -22,6 +22,7 @@ mod report_schema;
 mod sample_school;
 mod scripts;
 mod socket;
+mod standards;
 mod store_damage;
 mod tamper;
 mod util;

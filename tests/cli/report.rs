@@ -457,6 +457,7 @@ fn the_pdf_report_has_every_section_on_a4_pages() {
         "Filter changes and who agreed them",
         "Exceptions: what is waived or attested",
         "The yearly review of filtering and monitoring",
+        "Against the DfE standards",
         "Appendix: the evidence",
     ] {
         assert!(text.contains(heading), "no {heading:?} in the PDF's text");

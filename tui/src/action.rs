@@ -40,6 +40,9 @@ pub enum Action {
     CycleStatus,
     /// Findings: the next sort order.
     CycleSort,
+    /// Compliance: read the findings against the next standard (the school's policy, the DfE
+    /// standards, Cyber Essentials).
+    CycleView,
     /// Clear the search and status filter of the current screen.
     ClearFilters,
     /// Audit everything now.

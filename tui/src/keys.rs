@@ -161,6 +161,7 @@ pub const KEYS: &[Binding] = &[
     b(Key::Char('e'), None, Action::NewSite, "enter a reported site (the Internet Site Log Sheet)", SITES, Some("e enter")),
     b(Key::Char('d'), None, Action::Withdraw, "withdraw the waiver or attestation (a reason; it stays in the log, marked withdrawn)", ATTESTATIONS, Some("d withdraw")),
     b(Key::Char('a'), None, Action::Attest, "attest the clause (one the policy map lets a person attest)", COMPLIANCE, Some("a attest")),
+    b(Key::Char('v'), None, Action::CycleView, "view: the school's policy, the DfE standards, Cyber Essentials", COMPLIANCE, Some("v view")),
     b(Key::Char('w'), None, Action::Waive, "waive the finding until a date (justification, approved by)", FINDINGS, Some("w waive")),
     b(Key::Char('f'), None, Action::CycleStatus, "status filter: all, problems, fail, error, warn, waived, pass", FINDINGS, Some("f status")),
     b(Key::Char('s'), None, Action::CycleSort, "sort: worst first, check, target, severity", FINDINGS, Some("s sort")),

@@ -203,6 +203,9 @@ pub struct State {
     /// First / last seen, by [`seen_key`](crate::update::seen_key).
     pub seen: BTreeMap<String, Loadable<Option<Seen>>>,
     pub compliance: usize,
+    /// The standard the findings are read against (`school`, `dfe`, …; see
+    /// [`Picture::in_view`]); kept across reloads.
+    pub view: String,
     pub findings: FindingsView,
     pub hosts: usize,
     pub directory: usize,
@@ -250,6 +253,7 @@ impl State {
             runs_pending: false,
             seen: BTreeMap::new(),
             compliance: 0,
+            view: caretaker_model::standards::SCHOOL.to_string(),
             findings: FindingsView::default(),
             hosts: 0,
             directory: 0,

@@ -50,6 +50,14 @@ pub struct Picture {
     pub clauses: Vec<ClauseRow>,
     /// Every check this version has (the Hosts and Directory columns, the filter's roles).
     pub catalogue: Catalogue,
+    /// The standard the clauses and the findings' clauses are read against: `school` (the
+    /// school's policy, `map`), or a built-in standard's view (see [`Picture::in_view`]).
+    pub view: String,
+    /// The school's own clause map, kept while another standard is shown.
+    pub school_map: ClauseMap,
+    /// The attestations the clauses are judged with, and the day they are judged on.
+    pub attestations: Vec<(i64, caretaker_model::records::Attestation)>,
+    pub today: Option<time::Date>,
 }
 
 impl Picture {
@@ -62,31 +70,13 @@ impl Picture {
         runs: Vec<(RunRecord, Vec<Finding>)>,
     ) -> Picture {
         let (used, findings, from_run) = current(runs);
-        let lines = clause_lines(map, &findings);
-        let started: BTreeMap<i64, time::OffsetDateTime> =
-            used.iter().map(|r| (r.id, r.started_at)).collect();
-        let clauses = lines
-            .into_iter()
-            .map(|line| {
-                let mut counts = StatusCounts::default();
-                let mut verified: Option<i64> = None;
-                for (f, run) in findings.iter().zip(&from_run) {
-                    if f.clauses.contains(&line.id) {
-                        counts.add(f.status, 1);
-                        verified = Some(verified.map_or(*run, |v| v.max(*run)));
-                    }
-                }
-                ClauseRow {
-                    text: map
-                        .clause(&line.id)
-                        .map(|c| c.text.clone())
-                        .unwrap_or_default(),
-                    verified: verified.and_then(|id| started.get(&id).map(|t| (id, *t))),
-                    counts,
-                    line,
-                }
-            })
-            .collect();
+        let clauses = clause_rows(
+            map,
+            &findings,
+            &from_run,
+            &used,
+            clause_lines(map, &findings),
+        );
         Picture {
             school: school.to_string(),
             map: map.clone(),
@@ -96,6 +86,10 @@ impl Picture {
             from_run,
             clauses,
             catalogue,
+            view: caretaker_model::standards::SCHOOL.to_string(),
+            school_map: map.clone(),
+            attestations: Vec::new(),
+            today: None,
         }
     }
 
@@ -113,6 +107,8 @@ impl Picture {
         attestations: &[(i64, caretaker_model::records::Attestation)],
         today: time::Date,
     ) -> Picture {
+        self.attestations = attestations.to_vec();
+        self.today = Some(today);
         let lines = clause_lines_attested(&self.map, &self.findings, attestations, today);
         for (row, line) in self.clauses.iter_mut().zip(lines) {
             if row.line.id == line.id {
@@ -139,6 +135,41 @@ impl Picture {
 }
 
 pub use caretaker_model::picture::current;
+
+/// Every clause of `map` as the Compliance screen lists it, from its `lines` (in map order):
+/// with the counts of the findings that evidence it and the run that last verified it.
+fn clause_rows(
+    map: &ClauseMap,
+    findings: &[Finding],
+    from_run: &[i64],
+    used: &[RunRecord],
+    lines: Vec<ClauseLine>,
+) -> Vec<ClauseRow> {
+    let started: BTreeMap<i64, time::OffsetDateTime> =
+        used.iter().map(|r| (r.id, r.started_at)).collect();
+    lines
+        .into_iter()
+        .map(|line| {
+            let mut counts = StatusCounts::default();
+            let mut verified: Option<i64> = None;
+            for (f, run) in findings.iter().zip(from_run) {
+                if f.clauses.contains(&line.id) {
+                    counts.add(f.status, 1);
+                    verified = Some(verified.map_or(*run, |v| v.max(*run)));
+                }
+            }
+            ClauseRow {
+                text: map
+                    .clause(&line.id)
+                    .map(|c| c.text.clone())
+                    .unwrap_or_default(),
+                verified: verified.and_then(|id| started.get(&id).map(|t| (id, *t))),
+                counts,
+                line,
+            }
+        })
+        .collect()
+}
 
 /// The status words of the console, always shown as words (colour only adds to them).
 pub fn status_word(s: Status) -> &'static str {
@@ -198,6 +229,7 @@ mod filter;
 mod findings;
 mod hosts;
 mod runs;
+mod view;
 
 pub use directory::*;
 pub use filter::*;

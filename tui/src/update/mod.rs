@@ -76,6 +76,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             | Action::ToggleMark
             | Action::CycleStatus
             | Action::CycleSort
+            | Action::CycleView
             | Action::ClearFilters
             | Action::AuditAll
             | Action::AuditSelection
@@ -219,6 +220,17 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Action::CycleView => {
+            if state.screen == Screen::Compliance {
+                if let Some(p) = state.picture() {
+                    let next = p.in_view(&p.next_view());
+                    state.view = next.view.clone();
+                    state.picture = Loadable::Ready(Box::new(next));
+                    reset_selection(state);
+                }
+            }
+            Vec::new()
+        }
         Action::CycleSort => {
             if state.screen == Screen::Findings {
                 state.findings.sort = state.findings.sort.next();
@@ -357,6 +369,10 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
                 return Vec::new();
             }
             match result {
+                // Read against the standard shown before the reload.
+                Ok(p) if p.view != state.view => {
+                    state.picture = Loadable::Ready(Box::new(p.in_view(&state.view)))
+                }
                 Ok(p) => state.picture = Loadable::Ready(p),
                 Err(e) => {
                     if state.picture.ready().is_some() {

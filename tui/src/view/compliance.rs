@@ -71,10 +71,16 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, p: &Picture, theme: &T
     let mut selected_line = 0;
     let show_header = usize::from(list.height) > rows.len() + p.map.sections.len();
     if show_header {
+        // A standard's view lists standards; the school's policy, clauses.
+        let what = if p.view == caretaker_model::standards::SCHOOL {
+            "CLAUSE"
+        } else {
+            "STANDARD"
+        };
         let mut h = format!(
             "  {}{} {:>count_w$} ",
             fit("STATUS", 7),
-            fit("CLAUSE", title_w),
+            fit(what, title_w),
             "N"
         );
         if wide {
