@@ -5,6 +5,7 @@
 //! that runs curl) fetches a connectivity control and then every test URL. [`model::Fetch`] holds
 //! the raw facts of one fetch; [`classify`] judges them here, never on the machine.
 
+pub mod bypass;
 pub mod classify;
 pub mod curl;
 pub mod fetch;
@@ -16,7 +17,16 @@ pub use model::{Expect, Fetch, FilterTest, Outcome};
 use crate::registry::{Area, AreaId, CheckSpec};
 
 /// The filter checks, in report order.
-pub const SPECS: &[CheckSpec] = &[CONTROL, MUST_BLOCK, CATEGORIES, MUST_LOAD];
+pub const SPECS: &[CheckSpec] = &[
+    CONTROL,
+    MUST_BLOCK,
+    CATEGORIES,
+    MUST_LOAD,
+    bypass::SAFE_SEARCH,
+    bypass::ENCRYPTED_DNS,
+    bypass::PRIVATE_RELAY,
+    bypass::VPN_PROXY,
+];
 
 /// The filter area: one unit of work per `[[filter.vantage]]`.
 #[derive(Debug)]
