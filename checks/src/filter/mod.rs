@@ -177,14 +177,19 @@ pub fn default_tests() -> Vec<FilterTest> {
     ]
 }
 
-/// The built-in tests as the man page lists them (caretaker.toml(5) is generated from this).
+/// The built-in tests as the man page lists them (caretaker.toml(5) is generated from this), then
+/// the built-in bypass sites (must-block for pupils' groups only).
 pub fn builtin_docs() -> Vec<caretaker_config::docs::BuiltinTest> {
+    let bypass = bypass::default_bypass_sites().into_iter().map(|t| (t, true));
     default_tests()
         .into_iter()
-        .map(|t| caretaker_config::docs::BuiltinTest {
-            expect: match t.expect {
-                Expect::Block => "must-block".into(),
-                Expect::Load => "must-load".into(),
+        .map(|t| (t, false))
+        .chain(bypass)
+        .map(|(t, pupils)| caretaker_config::docs::BuiltinTest {
+            expect: match (t.expect, pupils) {
+                (Expect::Block, true) => "must-block for pupils".into(),
+                (Expect::Block, false) => "must-block".into(),
+                (Expect::Load, _) => "must-load".into(),
             },
             url: t.url,
             category: t.category,
