@@ -122,7 +122,11 @@ impl BypassPlan {
     }
 
     /// The facts, from the fetches of [`BypassPlan::fetched`] (in order) and the lookups.
-    fn facts(&self, fetched: Vec<(FilterTest, Fetch)>, lookups: Result<Vec<Lookup>, String>) -> BypassFacts {
+    fn facts(
+        &self,
+        fetched: Vec<(FilterTest, Fetch)>,
+        lookups: Result<Vec<Lookup>, String>,
+    ) -> BypassFacts {
         let mut fetched = fetched.into_iter();
         let sites: Vec<(FilterTest, Fetch)> = fetched.by_ref().take(self.sites.len()).collect();
         let probes = self

@@ -180,7 +180,9 @@ pub fn default_tests() -> Vec<FilterTest> {
 /// The built-in tests as the man page lists them (caretaker.toml(5) is generated from this), then
 /// the built-in bypass sites (must-block for pupils' groups only).
 pub fn builtin_docs() -> Vec<caretaker_config::docs::BuiltinTest> {
-    let bypass = bypass::default_bypass_sites().into_iter().map(|t| (t, true));
+    let bypass = bypass::default_bypass_sites()
+        .into_iter()
+        .map(|t| (t, true));
     default_tests()
         .into_iter()
         .map(|t| (t, false))

@@ -118,10 +118,12 @@ fn default_sinkholes() -> Vec<String> {
 }
 
 fn default_pupil_groups() -> Vec<String> {
-    ["pupil", "pupils", "learner", "learners", "student", "students"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect()
+    [
+        "pupil", "pupils", "learner", "learners", "student", "students",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
 }
 
 /// `[[filter.bypass_site]]`: an encrypted-DNS service or a VPN or web-proxy site that must not

@@ -442,26 +442,50 @@ mod tests {
         assert!(d.contains("listen-address=10.231.1.1\n"));
         assert!(!d.contains("listen-address=10.231.3.1\n"));
         // Safe search locked on; the canaries unknown (NXDOMAIN).
-        assert!(d.contains("cname=www.google.com,forcesafesearch.google.com\n"), "{d}");
-        assert!(d.contains("cname=duckduckgo.com,safe.duckduckgo.com\n"), "{d}");
+        assert!(
+            d.contains("cname=www.google.com,forcesafesearch.google.com\n"),
+            "{d}"
+        );
+        assert!(
+            d.contains("cname=duckduckgo.com,safe.duckduckgo.com\n"),
+            "{d}"
+        );
         assert!(d.contains("host-record=forcesafesearch.google.com,10.231.9.80\n"));
-        assert!(!d.contains("use-application-dns.net") && !d.contains("icloud"), "{d}");
+        assert!(
+            !d.contains("use-application-dns.net") && !d.contains("icloud"),
+            "{d}"
+        );
         // Planted: the guest network's resolver answers the search engines as themselves.
         let g = dnsmasq_unfiltered(&plan);
         assert!(g.contains("listen-address=10.231.3.1\n"), "{g}");
         assert!(!g.contains("listen-address=10.231.1.1\n"), "{g}");
-        assert!(g.contains("host-record=www.google.com,10.231.9.90\n"), "{g}");
+        assert!(
+            g.contains("host-record=www.google.com,10.231.9.90\n"),
+            "{g}"
+        );
         assert!(!g.contains("cname="), "{g}");
         assert!(!g.contains("use-application-dns.net"), "{g}");
         // Squid: pupils may not reach the bypass sites, staff and the office may; every port
         // sends a search engine asked for over HTTP to its safe-search host.
-        assert!(s.contains("http_access deny pupil_port bypass_sites\n"), "{s}");
+        assert!(
+            s.contains("http_access deny pupil_port bypass_sites\n"),
+            "{s}"
+        );
         assert!(!s.contains("deny staff_port bypass_sites"));
         assert!(!s.contains("deny office_port bypass_sites"));
-        assert!(s.contains("acl bypass_sites dstdomain -n dns.google cloudflare-dns.com"), "{s}");
+        assert!(
+            s.contains("acl bypass_sites dstdomain -n dns.google cloudflare-dns.com"),
+            "{s}"
+        );
         assert!(s.contains("protonvpn.com"), "{s}");
-        assert!(s.contains("acl search_engine_0 dstdomain -n www.google.com\n"), "{s}");
-        assert!(s.contains("http_access deny !CONNECT search_engine_0\n"), "{s}");
+        assert!(
+            s.contains("acl search_engine_0 dstdomain -n www.google.com\n"),
+            "{s}"
+        );
+        assert!(
+            s.contains("http_access deny !CONNECT search_engine_0\n"),
+            "{s}"
+        );
         assert!(s.contains("deny_info 302:http://forcesafesearch.google.com/ search_engine_0\n"));
         assert!(d.contains("local=/#/\n"));
         // No pid file: /var/run/dnsmasq.pid left by another dnsmasq must not stop this one.
@@ -498,7 +522,10 @@ mod tests {
         assert!(k.contains("host-record=dns.google,10.231.8.1\n"), "{k}");
         assert!(k.contains("host-record=protonvpn.com,10.231.9.80\n"), "{k}");
         assert!(k.contains("cname=www.bing.com,strict.bing.com\n"), "{k}");
-        assert!(k.contains("host-record=use-application-dns.net,10.231.9.80\n"), "{k}");
+        assert!(
+            k.contains("host-record=use-application-dns.net,10.231.9.80\n"),
+            "{k}"
+        );
         assert!(!k.contains("icloud"), "{k}");
     }
 
@@ -527,7 +554,10 @@ mod tests {
         }
         // Every Riverside network blocks the bypass sites and locks safe search on.
         for r in [&pupil, &staff, &guest, &byod] {
-            assert!(r.contains("cname=www.youtube.com,restrict.youtube.com\n"), "{r}");
+            assert!(
+                r.contains("cname=www.youtube.com,restrict.youtube.com\n"),
+                "{r}"
+            );
             assert!(!r.contains("use-application-dns.net"), "{r}");
         }
         assert!(pupil.contains(&format!("host-record=protonvpn.com,{block}\n")));

@@ -432,9 +432,14 @@ mod tests {
         let control = SITES.iter().find(|s| s.kind == Kind::Control).unwrap();
         assert_eq!(control.page().1, "success\n");
         assert_eq!(bypass_hosts().count(), 9);
-        assert_eq!(SITES.iter().filter(|s| s.kind == Kind::SafeSearch).count(), 4);
+        assert_eq!(
+            SITES.iter().filter(|s| s.kind == Kind::SafeSearch).count(),
+            4
+        );
         for (_, safe) in ENGINES {
-            assert!(SITES.iter().any(|s| s.host == *safe && s.kind == Kind::SafeSearch));
+            assert!(SITES
+                .iter()
+                .any(|s| s.host == *safe && s.kind == Kind::SafeSearch));
         }
         assert_eq!(must_block_hosts().count(), 4);
         assert_eq!(SITES.iter().filter(|s| s.kind == Kind::MustLoad).count(), 8);

@@ -9,9 +9,9 @@ use std::process::{Output, Stdio};
 use std::time::Instant;
 
 use super::config::{CHILDLINE, SWEARING};
-use super::sites::{DOH_CANARY, ENGINES, RELAY_CANARIES, VPN_LET_THROUGH};
 use super::net::Plan;
 use super::sites::{Kind, BLOCK_SENTENCE, CONTROL_BODY, CONTROL_URL, SITES};
+use super::sites::{DOH_CANARY, ENGINES, RELAY_CANARIES, VPN_LET_THROUGH};
 use super::*;
 use crate::process;
 use crate::tls::LabCa;
@@ -420,10 +420,17 @@ fn every_vantage_point_sees_its_own_filter() {
     }
     // Through squid, a search engine asked for over HTTP goes to its safe-search host.
     let mut cmd = Command::new("curl");
-    cmd.args(["-sS", "-o", "/dev/null", "-w", "%{http_code} %{redirect_url}", "-x"])
-        .arg(lab.office_proxy().unwrap())
-        .args(MAX_TIME)
-        .arg("http://www.google.com/");
+    cmd.args([
+        "-sS",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code} %{redirect_url}",
+        "-x",
+    ])
+    .arg(lab.office_proxy().unwrap())
+    .args(MAX_TIME)
+    .arg("http://www.google.com/");
     let out = run_for(&mut cmd, Duration::from_secs(20));
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),

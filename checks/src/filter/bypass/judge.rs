@@ -236,8 +236,8 @@ fn resolver_answers(lookups: &[Lookup]) -> bool {
 /// Safe search judged from the vantage point's own DNS answers.
 fn safe_search_by_dns(vp: &VantagePoint, engine: &Engine, lookups: &[Lookup]) -> Finding {
     let who = vp.who();
-    let mut ev = dns_evidence(vp, "safe-search", engine.host)
-        .with("safe_search_host", safe_words(engine));
+    let mut ev =
+        dns_evidence(vp, "safe-search", engine.host).with("safe_search_host", safe_words(engine));
     let Some(main) = find(lookups, engine.host) else {
         return safe_search_error(
             vp,
@@ -254,7 +254,12 @@ fn safe_search_by_dns(vp: &VantagePoint, engine: &Engine, lookups: &[Lookup]) ->
         .collect();
     let mut safe_addresses = BTreeSet::new();
     for s in &safe {
-        let label = s.name.split('.').next().unwrap_or_default().replace('-', "_");
+        let label = s
+            .name
+            .split('.')
+            .next()
+            .unwrap_or_default()
+            .replace('-', "_");
         let prefix = format!("safe_{label}_");
         push_lookup(&mut ev, &prefix, s);
         safe_addresses.extend(s.addresses.iter().cloned());
@@ -300,7 +305,11 @@ fn safe_search_by_dns(vp: &VantagePoint, engine: &Engine, lookups: &[Lookup]) ->
             );
         }
         _ => {
-            let why = format!("{} could not be looked up ({})", engine.host, failed_words(main));
+            let why = format!(
+                "{} could not be looked up ({})",
+                engine.host,
+                failed_words(main)
+            );
             return error(ev, why);
         }
     }
@@ -414,7 +423,11 @@ fn safe_search_by_proxy(
     };
     let ev = evidence(vp, &probe, fetch, rules).with("safe_search_host", safe_words(engine));
     let target = dns_target(vp, engine.host);
-    let hops: Vec<&String> = fetch.redirects.iter().chain(fetch.final_url.iter()).collect();
+    let hops: Vec<&String> = fetch
+        .redirects
+        .iter()
+        .chain(fetch.final_url.iter())
+        .collect();
     let to_safe = hops.iter().find_map(|h| {
         host_of(h).and_then(|host| engine.safe_hosts.iter().find(|s| **s == host).copied())
     });

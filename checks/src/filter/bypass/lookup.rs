@@ -46,7 +46,10 @@ impl Answer {
 
     /// True when the resolver answered that the name has no address (any of the three ways).
     pub fn no_address(self) -> bool {
-        matches!(self, Answer::NxDomain | Answer::NoAddress | Answer::NotFound)
+        matches!(
+            self,
+            Answer::NxDomain | Answer::NoAddress | Answer::NotFound
+        )
     }
 }
 
@@ -119,7 +122,10 @@ pub fn resolver_for(
             let (config, system) = hickory_resolver::system_conf::read_system_conf()
                 .map_err(|e| format!("the system's resolver configuration cannot be read: {e}"))?;
             opts.ndots = system.ndots;
-            (config, "this machine's resolver (/etc/resolv.conf)".to_string())
+            (
+                config,
+                "this machine's resolver (/etc/resolv.conf)".to_string(),
+            )
         }
     };
     let resolver = TokioResolver::builder_with_config(config, TokioConnectionProvider::default())
@@ -143,7 +149,9 @@ pub async fn look_up(resolver: &TokioResolver, by: &str, name: &str, timeout: Du
             by,
             format!("no answer within {} s", timeout.as_secs()),
         ),
-        Ok(Err(e)) if e.is_nx_domain() => Lookup::without(name, Answer::NxDomain, by, e.to_string()),
+        Ok(Err(e)) if e.is_nx_domain() => {
+            Lookup::without(name, Answer::NxDomain, by, e.to_string())
+        }
         Ok(Err(e)) if e.is_no_records_found() => {
             Lookup::without(name, Answer::NoAddress, by, e.to_string())
         }

@@ -191,8 +191,16 @@ pub fn default_bypass_sites() -> Vec<FilterTest> {
         site("https://protonvpn.com/".into(), "vpn", "Proton VPN"),
         site("https://nordvpn.com/".into(), "vpn", "NordVPN"),
         site("https://www.expressvpn.com/".into(), "vpn", "ExpressVPN"),
-        site("https://www.croxyproxy.com/".into(), "web-proxy", "CroxyProxy"),
-        site("https://www.proxysite.com/".into(), "web-proxy", "ProxySite"),
+        site(
+            "https://www.croxyproxy.com/".into(),
+            "web-proxy",
+            "CroxyProxy",
+        ),
+        site(
+            "https://www.proxysite.com/".into(),
+            "web-proxy",
+            "ProxySite",
+        ),
     ]
 }
 

@@ -165,7 +165,8 @@ fn no_answer_for_the_safe_name_is_an_error_never_a_pass() {
     let g = by_target(&fs, "www.google.com");
     assert_eq!(g.status, Status::Error, "{g:#?}");
     assert!(
-        g.summary.contains("forcesafesearch.google.com itself did not resolve"),
+        g.summary
+            .contains("forcesafesearch.google.com itself did not resolve"),
         "{}",
         g.summary
     );
@@ -297,11 +298,7 @@ fn through_a_proxy_only_a_rewrite_seen_passes() {
 fn bypass_sites_load_or_are_blocked_under_their_own_checks() {
     let sites = default_bypass_sites();
     let doh = sites[0].clone();
-    let vpn = sites
-        .iter()
-        .find(|t| t.category == "vpn")
-        .cloned()
-        .unwrap();
+    let vpn = sites.iter().find(|t| t.category == "vpn").cloned().unwrap();
     assert_eq!(check_of_site(&doh), ENCRYPTED_DNS.id);
     assert_eq!(check_of_site(&vpn), VPN_PROXY.id);
     let doh_answer = response(&doh.url, 200, "\u{0}\u{13}caretaker-doh-check\u{7}example");
@@ -322,18 +319,25 @@ fn bypass_sites_load_or_are_blocked_under_their_own_checks() {
     let v = by_target(&fs, &vpn.url);
     assert_eq!(v.status, Status::Pass, "{v:#?}");
     assert!(
-        v.summary.starts_with("Pupils on pc cannot reach the VPN site protonvpn.com"),
+        v.summary
+            .starts_with("Pupils on pc cannot reach the VPN site protonvpn.com"),
         "{}",
         v.summary
     );
     let not_run = judge_bypass_not_run(&vp("pupil"), &[doh, vpn], "no internet from there");
     assert_eq!(not_run.len(), 9);
-    assert!(not_run.iter().all(|f| f.status == Status::Error
-        && f.summary.ends_with("no internet from there.")));
+    assert!(not_run
+        .iter()
+        .all(|f| f.status == Status::Error && f.summary.ends_with("no internet from there.")));
 }
 
 #[test]
 fn the_doh_question_is_a_real_rfc_8484_query() {
+    // The sample school's stand-ins answer exactly this address (caretaker-lab's sites.rs).
+    assert_eq!(
+        doh_query(),
+        "AAABAAABAAAAAAAAE2NhcmV0YWtlci1kb2gtY2hlY2sHZXhhbXBsZQAAAQAB"
+    );
     let q = URL_SAFE_NO_PAD.decode(doh_query()).unwrap();
     assert_eq!(&q[..12], &[0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
     assert_eq!(q[12] as usize, "caretaker-doh-check".len());

@@ -19,13 +19,11 @@ pub(super) fn lookups_of(
 ) -> Result<Vec<Lookup>, String> {
     let items = match obj.get("lookups") {
         Some(Value::Array(items)) => items,
-        _ if windows => {
-            return Err(
-                "the Windows probe does not look names up, so this cannot be tested from a Windows \
+        _ if windows => return Err(
+            "the Windows probe does not look names up, so this cannot be tested from a Windows \
                  machine (add a Linux or macOS machine of the same network as a vantage point)"
-                    .into(),
-            )
-        }
+                .into(),
+        ),
         _ => {
             let getent = problems.iter().find(|p| p.contains("getent"));
             return Err(match getent {
@@ -56,8 +54,8 @@ pub(super) fn lookups_of(
         .collect();
     Ok(names
         .iter()
-        .map(|name| {
-            match entries.iter().find(|(n, _)| *n == plain_name(name)) {
+        .map(
+            |name| match entries.iter().find(|(n, _)| *n == plain_name(name)) {
                 Some((_, m)) => one(name, m, &by),
                 None => Lookup::without(
                     name,
@@ -65,8 +63,8 @@ pub(super) fn lookups_of(
                     &by,
                     "the probe's output has no answer for this name",
                 ),
-            }
-        })
+            },
+        )
         .collect())
 }
 

@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 use serde_json::{Map, Value};
 
 use super::facts::{curl_fetch, windows_fetch};
-use super::lookups::lookups_of;
 use super::fields::{as_raw_text, as_text, proxy_without_userinfo};
+use super::lookups::lookups_of;
 use super::{ParseError, MAX_OUTPUT_BYTES, PROBE, PROBE_WINDOWS};
 use crate::filter::bypass::Lookup;
 use crate::filter::model::{Fetch, Outcome};
