@@ -56,7 +56,8 @@ fn dns_evidence(vp: &VantagePoint, category: &str, name: &str) -> Evidence {
 }
 
 fn push_lookup(ev: &mut Evidence, prefix: &str, l: &Lookup) {
-    ev.push(format!("{prefix}answer"), l.answer.as_str());
+    // "outcome", as the fetches' evidence says how each fetch ended.
+    ev.push(format!("{prefix}outcome"), l.answer.as_str());
     if !l.addresses.is_empty() {
         ev.push(format!("{prefix}resolved"), l.addresses.join(", "));
     }
