@@ -136,4 +136,43 @@ fn the_probe_looks_names_up_with_each_machines_resolver() {
             2
         );
     }
+
+    // From this machine, caretaker's own resolver asks the lab resolver (a vantage point's
+    // `resolver`): it sees the CNAME, and NXDOMAIN told apart from other failures.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let resolver = lab.resolver().to_string();
+    let lookups = rt
+        .block_on(bypass::lookup::look_up_all(
+            Some(&resolver),
+            &names,
+            Duration::from_secs(3),
+        ))
+        .unwrap();
+    let google = lookups.iter().find(|l| l.name == "www.google.com").unwrap();
+    assert_eq!(
+        google.canonical.as_deref(),
+        Some("forcesafesearch.google.com"),
+        "{google:?}"
+    );
+    assert_eq!(google.addresses, vec![lab.web_address().to_string()]);
+    let canary = lookups.iter().find(|l| l.name == DOH_CANARY).unwrap();
+    assert_eq!(canary.answer, Answer::NxDomain, "{canary:?}");
+    assert!(canary.by.contains(&resolver), "{canary:?}");
+    let vp = VantagePoint {
+        name: "office".into(),
+        group: "staff".into(),
+        site: None,
+        how: "this machine".into(),
+    };
+    let facts = BypassFacts {
+        lookups: Ok(lookups),
+        probes: None,
+        sites: Vec::new(),
+    };
+    let fs = judge_bypass(&vp, &facts, &rules);
+    assert_eq!(fs.len(), 7);
+    assert!(fs.iter().all(|f| f.status == Status::Pass), "{fs:#?}");
 }

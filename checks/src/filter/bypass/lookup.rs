@@ -173,12 +173,12 @@ pub async fn look_up(resolver: &TokioResolver, by: &str, name: &str, timeout: Du
                 .as_lookup()
                 .records()
                 .iter()
+                .rev()
                 .filter(|r| r.record_type() == RecordType::CNAME)
-                .filter_map(|r| match r.data() {
+                .find_map(|r| match r.data() {
                     RData::CNAME(c) => Some(plain_name(&c.0.to_utf8())),
                     _ => None,
                 })
-                .last()
                 .or_else(|| Some(plain_name(name)));
             if addresses.is_empty() {
                 Lookup::without(name, Answer::NoAddress, by, "an answer without addresses")
