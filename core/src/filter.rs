@@ -165,8 +165,8 @@ fn judged(
     out
 }
 
-/// What a tests on this machine through a proxy cannot look up: this machine's own resolver is
-/// not the group's.
+/// Why a vantage point on this machine that goes through a proxy looks no names up (unless its
+/// resolver is named): this machine's own resolver is not the group's.
 const NO_LOCAL_DNS: &str = "through a proxy from this machine, this machine's own resolver is not      the one the group's machines use, so names are not looked up (set the vantage point's      resolver to theirs, or test from one of their machines over SSH)";
 
 /// What tells a block from a page, from `[filter]`.
