@@ -118,6 +118,11 @@ pub const FIELDS: &[FieldDoc] = &[
     f("filter.sinkhole_addresses", "list of IP addresses", "[\"0.0.0.0\", \"127.0.0.1\", \"::\", \"::1\"]", "Addresses a filtering resolver answers blocked names with: resolving to one means blocked by DNS."),
     f("filter.block_hosts", "list of host names", "[]", "Host names of the filter's block pages: a redirect there means blocked."),
     f("filter.default_tests", "boolean", "true", "Include the built-in tests (listed under BUILT-IN FILTER TESTS below, and by `caretaker filter tests`): the SWGfL / UK Safer Internet Centre test pages that must be blocked, and safeguarding and teaching sites that must load."),
+    f("filter.pupil_groups", "list of strings", "[\"pupil\", \"pupils\", \"learner\", \"learners\", \"student\", \"students\"]", "The groups (filter.vantage[].group) whose vantage points must not reach encrypted-DNS services or VPN and web-proxy sites (filter.encrypted-dns, filter.vpn-proxy); other groups, such as staff, may. Safe search and the encrypted-DNS and Private Relay canaries are tested from every vantage point."),
+    f("filter.default_bypass_sites", "boolean", "true", "Include the built-in bypass sites (listed under BUILT-IN FILTER TESTS below, must-block for pupils): the public DNS-over-HTTPS services of Google, Cloudflare, Quad9 and OpenDNS, and well-known VPN and web-proxy sites."),
+    f("filter.bypass_site[].url", "URL", "required", "An encrypted-DNS service, or a VPN or web-proxy site, that must not load for pupils (http:// or https://)."),
+    f("filter.bypass_site[].category", "\"encrypted-dns\", \"vpn\" or \"web-proxy\"", "required", "What it is: encrypted-dns reports under filter.encrypted-dns, the others under filter.vpn-proxy."),
+    f("filter.bypass_site[].token", "string", "required", "Text (case-sensitive) only the real page contains: found means the page loaded."),
     f("filter.control.url", "URL", "\"http://detectportal.firefox.com/success.txt\"", "Loaded first from each vantage point: if it does not load, every result from there is an error (\"no internet from here\"), never \"blocked\"."),
     f("filter.control.token", "string", "\"success\"", "Text the control page contains."),
     f("filter.block_page[].name", "string", "required", "A filtering product's block page (built in: the IWF splash page, Squid's access-denied page)."),
@@ -339,6 +344,8 @@ interception_issuers = []
 sinkhole_addresses = ["0.0.0.0", "127.0.0.1", "::", "::1"]
 block_hosts = ["block.school.sch.uk"]
 default_tests = true
+pupil_groups = ["pupil", "pupils", "learner", "learners", "student", "students"]
+default_bypass_sites = true
 
 [filter.control]
 url = "http://detectportal.firefox.com/success.txt"
@@ -355,6 +362,13 @@ category = "teaching"
 expect = "load"
 token = "Newsround"
 clause = "7.2/over-blocking"
+
+# A VPN or web-proxy site (or an encrypted-DNS service) pupils must not reach, added to the
+# built-in ones.
+[[filter.bypass_site]]
+url = "https://www.hidemyass.com/"
+category = "vpn"
+token = "HMA"
 
 [[filter.vantage]]
 name = "pupil-wifi"

@@ -6,6 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use caretaker_checks::filter::bypass::{self, BypassFacts, Lookup};
 use caretaker_checks::filter::classify::{self, Rules, VantagePoint};
 use caretaker_checks::filter::curl::{self, ProbeRequest};
 use caretaker_checks::filter::fetch::{Fetcher, FetcherSettings, ProxyAuth};
@@ -14,7 +15,7 @@ use caretaker_checks::filter::{
 };
 use caretaker_checks::host::transport::{session, Choose, SshError, SshOutcome};
 use caretaker_checks::host::{banner_says_windows, probe_command, OsFamily};
-use caretaker_checks::{Area, CheckId, Finding, Target, TargetKind};
+use caretaker_checks::{Area, CheckId, Finding, Status, Target, TargetKind};
 use caretaker_config::{FilterExpect, Loaded, Vantage};
 use tokio::sync::Semaphore;
 
@@ -58,6 +59,115 @@ pub fn tests(loaded: &Loaded) -> Vec<FilterTest> {
     }
     out
 }
+
+/// The bypass sites that must not load for pupils: the built-in ones (unless
+/// `default_bypass_sites = false`) and the school's own `[[filter.bypass_site]]`.
+pub fn bypass_sites(loaded: &Loaded) -> Vec<FilterTest> {
+    let f = &loaded.config.filter;
+    let mut out = if f.default_bypass_sites {
+        bypass::default_bypass_sites()
+    } else {
+        Vec::new()
+    };
+    for b in &f.bypass_sites {
+        out.push(FilterTest {
+            url: b.url.clone(),
+            category: b.category.clone(),
+            expect: Expect::Block,
+            token: b.token.clone(),
+            clause: bypass::NO_BYPASS_CLAUSE.to_string(),
+        });
+    }
+    out
+}
+
+/// What a vantage point tests of the ways round the filter: the bypass sites (a pupils' group
+/// only), and through a proxy each search engine's probe URL (safe search is then judged from
+/// what the proxy does with it, never from this side's DNS).
+#[derive(Debug, Clone)]
+struct BypassPlan {
+    sites: Vec<FilterTest>,
+    probes: Option<Vec<FilterTest>>,
+}
+
+impl BypassPlan {
+    fn of(v: &Vantage, loaded: &Loaded) -> BypassPlan {
+        let pupils = bypass::is_pupil_group(&v.group, &loaded.config.filter.pupil_groups);
+        BypassPlan {
+            sites: if pupils {
+                bypass_sites(loaded)
+            } else {
+                Vec::new()
+            },
+            probes: v.proxy.as_ref().map(|_| {
+                bypass::ENGINES
+                    .iter()
+                    .map(|e| FilterTest {
+                        url: e.probe_url.to_string(),
+                        category: "safe-search".into(),
+                        expect: Expect::Block,
+                        token: String::new(),
+                        clause: bypass::NO_BYPASS_CLAUSE.into(),
+                    })
+                    .collect()
+            }),
+        }
+    }
+
+    /// Every URL fetched for it, after the tests: the sites, then the probes.
+    fn fetched(&self) -> Vec<FilterTest> {
+        let mut out = self.sites.clone();
+        out.extend(self.probes.iter().flatten().cloned());
+        out
+    }
+
+    /// The facts, from the fetches of [`BypassPlan::fetched`] (in order) and the lookups.
+    fn facts(
+        &self,
+        fetched: Vec<(FilterTest, Fetch)>,
+        lookups: Result<Vec<Lookup>, String>,
+    ) -> BypassFacts {
+        let mut fetched = fetched.into_iter();
+        let sites: Vec<(FilterTest, Fetch)> = fetched.by_ref().take(self.sites.len()).collect();
+        let probes = self
+            .probes
+            .as_ref()
+            .map(|_| fetched.map(|(_, f)| f).collect());
+        BypassFacts {
+            lookups,
+            probes,
+            sites,
+        }
+    }
+}
+
+/// The findings of a vantage point whose tests ran: the filter tests', then the ways round it
+/// (judged only when the control page loaded, like every test).
+fn judged(
+    vp: &VantagePoint,
+    control: &FilterTest,
+    control_fetch: &Fetch,
+    results: &[(FilterTest, Fetch)],
+    plan: &BypassPlan,
+    facts: &BypassFacts,
+    rules: &Rules,
+) -> Vec<Finding> {
+    let mut out = classify::judge_vantage(vp, control, control_fetch, results, rules);
+    if out.first().is_some_and(|c| c.status == Status::Pass) {
+        out.extend(bypass::judge_bypass(vp, facts, rules));
+    } else {
+        out.extend(bypass::judge_bypass_not_run(
+            vp,
+            &plan.sites,
+            "no internet from there (the control page did not load)",
+        ));
+    }
+    out
+}
+
+/// Why a vantage point on this machine that goes through a proxy looks no names up (unless its
+/// resolver is named): this machine's own resolver is not the group's.
+const NO_LOCAL_DNS: &str = "through a proxy from this machine, this machine's own resolver is not      the one the group's machines use, so names are not looked up (set the vantage point's      resolver to theirs, or test from one of their machines over SSH)";
 
 /// What tells a block from a page, from `[filter]`.
 pub fn rules(loaded: &Loaded) -> Rules {
@@ -103,7 +213,8 @@ pub fn units(loaded: &Loaded) -> Vec<Unit> {
     let tests = Arc::new(tests(loaded));
     let control = Arc::new(control(loaded));
     let rules = Arc::new(rules(loaded));
-    let n = tests.len() + 1;
+    let most_bypass = bypass_sites(loaded).len() + bypass::ENGINES.len();
+    let n = tests.len() + 1 + most_bypass;
     // Every URL in waves of `concurrency`, each within its limit, plus room for SSH.
     let waves = n.div_ceil(f.concurrency.max(1)) as u64;
     let remote_waves = n.div_ceil(f.concurrency.clamp(1, 32)) as u64;
@@ -112,14 +223,18 @@ pub fn units(loaded: &Loaded) -> Vec<Unit> {
             .saturating_mul(waves + 1)
             .max((2 * f.timeout_secs + f.connect_timeout_secs).saturating_mul(remote_waves) + 10)
             + loaded.config.hosts.connect_timeout_secs
+            + f.connect_timeout_secs
             + 30,
     );
+    let names = bypass::names_to_look_up();
     let machines = crate::hosts::configured(loaded);
     FilterArea::units(&loaded.config)
         .iter()
         .map(|v| {
             let vp = point(v);
             let (tests, control, rules) = (tests.clone(), control.clone(), rules.clone());
+            let plan = BypassPlan::of(v, loaded);
+            let names = names.clone();
             let what = format!("the web filter from {} ({})", v.name, v.group);
             let work: crate::engine::CheckFuture = match &v.host {
                 None => {
@@ -140,13 +255,35 @@ pub fn units(loaded: &Loaded) -> Vec<Unit> {
                         ca_files: f.ca_file.iter().cloned().collect(),
                     };
                     let concurrency = f.concurrency;
+                    // Names are looked up as the group's machines would: with the vantage
+                    // point's resolver; through a proxy, only when that resolver is named.
+                    let resolver = match (&v.proxy, &v.resolver) {
+                        (Some(_), None) => Err(NO_LOCAL_DNS.to_string()),
+                        (_, r) => Ok(r.clone()),
+                    };
+                    let lookup_timeout = Duration::from_secs(f.connect_timeout_secs);
                     Box::pin(async move {
                         match Fetcher::new(&settings) {
-                            Err(e) => unreachable(&vp, &control, &tests, &e.to_string()),
+                            Err(e) => unreachable(&vp, &control, &tests, &plan, &e.to_string()),
                             Ok(fetcher) => {
-                                let (c, results) =
-                                    run_local(&fetcher, &control, &tests, concurrency).await;
-                                classify::judge_vantage(&vp, &control, &c, &results, &rules)
+                                let mut all = (*tests).clone();
+                                all.extend(plan.fetched());
+                                let (c, mut results) =
+                                    run_local(&fetcher, &control, &all, concurrency).await;
+                                let fetched = results.split_off(tests.len().min(results.len()));
+                                let lookups = match resolver {
+                                    Ok(r) => {
+                                        bypass::lookup::look_up_all(
+                                            r.as_deref(),
+                                            &names,
+                                            lookup_timeout,
+                                        )
+                                        .await
+                                    }
+                                    Err(why) => Err(why),
+                                };
+                                let facts = plan.facts(fetched, lookups);
+                                judged(&vp, &control, &c, &results, &plan, &facts, &rules)
                             }
                         }
                     })
@@ -156,6 +293,7 @@ pub fn units(loaded: &Loaded) -> Vec<Unit> {
                     let req = ProbeRequest {
                         urls: std::iter::once(control.url.clone())
                             .chain(tests.iter().map(|t| t.url.clone()))
+                            .chain(plan.fetched().into_iter().map(|t| t.url))
                             .collect(),
                         proxy: v.proxy.clone(),
                         proxy_credentials: match (&v.proxy_user, &v.proxy_password) {
@@ -172,12 +310,14 @@ pub fn units(loaded: &Loaded) -> Vec<Unit> {
                             .min(256 * 1024),
                         max_redirects: f.max_redirects,
                         concurrency: f.concurrency.min(32),
+                        lookups: names.clone(),
                     };
                     // Each URL may take its limit twice on the machine (curl, then openssl for
                     // the issuer of a refused certificate), in waves of `concurrency`.
                     let remote_waves = n.div_ceil(f.concurrency.clamp(1, 32)) as u64;
                     let waves_secs = (2 * f.timeout_secs + f.connect_timeout_secs)
                         .saturating_mul(remote_waves)
+                        + f.connect_timeout_secs
                         + 10;
                     Box::pin(async move {
                         let Some(machine) = machine else {
@@ -185,24 +325,30 @@ pub fn units(loaded: &Loaded) -> Vec<Unit> {
                                 &vp,
                                 &control,
                                 &tests,
+                                &plan,
                                 "its [[host]] is not configured",
                             );
                         };
                         match run_remote(machine, req, waves_secs).await {
-                            Err(reason) => unreachable(&vp, &control, &tests, &reason),
-                            Ok(mut fetches) => {
+                            Err(reason) => unreachable(&vp, &control, &tests, &plan, &reason),
+                            Ok((mut fetches, lookups)) => {
                                 if fetches.is_empty() {
                                     return unreachable(
                                         &vp,
                                         &control,
                                         &tests,
+                                        &plan,
                                         "the probe returned nothing",
                                     );
                                 }
                                 let c = fetches.remove(0);
+                                let fetched = fetches.split_off(tests.len().min(fetches.len()));
                                 let results: Vec<(FilterTest, Fetch)> =
                                     tests.iter().cloned().zip(fetches).collect();
-                                classify::judge_vantage(&vp, &control, &c, &results, &rules)
+                                let fetched: Vec<(FilterTest, Fetch)> =
+                                    plan.fetched().into_iter().zip(fetched).collect();
+                                let facts = plan.facts(fetched, lookups);
+                                judged(&vp, &control, &c, &results, &plan, &facts, &rules)
                             }
                         }
                     })
@@ -228,9 +374,12 @@ fn unreachable(
     vp: &VantagePoint,
     control: &FilterTest,
     tests: &[FilterTest],
+    plan: &BypassPlan,
     reason: &str,
 ) -> Vec<Finding> {
-    classify::judge_unreachable(vp, control, tests, reason)
+    let mut out = classify::judge_unreachable(vp, control, tests, reason);
+    out.extend(bypass::judge_bypass_not_run(vp, &plan.sites, reason));
+    out
 }
 
 /// The control, then every test at most `concurrency` at once, from this machine.
@@ -264,15 +413,17 @@ pub async fn run_local(
 }
 
 /// One SSH session on the vantage machine running the curl probe (or Invoke-WebRequest on
-/// Windows); the fetches it reports, in request order.
+/// Windows); the fetches it reports, in request order, and what the names it was asked to look
+/// up resolved to there.
 async fn run_remote(
     machine: crate::hosts::Machine,
     req: ProbeRequest,
     command_secs: u64,
-) -> Result<Vec<Fetch>, String> {
+) -> Result<(Vec<Fetch>, Result<Vec<Lookup>, String>), String> {
     let sh = curl::sh_script(&req).map_err(|e| e.reason)?;
     let ps1 = curl::ps1_script(&req).map_err(|e| e.reason)?;
     let urls = req.urls.clone();
+    let names = req.lookups.clone();
     let mut target = machine.target.clone();
     // The probe waits on every URL: its limit is the filter's, not the host checks'.
     target.command_timeout = target
@@ -307,7 +458,20 @@ async fn run_remote(
                     stderr_tail.trim()
                 ));
             }
-            curl::parse(&stdout, &urls).map_err(|e| format!("the probe's answer could not be read: {}", e.reason))
+            let report = curl::parse_with_lookups(&stdout, &urls, &names)
+                .map_err(|e| format!("the probe's answer could not be read: {}", e.reason))?;
+            let by = format!("getent ahosts on {}", machine.info.name);
+            let lookups = report.lookups.map(|ls| {
+                ls.into_iter()
+                    .map(|mut l| {
+                        if l.by == curl::BY_GETENT {
+                            l.by.clone_from(&by);
+                        }
+                        l
+                    })
+                    .collect()
+            });
+            Ok((report.fetches, lookups))
         }
         Err(SshError::ChangedHostKey { .. }) => Err(format!(
             "{}'s SSH key has changed since it was trusted (possible interception); nothing was sent to it",

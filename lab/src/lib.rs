@@ -622,13 +622,18 @@ impl SampleSchool {
                          [filter]\ntimeout_secs = 10\nconnect_timeout_secs = 3\nconcurrency = 8\n\
                          ca_file = \"tls/ca.pem\"\nblock_hosts = [\"block.stexample.lab\"]\n\
                          # The BYOD network's resolver answers must-block names with this address.\n\
-                         sinkhole_addresses = [\"{sinkhole}\"]\n\n\
+                         sinkhole_addresses = [\"{sinkhole}\"]\n\
+                         # The BYOD network is for pupils' own devices: encrypted-DNS, VPN and\n\
+                         # web-proxy sites must be blocked there too.\n\
+                         pupil_groups = [\"pupil\", \"byod\"]\n\n\
                          [[filter.block_page]]\nname = \"St. Example's web filter\"\n\
                          text = \"{sentence}\"\n\n\
+                         # The office's machines look names up with the lab resolver.\n\
                          [[filter.vantage]]\nname = \"admin-office\"\ngroup = \"staff\"\nsite = \"office\"\n\
-                         proxy = \"{office}\"\n",
+                         proxy = \"{office}\"\nresolver = \"{resolver}\"\n",
                         sinkhole = f.sinkhole_address(),
                         sentence = f.block_sentence(),
+                        resolver = f.resolver(),
                     );
                     s.push_str(&f.own_tests_toml());
                 }

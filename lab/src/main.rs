@@ -63,7 +63,7 @@ enum Cmd {
         dir: PathBuf,
     },
     /// Set St. Example's web filter as it was before the planted filter change (`before`: the
-    /// CTIRU test page and YouTube blocked for pupils), or as it is after it (`after`, as `up`
+    /// CTIRU test page and Scratch blocked for pupils), or as it is after it (`after`, as `up`
     /// starts it). An audit before and one after see the change (the check `filter.changes`).
     FilterChange {
         /// The lab folder.

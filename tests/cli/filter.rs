@@ -59,10 +59,10 @@ fn every_planted_filter_problem_is_reported_from_its_vantage_point() {
             .unwrap_or_else(|| panic!("no control from {v}"));
         assert_eq!(control["status"], "pass", "{control:#}");
         let mine = fs.iter().filter(|f| f["target"]["scope"] == v).count();
-        assert_eq!(
-            mine, 14,
-            "{v}: the control, 12 built-in tests and the school's own"
-        );
+        // The control, 12 tests, the school's own, 4 search engines, 3 canaries; and for the
+        // pupils' groups (pupil and BYOD) the 9 encrypted-DNS, VPN and web-proxy sites.
+        let pupils = v == "pupil-pc" || v == "byod-tablet";
+        assert_eq!(mine, if pupils { 30 } else { 21 }, "{v}");
     }
     for f in &fs {
         if f["status"] == "pass" {
@@ -115,6 +115,61 @@ fn every_planted_filter_problem_is_reported_from_its_vantage_point() {
         assert_eq!(guest["status"], "fail", "{guest:#}");
         assert_ne!(evidence_value(guest, "resolved"), sinkhole, "{guest:#}");
     }
+    // The ways round the filter, each reported where it is true and nowhere else.
+    // Safe search: the guest network's resolver answers Google as itself; the BYOD network's
+    // answers it as forcesafesearch.google.com; behind the proxy, squid is seen to send it there.
+    let guest_google = test_from(&fs, "guest-laptop", "www.google.com");
+    assert_eq!(guest_google["check"], "filter.safe-search");
+    assert_eq!(guest_google["status"], "fail", "{guest_google:#}");
+    assert_eq!(
+        guest_google["summary"],
+        "Guests on guest-laptop can turn off safe search on Google: www.google.com is not \
+         answered as forcesafesearch.google.com."
+    );
+    assert_eq!(
+        evidence_value(guest_google, "safe_forcesafesearch_resolved"),
+        filter.web_address().to_string()
+    );
+    let byod_google = test_from(&fs, "byod-tablet", "www.google.com");
+    assert_eq!(byod_google["status"], "pass", "{byod_google:#}");
+    assert_eq!(
+        evidence_value(byod_google, "canonical_name"),
+        "forcesafesearch.google.com"
+    );
+    let pupil_google = test_from(&fs, "pupil-pc", "www.google.com");
+    assert_eq!(pupil_google["status"], "pass", "{pupil_google:#}");
+    assert!(
+        pupil_google["summary"]
+            .as_str()
+            .unwrap()
+            .ends_with("the proxy sends www.google.com to forcesafesearch.google.com."),
+        "{pupil_google:#}"
+    );
+    // Firefox's canary: answered on the BYOD network only; Apple's nowhere.
+    for v in vantages {
+        let canary = test_from(&fs, v, "use-application-dns.net");
+        assert_eq!(canary["check"], "filter.encrypted-dns");
+        let want = if v == "byod-tablet" { "fail" } else { "pass" };
+        assert_eq!(canary["status"], want, "{canary:#}");
+        assert_eq!(test_from(&fs, v, "mask.icloud.com")["status"], "pass");
+    }
+    // The VPN site: reachable on the BYOD network (its DNS filter forgets it), blocked by squid
+    // for pupils; staff may reach it, so it is not tested for them.
+    let vpn = "https://protonvpn.com/";
+    let byod_vpn = test_from(&fs, "byod-tablet", vpn);
+    assert_eq!(byod_vpn["status"], "fail", "{byod_vpn:#}");
+    assert_eq!(
+        byod_vpn["summary"],
+        "Users in the byod group on byod-tablet can reach the VPN site protonvpn.com, which can \
+         be used to get round the school's filter."
+    );
+    let pupil_vpn = test_from(&fs, "pupil-pc", vpn);
+    assert_eq!(pupil_vpn["status"], "pass", "{pupil_vpn:#}");
+    assert_eq!(evidence_value(pupil_vpn, "proxy_status"), "403");
+    assert!(!fs
+        .iter()
+        .any(|f| f["check"] == "filter.vpn-proxy" && f["target"]["scope"] == "staff-pc"));
+
     let byod_page = fs
         .iter()
         .find(|f| {
@@ -152,8 +207,9 @@ fn every_planted_filter_problem_is_reported_from_its_vantage_point() {
     assert_eq!(checks.len(), 5);
     let staff = checks.iter().find(|c| c["vantage"] == "staff-pc").unwrap();
     assert_eq!(staff["group"], "staff");
-    // The 12 built-in tests and the school's own.
-    assert_eq!(staff["results"].as_array().unwrap().len(), 13);
+    // 12 tests, the school's own, 4 search engines, 3 canaries (staff are not tested on the
+    // bypass sites).
+    assert_eq!(staff["results"].as_array().unwrap().len(), 20);
     assert!(staff["action"].is_null());
     let run_id = staff["run"].as_i64().unwrap().to_string();
 
@@ -241,7 +297,8 @@ fn with_the_upstream_cut_nothing_is_reported_as_blocked() {
     let not_errors: Vec<_> = fs.iter().filter(|f| f["status"] != "error").collect();
     assert!(not_errors.is_empty(), "{not_errors:#?}");
     assert_eq!(code, 2, "incomplete, not failing: {err}");
-    assert_eq!(fs.len(), 5 * 14);
+    // Three vantage points of 21 findings, two of pupils' groups with 30.
+    assert_eq!(fs.len(), 3 * 21 + 2 * 30);
     for f in &fs {
         assert_eq!(f["status"], "error", "{f:#}");
         let summary = f["summary"].as_str().unwrap();
@@ -441,8 +498,22 @@ fn a_filter_that_answers_200_with_its_own_page_and_a_sinkhole_is_judged_right() 
     assert_eq!(failing, planted.len());
     for v in ["pupil-pc", "staff-pc", "guest-laptop", "byod-tablet"] {
         let mine = fs.iter().filter(|f| f["target"]["scope"] == v).count();
-        assert_eq!(mine, 13, "{v}: the control and 12 tests");
+        let want = if v == "pupil-pc" { 29 } else { 20 };
+        assert_eq!(
+            mine, want,
+            "{v}: the control, 12 tests, 7 bypass tests (+9 for pupils)"
+        );
     }
+    // The bypass sites answered with SafeSurf's block page for pupils; safe search locked on.
+    let pupil_doh = fs
+        .iter()
+        .find(|f| {
+            f["check"] == "filter.encrypted-dns" && f["target"]["name"] != "use-application-dns.net"
+        })
+        .unwrap();
+    assert_eq!(pupil_doh["status"], "pass", "{pupil_doh:#}");
+    assert!(evidence_value(pupil_doh, "matched").contains("SafeSurf"));
+    assert_eq!(test_from(&fs, "staff-pc", "www.bing.com")["status"], "pass");
     // The pupils' IWF page is blocked by the block page, served with status 200 in its place.
     let pupil_iwf = test_from(&fs, "pupil-pc", "http://iwf.testfiltering.com/");
     assert_eq!(pupil_iwf["status"], "pass", "{pupil_iwf:#}");

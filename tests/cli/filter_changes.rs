@@ -1,7 +1,7 @@
 //! Filter changes against the sample school's real squid: a first audit sees pupils' filter as it
-//! was (the CTIRU test page and YouTube blocked); an approved risk assessment to unblock YouTube
+//! was (the CTIRU test page and Scratch blocked); an approved risk assessment to unblock Scratch
 //! for pupils is recorded; the filter is changed (both let through for pupils); the next audit
-//! names the CTIRU page's change, from the pupils' machine only, and passes YouTube's.
+//! names the CTIRU page's change, from the pupils' machine only, and passes Scratch's.
 
 use std::path::Path;
 
@@ -14,7 +14,7 @@ fn changes_of(doc: &serde_json::Value) -> Vec<serde_json::Value> {
         .collect()
 }
 
-/// Records the lab's approved risk assessment of unblocking YouTube for pupils.
+/// Records the lab's approved risk assessment of unblocking Scratch for pupils.
 fn record_assessment(home: &Path, config: &Path, file: &Path) {
     let mut c = caretaker(home);
     c.args(["assess", "add", "--file"])
@@ -38,15 +38,15 @@ fn a_filter_change_passes_only_with_an_approved_risk_assessment_recorded_before_
     let (code, doc, err) = audit_json(home.path(), lab.config_path(), &["--only", "filter"]);
     assert_eq!(code, 1, "{err}");
     assert!(changes_of(&doc).is_empty(), "{:#?}", changes_of(&doc));
-    let pupil_youtube = findings(&doc)
+    let pupil_scratch = findings(&doc)
         .into_iter()
         .find(|f| {
-            f["target"]["scope"] == "pupil-pc" && f["target"]["name"] == "https://www.youtube.com/"
+            f["target"]["scope"] == "pupil-pc" && f["target"]["name"] == "https://scratch.mit.edu/"
         })
         .unwrap();
     assert_eq!(
-        pupil_youtube["status"], "fail",
-        "blocked before: {pupil_youtube:#}"
+        pupil_scratch["status"], "fail",
+        "blocked before: {pupil_scratch:#}"
     );
 
     // The assessment, then the change. The store keeps times to the second, and an assessment
@@ -80,21 +80,21 @@ fn a_filter_change_passes_only_with_an_approved_risk_assessment_recorded_before_
         .as_str()
         .unwrap()
         .contains("caretaker assess add"));
-    // The look-alike: YouTube changed the same way, for the same group, after an approved
+    // The look-alike: Scratch changed the same way, for the same group, after an approved
     // assessment recorded before the change was seen.
-    let youtube = changes
+    let scratch = changes
         .iter()
         .find(|f| {
-            f["target"]["scope"] == "pupil-pc" && f["target"]["name"] == "https://www.youtube.com/"
+            f["target"]["scope"] == "pupil-pc" && f["target"]["name"] == "https://scratch.mit.edu/"
         })
-        .unwrap_or_else(|| panic!("no change of YouTube from pupil-pc: {changes:#?}"));
-    assert_eq!(youtube["status"], "pass", "{youtube:#}");
+        .unwrap_or_else(|| panic!("no change of Scratch from pupil-pc: {changes:#?}"));
+    assert_eq!(scratch["status"], "pass", "{scratch:#}");
     assert!(
-        youtube["summary"]
+        scratch["summary"]
             .as_str()
             .unwrap()
             .contains("a change risk assessed beforehand (record 1, approved on"),
-        "{youtube:#}"
+        "{scratch:#}"
     );
     // Everywhere else nothing changed: one pass per vantage point.
     for v in ["admin-office", "staff-pc", "guest-laptop", "byod-tablet"] {

@@ -104,7 +104,8 @@ fn whole_school(lab: &caretaker_lab::SampleSchool, before: &str) {
     let (code, text, err) = run(c);
     assert_eq!(code, 0, "{err}");
     assert_text_report_agrees(&text, &doc);
-    // At a terminal of 80 columns (as over SSH) the audit fits: at most 60 lines, none wider.
+    // At a terminal of 80 columns (as over SSH) the audit fits: at most 64 lines (one a failing
+    // finding: the sample school plants 33), none wider.
     let mut c = caretaker(home.path());
     c.env("COLUMNS", "80")
         .args(["audit", "--config"])
@@ -112,7 +113,7 @@ fn whole_school(lab: &caretaker_lab::SampleSchool, before: &str) {
     let (code, text, err) = run(c);
     assert_eq!(code, 1, "{err}");
     let lines: Vec<&str> = text.lines().collect();
-    assert!(lines.len() <= 60, "{} lines:\n{text}", lines.len());
+    assert!(lines.len() <= 64, "{} lines:\n{text}", lines.len());
     for l in &lines {
         assert!(l.chars().count() <= 80, "wider than 80: {l:?}");
     }
@@ -166,18 +167,22 @@ const ADDED_SINCE: &[&str] = &[
     caretaker_checks::mail::SPF.id,
     caretaker_checks::mail::DMARC.id,
     caretaker_checks::directory::leavers::LEAVERS.id,
+    caretaker_checks::filter::bypass::SAFE_SEARCH.id,
+    caretaker_checks::filter::bypass::ENCRYPTED_DNS.id,
+    caretaker_checks::filter::bypass::PRIVATE_RELAY.id,
+    caretaker_checks::filter::bypass::VPN_PROXY.id,
     caretaker_checks::filter::CHANGES.id,
 ];
 
 /// What the sample school itself changed since those audits were recorded, by fingerprint (its
-/// addresses written `<address>`): St. Example's own filter test of YouTube, from every vantage
+/// addresses written `<address>`): St. Example's own filter test of Scratch, from every vantage
 /// point, and the CTIRU test page let through for pupils (the planted filter change).
 const LAB_CHANGED_SINCE: &[&str] = &[
-    "filter.must-load|url|admin-office|https://www.youtube.com/",
-    "filter.must-load|url|byod-tablet|https://www.youtube.com/",
-    "filter.must-load|url|guest-laptop|https://www.youtube.com/",
-    "filter.must-load|url|pupil-pc|https://www.youtube.com/",
-    "filter.must-load|url|staff-pc|https://www.youtube.com/",
+    "filter.must-load|url|admin-office|https://scratch.mit.edu/",
+    "filter.must-load|url|byod-tablet|https://scratch.mit.edu/",
+    "filter.must-load|url|guest-laptop|https://scratch.mit.edu/",
+    "filter.must-load|url|pupil-pc|https://scratch.mit.edu/",
+    "filter.must-load|url|staff-pc|https://scratch.mit.edu/",
     "filter.categories|url|pupil-pc|https://ctiru.testfiltering.com/",
 ];
 

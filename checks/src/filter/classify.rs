@@ -102,7 +102,7 @@ pub enum Seen {
 }
 
 /// The host of a URL, lower-case (`None` if it has none).
-fn host_of(url: &str) -> Option<String> {
+pub fn host_of(url: &str) -> Option<String> {
     url::Url::parse(url).ok().and_then(|u| {
         u.host_str()
             .map(|h| h.trim_matches(['[', ']']).to_ascii_lowercase())
@@ -290,7 +290,8 @@ impl VantagePoint {
         }
     }
 
-    fn lower_who(&self) -> String {
+    /// "pupils", "staff", "guests", or "users in the sixth-form group".
+    pub fn lower_who(&self) -> String {
         let w = self.who();
         match w.strip_prefix("Users") {
             Some(rest) => format!("users{rest}"),
@@ -298,7 +299,8 @@ impl VantagePoint {
         }
     }
 
-    fn source(&self) -> String {
+    /// Where the facts come from, as evidence names it: "pupil-pc (pupil, site main): …".
+    pub fn source(&self) -> String {
         format!(
             "{} ({}{}): {}",
             self.name,

@@ -5,6 +5,7 @@
 //! that runs curl) fetches a connectivity control and then every test URL. [`model::Fetch`] holds
 //! the raw facts of one fetch; [`classify`] judges them here, never on the machine.
 
+pub mod bypass;
 pub mod changes;
 pub mod classify;
 pub mod curl;
@@ -17,7 +18,17 @@ pub use model::{Expect, Fetch, FilterTest, Outcome};
 use crate::registry::{Area, AreaId, CheckSpec};
 
 /// The filter checks, in report order.
-pub const SPECS: &[CheckSpec] = &[CONTROL, MUST_BLOCK, CATEGORIES, MUST_LOAD, CHANGES];
+pub const SPECS: &[CheckSpec] = &[
+    CONTROL,
+    MUST_BLOCK,
+    CATEGORIES,
+    MUST_LOAD,
+    bypass::SAFE_SEARCH,
+    bypass::ENCRYPTED_DNS,
+    bypass::PRIVATE_RELAY,
+    bypass::VPN_PROXY,
+    CHANGES,
+];
 
 /// The filter area: one unit of work per `[[filter.vantage]]`.
 #[derive(Debug)]
@@ -176,14 +187,21 @@ pub fn default_tests() -> Vec<FilterTest> {
     ]
 }
 
-/// The built-in tests as the man page lists them (caretaker.toml(5) is generated from this).
+/// The built-in tests as the man page lists them (caretaker.toml(5) is generated from this), then
+/// the built-in bypass sites (must-block for pupils' groups only).
 pub fn builtin_docs() -> Vec<caretaker_config::docs::BuiltinTest> {
+    let bypass = bypass::default_bypass_sites()
+        .into_iter()
+        .map(|t| (t, true));
     default_tests()
         .into_iter()
-        .map(|t| caretaker_config::docs::BuiltinTest {
-            expect: match t.expect {
-                Expect::Block => "must-block".into(),
-                Expect::Load => "must-load".into(),
+        .map(|t| (t, false))
+        .chain(bypass)
+        .map(|(t, pupils)| caretaker_config::docs::BuiltinTest {
+            expect: match (t.expect, pupils) {
+                (Expect::Block, true) => "must-block for pupils".into(),
+                (Expect::Block, false) => "must-block".into(),
+                (Expect::Load, _) => "must-load".into(),
             },
             url: t.url,
             category: t.category,

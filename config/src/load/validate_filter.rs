@@ -133,6 +133,46 @@ pub(super) fn validate_filter(config: &Config, at: &Locator<'_>) -> Result<(), C
             ));
         }
     }
+    for (i, g) in f.pupil_groups.iter().enumerate() {
+        if g.trim().is_empty() {
+            return Err(at.error(
+                &[Seg::key("filter"), Seg::key("pupil_groups"), Seg::Index(i)],
+                Some("\"\"".into()),
+                "a group name such as \"pupil\"",
+            ));
+        }
+    }
+    for (i, b) in f.bypass_sites.iter().enumerate() {
+        let bkey = |k: &str| {
+            vec![
+                Seg::key("filter"),
+                Seg::key("bypass_site"),
+                Seg::Index(i),
+                Seg::key(k),
+            ]
+        };
+        if let Err(e) = web_url(&b.url) {
+            return Err(at.error(
+                &bkey("url"),
+                Some(format!("{:?}", b.url)),
+                format!("an http:// or https:// URL ({e})"),
+            ));
+        }
+        if !["encrypted-dns", "vpn", "web-proxy"].contains(&b.category.as_str()) {
+            return Err(at.error(
+                &bkey("category"),
+                Some(format!("{:?}", b.category)),
+                "\"encrypted-dns\", \"vpn\" or \"web-proxy\"",
+            ));
+        }
+        if b.token.trim().is_empty() {
+            return Err(at.error(
+                &bkey("token"),
+                Some("\"\"".into()),
+                "text (case-sensitive) that only the real page contains",
+            ));
+        }
+    }
     let mut names = std::collections::BTreeSet::new();
     for (i, v) in f.vantages.iter().enumerate() {
         let vkey = |k: &str| {

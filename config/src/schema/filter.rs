@@ -45,6 +45,17 @@ pub struct FilterSettings {
     /// blocked; safeguarding and teaching sites that must load).
     #[serde(default = "yes")]
     pub default_tests: bool,
+    /// The groups whose vantage points must not reach encrypted-DNS services or VPN and web-proxy
+    /// sites (staff and guests may).
+    #[serde(default = "default_pupil_groups")]
+    pub pupil_groups: Vec<String>,
+    /// Include the built-in encrypted-DNS services and VPN and web-proxy sites.
+    #[serde(default = "yes")]
+    pub default_bypass_sites: bool,
+    /// The school's own encrypted-DNS services and VPN and web-proxy sites, added to the built-in
+    /// ones: they must not load for pupils.
+    #[serde(default, rename = "bypass_site")]
+    pub bypass_sites: Vec<BypassSite>,
     /// The page loaded first from each vantage point: if it does not load, nothing from there is
     /// judged ("no internet from here").
     #[serde(default)]
@@ -73,6 +84,9 @@ impl Default for FilterSettings {
             sinkhole_addresses: default_sinkholes(),
             block_hosts: Vec::new(),
             default_tests: true,
+            pupil_groups: default_pupil_groups(),
+            default_bypass_sites: true,
+            bypass_sites: Vec::new(),
             control: FilterControl::default(),
             block_pages: Vec::new(),
             tests: Vec::new(),
@@ -101,6 +115,27 @@ fn default_sinkholes() -> Vec<String> {
         .iter()
         .map(|s| s.to_string())
         .collect()
+}
+
+fn default_pupil_groups() -> Vec<String> {
+    [
+        "pupil", "pupils", "learner", "learners", "student", "students",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+/// `[[filter.bypass_site]]`: an encrypted-DNS service or a VPN or web-proxy site that must not
+/// load for pupils.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BypassSite {
+    pub url: String,
+    /// `encrypted-dns`, `vpn` or `web-proxy`.
+    pub category: String,
+    /// Text (case-sensitive) only the real page contains.
+    pub token: String,
 }
 
 /// `[filter.control]`: the connectivity control.

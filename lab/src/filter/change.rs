@@ -1,5 +1,5 @@
 //! The filter change planted in St. Example's web filter: pupils' filter lets
-//! `ctiru.testfiltering.com` through with no risk assessment, and `www.youtube.com` after an
+//! `ctiru.testfiltering.com` through with no risk assessment, and `scratch.mit.edu` after an
 //! approved one. A change is only seen against an earlier run, so [`FilterLab::before_the_change`]
 //! puts the filter back as it was before (both blocked for pupils) for a run to see, and
 //! [`FilterLab::after_the_change`] makes the change again.
@@ -44,32 +44,32 @@ impl FilterLab {
         );
         for site in super::sites::own_tests() {
             s.push_str(&format!(
-                "[[filter.test]]\nurl = \"{}\"\ncategory = \"video\"\nexpect = \"load\"\ntoken = \"{}\"\n",
+                "[[filter.test]]\nurl = \"{}\"\ncategory = \"coding\"\nexpect = \"load\"\ntoken = \"{}\"\n",
                 site.url, site.token
             ));
         }
         s
     }
 
-    /// The approved risk assessment of unblocking www.youtube.com for pupils, as
+    /// The approved risk assessment of unblocking scratch.mit.edu for pupils, as
     /// `caretaker assess add --file` reads it (St. Example's only).
     pub fn change_assessment_toml(&self) -> Option<String> {
         (self.school == School::Example).then(|| {
             format!(
                 "# The approved risk assessment of the planted filter change's look-alike:\n\
                  # caretaker assess add --file THIS --config caretaker.toml\n\
-                 requested_by = \"Mr Okafor (Year 6 teacher)\"\n\
-                 reason = \"Science and history videos used in lessons\"\n\
-                 mitigations = \"Restricted mode on; comments hidden; videos chosen by the teacher\"\n\
+                 requested_by = \"Mrs Patel (computing lead)\"\n\
+                 reason = \"Scratch projects in the Year 5 and 6 computing units\"\n\
+                 mitigations = \"Class accounts made by the teacher; comments turned off for the class\"\n\
                  risk_level = \"low\"\n\
-                 educational_assessor = \"Mr Okafor\"\n\
+                 educational_assessor = \"Mrs Patel\"\n\
                  technical_assessor = \"R. Singh (network manager)\"\n\
                  decision = \"approve\"\n\
                  applied_on = {today}\n\
                  review_by = \"{review}\"\n\n\
                  [risks]\n\
-                 content = \"Recommended videos may be unsuitable\"\n\
-                 contact = \"Comments (hidden)\"\n\
+                 content = \"Other users' shared projects\"\n\
+                 contact = \"Comments (turned off)\"\n\
                  conduct = \"none\"\n\n\
                  [change]\n\
                  action = \"unblock\"\n\

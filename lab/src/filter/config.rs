@@ -27,7 +27,7 @@ pub(crate) const SWEARING: &str = "swearing.testfiltering.com";
 pub(crate) const UNASSESSED_UNBLOCK: &str = "ctiru.testfiltering.com";
 /// The school's own test site unblocked for pupils after an approved risk assessment (the
 /// look-alike of [`UNASSESSED_UNBLOCK`]).
-pub(crate) const ASSESSED_UNBLOCK: &str = "www.youtube.com";
+pub(crate) const ASSESSED_UNBLOCK: &str = "scratch.mit.edu";
 /// The squid line before which [`super::FilterLab::before_the_change`] puts back what pupils'
 /// filter blocked before the change.
 pub(crate) const PUPIL_UNBLOCKED_LINE: &str = "http_access allow pupil_port unblocked_for_pupils\n";
@@ -71,8 +71,24 @@ pub(crate) fn mail_domains(school: School) -> &'static [MailDomain] {
     }
 }
 
-/// The lab resolver: on its loopback address, and on the gateways of `school`'s networks that
-/// have no resolver of their own (those behind the proxy, and an unfiltered one).
+/// How a resolver answers the search engines' names: with their locked safe-search hosts (a
+/// CNAME to forcesafesearch.google.com, as the engines document for schools), or, on a network
+/// that does not lock safe search, with the engines' own address (10.R.9.90, where the lab
+/// serves nothing: only the answer matters).
+fn search_engines(plan: &Plan, locked: bool) -> String {
+    let mut s = String::new();
+    for (engine, safe) in sites::ENGINES {
+        if locked {
+            let _ = writeln!(s, "cname={engine},{safe}");
+        } else {
+            let _ = writeln!(s, "host-record={engine},{}", plan.search_engines());
+        }
+    }
+    s
+}
+
+/// The lab resolver: on its loopback address, and on the gateways of `school`'s networks behind
+/// the proxy. Safe search is locked on; the canaries are NXDOMAIN (it knows no other names).
 pub(crate) fn dnsmasq(plan: &Plan, school: School) -> String {
     let mut s = String::from(
         "# caretaker-lab web filter: the lab resolver. It knows the lab's sites and nothing else\n\
@@ -82,16 +98,14 @@ pub(crate) fn dnsmasq(plan: &Plan, school: School) -> String {
     );
     let _ = writeln!(s, "listen-address={}", plan.resolver());
     for (group, octet, _) in GROUPS {
-        if matches!(
-            filtering(school, group),
-            Filtering::Proxy | Filtering::Nothing
-        ) {
+        if filtering(school, group) == Filtering::Proxy {
             let _ = writeln!(s, "listen-address={}", plan.gateway(octet));
         }
     }
     for host in sites::hosts() {
         let _ = writeln!(s, "host-record={host},{}", plan.web());
     }
+    s.push_str(&search_engines(plan, true));
     for m in mail_domains(school) {
         let _ = writeln!(s, "txt-record={},\"{}\"", m.domain, m.spf);
         if let Some(d) = m.dmarc {
@@ -101,9 +115,31 @@ pub(crate) fn dnsmasq(plan: &Plan, school: School) -> String {
     s
 }
 
+/// The resolver of St. Example's unfiltered networks (the guest network's gateway): every site
+/// as it is, and the search engines as themselves (planted: safe search is not locked on).
+pub(crate) fn dnsmasq_unfiltered(plan: &Plan) -> String {
+    let mut s = String::from(
+        "# caretaker-lab web filter: the unfiltered networks' resolver. It knows the lab's sites\n\
+         # and the search engines (answered as themselves: safe search is not locked on).\n\
+         no-resolv\nno-hosts\nno-poll\nbind-interfaces\nport=53\ncache-size=0\npid-file=\n\
+         user=nobody\ngroup=nogroup\nlog-facility=-\nlog-queries\nlocal=/#/\n",
+    );
+    for (group, octet, _) in GROUPS {
+        if filtering(School::Example, group) == Filtering::Nothing {
+            let _ = writeln!(s, "listen-address={}", plan.gateway(octet));
+        }
+    }
+    for host in sites::hosts() {
+        let _ = writeln!(s, "host-record={host},{}", plan.web());
+    }
+    s.push_str(&search_engines(plan, false));
+    s
+}
+
 /// The DNS-filtering resolver of the networks filtered by a sinkhole (on their gateways): the
-/// must-block test sites resolve to the sinkhole address, the other sites as everywhere,
-/// NXDOMAIN for every other name; no upstream servers.
+/// must-block test sites and the bypass sites resolve to the sinkhole address (all but one VPN
+/// site, planted), the other sites as everywhere, safe search locked on, and Firefox's canary
+/// answered (planted); NXDOMAIN for every other name; no upstream servers.
 pub(crate) fn dnsmasq_sinkhole(plan: &Plan) -> String {
     let mut s = String::from(
         "# caretaker-lab web filter: the DNS-filtering resolver. Must-block names are answered\n\
@@ -117,13 +153,14 @@ pub(crate) fn dnsmasq_sinkhole(plan: &Plan) -> String {
         }
     }
     for site in SITES {
-        let to = if site.kind == Kind::MustBlock {
-            plan.sinkhole()
-        } else {
-            plan.web()
-        };
+        let blocked = site.kind == Kind::MustBlock
+            || (site.kind == Kind::Bypass && site.host != sites::VPN_LET_THROUGH);
+        let to = if blocked { plan.sinkhole() } else { plan.web() };
         let _ = writeln!(s, "host-record={},{to}", site.host);
     }
+    s.push_str(&search_engines(plan, true));
+    // Planted: the DNS filter answers Firefox's canary, so Firefox turns encrypted DNS on.
+    let _ = writeln!(s, "host-record={},{}", sites::DOH_CANARY, plan.web());
     s
 }
 
@@ -142,6 +179,7 @@ pub(crate) fn riverside_answer(plan: &Plan, group: &str, host: &str, kind: Kind)
         _ => plan.block_server(),
     };
     let blocked = match group {
+        _ if kind == Kind::Bypass => true,
         "pupil" => kind == Kind::MustBlock && host != RIVERSIDE_PUPIL_MISSES,
         "staff" => kind == Kind::MustBlock || host == RIVERSIDE_STAFF_OVERBLOCKS,
         "guest" => kind == Kind::MustBlock && host != RIVERSIDE_GUEST_MISSES,
@@ -155,9 +193,10 @@ pub(crate) fn riverside_answer(plan: &Plan, group: &str, host: &str, kind: Kind)
 }
 
 /// Riverside's filtering resolver of one network (on its gateway): the filter product's DNS,
-/// which answers blocked names with its block server (pupil and staff networks) or with the
-/// sinkhole (guest and BYOD networks); the lab's other sites as everywhere; NXDOMAIN for every
-/// other name; no upstream servers.
+/// which answers blocked names (the bypass sites too, for everyone) with its block server (pupil
+/// and staff networks) or with the sinkhole (guest and BYOD networks); the lab's other sites as
+/// everywhere; safe search locked on; NXDOMAIN for every other name (the canaries too); no
+/// upstream servers.
 pub(crate) fn riverside_resolver(plan: &Plan, group: &str, octet: u8) -> String {
     let mut s = format!(
         "# caretaker-lab web filter: Riverside's filtering resolver for the {group} network.\n\
@@ -170,6 +209,7 @@ pub(crate) fn riverside_resolver(plan: &Plan, group: &str, octet: u8) -> String 
         let to = riverside_answer(plan, group, site.host, site.kind);
         let _ = writeln!(s, "host-record={},{to}", site.host);
     }
+    s.push_str(&search_engines(plan, true));
     s
 }
 
@@ -252,6 +292,14 @@ pub(crate) fn squid(
     let blocked: Vec<&str> = sites::must_block_hosts()
         .filter(|h| *h != SWEARING)
         .collect();
+    let bypass: Vec<&str> = sites::bypass_hosts().collect();
+    let mut engines = String::new();
+    let mut rewrites = String::new();
+    for (i, (engine, safe)) in sites::ENGINES.iter().enumerate() {
+        let _ = writeln!(engines, "acl search_engine_{i} dstdomain -n {engine}");
+        let _ = writeln!(rewrites, "http_access deny !CONNECT search_engine_{i}");
+        let _ = writeln!(rewrites, "deny_info 302:http://{safe}/ search_engine_{i}");
+    }
     let mut s = format!(
         "# caretaker-lab web filter: St. Example's filtering proxy.\n\
          # Planted problems: the pupil port lets {SWEARING} through, and {UNASSESSED_UNBLOCK}\n\
@@ -286,6 +334,8 @@ pub(crate) fn squid(
          acl offensive_language dstdomain -n {SWEARING}\n\
          acl childline dstdomain -n {CHILDLINE}\n\
          acl unblocked_for_pupils dstdomain -n {UNASSESSED_UNBLOCK}\n\
+         acl bypass_sites dstdomain -n {bypass}\n\
+         {engines}\
          acl SSL_ports port 443\n\
          acl Safe_ports port 80 443\n\
          acl CONNECT method CONNECT\n\
@@ -297,6 +347,11 @@ pub(crate) fn squid(
          http_access deny !Safe_ports\n\
          http_access deny CONNECT !SSL_ports\n\
          http_access deny address_typed !lab_internet\n\
+         # Safe search on every port: a search engine asked for over HTTP is sent to its\n\
+         # safe-search host (over HTTPS the resolver's CNAME does it).\n\
+         {rewrites}\
+         # Pupils may not reach encrypted-DNS services, VPNs or web proxies (staff may).\n\
+         http_access deny {PUPIL_PORT}_port bypass_sites\n\
          # Pupils: the offensive-language test site is missing from the list (planted), and\n\
          # {UNASSESSED_UNBLOCK} was let through with no risk assessment (planted);\n\
          # {ASSESSED_UNBLOCK} is not blocked, after an approved one.\n\
@@ -312,12 +367,14 @@ pub(crate) fn squid(
          http_access allow all\n\
          deny_info {BLOCK_TEMPLATE} must_block\n\
          deny_info {BLOCK_TEMPLATE} offensive_language\n\
-         deny_info {BLOCK_TEMPLATE} childline\n",
+         deny_info {BLOCK_TEMPLATE} childline\n\
+         deny_info {BLOCK_TEMPLATE} bypass_sites\n",
         pupil = gw("pupil"),
         staff = gw("staff"),
         dir = squid_dir.display(),
         resolver = plan.resolver(),
         blocked = blocked.join(" "),
+        bypass = bypass.join(" "),
         internet = plan.internet_prefix(),
     );
     debug_assert!(SITES
@@ -396,7 +453,55 @@ mod tests {
         assert!(s.contains("dns_nameservers 127.231.0.53\n"));
         let d = dnsmasq(&plan, School::Example);
         assert!(d.contains("host-record=www.gov.uk,10.231.9.80\n"), "{d}");
-        assert!(d.contains("listen-address=10.231.3.1\n"));
+        // Pupils and staff behind the proxy; the guest network has a resolver of its own.
+        assert!(d.contains("listen-address=10.231.1.1\n"));
+        assert!(!d.contains("listen-address=10.231.3.1\n"));
+        // Safe search locked on; the canaries unknown (NXDOMAIN).
+        assert!(
+            d.contains("cname=www.google.com,forcesafesearch.google.com\n"),
+            "{d}"
+        );
+        assert!(
+            d.contains("cname=duckduckgo.com,safe.duckduckgo.com\n"),
+            "{d}"
+        );
+        assert!(d.contains("host-record=forcesafesearch.google.com,10.231.9.80\n"));
+        assert!(
+            !d.contains("use-application-dns.net") && !d.contains("icloud"),
+            "{d}"
+        );
+        // Planted: the guest network's resolver answers the search engines as themselves.
+        let g = dnsmasq_unfiltered(&plan);
+        assert!(g.contains("listen-address=10.231.3.1\n"), "{g}");
+        assert!(!g.contains("listen-address=10.231.1.1\n"), "{g}");
+        assert!(
+            g.contains("host-record=www.google.com,10.231.9.90\n"),
+            "{g}"
+        );
+        assert!(!g.contains("cname="), "{g}");
+        assert!(!g.contains("use-application-dns.net"), "{g}");
+        // Squid: pupils may not reach the bypass sites, staff and the office may; every port
+        // sends a search engine asked for over HTTP to its safe-search host.
+        assert!(
+            s.contains("http_access deny pupil_port bypass_sites\n"),
+            "{s}"
+        );
+        assert!(!s.contains("deny staff_port bypass_sites"));
+        assert!(!s.contains("deny office_port bypass_sites"));
+        assert!(
+            s.contains("acl bypass_sites dstdomain -n dns.google cloudflare-dns.com"),
+            "{s}"
+        );
+        assert!(s.contains("protonvpn.com"), "{s}");
+        assert!(
+            s.contains("acl search_engine_0 dstdomain -n www.google.com\n"),
+            "{s}"
+        );
+        assert!(
+            s.contains("http_access deny !CONNECT search_engine_0\n"),
+            "{s}"
+        );
+        assert!(s.contains("deny_info 302:http://forcesafesearch.google.com/ search_engine_0\n"));
         assert!(d.contains("local=/#/\n"));
         // No pid file: /var/run/dnsmasq.pid left by another dnsmasq must not stop this one.
         assert!(d.contains("pid-file=\n"), "{d}");
@@ -426,6 +531,17 @@ mod tests {
         );
         assert!(k.contains("host-record=www.gov.uk,10.231.9.80\n"), "{k}");
         assert!(k.contains("local=/#/\n"));
+        // The BYOD DNS filter sinkholes the bypass sites but one VPN site, locks safe search on,
+        // and answers Firefox's canary (both planted), not Apple's.
+        assert!(k.contains("host-record=nordvpn.com,10.231.8.1\n"), "{k}");
+        assert!(k.contains("host-record=dns.google,10.231.8.1\n"), "{k}");
+        assert!(k.contains("host-record=protonvpn.com,10.231.9.80\n"), "{k}");
+        assert!(k.contains("cname=www.bing.com,strict.bing.com\n"), "{k}");
+        assert!(
+            k.contains("host-record=use-application-dns.net,10.231.9.80\n"),
+            "{k}"
+        );
+        assert!(!k.contains("icloud"), "{k}");
     }
 
     #[test]
@@ -451,6 +567,17 @@ mod tests {
         for site in SITES.iter().filter(|s| s.kind == Kind::MustBlock) {
             assert!(byod.contains(&format!("host-record={},{sink}\n", site.host)));
         }
+        // Every Riverside network blocks the bypass sites and locks safe search on.
+        for r in [&pupil, &staff, &guest, &byod] {
+            assert!(
+                r.contains("cname=www.youtube.com,restrict.youtube.com\n"),
+                "{r}"
+            );
+            assert!(!r.contains("use-application-dns.net"), "{r}");
+        }
+        assert!(pupil.contains(&format!("host-record=protonvpn.com,{block}\n")));
+        assert!(staff.contains(&format!("host-record=dns.google,{block}\n")));
+        assert!(byod.contains(&format!("host-record=protonvpn.com,{sink}\n")));
         // The lab resolver serves none of Riverside's networks.
         let d = dnsmasq(&plan, School::Riverside);
         assert!(!d.contains("listen-address=10.231."), "{d}");

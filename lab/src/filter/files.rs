@@ -72,10 +72,16 @@ pub(super) fn write_web(
     create_dir(&dns)?;
     write_file(&dns.join("dnsmasq.conf"), &config::dnsmasq(&plan, school))?;
     match school {
-        School::Example => write_file(
-            &dns.join("dnsmasq-sinkhole.conf"),
-            &config::dnsmasq_sinkhole(&plan),
-        )?,
+        School::Example => {
+            write_file(
+                &dns.join("dnsmasq-sinkhole.conf"),
+                &config::dnsmasq_sinkhole(&plan),
+            )?;
+            write_file(
+                &dns.join("dnsmasq-unfiltered.conf"),
+                &config::dnsmasq_unfiltered(&plan),
+            )?;
+        }
         School::Riverside => {
             let root = web.join("blockserver");
             create_dir(&root)?;

@@ -10,11 +10,15 @@
 //! - "the internet": an interface of the root namespace holding the web servers' address
 //!   10.R.9.80, where nginx serves every test site over HTTP and HTTPS (one certificate from the
 //!   lab CA for every name), choosing the page by Host header and SNI;
-//! - the lab resolver, dnsmasq, on 127.R.0.53 and on the pupil, staff and guest gateways (port 53):
-//!   it knows the sites' names and nothing else (NXDOMAIN), and has no upstream servers;
+//! - the lab resolver, dnsmasq, on 127.R.0.53 and on the pupil and staff gateways (port 53): it
+//!   knows the sites' names and nothing else (NXDOMAIN), and has no upstream servers;
 //! - a DNS-filtering resolver, a second dnsmasq, on the BYOD network's gateway: the same, except
-//!   that the must-block test sites resolve to the sinkhole address 10.R.8.1, where nothing
-//!   answers (the BYOD network has no proxy: it is filtered by DNS alone);
+//!   that the must-block test sites and the bypass sites resolve to the sinkhole address
+//!   10.R.8.1, where nothing answers (the BYOD network has no proxy: it is filtered by DNS
+//!   alone), but for one VPN site and Firefox's encrypted-DNS canary (planted);
+//! - the guest network's resolver, a third dnsmasq on its gateway: every site, and the search
+//!   engines as themselves (planted: safe search is not locked on). Every other resolver answers
+//!   them with a CNAME to their safe-search host;
 //! - the school's filtering proxy, squid: a pupil port and a staff port on their gateways, and an
 //!   office port on 127.0.0.1 (caretaker's own vantage point), with the planted problems.
 //!
@@ -86,12 +90,13 @@ pub struct Vantage {
 pub struct PlantedFilter {
     /// The vantage machine's name (`pupil-pc`, …).
     pub vantage: String,
-    /// `pupil`, `staff` or `guest`.
+    /// `pupil`, `staff`, `guest` or `byod`.
     pub group: &'static str,
-    /// `filter.must-block` (the IWF list), `filter.categories` (other must-block content) or
-    /// `filter.must-load`.
+    /// `filter.must-block` (the IWF list), `filter.categories` (other must-block content),
+    /// `filter.must-load`, or a way round the filter: `filter.safe-search`,
+    /// `filter.encrypted-dns`, `filter.vpn-proxy`.
     pub check: &'static str,
-    /// The test URL whose result is wrong.
+    /// The test URL whose result is wrong, or the name whose DNS answer is (`www.google.com`).
     pub url: &'static str,
     /// What is wrong, in plain English.
     pub what: &'static str,
@@ -185,7 +190,8 @@ impl FilterLab {
         self.startup
     }
 
-    /// The servers' pids (dnsmasq, nginx's master, the four sshd, squid, the sinkhole dnsmasq).
+    /// The servers' pids (dnsmasq, nginx's master, the four sshd, squid, the sinkhole and
+    /// unfiltered networks' dnsmasq).
     pub fn pids(&self) -> Vec<u32> {
         self.servers.iter().map(|s| s.pid).collect()
     }

@@ -98,6 +98,11 @@ impl Plan {
     pub fn web(&self) -> Ipv4Addr {
         Ipv4Addr::new(10, self.r, INTERNET, 80)
     }
+    /// The search engines' own address, as a resolver that does not lock safe search answers
+    /// them (nothing is served there: only the answer is tested).
+    pub fn search_engines(&self) -> Ipv4Addr {
+        Ipv4Addr::new(10, self.r, INTERNET, 90)
+    }
     /// The block server of a DNS-redirecting filter: every name it is given shows the block page.
     pub fn block_server(&self) -> Ipv4Addr {
         Ipv4Addr::new(10, self.r, BLOCK_SERVER, 81)

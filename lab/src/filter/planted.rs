@@ -4,7 +4,7 @@ use super::config::{
     CHILDLINE, RIVERSIDE_GUEST_MISSES, RIVERSIDE_PUPIL_MISSES, RIVERSIDE_STAFF_OVERBLOCKS,
     SWEARING, UNASSESSED_UNBLOCK,
 };
-use super::sites::{self, Kind, SITES};
+use super::sites::{self, Kind, DOH_CANARY, ENGINES, SITES, VPN_LET_THROUGH};
 use super::PlantedFilter;
 use crate::school::Planted;
 use crate::School;
@@ -17,7 +17,7 @@ pub(super) const PUPIL_UNBLOCKED: &str =
     through for pupils with no risk assessment.";
 pub(super) const PUPIL_CHANGE: &str =
     "pupil-pc (pupil network): a filter change no risk assessment covers. ctiru.testfiltering.com \
-    was blocked for pupils and now loads; www.youtube.com, unblocked the same way after an \
+    was blocked for pupils and now loads; scratch.mit.edu, unblocked the same way after an \
     approved risk assessment, is the look-alike that passes. Seen by the second of two audits, \
     with the filter as it was before the change for the first (FilterLab::before_the_change).";
 pub(super) const STAFF_PROBLEM: &str =
@@ -26,6 +26,17 @@ pub(super) const STAFF_PROBLEM: &str =
 pub(super) const GUEST_PROBLEM: &str =
     "guest-laptop (guest network): there is no filter at all; the guest \
     network bypasses the proxy, so every must-block test page loads.";
+
+pub(super) const GUEST_SAFE_SEARCH_PROBLEM: &str =
+    "guest-laptop (guest network): safe search is not locked on; the guest network's resolver \
+    answers www.google.com, www.bing.com, www.youtube.com and duckduckgo.com as themselves, not \
+    as their safe-search hosts (forcesafesearch.google.com and the like).";
+pub(super) const BYOD_CANARY_PROBLEM: &str =
+    "byod-tablet (BYOD network, pupils' own devices): the DNS filter answers Firefox's canary \
+    use-application-dns.net, so Firefox turns encrypted DNS on and looks names up past the filter.";
+pub(super) const BYOD_VPN_PROBLEM: &str =
+    "byod-tablet (BYOD network, pupils' own devices): the VPN site protonvpn.com loads; the DNS \
+    filter sinkholes the other VPN, web-proxy and encrypted-DNS sites, but not this one.";
 
 pub(super) const RIVERSIDE_PUPIL_PROBLEM: &str =
     "pupil-pc (pupil network): the adult-content test page \
@@ -142,5 +153,29 @@ pub(super) fn planted_filter(school: School) -> Vec<PlantedFilter> {
             what: GUEST_PROBLEM,
         });
     }
+    // The ways round the filter: reported by the name tested (a DNS answer) or the URL.
+    for (engine, _) in ENGINES {
+        out.push(PlantedFilter {
+            vantage: "guest-laptop".into(),
+            group: "guest",
+            check: "filter.safe-search",
+            url: engine,
+            what: GUEST_SAFE_SEARCH_PROBLEM,
+        });
+    }
+    out.push(PlantedFilter {
+        vantage: "byod-tablet".into(),
+        group: "byod",
+        check: "filter.encrypted-dns",
+        url: DOH_CANARY,
+        what: BYOD_CANARY_PROBLEM,
+    });
+    out.push(PlantedFilter {
+        vantage: "byod-tablet".into(),
+        group: "byod",
+        check: "filter.vpn-proxy",
+        url: sites::url_of(VPN_LET_THROUGH),
+        what: BYOD_VPN_PROBLEM,
+    });
     out
 }

@@ -5,8 +5,9 @@ use std::fmt::Write as _;
 use super::config::PROXY_PORT;
 use super::net::{filtering, Filtering};
 use super::planted::{
-    GUEST_PROBLEM, PUPIL_CHANGE, PUPIL_PROBLEM, PUPIL_UNBLOCKED, RIVERSIDE_GUEST_PROBLEM,
-    RIVERSIDE_PUPIL_PROBLEM, RIVERSIDE_STAFF_PROBLEM, STAFF_PROBLEM,
+    BYOD_CANARY_PROBLEM, BYOD_VPN_PROBLEM, GUEST_PROBLEM, GUEST_SAFE_SEARCH_PROBLEM, PUPIL_CHANGE,
+    PUPIL_PROBLEM, PUPIL_UNBLOCKED, RIVERSIDE_GUEST_PROBLEM, RIVERSIDE_PUPIL_PROBLEM,
+    RIVERSIDE_STAFF_PROBLEM, STAFF_PROBLEM,
 };
 use super::sites;
 use super::FilterLab;
@@ -61,7 +62,10 @@ impl FilterLab {
                  - {RIVERSIDE_PUPIL_PROBLEM}\n- {RIVERSIDE_STAFF_PROBLEM}\n- {RIVERSIDE_GUEST_PROBLEM}\n\
                  Not problems: the pupil network blocks the IWF, CTIRU and offensive-language pages\n\
                  with the block page (status 200); the staff network loads Childline and the other\n\
-                 safeguarding sites; the BYOD network sinkholes all four test pages.\n\n\
+                 safeguarding sites; the BYOD network sinkholes all four test pages. Every network\n\
+                 locks safe search on (www.google.com is a CNAME to forcesafesearch.google.com, and\n\
+                 so on), answers neither Firefox's encrypted-DNS canary nor Apple's Private Relay\n\
+                 canaries (NXDOMAIN), and blocks the encrypted-DNS, VPN and web-proxy sites.\n\n\
                  To look by hand (as root; KEY is the lab's client key):\n\
                  \x20 ssh -i KEY root@{pupil_addr} curl -sS -i --cacert {ca} https://iwf.testfiltering.com/\n\
                  Logs: {logs}.\n",
@@ -78,17 +82,27 @@ impl FilterLab {
         let _ = write!(
             s,
             "  this machine  the office: caretaker's own vantage point, proxy {office}\n\n\
-             The proxy is squid; the lab resolver is dnsmasq ({resolver}, and port 53 of each\n\
-             network's gateway), which knows only the test sites (every other name is NXDOMAIN).\n\
+             The proxy is squid; the lab resolver is dnsmasq ({resolver}, and port 53 of the pupil\n\
+             and staff networks' gateways), which knows only the test sites (every other name is\n\
+             NXDOMAIN) and answers the search engines with a CNAME to their safe-search hosts\n\
+             (www.google.com to forcesafesearch.google.com, and so on). The guest and BYOD networks\n\
+             have resolvers of their own on their gateways.\n\
              \"The internet\" is one address, {web}, where nginx serves every test site over HTTP and\n\
              HTTPS with a certificate from the lab CA ({ca}).\n\n\
              Planted problems:\n\
              - {PUPIL_PROBLEM}\n- {PUPIL_UNBLOCKED}\n- {STAFF_PROBLEM}\n- {GUEST_PROBLEM}\n\
+             - {GUEST_SAFE_SEARCH_PROBLEM}\n- {BYOD_CANARY_PROBLEM}\n- {BYOD_VPN_PROBLEM}\n\
              - {PUPIL_CHANGE}\n\
              \x20 ./scripts/sample-school does that: it audits the filter as it was, records the\n\
-             \x20 approved risk assessment for www.youtube.com, then makes the change and audits.\n\
+             \x20 approved risk assessment for scratch.mit.edu, then makes the change and audits.\n\
              The office proxy filters correctly (the four test sites blocked, nothing else), and so\n\
-             does the BYOD network's DNS filtering (a sinkhole for the four test sites).\n\n\
+             does the BYOD network's DNS filtering (a sinkhole for the four test sites). Their\n\
+             look-alikes: every other network locks safe search on (and squid sends a search\n\
+             engine asked for over HTTP to its safe-search host); every other resolver answers\n\
+             Firefox's canary use-application-dns.net with NXDOMAIN, and all of them Apple's Private\n\
+             Relay canaries; squid blocks every encrypted-DNS, VPN and web-proxy site on the pupil\n\
+             port, protonvpn.com among them (staff may reach them). caretaker.toml counts the BYOD\n\
+             network as pupils' (filter.pupil_groups).\n\n\
              To look by hand (as root; KEY is the lab's client key):\n\
              \x20 ip netns exec {pupil_ns} curl -sS --cacert {ca} -x {pupil_proxy} https://swearing.testfiltering.com/\n\
              \x20 curl -sS -x {office} http://iwf.testfiltering.com/\n\

@@ -8,6 +8,12 @@ pub(crate) enum Kind {
     MustBlock,
     /// A safeguarding or teaching site that must load (over-blocking).
     MustLoad,
+    /// A way round the filter that pupils must not reach: a public DNS-over-HTTPS service, a VPN
+    /// or a web-proxy site (staff may).
+    Bypass,
+    /// A search engine's locked safe-search host (forcesafesearch.google.com): the school's
+    /// resolver answers the engine's own name with it.
+    SafeSearch,
     /// The connectivity control (Firefox's captive-portal check).
     Control,
     /// The school filter's own block page.
@@ -36,6 +42,27 @@ pub(crate) const BLOCK_SENTENCE: &str =
 
 /// The block host's name.
 pub(crate) const BLOCK_HOST: &str = "block.stexample.lab";
+
+/// The VPN site the BYOD network's DNS filter forgets (planted).
+pub(crate) const VPN_LET_THROUGH: &str = "protonvpn.com";
+
+/// What each DNS-over-HTTPS test asks (caretaker's, exactly): `?dns=` holds the query for
+/// caretaker-doh-check.example, whose labels a real answer repeats.
+pub(crate) const DOH_TOKEN: &str = "caretaker-doh-check";
+
+/// A search engine: its own name, and the safe-search host a resolver that locks safe search on
+/// answers it with.
+pub(crate) const ENGINES: &[(&str, &str)] = &[
+    ("www.google.com", "forcesafesearch.google.com"),
+    ("www.bing.com", "strict.bing.com"),
+    ("www.youtube.com", "restrict.youtube.com"),
+    ("duckduckgo.com", "safe.duckduckgo.com"),
+];
+
+/// The names a resolver's canaries ask: Firefox's (DNS over HTTPS) and Apple's (Private Relay).
+pub(crate) const DOH_CANARY: &str = "use-application-dns.net";
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) const RELAY_CANARIES: &[&str] = &["mask.icloud.com", "mask-h2.icloud.com"];
 
 /// The connectivity control's URL and body.
 pub(crate) const CONTROL_URL: &str = "http://detectportal.firefox.com/success.txt";
@@ -167,6 +194,114 @@ pub(crate) const SITES: &[Site] = &[
         "GOV.UK: the best place to find government services and information.",
     ),
     site(
+        "dns.google",
+        "https://dns.google/dns-query?dns=AAABAAABAAAAAAAAE2NhcmV0YWtlci1kb2gtY2hlY2sHZXhhbXBsZQAAAQAB",
+        DOH_TOKEN,
+        Kind::Bypass,
+        "Google Public DNS: DNS over HTTPS",
+        "A stand-in for Google Public DNS's answer to caretaker-doh-check.example: a browser \
+         that can read this can look names up past the school's resolver.",
+    ),
+    site(
+        "cloudflare-dns.com",
+        "https://cloudflare-dns.com/dns-query?dns=AAABAAABAAAAAAAAE2NhcmV0YWtlci1kb2gtY2hlY2sHZXhhbXBsZQAAAQAB",
+        DOH_TOKEN,
+        Kind::Bypass,
+        "Cloudflare 1.1.1.1: DNS over HTTPS",
+        "A stand-in for Cloudflare's answer to caretaker-doh-check.example: a browser that can \
+         read this can look names up past the school's resolver.",
+    ),
+    site(
+        "dns.quad9.net",
+        "https://dns.quad9.net/dns-query?dns=AAABAAABAAAAAAAAE2NhcmV0YWtlci1kb2gtY2hlY2sHZXhhbXBsZQAAAQAB",
+        DOH_TOKEN,
+        Kind::Bypass,
+        "Quad9: DNS over HTTPS",
+        "A stand-in for Quad9's answer to caretaker-doh-check.example: a browser that can read \
+         this can look names up past the school's resolver.",
+    ),
+    site(
+        "doh.opendns.com",
+        "https://doh.opendns.com/dns-query?dns=AAABAAABAAAAAAAAE2NhcmV0YWtlci1kb2gtY2hlY2sHZXhhbXBsZQAAAQAB",
+        DOH_TOKEN,
+        Kind::Bypass,
+        "OpenDNS: DNS over HTTPS",
+        "A stand-in for OpenDNS's answer to caretaker-doh-check.example: a browser that can read \
+         this can look names up past the school's resolver.",
+    ),
+    site(
+        VPN_LET_THROUGH,
+        "https://protonvpn.com/",
+        "Proton VPN",
+        Kind::Bypass,
+        "Proton VPN: fast and secure",
+        "Proton VPN hides your browsing from your network. Download the app and connect.",
+    ),
+    site(
+        "nordvpn.com",
+        "https://nordvpn.com/",
+        "NordVPN",
+        Kind::Bypass,
+        "NordVPN: online security",
+        "NordVPN encrypts your traffic so that your network cannot see it.",
+    ),
+    site(
+        "www.expressvpn.com",
+        "https://www.expressvpn.com/",
+        "ExpressVPN",
+        Kind::Bypass,
+        "ExpressVPN: a VPN for every device",
+        "ExpressVPN keeps your browsing private on any network.",
+    ),
+    site(
+        "www.croxyproxy.com",
+        "https://www.croxyproxy.com/",
+        "CroxyProxy",
+        Kind::Bypass,
+        "CroxyProxy: a free web proxy",
+        "CroxyProxy opens any site through our servers: type its address below.",
+    ),
+    site(
+        "www.proxysite.com",
+        "https://www.proxysite.com/",
+        "ProxySite",
+        Kind::Bypass,
+        "ProxySite: free web proxy",
+        "ProxySite lets you visit any site anonymously through our web proxy.",
+    ),
+    site(
+        "forcesafesearch.google.com",
+        "http://forcesafesearch.google.com/",
+        "SafeSearch on",
+        Kind::SafeSearch,
+        "Google (SafeSearch on)",
+        "Google Search with SafeSearch on: explicit results are filtered out.",
+    ),
+    site(
+        "strict.bing.com",
+        "http://strict.bing.com/",
+        "Strict SafeSearch",
+        Kind::SafeSearch,
+        "Bing (Strict SafeSearch)",
+        "Microsoft Bing with Strict SafeSearch: adult text, images and videos are filtered out.",
+    ),
+    site(
+        "restrict.youtube.com",
+        "http://restrict.youtube.com/",
+        "Restricted Mode",
+        Kind::SafeSearch,
+        "YouTube (Restricted Mode)",
+        "YouTube in strict Restricted Mode: potentially mature videos are hidden.",
+    ),
+    site(
+        "safe.duckduckgo.com",
+        "http://safe.duckduckgo.com/",
+        "Safe search: strict",
+        Kind::SafeSearch,
+        "DuckDuckGo (safe search strict)",
+        "DuckDuckGo with Safe search: strict. Adult content is filtered out.",
+    ),
+    site(
         "detectportal.firefox.com",
         CONTROL_URL,
         "success",
@@ -183,12 +318,12 @@ pub(crate) const SITES: &[Site] = &[
         BLOCK_SENTENCE,
     ),
     site(
-        "www.youtube.com",
-        "https://www.youtube.com/",
-        "YouTube",
+        "scratch.mit.edu",
+        "https://scratch.mit.edu/",
+        "Scratch",
         Kind::Own,
-        "YouTube",
-        "YouTube: videos for the classroom, unblocked for pupils after a risk assessment.",
+        "Scratch - Imagine, Program, Share",
+        "Scratch: create stories, games and animations; unblocked for pupils after a risk assessment.",
     ),
 ];
 
@@ -228,7 +363,7 @@ impl Site {
         match self.kind {
             Kind::Control => ("success.txt", CONTROL_BODY.to_string()),
             Kind::BlockPage => ("index.html", block_page()),
-            Kind::MustBlock | Kind::MustLoad | Kind::Own => (
+            Kind::MustBlock | Kind::MustLoad | Kind::Own | Kind::Bypass | Kind::SafeSearch => (
                 "index.html",
                 format!(
                     "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>{t}</title></head>\n\
@@ -251,6 +386,14 @@ pub(crate) fn url_of(host: &str) -> &'static str {
 /// Every host name of the lab's internet.
 pub(crate) fn hosts() -> impl Iterator<Item = &'static str> {
     SITES.iter().map(|s| s.host)
+}
+
+/// The bypass sites (must not load for pupils).
+pub(crate) fn bypass_hosts() -> impl Iterator<Item = &'static str> {
+    SITES
+        .iter()
+        .filter(|s| s.kind == Kind::Bypass)
+        .map(|s| s.host)
 }
 
 /// The test hosts on the must-block list.
@@ -276,7 +419,17 @@ mod tests {
         "Bitesize",
         "Wikipedia",
         "GOV.UK",
-        "YouTube",
+        "Scratch",
+        "caretaker-doh-check",
+        "Proton VPN",
+        "NordVPN",
+        "ExpressVPN",
+        "CroxyProxy",
+        "ProxySite",
+        "SafeSearch on",
+        "Strict SafeSearch",
+        "Restricted Mode",
+        "Safe search: strict",
     ];
 
     #[test]
@@ -292,7 +445,18 @@ mod tests {
                 assert!(!body.contains("blocked by"), "{}", s.host);
             }
         }
-        assert_eq!(SITES[12].page().1, "success\n");
+        let control = SITES.iter().find(|s| s.kind == Kind::Control).unwrap();
+        assert_eq!(control.page().1, "success\n");
+        assert_eq!(bypass_hosts().count(), 9);
+        assert_eq!(
+            SITES.iter().filter(|s| s.kind == Kind::SafeSearch).count(),
+            4
+        );
+        for (_, safe) in ENGINES {
+            assert!(SITES
+                .iter()
+                .any(|s| s.host == *safe && s.kind == Kind::SafeSearch));
+        }
         assert_eq!(must_block_hosts().count(), 4);
         assert_eq!(SITES.iter().filter(|s| s.kind == Kind::MustLoad).count(), 8);
         for t in TOKENS {

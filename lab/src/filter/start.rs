@@ -158,18 +158,22 @@ impl FilterLab {
             }
         }
 
-        // The DNS-filtering resolvers last: the others' positions in `servers` are fixed. St.
-        // Example's has one for its sinkhole networks; Riverside's filter answers on every
-        // network's gateway, one resolver each (each network's list differs).
+        // The networks' own resolvers last: the others' positions in `servers` are fixed. St.
+        // Example's has one for its sinkhole networks and one for its unfiltered network;
+        // Riverside's filter answers on every network's gateway, one resolver each (each
+        // network's list differs).
+        let of = |kind: Filtering| -> Vec<&'static str> {
+            GROUPS
+                .iter()
+                .filter(|(g, _, _)| filtering(school, g) == kind)
+                .map(|(g, _, _)| *g)
+                .collect()
+        };
         let resolvers: Vec<(String, Vec<&'static str>)> = match school {
-            School::Example => vec![(
-                "dnsmasq-sinkhole".to_string(),
-                GROUPS
-                    .iter()
-                    .filter(|(g, _, _)| filtering(school, g) == Filtering::DnsSinkhole)
-                    .map(|(g, _, _)| *g)
-                    .collect(),
-            )],
+            School::Example => vec![
+                ("dnsmasq-sinkhole".to_string(), of(Filtering::DnsSinkhole)),
+                ("dnsmasq-unfiltered".to_string(), of(Filtering::Nothing)),
+            ],
             School::Riverside => GROUPS
                 .iter()
                 .map(|(g, _, _)| (format!("dnsmasq-{g}"), vec![*g]))
@@ -190,11 +194,12 @@ impl FilterLab {
                 let iwf = sites::must_block_hosts().next().unwrap_or_default();
                 let want = match filtering(school, group) {
                     Filtering::DnsSinkhole => plan.sinkhole(),
-                    _ => plan.block_server(),
+                    Filtering::BlockPageDns => plan.block_server(),
+                    Filtering::Proxy | Filtering::Nothing => plan.web(),
                 };
                 wait_ready(
                     dns_server,
-                    "the DNS-filtering resolver (dnsmasq) to answer",
+                    "a network's own resolver (dnsmasq) to answer",
                     deadline,
                     || {
                         dns::query_a(at, iwf, Duration::from_millis(200))

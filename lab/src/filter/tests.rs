@@ -11,6 +11,7 @@ use std::time::Instant;
 use super::config::{CHILDLINE, SWEARING, UNASSESSED_UNBLOCK};
 use super::net::Plan;
 use super::sites::{Kind, BLOCK_SENTENCE, CONTROL_BODY, CONTROL_URL, SITES};
+use super::sites::{DOH_CANARY, ENGINES, RELAY_CANARIES, VPN_LET_THROUGH};
 use super::*;
 use crate::process;
 use crate::tls::LabCa;
@@ -206,7 +207,9 @@ fn check_sinkhole(lab: &FilterLab, v: &Vantage) {
         );
         let resolved = String::from_utf8_lossy(&out.stdout).into_owned();
         let f = fetch(lab, From::Machine(v), site.url, MAX_TIME);
-        if site.kind == Kind::MustBlock {
+        let sinkholed = site.kind == Kind::MustBlock
+            || (site.kind == Kind::Bypass && site.host != VPN_LET_THROUGH);
+        if sinkholed {
             assert!(resolved.starts_with(&format!("{sinkhole} ")), "{resolved}");
             assert!(
                 f.exit == 7 && f.status == 0 && !f.body.contains(site.token),
@@ -319,10 +322,11 @@ fn every_vantage_point_sees_its_own_filter() {
     assert!(lab.office_proxy().unwrap().starts_with("http://127.0.0.1:"));
 
     let must_block = |h: &str| sites::must_block_hosts().any(|b| b == h);
+    let bypass = |h: &str| sites::bypass_hosts().any(|b| b == h);
     thread::scope(|s| {
         s.spawn(|| {
             check_vantage(lab, From::Machine(&v[0]), &|h| {
-                must_block(h) && h != SWEARING && h != UNASSESSED_UNBLOCK
+                (must_block(h) && h != SWEARING && h != UNASSESSED_UNBLOCK) || bypass(h)
             })
         });
         s.spawn(|| {
@@ -367,9 +371,76 @@ fn every_vantage_point_sees_its_own_filter() {
     let a = dns::query_a(gw, "en.wikipedia.org", Duration::from_secs(2)).unwrap();
     assert_eq!(a.addresses, vec![lab.web_address()]);
 
+    // Safe search and the canaries, as each machine's own resolver answers them (getent, as
+    // caretaker's probe asks): locked on and NXDOMAIN everywhere but where planted.
+    for vm in v {
+        let planted_here = |what: &str| match what {
+            "safe-search" => vm.name == "guest-laptop",
+            _ => vm.name == "byod-tablet",
+        };
+        for (engine, safe) in ENGINES {
+            let out = run_for(
+                lab.command(vm, "getent").args(["ahosts", engine]),
+                Duration::from_secs(10),
+            );
+            let text = String::from_utf8_lossy(&out.stdout).into_owned();
+            let first = text.lines().next().unwrap_or_default().to_string();
+            if planted_here("safe-search") {
+                assert!(
+                    first.starts_with(&format!("{} ", plan.search_engines()))
+                        && first.ends_with(engine),
+                    "{}: {text}",
+                    vm.name
+                );
+            } else {
+                assert!(
+                    first.starts_with(&format!("{} ", lab.web_address())) && first.ends_with(safe),
+                    "{}: {engine} should be a CNAME to {safe}: {text}",
+                    vm.name
+                );
+            }
+        }
+        let canary = run_for(
+            lab.command(vm, "getent").args(["ahosts", DOH_CANARY]),
+            Duration::from_secs(10),
+        );
+        assert_eq!(
+            canary.status.code() == Some(0),
+            planted_here("canary"),
+            "{}: {canary:?}",
+            vm.name
+        );
+        for name in RELAY_CANARIES {
+            let out = run_for(
+                lab.command(vm, "getent").args(["ahosts", name]),
+                Duration::from_secs(10),
+            );
+            assert_eq!(out.status.code(), Some(2), "{}: {out:?}", vm.name);
+        }
+    }
+    // Through squid, a search engine asked for over HTTP goes to its safe-search host.
+    let mut cmd = Command::new("curl");
+    cmd.args([
+        "-sS",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code} %{redirect_url}",
+        "-x",
+    ])
+    .arg(lab.office_proxy().unwrap())
+    .args(MAX_TIME)
+    .arg("http://www.google.com/");
+    let out = run_for(&mut cmd, Duration::from_secs(20));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "302 http://forcesafesearch.google.com/",
+        "{out:?}"
+    );
+
     // The planted problems name the vantage machines and the URLs above.
     let planted = lab.planted_filter();
-    assert_eq!(planted.len(), 7);
+    assert_eq!(planted.len(), 13);
     assert!(planted
         .iter()
         .all(|p| v.iter().any(|v| v.name == p.vantage && v.group == p.group)));
@@ -379,7 +450,10 @@ fn every_vantage_point_sees_its_own_filter() {
     // One per vantage point and check: the guest network fails both the IWF list and the other
     // must-block categories.
     let p = lab.planted();
-    assert_eq!(p.len(), 4);
+    assert_eq!(p.len(), 7);
+    assert!(p
+        .iter()
+        .any(|p| p.check == "filter.vpn-proxy" && p.target == "byod-tablet"));
     assert!(p.iter().all(|p| p.directory == "filter"));
     let readme = lab.readme();
     for needle in [
@@ -391,12 +465,15 @@ fn every_vantage_point_sees_its_own_filter() {
         "bypasses the proxy",
         "ip netns exec",
         "nothing it does leaves the machine",
+        "forcesafesearch.google.com",
+        "use-application-dns.net",
+        "protonvpn.com",
     ] {
         assert!(readme.contains(needle), "{needle} not in:\n{readme}");
     }
 
     let pids = lab.pids();
-    assert_eq!(pids.len(), 8);
+    assert_eq!(pids.len(), 9);
     drop(fx);
     assert_eq!(leftovers(plan, &pids), Vec::<String>::new());
 }
@@ -538,17 +615,17 @@ fn a_detached_lab_is_stopped_from_its_folder() {
     // The planted filter change, undone and made again from the folder alone.
     let pupil = lab.vantages()[0].clone();
     assert_eq!(pupil.group, "pupil");
-    let youtube = "https://www.youtube.com/";
+    let scratch = "https://scratch.mit.edu/";
     assert_loads(
-        &fetch(&lab, From::Machine(&pupil), youtube, MAX_TIME),
-        "YouTube",
+        &fetch(&lab, From::Machine(&pupil), scratch, MAX_TIME),
+        "Scratch",
     );
     change::change_detached(&dir, true).unwrap();
-    assert_blocked(&fetch(&lab, From::Machine(&pupil), youtube, MAX_TIME));
+    assert_blocked(&fetch(&lab, From::Machine(&pupil), scratch, MAX_TIME));
     change::change_detached(&dir, false).unwrap();
     assert_loads(
-        &fetch(&lab, From::Machine(&pupil), youtube, MAX_TIME),
-        "YouTube",
+        &fetch(&lab, From::Machine(&pupil), scratch, MAX_TIME),
+        "Scratch",
     );
     drop(lab);
     // Still there: servers, namespaces, the resolver.
@@ -565,7 +642,7 @@ fn a_detached_lab_is_stopped_from_its_folder() {
     for p in &pids {
         assert!(process::group_members(*p).contains(p), "{p}");
     }
-    assert_eq!(stop_dir(&dir).unwrap(), 8);
+    assert_eq!(stop_dir(&dir).unwrap(), 9);
     assert_eq!(leftovers(plan, &pids), Vec::<String>::new());
     assert!(!dir.join("filter/state").exists());
     assert_eq!(stop_dir(&dir).unwrap(), 0);

@@ -32,6 +32,9 @@
 //!    "responses":[{"status_line":"HTTP/1.1 302 Found","location":"/next"},…],"responses_total":2,
 //!    "resolved":["10.0.8.1",…]|null,"resolved_by":"getent ahosts"|null,
 //!    "body_b64":"…" (or "body_hex" without base64 and openssl),"body_bytes":133,"body_truncated":false}],
+//!  "lookups_by":"getent ahosts"|null,
+//!  "lookups":[{"name":"www.google.com","exit":0,"canonical":"forcesafesearch.google.com",
+//!              "addresses":["216.239.38.120",…]},…]|null,
 //!  "problems":["curl is not installed …"]}
 //! ```
 //!
@@ -40,10 +43,14 @@
 //! included, from which the redirects followed are rebuilt. `resolved` is what the name resolved
 //! to on the machine (`getent ahosts`; .NET's resolver on Windows), looked up only without a
 //! proxy: curl reports no address for a refused connection, so this is how a DNS sinkhole is
-//! seen from a vantage point over SSH.
+//! seen from a vantage point over SSH. `lookups` are the names asked for in
+//! [`ProbeRequest::lookups`], looked up after the fetches with the machine's own resolver
+//! (`getent ahosts`: exit 0 found, 2 not found; the first line's third field is the name the
+//! CNAMEs led to); `null` when nothing could be looked up (no getent; the Windows probe has none).
 
 mod facts;
 mod fields;
+mod lookups;
 mod outcome;
 mod report;
 mod request;
@@ -51,7 +58,8 @@ mod script;
 #[cfg(test)]
 mod tests;
 
-pub use report::{parse, parse_report, ProbeReport};
+pub use lookups::BY_GETENT;
+pub use report::{parse, parse_report, parse_with_lookups, ProbeReport};
 pub use request::ProbeRequest;
 pub use script::{ps1_script, sh_script};
 
@@ -61,6 +69,8 @@ pub const PROBE: &str = "caretaker-filter/1";
 pub const PROBE_WINDOWS: &str = "caretaker-filter-windows/1";
 /// At most this many URLs per request.
 pub const MAX_URLS: usize = 1000;
+/// At most this many names looked up per request.
+pub const MAX_LOOKUPS: usize = 64;
 /// At most this many characters per URL.
 pub const MAX_URL_LEN: usize = 4000;
 /// At most this many bytes of each body are kept.

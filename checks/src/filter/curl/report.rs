@@ -6,7 +6,9 @@ use serde_json::{Map, Value};
 
 use super::facts::{curl_fetch, windows_fetch};
 use super::fields::{as_raw_text, as_text, proxy_without_userinfo};
+use super::lookups::lookups_of;
 use super::{ParseError, MAX_OUTPUT_BYTES, PROBE, PROBE_WINDOWS};
+use crate::filter::bypass::Lookup;
 use crate::filter::model::{Fetch, Outcome};
 use crate::host::parse::clip;
 
@@ -23,6 +25,9 @@ pub struct ProbeReport {
     pub problems: Vec<String>,
     /// One per requested URL, in the order asked.
     pub fetches: Vec<Fetch>,
+    /// One per requested name, in the order asked; `Err(reason)` when the probe looked nothing
+    /// up (the Windows probe, or no getent on the machine).
+    pub lookups: Result<Vec<Lookup>, String>,
 }
 
 /// One [`Fetch`] per URL of `urls`, in order, from the probe's stdout. A URL the output does not
@@ -33,6 +38,16 @@ pub fn parse(stdout: &[u8], urls: &[String]) -> Result<Vec<Fetch>, ParseError> {
 
 /// Like [`parse`], with the probe's own facts (client version, proxy, problems).
 pub fn parse_report(stdout: &[u8], urls: &[String]) -> Result<ProbeReport, ParseError> {
+    parse_with_lookups(stdout, urls, &[])
+}
+
+/// Like [`parse_report`], with the answers for the names the probe was asked to look up
+/// (`names`, in order).
+pub fn parse_with_lookups(
+    stdout: &[u8],
+    urls: &[String],
+    names: &[String],
+) -> Result<ProbeReport, ParseError> {
     if stdout.len() > MAX_OUTPUT_BYTES {
         return Err(ParseError::new(format!(
             "the probe printed {} bytes, more than the {MAX_OUTPUT_BYTES} accepted",
@@ -125,11 +140,13 @@ pub fn parse_report(stdout: &[u8], urls: &[String]) -> Result<ProbeReport, Parse
         };
         fetches.push(fetch);
     }
+    let lookups = lookups_of(&obj, names, windows, &problems);
     Ok(ProbeReport {
         probe: if windows { PROBE_WINDOWS } else { PROBE }.to_string(),
         client_version,
         proxy,
         problems,
         fetches,
+        lookups,
     })
 }

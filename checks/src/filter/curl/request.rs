@@ -4,7 +4,7 @@
 use std::fmt;
 
 use super::{
-    ScriptError, MAX_BODY_BYTES, MAX_CONCURRENCY, MAX_REDIRECTS, MAX_TIMEOUT_SECS,
+    ScriptError, MAX_BODY_BYTES, MAX_CONCURRENCY, MAX_LOOKUPS, MAX_REDIRECTS, MAX_TIMEOUT_SECS,
     MAX_TOTAL_BODY_BYTES, MAX_URLS, MAX_URL_LEN,
 };
 use crate::host::parse::clip;
@@ -27,6 +27,9 @@ pub struct ProbeRequest {
     pub max_redirects: u32,
     /// Fetches in parallel, at most.
     pub concurrency: usize,
+    /// Host names to look up with the machine's own resolver (`getent ahosts`), after the
+    /// fetches: letters, digits, dots and hyphens only.
+    pub lookups: Vec<String>,
 }
 
 impl fmt::Debug for ProbeRequest {
@@ -46,6 +49,7 @@ impl fmt::Debug for ProbeRequest {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("max_redirects", &self.max_redirects)
             .field("concurrency", &self.concurrency)
+            .field("lookups", &self.lookups)
             .finish()
     }
 }
@@ -103,6 +107,21 @@ pub(super) fn check(req: &ProbeRequest) -> Result<Checked<'_>, ScriptError> {
             "the concurrency must be from 1 to {MAX_CONCURRENCY}, not {}",
             req.concurrency
         )));
+    }
+    if req.lookups.len() > MAX_LOOKUPS {
+        return Err(ScriptError::new(format!(
+            "{} names to look up; at most {MAX_LOOKUPS} are looked up in one probe",
+            req.lookups.len()
+        )));
+    }
+    for (i, name) in req.lookups.iter().enumerate() {
+        if !is_host_name(name) {
+            return Err(ScriptError::new(format!(
+                "name {} to look up is not a host name (letters, digits, dots and hyphens, at most 253): {:?}",
+                i + 1,
+                clip(name, 100)
+            )));
+        }
     }
     let proxy = match &req.proxy {
         Some(p) => Some(check_proxy(p)?),
@@ -165,6 +184,19 @@ fn check_url(u: &str) -> Result<(), String> {
         return Err("has no host name".into());
     }
     Ok(())
+}
+
+/// True for a plain host name: letters, digits, dots and hyphens, 1 to 253 characters, every
+/// label 1 to 63 and not starting with a hyphen (what is left is inert in sh, unquoted).
+pub(super) fn is_host_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 253
+        && name.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
 }
 
 fn describe_char(c: char) -> String {

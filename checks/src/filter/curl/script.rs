@@ -64,6 +64,7 @@ pub fn sh_script(req: &ProbeRequest) -> Result<String, ScriptError> {
     let _ = writeln!(block, "PROXY={}", sh_quote(&proxy));
     let _ = writeln!(block, "PROXYHP={}", sh_quote(&proxy_hp));
     let _ = writeln!(block, "PROXYCFG={}", sh_quote(&proxy_cfg));
+    let _ = writeln!(block, "LOOKUPS={}", sh_quote(&c.req.lookups.join(" ")));
     block.push_str("set --");
     for u in &c.req.urls {
         block.push_str(" \\\n  ");

@@ -54,6 +54,7 @@ fn request(urls: &[&str], proxy: Option<&str>) -> ProbeRequest {
         max_body_bytes: 2048,
         max_redirects: 5,
         concurrency: 4,
+        lookups: Vec::new(),
     }
 }
 
@@ -1227,6 +1228,7 @@ fn runs_for_real_with_concurrency_two() {
         max_body_bytes: 1000,
         max_redirects: 3,
         concurrency: 2,
+        lookups: Vec::new(),
     };
     let out = run_sh(&sh_script(&req).unwrap(), Duration::from_secs(30));
     let report = parse_report(&out, &req.urls).unwrap();
@@ -1291,6 +1293,7 @@ fn hostile_urls_that_pass_are_inert() {
         max_body_bytes: 100,
         max_redirects: 0,
         concurrency: 3,
+        lookups: Vec::new(),
     };
     let script = sh_script(&req).unwrap();
     sh_syntax_ok(&script);
@@ -1359,6 +1362,7 @@ fn proxy_password_does_not_appear_in_any_process() {
         max_body_bytes: 100,
         max_redirects: 0,
         concurrency: 2,
+        lookups: Vec::new(),
     };
     let script = sh_script(&req).unwrap();
     // While curl waits for the proxy, look at the argv and environment of the script's shell
@@ -1523,3 +1527,5 @@ proptest! {
         prop_assert!(well_formed(&f, urls));
     }
 }
+
+mod lookups;

@@ -10,7 +10,8 @@
 # later, awk, head -c, mktemp; base64 (or openssl, or od) for bodies; openssl (optional) to name the
 # issuer of a certificate curl refused; getent (optional) to say what each name resolves to here
 # when there is no proxy (so that a DNS sinkhole's address is seen even when its connection is
-# refused). Every list and string is capped.
+# refused), and to look up the names asked for (LOOKUPS: the machine's own answer, as its browsers and
+# apps get it). Every list and string is capped.
 #
 # caretaker replaces the marker line below with the request (every value validated, URLs and the
 # proxy single-quoted, the proxy-user line quoted for curl's config syntax and then for sh), which
@@ -30,6 +31,7 @@ CONC=4
 PROXY=''
 PROXYHP=''
 PROXYCFG=''
+LOOKUPS=''
 set --
 # @@CARETAKER-REQUEST@@
 {
@@ -131,6 +133,36 @@ resolve() {
   wait "$gp"
   kill "$wp" >/dev/null 2>&1
   awk '$1 ~ /^[0-9A-Fa-f.:]+$/ && !seen[$1]++ { print $1 }' "$rb.g" | head -n 16 >"$rb.a"
+}
+
+# lookup INDEX NAME: getent ahosts NAME (the machine's own resolver), bounded by CONNTIME; what it
+# printed to $D/lINDEX.g, its exit status to $D/lINDEX.rc (143 or 137: stopped at the limit).
+lookup() {
+  lb="$D/l$1"
+  "$GETENT" ahosts "$2" </dev/null >"$lb.g" 2>/dev/null &
+  gp=$!
+  (sleep "$CONNTIME"; kill "$gp") >/dev/null 2>&1 </dev/null &
+  wp=$!
+  wait "$gp"
+  echo "$?" >"$lb.rc"
+  kill "$wp" >/dev/null 2>&1
+}
+
+# lookup_facts INDEX NAME: one entry of "lookups": the name, getent's exit status, the canonical
+# name (the first line's third field: where the CNAMEs led) and at most 16 distinct addresses.
+lookup_facts() {
+  lb="$D/l$1"
+  for f in g rc; do if [ ! -f "$lb.$f" ]; then : >"$lb.$f"; fi; done
+  printf '{"name":%s,"exit":%s,"canonical":' "$(j "$2")" "$(num "$(head -n 1 "$lb.rc")")"
+  awk '
+    NR == 1 && NF >= 3 && $3 ~ /^[A-Za-z0-9._-]+$/ && length($3) <= 253 { canon = $3 }
+    $1 ~ /^[0-9A-Fa-f.:]+$/ && length($1) <= 45 && !seen[$1]++ && n < 16 { a[n++] = $1 }
+    END {
+      printf "%s,\"addresses\":[", (canon == "" ? "null" : "\"" canon "\"")
+      for (i = 0; i < n; i++) printf "%s\"%s\"", (i > 0 ? "," : ""), a[i]
+      printf "]}"
+    }
+  ' "$lb.g"
 }
 
 # worker W URL...: fetches every URL whose 0-based position is W modulo CONC.
@@ -300,6 +332,18 @@ if [ "$RUN" = 1 ]; then
     W=$((W + 1))
   done
   wait
+  # The names, all at once (at most 64, each bounded by CONNTIME), with the machine's resolver.
+  if [ -n "$LOOKUPS" ] && [ -n "$GETENT" ]; then
+    i=0
+    for nm in $LOOKUPS; do
+      lookup "$i" "$nm" &
+      i=$((i + 1))
+    done
+    wait
+  fi
+fi
+if [ -n "$LOOKUPS" ] && [ -z "$GETENT" ]; then
+  problem "getent is not installed (command -v getent found nothing in $PATH): names cannot be looked up here"
 fi
 
 printf '{"probe":"caretaker-filter/1","curl_version":%s,"proxy":%s,"max_body_bytes":%s' \
@@ -327,6 +371,20 @@ if [ "$RUN" = 1 ]; then
     n=$((n + 1))
   done
 fi
-printf '],"problems":[%s]}\n' "$PROBLEMS"
+printf ']'
+# What each name resolved to here: null when nothing could be looked up.
+if [ "$RUN" = 1 ] && [ -n "$GETENT" ]; then
+  printf ',"lookups_by":"getent ahosts","lookups":['
+  i=0
+  for nm in $LOOKUPS; do
+    if [ "$i" -gt 0 ]; then printf ','; fi
+    lookup_facts "$i" "$nm"
+    i=$((i + 1))
+  done
+  printf ']'
+else
+  printf ',"lookups_by":null,"lookups":null'
+fi
+printf ',"problems":[%s]}\n' "$PROBLEMS"
 exit 0
 } </dev/null
