@@ -238,7 +238,15 @@ pub(super) fn linux(obj: &Map<String, Value>, f: &mut HostFacts) {
     f.updates.pending_security = as_u64(get(up, "pending_security"));
     if pending_source.as_deref() == Some("update-notifier") {
         // The OS's own count, in its own words (translated): the numbers are read here.
-        let lines = strings(get(up, "notifier"), 32);
+        // Blank lines kept: they separate the installable updates from the rest.
+        let lines: Vec<String> = match get(up, "notifier") {
+            Value::Array(items) => items
+                .iter()
+                .take(32)
+                .map(|v| v.as_str().unwrap_or("").to_string())
+                .collect(),
+            _ => Vec::new(),
+        };
         if let Some((n, sec)) = parse_updates_available(&lines) {
             f.updates.pending = Some(n);
             f.updates.pending_security = Some(sec);
@@ -308,10 +316,9 @@ pub(super) fn linux(obj: &Map<String, Value>, f: &mut HostFacts) {
     f.updates
         .evidence
         .push(("pending".into(), count(f.updates.pending)));
-    f.updates.evidence.push((
-        "pending_security".into(),
-        count(f.updates.pending_security),
-    ));
+    f.updates
+        .evidence
+        .push(("pending_security".into(), count(f.updates.pending_security)));
     f.updates
         .evidence
         .push(("pending_source".into(), shown(get(up, "pending_source"))));

@@ -48,7 +48,7 @@ lines() { linesn 64 "$@"; }
 linesn() {
   cap="$1"; shift
   "$@" 2>/dev/null | head -n "$cap" | cut -c 1-4096 | tr -cd '\040-\176\n' | sed 's/\\/\\\\/g; s/"/\\"/g' |
-    awk 'BEGIN { printf "[" } { printf "%s\"%s\"", (NR > 1 ? "," : ""), $0 } END { printf "]" }'
+    awk 'BEGIN { printf "[" } { printf "%s\"%s\"", (NR == 1 ? "" : ","), $0 } END { printf "]" }'
 }
 
 printf '{"probe":"caretaker-linux/1"'
@@ -156,7 +156,10 @@ STAMP=$(mtime "$R/var/lib/apt/periodic/update-success-stamp")
 #   everything it is built from; a stale cache apt would rebuild, and as root write, so then
 #   the cache is turned off and apt reads the lists itself, at the lowest CPU and disk priority
 #   with a time limit. (apt-get's simulated upgrade costs several times more than either.)
-PEND=""; PSEC=""; PSECN=""; PSRC=""; PNOTE=""; NOTIFIER="null"; POL=""; PRC=""; ALIMIT=60
+PEND=""; PSEC=""; PSECN=""; PSRC=""; PNOTE=""; NOTIFIER="null"; POL=""; PRC=""
+# apt's time limit in seconds; CARETAKER_APT_SECONDS shortens it, for tests only.
+ALIMIT=60
+case "${CARETAKER_APT_SECONDS:-}" in ''|*[!0-9]*) ;; *) ALIMIT="$CARETAKER_APT_SECONDS" ;; esac
 APTO=""; APTC="-o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache="
 if [ -n "$R" ]; then
   # The machine's own apt.conf.d is not read under a test root: apt's default cache file.
