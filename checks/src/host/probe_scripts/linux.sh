@@ -9,8 +9,13 @@ LC_ALL=C
 export LC_ALL
 PROBLEMS=""
 
-# j STRING -> JSON string literal (printable ASCII only; quotes and backslashes escaped).
+# j STRING -> JSON string literal (printable ASCII only; quotes and backslashes escaped). Plain
+# printable text without quotes or backslashes is printed as it is, without starting a process.
 j() {
+  case "$1" in
+    *[!\ -~]*|*\"*|*\\*) ;;
+    *) if [ "${#1}" -le 4096 ]; then printf '"%s"' "$1"; return; fi ;;
+  esac
   printf '"%s"' "$(printf '%s' "$1" | head -c 4096 | tr -cd '\040-\176' | sed 's/\\/\\\\/g; s/"/\\"/g')"
 }
 # jn STRING -> JSON string literal, or null when empty.
@@ -47,8 +52,13 @@ svc() { if have systemctl; then systemctl is-active "$1" 2>/dev/null | head -n 1
 lines() { linesn 64 "$@"; }
 linesn() {
   cap="$1"; shift
-  "$@" 2>/dev/null | head -n "$cap" | cut -c 1-4096 | tr -cd '\040-\176\n' | sed 's/\\/\\\\/g; s/"/\\"/g' |
-    awk 'BEGIN { printf "[" } { printf "%s\"%s\"", (NR == 1 ? "" : ","), $0 } END { printf "]" }'
+  "$@" 2>/dev/null | awk -v cap="$cap" '
+    BEGIN { printf "[" }
+    NR == cap + 1 { exit }
+    { s = substr($0, 1, 4096); gsub(/[^ -~]/, "", s); o = ""
+      while (match(s, /["\\]/)) { o = o substr(s, 1, RSTART - 1) "\\" substr(s, RSTART, 1); s = substr(s, RSTART + 1) }
+      printf "%s\"%s\"", (NR == 1 ? "" : ","), o s }
+    END { printf "]" }'
 }
 
 printf '{"probe":"caretaker-linux/1"'
