@@ -12,6 +12,8 @@ pub mod parse;
 pub mod screenlock;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_updates;
 pub use caretaker_transports::ssh as transport;
 
 use serde::{Deserialize, Serialize};

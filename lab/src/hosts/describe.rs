@@ -79,7 +79,7 @@ pub(crate) fn readme(school: School) -> &'static str {
         School::Riverside => "Every machine is Linux and runs caretaker's real probe against its own file tree\n\
              (hosts/<name>/root): a real Debian 12 package database (checks/fixtures/host/\n\
              debian12-dpkg-status, 695 packages) with apt's marks, apt package lists written from\n\
-             it (so apt-get counts the updates waiting), and the machine's own desktop: GNOME with\n\
+             it (so apt counts the updates waiting), and the machine's own desktop: GNOME with\n\
              a compiled dconf database, KDE Plasma with SDDM, or LightDM with Xfce and\n\
              light-locker. Commands (findmnt, lsblk, systemctl) still describe the computer the\n\
              lab runs on, so disk encryption is this computer's: the machines are configured as\n\

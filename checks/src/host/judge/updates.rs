@@ -8,8 +8,12 @@ use crate::host::parse::HostFacts;
 use crate::host::{HostInfo, OsFamily};
 use crate::model::{Finding, Severity, Status};
 
-/// "22 updates are waiting, 5 of them security updates (openssl, …)", or "" when none or unknown.
+/// "22 updates are waiting, 5 of them security updates (openssl, …)", "" when none, or that they
+/// could not be counted.
 fn waiting_text(u: &crate::host::parse::Updates) -> String {
+    if u.pending.is_none() && u.pending_unknown.is_some() {
+        return " How many updates are waiting could not be counted.".into();
+    }
     let Some(n) = u.pending.filter(|n| *n > 0) else {
         return String::new();
     };

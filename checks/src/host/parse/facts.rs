@@ -38,6 +38,8 @@ pub struct Updates {
     pub last_installed: Option<OffsetDateTime>,
     /// Updates waiting to be installed, where cheap to count.
     pub pending: Option<u64>,
+    /// Why the updates waiting were not counted (apt was stopped, failed or is missing).
+    pub pending_unknown: Option<String>,
     /// How many of those come from a security archive.
     pub pending_security: Option<u64>,
     /// The first security updates waiting, by package name.

@@ -7,6 +7,7 @@ use time::OffsetDateTime;
 use super::fields::{
     as_bool, as_text, as_u64, clip, epoch_field, fmt_time, from_epoch, get, obj_of, shown, strings,
 };
+use super::notifier::parse_updates_available;
 use super::software::packages;
 use super::{Antivirus, HostFacts};
 
@@ -232,8 +233,33 @@ pub(super) fn linux(obj: &Map<String, Value>, f: &mut HostFacts) {
 
     // Updates: the newest real upgrade in any log, rotated ones included.
     let up = obj_of(obj, "updates");
+    let pending_source = as_text(get(up, "pending_source"));
     f.updates.pending = as_u64(get(up, "pending"));
     f.updates.pending_security = as_u64(get(up, "pending_security"));
+    if pending_source.as_deref() == Some("update-notifier") {
+        // The OS's own count, in its own words (translated): the numbers are read here.
+        // Blank lines kept: they separate the installable updates from the rest.
+        let lines: Vec<String> = match get(up, "notifier") {
+            Value::Array(items) => items
+                .iter()
+                .take(32)
+                .map(|v| v.as_str().unwrap_or("").to_string())
+                .collect(),
+            _ => Vec::new(),
+        };
+        if let Some((n, sec)) = parse_updates_available(&lines) {
+            f.updates.pending = Some(n);
+            f.updates.pending_security = Some(sec);
+        }
+    }
+    let pending_note = as_text(get(up, "pending_note"));
+    if f.updates.pending.is_none() && up.is_some() {
+        f.updates.pending_unknown = Some(match (&pending_source, &pending_note) {
+            (_, Some(note)) => clip(note, 300),
+            (Some(s), None) => format!("{s} gave no count"),
+            (None, None) => "no source of the count was found (apt, update-notifier)".into(),
+        });
+    }
     f.updates.pending_security_names = as_text(get(up, "pending_security_names"))
         .map(|s| s.split_whitespace().take(20).map(str::to_string).collect())
         .unwrap_or_default();
@@ -286,13 +312,21 @@ pub(super) fn linux(obj: &Map<String, Value>, f: &mut HostFacts) {
             ];
         }
     }
+    let count = |n: Option<u64>| n.map_or_else(|| "not counted".to_string(), |n| n.to_string());
     f.updates
         .evidence
-        .push(("pending".into(), shown(get(up, "pending"))));
-    f.updates.evidence.push((
-        "pending_security".into(),
-        shown(get(up, "pending_security")),
-    ));
+        .push(("pending".into(), count(f.updates.pending)));
+    f.updates
+        .evidence
+        .push(("pending_security".into(), count(f.updates.pending_security)));
+    f.updates
+        .evidence
+        .push(("pending_source".into(), shown(get(up, "pending_source"))));
+    if let Some(note) = &pending_note {
+        f.updates
+            .evidence
+            .push(("pending_source_note".into(), clip(note, 300)));
+    }
     if !f.updates.pending_security_names.is_empty() {
         f.updates.evidence.push((
             "pending_security_names".into(),

@@ -10,6 +10,7 @@ mod facts;
 mod fields;
 mod linux;
 mod macos;
+mod notifier;
 mod software;
 mod windows;
 
@@ -27,6 +28,7 @@ pub use facts::{
 pub(crate) use fields::{as_bool, clip, json_object};
 pub use linux::{parse_clamav_header, parse_mdatp_health, LINUX_AV_LOOKED_FOR};
 pub use macos::{parse_mount_controls, parse_softwareupdate_date};
+pub use notifier::parse_updates_available;
 pub use windows::decode_product_state;
 
 /// Larger outputs are refused rather than parsed (a probe caps every list well below this).

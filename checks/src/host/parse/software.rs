@@ -71,7 +71,9 @@ pub(super) fn packages(obj: &Map<String, Value>, f: &mut HostFacts) {
         || cap.is_some_and(|c| c > 0 && list.len() as u64 >= c);
     let marks_known = as_bool(get(Some(sw), "extended_states")) == Some(true)
         && list.iter().any(|p| p.manual.is_some());
-    let origin_known = as_u64(get(Some(sw), "apt_lists")).is_some_and(|n| n > 0);
+    // `local` is null when apt could not say (it was stopped or failed).
+    let origin_known = as_u64(get(Some(sw), "apt_lists")).is_some_and(|n| n > 0)
+        && matches!(get(Some(sw), "local"), Value::Array(_));
     let local = if origin_known {
         strings(get(Some(sw), "local"), 500)
     } else {

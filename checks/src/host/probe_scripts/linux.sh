@@ -9,8 +9,13 @@ LC_ALL=C
 export LC_ALL
 PROBLEMS=""
 
-# j STRING -> JSON string literal (printable ASCII only; quotes and backslashes escaped).
+# j STRING -> JSON string literal (printable ASCII only; quotes and backslashes escaped). Plain
+# printable text without quotes or backslashes is printed as it is, without starting a process.
 j() {
+  case "$1" in
+    *[!\ -~]*|*\"*|*\\*) ;;
+    *) if [ "${#1}" -le 4096 ]; then printf '"%s"' "$1"; return; fi ;;
+  esac
   printf '"%s"' "$(printf '%s' "$1" | head -c 4096 | tr -cd '\040-\176' | sed 's/\\/\\\\/g; s/"/\\"/g')"
 }
 # jn STRING -> JSON string literal, or null when empty.
@@ -47,13 +52,13 @@ svc() { if have systemctl; then systemctl is-active "$1" 2>/dev/null | head -n 1
 lines() { linesn 64 "$@"; }
 linesn() {
   cap="$1"; shift
-  first=1
-  printf '['
-  "$@" 2>/dev/null | head -n "$cap" | while IFS= read -r l; do
-    if [ "$first" = 1 ]; then first=0; else printf ','; fi
-    j "$l"
-  done
-  printf ']'
+  "$@" 2>/dev/null | awk -v cap="$cap" '
+    BEGIN { printf "[" }
+    NR == cap + 1 { exit }
+    { s = substr($0, 1, 4096); gsub(/[^ -~]/, "", s); o = ""
+      while (match(s, /["\\]/)) { o = o substr(s, 1, RSTART - 1) "\\" substr(s, RSTART, 1); s = substr(s, RSTART + 1) }
+      printf "%s\"%s\"", (NR == 1 ? "" : ","), o s }
+    END { printf "]" }'
 }
 
 printf '{"probe":"caretaker-linux/1"'
@@ -151,22 +156,117 @@ if [ -z "$UT" ] && [ -r "$R/var/log/dnf.rpm.log" ]; then
   UT=$(mtime "$R/var/log/dnf.rpm.log"); USRC="mtime of /var/log/dnf.rpm.log"
 fi
 STAMP=$(mtime "$R/var/lib/apt/periodic/update-success-stamp")
-# Updates waiting: apt-get's simulation, reading the machine's own package lists (nothing is
-# fetched or written: no lock, no cache files). Security updates come from a *-security suite.
-PEND=""; PSEC=""; PSECN=""
-APTO=""
+# Updates waiting and programs from no archive, from the cheapest source that is current.
+# Nothing is fetched or written.
+# - update-notifier's summary (Ubuntu), rewritten after `apt update` and after dpkg runs: its
+#   lines are sent as they are (they are translated; caretaker reads the numbers). Older than
+#   the package database or apt's lists, it is stale and not used.
+# - `apt-cache policy` of every installed package: installed and candidate versions, and where
+#   each comes from. apt reads its binary cache (pkgcache.bin) when the cache is newer than
+#   everything it is built from; a stale cache apt would rebuild, and as root write, so then
+#   the cache is turned off and apt reads the lists itself, at the lowest CPU and disk priority
+#   with a time limit. (apt-get's simulated upgrade costs several times more than either.)
+PEND=""; PSEC=""; PSECN=""; PSRC=""; PNOTE=""; NOTIFIER="null"; POL=""; PRC=""
+# apt's time limit in seconds; CARETAKER_APT_SECONDS shortens it, for tests only.
+ALIMIT=60
+case "${CARETAKER_APT_SECONDS:-}" in ''|*[!0-9]*) ;; *) ALIMIT="$CARETAKER_APT_SECONDS" ;; esac
+APTO=""; APTC="-o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache="
 if [ -n "$R" ]; then
-  APTO="-o Dir=$R -o Dir::State::status=$R/var/lib/dpkg/status -o Dir::Etc::Parts=$R/etc/apt/apt.conf.d"
+  # The machine's own apt.conf.d is not read under a test root: apt's default cache file.
+  APTO="-o Dir=$R -o Dir::State::status=$R/var/lib/dpkg/status -o Dir::Etc::Parts=$R/etc/apt/apt.conf.d -o Dir::Cache::pkgcache=pkgcache.bin -o Dir::Cache::srcpkgcache=srcpkgcache.bin"
 fi
-if have apt-get && { [ -z "$R" ] || [ -d "$R/etc/apt" ]; }; then
-  # shellcheck disable=SC2086
-  INST=$(apt-get -s $APTO -o Debug::NoLocking=1 -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= upgrade 2>/dev/null | grep '^Inst ' | head -n 5000)
-  PEND=$(printf '%s' "$INST" | grep -c '^Inst ')
-  PSEC=$(printf '%s' "$INST" | grep -ciE '\(.*security')
-  PSECN=$(printf '%s\n' "$INST" | grep -iE '\(.*security' | cut -d' ' -f2 | head -n 20 | tr '\n' ' ')
+# changed_since FILE PATH... -> the first PATH (or a file up to two folders below it) changed
+# after FILE; apt's lock files and downloads in progress aside.
+changed_since() {
+  f="$1"; shift
+  find "$@" -maxdepth 2 ! -name lock ! -path '*/partial' ! -path '*/partial/*' -newer "$f" -print 2>/dev/null | head -n 1
+}
+# low CMD... -> CMD at nice 19, idle I/O class, stopped after ALIMIT seconds (each when present).
+low() {
+  if have timeout; then set -- timeout -k 5 "$ALIMIT" "$@"; fi
+  if have ionice; then set -- ionice -c3 -t "$@"; fi
+  if have nice; then set -- nice -n 19 "$@"; fi
+  "$@"
+}
+# policy: "P name 1|0" per update waiting (1: from a security archive), "L name" per package
+# with none waiting whose installed version no archive offers (what `apt list` calls "local"),
+# then "rc STATUS" of apt-cache (124: stopped).
+policy() {
+  dpkg-query --admindir="$R/var/lib/dpkg" -W -f '${db:Status-Abbrev} ${Package}:${Architecture}\n' 2>/dev/null |
+    awk '$1 == "ii" { print $2 }' | head -n 4000 | {
+      # shellcheck disable=SC2086
+      low xargs -r apt-cache $APTO -o Debug::NoLocking=1 $APTC policy 2>/dev/null
+      echo "rc $?"
+    } | awk '
+      function flush() {
+        if (name != "" && inst != "" && inst != "(none)") {
+          if (cand != "" && cand != "(none)" && cand != inst) print "P " name " " sec
+          else if (!dl) print "L " name
+        }
+        name = ""
+      }
+      /^rc [0-9]+$/ { flush(); print; next }
+      /^[^ ].*:$/ { flush(); name = $0; sub(/:.*/, "", name); inst = ""; cand = ""; v = ""; star = 0; sec = 0; dl = 0; next }
+      /^  Installed: / { inst = $2; next }
+      /^  Candidate: / { cand = $2; next }
+      /^        / { if (v == cand && tolower($0) ~ /security/) sec = 1
+                    if (star && $0 !~ /\/var\/lib\/dpkg\/status$/) dl = 1
+                    next }
+      /^ \*\*\* / { star = 1; v = $2; next }
+      /^     [^ ]/ { star = 0; v = $1; next }
+      END { flush() }'
+}
+HAVEAPT=""
+if have apt-cache && have dpkg-query && [ -r "$R/var/lib/dpkg/status" ] && { [ -z "$R" ] || [ -d "$R/etc/apt" ]; }; then
+  HAVEAPT=1
 fi
-printf ',"updates":{"last_install_epoch":%s,"source":%s,"apt_update_success_epoch":%s,"pending":%s,"pending_security":%s,"pending_security_names":%s,"upgrades":' \
-  "$(num "$UT")" "$(jn "$USRC")" "$(num "$STAMP")" "$(num "$PEND")" "$(num "$PSEC")" "$(jn "$PSECN")"
+CACHENOTE=""
+if [ -n "$HAVEAPT" ]; then
+  PCACHE="/var/cache/apt/pkgcache.bin"
+  if [ -z "$R" ]; then
+    PCACHE=$(apt-config shell C Dir::Cache::pkgcache/f 2>/dev/null | sed -n "s/^C='\(.*\)'$/\1/p")
+  fi
+  if [ -n "$PCACHE" ] && [ -f "$R$PCACHE" ] && [ -r "$R$PCACHE" ]; then
+    NEWER=$(changed_since "$R$PCACHE" "$R/var/lib/dpkg/status" "$R/var/lib/dpkg/arch" "$R/var/lib/apt/lists" "$R/etc/apt")
+    if [ -z "$NEWER" ]; then APTC=""; else CACHENOTE="apt's cache is older than ${NEWER#"$R"}"; fi
+  else
+    CACHENOTE="apt keeps no cache file"
+  fi
+  POL=$(policy)
+  PRC=$(printf '%s\n' "$POL" | sed -n 's/^rc //p' | tail -n 1)
+  if [ "$PRC" = 124 ] || [ "$PRC" = 137 ]; then
+    problem "apt-cache policy took longer than $ALIMIT seconds and was stopped"
+  elif [ "$PRC" != 0 ]; then
+    problem "apt-cache policy failed (exit status ${PRC:-unknown})"
+  fi
+fi
+UN="$R/var/lib/update-notifier/updates-available"
+if [ -r "$UN" ]; then
+  NEWER=$(changed_since "$UN" "$R/var/lib/dpkg/status" "$R/var/lib/apt/lists")
+  if [ -n "$NEWER" ]; then
+    PNOTE="update-notifier's summary is older than ${NEWER#"$R"}"
+  elif grep -q '[0-9]' "$UN" 2>/dev/null; then
+    PSRC="update-notifier"
+    NOTIFIER=$(linesn 32 cat "$UN")
+  else
+    PNOTE="update-notifier's summary has no numbers"
+  fi
+fi
+if [ -z "$PSRC" ] && [ -n "$HAVEAPT" ]; then
+  if [ -z "$APTC" ]; then PSRC="apt-pkgcache"; else PSRC="apt-lists"; PNOTE="${PNOTE:+$PNOTE; }$CACHENOTE"; fi
+  if [ "$PRC" = 0 ]; then
+    PEND=$(printf '%s\n' "$POL" | grep -c '^P ')
+    PSEC=$(printf '%s\n' "$POL" | grep -c '^P .* 1$')
+    PSECN=$(printf '%s\n' "$POL" | grep '^P .* 1$' | cut -d' ' -f2 | head -n 20 | tr '\n' ' ')
+  elif [ "$PRC" = 124 ] || [ "$PRC" = 137 ]; then
+    PNOTE="${PNOTE:+$PNOTE; }apt-cache took longer than $ALIMIT seconds and was stopped"
+  else
+    PNOTE="${PNOTE:+$PNOTE; }apt-cache failed (exit status ${PRC:-unknown})"
+  fi
+fi
+printf ',"updates":{"last_install_epoch":%s,"source":%s,"apt_update_success_epoch":%s,"pending":%s,"pending_security":%s,"pending_security_names":%s,"pending_source":%s,"pending_note":%s,"notifier":%s,"upgrades":' \
+  "$(num "$UT")" "$(jn "$USRC")" "$(num "$STAMP")" "$(num "$PEND")" "$(num "$PSEC")" "$(jn "$PSECN")" \
+  "$(jn "$PSRC")" "$(jn "$PNOTE")" "$NOTIFIER"
 linesn 48 upgrades
 printf '}'
 
@@ -268,7 +368,7 @@ printf ',"graphical":%s}' "$GUI"
 # --- Installed software (capped at 4000) ---
 # Each dpkg package as [name, version, "auto" or "manual" (apt's extended_states, as
 # `apt-mark showmanual`), priority, section]; then what did not come from any archive apt knows
-# (`apt list --installed` says "local": dpkg -i, a vendor's .deb), snaps that were not seeded
+# (apt-cache policy, read with the updates above: dpkg -i, a vendor's .deb), snaps that were not seeded
 # with the OS, system-wide flatpaks and folders in /opt that no package owns.
 MGR=""; TOTAL=""
 printf ',"software":{"packages":['
@@ -298,13 +398,8 @@ LISTS=0
 for f in "$R"/var/lib/apt/lists/*_Packages*; do [ -e "$f" ] && LISTS=$((LISTS + 1)); done
 printf ',"apt_lists":%s,"extended_states":%s,"local":' "$LISTS" \
   "$(if [ -r "$R/var/lib/apt/extended_states" ]; then printf true; else printf false; fi)"
-local_pkgs() {
-  if [ "$LISTS" -gt 0 ] && have apt; then
-    # shellcheck disable=SC2086
-    apt $APTO -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= list --installed 2>/dev/null | grep -E '\[installed,local\]$' | cut -d/ -f1
-  fi
-}
-linesn 500 local_pkgs
+local_pkgs() { printf '%s\n' "$POL" | sed -n 's/^L //p'; }
+if [ "$LISTS" -eq 0 ]; then printf '[]'; elif [ "$PRC" != 0 ]; then printf 'null'; else linesn 500 local_pkgs; fi
 printf ',"snaps":'
 snaps() {
   for s in "$R"/var/lib/snapd/snaps/*.snap; do
