@@ -174,6 +174,11 @@ const ADDED_SINCE: &[&str] = &[
     caretaker_checks::filter::CHANGES.id,
 ];
 
+/// What host.updates has said since the audits were recorded when apt could not count the updates
+/// waiting (the sample school's simulated machines have no package lists): the rest of its
+/// sentence is compared.
+const NOT_COUNTED: &str = " How many updates are waiting could not be counted.";
+
 /// What the sample school itself changed since those audits were recorded, by fingerprint (its
 /// addresses written `<address>`): St. Example's own filter test of Scratch, from every vantage
 /// point, and the CTIRU test page let through for pupils (the planted filter change).
@@ -233,7 +238,12 @@ fn assert_same_as_before(doc: &serde_json::Value, before: &str) {
             "status": f["status"],
             "severity": f["severity"],
             "clauses": f["clauses"],
-            "summary": without_addresses(f["summary"].as_str().unwrap_or_default()),
+            "summary": without_addresses(
+                f["summary"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .trim_end_matches(NOT_COUNTED)
+            ),
         })
     };
     let by_print = |fs: &[serde_json::Value]| -> BTreeMap<String, serde_json::Value> {
