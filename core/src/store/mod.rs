@@ -302,7 +302,7 @@ impl Store {
     }
 
     /// Marks `running` runs whose process is gone (or from another boot of another host) as
-    /// interrupted. Returns how many.
+    /// interrupted, their findings so far counted. Returns how many.
     pub fn mark_abandoned_runs(&self) -> Result<usize, StoreError> {
         let conn = self.lock();
         let host = host_name();
@@ -329,7 +329,11 @@ impl Store {
             if !alive {
                 n += conn
                     .execute(
-                        "UPDATE runs SET state = 'interrupted', ended_at = COALESCE(ended_at, ?2) WHERE id = ?1 AND state = 'running'",
+                        &format!(
+                            "UPDATE runs SET state = 'interrupted', ended_at = COALESCE(ended_at, ?2), {}
+                             WHERE id = ?1 AND state = 'running'",
+                            runs::SET_COUNTS
+                        ),
                         params![id, now],
                     )
                     .map_err(|e| self.sql(e))?;
@@ -397,67 +401,6 @@ impl Store {
         tx.commit().map_err(|e| self.sql(e))
     }
 
-    /// Closes a run with its state and verdict.
-    pub fn finish_run(
-        &self,
-        run_id: i64,
-        state: RunState,
-        verdict: Option<Verdict>,
-    ) -> Result<(), StoreError> {
-        self.writable()?;
-        let conn = self.lock();
-        let n = conn
-            .execute(
-                "UPDATE runs SET state = ?2, verdict = ?3, ended_at = ?4 WHERE id = ?1",
-                params![
-                    run_id,
-                    state.as_str(),
-                    verdict.map(Verdict::as_str),
-                    self.clock.now_rfc3339()
-                ],
-            )
-            .map_err(|e| self.sql(e))?;
-        if n == 0 {
-            return Err(StoreError::NoSuchRun(run_id));
-        }
-        Ok(())
-    }
-
-    /// The most recent runs, newest first.
-    pub fn runs(&self, limit: usize) -> Result<Vec<RunRecord>, StoreError> {
-        let conn = self.lock();
-        let mut stmt = conn
-            .prepare(
-                "SELECT id, trigger, who, config_digest, school, started_at, ended_at, state, verdict, only_checks
-                 FROM runs ORDER BY id DESC LIMIT ?1",
-            )
-            .map_err(|e| self.sql(e))?;
-        let mut runs: Vec<RunRecord> = stmt
-            .query_map(params![limit as i64], row_to_run)
-            .map_err(|e| self.sql(e))?
-            .collect::<Result<_, _>>()
-            .map_err(|e| self.sql(e))?;
-        drop(stmt);
-        let mut counts = conn
-            .prepare_cached(
-                "SELECT status, COUNT(*) FROM findings WHERE run_id = ?1 GROUP BY status",
-            )
-            .map_err(|e| self.sql(e))?;
-        for run in &mut runs {
-            let rows: Vec<(String, i64)> = counts
-                .query_map(params![run.id], |r| Ok((r.get(0)?, r.get(1)?)))
-                .map_err(|e| self.sql(e))?
-                .collect::<Result<_, _>>()
-                .map_err(|e| self.sql(e))?;
-            for (s, n) in rows {
-                if let Some(s) = Status::parse(&s) {
-                    run.counts.add(s, n as u64);
-                }
-            }
-        }
-        Ok(runs)
-    }
-
     /// Up to `limit` runs older than run `before` (the latest when `None`), newest first, without
     /// their counts (zero): what a timetable reads, at the cost of the runs table alone.
     pub fn runs_before(
@@ -513,60 +456,6 @@ impl Store {
             }
         }
         Ok(out)
-    }
-
-    /// One run by id, or the latest when `id` is `None`.
-    pub fn run(&self, id: Option<i64>) -> Result<Option<RunRecord>, StoreError> {
-        let id = match id {
-            Some(id) => id,
-            None => {
-                let conn = self.lock();
-                let latest: Option<i64> = conn
-                    .query_row("SELECT MAX(id) FROM runs", [], |r| r.get(0))
-                    .optional()
-                    .map_err(|e| self.sql(e))?
-                    .flatten();
-                match latest {
-                    Some(id) => id,
-                    None => return Ok(None),
-                }
-            }
-        };
-        let record = {
-            let conn = self.lock();
-            conn.query_row(
-                "SELECT id, trigger, who, config_digest, school, started_at, ended_at, state, verdict, only_checks
-                 FROM runs WHERE id = ?1",
-                params![id],
-                row_to_run,
-            )
-            .optional()
-            .map_err(|e| self.sql(e))?
-        };
-        let Some(mut record) = record else {
-            return Ok(None);
-        };
-        record.counts = StatusCounts::of(&self.findings(id)?);
-        Ok(Some(record))
-    }
-
-    /// Runs with filter tests (findings of `filter.*`), oldest first, started on or after `since`
-    /// (an RFC 3339 prefix such as `2026-09-01`).
-    pub fn filter_runs(&self, since: Option<&str>) -> Result<Vec<RunRecord>, StoreError> {
-        let conn = self.lock();
-        let mut stmt = conn
-            .prepare_cached(
-                "SELECT id, trigger, who, config_digest, school, started_at, ended_at, state, verdict, only_checks
-                 FROM runs r
-                 WHERE started_at >= ?1
-                   AND EXISTS (SELECT 1 FROM findings f WHERE f.run_id = r.id AND f.check_id LIKE 'filter.%')
-                 ORDER BY id",
-            )
-            .map_err(|e| self.sql(e))?;
-        let rows = stmt
-            .query_map(params![since.unwrap_or("")], row_to_run)
-            .map_err(|e| self.sql(e))?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.sql(e))
     }
 
     /// Records what was done after run `run_id`'s filter check from `vantage`, in the
@@ -892,6 +781,7 @@ pub fn os_user() -> String {
 mod alerts;
 mod history;
 mod records;
+mod runs;
 mod schema;
 mod seal;
 pub use history::PastResult;
