@@ -792,3 +792,5 @@ pub use schema::{RECORDS_NO_DELETE, RECORDS_NO_UPDATE};
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_counts;
