@@ -1,9 +1,10 @@
 //! What earlier runs saw of one target: the rows the filter-change comparison reads, and a
 //! filter cell's history (a page from a vantage point) as the console shows it.
 
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension};
 
-use super::{stamp, Store, StoreError, Trigger};
+use super::{read_finding, stamp, to_finding, RawFinding, Store, StoreError, Trigger};
+use super::{Finding, Sightings, FINDING_COLUMNS};
 use caretaker_checks::Status;
 use caretaker_model::filterlog::{Action, CellResult};
 
@@ -183,5 +184,70 @@ impl Store {
             }
         }
         Ok(out)
+    }
+}
+
+impl Store {
+    /// When findings with this fingerprint and status were seen, across every stored run (for the
+    /// console's "first seen / last seen"). Read-only; served by the index on the fingerprint.
+    pub fn sightings(
+        &self,
+        fingerprint: &str,
+        status: Status,
+    ) -> Result<Option<Sightings>, StoreError> {
+        let conn = self.lock();
+        conn.query_row(
+            "SELECT s.first, (SELECT started_at FROM runs WHERE id = s.first),
+                    s.last, (SELECT started_at FROM runs WHERE id = s.last), s.n
+             FROM (SELECT MIN(run_id) AS first, MAX(run_id) AS last, COUNT(DISTINCT run_id) AS n
+                   FROM findings WHERE fingerprint = ?1 AND status = ?2) s
+             WHERE s.n > 0",
+            params![fingerprint, status.as_str()],
+            |r| {
+                Ok(Sightings {
+                    first_run: r.get(0)?,
+                    first_started_at: stamp(r, 1)?,
+                    last_run: r.get(2)?,
+                    last_started_at: stamp(r, 3)?,
+                    runs: r.get::<_, i64>(4)?.max(0) as u64,
+                })
+            },
+        )
+        .optional()
+        .map_err(|e| self.sql(e))
+    }
+}
+
+impl Store {
+    /// The most recent stored finding with this fingerprint (the worst, if the run has several),
+    /// with its run (for recording what a waiver is about). Only that fingerprint's findings in
+    /// that run are read, found by the index on (fingerprint, run).
+    pub fn latest_finding(&self, fingerprint: &str) -> Result<Option<(i64, Finding)>, StoreError> {
+        let rows: Vec<(i64, RawFinding)> = {
+            let conn = self.lock();
+            let mut stmt = conn
+                .prepare_cached(&format!(
+                    "SELECT {FINDING_COLUMNS}, run_id FROM findings
+                     WHERE fingerprint = ?1
+                       AND run_id = (SELECT MAX(run_id) FROM findings WHERE fingerprint = ?1)
+                     ORDER BY id"
+                ))
+                .map_err(|e| self.sql(e))?;
+            let rows = stmt
+                .query_map(params![fingerprint], |r| Ok((r.get(10)?, read_finding(r)?)))
+                .map_err(|e| self.sql(e))?;
+            rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))?
+        };
+        let mut worst: Option<(i64, Finding)> = None;
+        for (run, raw) in rows {
+            let f = to_finding(raw, run)?;
+            if worst
+                .as_ref()
+                .is_none_or(|(_, w)| f.status.rank() < w.status.rank())
+            {
+                worst = Some((run, f));
+            }
+        }
+        Ok(worst)
     }
 }

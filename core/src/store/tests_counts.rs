@@ -1,4 +1,4 @@
-//! Runs' stored counts (schema 6) and a filter cell's history.
+//! Runs' stored counts (schema 6), a filter cell's history and a finding's latest result.
 
 use super::*;
 use caretaker_checks::filter::classify::{CONTROL, MUST_BLOCK, MUST_LOAD};
@@ -360,4 +360,36 @@ fn a_filter_cell_history_is_that_page_from_that_vantage_newest_first() {
         .filter_cell_history("https://never.tested/", "pupil-wifi", 100)
         .unwrap()
         .is_empty());
+}
+
+#[test]
+fn the_latest_finding_is_the_worst_of_its_fingerprint_in_its_latest_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("caretaker.db")).unwrap();
+    let fp = fingerprint(&host_finding("pc1", Status::Pass));
+    assert!(store.latest_finding(&fp).unwrap().is_none());
+    let first = store.begin_run(&new_run()).unwrap();
+    store
+        .add_findings(first, &[host_finding("pc1", Status::Fail)])
+        .unwrap();
+    store.finish_run(first, RunState::Complete, None).unwrap();
+    let second = store.begin_run(&new_run()).unwrap();
+    store
+        .add_findings(
+            second,
+            &[
+                host_finding("pc1", Status::Pass),
+                host_finding("pc1", Status::Warn),
+                // A look-alike: another machine, failing.
+                host_finding("pc10", Status::Fail),
+            ],
+        )
+        .unwrap();
+    store.finish_run(second, RunState::Complete, None).unwrap();
+    let (run, f) = store.latest_finding(&fp).unwrap().unwrap();
+    assert_eq!(
+        (run, f.status, f.target.name.as_str()),
+        (second, Status::Warn, "pc1")
+    );
+    assert_eq!(f.evidence, host_finding("pc1", Status::Warn).evidence);
 }
