@@ -192,16 +192,28 @@ fn first_frame(config: &Path) -> Result<(), String> {
         ));
     }
     // Then what loads behind it: the year of runs, drawn on the Runs screen.
+    let t = Instant::now();
     let runs = source
         .runs(caretaker_tui::state::RUNS_LIMIT)
-        .map_err(|e| e.to_string());
-    let n = runs.as_ref().map(|r| r.len()).unwrap_or(0);
-    act(&mut state, source.as_ref(), Action::RunsLoaded(runs));
+        .map_err(|e| e.to_string())?;
+    let n = runs.len();
+    let newest = runs.first().cloned();
+    check_runs(&runs)?;
+    act(&mut state, source.as_ref(), Action::RunsLoaded(Ok(runs)));
     act(&mut state, source.as_ref(), Action::GoTo(Screen::Runs));
     terminal
         .draw(|f| caretaker_tui::view::draw(f, &state))
         .map_err(|e| e.to_string())?;
+    let runs_screen = t.elapsed();
     let all = start.elapsed();
+    let shown = terminal.backend().to_string();
+    let newest = newest.ok_or("no runs were loaded")?;
+    if !shown.contains(&newest.id.to_string()) {
+        return Err(format!(
+            "the Runs screen does not show the newest run {}:\n{shown}",
+            newest.id
+        ));
+    }
     // And the other screens, each drawn once.
     let t = Instant::now();
     for s in [
@@ -223,16 +235,100 @@ fn first_frame(config: &Path) -> Result<(), String> {
         .map_err(|e| e.to_string())?
         .len();
     let history = t.elapsed();
+    // One filter cell's history, as the console loads it (Enter on a cell), and drawn.
+    let (url, vantage) = {
+        let m = state.filter_view();
+        let row = m.rows.first().ok_or("the Filter screen has no pages")?;
+        let col = m
+            .vantages
+            .first()
+            .ok_or("the Filter screen has no vantage points")?;
+        (row.url.clone(), col.name.clone())
+    };
+    let t = Instant::now();
+    act(&mut state, source.as_ref(), Action::Open);
+    terminal
+        .draw(|f| caretaker_tui::view::draw(f, &state))
+        .map_err(|e| e.to_string())?;
+    let cell = t.elapsed();
+    let entries = check_cell(&state, &url, &vantage, newest.id)?;
     let findings = state.picture().map(|p| p.findings.len()).unwrap_or(0);
     println!(
-        "store opened {:.0} ms · first frame (compliance, {findings} findings) {:.0} ms · {n} runs loaded and drawn {:.0} ms · four other screens drawn {:.0} ms · filter history ({checks} checks) {:.0} ms",
+        "store opened {:.0} ms · first frame (compliance, {findings} findings) {:.0} ms · {n} runs loaded and drawn {:.0} ms (Runs screen {:.0} ms) · four other screens drawn {:.0} ms · filter log of {} runs ({checks} checks) {:.0} ms · a filter cell's history ({entries} results) loaded and drawn {:.0} ms",
         opened.as_secs_f64() * 1e3,
         first.as_secs_f64() * 1e3,
         all.as_secs_f64() * 1e3,
+        runs_screen.as_secs_f64() * 1e3,
         screens.as_secs_f64() * 1e3,
+        caretaker_tui::state::HISTORY_RUNS,
         history.as_secs_f64() * 1e3,
+        cell.as_secs_f64() * 1e3,
     );
     Ok(())
+}
+
+/// The runs listed are real: newest first, each finished one with the findings of a night.
+fn check_runs(runs: &[caretaker_core::store::RunRecord]) -> Result<(), String> {
+    if runs.is_empty() {
+        return Err("no runs were loaded".into());
+    }
+    if runs.windows(2).any(|w| w[0].id <= w[1].id) {
+        return Err("the runs are not newest first".into());
+    }
+    let per_run = runs[0].counts.total();
+    if per_run == 0 || runs[0].counts.fail == 0 || runs[0].counts.pass == 0 {
+        return Err(format!(
+            "run {} has no counted findings: {:?}",
+            runs[0].id, runs[0].counts
+        ));
+    }
+    if let Some(r) = runs.iter().find(|r| r.counts.total() != per_run) {
+        return Err(format!(
+            "run {} counts {} findings, run {} counts {per_run}",
+            r.id,
+            r.counts.total(),
+            runs[0].id
+        ));
+    }
+    Ok(())
+}
+
+/// The history of the cell opened is real: loaded, newest first from the newest run, one result
+/// a run at most, at most as many as asked for. Returns how many.
+fn check_cell(state: &State, url: &str, vantage: &str, newest: i64) -> Result<usize, String> {
+    let h = state
+        .filter
+        .history
+        .as_ref()
+        .ok_or("Enter on a filter cell opened no history")?;
+    if h.url != url || h.vantage != vantage {
+        return Err(format!(
+            "the history opened is of {} from {}",
+            h.url, h.vantage
+        ));
+    }
+    let entries = match &h.entries {
+        caretaker_tui::state::Loadable::Ready(e) => e,
+        other => return Err(format!("the cell's history is not loaded: {other:?}")),
+    };
+    if entries.first().map(|e| e.run) != Some(newest) {
+        return Err(format!("the cell's history does not start at run {newest}"));
+    }
+    if entries.windows(2).any(|w| w[0].run <= w[1].run)
+        || entries.len() > caretaker_tui::state::HISTORY_RUNS
+    {
+        return Err(format!(
+            "the cell's history is not one result a run, newest first, at most {}",
+            caretaker_tui::state::HISTORY_RUNS
+        ));
+    }
+    if entries
+        .iter()
+        .any(|e| e.summary.is_empty() || !e.summary.contains(url))
+    {
+        return Err("a result in the cell's history is not of that page".into());
+    }
+    Ok(entries.len())
 }
 
 fn main() -> ExitCode {

@@ -11,7 +11,7 @@
 //! them off its UI task.
 
 use caretaker_config::ConsentFrom;
-use caretaker_model::filterlog::FilterCheck;
+use caretaker_model::filterlog::{CellResult, FilterCheck};
 use caretaker_model::records::{
     Attestation, ChainReport, Log, RecheckRefused, RiskAssessment, SiteLogEntry, StoredRecord,
     Verification, Waiver,
@@ -474,6 +474,15 @@ pub trait Api: Send + Sync + 'static {
 
     /// The filter check log, oldest first.
     fn filter_log(&self, span: FilterLogSpan) -> Result<Vec<FilterCheck>, ApiError>;
+
+    /// A filter cell's history: the results of page `url` tested from `vantage` in the latest
+    /// `runs` runs, newest first, one a run, with the action recorded after each.
+    fn filter_history(
+        &self,
+        url: &str,
+        vantage: &str,
+        runs: usize,
+    ) -> Result<Vec<CellResult>, ApiError>;
 
     /// The filter-change log.
     fn change_log(&self) -> Result<ChangeLog, ApiError>;

@@ -7,7 +7,7 @@ use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 
-use caretaker_model::filterlog::FilterCheck;
+use caretaker_model::filterlog::{CellResult, FilterCheck};
 use caretaker_model::records::{
     Attestation, ChainReport, RiskAssessment, SiteLogEntry, StoredRecord, Verification, Waiver,
 };
@@ -252,6 +252,19 @@ impl Api for Remote {
 
     fn filter_log(&self, span: FilterLogSpan) -> Result<Vec<FilterCheck>, ApiError> {
         self.call(Call::FilterLog { span })
+    }
+
+    fn filter_history(
+        &self,
+        url: &str,
+        vantage: &str,
+        runs: usize,
+    ) -> Result<Vec<CellResult>, ApiError> {
+        self.call(Call::FilterHistory {
+            url: url.to_string(),
+            vantage: vantage.to_string(),
+            runs,
+        })
     }
 
     fn change_log(&self) -> Result<ChangeLog, ApiError> {

@@ -91,6 +91,11 @@ pub enum Call {
     FilterLog {
         span: FilterLogSpan,
     },
+    FilterHistory {
+        url: String,
+        vantage: String,
+        runs: usize,
+    },
     ChangeLog,
     VerifyRecords {
         #[serde(default)]
@@ -155,6 +160,7 @@ impl Call {
             Call::LatestFinding { .. } => "latest_finding",
             Call::Seen { .. } => "seen",
             Call::FilterLog { .. } => "filter_log",
+            Call::FilterHistory { .. } => "filter_history",
             Call::ChangeLog => "change_log",
             Call::VerifyRecords { .. } => "verify_records",
             Call::AddAssessment(_) => "add_assessment",

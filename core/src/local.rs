@@ -12,7 +12,7 @@ use caretaker_checks::host::transport::{
 };
 use caretaker_checks::ClauseMap;
 use caretaker_config::Loaded;
-use caretaker_model::filterlog::FilterCheck;
+use caretaker_model::filterlog::{CellResult, FilterCheck};
 use caretaker_model::records::{
     Attestation, ChainReport, RiskAssessment, SiteLogEntry, StoredRecord, Verification, Waiver,
 };
@@ -433,6 +433,17 @@ impl Api for Local {
             }
         };
         crate::filterlog::log(self.store()?, since.as_deref()).map_err(api)
+    }
+
+    fn filter_history(
+        &self,
+        url: &str,
+        vantage: &str,
+        runs: usize,
+    ) -> Result<Vec<CellResult>, ApiError> {
+        self.store()?
+            .filter_cell_history(url, vantage, runs)
+            .map_err(api)
     }
 
     fn change_log(&self) -> Result<ChangeLog, ApiError> {

@@ -433,6 +433,9 @@ fn answer(api: &dyn Api, call: Call) -> Reply {
         Call::LatestFinding { fingerprint } => ok(api.latest_finding(&fingerprint)),
         Call::Seen { finding } => ok(api.seen(&finding)),
         Call::FilterLog { span } => ok(api.filter_log(span)),
+        Call::FilterHistory { url, vantage, runs } => {
+            ok(api.filter_history(&url, &vantage, runs.min(100_000)))
+        }
         Call::ChangeLog => ok(api.change_log()),
         Call::VerifyRecords { published } => ok(api.verify_records(published.as_ref())),
         Call::AddAssessment(a) => ok(api.add_assessment(&a)),

@@ -21,11 +21,25 @@ pub struct UrlResult {
 }
 
 /// The action recorded after a check.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Action {
     pub action: String,
     pub who: String,
     pub at: String,
+}
+
+/// One stored result of a page tested from a vantage point: a line of a filter cell's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CellResult {
+    pub run: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub started_at: time::OffsetDateTime,
+    pub trigger: Trigger,
+    pub who: String,
+    pub status: crate::Status,
+    pub summary: String,
+    /// The latest action recorded after that run's check from that vantage point, if any.
+    pub action: Option<Action>,
 }
 
 /// One filter check: one run, one vantage point.

@@ -10,7 +10,7 @@ use caretaker_checks::Finding;
 use caretaker_core::assess::{
     Attestation, ChainReport, RiskAssessment, SiteLogEntry, StoredRecord, Verification, Waiver,
 };
-use caretaker_core::filterlog::FilterCheck;
+use caretaker_core::filterlog::{CellResult, FilterCheck};
 use caretaker_core::store::{RunRecord, Sightings};
 
 use crate::Sample;
@@ -81,6 +81,15 @@ impl Api for Sample {
 
     fn filter_log(&self, span: FilterLogSpan) -> Result<Vec<FilterCheck>, ApiError> {
         self.local.filter_log(span)
+    }
+
+    fn filter_history(
+        &self,
+        url: &str,
+        vantage: &str,
+        runs: usize,
+    ) -> Result<Vec<CellResult>, ApiError> {
+        self.local.filter_history(url, vantage, runs)
     }
 
     fn change_log(&self) -> Result<ChangeLog, ApiError> {

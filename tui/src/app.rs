@@ -13,9 +13,9 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::action::{Action, Effect};
 use crate::keys::{self, Key};
-use caretaker_api::{FilterLogSpan, Trigger};
+use caretaker_api::Trigger;
 
-use crate::model::{cell_history, diff, Picture, Seen};
+use crate::model::{diff, CellHistory, Picture, Seen};
 use crate::source::{Api, AuditEvent};
 use crate::state::State;
 use crate::update::update;
@@ -127,8 +127,8 @@ pub fn answer(source: &dyn Api, effect: Effect) -> Option<Action> {
         },
         Effect::LoadFilterLog { url, vantage, runs } => Action::FilterLogLoaded {
             result: source
-                .filter_log(FilterLogSpan::Runs(runs))
-                .map(|log| cell_history(&log, &url, &vantage))
+                .filter_history(&url, &vantage, runs)
+                .map(|h| h.into_iter().map(CellHistory::from).collect())
                 .map_err(|e| e.to_string()),
             url,
             vantage,

@@ -302,7 +302,7 @@ impl Store {
     }
 
     /// Marks `running` runs whose process is gone (or from another boot of another host) as
-    /// interrupted. Returns how many.
+    /// interrupted, their findings so far counted. Returns how many.
     pub fn mark_abandoned_runs(&self) -> Result<usize, StoreError> {
         let conn = self.lock();
         let host = host_name();
@@ -329,7 +329,11 @@ impl Store {
             if !alive {
                 n += conn
                     .execute(
-                        "UPDATE runs SET state = 'interrupted', ended_at = COALESCE(ended_at, ?2) WHERE id = ?1 AND state = 'running'",
+                        &format!(
+                            "UPDATE runs SET state = 'interrupted', ended_at = COALESCE(ended_at, ?2), {}
+                             WHERE id = ?1 AND state = 'running'",
+                            runs::SET_COUNTS
+                        ),
                         params![id, now],
                     )
                     .map_err(|e| self.sql(e))?;
@@ -397,67 +401,6 @@ impl Store {
         tx.commit().map_err(|e| self.sql(e))
     }
 
-    /// Closes a run with its state and verdict.
-    pub fn finish_run(
-        &self,
-        run_id: i64,
-        state: RunState,
-        verdict: Option<Verdict>,
-    ) -> Result<(), StoreError> {
-        self.writable()?;
-        let conn = self.lock();
-        let n = conn
-            .execute(
-                "UPDATE runs SET state = ?2, verdict = ?3, ended_at = ?4 WHERE id = ?1",
-                params![
-                    run_id,
-                    state.as_str(),
-                    verdict.map(Verdict::as_str),
-                    self.clock.now_rfc3339()
-                ],
-            )
-            .map_err(|e| self.sql(e))?;
-        if n == 0 {
-            return Err(StoreError::NoSuchRun(run_id));
-        }
-        Ok(())
-    }
-
-    /// The most recent runs, newest first.
-    pub fn runs(&self, limit: usize) -> Result<Vec<RunRecord>, StoreError> {
-        let conn = self.lock();
-        let mut stmt = conn
-            .prepare(
-                "SELECT id, trigger, who, config_digest, school, started_at, ended_at, state, verdict, only_checks
-                 FROM runs ORDER BY id DESC LIMIT ?1",
-            )
-            .map_err(|e| self.sql(e))?;
-        let mut runs: Vec<RunRecord> = stmt
-            .query_map(params![limit as i64], row_to_run)
-            .map_err(|e| self.sql(e))?
-            .collect::<Result<_, _>>()
-            .map_err(|e| self.sql(e))?;
-        drop(stmt);
-        let mut counts = conn
-            .prepare_cached(
-                "SELECT status, COUNT(*) FROM findings WHERE run_id = ?1 GROUP BY status",
-            )
-            .map_err(|e| self.sql(e))?;
-        for run in &mut runs {
-            let rows: Vec<(String, i64)> = counts
-                .query_map(params![run.id], |r| Ok((r.get(0)?, r.get(1)?)))
-                .map_err(|e| self.sql(e))?
-                .collect::<Result<_, _>>()
-                .map_err(|e| self.sql(e))?;
-            for (s, n) in rows {
-                if let Some(s) = Status::parse(&s) {
-                    run.counts.add(s, n as u64);
-                }
-            }
-        }
-        Ok(runs)
-    }
-
     /// Up to `limit` runs older than run `before` (the latest when `None`), newest first, without
     /// their counts (zero): what a timetable reads, at the cost of the runs table alone.
     pub fn runs_before(
@@ -513,60 +456,6 @@ impl Store {
             }
         }
         Ok(out)
-    }
-
-    /// One run by id, or the latest when `id` is `None`.
-    pub fn run(&self, id: Option<i64>) -> Result<Option<RunRecord>, StoreError> {
-        let id = match id {
-            Some(id) => id,
-            None => {
-                let conn = self.lock();
-                let latest: Option<i64> = conn
-                    .query_row("SELECT MAX(id) FROM runs", [], |r| r.get(0))
-                    .optional()
-                    .map_err(|e| self.sql(e))?
-                    .flatten();
-                match latest {
-                    Some(id) => id,
-                    None => return Ok(None),
-                }
-            }
-        };
-        let record = {
-            let conn = self.lock();
-            conn.query_row(
-                "SELECT id, trigger, who, config_digest, school, started_at, ended_at, state, verdict, only_checks
-                 FROM runs WHERE id = ?1",
-                params![id],
-                row_to_run,
-            )
-            .optional()
-            .map_err(|e| self.sql(e))?
-        };
-        let Some(mut record) = record else {
-            return Ok(None);
-        };
-        record.counts = StatusCounts::of(&self.findings(id)?);
-        Ok(Some(record))
-    }
-
-    /// Runs with filter tests (findings of `filter.*`), oldest first, started on or after `since`
-    /// (an RFC 3339 prefix such as `2026-09-01`).
-    pub fn filter_runs(&self, since: Option<&str>) -> Result<Vec<RunRecord>, StoreError> {
-        let conn = self.lock();
-        let mut stmt = conn
-            .prepare_cached(
-                "SELECT id, trigger, who, config_digest, school, started_at, ended_at, state, verdict, only_checks
-                 FROM runs r
-                 WHERE started_at >= ?1
-                   AND EXISTS (SELECT 1 FROM findings f WHERE f.run_id = r.id AND f.check_id LIKE 'filter.%')
-                 ORDER BY id",
-            )
-            .map_err(|e| self.sql(e))?;
-        let rows = stmt
-            .query_map(params![since.unwrap_or("")], row_to_run)
-            .map_err(|e| self.sql(e))?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.sql(e))
     }
 
     /// Records what was done after run `run_id`'s filter check from `vantage`, in the
@@ -625,7 +514,7 @@ impl Store {
     }
 
     /// The findings of run `run_id` whose check is of `family` (`filter`: `filter.*`), or all when
-    /// `None`; the others are not read.
+    /// `None`; the others are not read. Served by the index on (run, check).
     pub fn findings_of(
         &self,
         run_id: i64,
@@ -638,66 +527,77 @@ impl Store {
         };
         let conn = self.lock();
         let mut stmt = conn
-            .prepare_cached(
-                "SELECT check_id, target_kind, target_name, target_scope, status, severity, summary, evidence,
-                        remediation, clauses
-                 FROM findings
+            .prepare_cached(&format!(
+                "SELECT {FINDING_COLUMNS} FROM findings
                  WHERE run_id = ?1 AND (?2 IS NULL OR (check_id >= ?2 AND check_id < ?3))
-                 ORDER BY id",
-            )
+                 ORDER BY id"
+            ))
             .map_err(|e| self.sql(e))?;
         let rows = stmt
-            .query_map(params![run_id, low, high], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, String>(5)?,
-                    r.get::<_, String>(6)?,
-                    r.get::<_, String>(7)?,
-                    r.get::<_, Option<String>>(8)?,
-                    r.get::<_, String>(9)?,
-                ))
-            })
+            .query_map(params![run_id, low, high], read_finding)
             .map_err(|e| self.sql(e))?;
         let mut out = Vec::new();
         for row in rows {
-            let (
-                check,
-                kind,
-                name,
-                scope,
-                status,
-                severity,
-                summary,
-                evidence,
-                remediation,
-                clauses,
-            ) = row.map_err(|e| self.sql(e))?;
-            let corrupt =
-                |what: &str, v: &str| StoreError::Corrupt(format!("{what} {v:?} in run {run_id}"));
-            out.push(Finding {
-                check: CheckId::new(check),
-                target: Target {
-                    kind: TargetKind::parse(&kind).ok_or_else(|| corrupt("target kind", &kind))?,
-                    name,
-                    scope,
-                },
-                status: Status::parse(&status).ok_or_else(|| corrupt("status", &status))?,
-                severity: Severity::parse(&severity)
-                    .ok_or_else(|| corrupt("severity", &severity))?,
-                summary,
-                evidence: serde_json::from_str::<Evidence>(&evidence)
-                    .map_err(|e| corrupt("evidence", &e.to_string()))?,
-                remediation,
-                clauses: serde_json::from_str(&clauses)
-                    .map_err(|e| corrupt("clauses", &e.to_string()))?,
-            });
+            out.push(to_finding(row.map_err(|e| self.sql(e))?, run_id)?);
         }
         Ok(out)
     }
+}
+
+/// The columns [`read_finding`] reads, in its order.
+const FINDING_COLUMNS: &str = "check_id, target_kind, target_name, target_scope, status, \
+     severity, summary, evidence, remediation, clauses";
+
+/// A finding's columns as stored, not yet checked.
+type RawFinding = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+);
+
+/// A row of [`FINDING_COLUMNS`] (from column `0`).
+fn read_finding(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawFinding> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+        r.get(9)?,
+    ))
+}
+
+/// A stored finding of run `run_id`, read back; a value this version cannot read is named.
+fn to_finding(raw: RawFinding, run_id: i64) -> Result<Finding, StoreError> {
+    let (check, kind, name, scope, status, severity, summary, evidence, remediation, clauses) = raw;
+    let corrupt =
+        |what: &str, v: &str| StoreError::Corrupt(format!("{what} {v:?} in run {run_id}"));
+    Ok(Finding {
+        check: CheckId::new(check),
+        target: Target {
+            kind: TargetKind::parse(&kind).ok_or_else(|| corrupt("target kind", &kind))?,
+            name,
+            scope,
+        },
+        status: Status::parse(&status).ok_or_else(|| corrupt("status", &status))?,
+        severity: Severity::parse(&severity).ok_or_else(|| corrupt("severity", &severity))?,
+        summary,
+        evidence: serde_json::from_str::<Evidence>(&evidence)
+            .map_err(|e| corrupt("evidence", &e.to_string()))?,
+        remediation,
+        clauses: serde_json::from_str(&clauses).map_err(|e| corrupt("clauses", &e.to_string()))?,
+    })
 }
 
 fn row_to_run(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRecord> {
@@ -743,63 +643,6 @@ fn stamp(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<time::OffsetDateTi
             )
         },
     )
-}
-
-impl Store {
-    /// When findings with this fingerprint and status were seen, across every stored run (for the
-    /// console's "first seen / last seen"). Read-only; served by the index on the fingerprint.
-    pub fn sightings(
-        &self,
-        fingerprint: &str,
-        status: Status,
-    ) -> Result<Option<Sightings>, StoreError> {
-        let conn = self.lock();
-        conn.query_row(
-            "SELECT s.first, (SELECT started_at FROM runs WHERE id = s.first),
-                    s.last, (SELECT started_at FROM runs WHERE id = s.last), s.n
-             FROM (SELECT MIN(run_id) AS first, MAX(run_id) AS last, COUNT(DISTINCT run_id) AS n
-                   FROM findings WHERE fingerprint = ?1 AND status = ?2) s
-             WHERE s.n > 0",
-            params![fingerprint, status.as_str()],
-            |r| {
-                Ok(Sightings {
-                    first_run: r.get(0)?,
-                    first_started_at: stamp(r, 1)?,
-                    last_run: r.get(2)?,
-                    last_started_at: stamp(r, 3)?,
-                    runs: r.get::<_, i64>(4)?.max(0) as u64,
-                })
-            },
-        )
-        .optional()
-        .map_err(|e| self.sql(e))
-    }
-}
-
-impl Store {
-    /// The most recent stored finding with this fingerprint (the worst, if the run has several),
-    /// with its run (for recording what a
-    /// waiver is about). Served by the index on the fingerprint.
-    pub fn latest_finding(&self, fingerprint: &str) -> Result<Option<(i64, Finding)>, StoreError> {
-        let run: Option<i64> = {
-            let conn = self.lock();
-            conn.query_row(
-                "SELECT MAX(run_id) FROM findings WHERE fingerprint = ?1",
-                params![fingerprint],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(|e| self.sql(e))?
-            .flatten()
-        };
-        let Some(run) = run else { return Ok(None) };
-        Ok(self
-            .findings(run)?
-            .into_iter()
-            .filter(|f| self::fingerprint(f) == fingerprint)
-            .min_by_key(|f| f.status.rank())
-            .map(|f| (run, f)))
-    }
 }
 
 impl Store {
@@ -892,6 +735,7 @@ pub fn os_user() -> String {
 mod alerts;
 mod history;
 mod records;
+mod runs;
 mod schema;
 mod seal;
 pub use history::PastResult;
@@ -902,3 +746,5 @@ pub use schema::{RECORDS_NO_DELETE, RECORDS_NO_UPDATE};
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_counts;

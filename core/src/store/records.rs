@@ -192,6 +192,24 @@ impl Store {
         read_records(&conn).map_err(|e| self.sql(e))
     }
 
+    /// The records of one kind, oldest first (no others read).
+    pub fn records_of_kind(
+        &self,
+        kind: caretaker_model::records::RecordKind,
+    ) -> Result<Vec<crate::assess::StoredRecord>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT id, kind, body, entered_by, entered_at, supersedes, prev_hash, hash
+                 FROM records WHERE kind = ?1 ORDER BY id",
+            )
+            .map_err(|e| self.sql(e))?;
+        let rows = stmt
+            .query_map(params![kind.as_str()], row_to_record)
+            .map_err(|e| self.sql(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
+    }
+
     /// One record of the filter-change log.
     pub fn record(&self, id: i64) -> Result<Option<crate::assess::StoredRecord>, StoreError> {
         let conn = self.lock();

@@ -119,4 +119,23 @@ pub(super) const MIGRATIONS: &[&str] = &[
     BEGIN
         SELECT RAISE(ABORT, 'record signatures are append-only');
     END;",
+    // 6: each run's findings counted by status, written when the run ends (NULL while it runs),
+    // so that a list of runs is read from the runs table alone; counted here for the runs
+    // already stored. A run's findings of one family are found by (run, check), and a filter
+    // cell's results (a page from a vantage point) by the small index of filter findings alone.
+    "ALTER TABLE runs ADD COLUMN n_pass INTEGER;
+    ALTER TABLE runs ADD COLUMN n_fail INTEGER;
+    ALTER TABLE runs ADD COLUMN n_warn INTEGER;
+    ALTER TABLE runs ADD COLUMN n_error INTEGER;
+    ALTER TABLE runs ADD COLUMN n_waived INTEGER;
+    UPDATE runs SET (n_pass, n_fail, n_warn, n_error, n_waived) = (
+        SELECT COALESCE(SUM(status = 'pass'), 0), COALESCE(SUM(status = 'fail'), 0),
+               COALESCE(SUM(status = 'warn'), 0), COALESCE(SUM(status = 'error'), 0),
+               COALESCE(SUM(status = 'waived'), 0)
+        FROM findings WHERE run_id = runs.id)
+    WHERE state != 'running';
+    CREATE INDEX findings_by_run_check ON findings(run_id, check_id);
+    DROP INDEX findings_by_run;
+    CREATE INDEX filter_findings_by_target ON findings(target_scope, target_name, run_id)
+        WHERE check_id >= 'filter.' AND check_id < 'filter/';",
 ];

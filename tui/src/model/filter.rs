@@ -166,31 +166,16 @@ pub struct CellHistory {
     pub action: Option<String>,
 }
 
-/// The history of one filter cell from the filter log, newest first.
-pub fn cell_history(
-    log: &[caretaker_model::filterlog::FilterCheck],
-    url: &str,
-    vantage: &str,
-) -> Vec<CellHistory> {
-    let mut out: Vec<CellHistory> = log
-        .iter()
-        .filter(|c| c.vantage == vantage)
-        .filter_map(|c| {
-            let r = c.results.iter().find(|r| r.url == url)?;
-            Some(CellHistory {
-                run: c.run,
-                started_at: c.started_at,
-                trigger: c.trigger.to_string(),
-                who: c.who.clone(),
-                status: Status::parse(&r.status).unwrap_or(Status::Error),
-                summary: r.summary.clone(),
-                action: c
-                    .action
-                    .as_ref()
-                    .map(|a| format!("{} ({})", a.action, a.who)),
-            })
-        })
-        .collect();
-    out.sort_by_key(|e| std::cmp::Reverse(e.run));
-    out
+impl From<caretaker_model::filterlog::CellResult> for CellHistory {
+    fn from(c: caretaker_model::filterlog::CellResult) -> CellHistory {
+        CellHistory {
+            run: c.run,
+            started_at: c.started_at,
+            trigger: c.trigger.to_string(),
+            who: c.who,
+            status: c.status,
+            summary: c.summary,
+            action: c.action.map(|a| format!("{} ({})", a.action, a.who)),
+        }
+    }
 }
