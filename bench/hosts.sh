@@ -93,9 +93,9 @@ setup() {
 
 real_port=$(free_port); start_sshds real "$real_port"; setup real "$real_port"
 free_port_=$(free_port)
-# Reads what it is sent (the probe caretaker or parallel-ssh feeds; Ansible sends none and closes
-# standard input), then answers with the recorded output.
-start_sshds free "$free_port_" "/bin/sh -c 'cat >/dev/null; cat $d/recorded.json'"
+# Reads what it is sent (the probe caretaker or parallel-ssh feeds; Ansible's raw module sends
+# nothing, on a terminal), then answers with the recorded output.
+start_sshds free "$free_port_" "/bin/sh -c '[ -t 0 ] || cat >/dev/null; cat $d/recorded.json'"
 setup free "$free_port_"
 
 # Checks of one run's outputs: each must be the probe's JSON, one per machine.
@@ -166,7 +166,9 @@ measure() {
 export ANSIBLE_HOST_KEY_CHECKING=True ANSIBLE_LOAD_CALLBACK_PLUGINS=1 ANSIBLE_STDOUT_CALLBACK=json
 # No connection kept open between runs (Ansible's default ControlPersist would reuse them).
 export ANSIBLE_SSH_ARGS="-o ControlMaster=no" ANSIBLE_LOCAL_TEMP="$d/ansible-tmp" ANSIBLE_NOCOLOR=1
-probe_cmd=$(cat "$d/probe.sh")
+# Ansible splits a raw command's words itself (and reads {{ }} in it): the probe goes as base64,
+# decoded on the machine into sh's standard input.
+probe_cmd="echo $(base64 -w0 "$d/probe.sh") | base64 -d | sh -s"
 
 echo "host benchmark: $N machines ($(( (N + 15) / 16 )) sshd per probe), concurrency $C, $(nproc) cores, $RUNS runs each" >&2
 for kind in free real; do
@@ -183,10 +185,10 @@ for kind in free real; do
     _ "$k/hosts.txt" "$C" "$d/client" "$k/known_hosts" "$k/pssh-out" "$d/probe.sh")
   prep_an() { :; }
   chk_an() { check_ansible "$d/stdout"; }
-  an=$(measure "ansible -m raw -f $C (probe as the command)" prep_an chk_an \
+  an=$(measure "ansible -m raw -f $C (probe in the command)" prep_an chk_an \
     ansible all -i "$k/inventory.ini" -f "$C" -m raw -a "$probe_cmd" \
     -u "$(id -un)" --private-key "$d/client" \
-    --ssh-common-args "-o UserKnownHostsFile=$k/known_hosts -o StrictHostKeyChecking=yes")
+    "--ssh-common-args=-o UserKnownHostsFile=$k/known_hosts -o StrictHostKeyChecking=yes")
   awk -v c="$ct" -v p="$ps" -v a="$an" 'BEGIN {
     split(c, C, " "); split(p, P, " "); split(a, A, " ");
     printf "  wall: caretaker / parallel-ssh %.2f, caretaker / ansible %.2f\n", C[1] / P[1], C[1] / A[1];
