@@ -12,6 +12,7 @@ pub mod host;
 pub mod mail;
 pub mod model;
 pub mod registry;
+mod resolver;
 pub mod standards;
 
 pub use clauses::{Clause, ClauseMap, ClauseMapError};

@@ -2,10 +2,9 @@
 //! query under a time limit. A name with no records is an answer; a server that does not answer,
 //! or answers SERVFAIL or REFUSED, is a failure to look, never "no records".
 
-use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use hickory_resolver::config::{NameServerConfigGroup, ResolverConfig, ResolverOpts};
+use hickory_resolver::config::ResolverOpts;
 use hickory_resolver::name_server::TokioConnectionProvider;
 use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::ProtoErrorKind;
@@ -47,33 +46,17 @@ impl TxtResolver {
         opts.attempts = 1;
         opts.cache_size = 0;
         opts.ndots = 0;
-        let (config, shown) = match server {
-            Some(r) => {
-                let addr: SocketAddr = r
-                    .parse()
-                    .or_else(|_| r.parse::<IpAddr>().map(|ip| SocketAddr::new(ip, 53)))
-                    .map_err(|_| format!("the resolver {r:?} is not an address"))?;
-                (
-                    ResolverConfig::from_parts(
-                        None,
-                        vec![],
-                        NameServerConfigGroup::from_ips_clear(&[addr.ip()], addr.port(), true),
-                    ),
-                    addr.to_string(),
-                )
-            }
-            None => {
-                let (config, _) = hickory_resolver::system_conf::read_system_conf().map_err(|e| {
-                    format!("the system's resolver configuration (/etc/resolv.conf) cannot be read: {e}")
-                })?;
+        let (config, servers) = crate::resolver::config_for(server)?;
+        let shown = match servers {
+            crate::resolver::Servers::Given(addr) => addr.to_string(),
+            crate::resolver::Servers::System(_) => {
                 let mut servers: Vec<String> = config
                     .name_servers()
                     .iter()
                     .map(|n| n.socket_addr.to_string())
                     .collect();
                 servers.dedup();
-                let shown = format!("the system's resolver ({})", servers.join(", "));
-                (config, shown)
+                format!("the system's resolver ({})", servers.join(", "))
             }
         };
         let resolver =

@@ -3,11 +3,10 @@
 //! On this machine caretaker asks the vantage point's resolver itself ([`look_up_all`]); over SSH
 //! the probe asks the machine's own (`getent ahosts`, see [`crate::filter::curl`]).
 
-use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use hickory_resolver::config::{NameServerConfigGroup, ResolverConfig, ResolverOpts};
+use hickory_resolver::config::ResolverOpts;
 use hickory_resolver::name_server::TokioConnectionProvider;
 use hickory_resolver::proto::rr::{RData, RecordType};
 use hickory_resolver::TokioResolver;
@@ -103,29 +102,12 @@ pub fn resolver_for(
     opts.timeout = timeout.max(Duration::from_millis(200));
     opts.attempts = 1;
     opts.cache_size = 0;
-    let (config, by) = match resolver {
-        Some(r) => {
-            let addr: SocketAddr = r
-                .parse()
-                .or_else(|_| r.parse::<IpAddr>().map(|ip| SocketAddr::new(ip, 53)))
-                .map_err(|_| format!("the resolver {r:?} is not an address"))?;
-            (
-                ResolverConfig::from_parts(
-                    None,
-                    vec![],
-                    NameServerConfigGroup::from_ips_clear(&[addr.ip()], addr.port(), true),
-                ),
-                format!("the resolver {addr}"),
-            )
-        }
-        None => {
-            let (config, system) = hickory_resolver::system_conf::read_system_conf()
-                .map_err(|e| format!("the system's resolver configuration cannot be read: {e}"))?;
+    let (config, servers) = crate::resolver::config_for(resolver)?;
+    let by = match servers {
+        crate::resolver::Servers::Given(addr) => format!("the resolver {addr}"),
+        crate::resolver::Servers::System(system) => {
             opts.ndots = system.ndots;
-            (
-                config,
-                "this machine's resolver (/etc/resolv.conf)".to_string(),
-            )
+            "this machine's resolver (/etc/resolv.conf)".to_string()
         }
     };
     let resolver = TokioResolver::builder_with_config(config, TokioConnectionProvider::default())
