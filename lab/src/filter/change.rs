@@ -94,21 +94,21 @@ impl FilterLab {
 /// recorded.
 pub fn change_detached(lab_dir: &Path, before: bool) -> Result<(), LabError> {
     let fdir = lab_dir.join("filter");
-    let state = fdir.join("state");
-    let text = std::fs::read_to_string(&state).map_err(|e| LabError::io("reading", &state, e))?;
-    let pid = text
-        .lines()
-        .find_map(|l| {
-            let mut it = l.split_whitespace();
-            match (it.next(), it.next(), it.next()) {
-                (Some("pid"), Some(pid), Some("squid")) => pid.parse::<u32>().ok(),
-                _ => None,
-            }
-        })
+    let recorded = super::stop::read_state(lab_dir)?.ok_or_else(|| {
+        LabError::State(format!(
+            "no web filter lab is running in {}",
+            lab_dir.display()
+        ))
+    })?;
+    let pid = recorded
+        .servers
+        .iter()
+        .find(|(_, name)| name == "squid")
+        .map(|(pid, _)| *pid)
         .ok_or_else(|| {
             LabError::State(format!(
                 "{}: no squid (St. Example's only)",
-                state.display()
+                fdir.join("state").display()
             ))
         })?;
     let running = || {

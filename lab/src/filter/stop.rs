@@ -39,6 +39,45 @@ impl State {
     }
 }
 
+/// What DIR/filter/state recorded: the network's R and each server's pid and name.
+pub(super) struct Recorded {
+    pub r: Option<u8>,
+    pub servers: Vec<(u32, String)>,
+}
+
+/// Reads DIR/filter/state; `None` when there is none (no filter lab left running in DIR).
+pub(super) fn read_state(dir: &Path) -> Result<Option<Recorded>, LabError> {
+    let path = dir.join("filter").join("state");
+    let text = match fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(LabError::io("reading", &path, e)),
+    };
+    let mut recorded = Recorded {
+        r: None,
+        servers: Vec::new(),
+    };
+    for line in text.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let mut it = line.split_whitespace();
+        match (it.next(), it.next().and_then(|v| v.parse::<u32>().ok())) {
+            (Some("net"), Some(v)) => recorded.r = u8::try_from(v).ok().filter(|v| *v >= 200),
+            (Some("pid"), Some(pid)) => recorded
+                .servers
+                .push((pid, it.next().unwrap_or_default().to_string())),
+            _ => {
+                return Err(LabError::State(format!(
+                    "{}: unexpected line {line:?}",
+                    path.display()
+                )))
+            }
+        }
+    }
+    Ok(Some(recorded))
+}
+
 /// Whether `pid` is a server of the web filter lab in `lab_dir`.
 fn belongs(pid: u32, lab_dir: &Path) -> bool {
     let mark = format!("{}/filter/", lab_dir.display());
@@ -67,30 +106,12 @@ fn gone(pid: u32) -> bool {
 /// process groups), its namespaces, interfaces and route. Returns how many servers were running.
 /// No-op without DIR/filter/state.
 pub(crate) fn stop_dir(dir: &Path) -> Result<usize, LabError> {
-    let path = dir.join("filter").join("state");
-    let text = match fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
-        Err(e) => return Err(LabError::io("reading", &path, e)),
+    let Some(recorded) = read_state(dir)? else {
+        return Ok(0);
     };
-    let mut r = None;
-    let mut pids = Vec::new();
-    for line in text.lines().map(str::trim) {
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let mut it = line.split_whitespace();
-        match (it.next(), it.next().and_then(|v| v.parse::<u32>().ok())) {
-            (Some("net"), Some(v)) => r = u8::try_from(v).ok().filter(|v| *v >= 200),
-            (Some("pid"), Some(pid)) => pids.push(pid),
-            _ => {
-                return Err(LabError::State(format!(
-                    "{}: unexpected line {line:?}",
-                    path.display()
-                )))
-            }
-        }
-    }
+    let path = dir.join("filter").join("state");
+    let r = recorded.r;
+    let pids: Vec<u32> = recorded.servers.iter().map(|(pid, _)| *pid).collect();
     let running: Vec<u32> = pids
         .into_iter()
         .filter(|p| process::pid_alive(*p) && belongs(*p, dir))
