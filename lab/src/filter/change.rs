@@ -152,18 +152,7 @@ fn rewrite(path: &Path, before: bool) -> Result<(), LabError> {
 
 /// squid's configuration without what [`FilterLab::before_the_change`] added.
 fn without_before(conf: &str) -> String {
-    let mut out = String::with_capacity(conf.len());
-    let mut skipping = false;
-    for line in conf.split_inclusive('\n') {
-        if line.trim_end() == BEFORE_START {
-            skipping = true;
-        } else if line.trim_end() == BEFORE_END {
-            skipping = false;
-        } else if !skipping {
-            out.push_str(line);
-        }
-    }
-    out
+    super::without_block(conf, BEFORE_START, BEFORE_END)
 }
 
 #[cfg(test)]

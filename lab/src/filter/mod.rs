@@ -396,12 +396,17 @@ const LET_THROUGH_END: &str = "# let through by hand: end";
 
 /// squid's configuration without what [`FilterLab::let_through`] added.
 fn without_let_through(conf: &str) -> String {
+    without_block(conf, LET_THROUGH_START, LET_THROUGH_END)
+}
+
+/// `conf` without its lines from `start` to `end` (both marker lines included).
+fn without_block(conf: &str, start: &str, end: &str) -> String {
     let mut out = String::with_capacity(conf.len());
     let mut skipping = false;
     for line in conf.split_inclusive('\n') {
-        if line.trim_end() == LET_THROUGH_START {
+        if line.trim_end() == start {
             skipping = true;
-        } else if line.trim_end() == LET_THROUGH_END {
+        } else if line.trim_end() == end {
             skipping = false;
         } else if !skipping {
             out.push_str(line);
