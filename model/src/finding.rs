@@ -269,6 +269,15 @@ impl Evidence {
         self.values.push((key.into(), value.to_string()));
     }
 
+    /// The keys of values that change on every run without anything having changed (how long a
+    /// fetch took): the store keeps them per run, apart from the evidence they sit in.
+    pub const VARY_EVERY_RUN: &'static [&'static str] = &["elapsed_ms"];
+
+    /// True when a value under `key` changes on every run (see [`Evidence::VARY_EVERY_RUN`]).
+    pub fn varies_every_run(key: &str) -> bool {
+        Evidence::VARY_EVERY_RUN.contains(&key)
+    }
+
     /// The first value recorded under `key`.
     pub fn get(&self, key: &str) -> Option<&str> {
         self.values

@@ -4,7 +4,7 @@
 use rusqlite::{params, OptionalExtension};
 
 use super::{read_finding, stamp, to_finding, RawFinding, Store, StoreError, Trigger};
-use super::{Finding, Sightings, FINDING_COLUMNS};
+use super::{Finding, Sightings, FINDING_COLUMNS, FINDING_COLUMN_COUNT};
 use caretaker_checks::Status;
 use caretaker_model::filterlog::{Action, CellResult};
 
@@ -234,7 +234,7 @@ impl Store {
                 ))
                 .map_err(|e| self.sql(e))?;
             let rows = stmt
-                .query_map(params![fingerprint], |r| Ok((r.get(10)?, read_finding(r)?)))
+                .query_map(params![fingerprint], |r| Ok((r.get(FINDING_COLUMN_COUNT)?, read_finding(r)?)))
                 .map_err(|e| self.sql(e))?;
             rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))?
         };

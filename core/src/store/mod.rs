@@ -4,11 +4,11 @@
 //! findings are added as each check finishes, so a crash leaves a run that the next process to
 //! open the store marks `interrupted`, never a corrupt store.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use caretaker_checks::{CheckId, Evidence, Finding, Severity, Status, Target, TargetKind};
+use caretaker_checks::Finding;
 pub use caretaker_model::run::{
     fingerprint, NewRun, RunRecord, RunState, Sightings, StatusCounts, Trigger, Verdict,
 };
@@ -272,35 +272,6 @@ impl Store {
         sql_error(&self.path, error)
     }
 
-    /// Applies the migrations not yet applied, all in one IMMEDIATE transaction: the version is
-    /// read under the write lock, so two processes opening a new store at once cannot both migrate.
-    fn migrate(&self) -> Result<(), StoreError> {
-        let mut conn = self.lock();
-        let tx = conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(|e| self.sql(e))?;
-        let version: i64 = tx
-            .pragma_query_value(None, "user_version", |r| r.get(0))
-            .map_err(|e| self.sql(e))?;
-        let known = MIGRATIONS.len() as i64;
-        if version > known {
-            return Err(StoreError::TooNew {
-                path: self.path.clone(),
-                found: version,
-                known,
-            });
-        }
-        if version == known {
-            return Ok(());
-        }
-        for m in MIGRATIONS.iter().skip(version.max(0) as usize) {
-            tx.execute_batch(m).map_err(|e| self.sql(e))?;
-        }
-        tx.pragma_update(None, "user_version", known)
-            .map_err(|e| self.sql(e))?;
-        tx.commit().map_err(|e| self.sql(e))
-    }
-
     /// Marks `running` runs whose process is gone (or from another boot of another host) as
     /// interrupted, their findings so far counted. Returns how many.
     pub fn mark_abandoned_runs(&self) -> Result<usize, StoreError> {
@@ -365,40 +336,6 @@ impl Store {
         )
         .map_err(|e| self.sql(e))?;
         Ok(conn.last_insert_rowid())
-    }
-
-    /// Adds findings to a run, in one transaction.
-    pub fn add_findings(&self, run_id: i64, findings: &[Finding]) -> Result<(), StoreError> {
-        self.writable()?;
-        let mut conn = self.lock();
-        let tx = conn.transaction().map_err(|e| self.sql(e))?;
-        {
-            let mut stmt = tx
-                .prepare_cached(
-                    "INSERT INTO findings (run_id, check_id, target_kind, target_name, target_scope, status, severity,
-                        summary, evidence, remediation, clauses, fingerprint)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                )
-                .map_err(|e| self.sql(e))?;
-            for f in findings {
-                stmt.execute(params![
-                    run_id,
-                    f.check.as_str(),
-                    f.target.kind.as_str(),
-                    f.target.name,
-                    f.target.scope,
-                    f.status.as_str(),
-                    f.severity.as_str(),
-                    f.summary,
-                    serde_json::to_string(&f.evidence).unwrap_or_else(|_| "{}".into()),
-                    f.remediation,
-                    serde_json::to_string(&f.clauses).unwrap_or_else(|_| "[]".into()),
-                    fingerprint(f),
-                ])
-                .map_err(|e| self.sql(e))?;
-            }
-        }
-        tx.commit().map_err(|e| self.sql(e))
     }
 
     /// Up to `limit` runs older than run `before` (the latest when `None`), newest first, without
@@ -508,96 +445,6 @@ impl Store {
         Ok(out)
     }
 
-    /// A run's findings, in the order they were recorded.
-    pub fn findings(&self, run_id: i64) -> Result<Vec<Finding>, StoreError> {
-        self.findings_of(run_id, None)
-    }
-
-    /// The findings of run `run_id` whose check is of `family` (`filter`: `filter.*`), or all when
-    /// `None`; the others are not read. Served by the index on (run, check).
-    pub fn findings_of(
-        &self,
-        run_id: i64,
-        family: Option<&str>,
-    ) -> Result<Vec<Finding>, StoreError> {
-        // `family.` up to (not including) `family/`: the next character after '.'.
-        let (low, high) = match family {
-            Some(f) => (Some(format!("{f}.")), Some(format!("{f}/"))),
-            None => (None, None),
-        };
-        let conn = self.lock();
-        let mut stmt = conn
-            .prepare_cached(&format!(
-                "SELECT {FINDING_COLUMNS} FROM findings
-                 WHERE run_id = ?1 AND (?2 IS NULL OR (check_id >= ?2 AND check_id < ?3))
-                 ORDER BY id"
-            ))
-            .map_err(|e| self.sql(e))?;
-        let rows = stmt
-            .query_map(params![run_id, low, high], read_finding)
-            .map_err(|e| self.sql(e))?;
-        let mut out = Vec::new();
-        for row in rows {
-            out.push(to_finding(row.map_err(|e| self.sql(e))?, run_id)?);
-        }
-        Ok(out)
-    }
-}
-
-/// The columns [`read_finding`] reads, in its order.
-const FINDING_COLUMNS: &str = "check_id, target_kind, target_name, target_scope, status, \
-     severity, summary, evidence, remediation, clauses";
-
-/// A finding's columns as stored, not yet checked.
-type RawFinding = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    String,
-);
-
-/// A row of [`FINDING_COLUMNS`] (from column `0`).
-fn read_finding(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawFinding> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-        r.get(7)?,
-        r.get(8)?,
-        r.get(9)?,
-    ))
-}
-
-/// A stored finding of run `run_id`, read back; a value this version cannot read is named.
-fn to_finding(raw: RawFinding, run_id: i64) -> Result<Finding, StoreError> {
-    let (check, kind, name, scope, status, severity, summary, evidence, remediation, clauses) = raw;
-    let corrupt =
-        |what: &str, v: &str| StoreError::Corrupt(format!("{what} {v:?} in run {run_id}"));
-    Ok(Finding {
-        check: CheckId::new(check),
-        target: Target {
-            kind: TargetKind::parse(&kind).ok_or_else(|| corrupt("target kind", &kind))?,
-            name,
-            scope,
-        },
-        status: Status::parse(&status).ok_or_else(|| corrupt("status", &status))?,
-        severity: Severity::parse(&severity).ok_or_else(|| corrupt("severity", &severity))?,
-        summary,
-        evidence: serde_json::from_str::<Evidence>(&evidence)
-            .map_err(|e| corrupt("evidence", &e.to_string()))?,
-        remediation,
-        clauses: serde_json::from_str(&clauses).map_err(|e| corrupt("clauses", &e.to_string()))?,
-    })
 }
 
 fn row_to_run(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRecord> {
@@ -645,53 +492,6 @@ fn stamp(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<time::OffsetDateTi
     )
 }
 
-impl Store {
-    /// For each fingerprint, the finding of the last run that really checked it (any status but
-    /// `error`), with that run's id and start. Fingerprints never checked are left out. One
-    /// indexed look-up per fingerprint, and each run's findings read once.
-    pub fn last_checked(
-        &self,
-        fingerprints: &[String],
-    ) -> Result<HashMap<String, (i64, time::OffsetDateTime, Finding)>, StoreError> {
-        let mut runs: BTreeMap<i64, Vec<&String>> = BTreeMap::new();
-        {
-            let conn = self.lock();
-            let mut stmt = conn
-                .prepare_cached(
-                    "SELECT MAX(run_id) FROM findings WHERE fingerprint = ?1 AND status != 'error'",
-                )
-                .map_err(|e| self.sql(e))?;
-            for fp in fingerprints {
-                let run: Option<i64> = stmt
-                    .query_row(params![fp], |r| r.get(0))
-                    .optional()
-                    .map_err(|e| self.sql(e))?
-                    .flatten();
-                if let Some(run) = run {
-                    runs.entry(run).or_default().push(fp);
-                }
-            }
-        }
-        let mut out = HashMap::new();
-        for (run, fps) in runs {
-            let Some(started) = self.run(Some(run))?.map(|r| r.started_at) else {
-                continue;
-            };
-            let findings = self.findings(run)?;
-            for fp in fps {
-                if let Some(f) = findings
-                    .iter()
-                    .filter(|f| f.status != Status::Error && &self::fingerprint(f) == fp)
-                    .min_by_key(|f| f.status.rank())
-                {
-                    out.insert(fp.clone(), (run, started, f.clone()));
-                }
-            }
-        }
-        Ok(out)
-    }
-}
-
 /// SQLite's "busy" and "locked": another connection holds the lock for now.
 fn is_busy(e: &rusqlite::Error) -> bool {
     matches!(
@@ -733,7 +533,9 @@ pub fn os_user() -> String {
 }
 
 mod alerts;
+mod findings;
 mod history;
+mod migrate;
 mod records;
 mod runs;
 mod schema;
@@ -741,7 +543,7 @@ mod seal;
 pub use history::PastResult;
 pub use seal::{RecordedHead, Seal};
 
-use schema::MIGRATIONS;
+use findings::{read_finding, to_finding, RawFinding, FINDING_COLUMNS, FINDING_COLUMN_COUNT};
 pub use schema::{RECORDS_NO_DELETE, RECORDS_NO_UPDATE};
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ pub(super) const SET_COUNTS: &str = "(n_pass, n_fail, n_warn, n_error, n_waived)
         SELECT COALESCE(SUM(status = 'pass'), 0), COALESCE(SUM(status = 'fail'), 0),
                COALESCE(SUM(status = 'warn'), 0), COALESCE(SUM(status = 'error'), 0),
                COALESCE(SUM(status = 'waived'), 0)
-        FROM findings WHERE run_id = ?1)";
+        FROM results WHERE run_id = ?1)";
 
 /// A run's columns as [`row_to_run`] reads them, then its stored counts (10 to 14).
 const COLUMNS: &str = "id, trigger, who, config_digest, school, started_at, ended_at, state, \
@@ -43,7 +43,7 @@ fn row_to_counted(r: &rusqlite::Row<'_>) -> rusqlite::Result<(RunRecord, Option<
 /// Run `id`'s findings counted from the findings themselves (a run still running).
 fn count_now(conn: &Connection, id: i64) -> rusqlite::Result<StatusCounts> {
     let mut stmt = conn.prepare_cached(
-        "SELECT status, COUNT(*) FROM findings WHERE run_id = ?1 GROUP BY status",
+        "SELECT status, COUNT(*) FROM results WHERE run_id = ?1 GROUP BY status",
     )?;
     let rows = stmt.query_map(params![id], |r| {
         Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
@@ -144,7 +144,7 @@ impl Store {
     }
 
     /// Runs with filter tests (findings of `filter.*`), oldest first, started on or after `since`
-    /// (an RFC 3339 prefix such as `2026-09-01`). One look-up of the index on (run, check) a run.
+    /// (an RFC 3339 prefix such as `2026-09-01`). A look-up of the index on (run, subject) for each run and filter subject.
     pub fn filter_runs(&self, since: Option<&str>) -> Result<Vec<RunRecord>, StoreError> {
         let conn = self.lock();
         let mut stmt = conn
@@ -152,8 +152,10 @@ impl Store {
                 "SELECT id, trigger, who, config_digest, school, started_at, ended_at, state, verdict, only_checks
                  FROM runs r
                  WHERE started_at >= ?1
-                   AND EXISTS (SELECT 1 FROM findings f
-                               WHERE f.run_id = r.id AND f.check_id >= 'filter.' AND f.check_id < 'filter/')
+                   AND EXISTS (SELECT 1 FROM results x
+                               WHERE x.run_id = r.id
+                                 AND x.subject IN (SELECT id FROM subjects
+                                                   WHERE check_id >= 'filter.' AND check_id < 'filter/'))
                  ORDER BY id",
             )
             .map_err(|e| self.sql(e))?;

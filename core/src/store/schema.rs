@@ -138,4 +138,58 @@ pub(super) const MIGRATIONS: &[&str] = &[
     DROP INDEX findings_by_run;
     CREATE INDEX filter_findings_by_target ON findings(target_scope, target_name, run_id)
         WHERE check_id >= 'filter.' AND check_id < 'filter/';",
+    // 7: what changed, kept once. A finding's subject (check, target, clauses) is stored once in
+    // `subjects`; its words (severity, summary, evidence without what changes every night,
+    // remediation) once in `texts`, found by their hash; each run's `results` point at both and
+    // keep only what is the run's own: the status, when the evidence was read (`observed`: Unix
+    // seconds when they give back the same text, else the text; no type, so SQLite converts
+    // neither) and the values that change every night (`varying`: timings, by position). The old table's rows are carried over by
+    // `migrate::carry_findings` (ids kept) between this and migration 7's second half,
+    // [`AFTER_7`], which drops the old table and puts the view `findings` in its place.
+    "ALTER TABLE findings RENAME TO findings_6;
+    CREATE TABLE subjects (
+        id INTEGER PRIMARY KEY,
+        check_id TEXT NOT NULL,
+        target_kind TEXT NOT NULL,
+        target_name TEXT NOT NULL,
+        target_scope TEXT NOT NULL,
+        clauses TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        UNIQUE (check_id, target_kind, target_name, target_scope, clauses)
+    );
+    CREATE INDEX subjects_by_fingerprint ON subjects(fingerprint);
+    CREATE INDEX filter_subjects_by_target ON subjects(target_scope, target_name)
+        WHERE check_id >= 'filter.' AND check_id < 'filter/';
+    CREATE TABLE texts (
+        id INTEGER PRIMARY KEY,
+        hash BLOB NOT NULL UNIQUE,
+        severity TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        evidence TEXT NOT NULL,
+        remediation TEXT
+    );
+    CREATE TABLE results (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        subject INTEGER NOT NULL REFERENCES subjects(id),
+        status TEXT NOT NULL CHECK (status IN ('pass', 'fail', 'warn', 'error', 'waived')),
+        text INTEGER NOT NULL REFERENCES texts(id),
+        observed,
+        varying TEXT
+    );",
 ];
+
+/// Migration 7's second half, after the old findings are carried over: the old table goes, the
+/// indexes are made once the rows are in, and the view `findings` reads the three tables as the
+/// one table it replaces (`observed` and `varying` beside `evidence`, to be put back into it).
+pub(super) const AFTER_7: &str = "DROP TABLE findings_6;
+    CREATE INDEX results_by_run ON results(run_id, subject);
+    CREATE INDEX results_by_subject ON results(subject, run_id);
+    CREATE VIEW findings AS
+        SELECT r.id AS id, r.run_id AS run_id, s.check_id AS check_id,
+               s.target_kind AS target_kind, s.target_name AS target_name,
+               s.target_scope AS target_scope, r.status AS status, t.severity AS severity,
+               t.summary AS summary, t.evidence AS evidence, t.remediation AS remediation,
+               s.clauses AS clauses, s.fingerprint AS fingerprint, r.observed AS observed,
+               r.varying AS varying
+        FROM results r JOIN subjects s ON s.id = r.subject JOIN texts t ON t.id = r.text;";

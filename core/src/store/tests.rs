@@ -1,4 +1,5 @@
 use super::*;
+use caretaker_checks::{Evidence, Severity, Status, Target, TargetKind};
 
 #[test]
 fn the_user_comes_from_the_uid_not_the_environment() {

@@ -1,6 +1,8 @@
 //! Runs' stored counts (schema 6), a filter cell's history and a finding's latest result.
 
 use super::*;
+use crate::store::schema::MIGRATIONS;
+use caretaker_checks::{Evidence, Severity, Status, Target, TargetKind};
 use caretaker_checks::filter::classify::{CONTROL, MUST_BLOCK, MUST_LOAD};
 
 fn new_run() -> NewRun {

@@ -1,0 +1,726 @@
+//! Findings as the store keeps them (schema 7): what a finding is about (`subjects`) once, its
+//! words (`texts`) once, found by their hash, and each run's `results` pointing at both with only
+//! what is that run's own: the status, when the evidence was read, and the values that differ
+//! from the text pointed at. Those are the values that change on every run (see
+//! [`Evidence::VARY_EVERY_RUN`]), and the few values that moved since the text was first kept (a
+//! virus database's date): a finding whose sentence is unchanged and whose evidence differs in a
+//! few values points at its subject's last text with those values, instead of a new text. Read
+//! back through the view `findings`, a finding is the one that was written, value for value.
+
+use std::collections::{BTreeMap, HashMap};
+
+use rusqlite::types::Value;
+use rusqlite::{params, OptionalExtension, Transaction};
+use sha2::{Digest as _, Sha256};
+
+use super::{fingerprint, Store, StoreError};
+use caretaker_checks::{CheckId, Evidence, Finding, Severity, Status, Target, TargetKind};
+use caretaker_model::finding::format_rfc3339;
+
+/// A finding's evidence as given to the store.
+pub(super) enum Said<'a> {
+    Evidence(&'a Evidence),
+    /// Evidence JSON this version cannot read (carried from an older store as it was written,
+    /// to be refused on reading as it was before).
+    Unreadable(&'a str),
+}
+
+/// A finding's columns as written: the subject's, the status, and the words'.
+pub(super) struct Row<'a> {
+    pub check: &'a str,
+    pub kind: &'a str,
+    pub name: &'a str,
+    pub scope: &'a str,
+    pub clauses: &'a str,
+    pub fingerprint: &'a str,
+    pub status: &'a str,
+    pub severity: &'a str,
+    pub summary: &'a str,
+    pub remediation: Option<&'a str>,
+    pub evidence: Said<'a>,
+}
+
+/// Evidence as the store keeps it: what stays the same from run to run (no `observed_at`; the
+/// values that change on every run emptied), when it was read, and those values by position.
+fn split(ev: &Evidence) -> (Evidence, Value, Vec<(usize, String)>) {
+    let mut stable = Evidence {
+        source: ev.source.clone(),
+        observed_at: String::new(),
+        values: ev.values.clone(),
+    };
+    let mut varying: Vec<(usize, String)> = Vec::new();
+    for (i, (key, value)) in stable.values.iter_mut().enumerate() {
+        if Evidence::varies_every_run(key) && !value.is_empty() {
+            varying.push((i, std::mem::take(value)));
+        }
+    }
+    (stable, observed(&ev.observed_at), varying)
+}
+
+/// `observed_at` as kept: nothing when empty, Unix seconds when writing them back as RFC 3339
+/// gives the same text, else the text itself.
+fn observed(at: &str) -> Value {
+    if at.is_empty() {
+        return Value::Null;
+    }
+    match time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339) {
+        Ok(t) if format_rfc3339(t) == at => Value::Integer(t.unix_timestamp()),
+        _ => Value::Text(at.to_string()),
+    }
+}
+
+/// The evidence of a kept text, with the run's own time and values put back; what cannot be is
+/// said.
+fn join(text: &str, observed: Value, varying: Option<&str>) -> Result<Evidence, String> {
+    let mut ev: Evidence = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    ev.observed_at = match observed {
+        Value::Null => String::new(),
+        Value::Integer(secs) => time::OffsetDateTime::from_unix_timestamp(secs)
+            .map(format_rfc3339)
+            .map_err(|e| format!("observed at {secs}: {e}"))?,
+        Value::Text(t) => t,
+        other => return Err(format!("observed at {other:?}")),
+    };
+    if let Some(varying) = varying {
+        let values: Vec<(usize, String)> =
+            serde_json::from_str(varying).map_err(|e| format!("the run's values: {e}"))?;
+        for (i, value) in values {
+            match ev.values.get_mut(i) {
+                Some((_, slot)) => *slot = value,
+                None => return Err(format!("the run's value {i} has no place in the evidence")),
+            }
+        }
+    }
+    Ok(ev)
+}
+
+/// The hash that finds a text: severity, summary, evidence and remediation, each with its length.
+fn text_hash(severity: &str, summary: &str, evidence: &str, remediation: Option<&str>) -> Vec<u8> {
+    let mut h = Sha256::new();
+    for part in [Some(severity), Some(summary), Some(evidence), remediation] {
+        match part {
+            Some(p) => {
+                h.update([1u8]);
+                h.update((p.len() as u64).to_be_bytes());
+                h.update(p.as_bytes());
+            }
+            None => h.update([0u8]),
+        }
+    }
+    h.finalize().to_vec()
+}
+
+/// A subject's last kept text, as a later finding of it may point at.
+struct Base {
+    id: i64,
+    severity: String,
+    summary: String,
+    remediation: Option<String>,
+    evidence: Evidence,
+}
+
+impl Base {
+    /// The values by which `ev` differs from this text, when the rest is the same (sentence,
+    /// source, the keys in their order) and they are few: at most a quarter of the text's size
+    /// (or 64 bytes).
+    fn differences(&self, row: &Row<'_>, ev: &Evidence, size: usize) -> Option<Vec<(usize, String)>> {
+        if self.severity != row.severity
+            || self.summary != row.summary
+            || self.remediation.as_deref() != row.remediation
+            || self.evidence.source != ev.source
+            || self.evidence.values.len() != ev.values.len()
+        {
+            return None;
+        }
+        let mut out = Vec::new();
+        let mut bytes = 0;
+        for (i, ((bk, bv), (k, v))) in self.evidence.values.iter().zip(&ev.values).enumerate() {
+            if bk != k {
+                return None;
+            }
+            if bv != v {
+                bytes += v.len() + 8;
+                out.push((i, v.clone()));
+            }
+        }
+        (bytes <= (size / 4).max(64)).then_some(out)
+    }
+}
+
+/// Writes results in one transaction, each subject and text once (remembered for the
+/// transaction, so that a run of 2,000 findings looks each up once).
+pub(super) struct Keeper<'t> {
+    tx: &'t Transaction<'t>,
+    /// The tables were empty when this began (a migration): nothing to look up in them.
+    fresh: bool,
+    subjects: HashMap<(String, String, String, String, String), i64>,
+    texts: HashMap<Vec<u8>, i64>,
+    /// Each subject's last text for each sentence (severity, summary, remediation) it had.
+    latest: HashMap<(i64, Vec<u8>), Option<Base>>,
+}
+
+impl<'t> Keeper<'t> {
+    /// A keeper adding to what the store holds.
+    pub fn new(tx: &'t Transaction<'t>) -> Keeper<'t> {
+        Keeper {
+            tx,
+            fresh: false,
+            subjects: HashMap::new(),
+            texts: HashMap::new(),
+            latest: HashMap::new(),
+        }
+    }
+
+    /// A keeper filling empty tables (what it has not written is not there).
+    pub fn fresh(tx: &'t Transaction<'t>) -> Keeper<'t> {
+        Keeper {
+            fresh: true,
+            ..Keeper::new(tx)
+        }
+    }
+
+    /// Adds one result of run `run_id` (with id `id`, or the next).
+    pub fn put(&mut self, id: Option<i64>, run_id: i64, row: &Row<'_>) -> rusqlite::Result<()> {
+        let subject = self.subject(row)?;
+        let (text, observed, varying) = match row.evidence {
+            Said::Evidence(ev) => {
+                let (stable, observed, mut varying) = split(ev);
+                let json = serde_json::to_string(&stable).unwrap_or_else(|_| "{}".into());
+                let text = self.text(subject, row, stable, &json, &mut varying)?;
+                (text, observed, varying)
+            }
+            Said::Unreadable(raw) => {
+                let text = self.insert_text(row, raw)?;
+                (text, Value::Null, Vec::new())
+            }
+        };
+        let varying = (!varying.is_empty())
+            .then(|| serde_json::to_string(&varying).unwrap_or_else(|_| "[]".into()));
+        self.tx
+            .prepare_cached(
+                "INSERT INTO results (id, run_id, subject, status, text, observed, varying)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![
+                id,
+                run_id,
+                subject,
+                row.status,
+                text,
+                observed,
+                varying
+            ])?;
+        Ok(())
+    }
+
+    fn subject(&mut self, row: &Row<'_>) -> rusqlite::Result<i64> {
+        let key = (
+            row.check.to_string(),
+            row.kind.to_string(),
+            row.name.to_string(),
+            row.scope.to_string(),
+            row.clauses.to_string(),
+        );
+        if let Some(id) = self.subjects.get(&key) {
+            return Ok(*id);
+        }
+        let found: Option<i64> = if self.fresh {
+            None
+        } else {
+            self.tx
+                .prepare_cached(
+                    "SELECT id FROM subjects WHERE check_id = ?1 AND target_kind = ?2
+                       AND target_name = ?3 AND target_scope = ?4 AND clauses = ?5",
+                )?
+                .query_row(
+                    params![row.check, row.kind, row.name, row.scope, row.clauses],
+                    |r| r.get(0),
+                )
+                .optional()?
+        };
+        let id = match found {
+            Some(id) => id,
+            None => {
+                self.tx
+                    .prepare_cached(
+                        "INSERT INTO subjects (check_id, target_kind, target_name, target_scope, clauses, fingerprint)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    )?
+                    .execute(params![
+                        row.check,
+                        row.kind,
+                        row.name,
+                        row.scope,
+                        row.clauses,
+                        row.fingerprint
+                    ])?;
+                self.tx.last_insert_rowid()
+            }
+        };
+        self.subjects.insert(key, id);
+        Ok(id)
+    }
+
+    /// The text of `stable` for `subject`: the same text if kept, else the subject's last text
+    /// with the few values that differ added to `varying`, else a new text.
+    fn text(
+        &mut self,
+        subject: i64,
+        row: &Row<'_>,
+        stable: Evidence,
+        json: &str,
+        varying: &mut Vec<(usize, String)>,
+    ) -> rusqlite::Result<i64> {
+        let hash = text_hash(row.severity, row.summary, json, row.remediation);
+        let mut id = self.texts.get(&hash).copied();
+        if id.is_none() && !self.fresh {
+            id = self
+                .tx
+                .prepare_cached("SELECT id FROM texts WHERE hash = ?1")?
+                .query_row(params![hash], |r| r.get(0))
+                .optional()?;
+        }
+        let said = text_hash(row.severity, row.summary, "", row.remediation);
+        if id.is_none() {
+            if let Some(base) = self.latest_of(subject, &said, row)? {
+                if let Some(differences) = base.differences(row, &stable, json.len()) {
+                    varying.extend(differences);
+                    varying.sort_by_key(|(i, _)| *i);
+                    return Ok(base.id);
+                }
+            }
+        }
+        let id = match id {
+            Some(id) => id,
+            None => self.insert_text(row, json)?,
+        };
+        self.texts.insert(hash, id);
+        self.latest.insert(
+            (subject, said),
+            Some(Base {
+                id,
+                severity: row.severity.to_string(),
+                summary: row.summary.to_string(),
+                remediation: row.remediation.map(str::to_string),
+                evidence: stable,
+            }),
+        );
+        Ok(id)
+    }
+
+    /// The text that `subject`'s latest result saying `row`'s sentence (`said`, its hash) points
+    /// at (None: there is none, or it cannot be read).
+    fn latest_of(
+        &mut self,
+        subject: i64,
+        said: &[u8],
+        row: &Row<'_>,
+    ) -> rusqlite::Result<Option<&Base>> {
+        let key = (subject, said.to_vec());
+        if !self.latest.contains_key(&key) {
+            let found: Option<(i64, String, String, String, Option<String>)> = if self.fresh {
+                None
+            } else {
+                self.tx
+                    .prepare_cached(
+                        "SELECT t.id, t.severity, t.summary, t.evidence, t.remediation
+                         FROM results r JOIN texts t ON t.id = r.text
+                         WHERE r.subject = ?1 AND t.severity = ?2 AND t.summary = ?3
+                           AND t.remediation IS ?4
+                         ORDER BY r.run_id DESC, r.id DESC LIMIT 1",
+                    )?
+                    .query_row(params![subject, row.severity, row.summary, row.remediation], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                    })
+                    .optional()?
+            };
+            let base = found.and_then(|(id, severity, summary, evidence, remediation)| {
+                Some(Base {
+                    id,
+                    severity,
+                    summary,
+                    remediation,
+                    evidence: serde_json::from_str(&evidence).ok()?,
+                })
+            });
+            self.latest.insert(key.clone(), base);
+        }
+        Ok(self.latest.get(&key).and_then(Option::as_ref))
+    }
+
+    fn insert_text(&mut self, row: &Row<'_>, evidence: &str) -> rusqlite::Result<i64> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO texts (hash, severity, summary, evidence, remediation)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![
+                text_hash(row.severity, row.summary, evidence, row.remediation),
+                row.severity,
+                row.summary,
+                evidence,
+                row.remediation
+            ])?;
+        Ok(self.tx.last_insert_rowid())
+    }
+}
+
+/// The columns [`read_finding`] reads, in its order (the view `findings`).
+pub(super) const FINDING_COLUMNS: &str = "check_id, target_kind, target_name, target_scope, \
+     status, severity, summary, evidence, remediation, clauses, observed, varying";
+/// How many columns [`FINDING_COLUMNS`] names: a query's next column is at this index.
+pub(super) const FINDING_COLUMN_COUNT: usize = 12;
+
+/// A finding's columns as stored, not yet checked.
+pub(super) struct RawFinding {
+    check: String,
+    kind: String,
+    name: String,
+    scope: String,
+    status: String,
+    severity: String,
+    summary: String,
+    evidence: String,
+    remediation: Option<String>,
+    clauses: String,
+    observed: Value,
+    varying: Option<String>,
+}
+
+/// A row of [`FINDING_COLUMNS`] (from column `0`).
+pub(super) fn read_finding(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawFinding> {
+    Ok(RawFinding {
+        check: r.get(0)?,
+        kind: r.get(1)?,
+        name: r.get(2)?,
+        scope: r.get(3)?,
+        status: r.get(4)?,
+        severity: r.get(5)?,
+        summary: r.get(6)?,
+        evidence: r.get(7)?,
+        remediation: r.get(8)?,
+        clauses: r.get(9)?,
+        observed: r.get(10)?,
+        varying: r.get(11)?,
+    })
+}
+
+/// A stored finding of run `run_id`, read back; a value this version cannot read is named.
+pub(super) fn to_finding(raw: RawFinding, run_id: i64) -> Result<Finding, StoreError> {
+    let corrupt =
+        |what: &str, v: &str| StoreError::Corrupt(format!("{what} {v:?} in run {run_id}"));
+    Ok(Finding {
+        check: CheckId::new(raw.check),
+        target: Target {
+            kind: TargetKind::parse(&raw.kind).ok_or_else(|| corrupt("target kind", &raw.kind))?,
+            name: raw.name,
+            scope: raw.scope,
+        },
+        status: Status::parse(&raw.status).ok_or_else(|| corrupt("status", &raw.status))?,
+        severity: Severity::parse(&raw.severity)
+            .ok_or_else(|| corrupt("severity", &raw.severity))?,
+        summary: raw.summary,
+        evidence: join(&raw.evidence, raw.observed, raw.varying.as_deref())
+            .map_err(|e| corrupt("evidence", &e))?,
+        remediation: raw.remediation,
+        clauses: serde_json::from_str(&raw.clauses)
+            .map_err(|e| corrupt("clauses", &e.to_string()))?,
+    })
+}
+
+impl Store {
+    /// Adds findings to a run, in one transaction.
+    pub fn add_findings(&self, run_id: i64, findings: &[Finding]) -> Result<(), StoreError> {
+        self.writable()?;
+        let mut conn = self.lock();
+        let tx = conn.transaction().map_err(|e| self.sql(e))?;
+        {
+            let mut keeper = Keeper::new(&tx);
+            for f in findings {
+                let clauses = serde_json::to_string(&f.clauses).unwrap_or_else(|_| "[]".into());
+                let fp = fingerprint(f);
+                let row = Row {
+                    check: f.check.as_str(),
+                    kind: f.target.kind.as_str(),
+                    name: &f.target.name,
+                    scope: &f.target.scope,
+                    clauses: &clauses,
+                    fingerprint: &fp,
+                    status: f.status.as_str(),
+                    severity: f.severity.as_str(),
+                    summary: &f.summary,
+                    remediation: f.remediation.as_deref(),
+                    evidence: Said::Evidence(&f.evidence),
+                };
+                keeper
+                    .put(None, run_id, &row)
+                    .map_err(|e| self.sql(e))?;
+            }
+        }
+        tx.commit().map_err(|e| self.sql(e))
+    }
+
+    /// A run's findings, in the order they were recorded.
+    pub fn findings(&self, run_id: i64) -> Result<Vec<Finding>, StoreError> {
+        self.findings_of(run_id, None)
+    }
+
+    /// The findings of run `run_id` whose check is of `family` (`filter`: `filter.*`), or all when
+    /// `None`; the others are not read. Served by the index on (run, subject).
+    pub fn findings_of(
+        &self,
+        run_id: i64,
+        family: Option<&str>,
+    ) -> Result<Vec<Finding>, StoreError> {
+        // `family.` up to (not including) `family/`: the next character after '.'.
+        let (low, high) = match family {
+            Some(f) => (Some(format!("{f}.")), Some(format!("{f}/"))),
+            None => (None, None),
+        };
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {FINDING_COLUMNS} FROM findings
+                 WHERE run_id = ?1 AND (?2 IS NULL OR (check_id >= ?2 AND check_id < ?3))
+                 ORDER BY id"
+            ))
+            .map_err(|e| self.sql(e))?;
+        let rows = stmt
+            .query_map(params![run_id, low, high], read_finding)
+            .map_err(|e| self.sql(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(to_finding(row.map_err(|e| self.sql(e))?, run_id)?);
+        }
+        Ok(out)
+    }
+
+    /// For each fingerprint, the finding of the last run that really checked it (any status but
+    /// `error`; the worst if that run has several), with that run's id and start. Fingerprints
+    /// never checked are left out. Only those findings are read, by the index on the subject.
+    pub fn last_checked(
+        &self,
+        fingerprints: &[String],
+    ) -> Result<HashMap<String, (i64, time::OffsetDateTime, Finding)>, StoreError> {
+        let mut found: Vec<(String, i64, RawFinding)> = Vec::new();
+        {
+            let conn = self.lock();
+            let mut stmt = conn
+                .prepare_cached(&format!(
+                    "SELECT {FINDING_COLUMNS}, run_id FROM findings
+                     WHERE fingerprint = ?1 AND status != 'error'
+                       AND run_id = (SELECT MAX(run_id) FROM findings
+                                     WHERE fingerprint = ?1 AND status != 'error')
+                     ORDER BY id"
+                ))
+                .map_err(|e| self.sql(e))?;
+            for fp in fingerprints {
+                let rows = stmt
+                    .query_map(params![fp], |r| {
+                        Ok((r.get(FINDING_COLUMN_COUNT)?, read_finding(r)?))
+                    })
+                    .map_err(|e| self.sql(e))?;
+                for row in rows {
+                    let (run, raw) = row.map_err(|e| self.sql(e))?;
+                    found.push((fp.clone(), run, raw));
+                }
+            }
+        }
+        let mut started: BTreeMap<i64, Option<time::OffsetDateTime>> = BTreeMap::new();
+        let mut out: HashMap<String, (i64, time::OffsetDateTime, Finding)> = HashMap::new();
+        for (fp, run, raw) in found {
+            let at = match started.get(&run) {
+                Some(at) => *at,
+                None => {
+                    let at = self.run(Some(run))?.map(|r| r.started_at);
+                    started.insert(run, at);
+                    at
+                }
+            };
+            let Some(at) = at else { continue };
+            let f = to_finding(raw, run)?;
+            if out
+                .get(&fp)
+                .is_none_or(|(_, _, w)| f.status.rank() < w.status.rank())
+            {
+                out.insert(fp, (run, at, f));
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{NewRun, RunState, Trigger};
+    use caretaker_model::Clock;
+
+    fn page(observed_at: &str, elapsed: &str) -> Evidence {
+        Evidence {
+            source: "http://10.1.1.1:3128".into(),
+            observed_at: observed_at.into(),
+            values: vec![
+                ("http_code".into(), "200".into()),
+                ("elapsed_ms".into(), elapsed.into()),
+                ("token".into(), "found".into()),
+            ],
+        }
+    }
+
+    fn antivirus(observed_at: &str, definitions: &str, summary: &str) -> Finding {
+        let ev = Evidence {
+            source: "ssh://pc001".into(),
+            observed_at: observed_at.into(),
+            values: vec![
+                ("product".into(), "Microsoft Defender Antivirus".into()),
+                ("AntivirusSignatureLastUpdated".into(), definitions.into()),
+                ("AntivirusSignatureVersion".into(), "1.421.1234.0".into()),
+                ("RealTimeProtectionEnabled".into(), "True".into()),
+                ("AMServiceEnabled".into(), "True".into()),
+            ],
+        };
+        Finding::new(
+            "host.antivirus",
+            Target::new(TargetKind::Host, "pc001", "10.0.0.1"),
+            Status::Pass,
+            Severity::High,
+            summary,
+            ev,
+        )
+    }
+
+    fn count(store: &Store, table: &str) -> i64 {
+        store
+            .lock()
+            .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap()
+    }
+
+    /// Findings written as runs on the nights given, read back.
+    fn nights(store: &Store, nights: &[Vec<Finding>]) -> Vec<Vec<Finding>> {
+        nights
+            .iter()
+            .map(|findings| {
+                let id = store
+                    .begin_run(&NewRun {
+                        trigger: Trigger::Cron,
+                        who: "root".into(),
+                        config_digest: "d".into(),
+                        school: "St. Example's".into(),
+                        only: Vec::new(),
+                    })
+                    .unwrap();
+                store.add_findings(id, findings).unwrap();
+                store.finish_run(id, RunState::Complete, None).unwrap();
+                store.findings(id).unwrap()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn evidence_of_two_nights_keeps_one_text_and_comes_back_whole() {
+        let a = page("2026-12-01T02:00:03Z", "212");
+        let b = page("2026-12-02T02:00:09Z", "187");
+        let (sa, oa, va) = split(&a);
+        let (sb, _, _) = split(&b);
+        assert_eq!(sa, sb, "the same page on two nights is one text");
+        assert_eq!(sa.values[1].1, "");
+        assert_eq!(oa, Value::Integer(1_796_090_403));
+        assert_eq!(va, vec![(1, "212".to_string())]);
+        let json = serde_json::to_string(&sa).unwrap();
+        let va = serde_json::to_string(&va).unwrap();
+        assert_eq!(join(&json, oa, Some(&va)).unwrap(), a);
+    }
+
+    #[test]
+    fn a_time_that_would_not_come_back_the_same_is_kept_as_text() {
+        for at in ["2026-12-01T02:00:03.5Z", "2026-12-01T03:00:03+01:00", "soon", ""] {
+            let ev = page(at, "");
+            let (s, o, v) = split(&ev);
+            assert!(!matches!(o, Value::Integer(_)), "{at}");
+            assert!(v.is_empty(), "an empty timing is not kept apart");
+            let json = serde_json::to_string(&s).unwrap();
+            assert_eq!(join(&json, o, None).unwrap(), ev, "{at}");
+        }
+    }
+
+    #[test]
+    fn a_value_with_no_place_is_an_error_not_a_guess() {
+        let (s, o, _) = split(&page("2026-12-01T02:00:03Z", "212"));
+        let json = serde_json::to_string(&s).unwrap();
+        assert!(join(&json, o.clone(), Some("[[9,\"5\"]]")).is_err());
+        assert!(join(&json, o, Some("not json")).is_err());
+    }
+
+    #[test]
+    fn texts_differing_only_in_where_a_field_ends_hash_apart() {
+        assert_ne!(
+            text_hash("high", "ab", "c", None),
+            text_hash("high", "a", "bc", None)
+        );
+        assert_ne!(
+            text_hash("high", "a", "b", None),
+            text_hash("high", "a", "b", Some(""))
+        );
+    }
+
+    #[test]
+    fn a_year_of_nights_keeps_a_text_for_each_thing_said_and_reads_every_night_back_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("caretaker.db"))
+            .unwrap()
+            .with_clock(Clock::system());
+        let ok = "Virus protection is on and its definitions are up to date.";
+        let old = "Virus protection's definitions are 9 days old.";
+        let mut written = Vec::new();
+        for day in 1..=30 {
+            let at = format!("2026-11-{day:02}T02:00:{:02}Z", day % 60);
+            let mut av = antivirus(&at, &format!("2026-11-{day:02}T01:12:00Z"), ok);
+            if day == 20 {
+                av = antivirus(&at, "2026-11-11T01:12:00Z", old);
+                av.status = Status::Fail;
+            }
+            let mut filter = Finding::new(
+                "filter.must-load",
+                Target::new(TargetKind::Url, "https://www.childline.org.uk/", "pupil-pc"),
+                Status::Pass,
+                Severity::High,
+                "Childline loads for pupils.",
+                page(&at, &(100 + day * 7).to_string()),
+            );
+            filter.clauses = vec!["7.2/over-blocking".into()];
+            written.push(vec![av, filter]);
+        }
+        let read = nights(&store, &written);
+        assert_eq!(read, written, "every night reads back value for value");
+        assert_eq!(count(&store, "subjects"), 2);
+        // The page: one text. The virus definitions' date moves every night: the first night's
+        // text with the day's date beside it; the failing night says something else: its own,
+        // and the nights after it go back to the first text.
+        assert_eq!(count(&store, "texts"), 3);
+        assert_eq!(count(&store, "results"), 60);
+        // A new sentence is a new text; a later night of the old sentence keeps to the last text.
+        let again = nights(
+            &store,
+            &[vec![antivirus("2026-12-01T02:00:00Z", "2026-12-01T01:12:00Z", ok)]],
+        );
+        assert_eq!(again[0][0].summary, ok);
+        assert_eq!(count(&store, "texts"), 3);
+    }
+
+    #[test]
+    fn evidence_that_moved_a_lot_is_a_text_of_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("caretaker.db")).unwrap();
+        let ok = "Virus protection is on.";
+        let a = antivirus("2026-12-01T02:00:00Z", "2026-12-01T01:12:00Z", ok);
+        let mut b = antivirus("2026-12-02T02:00:00Z", "2026-12-02T01:12:00Z", ok);
+        for (_, v) in b.evidence.values.iter_mut() {
+            *v = format!("{v} and a great deal more that was not there the night before");
+        }
+        let read = nights(&store, &[vec![a.clone()], vec![b.clone()]]);
+        assert_eq!(read, vec![vec![a], vec![b]]);
+        assert_eq!(count(&store, "texts"), 2);
+    }
+}
