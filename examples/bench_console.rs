@@ -4,14 +4,14 @@
 //!   bench_console fill CONFIG RUNS HOSTS   # RUNS runs of HOSTS machines (7 checks each) + directory + filter
 //!   bench_console first-frame CONFIG       # time to the first frame, then to everything loaded
 
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
 
 use caretaker_api::{Api, FilterLogSpan};
-use caretaker_checks::filter::classify::{CATEGORIES, MUST_BLOCK, MUST_LOAD};
-use caretaker_checks::{ClauseMap, Evidence, Finding, Severity, Status, Target, TargetKind};
+use caretaker_checks::{Evidence, Finding, Severity, Status, Target, TargetKind};
 use caretaker_core::store::{NewRun, RunState, Store, Trigger, Verdict};
 use caretaker_core::Local;
 use caretaker_tui::action::{Action, Effect};
@@ -20,93 +20,190 @@ use caretaker_tui::update::update;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
-/// The host checks, as the registry declares them.
-const HOST_CHECKS: &[&str] = caretaker_checks::host::CHECK_IDS;
+/// The real night the benchmark's nights are made from: St. Example's Primary's whole audit
+/// (`caretaker show --format json`), as recorded for the store's migration test.
+const REAL_NIGHT: &str = "tests/store-6/run-2.json";
 
-/// One night's findings: every machine's seven host checks (a few failing, varying by night), a
-/// directory's checks with some accounts, and nine filter tests from three vantage points.
-fn night(map: &ClauseMap, run: usize, hosts: usize) -> Vec<Finding> {
-    let mut out = Vec::with_capacity(hosts * 6 + 60);
-    let at = format!("2026-11-23T02:00:{:02}Z", run % 60);
-    let mut push = |check: &str, target: Target, status: Status, summary: String| {
-        let mut ev = Evidence {
-            source: target.scope.clone(),
-            observed_at: at.clone(),
-            values: Vec::new(),
-        };
-        ev.push("probe", "caretaker-linux/1");
-        ev.push("os", "linux");
-        ev.push("value", run % 17);
-        let mut f = Finding::new(check, target, status, Severity::High, summary, ev);
-        if status != Status::Pass {
-            f = f.fix("Look at the evidence and fix the setting on the machine.");
+/// A finding of `caretaker show --format json`, read back.
+fn finding_of(doc: &serde_json::Value) -> Option<Finding> {
+    let s = |v: &serde_json::Value| v.as_str().map(str::to_string);
+    let t = &doc["target"];
+    let e = &doc["evidence"];
+    let mut f = Finding::new(
+        s(&doc["check"])?,
+        Target::new(
+            TargetKind::parse(t["kind"].as_str()?)?,
+            s(&t["name"])?,
+            s(&t["scope"])?,
+        ),
+        Status::parse(doc["status"].as_str()?)?,
+        Severity::parse(doc["severity"].as_str()?)?,
+        s(&doc["summary"])?,
+        Evidence {
+            source: s(&e["source"]).unwrap_or_default(),
+            observed_at: s(&e["observed_at"]).unwrap_or_default(),
+            values: e["values"]
+                .as_array()?
+                .iter()
+                .filter_map(|kv| Some((s(&kv["key"])?, s(&kv["value"])?)))
+                .collect(),
+        },
+    );
+    f.remediation = s(&doc["remediation"]);
+    f.clauses = doc["clauses"]
+        .as_array()?
+        .iter()
+        .filter_map(|c| s(c))
+        .collect();
+    Some(f)
+}
+
+/// The real night's findings: each lab machine's, and the rest (directory, filter, mail).
+struct Real {
+    machines: Vec<(String, String, Vec<Finding>)>,
+    /// A failing finding of each host check, as some lab machine had it.
+    failing: HashMap<String, Finding>,
+    rest: Vec<Finding>,
+}
+
+fn real_night() -> Result<Real, String> {
+    let text = std::fs::read_to_string(REAL_NIGHT).map_err(|e| format!("{REAL_NIGHT}: {e}"))?;
+    let doc: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("{REAL_NIGHT}: {e}"))?;
+    let findings: Vec<Finding> = doc["findings"]
+        .as_array()
+        .ok_or(format!("{REAL_NIGHT} has no findings"))?
+        .iter()
+        .map(|f| finding_of(f).ok_or(format!("{REAL_NIGHT}: a finding it cannot read: {f}")))
+        .collect::<Result<_, _>>()?;
+    let mut machines: BTreeMap<(String, String), Vec<Finding>> = BTreeMap::new();
+    let mut failing = HashMap::new();
+    let mut rest = Vec::new();
+    for f in findings {
+        if f.target.kind == TargetKind::Host {
+            if f.status == Status::Fail {
+                failing.entry(f.check.to_string()).or_insert_with(|| f.clone());
+            }
+            machines
+                .entry((f.target.name.clone(), f.target.scope.clone()))
+                .or_default()
+                .push(f);
+        } else {
+            rest.push(f);
         }
-        f.clauses = map.clauses_for(&f.check);
-        out.push(f);
+    }
+    Ok(Real {
+        machines: machines.into_iter().map(|((n, s), f)| (n, s, f)).collect(),
+        failing,
+        rest,
+    })
+}
+
+/// `text` with every `from` made `to`.
+fn rename(f: &mut Finding, from: &[(&str, &str)]) {
+    let swap = |s: &mut String| {
+        for (a, b) in from {
+            if !a.is_empty() && s.contains(a) {
+                *s = s.replace(a, b);
+            }
+        }
+    };
+    swap(&mut f.target.name);
+    swap(&mut f.target.scope);
+    swap(&mut f.summary);
+    swap(&mut f.evidence.source);
+    for (_, v) in f.evidence.values.iter_mut() {
+        swap(v);
+    }
+}
+
+/// What moves from night to night on a real network: "N days" grows a day a night, a virus
+/// database's dates are the night's own; a machine that keeps up installs its updates once a week,
+/// so their dates move once a week and "N days ago" goes round the week.
+fn drift(f: &mut Finding, night: usize, day: time::Date) {
+    let kept_up = f.check.as_str() == "host.updates" && f.status == Status::Pass;
+    let night = if kept_up { night % 7 } else { night };
+    let grow = |s: &str| -> String {
+        let mut out = String::with_capacity(s.len());
+        let mut digits = String::new();
+        let mut rest = s;
+        while let Some(c) = rest.chars().next() {
+            rest = &rest[c.len_utf8()..];
+            if c.is_ascii_digit() {
+                digits.push(c);
+                continue;
+            }
+            if !digits.is_empty() {
+                match digits.parse::<usize>() {
+                    Ok(n) if c == ' ' && rest.starts_with("days") => {
+                        out.push_str(&(n + night).to_string())
+                    }
+                    _ => out.push_str(&digits),
+                }
+                digits.clear();
+            }
+            out.push(c);
+        }
+        out.push_str(&digits);
+        out
+    };
+    f.summary = grow(&f.summary);
+    let week = day - time::Duration::days(i64::from(day.weekday().number_days_from_monday()));
+    let dated = match f.check.as_str() {
+        "host.antivirus" => Some(day),
+        "host.updates" => Some(week),
+        _ => None,
+    };
+    for (_, v) in f.evidence.values.iter_mut() {
+        *v = grow(v);
+        if let Some(d) = dated {
+            let b = v.as_bytes();
+            if b.len() >= 10 && b[4] == b'-' && b[7] == b'-' && b[..4].iter().all(u8::is_ascii_digit) {
+                v.replace_range(..10, &d.to_string());
+            }
+        }
+    }
+}
+
+/// One night of `hosts` machines made from the real night: each machine is one of the lab's
+/// (its name and address made its own), a few of its checks failing as some lab machine's did,
+/// moving around from night to night; the directory, the filter from every vantage point and the
+/// mail domains as the lab's; what moves on a real network moved; the filter's timings varied.
+fn night(real: &Real, run: usize, hosts: usize, at: time::OffsetDateTime) -> Vec<Finding> {
+    let mut out = Vec::with_capacity(hosts * 10 + real.rest.len());
+    let stamp = |k: usize| {
+        caretaker_model::finding::format_rfc3339(at + time::Duration::seconds((k % 600) as i64))
     };
     for h in 0..hosts {
+        let (lab_name, lab_scope, findings) = &real.machines[h % real.machines.len()];
         let name = format!("pc{h:03}");
-        for (c, check) in HOST_CHECKS.iter().enumerate() {
-            // About 2% failing, moving around from night to night.
-            let status = match (h * 7 + c * 13 + run) % 50 {
-                0 => Status::Fail,
-                1 => Status::Error,
-                _ => Status::Pass,
+        let scope = format!("10.1.{}.{}", h / 250, h % 250 + 1);
+        for (c, f) in findings.iter().enumerate() {
+            let mut g = match real.failing.get(f.check.as_str()) {
+                Some(bad) if f.status == Status::Pass && (h * 7 + c * 13 + run) % 50 == 0 => {
+                    let mut bad = bad.clone();
+                    let (n, s) = (bad.target.name.clone(), bad.target.scope.clone());
+                    rename(&mut bad, &[(&n, lab_name), (&s, lab_scope)]);
+                    bad
+                }
+                _ => f.clone(),
             };
-            push(
-                check,
-                Target::new(
-                    TargetKind::Host,
-                    name.clone(),
-                    format!("10.1.{}.{}", h / 250, h % 250),
-                ),
-                status,
-                format!("{check} on this computer: {}.", status.as_str()),
-            );
+            rename(&mut g, &[(lab_name, &name), (lab_scope, &scope)]);
+            drift(&mut g, run, at.date());
+            g.evidence.observed_at = stamp(h);
+            out.push(g);
         }
     }
-    for (i, check) in caretaker_checks::directory::CHECK_IDS.iter().enumerate() {
-        push(
-            check,
-            Target::new(TargetKind::Policy, "staff", "ad"),
-            if (i + run) % 5 == 0 {
-                Status::Fail
-            } else {
-                Status::Pass
-            },
-            format!("{check} for staff."),
-        );
-        push(
-            check,
-            Target::new(
-                TargetKind::Account,
-                format!("user{:03}", (i * 31 + run) % 400),
-                "ad",
-            ),
-            Status::Fail,
-            format!("{check}: an account needs a look."),
-        );
-    }
-    for vantage in ["pupil-wifi", "staff-lan", "guest-wifi"] {
-        for (t, (url, check)) in [
-            ("http://iwf.testfiltering.com/", MUST_BLOCK),
-            ("https://ctiru.testfiltering.com/", CATEGORIES),
-            ("https://www.childline.org.uk/", MUST_LOAD),
-        ]
-        .iter()
-        .enumerate()
-        {
-            push(
-                check,
-                Target::new(TargetKind::Url, *url, vantage),
-                if (t + run) % 11 == 0 {
-                    Status::Fail
-                } else {
-                    Status::Pass
-                },
-                format!("{url} from {vantage}."),
-            );
+    for (k, f) in real.rest.iter().enumerate() {
+        let mut g = f.clone();
+        drift(&mut g, run, at.date());
+        for (key, v) in g.evidence.values.iter_mut() {
+            if Evidence::varies_every_run(key) {
+                *v = (40 + (run * 37 + k * 11) % 400).to_string();
+            }
         }
+        g.evidence.observed_at = stamp(hosts + k);
+        out.push(g);
     }
     out
 }
@@ -118,18 +215,18 @@ fn fill(config: &Path, runs: usize, hosts: usize) -> Result<(), String> {
     let store = Store::open(&loaded.store_path)
         .map_err(|e| e.to_string())?
         .with_clock(clock.clone());
-    let map = caretaker_checks::clauses::builtin();
+    let real = real_night()?;
     let t = Instant::now();
     let mut n = 0;
     let today = time::OffsetDateTime::now_utc().date();
     for run in 0..runs {
         let day = today - time::Duration::days((runs - run) as i64);
-        clock.set(
-            day.with_hms(2, 0, 0)
-                .map_err(|e| e.to_string())?
-                .assume_utc(),
-        );
-        let findings = night(&map, run, hosts);
+        let at = day
+            .with_hms(2, 0, 0)
+            .map_err(|e| e.to_string())?
+            .assume_utc();
+        clock.set(at);
+        let findings = night(&real, run, hosts, at);
         n += findings.len();
         let id = store
             .begin_run(&NewRun {

@@ -24,6 +24,7 @@ mod scripts;
 mod socket;
 mod standards;
 mod store_damage;
+mod store_migration;
 mod tamper;
 mod util;
 mod waivers;

@@ -42,7 +42,14 @@ impl Store {
         }
         tx.pragma_update(None, "user_version", LATEST)
             .map_err(|e| self.sql(e))?;
-        tx.commit().map_err(|e| self.sql(e))
+        tx.commit().map_err(|e| self.sql(e))?;
+        // The old findings' pages are free now: give them back to the file system, once. Not
+        // needed for anything to work (SQLite reuses free pages), so a failure (no room for the
+        // copy VACUUM makes) leaves the store as migrated.
+        if (1..7).contains(&version) {
+            let _ = conn.execute_batch("VACUUM");
+        }
+        Ok(())
     }
 }
 
