@@ -187,7 +187,7 @@ issuer_of() {
 
 # resolve_all URL...: what the host name of each URL resolves to on this machine (getent ahosts:
 # the machine's own resolver, as curl uses it), nothing for an address typed in. One getent per
-# distinct name, all at once, bounded together by CONNTIME: $D/gK holds name K's answer, $D/r
+# distinct name, 32 at a time, each batch bounded by CONNTIME: $D/gK holds name K's answer, $D/r
 # lines "INDEX K".
 resolve_all() {
   seen=" "
@@ -211,11 +211,17 @@ resolve_all() {
         seen="$seen$host=$k "
         map="$map$i $k$NL"
         k=$((k + 1))
+        if [ "$((k % 32))" -eq 0 ]; then await_all; fi
       fi
     fi
     i=$((i + 1))
   done
   printf '%s' "$map" >"$D/r"
+  await_all
+}
+
+# await_all: waits for the lookups in $pids, stopping those still running after CONNTIME.
+await_all() {
   if [ -n "$pids" ]; then
     # shellcheck disable=SC2086
     watch "$CONNTIME" $pids
@@ -223,6 +229,7 @@ resolve_all() {
     wait $pids
     unwatch
   fi
+  pids=""
 }
 
 # lookup_all: getent ahosts for each name of LOOKUPS (at most 64), all at once, bounded together
