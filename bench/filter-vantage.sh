@@ -26,8 +26,10 @@ C="${3:-8}"
 [ "$C" -ge 1 ] && [ "$C" -le 32 ] || { echo "CONCURRENCY: 1 to 32" >&2; exit 1; }
 command -v ssh >/dev/null || { echo "needs ssh: apt-get install openssh-client" >&2; exit 1; }
 PROFILE="${PROFILE:-release}"
-if [ "$PROFILE" = release ]; then cargo build --release -q -p caretaker -p caretaker-lab --bins
-else cargo build -q -p caretaker -p caretaker-lab --bins; fi
+build=(-p caretaker-lab)
+[ -n "${CARETAKER:-}" ] || build+=(-p caretaker)
+if [ "$PROFILE" = release ]; then cargo build --release -q "${build[@]}" --bins
+else cargo build -q "${build[@]}" --bins; fi
 LAB="target/$PROFILE/caretaker-lab"
 CT="${CARETAKER:-target/$PROFILE/caretaker}"
 [ -x "$CT" ] || { echo "no caretaker binary at $CT" >&2; exit 1; }
@@ -66,6 +68,7 @@ sites=("https://www.gov.uk|GOV.UK" "https://en.wikipedia.org|Wikipedia" "https:/
 [filter]
 timeout_secs = 15
 connect_timeout_secs = 5
+max_body_bytes = 65536
 concurrency = $C
 ca_file = "tls/ca.pem"
 default_tests = false
