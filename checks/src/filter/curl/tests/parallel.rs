@@ -108,10 +108,10 @@ fn a_hundred_urls_with_one_curl_and_no_facts_mixed_up() {
     let base = format!("http://127.0.0.1:{}", srv.port);
     let req = numbered_request(&base, 100, 8);
     let dir = tempfile::tempdir().unwrap();
-    let trace = dir.path().join("execve.trace");
+    // One trace file per process (-ff): no call is split across lines of two processes.
     let mut cmd = Command::new("strace");
-    cmd.args(["-f", "-qq", "-e", "trace=execve", "-o"])
-        .arg(&trace)
+    cmd.args(["-ff", "-qq", "-e", "trace=execve", "-o"])
+        .arg(dir.path().join("t"))
         .args(["/bin/sh", "-s"]);
     let out = run_watching(
         cmd,
@@ -148,7 +148,10 @@ fn a_hundred_urls_with_one_curl_and_no_facts_mixed_up() {
     let max = srv.max_active.load(Ordering::SeqCst);
     assert!((2..=8).contains(&max), "{max} requests at once");
 
-    let trace = std::fs::read_to_string(&trace).unwrap();
+    let mut trace = String::new();
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        trace.push_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap());
+    }
     let started: Vec<&str> = trace
         .lines()
         .filter(|l| l.contains("execve(\"") && l.trim_end().ends_with("= 0"))
