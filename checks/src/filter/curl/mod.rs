@@ -38,12 +38,14 @@
 //!  "problems":["curl is not installed …"]}
 //! ```
 //!
-//! `exit` is the shell's `$?` for curl (`curl.exitcode` needs curl 7.75); `responses` are the
-//! status lines and `Location`s of every response header block curl saw (`-D`), CONNECT answers
-//! included, from which the redirects followed are rebuilt. `resolved` is what the name resolved
-//! to on the machine (`getent ahosts`; .NET's resolver on Windows), looked up only without a
-//! proxy: curl reports no address for a refused connection, so this is how a DNS sinkhole is
-//! seen from a vantage point over SSH. `lookups` are the names asked for in
+//! `exit` is curl's exit status for the URL (`curl.exitcode` with one curl for every URL, curl
+//! 7.75 or later, which fetches over HTTP/1.1 with `Connection: close` so that each URL still has
+//! its own connection and certificates; the shell's `$?` with one curl per URL before that);
+//! `responses` are the status lines and `Location`s of every response header block curl saw
+//! (`-D`), CONNECT answers included, from which the redirects followed are rebuilt. `resolved`
+//! is what the name resolved to on the machine (`getent ahosts`; .NET's resolver on Windows),
+//! looked up only without a proxy: curl reports no address for a refused connection, so this is
+//! how a DNS sinkhole is seen from a vantage point over SSH. `lookups` are the names asked for in
 //! [`ProbeRequest::lookups`], looked up after the fetches with the machine's own resolver
 //! (`getent ahosts`: exit 0 found, 2 not found; the first line's third field is the name the
 //! CNAMEs led to); `null` when nothing could be looked up (no getent; the Windows probe has none).

@@ -1034,9 +1034,20 @@ fn run_sh(script: &str, limit: Duration) -> Vec<u8> {
 }
 
 /// Like [`run_sh`], calling `tick(pid of sh)` every few milliseconds while it runs.
-fn run_sh_watching(script: &str, limit: Duration, mut tick: impl FnMut(u32)) -> Vec<u8> {
-    let mut child = Command::new("/bin/sh")
-        .arg("-s")
+fn run_sh_watching(script: &str, limit: Duration, tick: impl FnMut(u32)) -> Vec<u8> {
+    let mut sh = Command::new("/bin/sh");
+    sh.arg("-s");
+    run_watching(sh, script, limit, tick)
+}
+
+/// Runs `cmd` (a shell reading `script` on its standard input); at most `limit`.
+fn run_watching(
+    mut cmd: Command,
+    script: &str,
+    limit: Duration,
+    mut tick: impl FnMut(u32),
+) -> Vec<u8> {
+    let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -1529,3 +1540,4 @@ proptest! {
 }
 
 mod lookups;
+mod parallel;
