@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark: the leadership report for the last term (--last 90d) of a school with HOSTS machines
-# (default 300) and a year of nightly history (RUNS, default 365 runs, one a night at 02:00; about
-# 1,850 findings a run), filled through the store's own API. Times, REPEAT times each (default 5),
+# (default 300) and a year of nightly history (RUNS, default 365 runs, one a night at 02:00, made
+# from the sample school's real night; about 2,570 findings a run), filled through the store's own API. Times, REPEAT times each (default 5),
 # in fresh processes, with their peak memory (/usr/bin/time): `caretaker report` as HTML, and as
 # PDF from caretaker's own engine; beside it, the rival way to a PDF, Chromium printing that HTML
 # (Debian's chromium, headless). Every run's output is checked: the HTML has its sections, each

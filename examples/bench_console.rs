@@ -1,7 +1,8 @@
 //! The console's benchmark (see `bench/console.sh`): fill a store with a year of nightly runs of a
 //! large school through the store's own API, then time the console's start over it.
 //!
-//!   bench_console fill CONFIG RUNS HOSTS   # RUNS runs of HOSTS machines (7 checks each) + directory + filter
+//!   bench_console fill CONFIG RUNS HOSTS [FIRST TOTAL]   # RUNS nights of HOSTS machines, made
+//!                                          # from a real night (FIRST..FIRST+RUNS of TOTAL nights)
 //!   bench_console first-frame CONFIG       # time to the first frame, then to everything loaded
 
 use std::collections::{BTreeMap, HashMap};
@@ -50,11 +51,7 @@ fn finding_of(doc: &serde_json::Value) -> Option<Finding> {
         },
     );
     f.remediation = s(&doc["remediation"]);
-    f.clauses = doc["clauses"]
-        .as_array()?
-        .iter()
-        .filter_map(|c| s(c))
-        .collect();
+    f.clauses = doc["clauses"].as_array()?.iter().filter_map(s).collect();
     Some(f)
 }
 
@@ -82,7 +79,9 @@ fn real_night() -> Result<Real, String> {
     for f in findings {
         if f.target.kind == TargetKind::Host {
             if f.status == Status::Fail {
-                failing.entry(f.check.to_string()).or_insert_with(|| f.clone());
+                failing
+                    .entry(f.check.to_string())
+                    .or_insert_with(|| f.clone());
             }
             machines
                 .entry((f.target.name.clone(), f.target.scope.clone()))
@@ -158,7 +157,11 @@ fn drift(f: &mut Finding, night: usize, day: time::Date) {
         *v = grow(v);
         if let Some(d) = dated {
             let b = v.as_bytes();
-            if b.len() >= 10 && b[4] == b'-' && b[7] == b'-' && b[..4].iter().all(u8::is_ascii_digit) {
+            if b.len() >= 10
+                && b[4] == b'-'
+                && b[7] == b'-'
+                && b[..4].iter().all(u8::is_ascii_digit)
+            {
                 v.replace_range(..10, &d.to_string());
             }
         }
@@ -208,7 +211,15 @@ fn night(real: &Real, run: usize, hosts: usize, at: time::OffsetDateTime) -> Vec
     out
 }
 
-fn fill(config: &Path, runs: usize, hosts: usize) -> Result<(), String> {
+/// Fills nights `first` to `first + runs` of a series of `total` nights that ends last night.
+fn fill(
+    config: &Path,
+    runs: usize,
+    hosts: usize,
+    first: usize,
+    total: usize,
+) -> Result<(), String> {
+    let total = total.max(first + runs);
     let loaded = caretaker_config::load(config).map_err(|e| e.to_string())?;
     // One run a night at 02:00, the last one last night: a year of nightly history.
     let clock = caretaker_model::Clock::manual(time::OffsetDateTime::now_utc());
@@ -219,8 +230,8 @@ fn fill(config: &Path, runs: usize, hosts: usize) -> Result<(), String> {
     let t = Instant::now();
     let mut n = 0;
     let today = time::OffsetDateTime::now_utc().date();
-    for run in 0..runs {
-        let day = today - time::Duration::days((runs - run) as i64);
+    for run in first..first + runs {
+        let day = today - time::Duration::days((total - run) as i64);
         let at = day
             .with_hms(2, 0, 0)
             .map_err(|e| e.to_string())?
@@ -434,9 +445,21 @@ fn main() -> ExitCode {
         args.get(i).and_then(|s| s.parse().ok()).unwrap_or(default)
     };
     let result = match (args.first().map(String::as_str), args.get(1)) {
-        (Some("fill"), Some(config)) => fill(Path::new(config), num(2, 365), num(3, 300)),
+        (Some("fill"), Some(config)) => {
+            let runs = num(2, 365);
+            fill(
+                Path::new(config),
+                runs,
+                num(3, 300),
+                num(4, 0),
+                num(5, runs),
+            )
+        }
         (Some("first-frame"), Some(config)) => first_frame(Path::new(config)),
-        _ => Err("usage: bench_console fill CONFIG [RUNS] [HOSTS] | first-frame CONFIG".into()),
+        _ => Err(
+            "usage: bench_console fill CONFIG [RUNS] [HOSTS] [FIRST TOTAL] | first-frame CONFIG"
+                .into(),
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

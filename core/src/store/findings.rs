@@ -1,10 +1,11 @@
 //! Findings as the store keeps them (schema 7): what a finding is about (`subjects`) once, its
 //! words (`texts`) once, found by their hash, and each run's `results` pointing at both with only
-//! what is that run's own: the status, when the evidence was read, and the values that differ
-//! from the text pointed at. Those are the values that change on every run (see
-//! [`Evidence::VARY_EVERY_RUN`]), and the few values that moved since the text was first kept (a
-//! virus database's date): a finding whose sentence is unchanged and whose evidence differs in a
-//! few values points at its subject's last text with those values, instead of a new text. Read
+//! what is that run's own: the status, when the evidence was read, and what differs from the text
+//! pointed at. That is the values that change on every run (see [`Evidence::VARY_EVERY_RUN`]),
+//! and what moved since the text was first kept (a virus database's date, "not updated for 12
+//! days" becoming 13): a finding whose sentence is the same but for its numbers, and whose
+//! evidence differs in a few values, points at its subject's last text of that sentence with
+//! those values (and the sentence, if its numbers moved) instead of a new text. Read
 //! back through the view `findings`, a finding is the one that was written, value for value.
 
 use std::collections::{BTreeMap, HashMap};
@@ -110,6 +111,25 @@ fn text_hash(severity: &str, summary: &str, evidence: &str, remediation: Option<
     h.finalize().to_vec()
 }
 
+/// `sentence` with every run of digits made one `#`: two sentences that differ only in their
+/// numbers ("for 12 days", "for 13 days") are the same sentence.
+fn numbers_masked(sentence: &str) -> String {
+    let mut out = String::with_capacity(sentence.len());
+    let mut in_number = false;
+    for c in sentence.chars() {
+        if c.is_ascii_digit() {
+            if !in_number {
+                out.push('#');
+            }
+            in_number = true;
+        } else {
+            in_number = false;
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// A subject's last kept text, as a later finding of it may point at.
 struct Base {
     id: i64,
@@ -123,9 +143,14 @@ impl Base {
     /// The values by which `ev` differs from this text, when the rest is the same (sentence,
     /// source, the keys in their order) and they are few: at most a quarter of the text's size
     /// (or 64 bytes).
-    fn differences(&self, row: &Row<'_>, ev: &Evidence, size: usize) -> Option<Vec<(usize, String)>> {
+    fn differences(
+        &self,
+        row: &Row<'_>,
+        ev: &Evidence,
+        size: usize,
+    ) -> Option<Vec<(usize, String)>> {
         if self.severity != row.severity
-            || self.summary != row.summary
+            || numbers_masked(&self.summary) != numbers_masked(row.summary)
             || self.remediation.as_deref() != row.remediation
             || self.evidence.source != ev.source
             || self.evidence.values.len() != ev.values.len()
@@ -155,8 +180,11 @@ pub(super) struct Keeper<'t> {
     fresh: bool,
     subjects: HashMap<(String, String, String, String, String), i64>,
     texts: HashMap<Vec<u8>, i64>,
-    /// Each subject's last text for each sentence (severity, summary, remediation) it had.
+    /// Each subject's last text for each sentence (severity, summary with its numbers masked,
+    /// remediation) it had.
     latest: HashMap<(i64, Vec<u8>), Option<Base>>,
+    /// The next place in each run written to.
+    next: HashMap<i64, i64>,
 }
 
 impl<'t> Keeper<'t> {
@@ -168,6 +196,7 @@ impl<'t> Keeper<'t> {
             subjects: HashMap::new(),
             texts: HashMap::new(),
             latest: HashMap::new(),
+            next: HashMap::new(),
         }
     }
 
@@ -179,38 +208,50 @@ impl<'t> Keeper<'t> {
         }
     }
 
-    /// Adds one result of run `run_id` (with id `id`, or the next).
+    /// Adds one result of run `run_id` (at place `id` in the run, or the next).
     pub fn put(&mut self, id: Option<i64>, run_id: i64, row: &Row<'_>) -> rusqlite::Result<()> {
+        let id = match id {
+            Some(id) => id,
+            None => self.next_place(run_id)?,
+        };
+        self.next.insert(run_id, id + 1);
         let subject = self.subject(row)?;
-        let (text, observed, varying) = match row.evidence {
+        let (text, said, observed, varying) = match row.evidence {
             Said::Evidence(ev) => {
                 let (stable, observed, mut varying) = split(ev);
                 let json = serde_json::to_string(&stable).unwrap_or_else(|_| "{}".into());
-                let text = self.text(subject, row, stable, &json, &mut varying)?;
-                (text, observed, varying)
+                let (text, said) = self.text(subject, row, stable, &json, &mut varying)?;
+                (text, said, observed, varying)
             }
             Said::Unreadable(raw) => {
                 let text = self.insert_text(row, raw)?;
-                (text, Value::Null, Vec::new())
+                (text, None, Value::Null, Vec::new())
             }
         };
         let varying = (!varying.is_empty())
             .then(|| serde_json::to_string(&varying).unwrap_or_else(|_| "[]".into()));
         self.tx
             .prepare_cached(
-                "INSERT INTO results (id, run_id, subject, status, text, observed, varying)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO results (run_id, id, subject, status, text, observed, said, varying)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?
             .execute(params![
-                id,
-                run_id,
-                subject,
-                row.status,
-                text,
-                observed,
-                varying
+                run_id, id, subject, row.status, text, observed, said, varying
             ])?;
         Ok(())
+    }
+
+    /// The place after the last one written in run `run_id`.
+    fn next_place(&mut self, run_id: i64) -> rusqlite::Result<i64> {
+        if let Some(next) = self.next.get(&run_id) {
+            return Ok(*next);
+        }
+        if self.fresh {
+            return Ok(1);
+        }
+        self.tx
+            .prepare_cached("SELECT COALESCE(MAX(id), 0) + 1 FROM results WHERE run_id = ?1")?
+            .query_row(params![run_id], |r| r.get(0))
     }
 
     fn subject(&mut self, row: &Row<'_>) -> rusqlite::Result<i64> {
@@ -261,8 +302,9 @@ impl<'t> Keeper<'t> {
         Ok(id)
     }
 
-    /// The text of `stable` for `subject`: the same text if kept, else the subject's last text
-    /// with the few values that differ added to `varying`, else a new text.
+    /// The text of `stable` for `subject`, and the sentence when it is not the text's: the same
+    /// text if kept, else the subject's last text of the same sentence (numbers aside) with the
+    /// few values that differ added to `varying`, else a new text.
     fn text(
         &mut self,
         subject: i64,
@@ -270,7 +312,7 @@ impl<'t> Keeper<'t> {
         stable: Evidence,
         json: &str,
         varying: &mut Vec<(usize, String)>,
-    ) -> rusqlite::Result<i64> {
+    ) -> rusqlite::Result<(i64, Option<String>)> {
         let hash = text_hash(row.severity, row.summary, json, row.remediation);
         let mut id = self.texts.get(&hash).copied();
         if id.is_none() && !self.fresh {
@@ -280,13 +322,19 @@ impl<'t> Keeper<'t> {
                 .query_row(params![hash], |r| r.get(0))
                 .optional()?;
         }
-        let said = text_hash(row.severity, row.summary, "", row.remediation);
+        let said = text_hash(
+            row.severity,
+            &numbers_masked(row.summary),
+            "",
+            row.remediation,
+        );
         if id.is_none() {
             if let Some(base) = self.latest_of(subject, &said, row)? {
                 if let Some(differences) = base.differences(row, &stable, json.len()) {
                     varying.extend(differences);
                     varying.sort_by_key(|(i, _)| *i);
-                    return Ok(base.id);
+                    let sentence = (base.summary != row.summary).then(|| row.summary.to_string());
+                    return Ok((base.id, sentence));
                 }
             }
         }
@@ -305,7 +353,7 @@ impl<'t> Keeper<'t> {
                 evidence: stable,
             }),
         );
-        Ok(id)
+        Ok((id, None))
     }
 
     /// The text that `subject`'s latest result saying `row`'s sentence (`said`, its hash) points
@@ -318,21 +366,36 @@ impl<'t> Keeper<'t> {
     ) -> rusqlite::Result<Option<&Base>> {
         let key = (subject, said.to_vec());
         if !self.latest.contains_key(&key) {
+            // The texts of the subject's latest results (the last few, newest first): the
+            // first of the same sentence, numbers aside.
             let found: Option<(i64, String, String, String, Option<String>)> = if self.fresh {
                 None
             } else {
-                self.tx
-                    .prepare_cached(
-                        "SELECT t.id, t.severity, t.summary, t.evidence, t.remediation
-                         FROM results r JOIN texts t ON t.id = r.text
-                         WHERE r.subject = ?1 AND t.severity = ?2 AND t.summary = ?3
-                           AND t.remediation IS ?4
-                         ORDER BY r.run_id DESC, r.id DESC LIMIT 1",
-                    )?
-                    .query_row(params![subject, row.severity, row.summary, row.remediation], |r| {
+                let masked = numbers_masked(row.summary);
+                let mut stmt = self.tx.prepare_cached(
+                    "SELECT t.id, t.severity, t.summary, t.evidence, t.remediation
+                     FROM (SELECT DISTINCT text FROM
+                             (SELECT text FROM results WHERE subject = ?1
+                              ORDER BY run_id DESC, id DESC LIMIT 16)) l
+                     JOIN texts t ON t.id = l.text
+                     WHERE t.severity = ?2 AND t.remediation IS ?3",
+                )?;
+                let rows = stmt
+                    .query_map(params![subject, row.severity, row.remediation], |r| {
                         Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-                    })
-                    .optional()?
+                    })?;
+                let mut first = None;
+                for r in rows {
+                    let r: (i64, String, String, String, Option<String>) = r?;
+                    if numbers_masked(&r.2) == masked
+                        && first.as_ref().is_none_or(
+                            |f: &(i64, String, String, String, Option<String>)| r.0 > f.0,
+                        )
+                    {
+                        first = Some(r);
+                    }
+                }
+                first
             };
             let base = found.and_then(|(id, severity, summary, evidence, remediation)| {
                 Some(Base {
@@ -452,9 +515,7 @@ impl Store {
                     remediation: f.remediation.as_deref(),
                     evidence: Said::Evidence(&f.evidence),
                 };
-                keeper
-                    .put(None, run_id, &row)
-                    .map_err(|e| self.sql(e))?;
+                keeper.put(None, run_id, &row).map_err(|e| self.sql(e))?;
             }
         }
         tx.commit().map_err(|e| self.sql(e))
@@ -635,7 +696,12 @@ mod tests {
 
     #[test]
     fn a_time_that_would_not_come_back_the_same_is_kept_as_text() {
-        for at in ["2026-12-01T02:00:03.5Z", "2026-12-01T03:00:03+01:00", "soon", ""] {
+        for at in [
+            "2026-12-01T02:00:03.5Z",
+            "2026-12-01T03:00:03+01:00",
+            "soon",
+            "",
+        ] {
             let ev = page(at, "");
             let (s, o, v) = split(&ev);
             assert!(!matches!(o, Value::Integer(_)), "{at}");
@@ -703,10 +769,53 @@ mod tests {
         // A new sentence is a new text; a later night of the old sentence keeps to the last text.
         let again = nights(
             &store,
-            &[vec![antivirus("2026-12-01T02:00:00Z", "2026-12-01T01:12:00Z", ok)]],
+            &[vec![antivirus(
+                "2026-12-01T02:00:00Z",
+                "2026-12-01T01:12:00Z",
+                ok,
+            )]],
         );
         assert_eq!(again[0][0].summary, ok);
         assert_eq!(count(&store, "texts"), 3);
+    }
+
+    #[test]
+    fn a_sentence_whose_numbers_move_every_night_is_one_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("caretaker.db")).unwrap();
+        let written: Vec<Vec<Finding>> = (9..40)
+            .map(|days| {
+                let mut f = antivirus(
+                    &format!("2026-11-{:02}T02:00:00Z", days - 8),
+                    "2026-10-29T01:12:00Z",
+                    &format!(
+                        "Virus protection on this computer has not been updated for {days} days."
+                    ),
+                );
+                f.status = Status::Fail;
+                f.evidence.values[4].1 = format!("{} hours", days * 24);
+                vec![f]
+            })
+            .collect();
+        let read = nights(&store, &written);
+        assert_eq!(read, written, "every night reads back value for value");
+        assert_eq!(count(&store, "texts"), 1);
+        // What SQL reads of the sentence is the night's own too (the filter log, a cell's history).
+        let said: Vec<String> = store
+            .lock()
+            .prepare("SELECT summary FROM findings ORDER BY run_id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(said.len(), 31);
+        assert!(said[30].contains("for 39 days"), "{}", said[30]);
+        // A sentence with other words is another text.
+        let mut other = written[0][0].clone();
+        other.summary = "Virus protection on this computer is turned off.".into();
+        nights(&store, &[vec![other]]);
+        assert_eq!(count(&store, "texts"), 2);
     }
 
     #[test]

@@ -234,7 +234,9 @@ impl Store {
                 ))
                 .map_err(|e| self.sql(e))?;
             let rows = stmt
-                .query_map(params![fingerprint], |r| Ok((r.get(FINDING_COLUMN_COUNT)?, read_finding(r)?)))
+                .query_map(params![fingerprint], |r| {
+                    Ok((r.get(FINDING_COLUMN_COUNT)?, read_finding(r)?))
+                })
                 .map_err(|e| self.sql(e))?;
             rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))?
         };

@@ -444,7 +444,6 @@ impl Store {
         }
         Ok(out)
     }
-
 }
 
 fn row_to_run(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRecord> {

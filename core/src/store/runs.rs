@@ -42,9 +42,8 @@ fn row_to_counted(r: &rusqlite::Row<'_>) -> rusqlite::Result<(RunRecord, Option<
 
 /// Run `id`'s findings counted from the findings themselves (a run still running).
 fn count_now(conn: &Connection, id: i64) -> rusqlite::Result<StatusCounts> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT status, COUNT(*) FROM results WHERE run_id = ?1 GROUP BY status",
-    )?;
+    let mut stmt = conn
+        .prepare_cached("SELECT status, COUNT(*) FROM results WHERE run_id = ?1 GROUP BY status")?;
     let rows = stmt.query_map(params![id], |r| {
         Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
     })?;
@@ -144,7 +143,7 @@ impl Store {
     }
 
     /// Runs with filter tests (findings of `filter.*`), oldest first, started on or after `since`
-    /// (an RFC 3339 prefix such as `2026-09-01`). A look-up of the index on (run, subject) for each run and filter subject.
+    /// (an RFC 3339 prefix such as `2026-09-01`). The filter subjects' results, by the index on (subject, run).
     pub fn filter_runs(&self, since: Option<&str>) -> Result<Vec<RunRecord>, StoreError> {
         let conn = self.lock();
         let mut stmt = conn
@@ -152,10 +151,9 @@ impl Store {
                 "SELECT id, trigger, who, config_digest, school, started_at, ended_at, state, verdict, only_checks
                  FROM runs r
                  WHERE started_at >= ?1
-                   AND EXISTS (SELECT 1 FROM results x
-                               WHERE x.run_id = r.id
-                                 AND x.subject IN (SELECT id FROM subjects
-                                                   WHERE check_id >= 'filter.' AND check_id < 'filter/'))
+                   AND id IN (SELECT x.run_id FROM results x
+                              WHERE x.subject IN (SELECT id FROM subjects
+                                                  WHERE check_id >= 'filter.' AND check_id < 'filter/'))
                  ORDER BY id",
             )
             .map_err(|e| self.sql(e))?;

@@ -143,7 +143,10 @@ pub(super) const MIGRATIONS: &[&str] = &[
     // remediation) once in `texts`, found by their hash; each run's `results` point at both and
     // keep only what is the run's own: the status, when the evidence was read (`observed`: Unix
     // seconds when they give back the same text, else the text; no type, so SQLite converts
-    // neither) and the values that change every night (`varying`: timings, by position). The old table's rows are carried over by
+    // neither), the sentence when only its numbers moved (`said`), and the values that differ
+    // from the text's (`varying`: timings, a moved date, by position). Kept in the order of
+    // (run, id): a run's findings are read together without an index of their own; `id` is the
+    // finding's place in its run. The old table's rows are carried over by
     // `migrate::carry_findings` (ids kept) between this and migration 7's second half,
     // [`AFTER_7`], which drops the old table and puts the view `findings` in its place.
     "ALTER TABLE findings RENAME TO findings_6;
@@ -169,27 +172,29 @@ pub(super) const MIGRATIONS: &[&str] = &[
         remediation TEXT
     );
     CREATE TABLE results (
-        id INTEGER PRIMARY KEY,
         run_id INTEGER NOT NULL REFERENCES runs(id),
+        id INTEGER NOT NULL,
         subject INTEGER NOT NULL REFERENCES subjects(id),
         status TEXT NOT NULL CHECK (status IN ('pass', 'fail', 'warn', 'error', 'waived')),
         text INTEGER NOT NULL REFERENCES texts(id),
         observed,
-        varying TEXT
-    );",
+        said TEXT,
+        varying TEXT,
+        PRIMARY KEY (run_id, id)
+    ) WITHOUT ROWID;",
 ];
 
 /// Migration 7's second half, after the old findings are carried over: the old table goes, the
 /// indexes are made once the rows are in, and the view `findings` reads the three tables as the
 /// one table it replaces (`observed` and `varying` beside `evidence`, to be put back into it).
 pub(super) const AFTER_7: &str = "DROP TABLE findings_6;
-    CREATE INDEX results_by_run ON results(run_id, subject);
     CREATE INDEX results_by_subject ON results(subject, run_id);
     CREATE VIEW findings AS
         SELECT r.id AS id, r.run_id AS run_id, s.check_id AS check_id,
                s.target_kind AS target_kind, s.target_name AS target_name,
                s.target_scope AS target_scope, r.status AS status, t.severity AS severity,
-               t.summary AS summary, t.evidence AS evidence, t.remediation AS remediation,
+               COALESCE(r.said, t.summary) AS summary, t.evidence AS evidence,
+               t.remediation AS remediation,
                s.clauses AS clauses, s.fingerprint AS fingerprint, r.observed AS observed,
                r.varying AS varying
         FROM results r JOIN subjects s ON s.id = r.subject JOIN texts t ON t.id = r.text;";

@@ -2,8 +2,8 @@
 
 use super::*;
 use crate::store::schema::MIGRATIONS;
-use caretaker_checks::{Evidence, Severity, Status, Target, TargetKind};
 use caretaker_checks::filter::classify::{CONTROL, MUST_BLOCK, MUST_LOAD};
+use caretaker_checks::{Evidence, Severity, Status, Target, TargetKind};
 
 fn new_run() -> NewRun {
     NewRun {
