@@ -370,7 +370,7 @@ fn openldap_from_the_recording() {
     assert!(get("j.smith")
         .groups
         .iter()
-            .any(|g| &**g == "cn=admins,ou=groups,dc=stexample,dc=sch,dc=uk"));
+        .any(|g| &**g == "cn=admins,ou=groups,dc=stexample,dc=sch,dc=uk"));
     assert!(
         get("s.brown")
             .groups

@@ -8,8 +8,8 @@ use super::{
     parse_uac, Account, BadValue, Entry, Group, Identity, Policy, PolicySource, RawKey, RawValues,
     Sid, Val,
 };
-use std::sync::Arc;
 use crate::directory::dn;
+use std::sync::Arc;
 
 const UAC_ACCOUNTDISABLE: u32 = 0x2;
 const UAC_PASSWD_NOTREQD: u32 = 0x20;

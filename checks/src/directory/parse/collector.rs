@@ -115,9 +115,9 @@ impl Collector {
                     let uids = take_all(&mut e, "memberuid");
                     self.members.group(
                         self.groups.len(),
-                        dns.into_iter().map(dn::normalize_owned).chain(
-                            unique.iter().map(|d| dn::normalize(unique_member_dn(d))),
-                        ),
+                        dns.into_iter()
+                            .map(dn::normalize_owned)
+                            .chain(unique.iter().map(|d| dn::normalize(unique_member_dn(d)))),
                         uids.iter().map(|u| u.trim().to_lowercase()),
                         &self.accounts,
                     );

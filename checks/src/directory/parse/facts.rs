@@ -124,18 +124,14 @@ pub struct RawValues(Packed);
 
 impl RawValues {
     pub fn new<'a>(values: impl IntoIterator<Item = (RawKey, &'a str)>) -> Self {
-        RawValues(Packed::new(
-            values.into_iter().map(|(k, v)| (k as u8, v)),
-        ))
+        RawValues(Packed::new(values.into_iter().map(|(k, v)| (k as u8, v))))
     }
 
     /// Every (attribute, value), in the order read.
     pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> + '_ {
-        self.0.iter().filter_map(|(k, v)| {
-            RawKey::ALL
-                .get(usize::from(k))
-                .map(|key| (key.name(), v))
-        })
+        self.0
+            .iter()
+            .filter_map(|(k, v)| RawKey::ALL.get(usize::from(k)).map(|key| (key.name(), v)))
     }
 }
 

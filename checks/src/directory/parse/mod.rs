@@ -21,8 +21,8 @@ pub use facts::{
     Account, Facts, Group, Groups, IdField, Identity, NoPassword, Policy, PolicySource, Raw,
     RawKey, RawValues,
 };
-pub use packed::Packed;
 pub use openldap::{openldap_account, ppolicy, PERMANENTLY_LOCKED};
+pub use packed::Packed;
 pub use sid::{parse_sid, Sid};
 pub use values::{
     human_duration, parse_ad_interval, parse_bool, parse_filetime, parse_generalized_time,

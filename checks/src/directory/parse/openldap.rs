@@ -6,8 +6,8 @@ use super::{
     parse_bool, parse_generalized_time, parse_u32, Account, BadValue, Entry, Groups, Identity,
     Policy, PolicySource, RawKey, RawValues,
 };
-use std::sync::Arc;
 use crate::directory::dn;
+use std::sync::Arc;
 
 /// `pwdAccountLockedTime` value meaning "locked until an administrator unlocks it".
 pub const PERMANENTLY_LOCKED: &str = "000001010000Z";

@@ -166,7 +166,11 @@ fn accounts_share_group_lists_and_stay_small() {
                 }
             }
         }
-        assert!(pairs > 0, "{:?}: no two accounts share their groups", raw.kind);
+        assert!(
+            pairs > 0,
+            "{:?}: no two accounts share their groups",
+            raw.kind
+        );
     }
     assert!(
         std::mem::size_of::<Account>() <= 224,
@@ -187,7 +191,10 @@ fn identity_and_raw_values_read_back_as_given() {
     assert_eq!(id.surname(), None);
     assert_eq!(
         id.evidence(),
-        vec![("givenName", "Sarah"), ("mail", "sarah.khan@riverside.sch.uk")]
+        vec![
+            ("givenName", "Sarah"),
+            ("mail", "sarah.khan@riverside.sch.uk")
+        ]
     );
     let id = id.with(IdField::GivenName, "Sara");
     assert_eq!(id.given_name(), Some("Sara"));
@@ -198,6 +205,9 @@ fn identity_and_raw_values_read_back_as_given() {
     ]);
     assert_eq!(
         raw.iter().collect::<Vec<_>>(),
-        vec![("whenCreated", "20230915080000.0Z"), ("userAccountControl", "544")]
+        vec![
+            ("whenCreated", "20230915080000.0Z"),
+            ("userAccountControl", "544")
+        ]
     );
 }
