@@ -130,7 +130,7 @@ fn display_names_them(id: &Identity, display: &str) -> bool {
     [id.given_name(), id.surname()]
         .into_iter()
         .flatten()
-        .flat_map(|n| words(n))
+        .flat_map(words)
         .any(|w| w.chars().count() > 1 && not_a_person(&w).is_none() && dw.contains(&w))
 }
 

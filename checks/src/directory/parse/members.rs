@@ -5,6 +5,7 @@
 //! member lists of big groups (every pupil in "pupils") are never kept as text; other members
 //! (nested groups, accounts that come later) are kept until the end.
 
+use std::collections::hash_map::Entry;
 use std::hash::BuildHasher;
 
 use super::Account;
@@ -63,10 +64,11 @@ impl Members {
             return;
         };
         let h = hash(&a.ndn());
-        if self.seen.contains_key(&h) {
-            self.seen_more.entry(h).or_default().push(index);
-        } else {
-            self.seen.insert(h, index);
+        match self.seen.entry(h) {
+            Entry::Vacant(slot) => {
+                slot.insert(index);
+            }
+            Entry::Occupied(_) => self.seen_more.entry(h).or_default().push(index),
         }
     }
 

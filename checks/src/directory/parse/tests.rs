@@ -158,11 +158,10 @@ fn accounts_share_group_lists_and_stay_small() {
                         assert!(Arc::ptr_eq(g, h), "{g}");
                     }
                 }
-                if a.policy.is_some() && a.policy == b.policy {
-                    assert!(Arc::ptr_eq(
-                        a.policy.as_ref().unwrap(),
-                        b.policy.as_ref().unwrap()
-                    ));
+                if let (Some(p), Some(q)) = (&a.policy, &b.policy) {
+                    if p == q {
+                        assert!(Arc::ptr_eq(p, q), "{p}");
+                    }
                 }
             }
         }
