@@ -259,7 +259,7 @@ pub(crate) fn judge(ctx: &Ctx<'_>, spec: &CheckSpec) -> Vec<Finding> {
         }
         judged += 1;
         let names = logins(ctx, a);
-        let mail = a.identity.mail.as_ref().map(|m| m.trim().to_lowercase());
+        let mail = a.identity.mail().map(|m| m.trim().to_lowercase());
         // The first covering roster that lists the account, and how.
         let found = covering.iter().find_map(|&r| {
             let (by_login, by_email) = index.get(r)?;

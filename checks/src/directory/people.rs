@@ -113,14 +113,13 @@ fn not_a_person(name: &str) -> Option<&'static str> {
 /// Whether the entry names a person: a given name and a surname, neither of which (nor the
 /// display name) is a class, room, year group, test or machine.
 pub fn is_person(id: &Identity) -> bool {
-    let (Some(g), Some(s)) = (&id.given_name, &id.surname) else {
+    let (Some(g), Some(s)) = (id.given_name(), id.surname()) else {
         return false;
     };
     not_a_person(g).is_none()
         && not_a_person(s).is_none()
         && id
-            .display_name
-            .as_ref()
+            .display_name()
             .is_none_or(|d| not_a_person(d).is_none() || display_names_them(id, d))
 }
 
@@ -128,10 +127,10 @@ pub fn is_person(id: &Identity) -> bool {
 /// then a role word in it does not make the entry a room or a class.
 fn display_names_them(id: &Identity, display: &str) -> bool {
     let dw = words(display);
-    [&id.given_name, &id.surname]
+    [id.given_name(), id.surname()]
         .into_iter()
         .flatten()
-        .flat_map(|n| words(n))
+        .flat_map(words)
         .any(|w| w.chars().count() > 1 && not_a_person(&w).is_none() && dw.contains(&w))
 }
 
@@ -162,7 +161,7 @@ pub fn shared_name(name: &str) -> bool {
 pub fn shared_reason(a: &Account, configured: bool) -> Option<String> {
     let id = &a.identity;
     let person = is_person(id);
-    if let Some(d) = &id.description {
+    if let Some(d) = id.description() {
         let lower = d.to_lowercase();
         let strong = words(&lower)
             .iter()
@@ -172,9 +171,9 @@ pub fn shared_reason(a: &Account, configured: bool) -> Option<String> {
         }
     }
     for (attr, v) in [
-        ("displayName", &id.display_name),
-        ("givenName", &id.given_name),
-        ("sn", &id.surname),
+        ("displayName", id.display_name()),
+        ("givenName", id.given_name()),
+        ("sn", id.surname()),
     ] {
         if let Some(v) = v {
             if attr == "displayName" && display_names_them(id, v) {
@@ -233,13 +232,13 @@ fn display_key(s: &str) -> String {
 /// Whether two entries say they are the same person, and how: the same employee number, the same
 /// given name and surname, or the same display name (without "admin").
 pub fn same_person(a: &Identity, b: &Identity) -> Option<String> {
-    if let (Some(x), Some(y)) = (&a.employee_id, &b.employee_id) {
+    if let (Some(x), Some(y)) = (a.employee_id(), b.employee_id()) {
         if x.trim().eq_ignore_ascii_case(y.trim()) {
             return Some(format!("the same employee number ({})", x.trim()));
         }
     }
     if let (Some(g1), Some(s1), Some(g2), Some(s2)) =
-        (&a.given_name, &a.surname, &b.given_name, &b.surname)
+        (a.given_name(), a.surname(), b.given_name(), b.surname())
     {
         if g1.trim().eq_ignore_ascii_case(g2.trim())
             && display_key(s1) == display_key(s2)
@@ -252,7 +251,7 @@ pub fn same_person(a: &Identity, b: &Identity) -> Option<String> {
             ));
         }
     }
-    if let (Some(d1), Some(d2)) = (&a.display_name, &b.display_name) {
+    if let (Some(d1), Some(d2)) = (a.display_name(), b.display_name()) {
         let (k1, k2) = (display_key(d1), display_key(d2));
         if !k1.is_empty() && k1 == k2 && k1.contains(' ') {
             return Some(format!("the same display name ({})", d2.trim()));
@@ -264,14 +263,18 @@ pub fn same_person(a: &Identity, b: &Identity) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::directory::parse::IdField;
 
     fn id(given: Option<&str>, sn: Option<&str>, display: Option<&str>) -> Identity {
-        Identity {
-            given_name: given.map(str::to_string),
-            surname: sn.map(str::to_string),
-            display_name: display.map(str::to_string),
-            ..Identity::default()
-        }
+        Identity::new(
+            [
+                (IdField::GivenName, given),
+                (IdField::Surname, sn),
+                (IdField::DisplayName, display),
+            ]
+            .into_iter()
+            .filter_map(|(f, v)| v.map(|v| (f, v))),
+        )
     }
 
     #[test]
@@ -372,8 +375,8 @@ mod tests {
         assert!(same_person(&a, &b)
             .unwrap()
             .contains("given name and surname"));
-        a.employee_id = Some("1042".into());
-        b.employee_id = Some("1042".into());
+        a = a.with(IdField::EmployeeId, "1042");
+        b = b.with(IdField::EmployeeId, "1042");
         assert!(same_person(&a, &b)
             .unwrap()
             .contains("employee number (1042)"));

@@ -97,7 +97,7 @@ impl<'a> Ctx<'a> {
             let mut direct: Vec<usize> = a
                 .groups
                 .iter()
-                .filter_map(|g| group_by_dn.get(g.as_str()).copied())
+                .filter_map(|g| group_by_dn.get(&**g).copied())
                 .chain(
                     a.primary_group
                         .as_ref()
@@ -184,8 +184,13 @@ impl<'a> Ctx<'a> {
             }
         }
 
-        // Populations.
-        let mut pops = vec![0u8; f.accounts.len()];
+        // Populations, and year groups (the first that matches). Each account's normalized DN
+        // is made once, and only when some OU is configured.
+        struct Rule {
+            ous: Vec<String>,
+            groups: Vec<usize>,
+        }
+        let mut pop_rules: Vec<(Pop, Rule)> = Vec::new();
         for pop in Pop::ALL {
             let cfg = pop.config(dir);
             let ous: Vec<String> = cfg.ous.iter().map(|o| dn::normalize(o)).collect();
@@ -195,44 +200,43 @@ impl<'a> Ctx<'a> {
                 .iter()
                 .filter_map(|g| find_group(g, &setting, &mut missing_groups))
                 .collect();
-            for (i, a) in f.accounts.iter().enumerate() {
-                let by_ou = ous.iter().any(|o| dn::is_under(&a.ndn, o));
-                let by_group = closure
-                    .get(i)
-                    .is_some_and(|c| groups.iter().any(|g| c.contains(g)));
-                let by_rights = pop == Pop::Admins
-                    && f.kind == DirectoryKind::ActiveDirectory
-                    && closure
-                        .get(i)
-                        .is_some_and(|c| privileged.iter().any(|g| c.contains(g)));
-                if by_ou || by_group || by_rights {
-                    if let Some(p) = pops.get_mut(i) {
-                        *p |= pop.bit();
-                    }
-                }
-            }
+            pop_rules.push((pop, Rule { ous, groups }));
         }
-
-        // Year groups: the first that matches.
-        let mut year = vec![None; f.accounts.len()];
+        let mut year_rules: Vec<Rule> = Vec::new();
         for (yi, yg) in dir.year_groups.iter().enumerate() {
-            let ou = yg.ou.as_ref().map(|o| dn::normalize(o));
             let setting = format!("year_groups[{}].group ({})", yi, yg.name);
             let group = yg
                 .group
                 .as_ref()
                 .and_then(|g| find_group(g, &setting, &mut missing_groups));
-            for (i, a) in f.accounts.iter().enumerate() {
-                let by_ou = ou.as_ref().is_some_and(|o| dn::is_under(&a.ndn, o));
-                let by_group =
-                    group.is_some_and(|g| closure.get(i).is_some_and(|c| c.contains(&g)));
-                if by_ou || by_group {
-                    if let Some(slot) = year.get_mut(i) {
-                        if slot.is_none() {
-                            *slot = Some(yi);
-                        }
+            year_rules.push(Rule {
+                ous: yg.ou.iter().map(|o| dn::normalize(o)).collect(),
+                groups: group.into_iter().collect(),
+            });
+        }
+        let any_ou = pop_rules.iter().any(|(_, r)| !r.ous.is_empty())
+            || year_rules.iter().any(|r| !r.ous.is_empty());
+        let mut pops = vec![0u8; f.accounts.len()];
+        let mut year = vec![None; f.accounts.len()];
+        for (i, a) in f.accounts.iter().enumerate() {
+            let ndn = if any_ou { a.ndn() } else { String::new() };
+            let c = closure.get(i);
+            let matches = |r: &Rule| {
+                r.ous.iter().any(|o| dn::is_under(&ndn, o))
+                    || c.is_some_and(|c| r.groups.iter().any(|g| c.contains(g)))
+            };
+            for (pop, rule) in &pop_rules {
+                let by_rights = *pop == Pop::Admins
+                    && f.kind == DirectoryKind::ActiveDirectory
+                    && c.is_some_and(|c| privileged.iter().any(|g| c.contains(g)));
+                if by_rights || matches(rule) {
+                    if let Some(p) = pops.get_mut(i) {
+                        *p |= pop.bit();
                     }
                 }
+            }
+            if let Some(slot) = year.get_mut(i) {
+                *slot = year_rules.iter().position(matches);
             }
         }
 
@@ -356,8 +360,8 @@ impl<'a> Ctx<'a> {
 
     pub(super) fn account_evidence(&self, a: &Account) -> Evidence {
         let mut ev = self.evidence().with("dn", &a.dn).with("name", &a.name);
-        for (k, v) in &a.raw {
-            ev.push(*k, v);
+        for (k, v) in a.raw.iter() {
+            ev.push(k, v);
         }
         for (k, v) in a.identity.evidence() {
             ev.push(k, v);

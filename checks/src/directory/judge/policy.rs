@@ -58,7 +58,7 @@ impl<'a> Ctx<'a> {
                 return match self.find_policy(pso) {
                     Some(p) => Choice::Found(p, "msDS-ResultantPSO"),
                     None => Choice::Missing {
-                        dn: pso.as_str(),
+                        dn: pso,
                         how: "msDS-ResultantPSO names it, but caretaker could not read it",
                     },
                 };
@@ -85,6 +85,7 @@ impl<'a> Ctx<'a> {
                         .collect()
                 })
                 .unwrap_or_default();
+            let ndn = a.ndn();
             for direct in [true, false] {
                 let mut best: Option<(u32, &Policy)> = None;
                 for p in &self.f.policies {
@@ -96,7 +97,7 @@ impl<'a> Ctx<'a> {
                         continue;
                     };
                     let applies = if direct {
-                        applies_to.contains(&a.ndn)
+                        applies_to.contains(&ndn)
                     } else {
                         applies_to.iter().any(|t| groups.contains(t.as_str()))
                     };
@@ -122,7 +123,7 @@ impl<'a> Ctx<'a> {
                 Some(sub) => match self.find_policy(sub) {
                     Some(p) => Choice::Found(p, "pwdPolicySubentry"),
                     None => Choice::Missing {
-                        dn: sub.as_str(),
+                        dn: sub,
                         how: "pwdPolicySubentry names it, but caretaker could not read it",
                     },
                 },

@@ -1,7 +1,7 @@
 //! directory.privileged: who holds admin rights, and whether admins use separate admin
 //! accounts.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::context::Ctx;
 use super::{names_list, plural, sh, Pop, AD_ADMIN_GROUPS, PRIVILEGED};
@@ -60,13 +60,26 @@ impl<'a> Ctx<'a> {
                 Some((i, a, g))
             })
             .collect();
-        let by_name: HashMap<String, usize> = self
-            .f
-            .accounts
+        // The accounts whose (lowercased) names an admin account may be named after; only those
+        // are indexed (a later account of the same name wins, as in a map of every account).
+        let wanted: HashSet<String> = admins
             .iter()
-            .enumerate()
-            .map(|(i, a)| (a.name.to_lowercase(), i))
+            .flat_map(|(_, a, _)| people::admin_convention(&a.name))
+            .map(|(base, _)| base)
             .collect();
+        let by_name: HashMap<String, usize> = if wanted.is_empty() {
+            HashMap::new()
+        } else {
+            self.f
+                .accounts
+                .iter()
+                .enumerate()
+                .filter_map(|(i, a)| {
+                    let n = a.name.to_lowercase();
+                    wanted.contains(&n).then_some((n, i))
+                })
+                .collect()
+        };
         let mut fails = 0usize;
         // Which admins are separate admin accounts, and how each was recognised.
         let separate: Vec<Option<String>> = admins
@@ -243,7 +256,7 @@ impl<'a> Ctx<'a> {
             }
         }
         for o in &self.dir.populations.admins.ous {
-            if dn::is_under(&a.ndn, &dn::normalize(o)) {
+            if dn::is_under(&a.ndn(), &dn::normalize(o)) {
                 return Some(format!(
                     "it lives in {o} (populations.admins.ous), apart from everyday accounts"
                 ));
@@ -259,7 +272,7 @@ impl<'a> Ctx<'a> {
             .collect();
         let only_admin = !a.groups.is_empty()
             && a.groups.iter().all(|d| {
-                self.group_by_dn.get(d.as_str()).is_some_and(|gi| {
+                self.group_by_dn.get(&**d).is_some_and(|gi| {
                     admin_groups.contains(gi)
                         || self
                             .privileged
@@ -328,12 +341,12 @@ impl<'a> Ctx<'a> {
         let Some(target) = self.f.groups.get(g) else {
             return Vec::new();
         };
-        if a.groups.contains(&target.ndn) {
+        if a.groups.iter().any(|d| **d == *target.ndn) {
             return Vec::new();
         }
         let mut out = Vec::new();
-        for d in &a.groups {
-            let Some(&di) = self.group_by_dn.get(d.as_str()) else {
+        for d in a.groups.iter() {
+            let Some(&di) = self.group_by_dn.get(&**d) else {
                 continue;
             };
             // Does this direct group reach g?

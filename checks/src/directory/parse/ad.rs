@@ -5,9 +5,11 @@ use super::fields::{keep, opt, record, req, take, take_all};
 use super::values::parse_ad_max_age;
 use super::{
     parse_ad_interval, parse_bool, parse_filetime, parse_generalized_time, parse_sid, parse_u32,
-    parse_uac, Account, BadValue, Entry, Group, Identity, Policy, PolicySource, Sid, Val,
+    parse_uac, Account, BadValue, Entry, Group, Identity, Policy, PolicySource, RawKey, RawValues,
+    Sid, Val,
 };
 use crate::directory::dn;
+use std::sync::Arc;
 
 const UAC_ACCOUNTDISABLE: u32 = 0x2;
 const UAC_PASSWD_NOTREQD: u32 = 0x20;
@@ -165,21 +167,21 @@ pub fn ad_account(mut e: Entry) -> Account {
     let uac = match take(&mut e, "useraccountcontrol") {
         Some(v) => {
             let parsed = parse_uac("userAccountControl", &v);
-            raw.push(("userAccountControl", v));
+            raw.push((RawKey::UserAccountControl, v));
             parsed
         }
         None => Err(BadValue::missing("userAccountControl")),
     };
     let last_logon = keep(
         &mut raw,
-        "lastLogonTimestamp",
+        RawKey::LastLogonTimestamp,
         take(&mut e, "lastlogontimestamp"),
         parse_filetime,
     )
     .map(Option::flatten);
     let created = keep(
         &mut raw,
-        "whenCreated",
+        RawKey::WhenCreated,
         take(&mut e, "whencreated"),
         parse_generalized_time,
     );
@@ -189,18 +191,17 @@ pub fn ad_account(mut e: Entry) -> Account {
         e.first("primarygroupid")
             .and_then(|p| p.trim().parse::<u32>().ok()),
     ) {
-        (Ok(Some(s)), Some(rid)) => Some(s.with_rid(rid)),
+        (Ok(Some(s)), Some(rid)) => Some(Box::new(s.with_rid(rid))),
         _ => None,
     };
     let name = take(&mut e, "samaccountname").unwrap_or_else(|| dn::first_rdn_value(&e.dn));
     let groups = take_all(&mut e, "memberof")
         .into_iter()
-        .map(dn::normalize_owned)
+        .map(|g| Arc::from(dn::normalize_owned(g)))
         .collect();
-    let policy = take(&mut e, "msds-resultantpso");
+    let policy = take(&mut e, "msds-resultantpso").map(Arc::from);
     let identity = Identity::take(&mut e, false);
     Account {
-        ndn: dn::normalize(&e.dn),
         dn: e.dn,
         name,
         identity,
@@ -210,10 +211,10 @@ pub fn ad_account(mut e: Entry) -> Account {
         last_logon,
         created,
         groups,
-        sid,
+        sid: sid.map(|s| s.map(Box::new)),
         primary_group,
         policy,
-        raw,
+        raw: RawValues::new(raw.iter().map(|(k, v)| (*k, v.as_str()))),
     }
 }
 

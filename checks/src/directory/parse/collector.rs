@@ -2,15 +2,18 @@
 //! with the rest of what the probe read (the root DSE, the domain policy and PSOs).
 
 use std::collections::HashSet;
+use std::hash::BuildHasherDefault;
+use std::sync::Arc;
 
 use caretaker_config::DirectoryKind;
 
 use super::ad::is_ad_group;
 use super::fields::{take, take_all};
+use super::members::Members;
 use super::openldap::{is_ol_account, is_ol_group, is_ol_policy, unique_member_dn};
 use super::{
     ad_account, ad_domain_policy, ad_group, ad_pso, openldap_account, parse_u32, ppolicy, Account,
-    Entry, Facts, Group, NoPassword, Policy, Raw,
+    Entry, Facts, Group, Groups, NoPassword, Policy, Raw,
 };
 use crate::directory::dn;
 
@@ -40,10 +43,41 @@ pub struct Collector {
     accounts: Vec<Account>,
     groups: Vec<Group>,
     policies: Vec<Policy>,
-    /// OpenLDAP: (group index, member DNs normalized, member uids lowercased).
-    members: Vec<(usize, Vec<String>, Vec<String>)>,
+    /// OpenLDAP: what the groups say about their members.
+    members: Members,
     /// Entries that were neither accounts, groups nor policies.
     ignored: usize,
+    /// Group DNs, group lists and policy DNs, each held once for all the accounts that name it.
+    intern: Interner,
+}
+
+/// Holds each group DN, list of groups and policy DN once, however many accounts name it.
+#[derive(Debug, Default)]
+pub(super) struct Interner {
+    strings: HashSet<Arc<str>, BuildHasherDefault<dn::FxHasher>>,
+    lists: HashSet<Groups, BuildHasherDefault<dn::FxHasher>>,
+}
+
+impl Interner {
+    /// The one copy of `s`.
+    pub(super) fn str(&mut self, s: &str) -> Arc<str> {
+        if let Some(x) = self.strings.get(s) {
+            return x.clone();
+        }
+        let x: Arc<str> = Arc::from(s);
+        self.strings.insert(x.clone());
+        x
+    }
+
+    /// The one copy of this list of groups (its DNs interned too).
+    pub(super) fn list(&mut self, groups: &[Arc<str>]) -> Groups {
+        if let Some(x) = self.lists.get(groups) {
+            return x.clone();
+        }
+        let x: Groups = groups.iter().map(|g| self.str(g)).collect();
+        self.lists.insert(x.clone());
+        x
+    }
 }
 
 impl Collector {
@@ -53,8 +87,9 @@ impl Collector {
             accounts: Vec::new(),
             groups: Vec::new(),
             policies: Vec::new(),
-            members: Vec::new(),
+            members: Members::default(),
             ignored: 0,
+            intern: Interner::default(),
         }
     }
 
@@ -66,27 +101,26 @@ impl Collector {
                 if is_ad_group(&e) {
                     self.groups.push(ad_group(e));
                 } else {
-                    self.accounts.push(ad_account(e));
+                    let mut a = ad_account(e);
+                    self.intern_parts(&mut a);
+                    self.accounts.push(a);
                 }
             }
             DirectoryKind::Openldap => {
                 if is_ol_policy(&e) {
                     self.policies.push(ppolicy(&e));
                 } else if is_ol_group(&e) {
-                    let members: Vec<String> = take_all(&mut e, "member")
-                        .into_iter()
-                        .map(dn::normalize_owned)
-                        .chain(
-                            take_all(&mut e, "uniquemember")
-                                .iter()
-                                .map(|d| dn::normalize(unique_member_dn(d))),
-                        )
-                        .collect();
-                    let uids: Vec<String> = take_all(&mut e, "memberuid")
-                        .iter()
-                        .map(|u| u.trim().to_lowercase())
-                        .collect();
-                    self.members.push((self.groups.len(), members, uids));
+                    let dns = take_all(&mut e, "member");
+                    let unique = take_all(&mut e, "uniquemember");
+                    let uids = take_all(&mut e, "memberuid");
+                    self.members.group(
+                        self.groups.len(),
+                        dns.into_iter()
+                            .map(dn::normalize_owned)
+                            .chain(unique.iter().map(|d| dn::normalize(unique_member_dn(d)))),
+                        uids.iter().map(|u| u.trim().to_lowercase()),
+                        &self.accounts,
+                    );
                     let name = take(&mut e, "cn").unwrap_or_else(|| dn::first_rdn_value(&e.dn));
                     self.groups.push(Group {
                         ndn: dn::normalize(&e.dn),
@@ -96,11 +130,22 @@ impl Collector {
                         parents: Vec::new(),
                     });
                 } else if is_ol_account(&e) {
-                    self.accounts.push(openldap_account(e));
+                    let mut a = openldap_account(e);
+                    self.intern_parts(&mut a);
+                    self.members.account(self.accounts.len(), &a);
+                    self.accounts.push(a);
                 } else {
                     self.ignored += 1;
                 }
             }
+        }
+    }
+
+    /// Makes the account share its group list and policy DN with the accounts already read.
+    fn intern_parts(&mut self, a: &mut Account) {
+        a.groups = self.intern.list(&a.groups);
+        if let Some(p) = &a.policy {
+            a.policy = Some(self.intern.str(p));
         }
     }
 
@@ -145,77 +190,51 @@ impl Collector {
             mut accounts,
             mut groups,
             mut policies,
-            members,
+            mut members,
+            mut intern,
             ..
         } = self;
-        if let NoPassword::Known(dns) = &raw.no_password {
-            let no_pw: HashSet<String> = dns.iter().map(|d| dn::normalize(d)).collect();
-            if !no_pw.is_empty() {
-                for a in &mut accounts {
-                    if no_pw.contains(&a.ndn) {
-                        a.password_not_required = Ok(true);
-                    }
-                }
-            }
-        }
+        let no_pw: HashSet<String> = match &raw.no_password {
+            NoPassword::Known(dns) => dns.iter().map(|d| dn::normalize(d)).collect(),
+            _ => HashSet::new(),
+        };
         for e in &raw.extra_policies {
             let p = ppolicy(e);
             if !policies.iter().any(|q: &Policy| q.ndn == p.ndn) {
                 policies.push(p);
             }
         }
-        // Invert the member lists: which groups each account and group is directly in. The map
-        // is keyed by the (usually few) member values, and every account is looked up once.
-        let mut account_links: Vec<(usize, usize)> = Vec::new();
+        // Which groups each account and group is directly in.
+        members.finish_reading();
+        let group_ndns: Vec<Arc<str>> = groups.iter().map(|g| intern.str(&g.ndn)).collect();
         let mut group_links: Vec<(usize, usize)> = Vec::new();
-        {
-            let mut by_member: dn::FastMap<&str, Vec<usize>> = dn::FastMap::default();
-            let mut by_uid: dn::FastMap<&str, Vec<usize>> = dn::FastMap::default();
-            for (gi, dns, uids) in &members {
-                for m in dns {
-                    by_member.entry(m.as_str()).or_default().push(*gi);
+        if !members.is_empty() || !no_pw.is_empty() {
+            let mut links = members.links().iter().peekable();
+            let mut direct: Vec<usize> = Vec::new();
+            let mut dns: Vec<Arc<str>> = Vec::new();
+            for (i, a) in accounts.iter_mut().enumerate() {
+                let ndn = a.ndn();
+                if no_pw.contains(&ndn) {
+                    a.password_not_required = Ok(true);
                 }
-                for u in uids {
-                    by_uid.entry(u.as_str()).or_default().push(*gi);
+                members.of_account(i, &ndn, &a.name, &mut links, &mut direct);
+                dns.clear();
+                for g in direct.iter().filter_map(|gi| group_ndns.get(*gi)) {
+                    if !dns.contains(g) {
+                        dns.push(g.clone());
+                    }
+                }
+                if !dns.is_empty() {
+                    a.groups = intern.list(&dns);
                 }
             }
-            if !by_member.is_empty() || !by_uid.is_empty() {
-                for (ai, a) in accounts.iter().enumerate() {
-                    for &gi in by_member
-                        .get(a.ndn.as_str())
-                        .map(Vec::as_slice)
-                        .unwrap_or(&[])
-                    {
-                        account_links.push((ai, gi));
-                    }
-                    if !by_uid.is_empty() {
-                        let uid = a.name.to_lowercase();
-                        for &gi in by_uid.get(uid.as_str()).map(Vec::as_slice).unwrap_or(&[]) {
-                            account_links.push((ai, gi));
-                        }
-                    }
-                }
-                for (ci, g) in groups.iter().enumerate() {
-                    for &gi in by_member
-                        .get(g.ndn.as_str())
-                        .map(Vec::as_slice)
-                        .unwrap_or(&[])
-                    {
-                        group_links.push((ci, gi));
-                    }
+            for (ci, g) in groups.iter().enumerate() {
+                for gi in members.of_group(&g.ndn) {
+                    group_links.push((ci, gi));
                 }
             }
         }
-        for (ai, gi) in account_links {
-            let Some(gdn) = groups.get(gi).map(|g| g.ndn.clone()) else {
-                continue;
-            };
-            if let Some(a) = accounts.get_mut(ai) {
-                if !a.groups.contains(&gdn) {
-                    a.groups.push(gdn);
-                }
-            }
-        }
+        drop(members);
         for (ci, gi) in group_links {
             let Some(gdn) = groups.get(gi).map(|g| g.ndn.clone()) else {
                 continue;

@@ -4,7 +4,10 @@
 use caretaker_config::DirectoryKind;
 use time::OffsetDateTime;
 
+use std::sync::Arc;
+
 use super::fields::take;
+use super::packed::Packed;
 use super::{Entry, Interval, Sid, Val};
 
 /// What the probe brought back, before any interpretation.
@@ -43,12 +46,15 @@ pub enum NoPassword {
     Unknown(String),
 }
 
-/// One account (a user in AD; a posixAccount / inetOrgPerson / account in OpenLDAP).
+/// The groups an account is directly in (normalized DNs). Accounts with the same groups share one
+/// list, and every group's DN is held once (the collector interns them).
+pub type Groups = Arc<[Arc<str>]>;
+
+/// One account (a user in AD; a posixAccount / inetOrgPerson / account in OpenLDAP). Kept small:
+/// a directory may hold tens of thousands, and every one is kept until the judging.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Account {
     pub dn: String,
-    /// [`dn::normalize`](crate::directory::dn::normalize)d.
-    pub ndn: String,
     /// `sAMAccountName` or `uid` (else the first RDN's value).
     pub name: String,
     /// AD: ACCOUNTDISABLE is clear; OpenLDAP: not permanently locked.
@@ -62,38 +68,139 @@ pub struct Account {
     /// whenCreated / createTimestamp.
     pub created: Val<Option<OffsetDateTime>>,
     /// Groups this account is directly in, normalized DNs.
-    pub groups: Vec<String>,
+    pub groups: Groups,
     /// AD: objectSid.
-    pub sid: Val<Option<Sid>>,
+    pub sid: Val<Option<Box<Sid>>>,
     /// AD: the primary group's SID (from primaryGroupID).
-    pub primary_group: Option<Sid>,
+    pub primary_group: Option<Box<Sid>>,
     /// AD: msDS-ResultantPSO; OpenLDAP: pwdPolicySubentry (as read).
-    pub policy: Option<String>,
+    pub policy: Option<Arc<str>>,
     /// The raw values behind the flags, for evidence: (`userAccountControl`, `544`).
-    pub raw: Vec<(&'static str, String)>,
+    pub raw: RawValues,
     /// Who the entry says the account belongs to (names, mail, employee number, description).
     pub identity: Identity,
 }
 
-/// What an account's entry says about the person (or class, room, test) behind it. Every field
+/// The attributes whose raw values an account keeps for evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RawKey {
+    PwdAccountLockedTime,
+    PwdLastSuccess,
+    AuthTimestamp,
+    CreateTimestamp,
+    UserAccountControl,
+    LastLogonTimestamp,
+    WhenCreated,
+}
+
+impl RawKey {
+    const ALL: [RawKey; 7] = [
+        RawKey::PwdAccountLockedTime,
+        RawKey::PwdLastSuccess,
+        RawKey::AuthTimestamp,
+        RawKey::CreateTimestamp,
+        RawKey::UserAccountControl,
+        RawKey::LastLogonTimestamp,
+        RawKey::WhenCreated,
+    ];
+
+    /// The attribute's name as the directory spells it.
+    pub const fn name(self) -> &'static str {
+        match self {
+            RawKey::PwdAccountLockedTime => "pwdAccountLockedTime",
+            RawKey::PwdLastSuccess => "pwdLastSuccess",
+            RawKey::AuthTimestamp => "authTimestamp",
+            RawKey::CreateTimestamp => "createTimestamp",
+            RawKey::UserAccountControl => "userAccountControl",
+            RawKey::LastLogonTimestamp => "lastLogonTimestamp",
+            RawKey::WhenCreated => "whenCreated",
+        }
+    }
+}
+
+/// The raw values behind an account's flags, in the order they were read, for evidence.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RawValues(Packed);
+
+impl RawValues {
+    pub fn new<'a>(values: impl IntoIterator<Item = (RawKey, &'a str)>) -> Self {
+        RawValues(Packed::new(values.into_iter().map(|(k, v)| (k as u8, v))))
+    }
+
+    /// Every (attribute, value), in the order read.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> + '_ {
+        self.0
+            .iter()
+            .filter_map(|(k, v)| RawKey::ALL.get(usize::from(k)).map(|key| (key.name(), v)))
+    }
+}
+
+/// What an account's entry says about the person (or class, room, test) behind it. Every part
 /// is the first value as read, `None` when absent or blank.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Identity {
+pub struct Identity(Packed);
+
+/// The parts of an [`Identity`], in evidence order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdField {
     /// `givenName`.
-    pub given_name: Option<String>,
+    GivenName,
     /// `sn`.
-    pub surname: Option<String>,
+    Surname,
     /// `displayName`, else (OpenLDAP) `cn`.
-    pub display_name: Option<String>,
+    DisplayName,
     /// `mail`.
-    pub mail: Option<String>,
+    Mail,
     /// `employeeID` (AD) or `employeeNumber`.
-    pub employee_id: Option<String>,
+    EmployeeId,
     /// `description`.
-    pub description: Option<String>,
+    Description,
+}
+
+impl IdField {
+    const ALL: [IdField; 6] = [
+        IdField::GivenName,
+        IdField::Surname,
+        IdField::DisplayName,
+        IdField::Mail,
+        IdField::EmployeeId,
+        IdField::Description,
+    ];
+
+    /// The attribute named in evidence.
+    const fn evidence_key(self) -> &'static str {
+        match self {
+            IdField::GivenName => "givenName",
+            IdField::Surname => "sn",
+            IdField::DisplayName => "displayName",
+            IdField::Mail => "mail",
+            IdField::EmployeeId => "employeeNumber",
+            IdField::Description => "description",
+        }
+    }
 }
 
 impl Identity {
+    /// An identity of the given parts (blank ones are left out).
+    pub fn new<'a>(parts: impl IntoIterator<Item = (IdField, &'a str)>) -> Identity {
+        let mut v: Vec<(IdField, &str)> = parts
+            .into_iter()
+            .filter(|(_, s)| !s.trim().is_empty())
+            .collect();
+        v.sort_by_key(|(f, _)| *f as u8);
+        v.dedup_by_key(|(f, _)| *f as u8);
+        Identity(Packed::new(v.into_iter().map(|(f, s)| (f as u8, s))))
+    }
+
+    /// This identity with `field` set to `value` (or cleared when blank).
+    pub fn with(&self, field: IdField, value: &str) -> Identity {
+        Identity::new(
+            self.parts()
+                .filter(|(f, _)| *f != field)
+                .chain([(field, value)]),
+        )
+    }
+
     /// Reads the identity attributes of an entry (removing them). `cn_as_display`: use `cn` when
     /// there is no `displayName` (OpenLDAP, where `cn` is the person's full name).
     pub(super) fn take(e: &mut Entry, cn_as_display: bool) -> Identity {
@@ -107,48 +214,80 @@ impl Identity {
         if display_name.is_none() && cn_as_display {
             display_name = t("cn");
         }
-        Identity {
-            given_name,
-            surname,
-            display_name,
-            mail,
-            employee_id,
-            description,
-        }
+        Identity::new(
+            [
+                (IdField::GivenName, given_name),
+                (IdField::Surname, surname),
+                (IdField::DisplayName, display_name),
+                (IdField::Mail, mail),
+                (IdField::EmployeeId, employee_id),
+                (IdField::Description, description),
+            ]
+            .iter()
+            .filter_map(|(f, v)| v.as_deref().map(|v| (*f, v))),
+        )
+    }
+
+    /// The parts that are present, in evidence order.
+    pub fn parts(&self) -> impl Iterator<Item = (IdField, &str)> + '_ {
+        self.0
+            .iter()
+            .filter_map(|(k, v)| IdField::ALL.get(usize::from(k)).map(|f| (*f, v)))
+    }
+
+    pub fn get(&self, field: IdField) -> Option<&str> {
+        self.0.get(field as u8)
+    }
+
+    pub fn given_name(&self) -> Option<&str> {
+        self.get(IdField::GivenName)
+    }
+
+    pub fn surname(&self) -> Option<&str> {
+        self.get(IdField::Surname)
+    }
+
+    pub fn display_name(&self) -> Option<&str> {
+        self.get(IdField::DisplayName)
+    }
+
+    pub fn mail(&self) -> Option<&str> {
+        self.get(IdField::Mail)
+    }
+
+    pub fn employee_id(&self) -> Option<&str> {
+        self.get(IdField::EmployeeId)
+    }
+
+    pub fn description(&self) -> Option<&str> {
+        self.get(IdField::Description)
     }
 
     /// The values for evidence, with the attribute names they came from.
     pub fn evidence(&self) -> Vec<(&'static str, &str)> {
-        [
-            ("givenName", &self.given_name),
-            ("sn", &self.surname),
-            ("displayName", &self.display_name),
-            ("mail", &self.mail),
-            ("employeeNumber", &self.employee_id),
-            ("description", &self.description),
-        ]
-        .into_iter()
-        .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))
-        .collect()
+        self.parts().map(|(f, v)| (f.evidence_key(), v)).collect()
     }
 }
 
 impl Account {
+    /// The DN, [`dn::normalize`](crate::directory::dn::normalize)d (made when asked for, so that
+    /// every account does not hold a second copy).
+    pub fn ndn(&self) -> String {
+        crate::directory::dn::normalize(&self.dn)
+    }
+
     /// The RID of the account's SID (AD).
     pub fn rid(&self) -> Option<u32> {
         self.sid
             .as_ref()
             .ok()
-            .and_then(|s| s.as_ref())
+            .and_then(|s| s.as_deref())
             .and_then(Sid::rid)
     }
 
     /// A raw value kept for evidence.
     pub fn raw_value(&self, key: &str) -> Option<&str> {
-        self.raw
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, v)| v.as_str())
+        self.raw.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
     }
 }
 

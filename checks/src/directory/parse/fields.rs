@@ -1,7 +1,7 @@
 //! Reading an entry's attributes into facts: required or optional values, values kept for
 //! evidence, and values taken out of the entry as they are read.
 
-use super::{BadValue, Entry, Val};
+use super::{BadValue, Entry, RawKey, Val};
 
 pub(super) fn opt<T>(
     e: &Entry,
@@ -45,14 +45,14 @@ pub(super) fn take_all(e: &mut Entry, name: &str) -> Vec<String> {
 
 /// Parses an optional value and keeps it for evidence under `key`.
 pub(super) fn keep<T>(
-    raw: &mut Vec<(&'static str, String)>,
-    key: &'static str,
+    raw: &mut Vec<(RawKey, String)>,
+    key: RawKey,
     value: Option<String>,
     f: impl Fn(&str, &str) -> Val<T>,
 ) -> Val<Option<T>> {
     match value {
         Some(v) => {
-            let parsed = f(key, &v).map(Some);
+            let parsed = f(key.name(), &v).map(Some);
             raw.push((key, v));
             parsed
         }

@@ -6,7 +6,9 @@ mod ad;
 mod collector;
 mod facts;
 mod fields;
+mod members;
 mod openldap;
+mod packed;
 mod sid;
 #[cfg(test)]
 mod tests;
@@ -15,12 +17,16 @@ mod values;
 pub use ad::{ad_account, ad_domain_policy, ad_group, ad_pso};
 pub use caretaker_transports::ldap::Entry;
 pub use collector::Collector;
-pub use facts::{Account, Facts, Group, Identity, NoPassword, Policy, PolicySource, Raw};
+pub use facts::{
+    Account, Facts, Group, Groups, IdField, Identity, NoPassword, Policy, PolicySource, Raw,
+    RawKey, RawValues,
+};
 pub use openldap::{openldap_account, ppolicy, PERMANENTLY_LOCKED};
+pub use packed::Packed;
 pub use sid::{parse_sid, Sid};
 pub use values::{
     human_duration, parse_ad_interval, parse_bool, parse_filetime, parse_generalized_time,
-    parse_i64, parse_u32, parse_uac, BadValue, Interval, Val,
+    parse_i64, parse_u32, parse_uac, BadParts, BadValue, Interval, Val,
 };
 
 /// Interprets what the probe read (the entries of `raw.entries` are copied; the probe itself

@@ -3,10 +3,11 @@
 use super::fields::{keep, opt, record, take};
 use super::values::parse_seconds_or_never;
 use super::{
-    parse_bool, parse_generalized_time, parse_u32, Account, BadValue, Entry, Identity, Policy,
-    PolicySource,
+    parse_bool, parse_generalized_time, parse_u32, Account, BadValue, Entry, Groups, Identity,
+    Policy, PolicySource, RawKey, RawValues,
 };
 use crate::directory::dn;
+use std::sync::Arc;
 
 /// `pwdAccountLockedTime` value meaning "locked until an administrator unlocks it".
 pub const PERMANENTLY_LOCKED: &str = "000001010000Z";
@@ -95,18 +96,18 @@ pub fn openldap_account(mut e: Entry) -> Account {
     let locked = take(&mut e, "pwdaccountlockedtime");
     let enabled = Ok(locked.as_deref().map(str::trim) != Some(PERMANENTLY_LOCKED));
     if let Some(l) = locked {
-        raw.push(("pwdAccountLockedTime", l));
+        raw.push((RawKey::PwdAccountLockedTime, l));
     }
     let last_success = keep(
         &mut raw,
-        "pwdLastSuccess",
+        RawKey::PwdLastSuccess,
         take(&mut e, "pwdlastsuccess"),
         parse_generalized_time,
     );
     let last_logon = match last_success {
         Ok(None) => keep(
             &mut raw,
-            "authTimestamp",
+            RawKey::AuthTimestamp,
             take(&mut e, "authtimestamp"),
             parse_generalized_time,
         ),
@@ -114,7 +115,7 @@ pub fn openldap_account(mut e: Entry) -> Account {
     };
     let created = keep(
         &mut raw,
-        "createTimestamp",
+        RawKey::CreateTimestamp,
         take(&mut e, "createtimestamp"),
         parse_generalized_time,
     );
@@ -128,18 +129,17 @@ pub fn openldap_account(mut e: Entry) -> Account {
     let identity = Identity::take(&mut e, true);
     Account {
         identity,
-        ndn: dn::normalize(&e.dn),
         name,
         enabled,
         password_not_required: Ok(false),
         never_expires: Ok(false),
         last_logon,
         created,
-        groups: Vec::new(),
+        groups: Groups::default(),
         sid: Ok(None),
         primary_group: None,
-        policy: take(&mut e, "pwdpolicysubentry"),
-        raw,
+        policy: take(&mut e, "pwdpolicysubentry").map(Arc::from),
+        raw: RawValues::new(raw.iter().map(|(k, v)| (*k, v.as_str()))),
         dn: e.dn,
     }
 }

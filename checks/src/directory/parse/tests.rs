@@ -134,3 +134,79 @@ fn bad_values_say_what_was_read() {
             <= 65
     );
 }
+
+/// Every account is kept until the judging, so a directory of 50,000 must not cost much each:
+/// accounts with the same groups share one list, each group's DN is held once, and the account
+/// itself stays small.
+#[test]
+fn accounts_share_group_lists_and_stay_small() {
+    use std::sync::Arc;
+    for raw in [
+        crate::directory::tests::ol_raw(),
+        crate::directory::tests::ad_raw(),
+    ] {
+        let f = facts(&raw);
+        let mut pairs = 0;
+        for (i, a) in f.accounts.iter().enumerate() {
+            for b in f.accounts.iter().skip(i + 1) {
+                if !a.groups.is_empty() && a.groups == b.groups {
+                    assert!(Arc::ptr_eq(&a.groups, &b.groups), "{} {}", a.name, b.name);
+                    pairs += 1;
+                }
+                for g in a.groups.iter() {
+                    if let Some(h) = b.groups.iter().find(|h| h == &g) {
+                        assert!(Arc::ptr_eq(g, h), "{g}");
+                    }
+                }
+                if let (Some(p), Some(q)) = (&a.policy, &b.policy) {
+                    if p == q {
+                        assert!(Arc::ptr_eq(p, q), "{p}");
+                    }
+                }
+            }
+        }
+        assert!(
+            pairs > 0,
+            "{:?}: no two accounts share their groups",
+            raw.kind
+        );
+    }
+    assert!(
+        std::mem::size_of::<Account>() <= 224,
+        "Account is {} bytes",
+        std::mem::size_of::<Account>()
+    );
+    assert!(std::mem::size_of::<Val<bool>>() <= 16);
+}
+
+#[test]
+fn identity_and_raw_values_read_back_as_given() {
+    let id = Identity::new([
+        (IdField::Mail, "sarah.khan@riverside.sch.uk"),
+        (IdField::GivenName, "Sarah"),
+        (IdField::Surname, "  "),
+    ]);
+    assert_eq!(id.given_name(), Some("Sarah"));
+    assert_eq!(id.surname(), None);
+    assert_eq!(
+        id.evidence(),
+        vec![
+            ("givenName", "Sarah"),
+            ("mail", "sarah.khan@riverside.sch.uk")
+        ]
+    );
+    let id = id.with(IdField::GivenName, "Sara");
+    assert_eq!(id.given_name(), Some("Sara"));
+    assert_eq!(id.mail(), Some("sarah.khan@riverside.sch.uk"));
+    let raw = RawValues::new([
+        (RawKey::WhenCreated, "20230915080000.0Z"),
+        (RawKey::UserAccountControl, "544"),
+    ]);
+    assert_eq!(
+        raw.iter().collect::<Vec<_>>(),
+        vec![
+            ("whenCreated", "20230915080000.0Z"),
+            ("userAccountControl", "544")
+        ]
+    );
+}

@@ -5,9 +5,14 @@ use std::fmt;
 
 use time::{Duration, OffsetDateTime};
 
-/// A value that could not be understood, kept for the error finding.
+/// A value that could not be understood, kept for the error finding. It is one pointer wide, so
+/// that a [`Val`] costs little in each of many accounts; its parts are read through `Deref`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BadValue {
+pub struct BadValue(Box<BadParts>);
+
+/// What a [`BadValue`] says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadParts {
     /// The attribute, as the directory names it (`userAccountControl`).
     pub attr: String,
     /// What was read (shortened), or empty when it was missing.
@@ -16,25 +21,32 @@ pub struct BadValue {
     pub why: String,
 }
 
+impl std::ops::Deref for BadValue {
+    type Target = BadParts;
+    fn deref(&self) -> &BadParts {
+        &self.0
+    }
+}
+
 impl BadValue {
     pub(super) fn new(attr: &str, value: &str, why: impl Into<String>) -> Self {
         let mut shown: String = value.chars().take(64).collect();
         if value.chars().count() > 64 {
             shown.push('…');
         }
-        BadValue {
+        BadValue(Box::new(BadParts {
             attr: attr.to_string(),
             value: shown,
             why: why.into(),
-        }
+        }))
     }
 
     pub(super) fn missing(attr: &str) -> Self {
-        BadValue {
+        BadValue(Box::new(BadParts {
             attr: attr.to_string(),
             value: String::new(),
             why: "could not be read (missing, or caretaker's account may not read it)".into(),
-        }
+        }))
     }
 }
 
