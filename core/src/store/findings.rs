@@ -111,6 +111,79 @@ fn text_hash(severity: &str, summary: &str, evidence: &str, remediation: Option<
     h.finalize().to_vec()
 }
 
+/// The code a status is kept as in `results` (0 and 1, the commonest, take no room at all in
+/// SQLite's record format); the view `findings` turns them back into words.
+pub(super) const STATUS_CODES: [(Status, i64); 5] = [
+    (Status::Pass, 0),
+    (Status::Fail, 1),
+    (Status::Warn, 2),
+    (Status::Error, 3),
+    (Status::Waived, 4),
+];
+
+/// The code of the status written `word` (see [`STATUS_CODES`]).
+fn status_code(word: &str) -> rusqlite::Result<i64> {
+    STATUS_CODES
+        .iter()
+        .find(|(s, _)| s.as_str() == word)
+        .map(|(_, c)| *c)
+        .ok_or_else(|| rusqlite::Error::ToSqlConversionFailure(format!("status {word:?}").into()))
+}
+
+/// The status kept as `code` (see [`STATUS_CODES`]).
+pub(super) fn status_of(code: i64) -> Option<Status> {
+    STATUS_CODES
+        .iter()
+        .find(|(_, c)| *c == code)
+        .map(|(s, _)| *s)
+}
+
+/// The numbers of `sentence`, in order, joined by commas (what a result keeps of a sentence
+/// whose numbers moved).
+fn numbers_of(sentence: &str) -> String {
+    let mut out = String::new();
+    let mut in_number = false;
+    for c in sentence.chars() {
+        if c.is_ascii_digit() {
+            if !in_number && !out.is_empty() {
+                out.push(',');
+            }
+            out.push(c);
+            in_number = true;
+        } else {
+            in_number = false;
+        }
+    }
+    out
+}
+
+/// `sentence` with its numbers, in order, made `numbers` ([`numbers_of`] of the night's
+/// sentence); None when they do not fit.
+pub(super) fn with_numbers(sentence: &str, numbers: &str) -> Option<String> {
+    let mut given = (!numbers.is_empty())
+        .then(|| numbers.split(','))
+        .into_iter()
+        .flatten();
+    let mut out = String::with_capacity(sentence.len());
+    let mut in_number = false;
+    for c in sentence.chars() {
+        if c.is_ascii_digit() {
+            if !in_number {
+                let n = given.next()?;
+                if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
+                    return None;
+                }
+                out.push_str(n);
+            }
+            in_number = true;
+        } else {
+            in_number = false;
+            out.push(c);
+        }
+    }
+    given.next().is_none().then_some(out)
+}
+
 /// `sentence` with every run of digits made one `#`: two sentences that differ only in their
 /// numbers ("for 12 days", "for 13 days") are the same sentence.
 fn numbers_masked(sentence: &str) -> String {
@@ -236,7 +309,14 @@ impl<'t> Keeper<'t> {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?
             .execute(params![
-                run_id, id, subject, row.status, text, observed, said, varying
+                run_id,
+                id,
+                subject,
+                status_code(row.status)?,
+                text,
+                observed,
+                said,
+                varying
             ])?;
         Ok(())
     }
@@ -333,7 +413,7 @@ impl<'t> Keeper<'t> {
                 if let Some(differences) = base.differences(row, &stable, json.len()) {
                     varying.extend(differences);
                     varying.sort_by_key(|(i, _)| *i);
-                    let sentence = (base.summary != row.summary).then(|| row.summary.to_string());
+                    let sentence = (base.summary != row.summary).then(|| numbers_of(row.summary));
                     return Ok((base.id, sentence));
                 }
             }
@@ -430,9 +510,9 @@ impl<'t> Keeper<'t> {
 
 /// The columns [`read_finding`] reads, in its order (the view `findings`).
 pub(super) const FINDING_COLUMNS: &str = "check_id, target_kind, target_name, target_scope, \
-     status, severity, summary, evidence, remediation, clauses, observed, varying";
+     status, severity, summary, evidence, remediation, clauses, observed, varying, said";
 /// How many columns [`FINDING_COLUMNS`] names: a query's next column is at this index.
-pub(super) const FINDING_COLUMN_COUNT: usize = 12;
+pub(super) const FINDING_COLUMN_COUNT: usize = 13;
 
 /// A finding's columns as stored, not yet checked.
 pub(super) struct RawFinding {
@@ -448,6 +528,7 @@ pub(super) struct RawFinding {
     clauses: String,
     observed: Value,
     varying: Option<String>,
+    said: Option<String>,
 }
 
 /// A row of [`FINDING_COLUMNS`] (from column `0`).
@@ -465,6 +546,7 @@ pub(super) fn read_finding(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawFinding
         clauses: r.get(9)?,
         observed: r.get(10)?,
         varying: r.get(11)?,
+        said: r.get(12)?,
     })
 }
 
@@ -482,7 +564,11 @@ pub(super) fn to_finding(raw: RawFinding, run_id: i64) -> Result<Finding, StoreE
         status: Status::parse(&raw.status).ok_or_else(|| corrupt("status", &raw.status))?,
         severity: Severity::parse(&raw.severity)
             .ok_or_else(|| corrupt("severity", &raw.severity))?,
-        summary: raw.summary,
+        summary: match &raw.said {
+            None => raw.summary,
+            Some(numbers) => with_numbers(&raw.summary, numbers)
+                .ok_or_else(|| corrupt("sentence's numbers", numbers))?,
+        },
         evidence: join(&raw.evidence, raw.observed, raw.varying.as_deref())
             .map_err(|e| corrupt("evidence", &e))?,
         remediation: raw.remediation,
@@ -800,22 +886,45 @@ mod tests {
         let read = nights(&store, &written);
         assert_eq!(read, written, "every night reads back value for value");
         assert_eq!(count(&store, "texts"), 1);
-        // What SQL reads of the sentence is the night's own too (the filter log, a cell's history).
-        let said: Vec<String> = store
+        // Each night keeps only the sentence's numbers.
+        let said: Vec<Option<String>> = store
             .lock()
-            .prepare("SELECT summary FROM findings ORDER BY run_id")
+            .prepare("SELECT said FROM results ORDER BY run_id")
             .unwrap()
             .query_map([], |r| r.get(0))
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap();
         assert_eq!(said.len(), 31);
-        assert!(said[30].contains("for 39 days"), "{}", said[30]);
+        assert_eq!(said[0], None);
+        assert_eq!(said[30].as_deref(), Some("39"));
         // A sentence with other words is another text.
         let mut other = written[0][0].clone();
         other.summary = "Virus protection on this computer is turned off.".into();
         nights(&store, &[vec![other]]);
         assert_eq!(count(&store, "texts"), 2);
+    }
+
+    #[test]
+    fn a_sentence_takes_back_only_as_many_numbers_as_it_has() {
+        let s = "21 of 23 pupil accounts never lock, 4.5 a day.";
+        assert_eq!(numbers_of(s), "21,23,4,5");
+        assert_eq!(
+            with_numbers(s, "22,24,4,6").as_deref(),
+            Some("22 of 24 pupil accounts never lock, 4.6 a day.")
+        );
+        for bad in ["22,24,4", "22,24,4,6,7", "22,,4,6", "22,x,4,6", ""] {
+            assert_eq!(with_numbers(s, bad), None, "{bad:?}");
+        }
+        assert_eq!(
+            with_numbers("No numbers.", "").as_deref(),
+            Some("No numbers.")
+        );
+        assert!(status_of(5).is_none());
+        for (s, c) in STATUS_CODES {
+            assert_eq!(status_of(c), Some(s));
+            assert_eq!(status_code(s.as_str()).unwrap(), c);
+        }
     }
 
     #[test]

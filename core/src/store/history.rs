@@ -76,11 +76,11 @@ impl Store {
         vantage: &str,
         runs: usize,
     ) -> Result<Vec<CellResult>, StoreError> {
-        let rows: Vec<(i64, String, String, String, String, String)> = {
+        let rows: Vec<(i64, String, String, String, String, String, Option<String>)> = {
             let conn = self.lock();
             let mut stmt = conn
                 .prepare_cached(
-                    "SELECT f.run_id, r.started_at, r.trigger, r.who, f.status, f.summary
+                    "SELECT f.run_id, r.started_at, r.trigger, r.who, f.status, f.summary, f.said
                      FROM findings f JOIN runs r ON r.id = f.run_id
                      WHERE f.target_scope = ?1 AND f.target_name = ?2
                        AND f.check_id >= 'filter.' AND f.check_id < 'filter/' AND f.check_id != ?3
@@ -105,6 +105,7 @@ impl Store {
                             r.get(3)?,
                             r.get(4)?,
                             r.get(5)?,
+                            r.get(6)?,
                         ))
                     },
                 )
@@ -116,7 +117,7 @@ impl Store {
         };
         let actions = self.filter_actions_from(vantage, first_run)?;
         let mut out: Vec<CellResult> = Vec::with_capacity(rows.len());
-        for (run, started_at, trigger, who, status, summary) in rows {
+        for (run, started_at, trigger, who, status, summary, said) in rows {
             if out.last().is_some_and(|c| c.run == run) {
                 continue;
             }
@@ -134,6 +135,16 @@ impl Store {
                     "run {run} trigger {trigger:?} is not one this version knows"
                 ))
             })?;
+            let summary = match said {
+                None => summary,
+                Some(numbers) => {
+                    super::findings::with_numbers(&summary, &numbers).ok_or_else(|| {
+                        StoreError::Corrupt(format!(
+                            "the numbers {numbers:?} do not fit the sentence of run {run}"
+                        ))
+                    })?
+                }
+            };
             out.push(CellResult {
                 run,
                 started_at,

@@ -7,14 +7,14 @@
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{row_to_run, RunRecord, RunState, StatusCounts, Store, StoreError, Verdict};
-use caretaker_checks::Status;
 
 /// The assignment that counts run `?1`'s findings by status onto its row (part of an `UPDATE
-/// runs SET ... WHERE id = ?1`).
+/// runs SET ... WHERE id = ?1`), by the codes the statuses are kept as
+/// ([`super::findings::STATUS_CODES`]: pass, fail, warn, error, waived).
 pub(super) const SET_COUNTS: &str = "(n_pass, n_fail, n_warn, n_error, n_waived) = (
-        SELECT COALESCE(SUM(status = 'pass'), 0), COALESCE(SUM(status = 'fail'), 0),
-               COALESCE(SUM(status = 'warn'), 0), COALESCE(SUM(status = 'error'), 0),
-               COALESCE(SUM(status = 'waived'), 0)
+        SELECT COALESCE(SUM(status = 0), 0), COALESCE(SUM(status = 1), 0),
+               COALESCE(SUM(status = 2), 0), COALESCE(SUM(status = 3), 0),
+               COALESCE(SUM(status = 4), 0)
         FROM results WHERE run_id = ?1)";
 
 /// A run's columns as [`row_to_run`] reads them, then its stored counts (10 to 14).
@@ -45,12 +45,12 @@ fn count_now(conn: &Connection, id: i64) -> rusqlite::Result<StatusCounts> {
     let mut stmt = conn
         .prepare_cached("SELECT status, COUNT(*) FROM results WHERE run_id = ?1 GROUP BY status")?;
     let rows = stmt.query_map(params![id], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
     })?;
     let mut counts = StatusCounts::default();
     for row in rows {
         let (s, n) = row?;
-        if let Some(s) = Status::parse(&s) {
+        if let Some(s) = super::findings::status_of(s) {
             counts.add(s, n.max(0) as u64);
         }
     }

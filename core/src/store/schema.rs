@@ -141,9 +141,10 @@ pub(super) const MIGRATIONS: &[&str] = &[
     // 7: what changed, kept once. A finding's subject (check, target, clauses) is stored once in
     // `subjects`; its words (severity, summary, evidence without what changes every night,
     // remediation) once in `texts`, found by their hash; each run's `results` point at both and
-    // keep only what is the run's own: the status, when the evidence was read (`observed`: Unix
+    // keep only what is the run's own: the status (0 pass, 1 fail, 2 warn, 3 error, 4 waived:
+    // `findings::STATUS_CODES`), when the evidence was read (`observed`: Unix
     // seconds when they give back the same text, else the text; no type, so SQLite converts
-    // neither), the sentence when only its numbers moved (`said`), and the values that differ
+    // neither), the sentence's numbers when only they moved (`said`), and the values that differ
     // from the text's (`varying`: timings, a moved date, by position). Kept in the order of
     // (run, id): a run's findings are read together without an index of their own; `id` is the
     // finding's place in its run. The old table's rows are carried over by
@@ -175,7 +176,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
         run_id INTEGER NOT NULL REFERENCES runs(id),
         id INTEGER NOT NULL,
         subject INTEGER NOT NULL REFERENCES subjects(id),
-        status TEXT NOT NULL CHECK (status IN ('pass', 'fail', 'warn', 'error', 'waived')),
+        status INTEGER NOT NULL CHECK (status BETWEEN 0 AND 4),
         text INTEGER NOT NULL REFERENCES texts(id),
         observed,
         said TEXT,
@@ -186,15 +187,18 @@ pub(super) const MIGRATIONS: &[&str] = &[
 
 /// Migration 7's second half, after the old findings are carried over: the old table goes, the
 /// indexes are made once the rows are in, and the view `findings` reads the three tables as the
-/// one table it replaces (`observed` and `varying` beside `evidence`, to be put back into it).
+/// one table it replaces (`observed` and `varying` beside `evidence`, `said` beside `summary`, to
+/// be put back into them: `findings::to_finding`).
 pub(super) const AFTER_7: &str = "DROP TABLE findings_6;
     CREATE INDEX results_by_subject ON results(subject, run_id);
     CREATE VIEW findings AS
         SELECT r.id AS id, r.run_id AS run_id, s.check_id AS check_id,
                s.target_kind AS target_kind, s.target_name AS target_name,
-               s.target_scope AS target_scope, r.status AS status, t.severity AS severity,
-               COALESCE(r.said, t.summary) AS summary, t.evidence AS evidence,
-               t.remediation AS remediation,
-               s.clauses AS clauses, s.fingerprint AS fingerprint, r.observed AS observed,
-               r.varying AS varying
+               s.target_scope AS target_scope,
+               CASE r.status WHEN 0 THEN 'pass' WHEN 1 THEN 'fail' WHEN 2 THEN 'warn'
+                             WHEN 3 THEN 'error' WHEN 4 THEN 'waived' END AS status,
+               t.severity AS severity, t.summary AS summary, t.evidence AS evidence,
+               t.remediation AS remediation, s.clauses AS clauses,
+               s.fingerprint AS fingerprint, r.observed AS observed, r.varying AS varying,
+               r.said AS said
         FROM results r JOIN subjects s ON s.id = r.subject JOIN texts t ON t.id = r.text;";
