@@ -65,6 +65,10 @@ impl Store {
     }
 }
 
+/// A filter cell's result as read: run, its start, trigger and who, status, sentence, and the
+/// sentence's numbers when they moved.
+type CellRow = (i64, String, String, String, String, String, Option<String>);
+
 impl Store {
     /// The results of page `url` tested from `vantage` in the latest `runs` runs (of any kind),
     /// newest first, one a run (the first recorded, as the filter log lists it), each with the
@@ -76,7 +80,7 @@ impl Store {
         vantage: &str,
         runs: usize,
     ) -> Result<Vec<CellResult>, StoreError> {
-        let rows: Vec<(i64, String, String, String, String, String, Option<String>)> = {
+        let rows: Vec<CellRow> = {
             let conn = self.lock();
             let mut stmt = conn
                 .prepare_cached(
