@@ -432,9 +432,9 @@ fn check_cell(state: &State, url: &str, vantage: &str, newest: i64) -> Result<us
     }
     if entries
         .iter()
-        .any(|e| e.summary.is_empty() || !e.summary.contains(url))
+        .any(|e| e.summary.is_empty() || !e.summary.contains(vantage))
     {
-        return Err("a result in the cell's history is not of that page".into());
+        return Err("a result in the cell's history is not from that vantage point".into());
     }
     Ok(entries.len())
 }

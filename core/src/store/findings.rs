@@ -130,6 +130,14 @@ fn status_code(word: &str) -> rusqlite::Result<i64> {
         .ok_or_else(|| rusqlite::Error::ToSqlConversionFailure(format!("status {word:?}").into()))
 }
 
+/// The code `status` is kept as (see [`STATUS_CODES`]).
+pub(super) fn code_of(status: Status) -> i64 {
+    STATUS_CODES
+        .iter()
+        .find(|(s, _)| *s == status)
+        .map_or(-1, |(_, c)| *c)
+}
+
 /// The status kept as `code` (see [`STATUS_CODES`]).
 pub(super) fn status_of(code: i64) -> Option<Status> {
     STATUS_CODES
@@ -923,6 +931,7 @@ mod tests {
         assert!(status_of(5).is_none());
         for (s, c) in STATUS_CODES {
             assert_eq!(status_of(c), Some(s));
+            assert_eq!(code_of(s), c);
             assert_eq!(status_code(s.as_str()).unwrap(), c);
         }
     }

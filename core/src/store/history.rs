@@ -204,7 +204,8 @@ impl Store {
 
 impl Store {
     /// When findings with this fingerprint and status were seen, across every stored run (for the
-    /// console's "first seen / last seen"). Read-only; served by the index on the fingerprint.
+    /// console's "first seen / last seen", the report's "failing since"). Read-only; served by the
+    /// index on the fingerprint, then the subject's results alone (their words left unread).
     pub fn sightings(
         &self,
         fingerprint: &str,
@@ -214,10 +215,12 @@ impl Store {
         conn.query_row(
             "SELECT s.first, (SELECT started_at FROM runs WHERE id = s.first),
                     s.last, (SELECT started_at FROM runs WHERE id = s.last), s.n
-             FROM (SELECT MIN(run_id) AS first, MAX(run_id) AS last, COUNT(DISTINCT run_id) AS n
-                   FROM findings WHERE fingerprint = ?1 AND status = ?2) s
+             FROM (SELECT MIN(r.run_id) AS first, MAX(r.run_id) AS last,
+                          COUNT(DISTINCT r.run_id) AS n
+                   FROM subjects t JOIN results r ON r.subject = t.id
+                   WHERE t.fingerprint = ?1 AND r.status = ?2) s
              WHERE s.n > 0",
-            params![fingerprint, status.as_str()],
+            params![fingerprint, super::findings::code_of(status)],
             |r| {
                 Ok(Sightings {
                     first_run: r.get(0)?,

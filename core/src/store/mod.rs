@@ -364,7 +364,8 @@ impl Store {
     }
 
     /// Per run from `first` to `last` (ids, both included): each clause its findings evidence, and
-    /// how many of them fail. One pass over those runs' findings, evidence left unread.
+    /// how many of them fail (status code 1: `findings::STATUS_CODES`). One pass over those runs'
+    /// results and their subjects; their words are left unread.
     pub fn failing_by_clause(
         &self,
         first: i64,
@@ -373,8 +374,9 @@ impl Store {
         let conn = self.lock();
         let mut stmt = conn
             .prepare_cached(
-                "SELECT run_id, clauses, SUM(status = 'fail') FROM findings
-                 WHERE run_id >= ?1 AND run_id <= ?2 GROUP BY run_id, clauses",
+                "SELECT r.run_id, s.clauses, SUM(r.status = 1) FROM results r
+                   JOIN subjects s ON s.id = r.subject
+                 WHERE r.run_id >= ?1 AND r.run_id <= ?2 GROUP BY r.run_id, s.clauses",
             )
             .map_err(|e| self.sql(e))?;
         let rows: Vec<(i64, String, i64)> = stmt
