@@ -8,7 +8,7 @@
 use std::collections::hash_map::Entry;
 use std::hash::BuildHasher;
 
-use super::Account;
+use super::{Account, Accounts};
 use crate::directory::dn;
 
 /// The groups one member is listed in, in the order they arrived; one group costs no allocation.
@@ -78,7 +78,7 @@ impl Members {
         group: usize,
         dns: impl Iterator<Item = String>,
         uids: impl Iterator<Item = String>,
-        accounts: &[Account],
+        accounts: &Accounts,
     ) {
         let gi = u32::try_from(group).unwrap_or(u32::MAX);
         for m in dns {
