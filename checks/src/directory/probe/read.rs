@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use caretaker_config::{Directory, DirectoryKind};
 use caretaker_transports::ldap::{
-    limited, paged, plain, read_one, search_failure, search_scoped, Ldap, Scope,
+    connect, limited, paged, plain, read_one, search_failure, search_scoped, Ldap, Scope,
 };
 use time::OffsetDateTime;
 
@@ -136,12 +136,15 @@ async fn read_openldap(
 ) -> Result<(), ProbeError> {
     let no_pw_filter = format!("(&{OL_USER_FILTER}(!(userPassword=*)))");
     let has_pw_filter = format!("(&{OL_USER_FILTER}(userPassword=*))");
-    // slapd keeps one paged search per connection, so everything else runs unpaged alongside
-    // the search for groups. Accounts without a password are usually few; if there are more than
-    // the server's size limit, that search is repeated with paging once the others are done.
+    // The groups are read over a connection of their own, closed once they are read: the LDAP
+    // client keeps a buffer as large as the largest entry it received (a group of every pupil)
+    // for as long as its connection lasts. The other searches run unpaged alongside (slapd keeps
+    // one paged search per connection). Accounts without a password are usually few; if there
+    // are more than the server's size limit, that search is repeated with paging afterwards.
+    let group_conn = connect(dir).await?;
     let (groups, no_pw, has_pw, config) = tokio::join!(
         paged(
-            ldap,
+            &group_conn.ldap,
             t,
             secs,
             dir.page_size,
@@ -182,6 +185,7 @@ async fn read_openldap(
             "read cn=config"
         ),
     );
+    group_conn.close().await;
     groups?;
     // What the search for accounts saw, for the policies it names and to know whether it found
     // accounts.
