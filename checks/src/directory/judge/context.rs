@@ -30,8 +30,9 @@ pub(crate) struct Ctx<'a> {
     pub(super) privileged: Vec<usize>,
     /// Configured group DNs that were not found, with the setting that names them.
     pub(super) missing_groups: Vec<(String, String)>,
-    /// Per account: why it looks shared, generic or for testing (see [`crate::directory::people`]).
-    shared: Vec<Option<String>>,
+    /// Why an account looks shared, generic or for testing (see [`crate::directory::people`]), by
+    /// account number; only those that do (usually few of many thousands).
+    shared: FastMap<usize, String>,
     pub(super) admin: GlobSet,
     /// Patterns that could not be compiled (config validation should have caught them).
     pub(super) bad_patterns: Vec<String>,
@@ -245,13 +246,14 @@ impl<'a> Ctx<'a> {
         let shared = f
             .accounts
             .iter()
-            .map(|a| {
+            .enumerate()
+            .filter_map(|(i, a)| {
                 let configured = if a.name.bytes().any(|c| c.is_ascii_uppercase() || c >= 0x80) {
                     shared.is_match(a.name.to_lowercase())
                 } else {
                     shared.is_match(&a.name)
                 };
-                people::shared_reason(a, configured)
+                people::shared_reason(a, configured).map(|why| (i, why))
             })
             .collect();
         let admin = build_globs(&dir.admin_account_patterns, false, &mut bad_patterns);
@@ -420,6 +422,6 @@ impl<'a> Ctx<'a> {
     }
 
     pub(super) fn shared_reason(&self, i: usize) -> Option<&str> {
-        self.shared.get(i).and_then(|r| r.as_deref())
+        self.shared.get(&i).map(String::as_str)
     }
 }

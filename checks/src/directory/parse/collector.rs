@@ -13,7 +13,7 @@ use super::members::Members;
 use super::openldap::{is_ol_account, is_ol_group, is_ol_policy, unique_member_dn};
 use super::{
     ad_account, ad_domain_policy, ad_group, ad_pso, openldap_account, parse_u32, ppolicy, Account,
-    Entry, Facts, Group, Groups, NoPassword, Policy, Raw,
+    Accounts, Entry, Facts, Group, Groups, NoPassword, Policy, Raw,
 };
 use crate::directory::dn;
 
@@ -40,7 +40,7 @@ fn server_facts(raw: &Raw) -> Vec<(String, String)> {
 #[derive(Debug)]
 pub struct Collector {
     kind: DirectoryKind,
-    accounts: Vec<Account>,
+    accounts: Accounts,
     groups: Vec<Group>,
     policies: Vec<Policy>,
     /// OpenLDAP: what the groups say about their members.
@@ -84,7 +84,7 @@ impl Collector {
     pub fn new(kind: DirectoryKind) -> Self {
         Collector {
             kind,
-            accounts: Vec::new(),
+            accounts: Accounts::default(),
             groups: Vec::new(),
             policies: Vec::new(),
             members: Members::default(),

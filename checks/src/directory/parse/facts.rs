@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::fields::take;
 use super::packed::Packed;
-use super::{Entry, Interval, Sid, Val};
+use super::{Accounts, Entry, Interval, Sid, Val};
 
 /// What the probe brought back, before any interpretation.
 #[derive(Debug, Clone)]
@@ -360,7 +360,7 @@ pub struct Facts {
     pub observed_at: OffsetDateTime,
     /// What the server says about itself (vendor, host name), for evidence.
     pub server: Vec<(String, String)>,
-    pub accounts: Vec<Account>,
+    pub accounts: Accounts,
     pub groups: Vec<Group>,
     /// AD: the domain policy (`None` if the domain root could not be read).
     pub domain_policy: Option<Policy>,

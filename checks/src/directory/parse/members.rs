@@ -1,14 +1,15 @@
 //! OpenLDAP group membership, worked out while the entries arrive: which groups each account and
 //! group is directly in, from the groups' `member`, `uniqueMember` and `memberUid` values.
 //!
-//! A member that is an account already read is linked to it at once (two numbers), so the large
-//! member lists of big groups (every pupil in "pupils") are never kept as text; other members
-//! (nested groups, accounts that come later) are kept until the end.
+//! A member that is an account already read is linked to it at once (two numbers), and so is an
+//! account named by groups read before it, so the large member lists of big groups (every pupil
+//! in "pupils") are not kept as text once their accounts are read; other members (nested groups,
+//! accounts not read) are kept until the end.
 
 use std::collections::hash_map::Entry;
 use std::hash::BuildHasher;
 
-use super::Account;
+use super::{Account, Accounts};
 use crate::directory::dn;
 
 /// The groups one member is listed in, in the order they arrived; one group costs no allocation.
@@ -63,7 +64,17 @@ impl Members {
         let Ok(index) = u32::try_from(index) else {
             return;
         };
-        let h = hash(&a.ndn());
+        let ndn = a.ndn();
+        // Groups read before it (OpenLDAP's groups come first) name it by DN: two numbers now,
+        // and the DN's text is let go.
+        if let Some(m) = self.by_member.remove(ndn.as_str()) {
+            self.links.extend(m.iter().map(|g| (index, g)));
+            let room = self.by_member.capacity();
+            if room > 1024 && self.by_member.len() < room / 4 {
+                self.by_member.shrink_to_fit();
+            }
+        }
+        let h = hash(&ndn);
         match self.seen.entry(h) {
             Entry::Vacant(slot) => {
                 slot.insert(index);
@@ -78,7 +89,7 @@ impl Members {
         group: usize,
         dns: impl Iterator<Item = String>,
         uids: impl Iterator<Item = String>,
-        accounts: &[Account],
+        accounts: &Accounts,
     ) {
         let gi = u32::try_from(group).unwrap_or(u32::MAX);
         for m in dns {

@@ -2,6 +2,7 @@
 //! panics on any input: a value that cannot be read becomes a [`BadValue`], which the judge reports
 //! as an `error` finding for the checks that needed it (never as a pass).
 
+mod accounts;
 mod ad;
 mod collector;
 mod facts;
@@ -14,6 +15,7 @@ mod sid;
 mod tests;
 mod values;
 
+pub use accounts::Accounts;
 pub use ad::{ad_account, ad_domain_policy, ad_group, ad_pso};
 pub use caretaker_transports::ldap::Entry;
 pub use collector::Collector;

@@ -18,7 +18,8 @@ pub use caretaker_transports::ldap::{preflight, Failure, Plan, ProbeError, Sink}
 pub use explain::Explain;
 pub use searches::{
     planned_searches, PlannedSearch, AD_ACCOUNTS_ATTRS, AD_ACCOUNTS_FILTER, AD_DOMAIN_ATTRS,
-    AD_PSO_ATTRS, AD_PSO_FILTER, OL_MAIN_ATTRS, OL_MAIN_FILTER, OL_USER_FILTER,
+    AD_PSO_ATTRS, AD_PSO_FILTER, OL_GROUP_ATTRS, OL_GROUP_FILTER, OL_MAIN_ATTRS, OL_MAIN_FILTER,
+    OL_USER_FILTER,
 };
 
 /// Reads the directory and keeps every entry of the main search in `Raw::entries` (for
@@ -31,7 +32,7 @@ pub async fn probe(dir: &Directory) -> Result<Raw, ProbeError> {
 }
 
 /// Reads the directory, handing each entry of the main search (AD: users and groups; OpenLDAP:
-/// users, groups and ppolicy entries) to `sink` as it arrives; the rest is in the returned `Raw`
+/// groups, then users and ppolicy entries) to `sink` as it arrives; the rest is in the returned `Raw`
 /// (whose `entries` stay empty). Never panics; every network step is under `dir.timeout_secs`.
 pub async fn probe_with(dir: &Directory, sink: Sink<'_>) -> Result<Raw, ProbeError> {
     let observed_at = OffsetDateTime::now_utc();

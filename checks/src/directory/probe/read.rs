@@ -1,17 +1,17 @@
 //! What the probe reads once bound: the root DSE, then Active Directory's domain policy, PSOs,
-//! users and groups, or OpenLDAP's users, groups and ppolicy entries.
+//! users and groups, or OpenLDAP's groups, then its users and ppolicy entries.
 
 use std::time::Duration;
 
 use caretaker_config::{Directory, DirectoryKind};
 use caretaker_transports::ldap::{
-    limited, paged, plain, read_one, search_failure, search_scoped, Ldap, Scope,
+    connect, limited, paged, plain, read_one, search_failure, search_scoped, Ldap, Scope,
 };
 use time::OffsetDateTime;
 
 use super::searches::{
     AD_ACCOUNTS_ATTRS, AD_ACCOUNTS_FILTER, AD_DOMAIN_ATTRS, AD_PSO_ATTRS, AD_PSO_FILTER,
-    OL_MAIN_ATTRS, OL_MAIN_FILTER, OL_USER_FILTER, ROOT_DSE_ATTRS,
+    OL_GROUP_ATTRS, OL_GROUP_FILTER, OL_MAIN_ATTRS, OL_MAIN_FILTER, OL_USER_FILTER, ROOT_DSE_ATTRS,
 };
 use super::{Failure, ProbeError, Sink};
 use crate::directory::dn;
@@ -136,37 +136,23 @@ async fn read_openldap(
 ) -> Result<(), ProbeError> {
     let no_pw_filter = format!("(&{OL_USER_FILTER}(!(userPassword=*)))");
     let has_pw_filter = format!("(&{OL_USER_FILTER}(userPassword=*))");
-    // What the main search saw, for the policies it names and to know whether it found accounts.
-    let mut policy_dns: Vec<String> = Vec::new();
-    let mut subentries: Vec<String> = Vec::new();
-    let mut accounts = 0usize;
-    let mut watch = |e: Entry| {
-        if e.has_class("pwdPolicy") {
-            policy_dns.push(dn::normalize(&e.dn));
-        } else if !is_group(&e) {
-            accounts += 1;
-            if let Some(p) = e.first("pwdpolicysubentry") {
-                if !subentries.iter().any(|s| s == p) {
-                    subentries.push(p.to_string());
-                }
-            }
-        }
-        sink(e);
-    };
-    // slapd keeps one paged search per connection, so everything else runs unpaged alongside
-    // the main search. Accounts without a password are usually few; if there are more than the
-    // server's size limit, that search is repeated with paging once the main one is done.
-    let (main, no_pw, has_pw, config) = tokio::join!(
+    // The groups are read over a connection of their own, closed once they are read: the LDAP
+    // client keeps a buffer as large as the largest entry it received (a group of every pupil)
+    // for as long as its connection lasts. The other searches run unpaged alongside (slapd keeps
+    // one paged search per connection). Accounts without a password are usually few; if there
+    // are more than the server's size limit, that search is repeated with paging afterwards.
+    let group_conn = connect(dir).await?;
+    let (groups, no_pw, has_pw, config) = tokio::join!(
         paged(
-            ldap,
+            &group_conn.ldap,
             t,
             secs,
             dir.page_size,
             &dir.base_dn,
-            OL_MAIN_FILTER,
-            OL_MAIN_ATTRS,
-            "search accounts",
-            &mut watch
+            OL_GROUP_FILTER,
+            OL_GROUP_ATTRS,
+            "search groups",
+            &mut *sink
         ),
         plain(
             ldap,
@@ -199,7 +185,38 @@ async fn read_openldap(
             "read cn=config"
         ),
     );
-    main?;
+    group_conn.close().await;
+    groups?;
+    // What the search for accounts saw, for the policies it names and to know whether it found
+    // accounts.
+    let mut policy_dns: Vec<String> = Vec::new();
+    let mut subentries: Vec<String> = Vec::new();
+    let mut accounts = 0usize;
+    let mut watch = |e: Entry| {
+        if e.has_class("pwdPolicy") {
+            policy_dns.push(dn::normalize(&e.dn));
+        } else if !is_group(&e) {
+            accounts += 1;
+            if let Some(p) = e.first("pwdpolicysubentry") {
+                if !subentries.iter().any(|s| s == p) {
+                    subentries.push(p.to_string());
+                }
+            }
+        }
+        sink(e);
+    };
+    paged(
+        ldap,
+        t,
+        secs,
+        dir.page_size,
+        &dir.base_dn,
+        OL_MAIN_FILTER,
+        OL_MAIN_ATTRS,
+        "search accounts",
+        &mut watch,
+    )
+    .await?;
     let no_pw: Vec<String> = match no_pw? {
         (0, _, entries) => entries.into_iter().map(|e| e.dn).collect(),
         (4, _, _) => {

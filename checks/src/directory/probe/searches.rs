@@ -69,8 +69,14 @@ pub const AD_ACCOUNTS_ATTRS: &[&str] = &[
 /// OpenLDAP: what counts as an account.
 pub const OL_USER_FILTER: &str =
     "(|(objectClass=person)(objectClass=posixAccount)(objectClass=account))";
-/// OpenLDAP: users, groups and ppolicy entries in one paged search.
-pub const OL_MAIN_FILTER: &str = "(|(objectClass=person)(objectClass=posixAccount)(objectClass=account)(objectClass=pwdPolicy)(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=posixGroup))";
+/// OpenLDAP: the groups, read before the accounts (a paged search of their own), so that the
+/// member list of a group of every pupil is decoded before the accounts are held in memory.
+/// An entry that is also a ppolicy entry is read with the policies.
+pub const OL_GROUP_FILTER: &str = "(&(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=posixGroup))(!(objectClass=pwdPolicy)))";
+pub const OL_GROUP_ATTRS: &[&str] = &["objectClass", "cn", "member", "uniqueMember", "memberUid"];
+/// OpenLDAP: users and ppolicy entries in one paged search, after the groups (an entry that is
+/// a group is read with the groups).
+pub const OL_MAIN_FILTER: &str = "(|(objectClass=pwdPolicy)(&(|(objectClass=person)(objectClass=posixAccount)(objectClass=account))(!(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=posixGroup)))))";
 pub const OL_MAIN_ATTRS: &[&str] = &[
     "objectClass",
     "uid",
@@ -169,7 +175,15 @@ pub fn planned_searches(kind: DirectoryKind) -> Vec<PlannedSearch> {
         }
         DirectoryKind::Openldap => {
             v.push(s(
-                "users, groups and ppolicy entries",
+                "groups",
+                "base_dn",
+                "sub",
+                OL_GROUP_FILTER,
+                OL_GROUP_ATTRS,
+                true,
+            ));
+            v.push(s(
+                "users and ppolicy entries",
                 "base_dn",
                 "sub",
                 OL_MAIN_FILTER,
