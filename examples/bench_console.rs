@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use caretaker_api::{Api, FilterLogSpan};
+use caretaker_checks::host::{ANTIVIRUS, UPDATES};
 use caretaker_checks::{Evidence, Finding, Severity, Status, Target, TargetKind};
 use caretaker_core::store::{NewRun, RunState, Store, Trigger, Verdict};
 use caretaker_core::Local;
@@ -120,7 +121,7 @@ fn rename(f: &mut Finding, from: &[(&str, &str)]) {
 /// database's dates are the night's own; a machine that keeps up installs its updates once a week,
 /// so their dates move once a week and "N days ago" goes round the week.
 fn drift(f: &mut Finding, night: usize, day: time::Date) {
-    let kept_up = f.check.as_str() == "host.updates" && f.status == Status::Pass;
+    let kept_up = f.check.as_str() == UPDATES.id && f.status == Status::Pass;
     let night = if kept_up { night % 7 } else { night };
     let grow = |s: &str| -> String {
         let mut out = String::with_capacity(s.len());
@@ -148,10 +149,12 @@ fn drift(f: &mut Finding, night: usize, day: time::Date) {
     };
     f.summary = grow(&f.summary);
     let week = day - time::Duration::days(i64::from(day.weekday().number_days_from_monday()));
-    let dated = match f.check.as_str() {
-        "host.antivirus" => Some(day),
-        "host.updates" => Some(week),
-        _ => None,
+    let dated = if f.check.as_str() == ANTIVIRUS.id {
+        Some(day)
+    } else if f.check.as_str() == UPDATES.id {
+        Some(week)
+    } else {
+        None
     };
     for (_, v) in f.evidence.values.iter_mut() {
         *v = grow(v);
