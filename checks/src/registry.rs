@@ -157,7 +157,8 @@ mod tests {
                 continue;
             }
             let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-            if !name.ends_with(".rs") || name == "tests.rs" || name == "registry.rs" {
+            let test_file = name == "tests.rs" || name.starts_with("tests_");
+            if !name.ends_with(".rs") || test_file || name == "registry.rs" {
                 continue;
             }
             let Ok(text) = std::fs::read_to_string(&p) else {
