@@ -38,9 +38,9 @@ pub(crate) fn judge(ctx: &Ctx<'_>, spec: &CheckSpec) -> Vec<Finding> {
     let missing = ctx.missing_privileged_groups();
     let (enabled, unreadable) = ctx.admin_accounts();
     let max = dir.max_admins as usize;
-    let mut names: Vec<&str> = enabled.iter().map(|(_, a)| a.name.as_str()).collect();
+    let mut names: Vec<&str> = enabled.iter().map(|(_, a)| a.name()).collect();
     names.sort_unstable_by_key(|n| n.to_lowercase());
-    let unsure: Vec<&str> = unreadable.iter().map(|(a, _)| a.name.as_str()).collect();
+    let unsure: Vec<&str> = unreadable.iter().map(|(a, _)| a.name()).collect();
     let ev = ctx
         .evidence()
         .with("count", names.len())

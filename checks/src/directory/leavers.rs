@@ -133,7 +133,7 @@ fn read_file(path: &Path) -> Result<(Vec<u8>, Option<OffsetDateTime>), String> {
 /// The logins an account may be listed under: its own, and for a separate admin account the
 /// everyday login it is named after.
 fn logins(ctx: &Ctx<'_>, a: &Account) -> Vec<String> {
-    let name = a.name.to_lowercase();
+    let name = a.name().to_lowercase();
     let mut v = vec![name.clone()];
     if ctx.is_admin_named(a) {
         for p in ADMIN_PREFIXES {
@@ -247,7 +247,7 @@ pub(crate) fn judge(ctx: &Ctx<'_>, spec: &CheckSpec) -> Vec<Finding> {
     let mut judged = 0usize;
     let mut failed = 0usize;
     for (i, a) in ctx.enabled_accounts() {
-        if ctx.is_shared(i) || !super::people::is_person(&a.identity) {
+        if ctx.is_shared(i) || !super::people::is_person(a.identity()) {
             continue;
         }
         let covering: Vec<usize> = (0..read.len())
@@ -259,7 +259,7 @@ pub(crate) fn judge(ctx: &Ctx<'_>, spec: &CheckSpec) -> Vec<Finding> {
         }
         judged += 1;
         let names = logins(ctx, a);
-        let mail = a.identity.mail().map(|m| m.trim().to_lowercase());
+        let mail = a.identity().mail().map(|m| m.trim().to_lowercase());
         // The first covering roster that lists the account, and how.
         let found = covering.iter().find_map(|&r| {
             let (by_login, by_email) = index.get(r)?;
@@ -274,8 +274,8 @@ pub(crate) fn judge(ctx: &Ctx<'_>, spec: &CheckSpec) -> Vec<Finding> {
         });
         let base = |r: &Read<'_>| {
             roster_evidence(ctx, r.cfg, r.exported)
-                .with("dn", &a.dn)
-                .with("login", &a.name)
+                .with("dn", a.dn())
+                .with("login", a.name())
         };
         let fix = format!(
             "If they have left, switch the account off: {}. If they are still here, add them to {} and export the list again.",
@@ -300,7 +300,7 @@ pub(crate) fn judge(ctx: &Ctx<'_>, spec: &CheckSpec) -> Vec<Finding> {
                         Severity::High,
                         format!(
                             "{} is not on the school's list of people from {}{}; the account is still switched on.",
-                            a.name,
+                            a.name(),
                             r.cfg.format.system(),
                             r.exported
                                 .map(|t| format!(" exported on {}", long_day(t.date())))
@@ -328,7 +328,7 @@ pub(crate) fn judge(ctx: &Ctx<'_>, spec: &CheckSpec) -> Vec<Finding> {
                                 Severity::High,
                                 format!(
                                     "{} left on {}, and the account is still switched on.",
-                                    a.name,
+                                    a.name(),
                                     long_day(*left)
                                 ),
                                 base(r).with("matched_by", how).with("leaving_date", left),
@@ -345,7 +345,7 @@ pub(crate) fn judge(ctx: &Ctx<'_>, spec: &CheckSpec) -> Vec<Finding> {
                                 format!(
                                     "{}: the leaving date of {} in the list from {} is not a date (\"{text}\").",
                                     spec.could_not,
-                                    a.name,
+                                    a.name(),
                                     r.cfg.format.system()
                                 ),
                                 base(r).with("matched_by", how),

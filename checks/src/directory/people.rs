@@ -159,7 +159,7 @@ pub fn shared_name(name: &str) -> bool {
 /// Why an account looks shared, generic or for testing, or `None` if it looks like one person's.
 /// `configured`: its name matches `shared_login_patterns`.
 pub fn shared_reason(a: &Account, configured: bool) -> Option<String> {
-    let id = &a.identity;
+    let id = &a.identity();
     let person = is_person(id);
     if let Some(d) = id.description() {
         let lower = d.to_lowercase();
@@ -188,7 +188,7 @@ pub fn shared_reason(a: &Account, configured: bool) -> Option<String> {
         // A person whose login happens to contain "test" or "temp" (j.testa, temple.e).
         return None;
     }
-    let why = match (configured, shared_name(&a.name)) {
+    let why = match (configured, shared_name(a.name())) {
         (true, _) => "matches shared_login_patterns",
         (false, true) => "looks like a shared or test login",
         (false, false) => return None,

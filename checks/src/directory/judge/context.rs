@@ -100,7 +100,7 @@ impl<'a> Ctx<'a> {
                 .iter()
                 .filter_map(|g| group_by_dn.get(&**g).copied())
                 .chain(
-                    a.primary_group
+                    a.primary_group()
                         .as_ref()
                         .and_then(|s| group_by_sid.get(&s.to_string()).copied()),
                 )
@@ -248,10 +248,14 @@ impl<'a> Ctx<'a> {
             .iter()
             .enumerate()
             .filter_map(|(i, a)| {
-                let configured = if a.name.bytes().any(|c| c.is_ascii_uppercase() || c >= 0x80) {
-                    shared.is_match(a.name.to_lowercase())
+                let configured = if a
+                    .name()
+                    .bytes()
+                    .any(|c| c.is_ascii_uppercase() || c >= 0x80)
+                {
+                    shared.is_match(a.name().to_lowercase())
                 } else {
-                    shared.is_match(&a.name)
+                    shared.is_match(a.name())
                 };
                 people::shared_reason(a, configured).map(|why| (i, why))
             })
@@ -304,14 +308,14 @@ impl<'a> Ctx<'a> {
     #[allow(clippy::type_complexity)]
     pub(crate) fn admin_accounts(
         &self,
-    ) -> (Vec<(usize, &'a Account)>, Vec<(&'a Account, &'a BadValue)>) {
+    ) -> (Vec<(usize, &'a Account)>, Vec<(&'a Account, BadValue)>) {
         let mut enabled = Vec::new();
         let mut unreadable = Vec::new();
         for (i, a) in self.f.accounts.iter().enumerate() {
             if !self.is_privileged(i) {
                 continue;
             }
-            match &a.enabled {
+            match a.enabled() {
                 Ok(true) => enabled.push((i, a)),
                 Ok(false) => {}
                 Err(bad) => unreadable.push((a, bad)),
@@ -330,7 +334,7 @@ impl<'a> Ctx<'a> {
 
     /// Whether the account's name matches `admin_account_patterns` (a separate admin account).
     pub(crate) fn is_admin_named(&self, a: &Account) -> bool {
-        self.admin.is_match(&a.name)
+        self.admin.is_match(a.name())
     }
 
     /// The time the checks judge against.
@@ -353,7 +357,11 @@ impl<'a> Ctx<'a> {
     }
 
     pub(crate) fn account_target(&self, a: &Account) -> Target {
-        Target::new(TargetKind::Account, a.name.clone(), self.dir.name.clone())
+        Target::new(
+            TargetKind::Account,
+            a.name().to_string(),
+            self.dir.name.clone(),
+        )
     }
 
     pub(super) fn is_ad(&self) -> bool {
@@ -361,11 +369,11 @@ impl<'a> Ctx<'a> {
     }
 
     pub(super) fn account_evidence(&self, a: &Account) -> Evidence {
-        let mut ev = self.evidence().with("dn", &a.dn).with("name", &a.name);
-        for (k, v) in a.raw.iter() {
+        let mut ev = self.evidence().with("dn", a.dn()).with("name", a.name());
+        for (k, v) in a.raw() {
             ev.push(k, v);
         }
-        for (k, v) in a.identity.evidence() {
+        for (k, v) in a.identity().evidence() {
             ev.push(k, v);
         }
         ev
@@ -384,12 +392,12 @@ impl<'a> Ctx<'a> {
         Finding::error(
             check,
             self.account_target(a),
-            format!("Could not check {what} for {}: {bad}.", a.name),
+            format!("Could not check {what} for {}: {bad}.", a.name()),
             ev,
         )
         .fix(format!(
             "Look at the account {} in the directory; if the value is right, tell caretaker's maintainers what was read.",
-            a.dn
+            a.dn()
         ))
     }
 
@@ -398,13 +406,13 @@ impl<'a> Ctx<'a> {
         if self.is_ad() {
             format!(
                 "samba-tool user disable {n}   (Windows PowerShell: Disable-ADAccount -Identity {n})",
-                n = sh(&a.name)
+                n = sh(a.name())
             )
         } else {
             format!(
                 "Lock it permanently (ppolicy):\nldapmodify -H {url} -D '<admin DN>' -W <<'EOF'\ndn: {dn}\nchangetype: modify\nreplace: pwdAccountLockedTime\npwdAccountLockedTime: 000001010000Z\nEOF",
                 url = self.dir.url,
-                dn = a.dn
+                dn = a.dn()
             )
         }
     }
@@ -414,7 +422,7 @@ impl<'a> Ctx<'a> {
             .accounts
             .iter()
             .enumerate()
-            .filter(|(_, a)| matches!(a.enabled, Ok(true)))
+            .filter(|(_, a)| matches!(a.enabled(), Ok(true)))
     }
 
     pub(crate) fn is_shared(&self, i: usize) -> bool {

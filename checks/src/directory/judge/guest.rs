@@ -21,7 +21,7 @@ impl<'a> Ctx<'a> {
             .fix("Set base_dn to the domain root (DC=…) so that CN=Users is searched.")];
         };
         let ev = self.account_evidence(g).with("rid", 501);
-        match &g.enabled {
+        match &g.enabled() {
             Ok(true) => vec![Finding::new(
                 GUEST,
                 self.account_target(g),

@@ -16,7 +16,7 @@ impl<'a> Ctx<'a> {
             if !self.is_shared(i) {
                 continue;
             }
-            match &a.enabled {
+            match &a.enabled() {
                 Ok(true) => {}
                 Ok(false) => continue,
                 Err(bad) => {
@@ -36,34 +36,34 @@ impl<'a> Ctx<'a> {
                 .flatten()
                 .and_then(|y| self.dir.year_groups.get(y));
             if yg.is_some_and(|y| y.exempt) {
-                exempt.push(&a.name);
+                exempt.push(a.name());
                 continue;
             }
             fails += 1;
             let bits = self.pops.get(i).copied().unwrap_or(0);
             let (summary, severity, place) = match yg {
                 Some(y) => (
-                    format!("{} is a shared login in {}; from Year 1 every pupil needs their own login.", a.name, y.name),
+                    format!("{} is a shared login in {}; from Year 1 every pupil needs their own login.", a.name(), y.name),
                     Severity::Medium,
                     y.name.clone(),
                 ),
                 None if bits & Pop::Admins.bit() != 0 => (
-                    format!("{} looks like a shared login with admin rights; every admin needs their own login.", a.name),
+                    format!("{} looks like a shared login with admin rights; every admin needs their own login.", a.name()),
                     Severity::High,
                     "admins".to_string(),
                 ),
                 None if bits & Pop::Staff.bit() != 0 => (
-                    format!("{} looks like a shared staff login; every member of staff needs their own login.", a.name),
+                    format!("{} looks like a shared staff login; every member of staff needs their own login.", a.name()),
                     Severity::High,
                     "staff".to_string(),
                 ),
                 None if bits & Pop::Pupils.bit() != 0 => (
-                    format!("{} looks like a shared pupil login; from Year 1 every pupil needs their own login.", a.name),
+                    format!("{} looks like a shared pupil login; from Year 1 every pupil needs their own login.", a.name()),
                     Severity::Medium,
                     "pupils".to_string(),
                 ),
                 None => (
-                    format!("{} looks like a shared login; everyone except the youngest pupils needs their own login.", a.name),
+                    format!("{} looks like a shared login; everyone except the youngest pupils needs their own login.", a.name()),
                     Severity::High,
                     "no population".to_string(),
                 ),
@@ -172,8 +172,8 @@ impl<'a> Ctx<'a> {
                 if self.year.get(i).copied().flatten() != Some(yi) {
                     continue;
                 }
-                match &a.enabled {
-                    Ok(true) if self.is_shared(i) => shared.push(&a.name),
+                match &a.enabled() {
+                    Ok(true) if self.is_shared(i) => shared.push(a.name()),
                     Ok(true) => individual += 1,
                     _ => disabled += 1,
                 }

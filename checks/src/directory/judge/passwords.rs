@@ -29,7 +29,7 @@ impl<'a> Ctx<'a> {
         }
         let mut failing = 0usize;
         for a in &self.f.accounts {
-            let (enabled, notreq) = match (&a.enabled, &a.password_not_required) {
+            let (enabled, notreq) = match (&a.enabled(), &a.password_not_required()) {
                 (Ok(e), Ok(n)) => (*e, *n),
                 (Err(bad), _) | (_, Err(bad)) => {
                     out.push(self.account_error(
@@ -53,19 +53,19 @@ impl<'a> Ctx<'a> {
                     .map(|u| (u & !0x20).to_string())
                     .unwrap_or_else(|| "<value without 0x20>".into());
                 (
-                    format!("{} can be used with no password at all.", a.name),
+                    format!("{} can be used with no password at all.", a.name()),
                     format!(
                         "Set a strong password, then require one: samba-tool user setpassword {n}, then\n{}\n(Windows PowerShell: Set-ADUser {n} -PasswordNotRequired $false)",
-                        self.ldapmodify(&a.dn, &[("userAccountControl", fixed)]),
-                        n = sh(&a.name)
+                        self.ldapmodify(a.dn(), &[("userAccountControl", fixed)]),
+                        n = sh(a.name())
                     ),
                 )
             } else {
                 (
-                    format!("{} has no password set, so it is not protected by one.", a.name),
+                    format!("{} has no password set, so it is not protected by one.", a.name()),
                     format!(
                         "Give it its own strong password: ldappasswd -H {} -D '<admin DN>' -W -S '{}', or lock it if nobody uses it.",
-                        self.dir.url, a.dn
+                        self.dir.url, a.dn()
                     ),
                 )
             };
@@ -107,8 +107,8 @@ impl<'a> Ctx<'a> {
         let mut out = Vec::new();
         let mut names: Vec<&str> = Vec::new();
         for a in &self.f.accounts {
-            match (&a.enabled, &a.never_expires) {
-                (Ok(true), Ok(true)) => names.push(&a.name),
+            match (&a.enabled(), &a.never_expires()) {
+                (Ok(true), Ok(true)) => names.push(a.name()),
                 (Ok(_), Ok(_)) => {}
                 // One error per account, so that it has a target of its own beside the pass.
                 (Err(bad), _) | (_, Err(bad)) => out.push(self.account_error(

@@ -47,7 +47,7 @@ impl<'a> Ctx<'a> {
             .who
             .iter()
             .filter_map(|i| self.f.accounts.get(*i))
-            .map(|a| a.name.as_str())
+            .map(|a| a.name())
             .collect();
         ev.push(
             "example_members",
@@ -83,7 +83,7 @@ impl<'a> Ctx<'a> {
             .who
             .iter()
             .filter_map(|i| self.f.accounts.get(*i))
-            .map(|a| a.name.as_str())
+            .map(|a| a.name())
             .collect();
         names.sort_unstable_by_key(|n| n.to_lowercase());
         let shown = 3;

@@ -49,7 +49,7 @@ impl<'a> Ctx<'a> {
                 PRIVILEGED,
                 a,
                 "whether this admin account is switched on",
-                bad,
+                &bad,
             ));
         }
         let admins: Vec<(usize, &Account, usize)> = enabled
@@ -64,7 +64,7 @@ impl<'a> Ctx<'a> {
         // are indexed (a later account of the same name wins, as in a map of every account).
         let wanted: HashSet<String> = admins
             .iter()
-            .flat_map(|(_, a, _)| people::admin_convention(&a.name))
+            .flat_map(|(_, a, _)| people::admin_convention(a.name()))
             .map(|(base, _)| base)
             .collect();
         let by_name: HashMap<String, usize> = if wanted.is_empty() {
@@ -75,7 +75,7 @@ impl<'a> Ctx<'a> {
                 .iter()
                 .enumerate()
                 .filter_map(|(i, a)| {
-                    let n = a.name.to_lowercase();
+                    let n = a.name().to_lowercase();
                     wanted.contains(&n).then_some((n, i))
                 })
                 .collect()
@@ -89,7 +89,7 @@ impl<'a> Ctx<'a> {
         let separate_ones: Vec<String> = admins
             .iter()
             .zip(&separate)
-            .filter_map(|((_, a, _), why)| why.as_ref().map(|w| format!("{} ({w})", a.name)))
+            .filter_map(|((_, a, _), why)| why.as_ref().map(|w| format!("{} ({w})", a.name())))
             .collect();
         for ((i, a, g), why) in admins.iter().zip(&separate) {
             if why.is_some() {
@@ -134,12 +134,12 @@ impl<'a> Ctx<'a> {
             // An admin account of this person's that already exists (adm.x for x).
             let partner = self.f.accounts.iter().enumerate().find(|(j, b)| {
                 j != i
-                    && people::admin_convention(&b.name)
+                    && people::admin_convention(b.name())
                         .iter()
-                        .any(|(base, _)| base.eq_ignore_ascii_case(&a.name))
+                        .any(|(base, _)| base.eq_ignore_ascii_case(a.name()))
             });
             if let Some((_, b)) = partner {
-                ev.push("admin_account", &b.name);
+                ev.push("admin_account", b.name());
             }
             // Take the account out of the group that gives it the rights (the first one on the way).
             let from = via.first().copied().or(group);
@@ -147,13 +147,13 @@ impl<'a> Ctx<'a> {
                 format!(
                     "samba-tool group removemembers {} {}",
                     sh(from.map(|g| g.name.as_str()).unwrap_or(gname.as_str())),
-                    sh(&a.name)
+                    sh(a.name())
                 )
             } else {
                 let gdn = from.map(|g| g.dn.clone()).unwrap_or_default();
                 format!(
                     "ldapmodify -H {} -D '<admin DN>' -W <<'EOF'\ndn: {gdn}\nchangetype: modify\ndelete: member\nmember: {}\nEOF\n(for a groupOfUniqueNames delete the uniqueMember value; for a posixGroup, memberUid: {})",
-                    self.dir.url, a.dn, a.name
+                    self.dir.url, a.dn(), a.name()
                 )
             };
             out.push(
@@ -162,22 +162,22 @@ impl<'a> Ctx<'a> {
                     self.account_target(a),
                     Status::Fail,
                     Severity::High,
-                    format!("{} is {role} but uses the same account every day: there is no separate admin account.", a.name),
+                    format!("{} is {role} but uses the same account every day: there is no separate admin account.", a.name()),
                     ev,
                 )
                 .fix(match partner {
                     Some((_, b)) => format!(
                         "{} already has a separate admin account, {}: use it for admin work only, and take admin rights off the everyday account:\n{remove}",
-                        a.name, b.name
+                        a.name(), b.name()
                     ),
                     None => format!(
                         "Create a separate admin account (e.g. adm.{}) for admin work only, then take admin rights off the everyday account:\n{remove}",
-                        a.name
+                        a.name()
                     ),
                 }),
             );
         }
-        let names: Vec<&str> = admins.iter().map(|(_, a, _)| a.name.as_str()).collect();
+        let names: Vec<&str> = admins.iter().map(|(_, a, _)| a.name()).collect();
         let groups = self.privileged_group_names();
         // How many hold admin rights is a check of its own (directory.admin-count).
         if fails == 0 && priv_missing.is_empty() {
@@ -219,10 +219,10 @@ impl<'a> Ctx<'a> {
         if self.is_ad() && a.rid() == Some(500) {
             return Some("the built-in Administrator account".into());
         }
-        if self.admin.is_match(&a.name) {
+        if self.admin.is_match(a.name()) {
             return Some("its name matches admin_account_patterns".into());
         }
-        for (base, affix) in people::admin_convention(&a.name) {
+        for (base, affix) in people::admin_convention(a.name()) {
             if let Some(b) = by_name
                 .get(&base)
                 .filter(|j| **j != i)
@@ -230,7 +230,7 @@ impl<'a> Ctx<'a> {
             {
                 return Some(format!(
                     "named after the everyday account {} with \"{affix}\"",
-                    b.name
+                    b.name()
                 ));
             }
         }
@@ -248,10 +248,10 @@ impl<'a> Ctx<'a> {
             if self.is_privileged(j) && b_bits & everyday == 0 {
                 continue;
             }
-            if let Some(how) = people::same_person(&a.identity, &b.identity) {
+            if let Some(how) = people::same_person(a.identity(), b.identity()) {
                 return Some(format!(
                     "the admin account of {}, recognised by {how}",
-                    b.name
+                    b.name()
                 ));
             }
         }

@@ -31,7 +31,7 @@ impl<'a> Ctx<'a> {
                 .f
                 .accounts
                 .iter()
-                .any(|a| matches!(a.last_logon, Ok(Some(_))));
+                .any(|a| matches!(a.last_logon(), Ok(Some(_))));
             if !any_tracked && !self.f.accounts.is_empty() {
                 return vec![Finding::new(
                     STALE_ACCOUNTS,
@@ -48,7 +48,7 @@ impl<'a> Ctx<'a> {
         }
         let mut stale = 0usize;
         for (_, a) in self.enabled_accounts() {
-            let last = match &a.last_logon {
+            let last = match &a.last_logon() {
                 Ok(l) => *l,
                 Err(bad) => {
                     out.push(self.account_error(
@@ -66,15 +66,15 @@ impl<'a> Ctx<'a> {
                     if days <= stale_days + slack {
                         continue;
                     }
-                    format!("{} has not logged on for {days} days; if they have left, disable the account.", a.name)
+                    format!("{} has not logged on for {days} days; if they have left, disable the account.", a.name())
                 }
-                None => match &a.created {
+                None => match &a.created() {
                     Ok(Some(c)) => {
                         let days = (self.now - *c).whole_days();
                         if days <= stale_days {
                             continue;
                         }
-                        format!("{} has never logged on since the account was made {days} days ago; if it is not needed, disable it.", a.name)
+                        format!("{} has never logged on since the account was made {days} days ago; if it is not needed, disable it.", a.name())
                     }
                     Ok(None) => continue,
                     Err(bad) => {

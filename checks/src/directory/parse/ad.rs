@@ -5,8 +5,8 @@ use super::fields::{keep, opt, record, req, take, take_all};
 use super::values::parse_ad_max_age;
 use super::{
     parse_ad_interval, parse_bool, parse_filetime, parse_generalized_time, parse_sid, parse_u32,
-    parse_uac, Account, BadValue, Entry, Group, Identity, Policy, PolicySource, RawKey, RawValues,
-    Sid, Val,
+    parse_uac, Account, AccountParts, BadValue, Entry, Group, Identity, Policy, PolicySource,
+    RawKey, Sid, Val,
 };
 use crate::directory::dn;
 use std::sync::Arc;
@@ -186,14 +186,9 @@ pub fn ad_account(mut e: Entry) -> Account {
         parse_generalized_time,
     );
     let sid = first_sid(&e);
-    let primary_group = match (
-        &sid,
-        e.first("primarygroupid")
-            .and_then(|p| p.trim().parse::<u32>().ok()),
-    ) {
-        (Ok(Some(s)), Some(rid)) => Some(Box::new(s.with_rid(rid))),
-        _ => None,
-    };
+    let primary_rid = e
+        .first("primarygroupid")
+        .and_then(|p| p.trim().parse::<u32>().ok());
     let name = take(&mut e, "samaccountname").unwrap_or_else(|| dn::first_rdn_value(&e.dn));
     let groups = take_all(&mut e, "memberof")
         .into_iter()
@@ -201,7 +196,7 @@ pub fn ad_account(mut e: Entry) -> Account {
         .collect();
     let policy = take(&mut e, "msds-resultantpso").map(Arc::from);
     let identity = Identity::take(&mut e, false);
-    Account {
+    AccountParts {
         dn: e.dn,
         name,
         identity,
@@ -211,11 +206,12 @@ pub fn ad_account(mut e: Entry) -> Account {
         last_logon,
         created,
         groups,
-        sid: sid.map(|s| s.map(Box::new)),
-        primary_group,
+        sid,
+        primary_rid,
         policy,
-        raw: RawValues::new(raw.iter().map(|(k, v)| (*k, v.as_str()))),
+        raw,
     }
+    .into()
 }
 
 /// One AD group.

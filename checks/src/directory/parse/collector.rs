@@ -215,9 +215,9 @@ impl Collector {
             for (i, a) in accounts.iter_mut().enumerate() {
                 let ndn = a.ndn();
                 if no_pw.contains(&ndn) {
-                    a.password_not_required = Ok(true);
+                    a.set_no_password();
                 }
-                members.of_account(i, &ndn, &a.name, &mut links, &mut direct);
+                members.of_account(i, &ndn, a.name(), &mut links, &mut direct);
                 dns.clear();
                 for g in direct.iter().filter_map(|gi| group_ndns.get(*gi)) {
                     if !dns.contains(g) {

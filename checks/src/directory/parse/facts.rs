@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::fields::take;
 use super::packed::Packed;
-use super::{Accounts, Entry, Interval, Sid, Val};
+use super::{Accounts, BadValue, Entry, Interval, Sid, Val};
 
 /// What the probe brought back, before any interpretation.
 #[derive(Debug, Clone)]
@@ -50,10 +50,9 @@ pub enum NoPassword {
 /// list, and every group's DN is held once (the collector interns them).
 pub type Groups = Arc<[Arc<str>]>;
 
-/// One account (a user in AD; a posixAccount / inetOrgPerson / account in OpenLDAP). Kept small:
-/// a directory may hold tens of thousands, and every one is kept until the judging.
+/// An account as the parsers read it, before it is packed into an [`Account`].
 #[derive(Debug, Clone, PartialEq)]
-pub struct Account {
+pub struct AccountParts {
     pub dn: String,
     /// `sAMAccountName` or `uid` (else the first RDN's value).
     pub name: String,
@@ -70,15 +69,194 @@ pub struct Account {
     /// Groups this account is directly in, normalized DNs.
     pub groups: Groups,
     /// AD: objectSid.
-    pub sid: Val<Option<Box<Sid>>>,
-    /// AD: the primary group's SID (from primaryGroupID).
-    pub primary_group: Option<Box<Sid>>,
+    pub sid: Val<Option<Sid>>,
+    /// AD: the primary group's RID (primaryGroupID).
+    pub primary_rid: Option<u32>,
     /// AD: msDS-ResultantPSO; OpenLDAP: pwdPolicySubentry (as read).
     pub policy: Option<Arc<str>>,
-    /// The raw values behind the flags, for evidence: (`userAccountControl`, `544`).
-    pub raw: RawValues,
+    /// The raw values behind the flags, for evidence, in the order read.
+    pub raw: Vec<(RawKey, String)>,
     /// Who the entry says the account belongs to (names, mail, employee number, description).
     pub identity: Identity,
+}
+
+/// One account (a user in AD; a posixAccount / inetOrgPerson / account in OpenLDAP). Kept small:
+/// a directory may hold tens of thousands, and every one is kept until the judging. The DN, the
+/// name and the raw values share one allocation; what could not be read is kept apart, behind one
+/// pointer that is empty for almost every account.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Account {
+    /// Key 0: the DN; key 1: the name; keys from [`RAW_KEY`]: the raw values, in the order read.
+    text: Packed,
+    identity: Identity,
+    /// Groups this account is directly in, normalized DNs.
+    pub groups: Groups,
+    /// AD: msDS-ResultantPSO; OpenLDAP: pwdPolicySubentry (as read).
+    pub policy: Option<Arc<str>>,
+    last_logon: Option<OffsetDateTime>,
+    created: Option<OffsetDateTime>,
+    sid: Option<Box<Sid>>,
+    primary_rid: Option<u32>,
+    /// [`ENABLED`], [`NOT_REQUIRED`], [`NEVER_EXPIRES`].
+    flags: u8,
+    unread: Option<Box<Unread>>,
+}
+
+const ENABLED: u8 = 1;
+const NOT_REQUIRED: u8 = 2;
+const NEVER_EXPIRES: u8 = 4;
+/// The first key of the raw values in an account's [`Packed`] text.
+const RAW_KEY: u8 = 2;
+
+/// Which of an account's facts could not be read, and why.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Unread {
+    enabled: Option<BadValue>,
+    password_not_required: Option<BadValue>,
+    never_expires: Option<BadValue>,
+    last_logon: Option<BadValue>,
+    created: Option<BadValue>,
+    sid: Option<BadValue>,
+}
+
+/// The value, or (the value's default, and the reason it could not be read).
+fn split<T: Default>(v: Val<T>) -> (T, Option<BadValue>) {
+    match v {
+        Ok(t) => (t, None),
+        Err(e) => (T::default(), Some(e)),
+    }
+}
+
+/// The value kept, unless the reason it could not be read was kept instead.
+fn join<T>(v: T, bad: Option<&BadValue>) -> Val<T> {
+    match bad {
+        Some(e) => Err(e.clone()),
+        None => Ok(v),
+    }
+}
+
+impl From<AccountParts> for Account {
+    fn from(p: AccountParts) -> Account {
+        let mut unread = Unread::default();
+        let mut flags = 0;
+        for (v, bit, slot) in [
+            (p.enabled, ENABLED, &mut unread.enabled),
+            (
+                p.password_not_required,
+                NOT_REQUIRED,
+                &mut unread.password_not_required,
+            ),
+            (p.never_expires, NEVER_EXPIRES, &mut unread.never_expires),
+        ] {
+            let (on, bad) = split(v);
+            if on {
+                flags |= bit;
+            }
+            *slot = bad;
+        }
+        let (last_logon, bad) = split(p.last_logon);
+        unread.last_logon = bad;
+        let (created, bad) = split(p.created);
+        unread.created = bad;
+        let (sid, bad) = split(p.sid);
+        unread.sid = bad;
+        let text = Packed::new(
+            [(0, p.dn.as_str()), (1, p.name.as_str())]
+                .into_iter()
+                .chain(p.raw.iter().map(|(k, v)| (RAW_KEY + *k as u8, v.as_str()))),
+        );
+        Account {
+            text,
+            identity: p.identity,
+            groups: p.groups,
+            policy: p.policy,
+            last_logon,
+            created,
+            sid: sid.map(Box::new),
+            primary_rid: p.primary_rid,
+            flags,
+            unread: (unread != Unread::default()).then(|| Box::new(unread)),
+        }
+    }
+}
+
+impl Account {
+    pub fn dn(&self) -> &str {
+        self.text.get(0).unwrap_or_default()
+    }
+
+    /// `sAMAccountName` or `uid` (else the first RDN's value).
+    pub fn name(&self) -> &str {
+        self.text.get(1).unwrap_or_default()
+    }
+
+    fn flag(&self, bit: u8, bad: Option<&BadValue>) -> Val<bool> {
+        join(self.flags & bit != 0, bad)
+    }
+
+    fn unread(&self, pick: impl Fn(&Unread) -> Option<&BadValue>) -> Option<&BadValue> {
+        self.unread.as_deref().and_then(pick)
+    }
+
+    /// AD: ACCOUNTDISABLE is clear; OpenLDAP: not permanently locked.
+    pub fn enabled(&self) -> Val<bool> {
+        self.flag(ENABLED, self.unread(|u| u.enabled.as_ref()))
+    }
+
+    /// AD: PASSWD_NOTREQD; OpenLDAP: no `userPassword`.
+    pub fn password_not_required(&self) -> Val<bool> {
+        self.flag(
+            NOT_REQUIRED,
+            self.unread(|u| u.password_not_required.as_ref()),
+        )
+    }
+
+    /// OpenLDAP: the account was found to have no `userPassword`.
+    pub fn set_no_password(&mut self) {
+        self.flags |= NOT_REQUIRED;
+        if let Some(u) = self.unread.as_deref_mut() {
+            u.password_not_required = None;
+        }
+    }
+
+    /// AD: DONT_EXPIRE_PASSWORD.
+    pub fn never_expires(&self) -> Val<bool> {
+        self.flag(NEVER_EXPIRES, self.unread(|u| u.never_expires.as_ref()))
+    }
+
+    /// AD: lastLogonTimestamp; OpenLDAP: pwdLastSuccess (or authTimestamp). `None`: never.
+    pub fn last_logon(&self) -> Val<Option<OffsetDateTime>> {
+        join(self.last_logon, self.unread(|u| u.last_logon.as_ref()))
+    }
+
+    /// whenCreated / createTimestamp.
+    pub fn created(&self) -> Val<Option<OffsetDateTime>> {
+        join(self.created, self.unread(|u| u.created.as_ref()))
+    }
+
+    /// AD: objectSid.
+    pub fn sid(&self) -> Val<Option<&Sid>> {
+        join(self.sid.as_deref(), self.unread(|u| u.sid.as_ref()))
+    }
+
+    /// AD: the primary group's SID (from primaryGroupID).
+    pub fn primary_group(&self) -> Option<Sid> {
+        Some(self.sid.as_deref()?.with_rid(self.primary_rid?))
+    }
+
+    /// The raw values behind the flags, for evidence: (`userAccountControl`, `544`), in the
+    /// order read.
+    pub fn raw(&self) -> impl Iterator<Item = (&'static str, &str)> + '_ {
+        self.text.iter().filter_map(|(k, v)| {
+            let key = RawKey::ALL.get(usize::from(k.checked_sub(RAW_KEY)?))?;
+            Some((key.name(), v))
+        })
+    }
+
+    /// Who the entry says the account belongs to (names, mail, employee number, description).
+    pub fn identity(&self) -> &Identity {
+        &self.identity
+    }
 }
 
 /// The attributes whose raw values an account keeps for evidence.
@@ -115,23 +293,6 @@ impl RawKey {
             RawKey::LastLogonTimestamp => "lastLogonTimestamp",
             RawKey::WhenCreated => "whenCreated",
         }
-    }
-}
-
-/// The raw values behind an account's flags, in the order they were read, for evidence.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RawValues(Packed);
-
-impl RawValues {
-    pub fn new<'a>(values: impl IntoIterator<Item = (RawKey, &'a str)>) -> Self {
-        RawValues(Packed::new(values.into_iter().map(|(k, v)| (k as u8, v))))
-    }
-
-    /// Every (attribute, value), in the order read.
-    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> + '_ {
-        self.0
-            .iter()
-            .filter_map(|(k, v)| RawKey::ALL.get(usize::from(k)).map(|key| (key.name(), v)))
     }
 }
 
@@ -273,21 +434,17 @@ impl Account {
     /// The DN, [`dn::normalize`](crate::directory::dn::normalize)d (made when asked for, so that
     /// every account does not hold a second copy).
     pub fn ndn(&self) -> String {
-        crate::directory::dn::normalize(&self.dn)
+        crate::directory::dn::normalize(self.dn())
     }
 
     /// The RID of the account's SID (AD).
     pub fn rid(&self) -> Option<u32> {
-        self.sid
-            .as_ref()
-            .ok()
-            .and_then(|s| s.as_deref())
-            .and_then(Sid::rid)
+        self.sid.as_deref().and_then(Sid::rid)
     }
 
     /// A raw value kept for evidence.
     pub fn raw_value(&self, key: &str) -> Option<&str> {
-        self.raw.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+        self.raw().find(|(k, _)| *k == key).map(|(_, v)| v)
     }
 }
 

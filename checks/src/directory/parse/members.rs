@@ -103,7 +103,7 @@ impl Members {
             for &ai in candidates {
                 if accounts
                     .get(ai as usize)
-                    .is_some_and(|a| dn::normalize(&a.dn) == m)
+                    .is_some_and(|a| dn::normalize(a.dn()) == m)
                 {
                     self.links.push((ai, gi));
                     found = true;

@@ -20,8 +20,8 @@ pub use ad::{ad_account, ad_domain_policy, ad_group, ad_pso};
 pub use caretaker_transports::ldap::Entry;
 pub use collector::Collector;
 pub use facts::{
-    Account, Facts, Group, Groups, IdField, Identity, NoPassword, Policy, PolicySource, Raw,
-    RawKey, RawValues,
+    Account, AccountParts, Facts, Group, Groups, IdField, Identity, NoPassword, Policy,
+    PolicySource, Raw, RawKey,
 };
 pub use openldap::{openldap_account, ppolicy, PERMANENTLY_LOCKED};
 pub use packed::Packed;

@@ -3,8 +3,8 @@
 use super::fields::{keep, opt, record, take};
 use super::values::parse_seconds_or_never;
 use super::{
-    parse_bool, parse_generalized_time, parse_u32, Account, BadValue, Entry, Groups, Identity,
-    Policy, PolicySource, RawKey, RawValues,
+    parse_bool, parse_generalized_time, parse_u32, Account, AccountParts, BadValue, Entry, Groups,
+    Identity, Policy, PolicySource, RawKey,
 };
 use crate::directory::dn;
 use std::sync::Arc;
@@ -127,7 +127,7 @@ pub fn openldap_account(mut e: Entry) -> Account {
             .unwrap_or_else(|| dn::first_rdn_value(&e.dn)),
     };
     let identity = Identity::take(&mut e, true);
-    Account {
+    AccountParts {
         identity,
         name,
         enabled,
@@ -137,11 +137,12 @@ pub fn openldap_account(mut e: Entry) -> Account {
         created,
         groups: Groups::default(),
         sid: Ok(None),
-        primary_group: None,
+        primary_rid: None,
         policy: take(&mut e, "pwdpolicysubentry").map(Arc::from),
-        raw: RawValues::new(raw.iter().map(|(k, v)| (*k, v.as_str()))),
+        raw,
         dn: e.dn,
     }
+    .into()
 }
 
 /// Strips the optional `#'0101'B` unique identifier of a `uniqueMember` value.
