@@ -9,6 +9,7 @@ pub mod dn;
 pub mod judge;
 pub mod ldif;
 pub mod leavers;
+mod memory;
 pub mod parse;
 pub mod people;
 pub mod probe;

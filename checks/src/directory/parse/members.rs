@@ -45,8 +45,11 @@ impl MemberOf {
 pub(super) struct Members {
     /// The accounts read so far (indices), by a hash of their normalized DN; `seen_more` holds
     /// those whose hash an earlier account already has. A hit is always checked against the DN.
+    /// Made only when a group arrives after accounts (OpenLDAP's groups are read first, so
+    /// usually never): `indexed` accounts are in it.
     seen: dn::FastMap<u64, u32>,
     seen_more: dn::FastMap<u64, Vec<u32>>,
+    indexed: usize,
     /// (account, group) for members that were accounts already read.
     links: Vec<(u32, u32)>,
     /// Other member DNs (normalized), and `memberUid` values (lowercased), with their groups.
@@ -64,23 +67,36 @@ impl Members {
         let Ok(index) = u32::try_from(index) else {
             return;
         };
-        let ndn = a.ndn();
+        if self.by_member.is_empty() {
+            return;
+        }
         // Groups read before it (OpenLDAP's groups come first) name it by DN: two numbers now,
-        // and the DN's text is let go.
-        if let Some(m) = self.by_member.remove(ndn.as_str()) {
+        // and the DN's text is let go. The table shrinks as it empties, so that what the groups
+        // named is not held twice over while the accounts arrive.
+        if let Some(m) = self.by_member.remove(a.ndn().as_str()) {
             self.links.extend(m.iter().map(|g| (index, g)));
             let room = self.by_member.capacity();
-            if room > 1024 && self.by_member.len() < room / 4 {
+            if room > 1024 && self.by_member.len() < room / 2 {
                 self.by_member.shrink_to_fit();
             }
         }
-        let h = hash(&ndn);
-        match self.seen.entry(h) {
-            Entry::Vacant(slot) => {
-                slot.insert(index);
+    }
+
+    /// Puts the accounts read since the last group into the index by DN.
+    fn index(&mut self, accounts: &Accounts) {
+        for i in self.indexed..accounts.len() {
+            let (Some(a), Ok(index)) = (accounts.get(i), u32::try_from(i)) else {
+                continue;
+            };
+            let h = hash(&a.ndn());
+            match self.seen.entry(h) {
+                Entry::Vacant(slot) => {
+                    slot.insert(index);
+                }
+                Entry::Occupied(_) => self.seen_more.entry(h).or_default().push(index),
             }
-            Entry::Occupied(_) => self.seen_more.entry(h).or_default().push(index),
         }
+        self.indexed = accounts.len();
     }
 
     /// Notes group number `group`'s members: `dns` normalized, `uids` lowercased.
@@ -92,6 +108,7 @@ impl Members {
         accounts: &Accounts,
     ) {
         let gi = u32::try_from(group).unwrap_or(u32::MAX);
+        self.index(accounts);
         for m in dns {
             let h = hash(&m);
             let mut found = false;

@@ -242,3 +242,44 @@ fn identity_and_raw_values_read_back_as_given() {
         ]
     );
 }
+
+/// OpenLDAP's groups may arrive before their members, after them or between them: each account
+/// is in the same groups whatever the order (the probe reads groups first; a store of entries in
+/// another order, or a directory that returns groups in the main search, must agree).
+#[test]
+fn group_membership_does_not_depend_on_the_order_entries_arrive() {
+    fn groups_by_account(raw: &Raw) -> Vec<(String, Vec<String>)> {
+        let f = facts(raw);
+        let mut v: Vec<(String, Vec<String>)> = f
+            .accounts
+            .iter()
+            .map(|a| {
+                let mut g: Vec<String> = a.groups.iter().map(|g| g.to_string()).collect();
+                g.sort();
+                (a.dn().to_string(), g)
+            })
+            .collect();
+        v.sort();
+        v
+    }
+    let raw = crate::directory::tests::ol_raw();
+    let as_read = groups_by_account(&raw);
+    assert!(
+        as_read.iter().filter(|(_, g)| !g.is_empty()).count() > 3,
+        "the sample has accounts in groups"
+    );
+    let is_group = |e: &Entry| e.has("member") || e.has("uniquemember") || e.has("memberuid");
+    let mut groups_first = raw.clone();
+    groups_first.entries.sort_by_key(|e| !is_group(e));
+    let mut groups_last = raw.clone();
+    groups_last.entries.sort_by_key(is_group);
+    let mut reversed = raw.clone();
+    reversed.entries.reverse();
+    for (how, r) in [
+        ("groups first", &groups_first),
+        ("groups last", &groups_last),
+        ("reversed", &reversed),
+    ] {
+        assert_eq!(groups_by_account(r), as_read, "{how}");
+    }
+}

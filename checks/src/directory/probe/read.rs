@@ -187,6 +187,7 @@ async fn read_openldap(
     );
     group_conn.close().await;
     groups?;
+    crate::directory::memory::give_back_free_pages();
     // What the search for accounts saw, for the policies it names and to know whether it found
     // accounts.
     let mut policy_dns: Vec<String> = Vec::new();
