@@ -247,7 +247,7 @@ pub(crate) fn judge(ctx: &Ctx<'_>, spec: &CheckSpec) -> Vec<Finding> {
     let mut judged = 0usize;
     let mut failed = 0usize;
     for (i, a) in ctx.enabled_accounts() {
-        if ctx.is_shared(i) || !super::people::is_person(a.identity()) {
+        if ctx.is_shared(i) || !super::people::is_person(&a.identity()) {
             continue;
         }
         let covering: Vec<usize> = (0..read.len())

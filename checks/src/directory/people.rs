@@ -265,7 +265,7 @@ mod tests {
     use super::*;
     use crate::directory::parse::IdField;
 
-    fn id(given: Option<&str>, sn: Option<&str>, display: Option<&str>) -> Identity {
+    fn id(given: Option<&str>, sn: Option<&str>, display: Option<&str>) -> Identity<'static> {
         Identity::new(
             [
                 (IdField::GivenName, given),

@@ -248,7 +248,7 @@ impl<'a> Ctx<'a> {
             if self.is_privileged(j) && b_bits & everyday == 0 {
                 continue;
             }
-            if let Some(how) = people::same_person(a.identity(), b.identity()) {
+            if let Some(how) = people::same_person(&a.identity(), &b.identity()) {
                 return Some(format!(
                     "the admin account of {}, recognised by {how}",
                     b.name()

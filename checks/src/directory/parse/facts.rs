@@ -4,10 +4,11 @@
 use caretaker_config::DirectoryKind;
 use time::OffsetDateTime;
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use super::fields::take;
-use super::packed::Packed;
+use super::packed::{Packed, PackedIter};
 use super::{Accounts, BadValue, Entry, Interval, Sid, Val};
 
 /// What the probe brought back, before any interpretation.
@@ -77,7 +78,7 @@ pub struct AccountParts {
     /// The raw values behind the flags, for evidence, in the order read.
     pub raw: Vec<(RawKey, String)>,
     /// Who the entry says the account belongs to (names, mail, employee number, description).
-    pub identity: Identity,
+    pub identity: Identity<'static>,
 }
 
 /// One account (a user in AD; a posixAccount / inetOrgPerson / account in OpenLDAP). Kept small:
@@ -86,9 +87,9 @@ pub struct AccountParts {
 /// pointer that is empty for almost every account.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Account {
-    /// Key 0: the DN; key 1: the name; keys from [`RAW_KEY`]: the raw values, in the order read.
+    /// Key 0: the DN; key 1: the name; keys from [`RAW_KEY`]: the raw values, in the order read;
+    /// last, keys from [`ID_KEY`]: the identity's parts.
     text: Packed,
-    identity: Identity,
     /// Groups this account is directly in, normalized DNs.
     pub groups: Groups,
     /// AD: msDS-ResultantPSO; OpenLDAP: pwdPolicySubentry (as read).
@@ -163,11 +164,11 @@ impl From<AccountParts> for Account {
         let text = Packed::new(
             [(0, p.dn.as_str()), (1, p.name.as_str())]
                 .into_iter()
-                .chain(p.raw.iter().map(|(k, v)| (RAW_KEY + *k as u8, v.as_str()))),
+                .chain(p.raw.iter().map(|(k, v)| (RAW_KEY + *k as u8, v.as_str())))
+                .chain(PackedIter::new(&p.identity.0)),
         );
         Account {
             text,
-            identity: p.identity,
             groups: p.groups,
             policy: p.policy,
             last_logon,
@@ -253,9 +254,17 @@ impl Account {
         })
     }
 
-    /// Who the entry says the account belongs to (names, mail, employee number, description).
-    pub fn identity(&self) -> &Identity {
-        &self.identity
+    /// Who the entry says the account belongs to (names, mail, employee number, description):
+    /// the end of the account's own text, lent.
+    pub fn identity(&self) -> Identity<'_> {
+        let mut parts = self.text.iter();
+        loop {
+            let rest = parts.rest();
+            match parts.next() {
+                Some((k, _)) if k < ID_KEY => {}
+                _ => return Identity(Cow::Borrowed(rest)),
+            }
+        }
     }
 }
 
@@ -297,9 +306,13 @@ impl RawKey {
 }
 
 /// What an account's entry says about the person (or class, room, test) behind it. Every part
-/// is the first value as read, `None` when absent or blank.
+/// is the first value as read, `None` when absent or blank. Its text is in [`Packed`] form, under
+/// keys from [`ID_KEY`]: an account lends its own ([`Account::identity`]), others own theirs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Identity(Packed);
+pub struct Identity<'a>(Cow<'a, str>);
+
+/// The first key of an identity's parts, in its own text and in an account's.
+const ID_KEY: u8 = 10;
 
 /// The parts of an [`Identity`], in evidence order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -341,20 +354,21 @@ impl IdField {
     }
 }
 
-impl Identity {
+impl Identity<'_> {
     /// An identity of the given parts (blank ones are left out).
-    pub fn new<'a>(parts: impl IntoIterator<Item = (IdField, &'a str)>) -> Identity {
+    pub fn new<'a>(parts: impl IntoIterator<Item = (IdField, &'a str)>) -> Identity<'static> {
         let mut v: Vec<(IdField, &str)> = parts
             .into_iter()
             .filter(|(_, s)| !s.trim().is_empty())
             .collect();
         v.sort_by_key(|(f, _)| *f as u8);
         v.dedup_by_key(|(f, _)| *f as u8);
-        Identity(Packed::new(v.into_iter().map(|(f, s)| (f as u8, s))))
+        let packed = Packed::new(v.into_iter().map(|(f, s)| (ID_KEY + f as u8, s)));
+        Identity(Cow::Owned(packed.as_str().to_string()))
     }
 
     /// This identity with `field` set to `value` (or cleared when blank).
-    pub fn with(&self, field: IdField, value: &str) -> Identity {
+    pub fn with(&self, field: IdField, value: &str) -> Identity<'static> {
         Identity::new(
             self.parts()
                 .filter(|(f, _)| *f != field)
@@ -364,7 +378,7 @@ impl Identity {
 
     /// Reads the identity attributes of an entry (removing them). `cn_as_display`: use `cn` when
     /// there is no `displayName` (OpenLDAP, where `cn` is the person's full name).
-    pub(super) fn take(e: &mut Entry, cn_as_display: bool) -> Identity {
+    pub(super) fn take(e: &mut Entry, cn_as_display: bool) -> Identity<'static> {
         let mut t = |name: &str| take(e, name).filter(|v| !v.trim().is_empty());
         let given_name = t("givenname");
         let surname = t("sn");
@@ -391,13 +405,14 @@ impl Identity {
 
     /// The parts that are present, in evidence order.
     pub fn parts(&self) -> impl Iterator<Item = (IdField, &str)> + '_ {
-        self.0
-            .iter()
-            .filter_map(|(k, v)| IdField::ALL.get(usize::from(k)).map(|f| (*f, v)))
+        PackedIter::new(&self.0).filter_map(|(k, v)| {
+            let f = IdField::ALL.get(usize::from(k.checked_sub(ID_KEY)?))?;
+            Some((*f, v))
+        })
     }
 
     pub fn get(&self, field: IdField) -> Option<&str> {
-        self.0.get(field as u8)
+        self.parts().find(|(f, _)| *f == field).map(|(_, v)| v)
     }
 
     pub fn given_name(&self) -> Option<&str> {

@@ -33,12 +33,29 @@ impl Packed {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+
+    /// The packed text itself.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 /// The parts of a [`Packed`], in order.
 #[derive(Debug, Clone)]
 pub struct PackedIter<'a> {
     rest: &'a str,
+}
+
+impl<'a> PackedIter<'a> {
+    /// The parts of a text in packed form (as [`Packed::as_str`] gives).
+    pub fn new(packed: &'a str) -> Self {
+        PackedIter { rest: packed }
+    }
+
+    /// What is left to read, itself in packed form.
+    pub fn rest(&self) -> &'a str {
+        self.rest
+    }
 }
 
 impl<'a> Iterator for PackedIter<'a> {
