@@ -265,8 +265,9 @@ impl Store {
         let mut report =
             crate::assess::check_chain(&rows, sequence, &triggers, crate::assess::TRIGGERS);
         self.check_seal(&rows, &signatures, published, &mut report)?;
-        // A damaged file may still give back rows that chain: say what SQLite's own check says.
-        if let Err(detail) = self.quick_check() {
+        // A damaged file may still give back rows that chain: say what SQLite's own check says
+        // of the log's tables (the whole file is checked before anything is written to it).
+        if let Err(detail) = self.quick_check_of_the_log() {
             report.problems.push(crate::assess::ChainProblem {
                 id: None,
                 kind: None,
