@@ -146,23 +146,30 @@ pub(super) fn status_of(code: i64) -> Option<Status> {
         .map(|(s, _)| *s)
 }
 
+/// `sentence` in runs, in order: `(true, digits)` for a run of ASCII digits (what a sentence's
+/// number is, here), `(false, text)` for a run of anything else.
+fn digit_runs(sentence: &str) -> impl Iterator<Item = (bool, &str)> + '_ {
+    let mut rest = sentence;
+    std::iter::from_fn(move || {
+        let digits = rest.as_bytes().first()?.is_ascii_digit();
+        let end = rest
+            .bytes()
+            .position(|b| b.is_ascii_digit() != digits)
+            .unwrap_or(rest.len());
+        // An ASCII digit on either side: always a character boundary.
+        let (run, after) = rest.split_at_checked(end)?;
+        rest = after;
+        Some((digits, run))
+    })
+}
+
 /// The numbers of `sentence`, in order, joined by commas (what a result keeps of a sentence
 /// whose numbers moved).
 fn numbers_of(sentence: &str) -> String {
-    let mut out = String::new();
-    let mut in_number = false;
-    for c in sentence.chars() {
-        if c.is_ascii_digit() {
-            if !in_number && !out.is_empty() {
-                out.push(',');
-            }
-            out.push(c);
-            in_number = true;
-        } else {
-            in_number = false;
-        }
-    }
-    out
+    let numbers: Vec<&str> = digit_runs(sentence)
+        .filter_map(|(digits, run)| digits.then_some(run))
+        .collect();
+    numbers.join(",")
 }
 
 /// `sentence` with its numbers, in order, made `numbers` ([`numbers_of`] of the night's
@@ -173,20 +180,15 @@ pub(super) fn with_numbers(sentence: &str, numbers: &str) -> Option<String> {
         .into_iter()
         .flatten();
     let mut out = String::with_capacity(sentence.len());
-    let mut in_number = false;
-    for c in sentence.chars() {
-        if c.is_ascii_digit() {
-            if !in_number {
-                let n = given.next()?;
-                if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
-                    return None;
-                }
-                out.push_str(n);
+    for (digits, run) in digit_runs(sentence) {
+        if digits {
+            let n = given.next()?;
+            if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
             }
-            in_number = true;
+            out.push_str(n);
         } else {
-            in_number = false;
-            out.push(c);
+            out.push_str(run);
         }
     }
     given.next().is_none().then_some(out)
@@ -195,20 +197,9 @@ pub(super) fn with_numbers(sentence: &str, numbers: &str) -> Option<String> {
 /// `sentence` with every run of digits made one `#`: two sentences that differ only in their
 /// numbers ("for 12 days", "for 13 days") are the same sentence.
 fn numbers_masked(sentence: &str) -> String {
-    let mut out = String::with_capacity(sentence.len());
-    let mut in_number = false;
-    for c in sentence.chars() {
-        if c.is_ascii_digit() {
-            if !in_number {
-                out.push('#');
-            }
-            in_number = true;
-        } else {
-            in_number = false;
-            out.push(c);
-        }
-    }
-    out
+    digit_runs(sentence)
+        .map(|(digits, run)| if digits { "#" } else { run })
+        .collect()
 }
 
 /// A subject's last kept text, as a later finding of it may point at.

@@ -209,6 +209,16 @@ fn a_sentence_takes_back_only_as_many_numbers_as_it_has() {
     let s = "21 of 23 pupil accounts never lock, 4.5 a day.";
     assert_eq!(numbers_of(s), "21,23,4,5");
     assert_eq!(
+        numbers_masked(s),
+        "# of # pupil accounts never lock, #.# a day."
+    );
+    assert_eq!(
+        numbers_masked("ü 7é"),
+        "ü #é",
+        "letters beyond ASCII stay whole"
+    );
+    assert_eq!(with_numbers("ü 7é", "8").as_deref(), Some("ü 8é"));
+    assert_eq!(
         with_numbers(s, "22,24,4,6").as_deref(),
         Some("22 of 24 pupil accounts never lock, 4.6 a day.")
     );
