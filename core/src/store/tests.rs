@@ -35,7 +35,8 @@ fn finding(status: Status) -> Finding {
     .fix("samba-tool domain passwordsettings set --account-lockout-threshold=10")
 }
 
-fn new_run() -> NewRun {
+/// A run as the store's tests begin it.
+pub(super) fn new_run() -> NewRun {
     NewRun {
         trigger: Trigger::Manual,
         who: "tester".into(),

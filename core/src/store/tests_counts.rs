@@ -1,19 +1,10 @@
 //! Runs' stored counts (schema 6), a filter cell's history and a finding's latest result.
 
+use super::tests::new_run;
 use super::*;
 use crate::store::schema::MIGRATIONS;
 use caretaker_checks::filter::classify::{CONTROL, MUST_BLOCK, MUST_LOAD};
 use caretaker_checks::{Evidence, Severity, Status, Target, TargetKind};
-
-fn new_run() -> NewRun {
-    NewRun {
-        trigger: Trigger::Manual,
-        who: "tester".into(),
-        config_digest: "abc".into(),
-        school: "St. Example's".into(),
-        only: vec![],
-    }
-}
 
 fn host_finding(name: &str, status: Status) -> Finding {
     Finding::new(

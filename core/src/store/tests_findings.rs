@@ -1,7 +1,8 @@
 //! Tests of the store's findings as schema 7 keeps them (`findings.rs`).
 
 use super::*;
-use crate::store::{NewRun, RunState, Trigger};
+use crate::store::tests::new_run;
+use crate::store::RunState;
 use caretaker_model::Clock;
 
 fn page(observed_at: &str, elapsed: &str) -> Evidence {
@@ -50,15 +51,7 @@ fn nights(store: &Store, nights: &[Vec<Finding>]) -> Vec<Vec<Finding>> {
     nights
         .iter()
         .map(|findings| {
-            let id = store
-                .begin_run(&NewRun {
-                    trigger: Trigger::Cron,
-                    who: "root".into(),
-                    config_digest: "d".into(),
-                    school: "St. Example's".into(),
-                    only: Vec::new(),
-                })
-                .unwrap();
+            let id = store.begin_run(&new_run()).unwrap();
             store.add_findings(id, findings).unwrap();
             store.finish_run(id, RunState::Complete, None).unwrap();
             store.findings(id).unwrap()
