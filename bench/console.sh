@@ -23,10 +23,8 @@ REPEAT="${3:-5}"
 
 cargo build --release -q -p caretaker --example bench_console
 bin=target/release/examples/bench_console
-d=$(mktemp -d /tmp/caretaker-console-bench-XXXXXX)
-trap '[ -n "${KEEP:-}" ] && echo "kept $d" || rm -rf "$d"' EXIT
-printf 'version = 1\n[school]\nname = "Benchmark Academy"\n[store]\npath = "caretaker.db"\n' > "$d/caretaker.toml"
-chmod 600 "$d/caretaker.toml"
+. bench/lib.sh
+bench_store console
 
 # Bounded: at most 10 minutes to fill.
 timeout 600 "$bin" fill "$d/caretaker.toml" "$RUNS" "$HOSTS"

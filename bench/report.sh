@@ -21,10 +21,8 @@ done
 
 cargo build --release -q -p caretaker --bin caretaker --example bench_console
 bin=target/release/caretaker
-d=$(mktemp -d /tmp/caretaker-report-bench-XXXXXX)
-trap '[ -n "${KEEP:-}" ] && echo "kept $d" || rm -rf "$d"' EXIT
-printf 'version = 1\n[school]\nname = "Benchmark Academy"\n[store]\npath = "caretaker.db"\n' > "$d/caretaker.toml"
-chmod 600 "$d/caretaker.toml"
+. bench/lib.sh
+bench_store report
 # Bounded: at most 10 minutes to fill.
 timeout 600 target/release/examples/bench_console fill "$d/caretaker.toml" "$RUNS" "$HOSTS"
 echo "store: $(du -h "$d/caretaker.db" | cut -f1)"

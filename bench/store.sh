@@ -20,10 +20,8 @@ command -v sqlite3 >/dev/null || { echo "needs sqlite3: apt-get install sqlite3"
 
 cargo build --release -q -p caretaker --example bench_console
 bin=target/release/examples/bench_console
-d=$(mktemp -d /tmp/caretaker-store-bench-XXXXXX)
-trap '[ -n "${KEEP:-}" ] && echo "kept $d" || rm -rf "$d"' EXIT
-printf 'version = 1\n[school]\nname = "Benchmark Academy"\n[store]\npath = "caretaker.db"\n' > "$d/caretaker.toml"
-chmod 600 "$d/caretaker.toml"
+. bench/lib.sh
+bench_store store
 half=$(( RUNS / 2 ))
 timeout 1800 "$bin" fill "$d/caretaker.toml" "$half" "$HOSTS" 0 "$RUNS"
 sqlite3 "$d/caretaker.db" 'PRAGMA wal_checkpoint(TRUNCATE);' >/dev/null
@@ -38,10 +36,10 @@ sqlite3 "$d/caretaker.db" 'SELECT COUNT(*) FROM subjects; SELECT COUNT(*) FROM t
 sqlite3 -separator ' ' "$d/caretaker.db" \
   "SELECT name, SUM(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC;" 2>/dev/null |
   awk '{ printf "  %-28s %8.1f MB\n", $1, $2 / 1e6 }' || true
-awk -v s="$size" -v h="$at_half" -v r="$RUNS" -v half="$half" 'BEGIN {
+awk -v s="$size" -v h="$at_half" -v r="$RUNS" -v half="$half" -v f="$findings" 'BEGIN {
   per = (s - h) / (r - half)
   ten = s + per * (3650 - r)
-  printf "store after %d nights: %.1f MB (%.0f bytes a finding-night at the end: %.2f MB a night)\n", r, s / 1e6, per, per / 1e6
+  printf "store after %d nights: %.1f MB (at the end %.0f bytes a finding, %.2f MB a night)\n", r, s / 1e6, per / (f / r), per / 1e6
   if (r < 3650) printf "ten years (3650 nights), extrapolated from the second half: %.0f MB\n", ten / 1e6
   if (r >= 365) printf "a year: %s (target <= 60 MB); ten years: %s (target <= 600 MB)\n",
     ((r == 365 ? s : s * 365 / r) <= 60e6 ? "meets" : "MISSES"), (ten <= 600e6 ? "meets" : "MISSES")
