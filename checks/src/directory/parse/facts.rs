@@ -83,8 +83,8 @@ pub struct AccountParts {
 
 /// One account (a user in AD; a posixAccount / inetOrgPerson / account in OpenLDAP). Kept small:
 /// a directory may hold tens of thousands, and every one is kept until the judging. The DN, the
-/// name and the raw values share one allocation; what could not be read is kept apart, behind one
-/// pointer that is empty for almost every account.
+/// name, the raw values and the identity share one allocation; what could not be read is kept
+/// apart, behind one pointer that is empty for almost every account.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Account {
     /// Key 0: the DN; key 1: the name; keys from [`RAW_KEY`]: the raw values, in the order read;
@@ -186,6 +186,12 @@ impl Account {
         self.text.get(0).unwrap_or_default()
     }
 
+    /// The DN, [`dn::normalize`](crate::directory::dn::normalize)d (made when asked for, so that
+    /// every account does not hold a second copy).
+    pub fn ndn(&self) -> String {
+        crate::directory::dn::normalize(self.dn())
+    }
+
     /// `sAMAccountName` or `uid` (else the first RDN's value).
     pub fn name(&self) -> &str {
         self.text.get(1).unwrap_or_default()
@@ -240,6 +246,11 @@ impl Account {
         join(self.sid.as_deref(), self.unread(|u| u.sid.as_ref()))
     }
 
+    /// The RID of the account's SID (AD).
+    pub fn rid(&self) -> Option<u32> {
+        self.sid.as_deref().and_then(Sid::rid)
+    }
+
     /// AD: the primary group's SID (from primaryGroupID).
     pub fn primary_group(&self) -> Option<Sid> {
         Some(self.sid.as_deref()?.with_rid(self.primary_rid?))
@@ -252,6 +263,11 @@ impl Account {
             let key = RawKey::ALL.get(usize::from(k.checked_sub(RAW_KEY)?))?;
             Some((key.name(), v))
         })
+    }
+
+    /// A raw value kept for evidence.
+    pub fn raw_value(&self, key: &str) -> Option<&str> {
+        self.raw().find(|(k, _)| *k == key).map(|(_, v)| v)
     }
 
     /// Who the entry says the account belongs to (names, mail, employee number, description):
@@ -442,24 +458,6 @@ impl Identity<'_> {
     /// The values for evidence, with the attribute names they came from.
     pub fn evidence(&self) -> Vec<(&'static str, &str)> {
         self.parts().map(|(f, v)| (f.evidence_key(), v)).collect()
-    }
-}
-
-impl Account {
-    /// The DN, [`dn::normalize`](crate::directory::dn::normalize)d (made when asked for, so that
-    /// every account does not hold a second copy).
-    pub fn ndn(&self) -> String {
-        crate::directory::dn::normalize(self.dn())
-    }
-
-    /// The RID of the account's SID (AD).
-    pub fn rid(&self) -> Option<u32> {
-        self.sid.as_deref().and_then(Sid::rid)
-    }
-
-    /// A raw value kept for evidence.
-    pub fn raw_value(&self, key: &str) -> Option<&str> {
-        self.raw().find(|(k, _)| *k == key).map(|(_, v)| v)
     }
 }
 

@@ -22,7 +22,7 @@ impl Packed {
 
     /// Every `(key, text)`, in the order they were packed.
     pub fn iter(&self) -> PackedIter<'_> {
-        PackedIter { rest: &self.0 }
+        PackedIter::new(&self.0)
     }
 
     /// The first text under `key`.
