@@ -33,9 +33,14 @@ pub const FIELDS: &[FieldDoc] = &[
     f("version", "integer", "required", "Format version of this file. Must be 1."),
     f("school.name", "string", "\"Our school\"", "The school's name, as printed on reports and the console."),
     f("school.timezone", "IANA time zone name", "this machine's time zone", "The school's time zone, e.g. \"Europe/London\": scheduled times are the school's local times, and a change of the clocks neither skips nor doubles a run."),
+    f("school.id", "identifier (a-z, 0-9, -; up to 40)", "none", "The school's stable identifier in its trust's database (store.url), e.g. \"st-example\": every row the school forwards carries it, and the trust's role for the school is school_<id> (hyphens as underscores). Never change it once forwarding has begun."),
     f("school.mail_domains", "list of domain names", "[] (no mail checks)", "The domains the school's email is sent from, e.g. [\"example.sch.uk\"]. Each is checked for SPF (mail.spf: one v=spf1 record ending in -all or ~all) and DMARC (mail.dmarc: a v=DMARC1 record at _dmarc.<domain> with p=quarantine or p=reject), which stop others sending email that claims to come from the school (DfE cyber security standards)."),
     f("store.path", "path", "$XDG_DATA_HOME/caretaker/caretaker.db, or /var/lib/caretaker/caretaker.db when the config is under /etc", "The SQLite file where runs and findings are kept. Created mode 0600. Relative paths are taken from this file's folder."),
     f("store.log_key", "path", "log.key beside this file (/etc/caretaker/log.key on a system install)", "The key every record of the filter-change log is signed with (Ed25519), kept outside the store so that whoever can write the store cannot rewrite the log unseen. Made mode 0600 by `caretaker init` or when the first record is entered; it must be readable by no one else. The log's head is recorded beside it (log.head, kept up to date by caretaker). Keep a copy apart from the store's backups: without it, the records signed with it can no longer be proven."),
+    f("store.url", "PostgreSQL URL (postgres://ROLE@HOST:PORT/DATABASE)", "none (this school's SQLite file only)", "A multi-academy trust's PostgreSQL database, to which every run, its findings and the filter-change log are forwarded after each audit (and by `caretaker trust forward`), in order and exactly once. The SQLite file (store.path) stays the school's own and keeps every audit while the trust cannot be reached. Always TLS with the server's certificate and name verified against store.ca_file (sslmode=verify-full; no other sslmode is accepted); the password is never in the URL. Needs school.id, store.ca_file and store.password_file or store.password_env."),
+    f("store.ca_file", "path", "none", "With store.url: the certificate authority (PEM) that signed the trust database server's certificate."),
+    f("store.password_file", "path", "none", "With store.url: a file of mode 0600 holding the database role's password."),
+    f("store.password_env", "environment variable name", "none", "With store.url: an environment variable holding the database role's password (instead of store.password_file)."),
     f("audit.timeout_secs", "integer (1-86400)", "120", "The longest one check may take, in seconds; a check still running then is stopped and reported as an error."),
     f("audit.concurrency", "integer (1-256)", "8", "How many checks run at once."),
     f("policy.map", "path", "the built-in map for section 7.4", "A clause map (TOML) naming the school's policy clauses and which checks evidence each. Write the built-in one with `caretaker init --policy-map FILE` and edit it."),
@@ -189,6 +194,9 @@ name = "St. Example's Primary"
 # timezone = "Europe/London"
 # The domains its email is sent from, checked for SPF and DMARC (protection against impersonation).
 # mail_domains = ["school.sch.uk"]
+# The school's stable identifier in its trust's database (with [store] url): lower-case letters,
+# digits and hyphens.
+# id = "st-example"
 
 [store]
 # Where runs and findings are kept (created mode 0600). Default: ~/.local/share/caretaker/ or,
@@ -198,6 +206,14 @@ name = "St. Example's Primary"
 # is entered), kept outside the store; the log's head is recorded beside it in log.head.
 # Default: log.key beside this file.
 # log_key = "/etc/caretaker/log.key"
+# A multi-academy trust's PostgreSQL database, to which every run and record is forwarded from the
+# file above (which keeps every audit while the trust cannot be reached, and forwards them, in
+# order, once it can). Always TLS, the server's name verified against ca_file (sslmode=verify-full).
+# The role is the school's, made by the trust with `caretaker trust init-school ID`.
+# url = "postgres://school_st_example@trust-db.example.org:5432/caretaker"
+# ca_file = "/etc/caretaker/trust-ca.pem"
+# The role's password: a file of mode 0600, or an environment variable (password_env = "NAME").
+# password_file = "/etc/caretaker/trust.pass"
 
 [audit]
 # The longest one check may take, in seconds.
@@ -676,6 +692,9 @@ mod tests {
             .replace("# folder = ", "folder = ")
             .replace("# admin_group = ", "admin_group = ")
             .replace("# read_group = ", "read_group = ")
+            .replace("# id = ", "id = ")
+            .replace("# url = ", "url = ")
+            .replace("# password_file = ", "password_file = ")
             + "\n";
         let value: toml::Value = toml::from_str(&text).unwrap();
         let mut found = Vec::new();
@@ -685,6 +704,7 @@ mod tests {
             if f.key.ends_with("bind_password_env")
                 || f.key.ends_with("proxy_password_env")
                 || f.key.ends_with("smtp_password_env")
+                || f.key == "store.password_env"
             {
                 continue;
             }

@@ -9,8 +9,8 @@ pub mod secret;
 pub mod strict;
 
 pub use load::{
-    default_socket_path, default_store_path, find_and_load, load, read_bounded, search_path,
-    ConfigError, Loaded, MAX_FILE, SYSTEM_SOCKET,
+    default_socket_path, default_store_path, find_and_load, is_school_id, load, parse_trust_url,
+    read_bounded, search_path, ConfigError, Loaded, TrustUrl, MAX_FILE, SYSTEM_SOCKET,
 };
 pub use schema::*;
 pub use secret::Secret;

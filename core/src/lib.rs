@@ -18,6 +18,7 @@ pub mod report;
 pub mod schedule;
 pub mod standards;
 pub mod store;
+pub mod trust;
 
 pub use engine::{run_audit, units_from_config, AuditOutcome, AuditRequest, Unit};
 pub use local::Local;

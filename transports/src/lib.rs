@@ -7,3 +7,4 @@
 
 pub mod ldap;
 pub mod ssh;
+pub mod tls;

@@ -7,6 +7,8 @@ mod tests;
 mod validate;
 mod validate_filter;
 mod validate_hosts;
+mod validate_store;
+pub use validate_store::{is_school_id, parse_trust_url, TrustUrl};
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -278,6 +280,12 @@ fn resolve_paths(config: &mut Config, base: &Path) {
     if let Some(p) = config.store.log_key.as_mut() {
         fix(p);
     }
+    if let Some(p) = config.store.ca_file.as_mut() {
+        fix(p);
+    }
+    if let Some(p) = config.store.password_file.as_mut() {
+        fix(p);
+    }
     if let Some(p) = config.policy.map.as_mut() {
         fix(p);
     }
@@ -434,6 +442,16 @@ fn read_secrets(config: &mut Config, at: &Locator<'_>) -> Result<(), ConfigError
             Seg::key(key),
         ];
         v.proxy_password = Some(read.map_err(|p| at.error(&path, None, p.0))?);
+    }
+    let s = &mut config.store;
+    let read = match (&s.password_file, &s.password_env) {
+        (Some(file), _) => Some(("password_file", read_secret_file(file))),
+        (None, Some(var)) => Some(("password_env", read_secret_env(var))),
+        (None, None) => None,
+    };
+    if let Some((key, read)) = read {
+        let path = [Seg::key("store"), Seg::key(key)];
+        s.password = Some(read.map_err(|p| at.error(&path, None, p.0))?);
     }
     let a = &mut config.alert;
     let read = match (&a.smtp_password_file, &a.smtp_password_env) {

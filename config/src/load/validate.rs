@@ -4,6 +4,7 @@
 use super::locator::{Locator, Seg};
 use super::validate_filter::validate_filter;
 use super::validate_hosts::validate_hosts;
+use super::validate_store::validate_store;
 use super::ConfigError;
 use crate::schema::{Config, DirectoryKind, RosterFormat};
 
@@ -32,6 +33,7 @@ pub(super) fn validate(config: &Config, at: &Locator<'_>) -> Result<(), ConfigEr
         }
     }
     validate_mail(config, at)?;
+    validate_store(config, at)?;
     let a = &config.alert;
     if !a.email_to.is_empty() && a.smtp_server.is_none() {
         return Err(at.error(

@@ -247,6 +247,9 @@ pub struct School {
     /// and DMARC, which stop others sending email in its name.
     #[serde(default)]
     pub mail_domains: Vec<String>,
+    /// The school's stable identifier in a trust's database (`[store] url`): lower-case letters,
+    /// digits and hyphens, as `st-example`. Every row the school forwards carries it.
+    pub id: Option<String>,
 }
 
 impl Default for School {
@@ -255,6 +258,7 @@ impl Default for School {
             name: default_school_name(),
             timezone: None,
             mail_domains: Vec::new(),
+            id: None,
         }
     }
 }
@@ -272,6 +276,18 @@ pub struct Store {
     /// The key the filter-change log is signed with, kept outside the store (0600); the log's
     /// head is recorded beside it (`log.head`). Default: `log.key` beside the configuration.
     pub log_key: Option<PathBuf>,
+    /// A trust's PostgreSQL database (`postgres://role@host:port/db`), to which every run is
+    /// forwarded from the SQLite file above (which keeps auditing while the link is down).
+    /// Always TLS with the server's name verified (`sslmode=verify-full`) against `ca_file`.
+    pub url: Option<String>,
+    /// The certificate authority that signed the PostgreSQL server's certificate.
+    pub ca_file: Option<PathBuf>,
+    /// The database role's password: a file of mode 0600, or an environment variable.
+    pub password_file: Option<PathBuf>,
+    pub password_env: Option<String>,
+    /// The password, read from `password_file` or `password_env` at load time.
+    #[serde(skip)]
+    pub password: Option<crate::secret::Secret>,
 }
 
 /// `[audit]`: how an audit runs.

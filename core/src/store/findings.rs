@@ -515,19 +515,19 @@ pub(super) const FINDING_COLUMN_COUNT: usize = 13;
 
 /// A finding's columns as stored, not yet checked.
 pub(super) struct RawFinding {
-    check: String,
-    kind: String,
-    name: String,
-    scope: String,
-    status: String,
-    severity: String,
-    summary: String,
-    evidence: String,
-    remediation: Option<String>,
-    clauses: String,
-    observed: Value,
-    varying: Option<String>,
-    said: Option<String>,
+    pub(super) check: String,
+    pub(super) kind: String,
+    pub(super) name: String,
+    pub(super) scope: String,
+    pub(super) status: String,
+    pub(super) severity: String,
+    pub(super) summary: String,
+    pub(super) evidence: String,
+    pub(super) remediation: Option<String>,
+    pub(super) clauses: String,
+    pub(super) observed: Value,
+    pub(super) varying: Option<String>,
+    pub(super) said: Option<String>,
 }
 
 /// A row of [`FINDING_COLUMNS`] (from column `0`).

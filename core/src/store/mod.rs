@@ -465,48 +465,75 @@ impl Store {
 }
 
 fn row_to_run(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRecord> {
-    let state: String = r.get(7)?;
-    let verdict: Option<String> = r.get(8)?;
-    let only: String = r.get(9)?;
-    let trigger: String = r.get(1)?;
-    let trigger = Trigger::parse(&trigger).ok_or_else(|| {
-        rusqlite::Error::FromSqlConversionFailure(
-            1,
-            rusqlite::types::Type::Text,
-            format!("run trigger {trigger:?} is not one this version knows").into(),
-        )
-    })?;
-    Ok(RunRecord {
-        id: r.get(0)?,
-        trigger,
-        who: r.get(2)?,
-        config_digest: r.get(3)?,
-        school: r.get(4)?,
-        started_at: stamp(r, 5)?,
-        ended_at: r
-            .get::<_, Option<String>>(6)?
-            .map(|_| stamp(r, 6))
-            .transpose()?,
-        state: RunState::parse(&state).unwrap_or(RunState::Interrupted),
-        verdict: verdict.as_deref().and_then(Verdict::parse),
-        only: serde_json::from_str(&only).unwrap_or_default(),
-        counts: StatusCounts::default(),
-    })
+    let text = RunText {
+        trigger: r.get(1)?,
+        state: r.get(7)?,
+        verdict: r.get(8)?,
+        only: r.get(9)?,
+    };
+    let conversion = |i: usize, why: String| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, why.into())
+    };
+    let mut run = text.to_run().map_err(|why| conversion(1, why))?;
+    run.id = r.get(0)?;
+    run.who = r.get(2)?;
+    run.config_digest = r.get(3)?;
+    run.school = r.get(4)?;
+    run.started_at = stamp(r, 5)?;
+    run.ended_at = r
+        .get::<_, Option<String>>(6)?
+        .map(|_| stamp(r, 6))
+        .transpose()?;
+    Ok(run)
+}
+
+/// A run's words as stored (trigger, state, verdict, `--only` as JSON), read the one way for
+/// this store and a trust's database.
+pub(crate) struct RunText {
+    pub trigger: String,
+    pub state: String,
+    pub verdict: Option<String>,
+    pub only: String,
+}
+
+impl RunText {
+    /// A run with these words (its id, people and times left for the caller to fill).
+    pub(crate) fn to_run(&self) -> Result<RunRecord, String> {
+        let trigger = Trigger::parse(&self.trigger).ok_or_else(|| {
+            format!(
+                "run trigger {:?} is not one this version knows",
+                self.trigger
+            )
+        })?;
+        Ok(RunRecord {
+            id: 0,
+            trigger,
+            who: String::new(),
+            config_digest: String::new(),
+            school: String::new(),
+            started_at: time::OffsetDateTime::UNIX_EPOCH,
+            ended_at: None,
+            state: RunState::parse(&self.state).unwrap_or(RunState::Interrupted),
+            verdict: self.verdict.as_deref().and_then(Verdict::parse),
+            only: serde_json::from_str(&self.only).unwrap_or_default(),
+            counts: StatusCounts::default(),
+        })
+    }
+}
+
+/// An RFC 3339 time as the store writes it.
+pub(crate) fn parse_stamp(text: &str) -> Result<time::OffsetDateTime, String> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map_err(|e| format!("{text:?} is not an RFC 3339 time: {e}"))
 }
 
 /// Column `i` of a row, a time the store wrote as RFC 3339; anything else (a row edited outside
 /// caretaker) is an error that says so, never a time made up.
 fn stamp(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<time::OffsetDateTime> {
     let text: String = r.get(i)?;
-    time::OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339).map_err(
-        |e| {
-            rusqlite::Error::FromSqlConversionFailure(
-                i,
-                rusqlite::types::Type::Text,
-                format!("{text:?} is not an RFC 3339 time: {e}").into(),
-            )
-        },
-    )
+    parse_stamp(&text).map_err(|why| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, why.into())
+    })
 }
 
 /// SQLite's "busy" and "locked": another connection holds the lock for now.
@@ -557,8 +584,13 @@ mod records;
 mod runs;
 mod schema;
 mod seal;
+mod spool;
 pub use history::PastResult;
 pub use seal::{RecordedHead, Seal};
+pub use spool::{
+    spool_finding, Observed, SpoolAction, SpoolBatch, SpoolCursor, SpoolRecord, SpoolResult,
+    SpoolRun, SpoolSubject, SpoolText,
+};
 
 use findings::{read_finding, to_finding, RawFinding, FINDING_COLUMNS, FINDING_COLUMN_COUNT};
 pub use schema::{RECORDS_NO_DELETE, RECORDS_NO_UPDATE};

@@ -368,6 +368,19 @@ fn read_records(conn: &Connection) -> rusqlite::Result<Vec<crate::assess::Stored
     rows.collect()
 }
 
+/// The records after `after`, in order.
+pub(super) fn records_after(
+    conn: &Connection,
+    after: i64,
+) -> rusqlite::Result<Vec<crate::assess::StoredRecord>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, kind, body, entered_by, entered_at, supersedes, prev_hash, hash
+         FROM records WHERE id > ?1 ORDER BY id",
+    )?;
+    let rows = stmt.query_map([after], row_to_record)?;
+    rows.collect()
+}
+
 /// A record row, read leniently: a row edited outside caretaker (a number where text belongs,
 /// text where a number belongs) is still read, and its hash then tells.
 fn row_to_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<crate::assess::StoredRecord> {

@@ -177,38 +177,9 @@ async fn bind(dir: &Directory, ldap: &mut Ldap, t: Duration, secs: u64) -> Resul
 fn tls_config(dir: &Directory) -> Result<Arc<ClientConfig>, ProbeError> {
     let mut roots = RootCertStore::empty();
     if let Some(path) = &dir.ca_file {
-        let shown = path.display().to_string();
-        let pem = std::fs::read(path).map_err(|e| {
-            ProbeError::new(
-                Failure::CaFile(shown.clone()),
-                "setup",
-                format!("cannot read it: {e}"),
-            )
+        roots = crate::tls::roots_from_pem_file(path).map_err(|why| {
+            ProbeError::new(Failure::CaFile(path.display().to_string()), "setup", why)
         })?;
-        let mut reader: &[u8] = &pem;
-        for cert in rustls_pemfile::certs(&mut reader) {
-            let cert = cert.map_err(|e| {
-                ProbeError::new(
-                    Failure::CaFile(shown.clone()),
-                    "setup",
-                    format!("not PEM: {e}"),
-                )
-            })?;
-            roots.add(cert).map_err(|e| {
-                ProbeError::new(
-                    Failure::CaFile(shown.clone()),
-                    "setup",
-                    format!("not a usable CA certificate: {e}"),
-                )
-            })?;
-        }
-        if roots.is_empty() {
-            return Err(ProbeError::new(
-                Failure::CaFile(shown),
-                "setup",
-                "it holds no PEM certificate",
-            ));
-        }
     } else {
         // The same source ldap3 uses by default (rustls-native-certs: SSL_CERT_FILE / SSL_CERT_DIR,
         // else the system store, /etc/ssl/certs on Debian), but keeping what loads even if some fail.
@@ -230,11 +201,5 @@ fn tls_config(dir: &Directory) -> Result<Arc<ClientConfig>, ProbeError> {
             ));
         }
     }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| ProbeError::new(Failure::Tls, "setup", e.to_string()))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    Ok(Arc::new(config))
+    crate::tls::client_config(roots).map_err(|e| ProbeError::new(Failure::Tls, "setup", e))
 }

@@ -1,0 +1,240 @@
+//! The trust's view: every school's current picture, read from the trust's database and judged
+//! by the same rules as a school's own console ([`crate::local::picture_runs`],
+//! [`caretaker_model::picture::current`], the clause map's lines).
+
+use std::collections::{BTreeMap, HashMap};
+
+use caretaker_api::Overview;
+use caretaker_model::clauses::ClauseMap;
+use caretaker_model::compliance::{clause_lines_attested, ClauseLine};
+use caretaker_model::records::Log;
+use tokio_postgres::Client;
+
+use super::{bounded, TrustError};
+use crate::local::{picture_runs, OVERVIEW_RUNS};
+use caretaker_model::finding::Finding;
+
+use crate::store::{
+    spool_finding, Observed, RunRecord, SpoolResult, SpoolRun, SpoolSubject, SpoolText, StoreError,
+};
+
+/// One school as the trust sees it.
+#[derive(Debug, Clone)]
+pub struct TrustSchool {
+    pub id: String,
+    pub name: String,
+    /// When its caretaker last forwarded (RFC 3339), if ever.
+    pub forwarded_at: Option<String>,
+    /// The school's picture, as its own console has it.
+    pub overview: Overview,
+}
+
+impl TrustSchool {
+    /// The findings of the school's current picture.
+    pub fn findings(&self) -> Vec<Finding> {
+        caretaker_model::picture::current(self.overview.runs.clone()).1
+    }
+
+    /// Each clause of the trust's map, with its colour and reason for this school.
+    pub fn lines(&self) -> Vec<ClauseLine> {
+        clause_lines_attested(
+            &self.overview.map,
+            &self.findings(),
+            &self.overview.attestations,
+            self.overview.today,
+        )
+    }
+}
+
+/// Every school in the trust's database, by id.
+#[derive(Debug, Clone)]
+pub struct TrustView {
+    pub schools: Vec<TrustSchool>,
+}
+
+impl TrustView {
+    /// Reads every school's current picture (as the trust's reader; a school's own role sees
+    /// only itself), judged by `map` on `today`.
+    pub async fn read(
+        client: &Client,
+        map: &ClauseMap,
+        today: time::Date,
+    ) -> Result<TrustView, TrustError> {
+        bounded(read_view(client, map, today)).await
+    }
+}
+
+async fn read_view(
+    client: &Client,
+    map: &ClauseMap,
+    today: time::Date,
+) -> Result<TrustView, TrustError> {
+    let schools = client
+        .query(
+            "SELECT id, name, to_char(forwarded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')
+             FROM schools ORDER BY name, id",
+            &[],
+        )
+        .await?;
+    // The latest runs of every school, newest first.
+    let limit = i64::try_from(OVERVIEW_RUNS).unwrap_or(20);
+    let run_rows = client
+        .query(
+            "SELECT school, id, trigger, who, config_digest, school_name, started_at, ended_at,
+                    state, verdict, only_checks, host, pid, pid_start,
+                    n_pass, n_fail, n_warn, n_error, n_waived
+             FROM (SELECT *, row_number() OVER (PARTITION BY school ORDER BY id DESC) AS n
+                   FROM runs) r
+             WHERE n <= $1 ORDER BY school, id DESC",
+            &[&limit],
+        )
+        .await?;
+    let mut runs: HashMap<String, Vec<RunRecord>> = HashMap::new();
+    for r in &run_rows {
+        let raw = SpoolRun {
+            id: r.get(1),
+            trigger: r.get(2),
+            who: r.get(3),
+            config_digest: r.get(4),
+            school: r.get(5),
+            started_at: r.get(6),
+            ended_at: r.get(7),
+            state: r.get(8),
+            verdict: r.get(9),
+            only_checks: r.get(10),
+            host: r.get(11),
+            pid: r.get(12),
+            pid_start: r.get(13),
+            counts: [r.get(14), r.get(15), r.get(16), r.get(17), r.get(18)],
+        };
+        runs.entry(r.get(0)).or_default().push(raw.to_record()?);
+    }
+    // Which runs each picture is made of (the same walk as a school's own console).
+    let mut wanted: Vec<(String, i64)> = Vec::new();
+    for (school, rs) in &runs {
+        let _ = picture_runs(rs, |id| {
+            wanted.push((school.clone(), id));
+            Ok(Vec::new())
+        });
+    }
+    let mut findings = read_findings(client, &wanted).await?;
+    let mut logs = read_logs(client).await?;
+    let mut out = Vec::new();
+    for s in &schools {
+        let id: String = s.get(0);
+        let rs = runs.remove(&id).unwrap_or_default();
+        let with = picture_runs(&rs, |run| {
+            Ok(findings.remove(&(id.clone(), run)).unwrap_or_default())
+        })
+        .map_err(|e| TrustError::Refused(e.to_string()))?;
+        let log = Log::from_records(logs.remove(&id).unwrap_or_default());
+        let name: String = s.get(1);
+        out.push(TrustSchool {
+            overview: Overview {
+                school: name.clone(),
+                map: map.clone(),
+                latest: rs.first().cloned(),
+                runs: with,
+                attestations: log.attestations(),
+                today,
+            },
+            id,
+            name,
+            forwarded_at: s.get(2),
+        });
+    }
+    Ok(TrustView { schools: out })
+}
+
+/// The findings of the runs `wanted` (school, run), each read back by the store's own rules.
+async fn read_findings(
+    client: &Client,
+    wanted: &[(String, i64)],
+) -> Result<BTreeMap<(String, i64), Vec<Finding>>, TrustError> {
+    let schools: Vec<&str> = wanted.iter().map(|(s, _)| s.as_str()).collect();
+    let ids: Vec<i64> = wanted.iter().map(|(_, r)| *r).collect();
+    let rows = client
+        .query(
+            "SELECT r.school, r.run_id, r.id, r.status, r.observed_secs, r.observed_text, r.said,
+                    r.varying, s.id, s.check_id, s.target_kind, s.target_name, s.target_scope,
+                    s.clauses, s.fingerprint, t.id, t.severity, t.summary, t.evidence,
+                    t.remediation
+             FROM unnest($1::text[], $2::bigint[]) AS w(school, run_id)
+             JOIN results r ON r.school = w.school AND r.run_id = w.run_id
+             JOIN subjects s ON s.school = r.school AND s.id = r.subject
+             JOIN texts t ON t.school = r.school AND t.id = r.text
+             ORDER BY r.school, r.run_id, r.id",
+            &[&schools, &ids],
+        )
+        .await?;
+    let mut out: BTreeMap<(String, i64), Vec<Finding>> = BTreeMap::new();
+    for r in &rows {
+        let result = SpoolResult {
+            run_id: r.get(1),
+            id: r.get(2),
+            subject: r.get(8),
+            status: i64::from(r.get::<_, i16>(3)),
+            text: r.get(15),
+            observed: match (r.get::<_, Option<i64>>(4), r.get::<_, Option<String>>(5)) {
+                (Some(s), _) => Observed::Secs(s),
+                (None, Some(t)) => Observed::Text(t),
+                (None, None) => Observed::None,
+            },
+            said: r.get(6),
+            varying: r.get(7),
+        };
+        let subject = SpoolSubject {
+            id: r.get(8),
+            check_id: r.get(9),
+            target_kind: r.get(10),
+            target_name: r.get(11),
+            target_scope: r.get(12),
+            clauses: r.get(13),
+            fingerprint: r.get(14),
+        };
+        let text = SpoolText {
+            id: r.get(15),
+            hash: Vec::new(),
+            severity: r.get(16),
+            summary: r.get(17),
+            evidence: r.get(18),
+            remediation: r.get(19),
+        };
+        let school: String = r.get(0);
+        let finding = spool_finding(result.run_id, &subject, &text, &result)
+            .map_err(|e: StoreError| TrustError::Refused(format!("school {school}: {e}")))?;
+        out.entry((school, result.run_id))
+            .or_default()
+            .push(finding);
+    }
+    Ok(out)
+}
+
+/// Every school's filter-change log, oldest first.
+async fn read_logs(
+    client: &Client,
+) -> Result<HashMap<String, Vec<crate::assess::StoredRecord>>, TrustError> {
+    let rows = client
+        .query(
+            "SELECT school, id, kind, body, entered_by, entered_at, supersedes, prev_hash, hash
+             FROM records ORDER BY school, id",
+            &[],
+        )
+        .await?;
+    let mut out: HashMap<String, Vec<crate::assess::StoredRecord>> = HashMap::new();
+    for r in &rows {
+        out.entry(r.get(0))
+            .or_default()
+            .push(crate::assess::StoredRecord {
+                id: r.get(1),
+                kind: crate::assess::StoredKind::from_column(r.get(2)),
+                body: r.get(3),
+                entered_by: r.get(4),
+                entered_at: r.get(5),
+                supersedes: r.get(6),
+                prev_hash: r.get(7),
+                hash: r.get(8),
+            });
+    }
+    Ok(out)
+}

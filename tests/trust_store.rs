@@ -1,0 +1,338 @@
+//! A trust's PostgreSQL database (Debian's postgresql, started by the lab on 127.0.0.1, TLS
+//! only): two schools forward their stores to it; each reads and adds only its own rows, the
+//! trust's reader reads both, and forwarding is in order and exactly once, however often the
+//! link goes down.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use caretaker_checks::{Evidence, Finding, Severity, Status, Target, TargetKind};
+use caretaker_core::assess::RecordKind;
+use caretaker_core::store::{NewRun, RunState, Store, Trigger, Verdict};
+use caretaker_core::trust::{self, Settings, TrustError, TrustView};
+use caretaker_lab::{TrustDb, TRUST_OWNER};
+use caretaker_model::compliance::ClauseStatus;
+
+fn finding(check: &str, name: &str, status: Status) -> Finding {
+    let map = caretaker_checks::clauses::builtin();
+    let mut f = Finding::new(
+        check,
+        Target::new(TargetKind::Account, name, "ldap"),
+        status,
+        Severity::High,
+        format!("{name}: {status}."),
+        Evidence::new("ldaps://dc").with("account", name),
+    );
+    f.clauses = map.clauses_for(&f.check);
+    f
+}
+
+fn store_run(store: &Store, school: &str, findings: &[Finding]) -> i64 {
+    let id = store
+        .begin_run(&NewRun {
+            trigger: Trigger::Cron,
+            who: "root".into(),
+            config_digest: "d".into(),
+            school: school.into(),
+            only: Vec::new(),
+        })
+        .unwrap();
+    store.add_findings(id, findings).unwrap();
+    store
+        .finish_run(id, RunState::Complete, Some(Verdict::of(findings)))
+        .unwrap();
+    id
+}
+
+fn settings(db: &TrustDb, role: &str, password: &str, school: Option<&str>) -> Settings {
+    let url = db.url(role);
+    let parsed = caretaker_config::parse_trust_url(&url).unwrap();
+    Settings {
+        url,
+        user: parsed.user,
+        host: parsed.host,
+        port: parsed.port,
+        database: parsed.database,
+        ca_file: db.ca_pem.clone(),
+        password: caretaker_config::Secret::new(password),
+        school: school.map(str::to_string),
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+struct Trust {
+    db: TrustDb,
+    owner: Settings,
+}
+
+fn start(dir: &std::path::Path) -> Trust {
+    let db = TrustDb::start(dir).unwrap_or_else(|e| panic!("{e}"));
+    let pw = std::fs::read_to_string(&db.owner_password_file).unwrap();
+    let owner = settings(&db, TRUST_OWNER, &pw, None);
+    Trust { db, owner }
+}
+
+#[test]
+fn two_schools_each_only_their_own_rows_and_the_trust_reads_both() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = start(dir.path());
+    let rt = runtime();
+    rt.block_on(async {
+        let mut owner = trust::connect(&t.owner).await.unwrap();
+        let role = trust::init_school(&mut owner, "st-example", "St. Example's Primary", "pw-a")
+            .await
+            .unwrap();
+        assert_eq!(role, "school_st_example");
+        trust::init_school(&mut owner, "riverside", "Riverside Primary Academy", "pw-b")
+            .await
+            .unwrap();
+        trust::init_reader(&mut owner, "trust_reader", "pw-t")
+            .await
+            .unwrap();
+        // Again: nothing changes but the password.
+        trust::init_school(&mut owner, "riverside", "Riverside Primary Academy", "pw-b")
+            .await
+            .unwrap();
+    });
+
+    // Each school's own store, with its own problems.
+    let a_store = Store::open(&dir.path().join("a.db")).unwrap();
+    store_run(
+        &a_store,
+        "St. Example's Primary",
+        &[
+            finding("directory.leavers", "c.wright", Status::Fail),
+            finding("directory.guest", "Guest", Status::Pass),
+        ],
+    );
+    a_store
+        .append_record(
+            RecordKind::Site,
+            &serde_json::json!({"url": "https://example.org", "note": "reported"}),
+            None,
+            "dsl",
+        )
+        .unwrap();
+    let b_store = Store::open(&dir.path().join("b.db")).unwrap();
+    store_run(
+        &b_store,
+        "Riverside Primary Academy",
+        &[
+            finding("directory.leavers", "c.wright", Status::Pass),
+            finding("directory.guest", "Guest", Status::Fail),
+        ],
+    );
+
+    let a = settings(&t.db, "school_st_example", "pw-a", Some("st-example"));
+    let b = settings(&t.db, "school_riverside", "pw-b", Some("riverside"));
+    let reader = settings(&t.db, "trust_reader", "pw-t", None);
+    rt.block_on(async {
+        let done = trust::forward(&a, &a_store).await.unwrap();
+        assert_eq!((done.runs, done.findings, done.records), (1, 2, 1));
+        let done = trust::forward(&b, &b_store).await.unwrap();
+        assert_eq!((done.runs, done.findings, done.records), (1, 2, 0));
+        // Exactly once: again, nothing.
+        let again = trust::forward(&a, &a_store).await.unwrap();
+        assert_eq!(again.runs + again.findings + again.records, 0);
+
+        // A school's role sees its own rows only.
+        let ca = trust::connect(&a).await.unwrap();
+        let schools: Vec<String> = ca
+            .query("SELECT DISTINCT school FROM results", &[])
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        assert_eq!(schools, ["st-example"]);
+        let theirs = ca
+            .query("SELECT id FROM runs WHERE school = 'riverside'", &[])
+            .await
+            .unwrap();
+        assert!(theirs.is_empty(), "a school read another school's runs");
+        let seen = ca.query("SELECT id FROM schools", &[]).await.unwrap();
+        assert_eq!(seen.len(), 1);
+        // ... and the server refuses a row in another school's name.
+        let err = ca
+            .execute(
+                "INSERT INTO records (school, id, kind, body, entered_by, entered_at, prev_hash, hash)
+                 VALUES ('riverside', 99, 'site', '{}', 'x', 'x', 'x', 'x')",
+                &[],
+            )
+            .await
+            .unwrap_err();
+        let words = trust::pg_words(&err);
+        assert!(words.contains("row-level security"), "{words}");
+        // Nobody changes a row once it is there.
+        let err = ca
+            .execute("UPDATE runs SET verdict = 'compliant'", &[])
+            .await
+            .unwrap_err();
+        assert!(trust::pg_words(&err).contains("permission denied"));
+        let err = ca.execute("DELETE FROM records", &[]).await.unwrap_err();
+        assert!(trust::pg_words(&err).contains("permission denied"));
+
+        // The trust's reader reads both, and writes nothing.
+        let cr = trust::connect(&reader).await.unwrap();
+        let map = caretaker_checks::clauses::builtin();
+        let today = time::OffsetDateTime::now_utc().date();
+        let view = TrustView::read(&cr, &map, today).await.unwrap();
+        let names: Vec<&str> = view.schools.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(names, ["riverside", "st-example"]);
+        for s in &view.schools {
+            let failing: Vec<String> = s
+                .findings()
+                .iter()
+                .filter(|f| f.status == Status::Fail)
+                .map(|f| f.target.name.clone())
+                .collect();
+            let want = if s.id == "st-example" { "c.wright" } else { "Guest" };
+            assert_eq!(failing, [want], "{}", s.id);
+            assert!(s.lines().iter().any(|l| l.status == ClauseStatus::Red));
+            assert!(s.forwarded_at.is_some());
+        }
+        let err = cr
+            .execute("INSERT INTO schools (id, name, role) VALUES ('x', 'x', 'x')", &[])
+            .await
+            .unwrap_err();
+        assert!(trust::pg_words(&err).contains("permission denied"));
+
+        // A school's own role reading the trust's view sees itself only.
+        let own = TrustView::read(&ca, &map, today).await.unwrap();
+        assert_eq!(own.schools.len(), 1);
+
+        // The server's certificate is verified: a CA that did not sign it is refused, and so is
+        // a password that is wrong.
+        let mut wrong_ca = a.clone();
+        wrong_ca.ca_file = dir.path().join("trust-tls/postgres.pem");
+        let err = trust::connect(&wrong_ca).await.unwrap_err();
+        assert!(err.to_string().contains("certificate"), "{err}");
+        let mut wrong_pw = a.clone();
+        wrong_pw.password = caretaker_config::Secret::new("nope");
+        let err = trust::connect(&wrong_pw).await.unwrap_err();
+        assert!(err.to_string().contains("password authentication failed"), "{err}");
+    });
+}
+
+#[test]
+fn forwarding_resumes_after_the_link_is_cut_in_order_and_exactly_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut t = start(dir.path());
+    let rt = runtime();
+    rt.block_on(async {
+        let mut owner = trust::connect(&t.owner).await.unwrap();
+        trust::init_school(&mut owner, "st-example", "St. Example's Primary", "pw-a")
+            .await
+            .unwrap();
+    });
+    let a = settings(&t.db, "school_st_example", "pw-a", Some("st-example"));
+    let store = Store::open(&dir.path().join("a.db")).unwrap();
+    store_run(
+        &store,
+        "S",
+        &[finding("directory.leavers", "c.wright", Status::Fail)],
+    );
+    rt.block_on(async { trust::forward(&a, &store).await.unwrap() });
+
+    // The link goes down; the school keeps auditing and keeping records.
+    t.db.stop().unwrap();
+    let mut runs = 1;
+    for night in 0..45 {
+        let status = if night % 2 == 0 {
+            Status::Fail
+        } else {
+            Status::Pass
+        };
+        store_run(
+            &store,
+            "S",
+            &[finding("directory.leavers", "c.wright", status)],
+        );
+        runs += 1;
+        if night % 10 == 0 {
+            store
+                .append_record(
+                    RecordKind::Site,
+                    &serde_json::json!({"url": format!("https://site{night}.example"), "note": "x"}),
+                    None,
+                    "dsl",
+                )
+                .unwrap();
+        }
+        if night == 20 {
+            let err = rt.block_on(trust::forward(&a, &store)).unwrap_err();
+            assert!(matches!(err, TrustError::Connect { .. }), "{err}");
+        }
+    }
+    // A run still going when the link is back waits for its end.
+    let going = store
+        .begin_run(&NewRun {
+            trigger: Trigger::Manual,
+            who: "root".into(),
+            config_digest: "d".into(),
+            school: "S".into(),
+            only: Vec::new(),
+        })
+        .unwrap();
+    t.db.start_again().unwrap();
+    let done = rt.block_on(trust::forward(&a, &store)).unwrap();
+    assert_eq!(done.runs, 45);
+    assert_eq!(done.records, 5);
+    assert!(done.batches >= 3, "45 runs in batches of 20: {done:?}");
+
+    store
+        .add_findings(going, &[finding("directory.guest", "Guest", Status::Pass)])
+        .unwrap();
+    store
+        .finish_run(going, RunState::Complete, Some(Verdict::Compliant))
+        .unwrap();
+    runs += 1;
+    let done = rt.block_on(trust::forward(&a, &store)).unwrap();
+    assert_eq!(done.runs, 1);
+
+    // Nothing lost, nothing doubled: the counts and the chain's head are the school's.
+    let local_runs = store.runs(1000).unwrap();
+    assert_eq!(local_runs.len(), runs);
+    let local_findings: usize = local_runs
+        .iter()
+        .map(|r| store.findings(r.id).unwrap().len())
+        .sum();
+    let records = store.records().unwrap();
+    rt.block_on(async {
+        let c = trust::connect(&a).await.unwrap();
+        let count = |sql: &'static str| {
+            let c = &c;
+            async move { c.query_one(sql, &[]).await.unwrap().get::<_, i64>(0) }
+        };
+        assert_eq!(count("SELECT COUNT(*) FROM runs").await, runs as i64);
+        assert_eq!(
+            count("SELECT COUNT(*) FROM results").await,
+            local_findings as i64
+        );
+        assert_eq!(
+            count("SELECT COUNT(*) FROM records").await,
+            records.len() as i64
+        );
+        let ids: Vec<i64> = c
+            .query("SELECT id FROM runs ORDER BY id", &[])
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let mut local_ids: Vec<i64> = local_runs.iter().map(|r| r.id).collect();
+        local_ids.sort();
+        assert_eq!(ids, local_ids);
+        let head: String = c
+            .query_one("SELECT hash FROM records ORDER BY id DESC LIMIT 1", &[])
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(head, records.last().unwrap().hash);
+    });
+}
