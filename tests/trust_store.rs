@@ -8,7 +8,7 @@
 use caretaker_checks::{Evidence, Finding, Severity, Status, Target, TargetKind};
 use caretaker_core::assess::RecordKind;
 use caretaker_core::store::{NewRun, RunState, Store, Trigger, Verdict};
-use caretaker_core::trust::{self, Settings, TrustError, TrustView};
+use caretaker_core::trust::{self, Settings, TrustError};
 use caretaker_lab::{TrustDb, TRUST_OWNER};
 use caretaker_model::compliance::ClauseStatus;
 
@@ -181,7 +181,7 @@ fn two_schools_each_only_their_own_rows_and_the_trust_reads_both() {
         let cr = trust::connect(&reader).await.unwrap();
         let map = caretaker_checks::clauses::builtin();
         let today = time::OffsetDateTime::now_utc().date();
-        let view = TrustView::read(&cr, &map, today).await.unwrap();
+        let view = trust::read_view(&cr, &map, today, None).await.unwrap();
         let names: Vec<&str> = view.schools.iter().map(|s| s.id.as_str()).collect();
         assert_eq!(names, ["riverside", "st-example"]);
         for s in &view.schools {
@@ -203,7 +203,7 @@ fn two_schools_each_only_their_own_rows_and_the_trust_reads_both() {
         assert!(trust::pg_words(&err).contains("permission denied"));
 
         // A school's own role reading the trust's view sees itself only.
-        let own = TrustView::read(&ca, &map, today).await.unwrap();
+        let own = trust::read_view(&ca, &map, today, None).await.unwrap();
         assert_eq!(own.schools.len(), 1);
 
         // The server's certificate is verified: a CA that did not sign it is refused, and so is

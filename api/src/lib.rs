@@ -21,6 +21,7 @@ use caretaker_model::{AreaId, CheckId, CheckSpec, ClauseMap, Finding};
 use tokio::sync::{mpsc, oneshot};
 
 pub mod remote;
+pub mod trust;
 pub mod wire;
 
 pub use wire::Change;

@@ -21,9 +21,10 @@ pub mod forward;
 pub mod schema;
 pub mod view;
 
+pub use caretaker_api::trust::{TrustSchool, TrustView};
 pub use forward::{forward, Forwarded};
 pub use schema::{init_reader, init_school, migrate, school_role, TRUST_SCHEMA};
-pub use view::{TrustSchool, TrustView};
+pub use view::read_view;
 
 /// How long connecting (TCP and TLS and sign-in) may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);

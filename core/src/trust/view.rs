@@ -1,12 +1,11 @@
-//! The trust's view: every school's current picture, read from the trust's database and judged
-//! by the same rules as a school's own console ([`crate::local::picture_runs`],
-//! [`caretaker_model::picture::current`], the clause map's lines).
+//! The trust's view read from its database: every school's current picture, made of the same
+//! runs as the school's own console would make it of ([`crate::local::picture_runs`]).
 
 use std::collections::{BTreeMap, HashMap};
 
+use caretaker_api::trust::{TrustSchool, TrustView};
 use caretaker_api::Overview;
 use caretaker_model::clauses::ClauseMap;
-use caretaker_model::compliance::{clause_lines_attested, ClauseLine};
 use caretaker_model::records::Log;
 use tokio_postgres::Client;
 
@@ -18,57 +17,26 @@ use crate::store::{
     spool_finding, Observed, RunRecord, SpoolResult, SpoolRun, SpoolSubject, SpoolText, StoreError,
 };
 
-/// One school as the trust sees it.
-#[derive(Debug, Clone)]
-pub struct TrustSchool {
-    pub id: String,
-    pub name: String,
-    /// When its caretaker last forwarded (RFC 3339), if ever.
-    pub forwarded_at: Option<String>,
-    /// The school's picture, as its own console has it.
-    pub overview: Overview,
-}
-
-impl TrustSchool {
-    /// The findings of the school's current picture.
-    pub fn findings(&self) -> Vec<Finding> {
-        caretaker_model::picture::current(self.overview.runs.clone()).1
-    }
-
-    /// Each clause of the trust's map, with its colour and reason for this school.
-    pub fn lines(&self) -> Vec<ClauseLine> {
-        clause_lines_attested(
-            &self.overview.map,
-            &self.findings(),
-            &self.overview.attestations,
-            self.overview.today,
-        )
-    }
-}
-
-/// Every school in the trust's database, by id.
-#[derive(Debug, Clone)]
-pub struct TrustView {
-    pub schools: Vec<TrustSchool>,
-}
-
-impl TrustView {
-    /// Reads every school's current picture (as the trust's reader; a school's own role sees
-    /// only itself), judged by `map` on `today`.
-    pub async fn read(
-        client: &Client,
-        map: &ClauseMap,
-        today: time::Date,
-    ) -> Result<TrustView, TrustError> {
-        bounded(read_view(client, map, today)).await
-    }
-}
-
-async fn read_view(
+/// Reads every school's current picture (as the trust's reader; a school's own role sees
+/// only itself), judged by `map` on `today`; with `before`, the picture as it was made of the
+/// runs started before then.
+pub async fn read_view(
     client: &Client,
     map: &ClauseMap,
     today: time::Date,
+    before: Option<time::OffsetDateTime>,
 ) -> Result<TrustView, TrustError> {
+    bounded(read_unbounded(client, map, today, before)).await
+}
+
+async fn read_unbounded(
+    client: &Client,
+    map: &ClauseMap,
+    today: time::Date,
+    before: Option<time::OffsetDateTime>,
+) -> Result<TrustView, TrustError> {
+    // Runs are kept with their start as the store writes it (RFC 3339, UTC): in order as text.
+    let before = before.map(caretaker_model::finding::format_rfc3339);
     let schools = client
         .query(
             "SELECT id, name, to_char(forwarded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')
@@ -84,9 +52,9 @@ async fn read_view(
                     state, verdict, only_checks, host, pid, pid_start,
                     n_pass, n_fail, n_warn, n_error, n_waived
              FROM (SELECT *, row_number() OVER (PARTITION BY school ORDER BY id DESC) AS n
-                   FROM runs) r
+                   FROM runs WHERE $2::text IS NULL OR started_at < $2) r
              WHERE n <= $1 ORDER BY school, id DESC",
-            &[&limit],
+            &[&limit, &before],
         )
         .await?;
     let mut runs: HashMap<String, Vec<RunRecord>> = HashMap::new();
@@ -143,7 +111,10 @@ async fn read_view(
             forwarded_at: s.get(2),
         });
     }
-    Ok(TrustView { schools: out })
+    Ok(TrustView {
+        schools: out,
+        as_of: before,
+    })
 }
 
 /// The findings of the runs `wanted` (school, run), each read back by the store's own rules.
