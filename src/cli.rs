@@ -127,6 +127,17 @@ pub enum Command {
     /// and who agreed them, what is waived or attested, the yearly review, and an appendix. By
     /// default the current term up to today, as one self-contained HTML page.
     Report(ReportArgs),
+    /// A multi-academy trust's database: its schools, this school's forwarding, every school's
+    /// picture.
+    ///
+    /// A school's caretaker with `[store] url` forwards each run, its findings and the
+    /// filter-change log to the trust's PostgreSQL database after every audit (and with `trust
+    /// forward`), in order and exactly once; its own store keeps everything while the trust
+    /// cannot be reached. The trust's caretaker (its `[store] url` the database owner's role)
+    /// adds each school with `trust init-school` and readers with `trust init-reader`; a reader's
+    /// caretaker shows every school with `trust show`, `report --trust`, and, without a
+    /// subcommand, the console's trust screens.
+    Trust(TrustDbArgs),
     /// Print a shell completion script for caretaker.
     ///
     /// For example, for bash: `caretaker completions bash > /etc/bash_completion.d/caretaker`;
@@ -170,6 +181,60 @@ pub struct ReportArgs {
     /// Write to FILE (mode 0600) instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct TrustDbArgs {
+    #[command(subcommand)]
+    pub command: Option<TrustCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TrustCommand {
+    /// Add a school to the trust's database, or change its name or password (as the database's
+    /// owner: the role of this configuration's `[store] url`).
+    ///
+    /// Brings the database's tables up to date first. The school's role is school_<ID>
+    /// (hyphens as underscores); it reads and adds only rows carrying the school's id, by the
+    /// database's row-level security. Give the school its password file and, in its
+    /// caretaker.toml, `[school] id = "ID"` and `[store] url = "postgres://school_<ID>@…"`.
+    InitSchool(InitSchoolArgs),
+    /// Add a reader of every school's rows (the trust's central team, trustees' reports), or
+    /// change its password (as the database's owner).
+    InitReader(InitReaderArgs),
+    /// Forward what the trust's database does not hold yet from this school's store (done after
+    /// every audit too). Exit 0 when forwarded, 2 when the database could not be reached.
+    Forward,
+    /// Every school's picture: the policy's clauses for each school, in words.
+    Show(TrustShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitSchoolArgs {
+    /// The school's id, as its `[school] id` (a-z, 0-9 and -).
+    pub id: String,
+    /// The school's name, as reports print it.
+    #[arg(long)]
+    pub name: String,
+    /// A file (mode 0600) holding the password the school's role will sign in with.
+    #[arg(long, value_name = "FILE")]
+    pub password_file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct InitReaderArgs {
+    /// The reader's role name (a-z, 0-9 and _).
+    pub role: String,
+    /// A file (mode 0600) holding the password the role will sign in with.
+    #[arg(long, value_name = "FILE")]
+    pub password_file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct TrustShowArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

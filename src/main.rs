@@ -79,6 +79,7 @@ fn run(cli: Cli) -> Result<u8, Fail> {
         Some(Command::Daemon) => cmd::daemon::daemon(config),
         Some(Command::Status(args)) => cmd::daemon::status(config, &args),
         Some(Command::Report(args)) => cmd::report::report(config, &args),
+        Some(Command::Trust(args)) => cmd::trust::trust(config, args),
         Some(Command::Review(args)) => cmd::report::review(config, &args),
         Some(Command::Completions(args)) => cmd::setup::completions(&args),
         Some(Command::Init(args)) => cmd::setup::init(&args),

@@ -180,6 +180,10 @@ pub enum AuditEvent {
     },
     /// The audit could not run (or its store write failed).
     Failed(String),
+    /// After the run ended, before [`AuditEvent::Finished`], with `[store] url` set: what was
+    /// forwarded to the trust's database, or why not (the run stays in this store and goes with
+    /// the next), in words.
+    Forwarded { ok: bool, words: String },
 }
 
 /// A running audit: its events, and the means to stop it. Dropping `cancel` (or sending on it)

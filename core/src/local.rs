@@ -586,6 +586,14 @@ impl Api for Local {
                     )
                     .await
                 });
+                // With a trust's database, what it lacks goes to it now (this run among it).
+                if outcome.is_ok() {
+                    if let Some((ok, words)) =
+                        runtime.block_on(crate::trust::forward_after_run(&loaded, &store))
+                    {
+                        let _ = tx.send(AuditEvent::Forwarded { ok, words });
+                    }
+                }
                 // Let no check linger past the verdict (a probe stuck in a blocking call, say).
                 runtime.shutdown_timeout(std::time::Duration::from_millis(100));
                 let _ = tx.send(match outcome {

@@ -153,6 +153,8 @@ impl Registry {
                     let _ = self.changes.send(Change::RunStarted { run: *run_id });
                 }
                 AuditEvent::UnitDone { .. } => {}
+                AuditEvent::Forwarded { ok: true, words } => tracing::info!("{label}: {words}"),
+                AuditEvent::Forwarded { ok: false, words } => tracing::warn!("{label}: {words}"),
                 AuditEvent::Finished {
                     run_id,
                     state,

@@ -88,6 +88,7 @@ pub fn run_audit(
                     Some(AuditEvent::Failed(why)) => {
                         return Err(fail(EXIT_INCOMPLETE, anyhow::anyhow!(why)));
                     }
+                    Some(AuditEvent::Forwarded { words, .. }) => eprintln!("caretaker: {words}"),
                     Some(_) => {}
                     None => {
                         return Err(fail(

@@ -8,6 +8,7 @@ pub mod filter;
 pub mod hosts;
 pub mod report;
 pub mod setup;
+pub mod trust;
 pub mod waive;
 
 use std::io::Write as _;

@@ -26,6 +26,7 @@ mod standards;
 mod store_damage;
 mod store_migration;
 mod tamper;
+mod trust;
 mod util;
 mod waivers;
 mod whole_school;

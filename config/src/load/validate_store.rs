@@ -105,13 +105,8 @@ pub(super) fn validate_store(config: &Config, at: &Locator<'_>) -> Result<(), Co
     };
     let key = |k: &'static str| [Seg::key("store"), Seg::key(k)];
     parse_trust_url(url).map_err(|e| at.error(&key("url"), Some(format!("{url:?}")), e))?;
-    if config.school.id.is_none() {
-        return Err(at.error(
-            &[Seg::key("school")],
-            None,
-            "with [store] url, the school's id (id = \"st-example\"): every row in the trust's database carries it",
-        ));
-    }
+    // Without [school] id this is the trust's own configuration (its owner or a reader): it reads
+    // the database and adds schools, and forwarding, which needs the id, says so.
     if s.ca_file.is_none() {
         return Err(at.error(
             &key("url"),

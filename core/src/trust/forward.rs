@@ -45,10 +45,39 @@ impl Forwarded {
     }
 }
 
+/// The longest forwarding after a run may take before the run's verdict is given anyway.
+pub const FORWARD_LIMIT: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// After a run, with `[store] url` set: forwards what the trust's database lacks, and says what
+/// happened (true when forwarded); None without a trust's database.
+pub async fn forward_after_run(
+    loaded: &caretaker_config::Loaded,
+    store: &Store,
+) -> Option<(bool, String)> {
+    let settings = match Settings::of(loaded) {
+        Ok(None) => return None,
+        Ok(Some(s)) => s,
+        Err(e) => return Some((false, e.to_string())),
+    };
+    let at = settings.at();
+    match tokio::time::timeout(FORWARD_LIMIT, forward(&settings, store)).await {
+        Ok(Ok(done)) => Some((true, done.sentence(&at))),
+        Ok(Err(e)) => Some((false, format!(
+            "Not forwarded to the trust's database: {e}. The run is kept in this school's store and goes with the next forwarding (`caretaker trust forward`)."
+        ))),
+        Err(_) => Some((false, format!(
+            "Not forwarded to the trust's database ({at}): it took longer than {} seconds. The run is kept in this school's store and goes with the next forwarding.",
+            FORWARD_LIMIT.as_secs()
+        ))),
+    }
+}
+
 /// Connects as the school's role and forwards everything the database does not hold yet.
 pub async fn forward(settings: &Settings, store: &Store) -> Result<Forwarded, TrustError> {
     let school = settings.school.clone().ok_or_else(|| {
-        TrustError::Settings("[school] id is needed to forward to a trust's database".into())
+        TrustError::Settings(
+            "[school] id is needed to forward to a trust's database (the school's identifier, as the trust added it with `caretaker trust init-school ID`)".into(),
+        )
     })?;
     let mut client = connect(settings).await?;
     let key = store

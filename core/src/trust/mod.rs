@@ -22,7 +22,7 @@ pub mod schema;
 pub mod view;
 
 pub use caretaker_api::trust::{TrustSchool, TrustView};
-pub use forward::{forward, Forwarded};
+pub use forward::{forward, forward_after_run, Forwarded};
 pub use schema::{init_reader, init_school, migrate, school_role, TRUST_SCHEMA};
 pub use view::read_view;
 
@@ -192,4 +192,56 @@ pub(crate) async fn bounded<T>(
     tokio::time::timeout(limit, step)
         .await
         .map_err(|_| TrustError::Timeout(limit.as_secs()))?
+}
+
+/// The configuration's trust database, or why there is none.
+pub fn settings_of(loaded: &Loaded) -> Result<Settings, TrustError> {
+    Settings::of(loaded)?
+        .ok_or_else(|| TrustError::NotConfigured(loaded.path.display().to_string()))
+}
+
+/// `caretaker trust forward`: this school's store (the configuration's, its log sealed by its
+/// key) forwarded to the trust's database; what was forwarded, in words.
+pub async fn forward_configured(loaded: &Loaded) -> Result<String, TrustError> {
+    let settings = settings_of(loaded)?;
+    let store = crate::store::Store::open_sealed(
+        &loaded.store_path,
+        crate::store::Seal::new(&loaded.log_key),
+    )?;
+    let done = forward(&settings, &store).await?;
+    Ok(done.sentence(&settings.at()))
+}
+
+/// `caretaker trust init-school`: as the database's owner (the configuration's role), the
+/// schema brought up to date and the school added; its role's name.
+pub async fn init_school_configured(
+    loaded: &Loaded,
+    id: &str,
+    name: &str,
+    password: &str,
+) -> Result<String, TrustError> {
+    let mut client = connect(&settings_of(loaded)?).await?;
+    init_school(&mut client, id, name, password).await
+}
+
+/// `caretaker trust init-reader`: as the database's owner, a role that reads every school.
+pub async fn init_reader_configured(
+    loaded: &Loaded,
+    role: &str,
+    password: &str,
+) -> Result<(), TrustError> {
+    let mut client = connect(&settings_of(loaded)?).await?;
+    init_reader(&mut client, role, password).await
+}
+
+/// The trust's view, as the configuration's role may see it (a reader: every school), judged by
+/// `map` on `today`; with `before`, as it was made of the runs started before then.
+pub async fn view_configured(
+    loaded: &Loaded,
+    map: &caretaker_model::clauses::ClauseMap,
+    today: time::Date,
+    before: Option<time::OffsetDateTime>,
+) -> Result<TrustView, TrustError> {
+    let client = connect(&settings_of(loaded)?).await?;
+    read_view(&client, map, today, before).await
 }

@@ -122,6 +122,14 @@ pub(super) fn audit_event(state: &mut State, ev: AuditEvent) -> Vec<Effect> {
             }
             Vec::new()
         }
+        AuditEvent::Forwarded { ok, words } => {
+            if ok {
+                say(state, words);
+            } else {
+                complain(state, words);
+            }
+            Vec::new()
+        }
         AuditEvent::UnitDone {
             unit,
             findings,

@@ -1,0 +1,154 @@
+//! `caretaker trust`: a multi-academy trust's database — adding schools and readers, forwarding
+//! this school's store, and every school's picture. The rules are the core's
+//! (`caretaker_core::trust`); this parses, calls and prints.
+
+use std::path::Path;
+
+use caretaker::cli::{Format, TrustCommand, TrustDbArgs};
+use caretaker_api::trust::TrustView;
+use caretaker_api::{EXIT_CONFIG, EXIT_INCOMPLETE, EXIT_USAGE};
+use caretaker_core::trust::TrustError;
+use caretaker_model::compliance::ClauseStatus;
+
+use super::{fail, load_config, load_map, write_stdout, Fail};
+
+pub fn trust(config: Option<&Path>, args: TrustDbArgs) -> Result<u8, Fail> {
+    let loaded = load_config(config)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| fail(EXIT_INCOMPLETE, e))?;
+    match args.command {
+        Some(TrustCommand::InitSchool(a)) => {
+            let password = password(&a.password_file)?;
+            let role = runtime
+                .block_on(caretaker_core::trust::init_school_configured(
+                    &loaded, &a.id, &a.name, &password,
+                ))
+                .map_err(trust_fail)?;
+            println!(
+                "School {} ({}) is in the trust's database; it signs in as {role}. In its caretaker.toml: [school] id = \"{}\", [store] url = \"postgres://{role}@HOST:PORT/DATABASE\", with ca_file and password_file.",
+                a.id, a.name, a.id
+            );
+            Ok(0)
+        }
+        Some(TrustCommand::InitReader(a)) => {
+            let password = password(&a.password_file)?;
+            runtime
+                .block_on(caretaker_core::trust::init_reader_configured(
+                    &loaded, &a.role, &password,
+                ))
+                .map_err(trust_fail)?;
+            println!(
+                "{} reads every school's rows in the trust's database, and writes none.",
+                a.role
+            );
+            Ok(0)
+        }
+        Some(TrustCommand::Forward) => {
+            let words = runtime
+                .block_on(caretaker_core::trust::forward_configured(&loaded))
+                .map_err(trust_fail)?;
+            println!("{words}");
+            Ok(0)
+        }
+        Some(TrustCommand::Show(a)) => {
+            let map = load_map(&loaded)?;
+            let today = time::OffsetDateTime::now_utc().date();
+            let view = runtime
+                .block_on(caretaker_core::trust::view_configured(
+                    &loaded, &map, today, None,
+                ))
+                .map_err(trust_fail)?;
+            let text = match a.format {
+                Format::Text => show_text(&view),
+                Format::Json => {
+                    let mut s = serde_json::to_string_pretty(&view)
+                        .map_err(|e| fail(EXIT_INCOMPLETE, e))?;
+                    s.push('\n');
+                    s
+                }
+            };
+            write_stdout(&text)?;
+            Ok(0)
+        }
+        None => Err(fail(
+            EXIT_USAGE,
+            anyhow::anyhow!(
+                "the console's trust screens are not in this build; use `caretaker trust show`"
+            ),
+        )),
+    }
+}
+
+/// A password file's secret (mode 0600, as every secret caretaker reads).
+fn password(path: &Path) -> Result<String, Fail> {
+    caretaker_config::secret::read_secret_file(path)
+        .map(|s| s.expose().to_string())
+        .map_err(|e| fail(EXIT_USAGE, anyhow::anyhow!("{}: {}", path.display(), e.0)))
+}
+
+/// A trust error as an exit: settings are the configuration's (78), the rest incomplete (2).
+pub fn trust_fail(e: TrustError) -> Fail {
+    let code = match e {
+        TrustError::NotConfigured(_) | TrustError::Settings(_) => EXIT_CONFIG,
+        _ => EXIT_INCOMPLETE,
+    };
+    fail(code, e)
+}
+
+/// The schools, each with the policy's clauses in words.
+pub fn show_text(view: &TrustView) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let judged: Vec<_> = view.schools.iter().map(|s| (s, s.lines())).collect();
+    let meeting = judged.iter().filter(|(s, l)| s.meets(l)).count();
+    let _ = writeln!(
+        out,
+        "{meeting} of {} school{} meet{} the policy.",
+        judged.len(),
+        if judged.len() == 1 { "" } else { "s" },
+        if judged.len() == 1 { "s" } else { "" }
+    );
+    for (school, lines) in &judged {
+        let _ = writeln!(out);
+        let state = match &school.overview.latest {
+            None => "no audit forwarded yet".to_string(),
+            Some(run) => format!(
+                "last audit run {} at {}{}",
+                run.id,
+                caretaker_model::finding::format_rfc3339(run.started_at),
+                match &school.forwarded_at {
+                    Some(at) => format!(", forwarded {at}"),
+                    None => String::new(),
+                }
+            ),
+        };
+        let verdict = if school.overview.latest.is_none() {
+            "not checked"
+        } else if school.meets(lines) {
+            "meets the policy"
+        } else {
+            "does not meet the policy"
+        };
+        let _ = writeln!(out, "{} ({}): {verdict}; {state}", school.name, school.id);
+        for l in lines {
+            if school.overview.latest.is_none() && l.status == ClauseStatus::Grey {
+                continue;
+            }
+            let _ = writeln!(
+                out,
+                "  {:<6} {:<6} {}{}",
+                l.status.word(),
+                l.id,
+                l.title,
+                if l.reason.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", l.reason)
+                }
+            );
+        }
+    }
+    out
+}
