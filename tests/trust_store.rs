@@ -336,3 +336,112 @@ fn forwarding_resumes_after_the_link_is_cut_in_order_and_exactly_once() {
         assert_eq!(head, records.last().unwrap().hash);
     });
 }
+
+#[test]
+fn a_forwarding_cut_off_half_way_loses_nothing_and_doubles_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = start(dir.path());
+    let rt = runtime();
+    let a = settings(&t.db, "school_st_example", "pw-a", Some("st-example"));
+    let store = Store::open(&dir.path().join("a.db")).unwrap();
+    for night in 0..45 {
+        let status = if night % 3 == 0 {
+            Status::Fail
+        } else {
+            Status::Pass
+        };
+        store_run(
+            &store,
+            "S",
+            &[
+                finding("directory.leavers", "c.wright", status),
+                finding(
+                    "directory.guest",
+                    &format!("guest{}", night % 4),
+                    Status::Pass,
+                ),
+            ],
+        );
+        if night % 15 == 0 {
+            store
+                .append_record(
+                    RecordKind::Site,
+                    &serde_json::json!({"url": format!("https://s{night}.example"), "note": "x"}),
+                    None,
+                    "dsl",
+                )
+                .unwrap();
+        }
+    }
+    rt.block_on(async {
+        let mut owner = trust::connect(&t.owner).await.unwrap();
+        trust::init_school(&mut owner, "st-example", "St. Example's Primary", "pw-a")
+            .await
+            .unwrap();
+        // The link fails in the middle of the second batch (runs 21 to 40): the server stops
+        // that transaction at run 30's findings.
+        owner
+            .batch_execute(
+                "CREATE FUNCTION cut() RETURNS trigger LANGUAGE plpgsql AS $$
+                 BEGIN IF NEW.run_id = 30 THEN RAISE EXCEPTION 'the link was cut'; END IF;
+                       RETURN NEW; END $$;
+                 CREATE TRIGGER cut BEFORE INSERT ON results FOR EACH ROW EXECUTE FUNCTION cut();",
+            )
+            .await
+            .unwrap();
+        let err = trust::forward(&a, &store).await.unwrap_err();
+        assert!(err.to_string().contains("the link was cut"), "{err}");
+        let c = trust::connect(&a).await.unwrap();
+        let runs: i64 = c
+            .query_one("SELECT COUNT(*) FROM runs", &[])
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(
+            runs, 20,
+            "the first batch stays; the second left nothing behind"
+        );
+        owner
+            .batch_execute("DROP TRIGGER cut ON results; DROP FUNCTION cut();")
+            .await
+            .unwrap();
+        let done = trust::forward(&a, &store).await.unwrap();
+        assert_eq!(done.runs, 25);
+
+        let local_runs = store.runs(1000).unwrap();
+        let local_findings: i64 = local_runs
+            .iter()
+            .map(|r| store.findings(r.id).unwrap().len() as i64)
+            .sum();
+        let count = |sql: &'static str| {
+            let c = &c;
+            async move { c.query_one(sql, &[]).await.unwrap().get::<_, i64>(0) }
+        };
+        assert_eq!(count("SELECT COUNT(*) FROM runs").await, 45);
+        assert_eq!(count("SELECT COUNT(*) FROM results").await, local_findings);
+        assert_eq!(
+            count("SELECT COUNT(DISTINCT (run_id, id)) FROM results").await,
+            local_findings
+        );
+        let records = store.records().unwrap();
+        assert_eq!(
+            count("SELECT COUNT(*) FROM records").await,
+            records.len() as i64
+        );
+        let head: String = c
+            .query_one("SELECT hash FROM records ORDER BY id DESC LIMIT 1", &[])
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(head, records.last().unwrap().hash);
+        // Read back, the trust's findings are the school's own, field by field.
+        let map = caretaker_checks::clauses::builtin();
+        let today = time::OffsetDateTime::now_utc().date();
+        let view = trust::read_view(&c, &map, today, None).await.unwrap();
+        let last = local_runs.iter().map(|r| r.id).max().unwrap();
+        let (run, theirs) = &view.schools[0].overview.runs[0];
+        assert_eq!(run.id, last);
+        assert_eq!(theirs, &store.findings(last).unwrap());
+        assert_eq!(run, &store.run(Some(last)).unwrap().unwrap());
+    });
+}

@@ -98,7 +98,14 @@ pub async fn forward_with(
 ) -> Result<Forwarded, TrustError> {
     let mut total = Forwarded::default();
     loop {
-        let (done, more) = bounded(one_batch(client, school, store, log_key)).await?;
+        let (done, more) = bounded(forward_batch(
+            client,
+            school,
+            store,
+            log_key,
+            RUNS_PER_BATCH,
+        ))
+        .await?;
         total.runs += done.runs;
         total.findings += done.findings;
         total.records += done.records;
@@ -110,11 +117,14 @@ pub async fn forward_with(
     }
 }
 
-async fn one_batch(
+/// One transaction: up to `max_runs` runs and everything before them that the database lacks;
+/// whether more is left.
+pub async fn forward_batch(
     client: &mut Client,
     school: &str,
     store: &Store,
     log_key: Option<&str>,
+    max_runs: usize,
 ) -> Result<(Forwarded, bool), TrustError> {
     let tx = client.transaction().await?;
     let known = tx
@@ -146,7 +156,11 @@ async fn one_batch(
         action: max("filter_actions").await?,
         record: max("records").await?,
     };
-    let batch = store.spool_after(&cursor, RUNS_PER_BATCH)?;
+    // The school's store is read off the runtime's threads (SQLite blocks).
+    let reader = store.clone();
+    let batch = tokio::task::spawn_blocking(move || reader.spool_after(&cursor, max_runs))
+        .await
+        .map_err(|e| TrustError::Refused(format!("reading the school's store stopped: {e}")))??;
     if batch.schema != TRUST_SCHEMA {
         return Err(TrustError::Refused(format!(
             "this school's store is at schema {}, the trust's database at {TRUST_SCHEMA}: the same caretaker version is needed on both",

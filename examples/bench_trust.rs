@@ -1,0 +1,226 @@
+//! The trust's benchmark (see `bench/trust.sh`): SCHOOLS schools, each with its own copy of a
+//! filled store (a year of nightly runs of a large school, `bench_console fill`), forward one
+//! night at a time, all schools at once as at 02:00, into a real PostgreSQL started by the lab;
+//! then the trust's summary (every school's picture read and judged, as the console's trust
+//! screen loads it) is timed, with the database's size.
+//!
+//!   bench_trust TEMPLATE_DB SCHOOLS NIGHTS WORKDIR
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use caretaker_core::store::Store;
+use caretaker_core::trust::{self, Settings};
+
+fn settings(
+    db: &caretaker_lab::TrustDb,
+    role: &str,
+    password: &str,
+    school: Option<&str>,
+) -> Result<Settings, String> {
+    let url = db.url(role);
+    let parsed = caretaker_config::parse_trust_url(&url).map_err(str::to_string)?;
+    Ok(Settings {
+        url,
+        user: parsed.user,
+        host: parsed.host,
+        port: parsed.port,
+        database: parsed.database,
+        ca_file: db.ca_pem.clone(),
+        password: caretaker_config::Secret::new(password),
+        school: school.map(str::to_string),
+    })
+}
+
+fn stats(label: &str, mut v: Vec<f64>) {
+    v.sort_by(f64::total_cmp);
+    if v.is_empty() {
+        return;
+    }
+    let at = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
+    println!(
+        "{label}: median {:.3} s, p95 {:.3} s, max {:.3} s (min {:.3} s, {} samples)",
+        at(0.5),
+        at(0.95),
+        v[v.len() - 1],
+        v[0],
+        v.len()
+    );
+}
+
+async fn bench(template: &Path, schools: usize, nights: usize, work: &Path) -> Result<(), String> {
+    let db = caretaker_lab::TrustDb::start(&work.join("trust")).map_err(|e| e.to_string())?;
+    let owner_pw = std::fs::read_to_string(&db.owner_password_file).map_err(|e| e.to_string())?;
+    let owner = settings(&db, caretaker_lab::TRUST_OWNER, &owner_pw, None)?;
+    let mut oc = trust::connect(&owner).await.map_err(|e| e.to_string())?;
+    let ids: Vec<String> = (1..=schools).map(|i| format!("school-{i:02}")).collect();
+    for id in &ids {
+        trust::init_school(&mut oc, id, &format!("Academy {id}"), &format!("pw-{id}"))
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    trust::init_reader(&mut oc, "trust_reader", "pw-reader")
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut stores = Vec::new();
+    for id in &ids {
+        let path: PathBuf = work.join(format!("{id}.db"));
+        std::fs::copy(template, &path).map_err(|e| format!("{}: {e}", path.display()))?;
+        stores.push(Store::open(&path).map_err(|e| e.to_string())?);
+    }
+    println!(
+        "{schools} schools, each a copy of {} ({:.1} MB)",
+        template.display(),
+        std::fs::metadata(template).map(|m| m.len()).unwrap_or(0) as f64 / 1e6
+    );
+
+    // Night by night: every school forwards its night at once, each over its own connection.
+    let started = Instant::now();
+    let mut per_night = Vec::new();
+    let mut findings = 0usize;
+    for night in 0..nights {
+        let t = Instant::now();
+        let mut tasks = tokio::task::JoinSet::new();
+        for (id, store) in ids.iter().zip(&stores) {
+            let s = settings(&db, &trust::school_role(id), &format!("pw-{id}"), Some(id))?;
+            let store = store.clone();
+            let id = id.clone();
+            tasks.spawn(async move {
+                let mut c = trust::connect(&s).await?;
+                trust::forward::forward_batch(&mut c, &id, &store, None, 1).await
+            });
+        }
+        while let Some(r) = tasks.join_next().await {
+            let (done, _) = r.map_err(|e| e.to_string())?.map_err(|e| e.to_string())?;
+            if done.runs != 1 {
+                return Err(format!(
+                    "night {night}: a school forwarded {} runs",
+                    done.runs
+                ));
+            }
+            findings += done.findings;
+        }
+        per_night.push(t.elapsed().as_secs_f64());
+        if (night + 1) % 30 == 0 || night + 1 == nights {
+            println!(
+                "  night {:>3}: {:.2} s this night, {:.0} s so far, {findings} findings forwarded",
+                night + 1,
+                t.elapsed().as_secs_f64(),
+                started.elapsed().as_secs_f64()
+            );
+        }
+    }
+    stats(
+        &format!(
+            "ingest of one night ({schools} schools at once, {} findings each)",
+            findings / (nights * schools).max(1)
+        ),
+        per_night,
+    );
+    let size: i64 = oc
+        .query_one("SELECT pg_database_size(current_database())", &[])
+        .await
+        .map_err(|e| e.to_string())?
+        .get(0);
+    let rows: i64 = oc
+        .query_one("SELECT COUNT(*) FROM results", &[])
+        .await
+        .map_err(|e| e.to_string())?
+        .get(0);
+    println!(
+        "database: {:.2} GB for {rows} findings ({:.0} bytes a finding)",
+        size as f64 / 1e9,
+        size as f64 / rows.max(1) as f64
+    );
+
+    // The trust's summary, as its screen loads it: every school's picture read and judged.
+    let reader = settings(&db, "trust_reader", "pw-reader", None)?;
+    let map = caretaker_checks::clauses::builtin();
+    let today = time::OffsetDateTime::now_utc().date();
+    let mut times = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        let c = trust::connect(&reader).await.map_err(|e| e.to_string())?;
+        let view = trust::read_view(&c, &map, today, None)
+            .await
+            .map_err(|e| e.to_string())?;
+        let red: usize = view
+            .schools
+            .iter()
+            .map(|s| {
+                s.lines()
+                    .iter()
+                    .filter(|l| l.status == caretaker_model::compliance::ClauseStatus::Red)
+                    .count()
+            })
+            .sum();
+        times.push(t.elapsed().as_secs_f64());
+        let with_findings = view
+            .schools
+            .iter()
+            .filter(|s| !s.findings().is_empty())
+            .count();
+        if view.schools.len() != schools || with_findings != schools {
+            return Err(format!(
+                "the summary read {} schools, {with_findings} with findings",
+                view.schools.len()
+            ));
+        }
+        println!(
+            "  summary: {} schools, {red} RED clauses in all",
+            view.schools.len()
+        );
+    }
+    stats(
+        "trust summary (connect, read and judge every school)",
+        times,
+    );
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [template, schools, nights, work] = args.as_slice() else {
+        eprintln!("usage: bench_trust TEMPLATE_DB SCHOOLS NIGHTS WORKDIR");
+        return ExitCode::from(64);
+    };
+    let (Ok(schools), Ok(nights)) = (schools.parse::<usize>(), nights.parse::<usize>()) else {
+        eprintln!("SCHOOLS and NIGHTS are numbers");
+        return ExitCode::from(64);
+    };
+    if schools == 0 || schools > 100 || nights == 0 || nights > 400 {
+        eprintln!("1 to 100 schools, 1 to 400 nights");
+        return ExitCode::from(64);
+    }
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // Bounded: a night may not take more than a minute, nor the whole more than three hours.
+    let limit = Duration::from_secs(60 * nights as u64).min(Duration::from_secs(3 * 3600));
+    let out = rt.block_on(async {
+        tokio::time::timeout(
+            limit,
+            bench(Path::new(template), schools, nights, Path::new(work)),
+        )
+        .await
+    });
+    match out {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(e)) => {
+            eprintln!("bench_trust: {e}");
+            ExitCode::FAILURE
+        }
+        Err(_) => {
+            eprintln!("bench_trust: stopped after {} s", limit.as_secs());
+            ExitCode::FAILURE
+        }
+    }
+}
