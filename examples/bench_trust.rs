@@ -176,6 +176,39 @@ async fn bench(template: &Path, schools: usize, nights: usize, work: &Path) -> R
         "trust summary (connect, read and judge every school)",
         times,
     );
+
+    // The rival: psql, one hand-written query of each school's failing findings in its latest
+    // run (counts only: no clause, no words, no picture of partial runs).
+    let query = "SELECT r.school, COUNT(*) FILTER (WHERE x.status = 1) \
+                 FROM (SELECT school, MAX(id) AS id FROM runs GROUP BY school) r \
+                 JOIN results x ON x.school = r.school AND x.run_id = r.id GROUP BY r.school";
+    let mut times = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        let out = std::process::Command::new("psql")
+            .arg(format!(
+                "host=127.0.0.1 port={} dbname={} user=trust_reader sslmode=verify-full sslrootcert={}",
+                db.port,
+                caretaker_lab::TRUST_DATABASE,
+                db.ca_pem.display()
+            ))
+            .args(["-At", "-c", query])
+            .env("PGPASSWORD", "pw-reader")
+            .output()
+            .map_err(|e| format!("psql: {e} (apt-get install postgresql-client)"))?;
+        times.push(t.elapsed().as_secs_f64());
+        let lines = String::from_utf8_lossy(&out.stdout).lines().count();
+        if !out.status.success() || lines != schools {
+            return Err(format!(
+                "psql gave {lines} schools: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+    }
+    stats(
+        "rival: psql, failing findings of each school's latest run",
+        times,
+    );
     Ok(())
 }
 

@@ -22,6 +22,7 @@ mod riverside;
 mod samba;
 mod school;
 mod tls;
+mod trust;
 mod util;
 
 use std::fmt::Write as _;
@@ -41,6 +42,7 @@ pub use process::{group_members, pid_alive};
 pub use riverside::{RIVERSIDE_BASE_DN, RIVERSIDE_CARETAKER_DN};
 pub use samba::{SambaAd, AD_BASE_DN, AD_CARETAKER_DN, AD_DOMAIN, AD_REALM};
 pub use school::Planted;
+pub use trust::{TrustLab, TrustMember, TRUST_READER};
 pub use util::{free_port, write_secret};
 
 /// What to start.

@@ -62,6 +62,24 @@ enum Cmd {
         #[arg(long, default_value = "lab-state")]
         dir: PathBuf,
     },
+    /// A multi-academy trust: a PostgreSQL server (Debian's package, 127.0.0.1, TLS only) and
+    /// SCHOOLS sample schools (OpenLDAP each: St. Example's Primary and Riverside Primary Academy
+    /// in turn, each under a name and id of its own), every school added to the trust's database
+    /// and its directory audited into it by caretaker (the `caretaker` beside this program, or
+    /// $CARETAKER_BIN). Prints what the trust's reader sees, then keeps everything running until
+    /// Ctrl-C (or, with --no-wait, stops at once). DIR holds owner.toml, reader.toml and the
+    /// password files.
+    Trust {
+        /// The trust's folder.
+        #[arg(long, default_value = "trust-state")]
+        dir: PathBuf,
+        /// How many schools (1 to 20).
+        #[arg(long, default_value_t = 4)]
+        schools: usize,
+        /// Stop once every school has been audited.
+        #[arg(long)]
+        no_wait: bool,
+    },
     /// Set St. Example's web filter as it was before the planted filter change (`before`: the
     /// CTIRU test page and Scratch blocked for pupils), or as it is after it (`after`, as `up`
     /// starts it). An audit before and one after see the change (the check `filter.changes`).
@@ -232,6 +250,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Cmd::Trust {
+            dir,
+            schools,
+            no_wait,
+        } => trust(&absolute(&dir)?, schools, no_wait),
         Cmd::FilterChange { dir, when } => {
             let dir = absolute(&dir)?;
             caretaker_lab::filter::change_detached(&dir, when == "before")
@@ -270,4 +293,82 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })
         }
     }
+}
+
+/// `caretaker-lab trust`: the trust started, set up and audited by caretaker.
+fn trust(dir: &Path, schools: usize, no_wait: bool) -> anyhow::Result<ExitCode> {
+    let caretaker = match std::env::var_os("CARETAKER_BIN") {
+        Some(p) => PathBuf::from(p),
+        None => std::env::current_exe()
+            .context("finding this program")?
+            .with_file_name("caretaker"),
+    };
+    anyhow::ensure!(
+        caretaker.is_file(),
+        "caretaker is not at {} (build it with `cargo build`, or set CARETAKER_BIN)",
+        caretaker.display()
+    );
+    // Ctrl-C and SIGTERM wait for the servers to be stopped (here, not by the signal).
+    let signals = {
+        use nix::sys::signal::{SigSet, Signal};
+        let mut set = SigSet::empty();
+        set.add(Signal::SIGINT);
+        set.add(Signal::SIGTERM);
+        set.thread_block()
+            .context("blocking Ctrl-C until the servers are stopped")?;
+        set
+    };
+    eprintln!(
+        "starting the trust's database and {schools} schools in {}",
+        dir.display()
+    );
+    let lab = caretaker_lab::TrustLab::start(dir, schools).context("starting the trust")?;
+    let run = |config: &Path, args: &[String]| -> anyhow::Result<(i32, String)> {
+        let out = std::process::Command::new(&caretaker)
+            .arg("--config")
+            .arg(config)
+            .args(args)
+            .output()
+            .with_context(|| format!("running {}", caretaker.display()))?;
+        let code = out.status.code().unwrap_or(-1);
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Ok((code, text))
+    };
+    for args in lab.setup_commands() {
+        let (code, text) = run(&lab.owner_config, &args)?;
+        anyhow::ensure!(code == 0, "caretaker {}: {text}", args.join(" "));
+    }
+    for s in &lab.schools {
+        let args = ["audit".to_string(), "--only".into(), "directory".into()];
+        let (code, text) = run(s.lab.config_path(), &args)?;
+        anyhow::ensure!(code <= 2, "{}'s audit: {text}", s.name);
+        let forwarded = text
+            .lines()
+            .find(|l| l.contains("trust's database"))
+            .unwrap_or("(nothing said of the trust)");
+        eprintln!("{} ({}): audited, exit {code}; {forwarded}", s.name, s.id);
+    }
+    let (_, shown) = run(&lab.reader_config, &["trust".into(), "show".into()])?;
+    println!("{shown}");
+    println!(
+        "the trust's reader: caretaker --config {} trust show (or report --trust, or the console: trust)",
+        lab.reader_config.display()
+    );
+    for s in &lab.schools {
+        println!(
+            "{}: caretaker --config {} audit",
+            s.name,
+            s.lab.config_path().display()
+        );
+    }
+    if !no_wait {
+        eprintln!("running; Ctrl-C stops every server");
+        let _ = signals.wait();
+    }
+    drop(lab);
+    Ok(ExitCode::SUCCESS)
 }

@@ -132,8 +132,12 @@ pub fn show_text(view: &TrustView) -> String {
             "does not meet the policy"
         };
         let _ = writeln!(out, "{} ({}): {verdict}; {state}", school.name, school.id);
+        let unassessed = lines
+            .iter()
+            .filter(|l| l.status == ClauseStatus::Grey)
+            .count();
         for l in lines {
-            if school.overview.latest.is_none() && l.status == ClauseStatus::Grey {
+            if l.status == ClauseStatus::Grey {
                 continue;
             }
             let _ = writeln!(
@@ -147,6 +151,13 @@ pub fn show_text(view: &TrustView) -> String {
                 } else {
                     format!(": {}", l.reason)
                 }
+            );
+        }
+        if unassessed > 0 && school.overview.latest.is_some() {
+            let _ = writeln!(
+                out,
+                "  GREY   {unassessed} clause{} not assessed by its latest audits",
+                if unassessed == 1 { "" } else { "s" }
             );
         }
     }
