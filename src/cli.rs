@@ -207,6 +207,10 @@ pub enum TrustCommand {
     Forward,
     /// Every school's picture: the policy's clauses for each school, in words.
     Show(TrustShowArgs),
+    /// Check every school's filter-change log as the trust's database holds it: each its own
+    /// chain of hashes, each record signed by the key the school's caretaker forwarded. Exit 0
+    /// when every log is intact, 1 naming every record that is not.
+    Verify,
 }
 
 #[derive(Debug, Args)]

@@ -101,7 +101,12 @@ fn two_schools_each_only_their_own_rows_and_the_trust_reads_both() {
     });
 
     // Each school's own store, with its own problems.
-    let a_store = Store::open(&dir.path().join("a.db")).unwrap();
+    // St. Example's log is signed by its own key; Riverside's has no records.
+    let a_store = Store::open_sealed(
+        &dir.path().join("a.db"),
+        caretaker_core::store::Seal::new(&dir.path().join("a.key")),
+    )
+    .unwrap();
     store_run(
         &a_store,
         "St. Example's Primary",
@@ -110,14 +115,21 @@ fn two_schools_each_only_their_own_rows_and_the_trust_reads_both() {
             finding("directory.guest", "Guest", Status::Pass),
         ],
     );
-    a_store
-        .append_record(
-            RecordKind::Site,
-            &serde_json::json!({"url": "https://example.org", "note": "reported"}),
-            None,
-            "dsl",
-        )
-        .unwrap();
+    caretaker_core::assess::add_site(
+        &a_store,
+        &caretaker_model::records::SiteLogEntry {
+            reported_by: "Mrs Patel".into(),
+            date: time::macros::date!(2026 - 11 - 20),
+            time: "10:15".into(),
+            workstation: "class3-pc".into(),
+            url: "https://example.org/maths".into(),
+            recommendation: caretaker_model::records::ChangeAction::Unblock,
+            resolution: String::new(),
+            supersedes: None,
+        },
+        "dsl",
+    )
+    .unwrap();
     let b_store = Store::open(&dir.path().join("b.db")).unwrap();
     store_run(
         &b_store,
@@ -205,6 +217,33 @@ fn two_schools_each_only_their_own_rows_and_the_trust_reads_both() {
         // A school's own role reading the trust's view sees itself only.
         let own = trust::read_view(&ca, &map, today, None).await.unwrap();
         assert_eq!(own.schools.len(), 1);
+
+        // Each school's log is its own chain, signed by its own key, and checked at the trust.
+        let logs = trust::verify_logs(&cr).await.unwrap();
+        let a_log = logs.iter().find(|l| l.id == "st-example").unwrap();
+        assert_eq!(a_log.report.records, 1);
+        assert!(a_log.report.problems.is_empty(), "{:?}", a_log.report);
+        assert!(a_log.report.signed_with.is_some());
+        let b_log = logs.iter().find(|l| l.id == "riverside").unwrap();
+        assert_eq!(b_log.report.records, 0);
+        // Someone who can write the trust's database rewrites a record: the check says so.
+        let owner = trust::connect(&t.owner).await.unwrap();
+        owner
+            .batch_execute(
+                "ALTER TABLE records DISABLE TRIGGER records_no_change;
+                 UPDATE records SET body = replace(body, 'example.org', 'example.net');
+                 ALTER TABLE records ENABLE TRIGGER records_no_change;",
+            )
+            .await
+            .unwrap();
+        let logs = trust::verify_logs(&cr).await.unwrap();
+        let a_log = logs.iter().find(|l| l.id == "st-example").unwrap();
+        assert!(!a_log.report.problems.is_empty(), "{:?}", a_log.report);
+        let err = owner
+            .execute("DELETE FROM records", &[])
+            .await
+            .unwrap_err();
+        assert!(trust::pg_words(&err).contains("append-only"));
 
         // The server's certificate is verified: a CA that did not sign it is refused, and so is
         // a password that is wrong.

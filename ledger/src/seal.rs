@@ -98,6 +98,12 @@ impl PublicKey {
     pub fn to_hex(&self) -> String {
         hex::encode(self.0.to_bytes())
     }
+
+    /// The key written in hex by [`PublicKey::to_hex`]; None when it is not one.
+    pub fn from_hex(text: &str) -> Option<PublicKey> {
+        let bytes = <[u8; 32]>::try_from(hex::decode(text.trim()).ok()?).ok()?;
+        VerifyingKey::from_bytes(&bytes).ok().map(PublicKey)
+    }
 }
 
 fn message(hash: &str) -> String {

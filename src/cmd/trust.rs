@@ -72,6 +72,19 @@ pub fn trust(config: Option<&Path>, args: TrustDbArgs) -> Result<u8, Fail> {
             write_stdout(&text)?;
             Ok(0)
         }
+        Some(TrustCommand::Verify) => {
+            let logs = runtime
+                .block_on(caretaker_core::trust::verify_configured(&loaded))
+                .map_err(trust_fail)?;
+            let mut broken = 0;
+            let mut text = String::new();
+            for log in &logs {
+                text.push_str(&verify_text(log));
+                broken += usize::from(!log.report.problems.is_empty());
+            }
+            write_stdout(&text)?;
+            Ok(u8::from(broken > 0))
+        }
         None => Err(fail(
             EXIT_USAGE,
             anyhow::anyhow!(
@@ -160,6 +173,47 @@ pub fn show_text(view: &TrustView) -> String {
                 if unassessed == 1 { "" } else { "s" }
             );
         }
+    }
+    out
+}
+
+/// One school's log, as checked, in words.
+fn verify_text(log: &caretaker_core::trust::SchoolLog) -> String {
+    use std::fmt::Write as _;
+    let r = &log.report;
+    let mut out = String::new();
+    let state = if r.problems.is_empty() {
+        "intact"
+    } else {
+        "NOT intact"
+    };
+    let _ = write!(
+        out,
+        "{} ({}): {} record{}, {state}",
+        log.name,
+        log.id,
+        r.records,
+        if r.records == 1 { "" } else { "s" }
+    );
+    if let (Some(id), Some(hash)) = (r.last_id, &r.last_hash) {
+        let _ = write!(out, "; head {id}:{hash}");
+    }
+    if let Some(key) = &r.signed_with {
+        let _ = write!(out, "; signed with the school's key {key}");
+    }
+    out.push('\n');
+    for p in &r.problems {
+        match p.id {
+            Some(id) => {
+                let _ = writeln!(out, "  record {id}: {}", p.why);
+            }
+            None => {
+                let _ = writeln!(out, "  {}", p.why);
+            }
+        }
+    }
+    for u in &r.unproven {
+        let _ = writeln!(out, "  not proven: {u}");
     }
     out
 }

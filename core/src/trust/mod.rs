@@ -19,11 +19,13 @@ use tokio_postgres::Client;
 
 pub mod forward;
 pub mod schema;
+pub mod verify;
 pub mod view;
 
 pub use caretaker_api::trust::{TrustSchool, TrustView};
 pub use forward::{forward, forward_after_run, Forwarded};
 pub use schema::{init_reader, init_school, migrate, school_role, TRUST_SCHEMA};
+pub use verify::{verify_logs, SchoolLog};
 pub use view::read_view;
 
 /// How long connecting (TCP and TLS and sign-in) may take.
@@ -244,4 +246,11 @@ pub async fn view_configured(
 ) -> Result<TrustView, TrustError> {
     let client = connect(&settings_of(loaded)?).await?;
     read_view(&client, map, today, before).await
+}
+
+/// `caretaker trust verify`: every school's filter-change log the configuration's role may read,
+/// checked.
+pub async fn verify_configured(loaded: &Loaded) -> Result<Vec<SchoolLog>, TrustError> {
+    let client = connect(&settings_of(loaded)?).await?;
+    verify_logs(&client).await
 }
