@@ -11,6 +11,9 @@
 //!   daemon client later), called off the UI task;
 //! - [`keys::KEYS`]: every key, once, for the key handler, the footer and the `?` help;
 //! - [`app`]: the event loop; [`terminal`]: set-up and restore (also on error and panic).
+//!
+//! [`run_trust`] is the trust's console over the same screens: every school of a trust, read-only
+//! ([`trust`]).
 
 pub mod action;
 pub mod app;
@@ -20,6 +23,7 @@ pub mod model;
 pub mod source;
 pub mod state;
 pub mod terminal;
+pub mod trust;
 pub mod update;
 pub mod view;
 
@@ -52,6 +56,39 @@ pub fn color_wanted() -> bool {
 /// Runs the console over `api` until the user quits (times shown at `offset`, which the caller
 /// reads while it is the only thread: the time crate refuses later). Exit code 0.
 pub fn run_with(api: Arc<dyn Api>, offset: time::UtcOffset) -> Result<u8, TuiError> {
+    let state = State::new(time::OffsetDateTime::now_utc(), offset, color_wanted());
+    on_terminal(|runtime, tui| {
+        runtime
+            .block_on(app::run(&mut tui.terminal, api, state))
+            .map(|_| ())
+    })
+}
+
+/// Runs the trust's console until the user quits: every school `load` reads from the trust's
+/// database (called off the UI thread, at the start and on `r`), read-only. Times are shown at
+/// `offset`, which the caller reads while it is the only thread. Exit code 0.
+pub fn run_trust(
+    load: Arc<dyn Fn() -> Result<caretaker_api::trust::TrustView, String> + Send + Sync>,
+    offset: time::UtcOffset,
+) -> Result<u8, TuiError> {
+    let state = trust::TrustState::new(time::OffsetDateTime::now_utc(), offset, color_wanted());
+    on_terminal(|runtime, tui| {
+        runtime
+            .block_on(trust::app::run(
+                &mut tui.terminal,
+                load,
+                trust::catalogue(),
+                state,
+            ))
+            .map(|_| ())
+    })
+}
+
+/// Runs `console` on a runtime of its own with the terminal set up, and restores the terminal
+/// before returning. Exit code 0.
+fn on_terminal(
+    console: impl FnOnce(&tokio::runtime::Runtime, &mut terminal::Tui) -> Result<(), TuiError>,
+) -> Result<u8, TuiError> {
     if !std::io::stdout().is_terminal() {
         return Err(TuiError::NotATerminal);
     }
@@ -59,10 +96,9 @@ pub fn run_with(api: Arc<dyn Api>, offset: time::UtcOffset) -> Result<u8, TuiErr
         .enable_all()
         .build()
         .map_err(TuiError::Runtime)?;
-    let state = State::new(time::OffsetDateTime::now_utc(), offset, color_wanted());
     let result = {
         let mut tui = terminal::Tui::enter().map_err(TuiError::Terminal)?;
-        runtime.block_on(app::run(&mut tui.terminal, api, state))
+        console(&runtime, &mut tui)
         // `tui` is dropped here: the terminal is restored before anything is printed.
     };
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));

@@ -11,8 +11,6 @@ use crate::view::text::{cut, fit, wrap, Theme};
 
 /// The help's lines: keys that work everywhere, then each screen's own.
 pub fn lines(width: usize, current: Screen, theme: &Theme) -> Vec<Line<'static>> {
-    let key_w = 13;
-    let mut out = Vec::new();
     let on = |s: Screen| -> Vec<&crate::keys::Binding> {
         KEYS.iter()
             .filter(|b| !b.screens.is_empty() && b.screens.contains(&s))
@@ -34,13 +32,32 @@ pub fn lines(width: usize, current: Screen, theme: &Theme) -> Vec<Line<'static>>
         FORM_KEYS.iter().collect(),
     ));
     groups.retain(|(_, b)| !b.is_empty());
-    for (title, bindings) in groups {
+    let groups = groups
+        .into_iter()
+        .map(|(title, bindings)| {
+            let keys = bindings.iter().map(|b| (b.keys_label(), b.help)).collect();
+            (title, keys)
+        })
+        .collect();
+    key_lines(groups, 13, width, theme)
+}
+
+/// Groups of keys as help lines: each group's title, then each key (its label in a column
+/// `key_w` wide, what it does) with what it does wrapped beside it.
+pub(crate) fn key_lines(
+    groups: Vec<(String, Vec<(String, &'static str)>)>,
+    key_w: usize,
+    width: usize,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    for (title, keys) in groups {
         out.push(Line::styled(format!(" {title}"), theme.heading()));
-        for b in bindings {
+        for (label, help) in keys {
             let mut first = true;
-            for l in wrap(b.help, width.saturating_sub(key_w + 3).max(10)) {
+            for l in wrap(help, width.saturating_sub(key_w + 3).max(10)) {
                 let head = if first {
-                    fit(&b.keys_label(), key_w)
+                    fit(&label, key_w)
                 } else {
                     " ".repeat(key_w)
                 };
@@ -56,16 +73,33 @@ pub fn lines(width: usize, current: Screen, theme: &Theme) -> Vec<Line<'static>>
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, scroll: u16, theme: &Theme) {
+    draw_box(
+        frame,
+        area,
+        " Keys (from the key table) · ↑↓ scroll · Esc or ? closes ",
+        |width| lines(width, state.screen, theme),
+        scroll,
+        theme,
+    );
+}
+
+/// Help in a box titled `title`: the `lines` made for its inner width, from the `scroll`th, with
+/// how many more there are below.
+pub(crate) fn draw_box(
+    frame: &mut Frame,
+    area: Rect,
+    title: &str,
+    lines: impl FnOnce(usize) -> Vec<Line<'static>>,
+    scroll: u16,
+    theme: &Theme,
+) {
     let block = Block::bordered().title(Span::styled(
-        cut(
-            " Keys (from the key table) · ↑↓ scroll · Esc or ? closes ",
-            usize::from(area.width.saturating_sub(4)),
-        ),
+        cut(title, usize::from(area.width.saturating_sub(4))),
         theme.accent(),
     ));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let all = lines(usize::from(inner.width), state.screen, theme);
+    let all = lines(usize::from(inner.width));
     let height = usize::from(inner.height);
     let start = usize::from(scroll).min(all.len().saturating_sub(height));
     let mut shown: Vec<Line> = all.iter().skip(start).take(height).cloned().collect();

@@ -7,7 +7,7 @@ mod directory;
 mod filter;
 mod findings;
 mod form;
-mod help;
+pub(crate) mod help;
 mod hosts;
 mod runs;
 pub mod text;
@@ -48,7 +48,8 @@ pub fn draw(frame: &mut Frame, state: &State) {
     draw_footer(frame, footer, state, &theme);
 }
 
-fn draw_body(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+/// The body of the current screen (what is between the tabs and the footer).
+pub(crate) fn draw_body(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     // The filter-change log does not need an audit.
     if let Some(f) = &state.form {
         let rule = state.changes().map(|c| c.consent_from).unwrap_or_default();
