@@ -104,7 +104,7 @@ fn two_schools_each_only_their_own_rows_and_the_trust_reads_both() {
     // St. Example's log is signed by its own key; Riverside's has no records.
     let a_store = Store::open_sealed(
         &dir.path().join("a.db"),
-        caretaker_core::store::Seal::new(&dir.path().join("a.key")),
+        caretaker_core::store::Seal::new(dir.path().join("a.key")),
     )
     .unwrap();
     store_run(

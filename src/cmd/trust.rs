@@ -13,6 +13,8 @@ use caretaker_model::compliance::ClauseStatus;
 use super::{fail, load_config, load_map, write_stdout, Fail};
 
 pub fn trust(config: Option<&Path>, args: TrustDbArgs) -> Result<u8, Fail> {
+    // Read while this is the only thread (the time crate refuses later).
+    let offset = time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC);
     let loaded = load_config(config)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -85,12 +87,29 @@ pub fn trust(config: Option<&Path>, args: TrustDbArgs) -> Result<u8, Fail> {
             write_stdout(&text)?;
             Ok(u8::from(broken > 0))
         }
-        None => Err(fail(
-            EXIT_USAGE,
-            anyhow::anyhow!(
-                "the console's trust screens are not in this build; use `caretaker trust show`"
-            ),
-        )),
+        None => {
+            let map = load_map(&loaded)?;
+            let load: std::sync::Arc<dyn Fn() -> Result<TrustView, String> + Send + Sync> =
+                std::sync::Arc::new(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .map_err(|e| e.to_string())?;
+                    let today = time::OffsetDateTime::now_utc().date();
+                    runtime
+                        .block_on(caretaker_core::trust::view_configured(
+                            &loaded, &map, today, None,
+                        ))
+                        .map_err(|e| e.to_string())
+                });
+            caretaker_tui::run_trust(load, offset).map_err(|e| {
+                let code = match e {
+                    caretaker_tui::TuiError::NotATerminal => EXIT_USAGE,
+                    _ => EXIT_INCOMPLETE,
+                };
+                fail(code, e)
+            })
+        }
     }
 }
 

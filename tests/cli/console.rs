@@ -10,11 +10,16 @@ use caretaker_lab::{Extras, LabOptions, SampleSchool};
 
 use crate::util::{audit_json, caretaker, run};
 
-struct Tmux {
+pub(crate) struct Tmux {
     name: String,
 }
 
 impl Tmux {
+    /// `caretaker SUBCOMMAND --config CONFIG` (the console's trust screens, say) in tmux.
+    pub(crate) fn start_sub(home: &Path, config: &Path, sub: &str) -> Tmux {
+        Tmux::start_full(home, config, 120, 40, "", "sleep 30", sub)
+    }
+
     fn start(home: &Path, config: &Path, width: u16, height: u16) -> Tmux {
         Tmux::start_with(home, config, width, height, "", "sleep 30")
     }
@@ -29,11 +34,23 @@ impl Tmux {
         env: &str,
         after: &str,
     ) -> Tmux {
+        Tmux::start_full(home, config, width, height, env, after, "console")
+    }
+
+    fn start_full(
+        home: &Path,
+        config: &Path,
+        width: u16,
+        height: u16,
+        env: &str,
+        after: &str,
+        sub: &str,
+    ) -> Tmux {
         let tmux = Path::new("/usr/bin/tmux");
         assert!(tmux.exists(), "tmux is missing: apt-get install tmux");
-        let name = format!("caretaker-test-{}-{width}", std::process::id());
+        let name = format!("caretaker-test-{}-{width}-{sub}", std::process::id());
         let cmd = format!(
-            "env HOME={} XDG_DATA_HOME={}/data NO_COLOR=1 TERM=xterm-256color {env} {} console --config {}; {after}",
+            "env HOME={} XDG_DATA_HOME={}/data NO_COLOR=1 TERM=xterm-256color {env} {} {sub} --config {}; {after}",
             home.display(),
             home.display(),
             env!("CARGO_BIN_EXE_caretaker"),
@@ -83,7 +100,7 @@ impl Tmux {
     /// Presses `keys` (tmux key names), in order. The terminal hands them to the console in that
     /// order, so nothing waits here: a step that depends on what a key did waits for the screen
     /// to show it ([`Tmux::wait_for`]).
-    fn keys(&self, keys: &[&str]) {
+    pub(crate) fn keys(&self, keys: &[&str]) {
         let st = self
             .tmux()
             .args(["send-keys", "-t", &self.name])
@@ -115,7 +132,7 @@ impl Tmux {
     }
 
     /// Waits until the console has quit (its screen is gone).
-    fn wait_gone(&self, needle: &str) {
+    pub(crate) fn wait_gone(&self, needle: &str) {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let s = self.screen();
@@ -129,7 +146,7 @@ impl Tmux {
 
     /// Waits (at most 20 s) until one line of the screen shows every one of `parts` (a clause's
     /// row with its status, say); returns the screen.
-    fn wait_for_line(&self, parts: &[&str]) -> String {
+    pub(crate) fn wait_for_line(&self, parts: &[&str]) -> String {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let s = self.screen();
@@ -145,7 +162,7 @@ impl Tmux {
     }
 
     /// Waits (at most 20 s) until the screen shows `needle`; returns the screen.
-    fn wait_for(&self, needle: &str) -> String {
+    pub(crate) fn wait_for(&self, needle: &str) -> String {
         self.wait_for_all(&[needle])
     }
 

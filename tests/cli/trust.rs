@@ -119,6 +119,25 @@ fn two_schools_audit_into_the_trust_and_each_is_seen_with_its_own_problems() {
         }
     }
 
+    // The console's trust screens, in a terminal: both schools; the first opened is its own
+    // Compliance screen, read-only, with its own problem.
+    let tmux = crate::console::Tmux::start_sub(home, &trust.reader_config, "trust");
+    let screen = tmux.wait_for("0 of 2 schools meet the policy");
+    let screen = if screen.contains("St. Example's Primary") && screen.contains("Riverside") {
+        screen
+    } else {
+        tmux.wait_for("St. Example's Primary")
+    };
+    assert!(screen.contains("Riverside Primary Academy"), "{screen}");
+    assert!(screen.contains("RED"), "{screen}");
+    tmux.keys(&["Enter"]);
+    let opened = tmux.wait_for("read-only");
+    assert!(opened.contains("Riverside Primary Academy"), "{opened}");
+    assert!(opened.contains("RED"), "{opened}");
+    tmux.keys(&["Escape", "q"]);
+    tmux.wait_gone("schools meet the policy");
+    drop(tmux);
+
     // A school's own role sees only itself.
     let own = ok(
         cmd(trust.schools[0].lab.config_path(), &["trust", "show"]),
