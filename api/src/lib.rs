@@ -22,6 +22,7 @@ use tokio::sync::{mpsc, oneshot};
 
 pub mod remote;
 pub mod trust;
+pub mod trust_report;
 pub mod wire;
 
 pub use wire::Change;

@@ -5,7 +5,9 @@
 
 use std::fmt::Write as _;
 
-use caretaker_model::leadership::{check_result, long_day, LeadershipReport};
+use caretaker_model::leadership::{
+    check_result, long_day, Changes, ClauseSummary, FixFirst, LeadershipReport,
+};
 
 use crate::svg;
 
@@ -85,7 +87,7 @@ pub const PALETTE: [(&str, &str, &str); 4] = [
 ];
 
 /// The style sheet, with the states' colours.
-fn style() -> String {
+pub(crate) fn style() -> String {
     let mut css = STYLE.to_string();
     for (name, ink, paper) in PALETTE {
         let _ = writeln!(css, ".rag.{name} {{ color: {ink}; background: {paper}; }}");
@@ -145,7 +147,7 @@ fn when(t: time::OffsetDateTime) -> String {
 }
 
 /// An RFC 3339 time as people read it (as it is when it does not read).
-fn when_text(rfc3339: &str) -> String {
+pub(crate) fn when_text(rfc3339: &str) -> String {
     time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339)
         .map(when)
         .unwrap_or_else(|_| rfc3339.to_string())
@@ -216,47 +218,13 @@ fn summary(o: &mut String, r: &LeadershipReport) {
         }
         None => o.push_str("<p>No checks had been recorded by the end of the period.</p>\n"),
     }
-    let rows: Vec<Vec<String>> = s
-        .clauses
-        .iter()
-        .map(|c| {
-            vec![
-                format!(
-                    "{} <span class=\"mono muted\">{}</span>",
-                    esc(&c.title),
-                    esc(&c.id)
-                ),
-                rag(&c.status, &c.words),
-                esc(&c.reason),
-            ]
-        })
-        .collect();
-    table(
+    clauses_table(
         o,
         "The policy, clause by clause, at the end of the period",
-        &[("Clause", 36), ("State", 18), ("Why", 46)],
-        &rows,
+        &s.clauses,
     );
     o.push_str("<h3>The three things to fix first</h3>\n");
-    if s.fix_first.is_empty() {
-        o.push_str("<p>Nothing is failing.</p>\n");
-    } else {
-        o.push_str("<ol>\n");
-        for f in &s.fix_first {
-            let _ = write!(
-                o,
-                "<li><strong>{}</strong><br>Clause: {}. Who would fix it: {}.",
-                esc(&f.what),
-                esc(&f.clause),
-                esc(&f.who)
-            );
-            if let Some(how) = &f.how {
-                let _ = write!(o, " How: {}", esc(how));
-            }
-            o.push_str("</li>\n");
-        }
-        o.push_str("</ol>\n");
-    }
+    fix_list(o, &s.fix_first);
     let c = &s.changes;
     o.push_str("<h3>What changed since the period before</h3>\n");
     match &c.compared_with {
@@ -275,6 +243,59 @@ fn summary(o: &mut String, r: &LeadershipReport) {
             "<p>Nothing had been checked before the period, so there is nothing to compare with: everything failing now is listed as newly failing.</p>\n",
         ),
     }
+    change_lists(o, c);
+    o.push_str("</section>\n");
+}
+
+/// Each clause's line: title and id, state, why.
+pub(crate) fn clauses_table(o: &mut String, caption: &str, clauses: &[ClauseSummary]) {
+    let rows: Vec<Vec<String>> = clauses
+        .iter()
+        .map(|c| {
+            vec![
+                format!(
+                    "{} <span class=\"mono muted\">{}</span>",
+                    esc(&c.title),
+                    esc(&c.id)
+                ),
+                rag(&c.status, &c.words),
+                esc(&c.reason),
+            ]
+        })
+        .collect();
+    table(
+        o,
+        caption,
+        &[("Clause", 36), ("State", 18), ("Why", 46)],
+        &rows,
+    );
+}
+
+/// What fails, check by check: what is wrong, the clause, who would fix it and how.
+pub(crate) fn fix_list(o: &mut String, items: &[FixFirst]) {
+    if items.is_empty() {
+        o.push_str("<p>Nothing is failing.</p>\n");
+        return;
+    }
+    o.push_str("<ol>\n");
+    for f in items {
+        let _ = write!(
+            o,
+            "<li><strong>{}</strong><br>Clause: {}. Who would fix it: {}.",
+            esc(&f.what),
+            esc(&f.clause),
+            esc(&f.who)
+        );
+        if let Some(how) = &f.how {
+            let _ = write!(o, " How: {}", esc(how));
+        }
+        o.push_str("</li>\n");
+    }
+    o.push_str("</ol>\n");
+}
+
+/// The problems newly failing, fixed and still open, a list each (none when empty).
+pub(crate) fn change_lists(o: &mut String, c: &Changes) {
     for (title, lines) in [
         ("Newly failing", &c.newly_failing),
         ("Fixed", &c.fixed),
@@ -293,7 +314,6 @@ fn summary(o: &mut String, r: &LeadershipReport) {
         }
         o.push_str("</ul>\n");
     }
-    o.push_str("</section>\n");
 }
 
 fn trends(o: &mut String, r: &LeadershipReport) {

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use caretaker_model::leadership::{long_day, LeadershipReport};
+use caretaker_model::leadership::{long_day, Changes, ClauseSummary, FixFirst, LeadershipReport};
 
 /// A table cell: one line, pipes escaped.
 fn cell(s: &str) -> String {
@@ -12,7 +12,42 @@ fn cell(s: &str) -> String {
         .replace(['\n', '\r'], " ")
 }
 
-fn table(o: &mut String, headers: &[&str], rows: &[Vec<String>]) {
+/// Text as it is written.
+pub(crate) fn plain(s: &str) -> String {
+    s.to_string()
+}
+
+/// Text on one line with everything Markdown would read as markup or HTML backslash-escaped
+/// (`<`, `>`, `*`, `_`, `` ` ``, `[`, `]`, `#`, `|`, `\`), so a name reads as written wherever
+/// the Markdown is shown; control characters never reach the page.
+pub(crate) fn inline(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A pipe table; each cell one line, pipes escaped.
+pub(crate) fn table(o: &mut String, headers: &[&str], rows: &[Vec<String>]) {
+    table_with(o, headers, rows, cell);
+}
+
+/// A pipe table, each cell written by `text` (which keeps it on one line and escapes pipes).
+pub(crate) fn table_with(
+    o: &mut String,
+    headers: &[&str],
+    rows: &[Vec<String>],
+    text: fn(&str) -> String,
+) {
     let _ = writeln!(o, "| {} |", headers.join(" | "));
     let _ = writeln!(
         o,
@@ -20,13 +55,78 @@ fn table(o: &mut String, headers: &[&str], rows: &[Vec<String>]) {
         headers.iter().map(|_| "---").collect::<Vec<_>>().join("|")
     );
     for r in rows {
-        let cells: Vec<String> = r.iter().map(|c| cell(c)).collect();
+        let cells: Vec<String> = r.iter().map(|c| text(c)).collect();
         let _ = writeln!(o, "| {} |", cells.join(" | "));
     }
     o.push('\n');
 }
 
-fn mark(status: &str) -> &'static str {
+/// The clause table's headers.
+pub(crate) const CLAUSE_HEADERS: [&str; 3] = ["Clause", "State", "Why"];
+
+/// Each clause's row: title and id, state (mark, words, colour), why.
+pub(crate) fn clause_rows(clauses: &[ClauseSummary]) -> Vec<Vec<String>> {
+    clauses
+        .iter()
+        .map(|c| {
+            vec![
+                format!("{} ({})", c.title, c.id),
+                format!(
+                    "{} {} ({})",
+                    mark(&c.status),
+                    c.words,
+                    c.status.to_uppercase()
+                ),
+                c.reason.clone(),
+            ]
+        })
+        .collect()
+}
+
+/// What fails, check by check, numbered; each text written by `text`.
+pub(crate) fn fix_list(o: &mut String, items: &[FixFirst], text: fn(&str) -> String) {
+    if items.is_empty() {
+        o.push_str("Nothing is failing.\n\n");
+    }
+    for (i, f) in items.iter().enumerate() {
+        let _ = writeln!(
+            o,
+            "{}. **{}** Clause: {}. Who would fix it: {}.{}",
+            i + 1,
+            text(&f.what),
+            text(&f.clause),
+            text(&f.who),
+            f.how
+                .as_ref()
+                .map(|h| format!(" How: {}", text(h)))
+                .unwrap_or_default()
+        );
+    }
+}
+
+/// The problems newly failing, fixed and still open, a list each (none when empty).
+pub(crate) fn change_lists(o: &mut String, c: &Changes, text: fn(&str) -> String) {
+    for (title, lines) in [
+        ("Newly failing", &c.newly_failing),
+        ("Fixed", &c.fixed),
+        ("Still open", &c.still_open),
+    ] {
+        if lines.is_empty() {
+            continue;
+        }
+        let _ = writeln!(o, "{title}:\n");
+        for l in lines {
+            let since = l
+                .failing_since
+                .map(|d| format!(" (failing since {})", long_day(d)))
+                .unwrap_or_default();
+            let _ = writeln!(o, "- {}{since}", text(&l.summary));
+        }
+        o.push('\n');
+    }
+}
+
+pub(crate) fn mark(status: &str) -> &'static str {
     match status {
         "red" => "✗",
         "amber" => "!",
@@ -53,41 +153,9 @@ pub fn markdown(r: &LeadershipReport) -> String {
         "## Summary: are we meeting our policy?\n\n**{}**\n",
         s.headline
     );
-    let rows: Vec<Vec<String>> = s
-        .clauses
-        .iter()
-        .map(|c| {
-            vec![
-                format!("{} ({})", c.title, c.id),
-                format!(
-                    "{} {} ({})",
-                    mark(&c.status),
-                    c.words,
-                    c.status.to_uppercase()
-                ),
-                c.reason.clone(),
-            ]
-        })
-        .collect();
-    table(&mut o, &["Clause", "State", "Why"], &rows);
+    table(&mut o, &CLAUSE_HEADERS, &clause_rows(&s.clauses));
     o.push_str("### The three things to fix first\n\n");
-    if s.fix_first.is_empty() {
-        o.push_str("Nothing is failing.\n\n");
-    }
-    for (i, f) in s.fix_first.iter().enumerate() {
-        let _ = writeln!(
-            o,
-            "{}. **{}** Clause: {}. Who would fix it: {}.{}",
-            i + 1,
-            f.what,
-            f.clause,
-            f.who,
-            f.how
-                .as_ref()
-                .map(|h| format!(" How: {h}"))
-                .unwrap_or_default()
-        );
-    }
+    fix_list(&mut o, &s.fix_first, plain);
     let c = &s.changes;
     let _ = writeln!(
         o,
@@ -100,24 +168,7 @@ pub fn markdown(r: &LeadershipReport) -> String {
         c.fixed.len(),
         c.still_open.len()
     );
-    for (title, lines) in [
-        ("Newly failing", &c.newly_failing),
-        ("Fixed", &c.fixed),
-        ("Still open", &c.still_open),
-    ] {
-        if lines.is_empty() {
-            continue;
-        }
-        let _ = writeln!(o, "{title}:\n");
-        for l in lines {
-            let since = l
-                .failing_since
-                .map(|d| format!(" (failing since {})", long_day(d)))
-                .unwrap_or_default();
-            let _ = writeln!(o, "- {}{since}", l.summary);
-        }
-        o.push('\n');
-    }
+    change_lists(&mut o, c, plain);
     o.push_str("## The filter check record\n\n");
     let _ = writeln!(
         o,

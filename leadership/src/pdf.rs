@@ -15,7 +15,10 @@ use krilla::paint::{Fill, Stroke, StrokeDash};
 use krilla::text::{Font, TextDirection};
 use krilla::Document;
 
+mod lists;
 mod standards;
+
+pub(crate) use lists::{change_lists, clauses_table, fix_list};
 
 /// Where DejaVu Sans is on Debian.
 pub const FONT_DIR: &str = "/usr/share/fonts/truetype/dejavu";
@@ -25,8 +28,8 @@ const PAGE_H: f32 = 841.89;
 const MARGIN: f32 = 50.0;
 const TOP: f32 = 64.0;
 const BOTTOM: f32 = 56.0;
-const BODY: f32 = 10.0;
-const SMALL: f32 = 8.5;
+pub(crate) const BODY: f32 = 10.0;
+pub(crate) const SMALL: f32 = 8.5;
 
 /// A font and what is needed to measure its text.
 struct Face {
@@ -88,14 +91,24 @@ enum Op {
 }
 
 /// The layout: pages of drawing operations, and where the next thing goes.
-struct Layout {
+pub(crate) struct Layout {
     regular: Face,
     bold: Face,
     pages: Vec<Vec<Op>>,
-    y: f32,
+    pub(crate) y: f32,
 }
 
 impl Layout {
+    /// An empty layout in DejaVu Sans (an error when the font is not installed).
+    pub(crate) fn new() -> Result<Layout, String> {
+        Ok(Layout {
+            regular: Face::load("DejaVuSans.ttf")?,
+            bold: Face::load("DejaVuSans-Bold.ttf")?,
+            pages: Vec::new(),
+            y: TOP,
+        })
+    }
+
     fn page(&mut self) -> &mut Vec<Op> {
         if self.pages.is_empty() {
             self.pages.push(Vec::new());
@@ -159,7 +172,7 @@ impl Layout {
         }
     }
 
-    fn text_block(&mut self, text: &str, size: f32, bold: bool, gap_after: f32) {
+    pub(crate) fn text_block(&mut self, text: &str, size: f32, bold: bool, gap_after: f32) {
         let lead = size * 1.35;
         for line in self.wrap(text, size, bold, PAGE_W - 2.0 * MARGIN) {
             self.ensure(lead);
@@ -176,14 +189,14 @@ impl Layout {
         self.y += gap_after;
     }
 
-    fn heading(&mut self, text: &str, size: f32) {
+    pub(crate) fn heading(&mut self, text: &str, size: f32) {
         // A heading is never the last thing on a page.
         self.ensure(size * 1.4 + 3.0 * BODY * 1.35);
         self.y += size * 0.6;
         self.text_block(text, size, true, size * 0.3);
     }
 
-    fn section(&mut self, text: &str) {
+    pub(crate) fn section(&mut self, text: &str) {
         if !self.pages.is_empty() {
             self.new_page();
         }
@@ -198,7 +211,7 @@ impl Layout {
     }
 
     /// A table: each row kept whole on one page, the header repeated on each page.
-    fn table(&mut self, headers: &[&str], widths: &[f32], rows: &[Vec<String>]) {
+    pub(crate) fn table(&mut self, headers: &[&str], widths: &[f32], rows: &[Vec<String>]) {
         let total: f32 = widths.iter().sum();
         let avail = PAGE_W - 2.0 * MARGIN;
         let cols: Vec<f32> = widths.iter().map(|w| w / total * avail).collect();
@@ -361,12 +374,7 @@ fn f32_lines(lines: Vec<caretaker_model::leadership::Line>) -> Vec<(String, Vec<
 
 /// The report as PDF bytes.
 pub fn pdf(r: &LeadershipReport) -> Result<Vec<u8>, String> {
-    let mut l = Layout {
-        regular: Face::load("DejaVuSans.ttf")?,
-        bold: Face::load("DejaVuSans-Bold.ttf")?,
-        pages: Vec::new(),
-        y: TOP,
-    };
+    let mut l = Layout::new()?;
     let s = &r.summary;
     l.text_block(&r.school, BODY, true, 0.0);
     l.text_block(
@@ -388,39 +396,9 @@ pub fn pdf(r: &LeadershipReport) -> Result<Vec<u8>, String> {
     );
     l.heading("Summary: are we meeting our policy?", 15.0);
     l.text_block(&s.headline, 12.0, true, 6.0);
-    let rows: Vec<Vec<String>> = s
-        .clauses
-        .iter()
-        .map(|c| {
-            vec![
-                format!("{} ({})", c.title, c.id),
-                format!("{} ({})", c.words, c.status.to_uppercase()),
-                c.reason.clone(),
-            ]
-        })
-        .collect();
-    l.table(&["Clause", "State", "Why"], &[3.0, 2.0, 5.0], &rows);
+    clauses_table(&mut l, &s.clauses);
     l.heading("The three things to fix first", 12.0);
-    if s.fix_first.is_empty() {
-        l.text_block("Nothing is failing.", BODY, false, 4.0);
-    }
-    for (i, f) in s.fix_first.iter().enumerate() {
-        l.text_block(&format!("{}. {}", i + 1, f.what), BODY, true, 0.0);
-        l.text_block(
-            &format!(
-                "Clause: {}. Who would fix it: {}.{}",
-                f.clause,
-                f.who,
-                f.how
-                    .as_ref()
-                    .map(|h| format!(" How: {h}"))
-                    .unwrap_or_default()
-            ),
-            SMALL,
-            false,
-            4.0,
-        );
-    }
+    fix_list(&mut l, &s.fix_first);
     let c = &s.changes;
     l.heading("What changed since the period before", 12.0);
     l.text_block(
@@ -434,20 +412,7 @@ pub fn pdf(r: &LeadershipReport) -> Result<Vec<u8>, String> {
         false,
         3.0,
     );
-    for (title, lines) in [
-        ("Newly failing", &c.newly_failing),
-        ("Fixed", &c.fixed),
-        ("Still open", &c.still_open),
-    ] {
-        if lines.is_empty() {
-            continue;
-        }
-        l.text_block(title, BODY, true, 0.0);
-        for x in lines {
-            l.text_block(&format!("- {}", x.summary), SMALL, false, 0.0);
-        }
-        l.y += 4.0;
-    }
+    change_lists(&mut l, c);
 
     l.section("Trends over the period");
     if r.trends.failing.is_empty() {
@@ -681,22 +646,34 @@ pub fn pdf(r: &LeadershipReport) -> Result<Vec<u8>, String> {
             3.0,
         );
     }
-    render(r, l)
+    render(
+        Meta {
+            title: format!("Online safety report: {}, {}", r.school, r.period.label),
+            running: format!("{} · Online safety report · {}", r.school, r.period.label),
+            // Where `caretaker assess verify --report` finds the head: the XMP metadata is
+            // stored uncompressed.
+            keywords: vec![r.appendix.chain.head_words()],
+        },
+        l,
+    )
+}
+
+/// What a PDF says of itself: its title, the line at the top of every page, its keywords.
+#[derive(Debug)]
+pub(crate) struct Meta {
+    pub(crate) title: String,
+    pub(crate) running: String,
+    pub(crate) keywords: Vec<String>,
 }
 
 /// Draws the laid-out pages with krilla.
-fn render(r: &LeadershipReport, l: Layout) -> Result<Vec<u8>, String> {
+pub(crate) fn render(meta: Meta, l: Layout) -> Result<Vec<u8>, String> {
     let mut doc = Document::new();
     doc.set_metadata(
         krilla::metadata::Metadata::new()
-            .title(format!(
-                "Online safety report: {}, {}",
-                r.school, r.period.label
-            ))
+            .title(meta.title)
             .language("en-GB".to_string())
-            // Where `caretaker assess verify --report` finds the head: the XMP metadata is
-            // stored uncompressed.
-            .keywords(vec![r.appendix.chain.head_words()])
+            .keywords(meta.keywords)
             .creator("caretaker".to_string()),
     );
     let total = l.pages.len();
@@ -710,7 +687,7 @@ fn render(r: &LeadershipReport, l: Layout) -> Result<Vec<u8>, String> {
             opacity: NormalizedF32::ONE,
             rule: Default::default(),
         }));
-        let running = format!("{} · Online safety report · {}", r.school, r.period.label);
+        let running = meta.running.clone();
         let page_no = format!("Page {} of {total}", n + 1);
         for (text, y) in [(running, 30.0), (page_no, PAGE_H - 28.0)] {
             surface.draw_text(

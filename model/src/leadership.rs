@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::clauses::ClauseMap;
-use crate::compliance::{clause_lines_attested, ClauseStatus};
+use crate::compliance::{clause_lines_attested, ClauseLine, ClauseStatus};
 use crate::filterlog::FilterCheck;
 use crate::finding::{Finding, Status};
 use crate::records::{Attestation, ChainReport, Log, RecordKind, Waiver};
@@ -608,6 +608,18 @@ pub fn status_words(s: ClauseStatus) -> &'static str {
     }
 }
 
+/// A clause's line as the reports show it: its state also in words.
+pub fn clause_summary(l: &ClauseLine) -> ClauseSummary {
+    ClauseSummary {
+        id: l.id.clone(),
+        section: l.section.clone(),
+        title: l.title.clone(),
+        status: l.status.word().to_lowercase(),
+        words: status_words(l.status).to_string(),
+        reason: l.reason.clone(),
+    }
+}
+
 /// Builds the report.
 pub fn build(i: Inputs<'_>) -> LeadershipReport {
     let today = i.period.to;
@@ -639,17 +651,7 @@ pub fn build(i: Inputs<'_>) -> LeadershipReport {
             if red == 1 { "is" } else { "are" }
         )
     };
-    let clauses = lines
-        .iter()
-        .map(|l| ClauseSummary {
-            id: l.id.clone(),
-            section: l.section.clone(),
-            title: l.title.clone(),
-            status: l.status.word().to_lowercase(),
-            words: status_words(l.status).to_string(),
-            reason: l.reason.clone(),
-        })
-        .collect();
+    let clauses = lines.iter().map(clause_summary).collect();
     LeadershipReport {
         format: FORMAT.to_string(),
         version: VERSION,
@@ -687,9 +689,16 @@ pub fn build(i: Inputs<'_>) -> LeadershipReport {
     }
 }
 
-/// The three checks to fix first: the failing checks, most severe first, then in the clause
-/// map's order; each once, with how many targets fail it.
+/// The three checks to fix first (see [`failing_by_check`]).
 fn fix_first(map: &ClauseMap, end: &[Finding]) -> Vec<FixFirst> {
+    let mut all = failing_by_check(map, end);
+    all.truncate(3);
+    all
+}
+
+/// Every failing check: most severe first, then in the clause map's order; each once, with how
+/// many targets fail it, who would fix it and the clause it fails.
+pub(crate) fn failing_by_check(map: &ClauseMap, end: &[Finding]) -> Vec<FixFirst> {
     let order = |f: &Finding| {
         map.clauses
             .iter()
@@ -708,7 +717,6 @@ fn fix_first(map: &ClauseMap, end: &[Finding]) -> Vec<FixFirst> {
     });
     items
         .into_iter()
-        .take(3)
         .filter_map(|(check, fs)| {
             let f = fs.iter().max_by_key(|f| f.severity)?;
             let clause = map
@@ -747,7 +755,11 @@ fn change_line(f: &Finding, since: Option<time::Date>) -> ChangeLine {
 }
 
 /// What changed between two pictures.
-fn changes(start: &[Finding], end: &[Finding], since: &BTreeMap<String, time::Date>) -> Changes {
+pub(crate) fn changes(
+    start: &[Finding],
+    end: &[Finding],
+    since: &BTreeMap<String, time::Date>,
+) -> Changes {
     let failing = |fs: &[Finding]| -> BTreeMap<String, Finding> {
         fs.iter()
             .filter(|f| f.status == Status::Fail)

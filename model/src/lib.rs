@@ -10,7 +10,8 @@
 //! - [`filterlog`]: the filter check log's entries;
 //! - [`records`]: the filter-change log's records and the rules they are written by;
 //! - [`standards`]: the standards (DfE, Cyber Essentials) as views of the same findings;
-//! - [`leadership`]: the report leadership reads, built from all of the above.
+//! - [`leadership`]: the report leadership reads, built from all of the above;
+//! - [`trust_report`]: the report a trust's trustees read, every school's picture side by side.
 
 pub mod alert;
 pub mod clauses;
@@ -25,6 +26,7 @@ pub mod run;
 pub mod spec;
 pub mod standards;
 pub mod text;
+pub mod trust_report;
 
 pub use clauses::{Clause, ClauseMap, ClauseMapError};
 pub use clock::Clock;
