@@ -181,6 +181,12 @@ pub struct ReportArgs {
     /// Write to FILE (mode 0600) instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// The trustees' report, from the trust's database (`[store] url`, a reader's role): which
+    /// schools meet the policy and each DfE standard, what changed in each since the start of
+    /// the period, and a page per school. The trust is named by this configuration's `[school]
+    /// name`.
+    #[arg(long)]
+    pub trust: bool,
 }
 
 #[derive(Debug, Args)]

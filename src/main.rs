@@ -78,6 +78,7 @@ fn run(cli: Cli) -> Result<u8, Fail> {
         Some(Command::Console) => console(config),
         Some(Command::Daemon) => cmd::daemon::daemon(config),
         Some(Command::Status(args)) => cmd::daemon::status(config, &args),
+        Some(Command::Report(args)) if args.trust => cmd::trust::report(config, &args),
         Some(Command::Report(args)) => cmd::report::report(config, &args),
         Some(Command::Trust(args)) => cmd::trust::trust(config, args),
         Some(Command::Review(args)) => cmd::report::review(config, &args),

@@ -117,14 +117,7 @@ pub fn report(
             })
             .collect(),
     };
-    // Both DfE documents, each a section of its own.
-    let views: Vec<caretaker_checks::standards::View> = [
-        caretaker_checks::standards::DFE_CYBER,
-        caretaker_checks::standards::FILTERING,
-    ]
-    .into_iter()
-    .filter_map(caretaker_checks::standards::view)
-    .collect();
+    let views = report_views();
     Ok(leadership::build(Inputs {
         school,
         map,
@@ -176,4 +169,16 @@ fn trends(
         .collect();
     points.sort_by_key(|p| p.run);
     Ok(points)
+}
+
+/// The standards a report reads the findings against besides the school's policy: both DfE
+/// documents, each a section of its own (the school's report and the trust's).
+pub fn report_views() -> Vec<caretaker_checks::standards::View> {
+    [
+        caretaker_checks::standards::DFE_CYBER,
+        caretaker_checks::standards::FILTERING,
+    ]
+    .into_iter()
+    .filter_map(caretaker_checks::standards::view)
+    .collect()
 }

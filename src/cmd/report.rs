@@ -47,9 +47,27 @@ pub fn report(config: Option<&Path>, args: &ReportArgs) -> Result<u8, Fail> {
     let today = time::OffsetDateTime::now_utc().date();
     let period = period(args, today).map_err(|e| fail(EXIT_USAGE, anyhow::anyhow!(e)))?;
     let report = api.report(period).map_err(api_fail)?;
+    write_report(
+        args,
+        &report,
+        caretaker_leadership::html,
+        caretaker_leadership::markdown,
+        caretaker_leadership::pdf,
+    )
+}
+
+/// A report rendered as `args` ask (HTML, Markdown, PDF or JSON) and written to standard output
+/// or `-o FILE` (mode 0600).
+pub fn write_report<R: serde::Serialize>(
+    args: &ReportArgs,
+    report: &R,
+    html: impl Fn(&R) -> String,
+    markdown: impl Fn(&R) -> String,
+    pdf: impl Fn(&R) -> Result<Vec<u8>, String>,
+) -> Result<u8, Fail> {
     let bytes: Vec<u8> = match args.format {
-        ReportFormat::Html => caretaker_leadership::html(&report).into_bytes(),
-        ReportFormat::Md => caretaker_leadership::markdown(&report).into_bytes(),
+        ReportFormat::Html => html(report).into_bytes(),
+        ReportFormat::Md => markdown(report).into_bytes(),
         ReportFormat::Pdf => {
             use std::io::IsTerminal as _;
             if args.output.is_none() && std::io::stdout().is_terminal() {
@@ -60,12 +78,11 @@ pub fn report(config: Option<&Path>, args: &ReportArgs) -> Result<u8, Fail> {
                     ),
                 ));
             }
-            caretaker_leadership::pdf(&report)
-                .map_err(|e| fail(EXIT_INCOMPLETE, anyhow::anyhow!(e)))?
+            pdf(report).map_err(|e| fail(EXIT_INCOMPLETE, anyhow::anyhow!(e)))?
         }
         ReportFormat::Json => {
             let mut s =
-                serde_json::to_string_pretty(&report).map_err(|e| fail(EXIT_INCOMPLETE, e))?;
+                serde_json::to_string_pretty(report).map_err(|e| fail(EXIT_INCOMPLETE, e))?;
             s.push('\n');
             s.into_bytes()
         }

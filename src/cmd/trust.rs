@@ -236,3 +236,28 @@ fn verify_text(log: &caretaker_core::trust::SchoolLog) -> String {
     }
     out
 }
+
+/// `caretaker report --trust`: the trustees' report, from the trust's database.
+pub fn report(config: Option<&Path>, args: &caretaker::cli::ReportArgs) -> Result<u8, Fail> {
+    let loaded = load_config(config)?;
+    let map = load_map(&loaded)?;
+    let today = time::OffsetDateTime::now_utc().date();
+    let period =
+        super::report::period(args, today).map_err(|e| fail(EXIT_USAGE, anyhow::anyhow!(e)))?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| fail(EXIT_INCOMPLETE, e))?;
+    let report = runtime
+        .block_on(caretaker_core::trust::report_configured(
+            &loaded, &map, period,
+        ))
+        .map_err(trust_fail)?;
+    super::report::write_report(
+        args,
+        &report,
+        caretaker_leadership::trust::html::html,
+        caretaker_leadership::trust::markdown::markdown,
+        caretaker_leadership::trust::pdf::pdf,
+    )
+}

@@ -119,6 +119,65 @@ fn two_schools_audit_into_the_trust_and_each_is_seen_with_its_own_problems() {
         }
     }
 
+    // The trustees' report: both schools, each page with its own problems only.
+    let json = ok(
+        cmd(
+            &trust.reader_config,
+            &["report", "--trust", "--format", "json"],
+        ),
+        "report --trust",
+    );
+    let report: caretaker_model::trust_report::TrustReport = serde_json::from_str(&json).unwrap();
+    assert_eq!((report.summary.schools, report.summary.meeting), (2, 0));
+    for s in &trust.schools {
+        let page = report.schools.iter().find(|p| p.id == s.id).unwrap();
+        assert!(page.checked && !page.meets_policy, "{page:#?}");
+        let mine: Vec<&str> = s
+            .lab
+            .planted_problems()
+            .iter()
+            .filter(|p| p.directory == "ldap")
+            .map(|p| p.check)
+            .collect();
+        for check in &mine {
+            assert!(
+                page.failing.iter().any(|f| f.check == *check),
+                "{}'s page lacks its {check}: {:#?}",
+                s.id,
+                page.failing
+            );
+        }
+        for f in &page.failing {
+            assert!(
+                mine.contains(&f.check.as_str()),
+                "{}: {} is not its problem",
+                s.id,
+                f.check
+            );
+        }
+    }
+    let html = ok(
+        cmd(&trust.reader_config, &["report", "--trust"]),
+        "report --trust html",
+    );
+    assert!(
+        html.contains("St. Example&#39;s Primary")
+            || html.contains("St. Example&#x27;s Primary")
+            || html.contains("St. Example's Primary"),
+        "{html}"
+    );
+    assert!(html.contains("Riverside Primary Academy"));
+    let pdf = home.join("trust.pdf");
+    let pdf_arg = pdf.display().to_string();
+    ok(
+        cmd(
+            &trust.reader_config,
+            &["report", "--trust", "--format", "pdf", "-o", &pdf_arg],
+        ),
+        "report --trust pdf",
+    );
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF"));
+
     // The console's trust screens, in a terminal: both schools; the first opened is its own
     // Compliance screen, read-only, with its own problem.
     let tmux = crate::console::Tmux::start_sub(home, &trust.reader_config, "trust");

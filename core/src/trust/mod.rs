@@ -254,3 +254,25 @@ pub async fn verify_configured(loaded: &Loaded) -> Result<Vec<SchoolLog>, TrustE
     let client = connect(&settings_of(loaded)?).await?;
     verify_logs(&client).await
 }
+
+/// `caretaker report --trust`: the trustees' report of `period`, each school's picture at its end
+/// compared with its picture at its start, judged by `map`.
+pub async fn report_configured(
+    loaded: &Loaded,
+    map: &caretaker_model::clauses::ClauseMap,
+    period: caretaker_model::leadership::Period,
+) -> Result<caretaker_model::trust_report::TrustReport, TrustError> {
+    let client = connect(&settings_of(loaded)?).await?;
+    let midnight = |d: time::Date| d.midnight().assume_utc();
+    let end = period.to.next_day().map(midnight);
+    let now = read_view(&client, map, period.to, end).await?;
+    let start = read_view(&client, map, period.from, Some(midnight(period.from))).await?;
+    Ok(caretaker_api::trust_report::build(
+        &loaded.config.school.name,
+        period,
+        &now,
+        &start,
+        &crate::leadership::report_views(),
+        time::OffsetDateTime::now_utc(),
+    ))
+}
