@@ -134,14 +134,29 @@ async fn bench(template: &Path, schools: usize, nights: usize, work: &Path) -> R
         size as f64 / rows.max(1) as f64
     );
 
-    // The trust's summary, as its screen loads it: every school's picture read and judged.
     let reader = settings(&db, "trust_reader", "pw-reader", None)?;
+    summary(&reader, schools, db.port, &db.ca_pem).await?;
+    if std::env::var_os("KEEP_DB").is_some() {
+        println!(
+            "kept the database: bench_trust read {} {} {schools}",
+            db.port,
+            db.ca_pem.display()
+        );
+        std::mem::forget(db);
+    }
+    Ok(())
+}
+
+/// The trust's summary timed, and its rival.
+async fn summary(reader: &Settings, schools: usize, port: u16, ca: &Path) -> Result<(), String> {
+    // The trust's summary, as its screen loads it: every school's picture read and judged.
+
     let map = caretaker_checks::clauses::builtin();
     let today = time::OffsetDateTime::now_utc().date();
     let mut times = Vec::new();
     for _ in 0..5 {
         let t = Instant::now();
-        let c = trust::connect(&reader).await.map_err(|e| e.to_string())?;
+        let c = trust::connect(reader).await.map_err(|e| e.to_string())?;
         let view = trust::read_view(&c, &map, today, None)
             .await
             .map_err(|e| e.to_string())?;
@@ -188,9 +203,9 @@ async fn bench(template: &Path, schools: usize, nights: usize, work: &Path) -> R
         let out = std::process::Command::new("psql")
             .arg(format!(
                 "host=127.0.0.1 port={} dbname={} user=trust_reader sslmode=verify-full sslrootcert={}",
-                db.port,
+                port,
                 caretaker_lab::TRUST_DATABASE,
-                db.ca_pem.display()
+                ca.display()
             ))
             .args(["-At", "-c", query])
             .env("PGPASSWORD", "pw-reader")
@@ -214,8 +229,13 @@ async fn bench(template: &Path, schools: usize, nights: usize, work: &Path) -> R
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [mode, port, ca, schools] = args.as_slice() {
+        if mode == "read" {
+            return read_only(port, ca, schools);
+        }
+    }
     let [template, schools, nights, work] = args.as_slice() else {
-        eprintln!("usage: bench_trust TEMPLATE_DB SCHOOLS NIGHTS WORKDIR");
+        eprintln!("usage: bench_trust TEMPLATE_DB SCHOOLS NIGHTS WORKDIR | bench_trust read PORT CA SCHOOLS");
         return ExitCode::from(64);
     };
     let (Ok(schools), Ok(nights)) = (schools.parse::<usize>(), nights.parse::<usize>()) else {
@@ -253,6 +273,53 @@ fn main() -> ExitCode {
         }
         Err(_) => {
             eprintln!("bench_trust: stopped after {} s", limit.as_secs());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `bench_trust read PORT CA SCHOOLS`: the summary timed again over a database kept by KEEP_DB=1.
+fn read_only(port: &str, ca: &str, schools: &str) -> ExitCode {
+    let (Ok(port), Ok(schools)) = (port.parse::<u16>(), schools.parse::<usize>()) else {
+        eprintln!("PORT and SCHOOLS are numbers");
+        return ExitCode::from(64);
+    };
+    let url = format!("postgres://trust_reader@127.0.0.1:{port}/caretaker");
+    let reader = Settings {
+        url,
+        user: "trust_reader".into(),
+        host: "127.0.0.1".into(),
+        port,
+        database: caretaker_lab::TRUST_DATABASE.into(),
+        ca_file: PathBuf::from(ca),
+        password: caretaker_config::Secret::new("pw-reader"),
+        school: None,
+    };
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let out = rt.block_on(async {
+        tokio::time::timeout(
+            Duration::from_secs(600),
+            summary(&reader, schools, port, Path::new(ca)),
+        )
+        .await
+    });
+    match out {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(e)) => {
+            eprintln!("bench_trust: {e}");
+            ExitCode::FAILURE
+        }
+        Err(_) => {
+            eprintln!("bench_trust: stopped after 600 s");
             ExitCode::FAILURE
         }
     }

@@ -28,7 +28,7 @@ impl TrustSchool {
     pub fn lines(&self) -> Vec<ClauseLine> {
         clause_lines_attested(
             &self.overview.map,
-            &self.findings(),
+            &caretaker_model::picture::current_of(&self.overview.runs).1,
             &self.overview.attestations,
             self.overview.today,
         )

@@ -232,7 +232,7 @@ mod tests {
             4,
             attestation("7.4/network-files", "R. Singh", "2026-12-31"),
         )];
-        let lines = clause_lines_attested(&map, &[], &atts, day("2026-12-31"));
+        let lines = clause_lines_attested::<Finding>(&map, &[], &atts, day("2026-12-31"));
         let files = line(&lines, "7.4/network-files");
         assert_eq!(files.status, ClauseStatus::Green);
         assert_eq!(
@@ -247,7 +247,7 @@ mod tests {
         );
 
         // The day after: AMBER, saying who and when it expired.
-        let lines = clause_lines_attested(&map, &[], &atts, day("2027-01-01"));
+        let lines = clause_lines_attested::<Finding>(&map, &[], &atts, day("2027-01-01"));
         let files = line(&lines, "7.4/network-files");
         assert_eq!(files.status, ClauseStatus::Amber);
         assert_eq!(
@@ -262,13 +262,14 @@ mod tests {
             6,
             attestation("7.4/network-files", "J. Bloggs", "2027-06-30"),
         ));
-        let lines = clause_lines_attested(&map, &[], &more, day("2027-01-01"));
+        let lines = clause_lines_attested::<Finding>(&map, &[], &more, day("2027-01-01"));
         assert!(line(&lines, "7.4/network-files")
             .reason
             .contains("J. Bloggs"));
         let mut withdrawn = attestation("7.4/network-files", "R. Singh", "2027-06-30");
         withdrawn.withdrawn = true;
-        let lines = clause_lines_attested(&map, &[], &[(8, withdrawn)], day("2027-01-01"));
+        let lines =
+            clause_lines_attested::<Finding>(&map, &[], &[(8, withdrawn)], day("2027-01-01"));
         assert_eq!(line(&lines, "7.4/network-files").status, ClauseStatus::Grey);
 
         // Findings decide whenever there are any: an attestation never hides a failure.

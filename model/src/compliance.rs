@@ -74,9 +74,9 @@ pub fn clause_lines(map: &ClauseMap, findings: &[Finding]) -> Vec<ClauseLine> {
 /// attestation never hides a failing finding. A clause with no findings is GREEN while an
 /// attestation of it is in force ("attested by NAME until DATE: STATEMENT"), AMBER once the
 /// latest has expired ("attestation by NAME expired on DATE"), GREY otherwise.
-pub fn clause_lines_attested(
+pub fn clause_lines_attested<F: std::borrow::Borrow<Finding>>(
     map: &ClauseMap,
-    findings: &[Finding],
+    findings: &[F],
     attestations: &[(i64, Attestation)],
     today: time::Date,
 ) -> Vec<ClauseLine> {
@@ -85,7 +85,8 @@ pub fn clause_lines_attested(
         .map(|c| {
             let mine: Vec<&Finding> = findings
                 .iter()
-                .filter(|f| f.clauses.contains(&c.id))
+                .map(std::borrow::Borrow::borrow)
+                .filter(|f: &&Finding| f.clauses.contains(&c.id))
                 .collect();
             let worst = mine
                 .iter()

@@ -20,6 +20,18 @@ pub fn covers(only: &[String], hosts: &BTreeSet<String>, f: &Finding) -> bool {
 /// target). Runs still running are left out; the walk stops at the first complete full run.
 /// Returns the runs used, the findings, and for each finding its run.
 pub fn current(runs: Vec<(RunRecord, Vec<Finding>)>) -> (Vec<RunRecord>, Vec<Finding>, Vec<i64>) {
+    let (used, findings, from_run) = current_of(&runs);
+    (
+        used.into_iter().cloned().collect(),
+        findings.into_iter().cloned().collect(),
+        from_run,
+    )
+}
+
+/// [`current`], lending what it takes from `runs` rather than copying it.
+pub fn current_of(
+    runs: &[(RunRecord, Vec<Finding>)],
+) -> (Vec<&RunRecord>, Vec<&Finding>, Vec<i64>) {
     let mut used = Vec::new();
     let mut findings = Vec::new();
     let mut from_run = Vec::new();
@@ -37,10 +49,10 @@ pub fn current(runs: Vec<(RunRecord, Vec<Finding>)>) -> (Vec<RunRecord>, Vec<Fin
             .map(|f| f.target.name.clone())
             .collect();
         for f in fs {
-            if newer.iter().any(|(only, hosts)| covers(only, hosts, &f)) {
+            if newer.iter().any(|(only, hosts)| covers(only, hosts, f)) {
                 continue;
             }
-            if !seen.insert(fingerprint(&f)) {
+            if !seen.insert(fingerprint(f)) {
                 continue;
             }
             took = true;
@@ -49,7 +61,7 @@ pub fn current(runs: Vec<(RunRecord, Vec<Finding>)>) -> (Vec<RunRecord>, Vec<Fin
         }
         let full = run.only.is_empty() && run.state == RunState::Complete;
         if took || full {
-            used.push(run.clone());
+            used.push(run);
         }
         if run.state == RunState::Complete {
             newer.push((run.only.clone(), hosts));

@@ -118,6 +118,10 @@ async fn read_unbounded(
 }
 
 /// The findings of the runs `wanted` (school, run), each read back by the store's own rules.
+///
+/// The runs' results first (small rows, in the order they are kept); then, school by school and
+/// all sent at once, the subjects and texts they point at, each read once however many results
+/// point at it; the findings are then put together on every core.
 async fn read_findings(
     client: &Client,
     wanted: &[(String, i64)],
@@ -126,57 +130,151 @@ async fn read_findings(
     let ids: Vec<i64> = wanted.iter().map(|(_, r)| *r).collect();
     let rows = client
         .query(
-            "SELECT r.school, r.run_id, r.id, r.status, r.observed_secs, r.observed_text, r.said,
-                    r.varying, s.id, s.check_id, s.target_kind, s.target_name, s.target_scope,
-                    s.clauses, s.fingerprint, t.id, t.severity, t.summary, t.evidence,
-                    t.remediation
+            "SELECT r.school, r.run_id, r.id, r.subject, r.status, r.text, r.observed_secs,
+                    r.observed_text, r.said, r.varying
              FROM unnest($1::text[], $2::bigint[]) AS w(school, run_id)
              JOIN results r ON r.school = w.school AND r.run_id = w.run_id
-             JOIN subjects s ON s.school = r.school AND s.id = r.subject
-             JOIN texts t ON t.school = r.school AND t.id = r.text
              ORDER BY r.school, r.run_id, r.id",
             &[&schools, &ids],
         )
         .await?;
-    let mut out: BTreeMap<(String, i64), Vec<Finding>> = BTreeMap::new();
+    let mut results: Vec<(String, SpoolResult)> = Vec::with_capacity(rows.len());
+    let mut wants: BTreeMap<String, (Vec<i64>, Vec<i64>)> = BTreeMap::new();
     for r in &rows {
+        let school: String = r.get(0);
         let result = SpoolResult {
             run_id: r.get(1),
             id: r.get(2),
-            subject: r.get(8),
-            status: i64::from(r.get::<_, i16>(3)),
-            text: r.get(15),
-            observed: match (r.get::<_, Option<i64>>(4), r.get::<_, Option<String>>(5)) {
+            subject: r.get(3),
+            status: i64::from(r.get::<_, i16>(4)),
+            text: r.get(5),
+            observed: match (r.get::<_, Option<i64>>(6), r.get::<_, Option<String>>(7)) {
                 (Some(s), _) => Observed::Secs(s),
                 (None, Some(t)) => Observed::Text(t),
                 (None, None) => Observed::None,
             },
-            said: r.get(6),
-            varying: r.get(7),
+            said: r.get(8),
+            varying: r.get(9),
         };
-        let subject = SpoolSubject {
-            id: r.get(8),
-            check_id: r.get(9),
-            target_kind: r.get(10),
-            target_name: r.get(11),
-            target_scope: r.get(12),
-            clauses: r.get(13),
-            fingerprint: r.get(14),
-        };
-        let text = SpoolText {
-            id: r.get(15),
-            hash: Vec::new(),
-            severity: r.get(16),
-            summary: r.get(17),
-            evidence: r.get(18),
-            remediation: r.get(19),
-        };
-        let school: String = r.get(0);
-        let finding = spool_finding(result.run_id, &subject, &text, &result)
-            .map_err(|e: StoreError| TrustError::Refused(format!("school {school}: {e}")))?;
-        out.entry((school, result.run_id))
-            .or_default()
-            .push(finding);
+        let w = wants.entry(school.clone()).or_default();
+        w.0.push(result.subject);
+        w.1.push(result.text);
+        results.push((school, result));
+    }
+    drop(rows);
+    let subjects_sql = client
+        .prepare(
+            "SELECT id, check_id, target_kind, target_name, target_scope, clauses, fingerprint
+             FROM subjects WHERE school = $1 AND id = ANY($2)",
+        )
+        .await?;
+    let texts_sql = client
+        .prepare(
+            "SELECT id, severity, summary, evidence, remediation
+             FROM texts WHERE school = $1 AND id = ANY($2)",
+        )
+        .await?;
+    let mut asks = Vec::new();
+    for (school, (subjects, texts)) in &mut wants {
+        for v in [&mut *subjects, &mut *texts] {
+            v.sort_unstable();
+            v.dedup();
+        }
+        let (subjects_sql, texts_sql) = (&subjects_sql, &texts_sql);
+        asks.push(async move {
+            let name = school.as_str();
+            let (s_ids, t_ids): (&Vec<i64>, &Vec<i64>) = (subjects, texts);
+            let s_params: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&name, s_ids];
+            let t_params: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&name, t_ids];
+            let s = client.query(subjects_sql, &s_params);
+            let t = client.query(texts_sql, &t_params);
+            let (s, t) = futures_util::future::try_join(s, t).await?;
+            Ok::<_, tokio_postgres::Error>((school.clone(), s, t))
+        });
+    }
+    let mut subjects: HashMap<(String, i64), SpoolSubject> = HashMap::new();
+    let mut texts: HashMap<(String, i64), SpoolText> = HashMap::new();
+    for (school, s_rows, t_rows) in futures_util::future::try_join_all(asks).await? {
+        for r in &s_rows {
+            let id: i64 = r.get(0);
+            subjects.insert(
+                (school.clone(), id),
+                SpoolSubject {
+                    id,
+                    check_id: r.get(1),
+                    target_kind: r.get(2),
+                    target_name: r.get(3),
+                    target_scope: r.get(4),
+                    clauses: r.get(5),
+                    fingerprint: r.get(6),
+                },
+            );
+        }
+        for r in &t_rows {
+            let id: i64 = r.get(0);
+            texts.insert(
+                (school.clone(), id),
+                SpoolText {
+                    id,
+                    hash: Vec::new(),
+                    severity: r.get(1),
+                    summary: r.get(2),
+                    evidence: r.get(3),
+                    remediation: r.get(4),
+                },
+            );
+        }
+    }
+    // Put together on every core: each finding's evidence is read from its JSON.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    let chunk = results.len().div_ceil(threads).max(1);
+    let built: Vec<Result<Vec<(String, i64, Finding)>, TrustError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = results
+            .chunks(chunk)
+            .map(|part| {
+                let (subjects, texts) = (&subjects, &texts);
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|(school, result)| {
+                            let key = |id| (school.clone(), id);
+                            let missing = |what: &str, id: i64| {
+                                TrustError::Refused(format!(
+                                    "school {school}: run {}'s finding {} points at {what} {id}, which the trust's database does not hold",
+                                    result.run_id, result.id
+                                ))
+                            };
+                            let subject = subjects
+                                .get(&key(result.subject))
+                                .ok_or_else(|| missing("subject", result.subject))?;
+                            let text = texts
+                                .get(&key(result.text))
+                                .ok_or_else(|| missing("text", result.text))?;
+                            let finding = spool_finding(result.run_id, subject, text, result)
+                                .map_err(|e: StoreError| {
+                                    TrustError::Refused(format!("school {school}: {e}"))
+                                })?;
+                            Ok((school.clone(), result.run_id, finding))
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(TrustError::Refused(
+                        "reading the findings stopped unexpectedly".to_string(),
+                    ))
+                })
+            })
+            .collect()
+    });
+    let mut out: BTreeMap<(String, i64), Vec<Finding>> = BTreeMap::new();
+    for part in built {
+        for (school, run, finding) in part? {
+            out.entry((school, run)).or_default().push(finding);
+        }
     }
     Ok(out)
 }
