@@ -228,7 +228,7 @@ async fn read_findings(
     // Put together on every core: each finding's evidence is read from its JSON.
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     let chunk = results.len().div_ceil(threads).max(1);
-    let built: Vec<Result<Vec<(String, i64, Finding)>, TrustError>> = std::thread::scope(|scope| {
+    let built: Vec<Result<Vec<Placed>, TrustError>> = std::thread::scope(|scope| {
         let handles: Vec<_> = results
             .chunks(chunk)
             .map(|part| {
@@ -278,6 +278,9 @@ async fn read_findings(
     }
     Ok(out)
 }
+
+/// A finding with its school and run.
+type Placed = (String, i64, Finding);
 
 /// Every school's filter-change log, oldest first.
 async fn read_logs(
