@@ -25,7 +25,7 @@ use trust_fixture::{ashdown, brookfield, castle_hill, now, trust_view};
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
 
 fn loaded(view: TrustView) -> Box<Trust> {
-    Box::new(Trust::new(view, caretaker_tui::trust::catalogue()))
+    Box::new(Trust::new(view, caretaker_core::local::catalogue()))
 }
 
 /// Applies `action`; the console's reads are answered from `view`.
@@ -37,7 +37,7 @@ fn act(state: &mut TrustState, view: &TrustView, action: TrustAction) {
             let v = view.clone();
             queue.push(read(
                 &move || Ok(v.clone()),
-                caretaker_tui::trust::catalogue(),
+                caretaker_core::local::catalogue(),
                 request,
             ));
         }
@@ -388,7 +388,7 @@ fn reading_and_errors_are_said_in_words() {
     // The read fails: the screen says why, and r tries again.
     let failed = read(
         &|| Err("could not connect to trust.example.org:5432: connection refused".to_string()),
-        caretaker_tui::trust::catalogue(),
+        caretaker_core::local::catalogue(),
         1,
     );
     let _ = update(&mut state, failed);
@@ -605,15 +605,6 @@ fn tiny_terminals_do_not_panic() {
     }
 }
 
-/// The trust console's filter roles are the checks' own.
-#[test]
-fn the_filter_roles_are_the_checks_own() {
-    let ours = caretaker_tui::trust::catalogue();
-    let theirs = caretaker_core::local::catalogue();
-    assert_eq!(ours.filter_control, theirs.filter_control);
-    assert_eq!(ours.filter_must_load, theirs.filter_must_load);
-}
-
 /// How `run_trust` reads the trust's database: a shareable, blocking closure.
 type Load = Arc<dyn Fn() -> Result<TrustView, String> + Send + Sync>;
 
@@ -623,11 +614,18 @@ type Load = Arc<dyn Fn() -> Result<TrustView, String> + Send + Sync>;
 fn run_trust_takes_a_blocking_loader() {
     let view = trust_view();
     let load: Load = Arc::new(move || Ok(view.clone()));
-    let entry: fn(Load, time::UtcOffset) -> Result<u8, caretaker_tui::TuiError> =
-        caretaker_tui::run_trust;
+    let entry: fn(
+        Load,
+        caretaker_api::Catalogue,
+        time::UtcOffset,
+    ) -> Result<u8, caretaker_tui::TuiError> = caretaker_tui::run_trust;
     if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
         assert!(matches!(
-            entry(load, time::UtcOffset::UTC),
+            entry(
+                load,
+                caretaker_core::local::catalogue(),
+                time::UtcOffset::UTC
+            ),
             Err(caretaker_tui::TuiError::NotATerminal)
         ));
     }

@@ -102,13 +102,15 @@ pub fn trust(config: Option<&Path>, args: TrustDbArgs) -> Result<u8, Fail> {
                         ))
                         .map_err(|e| e.to_string())
                 });
-            caretaker_tui::run_trust(load, offset).map_err(|e| {
-                let code = match e {
-                    caretaker_tui::TuiError::NotATerminal => EXIT_USAGE,
-                    _ => EXIT_INCOMPLETE,
-                };
-                fail(code, e)
-            })
+            caretaker_tui::run_trust(load, caretaker_core::local::catalogue(), offset).map_err(
+                |e| {
+                    let code = match e {
+                        caretaker_tui::TuiError::NotATerminal => EXIT_USAGE,
+                        _ => EXIT_INCOMPLETE,
+                    };
+                    fail(code, e)
+                },
+            )
         }
     }
 }

@@ -69,17 +69,13 @@ pub fn run_with(api: Arc<dyn Api>, offset: time::UtcOffset) -> Result<u8, TuiErr
 /// `offset`, which the caller reads while it is the only thread. Exit code 0.
 pub fn run_trust(
     load: Arc<dyn Fn() -> Result<caretaker_api::trust::TrustView, String> + Send + Sync>,
+    catalogue: caretaker_api::Catalogue,
     offset: time::UtcOffset,
 ) -> Result<u8, TuiError> {
     let state = trust::TrustState::new(time::OffsetDateTime::now_utc(), offset, color_wanted());
     on_terminal(|runtime, tui| {
         runtime
-            .block_on(trust::app::run(
-                &mut tui.terminal,
-                load,
-                trust::catalogue(),
-                state,
-            ))
+            .block_on(trust::app::run(&mut tui.terminal, load, catalogue, state))
             .map(|_| ())
     })
 }

@@ -9,23 +9,6 @@ use caretaker_model::{Clause, Status};
 
 use crate::model::{filter_matrix, FilterMatrix};
 
-/// The check id of the filter's control test (the internet can be reached from a vantage point).
-pub const FILTER_CONTROL: &str = "filter.control";
-/// The check id of the filter's must-load test (safeguarding and teaching sites load).
-pub const FILTER_MUST_LOAD: &str = "filter.must-load";
-
-/// What the trust's console needs of the checks this version has: the roles of the filter tests,
-/// by the check ids their findings carry. Its screens show only what is in findings, so no other
-/// part of the catalogue is needed.
-pub fn catalogue() -> Catalogue {
-    Catalogue {
-        checks: Vec::new(),
-        filter_control: FILTER_CONTROL,
-        filter_must_load: FILTER_MUST_LOAD,
-        views: Vec::new(),
-    }
-}
-
 /// One school as the Schools and Filter screens list it.
 #[derive(Debug, Clone)]
 pub struct SchoolRow {
@@ -162,7 +145,7 @@ pub struct Trust {
     pub view: TrustView,
     /// One per school of `view`, in its order.
     pub rows: Vec<SchoolRow>,
-    /// What a school's own screens need of the checks (see [`catalogue`]).
+    /// What a school's own screens need of the checks (the caller's, from the checks this version has).
     pub catalogue: Catalogue,
     /// The user groups the schools' filters were tested for: those with a problem at some school
     /// first, then by name.
@@ -289,7 +272,12 @@ mod tests {
                 schools: Vec::new(),
                 as_of: None,
             },
-            catalogue(),
+            Catalogue {
+                checks: Vec::new(),
+                filter_control: "",
+                filter_must_load: "",
+                views: Vec::new(),
+            },
         );
         assert_eq!(t.meeting_words(), "no school in the trust's database");
         assert!(t.clauses().is_empty());

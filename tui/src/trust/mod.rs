@@ -16,6 +16,6 @@ pub mod state;
 pub mod update;
 pub mod view;
 
-pub use data::{catalogue, Trust};
+pub use data::Trust;
 pub use state::{TrustScreen, TrustState};
 pub use update::{update, TrustAction, TrustEffect};
