@@ -6,9 +6,12 @@
 # copy of it, one night at a time, all schools at once as their caretakers would at 02:00, each
 # over its own connection. Printed: the ingest time of a night (median, p95, max), the database's
 # size, and the trust's summary (every school's picture read and judged, as the console's trust
-# screen and `caretaker trust show` load it) beside the rival, psql running one hand-written query
-# of each school's failing findings in its latest run. Each forwarding is checked to have sent one
-# run, and each summary to hold every school with its findings. Target: summary <= 1 s.
+# screen and `caretaker trust show` load it, over trust::READERS connections), the trustees' report
+# of the last 90 days (two pictures of every school, compared, written as HTML), beside the rival,
+# psql running one hand-written query of each school's failing findings in its latest run. Each
+# forwarding is checked to have sent one run, each summary to hold every school with its findings,
+# and each report every school. Target: summary and report <= 1 s each. KEEP_DB=1 keeps the
+# database running and prints how to time the summary and report again over it.
 # Not a test: run it by hand (apt-get install postgresql time). About an hour for the defaults;
 # needs about 12 GB of disk. KEEP=1 keeps the folder.
 #

@@ -156,8 +156,10 @@ async fn summary(reader: &Settings, schools: usize, port: u16, ca: &Path) -> Res
     let mut times = Vec::new();
     for _ in 0..5 {
         let t = Instant::now();
-        let c = trust::connect(reader).await.map_err(|e| e.to_string())?;
-        let view = trust::read_view(&c, &map, today, None)
+        let c = trust::connect_readers(reader)
+            .await
+            .map_err(|e| e.to_string())?;
+        let view = trust::read_view_on(&c, &map, today, None)
             .await
             .map_err(|e| e.to_string())?;
         let red: usize = view
@@ -189,6 +191,38 @@ async fn summary(reader: &Settings, schools: usize, port: u16, ca: &Path) -> Res
     }
     stats(
         "trust summary (connect, read and judge every school)",
+        times,
+    );
+
+    // The trustees' report of the last 90 days, as `caretaker report --trust` makes it: every
+    // school's picture now and at the period's start, compared, and written as HTML.
+    let period = caretaker_model::leadership::Period::last(90, today)?;
+    let mut times = Vec::new();
+    for _ in 0..3 {
+        let t = Instant::now();
+        let c = trust::connect_readers(reader)
+            .await
+            .map_err(|e| e.to_string())?;
+        let report = trust::read_report(&c, "Benchmark Trust", &map, period.clone())
+            .await
+            .map_err(|e| e.to_string())?;
+        let html = caretaker_leadership::trust::html::html(&report);
+        times.push(t.elapsed().as_secs_f64());
+        if report.schools.len() != schools || !html.contains("Academy school-01") {
+            return Err(format!(
+                "the report holds {} schools ({} bytes of HTML)",
+                report.schools.len(),
+                html.len()
+            ));
+        }
+        println!(
+            "  report: {} schools, {} bytes of HTML",
+            report.schools.len(),
+            html.len()
+        );
+    }
+    stats(
+        "trust report (connect, read two pictures of every school, compare, HTML)",
         times,
     );
 

@@ -214,6 +214,20 @@ fn two_schools_each_only_their_own_rows_and_the_trust_reads_both() {
             .unwrap_err();
         assert!(trust::pg_words(&err).contains("permission denied"));
 
+        // Read shared out over several connections (as the console and the report read it), the
+        // view is the same, school by school and finding by finding; none is read twice.
+        let readers = trust::connect_readers(&reader).await.unwrap();
+        assert_eq!(readers.len(), trust::READERS);
+        let shared = trust::read_view_on(&readers, &map, today, None).await.unwrap();
+        assert_eq!(shared.schools.len(), view.schools.len());
+        for (a, b) in view.schools.iter().zip(&shared.schools) {
+            assert_eq!(a.id, b.id);
+            assert!(!a.findings().is_empty());
+            assert_eq!(a.findings(), b.findings(), "{}", a.id);
+            let words = |s: &trust::TrustSchool| serde_json::to_string(&s.lines()).unwrap();
+            assert_eq!(words(a), words(b), "{}", a.id);
+        }
+
         // A school's own role reading the trust's view sees itself only.
         let own = trust::read_view(&ca, &map, today, None).await.unwrap();
         assert_eq!(own.schools.len(), 1);

@@ -26,7 +26,7 @@ pub use caretaker_api::trust::{TrustSchool, TrustView};
 pub use forward::{forward, forward_after_run, Forwarded};
 pub use schema::{init_reader, init_school, migrate, school_role, TRUST_SCHEMA};
 pub use verify::{verify_logs, SchoolLog};
-pub use view::read_view;
+pub use view::{read_view, read_view_on};
 
 /// How long connecting (TCP and TLS and sign-in) may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -244,8 +244,16 @@ pub async fn view_configured(
     today: time::Date,
     before: Option<time::OffsetDateTime>,
 ) -> Result<TrustView, TrustError> {
-    let client = connect(&settings_of(loaded)?).await?;
-    read_view(&client, map, today, before).await
+    let clients = connect_readers(&settings_of(loaded)?).await?;
+    read_view_on(&clients, map, today, before).await
+}
+
+/// How many connections the trust's view is read on at once.
+pub const READERS: usize = 4;
+
+/// [`READERS`] connections as the settings' role, made at once.
+pub async fn connect_readers(settings: &Settings) -> Result<Vec<Client>, TrustError> {
+    futures_util::future::try_join_all((0..READERS).map(|_| connect(settings))).await
 }
 
 /// `caretaker trust verify`: every school's filter-change log the configuration's role may read,
@@ -262,13 +270,24 @@ pub async fn report_configured(
     map: &caretaker_model::clauses::ClauseMap,
     period: caretaker_model::leadership::Period,
 ) -> Result<caretaker_model::trust_report::TrustReport, TrustError> {
-    let client = connect(&settings_of(loaded)?).await?;
+    let clients = connect_readers(&settings_of(loaded)?).await?;
+    read_report(&clients, &loaded.config.school.name, map, period).await
+}
+
+/// The trustees' report of `period` titled `trust`, read on `clients`: each school's picture at
+/// the period's end compared with its picture at its start, judged by `map`.
+pub async fn read_report(
+    clients: &[Client],
+    trust: &str,
+    map: &caretaker_model::clauses::ClauseMap,
+    period: caretaker_model::leadership::Period,
+) -> Result<caretaker_model::trust_report::TrustReport, TrustError> {
     let midnight = |d: time::Date| d.midnight().assume_utc();
     let end = period.to.next_day().map(midnight);
-    let now = read_view(&client, map, period.to, end).await?;
-    let start = read_view(&client, map, period.from, Some(midnight(period.from))).await?;
+    let now = read_view_on(clients, map, period.to, end).await?;
+    let start = read_view_on(clients, map, period.from, Some(midnight(period.from))).await?;
     Ok(caretaker_api::trust_report::build(
-        &loaded.config.school.name,
+        trust,
         period,
         &now,
         &start,

@@ -26,15 +26,39 @@ pub async fn read_view(
     today: time::Date,
     before: Option<time::OffsetDateTime>,
 ) -> Result<TrustView, TrustError> {
-    bounded(read_unbounded(client, map, today, before)).await
+    bounded(read_unbounded(
+        std::slice::from_ref(client),
+        map,
+        today,
+        before,
+    ))
+    .await
 }
 
-async fn read_unbounded(
-    client: &Client,
+/// [`read_view`] over several connections as the same role: the schools' findings are read
+/// shared out among them, so the server reads them on as many of its cores. The schools, their
+/// runs and their logs are read on the first.
+pub async fn read_view_on(
+    clients: &[Client],
     map: &ClauseMap,
     today: time::Date,
     before: Option<time::OffsetDateTime>,
 ) -> Result<TrustView, TrustError> {
+    if clients.is_empty() {
+        return Err(TrustError::Refused(
+            "no connection to the trust's database to read it on".to_string(),
+        ));
+    }
+    bounded(read_unbounded(clients, map, today, before)).await
+}
+
+async fn read_unbounded(
+    clients: &[Client],
+    map: &ClauseMap,
+    today: time::Date,
+    before: Option<time::OffsetDateTime>,
+) -> Result<TrustView, TrustError> {
+    let client = &clients[0];
     // Runs are kept with their start as the store writes it (RFC 3339, UTC): in order as text.
     let before = before.map(caretaker_model::finding::format_rfc3339);
     let schools = client
@@ -85,7 +109,22 @@ async fn read_unbounded(
             Ok(Vec::new())
         });
     }
-    let mut findings = read_findings(client, &wanted).await?;
+    // Shared out school by school among the connections, read at once, put together after.
+    let mut shares: Vec<Vec<(String, i64)>> = vec![Vec::new(); clients.len()];
+    let mut seat: HashMap<String, usize> = HashMap::new();
+    for (school, run) in wanted {
+        let next = seat.len() % clients.len();
+        let at = *seat.entry(school.clone()).or_insert(next);
+        shares[at].push((school, run));
+    }
+    let fetched = futures_util::future::try_join_all(
+        clients
+            .iter()
+            .zip(&shares)
+            .map(|(c, share)| fetch(c, share)),
+    )
+    .await?;
+    let mut findings = put_together(fetched)?;
     let mut logs = read_logs(client).await?;
     let mut out = Vec::new();
     for s in &schools {
@@ -117,15 +156,24 @@ async fn read_unbounded(
     })
 }
 
-/// The findings of the runs `wanted` (school, run), each read back by the store's own rules.
-///
-/// The runs' results first (small rows, in the order they are kept); then, school by school and
-/// all sent at once, the subjects and texts they point at, each read once however many results
-/// point at it; the findings are then put together on every core.
-async fn read_findings(
-    client: &Client,
-    wanted: &[(String, i64)],
-) -> Result<BTreeMap<(String, i64), Vec<Finding>>, TrustError> {
+/// The rows the findings of some runs are made of, as read on one connection.
+struct Fetched {
+    results: Vec<(String, SpoolResult)>,
+    subjects: HashMap<(String, i64), SpoolSubject>,
+    texts: HashMap<(String, i64), SpoolText>,
+}
+
+/// The rows of the runs `wanted` (school, run): the runs' results first (small rows, in the
+/// order they are kept); then, school by school and all sent at once, the subjects and texts
+/// they point at, each read once however many results point at it.
+async fn fetch(client: &Client, wanted: &[(String, i64)]) -> Result<Fetched, TrustError> {
+    if wanted.is_empty() {
+        return Ok(Fetched {
+            results: Vec::new(),
+            subjects: HashMap::new(),
+            texts: HashMap::new(),
+        });
+    }
     let schools: Vec<&str> = wanted.iter().map(|(s, _)| s.as_str()).collect();
     let ids: Vec<i64> = wanted.iter().map(|(_, r)| *r).collect();
     let rows = client
@@ -225,7 +273,26 @@ async fn read_findings(
             );
         }
     }
-    // Put together on every core: each finding's evidence is read from its JSON.
+    Ok(Fetched {
+        results,
+        subjects,
+        texts,
+    })
+}
+
+/// The findings of what was fetched, each read back by the store's own rules, put together on
+/// every core (each finding's evidence is read from its JSON).
+fn put_together(
+    fetched: Vec<Fetched>,
+) -> Result<BTreeMap<(String, i64), Vec<Finding>>, TrustError> {
+    let mut results = Vec::new();
+    let mut subjects = HashMap::new();
+    let mut texts = HashMap::new();
+    for f in fetched {
+        results.extend(f.results);
+        subjects.extend(f.subjects);
+        texts.extend(f.texts);
+    }
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     let chunk = results.len().div_ceil(threads).max(1);
     let built: Vec<Result<Vec<Placed>, TrustError>> = std::thread::scope(|scope| {
