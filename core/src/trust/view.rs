@@ -26,13 +26,7 @@ pub async fn read_view(
     today: time::Date,
     before: Option<time::OffsetDateTime>,
 ) -> Result<TrustView, TrustError> {
-    bounded(read_unbounded(
-        std::slice::from_ref(client),
-        map,
-        today,
-        before,
-    ))
-    .await
+    read_view_on(std::slice::from_ref(client), map, today, before).await
 }
 
 /// [`read_view`] over several connections as the same role: the schools' findings are read
@@ -101,26 +95,21 @@ async fn read_unbounded(
         };
         runs.entry(r.get(0)).or_default().push(raw.to_record()?);
     }
-    // Which runs each picture is made of (the same walk as a school's own console).
-    let mut wanted: Vec<(String, i64)> = Vec::new();
-    for (school, rs) in &runs {
+    // Which runs each picture is made of (the same walk as a school's own console), shared out
+    // school by school among the connections, read at once, put together after.
+    let mut shares: Vec<Vec<(String, i64)>> = vec![Vec::new(); clients.len()];
+    for (k, (school, rs)) in runs.iter().enumerate() {
+        let share = &mut shares[k % clients.len()];
         let _ = picture_runs(rs, |id| {
-            wanted.push((school.clone(), id));
+            share.push((school.clone(), id));
             Ok(Vec::new())
         });
-    }
-    // Shared out school by school among the connections, read at once, put together after.
-    let mut shares: Vec<Vec<(String, i64)>> = vec![Vec::new(); clients.len()];
-    let mut seat: HashMap<String, usize> = HashMap::new();
-    for (school, run) in wanted {
-        let next = seat.len() % clients.len();
-        let at = *seat.entry(school.clone()).or_insert(next);
-        shares[at].push((school, run));
     }
     let fetched = futures_util::future::try_join_all(
         clients
             .iter()
             .zip(&shares)
+            .filter(|(_, share)| !share.is_empty())
             .map(|(c, share)| fetch(c, share)),
     )
     .await?;
@@ -167,13 +156,6 @@ struct Fetched {
 /// order they are kept); then, school by school and all sent at once, the subjects and texts
 /// they point at, each read once however many results point at it.
 async fn fetch(client: &Client, wanted: &[(String, i64)]) -> Result<Fetched, TrustError> {
-    if wanted.is_empty() {
-        return Ok(Fetched {
-            results: Vec::new(),
-            subjects: HashMap::new(),
-            texts: HashMap::new(),
-        });
-    }
     let schools: Vec<&str> = wanted.iter().map(|(s, _)| s.as_str()).collect();
     let ids: Vec<i64> = wanted.iter().map(|(_, r)| *r).collect();
     let rows = client

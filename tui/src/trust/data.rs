@@ -145,7 +145,8 @@ pub struct Trust {
     pub view: TrustView,
     /// One per school of `view`, in its order.
     pub rows: Vec<SchoolRow>,
-    /// What a school's own screens need of the checks (the caller's, from the checks this version has).
+    /// What a school's own screens need of the checks: the caller's, from the checks this
+    /// version has.
     pub catalogue: Catalogue,
     /// The user groups the schools' filters were tested for: those with a problem at some school
     /// first, then by name.
