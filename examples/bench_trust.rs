@@ -128,10 +128,16 @@ async fn bench(template: &Path, schools: usize, nights: usize, work: &Path) -> R
         .await
         .map_err(|e| e.to_string())?
         .get(0);
+    let kept: i64 = oc
+        .query_one("SELECT pg_total_relation_size('run_findings')", &[])
+        .await
+        .map_err(|e| e.to_string())?
+        .get(0);
     println!(
-        "database: {:.2} GB for {rows} findings ({:.0} bytes a finding)",
+        "database: {:.2} GB for {rows} findings ({:.0} bytes a finding), of which {:.2} GB each run's findings kept whole",
         size as f64 / 1e9,
-        size as f64 / rows.max(1) as f64
+        size as f64 / rows.max(1) as f64,
+        kept as f64 / 1e9
     );
 
     let reader = settings(&db, "trust_reader", "pw-reader", None)?;
@@ -192,6 +198,44 @@ async fn summary(reader: &Settings, schools: usize, port: u16, ca: &Path) -> Res
     stats(
         "trust summary (connect, read and judge every school)",
         times,
+    );
+    // Once: the summary read from the rows alone (no kept findings) is the same, finding by
+    // finding, and how long that takes.
+    let c = trust::connect_readers(reader)
+        .await
+        .map_err(|e| e.to_string())?;
+    let kept: i64 = c[0]
+        .query_one(
+            "SELECT COUNT(*) FROM (SELECT DISTINCT ON (school) school, id FROM runs ORDER BY school, id DESC) r
+             JOIN run_findings k ON k.school = r.school AND k.run_id = r.id",
+            &[],
+        )
+        .await
+        .map_err(|e| e.to_string())?
+        .get(0);
+    if kept != schools as i64 {
+        return Err(format!(
+            "{kept} of {schools} schools' latest runs are kept whole"
+        ));
+    }
+    let t = Instant::now();
+    let rows = trust::read_view_from_rows(&c, &map, today, None)
+        .await
+        .map_err(|e| e.to_string())?;
+    let from_rows = t.elapsed().as_secs_f64();
+    let view = trust::read_view_on(&c, &map, today, None)
+        .await
+        .map_err(|e| e.to_string())?;
+    for (a, b) in view.schools.iter().zip(&rows.schools) {
+        if a.id != b.id || a.findings() != b.findings() {
+            return Err(format!(
+                "school {}: the kept findings differ from the rows",
+                a.id
+            ));
+        }
+    }
+    println!(
+        "  the same summary read from the rows alone: {from_rows:.2} s, finding for finding the same"
     );
 
     // The trustees' report of the last 90 days, as `caretaker report --trust` makes it: every

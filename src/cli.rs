@@ -214,8 +214,10 @@ pub enum TrustCommand {
     /// Every school's picture: the policy's clauses for each school, in words.
     Show(TrustShowArgs),
     /// Check every school's filter-change log as the trust's database holds it: each its own
-    /// chain of hashes, each record signed by the key the school's caretaker forwarded. Exit 0
-    /// when every log is intact, 1 naming every record that is not.
+    /// chain of hashes, each record signed by the key the school's caretaker forwarded; and the
+    /// findings kept whole for each school's current picture against the rows they are made
+    /// of. Exit 0 when every log is intact and every kept picture agrees, 1 naming every record
+    /// and run that does not.
     Verify,
 }
 

@@ -228,6 +228,100 @@ fn two_schools_each_only_their_own_rows_and_the_trust_reads_both() {
             assert_eq!(words(a), words(b), "{}", a.id);
         }
 
+        // Each run's findings are kept whole beside their rows, and the view read from the rows
+        // alone is the same, school by school and finding by finding.
+        let kept_runs: i64 = cr
+            .query_one("SELECT COUNT(*) FROM run_findings", &[])
+            .await
+            .unwrap()
+            .get(0);
+        let all_runs: i64 = cr
+            .query_one("SELECT COUNT(*) FROM runs", &[])
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(kept_runs, all_runs);
+        let rows = trust::read_view_from_rows(&readers, &map, today, None)
+            .await
+            .unwrap();
+        for (a, b) in view.schools.iter().zip(&rows.schools) {
+            assert_eq!(a.findings(), b.findings(), "{}", a.id);
+        }
+        let checked = trust::verify(&readers).await.unwrap();
+        for log in &checked {
+            assert!(log.kept.runs >= 1, "{log:?}");
+            assert_eq!(log.kept.not_kept, 0, "{log:?}");
+            assert!(log.kept.problems.is_empty(), "{log:?}");
+        }
+        {
+            // Someone who can write the trust's database makes st-example's kept findings say
+            // c.wright passes: the check against the rows names the run.
+            let owner = trust::connect(&t.owner).await.unwrap();
+            let latest: i64 = owner
+                .query_one("SELECT MAX(id) FROM runs WHERE school = 'st-example'", &[])
+                .await
+                .unwrap()
+                .get(0);
+            let mut forged = view
+                .schools
+                .iter()
+                .find(|s| s.id == "st-example")
+                .unwrap()
+                .overview
+                .runs[0]
+                .1
+                .clone();
+            for f in &mut forged {
+                f.status = Status::Pass;
+            }
+            owner
+                .execute(
+                    "UPDATE run_findings SET packed = $1 WHERE school = 'st-example' AND run_id = $2",
+                    &[&trust::kept::pack(&forged), &latest],
+                )
+                .await
+                .unwrap();
+            let checked = trust::verify(&readers).await.unwrap();
+            let a_log = checked.iter().find(|l| l.id == "st-example").unwrap();
+            assert_eq!(a_log.kept.problems.len(), 1, "{:?}", a_log.kept);
+            assert!(
+                a_log.kept.problems[0].starts_with(&format!("run {latest}: what is kept of its findings differs from its rows")),
+                "{:?}",
+                a_log.kept
+            );
+            let b_log = checked.iter().find(|l| l.id == "riverside").unwrap();
+            assert!(b_log.kept.problems.is_empty(), "{:?}", b_log.kept);
+            // Kept findings that cannot be read are read from the rows (the view is as it
+            // was), and the check says which run.
+            owner
+                .execute(
+                    "UPDATE run_findings SET packed = '\\x00ff' WHERE school = 'st-example' AND run_id = $1",
+                    &[&latest],
+                )
+                .await
+                .unwrap();
+            let again = trust::read_view_on(&readers, &map, today, None).await.unwrap();
+            for (a, b) in view.schools.iter().zip(&again.schools) {
+                assert_eq!(a.findings(), b.findings(), "{}", a.id);
+            }
+            let checked = trust::verify(&readers).await.unwrap();
+            let a_log = checked.iter().find(|l| l.id == "st-example").unwrap();
+            assert!(
+                a_log.kept.problems[0].contains("cannot be read (not deflated findings"),
+                "{:?}",
+                a_log.kept
+            );
+            // Put back as the school forwarded it.
+            owner
+                .execute(
+                    "UPDATE run_findings SET packed = $1 WHERE school = 'st-example' AND run_id = $2",
+                    &[&trust::kept::pack(&view.schools.iter().find(|s| s.id == "st-example").unwrap().overview.runs[0].1), &latest],
+                )
+                .await
+                .unwrap();
+            assert!(trust::verify(&readers).await.unwrap().iter().all(|l| l.kept.problems.is_empty()));
+        }
+
         // A school's own role reading the trust's view sees itself only.
         let own = trust::read_view(&ca, &map, today, None).await.unwrap();
         assert_eq!(own.schools.len(), 1);
@@ -471,6 +565,12 @@ fn a_forwarding_cut_off_half_way_loses_nothing_and_doubles_nothing() {
             async move { c.query_one(sql, &[]).await.unwrap().get::<_, i64>(0) }
         };
         assert_eq!(count("SELECT COUNT(*) FROM runs").await, 45);
+        // Each run's findings are kept whole once, beside its rows.
+        assert_eq!(count("SELECT COUNT(*) FROM run_findings").await, 45);
+        assert_eq!(
+            count("SELECT COALESCE(SUM(findings), 0)::bigint FROM run_findings").await,
+            local_findings
+        );
         assert_eq!(count("SELECT COUNT(*) FROM results").await, local_findings);
         assert_eq!(
             count("SELECT COUNT(DISTINCT (run_id, id)) FROM results").await,
@@ -496,5 +596,20 @@ fn a_forwarding_cut_off_half_way_loses_nothing_and_doubles_nothing() {
         assert_eq!(run.id, last);
         assert_eq!(theirs, &store.findings(last).unwrap());
         assert_eq!(run, &store.run(Some(last)).unwrap().unwrap());
+        // What is kept of each run is the run's findings as the school's store reads them.
+        let kept = c
+            .query(
+                "SELECT run_id, packed FROM run_findings ORDER BY run_id",
+                &[],
+            )
+            .await
+            .unwrap();
+        assert_eq!(kept.len(), 45);
+        for row in &kept {
+            let run: i64 = row.get(0);
+            let findings = trust::kept::unpack(row.get(1)).unwrap();
+            assert_eq!(findings.len(), 2);
+            assert_eq!(findings, store.findings(run).unwrap(), "run {run}");
+        }
     });
 }

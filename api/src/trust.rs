@@ -24,11 +24,22 @@ impl TrustSchool {
         caretaker_model::picture::current(self.overview.runs.clone()).1
     }
 
+    /// [`TrustSchool::findings`] lent by the runs they are in, not copied.
+    pub fn findings_lent(&self) -> Vec<&Finding> {
+        caretaker_model::picture::current_of(&self.overview.runs).1
+    }
+
     /// Each clause of the map, with its colour and reason for this school.
     pub fn lines(&self) -> Vec<ClauseLine> {
+        self.lines_of(&self.findings_lent())
+    }
+
+    /// [`TrustSchool::lines`] of its picture's findings already worked out
+    /// ([`TrustSchool::findings_lent`]).
+    pub fn lines_of(&self, findings: &[&Finding]) -> Vec<ClauseLine> {
         clause_lines_attested(
             &self.overview.map,
-            &caretaker_model::picture::current_of(&self.overview.runs).1,
+            findings,
             &self.overview.attestations,
             self.overview.today,
         )

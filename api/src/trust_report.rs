@@ -38,22 +38,22 @@ pub fn build(
     })
 }
 
-/// Each school's findings, clause lines and whether it meets the policy, by its own rules.
-fn judged(view: &TrustView) -> Vec<(Vec<Finding>, Vec<ClauseLine>, bool)> {
-    view.schools
-        .iter()
-        .map(|s: &TrustSchool| {
-            let lines = s.lines();
-            let meets = s.meets(&lines);
-            (s.findings(), lines, meets)
-        })
-        .collect()
+/// A school's picture's findings (lent by its runs), its clause lines and whether it meets the
+/// policy.
+type Judged<'a> = (Vec<&'a Finding>, Vec<ClauseLine>, bool);
+
+/// Each school's findings, clause lines and whether it meets the policy, by its own rules; each
+/// school on its own, on every core.
+fn judged(view: &TrustView) -> Vec<Judged<'_>> {
+    caretaker_model::cores::map(&view.schools, |s: &TrustSchool| {
+        let findings = s.findings_lent();
+        let lines = s.lines_of(&findings);
+        let meets = s.meets(&lines);
+        (findings, lines, meets)
+    })
 }
 
-fn pictures<'a>(
-    view: &'a TrustView,
-    judged: &'a [(Vec<Finding>, Vec<ClauseLine>, bool)],
-) -> Vec<SchoolPicture<'a>> {
+fn pictures<'a>(view: &'a TrustView, judged: &'a [Judged<'a>]) -> Vec<SchoolPicture<'a>> {
     view.schools
         .iter()
         .zip(judged)

@@ -80,13 +80,25 @@ pub fn clause_lines_attested<F: std::borrow::Borrow<Finding>>(
     attestations: &[(i64, Attestation)],
     today: time::Date,
 ) -> Vec<ClauseLine> {
+    clause_lines_tagged(map, findings, |f| f.clauses.as_slice(), attestations, today)
+}
+
+/// [`clause_lines_attested`], each finding evidencing the clauses `clauses_of` gives it (a view's
+/// own, without copying the findings to tag them).
+pub fn clause_lines_tagged<'f, 'c, F: std::borrow::Borrow<Finding>>(
+    map: &ClauseMap,
+    findings: &'f [F],
+    clauses_of: impl Fn(&'f Finding) -> &'c [String],
+    attestations: &[(i64, Attestation)],
+    today: time::Date,
+) -> Vec<ClauseLine> {
     map.clauses
         .iter()
         .map(|c| {
             let mine: Vec<&Finding> = findings
                 .iter()
                 .map(std::borrow::Borrow::borrow)
-                .filter(|f: &&Finding| f.clauses.contains(&c.id))
+                .filter(|f: &&Finding| clauses_of(f).contains(&c.id))
                 .collect();
             let worst = mine
                 .iter()

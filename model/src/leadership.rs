@@ -698,7 +698,10 @@ fn fix_first(map: &ClauseMap, end: &[Finding]) -> Vec<FixFirst> {
 
 /// Every failing check: most severe first, then in the clause map's order; each once, with how
 /// many targets fail it, who would fix it and the clause it fails.
-pub(crate) fn failing_by_check(map: &ClauseMap, end: &[Finding]) -> Vec<FixFirst> {
+pub(crate) fn failing_by_check<F: std::borrow::Borrow<Finding>>(
+    map: &ClauseMap,
+    end: &[F],
+) -> Vec<FixFirst> {
     let order = |f: &Finding| {
         map.clauses
             .iter()
@@ -706,7 +709,11 @@ pub(crate) fn failing_by_check(map: &ClauseMap, end: &[Finding]) -> Vec<FixFirst
             .unwrap_or(usize::MAX)
     };
     let mut by_check: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
-    for f in end.iter().filter(|f| f.status == Status::Fail) {
+    for f in end
+        .iter()
+        .map(std::borrow::Borrow::borrow)
+        .filter(|f: &&Finding| f.status == Status::Fail)
+    {
         by_check.entry(f.check.as_str()).or_default().push(f);
     }
     let mut items: Vec<(&str, Vec<&Finding>)> = by_check.into_iter().collect();
@@ -755,19 +762,29 @@ fn change_line(f: &Finding, since: Option<time::Date>) -> ChangeLine {
 }
 
 /// What changed between two pictures.
-pub(crate) fn changes(
-    start: &[Finding],
-    end: &[Finding],
+pub(crate) fn changes<F: std::borrow::Borrow<Finding>>(
+    start: &[F],
+    end: &[F],
     since: &BTreeMap<String, time::Date>,
 ) -> Changes {
-    let failing = |fs: &[Finding]| -> BTreeMap<String, Finding> {
+    let failing = |fs: &[F]| -> BTreeMap<String, Finding> {
         fs.iter()
-            .filter(|f| f.status == Status::Fail)
+            .map(std::borrow::Borrow::borrow)
+            .filter(|f: &&Finding| f.status == Status::Fail)
             .map(|f| (fingerprint(f), f.clone()))
             .collect()
     };
     let (before, now) = (failing(start), failing(end));
-    let checked_now: BTreeMap<String, &Finding> = end.iter().map(|f| (fingerprint(f), f)).collect();
+    // What the end's picture says of each that was failing (only their checks' findings are
+    // looked at).
+    let was_failing: std::collections::HashSet<&str> =
+        before.values().map(|f| f.check.as_str()).collect();
+    let checked_now: BTreeMap<String, &Finding> = end
+        .iter()
+        .map(std::borrow::Borrow::borrow)
+        .filter(|f: &&Finding| was_failing.contains(f.check.as_str()))
+        .map(|f| (fingerprint(f), f))
+        .collect();
     let mut c = Changes::default();
     for (k, f) in &now {
         if before.contains_key(k) {

@@ -17,6 +17,7 @@ pub mod alert;
 pub mod clauses;
 pub mod clock;
 pub mod compliance;
+pub mod cores;
 pub mod filterlog;
 pub mod finding;
 pub mod leadership;

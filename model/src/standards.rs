@@ -105,21 +105,8 @@ pub fn standard_lines(
 ) -> Vec<StandardLine> {
     clause_lines_attested(map, findings, attestations, today)
         .into_iter()
-        .filter_map(|mut line| {
-            let clause = map.clause(&line.id)?;
-            let coverage = Coverage::of(clause);
-            if line.findings == 0 && line.status == ClauseStatus::Grey {
-                line.reason = match coverage {
-                    Coverage::Attestation => format!(
-                        "needs a person: no machine can check this (caretaker attest {})",
-                        clause.id
-                    ),
-                    Coverage::NotCovered => {
-                        "not covered: caretaker neither checks nor records this".to_string()
-                    }
-                    Coverage::Machine => "not assessed: its checks did not run".to_string(),
-                };
-            }
+        .filter_map(|line| {
+            let (line, clause, coverage) = described(map, line)?;
             let mut mine: Vec<(usize, &Finding)> = findings
                 .iter()
                 .enumerate()
@@ -139,6 +126,54 @@ pub fn standard_lines(
             })
         })
         .collect()
+}
+
+/// A line with the view's words for a standard nothing evidences, its clause and coverage.
+fn described(map: &ClauseMap, mut line: ClauseLine) -> Option<(ClauseLine, &Clause, Coverage)> {
+    let clause = map.clause(&line.id)?;
+    let coverage = Coverage::of(clause);
+    if line.findings == 0 && line.status == ClauseStatus::Grey {
+        line.reason = match coverage {
+            Coverage::Attestation => format!(
+                "needs a person: no machine can check this (caretaker attest {})",
+                clause.id
+            ),
+            Coverage::NotCovered => {
+                "not covered: caretaker neither checks nor records this".to_string()
+            }
+            Coverage::Machine => "not assessed: its checks did not run".to_string(),
+        };
+    }
+    Some((line, clause, coverage))
+}
+
+/// The lines of [`judge`] alone (each standard's colour and reason), the findings read as the
+/// view reads them without being copied, and no finding listed: what a summary across many
+/// schools needs.
+pub fn judge_lines<F: std::borrow::Borrow<Finding>>(
+    map: &ClauseMap,
+    findings: &[F],
+    attestations: &[(i64, Attestation)],
+    today: time::Date,
+) -> Vec<ClauseLine> {
+    let mut tags: std::collections::HashMap<&str, Vec<String>> = std::collections::HashMap::new();
+    for f in findings {
+        let check = &f.borrow().check;
+        if !tags.contains_key(check.as_str()) {
+            tags.insert(check.as_str(), map.clauses_for(check));
+        }
+    }
+    let none: &[String] = &[];
+    crate::compliance::clause_lines_tagged(
+        map,
+        findings,
+        |f| tags.get(f.check.as_str()).map_or(none, Vec::as_slice),
+        attestations,
+        today,
+    )
+    .into_iter()
+    .filter_map(|line| described(map, line).map(|(line, _, _)| line))
+    .collect()
 }
 
 /// A view judged: the findings as the view reads them, and its standards' lines.
@@ -329,6 +364,46 @@ text = "Monitor."
             ]
         );
         assert_eq!(machines.not_checked, "the firewall");
+    }
+
+    #[test]
+    fn the_lines_alone_are_the_lines_of_the_judgement() {
+        let a = Attestation {
+            clause: "s/training".into(),
+            clause_title: "Staff trained".into(),
+            statement: "Trained in September.".into(),
+            attested_by: "J. Head".into(),
+            until: day(2027, time::Month::September, 30),
+            withdrawn: false,
+            withdrawn_reason: None,
+            supersedes: None,
+            review: None,
+        };
+        for findings in [
+            vec![
+                finding("host.antivirus", "pc-01", Status::Pass),
+                finding("host.antivirus", "pc-02", Status::Fail),
+                finding("directory.guest", "ad", Status::Fail),
+            ],
+            vec![finding("host.antivirus", "pc-01", Status::Pass)],
+            vec![finding("directory.guest", "ad", Status::Warn)],
+            Vec::new(),
+        ] {
+            for attestations in [Vec::new(), vec![(1, a.clone())]] {
+                let (_, judged) = judge(&map(), &findings, &attestations, today());
+                let judged: Vec<ClauseLine> = judged.into_iter().map(|l| l.line).collect();
+                let lent: Vec<&Finding> = findings.iter().collect();
+                let words = |lines: &[ClauseLine]| format!("{lines:?}");
+                assert_eq!(
+                    words(&judge_lines(&map(), &lent, &attestations, today())),
+                    words(&judged)
+                );
+                assert_eq!(
+                    words(&judge_lines(&map(), &findings, &attestations, today())),
+                    words(&judged)
+                );
+            }
+        }
     }
 
     #[test]

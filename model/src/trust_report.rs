@@ -194,7 +194,7 @@ pub struct SchoolPicture<'a> {
     /// The runs the picture is made of, newest first.
     pub runs: &'a [(RunRecord, Vec<Finding>)],
     /// The picture's findings.
-    pub findings: &'a [Finding],
+    pub findings: &'a [&'a Finding],
     /// Each clause of the map with its state.
     pub lines: &'a [ClauseLine],
     /// Whether the school meets the policy.
@@ -238,9 +238,11 @@ pub fn build(i: Inputs<'_>) -> TrustReport {
     }));
     let mut rows = Vec::new();
     let mut pages = Vec::new();
-    for s in i.now {
+    // Each school on its own, on every core.
+    for (row, page) in crate::cores::map(i.now, |s| {
         let start = i.start.iter().find(|x| x.id == s.id);
-        let (row, page) = school(s, start, i.views, &columns, &i.period);
+        school(s, start, i.views, &columns, &i.period)
+    }) {
         rows.push(row);
         pages.push(page);
     }
@@ -287,12 +289,12 @@ fn school(
     };
     let mut cells = vec![policy];
     for v in views {
-        let (_, lines) = crate::standards::judge(&v.map, s.findings, s.attestations, s.today);
-        let statuses: Vec<ClauseStatus> = lines.iter().map(|l| l.line.status).collect();
+        let lines = crate::standards::judge_lines(&v.map, s.findings, s.attestations, s.today);
+        let statuses: Vec<ClauseStatus> = lines.iter().map(|l| l.status).collect();
         let not_met = lines
             .iter()
-            .filter(|l| l.line.status == ClauseStatus::Red)
-            .map(|l| l.line.title.clone())
+            .filter(|l| l.status == ClauseStatus::Red)
+            .map(|l| l.title.clone())
             .collect();
         cells.push(if is_checked {
             cell(&statuses, not_met, "standard")
@@ -300,7 +302,7 @@ fn school(
             cell(&[], Vec::new(), "standard")
         });
     }
-    let start_findings: &[Finding] = start.map_or(&[], |x| x.findings);
+    let start_findings: &[&Finding] = start.map_or(&[], |x| x.findings);
     let changes = Changes {
         compared_with: start
             .and_then(|x| x.runs.first())

@@ -82,7 +82,8 @@ pub fn trust(config: Option<&Path>, args: TrustDbArgs) -> Result<u8, Fail> {
             let mut text = String::new();
             for log in &logs {
                 text.push_str(&verify_text(log));
-                broken += usize::from(!log.report.problems.is_empty());
+                broken +=
+                    usize::from(!log.report.problems.is_empty() || !log.kept.problems.is_empty());
             }
             write_stdout(&text)?;
             Ok(u8::from(broken > 0))
@@ -235,6 +236,31 @@ fn verify_text(log: &caretaker_core::trust::SchoolLog) -> String {
     }
     for u in &r.unproven {
         let _ = writeln!(out, "  not proven: {u}");
+    }
+    let k = &log.kept;
+    if k.runs > 0 {
+        let _ = writeln!(
+            out,
+            "  its current picture: the findings kept for {} run{} {} their rows",
+            k.runs,
+            if k.runs == 1 { "" } else { "s" },
+            if k.problems.is_empty() {
+                "agree with"
+            } else {
+                "checked against"
+            }
+        );
+    }
+    if k.not_kept > 0 {
+        let _ = writeln!(
+            out,
+            "  its current picture: {} run{} kept only as rows (read from them)",
+            k.not_kept,
+            if k.not_kept == 1 { "" } else { "s" }
+        );
+    }
+    for p in &k.problems {
+        let _ = writeln!(out, "  {p}");
     }
     out
 }

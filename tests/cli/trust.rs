@@ -57,6 +57,28 @@ fn two_schools_audit_into_the_trust_and_each_is_seen_with_its_own_problems() {
     );
     assert!(again.contains("already holds everything"), "{again}");
 
+    // Each school's log and its current picture as the trust keeps it whole check out.
+    let checked = ok(
+        cmd(&trust.reader_config, &["trust", "verify"]),
+        "trust verify",
+    );
+    for school in [
+        "St. Example's Primary (st-example)",
+        "Riverside Primary Academy (riverside)",
+    ] {
+        let block: String = checked
+            .split_inclusive('\n')
+            .skip_while(|l| !l.starts_with(school))
+            .take_while(|l| l.starts_with(school) || l.starts_with("  "))
+            .collect();
+        assert!(block.contains("intact"), "{checked}");
+        assert!(
+            block.contains("its current picture: the findings kept for")
+                && block.contains("agree with their rows"),
+            "{checked}"
+        );
+    }
+
     // The trust's reader sees both, each with its own problems and none of the other's.
     let text = ok(cmd(&trust.reader_config, &["trust", "show"]), "trust show");
     assert!(

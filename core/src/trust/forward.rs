@@ -156,11 +156,32 @@ pub async fn forward_batch(
         action: max("filter_actions").await?,
         record: max("records").await?,
     };
-    // The school's store is read off the runtime's threads (SQLite blocks).
+    // A database not yet brought to the step that keeps runs' findings whole is forwarded its
+    // rows alone (the view reads those runs from their rows).
+    let keeps: bool = tx
+        .query_one("SELECT to_regclass('public.run_findings') IS NOT NULL", &[])
+        .await?
+        .get(0);
+    // The school's store is read off the runtime's threads (SQLite blocks): the batch, then
+    // each of its runs' findings as the store reads them, packed to be kept.
     let reader = store.clone();
-    let batch = tokio::task::spawn_blocking(move || reader.spool_after(&cursor, max_runs))
-        .await
-        .map_err(|e| TrustError::Refused(format!("reading the school's store stopped: {e}")))??;
+    let (batch, kept) = tokio::task::spawn_blocking(move || {
+        let batch = reader.spool_after(&cursor, max_runs)?;
+        let mut kept = Vec::new();
+        if keeps {
+            for run in &batch.runs {
+                let findings = reader.findings(run.id)?;
+                kept.push((
+                    run.id,
+                    i64::try_from(findings.len()).unwrap_or(i64::MAX),
+                    super::kept::pack(&findings),
+                ));
+            }
+        }
+        Ok::<_, crate::store::StoreError>((batch, kept))
+    })
+    .await
+    .map_err(|e| TrustError::Refused(format!("reading the school's store stopped: {e}")))??;
     if batch.schema != TRUST_SCHEMA {
         return Err(TrustError::Refused(format!(
             "this school's store is at schema {}, the trust's database at {TRUST_SCHEMA}: the same caretaker version is needed on both",
@@ -172,6 +193,21 @@ pub async fn forward_batch(
         return Ok((Forwarded::default(), false));
     }
     insert(&tx, school, &batch).await?;
+    if !kept.is_empty() {
+        tx.execute(
+            "INSERT INTO run_findings (school, run_id, store_schema, findings, packed)
+             SELECT $1, w.run_id, $2, w.findings, w.packed
+             FROM unnest($3::bigint[], $4::bigint[], $5::bytea[]) AS w(run_id, findings, packed)",
+            &[
+                &school,
+                &batch.schema,
+                &kept.iter().map(|k| k.0).collect::<Vec<_>>(),
+                &kept.iter().map(|k| k.1).collect::<Vec<_>>(),
+                &kept.iter().map(|k| k.2.as_slice()).collect::<Vec<_>>(),
+            ],
+        )
+        .await?;
+    }
     tx.execute(
         "UPDATE schools SET forwarded_at = now(), store_schema = $2,
                 log_key = COALESCE($3, log_key)

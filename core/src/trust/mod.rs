@@ -18,6 +18,7 @@ use caretaker_config::{parse_trust_url, Loaded, Secret};
 use tokio_postgres::Client;
 
 pub mod forward;
+pub mod kept;
 pub mod schema;
 pub mod verify;
 pub mod view;
@@ -25,8 +26,8 @@ pub mod view;
 pub use caretaker_api::trust::{TrustSchool, TrustView};
 pub use forward::{forward, forward_after_run, Forwarded};
 pub use schema::{init_reader, init_school, migrate, school_role, TRUST_SCHEMA};
-pub use verify::{verify_logs, SchoolLog};
-pub use view::{read_view, read_view_on};
+pub use verify::{verify, verify_logs, KeptReport, SchoolLog};
+pub use view::{read_view, read_view_from_rows, read_view_on};
 
 /// How long connecting (TCP and TLS and sign-in) may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -257,10 +258,10 @@ pub async fn connect_readers(settings: &Settings) -> Result<Vec<Client>, TrustEr
 }
 
 /// `caretaker trust verify`: every school's filter-change log the configuration's role may read,
-/// checked.
+/// checked, and what is kept of its current picture checked against the rows.
 pub async fn verify_configured(loaded: &Loaded) -> Result<Vec<SchoolLog>, TrustError> {
-    let client = connect(&settings_of(loaded)?).await?;
-    verify_logs(&client).await
+    let clients = connect_readers(&settings_of(loaded)?).await?;
+    verify(&clients).await
 }
 
 /// `caretaker report --trust`: the trustees' report of `period`, each school's picture at its end
@@ -284,14 +285,22 @@ pub async fn read_report(
 ) -> Result<caretaker_model::trust_report::TrustReport, TrustError> {
     let midnight = |d: time::Date| d.midnight().assume_utc();
     let end = period.to.next_day().map(midnight);
-    let now = read_view_on(clients, map, period.to, end).await?;
-    let start = read_view_on(clients, map, period.from, Some(midnight(period.from))).await?;
-    Ok(caretaker_api::trust_report::build(
+    // The two pictures read at once: the server reads one while the other is put together.
+    let (now, start) = futures_util::future::try_join(
+        read_view_on(clients, map, period.to, end),
+        read_view_on(clients, map, period.from, Some(midnight(period.from))),
+    )
+    .await?;
+    let report = caretaker_api::trust_report::build(
         trust,
         period,
         &now,
         &start,
         &crate::leadership::report_views(),
         time::OffsetDateTime::now_utc(),
-    ))
+    );
+    // Every school's findings twice over are a great many small allocations to give back:
+    // given back on a thread of their own, the report is not kept waiting for it.
+    std::thread::spawn(move || drop((now, start)));
+    Ok(report)
 }

@@ -35,10 +35,41 @@ const SCHOOL_TABLES: &[&str] = &[
     "records",
 ];
 
-/// (store schema, SQL): applied in order, each in its own transaction with its version.
-const MIGRATIONS: &[(i64, &str)] = &[(
-    7,
-    "CREATE TABLE schools (
+/// The trust's own steps within a store schema (tables only the trust's database has).
+pub const TRUST_STEP: i64 = 1;
+
+/// The migrations, in order: (store schema, the trust's step within it, SQL). Each is applied in
+/// the one transaction with the version it brings the database to.
+fn migrations() -> Vec<(i64, i64, String)> {
+    vec![
+        (7, 0, format!("{BASE_7}\n{}", security())),
+        (
+            7,
+            1,
+            format!("{RUN_FINDINGS}\n{}", table_security("run_findings")),
+        ),
+    ]
+}
+
+/// Step 1 of schema 7: each run's findings put together as the store reads them, kept beside
+/// the rows they are made of, so the trust's view reads one value per run and not every row
+/// (written by the forwarder in the transaction that adds the run; `caretaker trust verify`
+/// checks them against the rows).
+const RUN_FINDINGS: &str = "
+    ALTER TABLE caretaker_schema ADD COLUMN trust_step BIGINT NOT NULL DEFAULT 0;
+    CREATE TABLE run_findings (
+        school TEXT NOT NULL,
+        run_id BIGINT NOT NULL,
+        store_schema BIGINT NOT NULL,
+        findings BIGINT NOT NULL,
+        packed BYTEA NOT NULL,
+        PRIMARY KEY (school, run_id),
+        FOREIGN KEY (school, run_id) REFERENCES runs(school, id)
+    );
+    ALTER TABLE run_findings ALTER COLUMN packed SET STORAGE EXTERNAL;";
+
+/// Schema 7 as the school's store has it, every row carrying its school.
+const BASE_7: &str = "CREATE TABLE schools (
         id TEXT PRIMARY KEY,
         name TEXT NOT NULL,
         role TEXT NOT NULL UNIQUE,
@@ -139,8 +170,7 @@ const MIGRATIONS: &[(i64, &str)] = &[(
     END $$;
     CREATE TRIGGER records_no_change BEFORE UPDATE OR DELETE ON records
         FOR EACH ROW EXECUTE FUNCTION caretaker_append_only();
-    CREATE TABLE caretaker_schema (store_schema BIGINT NOT NULL);",
-)];
+    CREATE TABLE caretaker_schema (store_schema BIGINT NOT NULL);";
 
 /// The role a school signs in as: `school_` and its id, hyphens as underscores.
 pub fn school_role(id: &str) -> String {
@@ -159,29 +189,42 @@ pub async fn migrate(client: &mut Client) -> Result<i64, TrustError> {
             .query_one("SELECT to_regclass('public.caretaker_schema') IS NOT NULL", &[])
             .await?
             .get(0);
-        let was: i64 = if exists {
-            tx.query_opt("SELECT store_schema FROM caretaker_schema", &[])
-                .await?
-                .map_or(0, |r| r.get(0))
+        // The step's column is added by step 1, so it is read whether or not it is there yet.
+        let (was, was_step): (i64, i64) = if exists {
+            tx.query_opt(
+                "SELECT store_schema, COALESCE((to_jsonb(c) ->> 'trust_step')::bigint, 0)
+                 FROM caretaker_schema c",
+                &[],
+            )
+            .await?
+            .map_or((0, 0), |r| (r.get(0), r.get(1)))
         } else {
-            0
+            (0, 0)
         };
         if was > TRUST_SCHEMA {
             return Err(TrustError::Refused(format!(
                 "the trust's database holds store schema {was}, newer than this caretaker's ({TRUST_SCHEMA}): upgrade caretaker"
             )));
         }
-        for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > was) {
-            tx.batch_execute(sql).await?;
+        for (version, step, sql) in migrations()
+            .into_iter()
+            .filter(|(v, s, _)| (*v, *s) > (was, was_step))
+        {
+            tx.batch_execute(&sql).await?;
             tx.execute("DELETE FROM caretaker_schema", &[]).await?;
-            tx.execute(
-                "INSERT INTO caretaker_schema (store_schema) VALUES ($1)",
-                &[version],
-            )
-            .await?;
-        }
-        if was < TRUST_SCHEMA {
-            tx.batch_execute(&security()).await?;
+            if step == 0 {
+                tx.execute(
+                    "INSERT INTO caretaker_schema (store_schema) VALUES ($1)",
+                    &[&version],
+                )
+                .await?;
+            } else {
+                tx.execute(
+                    "INSERT INTO caretaker_schema (store_schema, trust_step) VALUES ($1, $2)",
+                    &[&version, &step],
+                )
+                .await?;
+            }
         }
         tx.commit().await?;
         Ok(was)
@@ -212,16 +255,22 @@ fn security() -> String {
         GRANT SELECT ON caretaker_schema TO {SCHOOL_GROUP}, {TRUST_GROUP};\n"
     ));
     for t in SCHOOL_TABLES {
-        sql.push_str(&format!(
-            "ALTER TABLE {t} ENABLE ROW LEVEL SECURITY;
-            CREATE POLICY school_own ON {t} TO {SCHOOL_GROUP}
-                USING (school = caretaker_school()) WITH CHECK (school = caretaker_school());
-            CREATE POLICY trust_reads ON {t} FOR SELECT TO {TRUST_GROUP} USING (true);
-            GRANT SELECT, INSERT ON {t} TO {SCHOOL_GROUP};
-            GRANT SELECT ON {t} TO {TRUST_GROUP};\n"
-        ));
+        sql.push_str(&table_security(t));
     }
     sql
+}
+
+/// A school's table's row-level security: its school's role reads and adds its own rows, the
+/// trust's readers read every row.
+fn table_security(t: &str) -> String {
+    format!(
+        "ALTER TABLE {t} ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY school_own ON {t} TO {SCHOOL_GROUP}
+            USING (school = caretaker_school()) WITH CHECK (school = caretaker_school());
+        CREATE POLICY trust_reads ON {t} FOR SELECT TO {TRUST_GROUP} USING (true);
+        GRANT SELECT, INSERT ON {t} TO {SCHOOL_GROUP};
+        GRANT SELECT ON {t} TO {TRUST_GROUP};\n"
+    )
 }
 
 /// Adds a school (as the database's owner): its row and its role, which signs in with `password`

@@ -16,6 +16,98 @@ pub struct SchoolLog {
     pub id: String,
     pub name: String,
     pub report: ChainReport,
+    /// The findings kept whole for its current picture's runs, checked against their rows
+    /// (empty when not checked).
+    pub kept: KeptReport,
+}
+
+/// What is kept of a school's current picture's runs, checked against the rows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeptReport {
+    /// Runs whose kept findings were compared with their rows.
+    pub runs: usize,
+    /// Runs the database keeps nothing for (read from their rows).
+    pub not_kept: usize,
+    /// Each run whose kept findings are unreadable or differ from its rows, in words.
+    pub problems: Vec<String>,
+}
+
+/// Every school's log the role may read, checked, and what is kept of each school's current
+/// picture checked against its rows.
+pub async fn verify(clients: &[Client]) -> Result<Vec<SchoolLog>, TrustError> {
+    let Some(first) = clients.first() else {
+        return Err(TrustError::Refused(
+            "no connection to the trust's database to check it on".to_string(),
+        ));
+    };
+    let mut logs = verify_logs(first).await?;
+    let mut kept = bounded(verify_kept(clients)).await?;
+    for log in &mut logs {
+        log.kept = kept.remove(&log.id).unwrap_or_default();
+    }
+    Ok(logs)
+}
+
+/// Each school's current picture's runs: what is kept of them against their rows.
+async fn verify_kept(clients: &[Client]) -> Result<BTreeMap<String, KeptReport>, TrustError> {
+    use super::view;
+    let runs = view::latest_runs(&clients[0], None).await?;
+    let wanted: Vec<(String, i64)> = runs
+        .iter()
+        .flat_map(|(school, rs)| {
+            view::picture_of(rs)
+                .into_iter()
+                .map(|id| (school.clone(), id))
+        })
+        .collect();
+    let mut out: BTreeMap<String, KeptReport> = BTreeMap::new();
+    let keeps: bool = clients[0]
+        .query_one("SELECT to_regclass('public.run_findings') IS NOT NULL", &[])
+        .await?
+        .get(0);
+    let kept = if keeps {
+        view::read_kept(clients, &wanted).await?
+    } else {
+        Vec::new()
+    };
+    let (read, unread) = view::unpack_all(kept);
+    let mut rows = view::read_findings(clients, &wanted, view::Source::Rows).await?;
+    for ((school, run), why) in unread {
+        out.entry(school).or_default().problems.push(format!(
+            "run {run}: what is kept of its findings cannot be read ({why})"
+        ));
+    }
+    for (school, run) in &wanted {
+        let key = (school.clone(), *run);
+        let report = out.entry(school.clone()).or_default();
+        if report
+            .problems
+            .iter()
+            .any(|p| p.starts_with(&format!("run {run}:")))
+        {
+            continue;
+        }
+        let Some(kept) = read.get(&key) else {
+            report.not_kept += 1;
+            continue;
+        };
+        report.runs += 1;
+        let from_rows = rows.remove(&key).unwrap_or_default();
+        if *kept != from_rows {
+            let first = kept
+                .iter()
+                .zip(&from_rows)
+                .position(|(a, b)| a != b)
+                .unwrap_or(kept.len().min(from_rows.len()));
+            report.problems.push(format!(
+                "run {run}: what is kept of its findings differs from its rows ({} kept, {} in the rows; the first difference at finding {})",
+                kept.len(),
+                from_rows.len(),
+                first + 1
+            ));
+        }
+    }
+    Ok(out)
 }
 
 /// Every school's log the role may read, checked.
@@ -90,6 +182,7 @@ pub async fn verify_logs(client: &Client) -> Result<Vec<SchoolLog>, TrustError> 
                 id,
                 name: s.get(1),
                 report,
+                kept: KeptReport::default(),
             });
         }
         Ok(out)

@@ -38,12 +38,42 @@ pub async fn read_view_on(
     today: time::Date,
     before: Option<time::OffsetDateTime>,
 ) -> Result<TrustView, TrustError> {
+    read_view_as(clients, map, today, before, Source::Kept).await
+}
+
+/// [`read_view_on`] with every run's findings read from the rows they are made of, none from
+/// what is kept of them (slower; what the kept findings are checked against).
+pub async fn read_view_from_rows(
+    clients: &[Client],
+    map: &ClauseMap,
+    today: time::Date,
+    before: Option<time::OffsetDateTime>,
+) -> Result<TrustView, TrustError> {
+    read_view_as(clients, map, today, before, Source::Rows).await
+}
+
+/// Where a run's findings are read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Source {
+    /// What is kept of them whole ([`super::kept`]), else their rows.
+    Kept,
+    /// Their rows only.
+    Rows,
+}
+
+async fn read_view_as(
+    clients: &[Client],
+    map: &ClauseMap,
+    today: time::Date,
+    before: Option<time::OffsetDateTime>,
+    source: Source,
+) -> Result<TrustView, TrustError> {
     if clients.is_empty() {
         return Err(TrustError::Refused(
             "no connection to the trust's database to read it on".to_string(),
         ));
     }
-    bounded(read_unbounded(clients, map, today, before)).await
+    bounded(read_unbounded(clients, map, today, before, source)).await
 }
 
 async fn read_unbounded(
@@ -51,10 +81,9 @@ async fn read_unbounded(
     map: &ClauseMap,
     today: time::Date,
     before: Option<time::OffsetDateTime>,
+    source: Source,
 ) -> Result<TrustView, TrustError> {
     let client = &clients[0];
-    // Runs are kept with their start as the store writes it (RFC 3339, UTC): in order as text.
-    let before = before.map(caretaker_model::finding::format_rfc3339);
     let schools = client
         .query(
             "SELECT id, name, to_char(forwarded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')
@@ -62,7 +91,51 @@ async fn read_unbounded(
             &[],
         )
         .await?;
-    // The latest runs of every school, newest first.
+    let mut runs = latest_runs(client, before).await?;
+    let wanted: Vec<(String, i64)> = runs
+        .iter()
+        .flat_map(|(school, rs)| picture_of(rs).into_iter().map(|id| (school.clone(), id)))
+        .collect();
+    let mut findings = read_findings(clients, &wanted, source).await?;
+    let mut logs = read_logs(client).await?;
+    let mut out = Vec::new();
+    for s in &schools {
+        let id: String = s.get(0);
+        let rs = runs.remove(&id).unwrap_or_default();
+        let with = picture_runs(&rs, |run| {
+            Ok(findings.remove(&(id.clone(), run)).unwrap_or_default())
+        })
+        .map_err(|e| TrustError::Refused(e.to_string()))?;
+        let log = Log::from_records(logs.remove(&id).unwrap_or_default());
+        let name: String = s.get(1);
+        out.push(TrustSchool {
+            overview: Overview {
+                school: name.clone(),
+                map: map.clone(),
+                latest: rs.first().cloned(),
+                runs: with,
+                attestations: log.attestations(),
+                today,
+            },
+            id,
+            name,
+            forwarded_at: s.get(2),
+        });
+    }
+    Ok(TrustView {
+        schools: out,
+        as_of: before.map(caretaker_model::finding::format_rfc3339),
+    })
+}
+
+/// The latest runs of every school the role may read (newest first), of those started before
+/// `before` when given.
+pub(super) async fn latest_runs(
+    client: &Client,
+    before: Option<time::OffsetDateTime>,
+) -> Result<HashMap<String, Vec<RunRecord>>, TrustError> {
+    // Runs are kept with their start as the store writes it (RFC 3339, UTC): in order as text.
+    let before = before.map(caretaker_model::finding::format_rfc3339);
     let limit = i64::try_from(OVERVIEW_RUNS).unwrap_or(20);
     let run_rows = client
         .query(
@@ -95,54 +168,135 @@ async fn read_unbounded(
         };
         runs.entry(r.get(0)).or_default().push(raw.to_record()?);
     }
-    // Which runs each picture is made of (the same walk as a school's own console), shared out
-    // school by school among the connections, read at once, put together after.
-    let mut shares: Vec<Vec<(String, i64)>> = vec![Vec::new(); clients.len()];
-    for (k, (school, rs)) in runs.iter().enumerate() {
-        let share = &mut shares[k % clients.len()];
-        let _ = picture_runs(rs, |id| {
-            share.push((school.clone(), id));
-            Ok(Vec::new())
-        });
+    Ok(runs)
+}
+
+/// Which runs a school's picture is made of (the same walk as a school's own console).
+pub(super) fn picture_of(runs: &[RunRecord]) -> Vec<i64> {
+    let mut ids = Vec::new();
+    let _ = picture_runs(runs, |id| {
+        ids.push(id);
+        Ok(Vec::new())
+    });
+    ids
+}
+
+/// The findings of the runs `wanted` (school, run), shared out among the connections and read
+/// at once, put together after: from what is kept of each run when `source` allows and it is
+/// there and readable, else from the run's rows.
+pub(super) async fn read_findings(
+    clients: &[Client],
+    wanted: &[(String, i64)],
+    source: Source,
+) -> Result<RunFindings, TrustError> {
+    let mut found = BTreeMap::new();
+    let mut from_rows: Vec<(String, i64)> = wanted.to_vec();
+    if source == Source::Kept && keeps(&clients[0]).await? {
+        let kept = read_kept(clients, wanted).await?;
+        let (read, unread) = unpack_all(kept);
+        for ((school, run), why) in unread {
+            tracing::warn!(
+                "school {school}: run {run}'s kept findings cannot be read ({why}); read from its rows"
+            );
+        }
+        found = read;
+        from_rows.retain(|k| !found.contains_key(k));
     }
-    let fetched = futures_util::future::try_join_all(
+    if !from_rows.is_empty() {
+        let shares = share_out(&from_rows, clients.len());
+        let fetched = futures_util::future::try_join_all(
+            clients
+                .iter()
+                .zip(&shares)
+                .filter(|(_, share)| !share.is_empty())
+                .map(|(c, share)| fetch(c, share)),
+        )
+        .await?;
+        found.extend(put_together(fetched)?);
+    }
+    Ok(found)
+}
+
+/// Whether the database keeps runs' findings whole (its step 1 of schema 7 is there).
+async fn keeps(client: &Client) -> Result<bool, TrustError> {
+    Ok(client
+        .query_one("SELECT to_regclass('public.run_findings') IS NOT NULL", &[])
+        .await?
+        .get(0))
+}
+
+/// `wanted` shared out school by school among `n` connections (a school's runs on one).
+fn share_out(wanted: &[(String, i64)], n: usize) -> Vec<Vec<(String, i64)>> {
+    let mut shares: Vec<Vec<(String, i64)>> = vec![Vec::new(); n.max(1)];
+    let mut seat: HashMap<&str, usize> = HashMap::new();
+    for (school, run) in wanted {
+        let next = seat.len();
+        let k = *seat.entry(school.as_str()).or_insert(next % n.max(1));
+        shares[k].push((school.clone(), *run));
+    }
+    shares
+}
+
+/// A school's run: (school, run id).
+pub(super) type RunKey = (String, i64);
+
+/// Runs' findings, by run.
+pub(super) type RunFindings = BTreeMap<RunKey, Vec<Finding>>;
+
+/// A run's kept findings, unpacked or why not.
+type Unpacked = (RunKey, Result<Vec<Finding>, String>);
+
+/// A run's findings as kept: the run and the packed value.
+pub(super) type Kept = (RunKey, Vec<u8>);
+
+/// What is kept of the runs `wanted` at this store schema, shared out among the connections.
+pub(super) async fn read_kept(
+    clients: &[Client],
+    wanted: &[(String, i64)],
+) -> Result<Vec<Kept>, TrustError> {
+    let shares = share_out(wanted, clients.len());
+    let parts = futures_util::future::try_join_all(
         clients
             .iter()
             .zip(&shares)
             .filter(|(_, share)| !share.is_empty())
-            .map(|(c, share)| fetch(c, share)),
+            .map(|(c, share)| async move {
+                let schools: Vec<&str> = share.iter().map(|(s, _)| s.as_str()).collect();
+                let ids: Vec<i64> = share.iter().map(|(_, r)| *r).collect();
+                c.query(
+                    "SELECT k.school, k.run_id, k.packed
+                     FROM unnest($1::text[], $2::bigint[]) AS w(school, run_id)
+                     JOIN run_findings k ON k.school = w.school AND k.run_id = w.run_id
+                     WHERE k.store_schema = $3",
+                    &[&schools, &ids, &super::schema::TRUST_SCHEMA],
+                )
+                .await
+            }),
     )
     .await?;
-    let mut findings = put_together(fetched)?;
-    let mut logs = read_logs(client).await?;
-    let mut out = Vec::new();
-    for s in &schools {
-        let id: String = s.get(0);
-        let rs = runs.remove(&id).unwrap_or_default();
-        let with = picture_runs(&rs, |run| {
-            Ok(findings.remove(&(id.clone(), run)).unwrap_or_default())
-        })
-        .map_err(|e| TrustError::Refused(e.to_string()))?;
-        let log = Log::from_records(logs.remove(&id).unwrap_or_default());
-        let name: String = s.get(1);
-        out.push(TrustSchool {
-            overview: Overview {
-                school: name.clone(),
-                map: map.clone(),
-                latest: rs.first().cloned(),
-                runs: with,
-                attestations: log.attestations(),
-                today,
-            },
-            id,
-            name,
-            forwarded_at: s.get(2),
-        });
+    Ok(parts
+        .into_iter()
+        .flatten()
+        .map(|r| ((r.get(0), r.get(1)), r.get(2)))
+        .collect())
+}
+
+/// Kept values unpacked on every core: the findings read, and why the others could not be.
+pub(super) fn unpack_all(kept: Vec<Kept>) -> (RunFindings, Vec<(RunKey, String)>) {
+    let unpacked: Vec<Unpacked> = caretaker_model::cores::map(&kept, |(key, packed)| {
+        (key.clone(), super::kept::unpack(packed))
+    });
+    let mut read = BTreeMap::new();
+    let mut unread = Vec::new();
+    for (key, got) in unpacked {
+        match got {
+            Ok(findings) => {
+                read.insert(key, findings);
+            }
+            Err(why) => unread.push((key, why)),
+        }
     }
-    Ok(TrustView {
-        schools: out,
-        as_of: before,
-    })
+    (read, unread)
 }
 
 /// The rows the findings of some runs are made of, as read on one connection.
@@ -264,9 +418,7 @@ async fn fetch(client: &Client, wanted: &[(String, i64)]) -> Result<Fetched, Tru
 
 /// The findings of what was fetched, each read back by the store's own rules, put together on
 /// every core (each finding's evidence is read from its JSON).
-fn put_together(
-    fetched: Vec<Fetched>,
-) -> Result<BTreeMap<(String, i64), Vec<Finding>>, TrustError> {
+fn put_together(fetched: Vec<Fetched>) -> Result<RunFindings, TrustError> {
     let mut results = Vec::new();
     let mut subjects = HashMap::new();
     let mut texts = HashMap::new();
@@ -275,55 +427,31 @@ fn put_together(
         subjects.extend(f.subjects);
         texts.extend(f.texts);
     }
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-    let chunk = results.len().div_ceil(threads).max(1);
-    let built: Vec<Result<Vec<Placed>, TrustError>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = results
-            .chunks(chunk)
-            .map(|part| {
-                let (subjects, texts) = (&subjects, &texts);
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|(school, result)| {
-                            let key = |id| (school.clone(), id);
-                            let missing = |what: &str, id: i64| {
-                                TrustError::Refused(format!(
-                                    "school {school}: run {}'s finding {} points at {what} {id}, which the trust's database does not hold",
-                                    result.run_id, result.id
-                                ))
-                            };
-                            let subject = subjects
-                                .get(&key(result.subject))
-                                .ok_or_else(|| missing("subject", result.subject))?;
-                            let text = texts
-                                .get(&key(result.text))
-                                .ok_or_else(|| missing("text", result.text))?;
-                            let finding = spool_finding(result.run_id, subject, text, result)
-                                .map_err(|e: StoreError| {
-                                    TrustError::Refused(format!("school {school}: {e}"))
-                                })?;
-                            Ok((school.clone(), result.run_id, finding))
-                        })
-                        .collect()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(TrustError::Refused(
-                        "reading the findings stopped unexpectedly".to_string(),
-                    ))
-                })
-            })
-            .collect()
-    });
-    let mut out: BTreeMap<(String, i64), Vec<Finding>> = BTreeMap::new();
-    for part in built {
-        for (school, run, finding) in part? {
-            out.entry((school, run)).or_default().push(finding);
-        }
+    let built: Vec<Result<Placed, TrustError>> = caretaker_model::cores::map(
+        &results,
+        |(school, result)| {
+            let key = |id| (school.clone(), id);
+            let missing = |what: &str, id: i64| {
+                TrustError::Refused(format!(
+                    "school {school}: run {}'s finding {} points at {what} {id}, which the trust's database does not hold",
+                    result.run_id, result.id
+                ))
+            };
+            let subject = subjects
+                .get(&key(result.subject))
+                .ok_or_else(|| missing("subject", result.subject))?;
+            let text = texts
+                .get(&key(result.text))
+                .ok_or_else(|| missing("text", result.text))?;
+            let finding = spool_finding(result.run_id, subject, text, result)
+                .map_err(|e: StoreError| TrustError::Refused(format!("school {school}: {e}")))?;
+            Ok((school.clone(), result.run_id, finding))
+        },
+    );
+    let mut out: RunFindings = BTreeMap::new();
+    for placed in built {
+        let (school, run, finding) = placed?;
+        out.entry((school, run)).or_default().push(finding);
     }
     Ok(out)
 }
