@@ -168,25 +168,24 @@ async fn summary(reader: &Settings, schools: usize, port: u16, ca: &Path) -> Res
         let view = trust::read_view_on(&c, &map, today, None)
             .await
             .map_err(|e| e.to_string())?;
-        let red: usize = view
-            .schools
-            .iter()
-            .map(|s| {
-                s.lines()
-                    .iter()
-                    .filter(|l| l.status == caretaker_model::compliance::ClauseStatus::Red)
-                    .count()
-            })
-            .sum();
+        // What the console's trust screens show, worked out as they work it out.
+        let screen = caretaker_tui::trust::Trust::new(view, caretaker_core::local::catalogue());
         times.push(t.elapsed().as_secs_f64());
-        let with_findings = view
+        let red: usize = screen
+            .rows
+            .iter()
+            .map(|r| r.count(caretaker_model::compliance::ClauseStatus::Red))
+            .sum();
+        let view = &screen.view;
+        let with_findings = screen
+            .view
             .schools
             .iter()
-            .filter(|s| !s.findings().is_empty())
+            .filter(|s| !s.findings_lent().is_empty())
             .count();
-        if view.schools.len() != schools || with_findings != schools {
+        if view.schools.len() != schools || with_findings != schools || red == 0 {
             return Err(format!(
-                "the summary read {} schools, {with_findings} with findings",
+                "the summary read {} schools, {with_findings} with findings, {red} RED clauses",
                 view.schools.len()
             ));
         }
@@ -196,7 +195,7 @@ async fn summary(reader: &Settings, schools: usize, port: u16, ca: &Path) -> Res
         );
     }
     stats(
-        "trust summary (connect, read and judge every school)",
+        "trust summary (connect, read every school, judge it as the console's trust screens do)",
         times,
     );
     // Once: the summary read from the rows alone (no kept findings) is the same, finding by
@@ -238,37 +237,11 @@ async fn summary(reader: &Settings, schools: usize, port: u16, ca: &Path) -> Res
         "  the same summary read from the rows alone: {from_rows:.2} s, finding for finding the same"
     );
 
-    // The trustees' report of the last 90 days, as `caretaker report --trust` makes it: every
-    // school's picture now and at the period's start, compared, and written as HTML.
-    let period = caretaker_model::leadership::Period::last(90, today)?;
-    let mut times = Vec::new();
-    for _ in 0..3 {
-        let t = Instant::now();
-        let c = trust::connect_readers(reader)
-            .await
-            .map_err(|e| e.to_string())?;
-        let report = trust::read_report(&c, "Benchmark Trust", &map, period.clone())
-            .await
-            .map_err(|e| e.to_string())?;
-        let html = caretaker_leadership::trust::html::html(&report);
-        times.push(t.elapsed().as_secs_f64());
-        if report.schools.len() != schools || !html.contains("Academy school-01") {
-            return Err(format!(
-                "the report holds {} schools ({} bytes of HTML)",
-                report.schools.len(),
-                html.len()
-            ));
-        }
-        println!(
-            "  report: {} schools, {} bytes of HTML",
-            report.schools.len(),
-            html.len()
-        );
-    }
-    stats(
-        "trust report (connect, read two pictures of every school, compare, HTML)",
-        times,
-    );
+    // The tool itself as the trust's IT team runs it, each a process from start to exit:
+    // `caretaker trust show` (the summary in words) and `caretaker report --trust` (the
+    // trustees' report of the last 90 days: every school's picture now and at the period's
+    // start, compared, written as HTML).
+    cli(port, ca, schools)?;
 
     // The rival: psql, one hand-written query of each school's failing findings in its latest
     // run (counts only: no clause, no words, no picture of partial runs).
@@ -354,6 +327,103 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `caretaker trust show` and `caretaker report --trust` timed as processes, as the trust's
+/// reader, each output checked to hold every school.
+fn cli(port: u16, ca: &Path, schools: usize) -> Result<(), String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    // target/release/examples/bench_trust -> target/release/caretaker
+    let caretaker = exe
+        .parent()
+        .and_then(Path::parent)
+        .map(|d| d.join("caretaker"))
+        .filter(|p| p.exists())
+        .ok_or("target/release/caretaker is missing: cargo build --release -p caretaker")?;
+    let dir = std::env::temp_dir().join(format!("bench-trust-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let password = dir.join("reader.pw");
+    std::fs::write(&password, "pw-reader").map_err(|e| e.to_string())?;
+    let config = dir.join("reader.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "version = 1\n\n[school]\nname = \"Benchmark Trust\"\n\n[store]\npath = \"{}\"\nurl = \"postgres://trust_reader@127.0.0.1:{port}/{}?sslmode=verify-full\"\nca_file = \"{}\"\npassword_file = \"{}\"\n",
+            dir.join("reader.db").display(),
+            caretaker_lab::TRUST_DATABASE,
+            ca.display(),
+            password.display()
+        ),
+    )
+    .map_err(|e| e.to_string())?;
+    for f in [&password, &config] {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(f, std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| e.to_string())?;
+    }
+    let run = |args: &[&str]| -> Result<(f64, String), String> {
+        let t = Instant::now();
+        let out = std::process::Command::new(&caretaker)
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .output()
+            .map_err(|e| format!("{}: {e}", caretaker.display()))?;
+        let took = t.elapsed().as_secs_f64();
+        if !out.status.success() {
+            return Err(format!(
+                "caretaker {}: {}{}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        Ok((took, String::from_utf8_lossy(&out.stdout).into_owned()))
+    };
+    let last = format!("Academy school-{schools:02}");
+    let mut times = Vec::new();
+    for _ in 0..5 {
+        let (took, text) = run(&["trust", "show"])?;
+        times.push(took);
+        let lines = text
+            .lines()
+            .filter(|l| l.starts_with("Academy school-"))
+            .count();
+        if !text.contains(&format!("of {schools} schools")) || lines != schools {
+            return Err(format!("trust show named {lines} schools:\n{text}"));
+        }
+    }
+    stats("caretaker trust show (the process, start to exit)", times);
+    let html = dir.join("report.html");
+    let mut times = Vec::new();
+    for _ in 0..3 {
+        let _ = std::fs::remove_file(&html);
+        let (took, _) = run(&[
+            "report",
+            "--trust",
+            "--last",
+            "90",
+            "--format",
+            "html",
+            "--output",
+            &html.display().to_string(),
+        ])?;
+        times.push(took);
+        let page = std::fs::read_to_string(&html).map_err(|e| e.to_string())?;
+        if !page.contains("Academy school-01") || !page.contains(&last) {
+            return Err(format!(
+                "the report ({} bytes) does not name every school",
+                page.len()
+            ));
+        }
+        println!("  report: {} bytes of HTML", page.len());
+    }
+    stats(
+        "caretaker report --trust --last 90 --format html (the process, start to exit)",
+        times,
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
 }
 
 /// `bench_trust read PORT CA SCHOOLS`: the summary timed again over a database kept by KEEP_DB=1.

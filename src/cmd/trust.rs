@@ -57,9 +57,11 @@ pub fn trust(config: Option<&Path>, args: TrustDbArgs) -> Result<u8, Fail> {
         Some(TrustCommand::Show(a)) => {
             let map = load_map(&loaded)?;
             let today = time::OffsetDateTime::now_utc().date();
+            // The words name each school's clauses, not what was observed: the JSON holds all.
+            let evidence = matches!(a.format, Format::Json);
             let view = runtime
                 .block_on(caretaker_core::trust::view_configured(
-                    &loaded, &map, today, None,
+                    &loaded, &map, today, None, evidence,
                 ))
                 .map_err(trust_fail)?;
             let text = match a.format {
@@ -72,6 +74,8 @@ pub fn trust(config: Option<&Path>, args: TrustDbArgs) -> Result<u8, Fail> {
                 }
             };
             write_stdout(&text)?;
+            // Given back with the process as it exits, not one small allocation at a time.
+            std::mem::forget(view);
             Ok(0)
         }
         Some(TrustCommand::Verify) => {
@@ -98,8 +102,9 @@ pub fn trust(config: Option<&Path>, args: TrustDbArgs) -> Result<u8, Fail> {
                         .map_err(|e| e.to_string())?;
                     let today = time::OffsetDateTime::now_utc().date();
                     runtime
+                        // The console shows each finding's evidence when asked.
                         .block_on(caretaker_core::trust::view_configured(
-                            &loaded, &map, today, None,
+                            &loaded, &map, today, None, true,
                         ))
                         .map_err(|e| e.to_string())
                 });
@@ -136,7 +141,7 @@ pub fn trust_fail(e: TrustError) -> Fail {
 pub fn show_text(view: &TrustView) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
-    let judged: Vec<_> = view.schools.iter().map(|s| (s, s.lines())).collect();
+    let judged: Vec<_> = caretaker_model::cores::map(&view.schools, |s| (s, s.lines()));
     let meeting = judged.iter().filter(|(s, l)| s.meets(l)).count();
     let _ = writeln!(
         out,

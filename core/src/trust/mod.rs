@@ -27,7 +27,7 @@ pub use caretaker_api::trust::{TrustSchool, TrustView};
 pub use forward::{forward, forward_after_run, Forwarded};
 pub use schema::{init_reader, init_school, migrate, school_role, TRUST_SCHEMA};
 pub use verify::{verify, verify_logs, KeptReport, SchoolLog};
-pub use view::{read_view, read_view_from_rows, read_view_on};
+pub use view::{read_view, read_view_from_rows, read_view_on, read_view_without_evidence};
 
 /// How long connecting (TCP and TLS and sign-in) may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -238,15 +238,21 @@ pub async fn init_reader_configured(
 }
 
 /// The trust's view, as the configuration's role may see it (a reader: every school), judged by
-/// `map` on `today`; with `before`, as it was made of the runs started before then.
+/// `map` on `today`; with `before`, as it was made of the runs started before then; without
+/// the findings' evidence unless `evidence` (what is shown of a finding, not of a school).
 pub async fn view_configured(
     loaded: &Loaded,
     map: &caretaker_model::clauses::ClauseMap,
     today: time::Date,
     before: Option<time::OffsetDateTime>,
+    evidence: bool,
 ) -> Result<TrustView, TrustError> {
     let clients = connect_readers(&settings_of(loaded)?).await?;
-    read_view_on(&clients, map, today, before).await
+    if evidence {
+        read_view_on(&clients, map, today, before).await
+    } else {
+        read_view_without_evidence(&clients, map, today, before).await
+    }
 }
 
 /// How many connections the trust's view is read on at once.
@@ -285,10 +291,11 @@ pub async fn read_report(
 ) -> Result<caretaker_model::trust_report::TrustReport, TrustError> {
     let midnight = |d: time::Date| d.midnight().assume_utc();
     let end = period.to.next_day().map(midnight);
-    // The two pictures read at once: the server reads one while the other is put together.
+    // The two pictures read at once (the server reads one while the other is put together),
+    // without the findings' evidence, which the report does not show.
     let (now, start) = futures_util::future::try_join(
-        read_view_on(clients, map, period.to, end),
-        read_view_on(clients, map, period.from, Some(midnight(period.from))),
+        read_view_without_evidence(clients, map, period.to, end),
+        read_view_without_evidence(clients, map, period.from, Some(midnight(period.from))),
     )
     .await?;
     let report = caretaker_api::trust_report::build(

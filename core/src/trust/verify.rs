@@ -70,7 +70,7 @@ async fn verify_kept(clients: &[Client]) -> Result<BTreeMap<String, KeptReport>,
     } else {
         Vec::new()
     };
-    let (read, unread) = view::unpack_all(kept);
+    let (read, unread) = view::unpack_all(kept, true);
     let mut rows = view::read_findings(clients, &wanted, view::Source::Rows).await?;
     for ((school, run), why) in unread {
         out.entry(school).or_default().problems.push(format!(

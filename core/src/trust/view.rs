@@ -52,11 +52,24 @@ pub async fn read_view_from_rows(
     read_view_as(clients, map, today, before, Source::Rows).await
 }
 
+/// [`read_view_on`] with every finding's evidence left empty (read past, never put together):
+/// all that judging the pictures and the trustees' report need, in less time and memory.
+pub async fn read_view_without_evidence(
+    clients: &[Client],
+    map: &ClauseMap,
+    today: time::Date,
+    before: Option<time::OffsetDateTime>,
+) -> Result<TrustView, TrustError> {
+    read_view_as(clients, map, today, before, Source::KeptWithoutEvidence).await
+}
+
 /// Where a run's findings are read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Source {
     /// What is kept of them whole ([`super::kept`]), else their rows.
     Kept,
+    /// As [`Source::Kept`], each finding's evidence left empty.
+    KeptWithoutEvidence,
     /// Their rows only.
     Rows,
 }
@@ -139,12 +152,15 @@ pub(super) async fn latest_runs(
     let limit = i64::try_from(OVERVIEW_RUNS).unwrap_or(20);
     let run_rows = client
         .query(
-            "SELECT school, id, trigger, who, config_digest, school_name, started_at, ended_at,
-                    state, verdict, only_checks, host, pid, pid_start,
-                    n_pass, n_fail, n_warn, n_error, n_waived
-             FROM (SELECT *, row_number() OVER (PARTITION BY school ORDER BY id DESC) AS n
-                   FROM runs WHERE $2::text IS NULL OR started_at < $2) r
-             WHERE n <= $1 ORDER BY school, id DESC",
+            // Each school's newest runs walked down its key, not every run sorted.
+            "SELECT r.school, r.id, r.trigger, r.who, r.config_digest, r.school_name,
+                    r.started_at, r.ended_at, r.state, r.verdict, r.only_checks, r.host, r.pid,
+                    r.pid_start, r.n_pass, r.n_fail, r.n_warn, r.n_error, r.n_waived
+             FROM schools s CROSS JOIN LATERAL
+                 (SELECT * FROM runs
+                  WHERE runs.school = s.id AND ($2::text IS NULL OR runs.started_at < $2)
+                  ORDER BY runs.id DESC LIMIT $1) r
+             ORDER BY r.school, r.id DESC",
             &[&limit, &before],
         )
         .await?;
@@ -191,9 +207,10 @@ pub(super) async fn read_findings(
 ) -> Result<RunFindings, TrustError> {
     let mut found = BTreeMap::new();
     let mut from_rows: Vec<(String, i64)> = wanted.to_vec();
-    if source == Source::Kept && keeps(&clients[0]).await? {
+    let evidence = source != Source::KeptWithoutEvidence;
+    if source != Source::Rows && keeps(&clients[0]).await? {
         let kept = read_kept(clients, wanted).await?;
-        let (read, unread) = unpack_all(kept);
+        let (read, unread) = unpack_all(kept, evidence);
         for ((school, run), why) in unread {
             tracing::warn!(
                 "school {school}: run {run}'s kept findings cannot be read ({why}); read from its rows"
@@ -212,7 +229,13 @@ pub(super) async fn read_findings(
                 .map(|(c, share)| fetch(c, share)),
         )
         .await?;
-        found.extend(put_together(fetched)?);
+        let mut from_rows = put_together(fetched)?;
+        if !evidence {
+            for f in from_rows.values_mut().flatten() {
+                f.evidence = Default::default();
+            }
+        }
+        found.extend(from_rows);
     }
     Ok(found)
 }
@@ -246,8 +269,8 @@ pub(super) type RunFindings = BTreeMap<RunKey, Vec<Finding>>;
 /// A run's kept findings, unpacked or why not.
 type Unpacked = (RunKey, Result<Vec<Finding>, String>);
 
-/// A run's findings as kept: the run and the packed value.
-pub(super) type Kept = (RunKey, Vec<u8>);
+/// A run's findings as kept: the run, the packed value and how many findings it says it holds.
+pub(super) type Kept = (RunKey, Vec<u8>, i64);
 
 /// What is kept of the runs `wanted` at this store schema, shared out among the connections.
 pub(super) async fn read_kept(
@@ -264,7 +287,7 @@ pub(super) async fn read_kept(
                 let schools: Vec<&str> = share.iter().map(|(s, _)| s.as_str()).collect();
                 let ids: Vec<i64> = share.iter().map(|(_, r)| *r).collect();
                 c.query(
-                    "SELECT k.school, k.run_id, k.packed
+                    "SELECT k.school, k.run_id, k.packed, k.findings
                      FROM unnest($1::text[], $2::bigint[]) AS w(school, run_id)
                      JOIN run_findings k ON k.school = w.school AND k.run_id = w.run_id
                      WHERE k.store_schema = $3",
@@ -277,14 +300,18 @@ pub(super) async fn read_kept(
     Ok(parts
         .into_iter()
         .flatten()
-        .map(|r| ((r.get(0), r.get(1)), r.get(2)))
+        .map(|r| ((r.get(0), r.get(1)), r.get(2), r.get(3)))
         .collect())
 }
 
-/// Kept values unpacked on every core: the findings read, and why the others could not be.
-pub(super) fn unpack_all(kept: Vec<Kept>) -> (RunFindings, Vec<(RunKey, String)>) {
-    let unpacked: Vec<Unpacked> = caretaker_model::cores::map(&kept, |(key, packed)| {
-        (key.clone(), super::kept::unpack(packed))
+/// Kept values unpacked on every core (with or without the findings' evidence): the findings
+/// read, and why the others could not be.
+pub(super) fn unpack_all(kept: Vec<Kept>, evidence: bool) -> (RunFindings, Vec<(RunKey, String)>) {
+    let unpacked: Vec<Unpacked> = caretaker_model::cores::map(&kept, |(key, packed, count)| {
+        (
+            key.clone(),
+            super::kept::unpack_counted(packed, *count, evidence),
+        )
     });
     let mut read = BTreeMap::new();
     let mut unread = Vec::new();

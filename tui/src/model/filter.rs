@@ -73,14 +73,14 @@ pub fn cell_word(must_block: bool, status: Status) -> &'static str {
 }
 
 /// The filter matrix of the current findings: must-block pages first, in the order tested.
-pub fn filter_matrix(
+pub fn filter_matrix<F: std::borrow::Borrow<Finding>>(
     catalogue: &Catalogue,
-    findings: &[Finding],
+    findings: &[F],
     from_run: &[i64],
 ) -> FilterMatrix {
     let control = catalogue.filter_control;
     let mut m = FilterMatrix::default();
-    for (i, f) in findings.iter().enumerate() {
+    for (i, f) in findings.iter().map(std::borrow::Borrow::borrow).enumerate() {
         if f.check.family() != "filter" {
             continue;
         }
@@ -137,7 +137,7 @@ pub fn filter_matrix(
             .then_with(|| a.name.cmp(&b.name))
     });
     m.cells = vec![vec![None; m.vantages.len()]; m.rows.len()];
-    for (i, f) in findings.iter().enumerate() {
+    for (i, f) in findings.iter().map(std::borrow::Borrow::borrow).enumerate() {
         if f.check.family() != "filter" || f.check.as_str() == control {
             continue;
         }

@@ -155,11 +155,9 @@ pub struct Trust {
 
 impl Trust {
     pub fn new(view: TrustView, catalogue: Catalogue) -> Trust {
-        let rows: Vec<SchoolRow> = view
-            .schools
-            .iter()
-            .map(|s| school_row(s, &catalogue))
-            .collect();
+        // Each school on its own, on every core.
+        let rows: Vec<SchoolRow> =
+            caretaker_model::cores::map(&view.schools, |s| school_row(s, &catalogue));
         let mut groups: Vec<String> = Vec::new();
         for r in &rows {
             for v in &r.filter.vantages {
@@ -228,9 +226,9 @@ pub fn audited(s: &TrustSchool) -> bool {
 }
 
 fn school_row(s: &TrustSchool, catalogue: &Catalogue) -> SchoolRow {
-    let lines = s.lines();
+    let (_, findings, from_run) = caretaker_model::picture::current_of(&s.overview.runs);
+    let lines = s.lines_of(&findings);
     let meets = s.meets(&lines);
-    let (_, findings, from_run) = caretaker_model::picture::current(s.overview.runs.clone());
     SchoolRow {
         lines,
         meets,
