@@ -341,6 +341,21 @@ text = "Monitor."
         day(2026, time::Month::December, 6)
     }
 
+    /// J. Head's attestation of the staff's training, in force until September 2027.
+    fn training(statement: &str) -> Attestation {
+        Attestation {
+            clause: "s/training".into(),
+            clause_title: "Staff trained".into(),
+            statement: statement.into(),
+            attested_by: "J. Head".into(),
+            until: day(2027, time::Month::September, 30),
+            withdrawn: false,
+            withdrawn_reason: None,
+            supersedes: None,
+            review: None,
+        }
+    }
+
     #[test]
     fn findings_are_read_against_the_view_by_their_check() {
         let findings = vec![
@@ -368,17 +383,7 @@ text = "Monitor."
 
     #[test]
     fn the_lines_alone_are_the_lines_of_the_judgement() {
-        let a = Attestation {
-            clause: "s/training".into(),
-            clause_title: "Staff trained".into(),
-            statement: "Trained in September.".into(),
-            attested_by: "J. Head".into(),
-            until: day(2027, time::Month::September, 30),
-            withdrawn: false,
-            withdrawn_reason: None,
-            supersedes: None,
-            review: None,
-        };
+        let a = training("Trained in September.");
         for findings in [
             vec![
                 finding("host.antivirus", "pc-01", Status::Pass),
@@ -453,17 +458,7 @@ text = "Monitor."
 
     #[test]
     fn an_attestation_in_force_makes_its_standard_green() {
-        let a = Attestation {
-            clause: "s/training".into(),
-            clause_title: "Staff trained".into(),
-            statement: "All staff took the NCSC training in September.".into(),
-            attested_by: "J. Head".into(),
-            until: day(2027, time::Month::September, 30),
-            withdrawn: false,
-            withdrawn_reason: None,
-            supersedes: None,
-            review: None,
-        };
+        let a = training("All staff took the NCSC training in September.");
         let (_, lines) = judge(&map(), &[], &[(1, a)], today());
         assert_eq!(lines[1].line.status, ClauseStatus::Green);
         assert!(

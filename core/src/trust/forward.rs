@@ -158,10 +158,7 @@ pub async fn forward_batch(
     };
     // A database not yet brought to the step that keeps runs' findings whole is forwarded its
     // rows alone (the view reads those runs from their rows).
-    let keeps: bool = tx
-        .query_one("SELECT to_regclass('public.run_findings') IS NOT NULL", &[])
-        .await?
-        .get(0);
+    let keeps = super::view::keeps(&tx).await?;
     // The school's store is read off the runtime's threads (SQLite blocks): the batch, then
     // each of its runs' findings as the store reads them, packed to be kept.
     let reader = store.clone();

@@ -61,30 +61,27 @@ async fn verify_kept(clients: &[Client]) -> Result<BTreeMap<String, KeptReport>,
         })
         .collect();
     let mut out: BTreeMap<String, KeptReport> = BTreeMap::new();
-    let keeps: bool = clients[0]
-        .query_one("SELECT to_regclass('public.run_findings') IS NOT NULL", &[])
-        .await?
-        .get(0);
-    let kept = if keeps {
+    let kept = if view::keeps(&clients[0]).await? {
         view::read_kept(clients, &wanted).await?
     } else {
         Vec::new()
     };
     let (read, unread) = view::unpack_all(kept, true);
     let mut rows = view::read_findings(clients, &wanted, view::Source::Rows).await?;
+    let mut unreadable = std::collections::HashSet::new();
     for ((school, run), why) in unread {
-        out.entry(school).or_default().problems.push(format!(
-            "run {run}: what is kept of its findings cannot be read ({why})"
-        ));
+        out.entry(school.clone())
+            .or_default()
+            .problems
+            .push(format!(
+                "run {run}: what is kept of its findings cannot be read ({why})"
+            ));
+        unreadable.insert((school, run));
     }
     for (school, run) in &wanted {
         let key = (school.clone(), *run);
         let report = out.entry(school.clone()).or_default();
-        if report
-            .problems
-            .iter()
-            .any(|p| p.starts_with(&format!("run {run}:")))
-        {
+        if unreadable.contains(&key) {
             continue;
         }
         let Some(kept) = read.get(&key) else {

@@ -241,7 +241,7 @@ pub(super) async fn read_findings(
 }
 
 /// Whether the database keeps runs' findings whole (its step 1 of schema 7 is there).
-async fn keeps(client: &Client) -> Result<bool, TrustError> {
+pub(super) async fn keeps(client: &impl tokio_postgres::GenericClient) -> Result<bool, TrustError> {
     Ok(client
         .query_one("SELECT to_regclass('public.run_findings') IS NOT NULL", &[])
         .await?
